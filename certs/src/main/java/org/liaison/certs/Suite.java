@@ -1,0 +1,52 @@
+package org.liaison.certs;
+
+/**
+ * The crypto suites of a federation: a closed allow-list with one named default.
+ * The suite decides which key types an authority's signing and encryption credentials have.
+ */
+public enum Suite {
+    /** Ed25519 signatures, X25519 key agreement, AES-256-GCM. The default. */
+    MODERN("modern", KeyAlgorithm.ED25519, KeyAlgorithm.X25519),
+    /** RSA-PSS-SHA256 (3072-bit) signatures, RSA-OAEP-SHA256 key transport, AES-256-GCM. */
+    RSA("rsa", KeyAlgorithm.RSA_3072, KeyAlgorithm.RSA_3072);
+
+    public static final Suite DEFAULT = MODERN;
+
+    private final String id;
+    private final KeyAlgorithm signatureKey;
+    private final KeyAlgorithm encryptionKey;
+
+    Suite(String id, KeyAlgorithm signatureKey, KeyAlgorithm encryptionKey) {
+        this.id = id;
+        this.signatureKey = signatureKey;
+        this.encryptionKey = encryptionKey;
+    }
+
+    public String id() {
+        return id;
+    }
+
+    /** Key type of CAs, envelope-, directory- and personal signing keys in this suite. */
+    public KeyAlgorithm signatureKey() {
+        return signatureKey;
+    }
+
+    /** Key type of encryption credentials in this suite. */
+    public KeyAlgorithm encryptionKey() {
+        return encryptionKey;
+    }
+
+    public static Suite fromId(String id) {
+        for (Suite s : values()) {
+            if (s.id.equals(id)) {
+                return s;
+            }
+        }
+        throw new IllegalArgumentException("suite: " + id + " (expected: modern, rsa)");
+    }
+
+    @Override
+    public String toString() {
+        return id;
+    }
+}
