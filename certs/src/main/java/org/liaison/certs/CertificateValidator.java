@@ -125,6 +125,10 @@ public final class CertificateValidator {
             candidates.removeAll(used);
             X509Certificate next = findIssuer(current, candidates);
             if (next == null || next.equals(current)) {
+                if (current != leaf && current.getSubjectX500Principal().equals(current.getIssuerX500Principal())) {
+                    throw new CertificateRejectedException(Reason.UNKNOWN_ISSUER, leaf, "unknown issuer: the chain ends at "
+                            + subject(current) + ", which is not a trust anchor here");
+                }
                 throw new CertificateRejectedException(Reason.UNKNOWN_ISSUER, current,
                         "unknown issuer " + current.getIssuerX500Principal().getName());
             }

@@ -23,9 +23,7 @@ public final class SecureFiles {
         Files.createDirectories(dir);
         Path tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
         try {
-            if (secret) {
-                setOwnerOnly(tmp);
-            }
+            setPermissions(tmp, secret ? "rw-------" : "rw-r--r--");
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 ByteBuffer buf = ByteBuffer.wrap(data);
                 while (buf.hasRemaining()) {
@@ -60,9 +58,9 @@ public final class SecureFiles {
         }
     }
 
-    static void setOwnerOnly(Path file) throws IOException {
+    private static void setPermissions(Path file, String permissions) throws IOException {
         try {
-            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString(permissions));
         } catch (UnsupportedOperationException e) {
             // Not a POSIX file system: nothing finer to set.
         }

@@ -36,6 +36,28 @@ public enum Suite {
         return encryptionKey;
     }
 
+    /** The key type a certificate of {@code profile} gets in this suite (TLS keys are always ECDSA P-256). */
+    public KeyAlgorithm keyFor(CertificateProfile profile) {
+        switch (profile) {
+            case GATEWAY_TLS:
+                return KeyAlgorithm.EC_P256;
+            case ENCRYPTION:
+                return encryptionKey;
+            default:
+                return signatureKey;
+        }
+    }
+
+    /** The suite whose CAs and signers have keys of this type. */
+    public static Suite ofSignatureKey(KeyAlgorithm key) {
+        for (Suite s : values()) {
+            if (s.signatureKey == key) {
+                return s;
+            }
+        }
+        throw new IllegalArgumentException("no suite signs with " + key.id() + " keys");
+    }
+
     public static Suite fromId(String id) {
         for (Suite s : values()) {
             if (s.id.equals(id)) {

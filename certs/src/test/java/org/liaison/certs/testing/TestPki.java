@@ -61,14 +61,7 @@ public final class TestPki {
 
     /** The key type a profile takes in this PKI's suite. */
     public KeyAlgorithm keyFor(CertificateProfile profile) {
-        switch (profile) {
-            case GATEWAY_TLS:
-                return KeyAlgorithm.EC_P256;
-            case ENCRYPTION:
-                return suite.encryptionKey();
-            default:
-                return suite.signatureKey();
-        }
+        return suite.keyFor(profile);
     }
 
     /** A leaf from the intermediate, valid from a day ago for a year. */

@@ -1,0 +1,64 @@
+package org.liaison.cli;
+
+import java.io.PrintWriter;
+import java.security.GeneralSecurityException;
+import picocli.CommandLine;
+
+/**
+ * Entry point of the {@code liaison} command. Errors reach the user as one sentence (what went
+ * wrong, and what to do); a stack trace only with {@code --verbose}.
+ *
+ * <p>Exit codes: 0 success; 1 the command ran and failed (a rejected certificate, a refused
+ * operation, an I/O error); 2 the command line itself was wrong.
+ */
+public final class Main {
+    public static final int OK = 0;
+    public static final int FAILED = 1;
+    public static final int USAGE = 2;
+
+    private Main() {}
+
+    public static void main(String[] args) {
+        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /** Runs the command line with the given output streams; returns the exit code. */
+    public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        LiaisonCommand root = new LiaisonCommand();
+        CommandLine cl = new CommandLine(root);
+        cl.setOut(out);
+        cl.setErr(err);
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
+        cl.setUsageHelpWidth(120);
+        cl.setExitCodeExceptionMapper(e -> e instanceof CommandLine.ParameterException ? USAGE : FAILED);
+        cl.setParameterExceptionHandler((e, a) -> {
+            CommandLine c = e.getCommandLine();
+            c.getErr().println("liaison: " + e.getMessage());
+            c.getErr().println("Try '" + c.getCommandSpec().qualifiedName() + " --help' for usage and examples.");
+            return USAGE;
+        });
+        cl.setExecutionExceptionHandler((e, c, parsed) -> {
+            c.getErr().println("liaison: " + describe(e));
+            if (root.verbose()) {
+                e.printStackTrace(c.getErr());
+            }
+            return FAILED;
+        });
+        int code = cl.execute(args);
+        out.flush();
+        err.flush();
+        return code;
+    }
+
+    /** One sentence for the user: the exception's own message, never a class name unless there is none. */
+    static String describe(Throwable e) {
+        String message = e.getMessage();
+        if (e instanceof UserException || e instanceof java.io.IOException || e instanceof GeneralSecurityException
+                || e instanceof IllegalArgumentException) {
+            if (message != null && !message.isBlank()) {
+                return message;
+            }
+        }
+        return (message == null ? e.getClass().getSimpleName() : message) + " (run with --verbose for details)";
+    }
+}

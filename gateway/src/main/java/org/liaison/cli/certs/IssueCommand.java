@@ -1,0 +1,142 @@
+package org.liaison.cli.certs;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.liaison.certs.CaStore;
+import org.liaison.certs.CertificateAuthority;
+import org.liaison.certs.CertificateProfile;
+import org.liaison.certs.Credential;
+import org.liaison.certs.Fingerprint;
+import org.liaison.certs.KeyAlgorithm;
+import org.liaison.certs.Keystores;
+import org.liaison.certs.Pem;
+import org.liaison.certs.Suite;
+import org.liaison.cli.Json;
+import org.liaison.cli.UserException;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "issue", mixinStandardHelpOptions = true,
+        description = {"Generate a key pair and issue a certificate for one purpose.",
+            "The key and certificate go to a new PKCS#12 keystore, the chain (leaf first) to a PEM file beside it.",
+            "",
+            "Profiles: gateway-tls (ECDSA P-256; serverAuth + clientAuth; give --dns/--ip), envelope-signing,",
+            "encryption (X25519 in the modern suite, RSA-3072 in rsa), directory-signing, investigator, auditor, operator.",
+            "The key type follows the CA's suite unless --key says otherwise."},
+        footer = {"", "Examples:",
+            "  liaison certs issue --ca it-ca --ca-password-file it-ca/password --profile gateway-tls \\",
+            "      --subject \"CN=IT-DNA gateway, O=DNA, C=IT\" --dns localhost --ip 127.0.0.1 --out gw-tls.p12 --password-file gw.pw",
+            "  liaison certs issue --ca it-ca --ca-password-file it-ca/password --profile auditor \\",
+            "      --subject \"CN=Luca Bianchi, OU=IT-DNA, O=DNA, C=IT\" --out bianchi.p12 --password-file bianchi.pw"})
+public final class IssueCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--ca", required = true, paramLabel = "DIR", description = "Folder of the issuing CA.")
+    Path caDir;
+
+    @ArgGroup(exclusive = true)
+    PasswordOptions.Ca caPassword;
+
+    @Option(names = "--profile", required = true, paramLabel = "PROFILE", description = "What the certificate is for (see above).")
+    String profile;
+
+    @Option(names = "--subject", required = true, paramLabel = "DN", description = "Distinguished name of the holder.")
+    String subject;
+
+    @Option(names = "--key", paramLabel = "ALG", description = "Key type: Ed25519, X25519, RSA-3072 or EC-P256 (default: by profile and suite).")
+    String key;
+
+    @Option(names = "--dns", paramLabel = "NAME", description = "DNS name for the subjectAltName (repeatable).")
+    List<String> dns = new ArrayList<>();
+
+    @Option(names = "--ip", paramLabel = "ADDRESS", description = "IP address literal for the subjectAltName (repeatable).")
+    List<String> ip = new ArrayList<>();
+
+    @Option(names = "--days", defaultValue = "365", description = "Validity in days (default: ${DEFAULT-VALUE}).")
+    int days;
+
+    @Option(names = "--out", required = true, paramLabel = "FILE.p12", description = "New keystore to write (never overwritten).")
+    Path out;
+
+    @Option(names = "--cert-out", paramLabel = "FILE.pem", description = "Certificate chain in PEM (default: the keystore's name with .pem).")
+    Path certOut;
+
+    @ArgGroup(exclusive = true)
+    PasswordOptions password;
+
+    @Option(names = "--json", description = "Print the result as JSON.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        CertificateProfile p = CertificateProfile.fromId(profile);
+        if (p.isCa()) {
+            throw new UserException("to make a CA, use `liaison certs create-ca --parent " + caDir + "`");
+        }
+        if (days <= 0) {
+            throw new IllegalArgumentException("--days: " + days + " (expected: > 0)");
+        }
+        Path pem = certOut != null ? certOut : out.resolveSibling(out.getFileName().toString().replaceFirst("\\.p12$", "") + ".pem");
+        for (Path target : List.of(out, pem)) {
+            if (Files.exists(target)) {
+                throw new UserException(target + " already exists; choose another --out or remove it first");
+            }
+        }
+        if (caPassword == null) {
+            throw new UserException("no CA password given: add --ca-password-file FILE or --ca-password-env VAR");
+        }
+        CaStore ca = CaStore.open(caDir, caPassword.read());
+        char[] pw = PasswordOptions.read(password, "", true);
+        Suite suite = Suite.ofSignatureKey(KeyAlgorithm.of(ca.authority().certificate().getPublicKey()));
+        KeyAlgorithm alg = key == null ? suite.keyFor(p) : KeyAlgorithm.fromId(key);
+        if (!p.accepts(alg)) {
+            throw new IllegalArgumentException("--key: " + alg.id() + " cannot be certified for " + p.id());
+        }
+        KeyPair kp = alg.generate();
+        Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        List<X509Certificate> chain = ca.issue(new CertificateAuthority.Request(subject, kp.getPublic(), p,
+                now.minus(Duration.ofMinutes(5)), now.plus(Duration.ofDays(days)), dns, ip, -1));
+        Credential credential = Credential.create(kp.getPrivate(), chain);
+        Keystores.save(credential, out, pw);
+        Pem.writeCertificates(pem, chain);
+
+        X509Certificate cert = credential.certificate();
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("profile", p.id());
+        result.put("subject", cert.getSubjectX500Principal().getName());
+        result.put("issuer", cert.getIssuerX500Principal().getName());
+        result.put("serial", cert.getSerialNumber().toString(16));
+        result.put("key", alg.id());
+        result.put("notAfter", cert.getNotAfter().toInstant().toString());
+        result.put("sha256", Fingerprint.of(cert).hex());
+        result.put("spkiSha256", Fingerprint.ofSpki(cert).hex());
+        result.put("keystore", out.toString());
+        result.put("certificate", pem.toString());
+        if (json) {
+            spec.commandLine().getOut().println(Json.write(result));
+        } else {
+            var o = spec.commandLine().getOut();
+            o.println("Issued " + p.id() + " certificate for " + result.get("subject"));
+            o.println("  serial       " + result.get("serial"));
+            o.println("  key          " + alg.id());
+            o.println("  valid until  " + result.get("notAfter"));
+            o.println("  SHA-256      " + result.get("sha256"));
+            o.println("  keystore     " + out + "   chain " + pem);
+        }
+        return 0;
+    }
+}
