@@ -35,7 +35,6 @@ import org.bouncycastle.cert.X509v3CertificateBuilder;
 import org.bouncycastle.cert.jcajce.JcaX509CRLConverter;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
-import org.bouncycastle.jce.provider.BouncyCastleProvider;
 import org.bouncycastle.operator.ContentSigner;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
@@ -51,7 +50,7 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
  * depends on SHA-1.
  */
 public final class CertificateAuthority {
-    private static final BouncyCastleProvider BC = new BouncyCastleProvider();
+    private static final java.security.Provider BC = Providers.bouncyCastle();
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final Credential credential;

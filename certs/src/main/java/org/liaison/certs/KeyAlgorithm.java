@@ -15,9 +15,8 @@ import java.util.Locale;
 /**
  * The closed set of key types Liaison generates and accepts.
  *
- * <p>Keys are generated with the JDK providers (SunEC, SunRsaSign): they are what JSSE and
- * Santuario use natively, and {@code liaison bench keys} measures them against Bouncy Castle
- * side by side. Bouncy Castle is used for certificate and CRL building.
+ * <p>Ed25519, X25519 and EC keys are generated with Bouncy Castle, RSA keys with the JDK: see
+ * {@link Providers} for the measurement behind the choice.
  */
 public enum KeyAlgorithm {
     /** Signatures in the {@code modern} suite. */
@@ -43,18 +42,17 @@ public enum KeyAlgorithm {
         KeyPairGenerator kpg;
         switch (this) {
             case ED25519:
-                kpg = KeyPairGenerator.getInstance("Ed25519");
+                kpg = KeyPairGenerator.getInstance("Ed25519", Providers.bouncyCastle());
                 break;
             case X25519:
-                kpg = KeyPairGenerator.getInstance("XDH");
-                kpg.initialize(NamedParameterSpec.X25519);
+                kpg = KeyPairGenerator.getInstance("X25519", Providers.bouncyCastle());
                 break;
             case RSA_3072:
                 kpg = KeyPairGenerator.getInstance("RSA");
                 kpg.initialize(3072);
                 break;
             case EC_P256:
-                kpg = KeyPairGenerator.getInstance("EC");
+                kpg = KeyPairGenerator.getInstance("EC", Providers.bouncyCastle());
                 kpg.initialize(new ECGenParameterSpec("secp256r1"));
                 break;
             default:
