@@ -1,0 +1,74 @@
+package org.liaison.protocol;
+
+/**
+ * The closed set of protocol errors. Codes are stable on the wire ({@code LIAISON:0001}…) and never
+ * reused; the category and whether a retry can help travel with them. Messages sent to peers
+ * never contain stack traces or internal detail.
+ */
+public enum ErrorCode {
+    MALFORMED_XML(1, Category.FORMAT, false),
+    XML_LIMIT_EXCEEDED(2, Category.FORMAT, false),
+    SCHEMA_INVALID(3, Category.FORMAT, false),
+    ALGORITHM_REJECTED(4, Category.SECURITY, false),
+    SIGNATURE_STRUCTURE_REJECTED(5, Category.SECURITY, false),
+    SIGNATURE_INVALID(6, Category.SECURITY, false),
+    SIGNER_NOT_TRUSTED(7, Category.SECURITY, false),
+    DECRYPTION_FAILED(8, Category.SECURITY, false),
+    DIRECTORY_ROLLBACK(9, Category.POLICY, false),
+    DIRECTORY_EXPIRED(10, Category.POLICY, false),
+    UNKNOWN_AUTHORITY(11, Category.POLICY, false),
+    NOT_A_RECIPIENT(12, Category.POLICY, false),
+    SENDER_MISMATCH(13, Category.SECURITY, false),
+    DIGEST_MISMATCH(14, Category.SECURITY, false),
+    PAYLOAD_CORRUPT(15, Category.SECURITY, false),
+    MESSAGE_EXPIRED(16, Category.POLICY, false),
+    RECEIPT_MISMATCH(17, Category.SECURITY, false),
+    UNAUTHORIZED(18, Category.SECURITY, false),
+    PAYLOAD_TOO_LARGE(19, Category.POLICY, false),
+    UNAVAILABLE(20, Category.TRANSPORT, true),
+    TIMEOUT(21, Category.TRANSPORT, true),
+    INTERNAL(22, Category.INTERNAL, true),
+    DIRECTORY_CONFLICT(23, Category.POLICY, false),
+    UNKNOWN_JIT(24, Category.POLICY, false);
+
+    public enum Category {
+        SECURITY, FORMAT, POLICY, TRANSPORT, INTERNAL;
+
+        public String id() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    private final int number;
+    private final Category category;
+    private final boolean retryable;
+
+    ErrorCode(int number, Category category, boolean retryable) {
+        this.number = number;
+        this.category = category;
+        this.retryable = retryable;
+    }
+
+    /** The wire code, e.g. {@code LIAISON:0006}. */
+    public String code() {
+        return String.format("LIAISON:%04d", number);
+    }
+
+    public Category category() {
+        return category;
+    }
+
+    /** Whether sending the same thing again later can succeed. */
+    public boolean isRetryable() {
+        return retryable;
+    }
+
+    public static ErrorCode fromCode(String code) {
+        for (ErrorCode c : values()) {
+            if (c.code().equals(code)) {
+                return c;
+            }
+        }
+        throw new IllegalArgumentException("error code: " + code + " (not a Liaison error code)");
+    }
+}
