@@ -1,0 +1,18 @@
+package org.liaison.protocol.dsig;
+
+import org.liaison.certs.Providers;
+
+/** One-time initialisation of Apache Santuario, shared by signing and encryption. */
+public final class Santuario {
+    static {
+        Providers.installAsFallback();
+        org.apache.xml.security.Init.init();
+    }
+
+    private Santuario() {}
+
+    /** Ensures Santuario is initialised; cheap after the first call. */
+    public static void init() {
+        // The static initialiser does the work exactly once.
+    }
+}

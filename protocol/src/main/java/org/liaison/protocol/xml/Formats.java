@@ -1,0 +1,103 @@
+package org.liaison.protocol.xml;
+
+import jakarta.xml.bind.JAXBContext;
+import jakarta.xml.bind.JAXBElement;
+import jakarta.xml.bind.JAXBException;
+import jakarta.xml.bind.Marshaller;
+import jakarta.xml.bind.Unmarshaller;
+import java.time.Instant;
+import java.util.GregorianCalendar;
+import java.util.TimeZone;
+import javax.xml.datatype.DatatypeConfigurationException;
+import javax.xml.datatype.DatatypeFactory;
+import javax.xml.datatype.XMLGregorianCalendar;
+import javax.xml.validation.Schema;
+import org.liaison.protocol.ErrorCode;
+import org.liaison.protocol.ProtocolException;
+import org.liaison.protocol.model.ObjectFactory;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+
+/**
+ * The binding between Liaison's XML formats (namespace {@value #NS}) and the JAXB model
+ * generated from {@code liaison-1.xsd}. Unmarshalling always validates against the schema first
+ * and reads from a DOM that {@link SecureXml} produced — never from a raw stream.
+ */
+public final class Formats {
+    public static final String NS = "urn:liaison:xml:1";
+    public static final String DSIG_NS = "http://www.w3.org/2000/09/xmldsig#";
+    public static final String XENC_NS = "http://www.w3.org/2001/04/xmlenc#";
+
+    private static final JAXBContext CONTEXT;
+    private static final Schema SCHEMA;
+    private static final DatatypeFactory DATATYPES;
+
+    static {
+        try {
+            CONTEXT = JAXBContext.newInstance(ObjectFactory.class);
+            DATATYPES = DatatypeFactory.newInstance();
+        } catch (JAXBException | DatatypeConfigurationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+        SCHEMA = SecureXml.schema(Formats.class.getResource("/org/liaison/protocol/liaison-1.xsd"));
+    }
+
+    private Formats() {}
+
+    public static Schema schema() {
+        return SCHEMA;
+    }
+
+    /** Marshals a model root object into a new DOM document. */
+    public static Document toDocument(Object root) {
+        try {
+            Document doc = SecureXml.newDocument();
+            Marshaller m = CONTEXT.createMarshaller();
+            m.setProperty(Marshaller.JAXB_ENCODING, "UTF-8");
+            m.marshal(root, doc);
+            return doc;
+        } catch (JAXBException e) {
+            throw new IllegalArgumentException("cannot marshal " + root.getClass().getSimpleName() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Validates {@code root} against the schema and unmarshals it.
+     *
+     * @throws ProtocolException SCHEMA_INVALID when the element does not follow the schema or is not a {@code type}
+     */
+    public static <T> T fromElement(Element root, Class<T> type) throws ProtocolException {
+        SecureXml.validate(root, SCHEMA);
+        try {
+            Unmarshaller u = CONTEXT.createUnmarshaller();
+            Object o = u.unmarshal(root);
+            if (o instanceof JAXBElement<?>) {
+                o = ((JAXBElement<?>) o).getValue();
+            }
+            if (!type.isInstance(o)) {
+                throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "expected a " + type.getSimpleName() + " document, got "
+                        + root.getLocalName());
+            }
+            return type.cast(o);
+        } catch (JAXBException e) {
+            throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "document cannot be read: " + e.getMessage());
+        }
+    }
+
+    public static XMLGregorianCalendar time(Instant instant) {
+        GregorianCalendar c = new GregorianCalendar(TimeZone.getTimeZone("UTC"));
+        c.setTimeInMillis(instant.toEpochMilli());
+        return DATATYPES.newXMLGregorianCalendar(c);
+    }
+
+    /** An instant from an xs:dateTime; a time without a zone is refused rather than guessed. */
+    public static Instant instant(XMLGregorianCalendar c) throws ProtocolException {
+        if (c == null) {
+            throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "a required time is missing");
+        }
+        if (c.getTimezone() == javax.xml.datatype.DatatypeConstants.FIELD_UNDEFINED) {
+            throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "time " + c + " has no time zone (expected e.g. 2026-11-28T10:00:00Z)");
+        }
+        return c.toGregorianCalendar().toInstant();
+    }
+}
