@@ -1,0 +1,312 @@
+package org.liaison.protocol.stream;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
+import java.util.Arrays;
+import javax.crypto.Cipher;
+import javax.crypto.SecretKey;
+import javax.crypto.spec.SecretKeySpec;
+import org.bouncycastle.crypto.digests.SHA256Digest;
+import org.bouncycastle.crypto.generators.HKDFBytesGenerator;
+import org.bouncycastle.crypto.params.HKDFParameters;
+
+/**
+ * The payload stream cipher: chunked AES-256-GCM with the STREAM construction (Hoang, Reyhanitabar,
+ * Rogaway, Vizár, "Online Authenticated-Encryption and its Nonce-Reuse Misuse-Resistance", 2015),
+ * laid out like Tink's AES-GCM-HKDF streaming AEAD.
+ *
+ * <pre>
+ *   ciphertext = header ‖ segment 0 ‖ segment 1 ‖ … ‖ segment n-1
+ *   header     = version (1 byte, 0x01) ‖ segment size (4 bytes, big-endian) ‖ salt (32) ‖ nonce prefix (7)
+ *   segment i  = AES-256-GCM(payload key, nonce_i, plaintext bytes [i·S, (i+1)·S)) — ciphertext ‖ 16-byte tag
+ *   nonce_i    = nonce prefix (7) ‖ i (4 bytes, big-endian) ‖ last (1 byte: 0x01 for segment n-1, else 0x00)
+ *   payload key = HKDF-SHA256(ikm = content key, salt = salt, info = "liaison payload v1" ‖ index (4) ‖ header)
+ * </pre>
+ *
+ * <p><b>Security guarantees.</b> Each segment is authenticated before any of its bytes is
+ * returned; a flipped bit, a segment moved, duplicated or dropped, a truncated stream (the
+ * last-segment flag would not match) or a wrong key all fail with {@link PayloadCorruptException}.
+ * Memory is one segment whatever the payload size. Every payload gets its own key (fresh salt),
+ * so nonces never repeat under a key. Decryption can start at any segment boundary
+ * ({@link #decryptFrom}).
+ */
+public final class PayloadCipher {
+    public static final int MIN_SEGMENT_SIZE = 64 * 1024;
+    public static final int MAX_SEGMENT_SIZE = 1024 * 1024;
+    public static final int DEFAULT_SEGMENT_SIZE = 1024 * 1024;
+    public static final int HEADER_SIZE = 1 + 4 + 32 + 7;
+    public static final int TAG_SIZE = 16;
+    private static final byte VERSION = 1;
+    private static final byte[] INFO = "liaison payload v1".getBytes(StandardCharsets.US_ASCII);
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private PayloadCipher() {}
+
+    /** Ciphertext size of a payload of {@code plaintextSize} bytes. */
+    public static long ciphertextSize(long plaintextSize, int segmentSize) {
+        long segments = Math.max(1, (plaintextSize + segmentSize - 1) / segmentSize);
+        return HEADER_SIZE + plaintextSize + segments * TAG_SIZE;
+    }
+
+    /** Offset in the ciphertext at which segment {@code segment} starts. */
+    public static long ciphertextOffset(long segment, int segmentSize) {
+        return HEADER_SIZE + segment * (long) (segmentSize + TAG_SIZE);
+    }
+
+    /**
+     * An output stream that encrypts what is written to it into {@code out}. {@link OutputStream#close()}
+     * writes the last segment and closes {@code out}; a stream that is not closed is not a valid
+     * ciphertext (its end cannot be authenticated).
+     */
+    public static OutputStream encrypt(SecretKey contentKey, int payloadIndex, int segmentSize, OutputStream out)
+            throws IOException {
+        checkSegmentSize(segmentSize);
+        byte[] header = new byte[HEADER_SIZE];
+        ByteBuffer h = ByteBuffer.wrap(header);
+        h.put(VERSION).putInt(segmentSize);
+        byte[] random = new byte[32 + 7];
+        RANDOM.nextBytes(random);
+        h.put(random);
+        out.write(header);
+        return new Encrypting(deriveKey(contentKey, payloadIndex, header), Arrays.copyOfRange(header, 37, 44), segmentSize, out);
+    }
+
+    /** An input stream of the plaintext of a whole ciphertext read from {@code in}. */
+    public static InputStream decrypt(SecretKey contentKey, int payloadIndex, InputStream in) throws IOException {
+        byte[] header = in.readNBytes(HEADER_SIZE);
+        return decryptFrom(contentKey, payloadIndex, header, 0, in);
+    }
+
+    /**
+     * Decrypts from segment {@code firstSegment} on: {@code in} is positioned at
+     * {@link #ciphertextOffset(long, int)} of that segment, and {@code header} is the payload's header.
+     */
+    public static InputStream decryptFrom(SecretKey contentKey, int payloadIndex, byte[] header, long firstSegment, InputStream in)
+            throws IOException {
+        if (header.length != HEADER_SIZE || header[0] != VERSION) {
+            throw new PayloadCorruptException("payload header is missing or of an unknown version");
+        }
+        int segmentSize = ByteBuffer.wrap(header, 1, 4).getInt();
+        if (segmentSize < MIN_SEGMENT_SIZE || segmentSize > MAX_SEGMENT_SIZE) {
+            throw new PayloadCorruptException("payload segment size " + segmentSize + " is out of range");
+        }
+        if (firstSegment < 0 || firstSegment > 0xFFFF_FFFFL) {
+            throw new IllegalArgumentException("firstSegment: " + firstSegment + " (expected: 0 to 2^32-1)");
+        }
+        return new Decrypting(deriveKey(contentKey, payloadIndex, header), Arrays.copyOfRange(header, 37, 44), segmentSize,
+                firstSegment, in);
+    }
+
+    /** The segment size recorded in a payload header. */
+    public static int segmentSize(byte[] header) throws PayloadCorruptException {
+        if (header.length < HEADER_SIZE || header[0] != VERSION) {
+            throw new PayloadCorruptException("payload header is missing or of an unknown version");
+        }
+        return ByteBuffer.wrap(header, 1, 4).getInt();
+    }
+
+    private static void checkSegmentSize(int segmentSize) {
+        if (segmentSize < MIN_SEGMENT_SIZE || segmentSize > MAX_SEGMENT_SIZE) {
+            throw new IllegalArgumentException("segmentSize: " + segmentSize + " (expected: " + MIN_SEGMENT_SIZE + " to "
+                    + MAX_SEGMENT_SIZE + ")");
+        }
+    }
+
+    private static SecretKeySpec deriveKey(SecretKey contentKey, int payloadIndex, byte[] header) {
+        byte[] ikm = contentKey.getEncoded();
+        if (ikm == null || ikm.length != 32) {
+            throw new IllegalArgumentException("content key: expected 32 bytes (AES-256)");
+        }
+        byte[] info = ByteBuffer.allocate(INFO.length + 4 + HEADER_SIZE).put(INFO).putInt(payloadIndex).put(header).array();
+        HKDFBytesGenerator hkdf = new HKDFBytesGenerator(new SHA256Digest());
+        hkdf.init(new HKDFParameters(ikm, Arrays.copyOfRange(header, 5, 37), info));
+        byte[] key = new byte[32];
+        hkdf.generateBytes(key, 0, key.length);
+        Arrays.fill(ikm, (byte) 0);
+        SecretKeySpec spec = new SecretKeySpec(key, "AES");
+        Arrays.fill(key, (byte) 0);
+        return spec;
+    }
+
+    private static byte[] nonce(byte[] prefix, long segment, boolean last) {
+        if (segment > 0xFFFF_FFFFL) {
+            throw new IllegalStateException("payload exceeds 2^32 segments");
+        }
+        byte[] n = new byte[12];
+        System.arraycopy(prefix, 0, n, 0, 7);
+        n[7] = (byte) (segment >>> 24);
+        n[8] = (byte) (segment >>> 16);
+        n[9] = (byte) (segment >>> 8);
+        n[10] = (byte) segment;
+        n[11] = (byte) (last ? 1 : 0);
+        return n;
+    }
+
+    private static Cipher gcm() throws IOException {
+        try {
+            return Cipher.getInstance("AES/GCM/NoPadding");
+        } catch (GeneralSecurityException e) {
+            throw new IOException("AES-GCM is not available in this JDK", e);
+        }
+    }
+
+    private static final class Encrypting extends OutputStream {
+        private final SecretKeySpec key;
+        private final byte[] prefix;
+        private final OutputStream out;
+        private final Cipher cipher;
+        private final byte[] plain;
+        private final byte[] sealed;
+        private int filled;
+        private long segment;
+        private boolean closed;
+
+        Encrypting(SecretKeySpec key, byte[] prefix, int segmentSize, OutputStream out) throws IOException {
+            this.key = key;
+            this.prefix = prefix;
+            this.out = out;
+            this.cipher = gcm();
+            this.plain = new byte[segmentSize];
+            this.sealed = new byte[segmentSize + TAG_SIZE];
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            if (closed) {
+                throw new IOException("payload stream is closed");
+            }
+            while (len > 0) {
+                // A full segment is sealed only once more data arrives: the last one must carry the flag.
+                if (filled == plain.length) {
+                    seal(false);
+                }
+                int n = Math.min(len, plain.length - filled);
+                System.arraycopy(b, off, plain, filled, n);
+                filled += n;
+                off += n;
+                len -= n;
+            }
+        }
+
+        private void seal(boolean last) throws IOException {
+            try {
+                cipher.init(Cipher.ENCRYPT_MODE, key, new javax.crypto.spec.GCMParameterSpec(128, nonce(prefix, segment, last)));
+                int n = cipher.doFinal(plain, 0, filled, sealed, 0);
+                out.write(sealed, 0, n);
+            } catch (GeneralSecurityException e) {
+                throw new IOException("payload encryption failed", e);
+            }
+            segment++;
+            filled = 0;
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            seal(true);
+            Arrays.fill(plain, (byte) 0);
+            out.close();
+        }
+    }
+
+    private static final class Decrypting extends InputStream {
+        private final SecretKeySpec key;
+        private final byte[] prefix;
+        private final InputStream in;
+        private final Cipher cipher;
+        private final byte[] sealed;
+        private final byte[] plain;
+        private int lookahead = -1;
+        private int pos;
+        private int len;
+        private long segment;
+        private boolean done;
+
+        Decrypting(SecretKeySpec key, byte[] prefix, int segmentSize, long firstSegment, InputStream in) throws IOException {
+            this.key = key;
+            this.prefix = prefix;
+            this.in = in;
+            this.cipher = gcm();
+            this.sealed = new byte[segmentSize + TAG_SIZE];
+            this.plain = new byte[segmentSize];
+            this.segment = firstSegment;
+        }
+
+        private boolean fill() throws IOException {
+            if (done) {
+                return false;
+            }
+            int n = 0;
+            if (lookahead >= 0) {
+                sealed[n++] = (byte) lookahead;
+                lookahead = -1;
+            }
+            n += in.readNBytes(sealed, n, sealed.length - n);
+            boolean last;
+            if (n < sealed.length) {
+                last = true;
+            } else {
+                lookahead = in.read();
+                last = lookahead < 0;
+            }
+            if (n < TAG_SIZE) {
+                throw new PayloadCorruptException("payload is truncated (segment " + segment + " is incomplete)");
+            }
+            try {
+                cipher.init(Cipher.DECRYPT_MODE, key, new javax.crypto.spec.GCMParameterSpec(128, nonce(prefix, segment, last)));
+                len = cipher.doFinal(sealed, 0, n, plain, 0);
+            } catch (javax.crypto.AEADBadTagException e) {
+                throw new PayloadCorruptException("payload segment " + segment
+                        + " failed authentication: it was altered, reordered or truncated, or the key is wrong");
+            } catch (GeneralSecurityException e) {
+                throw new PayloadCorruptException("payload segment " + segment + " cannot be decrypted");
+            }
+            pos = 0;
+            segment++;
+            done = last;
+            return true;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            int n = read(one, 0, 1);
+            return n < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int n) throws IOException {
+            if (n == 0) {
+                return 0;
+            }
+            while (pos == len) {
+                if (!fill()) {
+                    return -1;
+                }
+            }
+            int k = Math.min(n, len - pos);
+            System.arraycopy(plain, pos, b, off, k);
+            pos += k;
+            return k;
+        }
+
+        @Override
+        public void close() throws IOException {
+            Arrays.fill(plain, (byte) 0);
+            in.close();
+        }
+    }
+}
