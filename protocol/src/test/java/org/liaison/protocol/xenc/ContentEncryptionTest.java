@@ -1,0 +1,152 @@
+package org.liaison.protocol.xenc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import javax.crypto.SecretKey;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.liaison.certs.CertificateProfile;
+import org.liaison.certs.Credential;
+import org.liaison.certs.Suite;
+import org.liaison.certs.testing.TestPki;
+import org.liaison.protocol.ErrorCode;
+import org.liaison.protocol.ProtocolException;
+import org.liaison.protocol.xml.Formats;
+import org.liaison.protocol.xml.SecureXml;
+import org.liaison.protocol.xml.XmlLimits;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+
+class ContentEncryptionTest {
+    private static final byte[] SECRET = "<m:Manifest xmlns:m=\"urn:test\">witness W-17 lives in Durrës</m:Manifest>"
+            .getBytes(StandardCharsets.UTF_8);
+
+    record Sealed(Document doc, Element key, Element data, Credential recipient, SecretKey cek) {}
+
+    static Sealed seal(Suite suite) throws Exception {
+        TestPki pki = TestPki.create(suite);
+        Credential recipient = pki.issue(CertificateProfile.ENCRYPTION, "AL-PP encryption");
+        Document doc = SecureXml.newDocument();
+        Element root = doc.createElementNS("urn:test", "t:Box");
+        doc.appendChild(root);
+        SecretKey cek = ContentEncryption.newContentKey();
+        Element key = ContentEncryption.wrapKey(doc, cek, recipient.certificate(), "AL-PP");
+        Element data = ContentEncryption.encrypt(doc, SECRET, cek);
+        root.appendChild(key);
+        root.appendChild(data);
+        // Through the wire: serialize and parse with the hardened parser.
+        Document wire = SecureXml.parse(SecureXml.serialize(doc), XmlLimits.DEFAULT);
+        return new Sealed(wire, (Element) wire.getElementsByTagNameNS(Formats.XENC_NS, "EncryptedKey").item(0),
+                (Element) wire.getElementsByTagNameNS(Formats.XENC_NS, "EncryptedData").item(0), recipient, cek);
+    }
+
+    static ProtocolException refusal(ThrowingRunnable r) {
+        try {
+            r.run();
+        } catch (ProtocolException e) {
+            return e;
+        } catch (Exception e) {
+            throw new AssertionError("unexpected " + e, e);
+        }
+        throw new AssertionError("accepted");
+    }
+
+    interface ThrowingRunnable {
+        void run() throws Exception;
+    }
+
+    static void flipBase64(Element cipherValue) {
+        byte[] b = Base64.getMimeDecoder().decode(cipherValue.getTextContent());
+        b[b.length / 2] ^= 0x01;
+        cipherValue.setTextContent(Base64.getEncoder().encodeToString(b));
+    }
+
+    static Element cipherValue(Element e) {
+        return (Element) e.getElementsByTagNameNS(Formats.XENC_NS, "CipherValue").item(0);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Suite.class)
+    void roundTripForEachSuite(Suite suite) throws Exception {
+        Sealed s = seal(suite);
+        assertThat(s.key().getAttribute("Recipient")).isEqualTo("AL-PP");
+        SecretKey cek = ContentEncryption.unwrapKey(s.key(), s.recipient().privateKey());
+        assertThat(cek.getEncoded()).isEqualTo(s.cek().getEncoded());
+        assertThat(ContentEncryption.decrypt(s.data(), cek)).isEqualTo(SECRET);
+        assertThat(new String(SecureXml.serialize(s.doc()), StandardCharsets.UTF_8)).doesNotContain("Durrës");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Suite.class)
+    void flippedBitInCiphertextOrTagIsOneUniformError(Suite suite) throws Exception {
+        Sealed s = seal(suite);
+        flipBase64(cipherValue(s.data()));
+        ProtocolException e = refusal(() -> ContentEncryption.decrypt(s.data(), s.cek()));
+        assertThat(e.code()).isEqualTo(ErrorCode.DECRYPTION_FAILED);
+        assertThat(e.getMessage()).isEqualTo("the message cannot be decrypted with this gateway's key");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Suite.class)
+    void flippedBitInTheNonceIsDetected(Suite suite) throws Exception {
+        Sealed s = seal(suite);
+        Element cv = cipherValue(s.data());
+        byte[] b = Base64.getMimeDecoder().decode(cv.getTextContent());
+        b[0] ^= 0x01; // the 12-byte IV comes first
+        cv.setTextContent(Base64.getEncoder().encodeToString(b));
+        assertThat(refusal(() -> ContentEncryption.decrypt(s.data(), s.cek())).code()).isEqualTo(ErrorCode.DECRYPTION_FAILED);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Suite.class)
+    void flippedBitInTheWrappedKeyIsTheSameUniformError(Suite suite) throws Exception {
+        Sealed s = seal(suite);
+        flipBase64(cipherValue(s.key()));
+        ProtocolException e = refusal(() -> ContentEncryption.unwrapKey(s.key(), s.recipient().privateKey()));
+        assertThat(e.code()).isEqualTo(ErrorCode.DECRYPTION_FAILED);
+        assertThat(e.getMessage()).isEqualTo("the message cannot be decrypted with this gateway's key");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Suite.class)
+    void anotherRecipientsKeyCannotUnwrap(Suite suite) throws Exception {
+        Sealed s = seal(suite);
+        Credential other = TestPki.create(suite).issue(CertificateProfile.ENCRYPTION, "US-OIA encryption");
+        assertThat(refusal(() -> ContentEncryption.unwrapKey(s.key(), other.privateKey())).code())
+                .isEqualTo(ErrorCode.DECRYPTION_FAILED);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Suite.class)
+    void aesCbcSubstitutedInTheAlgorithmIsRefusedBeforeDecrypting(Suite suite) throws Exception {
+        Sealed s = seal(suite);
+        ((Element) s.data().getElementsByTagNameNS(Formats.XENC_NS, "EncryptionMethod").item(0))
+                .setAttribute("Algorithm", "http://www.w3.org/2001/04/xmlenc#aes256-cbc");
+        ProtocolException e = refusal(() -> ContentEncryption.decrypt(s.data(), s.cek()));
+        assertThat(e.code()).isEqualTo(ErrorCode.ALGORITHM_REJECTED);
+        assertThat(e.getMessage()).contains("aes256-cbc");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Suite.class)
+    void rsa15SubstitutedInTheKeyAlgorithmIsRefused(Suite suite) throws Exception {
+        Sealed s = seal(suite);
+        ((Element) s.key().getElementsByTagNameNS(Formats.XENC_NS, "EncryptionMethod").item(0))
+                .setAttribute("Algorithm", "http://www.w3.org/2001/04/xmlenc#rsa-1_5");
+        assertThat(refusal(() -> ContentEncryption.unwrapKey(s.key(), s.recipient().privateKey())).code())
+                .isEqualTo(ErrorCode.ALGORITHM_REJECTED);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Suite.class)
+    void cipherReferenceIsRefused(Suite suite) throws Exception {
+        Sealed s = seal(suite);
+        Element cipherData = (Element) s.data().getElementsByTagNameNS(Formats.XENC_NS, "CipherData").item(0);
+        Element ref = s.doc().createElementNS(Formats.XENC_NS, "xenc:CipherReference");
+        ref.setAttribute("URI", "file:///etc/passwd");
+        cipherData.replaceChild(ref, cipherValue(s.data()));
+        assertThat(refusal(() -> ContentEncryption.decrypt(s.data(), s.cek())).getMessage()).contains("CipherReference");
+    }
+}
