@@ -130,7 +130,7 @@ public final class FederationDirectory {
                 throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "JIT " + j.getId() + " is listed twice");
             }
         }
-        return new FederationDirectory(d.getFederation(), d.getSequence().longValueExact(), Formats.instant(d.getIssued()),
+        return new FederationDirectory(d.getFederation(), d.getSequence(), Formats.instant(d.getIssued()),
                 Formats.instant(d.getNextUpdate()), authorities, jits, xml);
     }
 

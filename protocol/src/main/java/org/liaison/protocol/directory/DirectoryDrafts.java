@@ -1,0 +1,78 @@
+package org.liaison.protocol.directory;
+
+import java.security.cert.CertificateEncodingException;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.liaison.certs.AuthorityId;
+import org.liaison.certs.FederationPki;
+import org.liaison.protocol.model.Authority;
+import org.liaison.protocol.model.Directory;
+import org.liaison.protocol.model.Instrument;
+import org.liaison.protocol.model.Jit;
+import org.liaison.protocol.model.LegalBasis;
+import org.liaison.protocol.model.Service;
+import org.liaison.protocol.model.Suite;
+import org.liaison.protocol.xml.Formats;
+
+/** Drafts of directories for a federation whose PKI was made by {@link FederationPki} (tests, the demo, first steps). */
+public final class DirectoryDrafts {
+    private DirectoryDrafts() {}
+
+    /** A JIT to list: its members are all authorities of the draft. */
+    public record JitDraft(String id, String name, AuthorityId lead, Instant validFrom, Instant validUntil, String article,
+            String legalBasisText) {}
+
+    /**
+     * A directory listing every authority of {@code pki} with every service, its endpoint, its
+     * gateway, signing and encryption certificates and its national CA.
+     */
+    public static Directory draft(FederationPki pki, String federation, Map<AuthorityId, String> endpoints, long sequence,
+            Instant issued, Instant nextUpdate, List<JitDraft> jits) {
+        Directory d = new Directory();
+        d.setFederation(federation);
+        d.setSequence(sequence);
+        d.setIssued(Formats.time(issued));
+        d.setNextUpdate(Formats.time(nextUpdate));
+        for (FederationPki.Authority a : pki.authorities().values()) {
+            Authority x = new Authority();
+            x.setId(a.id().value());
+            x.setCountry(a.id().country());
+            x.setName(a.id().value() + " central authority");
+            x.getService().addAll(List.of(Service.values()));
+            x.getSuite().add(Suite.fromValue(pki.suite().id()));
+            String endpoint = endpoints.get(a.id());
+            x.getEndpoint().add(endpoint == null ? "https://localhost:0" : endpoint);
+            x.getGatewayCertificate().add(der(a.gatewayTls().certificate()));
+            x.getSigningCertificate().add(der(a.envelopeSigning().certificate()));
+            x.getEncryptionCertificate().add(der(a.encryption().certificate()));
+            x.getNationalCa().add(der(a.ca().authority().certificate()));
+            d.getAuthority().add(x);
+        }
+        for (JitDraft j : jits) {
+            Jit x = new Jit();
+            x.setId(j.id());
+            x.setName(j.name());
+            x.setLead(j.lead().value());
+            x.setValidFrom(Formats.time(j.validFrom()));
+            x.setValidUntil(Formats.time(j.validUntil()));
+            LegalBasis lb = new LegalBasis();
+            lb.setInstrument(Instrument.UNTOC);
+            lb.setArticle(j.article());
+            lb.setValue(j.legalBasisText());
+            x.setLegalBasis(lb);
+            pki.authorities().keySet().forEach(id -> x.getMember().add(id.value()));
+            d.getJit().add(x);
+        }
+        return d;
+    }
+
+    private static byte[] der(X509Certificate c) {
+        try {
+            return c.getEncoded();
+        } catch (CertificateEncodingException e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
+}

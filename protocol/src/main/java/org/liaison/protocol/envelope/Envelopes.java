@@ -1,0 +1,217 @@
+package org.liaison.protocol.envelope;
+
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import javax.crypto.SecretKey;
+import org.liaison.certs.AuthorityId;
+import org.liaison.certs.Credential;
+import org.liaison.protocol.ErrorCode;
+import org.liaison.protocol.ProtocolException;
+import org.liaison.protocol.directory.FederationDirectory;
+import org.liaison.protocol.directory.Trust;
+import org.liaison.protocol.dsig.SignatureAlgorithm;
+import org.liaison.protocol.dsig.XmlSignatures;
+import org.liaison.protocol.model.Envelope;
+import org.liaison.protocol.model.Header;
+import org.liaison.protocol.model.Payload;
+import org.liaison.protocol.model.Recipient;
+import org.liaison.protocol.xenc.ContentEncryption;
+import org.liaison.protocol.xml.Formats;
+import org.liaison.protocol.xml.SecureXml;
+import org.liaison.protocol.xml.XmlLimits;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+
+/**
+ * The envelope a sending gateway makes: header, the content key wrapped for each recipient
+ * authority, the package manifest encrypted (AES-256-GCM), the encrypted payloads' digests — all
+ * under the gateway's signature, recipients included.
+ */
+public final class Envelopes {
+    static final Duration SKEW = Duration.ofMinutes(5);
+
+    private Envelopes() {}
+
+    /** The recipients a header designates: its authorities, or the JIT's members other than the sender. */
+    public static List<AuthorityId> recipients(EnvelopeHeader h, FederationDirectory directory) throws ProtocolException {
+        if (h.jit() == null) {
+            for (AuthorityId to : h.to()) {
+                directory.require(to);
+            }
+            return h.to();
+        }
+        FederationDirectory.JitEntry jit = directory.requireJit(h.jit(), h.created());
+        if (!jit.members().contains(h.from())) {
+            throw new ProtocolException(ErrorCode.NOT_A_RECIPIENT, h.from() + " is not a member of " + h.jit());
+        }
+        List<AuthorityId> out = new ArrayList<>(jit.members());
+        out.remove(h.from());
+        return out;
+    }
+
+    /**
+     * Seals an envelope. {@code contentKey} is the key the payloads were encrypted under (see
+     * {@code PayloadCipher}); it is wrapped for each recipient's encryption certificate from the directory.
+     */
+    public static byte[] seal(EnvelopeHeader h, FederationDirectory directory, byte[] manifestXml, List<PayloadInfo> payloads,
+            SecretKey contentKey, Credential gatewaySigning) throws ProtocolException {
+        List<AuthorityId> recipients = recipients(h, directory);
+        Envelope e = new Envelope();
+        e.setHeader(header(h));
+        Envelope.EncryptedManifest em = new Envelope.EncryptedManifest();
+        e.setEncryptedManifest(em);
+        for (PayloadInfo p : payloads) {
+            Payload x = new Payload();
+            x.setIndex(p.index());
+            x.setSegmentSize(p.segmentSize());
+            x.setCiphertextSize(p.ciphertextSize());
+            x.setCiphertextSha256(p.ciphertextSha256());
+            e.getPayload().add(x);
+        }
+        Document doc = SecureXml.newDocument();
+        // Recipients and the encrypted manifest are DOM made by Santuario, placed into the JAXB tree.
+        for (AuthorityId r : recipients) {
+            FederationDirectory.Entry entry = directory.require(r);
+            if (entry.encryptionCertificates().isEmpty()) {
+                throw new ProtocolException(ErrorCode.UNKNOWN_AUTHORITY, r + " has no encryption certificate in the directory");
+            }
+            Recipient rec = new Recipient();
+            rec.setAuthority(r.value());
+            rec.setAny(ContentEncryption.wrapKey(doc, contentKey, entry.encryptionCertificates().get(0), r.value()));
+            e.getRecipient().add(rec);
+        }
+        em.setAny(ContentEncryption.encrypt(doc, manifestXml, contentKey));
+        Document out = Formats.toDocument(e);
+        Formats.fromElement(out.getDocumentElement(), Envelope.class);
+        XmlSignatures.sign(out, gatewaySigning);
+        return SecureXml.serialize(out);
+    }
+
+    private static Header header(EnvelopeHeader h) {
+        Header x = new Header();
+        x.setMessageId(h.messageId().toString());
+        x.setConversationId(h.conversationId().toString());
+        x.setInReplyTo(h.inReplyTo() == null ? null : h.inReplyTo().toString());
+        x.setCreated(Formats.time(h.created()));
+        x.setExpires(Formats.time(h.expires()));
+        x.setFrom(h.from().value());
+        h.to().forEach(t -> x.getTo().add(t.value()));
+        x.setJit(h.jit());
+        x.setService(h.service());
+        x.setAction(h.action());
+        return x;
+    }
+
+    /** An envelope whose signature, sender, recipients and times were checked. */
+    public record Verified(EnvelopeHeader header, List<AuthorityId> recipients, List<PayloadInfo> payloads, byte[] xml,
+            String sha256, X509Certificate signer, Envelope model) {}
+
+    /**
+     * Verifies an envelope as a receiving gateway does.
+     *
+     * @param tlsPeer the authority the TLS connection authenticated, or {@code null} when not received over TLS
+     * @param me this gateway's authority, or {@code null} to skip the recipient check
+     * @throws ProtocolException SENDER_MISMATCH when the TLS peer is not the sender, NOT_A_RECIPIENT, MESSAGE_EXPIRED,
+     *     or any signature or format error
+     */
+    public static Verified verify(byte[] xml, Trust trust, Instant now, AuthorityId tlsPeer, AuthorityId me)
+            throws ProtocolException {
+        Document doc = SecureXml.parse(xml, XmlLimits.DEFAULT);
+        SecureXml.root(doc, Formats.NS, "Envelope");
+        Envelope claimed = Formats.fromElement(doc.getDocumentElement(), Envelope.class);
+        AuthorityId from = AuthorityId.of(claimed.getHeader().getFrom());
+        if (tlsPeer != null && !tlsPeer.equals(from)) {
+            throw new ProtocolException(ErrorCode.SENDER_MISMATCH, "the envelope says it is from " + from
+                    + " but the connection is from " + tlsPeer);
+        }
+        FederationDirectory.Entry sender = trust.directory().require(from);
+        XmlSignatures.Verified v = XmlSignatures.verify(doc, SignatureAlgorithm.allowedBy(sender.suites()),
+                trust.gatewaySigner(from, now));
+        Envelope e = Formats.fromElement(v.root(), Envelope.class);
+        EnvelopeHeader h = header(e.getHeader());
+        if (!now.isBefore(h.expires())) {
+            throw new ProtocolException(ErrorCode.MESSAGE_EXPIRED, "message " + h.messageId() + " expired at " + h.expires());
+        }
+        if (h.created().isAfter(now.plus(SKEW))) {
+            throw new ProtocolException(ErrorCode.MESSAGE_EXPIRED, "message " + h.messageId() + " is created in the future ("
+                    + h.created() + ")");
+        }
+        List<AuthorityId> expected = recipients(h, trust.directory());
+        Set<AuthorityId> listed = new LinkedHashSet<>();
+        for (Recipient r : e.getRecipient()) {
+            AuthorityId id = AuthorityId.of(r.getAuthority());
+            Element ek = r.getAny();
+            if (!listed.add(id) || ek == null || !id.value().equals(ek.getAttribute("Recipient"))) {
+                throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "recipient " + id + " is listed twice or its key is mislabelled");
+            }
+        }
+        if (!listed.equals(new LinkedHashSet<>(expected))) {
+            throw new ProtocolException(ErrorCode.NOT_A_RECIPIENT, "the envelope's keys are for " + listed
+                    + " but its header designates " + expected);
+        }
+        if (me != null && !listed.contains(me)) {
+            throw new ProtocolException(ErrorCode.NOT_A_RECIPIENT, "message " + h.messageId() + " is not addressed to " + me);
+        }
+        List<PayloadInfo> payloads = new ArrayList<>();
+        for (Payload p : e.getPayload()) {
+            if (p.getIndex() != payloads.size()) {
+                throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "payload indexes must run 0, 1, 2, … in order");
+            }
+            payloads.add(new PayloadInfo(p.getIndex(), p.getSegmentSize(), p.getCiphertextSize(), p.getCiphertextSha256()));
+        }
+        return new Verified(h, List.copyOf(listed), List.copyOf(payloads), xml.clone(), sha256(xml), v.signer(), e);
+    }
+
+    private static EnvelopeHeader header(Header x) throws ProtocolException {
+        List<AuthorityId> to = new ArrayList<>();
+        for (String t : x.getTo()) {
+            to.add(AuthorityId.of(t));
+        }
+        try {
+            return new EnvelopeHeader(UUID.fromString(x.getMessageId()), UUID.fromString(x.getConversationId()),
+                    x.getInReplyTo() == null ? null : UUID.fromString(x.getInReplyTo()), Formats.instant(x.getCreated()),
+                    Formats.instant(x.getExpires()), AuthorityId.of(x.getFrom()), to, x.getJit(), x.getService(), x.getAction());
+        } catch (IllegalArgumentException e) {
+            throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "envelope header: " + e.getMessage());
+        }
+    }
+
+    /** What a recipient decrypts: the content key (for the payloads) and the manifest bytes, exactly as signed. */
+    public record Opened(SecretKey contentKey, byte[] manifestXml) {}
+
+    /** Unwraps this authority's content key and decrypts the manifest. */
+    public static Opened open(Verified envelope, AuthorityId me, PrivateKey encryptionKey) throws ProtocolException {
+        Map<String, Element> keys = new LinkedHashMap<>();
+        for (Recipient r : envelope.model().getRecipient()) {
+            keys.put(r.getAuthority(), r.getAny());
+        }
+        Element mine = keys.get(me.value());
+        if (mine == null) {
+            throw new ProtocolException(ErrorCode.NOT_A_RECIPIENT, "message " + envelope.header().messageId()
+                    + " holds no key for " + me);
+        }
+        SecretKey cek = ContentEncryption.unwrapKey(mine, encryptionKey);
+        byte[] manifest = ContentEncryption.decrypt(envelope.model().getEncryptedManifest().getAny(), cek);
+        return new Opened(cek, manifest);
+    }
+
+    public static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,111 @@
+package org.liaison.protocol.pkg;
+
+import java.security.cert.X509Certificate;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import org.liaison.certs.AuthorityId;
+import org.liaison.certs.Credential;
+import org.liaison.certs.Purpose;
+import org.liaison.protocol.ErrorCode;
+import org.liaison.protocol.ProtocolException;
+import org.liaison.protocol.directory.Trust;
+import org.liaison.protocol.dsig.SignatureAlgorithm;
+import org.liaison.protocol.dsig.XmlSignatures;
+import org.liaison.protocol.model.Custody;
+import org.liaison.protocol.model.File;
+import org.liaison.protocol.model.Handling;
+import org.liaison.protocol.model.LegalBasis;
+import org.liaison.protocol.model.Manifest;
+import org.liaison.protocol.xml.Formats;
+import org.liaison.protocol.xml.SecureXml;
+import org.liaison.protocol.xml.XmlLimits;
+import org.w3c.dom.Document;
+
+/**
+ * The evidence-package manifest, signed by the investigator's personal certificate. It is the
+ * evidence: verifiable offline, years later, by anyone with the directory and the CRLs; the
+ * transport is only the courier.
+ */
+public final class Manifests {
+    private Manifests() {}
+
+    /** A manifest whose investigator signature verified, with the certificate that signed it. */
+    public record Verified(Manifest manifest, X509Certificate investigator, AuthorityId from, byte[] xml) {
+        public UUID id() {
+            return UUID.fromString(manifest.getId());
+        }
+    }
+
+    /** Builds and signs a manifest; returns its exact bytes. */
+    public static byte[] sign(ManifestSpec spec, List<FileEntry> files, Credential investigator, UUID id, Instant created)
+            throws ProtocolException {
+        Manifest m = new Manifest();
+        m.setId(id.toString());
+        m.setCreated(Formats.time(created));
+        m.setCase(spec.caseReference());
+        m.setService(spec.service());
+        m.setFrom(spec.from().value());
+        spec.to().forEach(t -> m.getTo().add(t.value()));
+        m.setJit(spec.jit());
+        LegalBasis lb = new LegalBasis();
+        lb.setInstrument(spec.instrument());
+        lb.setArticle(spec.article());
+        lb.setValue(spec.legalBasisText());
+        m.setLegalBasis(lb);
+        Handling h = new Handling();
+        h.setClassification(spec.classification());
+        h.getFlag().addAll(spec.flags().stream().sorted().toList());
+        m.setHandling(h);
+        m.setNote(spec.note());
+        Set<String> names = new HashSet<>();
+        for (FileEntry f : files) {
+            if (!names.add(f.name())) {
+                throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "two files are named " + f.name());
+            }
+            File x = new File();
+            x.setName(f.name());
+            x.setMediaType(f.mediaType());
+            x.setSize(f.size());
+            x.setSha256(f.sha256());
+            for (FileEntry.Custody c : f.custody()) {
+                Custody y = new Custody();
+                y.setCollectedBy(c.collectedBy());
+                y.setCollectedAt(Formats.time(c.collectedAt()));
+                y.setMethod(c.method());
+                y.setValue(c.note());
+                x.getCustody().add(y);
+            }
+            m.getFile().add(x);
+        }
+        Document doc = Formats.toDocument(m);
+        Formats.fromElement(doc.getDocumentElement(), Manifest.class); // refuse to sign what no one could read
+        XmlSignatures.sign(doc, investigator);
+        return SecureXml.serialize(doc);
+    }
+
+    /**
+     * Verifies a manifest: schema, then the signature of an investigator of the authority it
+     * names as sender, whose certificate is validated against that authority's national CA from
+     * the directory (chain, revocation, role) at {@code at}.
+     */
+    public static Verified verify(byte[] xml, Trust trust, Instant at) throws ProtocolException {
+        Document doc = SecureXml.parse(xml, XmlLimits.DEFAULT);
+        SecureXml.root(doc, Formats.NS, "Manifest");
+        Manifest claimed = Formats.fromElement(doc.getDocumentElement(), Manifest.class);
+        AuthorityId from = AuthorityId.of(claimed.getFrom());
+        var entry = trust.directory().require(from);
+        XmlSignatures.Verified v = XmlSignatures.verify(doc, SignatureAlgorithm.allowedBy(entry.suites()),
+                trust.person(from, Purpose.INVESTIGATOR, at));
+        Manifest m = Formats.fromElement(v.root(), Manifest.class);
+        Set<String> names = new HashSet<>();
+        for (File f : m.getFile()) {
+            if (!names.add(f.getName())) {
+                throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "two files are named " + f.getName());
+            }
+        }
+        return new Verified(m, v.signer(), from, xml.clone());
+    }
+}
