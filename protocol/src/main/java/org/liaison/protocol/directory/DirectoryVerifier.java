@@ -44,10 +44,10 @@ public final class DirectoryVerifier {
     public FederationDirectory verify(byte[] xml, Instant now) throws ProtocolException {
         Document doc = SecureXml.parse(xml, XmlLimits.DIRECTORY);
         SecureXml.root(doc, Formats.NS, "Directory");
-        Directory claimed = Formats.fromElement(doc.getDocumentElement(), Directory.class);
+        Directory draft = Formats.fromElement(doc.getDocumentElement(), Directory.class);
         // Time checks first, on the claimed values: they can only refuse, and say what is wrong
         // more plainly than a stale CRL would after the same amount of time.
-        checkTimes(claimed.getSequence(), Formats.instant(claimed.getIssued()), Formats.instant(claimed.getNextUpdate()), now);
+        checkTimes(draft.getSequence(), Formats.instant(draft.getIssued()), Formats.instant(draft.getNextUpdate()), now);
         CertificateValidator validator = new CertificateValidator(List.of(operatorCa), operatorCrls);
         XmlSignatures.verify(doc, SignatureAlgorithm.allSuites(), claimed -> {
             if (claimed == null) {
