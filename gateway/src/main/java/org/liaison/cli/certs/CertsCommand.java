@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
             "Certificate purposes: gateway-tls, envelope-signing, encryption, directory-signing, and the personal",
             "profiles investigator, auditor and operator (the role is carried as a certificate policy).",
         },
-        subcommands = {CreateCaCommand.class, IssueCommand.class, RevokeCommand.class, CrlCommand.class,
+        subcommands = {InitFederationCommand.class, CreateCaCommand.class, IssueCommand.class, RevokeCommand.class, CrlCommand.class,
             InspectCommand.class, VerifyCommand.class},
         footer = {
             "",

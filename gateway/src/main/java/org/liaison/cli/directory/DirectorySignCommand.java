@@ -1,0 +1,72 @@
+package org.liaison.cli.directory;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.liaison.certs.Credential;
+import org.liaison.certs.Keystores;
+import org.liaison.certs.SecureFiles;
+import org.liaison.cli.UserException;
+import org.liaison.cli.certs.PasswordOptions;
+import org.liaison.protocol.directory.DirectorySigner;
+import org.liaison.protocol.model.Directory;
+import org.liaison.protocol.xml.Formats;
+import org.liaison.protocol.xml.SecureXml;
+import org.liaison.protocol.xml.XmlLimits;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+import org.w3c.dom.NodeList;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "sign", mixinStandardHelpOptions = true,
+        description = {"Sign a directory draft with the operator's directory-signing key.",
+            "The draft is a <Directory> document (an existing signature in it is replaced). Raise its sequence attribute",
+            "for every new edition: gateways refuse one that is not newer than theirs."},
+        footer = {"", "Example:",
+            "  liaison directory sign draft.xml --key federation/operator/directory-signing.p12 \\",
+            "      --password-file federation/operator/directory-signing.password --out directory.xml"})
+public final class DirectorySignCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(paramLabel = "DRAFT", description = "The directory to sign.")
+    Path draft;
+
+    @Option(names = "--key", required = true, paramLabel = "FILE.p12", description = "The operator's directory-signing keystore.")
+    Path key;
+
+    @ArgGroup(exclusive = true)
+    PasswordOptions password;
+
+    @Option(names = "--out", required = true, paramLabel = "FILE", description = "Where to write the signed directory (not overwritten).")
+    Path out;
+
+    @Override
+    public Integer call() throws Exception {
+        if (Files.exists(out)) {
+            throw new UserException(out + " already exists; choose another --out");
+        }
+        if (password == null) {
+            throw new UserException("no password given: add --password-file FILE or --password-env VAR");
+        }
+        Credential signer = Keystores.load(key, password.read(false));
+        Document doc = SecureXml.parse(Files.readAllBytes(draft), XmlLimits.DIRECTORY);
+        SecureXml.root(doc, Formats.NS, "Directory");
+        NodeList old = doc.getElementsByTagNameNS(Formats.DSIG_NS, "Signature");
+        for (int i = old.getLength() - 1; i >= 0; i--) {
+            Element sig = (Element) old.item(i);
+            sig.getParentNode().removeChild(sig);
+        }
+        Directory d = Formats.fromElement(doc.getDocumentElement(), Directory.class);
+        byte[] signed = DirectorySigner.sign(d, signer);
+        SecureFiles.writeNew(out, signed, false);
+        spec.commandLine().getOut().println("Signed directory #" + d.getSequence() + " (" + d.getAuthority().size()
+                + " authorities, " + d.getJit().size() + " JITs) -> " + out);
+        return 0;
+    }
+}

@@ -1,0 +1,113 @@
+package org.liaison.gateway.config;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.Year;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.liaison.certs.AuthorityId;
+import org.liaison.certs.CaStore;
+import org.liaison.certs.FederationPki;
+import org.liaison.certs.Role;
+import org.liaison.certs.SecureFiles;
+import org.liaison.certs.Suite;
+import org.liaison.protocol.ProtocolException;
+import org.liaison.protocol.directory.DirectoryDrafts;
+import org.liaison.protocol.directory.DirectorySigner;
+
+/**
+ * {@code liaison certs init-federation}: a complete, working federation in one folder — the PKI
+ * ({@link FederationPki}), a signed directory with a JIT of all authorities, one node
+ * configuration per authority on free loopback ports, and a profile folder per person.
+ */
+public final class FederationSetup {
+    public static final String DIRECTORY = "directory.xml";
+    public static final String NODE_CONFIG = "node.yaml";
+
+    private FederationSetup() {}
+
+    /** What was made, for the command to report. */
+    public record Result(Path dir, FederationPki pki, String jitId, Map<AuthorityId, NodeConfig> nodes,
+            Map<AuthorityId, Map<Role, Path>> profiles, long directorySequence) {}
+
+    public static Result create(Path dir, List<AuthorityId> ids, Suite suite, Instant now, Duration validity)
+            throws IOException, GeneralSecurityException, ProtocolException {
+        if (Files.exists(dir) && Files.list(dir).findAny().isPresent()) {
+            throw new IOException(dir + " is not empty; choose a new folder for the federation");
+        }
+        FederationPki pki = FederationPki.create(dir, ids, suite, now, validity);
+        Map<AuthorityId, int[]> ports = freePorts(ids);
+        Map<AuthorityId, String> endpoints = new LinkedHashMap<>();
+        ports.forEach((id, p) -> endpoints.put(id, "https://127.0.0.1:" + p[0]));
+
+        String year = Integer.toString(Year.from(now.atZone(ZoneOffset.UTC)).getValue());
+        String jitId = "JIT-" + String.join("-", ids.stream().map(a -> a.country()).toList()) + "-" + year;
+        List<DirectoryDrafts.JitDraft> jits = ids.size() < 2 ? List.of() : List.of(new DirectoryDrafts.JitDraft(jitId,
+                "Joint investigation team " + String.join(", ", ids.stream().map(AuthorityId::value).toList()), ids.get(0),
+                now.minus(Duration.ofDays(1)), now.plus(validity), "19", "Agreement on the joint investigation team"));
+        byte[] directory = DirectorySigner.sign(DirectoryDrafts.draft(pki, "Liaison federation", endpoints, 1, now,
+                now.plus(Duration.ofDays(30)), jits), pki.directorySigning());
+        SecureFiles.writeAtomically(dir.resolve(DIRECTORY), directory, false);
+
+        List<String> crls = new ArrayList<>();
+        for (AuthorityId id : ids) {
+            crls.add("../" + id.value() + "/ca/" + CaStore.CRL);
+        }
+        Map<AuthorityId, NodeConfig> nodes = new LinkedHashMap<>();
+        Map<AuthorityId, Map<Role, Path>> profiles = new LinkedHashMap<>();
+        for (AuthorityId id : ids) {
+            int[] p = ports.get(id);
+            Path a = dir.resolve(id.value());
+            NodeConfig node = new NodeConfig(id.value(), "data",
+                    new NodeConfig.DirectorySource("../" + DIRECTORY, "../operator/ca/" + CaStore.CERTIFICATE,
+                            "../operator/ca/" + CaStore.CRL),
+                    crls, new NodeConfig.Listener("127.0.0.1", p[0]), new NodeConfig.Listener("127.0.0.1", p[1]),
+                    new NodeConfig.Listener("127.0.0.1", p[2]), new NodeConfig.Keystore("gateway-tls.p12", "gateway-tls.password"),
+                    new NodeConfig.Keystore("envelope-signing.p12", "envelope-signing.password"),
+                    new NodeConfig.Keystore("encryption.p12", "encryption.password"), "jdk");
+            node.write(a.resolve(NODE_CONFIG), "Liaison node of " + id + ". Run it with: liaison serve --config " + a.resolve(NODE_CONFIG)
+                    + "\nPeer API on port " + p[0] + ", local API on " + p[1] + ", admin (health, metrics) on " + p[2] + ".");
+            nodes.put(id, node);
+            Map<Role, Path> people = new LinkedHashMap<>();
+            for (Role role : List.of(Role.INVESTIGATOR, Role.AUDITOR)) {
+                Path u = a.resolve("users").resolve(role.id());
+                new UserProfile(id.value(), role.id(), "https://127.0.0.1:" + p[1], "credential.p12", "credential.password",
+                        "../../ca/" + CaStore.CERTIFICATE, "../../..").write(u);
+                people.put(role, u);
+            }
+            profiles.put(id, people);
+        }
+        return new Result(dir, pki, jits.isEmpty() ? null : jitId, nodes, profiles, 1);
+    }
+
+    /** Three free loopback ports per authority (peer, local, admin), all different. */
+    private static Map<AuthorityId, int[]> freePorts(List<AuthorityId> ids) throws IOException {
+        List<ServerSocket> held = new ArrayList<>();
+        Map<AuthorityId, int[]> out = new LinkedHashMap<>();
+        try {
+            for (AuthorityId id : ids) {
+                int[] p = new int[3];
+                for (int i = 0; i < 3; i++) {
+                    ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+                    held.add(s);
+                    p[i] = s.getLocalPort();
+                }
+                out.put(id, p);
+            }
+        } finally {
+            for (ServerSocket s : held) {
+                s.close();
+            }
+        }
+        return out;
+    }
+}

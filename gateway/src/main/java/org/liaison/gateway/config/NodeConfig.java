@@ -1,0 +1,128 @@
+package org.liaison.gateway.config;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.List;
+import org.liaison.certs.AuthorityId;
+import org.liaison.certs.SecureFiles;
+
+/**
+ * A node's configuration: one YAML file, validated when loaded, with errors that name the field
+ * and what was expected. Relative paths are relative to the file's folder. Secrets are never in
+ * the file: keystore passwords are read from the files it names.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record NodeConfig(String authority, String dataDir, DirectorySource directory, List<String> crls, Listener peer,
+        Listener local, Listener admin, Keystore tls, Keystore signing, Keystore encryption, String tlsProvider) {
+
+    /** Where the signed directory comes from, and the operator CA it must be signed under. */
+    public record DirectorySource(String file, String operatorCa, String operatorCrl) {}
+
+    public record Listener(String host, int port) {}
+
+    public record Keystore(String keystore, String passwordFile) {}
+
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
+            .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+            .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES))
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+
+    /** Checks every field; the first problem found is named with the field and the expectation. */
+    public NodeConfig validate() {
+        require(authority, "authority");
+        try {
+            AuthorityId.of(authority);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("authority: " + authority + " (expected: an authority id such as IT-DNA)");
+        }
+        require(dataDir, "dataDir");
+        require(directory, "directory");
+        require(directory.file(), "directory.file");
+        require(directory.operatorCa(), "directory.operatorCa");
+        require(directory.operatorCrl(), "directory.operatorCrl");
+        if (crls == null || crls.isEmpty()) {
+            throw new IllegalArgumentException("crls: missing (expected: the CRL file of every national CA in the federation)");
+        }
+        listener(peer, "peer");
+        listener(local, "local");
+        listener(admin, "admin");
+        if (peer.port() != 0 && (peer.port() == local.port() || peer.port() == admin.port() || local.port() == admin.port())) {
+            throw new IllegalArgumentException("peer.port, local.port, admin.port: " + peer.port() + ", " + local.port() + ", "
+                    + admin.port() + " (expected: three different ports)");
+        }
+        keystore(tls, "tls");
+        keystore(signing, "signing");
+        keystore(encryption, "encryption");
+        if (tlsProvider != null && !tlsProvider.equals("jdk") && !tlsProvider.equals("openssl")) {
+            throw new IllegalArgumentException("tlsProvider: " + tlsProvider + " (expected: jdk or openssl)");
+        }
+        return this;
+    }
+
+    private static void require(Object value, String field) {
+        if (value == null || (value instanceof String && ((String) value).isBlank())) {
+            throw new IllegalArgumentException(field + ": missing");
+        }
+    }
+
+    private static void listener(Listener l, String field) {
+        require(l, field);
+        require(l.host(), field + ".host");
+        if (l.port() < 0 || l.port() > 65535) {
+            throw new IllegalArgumentException(field + ".port: " + l.port() + " (expected: 0 to 65535)");
+        }
+    }
+
+    private static void keystore(Keystore k, String field) {
+        require(k, field);
+        require(k.keystore(), field + ".keystore");
+        require(k.passwordFile(), field + ".passwordFile");
+    }
+
+    /** Loads and validates a configuration file. */
+    public static NodeConfig load(Path file) throws IOException {
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw new IOException("configuration file " + file + " does not exist");
+        }
+        try {
+            return YAML.readValue(text, NodeConfig.class).validate();
+        } catch (UnrecognizedPropertyException e) {
+            throw new IllegalArgumentException(file + ": unknown field '" + e.getPropertyName() + "'");
+        } catch (JsonMappingException e) {
+            throw new IllegalArgumentException(file + ": " + e.getOriginalMessage());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(file + ": " + e.getMessage());
+        }
+    }
+
+    /** Writes this configuration (validated) with a comment header. */
+    public void write(Path file, String comment) throws IOException {
+        validate();
+        StringBuilder sb = new StringBuilder();
+        for (String line : comment.split("\n")) {
+            sb.append("# ").append(line).append('\n');
+        }
+        sb.append(YAML.writeValueAsString(this));
+        SecureFiles.writeAtomically(file, sb.toString().getBytes(StandardCharsets.UTF_8), false);
+    }
+
+    /** A path from this file, resolved against the folder of the configuration file. */
+    public static Path resolve(Path configFile, String path) {
+        Path p = Path.of(path);
+        return p.isAbsolute() ? p : configFile.toAbsolutePath().getParent().resolve(p).normalize();
+    }
+}
