@@ -38,7 +38,7 @@ import org.bouncycastle.crypto.params.HKDFParameters;
 public final class PayloadCipher {
     public static final int MIN_SEGMENT_SIZE = 64 * 1024;
     public static final int MAX_SEGMENT_SIZE = 1024 * 1024;
-    public static final int DEFAULT_SEGMENT_SIZE = 1024 * 1024;
+    public static final int DEFAULT_SEGMENT_SIZE = 256 * 1024;
     public static final int HEADER_SIZE = 1 + 4 + 32 + 7;
     public static final int TAG_SIZE = 16;
     private static final byte VERSION = 1;
