@@ -50,6 +50,18 @@ public final class Main {
         return code;
     }
 
+    /** Parses an option's ISO-8601 instant, or returns now when it was not given. */
+    public static java.time.Instant instantOrNow(String option, String value) {
+        if (value == null) {
+            return java.time.Instant.now();
+        }
+        try {
+            return java.time.Instant.parse(value);
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new IllegalArgumentException(option + ": " + value + " (expected: an ISO-8601 instant such as 2027-01-01T00:00:00Z)");
+        }
+    }
+
     /** One sentence for the user: the exception's own message, never a class name unless there is none. */
     static String describe(Throwable e) {
         String message = e.getMessage();

@@ -47,12 +47,7 @@ public final class VerifyCommand implements Callable<Integer> {
         if (!Files.isDirectory(dir)) {
             throw new UserException(dir + " is not a folder; give the folder that holds manifest.xml");
         }
-        Instant when;
-        try {
-            when = at == null ? Instant.now() : Instant.parse(at);
-        } catch (java.time.format.DateTimeParseException e) {
-            throw new IllegalArgumentException("--at: " + at + " (expected: an ISO-8601 instant such as 2027-01-01T00:00:00Z)");
-        }
+        Instant when = Main.instantOrNow("--at", at);
         Trust trust = federation.trust(Instant.now());
         EvidenceFolder.Report report = EvidenceFolder.verify(dir, trust, when);
         PrintWriter o = spec.commandLine().getOut();

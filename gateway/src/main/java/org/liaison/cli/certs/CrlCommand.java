@@ -41,10 +41,7 @@ public final class CrlCommand implements Callable<Integer> {
         if (days <= 0) {
             throw new IllegalArgumentException("--days: " + days + " (expected: > 0)");
         }
-        if (caPassword == null) {
-            throw new UserException("no CA password given: add --ca-password-file FILE or --ca-password-env VAR");
-        }
-        CaStore ca = CaStore.open(caDir, caPassword.read());
+        CaStore ca = CaStore.open(caDir, PasswordOptions.Ca.require(caPassword));
         X509CRL crl = ca.writeCrl(Instant.now().truncatedTo(ChronoUnit.SECONDS), Duration.ofDays(days));
         if (out != null) {
             Pem.writeCrl(out, crl);

@@ -96,10 +96,7 @@ public final class IssueCommand implements Callable<Integer> {
                 throw new UserException(target + " already exists; choose another --out or remove it first");
             }
         }
-        if (caPassword == null) {
-            throw new UserException("no CA password given: add --ca-password-file FILE or --ca-password-env VAR");
-        }
-        CaStore ca = CaStore.open(caDir, caPassword.read());
+        CaStore ca = CaStore.open(caDir, PasswordOptions.Ca.require(caPassword));
         char[] pw = PasswordOptions.read(password, "", true);
         Suite suite = Suite.ofSignatureKey(KeyAlgorithm.of(ca.authority().certificate().getPublicKey()));
         KeyAlgorithm alg = key == null ? suite.keyFor(p) : KeyAlgorithm.fromId(key);

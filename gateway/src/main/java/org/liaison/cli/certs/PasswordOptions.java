@@ -38,6 +38,14 @@ public final class PasswordOptions {
         @Option(names = "--ca-password-env", paramLabel = "VAR", description = "Environment variable holding the CA keystore password.")
         String env;
 
+        /** The CA password from whichever option was given; an error naming both options when none was. */
+        public static char[] require(Ca options) throws IOException {
+            if (options == null) {
+                throw new UserException("no CA password given: add --ca-password-file FILE or --ca-password-env VAR");
+            }
+            return options.read();
+        }
+
         public char[] read() throws IOException {
             PasswordOptions o = new PasswordOptions();
             o.file = file;

@@ -54,10 +54,7 @@ public final class RevokeCommand implements Callable<Integer> {
             throw new UserException("say which certificate to revoke: give --serial HEX or --cert FILE (one of them)");
         }
         CRLReason r = Revocation.parseReason(reason);
-        if (caPassword == null) {
-            throw new UserException("no CA password given: add --ca-password-file FILE or --ca-password-env VAR");
-        }
-        CaStore ca = CaStore.open(caDir, caPassword.read());
+        CaStore ca = CaStore.open(caDir, PasswordOptions.Ca.require(caPassword));
         BigInteger s;
         if (cert != null) {
             var c = Pem.readCertificate(cert);

@@ -64,12 +64,7 @@ public final class VerifyCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Purpose p = Purpose.fromId(purpose);
-        Instant when;
-        try {
-            when = at == null ? Instant.now() : Instant.parse(at);
-        } catch (java.time.format.DateTimeParseException e) {
-            throw new IllegalArgumentException("--at: " + at + " (expected: an ISO-8601 instant such as 2027-01-01T00:00:00Z)");
-        }
+        Instant when = Main.instantOrNow("--at", at);
         List<X509Certificate> chain = CertificateInput.read(file, password);
         List<X509Certificate> anchorCerts = new ArrayList<>();
         for (Path a : anchors) {

@@ -15,25 +15,11 @@ import org.liaison.certs.testing.TestPki;
 import org.liaison.protocol.ErrorCode;
 import org.liaison.protocol.ProtocolException;
 import org.liaison.protocol.testing.TestFederation;
+import static org.liaison.protocol.testing.Refusals.refusal;
 
 class DirectoryVerifierTest {
     @TempDir
     Path dir;
-
-    static ProtocolException refusal(ThrowingCall c) {
-        try {
-            c.run();
-        } catch (ProtocolException e) {
-            return e;
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
-        throw new AssertionError("accepted");
-    }
-
-    interface ThrowingCall {
-        void run() throws Exception;
-    }
 
     @Test
     void signedDirectoryVerifiesAndListsEveryone() throws Exception {

@@ -35,6 +35,7 @@ import org.liaison.protocol.pkg.ManifestSpec;
 import org.liaison.protocol.pkg.Manifests;
 import org.liaison.protocol.stream.PayloadCipher;
 import org.liaison.protocol.testing.TestFederation;
+import static org.liaison.protocol.testing.Refusals.refusal;
 import org.liaison.protocol.xenc.ContentEncryption;
 
 /** A package from an Italian investigator to Albania (and a JIT file to all), through every format, both suites. */
@@ -73,21 +74,6 @@ class MessageFlowTest {
                 jit == null ? Service.MLA_REQUEST : Service.JIT_FILE_SHARE, "submit");
         byte[] env = Envelopes.seal(h, f.directory, manifest, payloads, cek, f.authority(from).envelopeSigning());
         return new Sent(env, payloads, ciphertext, manifest);
-    }
-
-    static ProtocolException refusal(Object unused, ThrowingCall call) {
-        try {
-            call.run();
-        } catch (ProtocolException e) {
-            return e;
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
-        throw new AssertionError("accepted");
-    }
-
-    interface ThrowingCall {
-        void run() throws Exception;
     }
 
     @ParameterizedTest
@@ -134,21 +120,21 @@ class MessageFlowTest {
         Sent s = send(f, IT, List.of(AL), null, f.authority(IT).users().get(Role.INVESTIGATOR));
 
         // The TLS peer is not the envelope's sender.
-        assertThat(refusal(null, () -> Envelopes.verify(s.envelope(), f.trust(), f.now, US, AL)).code())
+        assertThat(refusal(() -> Envelopes.verify(s.envelope(), f.trust(), f.now, US, AL)).code())
                 .isEqualTo(ErrorCode.SENDER_MISMATCH);
         // This gateway is not a recipient.
-        assertThat(refusal(null, () -> Envelopes.verify(s.envelope(), f.trust(), f.now, IT, US)).code())
+        assertThat(refusal(() -> Envelopes.verify(s.envelope(), f.trust(), f.now, IT, US)).code())
                 .isEqualTo(ErrorCode.NOT_A_RECIPIENT);
         // The message has expired.
-        assertThat(refusal(null, () -> Envelopes.verify(s.envelope(), f.trust(), f.now.plus(Duration.ofDays(3)), IT, AL)).code())
+        assertThat(refusal(() -> Envelopes.verify(s.envelope(), f.trust(), f.now.plus(Duration.ofDays(3)), IT, AL)).code())
                 .isEqualTo(ErrorCode.MESSAGE_EXPIRED);
         // A recipient that holds no key in it cannot open it.
         Envelopes.Verified v = Envelopes.verify(s.envelope(), f.trust(), f.now, IT, AL);
-        assertThat(refusal(null, () -> Envelopes.open(v, US, f.authority(US).encryption().privateKey())).code())
+        assertThat(refusal(() -> Envelopes.open(v, US, f.authority(US).encryption().privateKey())).code())
                 .isEqualTo(ErrorCode.NOT_A_RECIPIENT);
         // A changed byte breaks the gateway signature.
         String tampered = new String(s.envelope(), StandardCharsets.UTF_8).replace("<Action>submit</Action>", "<Action>resend</Action>");
-        assertThat(refusal(null, () -> Envelopes.verify(tampered.getBytes(StandardCharsets.UTF_8), f.trust(), f.now, IT, AL)).code())
+        assertThat(refusal(() -> Envelopes.verify(tampered.getBytes(StandardCharsets.UTF_8), f.trust(), f.now, IT, AL)).code())
                 .isEqualTo(ErrorCode.SIGNATURE_INVALID);
     }
 
@@ -164,7 +150,7 @@ class MessageFlowTest {
                 Service.MLA_REQUEST, "submit");
         byte[] forged = Envelopes.seal(h, f.directory, manifest, List.of(), ContentEncryption.newContentKey(),
                 f.authority(AL).envelopeSigning());
-        assertThat(refusal(null, () -> Envelopes.verify(forged, f.trust(), f.now, IT, US)).code())
+        assertThat(refusal(() -> Envelopes.verify(forged, f.trust(), f.now, IT, US)).code())
                 .isEqualTo(ErrorCode.SIGNER_NOT_TRUSTED);
     }
 
@@ -179,22 +165,22 @@ class MessageFlowTest {
         // An Albanian investigator signs a manifest claiming to be from Italy.
         byte[] foreign = Manifests.sign(spec(IT, List.of(US), null), List.of(), f.authority(AL).users().get(Role.INVESTIGATOR),
                 UUID.randomUUID(), f.now);
-        assertThat(refusal(null, () -> Manifests.verify(foreign, f.trust(), f.now)).code()).isEqualTo(ErrorCode.SIGNER_NOT_TRUSTED);
+        assertThat(refusal(() -> Manifests.verify(foreign, f.trust(), f.now)).code()).isEqualTo(ErrorCode.SIGNER_NOT_TRUSTED);
 
         // An Italian auditor (wrong role) signs one.
         byte[] auditor = Manifests.sign(spec(IT, List.of(AL), null), List.of(), f.authority(IT).users().get(Role.AUDITOR),
                 UUID.randomUUID(), f.now);
-        assertThat(refusal(null, () -> Manifests.verify(auditor, f.trust(), f.now)).getMessage()).contains("needs role investigator");
+        assertThat(refusal(() -> Manifests.verify(auditor, f.trust(), f.now)).getMessage()).contains("needs role investigator");
 
         // The investigator's certificate is revoked: the manifest is refused from the next CRL on.
         f.authority(IT).ca().revoke(italian.certificate().getSerialNumber(), CRLReason.KEY_COMPROMISE, f.now.minusSeconds(1));
         f.authority(IT).ca().writeCrl(f.now, Duration.ofDays(7));
-        ProtocolException e = refusal(null, () -> Manifests.verify(manifest, f.trust(), f.now));
+        ProtocolException e = refusal(() -> Manifests.verify(manifest, f.trust(), f.now));
         assertThat(e.code()).isEqualTo(ErrorCode.SIGNER_NOT_TRUSTED);
         assertThat(e.getMessage()).contains("revoked on").contains("keyCompromise");
 
         // After its certificate expired, it is refused too.
-        assertThat(refusal(null, () -> Manifests.verify(manifest, f.trust(), f.now.plus(Duration.ofDays(400)))).getMessage())
+        assertThat(refusal(() -> Manifests.verify(manifest, f.trust(), f.now.plus(Duration.ofDays(400)))).getMessage())
                 .contains("expired on");
     }
 
@@ -206,13 +192,13 @@ class MessageFlowTest {
         Sent other = send(f, IT, List.of(AL), null, f.authority(IT).users().get(Role.INVESTIGATOR));
         Envelopes.Verified v = Envelopes.verify(s.envelope(), f.trust(), f.now, IT, AL);
         byte[] receipt = Receipts.create(v, AL, f.now, null, f.authority(AL).envelopeSigning());
-        assertThat(refusal(null, () -> Receipts.verify(receipt, f.trust(), f.now, AL, v.header().messageId(), other.envelope(),
+        assertThat(refusal(() -> Receipts.verify(receipt, f.trust(), f.now, AL, v.header().messageId(), other.envelope(),
                 s.payloads())).code()).isEqualTo(ErrorCode.RECEIPT_MISMATCH);
-        assertThat(refusal(null, () -> Receipts.verify(receipt, f.trust(), f.now, US, v.header().messageId(), s.envelope(),
+        assertThat(refusal(() -> Receipts.verify(receipt, f.trust(), f.now, US, v.header().messageId(), s.envelope(),
                 s.payloads())).code()).isEqualTo(ErrorCode.RECEIPT_MISMATCH);
         // Signed by Italy's own key instead of Albania's: not a receipt from Albania.
         byte[] selfMade = Receipts.create(v, AL, f.now, null, f.authority(IT).envelopeSigning());
-        assertThat(refusal(null, () -> Receipts.verify(selfMade, f.trust(), f.now, AL, v.header().messageId(), s.envelope(),
+        assertThat(refusal(() -> Receipts.verify(selfMade, f.trust(), f.now, AL, v.header().messageId(), s.envelope(),
                 s.payloads())).code()).isEqualTo(ErrorCode.SIGNER_NOT_TRUSTED);
     }
 

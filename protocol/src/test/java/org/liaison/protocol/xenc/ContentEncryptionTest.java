@@ -14,6 +14,7 @@ import org.liaison.certs.testing.TestPki;
 import org.liaison.protocol.ErrorCode;
 import org.liaison.protocol.ProtocolException;
 import org.liaison.protocol.xml.Formats;
+import static org.liaison.protocol.testing.Refusals.refusal;
 import org.liaison.protocol.xml.SecureXml;
 import org.liaison.protocol.xml.XmlLimits;
 import org.w3c.dom.Document;
@@ -40,21 +41,6 @@ class ContentEncryptionTest {
         Document wire = SecureXml.parse(SecureXml.serialize(doc), XmlLimits.DEFAULT);
         return new Sealed(wire, (Element) wire.getElementsByTagNameNS(Formats.XENC_NS, "EncryptedKey").item(0),
                 (Element) wire.getElementsByTagNameNS(Formats.XENC_NS, "EncryptedData").item(0), recipient, cek);
-    }
-
-    static ProtocolException refusal(ThrowingRunnable r) {
-        try {
-            r.run();
-        } catch (ProtocolException e) {
-            return e;
-        } catch (Exception e) {
-            throw new AssertionError("unexpected " + e, e);
-        }
-        throw new AssertionError("accepted");
-    }
-
-    interface ThrowingRunnable {
-        void run() throws Exception;
     }
 
     static void flipBase64(Element cipherValue) {
