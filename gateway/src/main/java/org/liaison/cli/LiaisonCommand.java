@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
             "Each authority runs a node; nodes exchange signed, encrypted evidence packages over mutually authenticated",
             "TLS and keep a tamper-evident audit log. Operators use `certs` to run their PKI.",
         },
-        subcommands = {DemoCommand.class, CertsCommand.class, org.liaison.cli.directory.DirectoryCommand.class, VerifyCommand.class, BenchCommand.class, picocli.CommandLine.HelpCommand.class},
+        subcommands = {DemoCommand.class, ServeCommand.class, CertsCommand.class, org.liaison.cli.directory.DirectoryCommand.class, VerifyCommand.class, BenchCommand.class, picocli.CommandLine.HelpCommand.class},
         footer = {
             "",
             "Examples:",

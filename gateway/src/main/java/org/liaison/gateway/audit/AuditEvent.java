@@ -1,0 +1,27 @@
+package org.liaison.gateway.audit;
+
+import java.time.Instant;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * One security-relevant event. Never evidence content, never secrets: only ids, digests,
+ * parties, times and outcomes.
+ *
+ * @param type e.g. {@code receive}, {@code send-attempt}, {@code reject}, {@code auth-failure}
+ * @param actor who acted: an authority id, a certificate fingerprint, or {@code node}
+ * @param outcome {@code ok}, {@code refused}, {@code failed}, …
+ */
+public record AuditEvent(Instant time, String type, String actor, String messageId, String counterpart, String outcome,
+        String reason, Map<String, String> details) {
+    public AuditEvent {
+        Objects.requireNonNull(time, "time");
+        Objects.requireNonNull(type, "type");
+        Objects.requireNonNull(outcome, "outcome");
+        details = details == null ? Map.of() : Map.copyOf(details);
+    }
+
+    public static AuditEvent of(String type, String actor, String messageId, String counterpart, String outcome, String reason) {
+        return new AuditEvent(Instant.now(), type, actor, messageId, counterpart, outcome, reason, Map.of());
+    }
+}

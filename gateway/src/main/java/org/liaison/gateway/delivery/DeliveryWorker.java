@@ -1,0 +1,143 @@
+package org.liaison.gateway.delivery;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.liaison.certs.AuthorityId;
+import org.liaison.gateway.audit.AuditEvent;
+import org.liaison.gateway.node.NodeState;
+import org.liaison.gateway.store.BlobStore;
+import org.liaison.gateway.store.MessageStore;
+import org.liaison.gateway.store.MessageStore.State;
+import org.liaison.protocol.ProtocolException;
+import org.liaison.protocol.directory.Trust;
+import org.liaison.protocol.envelope.Envelopes;
+import org.liaison.protocol.envelope.Receipts;
+
+/**
+ * Delivers queued messages: each recipient's delivery on its own, at most one in flight per
+ * recipient (so one slow or dead peer never holds up the others), retried with exponential
+ * backoff and jitter until the message expires. Errors a retry cannot fix fail the delivery at
+ * once, with the reason. Every attempt is audited; every receipt is verified before it counts.
+ */
+public final class DeliveryWorker implements AutoCloseable {
+    private static final Logger LOG = LogManager.getLogger(DeliveryWorker.class);
+
+    private final NodeState node;
+    private final PeerClient client;
+    private final Backoff backoff;
+    private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> thread(r, "delivery-poll"));
+    private final ExecutorService senders = Executors.newFixedThreadPool(8, r -> thread(r, "delivery"));
+    private final Set<AuthorityId> busy = ConcurrentHashMap.newKeySet();
+
+    public DeliveryWorker(NodeState node, PeerClient client, Backoff backoff) {
+        this.node = node;
+        this.client = client;
+        this.backoff = backoff;
+    }
+
+    private static Thread thread(Runnable r, String name) {
+        Thread t = new Thread(r, "liaison-" + name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    public void start(Duration poll) {
+        scheduler.scheduleWithFixedDelay(this::poll, 0, poll.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** One pass: start every due delivery whose recipient has nothing in flight. */
+    void poll() {
+        try {
+            Instant now = Instant.now();
+            for (MessageStore.Delivery d : node.store().dueDeliveries(now, 256)) {
+                if (!busy.add(d.recipient())) {
+                    continue;
+                }
+                node.store().updateDelivery(d.messageId(), d.recipient(), State.SENDING, d.attempts(), d.nextAttemptAt(),
+                        d.lastError(), null, null);
+                senders.submit(() -> {
+                    try {
+                        attempt(d);
+                    } finally {
+                        busy.remove(d.recipient());
+                    }
+                });
+            }
+        } catch (RuntimeException e) {
+            LOG.error("delivery pass failed: {}", e.toString());
+        }
+    }
+
+    private void attempt(MessageStore.Delivery d) {
+        Instant now = Instant.now();
+        int attempts = d.attempts() + 1;
+        Optional<MessageStore.Outgoing> found = node.store().outgoing(d.messageId());
+        if (found.isEmpty()) {
+            node.store().updateDelivery(d.messageId(), d.recipient(), State.FAILED, attempts, now, "message not in the outbox", null, null);
+            return;
+        }
+        MessageStore.Outgoing m = found.get();
+        if (!now.isBefore(m.expiresAt())) {
+            node.store().updateDelivery(d.messageId(), d.recipient(), State.EXPIRED, d.attempts(), now, "expired at " + m.expiresAt(),
+                    null, null);
+            node.audit().record(AuditEvent.of("expire", node.me().value(), d.messageId().toString(), d.recipient().value(), "failed",
+                    "expired before delivery"));
+            return;
+        }
+        try {
+            Trust trust = node.trust();
+            Envelopes.Verified env = Envelopes.verify(m.envelope(), trust, now, null, null);
+            URI endpoint = URI.create(trust.directory().require(d.recipient()).endpoints().get(0));
+            List<Path> payloads = new ArrayList<>();
+            for (int i = 0; i < env.payloads().size(); i++) {
+                payloads.add(BlobStore.payload(m.blobs(), i));
+            }
+            byte[] receipt = client.send(d.recipient(), endpoint, m.envelope(), payloads);
+            Receipts.Verified r = Receipts.verify(receipt, trust, Instant.now(), d.recipient(), d.messageId(), m.envelope(),
+                    env.payloads());
+            node.store().updateDelivery(d.messageId(), d.recipient(), State.DELIVERED, attempts, now, null, receipt, r.received());
+            node.audit().record(AuditEvent.of("receipt", d.recipient().value(), d.messageId().toString(), d.recipient().value(), "ok",
+                    r.checkpoint() == null ? null : "peer checkpoint received"));
+            LOG.info("delivered {} to {} (attempt {})", d.messageId(), d.recipient(), attempts);
+        } catch (ProtocolException e) {
+            Instant next = now.plus(backoff.delay(attempts));
+            State state = !e.code().isRetryable() ? State.FAILED : next.isBefore(m.expiresAt()) ? State.RETRYING : State.EXPIRED;
+            String reason = e.getMessage() + " [" + e.code().code() + "]";
+            node.store().updateDelivery(d.messageId(), d.recipient(), state, attempts, next, reason, null, null);
+            node.audit().record(AuditEvent.of("send-attempt", node.me().value(), d.messageId().toString(), d.recipient().value(),
+                    state.id(), reason));
+            LOG.warn("delivery of {} to {} {}: {}", d.messageId(), d.recipient(), state.id(), reason);
+        } catch (RuntimeException e) {
+            node.store().updateDelivery(d.messageId(), d.recipient(), State.RETRYING, attempts, now.plus(backoff.delay(attempts)),
+                    "internal error: " + e, null, null);
+            LOG.error("delivery of {} to {} failed unexpectedly", d.messageId(), d.recipient(), e);
+        }
+    }
+
+    /** Stops starting deliveries and waits for those in flight (they finish, or go back to retrying at the next start). */
+    @Override
+    public void close() {
+        scheduler.shutdownNow();
+        senders.shutdown();
+        try {
+            if (!senders.awaitTermination(15, TimeUnit.SECONDS)) {
+                senders.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

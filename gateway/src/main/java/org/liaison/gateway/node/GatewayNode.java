@@ -1,0 +1,259 @@
+package org.liaison.gateway.node;
+
+import io.netty.handler.ssl.SslProvider;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.security.cert.X509CRL;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.liaison.certs.AuthorityId;
+import org.liaison.certs.Credential;
+import org.liaison.certs.Fingerprint;
+import org.liaison.certs.Keystores;
+import org.liaison.certs.Passwords;
+import org.liaison.certs.Pem;
+import org.liaison.gateway.audit.AuditEvent;
+import org.liaison.gateway.audit.AuditLog;
+import org.liaison.gateway.audit.MemoryAuditLog;
+import org.liaison.gateway.config.NodeConfig;
+import org.liaison.gateway.delivery.Backoff;
+import org.liaison.gateway.delivery.DeliveryWorker;
+import org.liaison.gateway.delivery.PeerClient;
+import org.liaison.gateway.peer.PeerServer;
+import org.liaison.gateway.store.BlobStore;
+import org.liaison.gateway.store.MessageStore;
+import org.liaison.gateway.store.SqliteMessageStore;
+import org.liaison.gateway.tls.DirectoryTrustManager;
+import org.liaison.gateway.tls.PeerIdentity;
+import org.liaison.gateway.tls.TlsContexts;
+import org.liaison.protocol.ProtocolException;
+import org.liaison.protocol.directory.DirectoryVerifier;
+import org.liaison.protocol.directory.FederationDirectory;
+import org.liaison.protocol.directory.Trust;
+
+/**
+ * A running node: the peer API, the delivery worker, the store, and the trust (directory and
+ * CRLs, reloaded when their files change). Built from one {@link NodeConfig}; everything is
+ * checked at start, so a misconfigured node refuses to start with a message that names the cause.
+ */
+public final class GatewayNode implements NodeState, AutoCloseable {
+    private static final Logger LOG = LogManager.getLogger(GatewayNode.class);
+
+    /** Timing and size settings (defaults for production; tests shorten them). */
+    public record Tuning(Duration readTimeout, Duration clientTimeout, Backoff backoff, Duration poll, long maxMessageBytes,
+            int maxEnvelopeBytes, Duration reloadEvery) {
+        public static final Tuning DEFAULT = new Tuning(Duration.ofSeconds(30), Duration.ofSeconds(60), Backoff.DEFAULT,
+                Duration.ofMillis(500), 64L << 30, 4 << 20, Duration.ofSeconds(5));
+    }
+
+    private final Path configFile;
+    private final NodeConfig config;
+    private final AuthorityId me;
+    private final Credential signing;
+    private final Credential encryption;
+    private final AtomicReference<Trust> trust = new AtomicReference<>();
+    private final DirectoryVerifier directoryVerifier;
+    private final MessageStore store;
+    private final BlobStore blobs;
+    private final AuditLog audit;
+    private final Tuning tuning;
+    private final PeerServer server;
+    private final PeerClient client;
+    private final DeliveryWorker worker;
+    private final Outbox outbox;
+    private final ScheduledExecutorService reloader = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "liaison-reload");
+        t.setDaemon(true);
+        return t;
+    });
+    private volatile List<FileTime> trustFilesSeen;
+
+    private GatewayNode(Path configFile, AuditLog audit, Tuning tuning) throws Exception {
+        this.configFile = configFile;
+        this.config = NodeConfig.load(configFile);
+        this.me = AuthorityId.of(config.authority());
+        this.audit = audit;
+        this.tuning = tuning;
+        Credential tls = credential(config.tls());
+        this.signing = credential(config.signing());
+        this.encryption = credential(config.encryption());
+        this.directoryVerifier = new DirectoryVerifier(Pem.readCertificate(path(config.directory().operatorCa())),
+                List.of(Pem.readCrl(path(config.directory().operatorCrl()))));
+        Instant now = Instant.now();
+        FederationDirectory directory = directoryVerifier.verify(Files.readAllBytes(path(config.directory().file())), now);
+        trust.set(new Trust(directory, readCrls()));
+        trustFilesSeen = trustFileTimes();
+        checkOwnEntry(directory, tls);
+
+        Path data = path(config.dataDir());
+        this.store = SqliteMessageStore.open(data.resolve("messages.db"));
+        this.blobs = new BlobStore(data.resolve("blobs"));
+        blobs.cleanStaging();
+        int recovered = store.recoverInterrupted(now);
+
+        PeerIdentity identity = new PeerIdentity(trust::get);
+        DirectoryTrustManager tm = new DirectoryTrustManager(identity, audit);
+        SslProvider provider = TlsContexts.provider(config.tlsProvider());
+        this.client = new PeerClient(TlsContexts.client(tls, tm, provider), identity, tuning.clientTimeout());
+        this.outbox = new Outbox(this);
+        this.worker = new DeliveryWorker(this, client, tuning.backoff());
+        this.server = new PeerServer(config.peer().host(), config.peer().port(), TlsContexts.server(tls, tm, provider), identity, this,
+                tuning.readTimeout(), tuning.maxMessageBytes());
+        worker.start(tuning.poll());
+        reloader.scheduleWithFixedDelay(this::reloadTrust, tuning.reloadEvery().toMillis(), tuning.reloadEvery().toMillis(),
+                TimeUnit.MILLISECONDS);
+        audit.record(AuditEvent.of("start", me.value(), null, null, "ok", "directory #" + directory.sequence()));
+        LOG.info("{} gateway started: peer API on {}:{}, directory #{} ({} authorities), TLS certificate SHA-256 {}{}", me,
+                config.peer().host(), server.port(), directory.sequence(), directory.authorities().size(), tls.fingerprint(),
+                recovered > 0 ? ", " + recovered + " interrupted deliveries resumed" : "");
+    }
+
+    /** Starts a node from its configuration file, with the interim in-memory audit log. */
+    public static GatewayNode start(Path configFile) throws Exception {
+        return new GatewayNode(configFile, new MemoryAuditLog(), Tuning.DEFAULT);
+    }
+
+    public static GatewayNode start(Path configFile, AuditLog audit, Tuning tuning) throws Exception {
+        return new GatewayNode(configFile, audit, tuning);
+    }
+
+    private Path path(String p) {
+        return NodeConfig.resolve(configFile, p);
+    }
+
+    private Credential credential(NodeConfig.Keystore k) throws Exception {
+        return Keystores.load(path(k.keystore()), Passwords.fromFile(path(k.passwordFile())));
+    }
+
+    private List<X509CRL> readCrls() throws IOException {
+        List<X509CRL> crls = new ArrayList<>();
+        for (String c : config.crls()) {
+            crls.add(Pem.readCrl(path(c)));
+        }
+        return crls;
+    }
+
+    /** This node's own certificates must be the ones the directory lists for it. */
+    private void checkOwnEntry(FederationDirectory directory, Credential tls) throws ProtocolException {
+        FederationDirectory.Entry e = directory.require(me);
+        if (!e.isGatewayCertificate(tls.certificate())) {
+            throw new IllegalStateException("the TLS certificate (SHA-256 " + Fingerprint.of(tls.certificate())
+                    + ") is not the gateway certificate directory #" + directory.sequence() + " lists for " + me);
+        }
+        if (!e.isSigningCertificate(signing.certificate())) {
+            throw new IllegalStateException("the signing certificate is not the one directory #" + directory.sequence()
+                    + " lists for " + me);
+        }
+    }
+
+    private List<FileTime> trustFileTimes() throws IOException {
+        List<FileTime> times = new ArrayList<>();
+        times.add(Files.getLastModifiedTime(path(config.directory().file())));
+        for (String c : config.crls()) {
+            times.add(Files.getLastModifiedTime(path(c)));
+        }
+        return times;
+    }
+
+    /** Loads a newer directory or CRLs when their files changed; a refused directory leaves the current one in place. */
+    void reloadTrust() {
+        try {
+            List<FileTime> times = trustFileTimes();
+            if (times.equals(trustFilesSeen)) {
+                return;
+            }
+            trustFilesSeen = times;
+            Trust current = trust.get();
+            FederationDirectory next = directoryVerifier.accept(current.directory(),
+                    Files.readAllBytes(path(config.directory().file())), Instant.now());
+            trust.set(new Trust(next, readCrls()));
+            if (next != current.directory()) {
+                audit.record(AuditEvent.of("directory-change", me.value(), null, null, "ok",
+                        "directory #" + current.directory().sequence() + " -> #" + next.sequence()));
+                LOG.info("loaded directory #{}", next.sequence());
+            } else {
+                audit.record(AuditEvent.of("crl-reload", me.value(), null, null, "ok", null));
+            }
+        } catch (ProtocolException e) {
+            audit.record(AuditEvent.of("directory-refused", me.value(), null, null, "refused", e.code().code() + " " + e.getMessage()));
+            LOG.error("refused the new directory, keeping #{}: {}", trust.get().directory().sequence(), e.getMessage());
+        } catch (IOException | RuntimeException e) {
+            LOG.error("cannot reload the directory or CRLs: {}", e.toString());
+        }
+    }
+
+    public Outbox outbox() {
+        return outbox;
+    }
+
+    public int peerPort() {
+        return server.port();
+    }
+
+    public NodeConfig config() {
+        return config;
+    }
+
+    public Credential encryption() {
+        return encryption;
+    }
+
+    @Override
+    public AuthorityId me() {
+        return me;
+    }
+
+    @Override
+    public Trust trust() {
+        return trust.get();
+    }
+
+    @Override
+    public MessageStore store() {
+        return store;
+    }
+
+    @Override
+    public BlobStore blobs() {
+        return blobs;
+    }
+
+    @Override
+    public AuditLog audit() {
+        return audit;
+    }
+
+    @Override
+    public Credential signing() {
+        return signing;
+    }
+
+    @Override
+    public int maxEnvelopeBytes() {
+        return tuning.maxEnvelopeBytes();
+    }
+
+    /** Graceful stop: no new connections, deliveries in flight finish or are parked, then the store closes. */
+    @Override
+    public void close() {
+        server.stopAccepting();
+        reloader.shutdownNow();
+        worker.close();
+        server.close();
+        client.close();
+        audit.record(AuditEvent.of("stop", me.value(), null, null, "ok", null));
+        store.close();
+        audit.close();
+        LOG.info("{} gateway stopped", me);
+    }
+}

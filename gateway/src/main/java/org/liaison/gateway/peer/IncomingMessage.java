@@ -1,0 +1,219 @@
+package org.liaison.gateway.peer;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.Optional;
+import org.liaison.certs.AuthorityId;
+import org.liaison.gateway.audit.AuditEvent;
+import org.liaison.gateway.store.BlobStore;
+import org.liaison.gateway.store.MessageStore;
+import org.liaison.protocol.ErrorCode;
+import org.liaison.protocol.ProtocolException;
+import org.liaison.protocol.envelope.Envelopes;
+import org.liaison.protocol.envelope.PayloadInfo;
+import org.liaison.protocol.envelope.Receipts;
+
+/**
+ * One message arriving on the peer API, fed as the bytes arrive. The body is
+ *
+ * <pre>
+ *   +----------------+------------------+---------------------+---------------------+---
+ *   | envelope length| envelope XML     | payload 0           | payload 1           | …
+ *   | 4 bytes, BE    | (signed)         | ciphertext, as many bytes as the envelope says
+ *   +----------------+------------------+---------------------+---------------------+---
+ * </pre>
+ *
+ * The envelope is verified as soon as it is complete (sender = TLS peer, this node a recipient,
+ * signature, expiry); payloads then stream to a staging folder, each checked against the size and
+ * SHA-256 the signed envelope gives. Only when everything is on disk (fsynced) is the message
+ * stored and a receipt made. A message already received gets the stored receipt, byte for byte,
+ * and is not stored twice. Memory is bounded by the envelope limit, whatever the payload sizes.
+ */
+public final class IncomingMessage {
+    private final PeerContext node;
+    private final AuthorityId tlsPeer;
+    private final ByteBuffer length = ByteBuffer.allocate(4);
+    private byte[] envelope;
+    private int envelopeFilled;
+    private Envelopes.Verified verified;
+    private byte[] storedReceipt;
+    private Path staging;
+    private int payload;
+    private long payloadFilled;
+    private FileChannel out;
+    private MessageDigest digest;
+    private boolean failed;
+
+    public IncomingMessage(PeerContext node, AuthorityId tlsPeer) {
+        this.node = node;
+        this.tlsPeer = tlsPeer;
+    }
+
+    /** Consumes the next bytes of the body. */
+    public void accept(ByteBuffer data) throws ProtocolException {
+        try {
+            while (data.hasRemaining()) {
+                if (length.hasRemaining()) {
+                    while (length.hasRemaining() && data.hasRemaining()) {
+                        length.put(data.get());
+                    }
+                    if (!length.hasRemaining()) {
+                        int n = length.getInt(0);
+                        if (n <= 0 || n > node.maxEnvelopeBytes()) {
+                            throw new ProtocolException(ErrorCode.PAYLOAD_TOO_LARGE, "envelope of " + n + " bytes (expected 1 to "
+                                    + node.maxEnvelopeBytes() + ")");
+                        }
+                        envelope = new byte[n];
+                    }
+                } else if (envelopeFilled < envelope.length) {
+                    int k = Math.min(data.remaining(), envelope.length - envelopeFilled);
+                    data.get(envelope, envelopeFilled, k);
+                    envelopeFilled += k;
+                    if (envelopeFilled == envelope.length) {
+                        onEnvelope();
+                    }
+                } else if (storedReceipt != null) {
+                    data.position(data.limit()); // a duplicate: the rest is read and dropped
+                } else {
+                    writePayload(data);
+                }
+            }
+        } catch (IOException e) {
+            fail();
+            throw new ProtocolException(ErrorCode.INTERNAL, "cannot store the message: " + e.getMessage(), e);
+        } catch (ProtocolException | RuntimeException e) {
+            fail();
+            throw e;
+        }
+    }
+
+    private void onEnvelope() throws ProtocolException, IOException {
+        Instant now = Instant.now();
+        verified = Envelopes.verify(envelope, node.trust(), now, tlsPeer, node.me());
+        Optional<byte[]> stored = node.store().receiptFor(verified.header().from(), verified.header().messageId());
+        if (stored.isPresent()) {
+            storedReceipt = stored.get();
+            node.audit().record(AuditEvent.of("receive-duplicate", tlsPeer.value(), verified.header().messageId().toString(),
+                    tlsPeer.value(), "ok", "already received: stored receipt returned"));
+            return;
+        }
+        staging = node.blobs().newStaging();
+        nextPayload();
+    }
+
+    private void nextPayload() throws IOException, ProtocolException {
+        while (payload < verified.payloads().size()) {
+            PayloadInfo p = verified.payloads().get(payload);
+            out = FileChannel.open(BlobStore.payload(staging, payload), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            try {
+                digest = MessageDigest.getInstance("SHA-256");
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+            payloadFilled = 0;
+            if (p.ciphertextSize() > 0) {
+                return;
+            }
+            closePayload();
+        }
+    }
+
+    private void writePayload(ByteBuffer data) throws IOException, ProtocolException {
+        if (payload >= verified.payloads().size()) {
+            throw new ProtocolException(ErrorCode.DIGEST_MISMATCH, "more bytes than the envelope's payloads hold");
+        }
+        PayloadInfo p = verified.payloads().get(payload);
+        int k = (int) Math.min(data.remaining(), p.ciphertextSize() - payloadFilled);
+        ByteBuffer slice = data.slice();
+        slice.limit(k);
+        digest.update(slice.duplicate());
+        while (slice.hasRemaining()) {
+            out.write(slice);
+        }
+        data.position(data.position() + k);
+        payloadFilled += k;
+        if (payloadFilled == p.ciphertextSize()) {
+            closePayload();
+            nextPayload();
+        }
+    }
+
+    private void closePayload() throws IOException, ProtocolException {
+        out.force(true);
+        out.close();
+        out = null;
+        String actual = HexFormat.of().formatHex(digest.digest());
+        PayloadInfo p = verified.payloads().get(payload);
+        if (!actual.equals(p.ciphertextSha256())) {
+            throw new ProtocolException(ErrorCode.DIGEST_MISMATCH, "payload " + payload + " does not match the SHA-256 in the envelope");
+        }
+        payload++;
+    }
+
+    /**
+     * The body is complete: store the message and return the receipt (or the stored one).
+     *
+     * @throws ProtocolException when the body ended before the envelope's payloads were complete
+     */
+    public byte[] finish() throws ProtocolException {
+        try {
+            if (verified == null) {
+                throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "the body ended before the envelope was complete");
+            }
+            if (storedReceipt != null) {
+                return storedReceipt;
+            }
+            if (payload < verified.payloads().size()) {
+                throw new ProtocolException(ErrorCode.DIGEST_MISMATCH, "the body ended inside payload " + payload);
+            }
+            AuthorityId sender = verified.header().from();
+            Path blobs = node.blobs().commit(staging, node.blobs().inbox(sender, verified.header().messageId()));
+            staging = null;
+            Instant now = Instant.now();
+            node.audit().record(AuditEvent.of("receive", sender.value(), verified.header().messageId().toString(), sender.value(),
+                    "ok", null));
+            byte[] receipt = Receipts.create(verified, node.me(), now, node.audit().checkpoint(), node.signing());
+            if (!node.store().storeReceived(new MessageStore.Received(sender, verified.header().messageId(), now, envelope,
+                    verified.sha256(), receipt, blobs))) {
+                return node.store().receiptFor(sender, verified.header().messageId()).orElseThrow();
+            }
+            return receipt;
+        } catch (IOException e) {
+            fail();
+            throw new ProtocolException(ErrorCode.INTERNAL, "cannot store the message: " + e.getMessage(), e);
+        } catch (ProtocolException | RuntimeException e) {
+            fail();
+            throw e;
+        }
+    }
+
+    /** The message id, once the envelope verified. */
+    public String messageId() {
+        return verified == null ? null : verified.header().messageId().toString();
+    }
+
+    /** Drops everything written so far. Idempotent. */
+    public void fail() {
+        if (failed) {
+            return;
+        }
+        failed = true;
+        try {
+            if (out != null) {
+                out.close();
+            }
+        } catch (IOException e) {
+            // the staging folder goes anyway
+        }
+        if (staging != null) {
+            node.blobs().discard(staging);
+        }
+    }
+}

@@ -1,0 +1,25 @@
+package org.liaison.gateway.peer;
+
+import org.liaison.certs.AuthorityId;
+import org.liaison.certs.Credential;
+import org.liaison.gateway.audit.AuditLog;
+import org.liaison.gateway.store.BlobStore;
+import org.liaison.gateway.store.MessageStore;
+import org.liaison.protocol.directory.Trust;
+
+/** What the peer API needs of the node; the trust can change when a newer directory or CRL is loaded. */
+public interface PeerContext {
+    AuthorityId me();
+
+    Trust trust();
+
+    MessageStore store();
+
+    BlobStore blobs();
+
+    AuditLog audit();
+
+    Credential signing();
+
+    int maxEnvelopeBytes();
+}

@@ -1,0 +1,85 @@
+package org.liaison.gateway.peer;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.timeout.ReadTimeoutHandler;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.liaison.gateway.tls.PeerIdentity;
+
+/**
+ * The peer API listener. Each connection gets one pipeline, one handler per concern, in this order:
+ *
+ * <ol>
+ *   <li>{@code tls} — TLS 1.3 with a required client certificate, trusted from the directory;</li>
+ *   <li>{@code timeout} — a peer that sends nothing for the read timeout is disconnected;</li>
+ *   <li>{@code http} — HTTP/1.1 codec with limits on the request line, headers and chunk size;</li>
+ *   <li>{@code auth} — names the peer authority from its certificate, drops connections without one;</li>
+ *   <li>{@code api} — receives the message ({@link ReceiveHandler}).</li>
+ * </ol>
+ */
+public final class PeerServer implements AutoCloseable {
+    public static final int MAX_INITIAL_LINE = 4096;
+    public static final int MAX_HEADER_SIZE = 8192;
+    public static final int MAX_CHUNK_SIZE = 64 * 1024;
+
+    private final EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    private final EventLoopGroup workers = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
+    private final Channel channel;
+
+    public PeerServer(String host, int port, SslContext tls, PeerIdentity identity, PeerContext node, Duration readTimeout,
+            long maxMessageBytes) throws InterruptedException {
+        ServerBootstrap b = new ServerBootstrap()
+                .group(boss, workers)
+                .channel(NioServerSocketChannel.class)
+                .option(ChannelOption.SO_BACKLOG, 128)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        SslHandler ssl = tls.newHandler(ch.alloc());
+                        ssl.setHandshakeTimeout(10, TimeUnit.SECONDS);
+                        ch.pipeline()
+                                .addLast("tls", ssl)
+                                .addLast("timeout", new ReadTimeoutHandler(readTimeout.toMillis(), TimeUnit.MILLISECONDS))
+                                .addLast("http", new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADER_SIZE, MAX_CHUNK_SIZE))
+                                .addLast("auth", new PeerAuthenticationHandler(identity))
+                                .addLast("api", new ReceiveHandler(node, maxMessageBytes));
+                    }
+                });
+        try {
+            this.channel = b.bind(new InetSocketAddress(host, port)).sync().channel();
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    public int port() {
+        return ((InetSocketAddress) channel.localAddress()).getPort();
+    }
+
+    /** Stops accepting connections; connections in progress finish. */
+    public void stopAccepting() {
+        if (channel != null) {
+            channel.close().syncUninterruptibly();
+        }
+    }
+
+    @Override
+    public void close() {
+        stopAccepting();
+        boss.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
+        workers.shutdownGracefully(0, 10, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+}

@@ -1,0 +1,171 @@
+package org.liaison.gateway.peer;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.timeout.ReadTimeoutException;
+import java.nio.ByteBuffer;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.liaison.certs.AuthorityId;
+import org.liaison.gateway.audit.AuditEvent;
+import org.liaison.protocol.ErrorCode;
+import org.liaison.protocol.ErrorDocuments;
+import org.liaison.protocol.ProtocolException;
+
+/**
+ * The peer API: {@code POST /liaison/v1/messages} with a message body (see {@link IncomingMessage}),
+ * answered with the signed receipt or an {@code <Error>} document. One message per request; any
+ * refusal answers and closes the connection.
+ */
+public final class ReceiveHandler extends SimpleChannelInboundHandler<HttpObject> {
+    public static final String PATH = "/liaison/v1/messages";
+    public static final String MESSAGE_TYPE = "application/vnd.liaison.message";
+    public static final String RECEIPT_TYPE = "application/vnd.liaison.receipt+xml";
+    public static final String ERROR_TYPE = "application/vnd.liaison.error+xml";
+    private static final Logger LOG = LogManager.getLogger(ReceiveHandler.class);
+
+    private final PeerContext node;
+    private final long maxMessageBytes;
+    private IncomingMessage message;
+    private long received;
+    private boolean answered;
+
+    public ReceiveHandler(PeerContext node, long maxMessageBytes) {
+        this.node = node;
+        this.maxMessageBytes = maxMessageBytes;
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, HttpObject msg) {
+        if (answered) {
+            return; // after a refusal the rest of the request is dropped while the connection closes
+        }
+        AuthorityId peer = ctx.channel().attr(PeerAuthenticationHandler.PEER).get();
+        try {
+            if (msg.decoderResult().isFailure()) {
+                Throwable cause = msg.decoderResult().cause();
+                throw new ProtocolException(ErrorCode.PAYLOAD_TOO_LARGE, cause instanceof TooLongFrameException
+                        ? "request line or headers too long" : "malformed HTTP request");
+            }
+            if (msg instanceof HttpRequest) {
+                HttpRequest req = (HttpRequest) msg;
+                if (!HttpMethod.POST.equals(req.method()) || !PATH.equals(req.uri())) {
+                    throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "unknown request " + req.method() + " (expected POST " + PATH + ")");
+                }
+                long declared = HttpUtil.getContentLength(req, -1L);
+                if (declared > maxMessageBytes) {
+                    throw new ProtocolException(ErrorCode.PAYLOAD_TOO_LARGE, "message of " + declared + " bytes exceeds the limit of "
+                            + maxMessageBytes);
+                }
+                message = new IncomingMessage(node, peer);
+                received = 0;
+            }
+            if (msg instanceof HttpContent) {
+                if (message == null) {
+                    throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "body without a request");
+                }
+                ByteBuf content = ((HttpContent) msg).content();
+                received += content.readableBytes();
+                if (received > maxMessageBytes) {
+                    throw new ProtocolException(ErrorCode.PAYLOAD_TOO_LARGE, "message exceeds the limit of " + maxMessageBytes + " bytes");
+                }
+                for (ByteBuffer b : content.nioBuffers()) {
+                    message.accept(b);
+                }
+                if (msg instanceof LastHttpContent) {
+                    byte[] receipt = message.finish();
+                    IncomingMessage done = message;
+                    message = null;
+                    respond(ctx, HttpResponseStatus.OK, RECEIPT_TYPE, receipt, false);
+                    LOG.info("received message {} from {}", done.messageId(), peer);
+                }
+            }
+        } catch (ProtocolException e) {
+            String id = message == null ? null : message.messageId();
+            node.audit().record(AuditEvent.of("reject", peer == null ? "unknown" : peer.value(), id, peer == null ? null : peer.value(),
+                    "refused", e.code().code() + " " + e.getMessage()));
+            LOG.warn("refused a message from {}: {} [{}]", peer, e.getMessage(), e.code().code());
+            if (message != null) {
+                message.fail();
+                message = null;
+            }
+            respond(ctx, status(e.code()), ERROR_TYPE, ErrorDocuments.write(e.code(), e.getMessage(), null), true);
+        }
+    }
+
+    private void respond(ChannelHandlerContext ctx, HttpResponseStatus status, String type, byte[] body, boolean close) {
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(body));
+        r.headers().set(HttpHeaderNames.CONTENT_TYPE, type);
+        r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
+        if (close) {
+            answered = true;
+            r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+        } else {
+            ctx.writeAndFlush(r);
+        }
+    }
+
+    static HttpResponseStatus status(ErrorCode code) {
+        switch (code) {
+            case PAYLOAD_TOO_LARGE:
+                return HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE;
+            case UNAVAILABLE:
+                return HttpResponseStatus.SERVICE_UNAVAILABLE;
+            case TIMEOUT:
+                return HttpResponseStatus.REQUEST_TIMEOUT;
+            case INTERNAL:
+                return HttpResponseStatus.INTERNAL_SERVER_ERROR;
+            default:
+                switch (code.category()) {
+                    case SECURITY:
+                        return HttpResponseStatus.FORBIDDEN;
+                    case POLICY:
+                        return HttpResponseStatus.UNPROCESSABLE_ENTITY;
+                    default:
+                        return HttpResponseStatus.BAD_REQUEST;
+                }
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        if (message != null) {
+            message.fail();
+            message = null;
+        }
+        super.channelInactive(ctx);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        AuthorityId peer = ctx.channel().attr(PeerAuthenticationHandler.PEER).get();
+        if (cause instanceof ReadTimeoutException) {
+            node.audit().record(AuditEvent.of("timeout", peer == null ? "unknown" : peer.value(), null, null, "closed",
+                    "the peer stalled"));
+        } else {
+            LOG.debug("connection from {} failed: {}", peer, cause.toString());
+        }
+        if (message != null) {
+            message.fail();
+            message = null;
+        }
+        ctx.close();
+    }
+}

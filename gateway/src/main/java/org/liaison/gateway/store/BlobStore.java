@@ -1,0 +1,84 @@
+package org.liaison.gateway.store;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.UUID;
+import org.liaison.certs.AuthorityId;
+import org.liaison.certs.SecureFiles;
+
+/**
+ * Encrypted payloads on disk, never plaintext. A message's payloads are written into a staging
+ * folder, fsynced, and moved into place in one rename, so a message's folder is either complete
+ * or absent.
+ *
+ * <pre>
+ *   staging/RANDOM/payload-N          being written
+ *   inbox/SENDER/MESSAGE-ID/payload-N received
+ *   outbox/MESSAGE-ID/payload-N       to send
+ * </pre>
+ */
+public final class BlobStore {
+    private final Path root;
+
+    public BlobStore(Path root) throws IOException {
+        this.root = root;
+        Files.createDirectories(root.resolve("staging"));
+        Files.createDirectories(root.resolve("inbox"));
+        Files.createDirectories(root.resolve("outbox"));
+    }
+
+    public Path newStaging() throws IOException {
+        return Files.createDirectory(root.resolve("staging").resolve(UUID.randomUUID().toString()));
+    }
+
+    public static Path payload(Path messageDir, int index) {
+        return messageDir.resolve("payload-" + index);
+    }
+
+    public Path inbox(AuthorityId sender, UUID messageId) {
+        return root.resolve("inbox").resolve(sender.value()).resolve(messageId.toString());
+    }
+
+    public Path outbox(UUID messageId) {
+        return root.resolve("outbox").resolve(messageId.toString());
+    }
+
+    /** Moves a complete staging folder into place; the files in it must already be fsynced. */
+    public Path commit(Path staging, Path target) throws IOException {
+        Files.createDirectories(target.getParent());
+        SecureFiles.fsyncDirectory(staging);
+        if (Files.exists(target)) {
+            discard(staging);
+            return target;
+        }
+        Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+        SecureFiles.fsyncDirectory(target.getParent());
+        return target;
+    }
+
+    public void discard(Path staging) {
+        try {
+            if (Files.exists(staging)) {
+                try (var files = Files.list(staging)) {
+                    for (Path f : (Iterable<Path>) files::iterator) {
+                        Files.deleteIfExists(f);
+                    }
+                }
+                Files.deleteIfExists(staging);
+            }
+        } catch (IOException e) {
+            // Staging leftovers are cleaned at the next start; nothing refers to them.
+        }
+    }
+
+    /** Removes staging folders left by a crash. */
+    public void cleanStaging() throws IOException {
+        try (var dirs = Files.list(root.resolve("staging"))) {
+            for (Path d : (Iterable<Path>) dirs::iterator) {
+                discard(d);
+            }
+        }
+    }
+}

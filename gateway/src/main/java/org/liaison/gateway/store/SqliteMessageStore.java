@@ -1,0 +1,279 @@
+package org.liaison.gateway.store;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.liaison.certs.AuthorityId;
+
+/**
+ * {@link MessageStore} on an embedded SQLite database in WAL mode with {@code synchronous=FULL}:
+ * a committed transaction survives a crash or power loss. One connection, serialized (SQLite
+ * allows one writer at a time anyway). Schema versions are applied in order at open
+ * ({@code PRAGMA user_version}).
+ */
+public final class SqliteMessageStore implements MessageStore {
+    private static final String[] MIGRATIONS = {
+        // 1: inbox, outbox, deliveries
+        "CREATE TABLE inbox (sender TEXT NOT NULL, message_id TEXT NOT NULL, received_at TEXT NOT NULL, envelope BLOB NOT NULL,"
+            + " envelope_sha256 TEXT NOT NULL, receipt BLOB NOT NULL, blobs TEXT NOT NULL, PRIMARY KEY (sender, message_id));"
+            + "CREATE TABLE outbox (message_id TEXT PRIMARY KEY, created_at TEXT NOT NULL, expires_at TEXT NOT NULL,"
+            + " envelope BLOB NOT NULL, idempotency_key TEXT UNIQUE, blobs TEXT NOT NULL);"
+            + "CREATE TABLE deliveries (message_id TEXT NOT NULL REFERENCES outbox(message_id), recipient TEXT NOT NULL,"
+            + " state TEXT NOT NULL, attempts INTEGER NOT NULL, next_attempt_at TEXT NOT NULL, last_error TEXT, receipt BLOB,"
+            + " delivered_at TEXT, PRIMARY KEY (message_id, recipient));"
+            + "CREATE INDEX deliveries_due ON deliveries (state, next_attempt_at);",
+    };
+
+    private final Connection db;
+
+    private SqliteMessageStore(Connection db) {
+        this.db = db;
+    }
+
+    public static SqliteMessageStore open(Path file) {
+        try {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            Connection c = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
+            try (Statement s = c.createStatement()) {
+                s.execute("PRAGMA journal_mode=WAL");
+                s.execute("PRAGMA synchronous=FULL");
+                s.execute("PRAGMA foreign_keys=ON");
+                s.execute("PRAGMA busy_timeout=5000");
+            }
+            migrate(c);
+            return new SqliteMessageStore(c);
+        } catch (SQLException | java.io.IOException e) {
+            throw new StoreException("cannot open the message store " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void migrate(Connection c) throws SQLException {
+        int version;
+        try (Statement s = c.createStatement(); ResultSet r = s.executeQuery("PRAGMA user_version")) {
+            version = r.getInt(1);
+        }
+        if (version > MIGRATIONS.length) {
+            throw new SQLException("the store is at schema version " + version + ", newer than this program knows ("
+                    + MIGRATIONS.length + "); run a newer Liaison");
+        }
+        for (int v = version; v < MIGRATIONS.length; v++) {
+            c.setAutoCommit(false);
+            try (Statement s = c.createStatement()) {
+                for (String sql : MIGRATIONS[v].split(";")) {
+                    if (!sql.isBlank()) {
+                        s.execute(sql);
+                    }
+                }
+                s.execute("PRAGMA user_version=" + (v + 1));
+                c.commit();
+            } catch (SQLException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        }
+    }
+
+    @Override
+    public synchronized Optional<byte[]> receiptFor(AuthorityId sender, UUID messageId) {
+        try (PreparedStatement p = db.prepareStatement("SELECT receipt FROM inbox WHERE sender = ? AND message_id = ?")) {
+            p.setString(1, sender.value());
+            p.setString(2, messageId.toString());
+            try (ResultSet r = p.executeQuery()) {
+                return r.next() ? Optional.of(r.getBytes(1)) : Optional.empty();
+            }
+        } catch (SQLException e) {
+            throw new StoreException("cannot read the inbox", e);
+        }
+    }
+
+    @Override
+    public synchronized boolean storeReceived(Received m) {
+        try (PreparedStatement p = db.prepareStatement("INSERT OR IGNORE INTO inbox (sender, message_id, received_at, envelope,"
+                + " envelope_sha256, receipt, blobs) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+            p.setString(1, m.sender().value());
+            p.setString(2, m.messageId().toString());
+            p.setString(3, m.receivedAt().toString());
+            p.setBytes(4, m.envelope());
+            p.setString(5, m.envelopeSha256());
+            p.setBytes(6, m.receipt());
+            p.setString(7, m.blobs().toString());
+            return p.executeUpdate() == 1;
+        } catch (SQLException e) {
+            throw new StoreException("cannot store a received message", e);
+        }
+    }
+
+    @Override
+    public synchronized List<Received> inbox() {
+        List<Received> out = new ArrayList<>();
+        try (Statement s = db.createStatement(); ResultSet r = s.executeQuery(
+                "SELECT sender, message_id, received_at, envelope, envelope_sha256, receipt, blobs FROM inbox ORDER BY received_at")) {
+            while (r.next()) {
+                out.add(new Received(AuthorityId.of(r.getString(1)), UUID.fromString(r.getString(2)), Instant.parse(r.getString(3)),
+                        r.getBytes(4), r.getString(5), r.getBytes(6), Path.of(r.getString(7))));
+            }
+            return out;
+        } catch (SQLException e) {
+            throw new StoreException("cannot read the inbox", e);
+        }
+    }
+
+    @Override
+    public synchronized void storeOutgoing(Outgoing o, List<AuthorityId> recipients, Instant now) {
+        try {
+            db.setAutoCommit(false);
+            try (PreparedStatement p = db.prepareStatement("INSERT INTO outbox (message_id, created_at, expires_at, envelope,"
+                    + " idempotency_key, blobs) VALUES (?, ?, ?, ?, ?, ?)");
+                    PreparedStatement d = db.prepareStatement("INSERT INTO deliveries (message_id, recipient, state, attempts,"
+                            + " next_attempt_at) VALUES (?, ?, 'QUEUED', 0, ?)")) {
+                p.setString(1, o.messageId().toString());
+                p.setString(2, o.createdAt().toString());
+                p.setString(3, o.expiresAt().toString());
+                p.setBytes(4, o.envelope());
+                p.setString(5, o.idempotencyKey());
+                p.setString(6, o.blobs().toString());
+                p.executeUpdate();
+                for (AuthorityId r : recipients) {
+                    d.setString(1, o.messageId().toString());
+                    d.setString(2, r.value());
+                    d.setString(3, now.toString());
+                    d.executeUpdate();
+                }
+                db.commit();
+            } catch (SQLException e) {
+                db.rollback();
+                throw e;
+            } finally {
+                db.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            throw new StoreException("cannot store an outgoing message: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public synchronized Optional<Outgoing> outgoing(UUID messageId) {
+        try (PreparedStatement p = db.prepareStatement(
+                "SELECT created_at, expires_at, envelope, idempotency_key, blobs FROM outbox WHERE message_id = ?")) {
+            p.setString(1, messageId.toString());
+            try (ResultSet r = p.executeQuery()) {
+                if (!r.next()) {
+                    return Optional.empty();
+                }
+                return Optional.of(new Outgoing(messageId, Instant.parse(r.getString(1)), Instant.parse(r.getString(2)),
+                        r.getBytes(3), r.getString(4), Path.of(r.getString(5))));
+            }
+        } catch (SQLException e) {
+            throw new StoreException("cannot read the outbox", e);
+        }
+    }
+
+    @Override
+    public synchronized Optional<UUID> messageForIdempotencyKey(String key) {
+        try (PreparedStatement p = db.prepareStatement("SELECT message_id FROM outbox WHERE idempotency_key = ?")) {
+            p.setString(1, key);
+            try (ResultSet r = p.executeQuery()) {
+                return r.next() ? Optional.of(UUID.fromString(r.getString(1))) : Optional.empty();
+            }
+        } catch (SQLException e) {
+            throw new StoreException("cannot read the outbox", e);
+        }
+    }
+
+    private static final String DELIVERY_COLUMNS =
+            "message_id, recipient, state, attempts, next_attempt_at, last_error, receipt, delivered_at";
+
+    private static Delivery delivery(ResultSet r) throws SQLException {
+        return new Delivery(UUID.fromString(r.getString(1)), AuthorityId.of(r.getString(2)), State.valueOf(r.getString(3)),
+                r.getInt(4), Instant.parse(r.getString(5)), r.getString(6), r.getBytes(7),
+                r.getString(8) == null ? null : Instant.parse(r.getString(8)));
+    }
+
+    @Override
+    public synchronized List<Delivery> dueDeliveries(Instant now, int limit) {
+        List<Delivery> out = new ArrayList<>();
+        try (PreparedStatement p = db.prepareStatement("SELECT " + DELIVERY_COLUMNS + " FROM deliveries WHERE state IN"
+                + " ('QUEUED', 'RETRYING') AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?")) {
+            p.setString(1, now.toString());
+            p.setInt(2, limit);
+            try (ResultSet r = p.executeQuery()) {
+                while (r.next()) {
+                    out.add(delivery(r));
+                }
+            }
+            return out;
+        } catch (SQLException e) {
+            throw new StoreException("cannot read deliveries", e);
+        }
+    }
+
+    @Override
+    public synchronized List<Delivery> deliveries(UUID messageId) {
+        List<Delivery> out = new ArrayList<>();
+        try (PreparedStatement p = db.prepareStatement("SELECT " + DELIVERY_COLUMNS
+                + " FROM deliveries WHERE message_id = ? ORDER BY recipient")) {
+            p.setString(1, messageId.toString());
+            try (ResultSet r = p.executeQuery()) {
+                while (r.next()) {
+                    out.add(delivery(r));
+                }
+            }
+            return out;
+        } catch (SQLException e) {
+            throw new StoreException("cannot read deliveries", e);
+        }
+    }
+
+    @Override
+    public synchronized void updateDelivery(UUID messageId, AuthorityId recipient, State state, int attempts, Instant nextAttemptAt,
+            String lastError, byte[] receipt, Instant deliveredAt) {
+        try (PreparedStatement p = db.prepareStatement("UPDATE deliveries SET state = ?, attempts = ?, next_attempt_at = ?,"
+                + " last_error = ?, receipt = ?, delivered_at = ? WHERE message_id = ? AND recipient = ?")) {
+            p.setString(1, state.name());
+            p.setInt(2, attempts);
+            p.setString(3, nextAttemptAt.toString());
+            p.setString(4, lastError);
+            p.setBytes(5, receipt);
+            p.setString(6, deliveredAt == null ? null : deliveredAt.toString());
+            p.setString(7, messageId.toString());
+            p.setString(8, recipient.value());
+            if (p.executeUpdate() != 1) {
+                throw new StoreException("no delivery of " + messageId + " to " + recipient, null);
+            }
+        } catch (SQLException e) {
+            throw new StoreException("cannot update a delivery", e);
+        }
+    }
+
+    @Override
+    public synchronized int recoverInterrupted(Instant now) {
+        try (PreparedStatement p = db.prepareStatement(
+                "UPDATE deliveries SET state = 'RETRYING', next_attempt_at = ? WHERE state = 'SENDING'")) {
+            p.setString(1, now.toString());
+            return p.executeUpdate();
+        } catch (SQLException e) {
+            throw new StoreException("cannot recover deliveries", e);
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        try {
+            db.close();
+        } catch (SQLException e) {
+            throw new StoreException("cannot close the message store", e);
+        }
+    }
+}

@@ -1,0 +1,82 @@
+package org.liaison.gateway.tls;
+
+import java.net.Socket;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.List;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.X509ExtendedTrustManager;
+import org.liaison.certs.Purpose;
+import org.liaison.gateway.audit.AuditEvent;
+import org.liaison.gateway.audit.AuditLog;
+import org.liaison.protocol.directory.FederationDirectory;
+
+/**
+ * TLS trust from the directory, not from the JDK's cacerts: a peer is accepted in the handshake
+ * only if its certificate identifies a federation authority's gateway ({@link PeerIdentity}).
+ * Refusals are audited. Host names are not checked: peers are identified by certificate
+ * fingerprint against the signed directory, which is stronger.
+ */
+public final class DirectoryTrustManager extends X509ExtendedTrustManager {
+    private final PeerIdentity identity;
+    private final AuditLog audit;
+
+    public DirectoryTrustManager(PeerIdentity identity, AuditLog audit) {
+        this.identity = identity;
+        this.audit = audit;
+    }
+
+    private void check(X509Certificate[] chain, Purpose purpose) throws CertificateException {
+        if (chain == null || chain.length == 0) {
+            audit.record(AuditEvent.of("auth-failure", "unknown", null, null, "refused", "no certificate presented"));
+            throw new CertificateException("no certificate presented");
+        }
+        try {
+            identity.identify(chain[0], purpose);
+        } catch (CertificateException e) {
+            audit.record(AuditEvent.of("auth-failure", "SHA256:" + org.liaison.certs.Fingerprint.of(chain[0]).hex(), null, null,
+                    "refused", e.getMessage()));
+            throw e;
+        }
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+        check(chain, Purpose.TLS_CLIENT);
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+        check(chain, Purpose.TLS_CLIENT);
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+        check(chain, Purpose.TLS_CLIENT);
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+        check(chain, Purpose.TLS_SERVER);
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+        check(chain, Purpose.TLS_SERVER);
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+        check(chain, Purpose.TLS_SERVER);
+    }
+
+    @Override
+    public X509Certificate[] getAcceptedIssuers() {
+        List<X509Certificate> cas = new ArrayList<>();
+        for (FederationDirectory.Entry e : identity.trust().directory().authorities().values()) {
+            cas.addAll(e.nationalCas());
+        }
+        return cas.toArray(new X509Certificate[0]);
+    }
+}

@@ -1,0 +1,49 @@
+package org.liaison.gateway.tls;
+
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
+import java.util.function.Supplier;
+import org.liaison.certs.AuthorityId;
+import org.liaison.certs.Fingerprint;
+import org.liaison.certs.Purpose;
+import org.liaison.protocol.ProtocolException;
+import org.liaison.protocol.directory.FederationDirectory;
+import org.liaison.protocol.directory.Trust;
+
+/**
+ * Who is at the other end of a TLS connection: the authority whose directory entry lists this
+ * exact certificate (by SHA-256 fingerprint, never by name) as a gateway certificate, provided the
+ * certificate is valid for that authority (chain to its national CA, CRL, purpose).
+ */
+public final class PeerIdentity {
+    private final Supplier<Trust> trust;
+
+    public PeerIdentity(Supplier<Trust> trust) {
+        this.trust = trust;
+    }
+
+    public Trust trust() {
+        return trust.get();
+    }
+
+    /**
+     * @throws CertificateException naming the reason, when the certificate identifies no authority
+     */
+    public AuthorityId identify(X509Certificate cert, Purpose purpose) throws CertificateException {
+        Trust t = trust.get();
+        for (FederationDirectory.Entry e : t.directory().authorities().values()) {
+            if (e.isGatewayCertificate(cert)) {
+                try {
+                    t.validate(e.id(), cert, purpose, Instant.now());
+                    return e.id();
+                } catch (ProtocolException x) {
+                    throw new CertificateException(x.getMessage());
+                }
+            }
+        }
+        throw new CertificateException("certificate SHA-256 " + Fingerprint.of(cert).hex() + " ("
+                + cert.getSubjectX500Principal().getName() + ") is not a gateway certificate in directory #"
+                + t.directory().sequence());
+    }
+}

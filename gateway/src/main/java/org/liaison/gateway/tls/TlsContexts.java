@@ -1,0 +1,52 @@
+package org.liaison.gateway.tls;
+
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
+import java.security.cert.X509Certificate;
+import javax.net.ssl.SSLException;
+import org.liaison.certs.Credential;
+
+/**
+ * The node's TLS: TLS 1.3 only, client authentication required, trust from the directory, short
+ * sessions. TLS 1.3 has no renegotiation. Built once at start; each channel gets
+ * {@code newHandler(alloc)}.
+ */
+public final class TlsContexts {
+    public static final String[] PROTOCOLS = {"TLSv1.3"};
+    /** Seconds a TLS session may be resumed. */
+    public static final int SESSION_TIMEOUT = 300;
+
+    private TlsContexts() {}
+
+    public static SslContext server(Credential tls, DirectoryTrustManager trust, SslProvider provider) throws SSLException {
+        return SslContextBuilder.forServer(tls.privateKey(), tls.chain().toArray(new X509Certificate[0]))
+                .sslProvider(provider)
+                .protocols(PROTOCOLS)
+                .clientAuth(ClientAuth.REQUIRE)
+                .trustManager(trust)
+                .sessionTimeout(SESSION_TIMEOUT)
+                .build();
+    }
+
+    public static SslContext client(Credential tls, DirectoryTrustManager trust, SslProvider provider) throws SSLException {
+        return SslContextBuilder.forClient()
+                .sslProvider(provider)
+                .protocols(PROTOCOLS)
+                .keyManager(tls.privateKey(), tls.chain().toArray(new X509Certificate[0]))
+                .trustManager(trust)
+                .sessionTimeout(SESSION_TIMEOUT)
+                .build();
+    }
+
+    public static SslProvider provider(String name) {
+        if (name == null || name.equals("jdk")) {
+            return SslProvider.JDK;
+        }
+        if (name.equals("openssl")) {
+            return SslProvider.OPENSSL;
+        }
+        throw new IllegalArgumentException("tlsProvider: " + name + " (expected: jdk or openssl)");
+    }
+}
