@@ -1,0 +1,187 @@
+package org.liaison.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.liaison.gateway.TestNodes.AL;
+import static org.liaison.gateway.TestNodes.IT;
+import static org.liaison.gateway.TestNodes.US;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.cert.CRLReason;
+import java.time.Duration;
+import java.util.List;
+import javax.net.ssl.SSLSocket;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.liaison.certs.CertificateAuthority;
+import org.liaison.certs.CertificateProfile;
+import org.liaison.certs.Credential;
+import org.liaison.certs.FederationPki;
+import org.liaison.certs.Suite;
+import org.liaison.certs.testing.TestPki;
+import org.liaison.gateway.audit.AuditEvent;
+import org.liaison.gateway.audit.MemoryAuditLog;
+import org.liaison.gateway.node.GatewayNode;
+
+/** Everything Albania's peer API must refuse — each with an audit entry and nothing stored. */
+class PeerRefusalTest {
+    @TempDir
+    Path dir;
+
+    TestNodes t;
+    MemoryAuditLog audit;
+    GatewayNode al;
+
+    @BeforeEach
+    void start() throws Exception {
+        t = new TestNodes(dir);
+        audit = new MemoryAuditLog();
+        al = GatewayNode.start(t.config(AL), audit, TestNodes.FAST);
+    }
+
+    @AfterEach
+    void stop() {
+        al.close();
+    }
+
+    FederationPki.Authority auth(org.liaison.certs.AuthorityId id) {
+        return t.federation.pki().authority(id);
+    }
+
+    /** The handshake or the first exchange fails; nothing is stored; an auth failure is audited. */
+    void assertRefusedAtTls(Credential client, String protocol) throws Exception {
+        Throwable thrown = catchThrowable(() -> {
+            try (SSLSocket s = RawPeer.connect(al.peerPort(), client, protocol)) {
+                RawPeer.post(s, "", RawPeer.message(al.trust().directory(), t.investigator(IT), IT, List.of(AL),
+                        auth(IT).envelopeSigning()));
+            }
+        });
+        assertThat(thrown).isInstanceOf(IOException.class);
+        assertThat(al.store().inbox()).isEmpty();
+    }
+
+    boolean audited(String type, String reasonPart) {
+        return audit.events().stream().anyMatch(e -> e.type().equals(type) && e.reason() != null && e.reason().contains(reasonPart));
+    }
+
+    @Test
+    void validPeerIsAcceptedOverTheSameRawClient() throws Exception {
+        try (SSLSocket s = RawPeer.connect(al.peerPort(), auth(IT).gatewayTls(), "TLSv1.3")) {
+            RawPeer.Response r = RawPeer.post(s, "", RawPeer.message(al.trust().directory(), t.investigator(IT), IT, List.of(AL),
+                    auth(IT).envelopeSigning()));
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.body()).contains("<Receipt");
+        }
+        assertThat(al.store().inbox()).hasSize(1);
+    }
+
+    @Test
+    void noClientCertificateIsRefused() throws Exception {
+        assertRefusedAtTls(null, "TLSv1.3");
+    }
+
+    @Test
+    void selfSignedCertificateIsRefused() throws Exception {
+        CertificateAuthority self = CertificateAuthority.createRoot("CN=IT-DNA gateway, O=IT-DNA, C=IT",
+                org.liaison.certs.KeyAlgorithm.EC_P256, java.time.Instant.now().minusSeconds(60),
+                java.time.Instant.now().plusSeconds(3600), 0);
+        assertRefusedAtTls(self.credential(), "TLSv1.3");
+        TestNodes.await("audit", Duration.ofSeconds(2), () -> audited("auth-failure", "is not a gateway certificate"));
+    }
+
+    @Test
+    void certificateFromAnUnknownCaIsRefused() throws Exception {
+        Credential stranger = TestPki.create(Suite.MODERN, "Stranger").issue(CertificateProfile.GATEWAY_TLS, "IT-DNA gateway");
+        assertRefusedAtTls(stranger, "TLSv1.3");
+    }
+
+    @Test
+    void validCertificateThatIsNotAGatewayCertificateIsRefused() throws Exception {
+        // The Italian investigator's certificate chains to Italy's CA and is valid — but it is no gateway's.
+        assertRefusedAtTls(t.investigator(IT), "TLSv1.3");
+    }
+
+    @Test
+    void revokedGatewayCertificateIsRefusedOnceTheCrlIsLoaded() throws Exception {
+        var italy = auth(IT);
+        italy.ca().revoke(italy.gatewayTls().certificate().getSerialNumber(), CRLReason.KEY_COMPROMISE,
+                java.time.Instant.now().minusSeconds(1));
+        italy.ca().writeCrl(java.time.Instant.now().minusSeconds(1), Duration.ofDays(7));
+        TestNodes.await("CRL reload", Duration.ofSeconds(5), () -> audit.events().stream().anyMatch(e -> e.type().equals("crl-reload")));
+        assertRefusedAtTls(italy.gatewayTls(), "TLSv1.3");
+        TestNodes.await("audit", Duration.ofSeconds(2), () -> audited("auth-failure", "revoked on"));
+    }
+
+    @Test
+    void tls12ClientIsRefused() {
+        Throwable thrown = catchThrowable(() -> RawPeer.connect(al.peerPort(), auth(IT).gatewayTls(), "TLSv1.2").close());
+        assertThat(thrown).isInstanceOf(IOException.class);
+    }
+
+    @Test
+    void envelopeWhoseSenderIsNotTheTlsPeerIsRefused() throws Exception {
+        try (SSLSocket s = RawPeer.connect(al.peerPort(), auth(IT).gatewayTls(), "TLSv1.3")) {
+            // Italy's connection carries an envelope that the US gateway signed.
+            RawPeer.Response r = RawPeer.post(s, "", RawPeer.message(al.trust().directory(), t.investigator(US), US, List.of(AL),
+                    auth(US).envelopeSigning()));
+            assertThat(r.status()).isEqualTo(403);
+            assertThat(r.body()).contains("LIAISON:0013").contains("connection is from IT-DNA");
+        }
+        assertThat(al.store().inbox()).isEmpty();
+        assertThat(audited("reject", "LIAISON:0013")).isTrue();
+    }
+
+    @Test
+    void envelopeForAnotherRecipientIsRefused() throws Exception {
+        try (SSLSocket s = RawPeer.connect(al.peerPort(), auth(IT).gatewayTls(), "TLSv1.3")) {
+            RawPeer.Response r = RawPeer.post(s, "", RawPeer.message(al.trust().directory(), t.investigator(IT), IT, List.of(US),
+                    auth(IT).envelopeSigning()));
+            assertThat(r.status()).isEqualTo(422);
+            assertThat(r.body()).contains("LIAISON:0012");
+        }
+        assertThat(al.store().inbox()).isEmpty();
+    }
+
+    @Test
+    void oversizeHeadersAndBodiesAreRefused() throws Exception {
+        try (SSLSocket s = RawPeer.connect(al.peerPort(), auth(IT).gatewayTls(), "TLSv1.3")) {
+            RawPeer.Response r = RawPeer.post(s, "X-Filler: " + "a".repeat(20_000) + "\r\n", new byte[0]);
+            assertThat(r.status()).isEqualTo(413);
+        }
+        try (SSLSocket s = RawPeer.connect(al.peerPort(), auth(IT).gatewayTls(), "TLSv1.3")) {
+            String head = "POST /liaison/v1/messages HTTP/1.1\r\nHost: p\r\nContent-Length: " + (2L << 30) + "\r\n\r\n";
+            s.getOutputStream().write(head.getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            RawPeer.Response r = RawPeer.read(s.getInputStream());
+            assertThat(r.status()).isEqualTo(413);
+            assertThat(r.body()).contains("exceeds the limit");
+        }
+        try (SSLSocket s = RawPeer.connect(al.peerPort(), auth(IT).gatewayTls(), "TLSv1.3")) {
+            byte[] huge = java.nio.ByteBuffer.allocate(8).putInt(100 << 20).array();
+            RawPeer.Response r = RawPeer.post(s, "", huge);
+            assertThat(r.status()).isEqualTo(413);
+            assertThat(r.body()).contains("envelope of");
+        }
+        assertThat(al.store().inbox()).isEmpty();
+    }
+
+    @Test
+    void stalledClientIsDisconnectedAfterTheReadTimeout() throws Exception {
+        try (SSLSocket s = RawPeer.connect(al.peerPort(), auth(IT).gatewayTls(), "TLSv1.3")) {
+            String head = "POST /liaison/v1/messages HTTP/1.1\r\nHost: p\r\nContent-Length: 1000\r\n\r\nabc";
+            s.getOutputStream().write(head.getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            long start = System.nanoTime();
+            Throwable closed = catchThrowable(() -> RawPeer.read(s.getInputStream()));
+            long seconds = (System.nanoTime() - start) / 1_000_000_000L;
+            assertThat(closed).isInstanceOf(IOException.class);
+            assertThat(seconds).isBetween(2L, 10L);
+        }
+        TestNodes.await("audit", Duration.ofSeconds(2), () -> audit.events().stream().map(AuditEvent::type).anyMatch("timeout"::equals));
+        assertThat(al.store().inbox()).isEmpty();
+    }
+}

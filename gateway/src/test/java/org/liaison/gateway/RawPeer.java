@@ -1,0 +1,157 @@
+package org.liaison.gateway;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import javax.crypto.SecretKey;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
+import org.liaison.certs.AuthorityId;
+import org.liaison.certs.Credential;
+import org.liaison.gateway.peer.ReceiveHandler;
+import org.liaison.protocol.directory.FederationDirectory;
+import org.liaison.protocol.envelope.EnvelopeHeader;
+import org.liaison.protocol.envelope.Envelopes;
+import org.liaison.protocol.envelope.PayloadInfo;
+import org.liaison.protocol.model.Service;
+import org.liaison.protocol.pkg.Manifests;
+import org.liaison.protocol.stream.PayloadCipher;
+import org.liaison.protocol.xenc.ContentEncryption;
+
+/**
+ * A deliberately independent peer for refusal tests: a plain JDK TLS socket with whatever client
+ * certificate (or none) and protocol the test chooses, speaking HTTP/1.1 by hand.
+ */
+final class RawPeer {
+    private RawPeer() {}
+
+    record Response(int status, String body) {}
+
+    static SSLSocket connect(int port, Credential client, String protocol) throws Exception {
+        // Presents the given certificate whatever CAs the server asks for, so that the server's own checks are what is tested.
+        javax.net.ssl.KeyManager[] kms = client == null ? new javax.net.ssl.KeyManager[0]
+                : new javax.net.ssl.KeyManager[] {new javax.net.ssl.X509ExtendedKeyManager() {
+                    @Override
+                    public String[] getClientAliases(String keyType, java.security.Principal[] issuers) {
+                        return new String[] {"k"};
+                    }
+
+                    @Override
+                    public String chooseClientAlias(String[] keyType, java.security.Principal[] issuers, Socket socket) {
+                        return "k";
+                    }
+
+                    @Override
+                    public String chooseEngineClientAlias(String[] keyType, java.security.Principal[] issuers,
+                            javax.net.ssl.SSLEngine engine) {
+                        return "k";
+                    }
+
+                    @Override
+                    public String[] getServerAliases(String keyType, java.security.Principal[] issuers) {
+                        return null;
+                    }
+
+                    @Override
+                    public String chooseServerAlias(String keyType, java.security.Principal[] issuers, Socket socket) {
+                        return null;
+                    }
+
+                    @Override
+                    public X509Certificate[] getCertificateChain(String alias) {
+                        return client.chain().toArray(new X509Certificate[0]);
+                    }
+
+                    @Override
+                    public java.security.PrivateKey getPrivateKey(String alias) {
+                        return client.privateKey();
+                    }
+                }};
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(kms, new TrustManager[] {new X509TrustManager() {
+            @Override
+            public void checkClientTrusted(X509Certificate[] chain, String authType) {
+            }
+
+            @Override
+            public void checkServerTrusted(X509Certificate[] chain, String authType) {
+                // the server's identity is not what these tests examine
+            }
+
+            @Override
+            public X509Certificate[] getAcceptedIssuers() {
+                return new X509Certificate[0];
+            }
+        }}, null);
+        SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket(InetAddress.getLoopbackAddress(), port);
+        s.setEnabledProtocols(new String[] {protocol});
+        s.setSoTimeout(15_000);
+        s.startHandshake();
+        return s;
+    }
+
+    /** Sends one request and reads the answer; an exception or -1 means the server refused the connection. */
+    static Response post(Socket s, String extraHeaders, byte[] body) throws IOException {
+        OutputStream out = s.getOutputStream();
+        String head = "POST " + ReceiveHandler.PATH + " HTTP/1.1\r\nHost: peer\r\nContent-Length: " + body.length + "\r\n"
+                + extraHeaders + "\r\n";
+        out.write(head.getBytes(StandardCharsets.US_ASCII));
+        out.write(body);
+        out.flush();
+        return read(s.getInputStream());
+    }
+
+    static Response read(InputStream in) throws IOException {
+        ByteArrayOutputStream head = new ByteArrayOutputStream();
+        int state = 0;
+        while (state < 4) {
+            int b = in.read();
+            if (b < 0) {
+                throw new IOException("connection closed by the server");
+            }
+            head.write(b);
+            state = (b == '\r' && (state == 0 || state == 2)) || (b == '\n' && (state == 1 || state == 3)) ? state + 1 : 0;
+        }
+        String h = head.toString(StandardCharsets.US_ASCII);
+        int status = Integer.parseInt(h.substring(9, 12));
+        int length = 0;
+        for (String line : h.split("\r\n")) {
+            if (line.toLowerCase().startsWith("content-length:")) {
+                length = Integer.parseInt(line.substring(15).trim());
+            }
+        }
+        return new Response(status, new String(in.readNBytes(length), StandardCharsets.UTF_8));
+    }
+
+    /** A complete message body as {@code signer}'s gateway would send it, claiming to be from {@code from}. */
+    static byte[] message(FederationDirectory directory, Credential investigator, AuthorityId from, List<AuthorityId> to,
+            Credential signer) throws Exception {
+        Instant now = Instant.now();
+        byte[] manifest = Manifests.sign(new org.liaison.protocol.pkg.ManifestSpec("OP-RAW-1", Service.MLA_REQUEST, from, to, null,
+                org.liaison.protocol.model.Instrument.UNTOC, "18", "", org.liaison.protocol.model.Classification.RESTRICTED,
+                java.util.Set.of(), null), List.of(), investigator, UUID.randomUUID(), now);
+        SecretKey cek = ContentEncryption.newContentKey();
+        ByteArrayOutputStream ct = new ByteArrayOutputStream();
+        try (OutputStream enc = PayloadCipher.encrypt(cek, 0, PayloadCipher.MIN_SEGMENT_SIZE, ct)) {
+            enc.write("payload".getBytes(StandardCharsets.UTF_8));
+        }
+        byte[] payload = ct.toByteArray();
+        UUID id = UUID.randomUUID();
+        byte[] env = Envelopes.seal(new EnvelopeHeader(id, id, null, now, now.plus(Duration.ofHours(1)), from, to, null,
+                Service.MLA_REQUEST, "submit"), directory, manifest,
+                List.of(new PayloadInfo(0, PayloadCipher.MIN_SEGMENT_SIZE, payload.length, Envelopes.sha256(payload))), cek, signer);
+        return ByteBuffer.allocate(4 + env.length + payload.length).putInt(env.length).put(env).put(payload).array();
+    }
+}
