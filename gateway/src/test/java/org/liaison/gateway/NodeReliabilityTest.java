@@ -1,0 +1,106 @@
+package org.liaison.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.liaison.gateway.TestNodes.AL;
+import static org.liaison.gateway.TestNodes.IT;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import javax.net.ssl.SSLSocket;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.liaison.gateway.audit.MemoryAuditLog;
+import org.liaison.gateway.config.FederationSetup;
+import org.liaison.gateway.node.GatewayNode;
+import org.liaison.gateway.store.MessageStore;
+import org.liaison.protocol.directory.DirectoryDrafts;
+import org.liaison.protocol.directory.DirectorySigner;
+
+class NodeReliabilityTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void theSameMessageTwiceGetsTheSameReceiptBytesAndIsStoredOnce() throws Exception {
+        TestNodes t = new TestNodes(dir);
+        try (GatewayNode al = t.start(AL)) {
+            var it = t.federation.pki().authority(IT);
+            byte[] body = RawPeer.message(al.trust().directory(), t.investigator(IT), IT, List.of(AL), it.envelopeSigning());
+            RawPeer.Response first;
+            try (SSLSocket s = RawPeer.connect(al.peerPort(), it.gatewayTls(), "TLSv1.3")) {
+                first = RawPeer.post(s, "", body);
+            }
+            // The answer was "lost": the sender tries again, on a new connection.
+            RawPeer.Response second;
+            try (SSLSocket s = RawPeer.connect(al.peerPort(), it.gatewayTls(), "TLSv1.3")) {
+                second = RawPeer.post(s, "", body);
+            }
+            assertThat(first.status()).isEqualTo(200);
+            assertThat(second.status()).isEqualTo(200);
+            assertThat(second.body()).isEqualTo(first.body());
+            assertThat(al.store().inbox()).hasSize(1);
+        }
+        // Also after a restart of the receiver.
+        try (GatewayNode al = t.start(AL)) {
+            assertThat(al.store().inbox()).hasSize(1);
+        }
+    }
+
+    @Test
+    void deliveryWhoseAnswerWasLostIsRetriedAndGetsTheStoredReceipt() throws Exception {
+        TestNodes t = new TestNodes(dir);
+        try (GatewayNode it = t.start(IT); GatewayNode al = t.start(AL)) {
+            UUID id = it.outbox().submit(t.submission(IT, List.of(AL), null, null, TestNodes.text("once")));
+            TestNodes.await("delivery", Duration.ofSeconds(20), () -> it.store().deliveries(id).get(0).state() == MessageStore.State.DELIVERED);
+            byte[] receipt = it.store().deliveries(id).get(0).receipt();
+            // Forget the outcome, as if the sender crashed before recording the receipt.
+            it.store().updateDelivery(id, AL, MessageStore.State.RETRYING, 1, Instant.now(), null, null, null);
+            TestNodes.await("redelivery", Duration.ofSeconds(20), () -> it.store().deliveries(id).get(0).state() == MessageStore.State.DELIVERED);
+            assertThat(it.store().deliveries(id).get(0).receipt()).isEqualTo(receipt);
+            assertThat(al.store().inbox()).hasSize(1);
+        }
+    }
+
+    @Test
+    void newerDirectoryIsLoadedWithoutRestartAndAnOlderOneIsRefused() throws Exception {
+        TestNodes t = new TestNodes(dir);
+        MemoryAuditLog audit = new MemoryAuditLog();
+        try (GatewayNode al = GatewayNode.start(t.config(AL), audit, TestNodes.FAST)) {
+            Path file = t.federation.dir().resolve(FederationSetup.DIRECTORY);
+            byte[] v1 = Files.readAllBytes(file);
+            var draft = DirectoryDrafts.draft(t.federation.pki(), "Liaison federation", java.util.Map.of(), 2, Instant.now(),
+                    Instant.now().plus(Duration.ofDays(30)), List.of());
+            Files.write(file, DirectorySigner.sign(draft, t.federation.pki().directorySigning()));
+            TestNodes.await("directory #2", Duration.ofSeconds(5), () -> al.trust().directory().sequence() == 2);
+            assertThat(audit.events()).anyMatch(e -> e.type().equals("directory-change"));
+
+            Files.write(file, v1);
+            TestNodes.await("refusal of #1", Duration.ofSeconds(5), () -> audit.events().stream()
+                    .anyMatch(e -> e.type().equals("directory-refused") && e.reason().contains("rollback")));
+            assertThat(al.trust().directory().sequence()).isEqualTo(2);
+
+            Files.writeString(file, "<Directory>not signed</Directory>", StandardCharsets.UTF_8);
+            TestNodes.await("refusal of garbage", Duration.ofSeconds(5), () -> audit.events().stream()
+                    .filter(e -> e.type().equals("directory-refused")).count() >= 2);
+            assertThat(al.trust().directory().sequence()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void misconfiguredNodeRefusesToStartNamingTheCause() throws Exception {
+        TestNodes t = new TestNodes(dir);
+        Path config = t.config(AL);
+        String yaml = Files.readString(config);
+        Files.writeString(config, yaml.replace("port: " + t.federation.nodes().get(AL).admin().port(), "port: 70000"));
+        Throwable e = org.assertj.core.api.Assertions.catchThrowable(() -> t.start(AL));
+        assertThat(e).hasMessageContaining("admin.port: 70000 (expected: 0 to 65535)");
+        Files.writeString(config, yaml.replace("gateway-tls.p12", "encryption.p12").replace("gateway-tls.password", "encryption.password"));
+        Throwable wrongCert = org.assertj.core.api.Assertions.catchThrowable(() -> t.start(AL));
+        assertThat(wrongCert).hasMessageContaining("is not the gateway certificate");
+    }
+}
