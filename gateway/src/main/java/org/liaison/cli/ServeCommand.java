@@ -23,8 +23,12 @@ public final class ServeCommand implements Callable<Integer> {
         GatewayNode node = GatewayNode.start(config);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            node.close();
-            stopped.countDown();
+            try {
+                node.close();
+            } finally {
+                org.apache.logging.log4j.LogManager.shutdown();
+                stopped.countDown();
+            }
         }, "liaison-shutdown"));
         stopped.await();
         return Main.OK;

@@ -1,0 +1,173 @@
+package org.liaison.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.liaison.gateway.TestNodes.AL;
+import static org.liaison.gateway.TestNodes.IT;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.liaison.certs.AuthorityId;
+import org.liaison.gateway.node.GatewayNode;
+import org.liaison.gateway.node.Outbox;
+import org.liaison.gateway.store.MessageStore;
+import org.liaison.gateway.store.SqliteMessageStore;
+import org.liaison.protocol.model.Classification;
+import org.liaison.protocol.model.Instrument;
+import org.liaison.protocol.model.Service;
+import org.liaison.protocol.pkg.FileEntry;
+import org.liaison.protocol.pkg.ManifestSpec;
+import org.liaison.protocol.pkg.Manifests;
+
+/** Nodes as separate `liaison serve` processes on loopback: delivery, SIGTERM, and kill -9 during a delivery. */
+class ServeProcessTest {
+    @TempDir
+    Path dir;
+
+    static Process serve(Path config, Path log) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m", "-cp", System.getProperty("java.class.path"), "org.liaison.cli.Main", "serve", "--config", config.toString()));
+        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    }
+
+    static void awaitLog(Path log, String text, Duration max) throws Exception {
+        TestNodes.await("'" + text + "' in " + log, max, () -> {
+            try {
+                return Files.exists(log) && Files.readString(log).contains(text);
+            } catch (IOException e) {
+                return false;
+            }
+        });
+    }
+
+    @Test
+    void messageToAServeProcessIsStoredAndReceiptedAndSigtermStopsItGracefully() throws Exception {
+        TestNodes t = new TestNodes(dir);
+        Path log = dir.resolve("al.log");
+        Process al = serve(t.config(AL), log);
+        try {
+            awaitLog(log, "AL-PP gateway started", Duration.ofSeconds(60));
+            try (GatewayNode it = t.start(IT)) {
+                UUID id = it.outbox().submit(t.submission(IT, List.of(AL), null, null, TestNodes.text("to a process")));
+                TestNodes.await("delivery", Duration.ofSeconds(30),
+                        () -> it.store().deliveries(id).get(0).state() == MessageStore.State.DELIVERED);
+            }
+            al.destroy(); // SIGTERM
+            assertThat(al.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(Files.readString(log)).contains("received message").contains("AL-PP gateway stopped");
+        } finally {
+            al.destroyForcibly();
+        }
+        try (MessageStore store = SqliteMessageStore.open(t.federation.dir().resolve("AL-PP/data/messages.db"))) {
+            assertThat(store.inbox()).hasSize(1);
+        }
+    }
+
+    /** Deterministic content of any size, generated twice (to sign its digest, then to send it) without holding it. */
+    static Outbox.Source generated(long size) {
+        return () -> new InputStream() {
+            final Random r = new Random(size);
+            final byte[] block = new byte[64 * 1024];
+            long left = size;
+            int pos = block.length;
+
+            @Override
+            public int read() {
+                byte[] one = new byte[1];
+                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) {
+                if (left == 0) {
+                    return -1;
+                }
+                if (pos == block.length) {
+                    r.nextBytes(block);
+                    pos = 0;
+                }
+                int n = (int) Math.min(Math.min(len, block.length - pos), left);
+                System.arraycopy(block, pos, b, off, n);
+                pos += n;
+                left -= n;
+                return n;
+            }
+        };
+    }
+
+    static Outbox.Submission large(TestNodes t, AuthorityId from, AuthorityId to, long size) throws Exception {
+        MessageDigest sha = MessageDigest.getInstance("SHA-256");
+        Outbox.Source source = generated(size);
+        try (InputStream in = source.open()) {
+            byte[] buf = new byte[1 << 16];
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                sha.update(buf, 0, n);
+            }
+        }
+        Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        byte[] manifest = Manifests.sign(new ManifestSpec("OP-LARGE-1", Service.MLA_REQUEST, from, List.of(to), null, Instrument.UNTOC,
+                "18", "", Classification.RESTRICTED, Set.of(), null), List.of(new FileEntry("disk-image.bin",
+                "application/octet-stream", size, HexFormat.of().formatHex(sha.digest()),
+                List.of(new FileEntry.Custody("forensics lab", now, "disk image", "")))), t.investigator(from), UUID.randomUUID(), now);
+        return new Outbox.Submission(manifest, List.of(source), null, null, null, Duration.ofHours(1));
+    }
+
+    @Test
+    void senderKilledDuringADeliveryDeliversExactlyOnceAfterRestart() throws Exception {
+        TestNodes t = new TestNodes(dir);
+        UUID id;
+        // Queue a 300 MB message while the recipient is down, then stop the in-JVM sender.
+        try (GatewayNode it = t.start(IT)) {
+            id = it.outbox().submit(large(t, IT, AL, 300L << 20));
+        }
+        try (GatewayNode al = t.start(AL)) {
+            Path staging = t.federation.dir().resolve("AL-PP/data/blobs/staging");
+            Path log = dir.resolve("it.log");
+            Process it = serve(t.config(IT), log);
+            try {
+                TestNodes.await("a delivery in progress", Duration.ofSeconds(60), () -> {
+                    try (var s = Files.walk(staging)) {
+                        return s.filter(Files::isRegularFile).anyMatch(f -> f.toFile().length() > (1 << 20));
+                    } catch (IOException e) {
+                        return false;
+                    }
+                });
+                it.destroyForcibly(); // kill -9 mid-transfer
+                it.waitFor(10, TimeUnit.SECONDS);
+                assertThat(al.store().inbox()).isEmpty();
+
+                Process again = serve(t.config(IT), dir.resolve("it-again.log"));
+                try {
+                    TestNodes.await("delivery after restart", Duration.ofSeconds(120), () -> al.store().inbox().size() == 1);
+                    awaitLog(dir.resolve("it-again.log"), "delivered " + id, Duration.ofSeconds(30));
+                    again.destroy();
+                    assertThat(again.waitFor(30, TimeUnit.SECONDS)).isTrue();
+                } finally {
+                    again.destroyForcibly();
+                }
+            } finally {
+                it.destroyForcibly();
+            }
+            assertThat(al.store().inbox()).hasSize(1);
+            assertThat(al.store().inbox().get(0).messageId()).isEqualTo(id);
+        }
+        try (MessageStore store = SqliteMessageStore.open(t.federation.dir().resolve("IT-DNA/data/messages.db"))) {
+            assertThat(store.deliveries(id).get(0).state()).isEqualTo(MessageStore.State.DELIVERED);
+        }
+    }
+}
