@@ -1,0 +1,58 @@
+package org.liaison.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.liaison.gateway.TestNodes.AL;
+import static org.liaison.gateway.TestNodes.IT;
+
+import io.netty.handler.ssl.OpenSsl;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import javax.net.ssl.SSLSocket;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.liaison.gateway.node.GatewayNode;
+import org.liaison.gateway.store.MessageStore;
+
+/** The JDK and the OpenSSL (BoringSSL) TLS providers, alone and mixed, accept and refuse the same things. */
+class TlsProviderTest {
+    @TempDir
+    Path dir;
+
+    static void useProvider(TestNodes t, org.liaison.certs.AuthorityId id, String provider) throws IOException {
+        Path config = t.config(id);
+        Files.writeString(config, Files.readString(config).replace("tlsProvider: jdk", "tlsProvider: " + provider));
+    }
+
+    @ParameterizedTest(name = "sender {0}, receiver {1}")
+    @CsvSource({"jdk,openssl", "openssl,jdk", "openssl,openssl"})
+    void exchangeAndRefusalsWithEachProvider(String sender, String receiver) throws Exception {
+        Assumptions.assumeTrue(OpenSsl.isAvailable(), "netty-tcnative is not loadable here: " + OpenSsl.unavailabilityCause());
+        TestNodes t = new TestNodes(dir);
+        useProvider(t, IT, sender);
+        useProvider(t, AL, receiver);
+        try (GatewayNode it = t.start(IT); GatewayNode al = t.start(AL)) {
+            UUID id = it.outbox().submit(t.submission(IT, List.of(AL), null, null, TestNodes.text("over " + sender + " to " + receiver)));
+            TestNodes.await("delivery", Duration.ofSeconds(20),
+                    () -> it.store().deliveries(id).get(0).state() == MessageStore.State.DELIVERED);
+            assertThat(al.store().inbox()).hasSize(1);
+
+            Throwable tls12 = catchThrowable(() -> RawPeer.connect(al.peerPort(), t.federation.pki().authority(IT).gatewayTls(),
+                    "TLSv1.2").close());
+            assertThat(tls12).isInstanceOf(IOException.class);
+            Throwable notGateway = catchThrowable(() -> {
+                try (SSLSocket s = RawPeer.connect(al.peerPort(), t.investigator(IT), "TLSv1.3")) {
+                    RawPeer.post(s, "", new byte[] {0, 0, 0, 1, 0});
+                }
+            });
+            assertThat(notGateway).isInstanceOf(IOException.class);
+            assertThat(al.store().inbox()).hasSize(1);
+        }
+    }
+}
