@@ -106,6 +106,16 @@ class PeerRefusalTest {
     }
 
     @Test
+    void gatewayCertificateOfTheRightCaThatTheDirectoryDoesNotListIsRefused() throws Exception {
+        // Valid, issued by Italy's national CA for gateway TLS — but not the certificate the directory names.
+        var kp = org.liaison.certs.KeyAlgorithm.EC_P256.generate();
+        var chain = auth(IT).ca().issue(CertificateAuthority.Request.of("CN=IT-DNA gateway, O=IT-DNA, C=IT", kp.getPublic(),
+                CertificateProfile.GATEWAY_TLS, java.time.Instant.now().minusSeconds(60), java.time.Instant.now().plusSeconds(3600)));
+        assertRefusedAtTls(Credential.create(kp.getPrivate(), chain), "TLSv1.3");
+        TestNodes.await("audit", Duration.ofSeconds(2), () -> audited("auth-failure", "is not a gateway certificate"));
+    }
+
+    @Test
     void revokedGatewayCertificateIsRefusedOnceTheCrlIsLoaded() throws Exception {
         var italy = auth(IT);
         italy.ca().revoke(italy.gatewayTls().certificate().getSerialNumber(), CRLReason.KEY_COMPROMISE,

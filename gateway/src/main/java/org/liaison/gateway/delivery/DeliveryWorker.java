@@ -109,6 +109,8 @@ public final class DeliveryWorker implements AutoCloseable {
             Receipts.Verified r = Receipts.verify(receipt, trust, Instant.now(), d.recipient(), d.messageId(), m.envelope(),
                     env.payloads());
             node.store().updateDelivery(d.messageId(), d.recipient(), State.DELIVERED, attempts, now, null, receipt, r.received());
+            node.metrics().deliveryAttempt("delivered");
+            node.metrics().delivered(java.time.Duration.between(m.createdAt(), Instant.now()));
             node.audit().record(AuditEvent.of("receipt", d.recipient().value(), d.messageId().toString(), d.recipient().value(), "ok",
                     r.checkpoint() == null ? null : "peer checkpoint received"));
             LOG.info("delivered {} to {} (attempt {})", d.messageId(), d.recipient(), attempts);
@@ -117,6 +119,7 @@ public final class DeliveryWorker implements AutoCloseable {
             State state = !e.code().isRetryable() ? State.FAILED : next.isBefore(m.expiresAt()) ? State.RETRYING : State.EXPIRED;
             String reason = e.getMessage() + " [" + e.code().code() + "]";
             node.store().updateDelivery(d.messageId(), d.recipient(), state, attempts, next, reason, null, null);
+            node.metrics().deliveryAttempt(state.id());
             node.audit().record(AuditEvent.of("send-attempt", node.me().value(), d.messageId().toString(), d.recipient().value(),
                     state.id(), reason));
             LOG.warn("delivery of {} to {} {}: {}", d.messageId(), d.recipient(), state.id(), reason);

@@ -71,6 +71,9 @@ public final class GatewayNode implements NodeState, AutoCloseable {
     private final PeerClient client;
     private final DeliveryWorker worker;
     private final Outbox outbox;
+    private final org.liaison.gateway.admin.NodeMetrics metrics = new org.liaison.gateway.admin.NodeMetrics();
+    private final org.liaison.gateway.admin.AdminServer admin;
+    private volatile boolean running;
     private final ScheduledExecutorService reloader = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "liaison-reload");
         t.setDaemon(true);
@@ -100,21 +103,25 @@ public final class GatewayNode implements NodeState, AutoCloseable {
         this.blobs = new BlobStore(data.resolve("blobs"));
         blobs.cleanStaging();
         int recovered = store.recoverInterrupted(now);
+        metrics.bindStore(store::countDeliveriesByState, data.resolve("messages.db"));
 
         PeerIdentity identity = new PeerIdentity(trust::get);
-        DirectoryTrustManager tm = new DirectoryTrustManager(identity, audit);
+        DirectoryTrustManager tm = new DirectoryTrustManager(identity, audit, metrics::tlsFailure);
         SslProvider provider = TlsContexts.provider(config.tlsProvider());
         this.client = new PeerClient(TlsContexts.client(tls, tm, provider), identity, tuning.clientTimeout());
         this.outbox = new Outbox(this);
         this.worker = new DeliveryWorker(this, client, tuning.backoff());
         this.server = new PeerServer(config.peer().host(), config.peer().port(), TlsContexts.server(tls, tm, provider), identity, this,
                 tuning.readTimeout(), tuning.maxMessageBytes());
+        this.admin = new org.liaison.gateway.admin.AdminServer(config.admin().host(), config.admin().port(), metrics,
+                () -> running && Instant.now().isBefore(trust.get().directory().nextUpdate()));
         worker.start(tuning.poll());
+        running = true;
         reloader.scheduleWithFixedDelay(this::reloadTrust, tuning.reloadEvery().toMillis(), tuning.reloadEvery().toMillis(),
                 TimeUnit.MILLISECONDS);
         audit.record(AuditEvent.of("start", me.value(), null, null, "ok", "directory #" + directory.sequence()));
-        LOG.info("{} gateway started: peer API on {}:{}, directory #{} ({} authorities), TLS certificate SHA-256 {}{}", me,
-                config.peer().host(), server.port(), directory.sequence(), directory.authorities().size(), tls.fingerprint(),
+        LOG.info("{} gateway started: peer API on {}:{}, admin on {}:{}, directory #{} ({} authorities), TLS certificate SHA-256 {}{}",
+                me, config.peer().host(), server.port(), config.admin().host(), admin.port(), directory.sequence(), directory.authorities().size(), tls.fingerprint(),
                 recovered > 0 ? ", " + recovered + " interrupted deliveries resumed" : "");
     }
 
@@ -200,6 +207,15 @@ public final class GatewayNode implements NodeState, AutoCloseable {
         return server.port();
     }
 
+    public int adminPort() {
+        return admin.port();
+    }
+
+    @Override
+    public org.liaison.gateway.admin.NodeMetrics metrics() {
+        return metrics;
+    }
+
     public NodeConfig config() {
         return config;
     }
@@ -246,11 +262,13 @@ public final class GatewayNode implements NodeState, AutoCloseable {
     /** Graceful stop: no new connections, deliveries in flight finish or are parked, then the store closes. */
     @Override
     public void close() {
+        running = false;
         server.stopAccepting();
         reloader.shutdownNow();
         worker.close();
         server.close();
         client.close();
+        admin.close();
         audit.record(AuditEvent.of("stop", me.value(), null, null, "ok", null));
         store.close();
         audit.close();

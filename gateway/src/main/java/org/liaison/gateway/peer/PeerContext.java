@@ -22,4 +22,6 @@ public interface PeerContext {
     Credential signing();
 
     int maxEnvelopeBytes();
+
+    org.liaison.gateway.admin.NodeMetrics metrics();
 }

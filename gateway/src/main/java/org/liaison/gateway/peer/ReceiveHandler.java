@@ -93,6 +93,7 @@ public final class ReceiveHandler extends SimpleChannelInboundHandler<HttpObject
                     IncomingMessage done = message;
                     message = null;
                     respond(ctx, HttpResponseStatus.OK, RECEIPT_TYPE, receipt, false);
+                    node.metrics().received();
                     LOG.info("received message {} from {}", done.messageId(), peer);
                 }
             }
@@ -101,6 +102,7 @@ public final class ReceiveHandler extends SimpleChannelInboundHandler<HttpObject
             node.audit().record(AuditEvent.of("reject", peer == null ? "unknown" : peer.value(), id, peer == null ? null : peer.value(),
                     "refused", e.code().code() + " " + e.getMessage()));
             LOG.warn("refused a message from {}: {} [{}]", peer, e.getMessage(), e.code().code());
+            node.metrics().refused(e.code().code());
             if (message != null) {
                 message.fail();
                 message = null;

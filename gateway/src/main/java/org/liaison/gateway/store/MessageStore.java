@@ -58,6 +58,9 @@ public interface MessageStore extends AutoCloseable {
     void updateDelivery(UUID messageId, AuthorityId recipient, State state, int attempts, Instant nextAttemptAt, String lastError,
             byte[] receipt, Instant deliveredAt);
 
+    /** How many deliveries are in each state (for metrics). */
+    java.util.Map<State, Long> countDeliveriesByState();
+
     /** Deliveries left SENDING by a crash go back to RETRYING, due now. Called at start. */
     int recoverInterrupted(Instant now);
 

@@ -258,6 +258,19 @@ public final class SqliteMessageStore implements MessageStore {
     }
 
     @Override
+    public synchronized java.util.Map<State, Long> countDeliveriesByState() {
+        java.util.Map<State, Long> out = new java.util.EnumMap<>(State.class);
+        try (Statement s = db.createStatement(); ResultSet r = s.executeQuery("SELECT state, COUNT(*) FROM deliveries GROUP BY state")) {
+            while (r.next()) {
+                out.put(State.valueOf(r.getString(1)), r.getLong(2));
+            }
+            return out;
+        } catch (SQLException e) {
+            throw new StoreException("cannot count deliveries", e);
+        }
+    }
+
+    @Override
     public synchronized int recoverInterrupted(Instant now) {
         try (PreparedStatement p = db.prepareStatement(
                 "UPDATE deliveries SET state = 'RETRYING', next_attempt_at = ? WHERE state = 'SENDING'")) {

@@ -21,20 +21,24 @@ import org.liaison.protocol.directory.FederationDirectory;
 public final class DirectoryTrustManager extends X509ExtendedTrustManager {
     private final PeerIdentity identity;
     private final AuditLog audit;
+    private final Runnable onRefusal;
 
-    public DirectoryTrustManager(PeerIdentity identity, AuditLog audit) {
+    public DirectoryTrustManager(PeerIdentity identity, AuditLog audit, Runnable onRefusal) {
         this.identity = identity;
         this.audit = audit;
+        this.onRefusal = onRefusal;
     }
 
     private void check(X509Certificate[] chain, Purpose purpose) throws CertificateException {
         if (chain == null || chain.length == 0) {
+            onRefusal.run();
             audit.record(AuditEvent.of("auth-failure", "unknown", null, null, "refused", "no certificate presented"));
             throw new CertificateException("no certificate presented");
         }
         try {
             identity.identify(chain[0], purpose);
         } catch (CertificateException e) {
+            onRefusal.run();
             audit.record(AuditEvent.of("auth-failure", "SHA256:" + org.liaison.certs.Fingerprint.of(chain[0]).hex(), null, null,
                     "refused", e.getMessage()));
             throw e;

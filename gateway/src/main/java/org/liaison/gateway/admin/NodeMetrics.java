@@ -1,0 +1,77 @@
+package org.liaison.gateway.admin;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.liaison.gateway.store.MessageStore;
+
+/**
+ * The node's metrics (Micrometer, scraped in the Prometheus text format on the admin port):
+ * messages received and refused, delivery attempts by outcome, delivery latency, TLS
+ * failures, deliveries by state and the store's size. No metric carries a message id, a case or
+ * anything from an envelope.
+ */
+public final class NodeMetrics {
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final Counter received;
+    private final Counter tlsFailures;
+    private final Timer deliveryLatency;
+
+    public NodeMetrics() {
+        received = Counter.builder("liaison.messages.received").description("Messages received and receipted").register(registry);
+        tlsFailures = Counter.builder("liaison.tls.failures").description("Peers refused in the TLS handshake").register(registry);
+        deliveryLatency = Timer.builder("liaison.delivery.latency").description("From submission to a verified receipt")
+                .publishPercentiles(0.5, 0.9).register(registry);
+    }
+
+    /** Gauges that read the store when scraped. */
+    public void bindStore(Supplier<Map<MessageStore.State, Long>> deliveriesByState, Path database) {
+        for (MessageStore.State s : MessageStore.State.values()) {
+            Gauge.builder("liaison.deliveries", () -> deliveriesByState.get().getOrDefault(s, 0L))
+                    .tag("state", s.id()).description("Deliveries by state").register(registry);
+        }
+        Gauge.builder("liaison.store.bytes", () -> size(database) + size(Path.of(database + "-wal")))
+                .description("Size of the message database").baseUnit("bytes").register(registry);
+    }
+
+    private static double size(Path p) {
+        try {
+            return Files.exists(p) ? Files.size(p) : 0;
+        } catch (java.io.IOException e) {
+            return 0;
+        }
+    }
+
+    public void received() {
+        received.increment();
+    }
+
+    public void refused(String code) {
+        Counter.builder("liaison.messages.refused").tag("code", code).description("Messages refused, by error code")
+                .register(registry).increment();
+    }
+
+    public void deliveryAttempt(String outcome) {
+        Counter.builder("liaison.delivery.attempts").tag("outcome", outcome).description("Delivery attempts, by outcome")
+                .register(registry).increment();
+    }
+
+    public void delivered(Duration sinceSubmission) {
+        deliveryLatency.record(sinceSubmission);
+    }
+
+    public void tlsFailure() {
+        tlsFailures.increment();
+    }
+
+    public String scrape() {
+        return registry.scrape();
+    }
+}

@@ -1,0 +1,62 @@
+package org.liaison.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.liaison.gateway.TestNodes.AL;
+import static org.liaison.gateway.TestNodes.IT;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.liaison.gateway.node.GatewayNode;
+import org.liaison.gateway.store.MessageStore;
+
+class AdminPortTest {
+    @TempDir
+    Path dir;
+
+    static HttpResponse<String> get(int port, String path) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void healthReadinessAndMetricsReflectWhatTheNodeDid() throws Exception {
+        TestNodes t = new TestNodes(dir);
+        try (GatewayNode it = t.start(IT); GatewayNode al = t.start(AL)) {
+            assertThat(get(al.adminPort(), "/health").body()).isEqualTo("ok\n");
+            assertThat(get(al.adminPort(), "/ready").statusCode()).isEqualTo(200);
+            assertThat(get(al.adminPort(), "/nothing").statusCode()).isEqualTo(404);
+
+            UUID id = it.outbox().submit(t.submission(IT, List.of(AL), null, null, TestNodes.text("counted")));
+            TestNodes.await("delivery", Duration.ofSeconds(20),
+                    () -> it.store().deliveries(id).get(0).state() == MessageStore.State.DELIVERED);
+            org.liaison.certs.CertificateAuthority self = org.liaison.certs.CertificateAuthority.createRoot("CN=intruder",
+                    org.liaison.certs.KeyAlgorithm.EC_P256, java.time.Instant.now().minusSeconds(60),
+                    java.time.Instant.now().plusSeconds(3600), 0);
+            catchThrowable(() -> RawPeer.connect(al.peerPort(), self.credential(), "TLSv1.3").getInputStream().read());
+
+            String alMetrics = get(al.adminPort(), "/metrics").body();
+            assertThat(alMetrics).contains("liaison_messages_received_total 1.0");
+            TestNodes.await("TLS failure counted", Duration.ofSeconds(5), () -> {
+                try {
+                    return get(al.adminPort(), "/metrics").body().contains("liaison_tls_failures_total 1.0");
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+            String itMetrics = get(it.adminPort(), "/metrics").body();
+            assertThat(itMetrics).contains("liaison_deliveries{state=\"delivered\"} 1.0")
+                    .contains("liaison_delivery_attempts_total{outcome=\"delivered\"} 1.0")
+                    .contains("liaison_delivery_latency_seconds_count 1").contains("liaison_store_bytes");
+            assertThat(itMetrics).doesNotContain(id.toString());
+        }
+    }
+}
