@@ -21,6 +21,12 @@ public final class PeerAuthenticationHandler extends ChannelInboundHandlerAdapte
     public static final AttributeKey<AuthorityId> PEER = AttributeKey.valueOf("liaison.peer");
     private final PeerIdentity identity;
 
+    /** The peer of a connection, or of the HTTP/2 connection a stream belongs to. */
+    public static AuthorityId peerOf(io.netty.channel.Channel ch) {
+        AuthorityId peer = ch.attr(PEER).get();
+        return peer == null && ch.parent() != null ? ch.parent().attr(PEER).get() : peer;
+    }
+
     public PeerAuthenticationHandler(PeerIdentity identity) {
         this.identity = identity;
     }

@@ -9,7 +9,15 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.ReadTimeoutHandler;
@@ -24,9 +32,14 @@ import org.liaison.gateway.tls.PeerIdentity;
  * <ol>
  *   <li>{@code tls} — TLS 1.3 with a required client certificate, trusted from the directory;</li>
  *   <li>{@code timeout} — a peer that sends nothing for the read timeout is disconnected;</li>
- *   <li>{@code http} — HTTP/1.1 codec with limits on the request line, headers and chunk size;</li>
  *   <li>{@code auth} — names the peer authority from its certificate, drops connections without one;</li>
- *   <li>{@code api} — receives the message ({@link ReceiveHandler}).</li>
+ *   <li>{@code alpn} — by the protocol the client chose, adds either
+ *     <ul>
+ *       <li>{@code http} — HTTP/1.1 codec with limits on the request line, headers and chunk size, then
+ *           {@code api} ({@link ReceiveHandler}); or</li>
+ *       <li>{@code http2} — HTTP/2 with a header-list limit and at most 16 concurrent streams, then
+ *           {@code streams}: per stream, an HTTP/1.1 object codec and the same {@code api} handler.</li>
+ *     </ul></li>
  * </ol>
  */
 public final class PeerServer implements AutoCloseable {
@@ -52,9 +65,31 @@ public final class PeerServer implements AutoCloseable {
                         ch.pipeline()
                                 .addLast("tls", ssl)
                                 .addLast("timeout", new ReadTimeoutHandler(readTimeout.toMillis(), TimeUnit.MILLISECONDS))
-                                .addLast("http", new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADER_SIZE, MAX_CHUNK_SIZE))
                                 .addLast("auth", new PeerAuthenticationHandler(identity))
-                                .addLast("api", new ReceiveHandler(node, maxMessageBytes));
+                                .addLast("alpn", new ApplicationProtocolNegotiationHandler(ApplicationProtocolNames.HTTP_1_1) {
+                                    @Override
+                                    protected void configurePipeline(ChannelHandlerContext ctx, String protocol) {
+                                        if (ApplicationProtocolNames.HTTP_2.equals(protocol)) {
+                                            ctx.pipeline().addLast("http2", Http2FrameCodecBuilder.forServer()
+                                                    .initialSettings(Http2Settings.defaultSettings().maxHeaderListSize(MAX_HEADER_SIZE)
+                                                            .maxConcurrentStreams(16))
+                                                    .build());
+                                            ctx.pipeline().addLast("streams", new Http2MultiplexHandler(
+                                                    new ChannelInitializer<Http2StreamChannel>() {
+                                                        @Override
+                                                        protected void initChannel(Http2StreamChannel stream) {
+                                                            stream.pipeline()
+                                                                    .addLast("http", new Http2StreamFrameToHttpObjectCodec(true))
+                                                                    .addLast("api", new ReceiveHandler(node, maxMessageBytes));
+                                                        }
+                                                    }));
+                                        } else {
+                                            ctx.pipeline()
+                                                    .addLast("http", new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADER_SIZE, MAX_CHUNK_SIZE))
+                                                    .addLast("api", new ReceiveHandler(node, maxMessageBytes));
+                                        }
+                                    }
+                                });
                     }
                 });
         try {

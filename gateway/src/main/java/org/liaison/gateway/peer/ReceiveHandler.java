@@ -31,7 +31,8 @@ import org.liaison.protocol.ProtocolException;
 /**
  * The peer API: {@code POST /liaison/v1/messages} with a message body (see {@link IncomingMessage}),
  * answered with the signed receipt or an {@code <Error>} document. One message per request; any
- * refusal answers and closes the connection.
+ * refusal answers and closes the connection (over HTTP/2: the stream). The same handler serves
+ * HTTP/1.1 connections and HTTP/2 streams, which reach it as HTTP/1.1 objects.
  */
 public final class ReceiveHandler extends SimpleChannelInboundHandler<HttpObject> {
     public static final String PATH = "/liaison/v1/messages";
@@ -56,7 +57,7 @@ public final class ReceiveHandler extends SimpleChannelInboundHandler<HttpObject
         if (answered) {
             return; // after a refusal the rest of the request is dropped while the connection closes
         }
-        AuthorityId peer = ctx.channel().attr(PeerAuthenticationHandler.PEER).get();
+        AuthorityId peer = PeerAuthenticationHandler.peerOf(ctx.channel());
         try {
             if (msg.decoderResult().isFailure()) {
                 Throwable cause = msg.decoderResult().cause();
@@ -157,7 +158,7 @@ public final class ReceiveHandler extends SimpleChannelInboundHandler<HttpObject
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        AuthorityId peer = ctx.channel().attr(PeerAuthenticationHandler.PEER).get();
+        AuthorityId peer = PeerAuthenticationHandler.peerOf(ctx.channel());
         if (cause instanceof ReadTimeoutException) {
             node.audit().record(AuditEvent.of("timeout", peer == null ? "unknown" : peer.value(), null, null, "closed",
                     "the peer stalled"));

@@ -1,5 +1,7 @@
 package org.liaison.gateway.tls;
 
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
@@ -23,6 +25,11 @@ public final class TlsContexts {
     public static SslContext server(Credential tls, DirectoryTrustManager trust, SslProvider provider) throws SSLException {
         return SslContextBuilder.forServer(tls.privateKey(), tls.chain().toArray(new X509Certificate[0]))
                 .sslProvider(provider)
+                // HTTP/2 and HTTP/1.1, chosen by ALPN; a client that offers neither gets HTTP/1.1.
+                .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+                        ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                        ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+                        ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1))
                 .protocols(PROTOCOLS)
                 .clientAuth(ClientAuth.REQUIRE)
                 .trustManager(trust)
