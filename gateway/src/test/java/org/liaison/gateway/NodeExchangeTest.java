@@ -101,9 +101,13 @@ class NodeExchangeTest {
         try (GatewayNode it = t.start(IT)) {
             var s = t.submission(IT, List.of(AL), null, null, TestNodes.text("original"));
             var swapped = new org.liaison.gateway.node.Outbox.Submission(s.manifestXml(),
-                    List.of(() -> new ByteArrayInputStream("forged".getBytes())), null, null, null, null);
+                    List.of(() -> new ByteArrayInputStream("0riginal".getBytes())), null, null, null, null);
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> it.outbox().submit(swapped))
                     .hasMessageContaining("does not match the size and SHA-256");
+            var shorter = new org.liaison.gateway.node.Outbox.Submission(s.manifestXml(),
+                    List.of(() -> new ByteArrayInputStream("orig".getBytes())), null, null, null, null);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> it.outbox().submit(shorter))
+                    .hasMessageContaining("the upload ended inside file 0");
             assertThat(it.store().dueDeliveries(Instant.now().plusSeconds(3600), 10)).isEmpty();
         }
     }

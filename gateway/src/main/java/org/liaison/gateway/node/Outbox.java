@@ -6,7 +6,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.DigestInputStream;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -56,69 +55,214 @@ public final class Outbox {
         this.node = node;
     }
 
+    /** Submits a package whose files are read from {@link Source}s, in manifest order. */
     public UUID submit(Submission s) throws ProtocolException, IOException {
-        if (s.idempotencyKey() != null) {
-            Optional<UUID> earlier = node.store().messageForIdempotencyKey(s.idempotencyKey());
-            if (earlier.isPresent()) {
-                return earlier.get();
-            }
+        Session session = begin(s.manifestXml(), s.idempotencyKey(), s.conversationId(), s.inReplyTo(), s.ttl());
+        if (session.existing() != null) {
+            return session.existing();
         }
-        Instant now = Instant.now();
-        Manifests.Verified m = Manifests.verify(s.manifestXml(), node.trust(), now);
-        if (!m.from().equals(node.me())) {
-            throw new ProtocolException(ErrorCode.UNAUTHORIZED, "the package is from " + m.from() + "; this node sends for " + node.me());
-        }
-        List<File> files = m.manifest().getFile();
-        if (files.size() != s.files().size()) {
-            throw new ProtocolException(ErrorCode.DIGEST_MISMATCH, "the manifest lists " + files.size() + " files, "
+        if (session.fileCount() != s.files().size()) {
+            session.abort();
+            throw new ProtocolException(ErrorCode.DIGEST_MISMATCH, "the manifest lists " + session.fileCount() + " files, "
                     + s.files().size() + " were given");
         }
-        SecretKey cek = ContentEncryption.newContentKey();
-        Path staging = node.blobs().newStaging();
         try {
-            List<PayloadInfo> payloads = new ArrayList<>();
-            for (int i = 0; i < files.size(); i++) {
-                payloads.add(encrypt(s.files().get(i), files.get(i), cek, i, BlobStore.payload(staging, i)));
+            byte[] buf = new byte[64 * 1024];
+            for (Source src : s.files()) {
+                try (InputStream in = src.open()) {
+                    int n;
+                    while ((n = in.read(buf)) > 0) {
+                        session.write(java.nio.ByteBuffer.wrap(buf, 0, n));
+                    }
+                }
             }
-            UUID id = UUID.randomUUID();
-            EnvelopeHeader h = new EnvelopeHeader(id, s.conversationId() == null ? id : s.conversationId(), s.inReplyTo(), now,
-                    now.plus(s.ttl() == null ? DEFAULT_TTL : s.ttl()), node.me(),
-                    m.manifest().getTo().stream().map(AuthorityId::of).toList(), m.manifest().getJit(), m.manifest().getService(),
-                    "submit");
-            List<AuthorityId> recipients = Envelopes.recipients(h, node.trust().directory());
-            byte[] envelope = Envelopes.seal(h, node.trust().directory(), s.manifestXml(), payloads, cek, node.signing());
-            Path blobs = node.blobs().commit(staging, node.blobs().outbox(id));
-            staging = null;
-            node.audit().record(AuditEvent.of("submit", "SHA256:" + org.liaison.certs.Fingerprint.of(m.investigator()).hex(),
-                    id.toString(), recipients.toString(), "ok", null));
-            node.store().storeOutgoing(new MessageStore.Outgoing(id, now, h.expires(), envelope, s.idempotencyKey(), blobs), recipients,
-                    now);
-            node.audit().record(AuditEvent.of("seal", node.me().value(), id.toString(), recipients.toString(), "ok", null));
-            return id;
-        } finally {
-            if (staging != null) {
-                node.blobs().discard(staging);
-            }
+            return session.finish();
+        } catch (ProtocolException | IOException | RuntimeException e) {
+            session.abort();
+            throw e;
         }
     }
 
-    private static PayloadInfo encrypt(Source source, File expected, SecretKey cek, int index, Path target)
-            throws IOException, ProtocolException {
-        MessageDigest plainDigest = sha256();
-        MessageDigest cipherDigest = sha256();
-        long size;
-        try (InputStream in = new DigestInputStream(source.open(), plainDigest);
-                FileOutputStream file = new FileOutputStream(target.toFile());
-                OutputStream enc = PayloadCipher.encrypt(cek, index, PayloadCipher.DEFAULT_SEGMENT_SIZE,
-                        new DigestOutputStream(new SyncOnClose(file), cipherDigest))) {
-            size = in.transferTo(enc);
+    /**
+     * Starts a submission whose file bytes are pushed as they arrive (the local API's streaming
+     * upload): the files' bytes, concatenated in manifest order, go to {@link Session#write}.
+     * The investigator's signature and authority are checked here, before any byte is accepted.
+     */
+    public Session begin(byte[] manifestXml, String idempotencyKey, UUID conversationId, UUID inReplyTo, Duration ttl)
+            throws ProtocolException, IOException {
+        if (idempotencyKey != null) {
+            Optional<UUID> earlier = node.store().messageForIdempotencyKey(idempotencyKey);
+            if (earlier.isPresent()) {
+                return new Session(earlier.get());
+            }
         }
-        if (size != expected.getSize() || !HexFormat.of().formatHex(plainDigest.digest()).equals(expected.getSha256())) {
-            throw new ProtocolException(ErrorCode.DIGEST_MISMATCH, "file " + index + " (" + expected.getName()
-                    + ") does not match the size and SHA-256 in the signed manifest");
+        Instant now = Instant.now();
+        Manifests.Verified m = Manifests.verify(manifestXml, node.trust(), now);
+        if (!m.from().equals(node.me())) {
+            throw new ProtocolException(ErrorCode.UNAUTHORIZED, "the package is from " + m.from() + "; this node sends for " + node.me());
         }
-        return new PayloadInfo(index, PayloadCipher.DEFAULT_SEGMENT_SIZE, Files.size(target),
-                HexFormat.of().formatHex(cipherDigest.digest()));
+        return new Session(m, manifestXml, idempotencyKey, conversationId, inReplyTo, ttl == null ? DEFAULT_TTL : ttl, now);
+    }
+
+    /** One submission in progress. Not thread-safe: one writer. */
+    public final class Session {
+        private final UUID existing;
+        private final Manifests.Verified manifest;
+        private final byte[] manifestXml;
+        private final String idempotencyKey;
+        private final UUID conversationId;
+        private final UUID inReplyTo;
+        private final Duration ttl;
+        private final Instant now;
+        private final SecretKey cek = ContentEncryption.newContentKey();
+        private final List<PayloadInfo> payloads = new ArrayList<>();
+        private Path staging;
+        private int file = -1;
+        private long fileFilled;
+        private OutputStream encrypting;
+        private FileOutputStream target;
+        private MessageDigest plainDigest;
+        private MessageDigest cipherDigest;
+
+        private Session(UUID existing) {
+            this.existing = existing;
+            this.manifest = null;
+            this.manifestXml = null;
+            this.idempotencyKey = null;
+            this.conversationId = null;
+            this.inReplyTo = null;
+            this.ttl = null;
+            this.now = null;
+        }
+
+        private Session(Manifests.Verified manifest, byte[] manifestXml, String idempotencyKey, UUID conversationId, UUID inReplyTo,
+                Duration ttl, Instant now) throws IOException, ProtocolException {
+            this.existing = null;
+            this.manifest = manifest;
+            this.manifestXml = manifestXml;
+            this.idempotencyKey = idempotencyKey;
+            this.conversationId = conversationId;
+            this.inReplyTo = inReplyTo;
+            this.ttl = ttl;
+            this.now = now;
+            this.staging = node.blobs().newStaging();
+            nextFile();
+        }
+
+        /** The message an earlier submission with the same idempotency key made, or null. */
+        public UUID existing() {
+            return existing;
+        }
+
+        public int fileCount() {
+            return manifest == null ? 0 : manifest.manifest().getFile().size();
+        }
+
+        /** The total number of file bytes the manifest announces. */
+        public long expectedBytes() {
+            return manifest == null ? 0 : manifest.manifest().getFile().stream().mapToLong(File::getSize).sum();
+        }
+
+        private void nextFile() throws IOException, ProtocolException {
+            List<File> files = manifest.manifest().getFile();
+            while (true) {
+                if (encrypting != null) {
+                    closeFile();
+                }
+                file++;
+                if (file >= files.size()) {
+                    return;
+                }
+                plainDigest = sha256();
+                cipherDigest = sha256();
+                target = new FileOutputStream(BlobStore.payload(staging, file).toFile());
+                encrypting = PayloadCipher.encrypt(cek, file, PayloadCipher.DEFAULT_SEGMENT_SIZE,
+                        new DigestOutputStream(new SyncOnClose(target), cipherDigest));
+                fileFilled = 0;
+                if (files.get(file).getSize() > 0) {
+                    return;
+                }
+            }
+        }
+
+        private void closeFile() throws IOException, ProtocolException {
+            encrypting.close();
+            encrypting = null;
+            File expected = manifest.manifest().getFile().get(file);
+            if (!HexFormat.of().formatHex(plainDigest.digest()).equals(expected.getSha256())) {
+                throw new ProtocolException(ErrorCode.DIGEST_MISMATCH, "file " + file + " (" + expected.getName()
+                        + ") does not match the size and SHA-256 in the signed manifest");
+            }
+            Path p = BlobStore.payload(staging, file);
+            payloads.add(new PayloadInfo(file, PayloadCipher.DEFAULT_SEGMENT_SIZE, Files.size(p),
+                    HexFormat.of().formatHex(cipherDigest.digest())));
+        }
+
+        /** Accepts the next bytes of the files, in manifest order; encrypts them as they come. */
+        public void write(java.nio.ByteBuffer data) throws IOException, ProtocolException {
+            List<File> files = manifest.manifest().getFile();
+            while (data.hasRemaining()) {
+                if (file >= files.size()) {
+                    throw new ProtocolException(ErrorCode.DIGEST_MISMATCH, "more bytes than the manifest's files hold");
+                }
+                long left = files.get(file).getSize() - fileFilled;
+                int n = (int) Math.min(left, data.remaining());
+                byte[] chunk = new byte[n];
+                data.get(chunk);
+                plainDigest.update(chunk);
+                encrypting.write(chunk);
+                fileFilled += n;
+                if (fileFilled == files.get(file).getSize()) {
+                    nextFile();
+                }
+            }
+        }
+
+        /** All bytes arrived: seals the envelope and queues it. Nothing is queued if anything is missing. */
+        public UUID finish() throws IOException, ProtocolException {
+            if (existing != null) {
+                return existing;
+            }
+            try {
+                if (file < manifest.manifest().getFile().size()) {
+                    throw new ProtocolException(ErrorCode.DIGEST_MISMATCH, "the upload ended inside file " + file + " ("
+                            + manifest.manifest().getFile().get(file).getName() + ")");
+                }
+                UUID id = UUID.randomUUID();
+                EnvelopeHeader h = new EnvelopeHeader(id, conversationId == null ? id : conversationId, inReplyTo, now,
+                        now.plus(ttl), node.me(), manifest.manifest().getTo().stream().map(AuthorityId::of).toList(),
+                        manifest.manifest().getJit(), manifest.manifest().getService(), inReplyTo == null ? "submit" : "reply");
+                List<AuthorityId> recipients = Envelopes.recipients(h, node.trust().directory());
+                byte[] envelope = Envelopes.seal(h, node.trust().directory(), manifestXml, payloads, cek, node.signing());
+                Path blobs = node.blobs().commit(staging, node.blobs().outbox(id));
+                staging = null;
+                node.audit().record(AuditEvent.of("submit", "SHA256:" + org.liaison.certs.Fingerprint.of(manifest.investigator()).hex(),
+                        id.toString(), recipients.toString(), "ok", null));
+                node.store().storeOutgoing(new MessageStore.Outgoing(id, now, h.expires(), envelope, idempotencyKey, blobs), recipients,
+                        now);
+                node.audit().record(AuditEvent.of("seal", node.me().value(), id.toString(), recipients.toString(), "ok", null));
+                return id;
+            } catch (ProtocolException | IOException | RuntimeException e) {
+                abort();
+                throw e;
+            }
+        }
+
+        /** Drops everything written so far. Idempotent. */
+        public void abort() {
+            try {
+                if (encrypting != null) {
+                    encrypting.close();
+                }
+            } catch (IOException e) {
+                // the staging folder goes anyway
+            }
+            encrypting = null;
+            if (staging != null) {
+                node.blobs().discard(staging);
+                staging = null;
+            }
+        }
     }
 
     private static MessageDigest sha256() {
