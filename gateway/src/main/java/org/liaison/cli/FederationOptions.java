@@ -38,6 +38,11 @@ public final class FederationOptions {
     @Option(names = "--crl", paramLabel = "FILE", description = "CRL of a national CA (repeatable; with --federation, every authority's is read).")
     List<Path> crls = new ArrayList<>();
 
+    /** Uses a federation folder, as --federation does. */
+    public void federationDir(Path dir) {
+        this.federation = dir;
+    }
+
     public Path directoryFile() {
         if (directory != null) {
             return directory;

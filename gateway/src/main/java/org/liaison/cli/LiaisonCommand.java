@@ -13,7 +13,8 @@ import picocli.CommandLine.Option;
             "Each authority runs a node; nodes exchange signed, encrypted evidence packages over mutually authenticated",
             "TLS and keep a tamper-evident audit log. Operators use `certs` to run their PKI.",
         },
-        subcommands = {DemoCommand.class, ServeCommand.class, CertsCommand.class, org.liaison.cli.directory.DirectoryCommand.class, VerifyCommand.class, BenchCommand.class, picocli.CommandLine.HelpCommand.class},
+        subcommands = {DemoCommand.class, ServeCommand.class, org.liaison.cli.local.SubmitCommand.class, org.liaison.cli.local.StatusCommand.class,
+            org.liaison.cli.local.InboxCommand.class, org.liaison.cli.local.FetchCommand.class, CertsCommand.class, org.liaison.cli.directory.DirectoryCommand.class, VerifyCommand.class, BenchCommand.class, picocli.CommandLine.HelpCommand.class},
         footer = {
             "",
             "Examples:",
@@ -45,5 +46,32 @@ public final class LiaisonCommand {
 
     boolean verbose() {
         return verbose;
+    }
+
+    private java.nio.file.Path profile;
+
+    @Option(names = "--profile", paramLabel = "DIR",
+            description = "Before the command: your profile folder (gateway address, personal keystore, password file), e.g. "
+                    + "federation/IT-DNA/users/investigator. Default: $LIAISON_PROFILE.")
+    void setProfile(java.nio.file.Path profile) {
+        this.profile = profile;
+    }
+
+    /** The profile folder given, or $LIAISON_PROFILE; an error saying how to give one otherwise. */
+    public java.nio.file.Path profile() {
+        if (profile != null) {
+            return profile;
+        }
+        String env = System.getenv("LIAISON_PROFILE");
+        if (env != null && !env.isBlank()) {
+            return java.nio.file.Path.of(env);
+        }
+        throw new UserException("no profile: give --profile DIR (a folder made by `liaison certs init-federation`) or set LIAISON_PROFILE");
+    }
+
+    /** The profile folder if one was given, else null. */
+    java.nio.file.Path profileIfAny() {
+        String env = System.getenv("LIAISON_PROFILE");
+        return profile != null ? profile : env == null || env.isBlank() ? null : java.nio.file.Path.of(env);
     }
 }

@@ -36,6 +36,9 @@ public final class VerifyCommand implements Callable<Integer> {
     @Mixin
     FederationOptions federation;
 
+    @picocli.CommandLine.ParentCommand
+    LiaisonCommand root;
+
     @Option(names = "--at", paramLabel = "TIME", description = "Check certificates at this instant (ISO-8601) instead of now.")
     String at;
 
@@ -48,6 +51,11 @@ public final class VerifyCommand implements Callable<Integer> {
             throw new UserException(dir + " is not a folder; give the folder that holds manifest.xml");
         }
         Instant when = Main.instantOrNow("--at", at);
+        if (federation.directory == null && federation.federation == null && root != null && root.profileIfAny() != null) {
+            // With a profile and nothing else, trust what the profile's federation folder holds.
+            Path profile = root.profileIfAny();
+            federation.federationDir(profile.resolve(org.liaison.gateway.config.UserProfile.load(profile).federation()).normalize());
+        }
         Trust trust = federation.trust(Instant.now());
         EvidenceFolder.Report report = EvidenceFolder.verify(dir, trust, when);
         PrintWriter o = spec.commandLine().getOut();

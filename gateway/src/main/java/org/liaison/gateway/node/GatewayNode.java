@@ -73,6 +73,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
     private final Outbox outbox;
     private final org.liaison.gateway.admin.NodeMetrics metrics = new org.liaison.gateway.admin.NodeMetrics();
     private final org.liaison.gateway.admin.AdminServer admin;
+    private final org.liaison.gateway.local.LocalServer local;
     private volatile boolean running;
     private final ScheduledExecutorService reloader = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "liaison-reload");
@@ -113,6 +114,8 @@ public final class GatewayNode implements NodeState, AutoCloseable {
         this.worker = new DeliveryWorker(this, client, tuning.backoff());
         this.server = new PeerServer(config.peer().host(), config.peer().port(), TlsContexts.server(tls, tm, provider), identity, this,
                 tuning.readTimeout(), tuning.maxMessageBytes());
+        this.local = new org.liaison.gateway.local.LocalServer(config.local().host(), config.local().port(), tls, this, outbox,
+                provider, tuning.readTimeout());
         this.admin = new org.liaison.gateway.admin.AdminServer(config.admin().host(), config.admin().port(), metrics,
                 () -> running && Instant.now().isBefore(trust.get().directory().nextUpdate()));
         worker.start(tuning.poll());
@@ -120,8 +123,9 @@ public final class GatewayNode implements NodeState, AutoCloseable {
         reloader.scheduleWithFixedDelay(this::reloadTrust, tuning.reloadEvery().toMillis(), tuning.reloadEvery().toMillis(),
                 TimeUnit.MILLISECONDS);
         audit.record(AuditEvent.of("start", me.value(), null, null, "ok", "directory #" + directory.sequence()));
-        LOG.info("{} gateway started: peer API on {}:{}, admin on {}:{}, directory #{} ({} authorities), TLS certificate SHA-256 {}{}",
-                me, config.peer().host(), server.port(), config.admin().host(), admin.port(), directory.sequence(), directory.authorities().size(), tls.fingerprint(),
+        LOG.info("{} gateway started: peer API on {}:{}, local API on {}:{}, admin on {}:{}, directory #{} ({} authorities), "
+                + "TLS certificate SHA-256 {}{}", me, config.peer().host(), server.port(), config.local().host(), local.port(),
+                config.admin().host(), admin.port(), directory.sequence(), directory.authorities().size(), tls.fingerprint(),
                 recovered > 0 ? ", " + recovered + " interrupted deliveries resumed" : "");
     }
 
@@ -207,6 +211,10 @@ public final class GatewayNode implements NodeState, AutoCloseable {
         return server.port();
     }
 
+    public int localPort() {
+        return local.port();
+    }
+
     public int adminPort() {
         return admin.port();
     }
@@ -220,6 +228,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
         return config;
     }
 
+    @Override
     public Credential encryption() {
         return encryption;
     }
@@ -264,11 +273,13 @@ public final class GatewayNode implements NodeState, AutoCloseable {
     public void close() {
         running = false;
         server.stopAccepting();
+        local.stopAccepting();
         reloader.shutdownNow();
         worker.close();
         server.close();
         client.close();
         admin.close();
+        local.close();
         audit.record(AuditEvent.of("stop", me.value(), null, null, "ok", null));
         store.close();
         audit.close();

@@ -2,6 +2,8 @@ package org.liaison.gateway.node;
 
 import org.liaison.gateway.peer.PeerContext;
 
-/** The node's shared state as the delivery side sees it (the same as the peer side's). */
+/** The node's shared state as the delivery side and the local API see it. */
 public interface NodeState extends PeerContext {
+    /** This authority's encryption credential: what opens received messages. */
+    org.liaison.certs.Credential encryption();
 }

@@ -47,6 +47,9 @@ public interface MessageStore extends AutoCloseable {
 
     Optional<Outgoing> outgoing(UUID messageId);
 
+    /** Every message this node sends or sent, newest first. */
+    List<Outgoing> sent();
+
     Optional<UUID> messageForIdempotencyKey(String key);
 
     /** Deliveries whose next attempt is due: queued or retrying, next attempt at or before {@code now}. */

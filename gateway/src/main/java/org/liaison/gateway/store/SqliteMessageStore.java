@@ -181,6 +181,21 @@ public final class SqliteMessageStore implements MessageStore {
     }
 
     @Override
+    public synchronized List<Outgoing> sent() {
+        List<Outgoing> out = new ArrayList<>();
+        try (Statement s = db.createStatement(); ResultSet r = s.executeQuery("SELECT message_id, created_at, expires_at, envelope,"
+                + " idempotency_key, blobs FROM outbox ORDER BY created_at DESC")) {
+            while (r.next()) {
+                out.add(new Outgoing(UUID.fromString(r.getString(1)), Instant.parse(r.getString(2)), Instant.parse(r.getString(3)),
+                        r.getBytes(4), r.getString(5), Path.of(r.getString(6))));
+            }
+            return out;
+        } catch (SQLException e) {
+            throw new StoreException("cannot read the outbox", e);
+        }
+    }
+
+    @Override
     public synchronized Optional<UUID> messageForIdempotencyKey(String key) {
         try (PreparedStatement p = db.prepareStatement("SELECT message_id FROM outbox WHERE idempotency_key = ?")) {
             p.setString(1, key);

@@ -188,6 +188,26 @@ public final class Envelopes {
         }
     }
 
+    /**
+     * Reads an envelope that this node verified when it arrived (or sealed itself) and kept in its
+     * own store, without verifying the signature again (its certificates may have expired since).
+     * Never use it for anything that comes from outside the node's store.
+     */
+    public static Verified readStored(byte[] xml) throws ProtocolException {
+        Document doc = SecureXml.parse(xml, XmlLimits.DEFAULT);
+        SecureXml.root(doc, Formats.NS, "Envelope");
+        Envelope e = Formats.fromElement(doc.getDocumentElement(), Envelope.class);
+        List<AuthorityId> recipients = new ArrayList<>();
+        for (Recipient r : e.getRecipient()) {
+            recipients.add(AuthorityId.of(r.getAuthority()));
+        }
+        List<PayloadInfo> payloads = new ArrayList<>();
+        for (Payload p : e.getPayload()) {
+            payloads.add(new PayloadInfo(p.getIndex(), p.getSegmentSize(), p.getCiphertextSize(), p.getCiphertextSha256()));
+        }
+        return new Verified(header(e.getHeader()), List.copyOf(recipients), List.copyOf(payloads), xml.clone(), sha256(xml), null, e);
+    }
+
     /** What a recipient decrypts: the content key (for the payloads) and the manifest bytes, exactly as signed. */
     public record Opened(SecretKey contentKey, byte[] manifestXml) {}
 

@@ -1,0 +1,52 @@
+package org.liaison.cli.local;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.liaison.cli.Json;
+import org.liaison.cli.LiaisonCommand;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+@Command(name = "inbox", mixinStandardHelpOptions = true,
+        description = {"List the messages your authority received: id, sender, service, case, handling marks, size and time.",
+            "Fetch one with `liaison fetch ID --out DIR`."},
+        footer = {"", "Example:", "  liaison --profile federation/AL-PP/users/investigator inbox"})
+public final class InboxCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @ParentCommand
+    LiaisonCommand root;
+
+    @Option(names = "--json", description = "Print as JSON.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        JsonNode list = new LocalClient(root.profile()).get("inbox");
+        PrintWriter o = spec.commandLine().getOut();
+        if (json) {
+            o.println(Json.write(list));
+            return 0;
+        }
+        if (list.isEmpty()) {
+            o.println("The inbox is empty.");
+            return 0;
+        }
+        for (JsonNode m : list) {
+            List<String> marks = new ArrayList<>();
+            marks.add(m.path("classification").asText());
+            m.path("handling").forEach(h -> marks.add(h.asText()));
+            o.printf("%s  from %-7s %-22s case %-18s %s  %d file(s), %d bytes  received %s%n", m.path("messageId").asText(),
+                    m.path("from").asText(), m.path("service").asText(), m.path("case").asText(), marks, m.path("files").asInt(),
+                    m.path("bytes").asLong(), m.path("received").asText());
+        }
+        return 0;
+    }
+}

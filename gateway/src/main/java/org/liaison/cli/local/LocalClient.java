@@ -1,0 +1,151 @@
+package org.liaison.cli.local;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.SequenceInputStream;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.TrustManagerFactory;
+import org.liaison.certs.Credential;
+import org.liaison.certs.Keystores;
+import org.liaison.certs.Passwords;
+import org.liaison.certs.Pem;
+import org.liaison.cli.UserException;
+import org.liaison.gateway.config.UserProfile;
+
+/**
+ * The CLI's side of the local API: mutual TLS with the person's keystore, trusting only the
+ * authority's national CA (from the profile) for the node's certificate, host name checked.
+ */
+public final class LocalClient {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String PREFIX = "/liaison/v1/local/";
+    private final URI base;
+    private final HttpClient http;
+    private final Credential credential;
+
+    public LocalClient(Path profileDir) throws IOException, GeneralSecurityException {
+        UserProfile p = UserProfile.load(profileDir);
+        this.base = URI.create(p.gateway());
+        this.credential = Keystores.load(profileDir.resolve(p.keystore()), Passwords.fromFile(profileDir.resolve(p.passwordFile())));
+        KeyStore keys = KeyStore.getInstance("PKCS12");
+        keys.load(null, null);
+        char[] transient_ = "in-memory".toCharArray();
+        keys.setKeyEntry("me", credential.privateKey(), transient_, credential.chain().toArray(new Certificate[0]));
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(keys, transient_);
+        KeyStore anchors = KeyStore.getInstance("PKCS12");
+        anchors.load(null, null);
+        int i = 0;
+        for (var ca : Pem.readCertificates(profileDir.resolve(p.gatewayCa()))) {
+            anchors.setCertificateEntry("ca" + i++, ca);
+        }
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
+        tmf.init(anchors);
+        SSLContext ctx = SSLContext.getInstance("TLSv1.3");
+        ctx.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+        SSLParameters params = new SSLParameters();
+        params.setProtocols(new String[] {"TLSv1.3"});
+        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).sslContext(ctx).sslParameters(params)
+                .connectTimeout(Duration.ofSeconds(15)).build();
+    }
+
+    /** The person's credential: it signs the packages they submit. */
+    public Credential credential() {
+        return credential;
+    }
+
+    public String submit(byte[] manifest, List<Path> files, String idempotencyKey, String inReplyTo) throws IOException {
+        long length = 4L + manifest.length;
+        for (Path f : files) {
+            length += Files.size(f);
+        }
+        HttpRequest.BodyPublisher body = HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(() -> {
+            List<InputStream> parts = new ArrayList<>();
+            parts.add(new ByteArrayInputStream(ByteBuffer.allocate(4).putInt(manifest.length).array()));
+            parts.add(new ByteArrayInputStream(manifest));
+            for (Path f : files) {
+                try {
+                    parts.add(Files.newInputStream(f));
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+            return new SequenceInputStream(Collections.enumeration(parts));
+        }), length);
+        HttpRequest.Builder req = HttpRequest.newBuilder(base.resolve(PREFIX + "submit")).POST(body)
+                .header("Content-Type", "application/vnd.liaison.submission");
+        if (idempotencyKey != null) {
+            req.header("Idempotency-Key", idempotencyKey);
+        }
+        if (inReplyTo != null) {
+            req.header("X-Liaison-In-Reply-To", inReplyTo);
+        }
+        return json(send(req.build(), HttpResponse.BodyHandlers.ofByteArray())).get("messageId").asText();
+    }
+
+    public JsonNode get(String path) throws IOException {
+        return json(send(HttpRequest.newBuilder(base.resolve(PREFIX + path)).GET().build(), HttpResponse.BodyHandlers.ofByteArray()));
+    }
+
+    /** The package stream of a received message (see the local API). */
+    public InputStream fetch(String id) throws IOException {
+        HttpResponse<InputStream> r = send(HttpRequest.newBuilder(base.resolve(PREFIX + "inbox/" + id)).GET().build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        if (r.statusCode() != 200) {
+            try (InputStream in = r.body()) {
+                throw error(in.readAllBytes());
+            }
+        }
+        return r.body();
+    }
+
+    private <T> HttpResponse<T> send(HttpRequest req, HttpResponse.BodyHandler<T> handler) throws IOException {
+        try {
+            return http.send(req, handler);
+        } catch (ConnectException e) {
+            throw new UserException("cannot reach your gateway at " + base + ": is the node running (liaison serve)?");
+        } catch (javax.net.ssl.SSLException e) {
+            throw new UserException("the TLS connection to " + base + " failed (" + e.getMessage()
+                    + "); check that your certificate is of this authority and not revoked");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted");
+        }
+    }
+
+    private static JsonNode json(HttpResponse<byte[]> r) throws IOException {
+        if (r.statusCode() != 200) {
+            throw error(r.body());
+        }
+        return JSON.readTree(r.body());
+    }
+
+    private static UserException error(byte[] body) {
+        try {
+            JsonNode e = JSON.readTree(body);
+            return new UserException("the gateway refused: " + e.path("message").asText() + " [" + e.path("error").asText() + "]");
+        } catch (IOException x) {
+            return new UserException("the gateway answered with an error it could not explain");
+        }
+    }
+}

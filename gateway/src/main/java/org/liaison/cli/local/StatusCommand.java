@@ -1,0 +1,75 @@
+package org.liaison.cli.local;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import org.liaison.cli.Json;
+import org.liaison.cli.LiaisonCommand;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+@Command(name = "status", mixinStandardHelpOptions = true,
+        description = {"Show your authority's sent messages and each recipient's delivery: queued, sending, retrying (with",
+            "the next attempt and the last error), delivered (with the time and the receipt's SHA-256), failed (with the",
+            "reason) or expired."},
+        footer = {"", "Examples:", "  liaison --profile federation/IT-DNA/users/investigator status",
+            "  liaison --profile P status 3f2a0c7e-… --json"})
+public final class StatusCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @ParentCommand
+    LiaisonCommand root;
+
+    @Parameters(paramLabel = "ID", arity = "0..1", description = "One message (default: all).")
+    String id;
+
+    @Option(names = "--json", description = "Print as JSON.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        LocalClient client = new LocalClient(root.profile());
+        JsonNode answer = client.get(id == null ? "messages" : "messages/" + id);
+        PrintWriter o = spec.commandLine().getOut();
+        if (json) {
+            o.println(Json.write(answer));
+            return 0;
+        }
+        Iterable<JsonNode> messages = answer.isArray() ? answer : java.util.List.of(answer);
+        boolean any = false;
+        for (JsonNode m : messages) {
+            any = true;
+            o.printf("%s  %s to %s  created %s%s%n", m.path("messageId").asText(), m.path("service").asText(), m.path("to").asText(),
+                    m.path("created").asText(), m.path("inReplyTo").isNull() ? "" : "  (reply to " + m.path("inReplyTo").asText() + ")");
+            for (JsonNode d : m.path("deliveries")) {
+                String state = d.path("state").asText();
+                String detail;
+                switch (state) {
+                    case "delivered":
+                        detail = "at " + d.path("deliveredAt").asText() + ", receipt SHA-256 " + d.path("receiptSha256").asText().substring(0, 16) + "…";
+                        break;
+                    case "retrying":
+                        detail = "next attempt " + d.path("nextAttempt").asText() + " after " + d.path("attempts").asInt()
+                                + " attempt(s): " + d.path("lastError").asText();
+                        break;
+                    case "failed":
+                    case "expired":
+                        detail = d.path("lastError").asText();
+                        break;
+                    default:
+                        detail = "";
+                }
+                o.printf("    %-7s %-9s %s%n", d.path("recipient").asText(), state, detail);
+            }
+        }
+        if (!any) {
+            o.println("No sent messages yet.");
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,194 @@
+package org.liaison.cli.local;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.liaison.certs.AuthorityId;
+import org.liaison.cli.Json;
+import org.liaison.cli.LiaisonCommand;
+import org.liaison.cli.UserException;
+import org.liaison.gateway.config.UserProfile;
+import org.liaison.protocol.model.Classification;
+import org.liaison.protocol.model.HandlingFlag;
+import org.liaison.protocol.model.Instrument;
+import org.liaison.protocol.model.Service;
+import org.liaison.protocol.pkg.EvidenceFolder;
+import org.liaison.protocol.pkg.FileEntry;
+import org.liaison.protocol.pkg.ManifestSpec;
+import org.liaison.protocol.pkg.Manifests;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+@Command(name = "submit", mixinStandardHelpOptions = true,
+        description = {"Send files to another authority, or to a joint investigation team, through your gateway.",
+            "The package manifest (case, service, legal basis, handling marks, each file's SHA-256 and chain of custody)",
+            "is signed here with your personal certificate; your gateway checks it, encrypts the files as they arrive,",
+            "and delivers them. Prints the message id; `liaison status ID` follows its delivery."},
+        footer = {"", "Examples:",
+            "  liaison --profile federation/IT-DNA/users/investigator submit --to AL-PP --service mla-request \\",
+            "      --case OP-CORRIDOR-2026 --legal-basis \"UNTOC art. 18\" --handling minor-involved evidence/*.pdf",
+            "  liaison --profile P submit --jit JIT-IT-AL-US-2026 --service jit-file-share --case OP-CORRIDOR-2026 \\",
+            "      --legal-basis \"UNTOC art. 19\" ledger.xlsx",
+            "  liaison --profile P submit --in-reply-to 3f2a… --to IT-DNA --service mla-response --case OP-CORRIDOR-2026 \\",
+            "      --legal-basis \"UNTOC art. 18\" answer.pdf",
+            "",
+            "Services: mla-request, mla-response, jit-file-share, extradition-request, asset-tracing-request,",
+            "asset-freezing-request, confiscation-request, law-enforcement-exchange, travel-document-alert,",
+            "consular-notification, witness-protection-coordination.",
+            "Handling flags: minor-involved, victim-data, witness-protected, no-onward-transfer."})
+public final class SubmitCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @ParentCommand
+    LiaisonCommand root;
+
+    @Parameters(paramLabel = "FILE", arity = "1..*", description = "The evidence files.")
+    List<Path> files;
+
+    @Option(names = "--to", split = ",", paramLabel = "ID", description = "Recipient authorities, e.g. AL-PP or AL-PP,US-OIA.")
+    List<String> to = new ArrayList<>();
+
+    @Option(names = "--jit", paramLabel = "JIT-ID", description = "A joint investigation team instead of --to: every other member receives it.")
+    String jit;
+
+    @Option(names = "--service", required = true, paramLabel = "SERVICE", description = "What this is (see the list below).")
+    String service;
+
+    @Option(names = "--case", required = true, paramLabel = "REF", description = "Your case reference, e.g. OP-CORRIDOR-2026.")
+    String caseRef;
+
+    @Option(names = "--legal-basis", required = true, paramLabel = "TEXT",
+            description = "Instrument and article, e.g. \"UNTOC art. 18\", \"SOM-PROTOCOL art. 10\", \"BILATERAL-TREATY art. 4 IT-AL 2002\".")
+    String legalBasis;
+
+    @Option(names = "--classification", defaultValue = "confidential", paramLabel = "LEVEL",
+            description = "restricted, confidential (default) or secret.")
+    String classification;
+
+    @Option(names = "--handling", split = ",", paramLabel = "FLAG", description = "Handling flags (see below), comma-separated.")
+    List<String> handling = new ArrayList<>();
+
+    @Option(names = "--note", paramLabel = "TEXT", description = "A note for the recipient (inside the encrypted manifest).")
+    String note;
+
+    @Option(names = "--collected-by", paramLabel = "WHO", description = "Chain of custody: who collected the files (default: you).")
+    String collectedBy;
+
+    @Option(names = "--collection-method", defaultValue = "as submitted by the investigator", paramLabel = "HOW",
+            description = "Chain of custody: how the files were obtained (default: ${DEFAULT-VALUE}).")
+    String method;
+
+    @Option(names = "--in-reply-to", paramLabel = "ID", description = "The received message this answers (keeps the conversation).")
+    String inReplyTo;
+
+    @Option(names = "--idempotency-key", paramLabel = "KEY",
+            description = "Re-running with the same key never creates a second message (default: a new key each run).")
+    String idempotencyKey;
+
+    @Option(names = "--json", description = "Print the result as JSON.")
+    boolean json;
+
+    private static final Pattern LEGAL = Pattern.compile("([A-Za-z-]+)(?:\\s+art(?:icle|\\.)?\\s*([0-9]+[a-z]?(?:\\([0-9a-z]+\\))?))?\\s*(.*)");
+
+    @Override
+    public Integer call() throws Exception {
+        Path profileDir = root.profile();
+        UserProfile profile = UserProfile.load(profileDir);
+        if ((jit == null) == to.isEmpty()) {
+            throw new UserException("say who receives it: give --to AUTHORITY[,AUTHORITY] or --jit JIT-ID (one of them)");
+        }
+        Service svc;
+        try {
+            svc = Service.fromValue(service);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--service: " + service + " (see `liaison submit --help` for the list)");
+        }
+        Matcher lm = LEGAL.matcher(legalBasis.trim());
+        Instrument instrument;
+        if (!lm.matches()) {
+            throw new IllegalArgumentException("--legal-basis: " + legalBasis + " (expected e.g. \"UNTOC art. 18\")");
+        }
+        try {
+            instrument = Instrument.fromValue(lm.group(1).toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--legal-basis: " + lm.group(1) + " is not a known instrument (expected UNTOC, "
+                    + "SOM-PROTOCOL, TIP-PROTOCOL, FIREARMS-PROTOCOL, BILATERAL-TREATY, NATIONAL-LAW or OTHER)");
+        }
+        Classification level;
+        try {
+            level = Classification.fromValue(classification);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--classification: " + classification + " (expected restricted, confidential or secret)");
+        }
+        Set<HandlingFlag> flags = EnumSet.noneOf(HandlingFlag.class);
+        for (String h : handling) {
+            try {
+                flags.add(HandlingFlag.fromValue(h.trim()));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--handling: " + h + " (expected minor-involved, victim-data, witness-protected or "
+                        + "no-onward-transfer)");
+            }
+        }
+        List<AuthorityId> recipients = new ArrayList<>();
+        for (String t : to) {
+            recipients.add(AuthorityId.of(t.trim()));
+        }
+        LocalClient client = new LocalClient(profileDir);
+        String who = collectedBy != null ? collectedBy : client.credential().certificate().getSubjectX500Principal().getName();
+        Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        List<FileEntry> entries = new ArrayList<>();
+        long total = 0;
+        for (Path f : files) {
+            if (!Files.isRegularFile(f)) {
+                throw new UserException(f + " is not a file");
+            }
+            String name = f.getFileName().toString();
+            String type = Files.probeContentType(f);
+            if (type == null || !type.matches("[a-z0-9][a-z0-9!#$&^_.+-]{0,63}/[a-z0-9][a-z0-9!#$&^_.+-]{0,63}")) {
+                type = "application/octet-stream";
+            }
+            long size = Files.size(f);
+            total += size;
+            entries.add(new FileEntry(name, type, size, EvidenceFolder.sha256(f),
+                    List.of(new FileEntry.Custody(who, Files.getLastModifiedTime(f).toInstant().truncatedTo(ChronoUnit.SECONDS), method, ""))));
+        }
+        ManifestSpec spec = new ManifestSpec(caseRef, svc, AuthorityId.of(profile.authority()), recipients, jit, instrument, lm.group(2),
+                lm.group(3), level, flags, note);
+        byte[] manifest = Manifests.sign(spec, entries, client.credential(), UUID.randomUUID(), now);
+        PrintWriter err = spec().commandLine().getErr();
+        if (!json) {
+            err.printf("uploading %d file(s), %d bytes, to %s …%n", files.size(), total, profile.gateway());
+            err.flush();
+        }
+        String id = client.submit(manifest, files, idempotencyKey != null ? idempotencyKey : UUID.randomUUID().toString(), inReplyTo);
+        PrintWriter o = spec().commandLine().getOut();
+        if (json) {
+            o.println(Json.write(Map.of("messageId", id)));
+        } else {
+            o.println(id);
+            err.println("queued for delivery; follow it with: liaison --profile " + profileDir + " status " + id);
+        }
+        return 0;
+    }
+
+    private CommandSpec spec() {
+        return spec;
+    }
+}

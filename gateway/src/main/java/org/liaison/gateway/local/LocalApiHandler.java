@@ -1,0 +1,394 @@
+package org.liaison.gateway.local;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpChunkedInput;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.stream.ChunkedStream;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.SequenceInputStream;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.liaison.certs.Fingerprint;
+import org.liaison.certs.Role;
+import org.liaison.gateway.audit.AuditEvent;
+import org.liaison.gateway.node.Outbox;
+import org.liaison.gateway.node.NodeState;
+import org.liaison.gateway.store.BlobStore;
+import org.liaison.gateway.store.MessageStore;
+import org.liaison.protocol.ErrorCode;
+import org.liaison.protocol.ProtocolException;
+import org.liaison.protocol.envelope.Envelopes;
+import org.liaison.protocol.model.File;
+import org.liaison.protocol.model.HandlingFlag;
+import org.liaison.protocol.model.Manifest;
+import org.liaison.protocol.stream.PayloadCipher;
+import org.liaison.protocol.xml.Formats;
+import org.liaison.protocol.xml.SecureXml;
+import org.liaison.protocol.xml.XmlLimits;
+
+/**
+ * The local API, for the people of this authority (JSON answers; errors as
+ * {@code {"error": "LIAISON:0018", "message": "…"}}):
+ *
+ * <pre>
+ *   POST /liaison/v1/local/submit         investigator: 4-byte manifest length, signed manifest, file bytes in order
+ *                                          (headers Idempotency-Key, X-Liaison-In-Reply-To) → {"messageId": …}
+ *   GET  /liaison/v1/local/messages       investigator, operator: sent messages and each recipient's delivery state
+ *   GET  /liaison/v1/local/messages/ID    the same for one message
+ *   GET  /liaison/v1/local/inbox          investigator, operator: received messages
+ *   GET  /liaison/v1/local/inbox/ID       investigator: the package, decrypted on the fly: 4-byte manifest length,
+ *                                          manifest (as signed), file bytes in order
+ * </pre>
+ */
+public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObject> {
+    public static final String PREFIX = "/liaison/v1/local/";
+    private static final Logger LOG = LogManager.getLogger(LocalApiHandler.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final NodeState node;
+    private final Outbox outbox;
+    private HttpRequest request;
+    private Submit submit;
+    private boolean answered;
+
+    public LocalApiHandler(NodeState node, Outbox outbox) {
+        this.node = node;
+        this.outbox = outbox;
+    }
+
+    /** The framing of a streamed submission. */
+    private final class Submit {
+        final ByteBuffer length = ByteBuffer.allocate(4);
+        byte[] manifest;
+        int filled;
+        Outbox.Session session;
+        final String idempotencyKey;
+        final String inReplyTo;
+        final LocalUser user;
+
+        Submit(HttpRequest req, LocalUser user) {
+            this.idempotencyKey = req.headers().get("Idempotency-Key");
+            this.inReplyTo = req.headers().get("X-Liaison-In-Reply-To");
+            this.user = user;
+        }
+
+        void accept(ByteBuffer data) throws ProtocolException, IOException {
+            while (data.hasRemaining()) {
+                if (length.hasRemaining()) {
+                    while (length.hasRemaining() && data.hasRemaining()) {
+                        length.put(data.get());
+                    }
+                    if (!length.hasRemaining()) {
+                        int n = length.getInt(0);
+                        if (n <= 0 || n > XmlLimits.DEFAULT.maxBytes()) {
+                            throw new ProtocolException(ErrorCode.PAYLOAD_TOO_LARGE, "manifest of " + n + " bytes");
+                        }
+                        manifest = new byte[n];
+                    }
+                } else if (filled < manifest.length) {
+                    int k = Math.min(data.remaining(), manifest.length - filled);
+                    data.get(manifest, filled, k);
+                    filled += k;
+                    if (filled == manifest.length) {
+                        begin();
+                    }
+                } else {
+                    if (session.existing() != null) {
+                        data.position(data.limit());
+                    } else {
+                        session.write(data);
+                    }
+                }
+            }
+        }
+
+        private void begin() throws ProtocolException, IOException {
+            UUID conversation = null;
+            UUID replyTo = null;
+            if (inReplyTo != null) {
+                replyTo = parseId(inReplyTo);
+                Optional<MessageStore.Received> original = received(replyTo);
+                if (original.isEmpty()) {
+                    throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "message " + replyTo + " is not in this node's inbox");
+                }
+                conversation = Envelopes.readStored(original.get().envelope()).header().conversationId();
+            }
+            session = outbox.begin(manifest, idempotencyKey, conversation, replyTo, null);
+            if (session.existing() == null) {
+                var signer = org.liaison.protocol.pkg.Manifests.verify(manifest, node.trust(), Instant.now()).investigator();
+                if (!Fingerprint.of(signer).equals(Fingerprint.of(user.certificate()))) {
+                    session.abort();
+                    throw new ProtocolException(ErrorCode.UNAUTHORIZED, "the package is signed by " + signer.getSubjectX500Principal().getName()
+                            + ", not by you (" + user.name() + ")");
+                }
+            }
+        }
+
+        UUID finish() throws ProtocolException, IOException {
+            if (session == null) {
+                throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "the upload ended before the manifest was complete");
+            }
+            return session.finish();
+        }
+
+        void abort() {
+            if (session != null) {
+                session.abort();
+            }
+        }
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, HttpObject msg) {
+        if (answered) {
+            return;
+        }
+        LocalUser user = ctx.channel().attr(LocalServer.USER).get();
+        try {
+            if (msg.decoderResult().isFailure()) {
+                throw new ProtocolException(ErrorCode.PAYLOAD_TOO_LARGE, "malformed or oversized request");
+            }
+            if (msg instanceof HttpRequest) {
+                request = (HttpRequest) msg;
+                if (HttpMethod.POST.equals(request.method()) && request.uri().equals(PREFIX + "submit")) {
+                    require(user, Role.INVESTIGATOR);
+                    submit = new Submit(request, user);
+                }
+            }
+            if (msg instanceof HttpContent) {
+                if (submit != null) {
+                    for (ByteBuffer b : ((HttpContent) msg).content().nioBuffers()) {
+                        submit.accept(b);
+                    }
+                }
+                if (msg instanceof LastHttpContent) {
+                    route(ctx, user);
+                }
+            }
+        } catch (ProtocolException e) {
+            refuse(ctx, user, e);
+        } catch (IOException | RuntimeException e) {
+            LOG.error("local API request failed", e);
+            refuse(ctx, user, new ProtocolException(ErrorCode.INTERNAL, "the node could not complete the request"));
+        }
+    }
+
+    private void route(ChannelHandlerContext ctx, LocalUser user) throws ProtocolException, IOException {
+        String uri = request.uri();
+        if (submit != null) {
+            UUID id = submit.finish();
+            submit = null;
+            node.audit().record(AuditEvent.of("submit-accepted", user.actor(), id.toString(), null, "ok", null));
+            json(ctx, HttpResponseStatus.OK, Map.of("messageId", id.toString()));
+            return;
+        }
+        if (!HttpMethod.GET.equals(request.method())) {
+            throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "unknown request " + request.method() + " " + uri);
+        }
+        if (uri.equals(PREFIX + "messages")) {
+            require(user, Role.INVESTIGATOR, Role.OPERATOR);
+            List<Object> list = new ArrayList<>();
+            for (MessageStore.Outgoing o : node.store().sent()) {
+                list.add(status(o));
+            }
+            json(ctx, HttpResponseStatus.OK, list);
+        } else if (uri.startsWith(PREFIX + "messages/")) {
+            require(user, Role.INVESTIGATOR, Role.OPERATOR);
+            UUID id = parseId(uri.substring((PREFIX + "messages/").length()));
+            MessageStore.Outgoing o = node.store().outgoing(id).orElseThrow(() -> new ProtocolException(ErrorCode.SCHEMA_INVALID,
+                    "no sent message " + id));
+            json(ctx, HttpResponseStatus.OK, status(o));
+        } else if (uri.equals(PREFIX + "inbox")) {
+            require(user, Role.INVESTIGATOR, Role.OPERATOR);
+            List<Object> list = new ArrayList<>();
+            for (MessageStore.Received r : node.store().inbox()) {
+                list.add(summary(r));
+            }
+            json(ctx, HttpResponseStatus.OK, list);
+        } else if (uri.startsWith(PREFIX + "inbox/")) {
+            require(user, Role.INVESTIGATOR);
+            UUID id = parseId(uri.substring((PREFIX + "inbox/").length()));
+            MessageStore.Received r = received(id).orElseThrow(() -> new ProtocolException(ErrorCode.SCHEMA_INVALID,
+                    "no received message " + id));
+            fetch(ctx, user, r);
+        } else {
+            throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "unknown request GET " + uri);
+        }
+    }
+
+    private Optional<MessageStore.Received> received(UUID id) {
+        return node.store().inbox().stream().filter(r -> r.messageId().equals(id)).findFirst();
+    }
+
+    private Map<String, Object> status(MessageStore.Outgoing o) throws ProtocolException {
+        Envelopes.Verified env = Envelopes.readStored(o.envelope());
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("messageId", o.messageId().toString());
+        m.put("conversationId", env.header().conversationId().toString());
+        m.put("inReplyTo", env.header().inReplyTo() == null ? null : env.header().inReplyTo().toString());
+        m.put("service", env.header().service().value());
+        m.put("to", env.header().jit() != null ? env.header().jit() : env.header().to().toString());
+        m.put("created", o.createdAt().toString());
+        m.put("expires", o.expiresAt().toString());
+        List<Object> ds = new ArrayList<>();
+        for (MessageStore.Delivery d : node.store().deliveries(o.messageId())) {
+            Map<String, Object> x = new LinkedHashMap<>();
+            x.put("recipient", d.recipient().value());
+            x.put("state", d.state().id());
+            x.put("attempts", d.attempts());
+            x.put("nextAttempt", d.state() == MessageStore.State.RETRYING ? d.nextAttemptAt().toString() : null);
+            x.put("deliveredAt", d.deliveredAt() == null ? null : d.deliveredAt().toString());
+            x.put("receiptSha256", d.receipt() == null ? null : Envelopes.sha256(d.receipt()));
+            x.put("lastError", d.lastError());
+            ds.add(x);
+        }
+        m.put("deliveries", ds);
+        return m;
+    }
+
+    private Envelopes.Opened open(MessageStore.Received r) throws ProtocolException {
+        return Envelopes.open(Envelopes.readStored(r.envelope()), node.me(), encryptionKey());
+    }
+
+    private java.security.PrivateKey encryptionKey() {
+        return node.encryption().privateKey();
+    }
+
+    private Map<String, Object> summary(MessageStore.Received r) throws ProtocolException {
+        Envelopes.Verified env = Envelopes.readStored(r.envelope());
+        Manifest m = Formats.fromElement(SecureXml.parse(open(r).manifestXml(), XmlLimits.DEFAULT).getDocumentElement(), Manifest.class);
+        Map<String, Object> x = new LinkedHashMap<>();
+        x.put("messageId", r.messageId().toString());
+        x.put("from", r.sender().value());
+        x.put("service", m.getService().value());
+        x.put("case", m.getCase());
+        x.put("classification", m.getHandling().getClassification().value());
+        x.put("handling", m.getHandling().getFlag().stream().map(HandlingFlag::value).toList());
+        x.put("files", m.getFile().size());
+        x.put("bytes", m.getFile().stream().mapToLong(File::getSize).sum());
+        x.put("received", r.receivedAt().toString());
+        x.put("conversationId", env.header().conversationId().toString());
+        x.put("inReplyTo", env.header().inReplyTo() == null ? null : env.header().inReplyTo().toString());
+        return x;
+    }
+
+    private void fetch(ChannelHandlerContext ctx, LocalUser user, MessageStore.Received r) throws ProtocolException, IOException {
+        Envelopes.Opened o = open(r);
+        Manifest m = Formats.fromElement(SecureXml.parse(o.manifestXml(), XmlLimits.DEFAULT).getDocumentElement(), Manifest.class);
+        long length = 4L + o.manifestXml().length + m.getFile().stream().mapToLong(File::getSize).sum();
+        List<InputStream> parts = new ArrayList<>();
+        parts.add(new ByteArrayInputStream(ByteBuffer.allocate(4).putInt(o.manifestXml().length).array()));
+        parts.add(new ByteArrayInputStream(o.manifestXml()));
+        for (int i = 0; i < m.getFile().size(); i++) {
+            parts.add(PayloadCipher.decrypt(o.contentKey(), i, Files.newInputStream(BlobStore.payload(r.blobs(), i))));
+        }
+        node.audit().record(AuditEvent.of("fetch", user.actor(), r.messageId().toString(), r.sender().value(), "ok", null));
+        HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+        head.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/vnd.liaison.package");
+        head.headers().set(HttpHeaderNames.CONTENT_LENGTH, length);
+        ctx.write(head);
+        ctx.writeAndFlush(new HttpChunkedInput(new ChunkedStream(new SequenceInputStream(Collections.enumeration(parts)), 64 * 1024)));
+        request = null;
+    }
+
+    private static UUID parseId(String s) throws ProtocolException {
+        try {
+            return UUID.fromString(s);
+        } catch (IllegalArgumentException e) {
+            throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "message id: " + s + " (expected a UUID)");
+        }
+    }
+
+    private static void require(LocalUser user, Role... roles) throws ProtocolException {
+        for (Role r : roles) {
+            if (user.roles().contains(r)) {
+                return;
+            }
+        }
+        throw new ProtocolException(ErrorCode.UNAUTHORIZED, user.name() + " has no role for this (needs "
+                + java.util.Arrays.stream(roles).map(Role::id).toList() + ")");
+    }
+
+    private void json(ChannelHandlerContext ctx, HttpResponseStatus status, Object body) throws IOException {
+        byte[] bytes = JSON.writeValueAsBytes(body);
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(bytes));
+        r.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
+        r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
+        ctx.writeAndFlush(r);
+        request = null;
+    }
+
+    private void refuse(ChannelHandlerContext ctx, LocalUser user, ProtocolException e) {
+        if (submit != null) {
+            submit.abort();
+            submit = null;
+        }
+        answered = true;
+        node.audit().record(AuditEvent.of("reject", user == null ? "unknown" : user.actor(), null, null, "refused",
+                "local API: " + e.code().code() + " " + e.getMessage()));
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("error", e.code().code());
+        body.put("message", e.getMessage());
+        body.put("retryable", e.code().isRetryable());
+        HttpResponseStatus status = e.code() == ErrorCode.UNAUTHORIZED ? HttpResponseStatus.FORBIDDEN
+                : e.code() == ErrorCode.INTERNAL ? HttpResponseStatus.INTERNAL_SERVER_ERROR
+                : e.code() == ErrorCode.PAYLOAD_TOO_LARGE ? HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE
+                : e.code().category() == ErrorCode.Category.SECURITY ? HttpResponseStatus.FORBIDDEN : HttpResponseStatus.BAD_REQUEST;
+        try {
+            byte[] bytes = JSON.writeValueAsBytes(body);
+            FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(bytes));
+            r.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
+            r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
+            r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+        } catch (IOException x) {
+            ctx.close();
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        if (submit != null) {
+            submit.abort();
+            submit = null;
+        }
+        super.channelInactive(ctx);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (submit != null) {
+            submit.abort();
+            submit = null;
+        }
+        ctx.close();
+    }
+}

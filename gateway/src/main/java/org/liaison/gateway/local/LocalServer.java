@@ -1,0 +1,105 @@
+package org.liaison.gateway.local;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.handler.ssl.SslProvider;
+import io.netty.handler.stream.ChunkedWriteHandler;
+import io.netty.handler.timeout.ReadTimeoutHandler;
+import io.netty.util.AttributeKey;
+import io.netty.util.ReferenceCountUtil;
+import java.net.InetSocketAddress;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
+import org.liaison.certs.Credential;
+import org.liaison.certs.Role;
+import org.liaison.gateway.node.NodeState;
+import org.liaison.gateway.node.Outbox;
+import org.liaison.gateway.tls.TlsContexts;
+
+/**
+ * The local API listener, for this authority's investigators and operators. Pipeline per
+ * connection: {@code tls} (TLS 1.3, a personal certificate of this authority's national CA
+ * required) → {@code timeout} → {@code http} (HTTP/1.1 with limits) → {@code user} (names the person and
+ * their roles) → {@code chunks} (streams fetched packages) → {@code api} ({@link LocalApiHandler}).
+ */
+public final class LocalServer implements AutoCloseable {
+    public static final AttributeKey<LocalUser> USER = AttributeKey.valueOf("liaison.user");
+    private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
+    private final Channel channel;
+
+    public LocalServer(String host, int port, Credential tls, NodeState node, Outbox outbox, SslProvider provider,
+            Duration readTimeout) throws SSLException, InterruptedException {
+        SslContext ctx = SslContextBuilder.forServer(tls.privateKey(), tls.chain().toArray(new X509Certificate[0]))
+                .sslProvider(provider).protocols(TlsContexts.PROTOCOLS).clientAuth(ClientAuth.REQUIRE)
+                .trustManager(new UserTrustManager(node.me(), node::trust, node.audit()))
+                .sessionTimeout(TlsContexts.SESSION_TIMEOUT).build();
+        ServerBootstrap b = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline()
+                                .addLast("tls", ctx.newHandler(ch.alloc()))
+                                .addLast("timeout", new ReadTimeoutHandler(readTimeout.toMillis(), TimeUnit.MILLISECONDS))
+                                .addLast("http", new HttpServerCodec(4096, 8192, 64 * 1024))
+                                .addLast("user", new ChannelInboundHandlerAdapter() {
+                                    @Override
+                                    public void userEventTriggered(ChannelHandlerContext c, Object evt) throws Exception {
+                                        if (evt instanceof SslHandshakeCompletionEvent) {
+                                            if (!((SslHandshakeCompletionEvent) evt).isSuccess()) {
+                                                c.close();
+                                                return;
+                                            }
+                                            X509Certificate cert = (X509Certificate) c.pipeline().get(SslHandler.class).engine()
+                                                    .getSession().getPeerCertificates()[0];
+                                            c.channel().attr(USER).set(new LocalUser(cert, Role.of(cert)));
+                                        }
+                                        super.userEventTriggered(c, evt);
+                                    }
+
+                                    @Override
+                                    public void channelRead(ChannelHandlerContext c, Object msg) throws Exception {
+                                        if (c.channel().attr(USER).get() == null) {
+                                            ReferenceCountUtil.release(msg);
+                                            c.close();
+                                            return;
+                                        }
+                                        super.channelRead(c, msg);
+                                    }
+                                })
+                                .addLast("chunks", new ChunkedWriteHandler())
+                                .addLast("api", new LocalApiHandler(node, outbox));
+                    }
+                });
+        channel = b.bind(new InetSocketAddress(host, port)).sync().channel();
+    }
+
+    public int port() {
+        return ((InetSocketAddress) channel.localAddress()).getPort();
+    }
+
+    public void stopAccepting() {
+        channel.close().syncUninterruptibly();
+    }
+
+    @Override
+    public void close() {
+        stopAccepting();
+        group.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+}

@@ -1,0 +1,172 @@
+package org.liaison.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.liaison.gateway.TestNodes.AL;
+import static org.liaison.gateway.TestNodes.IT;
+import static org.liaison.gateway.TestNodes.US;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.liaison.certs.AuthorityId;
+import org.liaison.cli.Main;
+import org.liaison.gateway.node.GatewayNode;
+
+/** Investigators at work through the `liaison` command against running nodes. */
+class CliEndToEndTest {
+    @TempDir
+    Path dir;
+
+    record Run(int exit, String out, String err) {}
+
+    static Run liaison(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.run(args, new PrintWriter(out), new PrintWriter(err));
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    TestNodes t;
+
+    String profile(AuthorityId id, String role) {
+        return t.federation.dir().resolve(id.value()).resolve("users").resolve(role).toString();
+    }
+
+    static JsonNode json(Run r) throws Exception {
+        assertThat(r.exit()).as(r.out() + r.err()).isZero();
+        return new ObjectMapper().readTree(r.out());
+    }
+
+    void awaitDelivered(String profile, String id) throws Exception {
+        TestNodes.await("delivery of " + id, Duration.ofSeconds(30), () -> {
+            try {
+                JsonNode m = json(liaison("--profile", profile, "status", id, "--json"));
+                for (JsonNode d : m.path("deliveries")) {
+                    if (!d.path("state").asText().equals("delivered")) {
+                        return false;
+                    }
+                }
+                return true;
+            } catch (Exception e) {
+                return false;
+            }
+        });
+    }
+
+    @Test
+    void submitDeliverFetchVerifyReplyAndJit() throws Exception {
+        t = new TestNodes(dir.resolve("fed"));
+        Path evidence = Files.createDirectories(dir.resolve("evidence"));
+        Files.writeString(evidence.resolve("bank-statement.txt"), "account 4711, March-June 2026");
+        Files.write(evidence.resolve("photo.jpg"), new byte[300_000]);
+        String it = profile(IT, "investigator");
+        String al = profile(AL, "investigator");
+        try (GatewayNode n1 = t.start(IT); GatewayNode n2 = t.start(AL); GatewayNode n3 = t.start(US)) {
+            Run submit = liaison("--profile", it, "submit", "--to", "AL-PP", "--service", "mla-request", "--case", "OP-CORRIDOR-2026",
+                    "--legal-basis", "UNTOC art. 18", "--handling", "minor-involved", "--idempotency-key", "k-1",
+                    evidence.resolve("bank-statement.txt").toString(), evidence.resolve("photo.jpg").toString());
+            assertThat(submit.exit()).as(submit.err()).isZero();
+            String id = submit.out().trim();
+            awaitDelivered(it, id);
+
+            // Re-running with the same idempotency key creates no second message.
+            Run again = liaison("--profile", it, "submit", "--to", "AL-PP", "--service", "mla-request", "--case", "OP-CORRIDOR-2026",
+                    "--legal-basis", "UNTOC art. 18", "--idempotency-key", "k-1", evidence.resolve("bank-statement.txt").toString());
+            assertThat(again.out().trim()).isEqualTo(id);
+            assertThat(json(liaison("--profile", it, "status", "--json"))).hasSize(1);
+
+            JsonNode inbox = json(liaison("--profile", al, "inbox", "--json"));
+            assertThat(inbox).hasSize(1);
+            assertThat(inbox.get(0).path("case").asText()).isEqualTo("OP-CORRIDOR-2026");
+            assertThat(inbox.get(0).path("handling").toString()).contains("minor-involved");
+
+            Path out = dir.resolve("received");
+            Run fetch = liaison("--profile", al, "fetch", id, "--out", out.toString());
+            assertThat(fetch.exit()).as(fetch.out() + fetch.err()).isZero();
+            assertThat(Files.readString(out.resolve("files/bank-statement.txt"))).isEqualTo("account 4711, March-June 2026");
+            assertThat(Files.readAllBytes(out.resolve("files/photo.jpg"))).isEqualTo(new byte[300_000]);
+            assertThat(liaison("--profile", al, "fetch", id, "--out", out.toString()).err()).contains("refuses to overwrite");
+            Run verify = liaison("--profile", al, "verify", out.toString());
+            assertThat(verify.exit()).as(verify.out() + verify.err()).isZero();
+
+            // Albania answers in the same conversation.
+            Files.writeString(evidence.resolve("answer.txt"), "records attached");
+            Run reply = liaison("--profile", al, "submit", "--in-reply-to", id, "--to", "IT-DNA", "--service", "mla-response",
+                    "--case", "OP-CORRIDOR-2026", "--legal-basis", "UNTOC art. 18", evidence.resolve("answer.txt").toString());
+            assertThat(reply.exit()).as(reply.err()).isZero();
+            String replyId = reply.out().trim();
+            awaitDelivered(al, replyId);
+            JsonNode itInbox = json(liaison("--profile", it, "inbox", "--json"));
+            assertThat(itInbox.get(0).path("inReplyTo").asText()).isEqualTo(id);
+            assertThat(itInbox.get(0).path("conversationId").asText()).isEqualTo(id);
+
+            // A JIT file reaches every other member.
+            Run jit = liaison("--profile", profile(US, "investigator"), "submit", "--jit", t.federation.jitId(), "--service",
+                    "jit-file-share", "--case", "OP-CORRIDOR-2026", "--legal-basis", "UNTOC art. 19",
+                    evidence.resolve("answer.txt").toString());
+            assertThat(jit.exit()).as(jit.err()).isZero();
+            awaitDelivered(profile(US, "investigator"), jit.out().trim());
+            assertThat(json(liaison("--profile", al, "inbox", "--json"))).hasSize(2);
+
+            // Text output names the states.
+            assertThat(liaison("--profile", it, "status").out()).contains("delivered").contains("receipt SHA-256");
+        }
+    }
+
+    @Test
+    void refusalsOnTheLocalApi() throws Exception {
+        t = new TestNodes(dir.resolve("fed"));
+        Path f = Files.writeString(dir.resolve("x.txt"), "x");
+        try (GatewayNode n1 = t.start(IT); GatewayNode n2 = t.start(AL)) {
+            // An auditor may not submit.
+            Run auditor = liaison("--profile", profile(IT, "auditor"), "submit", "--to", "AL-PP", "--service", "mla-request", "--case",
+                    "C-1", "--legal-basis", "UNTOC art. 18", f.toString());
+            assertThat(auditor.exit()).isEqualTo(Main.FAILED);
+            assertThat(auditor.err()).contains("has no role for this").contains("LIAISON:0018");
+
+            // An Albanian investigator on Italy's gateway is refused in the TLS handshake.
+            Path wrong = Files.createDirectories(dir.resolve("wrong-profile"));
+            Path alUser = Path.of(profile(AL, "investigator"));
+            for (String name : List.of("credential.p12", "credential.password")) {
+                Files.copy(alUser.resolve(name), wrong.resolve(name));
+            }
+            String yaml = Files.readString(alUser.resolve("profile.yaml"))
+                    .replace(String.valueOf(t.federation.nodes().get(AL).local().port()), String.valueOf(n1.localPort()))
+                    .replace("../../ca/ca.pem", alUser.resolve("../../../IT-DNA/ca/ca.pem").normalize().toString())
+                    .replace("federation: ../../..", "federation: " + t.federation.dir());
+            Files.writeString(wrong.resolve("profile.yaml"), yaml);
+            Run foreign = liaison("--profile", wrong.toString(), "inbox");
+            assertThat(foreign.exit()).isEqualTo(Main.FAILED);
+            assertThat(foreign.err()).contains("TLS connection").doesNotContain("Exception");
+
+            // A package whose files do not match its signed manifest is refused at submit, and nothing is queued.
+            org.liaison.cli.local.LocalClient client = new org.liaison.cli.local.LocalClient(Path.of(profile(IT, "investigator")));
+            var s = t.submission(IT, List.of(AL), null, null, TestNodes.text("original"));
+            Path forged = Files.writeString(dir.resolve("forged.txt"), "0riginal");
+            Throwable refused = org.assertj.core.api.Assertions.catchThrowable(
+                    () -> client.submit(s.manifestXml(), List.of(forged), null, null));
+            assertThat(refused).hasMessageContaining("does not match the size and SHA-256");
+            assertThat(n1.store().sent()).isEmpty();
+
+            // Fetching from a node that is not a recipient: nothing there.
+            Run none = liaison("--profile", profile(IT, "investigator"), "fetch", java.util.UUID.randomUUID().toString(), "--out",
+                    dir.resolve("nothing").toString());
+            assertThat(none.exit()).isEqualTo(Main.FAILED);
+            assertThat(none.err()).contains("no received message");
+            assertThat(dir.resolve("nothing")).doesNotExist();
+
+            Run noProfile = liaison("inbox");
+            assertThat(noProfile.exit()).isEqualTo(Main.FAILED);
+            assertThat(noProfile.err()).contains("no profile");
+        }
+        assertThat(new ArrayList<>(List.of(1))).hasSize(1);
+    }
+}
