@@ -1,67 +1,46 @@
 package org.liaison.cli;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.security.cert.CRLReason;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.Callable;
-import javax.crypto.SecretKey;
+import java.util.concurrent.CountDownLatch;
+import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.core.config.Configurator;
 import org.liaison.certs.AuthorityId;
-import org.liaison.certs.Credential;
-import org.liaison.certs.FederationPki;
-import org.liaison.certs.Role;
 import org.liaison.certs.Suite;
 import org.liaison.gateway.config.FederationSetup;
-import org.liaison.protocol.ProtocolException;
-import org.liaison.protocol.directory.Trust;
-import org.liaison.protocol.envelope.EnvelopeHeader;
-import org.liaison.protocol.envelope.Envelopes;
-import org.liaison.protocol.envelope.PayloadInfo;
-import org.liaison.protocol.envelope.Receipts;
-import org.liaison.protocol.model.Classification;
-import org.liaison.protocol.model.HandlingFlag;
-import org.liaison.protocol.model.Instrument;
-import org.liaison.protocol.model.Service;
-import org.liaison.protocol.pkg.FileEntry;
-import org.liaison.protocol.pkg.ManifestSpec;
-import org.liaison.protocol.pkg.Manifests;
-import org.liaison.protocol.stream.PayloadCipher;
-import org.liaison.protocol.xenc.ContentEncryption;
+import org.liaison.gateway.node.GatewayNode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * The README's first command: a throwaway federation, and a story told through the same code
- * that gateways run — signed packages, sealed envelopes, receipts, refusals.
- *
- * <p>At this stage the gateways' network layer does not exist yet, so the envelopes pass from
- * one authority's code to the other's in memory; everything else (formats, signatures,
- * encryption, trust decisions) is the production code path.
+ * The README's first command: a throwaway federation of three authorities with their nodes
+ * running on loopback, and a story told by running the same `liaison` commands an investigator
+ * would type: submit, status, inbox, fetch, verify, a reply, a JIT share, and refusals.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Show Liaison at work on a throwaway federation of three authorities (Italy, Albania, United States).",
-            "An Italian investigator sends a signed, encrypted mutual-legal-assistance request with two evidence files to",
-            "Albania, which verifies it and returns a signed receipt; a file goes to a joint investigation team; tampered,",
-            "misdirected and revoked material is refused. Everything happens in a temporary folder, removed at the end",
-            "unless --keep is given."},
-        footer = {"", "Examples:", "  liaison demo", "  liaison demo --suite rsa --dir demo-run"})
+        description = {"Show Liaison at work: three authorities (Italy, Albania, United States) with their gateway nodes running",
+            "on loopback. An Italian investigator sends a signed, encrypted mutual-legal-assistance request with two",
+            "evidence files to Albania; Albania's investigator fetches and verifies it and answers; a US investigator",
+            "shares a file with the joint investigation team; status shows the signed receipts. Everything happens in a",
+            "temporary folder, removed at the end (keep it with --dir; keep the nodes up with --keep-running)."},
+        footer = {"", "Examples:", "  liaison demo", "  liaison demo --suite rsa --dir demo-run", "  liaison demo --dir demo-run --keep-running"})
 public final class DemoCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -69,197 +48,193 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--suite", defaultValue = "modern", paramLabel = "modern|rsa", description = "Crypto suite (default: ${DEFAULT-VALUE}).")
     String suite;
 
-    @Option(names = "--keep", description = "Keep the temporary folder and print where it is.")
-    boolean keep;
-
     @Option(names = "--dir", paramLabel = "DIR", description = "Work in this new folder instead of a temporary one, and keep it. "
             + "The package Albania received is left in DIR/received/AL-PP/OP-CORRIDOR-2026 for `liaison verify`.")
     Path workDir;
 
+    @Option(names = "--keep-running", description = "Leave the three nodes running at the end and print commands to try (Ctrl-C stops).")
+    boolean keepRunning;
+
     private static final AuthorityId IT = AuthorityId.of("IT-DNA");
     private static final AuthorityId AL = AuthorityId.of("AL-PP");
     private static final AuthorityId US = AuthorityId.of("US-OIA");
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private PrintWriter out;
-    private int checks;
-    private long bytes;
     private int receipts;
+    private long bytes;
 
     @Override
     public Integer call() throws Exception {
         out = spec.commandLine().getOut();
         Suite s = Suite.fromId(suite);
-        long started = System.nanoTime();
         if (workDir != null && Files.exists(workDir) && Files.list(workDir).findAny().isPresent()) {
             throw new UserException(workDir + " is not empty; give a new folder to --dir");
         }
+        long started = System.nanoTime();
         Path dir = workDir != null ? Files.createDirectories(workDir) : Files.createTempDirectory("liaison-demo-");
-        boolean keepDir = keep || workDir != null;
+        boolean keepDir = workDir != null || keepRunning;
+        Configurator.setRootLevel(Level.WARN); // the story, not the nodes' logs
+        List<GatewayNode> nodes = new ArrayList<>();
         try {
-            Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
-            say("1. The federation operator and three authorities set up their PKI and sign the directory (" + s.id() + " suite).");
-            FederationSetup.Result fed = FederationSetup.create(dir.resolve("federation"), List.of(IT, AL, US), s, now,
-                    Duration.ofDays(365));
-            FederationPki pki = fed.pki();
-            FederationOptions options = new FederationOptions();
-            options.federation = fed.dir();
-            Trust trust = options.trust(now);
-            out.printf("   directory #%d verified: %s, JIT %s%n", trust.directory().sequence(), trust.directory().authorities().keySet(),
-                    fed.jitId());
+            say("1. Three authorities join a federation: PKI, signed directory with a joint investigation team, one node each.");
+            FederationSetup.Result fed = FederationSetup.create(dir.resolve("federation"), List.of(IT, AL, US), s,
+                    Instant.now().truncatedTo(ChronoUnit.SECONDS), Duration.ofDays(365));
+            for (AuthorityId id : List.of(IT, AL, US)) {
+                GatewayNode n = GatewayNode.start(fed.dir().resolve(id.value()).resolve(FederationSetup.NODE_CONFIG));
+                nodes.add(n);
+                out.printf("   %-7s node up: peer API on 127.0.0.1:%d, local API on 127.0.0.1:%d (%s suite)%n", id, n.peerPort(),
+                        n.localPort(), s.id());
+            }
+            String itUser = profile(fed, IT, "investigator");
+            String alUser = profile(fed, AL, "investigator");
+            String usUser = profile(fed, US, "investigator");
+            Path evidence = Files.createDirectories(dir.resolve("evidence"));
+            Path bank = write(evidence.resolve("bank-statement.txt"),
+                    "Bank statement, account 4711: transfers to the smuggling network, March-June 2026\n");
+            Path witness = write(evidence.resolve("witness-w17.txt"), "Interview record of protected witness W-17 (minor)\n");
 
-            say("2. An Italian investigator signs a mutual-legal-assistance request to Albania with two evidence files.");
-            Credential rossi = pki.authority(IT).users().get(Role.INVESTIGATOR);
-            List<byte[]> files = List.of(
-                    "Bank statement, account 4711: transfers to the smuggling network, March-June 2026".getBytes(StandardCharsets.UTF_8),
-                    "Interview record of protected witness W-17 (minor)".getBytes(StandardCharsets.UTF_8));
-            List<FileEntry> entries = List.of(file("bank-statement.txt", files.get(0), now, "Guardia di Finanza, Palermo"),
-                    file("witness-w17.txt", files.get(1), now, "Polizia di Stato, Bari"));
-            byte[] manifest = Manifests.sign(new ManifestSpec("OP-CORRIDOR-2026", Service.MLA_REQUEST, IT, List.of(AL), null,
-                    Instrument.UNTOC, "18", "Request for bank records and a hearing", Classification.SECRET,
-                    Set.of(HandlingFlag.MINOR_INVOLVED, HandlingFlag.WITNESS_PROTECTED), null), entries, rossi, UUID.randomUUID(), now);
-            out.println("   manifest signed by " + rossi.certificate().getSubjectX500Principal().getName());
+            say("2. An Italian investigator sends a mutual-legal-assistance request with two evidence files to Albania.");
+            String request = run("--profile", itUser, "submit", "--to", "AL-PP", "--service", "mla-request", "--case",
+                    "OP-CORRIDOR-2026", "--legal-basis", "UNTOC art. 18 request for bank records and a hearing", "--classification",
+                    "secret", "--handling", "minor-involved,witness-protected", bank.toString(), witness.toString()).trim();
+            out.println("   $ liaison --profile " + rel(dir, itUser) + " submit --to AL-PP --service mla-request --case OP-CORRIDOR-2026 …");
+            out.println("   message " + request + " signed by the investigator, encrypted and sealed by Italy's gateway");
+            awaitDelivered(itUser, request);
+            status(itUser, request, dir);
 
-            say("3. Italy's gateway encrypts the files as they stream in and seals the envelope for Albania.");
-            Sent mla = seal(pki, trust, IT, List.of(AL), null, Service.MLA_REQUEST, manifest, files, now);
-            out.printf("   envelope %s: %d bytes, %d encrypted payloads, signed by IT-DNA's gateway%n", mla.header.messageId(),
-                    mla.envelope.length, mla.payloads.size());
-
-            say("4. Albania's gateway verifies, decrypts and returns a signed receipt; Italy verifies the receipt.");
-            deliver(pki, trust, mla, AL, now);
+            say("3. Albania's investigator sees it in the inbox, fetches it (decrypted by Albania's gateway) and verifies it.");
+            JsonNode inbox = JSON.readTree(run("--profile", alUser, "inbox", "--json"));
+            out.printf("   inbox: %s from %s, case %s, %s %s, %d files%n", inbox.get(0).path("service").asText(),
+                    inbox.get(0).path("from").asText(), inbox.get(0).path("case").asText(),
+                    inbox.get(0).path("classification").asText(), inbox.get(0).path("handling"), inbox.get(0).path("files").asInt());
             Path received = dir.resolve("received").resolve(AL.value()).resolve("OP-CORRIDOR-2026");
-            writePackage(received, manifest, entries, files);
-
-            say("5. A US investigator shares a file with the joint investigation team " + fed.jitId() + ".");
-            Credential us = pki.authority(US).users().get(Role.INVESTIGATOR);
-            byte[] ledger = "Wire transfer ledger, Miami correspondent bank".getBytes(StandardCharsets.UTF_8);
-            byte[] jitManifest = Manifests.sign(new ManifestSpec("OP-CORRIDOR-2026", Service.JIT_FILE_SHARE, US, List.of(),
-                    fed.jitId(), Instrument.UNTOC, "19", "JIT agreement", Classification.CONFIDENTIAL, Set.of(), null),
-                    List.of(file("ledger.txt", ledger, now, "FBI Miami")), us, UUID.randomUUID(), now);
-            Sent jit = seal(pki, trust, US, List.of(), fed.jitId(), Service.JIT_FILE_SHARE, jitManifest, List.of(ledger), now);
-            for (AuthorityId member : List.of(IT, AL)) {
-                deliver(pki, trust, jit, member, now);
+            Files.createDirectories(received.getParent());
+            for (String line : run("--profile", alUser, "fetch", request, "--out", received.toString()).split("\n")) {
+                out.println("   " + line);
             }
 
-            say("6. What the gateways refuse.");
-            expectRefused("the envelope arriving from Albania's connection instead of Italy's",
-                    () -> Envelopes.verify(mla.envelope, trust, now, AL, AL));
-            expectRefused("the envelope at the US gateway, which it is not addressed to",
-                    () -> Envelopes.verify(mla.envelope, trust, now, IT, US));
-            byte[] tampered = mla.ciphertexts.get(0).clone();
-            tampered[tampered.length / 2] ^= 1;
-            expectRefused("an evidence file with one flipped bit", () -> {
-                Envelopes.Opened o = Envelopes.open(Envelopes.verify(mla.envelope, trust, now, IT, AL), AL,
-                        pki.authority(AL).encryption().privateKey());
-                PayloadCipher.decrypt(o.contentKey(), 0, new ByteArrayInputStream(tampered)).readAllBytes();
-            });
-            // A second Italian investigator's laptop is stolen: Italy revokes that certificate.
-            FederationPki.Authority italy = pki.authority(IT);
-            java.security.KeyPair kp = s.signatureKey().generate();
-            Credential bianchi = Credential.create(kp.getPrivate(), italy.ca().issue(new org.liaison.certs.CertificateAuthority.Request(
-                    "CN=Luca Bianchi, OU=IT-DNA, O=IT-DNA, C=IT", kp.getPublic(), org.liaison.certs.CertificateProfile.INVESTIGATOR,
-                    now.minus(Duration.ofMinutes(5)), now.plus(Duration.ofDays(30)), List.of(), List.of(), -1)));
-            byte[] stolen = Manifests.sign(new ManifestSpec("OP-CORRIDOR-2026", Service.MLA_REQUEST, IT, List.of(AL), null,
-                    Instrument.UNTOC, "18", "", Classification.RESTRICTED, Set.of(), null), List.of(), bianchi, UUID.randomUUID(), now);
-            italy.ca().revoke(bianchi.certificate().getSerialNumber(), CRLReason.KEY_COMPROMISE, now.minusSeconds(1));
-            italy.ca().writeCrl(now, Duration.ofDays(7));
-            Trust afterRevocation = options.trust(now);
-            expectRefused("a request signed with a revoked investigator certificate",
-                    () -> Manifests.verify(stolen, afterRevocation, now));
+            say("4. Albania answers in the same conversation.");
+            Path answer = write(evidence.resolve("bank-records-reply.txt"), "Records of account 4711 and the hearing date\n");
+            String reply = run("--profile", alUser, "submit", "--in-reply-to", request, "--to", "IT-DNA", "--service", "mla-response",
+                    "--case", "OP-CORRIDOR-2026", "--legal-basis", "UNTOC art. 18", answer.toString()).trim();
+            awaitDelivered(alUser, reply);
+            status(alUser, reply, dir);
+            JsonNode itInbox = JSON.readTree(run("--profile", itUser, "inbox", "--json"));
+            out.println("   Italy's inbox: " + itInbox.get(0).path("service").asText() + " in reply to " + itInbox.get(0).path("inReplyTo").asText());
+
+            say("5. A US investigator shares a file with the joint investigation team " + fed.jitId() + ".");
+            Path ledger = write(evidence.resolve("ledger.txt"), "Wire transfer ledger, Miami correspondent bank\n");
+            String share = run("--profile", usUser, "submit", "--jit", fed.jitId(), "--service", "jit-file-share", "--case",
+                    "OP-CORRIDOR-2026", "--legal-basis", "UNTOC art. 19", ledger.toString()).trim();
+            awaitDelivered(usUser, share);
+            status(usUser, share, dir);
+
+            say("6. What is refused.");
+            refused("an Albanian auditor submitting evidence", "--profile", profile(fed, AL, "auditor"), "submit", "--to", "IT-DNA",
+                    "--service", "mla-request", "--case", "OP-X", "--legal-basis", "UNTOC art. 18", ledger.toString());
+            refused("fetching into a folder that already exists", "--profile", alUser, "fetch", request, "--out", received.toString());
+            refused("a US investigator fetching the request, which the US never received", "--profile", usUser, "fetch", request,
+                    "--out", dir.resolve("not-for-us").toString());
 
             double seconds = (System.nanoTime() - started) / 1e9;
-            say(String.format("Done: 2 messages, %d receipts, %d evidence bytes, %d checks as expected, %.1f s.", receipts, bytes,
-                    checks, seconds));
-            out.println("   The envelopes passed between the gateways' code in memory: the network layer (mutual TLS between");
-            out.println("   running nodes) is being built. Try the pieces by hand: liaison certs init-federation --help");
+            say(String.format("Done: 3 messages, %d receipts, %d evidence bytes, %.1f s.", receipts, bytes, seconds));
             if (keepDir) {
                 out.println("   Kept in " + dir + ". Check the received package yourself:");
                 out.println("   liaison verify " + received + " --federation " + fed.dir());
             }
+            if (keepRunning) {
+                out.println();
+                out.println("The three nodes keep running (Ctrl-C stops them). Try:");
+                out.println("   liaison --profile " + itUser + " status");
+                out.println("   liaison --profile " + alUser + " inbox");
+                out.println("   liaison --profile " + itUser + " submit --to AL-PP --service law-enforcement-exchange --case OP-2 "
+                        + "--legal-basis \"SOM-PROTOCOL art. 10\" " + ledger);
+                out.flush();
+                CountDownLatch stop = new CountDownLatch(1);
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                    nodes.forEach(GatewayNode::close);
+                    stop.countDown();
+                }));
+                stop.await();
+            }
             return Main.OK;
         } finally {
-            if (!keepDir) {
-                deleteRecursively(dir);
+            if (!keepRunning) {
+                for (GatewayNode n : nodes) {
+                    n.close();
+                }
+                if (!keepDir) {
+                    deleteRecursively(dir);
+                }
             }
         }
     }
 
-    private record Sent(EnvelopeHeader header, byte[] envelope, List<PayloadInfo> payloads, List<byte[]> ciphertexts,
-            List<byte[]> plaintexts) {}
+    private String profile(FederationSetup.Result fed, AuthorityId id, String role) {
+        return fed.profiles().get(id).get(org.liaison.certs.Role.fromId(role)).toString();
+    }
 
-    private static void writePackage(Path dir, byte[] manifest, List<FileEntry> entries, List<byte[]> files) throws IOException {
-        Files.createDirectories(dir.resolve(org.liaison.protocol.pkg.EvidenceFolder.FILES));
-        Files.write(dir.resolve(org.liaison.protocol.pkg.EvidenceFolder.MANIFEST), manifest);
-        for (int i = 0; i < entries.size(); i++) {
-            Files.write(dir.resolve(org.liaison.protocol.pkg.EvidenceFolder.FILES).resolve(entries.get(i).name()), files.get(i));
+    private static String rel(Path dir, String p) {
+        return dir.relativize(Path.of(p)).toString();
+    }
+
+    private Path write(Path p, String content) throws IOException {
+        Files.writeString(p, content, StandardCharsets.UTF_8);
+        bytes += content.getBytes(StandardCharsets.UTF_8).length;
+        return p;
+    }
+
+    /** Runs a `liaison` command as a user would, and returns what it printed; a failure ends the demo. */
+    private String run(String... args) {
+        StringWriter o = new StringWriter();
+        StringWriter e = new StringWriter();
+        int code = Main.run(args, new PrintWriter(o), new PrintWriter(e));
+        if (code != 0) {
+            throw new UserException("the demo's step `liaison " + String.join(" ", args) + "` failed: " + e.toString().trim());
         }
+        return o.toString();
     }
 
-    private static FileEntry file(String name, byte[] content, Instant at, String collector) {
-        return new FileEntry(name, "text/plain", content.length, Envelopes.sha256(content),
-                List.of(new FileEntry.Custody(collector, at, "judicial order", "")));
+    private void refused(String what, String... args) {
+        StringWriter o = new StringWriter();
+        StringWriter e = new StringWriter();
+        int code = Main.run(args, new PrintWriter(o), new PrintWriter(e));
+        if (code == 0) {
+            throw new UserException("the demo expected " + what + " to be refused, but it was accepted");
+        }
+        String[] lines = e.toString().trim().split("\n");
+        out.printf("   refused  %s%n            %s%n", what, lines[lines.length - 1].replaceFirst("^liaison: ", ""));
     }
 
-    private Sent seal(FederationPki pki, Trust trust, AuthorityId from, List<AuthorityId> to, String jit, Service service,
-            byte[] manifest, List<byte[]> files, Instant now) throws Exception {
-        // The submitting gateway checks the investigator's signature before anything else.
-        Manifests.verify(manifest, trust, now);
-        SecretKey cek = ContentEncryption.newContentKey();
-        List<PayloadInfo> payloads = new ArrayList<>();
-        List<byte[]> cts = new ArrayList<>();
-        for (int i = 0; i < files.size(); i++) {
-            ByteArrayOutputStream ct = new ByteArrayOutputStream();
-            try (OutputStream enc = PayloadCipher.encrypt(cek, i, PayloadCipher.DEFAULT_SEGMENT_SIZE, ct)) {
-                enc.write(files.get(i));
+    private void awaitDelivered(String profile, String id) throws Exception {
+        long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < end) {
+            JsonNode m = JSON.readTree(run("--profile", profile, "status", id, "--json"));
+            boolean all = m.path("deliveries").size() > 0;
+            for (JsonNode d : m.path("deliveries")) {
+                String state = d.path("state").asText();
+                if (state.equals("failed") || state.equals("expired")) {
+                    throw new UserException("the demo's message " + id + " could not be delivered: " + d.path("lastError").asText());
+                }
+                all &= state.equals("delivered");
             }
-            cts.add(ct.toByteArray());
-            payloads.add(new PayloadInfo(i, PayloadCipher.DEFAULT_SEGMENT_SIZE, ct.size(), Envelopes.sha256(ct.toByteArray())));
-            bytes += files.get(i).length;
+            if (all) {
+                receipts += m.path("deliveries").size();
+                return;
+            }
+            Thread.sleep(100);
         }
-        UUID id = UUID.randomUUID();
-        EnvelopeHeader h = new EnvelopeHeader(id, id, null, now, now.plus(Duration.ofDays(7)), from, to, jit, service, "submit");
-        byte[] env = Envelopes.seal(h, trust.directory(), manifest, payloads, cek, pki.authority(from).envelopeSigning());
-        return new Sent(h, env, payloads, cts, files);
+        throw new UserException("the demo's message " + id + " was not delivered within a minute");
     }
 
-    private void deliver(FederationPki pki, Trust trust, Sent sent, AuthorityId to, Instant now) throws Exception {
-        Envelopes.Verified v = Envelopes.verify(sent.envelope, trust, now, sent.header.from(), to);
-        Envelopes.Opened o = Envelopes.open(v, to, pki.authority(to).encryption().privateKey());
-        Manifests.Verified m = Manifests.verify(o.manifestXml(), trust, now);
-        for (int i = 0; i < sent.ciphertexts.size(); i++) {
-            byte[] plain = PayloadCipher.decrypt(o.contentKey(), i, new ByteArrayInputStream(sent.ciphertexts.get(i))).readAllBytes();
-            String digest = Envelopes.sha256(plain);
-            if (!digest.equals(m.manifest().getFile().get(i).getSha256())) {
-                throw new UserException("the demo's evidence file " + i + " does not match its manifest");
+    private void status(String profile, String id, Path dir) {
+        out.println("   $ liaison --profile " + rel(dir, profile) + " status " + id.substring(0, 8) + "…");
+        for (String line : run("--profile", profile, "status", id).split("\n")) {
+            if (line.startsWith("    ")) {
+                out.println("   " + line.trim());
             }
         }
-        byte[] receipt = Receipts.create(v, to, now, null, pki.authority(to).envelopeSigning());
-        Receipts.Verified r = Receipts.verify(receipt, trust, now, to, sent.header.messageId(), sent.envelope, sent.payloads);
-        receipts++;
-        checks++;
-        out.printf("   %-7s verified the %s from %s (case %s, %d files, investigator %s)%n", to, m.manifest().getService().value(),
-                m.from(), m.manifest().getCase(), m.manifest().getFile().size(),
-                m.investigator().getSubjectX500Principal().getName());
-        out.printf("   %-7s receipt for envelope SHA-256 %s… verified by %s%n", to, r.envelopeSha256().substring(0, 16),
-                sent.header.from());
-    }
-
-    interface Attempt {
-        void run() throws Exception;
-    }
-
-    private void expectRefused(String what, Attempt attempt) throws Exception {
-        try {
-            attempt.run();
-        } catch (ProtocolException e) {
-            checks++;
-            out.printf("   refused  %s%n            %s [%s]%n", what, e.getMessage(), e.code().code());
-            return;
-        } catch (IOException e) {
-            checks++;
-            out.printf("   refused  %s%n            %s%n", what, e.getMessage());
-            return;
-        }
-        throw new UserException("the demo expected " + what + " to be refused, but it was accepted");
     }
 
     private void say(String line) {

@@ -29,7 +29,8 @@ public enum ErrorCode {
     TIMEOUT(21, Category.TRANSPORT, true),
     INTERNAL(22, Category.INTERNAL, true),
     DIRECTORY_CONFLICT(23, Category.POLICY, false),
-    UNKNOWN_JIT(24, Category.POLICY, false);
+    UNKNOWN_JIT(24, Category.POLICY, false),
+    NOT_FOUND(25, Category.POLICY, false);
 
     public enum Category {
         SECURITY, FORMAT, POLICY, TRANSPORT, INTERNAL;

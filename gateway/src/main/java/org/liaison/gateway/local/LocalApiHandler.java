@@ -137,7 +137,7 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
                 replyTo = parseId(inReplyTo);
                 Optional<MessageStore.Received> original = received(replyTo);
                 if (original.isEmpty()) {
-                    throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "message " + replyTo + " is not in this node's inbox");
+                    throw new ProtocolException(ErrorCode.NOT_FOUND, "message " + replyTo + " is not in this node's inbox");
                 }
                 conversation = Envelopes.readStored(original.get().envelope()).header().conversationId();
             }
@@ -223,7 +223,7 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
         } else if (uri.startsWith(PREFIX + "messages/")) {
             require(user, Role.INVESTIGATOR, Role.OPERATOR);
             UUID id = parseId(uri.substring((PREFIX + "messages/").length()));
-            MessageStore.Outgoing o = node.store().outgoing(id).orElseThrow(() -> new ProtocolException(ErrorCode.SCHEMA_INVALID,
+            MessageStore.Outgoing o = node.store().outgoing(id).orElseThrow(() -> new ProtocolException(ErrorCode.NOT_FOUND,
                     "no sent message " + id));
             json(ctx, HttpResponseStatus.OK, status(o));
         } else if (uri.equals(PREFIX + "inbox")) {
@@ -236,7 +236,7 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
         } else if (uri.startsWith(PREFIX + "inbox/")) {
             require(user, Role.INVESTIGATOR);
             UUID id = parseId(uri.substring((PREFIX + "inbox/").length()));
-            MessageStore.Received r = received(id).orElseThrow(() -> new ProtocolException(ErrorCode.SCHEMA_INVALID,
+            MessageStore.Received r = received(id).orElseThrow(() -> new ProtocolException(ErrorCode.NOT_FOUND,
                     "no received message " + id));
             fetch(ctx, user, r);
         } else {
@@ -361,6 +361,7 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
         HttpResponseStatus status = e.code() == ErrorCode.UNAUTHORIZED ? HttpResponseStatus.FORBIDDEN
                 : e.code() == ErrorCode.INTERNAL ? HttpResponseStatus.INTERNAL_SERVER_ERROR
                 : e.code() == ErrorCode.PAYLOAD_TOO_LARGE ? HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE
+                : e.code() == ErrorCode.NOT_FOUND ? HttpResponseStatus.NOT_FOUND
                 : e.code().category() == ErrorCode.Category.SECURITY ? HttpResponseStatus.FORBIDDEN : HttpResponseStatus.BAD_REQUEST;
         try {
             byte[] bytes = JSON.writeValueAsBytes(body);
