@@ -77,6 +77,34 @@ class ServeProcessTest {
         }
     }
 
+    @Test
+    void investigatorsUseTheCliAgainstServeProcesses() throws Exception {
+        TestNodes t = new TestNodes(dir.resolve("fed"));
+        Process it = serve(t.config(IT), dir.resolve("it.log"));
+        Process al = serve(t.config(AL), dir.resolve("al.log"));
+        try {
+            awaitLog(dir.resolve("it.log"), "gateway started", Duration.ofSeconds(60));
+            awaitLog(dir.resolve("al.log"), "gateway started", Duration.ofSeconds(60));
+            String itUser = t.federation.profiles().get(IT).get(org.liaison.certs.Role.INVESTIGATOR).toString();
+            String alUser = t.federation.profiles().get(AL).get(org.liaison.certs.Role.INVESTIGATOR).toString();
+            Path file = Files.writeString(dir.resolve("statement.txt"), "statement for the process test");
+            CliEndToEndTest.Run submit = CliEndToEndTest.liaison("--profile", itUser, "submit", "--to", "AL-PP", "--service",
+                    "mla-request", "--case", "OP-PROC-1", "--legal-basis", "UNTOC art. 18", file.toString());
+            assertThat(submit.exit()).as(submit.err()).isZero();
+            String id = submit.out().trim();
+            TestNodes.await("delivery", Duration.ofSeconds(30),
+                    () -> CliEndToEndTest.liaison("--profile", itUser, "status", id).out().contains("delivered"));
+            CliEndToEndTest.Run fetch = CliEndToEndTest.liaison("--profile", alUser, "fetch", id, "--out", dir.resolve("got").toString());
+            assertThat(fetch.exit()).as(fetch.out() + fetch.err()).isZero();
+            assertThat(Files.readString(dir.resolve("got/files/statement.txt"))).isEqualTo("statement for the process test");
+        } finally {
+            it.destroy();
+            al.destroy();
+            it.waitFor(30, TimeUnit.SECONDS);
+            al.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
     /** Deterministic content of any size, generated twice (to sign its digest, then to send it) without holding it. */
     static Outbox.Source generated(long size) {
         return () -> new InputStream() {

@@ -62,7 +62,7 @@ public final class FetchCommand implements Callable<Integer> {
         Files.createDirectories(parent);
         Path tmp = Files.createTempDirectory(parent, "." + out.getFileName() + ".");
         try {
-            try (InputStream raw = new LocalClient(profileDir).fetch(id); DataInputStream in = new DataInputStream(raw)) {
+            try (InputStream raw = new LocalClient(profileDir).withProgressOnTerminal(!json).fetch(id); DataInputStream in = new DataInputStream(raw)) {
                 int n = in.readInt();
                 if (n <= 0 || n > XmlLimits.DEFAULT.maxBytes()) {
                     throw new UserException("the gateway sent a malformed package");

@@ -42,6 +42,25 @@ public final class LocalClient {
     private final URI base;
     private final HttpClient http;
     private final Credential credential;
+    private boolean progress;
+
+    /**
+     * Shows a progress bar (bytes, rate, ETA) on standard error for uploads and downloads, only
+     * when a person is at a terminal.
+     */
+    public LocalClient withProgressOnTerminal(boolean wanted) {
+        this.progress = wanted && System.console() != null;
+        return this;
+    }
+
+    private InputStream progress(InputStream in, String task, long total) {
+        if (!progress) {
+            return in;
+        }
+        return me.tongfei.progressbar.ProgressBar.wrap(in, new me.tongfei.progressbar.ProgressBarBuilder().setTaskName(task)
+                .setInitialMax(total).setUnit(" MiB", 1 << 20).showSpeed()
+                .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err)));
+    }
 
     public LocalClient(Path profileDir) throws IOException, GeneralSecurityException {
         UserProfile p = UserProfile.load(profileDir);
@@ -79,6 +98,7 @@ public final class LocalClient {
         for (Path f : files) {
             length += Files.size(f);
         }
+        final long total = length;
         HttpRequest.BodyPublisher body = HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(() -> {
             List<InputStream> parts = new ArrayList<>();
             parts.add(new ByteArrayInputStream(ByteBuffer.allocate(4).putInt(manifest.length).array()));
@@ -90,7 +110,7 @@ public final class LocalClient {
                     throw new java.io.UncheckedIOException(e);
                 }
             }
-            return new SequenceInputStream(Collections.enumeration(parts));
+            return progress(new SequenceInputStream(Collections.enumeration(parts)), "upload", total);
         }), length);
         HttpRequest.Builder req = HttpRequest.newBuilder(base.resolve(PREFIX + "submit")).POST(body)
                 .header("Content-Type", "application/vnd.liaison.submission");
@@ -116,7 +136,7 @@ public final class LocalClient {
                 throw error(in.readAllBytes());
             }
         }
-        return r.body();
+        return progress(r.body(), "download", r.headers().firstValueAsLong("Content-Length").orElse(-1));
     }
 
     private <T> HttpResponse<T> send(HttpRequest req, HttpResponse.BodyHandler<T> handler) throws IOException {

@@ -150,7 +150,7 @@ public final class SubmitCommand implements Callable<Integer> {
         for (String t : to) {
             recipients.add(AuthorityId.of(t.trim()));
         }
-        LocalClient client = new LocalClient(profileDir);
+        LocalClient client = new LocalClient(profileDir).withProgressOnTerminal(!json);
         String who = collectedBy != null ? collectedBy : client.credential().certificate().getSubjectX500Principal().getName();
         Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
         List<FileEntry> entries = new ArrayList<>();
