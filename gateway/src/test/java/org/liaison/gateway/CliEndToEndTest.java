@@ -163,6 +163,16 @@ class CliEndToEndTest {
             assertThat(none.err()).contains("no received message");
             assertThat(dir.resolve("nothing")).doesNotExist();
 
+            // A revoked personal certificate is refused once the node has loaded the new CRL.
+            var italy = t.federation.pki().authority(IT);
+            italy.ca().revoke(t.investigator(IT).certificate().getSerialNumber(), java.security.cert.CRLReason.KEY_COMPROMISE,
+                    java.time.Instant.now().minusSeconds(1));
+            italy.ca().writeCrl(java.time.Instant.now().minusSeconds(1), Duration.ofDays(7));
+            TestNodes.await("refusal of the revoked investigator", Duration.ofSeconds(10),
+                    () -> liaison("--profile", profile(IT, "investigator"), "inbox").exit() == Main.FAILED);
+            TestNodes.await("audit of the refusal", Duration.ofSeconds(5), () -> n1.audit() instanceof org.liaison.gateway.audit.MemoryAuditLog m
+                    && m.events().stream().anyMatch(e -> e.reason() != null && e.reason().contains("local API") && e.reason().contains("revoked")));
+
             Run noProfile = liaison("inbox");
             assertThat(noProfile.exit()).isEqualTo(Main.FAILED);
             assertThat(noProfile.err()).contains("no profile");
