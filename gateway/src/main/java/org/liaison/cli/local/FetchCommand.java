@@ -114,7 +114,7 @@ public final class FetchCommand implements Callable<Integer> {
             return 0;
         } finally {
             if (tmp != null) {
-                deleteTree(tmp);
+                org.liaison.certs.SecureFiles.deleteTree(tmp);
             }
         }
     }
@@ -131,13 +131,5 @@ public final class FetchCommand implements Callable<Integer> {
             left -= n;
         }
         return size - left;
-    }
-
-    private static void deleteTree(Path p) throws IOException {
-        try (var walk = Files.walk(p)) {
-            for (Path x : (Iterable<Path>) walk.sorted(java.util.Comparator.reverseOrder())::iterator) {
-                Files.deleteIfExists(x);
-            }
-        }
     }
 }

@@ -85,9 +85,9 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
 
     /** The framing of a streamed submission. */
     private final class Submit {
-        final ByteBuffer length = ByteBuffer.allocate(4);
+        final org.liaison.gateway.peer.LengthPrefixed head =
+                new org.liaison.gateway.peer.LengthPrefixed(XmlLimits.DEFAULT.maxBytes(), "manifest");
         byte[] manifest;
-        int filled;
         Outbox.Session session;
         final String idempotencyKey;
         final String inReplyTo;
@@ -101,22 +101,9 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
 
         void accept(ByteBuffer data) throws ProtocolException, IOException {
             while (data.hasRemaining()) {
-                if (length.hasRemaining()) {
-                    while (length.hasRemaining() && data.hasRemaining()) {
-                        length.put(data.get());
-                    }
-                    if (!length.hasRemaining()) {
-                        int n = length.getInt(0);
-                        if (n <= 0 || n > XmlLimits.DEFAULT.maxBytes()) {
-                            throw new ProtocolException(ErrorCode.PAYLOAD_TOO_LARGE, "manifest of " + n + " bytes");
-                        }
-                        manifest = new byte[n];
-                    }
-                } else if (filled < manifest.length) {
-                    int k = Math.min(data.remaining(), manifest.length - filled);
-                    data.get(manifest, filled, k);
-                    filled += k;
-                    if (filled == manifest.length) {
+                if (!head.complete()) {
+                    manifest = head.accept(data);
+                    if (manifest != null) {
                         begin();
                     }
                 } else {

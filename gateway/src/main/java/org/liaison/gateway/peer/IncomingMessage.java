@@ -39,9 +39,8 @@ import org.liaison.protocol.envelope.Receipts;
 public final class IncomingMessage {
     private final PeerContext node;
     private final AuthorityId tlsPeer;
-    private final ByteBuffer length = ByteBuffer.allocate(4);
+    private final LengthPrefixed head;
     private byte[] envelope;
-    private int envelopeFilled;
     private Envelopes.Verified verified;
     private byte[] storedReceipt;
     private Path staging;
@@ -54,29 +53,16 @@ public final class IncomingMessage {
     public IncomingMessage(PeerContext node, AuthorityId tlsPeer) {
         this.node = node;
         this.tlsPeer = tlsPeer;
+        this.head = new LengthPrefixed(node.maxEnvelopeBytes(), "envelope");
     }
 
     /** Consumes the next bytes of the body. */
     public void accept(ByteBuffer data) throws ProtocolException {
         try {
             while (data.hasRemaining()) {
-                if (length.hasRemaining()) {
-                    while (length.hasRemaining() && data.hasRemaining()) {
-                        length.put(data.get());
-                    }
-                    if (!length.hasRemaining()) {
-                        int n = length.getInt(0);
-                        if (n <= 0 || n > node.maxEnvelopeBytes()) {
-                            throw new ProtocolException(ErrorCode.PAYLOAD_TOO_LARGE, "envelope of " + n + " bytes (expected 1 to "
-                                    + node.maxEnvelopeBytes() + ")");
-                        }
-                        envelope = new byte[n];
-                    }
-                } else if (envelopeFilled < envelope.length) {
-                    int k = Math.min(data.remaining(), envelope.length - envelopeFilled);
-                    data.get(envelope, envelopeFilled, k);
-                    envelopeFilled += k;
-                    if (envelopeFilled == envelope.length) {
+                if (!head.complete()) {
+                    envelope = head.accept(data);
+                    if (envelope != null) {
                         onEnvelope();
                     }
                 } else if (storedReceipt != null) {
