@@ -1,0 +1,142 @@
+package org.liaison.protocol.tlog;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.MessageDigest;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.Signature;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.security.spec.X509EncodedKeySpec;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.HexFormat;
+import org.liaison.certs.Providers;
+
+/**
+ * Signed notes (C2SP signed-note, as golang.org/x/mod/sumdb/note): a text ending in a newline,
+ * a blank line, then signature lines {@code — NAME base64(keyhash ‖ Ed25519 signature)}. The key
+ * hash is the first four bytes of SHA-256(NAME ‖ "\n" ‖ 0x01 ‖ public key). Checkpoints of the
+ * audit log are signed notes, so any tlog tool can check them.
+ */
+public final class SignedNote {
+    private static final byte ED25519 = 0x01;
+    private static final byte[] PKCS8_PREFIX = HexFormat.of().parseHex("302e020100300506032b657004220420");
+    private static final byte[] SPKI_PREFIX = HexFormat.of().parseHex("302a300506032b6570032100");
+
+    private SignedNote() {}
+
+    /** A signer: a name and an Ed25519 key, as raw 32-byte seed and public key. */
+    public record Signer(String name, byte[] seed, byte[] publicKey) {
+        public Signer {
+            if (name.isEmpty() || name.contains(" ") || name.contains("\n") || name.contains("+")) {
+                throw new IllegalArgumentException("note signer name: " + name + " (expected no spaces, newlines or '+')");
+            }
+            if (seed.length != 32 || publicKey.length != 32) {
+                throw new IllegalArgumentException("Ed25519 seed and public key must be 32 bytes");
+            }
+        }
+
+        /** The verifier key text, {@code NAME+hash+base64(0x01 ‖ public key)}. */
+        public String verifierKey() {
+            return SignedNote.verifierKey(name, publicKey);
+        }
+    }
+
+    public static String verifierKey(String name, byte[] publicKey) {
+        byte[] k = new byte[33];
+        k[0] = ED25519;
+        System.arraycopy(publicKey, 0, k, 1, 32);
+        return name + "+" + String.format("%08x", keyHash(name, publicKey)) + "+" + Base64.getEncoder().encodeToString(k);
+    }
+
+    static int keyHash(String name, byte[] publicKey) {
+        try {
+            MessageDigest d = MessageDigest.getInstance("SHA-256");
+            d.update(name.getBytes(StandardCharsets.UTF_8));
+            d.update((byte) '\n');
+            d.update(ED25519);
+            d.update(publicKey);
+            return ByteBuffer.wrap(d.digest(), 0, 4).getInt();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void checkText(String text) {
+        if (text.isEmpty() || !text.endsWith("\n") || text.contains("\n\n")) {
+            throw new IllegalArgumentException("note text must be non-empty, end with a newline and contain no blank line");
+        }
+    }
+
+    /** Signs {@code text} and returns the whole note. */
+    public static String sign(String text, Signer signer) throws GeneralSecurityException {
+        checkText(text);
+        PrivateKey key = KeyFactory.getInstance("Ed25519", Providers.bouncyCastle())
+                .generatePrivate(new PKCS8EncodedKeySpec(concat(PKCS8_PREFIX, signer.seed())));
+        Signature s = Signature.getInstance("Ed25519", Providers.bouncyCastle());
+        s.initSign(key);
+        s.update(text.getBytes(StandardCharsets.UTF_8));
+        byte[] sig = s.sign();
+        byte[] blob = ByteBuffer.allocate(4 + sig.length).putInt(keyHash(signer.name(), signer.publicKey())).put(sig).array();
+        return text + "\n— " + signer.name() + " " + Base64.getEncoder().encodeToString(blob) + "\n";
+    }
+
+    /**
+     * Returns the text of {@code note} if it carries a valid signature by the key of
+     * {@code verifierKey}; throws otherwise.
+     */
+    public static String open(String note, String verifierKey) throws GeneralSecurityException {
+        String[] vk = verifierKey.split("\\+", 3);
+        if (vk.length != 3) {
+            throw new GeneralSecurityException("malformed verifier key");
+        }
+        byte[] key = Base64.getDecoder().decode(vk[2]);
+        if (key.length != 33 || key[0] != ED25519) {
+            throw new GeneralSecurityException("verifier key is not an Ed25519 note key");
+        }
+        byte[] pub = Arrays.copyOfRange(key, 1, 33);
+        int hash = keyHash(vk[0], pub);
+        if (!String.format("%08x", hash).equals(vk[1])) {
+            throw new GeneralSecurityException("verifier key hash does not match its name and key");
+        }
+        int split = note.lastIndexOf("\n\n");
+        if (split < 0) {
+            throw new GeneralSecurityException("malformed note: no signature block");
+        }
+        String text = note.substring(0, split + 1);
+        checkText(text);
+        PublicKey publicKey = KeyFactory.getInstance("Ed25519", Providers.bouncyCastle())
+                .generatePublic(new X509EncodedKeySpec(concat(SPKI_PREFIX, pub)));
+        for (String line : note.substring(split + 2).split("\n")) {
+            String prefix = "— " + vk[0] + " ";
+            if (!line.startsWith(prefix)) {
+                continue;
+            }
+            byte[] blob;
+            try {
+                blob = Base64.getDecoder().decode(line.substring(prefix.length()));
+            } catch (IllegalArgumentException e) {
+                continue;
+            }
+            if (blob.length != 68 || ByteBuffer.wrap(blob, 0, 4).getInt() != hash) {
+                continue;
+            }
+            Signature s = Signature.getInstance("Ed25519", Providers.bouncyCastle());
+            s.initVerify(publicKey);
+            s.update(text.getBytes(StandardCharsets.UTF_8));
+            if (s.verify(Arrays.copyOfRange(blob, 4, 68))) {
+                return text;
+            }
+        }
+        throw new GeneralSecurityException("the note carries no valid signature by " + vk[0]);
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+}
