@@ -1,0 +1,96 @@
+package org.liaison.gateway.audit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.List;
+import org.liaison.protocol.tlog.Checkpoint;
+import org.liaison.protocol.tlog.Merkle;
+import org.liaison.protocol.tlog.SignedNote;
+
+/**
+ * Offline verification of a copied audit log folder, for auditors: every entry re-hashed, every
+ * checkpoint's signature checked with the log's verifier key (obtained separately, not from the
+ * folder), every checkpoint's root recomputed, sizes never going back.
+ */
+public final class AuditLogVerifier {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private AuditLogVerifier() {}
+
+    /** The outcome: problems in the order found (empty when the log verifies). */
+    public record Report(long entries, int checkpoints, long verifiedSize, List<String> problems) {
+        public boolean valid() {
+            return problems.isEmpty();
+        }
+    }
+
+    public static Report verify(Path dir, String verifierKey) throws IOException {
+        List<String> problems = new ArrayList<>();
+        List<byte[]> records;
+        try (FileChannel ch = FileChannel.open(dir.resolve(FileAuditLog.ENTRIES), StandardOpenOption.READ)) {
+            try {
+                records = AuditLogReader.records(ch, false);
+            } catch (IOException e) {
+                problems.add("entries: " + e.getMessage());
+                records = AuditLogReader.records(ch, true);
+            }
+        }
+        List<byte[]> leaves = new ArrayList<>();
+        for (int i = 0; i < records.size(); i++) {
+            byte[] r = records.get(i);
+            leaves.add(Merkle.leafHash(r));
+            try {
+                JsonNode n = JSON.readTree(r);
+                if (n == null || !n.isObject() || n.path("index").asLong(-1) != i) {
+                    problems.add("entry " + i + ": its index field says " + (n == null ? "nothing" : n.path("index").asText())
+                            + " (an entry was inserted, removed or moved before it)");
+                    break;
+                }
+            } catch (IOException e) {
+                problems.add("entry " + i + ": not a JSON object (changed bytes)");
+                break;
+            }
+        }
+        List<byte[]> notes;
+        try (FileChannel ch = FileChannel.open(dir.resolve(FileAuditLog.CHECKPOINTS), StandardOpenOption.READ)) {
+            notes = AuditLogReader.records(ch, true);
+        }
+        long previous = 0;
+        long verified = 0;
+        for (int k = 0; k < notes.size(); k++) {
+            String note = new String(notes.get(k), StandardCharsets.UTF_8);
+            Checkpoint c;
+            try {
+                c = Checkpoint.parse(SignedNote.open(note, verifierKey));
+            } catch (GeneralSecurityException | IllegalArgumentException e) {
+                problems.add("checkpoint #" + k + ": " + e.getMessage());
+                continue;
+            }
+            if (c.size() < previous) {
+                problems.add("checkpoint #" + k + " goes back from size " + previous + " to " + c.size());
+            }
+            if (c.size() > leaves.size()) {
+                problems.add("checkpoint #" + k + " covers " + c.size() + " entries but the log holds " + leaves.size()
+                        + ": entries were removed");
+            } else if (!MessageDigest.isEqual(Merkle.root(leaves.subList(0, (int) c.size())), c.rootHash())) {
+                problems.add("checkpoint #" + k + " (size " + c.size() + ") does not match the entries: an entry at index " + verified
+                        + " to " + (c.size() - 1) + " was changed");
+            } else {
+                verified = Math.max(verified, c.size());
+            }
+            previous = c.size();
+        }
+        if (notes.isEmpty() && !leaves.isEmpty()) {
+            problems.add("no signed checkpoint covers the " + leaves.size() + " entries");
+        }
+        return new Report(leaves.size(), notes.size(), verified, problems);
+    }
+}

@@ -1,0 +1,159 @@
+package org.liaison.gateway.audit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.liaison.cli.Main;
+import org.liaison.protocol.tlog.Checkpoint;
+import org.liaison.protocol.tlog.SignedNote;
+
+class FileAuditLogTest {
+    @TempDir
+    Path dir;
+
+    /** 20 events with checkpoints after 5, 10 and 20. */
+    String write20() throws Exception {
+        try (FileAuditLog log = FileAuditLog.open(dir, "liaison/IT-DNA", Duration.ofHours(1))) {
+            for (int i = 0; i < 20; i++) {
+                log.record(AuditEvent.of("receive", "IT-DNA", "m-" + i, "AL-PP", "ok", null));
+                if (i == 4 || i == 9) {
+                    log.checkpointNow();
+                }
+            }
+            return log.verifierKey();
+        }
+    }
+
+    static byte[] entry(Path dir, int index) throws Exception {
+        try (FileChannel ch = FileChannel.open(dir.resolve(FileAuditLog.ENTRIES), StandardOpenOption.READ)) {
+            return AuditLogReader.records(ch, false).get(index);
+        }
+    }
+
+    @Test
+    void appendedEventsAreCheckpointedAndVerify() throws Exception {
+        String vkey = write20();
+        AuditLogVerifier.Report r = AuditLogVerifier.verify(dir, vkey);
+        assertThat(r.problems()).isEmpty();
+        assertThat(r.entries()).isEqualTo(20);
+        assertThat(r.checkpoints()).isEqualTo(3);
+        assertThat(r.verifiedSize()).isEqualTo(20);
+        assertThat(new String(entry(dir, 3))).startsWith("{\"index\":3,").contains("\"type\":\"receive\"");
+    }
+
+    @Test
+    void everySingleByteChangeInTheEntriesIsDetected() throws Exception {
+        String vkey = write20();
+        byte[] original = Files.readAllBytes(dir.resolve(FileAuditLog.ENTRIES));
+        for (int pos = 0; pos < original.length; pos += 7) {
+            byte[] changed = original.clone();
+            changed[pos] ^= 0x01;
+            Files.write(dir.resolve(FileAuditLog.ENTRIES), changed);
+            assertThat(AuditLogVerifier.verify(dir, vkey).valid()).as("byte " + pos).isFalse();
+        }
+    }
+
+    @Test
+    void changeIsLocatedBetweenTheCheckpointsAroundIt() throws Exception {
+        String vkey = write20();
+        byte[] e7 = entry(dir, 7);
+        String s = new String(Files.readAllBytes(dir.resolve(FileAuditLog.ENTRIES)), java.nio.charset.StandardCharsets.ISO_8859_1);
+        String target = new String(e7, java.nio.charset.StandardCharsets.ISO_8859_1);
+        Files.write(dir.resolve(FileAuditLog.ENTRIES), s.replace(target, target.replace("m-7", "m-X"))
+                .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        AuditLogVerifier.Report r = AuditLogVerifier.verify(dir, vkey);
+        assertThat(r.verifiedSize()).isEqualTo(5);
+        assertThat(r.problems()).anyMatch(p -> p.contains("checkpoint #1 (size 10)") && p.contains("index 5 to 9"));
+    }
+
+    @Test
+    void removedReorderedAndForgedEntriesAndCheckpointsAreDetected() throws Exception {
+        String vkey = write20();
+        byte[] all = Files.readAllBytes(dir.resolve(FileAuditLog.ENTRIES));
+        byte[] last = entry(dir, 19);
+        // The last entry removed.
+        Files.write(dir.resolve(FileAuditLog.ENTRIES), java.util.Arrays.copyOf(all, all.length - 4 - last.length));
+        assertThat(AuditLogVerifier.verify(dir, vkey).problems()).anyMatch(p -> p.contains("entries were removed"));
+        // Two entries swapped.
+        byte[] e2 = entry0(all, 2);
+        byte[] e3 = entry0(all, 3);
+        String s = new String(all, java.nio.charset.StandardCharsets.ISO_8859_1);
+        String a = frame(e2);
+        String b = frame(e3);
+        Files.write(dir.resolve(FileAuditLog.ENTRIES), s.replace(a + b, b + a).getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        assertThat(AuditLogVerifier.verify(dir, vkey).problems()).anyMatch(p -> p.startsWith("entry 2: its index field says 3"));
+        // A checkpoint signed by another key.
+        Files.write(dir.resolve(FileAuditLog.ENTRIES), all);
+        byte[] cps = Files.readAllBytes(dir.resolve(FileAuditLog.CHECKPOINTS));
+        SignedNote.Signer forger = new SignedNote.Signer("liaison/IT-DNA", new byte[32], new byte[32]);
+        String forged = SignedNote.sign(new Checkpoint("liaison/IT-DNA", 20, new byte[32]).text(), forger);
+        byte[] f = forged.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        Files.write(dir.resolve(FileAuditLog.CHECKPOINTS), ByteBuffer.allocate(cps.length + 4 + f.length).put(cps).putInt(f.length)
+                .put(f).array());
+        assertThat(AuditLogVerifier.verify(dir, vkey).problems()).anyMatch(p -> p.startsWith("checkpoint #3"));
+        // The whole log checked against another log's key.
+        Files.write(dir.resolve(FileAuditLog.CHECKPOINTS), cps);
+        assertThat(AuditLogVerifier.verify(dir, vkey.replaceFirst("\\+[0-9a-f]{8}\\+", "+00000000+")).valid()).isFalse();
+    }
+
+    static byte[] entry0(byte[] all, int index) {
+        ByteBuffer b = ByteBuffer.wrap(all);
+        for (int i = 0; ; i++) {
+            int n = b.getInt();
+            byte[] e = new byte[n];
+            b.get(e);
+            if (i == index) {
+                return e;
+            }
+        }
+    }
+
+    static String frame(byte[] e) {
+        return new String(ByteBuffer.allocate(4 + e.length).putInt(e.length).put(e).array(), java.nio.charset.StandardCharsets.ISO_8859_1);
+    }
+
+    @Test
+    void anIncompleteFinalRecordFromACrashIsTruncatedAndNothingAcknowledgedIsLost() throws Exception {
+        String vkey = write20();
+        try (FileChannel ch = FileChannel.open(dir.resolve(FileAuditLog.ENTRIES), StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
+            ch.write(ByteBuffer.allocate(10).putInt(500).put(new byte[] {'{', '"', 'i'}).flip()); // half-written append
+        }
+        assertThat(AuditLogVerifier.verify(dir, vkey).valid()).isFalse();
+        try (FileAuditLog log = FileAuditLog.open(dir, "liaison/IT-DNA", Duration.ofHours(1))) {
+            assertThat(log.size()).isEqualTo(20);
+            log.record(AuditEvent.of("start", "IT-DNA", null, null, "ok", null));
+        }
+        AuditLogVerifier.Report r = AuditLogVerifier.verify(dir, vkey);
+        assertThat(r.problems()).isEmpty();
+        assertThat(r.entries()).isEqualTo(21);
+    }
+
+    @Test
+    void auditVerifyCommandReportsValidAndInvalid() throws Exception {
+        String vkey = write20();
+        StringWriter out = new StringWriter();
+        int ok = Main.run(new String[] {"audit", "verify", dir.toString(), "--key", vkey}, new PrintWriter(out),
+                new PrintWriter(new StringWriter()));
+        assertThat(ok).isZero();
+        assertThat(out.toString()).contains("VALID: 20 entries, 3 signed checkpoints");
+        byte[] all = Files.readAllBytes(dir.resolve(FileAuditLog.ENTRIES));
+        all[all.length - 3] ^= 1;
+        Files.write(dir.resolve(FileAuditLog.ENTRIES), all);
+        StringWriter bad = new StringWriter();
+        int code = Main.run(new String[] {"audit", "verify", dir.toString(), "--key", vkey}, new PrintWriter(bad),
+                new PrintWriter(new StringWriter()));
+        assertThat(code).isEqualTo(Main.FAILED);
+        assertThat(bad.toString()).contains("INVALID");
+        assertThat(List.of(1)).hasSize(1);
+    }
+}
