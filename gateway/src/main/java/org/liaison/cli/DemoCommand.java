@@ -134,6 +134,20 @@ public final class DemoCommand implements Callable<Integer> {
             refused("a US investigator fetching the request, which the US never received", "--profile", usUser, "fetch", request,
                     "--out", dir.resolve("not-for-us").toString());
 
+            if (!keepRunning) {
+                say("7. The nodes stop; each one's tamper-evident audit log verifies (signed checkpoints over every event).");
+                for (GatewayNode n : nodes) {
+                    n.close();
+                }
+                nodes.clear();
+                for (AuthorityId id : List.of(IT, AL, US)) {
+                    Path audit = fed.dir().resolve(id.value()).resolve("data").resolve("audit");
+                    String line = run("audit", "verify", audit.toString(), "--key",
+                            Files.readString(audit.resolve(org.liaison.gateway.audit.FileAuditLog.VERIFIER_KEY)).trim()).trim();
+                    out.printf("   %-7s %s%n", id, line);
+                }
+            }
+
             double seconds = (System.nanoTime() - started) / 1e9;
             say(String.format("Done: 3 messages, %d receipts, %d evidence bytes, %.1f s.", receipts, bytes, seconds));
             if (keepDir) {

@@ -21,7 +21,7 @@ class DemoCommandTest {
         assertThat(code).as(out + "\n" + err).isZero();
         assertThat(out.toString()).contains("node up").contains("AL-PP   delivered").contains("receipt SHA-256")
                 .contains("Saved and verified").contains("in reply to").contains("refused  an Albanian auditor")
-                .contains("4 receipts");
+                .contains("4 receipts").contains("IT-DNA  VALID: ").contains("signed checkpoints");
 
         StringWriter vout = new StringWriter();
         int v = Main.run(new String[] {"verify", run.resolve("received/AL-PP/OP-CORRIDOR-2026").toString(), "--federation",

@@ -24,7 +24,6 @@ import org.liaison.certs.Passwords;
 import org.liaison.certs.Pem;
 import org.liaison.gateway.audit.AuditEvent;
 import org.liaison.gateway.audit.AuditLog;
-import org.liaison.gateway.audit.MemoryAuditLog;
 import org.liaison.gateway.config.NodeConfig;
 import org.liaison.gateway.delivery.Backoff;
 import org.liaison.gateway.delivery.DeliveryWorker;
@@ -129,9 +128,21 @@ public final class GatewayNode implements NodeState, AutoCloseable {
                 recovered > 0 ? ", " + recovered + " interrupted deliveries resumed" : "");
     }
 
-    /** Starts a node from its configuration file, with the interim in-memory audit log. */
+    /**
+     * Starts a node from its configuration file, with its tamper-evident audit log in
+     * {@code dataDir/audit} (checkpoints signed every two seconds while events flow).
+     */
     public static GatewayNode start(Path configFile) throws Exception {
-        return new GatewayNode(configFile, new MemoryAuditLog(), Tuning.DEFAULT);
+        NodeConfig config = NodeConfig.load(configFile);
+        Path auditDir = NodeConfig.resolve(configFile, config.dataDir()).resolve("audit");
+        org.liaison.gateway.audit.FileAuditLog audit = org.liaison.gateway.audit.FileAuditLog.open(auditDir,
+                "liaison/" + config.authority(), Duration.ofSeconds(2));
+        try {
+            return new GatewayNode(configFile, audit, Tuning.DEFAULT);
+        } catch (Exception e) {
+            audit.close();
+            throw e;
+        }
     }
 
     public static GatewayNode start(Path configFile, AuditLog audit, Tuning tuning) throws Exception {
