@@ -175,10 +175,13 @@ public final class PeerClient implements AutoCloseable {
             req.headers().set(HttpHeaderNames.CONTENT_TYPE, ReceiveHandler.MESSAGE_TYPE);
             req.headers().set(HttpHeaderNames.CONTENT_LENGTH, length);
             ch.write(req);
+            // A failed write is not the answer: a receiver that refuses early answers and closes while
+            // the payloads are still going out, and its error document (say, a final refusal) is what
+            // counts. If no answer arrives, channelInactive completes the attempt as failed.
             ch.writeAndFlush(new HttpChunkedInput(new ChunkedStream(new SequenceInputStream(Collections.enumeration(parts)), 64 * 1024)))
                     .addListener(f -> {
                         if (!f.isSuccess()) {
-                            answer.completeExceptionally(f.cause());
+                            ch.close();
                         }
                     });
         } catch (IOException e) {
