@@ -20,9 +20,126 @@ import picocli.CommandLine.Spec;
 @Command(name = "audit", mixinStandardHelpOptions = true,
         description = {"Check a node's tamper-evident audit log (a Merkle tree log with signed checkpoints).",
             "Works offline on a copy of the node's audit folder (dataDir/audit)."},
-        subcommands = {AuditCommand.Verify.class},
+        subcommands = {AuditCommand.Verify.class, AuditCommand.Prove.class, AuditCommand.Consistency.class},
         footer = {"", "Example:", "  liaison audit verify federation/IT-DNA/data/audit --key \"$(cat it-dna-log.vkey)\""})
 public final class AuditCommand {
+
+    /** The verifier key given, or the folder's copy. */
+    static String key(Path dir, String key) throws java.io.IOException {
+        return key != null ? key : Files.readString(dir.resolve(FileAuditLog.VERIFIER_KEY)).trim();
+    }
+
+    static java.util.List<String> hex(java.util.List<byte[]> hashes) {
+        return hashes.stream().map(java.util.HexFormat.of()::formatHex).toList();
+    }
+
+    @Command(name = "prove", mixinStandardHelpOptions = true,
+            description = {"Prove that one entry is in the log: its exact bytes, its leaf hash and the RFC 9162 inclusion proof",
+                "against a signed checkpoint (the latest by default). Anyone can check it with any RFC 9162 implementation."},
+            footer = {"", "Example:", "  liaison audit prove federation/AL-PP/data/audit --index 3 --json"})
+    static final class Prove implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Parameters(paramLabel = "DIR", description = "The audit folder.")
+        Path dir;
+
+        @Option(names = "--index", required = true, description = "The entry's index (from 0).")
+        long index;
+
+        @Option(names = "--checkpoint", defaultValue = "-1", paramLabel = "K", description = "Checkpoint number (default: the latest).")
+        int checkpoint;
+
+        @Option(names = "--key", paramLabel = "VKEY", description = "The log's verifier key (default: DIR/log.vkey).")
+        String key;
+
+        @Option(names = "--json", description = "Print as JSON.")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            java.util.List<byte[]> entries = AuditLogVerifier.entries(dir);
+            java.util.List<org.liaison.protocol.tlog.Checkpoint> cps = AuditLogVerifier.checkpoints(dir, key(dir, key));
+            if (cps.isEmpty()) {
+                throw new UserException("the log has no signed checkpoint yet");
+            }
+            org.liaison.protocol.tlog.Checkpoint c = cps.get(checkpoint < 0 ? cps.size() - 1 : checkpoint);
+            if (index < 0 || index >= c.size()) {
+                throw new UserException("--index: " + index + " (the checkpoint covers entries 0 to " + (c.size() - 1) + ")");
+            }
+            java.util.List<byte[]> leaves = entries.stream().map(org.liaison.protocol.tlog.Merkle::leafHash).toList();
+            java.util.List<byte[]> proof = org.liaison.protocol.tlog.Merkle.inclusionProof(leaves, index, c.size());
+            boolean ok = org.liaison.protocol.tlog.Merkle.verifyInclusion(leaves.get((int) index), index, c.size(), proof, c.rootHash());
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("index", index);
+            m.put("entry", new String(entries.get((int) index), java.nio.charset.StandardCharsets.UTF_8));
+            m.put("leafHash", java.util.HexFormat.of().formatHex(leaves.get((int) index)));
+            m.put("treeSize", c.size());
+            m.put("rootHash", java.util.HexFormat.of().formatHex(c.rootHash()));
+            m.put("checkpoint", c.text());
+            m.put("inclusionProof", hex(proof));
+            m.put("verified", ok);
+            PrintWriter o = spec.commandLine().getOut();
+            if (json) {
+                o.println(Json.write(m));
+            } else {
+                m.forEach((k, v) -> o.printf("%-15s %s%n", k, v instanceof String ? ((String) v).strip() : v));
+            }
+            return ok ? Main.OK : Main.FAILED;
+        }
+    }
+
+    @Command(name = "consistency", mixinStandardHelpOptions = true,
+            description = {"Prove that a later signed checkpoint extends an earlier one (nothing rewritten, only appended):",
+                "the RFC 9162 consistency proof between the two tree sizes."},
+            footer = {"", "Example:", "  liaison audit consistency federation/AL-PP/data/audit --from 0 --to 2"})
+    static final class Consistency implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Parameters(paramLabel = "DIR", description = "The audit folder.")
+        Path dir;
+
+        @Option(names = "--from", required = true, paramLabel = "K", description = "The earlier checkpoint's number.")
+        int from;
+
+        @Option(names = "--to", defaultValue = "-1", paramLabel = "K", description = "The later checkpoint's number (default: the latest).")
+        int to;
+
+        @Option(names = "--key", paramLabel = "VKEY", description = "The log's verifier key (default: DIR/log.vkey).")
+        String key;
+
+        @Option(names = "--json", description = "Print as JSON.")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            java.util.List<org.liaison.protocol.tlog.Checkpoint> cps = AuditLogVerifier.checkpoints(dir, key(dir, key));
+            int t = to < 0 ? cps.size() - 1 : to;
+            if (from < 0 || from >= cps.size() || t >= cps.size() || from > t) {
+                throw new UserException("--from/--to: " + from + ", " + t + " (the log has checkpoints 0 to " + (cps.size() - 1) + ")");
+            }
+            org.liaison.protocol.tlog.Checkpoint a = cps.get(from);
+            org.liaison.protocol.tlog.Checkpoint b = cps.get(t);
+            java.util.List<byte[]> leaves = AuditLogVerifier.entries(dir).stream().map(org.liaison.protocol.tlog.Merkle::leafHash).toList();
+            java.util.List<byte[]> proof = org.liaison.protocol.tlog.Merkle.consistencyProof(leaves, a.size(), b.size());
+            boolean ok = org.liaison.protocol.tlog.Merkle.verifyConsistency(a.size(), b.size(), a.rootHash(), b.rootHash(), proof);
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("fromSize", a.size());
+            m.put("fromRoot", java.util.HexFormat.of().formatHex(a.rootHash()));
+            m.put("toSize", b.size());
+            m.put("toRoot", java.util.HexFormat.of().formatHex(b.rootHash()));
+            m.put("consistencyProof", hex(proof));
+            m.put("verified", ok);
+            PrintWriter o = spec.commandLine().getOut();
+            if (json) {
+                o.println(Json.write(m));
+            } else {
+                m.forEach((k, v) -> o.printf("%-17s %s%n", k, v));
+            }
+            return ok ? Main.OK : Main.FAILED;
+        }
+    }
 
     @Command(name = "verify", mixinStandardHelpOptions = true,
             description = {"Re-hash every entry, check every checkpoint's signature with the log's verifier key and its root",

@@ -32,6 +32,24 @@ public final class AuditLogVerifier {
         }
     }
 
+    /** The entries of a log folder, exactly as hashed. */
+    public static List<byte[]> entries(Path dir) throws IOException {
+        try (FileChannel ch = FileChannel.open(dir.resolve(FileAuditLog.ENTRIES), StandardOpenOption.READ)) {
+            return AuditLogReader.records(ch, false);
+        }
+    }
+
+    /** The checkpoints of a log folder whose signature verifies with {@code verifierKey}, in order. */
+    public static List<Checkpoint> checkpoints(Path dir, String verifierKey) throws IOException, GeneralSecurityException {
+        List<Checkpoint> out = new ArrayList<>();
+        try (FileChannel ch = FileChannel.open(dir.resolve(FileAuditLog.CHECKPOINTS), StandardOpenOption.READ)) {
+            for (byte[] note : AuditLogReader.records(ch, true)) {
+                out.add(Checkpoint.parse(SignedNote.open(new String(note, StandardCharsets.UTF_8), verifierKey)));
+            }
+        }
+        return out;
+    }
+
     public static Report verify(Path dir, String verifierKey) throws IOException {
         List<String> problems = new ArrayList<>();
         List<byte[]> records;

@@ -139,6 +139,28 @@ class FileAuditLogTest {
     }
 
     @Test
+    void proveAndConsistencyCommandsGiveProofsThatVerifyIndependently() throws Exception {
+        String vkey = write20();
+        StringWriter out = new StringWriter();
+        int code = Main.run(new String[] {"audit", "prove", dir.toString(), "--index", "7", "--key", vkey, "--json"},
+                new PrintWriter(out), new PrintWriter(new StringWriter()));
+        assertThat(code).isZero();
+        var proof = new com.fasterxml.jackson.databind.ObjectMapper().readTree(out.toString());
+        assertThat(proof.path("treeSize").asLong()).isEqualTo(20);
+        List<byte[]> path = new java.util.ArrayList<>();
+        proof.path("inclusionProof").forEach(h -> path.add(java.util.HexFormat.of().parseHex(h.asText())));
+        byte[] leaf = org.liaison.protocol.tlog.Merkle.leafHash(proof.path("entry").asText().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(org.liaison.protocol.tlog.Merkle.verifyInclusion(leaf, 7, 20, path,
+                java.util.HexFormat.of().parseHex(proof.path("rootHash").asText()))).isTrue();
+
+        StringWriter c = new StringWriter();
+        int cc = Main.run(new String[] {"audit", "consistency", dir.toString(), "--from", "0", "--to", "2", "--key", vkey},
+                new PrintWriter(c), new PrintWriter(new StringWriter()));
+        assertThat(cc).isZero();
+        assertThat(c.toString()).contains("fromSize          5").contains("toSize            20").contains("verified          true");
+    }
+
+    @Test
     void auditVerifyCommandReportsValidAndInvalid() throws Exception {
         String vkey = write20();
         StringWriter out = new StringWriter();
