@@ -24,9 +24,24 @@ import picocli.CommandLine.Spec;
         footer = {"", "Example:", "  liaison audit verify federation/IT-DNA/data/audit --key \"$(cat it-dna-log.vkey)\""})
 public final class AuditCommand {
 
-    /** The verifier key given, or the folder's copy. */
-    static String key(Path dir, String key) throws java.io.IOException {
-        return key != null ? key : Files.readString(dir.resolve(FileAuditLog.VERIFIER_KEY)).trim();
+    /** What every audit command takes: the audit folder, the log's verifier key, and --json. */
+    static final class Folder {
+        @Parameters(paramLabel = "DIR", description = "The audit folder (entries, checkpoints), or a copy of it.")
+        Path dir;
+
+        @Option(names = "--key", paramLabel = "VKEY", description = "The log's verifier key (NAME+hash+key). Default: DIR/log.vkey.")
+        String key;
+
+        @Option(names = "--json", description = "Print as JSON.")
+        boolean json;
+
+        /** The verifier key given, or the folder's copy. */
+        String key() throws java.io.IOException {
+            if (!Files.exists(dir.resolve(FileAuditLog.ENTRIES))) {
+                throw new UserException(dir + " is not an audit log folder (no " + FileAuditLog.ENTRIES + ")");
+            }
+            return key != null ? key : Files.readString(dir.resolve(FileAuditLog.VERIFIER_KEY)).trim();
+        }
     }
 
     static java.util.List<String> hex(java.util.List<byte[]> hashes) {
@@ -41,25 +56,20 @@ public final class AuditCommand {
         @Spec
         CommandSpec spec;
 
-        @Parameters(paramLabel = "DIR", description = "The audit folder.")
-        Path dir;
+        @picocli.CommandLine.Mixin
+        Folder folder;
 
-        @Option(names = "--index", required = true, description = "The entry's index (from 0).")
+        @Option(names = "--index", required = true, paramLabel = "N", description = "The entry's index (from 0).")
         long index;
 
         @Option(names = "--checkpoint", defaultValue = "-1", paramLabel = "K", description = "Checkpoint number (default: the latest).")
         int checkpoint;
 
-        @Option(names = "--key", paramLabel = "VKEY", description = "The log's verifier key (default: DIR/log.vkey).")
-        String key;
-
-        @Option(names = "--json", description = "Print as JSON.")
-        boolean json;
-
         @Override
         public Integer call() throws Exception {
-            java.util.List<byte[]> entries = AuditLogVerifier.entries(dir);
-            java.util.List<org.liaison.protocol.tlog.Checkpoint> cps = AuditLogVerifier.checkpoints(dir, key(dir, key));
+            String vkey = folder.key();
+            java.util.List<byte[]> entries = AuditLogVerifier.entries(folder.dir);
+            java.util.List<org.liaison.protocol.tlog.Checkpoint> cps = AuditLogVerifier.checkpoints(folder.dir, vkey);
             if (cps.isEmpty()) {
                 throw new UserException("the log has no signed checkpoint yet");
             }
@@ -80,7 +90,7 @@ public final class AuditCommand {
             m.put("inclusionProof", hex(proof));
             m.put("verified", ok);
             PrintWriter o = spec.commandLine().getOut();
-            if (json) {
+            if (folder.json) {
                 o.println(Json.write(m));
             } else {
                 m.forEach((k, v) -> o.printf("%-15s %s%n", k, v instanceof String ? ((String) v).strip() : v));
@@ -97,8 +107,8 @@ public final class AuditCommand {
         @Spec
         CommandSpec spec;
 
-        @Parameters(paramLabel = "DIR", description = "The audit folder.")
-        Path dir;
+        @picocli.CommandLine.Mixin
+        Folder folder;
 
         @Option(names = "--from", required = true, paramLabel = "K", description = "The earlier checkpoint's number.")
         int from;
@@ -106,22 +116,16 @@ public final class AuditCommand {
         @Option(names = "--to", defaultValue = "-1", paramLabel = "K", description = "The later checkpoint's number (default: the latest).")
         int to;
 
-        @Option(names = "--key", paramLabel = "VKEY", description = "The log's verifier key (default: DIR/log.vkey).")
-        String key;
-
-        @Option(names = "--json", description = "Print as JSON.")
-        boolean json;
-
         @Override
         public Integer call() throws Exception {
-            java.util.List<org.liaison.protocol.tlog.Checkpoint> cps = AuditLogVerifier.checkpoints(dir, key(dir, key));
+            java.util.List<org.liaison.protocol.tlog.Checkpoint> cps = AuditLogVerifier.checkpoints(folder.dir, folder.key());
             int t = to < 0 ? cps.size() - 1 : to;
             if (from < 0 || from >= cps.size() || t >= cps.size() || from > t) {
                 throw new UserException("--from/--to: " + from + ", " + t + " (the log has checkpoints 0 to " + (cps.size() - 1) + ")");
             }
             org.liaison.protocol.tlog.Checkpoint a = cps.get(from);
             org.liaison.protocol.tlog.Checkpoint b = cps.get(t);
-            java.util.List<byte[]> leaves = AuditLogVerifier.entries(dir).stream().map(org.liaison.protocol.tlog.Merkle::leafHash).toList();
+            java.util.List<byte[]> leaves = AuditLogVerifier.entries(folder.dir).stream().map(org.liaison.protocol.tlog.Merkle::leafHash).toList();
             java.util.List<byte[]> proof = org.liaison.protocol.tlog.Merkle.consistencyProof(leaves, a.size(), b.size());
             boolean ok = org.liaison.protocol.tlog.Merkle.verifyConsistency(a.size(), b.size(), a.rootHash(), b.rootHash(), proof);
             Map<String, Object> m = new LinkedHashMap<>();
@@ -132,7 +136,7 @@ public final class AuditCommand {
             m.put("consistencyProof", hex(proof));
             m.put("verified", ok);
             PrintWriter o = spec.commandLine().getOut();
-            if (json) {
+            if (folder.json) {
                 o.println(Json.write(m));
             } else {
                 m.forEach((k, v) -> o.printf("%-17s %s%n", k, v));
@@ -151,30 +155,18 @@ public final class AuditCommand {
         @Spec
         CommandSpec spec;
 
-        @Parameters(paramLabel = "DIR", description = "The audit folder (entries, checkpoints).")
-        Path dir;
-
-        @Option(names = "--key", paramLabel = "VKEY", description = "The log's verifier key (NAME+hash+key). Default: DIR/log.vkey.")
-        String key;
-
-        @Option(names = "--json", description = "Print the result as JSON.")
-        boolean json;
+        @picocli.CommandLine.Mixin
+        Folder folder;
 
         @Override
         public Integer call() throws Exception {
-            if (!Files.exists(dir.resolve(FileAuditLog.ENTRIES))) {
-                throw new UserException(dir + " is not an audit log folder (no " + FileAuditLog.ENTRIES + ")");
-            }
             PrintWriter o = spec.commandLine().getOut();
-            String vkey = key;
-            if (vkey == null) {
-                vkey = Files.readString(dir.resolve(FileAuditLog.VERIFIER_KEY)).trim();
-                if (!json) {
-                    o.println("note: using the verifier key found in the folder; pass --key to check against one you trust");
-                }
+            String vkey = folder.key();
+            if (folder.key == null && !folder.json) {
+                o.println("note: using the verifier key found in the folder; pass --key to check against one you trust");
             }
-            AuditLogVerifier.Report r = AuditLogVerifier.verify(dir, vkey);
-            if (json) {
+            AuditLogVerifier.Report r = AuditLogVerifier.verify(folder.dir, vkey);
+            if (folder.json) {
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("valid", r.valid());
                 m.put("entries", r.entries());
