@@ -77,7 +77,8 @@ class NodeReliabilityTest {
                     Instant.now().plus(Duration.ofDays(30)), List.of());
             Files.write(file, DirectorySigner.sign(draft, t.federation.pki().directorySigning()));
             TestNodes.await("directory #2", Duration.ofSeconds(5), () -> al.trust().directory().sequence() == 2);
-            assertThat(audit.events()).anyMatch(e -> e.type().equals("directory-change"));
+            TestNodes.await("the directory change audited", Duration.ofSeconds(5),
+                    () -> audit.events().stream().anyMatch(e -> e.type().equals("directory-change")));
 
             Files.write(file, v1);
             TestNodes.await("refusal of #1", Duration.ofSeconds(5), () -> audit.events().stream()

@@ -108,9 +108,10 @@ public final class DeliveryWorker implements AutoCloseable {
             byte[] receipt = client.send(d.recipient(), endpoint, m.envelope(), payloads);
             Receipts.Verified r = Receipts.verify(receipt, trust, Instant.now(), d.recipient(), d.messageId(), m.envelope(),
                     env.payloads());
-            node.store().updateDelivery(d.messageId(), d.recipient(), State.DELIVERED, attempts, now, null, receipt, r.received());
+            // Metrics first: whoever sees DELIVERED in the store also sees it counted.
             node.metrics().deliveryAttempt("delivered");
             node.metrics().delivered(java.time.Duration.between(m.createdAt(), Instant.now()));
+            node.store().updateDelivery(d.messageId(), d.recipient(), State.DELIVERED, attempts, now, null, receipt, r.received());
             node.audit().record(AuditEvent.of("receipt", d.recipient().value(), d.messageId().toString(), d.recipient().value(), "ok",
                     r.checkpoint() == null ? null : "peer checkpoint received"));
             LOG.info("delivered {} to {} (attempt {})", d.messageId(), d.recipient(), attempts);
@@ -118,8 +119,8 @@ public final class DeliveryWorker implements AutoCloseable {
             Instant next = now.plus(backoff.delay(attempts));
             State state = !e.code().isRetryable() ? State.FAILED : next.isBefore(m.expiresAt()) ? State.RETRYING : State.EXPIRED;
             String reason = e.getMessage() + " [" + e.code().code() + "]";
-            node.store().updateDelivery(d.messageId(), d.recipient(), state, attempts, next, reason, null, null);
             node.metrics().deliveryAttempt(state.id());
+            node.store().updateDelivery(d.messageId(), d.recipient(), state, attempts, next, reason, null, null);
             node.audit().record(AuditEvent.of("send-attempt", node.me().value(), d.messageId().toString(), d.recipient().value(),
                     state.id(), reason));
             LOG.warn("delivery of {} to {} {}: {}", d.messageId(), d.recipient(), state.id(), reason);

@@ -93,8 +93,8 @@ public final class ReceiveHandler extends SimpleChannelInboundHandler<HttpObject
                     byte[] receipt = message.finish();
                     IncomingMessage done = message;
                     message = null;
-                    respond(ctx, HttpResponseStatus.OK, RECEIPT_TYPE, receipt, false);
                     node.metrics().received();
+                    respond(ctx, HttpResponseStatus.OK, RECEIPT_TYPE, receipt, false);
                     LOG.info("received message {} from {}", done.messageId(), peer);
                 }
             }
