@@ -44,6 +44,16 @@ public final class AuditCommand {
         }
     }
 
+    /** Prints a proof as JSON, or as aligned "name value" lines. */
+    static void print(PrintWriter o, Map<String, Object> m, boolean json) {
+        if (json) {
+            o.println(Json.write(m));
+            return;
+        }
+        int width = m.keySet().stream().mapToInt(String::length).max().orElse(0) + 2;
+        m.forEach((k, v) -> o.printf("%-" + width + "s%s%n", k, v instanceof String ? ((String) v).strip() : v));
+    }
+
     static java.util.List<String> hex(java.util.List<byte[]> hashes) {
         return hashes.stream().map(java.util.HexFormat.of()::formatHex).toList();
     }
@@ -89,12 +99,7 @@ public final class AuditCommand {
             m.put("checkpoint", c.text());
             m.put("inclusionProof", hex(proof));
             m.put("verified", ok);
-            PrintWriter o = spec.commandLine().getOut();
-            if (folder.json) {
-                o.println(Json.write(m));
-            } else {
-                m.forEach((k, v) -> o.printf("%-15s %s%n", k, v instanceof String ? ((String) v).strip() : v));
-            }
+            print(spec.commandLine().getOut(), m, folder.json);
             return ok ? Main.OK : Main.FAILED;
         }
     }
@@ -135,12 +140,7 @@ public final class AuditCommand {
             m.put("toRoot", java.util.HexFormat.of().formatHex(b.rootHash()));
             m.put("consistencyProof", hex(proof));
             m.put("verified", ok);
-            PrintWriter o = spec.commandLine().getOut();
-            if (folder.json) {
-                o.println(Json.write(m));
-            } else {
-                m.forEach((k, v) -> o.printf("%-17s %s%n", k, v));
-            }
+            print(spec.commandLine().getOut(), m, folder.json);
             return ok ? Main.OK : Main.FAILED;
         }
     }

@@ -231,7 +231,7 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
     }
 
     private Optional<MessageStore.Received> received(UUID id) {
-        return node.store().inbox().stream().filter(r -> r.messageId().equals(id)).findFirst();
+        return node.store().received(id);
     }
 
     private Map<String, Object> status(MessageStore.Outgoing o) throws ProtocolException {

@@ -42,6 +42,9 @@ public interface MessageStore extends AutoCloseable {
 
     List<Received> inbox();
 
+    /** One received message by id (whatever its sender), if this node has it. */
+    Optional<Received> received(UUID messageId);
+
     /** Stores a message to send and a queued delivery per recipient. */
     void storeOutgoing(Outgoing outgoing, List<AuthorityId> recipients, Instant now);
 

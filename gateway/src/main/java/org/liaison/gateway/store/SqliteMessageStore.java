@@ -131,6 +131,21 @@ public final class SqliteMessageStore implements MessageStore {
     }
 
     @Override
+    public synchronized Optional<Received> received(UUID messageId) {
+        try (PreparedStatement p = db.prepareStatement("SELECT sender, message_id, received_at, envelope, envelope_sha256, receipt,"
+                + " blobs FROM inbox WHERE message_id = ? ORDER BY received_at LIMIT 1")) {
+            p.setString(1, messageId.toString());
+            try (ResultSet r = p.executeQuery()) {
+                return r.next() ? Optional.of(new Received(AuthorityId.of(r.getString(1)), UUID.fromString(r.getString(2)),
+                        Instant.parse(r.getString(3)), r.getBytes(4), r.getString(5), r.getBytes(6), Path.of(r.getString(7))))
+                        : Optional.empty();
+            }
+        } catch (SQLException e) {
+            throw new StoreException("cannot read the inbox", e);
+        }
+    }
+
+    @Override
     public synchronized void storeOutgoing(Outgoing o, List<AuthorityId> recipients, Instant now) {
         try {
             db.setAutoCommit(false);
