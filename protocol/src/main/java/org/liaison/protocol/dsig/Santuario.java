@@ -7,6 +7,8 @@ public final class Santuario {
     static {
         Providers.installAsFallback();
         org.apache.xml.security.Init.init();
+        // Ahead of Santuario's own, which can mistake an X25519 key for a DSA key (see there).
+        org.apache.xml.security.keys.keyresolver.KeyResolver.register(new StrictDerKeyResolver(), true);
     }
 
     private Santuario() {}

@@ -71,6 +71,12 @@ public final class ContentEncryption {
     /** Wraps {@code contentKey} for the holder of {@code recipient} (an encryption certificate); returns an xenc:EncryptedKey. */
     public static Element wrapKey(Document doc, SecretKey contentKey, X509Certificate recipient, String recipientId)
             throws ProtocolException {
+        return wrapKey(doc, contentKey, recipient, recipientId, null);
+    }
+
+    /** As above; {@code ephemeral} (X25519 only, tests) replaces the fresh ephemeral key pair. */
+    static Element wrapKey(Document doc, SecretKey contentKey, X509Certificate recipient, String recipientId,
+            java.security.KeyPair ephemeral) throws ProtocolException {
         Santuario.init();
         PublicKey pub = recipient.getPublicKey();
         try {
@@ -86,7 +92,8 @@ public final class ContentEncryption {
                 KeyAgreementParameters params = new KeyAgreementParameters(KeyAgreementParameters.ActorType.ORIGINATOR,
                         EncryptionConstants.ALGO_ID_KEYAGREEMENT_X25519, kdf);
                 params.setRecipientPublicKey(pub);
-                params.setOriginatorKeyPair(org.apache.xml.security.utils.KeyUtils.generateEphemeralDHKeyPair(pub, null));
+                params.setOriginatorKeyPair(ephemeral != null ? ephemeral
+                        : org.apache.xml.security.utils.KeyUtils.generateEphemeralDHKeyPair(pub, null));
                 ek = cipher.encryptKey(doc, contentKey, params, null);
             } else if (alg == KeyAlgorithm.RSA_3072) {
                 cipher = XMLCipher.getInstance(XMLCipher.RSA_OAEP_11, null, "http://www.w3.org/2001/04/xmlenc#sha256");

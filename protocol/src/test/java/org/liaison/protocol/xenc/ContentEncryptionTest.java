@@ -53,6 +53,37 @@ class ContentEncryptionTest {
         return (Element) e.getElementsByTagNameNS(Formats.XENC_NS, "CipherValue").item(0);
     }
 
+    /**
+     * Regression: about one X25519 key in 2,500 has an encoding the JDK's DSA key factory also
+     * accepts, and Santuario used to resolve the ephemeral key as DSA, so the recipient could not
+     * unwrap (a flaky JIT test showed it). Such an ephemeral key must work like any other.
+     */
+    @org.junit.jupiter.api.Test
+    void anEphemeralKeyThatAlsoParsesAsDsaStillUnwraps() throws Exception {
+        java.security.KeyPairGenerator g = java.security.KeyPairGenerator.getInstance("X25519");
+        java.security.KeyPair ambiguous = null;
+        for (int i = 0; i < 1_000_000 && ambiguous == null; i++) {
+            java.security.KeyPair kp = g.generateKeyPair();
+            try {
+                java.security.KeyFactory.getInstance("DSA").generatePublic(new java.security.spec.X509EncodedKeySpec(kp.getPublic().getEncoded()));
+                ambiguous = kp;
+            } catch (java.security.spec.InvalidKeySpecException notDsa) {
+                // the usual case
+            }
+        }
+        assertThat(ambiguous).as("an X25519 key whose encoding the DSA factory accepts").isNotNull();
+        TestPki pki = TestPki.create(Suite.MODERN);
+        Credential recipient = pki.issue(CertificateProfile.ENCRYPTION, "AL-PP encryption");
+        Document doc = SecureXml.newDocument();
+        Element root = doc.createElementNS("urn:test", "t:Box");
+        doc.appendChild(root);
+        SecretKey cek = ContentEncryption.newContentKey();
+        root.appendChild(ContentEncryption.wrapKey(doc, cek, recipient.certificate(), "AL-PP", ambiguous));
+        Document wire = SecureXml.parse(SecureXml.serialize(doc), XmlLimits.DEFAULT);
+        Element key = (Element) wire.getElementsByTagNameNS(Formats.XENC_NS, "EncryptedKey").item(0);
+        assertThat(ContentEncryption.unwrapKey(key, recipient.privateKey()).getEncoded()).isEqualTo(cek.getEncoded());
+    }
+
     @ParameterizedTest
     @EnumSource(Suite.class)
     void roundTripForEachSuite(Suite suite) throws Exception {
