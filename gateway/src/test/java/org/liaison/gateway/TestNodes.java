@@ -51,6 +51,17 @@ public final class TestNodes {
         return GatewayNode.start(config(id), new MemoryAuditLog(), FAST);
     }
 
+    /** A node with its real, file-backed audit log in dataDir/audit (as {@code liaison serve} runs it). */
+    public GatewayNode startLogged(AuthorityId id) throws Exception {
+        return GatewayNode.start(config(id), FAST);
+    }
+
+    /** The node's audit folder. */
+    public Path auditDir(AuthorityId id) throws Exception {
+        return org.liaison.gateway.config.NodeConfig.resolve(config(id), org.liaison.gateway.config.NodeConfig.load(config(id)).dataDir())
+                .resolve("audit");
+    }
+
     public Credential investigator(AuthorityId id) {
         return federation.pki().authority(id).users().get(Role.INVESTIGATOR);
     }

@@ -67,6 +67,12 @@ public final class NodeMetrics {
         deliveryLatency.record(sinceSubmission);
     }
 
+    /** A peer presented an audit checkpoint inconsistent with the one held: an alarm. */
+    public void peerLogAlarm(String peer) {
+        Counter.builder("liaison.audit.peer.alarms").tag("peer", peer)
+                .description("Peer audit checkpoints that were badly signed or inconsistent with the one held").register(registry).increment();
+    }
+
     public void tlsFailure() {
         tlsFailures.increment();
     }

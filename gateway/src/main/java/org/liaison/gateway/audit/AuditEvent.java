@@ -18,7 +18,23 @@ public record AuditEvent(Instant time, String type, String actor, String message
         Objects.requireNonNull(time, "time");
         Objects.requireNonNull(type, "type");
         Objects.requireNonNull(outcome, "outcome");
-        details = details == null ? Map.of() : Map.copyOf(details);
+        details = details == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(details));
+    }
+
+    /** This event with one more detail (a null value is left out). */
+    public AuditEvent with(String key, String value) {
+        if (value == null) {
+            return this;
+        }
+        Map<String, String> d = new java.util.LinkedHashMap<>(details);
+        d.put(key, value);
+        return new AuditEvent(time, type, actor, messageId, counterpart, outcome, reason, d);
+    }
+
+    /** This event with the message's service, conversation and the message it answers. */
+    public AuditEvent about(org.liaison.protocol.envelope.EnvelopeHeader h) {
+        return with("service", h.service().value()).with("conversation", h.conversationId().toString())
+                .with("inReplyTo", h.inReplyTo() == null ? null : h.inReplyTo().toString());
     }
 
     public static AuditEvent of(String type, String actor, String messageId, String counterpart, String outcome, String reason) {

@@ -6,10 +6,26 @@ package org.liaison.gateway.audit;
  * thread-safe and keep events in the order they were recorded.
  */
 public interface AuditLog extends AutoCloseable {
-    void record(AuditEvent event);
+    /** Appends the event and returns its index once it is durable. */
+    long record(AuditEvent event);
 
-    /** The latest signed checkpoint of the log, to put into receipts; {@code null} when the log has none. */
+    /** The latest signed checkpoint of the log; {@code null} when the log has none. */
     default String checkpoint() {
+        return null;
+    }
+
+    /** A signed checkpoint covering entry {@code index} (for receipts: made after the reception was logged); {@code null} when the log signs none. */
+    default String checkpointCovering(long index) {
+        return checkpoint();
+    }
+
+    /** The RFC 9162 consistency proof between two sizes of this log, for peers that hold its checkpoints. */
+    default java.util.List<byte[]> consistencyProof(long first, long second) {
+        throw new UnsupportedOperationException("this audit log keeps no Merkle tree");
+    }
+
+    /** The key that verifies this log's checkpoints ({@code NAME+hash+key}); {@code null} when it signs none. */
+    default String verifierKey() {
         return null;
     }
 

@@ -21,6 +21,7 @@ import org.apache.logging.log4j.Logger;
 import org.liaison.certs.SecureFiles;
 import org.liaison.protocol.tlog.Checkpoint;
 import org.liaison.protocol.tlog.Merkle;
+import org.liaison.protocol.tlog.MerkleFrontier;
 import org.liaison.protocol.tlog.SignedNote;
 
 /**
@@ -52,6 +53,8 @@ public final class FileAuditLog implements AuditLog {
     private final FileChannel entries;
     private final FileChannel checkpoints;
     private final List<byte[]> leaves = new ArrayList<>();
+    private final MerkleFrontier frontier = new MerkleFrontier();
+    private final Object checkpointLock = new Object();
     private final Object flushLock = new Object();
     private final ScheduledExecutorService checkpointer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "liaison-audit-checkpoint");
@@ -73,6 +76,7 @@ public final class FileAuditLog implements AuditLog {
         long end = 0;
         for (byte[] e : AuditLogReader.records(entries, true)) {
             leaves.add(Merkle.leafHash(e));
+            frontier.append(leaves.get(leaves.size() - 1));
             end += 4 + e.length;
         }
         entries.truncate(end); // drops an incomplete final record left by a crash
@@ -120,6 +124,7 @@ public final class FileAuditLog implements AuditLog {
         return log;
     }
 
+    @Override
     public String verifierKey() {
         return signer.verifierKey();
     }
@@ -129,11 +134,13 @@ public final class FileAuditLog implements AuditLog {
     }
 
     @Override
-    public void record(AuditEvent e) {
+    public long record(AuditEvent e) {
         long end;
+        long index;
         synchronized (this) {
             ObjectNode o = JSON.createObjectNode();
-            o.put("index", leaves.size());
+            index = leaves.size();
+            o.put("index", index);
             o.put("time", e.time().toString());
             o.put("type", e.type());
             o.put("actor", e.actor());
@@ -152,12 +159,15 @@ public final class FileAuditLog implements AuditLog {
             } catch (IOException x) {
                 throw new IllegalStateException("cannot append to the audit log: " + x.getMessage(), x);
             }
-            leaves.add(Merkle.leafHash(bytes));
+            byte[] leaf = Merkle.leafHash(bytes);
+            leaves.add(leaf);
+            frontier.append(leaf);
             written += 4 + bytes.length;
             end = written;
             AUDIT.info("{}", new String(bytes, java.nio.charset.StandardCharsets.UTF_8));
         }
         flushTo(end);
+        return index;
     }
 
     /** Group commit: one fsync covers every entry written before it started. */
@@ -184,28 +194,60 @@ public final class FileAuditLog implements AuditLog {
 
     /** Signs and stores a checkpoint of the current tree if it grew since the last one; returns the latest. */
     public String checkpointNow() throws IOException, GeneralSecurityException {
-        Checkpoint c;
-        synchronized (this) {
-            if (leaves.size() == checkpointedSize) {
-                return latestCheckpoint;
+        synchronized (checkpointLock) {
+            Checkpoint c;
+            synchronized (this) {
+                if (leaves.size() == checkpointedSize) {
+                    return latestCheckpoint;
+                }
+                c = new Checkpoint(origin, leaves.size(), frontier.root());
             }
-            c = new Checkpoint(origin, leaves.size(), Merkle.root(leaves));
-        }
-        flushTo(currentWritten());
-        String note = SignedNote.sign(c.text(), signer);
-        byte[] bytes = note.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        synchronized (checkpoints) {
+            flushTo(currentWritten());
+            String note = SignedNote.sign(c.text(), signer);
+            byte[] bytes = note.getBytes(java.nio.charset.StandardCharsets.UTF_8);
             ByteBuffer b = ByteBuffer.allocate(4 + bytes.length).putInt(bytes.length).put(bytes).flip();
             while (b.hasRemaining()) {
                 checkpoints.write(b);
             }
             checkpoints.force(false);
+            synchronized (this) {
+                checkpointedSize = c.size();
+                latestCheckpoint = note;
+            }
+            return note;
         }
+    }
+
+    /**
+     * A signed checkpoint that covers entry {@code index}: the latest if it does, else a new one.
+     * Concurrent callers share one signature, like they share one fsync.
+     */
+    @Override
+    public String checkpointCovering(long index) {
         synchronized (this) {
-            checkpointedSize = c.size();
-            latestCheckpoint = note;
+            if (checkpointedSize > index) {
+                return latestCheckpoint;
+            }
         }
-        return note;
+        try {
+            return checkpointNow();
+        } catch (IOException | GeneralSecurityException e) {
+            throw new IllegalStateException("cannot write an audit checkpoint: " + e.getMessage(), e);
+        }
+    }
+
+    /** RFC 9162 consistency proof between two sizes this log has had. */
+    @Override
+    public List<byte[]> consistencyProof(long first, long second) {
+        List<byte[]> copy;
+        synchronized (this) {
+            if (first < 0 || first > second || second > leaves.size()) {
+                throw new IllegalArgumentException("no consistency proof from size " + first + " to " + second + " (the log has "
+                        + leaves.size() + " entries)");
+            }
+            copy = new ArrayList<>(leaves.subList(0, (int) second));
+        }
+        return Merkle.consistencyProof(copy, first, second);
     }
 
     private synchronized long currentWritten() {

@@ -14,10 +14,11 @@ public final class MemoryAuditLog implements AuditLog {
     private final List<AuditEvent> events = new ArrayList<>();
 
     @Override
-    public synchronized void record(AuditEvent e) {
+    public synchronized long record(AuditEvent e) {
         events.add(e);
         AUDIT.info("{} actor={} message={} counterpart={} outcome={} reason={}", e.type(), e.actor(), e.messageId(),
                 e.counterpart(), e.outcome(), e.reason());
+        return events.size() - 1;
     }
 
     public synchronized List<AuditEvent> events() {

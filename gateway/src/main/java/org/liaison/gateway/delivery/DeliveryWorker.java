@@ -97,10 +97,11 @@ public final class DeliveryWorker implements AutoCloseable {
                     "expired before delivery"));
             return;
         }
+        Envelopes.Verified env = null;
         try {
             Trust trust = node.trust();
             // Our own envelope from our own store: its signature was made here, no need to check it per attempt.
-            Envelopes.Verified env = Envelopes.readStored(m.envelope());
+            env = Envelopes.readStored(m.envelope());
             URI endpoint = URI.create(trust.directory().require(d.recipient()).endpoints().get(0));
             List<Path> payloads = new ArrayList<>();
             for (int i = 0; i < env.payloads().size(); i++) {
@@ -114,7 +115,10 @@ public final class DeliveryWorker implements AutoCloseable {
             node.metrics().delivered(java.time.Duration.between(m.createdAt(), Instant.now()));
             node.store().updateDelivery(d.messageId(), d.recipient(), State.DELIVERED, attempts, now, null, receipt, r.received());
             node.audit().record(AuditEvent.of("receipt", d.recipient().value(), d.messageId().toString(), d.recipient().value(), "ok",
-                    r.checkpoint() == null ? null : "peer checkpoint received"));
+                    null).about(env.header()).with("peerCheckpoint", r.checkpoint()));
+            if (r.checkpoint() != null) {
+                node.peerLogs().observe(d.recipient(), r.checkpoint());
+            }
             LOG.info("delivered {} to {} (attempt {})", d.messageId(), d.recipient(), attempts);
         } catch (ProtocolException e) {
             Instant next = now.plus(backoff.delay(attempts));
@@ -122,8 +126,9 @@ public final class DeliveryWorker implements AutoCloseable {
             String reason = e.getMessage() + " [" + e.code().code() + "]";
             node.metrics().deliveryAttempt(state.id());
             node.store().updateDelivery(d.messageId(), d.recipient(), state, attempts, next, reason, null, null);
-            node.audit().record(AuditEvent.of("send-attempt", node.me().value(), d.messageId().toString(), d.recipient().value(),
-                    state.id(), reason));
+            AuditEvent failed = AuditEvent.of("send-attempt", node.me().value(), d.messageId().toString(), d.recipient().value(),
+                    state.id(), reason);
+            node.audit().record(env == null ? failed : failed.about(env.header()));
             LOG.warn("delivery of {} to {} {}: {}", d.messageId(), d.recipient(), state.id(), reason);
         } catch (RuntimeException e) {
             node.store().updateDelivery(d.messageId(), d.recipient(), State.RETRYING, attempts, now.plus(backoff.delay(attempts)),

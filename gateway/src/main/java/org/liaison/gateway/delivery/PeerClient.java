@@ -72,9 +72,30 @@ public final class PeerClient implements AutoCloseable {
         this.timeout = timeout;
     }
 
+    /** Delivers one message; returns the receiver's receipt, or throws its error document as an exception. */
     public byte[] send(AuthorityId recipient, URI endpoint, byte[] envelope, List<Path> payloads) throws ProtocolException {
+        return exchange(recipient, endpoint, (ch, answer) -> writeRequest(ch, endpoint.getHost(), port(endpoint), envelope, payloads,
+                answer));
+    }
+
+    /** {@code GET pathAndQuery} on the peer API of {@code peer}; returns the body of a 200 answer. */
+    public byte[] get(AuthorityId peer, URI endpoint, String pathAndQuery) throws ProtocolException {
+        return exchange(peer, endpoint, (ch, answer) -> {
+            HttpRequest req = new io.netty.handler.codec.http.DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, pathAndQuery);
+            req.headers().set(HttpHeaderNames.HOST, endpoint.getHost() + ":" + port(endpoint));
+            req.headers().set(HttpHeaderNames.CONTENT_LENGTH, 0);
+            ch.writeAndFlush(req);
+        });
+    }
+
+    private static int port(URI endpoint) {
+        return endpoint.getPort() < 0 ? 443 : endpoint.getPort();
+    }
+
+    private byte[] exchange(AuthorityId recipient, URI endpoint,
+            java.util.function.BiConsumer<Channel, CompletableFuture<FullHttpResponse>> request) throws ProtocolException {
         String host = endpoint.getHost();
-        int port = endpoint.getPort() < 0 ? 443 : endpoint.getPort();
+        int port = port(endpoint);
         CompletableFuture<FullHttpResponse> answer = new CompletableFuture<>();
         Bootstrap b = new Bootstrap().group(group).channel(NioSocketChannel.class)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(timeout.toMillis(), 30_000))
@@ -131,7 +152,7 @@ public final class PeerClient implements AutoCloseable {
                     ch.close();
                     return;
                 }
-                writeRequest(ch, host, port, envelope, payloads, answer);
+                request.accept(ch, answer);
             });
             FullHttpResponse r = answer.get(timeout.toMillis() * 2, TimeUnit.MILLISECONDS);
             try {

@@ -287,7 +287,8 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
     }
 
     private void fetch(ChannelHandlerContext ctx, LocalUser user, MessageStore.Received r) throws ProtocolException, IOException {
-        Envelopes.Opened o = open(r);
+        Envelopes.Verified env = Envelopes.readStored(r.envelope());
+        Envelopes.Opened o = Envelopes.open(env, node.me(), encryptionKey());
         Manifest m = Formats.fromElement(SecureXml.parse(o.manifestXml(), XmlLimits.DEFAULT).getDocumentElement(), Manifest.class);
         long length = 4L + o.manifestXml().length + m.getFile().stream().mapToLong(File::getSize).sum();
         List<InputStream> parts = new ArrayList<>();
@@ -296,7 +297,8 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
         for (int i = 0; i < m.getFile().size(); i++) {
             parts.add(PayloadCipher.decrypt(o.contentKey(), i, Files.newInputStream(BlobStore.payload(r.blobs(), i))));
         }
-        node.audit().record(AuditEvent.of("fetch", user.actor(), r.messageId().toString(), r.sender().value(), "ok", null));
+        node.audit().record(AuditEvent.of("fetch", user.actor(), r.messageId().toString(), r.sender().value(), "ok", null)
+                .about(env.header()).with("case", m.getCase()));
         HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
         head.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/vnd.liaison.package");
         head.headers().set(HttpHeaderNames.CONTENT_LENGTH, length);

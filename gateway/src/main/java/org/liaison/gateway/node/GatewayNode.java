@@ -69,6 +69,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
     private final PeerServer server;
     private final PeerClient client;
     private final DeliveryWorker worker;
+    private final org.liaison.gateway.audit.PeerLogs peerLogs;
     private final Outbox outbox;
     private final org.liaison.gateway.admin.NodeMetrics metrics = new org.liaison.gateway.admin.NodeMetrics();
     private final org.liaison.gateway.admin.AdminServer admin;
@@ -109,6 +110,8 @@ public final class GatewayNode implements NodeState, AutoCloseable {
         DirectoryTrustManager tm = new DirectoryTrustManager(identity, audit, metrics::tlsFailure);
         SslProvider provider = TlsContexts.provider(config.tlsProvider());
         this.client = new PeerClient(TlsContexts.client(tls, tm, provider), identity, tuning.clientTimeout());
+        this.peerLogs = new org.liaison.gateway.audit.PeerLogs(data.resolve("audit-peers"), audit, this::proveFor,
+                (peer, reason) -> metrics.peerLogAlarm(peer.value()));
         this.outbox = new Outbox(this);
         this.worker = new DeliveryWorker(this, client, tuning.backoff());
         this.server = new PeerServer(config.peer().host(), config.peer().port(), TlsContexts.server(tls, tm, provider), identity, this,
@@ -133,12 +136,17 @@ public final class GatewayNode implements NodeState, AutoCloseable {
      * {@code dataDir/audit} (checkpoints signed every two seconds while events flow).
      */
     public static GatewayNode start(Path configFile) throws Exception {
+        return start(configFile, Tuning.DEFAULT);
+    }
+
+    /** As {@link #start(Path)}, with other timings (tests). */
+    public static GatewayNode start(Path configFile, Tuning tuning) throws Exception {
         NodeConfig config = NodeConfig.load(configFile);
         Path auditDir = NodeConfig.resolve(configFile, config.dataDir()).resolve("audit");
         org.liaison.gateway.audit.FileAuditLog audit = org.liaison.gateway.audit.FileAuditLog.open(auditDir,
                 "liaison/" + config.authority(), Duration.ofSeconds(2));
         try {
-            return new GatewayNode(configFile, audit, Tuning.DEFAULT);
+            return new GatewayNode(configFile, audit, tuning);
         } catch (Exception e) {
             audit.close();
             throw e;
@@ -270,6 +278,19 @@ public final class GatewayNode implements NodeState, AutoCloseable {
     }
 
     @Override
+    public org.liaison.gateway.audit.PeerLogs peerLogs() {
+        return peerLogs;
+    }
+
+    /** Asks {@code peer} over the peer API for its log key and a consistency proof. */
+    private org.liaison.gateway.audit.PeerLogs.Proof proveFor(AuthorityId peer, long from, long to)
+            throws org.liaison.protocol.ProtocolException {
+        java.net.URI endpoint = java.net.URI.create(trust.get().directory().require(peer).endpoints().get(0));
+        byte[] body = client.get(peer, endpoint, org.liaison.gateway.peer.ReceiveHandler.CONSISTENCY_PATH + "?from=" + from + "&to=" + to);
+        return org.liaison.gateway.peer.AuditProofs.readProof(body);
+    }
+
+    @Override
     public Credential signing() {
         return signing;
     }
@@ -287,6 +308,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
         local.stopAccepting();
         reloader.shutdownNow();
         worker.close();
+        peerLogs.close();
         server.close();
         client.close();
         admin.close();

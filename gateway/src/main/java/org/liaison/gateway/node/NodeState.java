@@ -6,4 +6,7 @@ import org.liaison.gateway.peer.PeerContext;
 public interface NodeState extends PeerContext {
     /** This authority's encryption credential: what opens received messages. */
     org.liaison.certs.Credential encryption();
+
+    /** The checkpoints this node holds of its peers' audit logs. */
+    org.liaison.gateway.audit.PeerLogs peerLogs();
 }

@@ -237,10 +237,11 @@ public final class Outbox {
                 Path blobs = node.blobs().commit(staging, node.blobs().outbox(id));
                 staging = null;
                 node.audit().record(AuditEvent.of("submit", "SHA256:" + org.liaison.certs.Fingerprint.of(manifest.investigator()).hex(),
-                        id.toString(), recipients.toString(), "ok", null));
+                        id.toString(), recipients.toString(), "ok", null).about(h).with("case", manifest.manifest().getCase()));
                 node.store().storeOutgoing(new MessageStore.Outgoing(id, now, h.expires(), envelope, idempotencyKey, blobs), recipients,
                         now);
-                node.audit().record(AuditEvent.of("seal", node.me().value(), id.toString(), recipients.toString(), "ok", null));
+                node.audit().record(AuditEvent.of("seal", node.me().value(), id.toString(), recipients.toString(), "ok", null).about(h)
+                        .with("envelopeSha256", Envelopes.sha256(envelope)));
                 return id;
             } catch (ProtocolException | IOException | RuntimeException e) {
                 abort();

@@ -163,9 +163,10 @@ public final class IncomingMessage {
             Path blobs = node.blobs().commit(staging, node.blobs().inbox(sender, verified.header().messageId()));
             staging = null;
             Instant now = Instant.now();
-            node.audit().record(AuditEvent.of("receive", sender.value(), verified.header().messageId().toString(), sender.value(),
-                    "ok", null));
-            byte[] receipt = Receipts.create(verified, node.me(), now, node.audit().checkpoint(), node.signing());
+            long logged = node.audit().record(AuditEvent.of("receive", sender.value(), verified.header().messageId().toString(),
+                    sender.value(), "ok", null).about(verified.header()).with("envelopeSha256", verified.sha256()));
+            // The receipt carries a checkpoint that already covers this reception.
+            byte[] receipt = Receipts.create(verified, node.me(), now, node.audit().checkpointCovering(logged), node.signing());
             if (!node.store().storeReceived(new MessageStore.Received(sender, verified.header().messageId(), now, envelope,
                     verified.sha256(), receipt, blobs))) {
                 return node.store().receiptFor(sender, verified.header().messageId()).orElseThrow();

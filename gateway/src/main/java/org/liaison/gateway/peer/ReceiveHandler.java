@@ -20,6 +20,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.timeout.ReadTimeoutException;
 import java.nio.ByteBuffer;
+import java.util.List;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.liaison.certs.AuthorityId;
@@ -36,6 +37,9 @@ import org.liaison.protocol.ProtocolException;
  */
 public final class ReceiveHandler extends SimpleChannelInboundHandler<HttpObject> {
     public static final String PATH = "/liaison/v1/messages";
+    /** {@code GET} with {@code ?from=N&to=M}: this node's audit log key and a consistency proof (see {@link AuditProofs}). */
+    public static final String CONSISTENCY_PATH = "/liaison/v1/audit/consistency";
+    static final String JSON_TYPE = "application/json";
     public static final String MESSAGE_TYPE = "application/vnd.liaison.message";
     public static final String RECEIPT_TYPE = "application/vnd.liaison.receipt+xml";
     public static final String ERROR_TYPE = "application/vnd.liaison.error+xml";
@@ -46,6 +50,7 @@ public final class ReceiveHandler extends SimpleChannelInboundHandler<HttpObject
     private IncomingMessage message;
     private long received;
     private boolean answered;
+    private boolean skipBody;
 
     public ReceiveHandler(PeerContext node, long maxMessageBytes) {
         this.node = node;
@@ -64,7 +69,11 @@ public final class ReceiveHandler extends SimpleChannelInboundHandler<HttpObject
                 throw new ProtocolException(ErrorCode.PAYLOAD_TOO_LARGE, cause instanceof TooLongFrameException
                         ? "request line or headers too long" : "malformed HTTP request");
             }
-            if (msg instanceof HttpRequest) {
+            if (msg instanceof HttpRequest && HttpMethod.GET.equals(((HttpRequest) msg).method())) {
+                answerAuditRequest(ctx, (HttpRequest) msg);
+                skipBody = true;
+            } else if (msg instanceof HttpRequest) {
+                skipBody = false;
                 HttpRequest req = (HttpRequest) msg;
                 if (!HttpMethod.POST.equals(req.method()) || !PATH.equals(req.uri())) {
                     throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "unknown request " + req.method() + " (expected POST " + PATH + ")");
@@ -76,6 +85,9 @@ public final class ReceiveHandler extends SimpleChannelInboundHandler<HttpObject
                 }
                 message = new IncomingMessage(node, peer);
                 received = 0;
+            }
+            if (msg instanceof HttpContent && skipBody) {
+                return; // the (empty) body of a GET
             }
             if (msg instanceof HttpContent) {
                 if (message == null) {
@@ -109,6 +121,35 @@ public final class ReceiveHandler extends SimpleChannelInboundHandler<HttpObject
                 message = null;
             }
             respond(ctx, status(e.code()), ERROR_TYPE, ErrorDocuments.write(e.code(), e.getMessage(), null), true);
+        }
+    }
+
+    /** Peers that hold our checkpoints ask for consistency proofs between them. */
+    private void answerAuditRequest(ChannelHandlerContext ctx, HttpRequest req) throws ProtocolException {
+        io.netty.handler.codec.http.QueryStringDecoder q = new io.netty.handler.codec.http.QueryStringDecoder(req.uri());
+        if (!CONSISTENCY_PATH.equals(q.path())) {
+            throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "unknown request GET " + q.path() + " (expected GET "
+                    + CONSISTENCY_PATH + ")");
+        }
+        long from;
+        long to;
+        try {
+            from = Long.parseLong(q.parameters().getOrDefault("from", List.of("")).get(0));
+            to = Long.parseLong(q.parameters().getOrDefault("to", List.of("")).get(0));
+        } catch (NumberFormatException e) {
+            throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "from and to must be tree sizes");
+        }
+        String key = node.audit().verifierKey();
+        if (key == null) {
+            throw new ProtocolException(ErrorCode.NOT_FOUND, "this node keeps no signed audit log");
+        }
+        try {
+            respond(ctx, HttpResponseStatus.OK, JSON_TYPE, AuditProofs.writeProof(key, from, to, node.audit().consistencyProof(from, to)),
+                    false);
+        } catch (IllegalArgumentException e) {
+            throw new ProtocolException(ErrorCode.NOT_FOUND, e.getMessage());
+        } catch (java.io.IOException e) {
+            throw new ProtocolException(ErrorCode.INTERNAL, "cannot write the proof");
         }
     }
 

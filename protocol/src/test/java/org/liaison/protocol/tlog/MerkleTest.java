@@ -104,6 +104,24 @@ class MerkleTest {
     }
 
     @Test
+    void theFrontierGivesTheReferenceRootsAndTheFullRootForEverySizeUpTo300() {
+        MerkleFrontier f = new MerkleFrontier();
+        assertThat(HEX.formatHex(f.root())).isEqualTo(ROOTS[0]);
+        for (int n = 1; n < ROOTS.length; n++) {
+            f.append(leaves().get(n - 1));
+            assertThat(HEX.formatHex(f.root())).as("size " + n).isEqualTo(ROOTS[n]);
+        }
+        MerkleFrontier g = new MerkleFrontier();
+        List<byte[]> all = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            all.add(Merkle.leafHash(new byte[] {(byte) i, (byte) (i >> 8)}));
+            g.append(all.get(i));
+            assertThat(g.root()).as("size " + (i + 1)).isEqualTo(Merkle.root(all));
+        }
+        assertThat(g.size()).isEqualTo(300);
+    }
+
+    @Test
     void everyProofVerifiesInEveryTreeShapeAndAnyChangeIsRejected() {
         List<byte[]> leaves = new ArrayList<>();
         for (int i = 0; i < 40; i++) {

@@ -1,0 +1,190 @@
+package org.liaison.gateway.audit;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.liaison.certs.AuthorityId;
+import org.liaison.certs.SecureFiles;
+import org.liaison.protocol.ProtocolException;
+import org.liaison.protocol.tlog.Checkpoint;
+import org.liaison.protocol.tlog.Merkle;
+import org.liaison.protocol.tlog.SignedNote;
+
+/**
+ * The checkpoints of peers' audit logs that this node holds, and the check that each newer one
+ * extends the one before. Receipts bring a peer's checkpoint; for each peer the node keeps the
+ * largest it has verified ({@code peers/ID.checkpoint}) and the peer's log key, pinned the first
+ * time it asked for it ({@code peers/ID.vkey}). A checkpoint that is badly signed, names another
+ * origin, forks (same size, other root) or has no valid consistency proof from the peer is an
+ * alarm: an audit event, an error log line and a metric.
+ *
+ * <p>Checks run on one background thread, newest checkpoint per peer first, so deliveries never
+ * wait for a peer's proof. A peer that cannot be asked (down, refusing) is checked at its next
+ * receipt; that is not an alarm.
+ */
+public final class PeerLogs implements AutoCloseable {
+    private static final Logger LOG = LogManager.getLogger(PeerLogs.class);
+
+    /** Asks a peer for its log key and a consistency proof between two of its tree sizes. */
+    public interface Prover {
+        Proof prove(AuthorityId peer, long from, long to) throws ProtocolException;
+    }
+
+    public record Proof(String verifierKey, List<byte[]> hashes) {}
+
+    /** What a check concluded. */
+    public enum Outcome { FIRST, CONSISTENT, OLDER, ALARM, UNREACHABLE }
+
+    private final Path dir;
+    private final AuditLog audit;
+    private final Prover prover;
+    private final BiConsumer<AuthorityId, String> alarm;
+    private final Map<AuthorityId, String> pending = new LinkedHashMap<>();
+    private final ExecutorService checker = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "liaison-peer-logs");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /** @param alarm called with the peer and the reason after the alarm is audited (metrics hook) */
+    public PeerLogs(Path dir, AuditLog audit, Prover prover, BiConsumer<AuthorityId, String> alarm) throws IOException {
+        this.dir = dir;
+        this.audit = audit;
+        this.prover = prover;
+        this.alarm = alarm;
+        Files.createDirectories(dir);
+    }
+
+    /** Queues {@code note} (a peer's signed checkpoint from a verified receipt) for checking; returns at once. */
+    public void observe(AuthorityId peer, String note) {
+        synchronized (pending) {
+            String queued = pending.get(peer);
+            if (queued == null || size(note) >= size(queued)) {
+                pending.put(peer, note);
+            }
+            if (queued != null) {
+                return; // a task for this peer is already queued; it takes the newest note
+            }
+        }
+        checker.execute(() -> {
+            String n;
+            synchronized (pending) {
+                n = pending.remove(peer);
+            }
+            if (n != null) {
+                check(peer, n);
+            }
+        });
+    }
+
+    private static long size(String note) {
+        try {
+            return Checkpoint.parse(note).size();
+        } catch (IllegalArgumentException e) {
+            return -1;
+        }
+    }
+
+    /** The peer checkpoint this node holds, if any. */
+    public Optional<String> stored(AuthorityId peer) throws IOException {
+        Path f = dir.resolve(peer.value() + ".checkpoint");
+        return Files.exists(f) ? Optional.of(Files.readString(f, StandardCharsets.UTF_8)) : Optional.empty();
+    }
+
+    /** Checks {@code note} against what is held for {@code peer} now (on the caller's thread). */
+    public synchronized Outcome check(AuthorityId peer, String note) {
+        try {
+            Checkpoint c;
+            try {
+                c = Checkpoint.parse(note.substring(0, Math.max(0, note.indexOf("\n\n") + 1)));
+            } catch (IllegalArgumentException e) {
+                return raise(peer, "a malformed checkpoint: " + e.getMessage());
+            }
+            String expectedOrigin = "liaison/" + peer.value();
+            if (!c.origin().equals(expectedOrigin)) {
+                return raise(peer, "a checkpoint of log " + c.origin() + " (expected " + expectedOrigin + ")");
+            }
+            Path keyFile = dir.resolve(peer.value() + ".vkey");
+            if (!Files.exists(keyFile)) {
+                String key = prover.prove(peer, c.size(), c.size()).verifierKey();
+                SecureFiles.writeAtomically(keyFile, (key + "\n").getBytes(StandardCharsets.UTF_8), false);
+                LOG.info("pinned the audit log key of {}: {}", peer, key);
+            }
+            String key = Files.readString(keyFile, StandardCharsets.UTF_8).strip();
+            try {
+                SignedNote.open(note, key);
+            } catch (GeneralSecurityException | IllegalArgumentException e) {
+                return raise(peer, "a checkpoint not signed by its pinned log key " + key + " (" + e.getMessage() + ")");
+            }
+            Optional<String> held = stored(peer);
+            if (held.isEmpty()) {
+                store(peer, note);
+                return Outcome.FIRST;
+            }
+            Checkpoint old = Checkpoint.parse(held.get().substring(0, held.get().indexOf("\n\n") + 1));
+            if (old.size() == c.size()) {
+                return Arrays.equals(old.rootHash(), c.rootHash()) ? Outcome.CONSISTENT
+                        : raise(peer, "two different logs of size " + c.size() + " (a fork): the checkpoint held and the one received");
+            }
+            boolean growing = old.size() < c.size();
+            Checkpoint a = growing ? old : c;
+            Checkpoint b = growing ? c : old;
+            Proof proof = prover.prove(peer, a.size(), b.size());
+            if (!Merkle.verifyConsistency(a.size(), b.size(), a.rootHash(), b.rootHash(), proof.hashes())) {
+                return raise(peer, "a log of size " + b.size() + " that does not extend its log of size " + a.size()
+                        + " (the consistency proof fails): entries were changed or removed");
+            }
+            if (growing) {
+                store(peer, note);
+                return Outcome.CONSISTENT;
+            }
+            return Outcome.OLDER;
+        } catch (ProtocolException e) {
+            LOG.warn("cannot check the audit checkpoint of {} now: {} [{}]", peer, e.getMessage(), e.code().code());
+            return Outcome.UNREACHABLE;
+        } catch (IOException | RuntimeException e) {
+            LOG.error("cannot check the audit checkpoint of {}: {}", peer, e.toString());
+            return Outcome.UNREACHABLE;
+        }
+    }
+
+    private void store(AuthorityId peer, String note) throws IOException {
+        SecureFiles.writeAtomically(dir.resolve(peer.value() + ".checkpoint"), note.getBytes(StandardCharsets.UTF_8), false);
+    }
+
+    private Outcome raise(AuthorityId peer, String what) {
+        String reason = peer + " presented " + what;
+        audit.record(AuditEvent.of("peer-log-alarm", peer.value(), null, peer.value(), "alarm", reason));
+        LOG.error("AUDIT ALARM: {}", reason);
+        alarm.accept(peer, reason);
+        return Outcome.ALARM;
+    }
+
+    /** Waits for queued checks to finish (tests, shutdown). */
+    public void drain() throws InterruptedException {
+        java.util.concurrent.Future<?> f = checker.submit(() -> { });
+        try {
+            f.get(30, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        checker.shutdownNow();
+    }
+}

@@ -1,0 +1,100 @@
+package org.liaison.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.liaison.gateway.TestNodes.AL;
+import static org.liaison.gateway.TestNodes.IT;
+import static org.liaison.gateway.TestNodes.US;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.liaison.certs.AuthorityId;
+import org.liaison.gateway.audit.AuditLogVerifier;
+import org.liaison.gateway.node.GatewayNode;
+import org.liaison.gateway.store.MessageStore;
+import org.liaison.protocol.envelope.Envelopes;
+import org.liaison.protocol.envelope.Receipts;
+import org.liaison.protocol.tlog.Checkpoint;
+import org.liaison.protocol.tlog.Merkle;
+import org.liaison.protocol.tlog.SignedNote;
+
+/** Three nodes with their real audit logs: the logs verify, and the peer checkpoints each holds are consistent. */
+class AuditExchangeTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void threeNodesExchangeAndEachHoldsConsistentCheckpointsOfTheOthers() throws Exception {
+        TestNodes t = new TestNodes(dir);
+        List<AuthorityId> ids = List.of(IT, AL, US);
+        Map<AuthorityId, String> keys = new LinkedHashMap<>();
+        Map<AuthorityId, List<UUID>> sent = new LinkedHashMap<>();
+        try (GatewayNode it = t.startLogged(IT); GatewayNode al = t.startLogged(AL); GatewayNode us = t.startLogged(US)) {
+            Map<AuthorityId, GatewayNode> nodes = Map.of(IT, it, AL, al, US, us);
+            for (int round = 0; round < 3; round++) {
+                for (AuthorityId from : ids) {
+                    List<AuthorityId> to = ids.stream().filter(x -> !x.equals(from)).toList();
+                    sent.computeIfAbsent(from, k -> new ArrayList<>()).add(nodes.get(from).outbox()
+                            .submit(t.submission(from, to, null, null, TestNodes.text("round " + round))));
+                }
+            }
+            for (AuthorityId from : ids) {
+                for (UUID id : sent.get(from)) {
+                    TestNodes.await("delivery of " + id, Duration.ofSeconds(30), () -> NodeExchangeTest.delivered(nodes.get(from), id));
+                }
+                keys.put(from, nodes.get(from).audit().verifierKey());
+            }
+            for (GatewayNode n : nodes.values()) {
+                n.peerLogs().drain();
+            }
+
+            // Each receipt's checkpoint already covers the receiver's "receive" entry for that message.
+            UUID first = sent.get(IT).get(0);
+            MessageStore.Outgoing m = it.store().outgoing(first).orElseThrow();
+            MessageStore.Delivery d = it.store().deliveries(first).stream().filter(x -> x.recipient().equals(AL)).findFirst().orElseThrow();
+            Receipts.Verified r = Receipts.verify(d.receipt(), it.trust(), Instant.now(), AL, first, m.envelope(),
+                    Envelopes.readStored(m.envelope()).payloads());
+            long receiveIndex = indexOf(AuditLogVerifier.entries(t.auditDir(AL)), "\"type\":\"receive\"", first.toString());
+            assertThat(Checkpoint.parse(SignedNote.open(r.checkpoint(), keys.get(AL))).size()).isGreaterThan(receiveIndex);
+
+            for (AuthorityId holder : ids) {
+                assertThat(nodes.get(holder).metrics().scrape()).doesNotContain("liaison_audit_peer_alarms");
+                for (AuthorityId peer : ids) {
+                    if (peer.equals(holder)) {
+                        continue;
+                    }
+                    String note = nodes.get(holder).peerLogs().stored(peer).orElseThrow(() -> new AssertionError(holder + " holds no checkpoint of " + peer));
+                    // Independently: signed by the peer's log key, and the root of the peer's first entries.
+                    Checkpoint c = Checkpoint.parse(SignedNote.open(note, keys.get(peer)));
+                    List<byte[]> leaves = AuditLogVerifier.entries(t.auditDir(peer)).stream().map(Merkle::leafHash).toList();
+                    assertThat(c.size()).isPositive().isLessThanOrEqualTo(leaves.size());
+                    assertThat(c.rootHash()).as(holder + "'s checkpoint of " + peer).isEqualTo(Merkle.root(leaves.subList(0, (int) c.size())));
+                }
+            }
+        }
+        for (AuthorityId id : ids) {
+            AuditLogVerifier.Report report = AuditLogVerifier.verify(t.auditDir(id), keys.get(id));
+            assertThat(report.problems()).as(id.value()).isEmpty();
+            assertThat(report.valid()).isTrue();
+            assertThat(report.verifiedSize()).isEqualTo(report.entries());
+        }
+    }
+
+    static long indexOf(List<byte[]> entries, String... parts) {
+        for (int i = 0; i < entries.size(); i++) {
+            String e = new String(entries.get(i), StandardCharsets.UTF_8);
+            if (java.util.Arrays.stream(parts).allMatch(e::contains)) {
+                return i;
+            }
+        }
+        throw new AssertionError("no entry with " + List.of(parts));
+    }
+}

@@ -1,0 +1,154 @@
+package org.liaison.gateway.audit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.liaison.certs.AuthorityId;
+import org.liaison.protocol.ErrorCode;
+import org.liaison.protocol.ProtocolException;
+
+/** A node holding a peer's checkpoints: consistent growth is accepted; forks, rewrites, other keys and origins are alarms. */
+class PeerLogsTest {
+    static final AuthorityId AL = AuthorityId.of("AL-PP");
+
+    @TempDir
+    Path dir;
+
+    final MemoryAuditLog own = new MemoryAuditLog();
+    final List<String> alarms = new ArrayList<>();
+    /** The log that answers proof requests "from AL-PP". */
+    final AtomicReference<FileAuditLog> peer = new AtomicReference<>();
+
+    PeerLogs peerLogs() throws Exception {
+        return new PeerLogs(dir.resolve("held"), own, (p, from, to) -> {
+            assertThat(p).isEqualTo(AL);
+            return new PeerLogs.Proof(peer.get().verifierKey(), peer.get().consistencyProof(from, to));
+        }, (p, reason) -> alarms.add(reason));
+    }
+
+    static void events(FileAuditLog log, int n, String tag) {
+        for (int i = 0; i < n; i++) {
+            log.record(AuditEvent.of("receive", "IT-DNA", tag + i, "IT-DNA", "ok", null));
+        }
+    }
+
+    static void copy(Path from, Path to) throws Exception {
+        Files.createDirectories(to);
+        for (String f : List.of(FileAuditLog.ENTRIES, FileAuditLog.CHECKPOINTS, FileAuditLog.KEY)) {
+            Files.copy(from.resolve(f), to.resolve(f));
+        }
+    }
+
+    @Test
+    void growingCheckpointsAreConsistentAndAnOlderOneIsAcceptedWithoutGoingBack() throws Exception {
+        try (FileAuditLog log = FileAuditLog.open(dir.resolve("al"), "liaison/AL-PP", Duration.ofHours(1))) {
+            peer.set(log);
+            PeerLogs held = peerLogs();
+            events(log, 3, "a");
+            String c3 = log.checkpointNow();
+            events(log, 4, "b");
+            String c7 = log.checkpointNow();
+            assertThat(held.check(AL, c3)).isEqualTo(PeerLogs.Outcome.FIRST);
+            assertThat(held.check(AL, c7)).isEqualTo(PeerLogs.Outcome.CONSISTENT);
+            assertThat(held.check(AL, c7)).isEqualTo(PeerLogs.Outcome.CONSISTENT);
+            assertThat(held.check(AL, c3)).isEqualTo(PeerLogs.Outcome.OLDER);
+            assertThat(held.stored(AL)).contains(c7);
+            assertThat(Files.readString(dir.resolve("held/AL-PP.vkey")).strip()).isEqualTo(log.verifierKey());
+            assertThat(alarms).isEmpty();
+            assertThat(own.events()).isEmpty();
+        }
+    }
+
+    @Test
+    void aRewrittenHistoryUnderTheSameKeyIsAnAlarm() throws Exception {
+        Path original = dir.resolve("al");
+        try (FileAuditLog log = FileAuditLog.open(original, "liaison/AL-PP", Duration.ofHours(1))) {
+            events(log, 5, "a");
+            log.checkpointNow();
+        }
+        // The operator keeps the key but replaces the history: a copy of the log before the first
+        // checkpoint, with other events.
+        Path forked = dir.resolve("forked");
+        Files.createDirectories(forked);
+        Files.copy(original.resolve(FileAuditLog.KEY), forked.resolve(FileAuditLog.KEY));
+        try (FileAuditLog a = FileAuditLog.open(original, "liaison/AL-PP", Duration.ofHours(1));
+                FileAuditLog b = FileAuditLog.open(forked, "liaison/AL-PP", Duration.ofHours(1))) {
+            PeerLogs held = peerLogs();
+            peer.set(a);
+            assertThat(held.check(AL, a.checkpoint())).isEqualTo(PeerLogs.Outcome.FIRST);
+            events(b, 5, "x");
+            peer.set(b);
+            assertThat(held.check(AL, b.checkpointNow())).as("same size, other root").isEqualTo(PeerLogs.Outcome.ALARM);
+            events(b, 3, "y");
+            assertThat(held.check(AL, b.checkpointNow())).as("larger, but not an extension").isEqualTo(PeerLogs.Outcome.ALARM);
+            assertThat(held.stored(AL)).contains(a.checkpoint());
+        }
+        assertThat(alarms).hasSize(2);
+        assertThat(alarms.get(0)).contains("fork");
+        assertThat(alarms.get(1)).contains("does not extend");
+        assertThat(own.events()).extracting(AuditEvent::type).containsExactly("peer-log-alarm", "peer-log-alarm");
+        assertThat(own.events().get(0).counterpart()).isEqualTo("AL-PP");
+    }
+
+    @Test
+    void anotherKeyOrAnotherOriginIsAnAlarm() throws Exception {
+        try (FileAuditLog log = FileAuditLog.open(dir.resolve("al"), "liaison/AL-PP", Duration.ofHours(1));
+                FileAuditLog other = FileAuditLog.open(dir.resolve("other"), "liaison/AL-PP", Duration.ofHours(1));
+                FileAuditLog us = FileAuditLog.open(dir.resolve("us"), "liaison/US-OIA", Duration.ofHours(1))) {
+            peer.set(log);
+            PeerLogs held = peerLogs();
+            events(log, 2, "a");
+            assertThat(held.check(AL, log.checkpointNow())).isEqualTo(PeerLogs.Outcome.FIRST);
+            events(other, 4, "a");
+            assertThat(held.check(AL, other.checkpointNow())).isEqualTo(PeerLogs.Outcome.ALARM);
+            events(us, 4, "a");
+            assertThat(held.check(AL, us.checkpointNow())).isEqualTo(PeerLogs.Outcome.ALARM);
+            assertThat(held.check(AL, "not a checkpoint")).isEqualTo(PeerLogs.Outcome.ALARM);
+        }
+        assertThat(alarms).hasSize(3);
+        assertThat(alarms.get(0)).contains("pinned log key");
+        assertThat(alarms.get(1)).contains("liaison/US-OIA");
+    }
+
+    @Test
+    void aPeerThatCannotBeAskedIsCheckedLaterNotAlarmed() throws Exception {
+        try (FileAuditLog log = FileAuditLog.open(dir.resolve("al"), "liaison/AL-PP", Duration.ofHours(1))) {
+            events(log, 2, "a");
+            String c2 = log.checkpointNow();
+            events(log, 2, "b");
+            String c4 = log.checkpointNow();
+            peer.set(log);
+            PeerLogs held = peerLogs();
+            assertThat(held.check(AL, c2)).isEqualTo(PeerLogs.Outcome.FIRST);
+            PeerLogs down = new PeerLogs(dir.resolve("held"), own, (p, f, t) -> {
+                throw new ProtocolException(ErrorCode.UNAVAILABLE, "connection refused");
+            }, (p, reason) -> alarms.add(reason));
+            assertThat(down.check(AL, c4)).isEqualTo(PeerLogs.Outcome.UNREACHABLE);
+            assertThat(down.stored(AL)).contains(c2);
+            assertThat(held.check(AL, c4)).isEqualTo(PeerLogs.Outcome.CONSISTENT);
+            assertThat(alarms).isEmpty();
+        }
+    }
+
+    @Test
+    void observedCheckpointsAreCheckedInTheBackgroundNewestFirst() throws Exception {
+        try (FileAuditLog log = FileAuditLog.open(dir.resolve("al"), "liaison/AL-PP", Duration.ofHours(1));
+                PeerLogs held = peerLogs()) {
+            peer.set(log);
+            for (int i = 0; i < 20; i++) {
+                events(log, 1, "e");
+                held.observe(AL, log.checkpointNow());
+            }
+            held.drain();
+            assertThat(held.stored(AL)).contains(log.checkpoint());
+            assertThat(alarms).isEmpty();
+        }
+    }
+}
