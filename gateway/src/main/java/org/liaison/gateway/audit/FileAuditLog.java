@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Executors;
@@ -21,7 +20,7 @@ import org.apache.logging.log4j.Logger;
 import org.liaison.certs.SecureFiles;
 import org.liaison.protocol.tlog.Checkpoint;
 import org.liaison.protocol.tlog.Merkle;
-import org.liaison.protocol.tlog.MerkleFrontier;
+import org.liaison.protocol.tlog.MerkleTree;
 import org.liaison.protocol.tlog.SignedNote;
 
 /**
@@ -52,8 +51,7 @@ public final class FileAuditLog implements AuditLog {
     private final SignedNote.Signer signer;
     private final FileChannel entries;
     private final FileChannel checkpoints;
-    private final List<byte[]> leaves = new ArrayList<>();
-    private final MerkleFrontier frontier = new MerkleFrontier();
+    private final MerkleTree tree = new MerkleTree();
     private final Object checkpointLock = new Object();
     private final Object flushLock = new Object();
     private final ScheduledExecutorService checkpointer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -75,8 +73,7 @@ public final class FileAuditLog implements AuditLog {
                 StandardOpenOption.WRITE);
         long end = 0;
         for (byte[] e : AuditLogReader.records(entries, true)) {
-            leaves.add(Merkle.leafHash(e));
-            frontier.append(leaves.get(leaves.size() - 1));
+            tree.append(Merkle.leafHash(e));
             end += 4 + e.length;
         }
         entries.truncate(end); // drops an incomplete final record left by a crash
@@ -90,8 +87,8 @@ public final class FileAuditLog implements AuditLog {
         if (!notes.isEmpty()) {
             latestCheckpoint = new String(notes.get(notes.size() - 1), java.nio.charset.StandardCharsets.UTF_8);
             checkpointedSize = Checkpoint.parse(latestCheckpoint.substring(0, latestCheckpoint.indexOf("\n\n") + 1)).size();
-            if (checkpointedSize > leaves.size()) {
-                throw new IOException("the audit log has fewer entries (" + leaves.size() + ") than its last signed checkpoint ("
+            if (checkpointedSize > tree.size()) {
+                throw new IOException("the audit log has fewer entries (" + tree.size() + ") than its last signed checkpoint ("
                         + checkpointedSize + "): entries were removed; refusing to continue");
             }
         }
@@ -130,7 +127,7 @@ public final class FileAuditLog implements AuditLog {
     }
 
     public synchronized long size() {
-        return leaves.size();
+        return tree.size();
     }
 
     @Override
@@ -139,7 +136,7 @@ public final class FileAuditLog implements AuditLog {
         long index;
         synchronized (this) {
             ObjectNode o = JSON.createObjectNode();
-            index = leaves.size();
+            index = tree.size();
             o.put("index", index);
             o.put("time", e.time().toString());
             o.put("type", e.type());
@@ -159,9 +156,7 @@ public final class FileAuditLog implements AuditLog {
             } catch (IOException x) {
                 throw new IllegalStateException("cannot append to the audit log: " + x.getMessage(), x);
             }
-            byte[] leaf = Merkle.leafHash(bytes);
-            leaves.add(leaf);
-            frontier.append(leaf);
+            tree.append(Merkle.leafHash(bytes));
             written += 4 + bytes.length;
             end = written;
             AUDIT.info("{}", new String(bytes, java.nio.charset.StandardCharsets.UTF_8));
@@ -197,10 +192,10 @@ public final class FileAuditLog implements AuditLog {
         synchronized (checkpointLock) {
             Checkpoint c;
             synchronized (this) {
-                if (leaves.size() == checkpointedSize) {
+                if (tree.size() == checkpointedSize) {
                     return latestCheckpoint;
                 }
-                c = new Checkpoint(origin, leaves.size(), frontier.root());
+                c = new Checkpoint(origin, tree.size(), tree.root(tree.size()));
             }
             flushTo(currentWritten());
             String note = SignedNote.sign(c.text(), signer);
@@ -238,16 +233,8 @@ public final class FileAuditLog implements AuditLog {
 
     /** RFC 9162 consistency proof between two sizes this log has had. */
     @Override
-    public List<byte[]> consistencyProof(long first, long second) {
-        List<byte[]> copy;
-        synchronized (this) {
-            if (first < 0 || first > second || second > leaves.size()) {
-                throw new IllegalArgumentException("no consistency proof from size " + first + " to " + second + " (the log has "
-                        + leaves.size() + " entries)");
-            }
-            copy = new ArrayList<>(leaves.subList(0, (int) second));
-        }
-        return Merkle.consistencyProof(copy, first, second);
+    public synchronized List<byte[]> consistencyProof(long first, long second) {
+        return tree.consistencyProof(first, second);
     }
 
     private synchronized long currentWritten() {

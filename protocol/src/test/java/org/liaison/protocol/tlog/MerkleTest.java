@@ -104,21 +104,31 @@ class MerkleTest {
     }
 
     @Test
-    void theFrontierGivesTheReferenceRootsAndTheFullRootForEverySizeUpTo300() {
-        MerkleFrontier f = new MerkleFrontier();
-        assertThat(HEX.formatHex(f.root())).isEqualTo(ROOTS[0]);
+    void theStoredTreeGivesTheReferenceRootsAndTheSameRootsAndProofsAsTheDefinition() {
+        MerkleTree t = new MerkleTree();
+        assertThat(HEX.formatHex(t.root(0))).isEqualTo(ROOTS[0]);
         for (int n = 1; n < ROOTS.length; n++) {
-            f.append(leaves().get(n - 1));
-            assertThat(HEX.formatHex(f.root())).as("size " + n).isEqualTo(ROOTS[n]);
+            t.append(leaves().get(n - 1));
+            assertThat(HEX.formatHex(t.root(n))).as("size " + n).isEqualTo(ROOTS[n]);
         }
-        MerkleFrontier g = new MerkleFrontier();
         List<byte[]> all = new ArrayList<>();
-        for (int i = 0; i < 300; i++) {
+        for (int i = 0; i < 70; i++) {
             all.add(Merkle.leafHash(new byte[] {(byte) i, (byte) (i >> 8)}));
-            g.append(all.get(i));
-            assertThat(g.root()).as("size " + (i + 1)).isEqualTo(Merkle.root(all));
         }
-        assertThat(g.size()).isEqualTo(300);
+        MerkleTree g = MerkleTree.of(all);
+        assertThat(g.size()).isEqualTo(70);
+        for (int n = 0; n <= all.size(); n++) {
+            assertThat(g.root(n)).as("size " + n).isEqualTo(Merkle.root(all.subList(0, n)));
+            for (int i = 0; i < n; i++) {
+                assertThat(hex(g.inclusionProof(i, n))).as(i + "/" + n).isEqualTo(hex(Merkle.inclusionProof(all, i, n)));
+            }
+            for (int m = 0; m <= n; m++) {
+                assertThat(hex(g.consistencyProof(m, n))).as(m + "->" + n).isEqualTo(hex(Merkle.consistencyProof(all, m, n)));
+            }
+        }
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> g.root(71)).isInstanceOf(IllegalArgumentException.class);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> g.inclusionProof(5, 5)).isInstanceOf(IllegalArgumentException.class);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> g.consistencyProof(6, 5)).isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test

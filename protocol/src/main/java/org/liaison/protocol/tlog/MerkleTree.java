@@ -1,0 +1,123 @@
+package org.liaison.protocol.tlog;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A growing RFC 9162 tree that keeps the hash of every complete, aligned subtree (about 2n hashes
+ * for n leaves, built as leaves arrive). Any subtree hash then costs O(log n), so a root is
+ * O(log n) and an inclusion or consistency proof O(log² n) instead of re-hashing every leaf. The
+ * proofs are the same as {@link Merkle}'s (which defines them); this is how the log serves them.
+ * Not thread-safe.
+ */
+public final class MerkleTree {
+    /** levels.get(h).get(i): the hash of leaves [i·2^h, (i+1)·2^h). */
+    private final List<List<byte[]>> levels = new ArrayList<>();
+
+    public MerkleTree() {
+        levels.add(new ArrayList<>());
+    }
+
+    public static MerkleTree of(List<byte[]> leafHashes) {
+        MerkleTree t = new MerkleTree();
+        leafHashes.forEach(t::append);
+        return t;
+    }
+
+    public void append(byte[] leafHash) {
+        levels.get(0).add(leafHash);
+        for (int h = 0; levels.get(h).size() % 2 == 0; h++) {
+            List<byte[]> level = levels.get(h);
+            if (levels.size() == h + 1) {
+                levels.add(new ArrayList<>());
+            }
+            levels.get(h + 1).add(Merkle.nodeHash(level.get(level.size() - 2), level.get(level.size() - 1)));
+        }
+    }
+
+    public long size() {
+        return levels.get(0).size();
+    }
+
+    public byte[] leaf(long index) {
+        return levels.get(0).get((int) index);
+    }
+
+    /** MTH of the first {@code size} leaves. */
+    public byte[] root(long size) {
+        check(0, size);
+        return size == 0 ? Merkle.emptyRoot() : hash(0, size);
+    }
+
+    /** RFC 9162 2.1.3.1, equal to {@link Merkle#inclusionProof}. */
+    public List<byte[]> inclusionProof(long index, long size) {
+        check(index, size);
+        if (index >= size) {
+            throw new IllegalArgumentException("inclusion proof: index " + index + " is not below size " + size);
+        }
+        List<byte[]> proof = new ArrayList<>();
+        path(index, 0, size, proof);
+        return proof;
+    }
+
+    /** RFC 9162 2.1.4.1, equal to {@link Merkle#consistencyProof}. */
+    public List<byte[]> consistencyProof(long first, long second) {
+        check(first, second);
+        List<byte[]> proof = new ArrayList<>();
+        if (first > 0 && first < second) {
+            subproof(first, 0, second, true, proof);
+        }
+        return proof;
+    }
+
+    private void check(long low, long size) {
+        if (low < 0 || low > size || size > size()) {
+            throw new IllegalArgumentException("tree sizes " + low + ", " + size + " (expected 0 <= " + low + " <= " + size + " <= "
+                    + size() + ")");
+        }
+    }
+
+    /** MTH of leaves [from, to), from the stored complete subtrees. */
+    private byte[] hash(long from, long to) {
+        long n = to - from;
+        if (Long.bitCount(n) == 1 && from % n == 0) {
+            int h = Long.numberOfTrailingZeros(n);
+            return levels.get(h).get((int) (from >> h));
+        }
+        long k = Merkle.split(n);
+        return Merkle.nodeHash(hash(from, from + k), hash(from + k, to));
+    }
+
+    private void path(long m, long from, long to, List<byte[]> out) {
+        long n = to - from;
+        if (n == 1) {
+            return;
+        }
+        long k = Merkle.split(n);
+        if (m < k) {
+            path(m, from, from + k, out);
+            out.add(hash(from + k, to));
+        } else {
+            path(m - k, from + k, to, out);
+            out.add(hash(from, from + k));
+        }
+    }
+
+    private void subproof(long m, long from, long to, boolean whole, List<byte[]> out) {
+        long n = to - from;
+        if (m == n) {
+            if (!whole) {
+                out.add(hash(from, to));
+            }
+            return;
+        }
+        long k = Merkle.split(n);
+        if (m <= k) {
+            subproof(m, from, from + k, whole, out);
+            out.add(hash(from + k, to));
+        } else {
+            subproof(m - k, from + k, to, false, out);
+            out.add(hash(from, from + k));
+        }
+    }
+}
