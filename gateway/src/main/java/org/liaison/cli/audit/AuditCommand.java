@@ -20,7 +20,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "audit", mixinStandardHelpOptions = true,
         description = {"Check a node's tamper-evident audit log (a Merkle tree log with signed checkpoints).",
             "Works offline on a copy of the node's audit folder (dataDir/audit)."},
-        subcommands = {AuditCommand.Verify.class, AuditCommand.Prove.class, AuditCommand.Consistency.class},
+        subcommands = {AuditCommand.Verify.class, QueryCommand.class, StatsCommand.class, AuditCommand.Prove.class,
+            AuditCommand.Consistency.class, ExportCommand.class, ExportCommand.Check.class},
         footer = {"", "Example:", "  liaison audit verify federation/IT-DNA/data/audit --key \"$(cat it-dna-log.vkey)\""})
 public final class AuditCommand {
 

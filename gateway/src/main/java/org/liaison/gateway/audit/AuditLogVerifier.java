@@ -39,13 +39,22 @@ public final class AuditLogVerifier {
         }
     }
 
+    /** The signed checkpoint notes of a log folder, in order, unchecked. */
+    public static List<String> notes(Path dir) throws IOException {
+        List<String> out = new ArrayList<>();
+        try (FileChannel ch = FileChannel.open(dir.resolve(FileAuditLog.CHECKPOINTS), StandardOpenOption.READ)) {
+            for (byte[] note : AuditLogReader.records(ch, true)) {
+                out.add(new String(note, StandardCharsets.UTF_8));
+            }
+        }
+        return out;
+    }
+
     /** The checkpoints of a log folder whose signature verifies with {@code verifierKey}, in order. */
     public static List<Checkpoint> checkpoints(Path dir, String verifierKey) throws IOException, GeneralSecurityException {
         List<Checkpoint> out = new ArrayList<>();
-        try (FileChannel ch = FileChannel.open(dir.resolve(FileAuditLog.CHECKPOINTS), StandardOpenOption.READ)) {
-            for (byte[] note : AuditLogReader.records(ch, true)) {
-                out.add(Checkpoint.parse(SignedNote.open(new String(note, StandardCharsets.UTF_8), verifierKey)));
-            }
+        for (String note : notes(dir)) {
+            out.add(Checkpoint.parse(SignedNote.open(note, verifierKey)));
         }
         return out;
     }
@@ -61,10 +70,10 @@ public final class AuditLogVerifier {
                 records = AuditLogReader.records(ch, true);
             }
         }
-        List<byte[]> leaves = new ArrayList<>();
+        org.liaison.protocol.tlog.MerkleTree leaves = new org.liaison.protocol.tlog.MerkleTree();
         for (int i = 0; i < records.size(); i++) {
             byte[] r = records.get(i);
-            leaves.add(Merkle.leafHash(r));
+            leaves.append(Merkle.leafHash(r));
             try {
                 JsonNode n = JSON.readTree(r);
                 if (n == null || !n.isObject() || n.path("index").asLong(-1) != i) {
@@ -98,7 +107,7 @@ public final class AuditLogVerifier {
             if (c.size() > leaves.size()) {
                 problems.add("checkpoint #" + k + " covers " + c.size() + " entries but the log holds " + leaves.size()
                         + ": entries were removed");
-            } else if (!MessageDigest.isEqual(Merkle.root(leaves.subList(0, (int) c.size())), c.rootHash())) {
+            } else if (!MessageDigest.isEqual(leaves.root(c.size()), c.rootHash())) {
                 problems.add("checkpoint #" + k + " (size " + c.size() + ") does not match the entries: an entry at index " + verified
                         + " to " + (c.size() - 1) + " was changed");
             } else {
@@ -106,7 +115,7 @@ public final class AuditLogVerifier {
             }
             previous = c.size();
         }
-        if (notes.isEmpty() && !leaves.isEmpty()) {
+        if (notes.isEmpty() && !(leaves.size() == 0)) {
             problems.add("no signed checkpoint covers the " + leaves.size() + " entries");
         }
         return new Report(leaves.size(), notes.size(), verified, problems);
