@@ -6,8 +6,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -27,8 +27,9 @@ import org.liaison.protocol.envelope.Envelopes;
 import org.liaison.protocol.envelope.Receipts;
 
 /**
- * Delivers queued messages: each recipient's delivery on its own, at most one in flight per
- * recipient (so one slow or dead peer never holds up the others), retried with exponential
+ * Delivers queued messages: each recipient's delivery on its own, at most {@value #PER_RECIPIENT} in
+ * flight per recipient (so one slow or dead peer never holds up the others), started when a message
+ * is stored or a delivery ends and at each poll, retried with exponential
  * backoff and jitter until the message expires. Errors a retry cannot fix fail the delivery at
  * once, with the reason. Every attempt is audited; every receipt is verified before it counts.
  */
@@ -39,8 +40,10 @@ public final class DeliveryWorker implements AutoCloseable {
     private final PeerClient client;
     private final Backoff backoff;
     private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> thread(r, "delivery-poll"));
-    private final ExecutorService senders = Executors.newFixedThreadPool(8, r -> thread(r, "delivery"));
-    private final Set<AuthorityId> busy = ConcurrentHashMap.newKeySet();
+    /** Deliveries in flight to one recipient at most: a backlog drains in parallel, a dead peer holds only this many threads. */
+    static final int PER_RECIPIENT = 4;
+    private final ExecutorService senders = Executors.newFixedThreadPool(16, r -> thread(r, "delivery"));
+    private final Map<AuthorityId, Integer> inFlight = new ConcurrentHashMap<>();
 
     public DeliveryWorker(NodeState node, PeerClient client, Backoff backoff) {
         this.node = node;
@@ -54,6 +57,15 @@ public final class DeliveryWorker implements AutoCloseable {
         return t;
     }
 
+    /** Looks for due deliveries now rather than at the next poll (a message was stored, a recipient became free). */
+    public void wake() {
+        try {
+            scheduler.execute(this::poll);
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            // closing: the next start picks the deliveries up
+        }
+    }
+
     public void start(Duration poll) {
         scheduler.scheduleWithFixedDelay(this::poll, 0, poll.toMillis(), TimeUnit.MILLISECONDS);
     }
@@ -63,16 +75,21 @@ public final class DeliveryWorker implements AutoCloseable {
         try {
             Instant now = Instant.now();
             for (MessageStore.Delivery d : node.store().dueDeliveries(now, 256)) {
-                if (!busy.add(d.recipient())) {
+                if (inFlight.merge(d.recipient(), 1, Integer::sum) > PER_RECIPIENT) {
+                    inFlight.merge(d.recipient(), -1, Integer::sum);
                     continue;
                 }
                 node.store().updateDelivery(d.messageId(), d.recipient(), State.SENDING, d.attempts(), d.nextAttemptAt(),
                         d.lastError(), null, null);
                 senders.submit(() -> {
+                    boolean delivered = false;
                     try {
-                        attempt(d);
+                        delivered = attempt(d);
                     } finally {
-                        busy.remove(d.recipient());
+                        inFlight.merge(d.recipient(), -1, Integer::sum);
+                    }
+                    if (delivered) {
+                        wake(); // the next message for this recipient need not wait for the poll
                     }
                 });
             }
@@ -81,13 +98,14 @@ public final class DeliveryWorker implements AutoCloseable {
         }
     }
 
-    private void attempt(MessageStore.Delivery d) {
+    /** One delivery attempt; true when it was delivered. */
+    private boolean attempt(MessageStore.Delivery d) {
         Instant now = Instant.now();
         int attempts = d.attempts() + 1;
         Optional<MessageStore.Outgoing> found = node.store().outgoing(d.messageId());
         if (found.isEmpty()) {
             node.store().updateDelivery(d.messageId(), d.recipient(), State.FAILED, attempts, now, "message not in the outbox", null, null);
-            return;
+            return false;
         }
         MessageStore.Outgoing m = found.get();
         if (!now.isBefore(m.expiresAt())) {
@@ -95,7 +113,7 @@ public final class DeliveryWorker implements AutoCloseable {
                     null, null);
             node.audit().record(AuditEvent.of("expire", node.me().value(), d.messageId().toString(), d.recipient().value(), "failed",
                     "expired before delivery"));
-            return;
+            return false;
         }
         Envelopes.Verified env = null;
         try {
@@ -120,6 +138,7 @@ public final class DeliveryWorker implements AutoCloseable {
                 node.peerLogs().observe(d.recipient(), r.checkpoint());
             }
             LOG.info("delivered {} to {} (attempt {})", d.messageId(), d.recipient(), attempts);
+            return true;
         } catch (ProtocolException e) {
             Instant next = now.plus(backoff.delay(attempts));
             State state = !e.code().isRetryable() ? State.FAILED : next.isBefore(m.expiresAt()) ? State.RETRYING : State.EXPIRED;
@@ -135,6 +154,7 @@ public final class DeliveryWorker implements AutoCloseable {
                     "internal error: " + e, null, null);
             LOG.error("delivery of {} to {} failed unexpectedly", d.messageId(), d.recipient(), e);
         }
+        return false;
     }
 
     /** Stops starting deliveries and waits for those in flight (they finish, or go back to retrying at the next start). */

@@ -114,6 +114,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
                 (peer, reason) -> metrics.peerLogAlarm(peer.value()));
         this.outbox = new Outbox(this);
         this.worker = new DeliveryWorker(this, client, tuning.backoff());
+        outbox.onStored(worker::wake);
         this.server = new PeerServer(config.peer().host(), config.peer().port(), TlsContexts.server(tls, tm, provider), identity, this,
                 tuning.readTimeout(), tuning.maxMessageBytes());
         this.local = new org.liaison.gateway.local.LocalServer(config.local().host(), config.local().port(), tls, this, outbox,

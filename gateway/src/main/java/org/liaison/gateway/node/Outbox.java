@@ -50,6 +50,12 @@ public final class Outbox {
             Duration ttl) {}
 
     private final NodeState node;
+    private volatile Runnable onStored = () -> { };
+
+    /** Called after each new message is stored (the delivery worker starts at once instead of at its next poll). */
+    public void onStored(Runnable r) {
+        onStored = r;
+    }
 
     public Outbox(NodeState node) {
         this.node = node;
@@ -242,6 +248,7 @@ public final class Outbox {
                         now);
                 node.audit().record(AuditEvent.of("seal", node.me().value(), id.toString(), recipients.toString(), "ok", null).about(h)
                         .with("envelopeSha256", Envelopes.sha256(envelope)));
+                onStored.run();
                 return id;
             } catch (ProtocolException | IOException | RuntimeException e) {
                 abort();
