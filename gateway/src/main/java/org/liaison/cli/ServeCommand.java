@@ -13,10 +13,18 @@ import picocli.CommandLine.Option;
             "Stops gracefully on SIGTERM or Ctrl-C: no new connections, deliveries in flight finish or are resumed at",
             "the next start, nothing accepted is lost."},
         footer = {"", "Example:", "  liaison certs init-federation --out federation --authorities IT-DNA,AL-PP",
-            "  liaison serve --config federation/IT-DNA/node.yaml"})
+            "  liaison serve --config federation/IT-DNA/node.yaml",
+            "  liaison serve --config federation/IT-DNA/node.yaml --audit-feed /var/log/liaison/audit.jsonl"})
 public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--config", required = true, paramLabel = "FILE", description = "The node configuration (node.yaml).")
     Path config;
+
+    @Option(names = "--audit-feed", paramLabel = "FILE",
+            description = "Also append every audit log entry to FILE, one JSON object per line (for a SIEM to collect).")
+    void setAuditFeed(Path file) {
+        // Read by log4j2.xml when the first logger is created, which happens after parsing.
+        System.setProperty("liaison.audit.feed", file.toAbsolutePath().toString());
+    }
 
     @Override
     public Integer call() throws Exception {

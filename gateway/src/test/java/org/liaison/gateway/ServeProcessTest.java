@@ -38,9 +38,10 @@ class ServeProcessTest {
     @TempDir
     Path dir;
 
-    static Process serve(Path config, Path log) throws IOException {
+    static Process serve(Path config, Path log, String... more) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m", "-cp", System.getProperty("java.class.path"), "org.liaison.cli.Main", "serve", "--config", config.toString()));
+        cmd.addAll(List.of(more));
         return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     }
 
@@ -58,7 +59,9 @@ class ServeProcessTest {
     void messageToAServeProcessIsStoredAndReceiptedAndSigtermStopsItGracefully() throws Exception {
         TestNodes t = new TestNodes(dir);
         Path log = dir.resolve("al.log");
-        Process al = serve(t.config(AL), log);
+        Path feed = dir.resolve("siem/al-audit.jsonl");
+        Files.createDirectories(feed.getParent());
+        Process al = serve(t.config(AL), log, "--audit-feed", feed.toString());
         try {
             awaitLog(log, "AL-PP gateway started", Duration.ofSeconds(60));
             try (GatewayNode it = t.start(IT)) {
@@ -75,6 +78,12 @@ class ServeProcessTest {
         try (MessageStore store = SqliteMessageStore.open(t.federation.dir().resolve("AL-PP/data/messages.db"))) {
             assertThat(store.inbox()).hasSize(1);
         }
+        // The SIEM feed holds every entry of the audit log, byte for byte, one per line.
+        List<String> lines = Files.readAllLines(feed);
+        List<String> entries = org.liaison.gateway.audit.AuditLogVerifier.entries(t.federation.dir().resolve("AL-PP/data/audit")).stream()
+                .map(b -> new String(b, java.nio.charset.StandardCharsets.UTF_8)).toList();
+        assertThat(lines).isEqualTo(entries);
+        assertThat(lines).anyMatch(l -> l.contains("\"type\":\"receive\"")).anyMatch(l -> l.contains("\"type\":\"stop\""));
     }
 
     @Test
