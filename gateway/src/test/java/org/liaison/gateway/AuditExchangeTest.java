@@ -88,6 +88,34 @@ class AuditExchangeTest {
         }
     }
 
+    @Test
+    void anAuditorPullsTheLogOverTheLocalApiAndAnInvestigatorCannot() throws Exception {
+        TestNodes t = new TestNodes(dir);
+        try (GatewayNode it = t.startLogged(IT); GatewayNode al = t.startLogged(AL)) {
+            UUID id = it.outbox().submit(t.submission(IT, List.of(AL), null, null, TestNodes.text("for the record")));
+            TestNodes.await("delivery", Duration.ofSeconds(30), () -> NodeExchangeTest.delivered(it, id));
+            String auditor = t.federation.profiles().get(AL).get(org.liaison.certs.Role.AUDITOR).toString();
+            String investigator = t.federation.profiles().get(AL).get(org.liaison.certs.Role.INVESTIGATOR).toString();
+            Path copy = dir.resolve("al-audit");
+
+            CliEndToEndTest.Run refused = CliEndToEndTest.liaison("--profile", investigator, "audit", "pull", "--out", copy.toString());
+            assertThat(refused.exit()).isEqualTo(1);
+            assertThat(refused.err()).contains("has no role for this").contains("auditor");
+            assertThat(copy).doesNotExist();
+
+            CliEndToEndTest.Run pulled = CliEndToEndTest.liaison("--profile", auditor, "audit", "pull", "--out", copy.toString());
+            assertThat(pulled.exit()).as(pulled.err()).isZero();
+            assertThat(pulled.out()).contains("VALID").contains(al.audit().verifierKey());
+            CliEndToEndTest.Run query = CliEndToEndTest.liaison("audit", "query", copy.toString(), "--key", al.audit().verifierKey(),
+                    "--message", id.toString(), "--json");
+            assertThat(query.exit()).as(query.err()).isZero();
+            assertThat(query.out()).contains("\"type\" : \"receive\"");
+        }
+        // The node recorded who copied its log.
+        assertThat(AuditLogVerifier.entries(t.auditDir(AL)).stream().map(b -> new String(b, StandardCharsets.UTF_8)))
+                .anyMatch(e -> e.contains("\"type\":\"audit-copy\""));
+    }
+
     static long indexOf(List<byte[]> entries, String... parts) {
         for (int i = 0; i < entries.size(); i++) {
             String e = new String(entries.get(i), StandardCharsets.UTF_8);

@@ -129,7 +129,16 @@ public final class LocalClient {
 
     /** The package stream of a received message (see the local API). */
     public InputStream fetch(String id) throws IOException {
-        HttpResponse<InputStream> r = send(HttpRequest.newBuilder(base.resolve(PREFIX + "inbox/" + id)).GET().build(),
+        return download("inbox/" + id);
+    }
+
+    /** A copy of the node's audit log (auditors; see the local API). */
+    public InputStream auditLog() throws IOException {
+        return download("audit");
+    }
+
+    private InputStream download(String path) throws IOException {
+        HttpResponse<InputStream> r = send(HttpRequest.newBuilder(base.resolve(PREFIX + path)).GET().build(),
                 HttpResponse.BodyHandlers.ofInputStream());
         if (r.statusCode() != 200) {
             try (InputStream in = r.body()) {

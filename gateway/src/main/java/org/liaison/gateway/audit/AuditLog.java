@@ -29,6 +29,17 @@ public interface AuditLog extends AutoCloseable {
         return null;
     }
 
+    /**
+     * A consistent copy of the log for an auditor: every checkpoint written so far and the entries
+     * they cover (and any later ones already on disk), as the first bytes of the two files.
+     */
+    record Snapshot(String verifierKey, java.nio.file.Path checkpoints, long checkpointsLength, java.nio.file.Path entries,
+            long entriesLength) {}
+
+    default Snapshot snapshot() {
+        throw new UnsupportedOperationException("this audit log keeps no files");
+    }
+
     @Override
     default void close() {
     }

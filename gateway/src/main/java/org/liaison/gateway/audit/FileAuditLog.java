@@ -47,6 +47,7 @@ public final class FileAuditLog implements AuditLog {
     public static final String KEY = "log.key";
     public static final String VERIFIER_KEY = "log.vkey";
 
+    private final Path dir;
     private final String origin;
     private final SignedNote.Signer signer;
     private final FileChannel entries;
@@ -65,6 +66,7 @@ public final class FileAuditLog implements AuditLog {
     private volatile String latestCheckpoint;
 
     private FileAuditLog(Path dir, String origin, SignedNote.Signer signer) throws IOException {
+        this.dir = dir;
         this.origin = origin;
         this.signer = signer;
         this.entries = FileChannel.open(dir.resolve(ENTRIES), StandardOpenOption.CREATE, StandardOpenOption.READ,
@@ -230,6 +232,21 @@ public final class FileAuditLog implements AuditLog {
         } catch (IOException | GeneralSecurityException e) {
             throw new IllegalStateException("cannot write an audit checkpoint: " + e.getMessage(), e);
         }
+    }
+
+    @Override
+    public Snapshot snapshot() {
+        long checkpointBytes;
+        synchronized (checkpointLock) {
+            try {
+                checkpointBytes = checkpoints.position();
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot read the audit checkpoints: " + e.getMessage(), e);
+            }
+        }
+        // Read after the checkpoints: every checkpoint was written after the entries it covers were synced.
+        long entryBytes = flushed;
+        return new Snapshot(signer.verifierKey(), dir.resolve(CHECKPOINTS), checkpointBytes, dir.resolve(ENTRIES), entryBytes);
     }
 
     /** RFC 9162 consistency proof between two sizes this log has had. */

@@ -20,6 +20,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.io.InputStream;
 import java.io.SequenceInputStream;
 import java.nio.ByteBuffer;
@@ -37,6 +38,7 @@ import org.apache.logging.log4j.Logger;
 import org.liaison.certs.Fingerprint;
 import org.liaison.certs.Role;
 import org.liaison.gateway.audit.AuditEvent;
+import org.liaison.gateway.audit.AuditLog;
 import org.liaison.gateway.node.Outbox;
 import org.liaison.gateway.node.NodeState;
 import org.liaison.gateway.store.BlobStore;
@@ -64,6 +66,8 @@ import org.liaison.protocol.xml.XmlLimits;
  *   GET  /liaison/v1/local/inbox          investigator, operator: received messages
  *   GET  /liaison/v1/local/inbox/ID       investigator: the package, decrypted on the fly: 4-byte manifest length,
  *                                          manifest (as signed), file bytes in order
+ *   GET  /liaison/v1/local/audit          auditor: a copy of the audit log: 4-byte length, verifier key (UTF-8),
+ *                                          8-byte length, checkpoints file, 8-byte length, entries file
  * </pre>
  */
 public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObject> {
@@ -219,6 +223,9 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
                 list.add(summary(r));
             }
             json(ctx, HttpResponseStatus.OK, list);
+        } else if (uri.equals(PREFIX + "audit")) {
+            require(user, Role.AUDITOR);
+            auditSnapshot(ctx, user);
         } else if (uri.startsWith(PREFIX + "inbox/")) {
             require(user, Role.INVESTIGATOR);
             UUID id = parseId(uri.substring((PREFIX + "inbox/").length()));
@@ -299,10 +306,62 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
         }
         node.audit().record(AuditEvent.of("fetch", user.actor(), r.messageId().toString(), r.sender().value(), "ok", null)
                 .about(env.header()).with("case", m.getCase()));
+        stream(ctx, "application/vnd.liaison.package", length, new SequenceInputStream(Collections.enumeration(parts)));
+    }
+
+    /** An auditor's online copy of the log (see the class comment for the layout). */
+    private void auditSnapshot(ChannelHandlerContext ctx, LocalUser user) throws ProtocolException, IOException {
+        AuditLog.Snapshot s;
+        try {
+            s = node.audit().snapshot();
+        } catch (UnsupportedOperationException e) {
+            throw new ProtocolException(ErrorCode.NOT_FOUND, "this node keeps no audit log files");
+        }
+        byte[] key = s.verifierKey().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        List<InputStream> parts = new ArrayList<>();
+        parts.add(new ByteArrayInputStream(ByteBuffer.allocate(4 + key.length + 8).putInt(key.length).put(key)
+                .putLong(s.checkpointsLength()).array()));
+        parts.add(prefix(s.checkpoints(), s.checkpointsLength()));
+        parts.add(new ByteArrayInputStream(ByteBuffer.allocate(8).putLong(s.entriesLength()).array()));
+        parts.add(prefix(s.entries(), s.entriesLength()));
+        node.audit().record(AuditEvent.of("audit-copy", user.actor(), null, null, "ok", null)
+                .with("entriesBytes", Long.toString(s.entriesLength())));
+        stream(ctx, "application/vnd.liaison.audit-log", 4L + key.length + 8 + s.checkpointsLength() + 8 + s.entriesLength(),
+                new SequenceInputStream(Collections.enumeration(parts)));
+    }
+
+    /** The first {@code length} bytes of a file that may still grow. */
+    private static InputStream prefix(Path file, long length) throws IOException {
+        return new java.io.FilterInputStream(Files.newInputStream(file)) {
+            private long left = length;
+
+            @Override
+            public int read() throws IOException {
+                if (left <= 0) {
+                    return -1;
+                }
+                int b = super.read();
+                left -= b < 0 ? 0 : 1;
+                return b;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                if (left <= 0) {
+                    return -1;
+                }
+                int n = super.read(b, off, (int) Math.min(len, left));
+                left -= Math.max(n, 0);
+                return n;
+            }
+        };
+    }
+
+    /** Answers with a body streamed from {@code body}, chunk by chunk as the client keeps up. */
+    private void stream(ChannelHandlerContext ctx, String type, long length, InputStream body) {
         HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
-        head.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/vnd.liaison.package");
+        head.headers().set(HttpHeaderNames.CONTENT_TYPE, type);
         head.headers().set(HttpHeaderNames.CONTENT_LENGTH, length);
-        InputStream body = new SequenceInputStream(Collections.enumeration(parts));
         // Start streaming after this read has returned (not from inside the TLS decoder), then
         // pump chunk by chunk while the channel is writable: memory stays at one chunk.
         ctx.channel().eventLoop().execute(() -> {

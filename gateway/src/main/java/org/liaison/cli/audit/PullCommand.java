@@ -1,0 +1,101 @@
+package org.liaison.cli.audit;
+
+import java.io.DataInputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.concurrent.Callable;
+import org.liaison.certs.SecureFiles;
+import org.liaison.cli.Main;
+import org.liaison.cli.UserException;
+import org.liaison.cli.local.LocalClient;
+import org.liaison.gateway.audit.AuditLogVerifier;
+import org.liaison.gateway.audit.FileAuditLog;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+@Command(name = "pull", mixinStandardHelpOptions = true,
+        description = {"Copy your node's audit log over its local API (auditor certificate; give your profile with --profile or",
+            "LIAISON_PROFILE) into a new folder, and verify the copy. Then use the other audit commands on that folder."},
+        footer = {"", "Example:",
+            "  liaison --profile federation/AL-PP/users/auditor audit pull --out al-pp-audit",
+            "  liaison audit query al-pp-audit --type receive,fetch"})
+final class PullCommand implements Callable<Integer> {
+    private static final int MAX_KEY = 1024;
+
+    @Spec
+    CommandSpec spec;
+
+    @ParentCommand
+    AuditCommand audit;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "A new folder for the copy.")
+    Path out;
+
+    @Override
+    public Integer call() throws Exception {
+        if (Files.exists(out)) {
+            throw new UserException(out + " already exists; pull refuses to overwrite: give a new folder");
+        }
+        Path parent = out.toAbsolutePath().getParent();
+        Files.createDirectories(parent);
+        Path tmp = Files.createTempDirectory(parent, "." + out.getFileName() + ".");
+        String key;
+        try {
+            try (InputStream raw = new LocalClient(audit.root.profile()).withProgressOnTerminal(true).auditLog();
+                    DataInputStream in = new DataInputStream(raw)) {
+                int n = in.readInt();
+                if (n <= 0 || n > MAX_KEY) {
+                    throw new UserException("the gateway sent a malformed audit log copy");
+                }
+                key = new String(in.readNBytes(n), StandardCharsets.UTF_8);
+                copy(in, tmp.resolve(FileAuditLog.CHECKPOINTS));
+                copy(in, tmp.resolve(FileAuditLog.ENTRIES));
+            }
+            SecureFiles.writeNew(tmp.resolve(FileAuditLog.VERIFIER_KEY), (key + "\n").getBytes(StandardCharsets.UTF_8), false);
+            Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE);
+        } catch (Exception e) {
+            for (String f : new String[] {FileAuditLog.CHECKPOINTS, FileAuditLog.ENTRIES, FileAuditLog.VERIFIER_KEY}) {
+                Files.deleteIfExists(tmp.resolve(f));
+            }
+            Files.deleteIfExists(tmp);
+            throw e;
+        }
+        AuditLogVerifier.Report r = AuditLogVerifier.verify(out, key);
+        PrintWriter o = spec.commandLine().getOut();
+        o.println("pulled " + r.entries() + " entries and " + r.checkpoints() + " signed checkpoints into " + out);
+        o.println("the node's log key: " + key);
+        if (r.valid()) {
+            o.println("VALID: the last checkpoint covers " + r.verifiedSize() + " entries");
+            return Main.OK;
+        }
+        r.problems().forEach(p -> o.println("FAIL  " + p));
+        o.println("INVALID: the copy does not verify");
+        return Main.FAILED;
+    }
+
+    private static void copy(DataInputStream in, Path file) throws java.io.IOException {
+        long left = in.readLong();
+        if (left < 0) {
+            throw new UserException("the gateway sent a malformed audit log copy");
+        }
+        try (OutputStream o = Files.newOutputStream(file)) {
+            byte[] buf = new byte[64 * 1024];
+            while (left > 0) {
+                int r = in.read(buf, 0, (int) Math.min(buf.length, left));
+                if (r < 0) {
+                    throw new UserException("the audit log copy ended early; try again");
+                }
+                o.write(buf, 0, r);
+                left -= r;
+            }
+        }
+    }
+}
