@@ -24,6 +24,7 @@ import org.liaison.certs.Passwords;
 import org.liaison.certs.Pem;
 import org.liaison.gateway.audit.AuditEvent;
 import org.liaison.gateway.audit.AuditLog;
+import org.liaison.protocol.envelope.Envelopes;
 import org.liaison.gateway.config.NodeConfig;
 import org.liaison.gateway.delivery.Backoff;
 import org.liaison.gateway.delivery.DeliveryWorker;
@@ -125,7 +126,10 @@ public final class GatewayNode implements NodeState, AutoCloseable {
         running = true;
         reloader.scheduleWithFixedDelay(this::reloadTrust, tuning.reloadEvery().toMillis(), tuning.reloadEvery().toMillis(),
                 TimeUnit.MILLISECONDS);
-        audit.record(AuditEvent.of("start", me.value(), null, null, "ok", "directory #" + directory.sequence()));
+        // The configuration's digest: a change between two runs shows in the log.
+        audit.record(AuditEvent.of("start", me.value(), null, null, "ok", "directory #" + directory.sequence())
+                .with("configSha256", Envelopes.sha256(Files.readAllBytes(configFile)))
+                .with("tlsCertificateSha256", tls.fingerprint().hex()));
         LOG.info("{} gateway started: peer API on {}:{}, local API on {}:{}, admin on {}:{}, directory #{} ({} authorities), "
                 + "TLS certificate SHA-256 {}{}", me, config.peer().host(), server.port(), config.local().host(), local.port(),
                 config.admin().host(), admin.port(), directory.sequence(), directory.authorities().size(), tls.fingerprint(),
