@@ -52,9 +52,21 @@ public final class XmlSignatures {
     }
 
     public static void sign(Document doc, Credential signer, SignatureAlgorithm algorithm) throws ProtocolException {
+        sign(doc, signer, algorithm, PROVIDER);
+    }
+
+    /**
+     * The JCA provider Santuario signs and verifies with: Bouncy Castle, which is 7–14× faster than
+     * the JDK's SunEC for Ed25519 and ECDSA and as fast for RSA (see {@code Providers}), and the only
+     * one that knows RSA-PSS by Santuario's name for it.
+     */
+    static final java.security.Provider PROVIDER = org.liaison.certs.Providers.bouncyCastle();
+
+    static void sign(Document doc, Credential signer, SignatureAlgorithm algorithm, java.security.Provider provider)
+            throws ProtocolException {
         Santuario.init();
         try {
-            XMLSignature sig = new XMLSignature(doc, "", algorithm.uri(), SignatureAlgorithm.EXCLUSIVE_C14N);
+            XMLSignature sig = new XMLSignature(doc, "", algorithm.uri(), 0, SignatureAlgorithm.EXCLUSIVE_C14N, provider, null);
             doc.getDocumentElement().appendChild(sig.getElement());
             Transforms transforms = new Transforms(doc);
             transforms.addTransform(SignatureAlgorithm.ENVELOPED);
@@ -79,6 +91,11 @@ public final class XmlSignatures {
      */
     public static Verified verify(Document doc, Set<SignatureAlgorithm> allowed, SignerResolver resolver)
             throws ProtocolException {
+        return verify(doc, allowed, resolver, PROVIDER);
+    }
+
+    static Verified verify(Document doc, Set<SignatureAlgorithm> allowed, SignerResolver resolver, java.security.Provider provider)
+            throws ProtocolException {
         Santuario.init();
         Element root = doc.getDocumentElement();
         Element signature = checkShape(root);
@@ -86,7 +103,7 @@ public final class XmlSignatures {
         X509Certificate claimed = claimedCertificate(signature);
         X509Certificate signer = resolver.resolve(claimed);
         try {
-            XMLSignature sig = new XMLSignature(signature, "", true);
+            XMLSignature sig = new XMLSignature(signature, "", true, provider);
             if (!sig.checkSignatureValue(signer.getPublicKey())) {
                 throw new ProtocolException(ErrorCode.SIGNATURE_INVALID,
                         "the signature does not verify: the document was changed or signed by another key");
