@@ -134,17 +134,31 @@ public final class DemoCommand implements Callable<Integer> {
             refused("a US investigator fetching the request, which the US never received", "--profile", usUser, "fetch", request,
                     "--out", dir.resolve("not-for-us").toString());
 
+            say("7. Albania's auditor copies Albania's audit log over the local API and looks up the case.");
+            Path alAudit = dir.resolve("audit-copies").resolve(AL.value());
+            Files.createDirectories(alAudit.getParent());
+            String auditor = profile(fed, AL, "auditor");
+            run("--profile", auditor, "audit", "pull", "--out", alAudit.toString());
+            out.println("   $ liaison --profile " + rel(dir, auditor) + " audit pull --out " + rel(dir, alAudit.toString()));
+            out.println("   $ liaison audit query " + rel(dir, alAudit.toString()) + " --case OP-CORRIDOR-2026");
+            for (String line : run("audit", "query", alAudit.toString(), "--case", "OP-CORRIDOR-2026").split("\n")) {
+                out.println("   " + line);
+            }
+
             if (!keepRunning) {
-                say("7. The nodes stop; each one's tamper-evident audit log verifies (signed checkpoints over every event).");
+                say("8. The nodes stop; each one's tamper-evident audit log verifies (signed checkpoints over every event),");
+                out.println("   and each holds checkpoints of its peers' logs that those logs bear out.");
                 for (GatewayNode n : nodes) {
                     n.close();
                 }
                 nodes.clear();
                 for (AuthorityId id : List.of(IT, AL, US)) {
-                    Path audit = fed.dir().resolve(id.value()).resolve("data").resolve("audit");
-                    String line = run("audit", "verify", audit.toString(), "--key",
-                            Files.readString(audit.resolve(org.liaison.gateway.audit.FileAuditLog.VERIFIER_KEY)).trim()).trim();
+                    Path audit = auditDir(fed, id);
+                    String line = run("audit", "verify", audit.toString(), "--key", verifierKey(fed, id)).trim();
                     out.printf("   %-7s %s%n", id, line);
+                }
+                for (AuthorityId id : List.of(IT, AL, US)) {
+                    out.printf("   %-7s holds %s%n", id, peerCheckpoints(fed, id));
                 }
             }
 
@@ -180,6 +194,35 @@ public final class DemoCommand implements Callable<Integer> {
                 }
             }
         }
+    }
+
+    private static Path auditDir(FederationSetup.Result fed, AuthorityId id) {
+        return fed.dir().resolve(id.value()).resolve("data").resolve("audit");
+    }
+
+    private static String verifierKey(FederationSetup.Result fed, AuthorityId id) throws java.io.IOException {
+        return Files.readString(auditDir(fed, id).resolve(org.liaison.gateway.audit.FileAuditLog.VERIFIER_KEY)).trim();
+    }
+
+    /**
+     * The peers' checkpoints {@code id}'s node holds, each checked here against that peer's own log:
+     * signed by its key, and the Merkle root of its first entries.
+     */
+    private static String peerCheckpoints(FederationSetup.Result fed, AuthorityId id) throws Exception {
+        List<String> held = new java.util.ArrayList<>();
+        for (AuthorityId peer : List.of(IT, AL, US)) {
+            Path f = fed.dir().resolve(id.value()).resolve("data").resolve("audit-peers").resolve(peer.value() + ".checkpoint");
+            if (peer.equals(id) || !Files.exists(f)) {
+                continue;
+            }
+            org.liaison.protocol.tlog.Checkpoint c = org.liaison.protocol.tlog.Checkpoint.parse(
+                    org.liaison.protocol.tlog.SignedNote.open(Files.readString(f), verifierKey(fed, peer)));
+            org.liaison.protocol.tlog.MerkleTree tree = org.liaison.protocol.tlog.MerkleTree.of(org.liaison.gateway.audit.AuditLogVerifier
+                    .entries(auditDir(fed, peer)).stream().map(org.liaison.protocol.tlog.Merkle::leafHash).toList());
+            boolean consistent = c.size() <= tree.size() && java.util.Arrays.equals(tree.root(c.size()), c.rootHash());
+            held.add(peer + "'s log at size " + c.size() + (consistent ? " (consistent)" : " (INCONSISTENT)"));
+        }
+        return held.isEmpty() ? "no peer checkpoints" : String.join(", ", held);
     }
 
     private String profile(FederationSetup.Result fed, AuthorityId id, String role) {

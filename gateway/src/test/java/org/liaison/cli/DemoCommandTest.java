@@ -21,7 +21,9 @@ class DemoCommandTest {
         assertThat(code).as(out + "\n" + err).isZero();
         assertThat(out.toString()).contains("node up").contains("AL-PP   delivered").contains("receipt SHA-256")
                 .contains("Saved and verified").contains("in reply to").contains("refused  an Albanian auditor")
-                .contains("4 receipts").contains("IT-DNA  VALID: ").contains("signed checkpoints");
+                .contains("4 receipts").contains("IT-DNA  VALID: ").contains("signed checkpoints")
+                .contains("audit pull").contains("fetch  ").contains("AL-PP   holds IT-DNA's log at size")
+                .doesNotContain("INCONSISTENT").doesNotContain("no peer checkpoints");
 
         StringWriter vout = new StringWriter();
         int v = Main.run(new String[] {"verify", run.resolve("received/AL-PP/OP-CORRIDOR-2026").toString(), "--federation",

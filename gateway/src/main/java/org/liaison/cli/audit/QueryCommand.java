@@ -44,11 +44,12 @@ final class QueryCommand implements Callable<Integer> {
             o.println(Json.write(out));
             return Main.OK;
         }
-        String format = "%-6s %-20s %-17s %-22s %-36s %-18s %-9s %s%n";
-        o.printf(format, "INDEX", "TIME (UTC)", "TYPE", "ACTOR", "MESSAGE", "COUNTERPART", "OUTCOME", "REASON");
+        String format = "%-6s %-20s %-17s %-22s %-36s %-18s %-9s %s";
+        o.println(String.format(format, "INDEX", "TIME (UTC)", "TYPE", "ACTOR", "MESSAGE", "COUNTERPART", "OUTCOME", "REASON").stripTrailing());
         for (AuditEntries.Entry e : found) {
-            o.printf(format, e.index(), e.time().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString(), e.type(), cut(e.actor(), 22),
-                    e.messageId() == null ? "-" : e.messageId(), cut(e.counterpart(), 18), e.outcome(), e.reason() == null ? "" : e.reason());
+            o.println(String.format(format, e.index(), e.time().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString(), e.type(),
+                    cut(e.actor(), 22), e.messageId() == null ? "-" : e.messageId(), cut(e.counterpart(), 18), e.outcome(),
+                    e.reason() == null ? "" : e.reason()).stripTrailing());
         }
         o.println(found.size() + " of the log's entries match");
         return Main.OK;
