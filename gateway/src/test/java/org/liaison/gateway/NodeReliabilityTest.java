@@ -104,4 +104,21 @@ class NodeReliabilityTest {
         Throwable wrongCert = org.assertj.core.api.Assertions.catchThrowable(() -> t.start(AL));
         assertThat(wrongCert).hasMessageContaining("is not the gateway certificate");
     }
+
+    @Test
+    void aStartThatFailsOnATakenPortReleasesEverythingItOpened() throws Exception {
+        TestNodes t = new TestNodes(dir);
+        org.liaison.gateway.config.NodeConfig config = org.liaison.gateway.config.NodeConfig.load(t.config(IT));
+        // Something else holds Italy's admin port, the last one the node binds.
+        try (java.net.ServerSocket squatter = new java.net.ServerSocket()) {
+            squatter.setReuseAddress(true);
+            squatter.bind(new java.net.InetSocketAddress(config.admin().host(), config.admin().port()));
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> t.start(IT)).isInstanceOf(java.net.BindException.class)
+                    .hasMessageContaining("cannot listen on " + config.admin().host() + ":" + config.admin().port() + " for the admin");
+        }
+        // Had the failed start kept its peer and local ports or its store, this start would fail.
+        try (GatewayNode it = t.start(IT)) {
+            assertThat(it.trust()).isNotNull();
+        }
+    }
 }

@@ -37,7 +37,7 @@ public final class AdminServer implements AutoCloseable {
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final Channel channel;
 
-    public AdminServer(String host, int port, NodeMetrics metrics, BooleanSupplier ready) throws InterruptedException {
+    public AdminServer(String host, int port, NodeMetrics metrics, BooleanSupplier ready) throws InterruptedException, java.io.IOException {
         ServerBootstrap b = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
@@ -82,7 +82,18 @@ public final class AdminServer implements AutoCloseable {
                                 });
                     }
                 });
-        channel = b.bind(new InetSocketAddress(host, port)).sync().channel();
+        try {
+            channel = b.bind(new InetSocketAddress(host, port)).sync().channel();
+        } catch (Exception e) { // Netty rethrows a BindException undeclared
+            close();
+            if (e instanceof java.net.BindException) {
+                java.net.BindException named = new java.net.BindException("cannot listen on " + host + ":" + port + " for the admin ("
+                        + e.getMessage() + "): is another node or program using that port? See node.yaml");
+                named.initCause(e);
+                throw named;
+            }
+            throw e;
+        }
     }
 
     public int port() {
@@ -91,7 +102,9 @@ public final class AdminServer implements AutoCloseable {
 
     @Override
     public void close() {
-        channel.close().syncUninterruptibly();
+        if (channel != null) { // null when the bind failed
+            channel.close().syncUninterruptibly();
+        }
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     }
 }

@@ -24,7 +24,6 @@ import java.net.InetSocketAddress;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.SSLException;
 import org.liaison.certs.Credential;
 import org.liaison.certs.Role;
 import org.liaison.gateway.node.NodeState;
@@ -44,7 +43,7 @@ public final class LocalServer implements AutoCloseable {
     private final Channel channel;
 
     public LocalServer(String host, int port, Credential tls, NodeState node, Outbox outbox, SslProvider provider,
-            Duration readTimeout) throws SSLException, InterruptedException {
+            Duration readTimeout) throws java.io.IOException, InterruptedException {
         SslContext ctx = SslContextBuilder.forServer(tls.privateKey(), tls.chain().toArray(new X509Certificate[0]))
                 .sslProvider(provider).protocols(TlsContexts.PROTOCOLS).clientAuth(ClientAuth.REQUIRE)
                 .trustManager(new UserTrustManager(node.me(), node::trust, node.audit()))
@@ -85,7 +84,18 @@ public final class LocalServer implements AutoCloseable {
                                 .addLast("api", new LocalApiHandler(node, outbox));
                     }
                 });
-        channel = b.bind(new InetSocketAddress(host, port)).sync().channel();
+        try {
+            channel = b.bind(new InetSocketAddress(host, port)).sync().channel();
+        } catch (Exception e) { // Netty rethrows a BindException undeclared
+            close();
+            if (e instanceof java.net.BindException) {
+                java.net.BindException named = new java.net.BindException("cannot listen on " + host + ":" + port + " for the local API ("
+                        + e.getMessage() + "): is another node or program using that port? See node.yaml");
+                named.initCause(e);
+                throw named;
+            }
+            throw e;
+        }
     }
 
     public int port() {
@@ -93,7 +103,9 @@ public final class LocalServer implements AutoCloseable {
     }
 
     public void stopAccepting() {
-        channel.close().syncUninterruptibly();
+        if (channel != null) { // null when the bind failed
+            channel.close().syncUninterruptibly();
+        }
     }
 
     @Override

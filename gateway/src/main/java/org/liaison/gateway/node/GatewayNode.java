@@ -101,39 +101,60 @@ public final class GatewayNode implements NodeState, AutoCloseable {
         checkOwnEntry(directory, tls);
 
         Path data = path(config.dataDir());
+        List<AutoCloseable> opened = new java.util.ArrayList<>();
         this.store = SqliteMessageStore.open(data.resolve("messages.db"));
-        this.blobs = new BlobStore(data.resolve("blobs"));
-        blobs.cleanStaging();
-        int recovered = store.recoverInterrupted(now);
-        metrics.bindStore(store::countDeliveriesByState, data.resolve("messages.db"));
+        opened.add(store);
+        try {
+            this.blobs = new BlobStore(data.resolve("blobs"));
+            blobs.cleanStaging();
+            int recovered = store.recoverInterrupted(now);
+            metrics.bindStore(store::countDeliveriesByState, data.resolve("messages.db"));
 
-        PeerIdentity identity = new PeerIdentity(trust::get);
-        DirectoryTrustManager tm = new DirectoryTrustManager(identity, audit, metrics::tlsFailure);
-        SslProvider provider = TlsContexts.provider(config.tlsProvider());
-        this.client = new PeerClient(TlsContexts.client(tls, tm, provider), identity, tuning.clientTimeout());
-        this.peerLogs = new org.liaison.gateway.audit.PeerLogs(data.resolve("audit-peers"), audit, this::proveFor,
-                (peer, reason) -> metrics.peerLogAlarm(peer.value()));
-        this.outbox = new Outbox(this);
-        this.worker = new DeliveryWorker(this, client, tuning.backoff());
-        outbox.onStored(worker::wake);
-        this.server = new PeerServer(config.peer().host(), config.peer().port(), TlsContexts.server(tls, tm, provider), identity, this,
-                tuning.readTimeout(), tuning.maxMessageBytes());
-        this.local = new org.liaison.gateway.local.LocalServer(config.local().host(), config.local().port(), tls, this, outbox,
-                provider, tuning.readTimeout());
-        this.admin = new org.liaison.gateway.admin.AdminServer(config.admin().host(), config.admin().port(), metrics,
-                () -> running && Instant.now().isBefore(trust.get().directory().nextUpdate()));
-        worker.start(tuning.poll());
-        running = true;
-        reloader.scheduleWithFixedDelay(this::reloadTrust, tuning.reloadEvery().toMillis(), tuning.reloadEvery().toMillis(),
-                TimeUnit.MILLISECONDS);
-        // The configuration's digest: a change between two runs shows in the log.
-        audit.record(AuditEvent.of("start", me.value(), null, null, "ok", "directory #" + directory.sequence())
-                .with("configSha256", Envelopes.sha256(Files.readAllBytes(configFile)))
-                .with("tlsCertificateSha256", tls.fingerprint().hex()));
-        LOG.info("{} gateway started: peer API on {}:{}, local API on {}:{}, admin on {}:{}, directory #{} ({} authorities), "
-                + "TLS certificate SHA-256 {}{}", me, config.peer().host(), server.port(), config.local().host(), local.port(),
-                config.admin().host(), admin.port(), directory.sequence(), directory.authorities().size(), tls.fingerprint(),
-                recovered > 0 ? ", " + recovered + " interrupted deliveries resumed" : "");
+            PeerIdentity identity = new PeerIdentity(trust::get);
+            DirectoryTrustManager tm = new DirectoryTrustManager(identity, audit, metrics::tlsFailure);
+            SslProvider provider = TlsContexts.provider(config.tlsProvider());
+            this.client = new PeerClient(TlsContexts.client(tls, tm, provider), identity, tuning.clientTimeout());
+            opened.add(client);
+            this.peerLogs = new org.liaison.gateway.audit.PeerLogs(data.resolve("audit-peers"), audit, this::proveFor,
+                    (peer, reason) -> metrics.peerLogAlarm(peer.value()));
+            opened.add(peerLogs);
+            this.outbox = new Outbox(this);
+            this.worker = new DeliveryWorker(this, client, tuning.backoff());
+            outbox.onStored(worker::wake);
+            opened.add(worker);
+            this.server = new PeerServer(config.peer().host(), config.peer().port(), TlsContexts.server(tls, tm, provider), identity, this,
+                    tuning.readTimeout(), tuning.maxMessageBytes());
+            opened.add(server);
+            this.local = new org.liaison.gateway.local.LocalServer(config.local().host(), config.local().port(), tls, this, outbox,
+                    provider, tuning.readTimeout());
+            opened.add(local);
+            this.admin = new org.liaison.gateway.admin.AdminServer(config.admin().host(), config.admin().port(), metrics,
+                    () -> running && Instant.now().isBefore(trust.get().directory().nextUpdate()));
+            opened.add(admin);
+            worker.start(tuning.poll());
+            running = true;
+            reloader.scheduleWithFixedDelay(this::reloadTrust, tuning.reloadEvery().toMillis(), tuning.reloadEvery().toMillis(),
+                    TimeUnit.MILLISECONDS);
+            // The configuration's digest: a change between two runs shows in the log.
+            audit.record(AuditEvent.of("start", me.value(), null, null, "ok", "directory #" + directory.sequence())
+                    .with("configSha256", Envelopes.sha256(Files.readAllBytes(configFile)))
+                    .with("tlsCertificateSha256", tls.fingerprint().hex()));
+            LOG.info("{} gateway started: peer API on {}:{}, local API on {}:{}, admin on {}:{}, directory #{} ({} authorities), "
+                    + "TLS certificate SHA-256 {}{}", me, config.peer().host(), server.port(), config.local().host(), local.port(),
+                    config.admin().host(), admin.port(), directory.sequence(), directory.authorities().size(), tls.fingerprint(),
+                    recovered > 0 ? ", " + recovered + " interrupted deliveries resumed" : "");
+        } catch (Exception | Error e) {
+            // A start that fails half-way (a port taken, say) releases what it had opened.
+            reloader.shutdownNow();
+            for (int i = opened.size() - 1; i >= 0; i--) {
+                try {
+                    opened.get(i).close();
+                } catch (Exception suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
+            throw e;
+        }
     }
 
     /**

@@ -52,7 +52,7 @@ public final class PeerServer implements AutoCloseable {
     private final Channel channel;
 
     public PeerServer(String host, int port, SslContext tls, PeerIdentity identity, PeerContext node, Duration readTimeout,
-            long maxMessageBytes) throws InterruptedException {
+            long maxMessageBytes) throws InterruptedException, java.io.IOException {
         ServerBootstrap b = new ServerBootstrap()
                 .group(boss, workers)
                 .channel(NioServerSocketChannel.class)
@@ -94,8 +94,14 @@ public final class PeerServer implements AutoCloseable {
                 });
         try {
             this.channel = b.bind(new InetSocketAddress(host, port)).sync().channel();
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // Netty rethrows a BindException undeclared
             close();
+            if (e instanceof java.net.BindException) {
+                java.net.BindException named = new java.net.BindException("cannot listen on " + host + ":" + port + " for the peer API ("
+                        + e.getMessage() + "): is another node or program using that port? See node.yaml");
+                named.initCause(e);
+                throw named;
+            }
             throw e;
         }
     }
