@@ -66,7 +66,8 @@ class AuditExchangeTest {
             assertThat(Checkpoint.parse(SignedNote.open(r.checkpoint(), keys.get(AL))).size()).isGreaterThan(receiveIndex);
 
             for (AuthorityId holder : ids) {
-                assertThat(nodes.get(holder).metrics().scrape()).doesNotContain("liaison_audit_peer_alarms");
+                assertThat(nodes.get(holder).metrics().scrape()).doesNotContain("liaison_audit_peer_alarms")
+                        .contains("liaison_audit_peer_checks_total{outcome=\"first\"");
                 for (AuthorityId peer : ids) {
                     if (peer.equals(holder)) {
                         continue;

@@ -73,6 +73,12 @@ public final class NodeMetrics {
                 .description("Peer audit checkpoints that were badly signed or inconsistent with the one held").register(registry).increment();
     }
 
+    /** The outcome of checking a peer's audit checkpoint: first, consistent, older, alarm, unreachable. */
+    public void peerLogCheck(String peer, String outcome) {
+        Counter.builder("liaison.audit.peer.checks").tag("peer", peer).tag("outcome", outcome)
+                .description("Checks of peers' audit checkpoints, by outcome").register(registry).increment();
+    }
+
     public void tlsFailure() {
         tlsFailures.increment();
     }

@@ -52,6 +52,7 @@ public final class PeerLogs implements AutoCloseable {
     private final AuditLog audit;
     private final Prover prover;
     private final BiConsumer<AuthorityId, String> alarm;
+    private final BiConsumer<AuthorityId, Outcome> checked;
     private final Map<AuthorityId, String> pending = new LinkedHashMap<>();
     private final ExecutorService checker = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "liaison-peer-logs");
@@ -59,12 +60,17 @@ public final class PeerLogs implements AutoCloseable {
         return t;
     });
 
-    /** @param alarm called with the peer and the reason after the alarm is audited (metrics hook) */
-    public PeerLogs(Path dir, AuditLog audit, Prover prover, BiConsumer<AuthorityId, String> alarm) throws IOException {
+    /**
+     * @param alarm called with the peer and the reason after an alarm is audited
+     * @param checked called with the outcome of every check (metrics: a peer that stays UNREACHABLE is unchecked)
+     */
+    public PeerLogs(Path dir, AuditLog audit, Prover prover, BiConsumer<AuthorityId, String> alarm,
+            BiConsumer<AuthorityId, Outcome> checked) throws IOException {
         this.dir = dir;
         this.audit = audit;
         this.prover = prover;
         this.alarm = alarm;
+        this.checked = checked;
         Files.createDirectories(dir);
     }
 
@@ -106,6 +112,12 @@ public final class PeerLogs implements AutoCloseable {
 
     /** Checks {@code note} against what is held for {@code peer} now (on the caller's thread). */
     public synchronized Outcome check(AuthorityId peer, String note) {
+        Outcome o = evaluate(peer, note);
+        checked.accept(peer, o);
+        return o;
+    }
+
+    private Outcome evaluate(AuthorityId peer, String note) {
         try {
             Checkpoint c;
             try {

@@ -116,7 +116,8 @@ public final class GatewayNode implements NodeState, AutoCloseable {
             this.client = new PeerClient(TlsContexts.client(tls, tm, provider), identity, tuning.clientTimeout());
             opened.add(client);
             this.peerLogs = new org.liaison.gateway.audit.PeerLogs(data.resolve("audit-peers"), audit, this::proveFor,
-                    (peer, reason) -> metrics.peerLogAlarm(peer.value()));
+                    (peer, reason) -> metrics.peerLogAlarm(peer.value()),
+                (peer, outcome) -> metrics.peerLogCheck(peer.value(), outcome.name().toLowerCase(java.util.Locale.ROOT)));
             opened.add(peerLogs);
             this.outbox = new Outbox(this);
             this.worker = new DeliveryWorker(this, client, tuning.backoff());

@@ -23,6 +23,7 @@ class PeerLogsTest {
 
     final MemoryAuditLog own = new MemoryAuditLog();
     final List<String> alarms = new ArrayList<>();
+    final List<PeerLogs.Outcome> outcomes = new ArrayList<>();
     /** The log that answers proof requests "from AL-PP". */
     final AtomicReference<FileAuditLog> peer = new AtomicReference<>();
 
@@ -30,7 +31,7 @@ class PeerLogsTest {
         return new PeerLogs(dir.resolve("held"), own, (p, from, to) -> {
             assertThat(p).isEqualTo(AL);
             return new PeerLogs.Proof(peer.get().verifierKey(), peer.get().consistencyProof(from, to));
-        }, (p, reason) -> alarms.add(reason));
+        }, (p, reason) -> alarms.add(reason), (p, outcome) -> outcomes.add(outcome));
     }
 
     static void events(FileAuditLog log, int n, String tag) {
@@ -63,6 +64,8 @@ class PeerLogsTest {
             assertThat(Files.readString(dir.resolve("held/AL-PP.vkey")).strip()).isEqualTo(log.verifierKey());
             assertThat(alarms).isEmpty();
             assertThat(own.events()).isEmpty();
+            assertThat(outcomes).containsExactly(PeerLogs.Outcome.FIRST, PeerLogs.Outcome.CONSISTENT, PeerLogs.Outcome.CONSISTENT,
+                    PeerLogs.Outcome.OLDER);
         }
     }
 
@@ -129,7 +132,7 @@ class PeerLogsTest {
             assertThat(held.check(AL, c2)).isEqualTo(PeerLogs.Outcome.FIRST);
             PeerLogs down = new PeerLogs(dir.resolve("held"), own, (p, f, t) -> {
                 throw new ProtocolException(ErrorCode.UNAVAILABLE, "connection refused");
-            }, (p, reason) -> alarms.add(reason));
+            }, (p, reason) -> alarms.add(reason), (p, outcome) -> outcomes.add(outcome));
             assertThat(down.check(AL, c4)).isEqualTo(PeerLogs.Outcome.UNREACHABLE);
             assertThat(down.stored(AL)).contains(c2);
             assertThat(held.check(AL, c4)).isEqualTo(PeerLogs.Outcome.CONSISTENT);
