@@ -32,7 +32,8 @@ import picocli.CommandLine.Spec;
  * would type: submit, status, inbox, fetch, verify, a reply, a JIT share, and refusals.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Show Liaison at work: three authorities (Italy, Albania, United States) with their gateway nodes running",
+        description = {"Show Liaison at work: three authorities and their nodes on this machine, end to end.", "",
+            "Three authorities (Italy, Albania, United States) with their gateway nodes running",
             "on loopback. An Italian investigator sends a signed, encrypted mutual-legal-assistance request with two",
             "evidence files to Albania; Albania's investigator fetches and verifies it and answers; a US investigator",
             "shares a file with the joint investigation team; status shows the signed receipts. Everything happens in a",

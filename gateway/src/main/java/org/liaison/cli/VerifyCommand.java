@@ -19,7 +19,8 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "verify", mixinStandardHelpOptions = true,
-        description = {"Verify an evidence package folder offline: the investigator's signature on the manifest, the",
+        description = {"Verify an evidence package folder offline: signature, certificate, every file.", "",
+            "Checks the investigator's signature on the manifest, the",
             "investigator's certificate (chain to their national CA from the directory, revocation, role), and every",
             "file's size and SHA-256. One line per check; exit code 0 only if every check holds."},
         footer = {"", "Examples:",

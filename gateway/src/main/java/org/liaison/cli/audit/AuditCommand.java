@@ -67,7 +67,8 @@ public final class AuditCommand {
     }
 
     @Command(name = "prove", mixinStandardHelpOptions = true,
-            description = {"Prove that one entry is in the log: its exact bytes, its leaf hash and the RFC 9162 inclusion proof",
+            description = {"Prove that one entry is in the log (RFC 9162 inclusion proof).", "",
+                "Prints the entry's exact bytes, its leaf hash and the RFC 9162 inclusion proof",
                 "against a signed checkpoint (the latest by default). Anyone can check it with any RFC 9162 implementation."},
             footer = {"", "Example:", "  liaison audit prove federation/AL-PP/data/audit --index 3 --json"})
     static final class Prove implements Callable<Integer> {
@@ -113,7 +114,8 @@ public final class AuditCommand {
     }
 
     @Command(name = "consistency", mixinStandardHelpOptions = true,
-            description = {"Prove that a later signed checkpoint extends an earlier one (nothing rewritten, only appended):",
+            description = {"Prove that a later checkpoint extends an earlier one (RFC 9162 consistency proof).", "",
+                "Shows that the log was only appended to, nothing rewritten, between two signed checkpoints:",
                 "the RFC 9162 consistency proof between the two tree sizes."},
             footer = {"", "Example:", "  liaison audit consistency federation/AL-PP/data/audit --from 0 --to 2"})
     static final class Consistency implements Callable<Integer> {
@@ -154,7 +156,8 @@ public final class AuditCommand {
     }
 
     @Command(name = "verify", mixinStandardHelpOptions = true,
-            description = {"Re-hash every entry, check every checkpoint's signature with the log's verifier key and its root",
+            description = {"Re-hash every entry and check every signed checkpoint; name the first thing that is wrong.", "",
+                "Checks every checkpoint's signature with the log's verifier key and its root",
                 "against the entries, and that checkpoints never go back. Names what is wrong and where.",
                 "Get the verifier key from the node's operator through another channel: the copy in the folder",
                 "(log.vkey) is only a convenience and proves nothing if the folder itself was tampered with."},

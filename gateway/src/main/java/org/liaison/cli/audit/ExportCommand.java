@@ -22,7 +22,8 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "export", mixinStandardHelpOptions = true,
-        description = {"Write the selected entries, each with its inclusion proof against the latest signed checkpoint, every signed",
+        description = {"Write entries with their proofs and all checkpoints as one bundle for a court.", "",
+            "The bundle holds the selected entries, each with its inclusion proof against the latest signed checkpoint, every signed",
             "checkpoint and the consistency proofs between them, as one JSON bundle for a court or an oversight body.",
             "Anyone can check it with 'liaison audit check-export' or any RFC 9162 implementation and the log's verifier key."},
         footer = {"", "Example:",
@@ -61,7 +62,8 @@ final class ExportCommand implements Callable<Integer> {
     }
 
     @Command(name = "check-export", mixinStandardHelpOptions = true,
-            description = {"Check an audit bundle from 'liaison audit export': every checkpoint's signature, the consistency proofs",
+            description = {"Check a bundle from 'audit export' with the log's verifier key alone.", "",
+                "Checks every checkpoint's signature, the consistency proofs",
                 "chaining them, and each entry's bytes and inclusion proof against the last checkpoint. Exit 0 only if all hold."},
             footer = {"", "Example:", "  liaison audit check-export corridor-audit.json --key \"$(cat al-pp-log.vkey)\""})
     static final class Check implements Callable<Integer> {

@@ -22,8 +22,9 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 @Command(name = "pull", mixinStandardHelpOptions = true,
-        description = {"Copy your node's audit log over its local API (auditor certificate; give your profile with --profile or",
-            "LIAISON_PROFILE) into a new folder, and verify the copy. Then use the other audit commands on that folder."},
+        description = {"Copy your node's audit log over its local API (auditor certificate) and verify it.", "",
+            "Give your auditor profile with --profile or LIAISON_PROFILE. The copy goes into a new folder and is verified",
+            "with the key the node sent; then use the other audit commands on that folder."},
         footer = {"", "Example:",
             "  liaison --profile federation/AL-PP/users/auditor audit pull --out al-pp-audit",
             "  liaison audit query al-pp-audit --type receive,fetch"})

@@ -14,7 +14,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 @Command(name = "query", mixinStandardHelpOptions = true,
-        description = {"List the entries of an audit log that match: by message, case, counterpart, event type, time.",
+        description = {"List the entries that match: by message, case, counterpart, event type, time.", "",
             "The log is verified first (every hash and checkpoint); a log that does not verify is refused unless --unverified."},
         footer = {"", "Examples:",
             "  liaison audit query federation/AL-PP/data/audit --type receive,fetch",

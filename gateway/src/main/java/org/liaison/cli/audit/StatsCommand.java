@@ -12,7 +12,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "stats", mixinStandardHelpOptions = true,
-        description = {"Content-free figures for reporting on the cooperation, per period (UTC): messages sent and received by",
+        description = {"Content-free figures for reporting: counts, delivery and response times, failures.", "",
+            "For reporting on the cooperation, per period (UTC): messages sent and received by",
             "service and counterpart, delivery times (sealed here to receipt) and response times (a message received to the",
             "reply sealed here) as median and 90th percentile, and failures by error code. No ids, cases or names."},
         footer = {"", "Examples:",

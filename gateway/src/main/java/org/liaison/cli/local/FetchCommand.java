@@ -31,7 +31,8 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 @Command(name = "fetch", mixinStandardHelpOptions = true,
-        description = {"Download a received package, decrypted by your gateway, and verify it here before keeping it:",
+        description = {"Download a received package and verify it before keeping it.", "",
+            "Your gateway decrypts the package; this command verifies, before keeping anything,",
             "the sending investigator's signature and certificate (against the directory and CRLs of your federation",
             "folder) and every file's SHA-256. Writes DIR/manifest.xml and DIR/files/; never overwrites anything."},
         footer = {"", "Example:", "  liaison --profile federation/AL-PP/users/investigator fetch 3f2a0c7e-… --out received/request-1"})

@@ -13,7 +13,8 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 @Command(name = "status", mixinStandardHelpOptions = true,
-        description = {"Show your authority's sent messages and each recipient's delivery: queued, sending, retrying (with",
+        description = {"Show your authority's sent messages and their delivery to each recipient.", "",
+            "Each recipient's delivery is queued, sending, retrying (with",
             "the next attempt and the last error), delivered (with the time and the receipt's SHA-256), failed (with the",
             "reason) or expired."},
         footer = {"", "Examples:", "  liaison --profile federation/IT-DNA/users/investigator status",
