@@ -9,6 +9,14 @@ public interface AuditLog extends AutoCloseable {
     /** Appends the event and returns its index once it is durable. */
     long record(AuditEvent event);
 
+    /**
+     * Appends the event without waiting for it to be durable: for an event that acknowledges
+     * nothing by itself and is followed at once by a {@link #record} (whose fsync covers both).
+     */
+    default long append(AuditEvent event) {
+        return record(event);
+    }
+
     /** The latest signed checkpoint of the log; {@code null} when the log has none. */
     default String checkpoint() {
         return null;

@@ -134,11 +134,21 @@ public final class FileAuditLog implements AuditLog {
 
     @Override
     public long record(AuditEvent e) {
-        long end;
-        long index;
+        long[] at = write(e);
+        flushTo(at[1]);
+        return at[0];
+    }
+
+    @Override
+    public long append(AuditEvent e) {
+        return write(e)[0];
+    }
+
+    /** Writes the entry (not yet synced); returns its index and the file offset after it. */
+    private long[] write(AuditEvent e) {
         synchronized (this) {
+            long index = tree.size();
             ObjectNode o = JSON.createObjectNode();
-            index = tree.size();
             o.put("index", index);
             o.put("time", e.time().toString());
             o.put("type", e.type());
@@ -160,11 +170,9 @@ public final class FileAuditLog implements AuditLog {
             }
             tree.append(Merkle.leafHash(bytes));
             written += 4 + bytes.length;
-            end = written;
             AUDIT.info("{}", new String(bytes, java.nio.charset.StandardCharsets.UTF_8));
+            return new long[] {index, written};
         }
-        flushTo(end);
-        return index;
     }
 
     /** Group commit: one fsync covers every entry written before it started. */

@@ -10,7 +10,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
@@ -31,9 +30,10 @@ import org.liaison.protocol.tlog.SignedNote;
  * origin, forks (same size, other root) or has no valid consistency proof from the peer is an
  * alarm: an audit event, an error log line and a metric.
  *
- * <p>Checks run on one background thread, newest checkpoint per peer first, so deliveries never
- * wait for a peer's proof. A peer that cannot be asked (down, refusing) is checked at its next
- * receipt; that is not an alarm.
+ * <p>Checks run on one background thread, so deliveries never wait for a peer's proof, and at most
+ * once per interval per peer (each asks the peer over a new TLS connection), always with the newest
+ * checkpoint received — which covers the ones before it. A peer that cannot be asked (down,
+ * refusing) is checked again after its next receipt; that is not an alarm, but it is counted.
  */
 public final class PeerLogs implements AutoCloseable {
     private static final Logger LOG = LogManager.getLogger(PeerLogs.class);
@@ -54,7 +54,10 @@ public final class PeerLogs implements AutoCloseable {
     private final BiConsumer<AuthorityId, String> alarm;
     private final BiConsumer<AuthorityId, Outcome> checked;
     private final Map<AuthorityId, String> pending = new LinkedHashMap<>();
-    private final ExecutorService checker = Executors.newSingleThreadExecutor(r -> {
+    private final Map<AuthorityId, Long> lastCheck = new java.util.HashMap<>();
+    private final java.util.Set<AuthorityId> scheduled = new java.util.HashSet<>();
+    private final long minIntervalNanos;
+    private final java.util.concurrent.ScheduledExecutorService checker = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "liaison-peer-logs");
         t.setDaemon(true);
         return t;
@@ -63,37 +66,51 @@ public final class PeerLogs implements AutoCloseable {
     /**
      * @param alarm called with the peer and the reason after an alarm is audited
      * @param checked called with the outcome of every check (metrics: a peer that stays UNREACHABLE is unchecked)
+     * @param minInterval the least time between two checks of one peer (each asks the peer over a new TLS
+     *     connection); checkpoints arriving meanwhile are not lost: the newest is checked, which covers the others
      */
     public PeerLogs(Path dir, AuditLog audit, Prover prover, BiConsumer<AuthorityId, String> alarm,
-            BiConsumer<AuthorityId, Outcome> checked) throws IOException {
+            BiConsumer<AuthorityId, Outcome> checked, java.time.Duration minInterval) throws IOException {
         this.dir = dir;
         this.audit = audit;
         this.prover = prover;
         this.alarm = alarm;
         this.checked = checked;
+        this.minIntervalNanos = minInterval.toNanos();
         Files.createDirectories(dir);
     }
 
     /** Queues {@code note} (a peer's signed checkpoint from a verified receipt) for checking; returns at once. */
     public void observe(AuthorityId peer, String note) {
+        long wait;
         synchronized (pending) {
             String queued = pending.get(peer);
             if (queued == null || size(note) >= size(queued)) {
                 pending.put(peer, note);
             }
-            if (queued != null) {
-                return; // a task for this peer is already queued; it takes the newest note
+            if (!scheduled.add(peer)) {
+                return; // a check of this peer is due already; it takes the newest note
             }
+            Long last = lastCheck.get(peer);
+            wait = last == null ? 0 : Math.max(0, last + minIntervalNanos - System.nanoTime());
         }
-        checker.execute(() -> {
-            String n;
-            synchronized (pending) {
-                n = pending.remove(peer);
-            }
-            if (n != null) {
-                check(peer, n);
-            }
-        });
+        try {
+            checker.schedule(() -> checkPending(peer), wait, TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            // closing: the next receipt after a restart brings a newer checkpoint
+        }
+    }
+
+    private void checkPending(AuthorityId peer) {
+        String n;
+        synchronized (pending) {
+            n = pending.remove(peer);
+            scheduled.remove(peer);
+            lastCheck.put(peer, System.nanoTime());
+        }
+        if (n != null) {
+            check(peer, n);
+        }
     }
 
     private static long size(String note) {
@@ -185,9 +202,15 @@ public final class PeerLogs implements AutoCloseable {
         return Outcome.ALARM;
     }
 
-    /** Waits for queued checks to finish (tests, shutdown). */
+    /** Checks every queued checkpoint now, whatever the interval, and waits for it (tests). */
     public void drain() throws InterruptedException {
-        java.util.concurrent.Future<?> f = checker.submit(() -> { });
+        java.util.concurrent.Future<?> f = checker.submit(() -> {
+            List<AuthorityId> peers;
+            synchronized (pending) {
+                peers = List.copyOf(pending.keySet());
+            }
+            peers.forEach(this::checkPending);
+        });
         try {
             f.get(30, TimeUnit.SECONDS);
         } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {

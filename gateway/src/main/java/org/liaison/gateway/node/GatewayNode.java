@@ -117,7 +117,8 @@ public final class GatewayNode implements NodeState, AutoCloseable {
             opened.add(client);
             this.peerLogs = new org.liaison.gateway.audit.PeerLogs(data.resolve("audit-peers"), audit, this::proveFor,
                     (peer, reason) -> metrics.peerLogAlarm(peer.value()),
-                (peer, outcome) -> metrics.peerLogCheck(peer.value(), outcome.name().toLowerCase(java.util.Locale.ROOT)));
+                (peer, outcome) -> metrics.peerLogCheck(peer.value(), outcome.name().toLowerCase(java.util.Locale.ROOT)),
+                Duration.ofSeconds(5));
             opened.add(peerLogs);
             this.outbox = new Outbox(this);
             this.worker = new DeliveryWorker(this, client, tuning.backoff());

@@ -229,6 +229,7 @@ public final class Outbox {
             if (existing != null) {
                 return existing;
             }
+            UUID sealed = null;
             try {
                 if (file < manifest.manifest().getFile().size()) {
                     throw new ProtocolException(ErrorCode.DIGEST_MISMATCH, "the upload ended inside file " + file + " ("
@@ -242,16 +243,24 @@ public final class Outbox {
                 byte[] envelope = Envelopes.seal(h, node.trust().directory(), manifestXml, payloads, cek, node.signing());
                 Path blobs = node.blobs().commit(staging, node.blobs().outbox(id));
                 staging = null;
-                node.audit().record(AuditEvent.of("submit", "SHA256:" + org.liaison.certs.Fingerprint.of(manifest.investigator()).hex(),
+                // Both events are durable (one fsync) before the message exists: a message in the store
+                // always has them; a crash before the store leaves a logged seal and no message, which
+                // the investigator sees as a failed submit.
+                node.audit().append(AuditEvent.of("submit", "SHA256:" + org.liaison.certs.Fingerprint.of(manifest.investigator()).hex(),
                         id.toString(), recipients.toString(), "ok", null).about(h).with("case", manifest.manifest().getCase()));
-                node.store().storeOutgoing(new MessageStore.Outgoing(id, now, h.expires(), envelope, idempotencyKey, blobs), recipients,
-                        now);
                 node.audit().record(AuditEvent.of("seal", node.me().value(), id.toString(), recipients.toString(), "ok", null).about(h)
                         .with("envelopeSha256", Envelopes.sha256(envelope)));
+                sealed = id;
+                node.store().storeOutgoing(new MessageStore.Outgoing(id, now, h.expires(), envelope, idempotencyKey, blobs), recipients,
+                        now);
                 onStored.run();
                 return id;
             } catch (ProtocolException | IOException | RuntimeException e) {
                 abort();
+                if (sealed != null) {
+                    node.audit().record(AuditEvent.of("submit-failed", node.me().value(), sealed.toString(), null, "failed",
+                            "sealed but not stored: " + e.getMessage()));
+                }
                 throw e;
             }
         }

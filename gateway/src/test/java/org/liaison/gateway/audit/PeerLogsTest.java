@@ -31,7 +31,7 @@ class PeerLogsTest {
         return new PeerLogs(dir.resolve("held"), own, (p, from, to) -> {
             assertThat(p).isEqualTo(AL);
             return new PeerLogs.Proof(peer.get().verifierKey(), peer.get().consistencyProof(from, to));
-        }, (p, reason) -> alarms.add(reason), (p, outcome) -> outcomes.add(outcome));
+        }, (p, reason) -> alarms.add(reason), (p, outcome) -> outcomes.add(outcome), Duration.ZERO);
     }
 
     static void events(FileAuditLog log, int n, String tag) {
@@ -132,7 +132,7 @@ class PeerLogsTest {
             assertThat(held.check(AL, c2)).isEqualTo(PeerLogs.Outcome.FIRST);
             PeerLogs down = new PeerLogs(dir.resolve("held"), own, (p, f, t) -> {
                 throw new ProtocolException(ErrorCode.UNAVAILABLE, "connection refused");
-            }, (p, reason) -> alarms.add(reason), (p, outcome) -> outcomes.add(outcome));
+            }, (p, reason) -> alarms.add(reason), (p, outcome) -> outcomes.add(outcome), Duration.ZERO);
             assertThat(down.check(AL, c4)).isEqualTo(PeerLogs.Outcome.UNREACHABLE);
             assertThat(down.stored(AL)).contains(c2);
             assertThat(held.check(AL, c4)).isEqualTo(PeerLogs.Outcome.CONSISTENT);
@@ -141,15 +141,21 @@ class PeerLogsTest {
     }
 
     @Test
-    void observedCheckpointsAreCheckedInTheBackgroundNewestFirst() throws Exception {
+    void observedCheckpointsAreCheckedInTheBackgroundAtMostOncePerIntervalNewestFirst() throws Exception {
+        List<long[]> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
         try (FileAuditLog log = FileAuditLog.open(dir.resolve("al"), "liaison/AL-PP", Duration.ofHours(1));
-                PeerLogs held = peerLogs()) {
-            peer.set(log);
+                PeerLogs held = new PeerLogs(dir.resolve("held"), own, (p, from, to) -> {
+                    asked.add(new long[] {from, to});
+                    return new PeerLogs.Proof(log.verifierKey(), log.consistencyProof(from, to));
+                }, (p, reason) -> alarms.add(reason), (p, outcome) -> outcomes.add(outcome), Duration.ofHours(1))) {
             for (int i = 0; i < 20; i++) {
                 events(log, 1, "e");
                 held.observe(AL, log.checkpointNow());
             }
             held.drain();
+            // One check at once, the rest wait for the interval; drain checks the newest of them.
+            assertThat(outcomes).hasSizeBetween(1, 2).startsWith(PeerLogs.Outcome.FIRST);
+            assertThat(asked).hasSizeLessThanOrEqualTo(2);
             assertThat(held.stored(AL)).contains(log.checkpoint());
             assertThat(alarms).isEmpty();
         }
