@@ -127,9 +127,24 @@ public final class PeerLogs implements AutoCloseable {
         return Files.exists(f) ? Optional.of(Files.readString(f, StandardCharsets.UTF_8)) : Optional.empty();
     }
 
+    /**
+     * Checks in a row a peer may leave unproven. Its checkpoints come with its receipts, so the peer
+     * is up; one that keeps not answering for its log is refusing to be checked.
+     */
+    static final int MAX_UNPROVEN = 3;
+    private final Map<AuthorityId, Integer> unproven = new java.util.HashMap<>();
+
     /** Checks {@code note} against what is held for {@code peer} now (on the caller's thread). */
     public synchronized Outcome check(AuthorityId peer, String note) {
         Outcome o = evaluate(peer, note);
+        if (o == Outcome.UNREACHABLE) {
+            int n = unproven.merge(peer, 1, Integer::sum);
+            if (n == MAX_UNPROVEN) {
+                raise(peer, "checkpoints with its receipts but no proof for them " + n + " times in a row: its log cannot be checked");
+            }
+        } else {
+            unproven.remove(peer);
+        }
         checked.accept(peer, o);
         return o;
     }

@@ -137,6 +137,13 @@ class PeerLogsTest {
             assertThat(down.stored(AL)).contains(c2);
             assertThat(held.check(AL, c4)).isEqualTo(PeerLogs.Outcome.CONSISTENT);
             assertThat(alarms).isEmpty();
+            // A peer that keeps sending checkpoints it will not prove is refusing to be checked: an alarm at the third.
+            for (int i = 0; i < PeerLogs.MAX_UNPROVEN + 2; i++) {
+                events(log, 1, "c");
+                assertThat(down.check(AL, log.checkpointNow())).isEqualTo(PeerLogs.Outcome.UNREACHABLE);
+            }
+            assertThat(alarms).hasSize(1);
+            assertThat(alarms.get(0)).contains("no proof for them 3 times in a row");
         }
     }
 
