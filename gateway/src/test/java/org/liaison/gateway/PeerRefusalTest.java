@@ -180,6 +180,27 @@ class PeerRefusalTest {
     }
 
     @Test
+    void malformedAuditProofRequestsAreRefused() throws Exception {
+        String[][] cases = {
+            {"GET /liaison/v1/audit/elsewhere HTTP/1.1\r\nHost: p\r\n\r\n", "unknown request GET"},
+            {"GET /liaison/v1/audit/consistency?from=x&to=2 HTTP/1.1\r\nHost: p\r\n\r\n", "must be tree sizes"},
+            {"GET /liaison/v1/audit/consistency?from=1&to=2 HTTP/1.1\r\nHost: p\r\nContent-Length: 5\r\n\r\nhello", "has no body"},
+            // This node runs with an in-memory log: nothing to prove.
+            {"GET /liaison/v1/audit/consistency?from=1&to=2 HTTP/1.1\r\nHost: p\r\n\r\n", "keeps no signed audit log"},
+        };
+        for (String[] c : cases) {
+            try (SSLSocket s = RawPeer.connect(al.peerPort(), auth(IT).gatewayTls(), "TLSv1.3")) {
+                s.getOutputStream().write(c[0].getBytes(StandardCharsets.US_ASCII));
+                s.getOutputStream().flush();
+                RawPeer.Response r = RawPeer.read(s.getInputStream());
+                assertThat(r.status()).as(c[0]).isBetween(400, 499);
+                assertThat(r.body()).as(c[0]).contains(c[1]);
+            }
+        }
+        assertThat(audit.events()).filteredOn(e -> e.type().equals("reject")).hasSize(cases.length);
+    }
+
+    @Test
     void stalledClientIsDisconnectedAfterTheReadTimeout() throws Exception {
         try (SSLSocket s = RawPeer.connect(al.peerPort(), auth(IT).gatewayTls(), "TLSv1.3")) {
             String head = "POST /liaison/v1/messages HTTP/1.1\r\nHost: p\r\nContent-Length: 1000\r\n\r\nabc";

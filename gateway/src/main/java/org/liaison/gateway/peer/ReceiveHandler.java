@@ -70,8 +70,12 @@ public final class ReceiveHandler extends SimpleChannelInboundHandler<HttpObject
                         ? "request line or headers too long" : "malformed HTTP request");
             }
             if (msg instanceof HttpRequest && HttpMethod.GET.equals(((HttpRequest) msg).method())) {
-                answerAuditRequest(ctx, (HttpRequest) msg);
+                HttpRequest get = (HttpRequest) msg;
                 skipBody = true;
+                if (HttpUtil.getContentLength(get, 0L) != 0 || HttpUtil.isTransferEncodingChunked(get)) {
+                    throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "a GET request has no body");
+                }
+                answerAuditRequest(ctx, get);
             } else if (msg instanceof HttpRequest) {
                 skipBody = false;
                 HttpRequest req = (HttpRequest) msg;
@@ -87,7 +91,10 @@ public final class ReceiveHandler extends SimpleChannelInboundHandler<HttpObject
                 received = 0;
             }
             if (msg instanceof HttpContent && skipBody) {
-                return; // the (empty) body of a GET
+                if (((HttpContent) msg).content().isReadable()) {
+                    throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "a GET request has no body");
+                }
+                return; // the empty end of a GET
             }
             if (msg instanceof HttpContent) {
                 if (message == null) {
