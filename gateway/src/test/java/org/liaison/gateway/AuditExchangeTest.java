@@ -106,7 +106,15 @@ class AuditExchangeTest {
 
             CliEndToEndTest.Run pulled = CliEndToEndTest.liaison("--profile", auditor, "audit", "pull", "--out", copy.toString());
             assertThat(pulled.exit()).as(pulled.err()).isZero();
-            assertThat(pulled.out()).contains("VALID").contains(al.audit().verifierKey());
+            assertThat(pulled.out()).contains("VALID").contains(al.audit().verifierKey()).contains("latest.checkpoint");
+            // Italy holds a checkpoint of Albania's log from its receipt; the auditor's copy must extend it.
+            it.peerLogs().drain();
+            Path fromItaly = dir.resolve("from-italy.checkpoint");
+            java.nio.file.Files.writeString(fromItaly, it.peerLogs().stored(AL).orElseThrow());
+            CliEndToEndTest.Run held = CliEndToEndTest.liaison("audit", "verify", copy.toString(), "--key", al.audit().verifierKey(),
+                    "--held", fromItaly.toString(), "--held", copy.resolve("latest.checkpoint").toString());
+            assertThat(held.exit()).as(held.out() + held.err()).isZero();
+            assertThat(held.out()).contains("it extends the 2 held checkpoint(s)");
             CliEndToEndTest.Run query = CliEndToEndTest.liaison("audit", "query", copy.toString(), "--key", al.audit().verifierKey(),
                     "--message", id.toString(), "--json");
             assertThat(query.exit()).as(query.err()).isZero();

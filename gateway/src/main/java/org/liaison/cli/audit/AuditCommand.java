@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.liaison.cli.Json;
@@ -169,14 +170,27 @@ public final class AuditCommand {
         @picocli.CommandLine.Mixin
         Folder folder;
 
+        @Option(names = "--held", paramLabel = "FILE",
+                description = {"A signed checkpoint of this log you hold from elsewhere (repeatable): a peer's",
+                    "dataDir/audit-peers/ID.checkpoint, or latest.checkpoint of an earlier 'audit pull'. The log must extend",
+                    "it; this is what catches a history rewritten and re-signed with the log's own key, or rolled back."})
+        List<Path> held = new java.util.ArrayList<>();
+
         @Override
         public Integer call() throws Exception {
             PrintWriter o = spec.commandLine().getOut();
             String vkey = folder.key();
+            List<String> notes = new java.util.ArrayList<>();
+            for (Path h : held) {
+                if (!Files.exists(h)) {
+                    throw new UserException("--held: " + h + ": no such file");
+                }
+                notes.add(Files.readString(h, java.nio.charset.StandardCharsets.UTF_8));
+            }
             if (folder.key == null && !folder.json) {
                 o.println("note: using the verifier key found in the folder; pass --key to check against one you trust");
             }
-            AuditLogVerifier.Report r = AuditLogVerifier.verify(folder.dir, vkey);
+            AuditLogVerifier.Report r = AuditLogVerifier.verify(folder.dir, vkey, notes);
             if (folder.json) {
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("valid", r.valid());
@@ -187,7 +201,11 @@ public final class AuditCommand {
                 o.println(Json.write(m));
             } else if (r.valid()) {
                 o.println("VALID: " + r.entries() + " entries, " + r.checkpoints() + " signed checkpoints, the last covering "
-                        + r.verifiedSize() + " entries");
+                        + r.verifiedSize() + " entries" + (held.isEmpty() ? "" : "; it extends the " + held.size() + " held checkpoint(s)"));
+                if (r.verifiedSize() < r.entries()) {
+                    o.println("note: the last " + (r.entries() - r.verifiedSize()) + " entries are newer than the last checkpoint (normal "
+                            + "for a copy of a running node; after a stop every entry is covered)");
+                }
             } else {
                 r.problems().forEach(p -> o.println("FAIL  " + p));
                 o.println("INVALID: the log was altered (" + r.entries() + " entries read, verified up to " + r.verifiedSize() + ")");

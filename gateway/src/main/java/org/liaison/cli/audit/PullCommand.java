@@ -30,6 +30,7 @@ import picocli.CommandLine.Spec;
             "  liaison audit query al-pp-audit --type receive,fetch"})
 final class PullCommand implements Callable<Integer> {
     private static final int MAX_KEY = 1024;
+    static final String LATEST = "latest.checkpoint";
 
     @Spec
     CommandSpec spec;
@@ -61,9 +62,14 @@ final class PullCommand implements Callable<Integer> {
                 copy(in, tmp.resolve(FileAuditLog.ENTRIES));
             }
             SecureFiles.writeNew(tmp.resolve(FileAuditLog.VERIFIER_KEY), (key + "\n").getBytes(StandardCharsets.UTF_8), false);
+            java.util.List<String> notes = AuditLogVerifier.notes(tmp);
+            if (!notes.isEmpty()) {
+                // Keep it: a later copy must extend it (audit verify --held).
+                SecureFiles.writeNew(tmp.resolve(LATEST), notes.get(notes.size() - 1).getBytes(StandardCharsets.UTF_8), false);
+            }
             Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE);
         } catch (Exception e) {
-            for (String f : new String[] {FileAuditLog.CHECKPOINTS, FileAuditLog.ENTRIES, FileAuditLog.VERIFIER_KEY}) {
+            for (String f : new String[] {FileAuditLog.CHECKPOINTS, FileAuditLog.ENTRIES, FileAuditLog.VERIFIER_KEY, LATEST}) {
                 Files.deleteIfExists(tmp.resolve(f));
             }
             Files.deleteIfExists(tmp);
@@ -73,6 +79,10 @@ final class PullCommand implements Callable<Integer> {
         PrintWriter o = spec.commandLine().getOut();
         o.println("pulled " + r.entries() + " entries and " + r.checkpoints() + " signed checkpoints into " + out);
         o.println("the node's log key: " + key);
+        if (Files.exists(out.resolve(LATEST))) {
+            o.println("keep " + out.resolve(LATEST) + ": the next copy must extend it (liaison audit verify NEXT --held " + out.resolve(LATEST)
+                    + ")");
+        }
         if (r.valid()) {
             o.println("VALID: the last checkpoint covers " + r.verifiedSize() + " entries");
             return Main.OK;

@@ -60,6 +60,16 @@ public final class AuditLogVerifier {
     }
 
     public static Report verify(Path dir, String verifierKey) throws IOException {
+        return verify(dir, verifierKey, List.of());
+    }
+
+    /**
+     * As {@link #verify(Path, String)}, and the log must also extend each of {@code held}: signed
+     * checkpoints of this log kept elsewhere (by a peer from its receipts, by an auditor from an
+     * earlier copy). Only these catch an operator who rewrote the history and re-signed it with
+     * the log's own key, or who rolled the log back.
+     */
+    public static Report verify(Path dir, String verifierKey, List<String> held) throws IOException {
         List<String> problems = new ArrayList<>();
         List<byte[]> records;
         try (FileChannel ch = FileChannel.open(dir.resolve(FileAuditLog.ENTRIES), StandardOpenOption.READ)) {
@@ -88,7 +98,13 @@ public final class AuditLogVerifier {
         }
         List<byte[]> notes;
         try (FileChannel ch = FileChannel.open(dir.resolve(FileAuditLog.CHECKPOINTS), StandardOpenOption.READ)) {
-            notes = AuditLogReader.records(ch, true);
+            try {
+                notes = AuditLogReader.records(ch, false);
+            } catch (IOException e) {
+                // A crash while writing a checkpoint leaves this too, until the node's next start; copy again after it.
+                problems.add("checkpoints: " + e.getMessage() + ": a checkpoint was cut short or a record length changed");
+                notes = AuditLogReader.records(ch, true);
+            }
         }
         long previous = 0;
         long verified = 0;
@@ -117,6 +133,22 @@ public final class AuditLogVerifier {
         }
         if (notes.isEmpty() && !(leaves.size() == 0)) {
             problems.add("no signed checkpoint covers the " + leaves.size() + " entries");
+        }
+        for (int h = 0; h < held.size(); h++) {
+            Checkpoint c;
+            try {
+                c = Checkpoint.parse(SignedNote.open(held.get(h), verifierKey));
+            } catch (GeneralSecurityException | IllegalArgumentException e) {
+                problems.add("held checkpoint #" + h + " is not a checkpoint of this log's key: " + e.getMessage());
+                continue;
+            }
+            if (c.size() > leaves.size()) {
+                problems.add("held checkpoint #" + h + " covers " + c.size() + " entries but the log holds " + leaves.size()
+                        + ": the log was rolled back");
+            } else if (!MessageDigest.isEqual(leaves.root(c.size()), c.rootHash())) {
+                problems.add("held checkpoint #" + h + " (size " + c.size() + ") does not match the log's first " + c.size()
+                        + " entries: the history was rewritten (a fork)");
+            }
         }
         return new Report(leaves.size(), notes.size(), verified, problems);
     }

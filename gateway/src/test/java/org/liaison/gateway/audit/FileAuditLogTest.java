@@ -52,15 +52,63 @@ class FileAuditLogTest {
     }
 
     @Test
-    void everySingleByteChangeInTheEntriesIsDetected() throws Exception {
+    void everySingleByteChangeInTheEntriesOrTheCheckpointsIsDetected() throws Exception {
         String vkey = write20();
-        byte[] original = Files.readAllBytes(dir.resolve(FileAuditLog.ENTRIES));
-        for (int pos = 0; pos < original.length; pos += 7) {
-            byte[] changed = original.clone();
-            changed[pos] ^= 0x01;
-            Files.write(dir.resolve(FileAuditLog.ENTRIES), changed);
-            assertThat(AuditLogVerifier.verify(dir, vkey).valid()).as("byte " + pos).isFalse();
+        for (String file : List.of(FileAuditLog.ENTRIES, FileAuditLog.CHECKPOINTS)) {
+            byte[] original = Files.readAllBytes(dir.resolve(file));
+            for (int pos = 0; pos < original.length; pos++) {
+                byte[] changed = original.clone();
+                changed[pos] ^= 0x01;
+                Files.write(dir.resolve(file), changed);
+                assertThat(AuditLogVerifier.verify(dir, vkey).valid()).as(file + " byte " + pos).isFalse();
+            }
+            Files.write(dir.resolve(file), original);
+            assertThat(AuditLogVerifier.verify(dir, vkey).valid()).isTrue();
         }
+    }
+
+    @Test
+    void aHistoryRewrittenOrRolledBackUnderTheLogsOwnKeyIsCaughtByACheckpointHeldElsewhere() throws Exception {
+        String vkey = write20();
+        Path held = dir.resolveSibling(dir.getFileName() + "-held.checkpoint");
+        List<String> notes = AuditLogVerifier.notes(dir);
+        Files.writeString(held, notes.get(notes.size() - 1)); // what a peer or an earlier pull kept: size 20
+        assertThat(AuditLogVerifier.verify(dir, vkey, List.of(Files.readString(held))).valid()).isTrue();
+
+        // The operator, who has the log key, rebuilds the log from entry 10 on with other events and re-signs it.
+        byte[] all = Files.readAllBytes(dir.resolve(FileAuditLog.ENTRIES));
+        long keep = 0;
+        for (int i = 0; i < 10; i++) {
+            keep += 4 + entry0(all, i).length;
+        }
+        Files.write(dir.resolve(FileAuditLog.ENTRIES), java.util.Arrays.copyOf(all, (int) keep));
+        Files.write(dir.resolve(FileAuditLog.CHECKPOINTS), new byte[0]);
+        try (FileAuditLog log = FileAuditLog.open(dir, "liaison/IT-DNA", Duration.ofHours(1))) {
+            for (int i = 10; i < 25; i++) {
+                log.record(AuditEvent.of("receive", "IT-DNA", "other-" + i, "AL-PP", "ok", null));
+            }
+        }
+        assertThat(AuditLogVerifier.verify(dir, vkey).valid()).as("on its own the forged log verifies").isTrue();
+        AuditLogVerifier.Report r = AuditLogVerifier.verify(dir, vkey, List.of(Files.readString(held)));
+        assertThat(r.valid()).isFalse();
+        assertThat(r.problems()).anyMatch(p -> p.contains("held checkpoint #0 (size 20)") && p.contains("rewritten"));
+
+        // Rolled back to 15 entries: shorter than what is held.
+        all = Files.readAllBytes(dir.resolve(FileAuditLog.ENTRIES));
+        keep = 0;
+        for (int i = 0; i < 15; i++) {
+            keep += 4 + entry0(all, i).length;
+        }
+        Files.write(dir.resolve(FileAuditLog.ENTRIES), java.util.Arrays.copyOf(all, (int) keep));
+        Files.write(dir.resolve(FileAuditLog.CHECKPOINTS), new byte[0]);
+        try (FileAuditLog log = FileAuditLog.open(dir, "liaison/IT-DNA", Duration.ofHours(1))) {
+            assertThat(log.size()).isEqualTo(15); // re-signed at close
+        }
+        StringWriter out = new StringWriter();
+        int code = Main.run(new String[] {"audit", "verify", dir.toString(), "--key", vkey, "--held", held.toString()},
+                new PrintWriter(out), new PrintWriter(new StringWriter()));
+        assertThat(code).isEqualTo(Main.FAILED);
+        assertThat(out.toString()).contains("held checkpoint #0 covers 20 entries but the log holds 15: the log was rolled back");
     }
 
     @Test
