@@ -84,18 +84,7 @@ public final class LocalServer implements AutoCloseable {
                                 .addLast("api", new LocalApiHandler(node, outbox));
                     }
                 });
-        try {
-            channel = b.bind(new InetSocketAddress(host, port)).sync().channel();
-        } catch (Exception e) { // Netty rethrows a BindException undeclared
-            close();
-            if (e instanceof java.net.BindException) {
-                java.net.BindException named = new java.net.BindException("cannot listen on " + host + ":" + port + " for the local API ("
-                        + e.getMessage() + "): is another node or program using that port? See node.yaml");
-                named.initCause(e);
-                throw named;
-            }
-            throw e;
-        }
+        channel = org.liaison.gateway.net.Listeners.bind(b, host, port, "local API", this::close);
     }
 
     public int port() {

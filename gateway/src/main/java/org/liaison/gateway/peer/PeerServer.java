@@ -92,18 +92,7 @@ public final class PeerServer implements AutoCloseable {
                                 });
                     }
                 });
-        try {
-            this.channel = b.bind(new InetSocketAddress(host, port)).sync().channel();
-        } catch (Exception e) { // Netty rethrows a BindException undeclared
-            close();
-            if (e instanceof java.net.BindException) {
-                java.net.BindException named = new java.net.BindException("cannot listen on " + host + ":" + port + " for the peer API ("
-                        + e.getMessage() + "): is another node or program using that port? See node.yaml");
-                named.initCause(e);
-                throw named;
-            }
-            throw e;
-        }
+        this.channel = org.liaison.gateway.net.Listeners.bind(b, host, port, "peer API", this::close);
     }
 
     public int port() {
