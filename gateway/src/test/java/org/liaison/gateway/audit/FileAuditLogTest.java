@@ -125,7 +125,7 @@ class FileAuditLogTest {
     }
 
     @Test
-    void removedReorderedAndForgedEntriesAndCheckpointsAreDetected() throws Exception {
+    void removedReorderedInsertedAndForgedEntriesAndCheckpointsAreDetected() throws Exception {
         String vkey = write20();
         byte[] all = Files.readAllBytes(dir.resolve(FileAuditLog.ENTRIES));
         byte[] last = entry(dir, 19);
@@ -140,6 +140,25 @@ class FileAuditLogTest {
         String b = frame(e3);
         Files.write(dir.resolve(FileAuditLog.ENTRIES), s.replace(a + b, b + a).getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
         assertThat(AuditLogVerifier.verify(dir, vkey).problems()).anyMatch(p -> p.startsWith("entry 2: its index field says 3"));
+        // An entry deleted from the middle.
+        Files.write(dir.resolve(FileAuditLog.ENTRIES), s.replace(frame(entry0(all, 8)), "").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        assertThat(AuditLogVerifier.verify(dir, vkey).problems()).anyMatch(p -> p.startsWith("entry 8: its index field says 9"));
+        // A forged entry inserted in the middle, numbered to fit, and the later ones renumbered: the roots differ.
+        StringBuilder withInserted = new StringBuilder();
+        for (int i = 0; i < 20; i++) {
+            String e = new String(entry0(all, i), java.nio.charset.StandardCharsets.ISO_8859_1);
+            if (i == 12) {
+                withInserted.append(frame(("{\"index\":12,\"time\":\"2026-01-01T00:00:00Z\",\"type\":\"fetch\",\"actor\":\"IT-DNA\"}")
+                        .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1)));
+            }
+            int n = i >= 12 ? i + 1 : i;
+            withInserted.append(frame(e.replace("{\"index\":" + i + ",", "{\"index\":" + n + ",").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1)));
+        }
+        Files.write(dir.resolve(FileAuditLog.ENTRIES), withInserted.toString().getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        AuditLogVerifier.Report inserted = AuditLogVerifier.verify(dir, vkey);
+        assertThat(inserted.valid()).isFalse();
+        assertThat(inserted.verifiedSize()).isEqualTo(10); // checkpoints at 5 and 10 still hold; the one at 20 does not
+        assertThat(inserted.problems()).anyMatch(p -> p.contains("checkpoint #2 (size 20) does not match the entries"));
         // A checkpoint signed by another key.
         Files.write(dir.resolve(FileAuditLog.ENTRIES), all);
         byte[] cps = Files.readAllBytes(dir.resolve(FileAuditLog.CHECKPOINTS));
