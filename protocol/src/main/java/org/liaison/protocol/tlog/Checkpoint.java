@@ -31,7 +31,11 @@ public record Checkpoint(String origin, long size, byte[] rootHash) {
             throw new IllegalArgumentException("checkpoint: expected origin, size and root hash lines");
         }
         try {
-            return new Checkpoint(lines[0], Long.parseLong(lines[1]), Base64.getDecoder().decode(lines[2]));
+            long size = Long.parseLong(lines[1]);
+            if (!Long.toString(size).equals(lines[1])) {
+                throw new IllegalArgumentException("size not in canonical form");
+            }
+            return new Checkpoint(lines[0], size, SignedNote.strictBase64(lines[2]));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("checkpoint: malformed size or root hash");
         }

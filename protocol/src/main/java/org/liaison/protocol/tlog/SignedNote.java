@@ -93,7 +93,12 @@ public final class SignedNote {
         if (vk.length != 3) {
             throw new GeneralSecurityException("malformed verifier key");
         }
-        byte[] key = Base64.getDecoder().decode(vk[2]);
+        byte[] key;
+        try {
+            key = strictBase64(vk[2]);
+        } catch (IllegalArgumentException e) {
+            throw new GeneralSecurityException("malformed verifier key");
+        }
         if (key.length != 33 || key[0] != ED25519) {
             throw new GeneralSecurityException("verifier key is not an Ed25519 note key");
         }
@@ -117,7 +122,7 @@ public final class SignedNote {
             }
             byte[] blob;
             try {
-                blob = Base64.getDecoder().decode(line.substring(prefix.length()));
+                blob = strictBase64(line.substring(prefix.length()));
             } catch (IllegalArgumentException e) {
                 continue;
             }
@@ -132,6 +137,19 @@ public final class SignedNote {
             }
         }
         throw new GeneralSecurityException("the note carries no valid signature by " + vk[0]);
+    }
+
+    /**
+     * Decodes standard base64 and refuses any other spelling of the same bytes (non-zero padding
+     * bits, missing padding): one byte string, one text — so that no byte of a note can change
+     * without the note failing.
+     */
+    static byte[] strictBase64(String s) {
+        byte[] b = Base64.getDecoder().decode(s);
+        if (!Base64.getEncoder().encodeToString(b).equals(s)) {
+            throw new IllegalArgumentException("not canonical base64");
+        }
+        return b;
     }
 
     private static byte[] concat(byte[] a, byte[] b) {

@@ -52,4 +52,27 @@ class SignedNoteTest {
         assertThat(back.size()).isEqualTo(8);
         assertThat(back.rootHash()).isEqualTo(root);
     }
+
+    /** The same base64 value with the lowest (unused) bit of its last character set: decodes to the same bytes. */
+    static String respelled(String base64) {
+        String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        int last = base64.replace("=", "").length() - 1;
+        char c = alphabet.charAt(alphabet.indexOf(base64.charAt(last)) ^ 1);
+        String other = base64.substring(0, last) + c + base64.substring(last + 1);
+        assertThat(java.util.Base64.getDecoder().decode(other)).isEqualTo(java.util.Base64.getDecoder().decode(base64));
+        return other;
+    }
+
+    @Test
+    void anotherSpellingOfTheSameSignatureOrRootIsRefused() throws Exception {
+        // Every byte of a stored note must matter: base64 with non-zero padding bits decodes to the same
+        // bytes, and a lenient reader would accept a changed file.
+        String sig = NOTE.substring(NOTE.lastIndexOf(' ') + 1, NOTE.length() - 1);
+        assertThat(sig).endsWith("=");
+        assertThatThrownBy(() -> SignedNote.open(NOTE.replace(sig, respelled(sig)), VKEY)).isInstanceOf(GeneralSecurityException.class);
+        String root = "XcnaeacGWamtVZy3Ad7ZoqudgjqtL0lgz+Nw7/RgQyg=";
+        assertThatThrownBy(() -> Checkpoint.parse("liaison.example/IT-DNA\n8\n" + respelled(root) + "\n"))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> Checkpoint.parse("liaison.example/IT-DNA\n08\n" + root + "\n")).isInstanceOf(IllegalArgumentException.class);
+    }
 }
