@@ -49,7 +49,7 @@ public final class MerkleTree {
         return size == 0 ? Merkle.emptyRoot() : hash(0, size);
     }
 
-    /** RFC 9162 2.1.3.1, equal to {@link Merkle#inclusionProof}. */
+    /** RFC 9162 2.1.3.1: the inclusion proof of leaf {@code index} in the tree of the first {@code size} leaves. */
     public List<byte[]> inclusionProof(long index, long size) {
         check(index, size);
         if (index >= size) {
@@ -60,7 +60,7 @@ public final class MerkleTree {
         return proof;
     }
 
-    /** RFC 9162 2.1.4.1, equal to {@link Merkle#consistencyProof}. */
+    /** RFC 9162 2.1.4.1: the consistency proof between the trees of the first {@code first} and {@code second} leaves. */
     public List<byte[]> consistencyProof(long first, long second) {
         check(first, second);
         List<byte[]> proof = new ArrayList<>();

@@ -27,6 +27,18 @@ class MerkleTest {
         "ddb89be403809e325750d3d263cd78929c2942b7942a34b77e122c9594a74c8c",
         "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328"};
 
+    /** MTH exactly as RFC 9162 2.1.1 writes it, independent of the code under test. */
+    static byte[] definition(List<byte[]> leafHashes) {
+        if (leafHashes.isEmpty()) {
+            return Merkle.emptyRoot();
+        }
+        if (leafHashes.size() == 1) {
+            return leafHashes.get(0);
+        }
+        int k = Integer.highestOneBit(leafHashes.size() - 1);
+        return Merkle.nodeHash(definition(leafHashes.subList(0, k)), definition(leafHashes.subList(k, leafHashes.size())));
+    }
+
     static List<byte[]> leaves() {
         List<byte[]> out = new ArrayList<>();
         for (String e : ENTRIES) {
@@ -104,7 +116,7 @@ class MerkleTest {
     }
 
     @Test
-    void theStoredTreeGivesTheReferenceRootsAndTheSameRootsAndProofsAsTheDefinition() {
+    void theStoredTreeGivesTheReferenceRootsAndTheDefinitionsRootForEverySize() {
         MerkleTree t = new MerkleTree();
         assertThat(HEX.formatHex(t.root(0))).isEqualTo(ROOTS[0]);
         for (int n = 1; n < ROOTS.length; n++) {
@@ -118,13 +130,7 @@ class MerkleTest {
         MerkleTree g = MerkleTree.of(all);
         assertThat(g.size()).isEqualTo(70);
         for (int n = 0; n <= all.size(); n++) {
-            assertThat(g.root(n)).as("size " + n).isEqualTo(Merkle.root(all.subList(0, n)));
-            for (int i = 0; i < n; i++) {
-                assertThat(hex(g.inclusionProof(i, n))).as(i + "/" + n).isEqualTo(hex(Merkle.inclusionProof(all, i, n)));
-            }
-            for (int m = 0; m <= n; m++) {
-                assertThat(hex(g.consistencyProof(m, n))).as(m + "->" + n).isEqualTo(hex(Merkle.consistencyProof(all, m, n)));
-            }
+            assertThat(g.root(n)).as("size " + n).isEqualTo(definition(all.subList(0, n)));
         }
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> g.root(71)).isInstanceOf(IllegalArgumentException.class);
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> g.inclusionProof(5, 5)).isInstanceOf(IllegalArgumentException.class);
