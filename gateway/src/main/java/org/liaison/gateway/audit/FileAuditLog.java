@@ -36,7 +36,9 @@ import org.liaison.protocol.tlog.SignedNote;
  * </pre>
  *
  * <p><b>Durability.</b> {@link #record} returns only after its entry is fsynced; concurrent callers
- * share one fsync (group commit). At open, an incomplete final record (a crash mid-append) is
+ * share one fsync (group commit). {@link #append} does not wait: the next record's fsync covers it.
+ * A checkpoint is signed only after the entries it covers are synced; the checkpoints file itself
+ * is synced by the periodic checkpoint and at close (one lost in a crash is re-made identical). At open, an incomplete final record (a crash mid-append) is
  * truncated; nothing a signed checkpoint covers is ever truncated.
  */
 public final class FileAuditLog implements AuditLog {
