@@ -16,28 +16,54 @@ public final class AuditLogReader {
      */
     public static List<byte[]> records(FileChannel ch, boolean tolerateTail) throws IOException {
         List<byte[]> out = new ArrayList<>();
-        long pos = 0;
         long size = ch.size();
-        ByteBuffer len = ByteBuffer.allocate(4);
+        long pos = 0;
+        // Buffered, from the start, without moving the channel's own position (the log appends there).
+        java.io.DataInputStream in = new java.io.DataInputStream(new java.io.BufferedInputStream(
+                java.nio.channels.Channels.newInputStream(new PositionalReader(ch)), 1 << 16));
         while (pos < size) {
-            len.clear();
-            if (ch.read(len, pos) < 4 || len.position() < 4) {
+            if (size - pos < 4) {
                 return tail(out, tolerateTail, pos);
             }
-            int n = len.getInt(0);
+            int n = in.readInt();
             if (n <= 0 || pos + 4 + n > size) {
                 return tail(out, tolerateTail, pos);
             }
-            ByteBuffer b = ByteBuffer.allocate(n);
-            while (b.hasRemaining()) {
-                if (ch.read(b, pos + 4 + b.position()) < 0) {
-                    return tail(out, tolerateTail, pos);
-                }
-            }
-            out.add(b.array());
+            byte[] b = new byte[n];
+            in.readFully(b);
+            out.add(b);
             pos += 4 + n;
         }
         return out;
+    }
+
+    /** Reads a channel from byte 0 with positional reads, leaving its position alone. */
+    private static final class PositionalReader implements java.nio.channels.ReadableByteChannel {
+        private final FileChannel ch;
+        private long at;
+
+        PositionalReader(FileChannel ch) {
+            this.ch = ch;
+        }
+
+        @Override
+        public int read(ByteBuffer dst) throws IOException {
+            int n = ch.read(dst, at);
+            if (n > 0) {
+                at += n;
+            }
+            return n;
+        }
+
+        @Override
+        public boolean isOpen() {
+            return ch.isOpen();
+        }
+
+        @Override
+        public void close() {
+            // the caller owns the channel
+        }
     }
 
     private static List<byte[]> tail(List<byte[]> out, boolean tolerate, long pos) throws IOException {

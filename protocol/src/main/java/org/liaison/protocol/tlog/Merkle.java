@@ -21,12 +21,20 @@ public final class Merkle {
 
     private Merkle() {}
 
-    private static MessageDigest sha256() {
+    /** One digest per thread: a log rebuilds millions of hashes at start, and getInstance costs more than a hash. */
+    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
         try {
             return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    });
+
+    /** The thread's SHA-256, reset. */
+    private static MessageDigest sha256() {
+        MessageDigest d = SHA256.get();
+        d.reset();
+        return d;
     }
 
     public static byte[] leafHash(byte[] entry) {
