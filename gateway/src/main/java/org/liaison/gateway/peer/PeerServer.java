@@ -50,6 +50,13 @@ public final class PeerServer implements AutoCloseable {
     private final EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final EventLoopGroup workers = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
     private final Channel channel;
+    /** Where complete messages are stored and receipted, off the event loops (see ReceiveHandler). */
+    private final java.util.concurrent.ExecutorService finishers = java.util.concurrent.Executors.newFixedThreadPool(
+            Math.max(2, Runtime.getRuntime().availableProcessors()), r -> {
+                Thread t = new Thread(r, "liaison-receive");
+                t.setDaemon(true);
+                return t;
+            });
 
     public PeerServer(String host, int port, SslContext tls, PeerIdentity identity, PeerContext node, Duration readTimeout,
             long maxMessageBytes) throws InterruptedException, java.io.IOException {
@@ -80,13 +87,13 @@ public final class PeerServer implements AutoCloseable {
                                                         protected void initChannel(Http2StreamChannel stream) {
                                                             stream.pipeline()
                                                                     .addLast("http", new Http2StreamFrameToHttpObjectCodec(true))
-                                                                    .addLast("api", new ReceiveHandler(node, maxMessageBytes));
+                                                                    .addLast("api", new ReceiveHandler(node, maxMessageBytes, finishers));
                                                         }
                                                     }));
                                         } else {
                                             ctx.pipeline()
                                                     .addLast("http", new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADER_SIZE, MAX_CHUNK_SIZE))
-                                                    .addLast("api", new ReceiveHandler(node, maxMessageBytes));
+                                                    .addLast("api", new ReceiveHandler(node, maxMessageBytes, finishers));
                                         }
                                     }
                                 });
@@ -110,6 +117,12 @@ public final class PeerServer implements AutoCloseable {
     public void close() {
         stopAccepting();
         boss.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
+        finishers.shutdown();
+        try {
+            finishers.awaitTermination(10, TimeUnit.SECONDS); // messages being stored finish before the store closes
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         workers.shutdownGracefully(0, 10, TimeUnit.SECONDS).syncUninterruptibly();
     }
 }

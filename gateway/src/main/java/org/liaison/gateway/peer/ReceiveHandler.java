@@ -51,10 +51,17 @@ public final class ReceiveHandler extends SimpleChannelInboundHandler<HttpObject
     private long received;
     private boolean answered;
     private boolean skipBody;
+    private boolean finishing;
+    private final java.util.concurrent.Executor finishers;
 
-    public ReceiveHandler(PeerContext node, long maxMessageBytes) {
+    /**
+     * @param finishers where a complete message is made durable and receipted (fsyncs, the store's
+     *     commit, the audit entry, the signature), so that the event loop never waits for a disk
+     */
+    public ReceiveHandler(PeerContext node, long maxMessageBytes, java.util.concurrent.Executor finishers) {
         this.node = node;
         this.maxMessageBytes = maxMessageBytes;
+        this.finishers = finishers;
     }
 
     @Override
@@ -68,6 +75,9 @@ public final class ReceiveHandler extends SimpleChannelInboundHandler<HttpObject
                 Throwable cause = msg.decoderResult().cause();
                 throw new ProtocolException(ErrorCode.PAYLOAD_TOO_LARGE, cause instanceof TooLongFrameException
                         ? "request line or headers too long" : "malformed HTTP request");
+            }
+            if (msg instanceof HttpRequest && finishing) {
+                throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "one request at a time: the previous message is still being stored");
             }
             if (msg instanceof HttpRequest && HttpMethod.GET.equals(((HttpRequest) msg).method())) {
                 HttpRequest get = (HttpRequest) msg;
@@ -109,26 +119,69 @@ public final class ReceiveHandler extends SimpleChannelInboundHandler<HttpObject
                     message.accept(b);
                 }
                 if (msg instanceof LastHttpContent) {
-                    byte[] receipt = message.finish();
                     IncomingMessage done = message;
                     message = null;
-                    node.metrics().received();
-                    respond(ctx, HttpResponseStatus.OK, RECEIPT_TYPE, receipt, false);
-                    LOG.info("received message {} from {}", done.messageId(), peer);
+                    finish(ctx, peer, done);
                 }
             }
         } catch (ProtocolException e) {
-            String id = message == null ? null : message.messageId();
-            node.audit().record(AuditEvent.of("reject", peer == null ? "unknown" : peer.value(), id, peer == null ? null : peer.value(),
-                    "refused", e.code().code() + " " + e.getMessage()));
-            LOG.warn("refused a message from {}: {} [{}]", peer, e.getMessage(), e.code().code());
-            node.metrics().refused(e.code().code());
-            if (message != null) {
-                message.fail();
-                message = null;
-            }
-            respond(ctx, status(e.code()), ERROR_TYPE, ErrorDocuments.write(e.code(), e.getMessage(), null), true);
+            refuse(ctx, peer, message == null ? null : message.messageId(), e);
         }
+    }
+
+    /**
+     * Stores and receipts a complete message off the event loop; reading pauses meanwhile, and the
+     * answer is written back on the event loop.
+     */
+    private void finish(ChannelHandlerContext ctx, AuthorityId peer, IncomingMessage done) {
+        finishing = true;
+        ctx.channel().config().setAutoRead(false);
+        Runnable work = () -> {
+            byte[] receipt = null;
+            ProtocolException refused = null;
+            try {
+                receipt = done.finish();
+            } catch (ProtocolException e) {
+                refused = e;
+            } catch (RuntimeException e) {
+                LOG.error("storing message {} from {} failed", done.messageId(), peer, e);
+                done.fail();
+                refused = new ProtocolException(ErrorCode.INTERNAL, "the node could not store the message");
+            }
+            byte[] answer = receipt;
+            ProtocolException failure = refused;
+            ctx.executor().execute(() -> {
+                finishing = false;
+                if (failure != null) {
+                    refuse(ctx, peer, done.messageId(), failure);
+                    return;
+                }
+                node.metrics().received();
+                respond(ctx, HttpResponseStatus.OK, RECEIPT_TYPE, answer, false);
+                ctx.channel().config().setAutoRead(true);
+                LOG.info("received message {} from {}", done.messageId(), peer);
+            });
+        };
+        try {
+            finishers.execute(work);
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            finishing = false;
+            done.fail();
+            refuse(ctx, peer, done.messageId(), new ProtocolException(ErrorCode.UNAVAILABLE, "the node is stopping"));
+        }
+    }
+
+    /** Audits and counts a refusal, drops what was received, answers with the error document and closes. */
+    private void refuse(ChannelHandlerContext ctx, AuthorityId peer, String id, ProtocolException e) {
+        node.audit().record(AuditEvent.of("reject", peer == null ? "unknown" : peer.value(), id, peer == null ? null : peer.value(),
+                "refused", e.code().code() + " " + e.getMessage()));
+        LOG.warn("refused a message from {}: {} [{}]", peer, e.getMessage(), e.code().code());
+        node.metrics().refused(e.code().code());
+        if (message != null) {
+            message.fail();
+            message = null;
+        }
+        respond(ctx, status(e.code()), ERROR_TYPE, ErrorDocuments.write(e.code(), e.getMessage(), null), true);
     }
 
     /** Peers that hold our checkpoints ask for consistency proofs between them. */
