@@ -82,9 +82,13 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
     private Submit submit;
     private boolean answered;
 
-    public LocalApiHandler(NodeState node, Outbox outbox) {
+    private final java.util.concurrent.Executor finishers;
+
+    /** @param finishers where a finished upload is sealed and stored (fsyncs, signatures), off the event loop */
+    public LocalApiHandler(NodeState node, Outbox outbox, java.util.concurrent.Executor finishers) {
         this.node = node;
         this.outbox = outbox;
+        this.finishers = finishers;
     }
 
     /** The framing of a streamed submission. */
@@ -194,10 +198,7 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
     private void route(ChannelHandlerContext ctx, LocalUser user) throws ProtocolException, IOException {
         String uri = request.uri();
         if (submit != null) {
-            UUID id = submit.finish();
-            submit = null;
-            node.audit().record(AuditEvent.of("submit-accepted", user.actor(), id.toString(), null, "ok", null));
-            json(ctx, HttpResponseStatus.OK, Map.of("messageId", id.toString()));
+            finishSubmit(ctx, user);
             return;
         }
         if (!HttpMethod.GET.equals(request.method())) {
@@ -234,6 +235,49 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
             fetch(ctx, user, r);
         } else {
             throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "unknown request GET " + uri);
+        }
+    }
+
+    /** Seals and stores an upload off the event loop, reading paused meanwhile; answers on the event loop. */
+    private void finishSubmit(ChannelHandlerContext ctx, LocalUser user) {
+        Submit s = submit;
+        submit = null;
+        ctx.channel().config().setAutoRead(false);
+        Runnable work = () -> {
+            UUID id = null;
+            ProtocolException failure = null;
+            try {
+                id = s.finish();
+                node.audit().record(AuditEvent.of("submit-accepted", user.actor(), id.toString(), null, "ok", null));
+            } catch (ProtocolException e) {
+                failure = e;
+            } catch (IOException | RuntimeException e) {
+                LOG.error("local API submit failed", e);
+                failure = new ProtocolException(ErrorCode.INTERNAL, "the node could not complete the request");
+            }
+            if (failure != null) {
+                s.abort();
+            }
+            UUID accepted = id;
+            ProtocolException refused = failure;
+            ctx.executor().execute(() -> {
+                if (refused != null) {
+                    refuse(ctx, user, refused);
+                    return;
+                }
+                try {
+                    json(ctx, HttpResponseStatus.OK, Map.of("messageId", accepted.toString()));
+                    ctx.channel().config().setAutoRead(true);
+                } catch (IOException e) {
+                    ctx.close();
+                }
+            });
+        };
+        try {
+            finishers.execute(work);
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            s.abort();
+            refuse(ctx, user, new ProtocolException(ErrorCode.UNAVAILABLE, "the node is stopping"));
         }
     }
 

@@ -41,6 +41,8 @@ public final class LocalServer implements AutoCloseable {
     public static final AttributeKey<LocalUser> USER = AttributeKey.valueOf("liaison.user");
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
     private final Channel channel;
+    /** Where a finished upload is sealed and stored, off the event loops (see LocalApiHandler). */
+    private final java.util.concurrent.ExecutorService finishers = org.liaison.gateway.net.Workers.pool("submit");
 
     public LocalServer(String host, int port, Credential tls, NodeState node, Outbox outbox, SslProvider provider,
             Duration readTimeout) throws java.io.IOException, InterruptedException {
@@ -81,7 +83,7 @@ public final class LocalServer implements AutoCloseable {
                                         super.channelRead(c, msg);
                                     }
                                 })
-                                .addLast("api", new LocalApiHandler(node, outbox));
+                                .addLast("api", new LocalApiHandler(node, outbox, finishers));
                     }
                 });
         channel = org.liaison.gateway.net.Listeners.bind(b, host, port, "local API", this::close);
@@ -100,6 +102,7 @@ public final class LocalServer implements AutoCloseable {
     @Override
     public void close() {
         stopAccepting();
+        org.liaison.gateway.net.Workers.drain(finishers, 10); // uploads being stored finish before the store closes
         group.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
     }
 }

@@ -51,12 +51,7 @@ public final class PeerServer implements AutoCloseable {
     private final EventLoopGroup workers = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
     private final Channel channel;
     /** Where complete messages are stored and receipted, off the event loops (see ReceiveHandler). */
-    private final java.util.concurrent.ExecutorService finishers = java.util.concurrent.Executors.newFixedThreadPool(
-            Math.max(2, Runtime.getRuntime().availableProcessors()), r -> {
-                Thread t = new Thread(r, "liaison-receive");
-                t.setDaemon(true);
-                return t;
-            });
+    private final java.util.concurrent.ExecutorService finishers = org.liaison.gateway.net.Workers.pool("receive");
 
     public PeerServer(String host, int port, SslContext tls, PeerIdentity identity, PeerContext node, Duration readTimeout,
             long maxMessageBytes) throws InterruptedException, java.io.IOException {
@@ -117,12 +112,7 @@ public final class PeerServer implements AutoCloseable {
     public void close() {
         stopAccepting();
         boss.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
-        finishers.shutdown();
-        try {
-            finishers.awaitTermination(10, TimeUnit.SECONDS); // messages being stored finish before the store closes
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        org.liaison.gateway.net.Workers.drain(finishers, 10); // messages being stored finish before the store closes
         workers.shutdownGracefully(0, 10, TimeUnit.SECONDS).syncUninterruptibly();
     }
 }
