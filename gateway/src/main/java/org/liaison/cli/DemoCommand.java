@@ -150,6 +150,9 @@ public final class DemoCommand implements Callable<Integer> {
                 say("8. The nodes stop; each one's tamper-evident audit log verifies (signed checkpoints over every event),");
                 out.println("   and each holds checkpoints of its peers' logs that those logs bear out.");
                 for (GatewayNode n : nodes) {
+                    n.peerLogs().drain(); // the peer checkpoints received last are checked before the nodes stop
+                }
+                for (GatewayNode n : nodes) {
                     n.close();
                 }
                 nodes.clear();
