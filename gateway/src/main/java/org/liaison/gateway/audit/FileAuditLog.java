@@ -90,7 +90,7 @@ public final class FileAuditLog implements AuditLog {
         checkpoints.position(cend);
         if (!notes.isEmpty()) {
             latestCheckpoint = new String(notes.get(notes.size() - 1), java.nio.charset.StandardCharsets.UTF_8);
-            checkpointedSize = Checkpoint.parse(latestCheckpoint.substring(0, latestCheckpoint.indexOf("\n\n") + 1)).size();
+            checkpointedSize = Checkpoint.ofNote(latestCheckpoint).size();
             if (checkpointedSize > tree.size()) {
                 throw new IOException("the audit log has fewer entries (" + tree.size() + ") than its last signed checkpoint ("
                         + checkpointedSize + "): entries were removed; refusing to continue");

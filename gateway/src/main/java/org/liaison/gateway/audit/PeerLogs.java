@@ -153,7 +153,7 @@ public final class PeerLogs implements AutoCloseable {
         try {
             Checkpoint c;
             try {
-                c = Checkpoint.parse(note.substring(0, Math.max(0, note.indexOf("\n\n") + 1)));
+                c = Checkpoint.ofNote(note);
             } catch (IllegalArgumentException e) {
                 return raise(peer, "a malformed checkpoint: " + e.getMessage());
             }
@@ -178,7 +178,7 @@ public final class PeerLogs implements AutoCloseable {
                 store(peer, note);
                 return Outcome.FIRST;
             }
-            Checkpoint old = Checkpoint.parse(held.get().substring(0, held.get().indexOf("\n\n") + 1));
+            Checkpoint old = Checkpoint.ofNote(held.get());
             if (old.size() == c.size()) {
                 return Arrays.equals(old.rootHash(), c.rootHash()) ? Outcome.CONSISTENT
                         : raise(peer, "two different logs of size " + c.size() + " (a fork): the checkpoint held and the one received");

@@ -242,43 +242,27 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
     private void finishSubmit(ChannelHandlerContext ctx, LocalUser user) {
         Submit s = submit;
         submit = null;
-        ctx.channel().config().setAutoRead(false);
-        Runnable work = () -> {
-            UUID id = null;
-            ProtocolException failure = null;
+        org.liaison.gateway.net.Workers.offLoop(ctx, finishers, "complete the request", () -> {
             try {
-                id = s.finish();
+                UUID id = s.finish();
                 node.audit().record(AuditEvent.of("submit-accepted", user.actor(), id.toString(), null, "ok", null));
-            } catch (ProtocolException e) {
-                failure = e;
-            } catch (IOException | RuntimeException e) {
-                LOG.error("local API submit failed", e);
-                failure = new ProtocolException(ErrorCode.INTERNAL, "the node could not complete the request");
-            }
-            if (failure != null) {
+                return id;
+            } catch (Exception e) {
                 s.abort();
+                throw e;
             }
-            UUID accepted = id;
-            ProtocolException refused = failure;
-            ctx.executor().execute(() -> {
-                if (refused != null) {
-                    refuse(ctx, user, refused);
-                    return;
-                }
-                try {
-                    json(ctx, HttpResponseStatus.OK, Map.of("messageId", accepted.toString()));
-                    ctx.channel().config().setAutoRead(true);
-                } catch (IOException e) {
-                    ctx.close();
-                }
-            });
-        };
-        try {
-            finishers.execute(work);
-        } catch (java.util.concurrent.RejectedExecutionException stopping) {
-            s.abort();
-            refuse(ctx, user, new ProtocolException(ErrorCode.UNAVAILABLE, "the node is stopping"));
-        }
+        }, (id, failure) -> {
+            if (failure != null) {
+                s.abort(); // idempotent; needed when the pool refused the work
+                refuse(ctx, user, failure);
+                return;
+            }
+            try {
+                json(ctx, HttpResponseStatus.OK, Map.of("messageId", id.toString()));
+            } catch (IOException e) {
+                ctx.close();
+            }
+        });
     }
 
     private Optional<MessageStore.Received> received(UUID id) {

@@ -1,6 +1,13 @@
 package org.liaison.gateway.net;
 
+import io.netty.channel.ChannelHandlerContext;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.BiConsumer;
+import org.apache.logging.log4j.LogManager;
+import org.liaison.protocol.ErrorCode;
+import org.liaison.protocol.ProtocolException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
@@ -15,6 +22,47 @@ public final class Workers {
             t.setDaemon(true);
             return t;
         });
+    }
+
+    /** Blocking work that may fail with a refusal or anything else. */
+    public interface Work<T> {
+        T run() throws Exception;
+    }
+
+    /**
+     * Runs {@code work} on {@code pool} with the channel's reading paused, then calls {@code done}
+     * back on the channel's event loop with the result or the refusal: the work's own
+     * ProtocolException, INTERNAL ("the node could not {@code what}", logged) for anything else,
+     * UNAVAILABLE when the pool is stopping. Reading resumes after a success; after a refusal the
+     * caller answers and closes.
+     */
+    public static <T> void offLoop(ChannelHandlerContext ctx, Executor pool, String what, Work<T> work,
+            BiConsumer<T, ProtocolException> done) {
+        ctx.channel().config().setAutoRead(false);
+        try {
+            pool.execute(() -> {
+                T result = null;
+                ProtocolException refused = null;
+                try {
+                    result = work.run();
+                } catch (ProtocolException e) {
+                    refused = e;
+                } catch (Exception e) {
+                    LogManager.getLogger(Workers.class).error("could not {}", what, e);
+                    refused = new ProtocolException(ErrorCode.INTERNAL, "the node could not " + what);
+                }
+                T answer = result;
+                ProtocolException failure = refused;
+                ctx.executor().execute(() -> {
+                    done.accept(answer, failure);
+                    if (failure == null) {
+                        ctx.channel().config().setAutoRead(true);
+                    }
+                });
+            });
+        } catch (RejectedExecutionException stopping) {
+            done.accept(null, new ProtocolException(ErrorCode.UNAVAILABLE, "the node is stopping"));
+        }
     }
 
     /** Lets the work in hand finish (up to {@code seconds}), so that nothing accepted is cut off before the store closes. */

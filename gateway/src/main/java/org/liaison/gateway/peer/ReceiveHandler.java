@@ -135,40 +135,17 @@ public final class ReceiveHandler extends SimpleChannelInboundHandler<HttpObject
      */
     private void finish(ChannelHandlerContext ctx, AuthorityId peer, IncomingMessage done) {
         finishing = true;
-        ctx.channel().config().setAutoRead(false);
-        Runnable work = () -> {
-            byte[] receipt = null;
-            ProtocolException refused = null;
-            try {
-                receipt = done.finish();
-            } catch (ProtocolException e) {
-                refused = e;
-            } catch (RuntimeException e) {
-                LOG.error("storing message {} from {} failed", done.messageId(), peer, e);
-                done.fail();
-                refused = new ProtocolException(ErrorCode.INTERNAL, "the node could not store the message");
-            }
-            byte[] answer = receipt;
-            ProtocolException failure = refused;
-            ctx.executor().execute(() -> {
-                finishing = false;
-                if (failure != null) {
-                    refuse(ctx, peer, done.messageId(), failure);
-                    return;
-                }
-                node.metrics().received();
-                respond(ctx, HttpResponseStatus.OK, RECEIPT_TYPE, answer, false);
-                ctx.channel().config().setAutoRead(true);
-                LOG.info("received message {} from {}", done.messageId(), peer);
-            });
-        };
-        try {
-            finishers.execute(work);
-        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+        org.liaison.gateway.net.Workers.offLoop(ctx, finishers, "store the message", done::finish, (receipt, failure) -> {
             finishing = false;
-            done.fail();
-            refuse(ctx, peer, done.messageId(), new ProtocolException(ErrorCode.UNAVAILABLE, "the node is stopping"));
-        }
+            if (failure != null) {
+                done.fail(); // idempotent: a failed finish has dropped the staging already
+                refuse(ctx, peer, done.messageId(), failure);
+                return;
+            }
+            node.metrics().received();
+            respond(ctx, HttpResponseStatus.OK, RECEIPT_TYPE, receipt, false);
+            LOG.info("received message {} from {}", done.messageId(), peer);
+        });
     }
 
     /** Audits and counts a refusal, drops what was received, answers with the error document and closes. */

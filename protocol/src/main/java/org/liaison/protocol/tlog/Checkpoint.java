@@ -24,6 +24,18 @@ public record Checkpoint(String origin, long size, byte[] rootHash) {
         return origin + "\n" + size + "\n" + Base64.getEncoder().encodeToString(rootHash) + "\n";
     }
 
+    /**
+     * The checkpoint in a signed note's text, without checking the signature (for a note this node
+     * wrote or already verified; others go through {@link SignedNote#open} first).
+     */
+    public static Checkpoint ofNote(String note) {
+        int end = note.indexOf("\n\n");
+        if (end < 0) {
+            throw new IllegalArgumentException("checkpoint: not a signed note (no blank line before the signatures)");
+        }
+        return parse(note.substring(0, end + 1));
+    }
+
     /** Parses the first three lines of a checkpoint text (further lines are extensions and ignored). */
     public static Checkpoint parse(String text) {
         String[] lines = text.split("\n", -1);
