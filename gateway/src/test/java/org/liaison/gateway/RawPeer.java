@@ -139,23 +139,49 @@ final class RawPeer {
         return new Response(status, new String(in.readNBytes(length), StandardCharsets.UTF_8));
     }
 
+    static final byte[] PAYLOAD = "payload".getBytes(StandardCharsets.UTF_8);
+
     /** A complete message body as {@code signer}'s gateway would send it, claiming to be from {@code from}. */
     static byte[] message(FederationDirectory directory, Credential investigator, AuthorityId from, List<AuthorityId> to,
             Credential signer) throws Exception {
+        return message(directory, signer, from, to, UUID.randomUUID(), manifest(investigator, from, to, java.util.Set.of()), PAYLOAD);
+    }
+
+    /** A manifest signed by {@code investigator} for one file, {@link #PAYLOAD}, named payload.txt. */
+    static byte[] manifest(Credential investigator, AuthorityId from, List<AuthorityId> to,
+            java.util.Set<org.liaison.protocol.model.HandlingFlag> flags) throws Exception {
         Instant now = Instant.now();
-        byte[] manifest = Manifests.sign(new org.liaison.protocol.pkg.ManifestSpec("OP-RAW-1", Service.MLA_REQUEST, from, to, null,
+        return Manifests.sign(new org.liaison.protocol.pkg.ManifestSpec("OP-RAW-1", Service.MLA_REQUEST, from, to, null,
                 org.liaison.protocol.model.Instrument.UNTOC, "18", "", org.liaison.protocol.model.Classification.RESTRICTED,
-                java.util.Set.of(), null), List.of(), investigator, UUID.randomUUID(), now);
+                flags, null), List.of(new org.liaison.protocol.pkg.FileEntry("payload.txt", "text/plain", PAYLOAD.length,
+                Envelopes.sha256(PAYLOAD), List.of(new org.liaison.protocol.pkg.FileEntry.Custody("test", now, "test", "")))),
+                investigator, UUID.randomUUID(), now);
+    }
+
+    /** A message body with any manifest bytes (even not a manifest) and one payload, sealed by {@code signer}. */
+    static byte[] message(FederationDirectory directory, Credential signer, AuthorityId from, List<AuthorityId> to, UUID id,
+            byte[] manifest, byte[] plaintext) throws Exception {
+        Instant now = Instant.now();
         SecretKey cek = ContentEncryption.newContentKey();
         ByteArrayOutputStream ct = new ByteArrayOutputStream();
         try (OutputStream enc = PayloadCipher.encrypt(cek, 0, PayloadCipher.MIN_SEGMENT_SIZE, ct)) {
-            enc.write("payload".getBytes(StandardCharsets.UTF_8));
+            enc.write(plaintext);
         }
         byte[] payload = ct.toByteArray();
-        UUID id = UUID.randomUUID();
         byte[] env = Envelopes.seal(new EnvelopeHeader(id, id, null, now, now.plus(Duration.ofHours(1)), from, to, null,
                 Service.MLA_REQUEST, "submit"), directory, manifest,
                 List.of(new PayloadInfo(0, PayloadCipher.MIN_SEGMENT_SIZE, payload.length, Envelopes.sha256(payload))), cek, signer);
         return ByteBuffer.allocate(4 + env.length + payload.length).putInt(env.length).put(env).put(payload).array();
+    }
+
+    /** Any request on an open connection (HTTP/1.1, by hand). */
+    static Response request(Socket s, String method, String path, String extraHeaders, byte[] body) throws IOException {
+        OutputStream out = s.getOutputStream();
+        String head = method + " " + path + " HTTP/1.1\r\nHost: node\r\nContent-Length: " + body.length + "\r\n" + extraHeaders
+                + "\r\n";
+        out.write(head.getBytes(StandardCharsets.US_ASCII));
+        out.write(body);
+        out.flush();
+        return read(s.getInputStream());
     }
 }

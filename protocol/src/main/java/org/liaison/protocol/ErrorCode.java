@@ -30,7 +30,19 @@ public enum ErrorCode {
     INTERNAL(22, Category.INTERNAL, true),
     DIRECTORY_CONFLICT(23, Category.POLICY, false),
     UNKNOWN_JIT(24, Category.POLICY, false),
-    NOT_FOUND(25, Category.POLICY, false);
+    NOT_FOUND(25, Category.POLICY, false),
+    /** A message id already held from another sender: ids are scoped to their sender, lookups must stay unambiguous. */
+    MESSAGE_ID_CONFLICT(26, Category.POLICY, false),
+    /** The signed manifest inside an envelope does not match it (another authority's package relayed, other addressees, sizes). */
+    PACKAGE_MISMATCH(27, Category.SECURITY, false),
+    /** An idempotency key reused for a different package. */
+    IDEMPOTENCY_CONFLICT(28, Category.POLICY, false),
+    /** The node cannot write durably (disk full): nothing was accepted; try later. */
+    STORAGE_FULL(29, Category.TRANSPORT, true),
+    /** Data this node stored no longer matches its digest: an incident for the operator. */
+    STORED_DATA_CORRUPT(30, Category.INTERNAL, false),
+    /** An operator set this message aside; it is not served. */
+    QUARANTINED(31, Category.POLICY, false);
 
     public enum Category {
         SECURITY, FORMAT, POLICY, TRANSPORT, INTERNAL;

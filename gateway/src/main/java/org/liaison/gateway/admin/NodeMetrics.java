@@ -79,6 +79,12 @@ public final class NodeMetrics {
                 .description("Checks of peers' audit checkpoints, by outcome").register(registry).increment();
     }
 
+    /** Stored evidence that no longer reads as stored (a changed envelope, a corrupt or missing payload). */
+    public void storedDataFailure() {
+        Counter.builder("liaison.store.corrupt").description("Stored messages found unreadable or not matching their digests")
+                .register(registry).increment();
+    }
+
     public void tlsFailure() {
         tlsFailures.increment();
     }

@@ -72,6 +72,9 @@ import org.liaison.protocol.xml.XmlLimits;
  */
 public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObject> {
     public static final String PREFIX = "/liaison/v1/local/";
+    /** {@code POST PREFIX/inbox/ID/quarantine} (operator), with the reason in {@link #REASON_HEADER}. */
+    public static final String QUARANTINE = "/quarantine";
+    public static final String REASON_HEADER = "X-Liaison-Reason";
     private static final Logger LOG = LogManager.getLogger(LocalApiHandler.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -133,17 +136,11 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
                 if (original.isEmpty()) {
                     throw new ProtocolException(ErrorCode.NOT_FOUND, "message " + replyTo + " is not in this node's inbox");
                 }
-                conversation = Envelopes.readStored(original.get().envelope()).header().conversationId();
+                conversation = Envelopes.readStored(original.get().envelope(), original.get().envelopeSha256()).header()
+                        .conversationId();
             }
-            session = outbox.begin(manifest, idempotencyKey, conversation, replyTo, null);
-            if (session.existing() == null) {
-                var signer = org.liaison.protocol.pkg.Manifests.verify(manifest, node.trust(), Instant.now()).investigator();
-                if (!Fingerprint.of(signer).equals(Fingerprint.of(user.certificate()))) {
-                    session.abort();
-                    throw new ProtocolException(ErrorCode.UNAUTHORIZED, "the package is signed by " + signer.getSubjectX500Principal().getName()
-                            + ", not by you (" + user.name() + ")");
-                }
-            }
+            // The manifest is verified, and its signer must be this user, before the key is looked up.
+            session = outbox.begin(manifest, user.certificate(), idempotencyKey, conversation, replyTo, null);
         }
 
         UUID finish() throws ProtocolException, IOException {
@@ -175,6 +172,8 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
                 if (HttpMethod.POST.equals(request.method()) && request.uri().equals(PREFIX + "submit")) {
                     require(user, Role.INVESTIGATOR);
                     submit = new Submit(request, user);
+                } else if (msg instanceof HttpContent == false && io.netty.handler.codec.http.HttpUtil.getContentLength(request, 0L) > 0) {
+                    throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "only a submit has a body");
                 }
             }
             if (msg instanceof HttpContent) {
@@ -201,6 +200,12 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
             finishSubmit(ctx, user);
             return;
         }
+        if (HttpMethod.POST.equals(request.method()) && uri.startsWith(PREFIX + "inbox/") && uri.endsWith(QUARANTINE)) {
+            require(user, Role.OPERATOR);
+            UUID id = parseId(uri.substring((PREFIX + "inbox/").length(), uri.length() - QUARANTINE.length()));
+            quarantine(ctx, user, id, request.headers().get(REASON_HEADER));
+            return;
+        }
         if (!HttpMethod.GET.equals(request.method())) {
             throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "unknown request " + request.method() + " " + uri);
         }
@@ -221,7 +226,7 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
             require(user, Role.INVESTIGATOR, Role.OPERATOR);
             List<Object> list = new ArrayList<>();
             for (MessageStore.Received r : node.store().inbox()) {
-                list.add(summary(r));
+                list.add(listed(r));
             }
             json(ctx, HttpResponseStatus.OK, list);
         } else if (uri.equals(PREFIX + "audit")) {
@@ -232,7 +237,21 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
             UUID id = parseId(uri.substring((PREFIX + "inbox/").length()));
             MessageStore.Received r = received(id).orElseThrow(() -> new ProtocolException(ErrorCode.NOT_FOUND,
                     "no received message " + id));
-            fetch(ctx, user, r);
+            if (r.quarantine() != null) {
+                throw new ProtocolException(ErrorCode.QUARANTINED, "message " + id + " was set aside by an operator: " + r.quarantine());
+            }
+            try {
+                fetch(ctx, user, r);
+            } catch (ProtocolException e) {
+                if (e.code() == ErrorCode.STORED_DATA_CORRUPT || e.code() == ErrorCode.DECRYPTION_FAILED) {
+                    storedDataIncident(r, e.getMessage());
+                    node.audit().record(AuditEvent.of("fetch-failed", user.actor(), r.messageId().toString(), r.sender().value(),
+                            "failed", e.code().code() + " " + e.getMessage()));
+                    throw new ProtocolException(ErrorCode.STORED_DATA_CORRUPT, "message " + id + " cannot be served: "
+                            + e.getMessage() + "; the operator has been alerted");
+                }
+                throw e;
+            }
         } else {
             throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "unknown request GET " + uri);
         }
@@ -270,7 +289,7 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
     }
 
     private Map<String, Object> status(MessageStore.Outgoing o) throws ProtocolException {
-        Envelopes.Verified env = Envelopes.readStored(o.envelope());
+        Envelopes.Stored env = Envelopes.readStored(o.envelope(), Envelopes.sha256(o.envelope()));
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("messageId", o.messageId().toString());
         m.put("conversationId", env.header().conversationId().toString());
@@ -295,17 +314,50 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
         return m;
     }
 
-    private Envelopes.Opened open(MessageStore.Received r) throws ProtocolException {
-        return Envelopes.open(Envelopes.readStored(r.envelope()), node.me(), encryptionKey());
-    }
-
     private java.security.PrivateKey encryptionKey() {
         return node.encryption().privateKey();
     }
 
+    /**
+     * One inbox row as listed. A row that cannot be read (changed at rest, or stored before the
+     * node checked packages at reception) is listed with its problem instead of failing the
+     * whole listing; a quarantined row is listed as such.
+     */
+    private Map<String, Object> listed(MessageStore.Received r) {
+        try {
+            if (r.quarantine() != null) {
+                Map<String, Object> x = new LinkedHashMap<>();
+                x.put("messageId", r.messageId().toString());
+                x.put("from", r.sender().value());
+                x.put("received", r.receivedAt().toString());
+                x.put("quarantined", r.quarantine());
+                return x;
+            }
+            return summary(r);
+        } catch (ProtocolException | RuntimeException e) {
+            String problem = e instanceof ProtocolException ? ((ProtocolException) e).code().code() + " " + e.getMessage()
+                    : "unreadable: " + e.getClass().getSimpleName();
+            storedDataIncident(r, problem);
+            Map<String, Object> x = new LinkedHashMap<>();
+            x.put("messageId", r.messageId().toString());
+            x.put("from", r.sender().value());
+            x.put("received", r.receivedAt().toString());
+            x.put("problem", problem);
+            return x;
+        }
+    }
+
+    /** Stored evidence that no longer reads as it was stored is an incident: an error line and a metric. */
+    private void storedDataIncident(MessageStore.Received r, String problem) {
+        LOG.error("STORED DATA: message {} from {} cannot be read: {} (quarantine it with 'liaison quarantine' and restore it"
+                + " from a backup)", r.messageId(), r.sender(), problem);
+        node.metrics().storedDataFailure();
+    }
+
     private Map<String, Object> summary(MessageStore.Received r) throws ProtocolException {
-        Envelopes.Verified env = Envelopes.readStored(r.envelope());
-        Manifest m = Formats.fromElement(SecureXml.parse(open(r).manifestXml(), XmlLimits.DEFAULT).getDocumentElement(), Manifest.class);
+        Envelopes.Stored env = Envelopes.readStored(r.envelope(), r.envelopeSha256());
+        Envelopes.Opened o = Envelopes.open(env, node.me(), encryptionKey());
+        Manifest m = Formats.fromElement(SecureXml.parse(o.manifestXml(), XmlLimits.DEFAULT).getDocumentElement(), Manifest.class);
         Map<String, Object> x = new LinkedHashMap<>();
         x.put("messageId", r.messageId().toString());
         x.put("from", r.sender().value());
@@ -322,19 +374,107 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
     }
 
     private void fetch(ChannelHandlerContext ctx, LocalUser user, MessageStore.Received r) throws ProtocolException, IOException {
-        Envelopes.Verified env = Envelopes.readStored(r.envelope());
+        Envelopes.Stored env = Envelopes.readStored(r.envelope(), r.envelopeSha256());
         Envelopes.Opened o = Envelopes.open(env, node.me(), encryptionKey());
         Manifest m = Formats.fromElement(SecureXml.parse(o.manifestXml(), XmlLimits.DEFAULT).getDocumentElement(), Manifest.class);
+        if (m.getFile().size() != env.payloads().size()) {
+            throw new ProtocolException(ErrorCode.STORED_DATA_CORRUPT, "the manifest lists " + m.getFile().size() + " files but "
+                    + env.payloads().size() + " payloads are stored");
+        }
         long length = 4L + o.manifestXml().length + m.getFile().stream().mapToLong(File::getSize).sum();
         List<InputStream> parts = new ArrayList<>();
         parts.add(new ByteArrayInputStream(ByteBuffer.allocate(4).putInt(o.manifestXml().length).array()));
         parts.add(new ByteArrayInputStream(o.manifestXml()));
         for (int i = 0; i < m.getFile().size(); i++) {
-            parts.add(PayloadCipher.decrypt(o.contentKey(), i, Files.newInputStream(BlobStore.payload(r.blobs(), i))));
+            Path blob = BlobStore.payload(r.blobs(), i);
+            long stored = Files.exists(blob) ? Files.size(blob) : -1;
+            if (stored != env.payloads().get(i).ciphertextSize()) {
+                throw new ProtocolException(ErrorCode.STORED_DATA_CORRUPT, "payload " + i + " is "
+                        + (stored < 0 ? "missing" : stored + " bytes, not " + env.payloads().get(i).ciphertextSize()));
+            }
+        }
+        for (int i = 0; i < m.getFile().size(); i++) {
+            int index = i;
+            // Exactly the manifest's size per file, or an error: the response never holds more or fewer bytes than announced.
+            parts.add(new ExactLength(() -> PayloadCipher.decrypt(o.contentKey(), index, Files.newInputStream(BlobStore.payload(r.blobs(),
+                    index))), m.getFile().get(i).getSize(), "file " + i));
         }
         node.audit().record(AuditEvent.of("fetch", user.actor(), r.messageId().toString(), r.sender().value(), "ok", null)
                 .about(env.header()).with("case", m.getCase()));
+        fetching = new Fetching(user, r);
         stream(ctx, "application/vnd.liaison.package", length, new SequenceInputStream(Collections.enumeration(parts)));
+    }
+
+    /** The fetch being streamed, so that a failure midway is audited and reported. */
+    private record Fetching(LocalUser user, MessageStore.Received message) {}
+
+    private Fetching fetching;
+
+    /** An input stream opened lazily that must yield exactly {@code size} bytes. */
+    private static final class ExactLength extends InputStream {
+        interface Opener {
+            InputStream open() throws IOException;
+        }
+
+        private final Opener opener;
+        private final String what;
+        private InputStream in;
+        private long left;
+
+        ExactLength(Opener opener, long size, String what) {
+            this.opener = opener;
+            this.left = size;
+            this.what = what;
+        }
+
+        private InputStream in() throws IOException {
+            if (in == null) {
+                in = opener.open();
+            }
+            return in;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (left == 0) {
+                if (in().read() >= 0) {
+                    throw new IOException(what + " holds more bytes than the manifest says");
+                }
+                return -1;
+            }
+            int n = in().read(b, off, (int) Math.min(len, left));
+            if (n < 0) {
+                throw new IOException(what + " ended " + left + " bytes short of the manifest's size");
+            }
+            left -= n;
+            return n;
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (in != null) {
+                in.close();
+            }
+        }
+    }
+
+    /** An operator sets a received message aside: it stays stored (and audited) but is no longer listed or served. */
+    private void quarantine(ChannelHandlerContext ctx, LocalUser user, UUID id, String reason) throws ProtocolException, IOException {
+        if (reason == null || reason.isBlank() || reason.length() > 500) {
+            throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "give a reason (header " + REASON_HEADER + ", 1 to 500 characters)");
+        }
+        if (!node.store().quarantine(id, reason)) {
+            throw new ProtocolException(ErrorCode.NOT_FOUND, "no received message " + id + " that is not already quarantined");
+        }
+        node.audit().record(AuditEvent.of("quarantine", user.actor(), id.toString(), null, "ok", reason));
+        LOG.warn("message {} quarantined by {}", id, user.actor());
+        json(ctx, HttpResponseStatus.OK, Map.of("messageId", id.toString(), "quarantined", reason));
     }
 
     /** An auditor's online copy of the log (see the class comment for the layout). */
@@ -408,6 +548,7 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
                 if (chunk.length == 0) {
                     streaming.close();
                     streaming = null;
+                    fetching = null;
                     ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
                     return;
                 }
@@ -415,9 +556,18 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
             }
         } catch (IOException e) {
             // A payload that fails authentication ends the response early: the client sees a short package and refuses it.
-            LOG.error("fetch stopped: {}", e.getMessage());
+            Fetching f = fetching;
             streaming = null;
+            fetching = null;
             ctx.close();
+            if (f != null) {
+                storedDataIncident(f.message(), e.getMessage());
+                finishers.execute(() -> node.audit().record(AuditEvent.of("fetch-failed", f.user().actor(),
+                        f.message().messageId().toString(), f.message().sender().value(), "failed",
+                        ErrorCode.STORED_DATA_CORRUPT.code() + " " + e.getMessage())));
+            } else {
+                LOG.error("a download stopped: {}", e.getMessage());
+            }
         }
     }
 
@@ -500,6 +650,7 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        LOG.warn("local API connection failed: {}", cause.toString());
         if (submit != null) {
             submit.abort();
             submit = null;

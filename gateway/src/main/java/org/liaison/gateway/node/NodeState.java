@@ -4,9 +4,6 @@ import org.liaison.gateway.peer.PeerContext;
 
 /** The node's shared state as the delivery side and the local API see it. */
 public interface NodeState extends PeerContext {
-    /** This authority's encryption credential: what opens received messages. */
-    org.liaison.certs.Credential encryption();
-
     /** The checkpoints this node holds of its peers' audit logs. */
     org.liaison.gateway.audit.PeerLogs peerLogs();
 }

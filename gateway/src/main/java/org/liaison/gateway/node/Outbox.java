@@ -17,7 +17,9 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import javax.crypto.SecretKey;
+import java.security.cert.X509Certificate;
 import org.liaison.certs.AuthorityId;
+import org.liaison.certs.Fingerprint;
 import org.liaison.gateway.audit.AuditEvent;
 import org.liaison.gateway.store.BlobStore;
 import org.liaison.gateway.store.MessageStore;
@@ -63,7 +65,7 @@ public final class Outbox {
 
     /** Submits a package whose files are read from {@link Source}s, in manifest order. */
     public UUID submit(Submission s) throws ProtocolException, IOException {
-        Session session = begin(s.manifestXml(), s.idempotencyKey(), s.conversationId(), s.inReplyTo(), s.ttl());
+        Session session = begin(s.manifestXml(), null, s.idempotencyKey(), s.conversationId(), s.inReplyTo(), s.ttl());
         if (session.existing() != null) {
             return session.existing();
         }
@@ -92,30 +94,64 @@ public final class Outbox {
     /**
      * Starts a submission whose file bytes are pushed as they arrive (the local API's streaming
      * upload): the files' bytes, concatenated in manifest order, go to {@link Session#write}.
-     * The investigator's signature and authority are checked here, before any byte is accepted.
+     * The investigator's signature and authority are checked here, before any byte is accepted,
+     * and before the idempotency key is looked up.
+     *
+     * @param submitter the certificate of the person submitting (the local API's TLS client), who
+     *     must be the manifest's signer; {@code null} when the caller already vouches for the signer
+     * @param idempotencyKey the user's key for safe retries, or null. Keys are scoped to the
+     *     manifest's signer: another user's key never matches; the same key with another package
+     *     is refused (IDEMPOTENCY_CONFLICT)
      */
-    public Session begin(byte[] manifestXml, String idempotencyKey, UUID conversationId, UUID inReplyTo, Duration ttl)
-            throws ProtocolException, IOException {
-        if (idempotencyKey != null) {
-            Optional<UUID> earlier = node.store().messageForIdempotencyKey(idempotencyKey);
+    public Session begin(byte[] manifestXml, X509Certificate submitter, String idempotencyKey, UUID conversationId, UUID inReplyTo,
+            Duration ttl) throws ProtocolException, IOException {
+        Instant now = Instant.now();
+        Manifests.Verified m = Manifests.verify(manifestXml, node.trust(), now);
+        if (submitter != null && !Fingerprint.of(m.investigator()).equals(Fingerprint.of(submitter))) {
+            throw new ProtocolException(ErrorCode.UNAUTHORIZED, "the package is signed by "
+                    + m.investigator().getSubjectX500Principal().getName() + ", not by you (" + submitter.getSubjectX500Principal().getName()
+                    + ")");
+        }
+        if (!m.from().equals(node.me())) {
+            throw new ProtocolException(ErrorCode.UNAUTHORIZED, "the package is from " + m.from() + "; this node sends for " + node.me());
+        }
+        String scopedKey = idempotencyKey == null ? null : "SHA256:" + Fingerprint.of(m.investigator()).hex() + "/" + idempotencyKey;
+        String manifestSha256 = Envelopes.sha256(manifestXml);
+        if (scopedKey != null) {
+            Optional<UUID> earlier = earlier(scopedKey, idempotencyKey, manifestSha256);
             if (earlier.isPresent()) {
                 return new Session(earlier.get());
             }
         }
-        Instant now = Instant.now();
-        Manifests.Verified m = Manifests.verify(manifestXml, node.trust(), now);
-        if (!m.from().equals(node.me())) {
-            throw new ProtocolException(ErrorCode.UNAUTHORIZED, "the package is from " + m.from() + "; this node sends for " + node.me());
-        }
-        return new Session(m, manifestXml, idempotencyKey, conversationId, inReplyTo, ttl == null ? DEFAULT_TTL : ttl, now);
+        return new Session(m, manifestXml, manifestSha256, scopedKey, idempotencyKey, conversationId, inReplyTo,
+                ttl == null ? DEFAULT_TTL : ttl, now);
     }
+
+    /** The message an earlier submission with this key made from the same package; a different package is a conflict. */
+    private Optional<UUID> earlier(String scopedKey, String key, String manifestSha256) throws ProtocolException {
+        Optional<MessageStore.Idempotent> earlier = node.store().messageForIdempotencyKey(scopedKey);
+        if (earlier.isEmpty()) {
+            return Optional.empty();
+        }
+        String before = earlier.get().manifestSha256();
+        if (before != null && !before.equals(manifestSha256)) { // null: a message stored before digests were kept
+            throw new ProtocolException(ErrorCode.IDEMPOTENCY_CONFLICT, "idempotency key " + key + " was used for message "
+                    + earlier.get().messageId() + " with another package; use a new key for a new package");
+        }
+        return Optional.of(earlier.get().messageId());
+    }
+
+    /** One lock per idempotency key being finished, so that concurrent attempts with one key make one message. */
+    private final java.util.concurrent.ConcurrentHashMap<String, Object> finishing = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** One submission in progress. Not thread-safe: one writer. */
     public final class Session {
         private final UUID existing;
         private final Manifests.Verified manifest;
         private final byte[] manifestXml;
+        private final String manifestSha256;
         private final String idempotencyKey;
+        private final String userKey;
         private final UUID conversationId;
         private final UUID inReplyTo;
         private final Duration ttl;
@@ -134,19 +170,23 @@ public final class Outbox {
             this.existing = existing;
             this.manifest = null;
             this.manifestXml = null;
+            this.manifestSha256 = null;
             this.idempotencyKey = null;
+            this.userKey = null;
             this.conversationId = null;
             this.inReplyTo = null;
             this.ttl = null;
             this.now = null;
         }
 
-        private Session(Manifests.Verified manifest, byte[] manifestXml, String idempotencyKey, UUID conversationId, UUID inReplyTo,
-                Duration ttl, Instant now) throws IOException, ProtocolException {
+        private Session(Manifests.Verified manifest, byte[] manifestXml, String manifestSha256, String idempotencyKey, String userKey,
+                UUID conversationId, UUID inReplyTo, Duration ttl, Instant now) throws IOException, ProtocolException {
             this.existing = null;
             this.manifest = manifest;
             this.manifestXml = manifestXml;
+            this.manifestSha256 = manifestSha256;
             this.idempotencyKey = idempotencyKey;
+            this.userKey = userKey;
             this.conversationId = conversationId;
             this.inReplyTo = inReplyTo;
             this.ttl = ttl;
@@ -229,7 +269,35 @@ public final class Outbox {
             if (existing != null) {
                 return existing;
             }
+            if (idempotencyKey == null) {
+                return seal();
+            }
+            // Concurrent attempts with one key: the first seals and stores; the others find its message
+            // and write nothing (no blobs, no audit entries for a message that will never exist).
+            Object lock = finishing.computeIfAbsent(idempotencyKey, k -> new Object());
+            try {
+                synchronized (lock) {
+                    Optional<UUID> earlier;
+                    try {
+                        earlier = earlier(idempotencyKey, userKey, manifestSha256);
+                    } catch (ProtocolException e) {
+                        abort();
+                        throw e;
+                    }
+                    if (earlier.isPresent()) {
+                        abort();
+                        return earlier.get();
+                    }
+                    return seal();
+                }
+            } finally {
+                finishing.remove(idempotencyKey, lock);
+            }
+        }
+
+        private UUID seal() throws IOException, ProtocolException {
             UUID sealed = null;
+            Path committed = null;
             try {
                 if (file < manifest.manifest().getFile().size()) {
                     throw new ProtocolException(ErrorCode.DIGEST_MISMATCH, "the upload ended inside file " + file + " ("
@@ -242,6 +310,7 @@ public final class Outbox {
                 List<AuthorityId> recipients = Envelopes.recipients(h, node.trust().directory());
                 byte[] envelope = Envelopes.seal(h, node.trust().directory(), manifestXml, payloads, cek, node.signing());
                 Path blobs = node.blobs().commit(staging, node.blobs().outbox(id));
+                committed = blobs;
                 staging = null;
                 // Both events are durable (one fsync) before the message exists: a message in the store
                 // always has them; a crash before the store leaves a logged seal and no message, which
@@ -251,12 +320,19 @@ public final class Outbox {
                 node.audit().record(AuditEvent.of("seal", node.me().value(), id.toString(), recipients.toString(), "ok", null).about(h)
                         .with("envelopeSha256", Envelopes.sha256(envelope)));
                 sealed = id;
-                node.store().storeOutgoing(new MessageStore.Outgoing(id, now, h.expires(), envelope, idempotencyKey, blobs), recipients,
-                        now);
+                Optional<MessageStore.Idempotent> taken = node.store().storeOutgoing(new MessageStore.Outgoing(id, now, h.expires(),
+                        envelope, idempotencyKey, blobs, manifestSha256), recipients, now);
+                if (taken.isPresent()) { // another process on the same store took the key meanwhile
+                    throw new ProtocolException(ErrorCode.IDEMPOTENCY_CONFLICT, "idempotency key " + userKey + " was taken by message "
+                            + taken.get().messageId() + " while this one was sealed; submit again to get it");
+                }
                 onStored.run();
                 return id;
             } catch (ProtocolException | IOException | RuntimeException e) {
                 abort();
+                if (committed != null) {
+                    node.blobs().discard(committed); // nothing refers to it: no orphan folder stays
+                }
                 if (sealed != null) {
                     node.audit().record(AuditEvent.of("submit-failed", node.me().value(), sealed.toString(), null, "failed",
                             "sealed but not stored: " + e.getMessage()));

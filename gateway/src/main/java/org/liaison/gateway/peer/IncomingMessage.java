@@ -18,6 +18,7 @@ import org.liaison.protocol.ErrorCode;
 import org.liaison.protocol.ProtocolException;
 import org.liaison.protocol.envelope.Envelopes;
 import org.liaison.protocol.envelope.PayloadInfo;
+import org.liaison.protocol.envelope.ReceivedPackage;
 import org.liaison.protocol.envelope.Receipts;
 
 /**
@@ -90,6 +91,10 @@ public final class IncomingMessage {
                     tlsPeer.value(), "ok", "already received: stored receipt returned"));
             return;
         }
+        refuseIdConflict();
+        // Open and check the package before a byte of payload is accepted: a message whose manifest is
+        // not a valid, signed package of the sender's own authority for these addressees is refused.
+        ReceivedPackage.open(verified, node.me(), node.encryption().privateKey(), node.trust(), now);
         staging = node.blobs().newStaging();
         nextPayload();
     }
@@ -143,6 +148,15 @@ public final class IncomingMessage {
         payload++;
     }
 
+    /** Message ids are scoped to their sender: an id this node holds from another sender is refused. */
+    private void refuseIdConflict() throws ProtocolException {
+        Optional<MessageStore.Received> held = node.store().received(verified.header().messageId());
+        if (held.isPresent() && !held.get().sender().equals(verified.header().from())) {
+            throw new ProtocolException(ErrorCode.MESSAGE_ID_CONFLICT, "message id " + verified.header().messageId()
+                    + " is already held from another authority; a sender must use fresh ids");
+        }
+    }
+
     /**
      * The body is complete: store the message and return the receipt (or the stored one).
      *
@@ -167,11 +181,18 @@ public final class IncomingMessage {
                     sender.value(), "ok", null).about(verified.header()).with("envelopeSha256", verified.sha256()));
             // The receipt carries a checkpoint that already covers this reception.
             byte[] receipt = Receipts.create(verified, node.me(), now, node.audit().checkpointCovering(logged), node.signing());
-            if (!node.store().storeReceived(new MessageStore.Received(sender, verified.header().messageId(), now, envelope,
-                    verified.sha256(), receipt, blobs))) {
-                return node.store().receiptFor(sender, verified.header().messageId()).orElseThrow();
+            MessageStore.Stored outcome = node.store().storeReceived(new MessageStore.Received(sender, verified.header().messageId(),
+                    now, envelope, verified.sha256(), receipt, blobs));
+            switch (outcome) {
+                case STORED:
+                    return receipt;
+                case DUPLICATE:
+                    return node.store().receiptFor(sender, verified.header().messageId()).orElseThrow();
+                default: // another sender's message with this id was stored meanwhile
+                    node.blobs().discard(blobs);
+                    throw new ProtocolException(ErrorCode.MESSAGE_ID_CONFLICT, "message id " + verified.header().messageId()
+                            + " is already held from another authority; a sender must use fresh ids");
             }
-            return receipt;
         } catch (IOException e) {
             fail();
             throw new ProtocolException(ErrorCode.INTERNAL, "cannot store the message: " + e.getMessage(), e);

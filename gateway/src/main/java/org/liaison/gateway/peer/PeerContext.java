@@ -21,6 +21,9 @@ public interface PeerContext {
 
     Credential signing();
 
+    /** This authority's encryption credential: what opens received messages. */
+    Credential encryption();
+
     int maxEnvelopeBytes();
 
     org.liaison.gateway.admin.NodeMetrics metrics();

@@ -15,12 +15,38 @@ import org.liaison.certs.AuthorityId;
  */
 public interface MessageStore extends AutoCloseable {
 
-    /** A message this node received and acknowledged. */
+    /**
+     * A message this node received and acknowledged. {@code quarantine} is null, or the reason an
+     * operator (or a migration) set it aside: a quarantined message is listed as such and never served.
+     */
     record Received(AuthorityId sender, UUID messageId, Instant receivedAt, byte[] envelope, String envelopeSha256,
-            byte[] receipt, Path blobs) {}
+            byte[] receipt, Path blobs, String quarantine) {
+        public Received(AuthorityId sender, UUID messageId, Instant receivedAt, byte[] envelope, String envelopeSha256,
+                byte[] receipt, Path blobs) {
+            this(sender, messageId, receivedAt, envelope, envelopeSha256, receipt, blobs, null);
+        }
+    }
 
-    /** A message this node sends. */
-    record Outgoing(UUID messageId, Instant createdAt, Instant expiresAt, byte[] envelope, String idempotencyKey, Path blobs) {}
+    /**
+     * A message this node sends. {@code idempotencyKey} is already scoped to the submitting user
+     * (see {@code Outbox}); {@code manifestSha256} is the digest of the package it was made from, so
+     * that a key reused for another package can be told apart.
+     */
+    record Outgoing(UUID messageId, Instant createdAt, Instant expiresAt, byte[] envelope, String idempotencyKey, Path blobs,
+            String manifestSha256) {}
+
+    /** What an earlier submission with an idempotency key made. */
+    record Idempotent(UUID messageId, String manifestSha256) {}
+
+    /** The outcome of {@link #storeReceived}. */
+    enum Stored {
+        /** Stored now. */
+        STORED,
+        /** This sender's message was stored before; nothing changed. */
+        DUPLICATE,
+        /** Another sender's message with this id is held; nothing changed. */
+        ID_CONFLICT
+    }
 
     enum State {
         QUEUED, SENDING, RETRYING, DELIVERED, FAILED, EXPIRED;
@@ -37,23 +63,33 @@ public interface MessageStore extends AutoCloseable {
     /** The receipt already given for this sender's message, if it was received before. */
     Optional<byte[]> receiptFor(AuthorityId sender, UUID messageId);
 
-    /** Stores a received message; {@code false} (and nothing changed) if it was stored before. */
-    boolean storeReceived(Received received);
+    /**
+     * Stores a received message. Message ids are unique among the messages this node holds (not
+     * quarantined), whoever sent them, so that every lookup by id is unambiguous.
+     */
+    Stored storeReceived(Received received);
 
+    /** Every received message, quarantined ones included (marked), oldest first. */
     List<Received> inbox();
 
-    /** One received message by id (whatever its sender), if this node has it. */
+    /** The received message with this id: the one not quarantined if there is one, else a quarantined one. */
     Optional<Received> received(UUID messageId);
 
-    /** Stores a message to send and a queued delivery per recipient. */
-    void storeOutgoing(Outgoing outgoing, List<AuthorityId> recipients, Instant now);
+    /** Sets a received message aside with a reason; {@code false} if there is no such message. */
+    boolean quarantine(UUID messageId, String reason);
+
+    /**
+     * Stores a message to send and a queued delivery per recipient, unless its idempotency key is
+     * taken: then nothing is stored and the earlier submission is returned.
+     */
+    Optional<Idempotent> storeOutgoing(Outgoing outgoing, List<AuthorityId> recipients, Instant now);
 
     Optional<Outgoing> outgoing(UUID messageId);
 
     /** Every message this node sends or sent, newest first. */
     List<Outgoing> sent();
 
-    Optional<UUID> messageForIdempotencyKey(String key);
+    Optional<Idempotent> messageForIdempotencyKey(String key);
 
     /** Deliveries whose next attempt is due: queued or retrying, next attempt at or before {@code now}. */
     List<Delivery> dueDeliveries(Instant now, int limit);

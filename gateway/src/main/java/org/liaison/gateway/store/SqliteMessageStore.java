@@ -32,12 +32,22 @@ public final class SqliteMessageStore implements MessageStore {
             + " state TEXT NOT NULL, attempts INTEGER NOT NULL, next_attempt_at TEXT NOT NULL, last_error TEXT, receipt BLOB,"
             + " delivered_at TEXT, PRIMARY KEY (message_id, recipient));"
             + "CREATE INDEX deliveries_due ON deliveries (state, next_attempt_at);",
+        // 2: message ids unique among held messages whoever sent them (a second one from another sender,
+        // possible before, is set aside); quarantine; the package digest behind an idempotency key
+        "ALTER TABLE inbox ADD COLUMN quarantine TEXT;"
+            + "UPDATE inbox SET quarantine = 'a second message with this id from another sender (set aside by store migration 2)'"
+            + " WHERE rowid NOT IN (SELECT MIN(rowid) FROM inbox GROUP BY message_id);"
+            + "CREATE UNIQUE INDEX inbox_message_id ON inbox (message_id) WHERE quarantine IS NULL;"
+            + "ALTER TABLE outbox ADD COLUMN manifest_sha256 TEXT;",
     };
 
     private final Connection db;
+    /** Blob paths are kept relative to this folder (the store's own), so that a restored copy works anywhere. */
+    private final Path base;
 
-    private SqliteMessageStore(Connection db) {
+    private SqliteMessageStore(Connection db, Path base) {
         this.db = db;
+        this.base = base;
     }
 
     public static SqliteMessageStore open(Path file) {
@@ -51,7 +61,9 @@ public final class SqliteMessageStore implements MessageStore {
                 s.execute("PRAGMA busy_timeout=5000");
             }
             migrate(c);
-            return new SqliteMessageStore(c);
+            Path base = file.toAbsolutePath().getParent();
+            relativizeBlobPaths(c, base);
+            return new SqliteMessageStore(c, base);
         } catch (SQLException | java.io.IOException e) {
             throw new StoreException("cannot open the message store " + file + ": " + e.getMessage(), e);
         }
@@ -85,6 +97,28 @@ public final class SqliteMessageStore implements MessageStore {
         }
     }
 
+    /** Rows written by earlier versions hold absolute blob paths: those under {@code base} become relative. */
+    private static void relativizeBlobPaths(Connection c, Path base) throws SQLException {
+        String prefix = base.toString().endsWith("/") ? base.toString() : base + "/";
+        for (String table : new String[] {"inbox", "outbox"}) {
+            try (PreparedStatement p = c.prepareStatement("UPDATE " + table + " SET blobs = substr(blobs, ?) WHERE substr(blobs, 1, ?) = ?")) {
+                p.setInt(1, prefix.length() + 1);
+                p.setInt(2, prefix.length());
+                p.setString(3, prefix);
+                p.executeUpdate();
+            }
+        }
+    }
+
+    private String stored(Path blobs) {
+        Path abs = blobs.toAbsolutePath().normalize();
+        return abs.startsWith(base) ? base.relativize(abs).toString() : abs.toString();
+    }
+
+    private Path blobs(String stored) {
+        return base.resolve(stored);
+    }
+
     @Override
     public synchronized Optional<byte[]> receiptFor(AuthorityId sender, UUID messageId) {
         try (PreparedStatement p = db.prepareStatement("SELECT receipt FROM inbox WHERE sender = ? AND message_id = ?")) {
@@ -99,7 +133,7 @@ public final class SqliteMessageStore implements MessageStore {
     }
 
     @Override
-    public synchronized boolean storeReceived(Received m) {
+    public synchronized Stored storeReceived(Received m) {
         try (PreparedStatement p = db.prepareStatement("INSERT OR IGNORE INTO inbox (sender, message_id, received_at, envelope,"
                 + " envelope_sha256, receipt, blobs) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
             p.setString(1, m.sender().value());
@@ -108,21 +142,31 @@ public final class SqliteMessageStore implements MessageStore {
             p.setBytes(4, m.envelope());
             p.setString(5, m.envelopeSha256());
             p.setBytes(6, m.receipt());
-            p.setString(7, m.blobs().toString());
-            return p.executeUpdate() == 1;
+            p.setString(7, stored(m.blobs()));
+            if (p.executeUpdate() == 1) {
+                return Stored.STORED;
+            }
+            // Ignored: the same sender's message (primary key) or another sender's id (unique index).
+            return receiptFor(m.sender(), m.messageId()).isPresent() ? Stored.DUPLICATE : Stored.ID_CONFLICT;
         } catch (SQLException e) {
             throw new StoreException("cannot store a received message", e);
         }
+    }
+
+    private static final String RECEIVED_COLUMNS = "sender, message_id, received_at, envelope, envelope_sha256, receipt, blobs, quarantine";
+
+    private Received received(ResultSet r) throws SQLException {
+        return new Received(AuthorityId.of(r.getString(1)), UUID.fromString(r.getString(2)), Instant.parse(r.getString(3)),
+                r.getBytes(4), r.getString(5), r.getBytes(6), blobs(r.getString(7)), r.getString(8));
     }
 
     @Override
     public synchronized List<Received> inbox() {
         List<Received> out = new ArrayList<>();
         try (Statement s = db.createStatement(); ResultSet r = s.executeQuery(
-                "SELECT sender, message_id, received_at, envelope, envelope_sha256, receipt, blobs FROM inbox ORDER BY received_at")) {
+                "SELECT " + RECEIVED_COLUMNS + " FROM inbox ORDER BY received_at")) {
             while (r.next()) {
-                out.add(new Received(AuthorityId.of(r.getString(1)), UUID.fromString(r.getString(2)), Instant.parse(r.getString(3)),
-                        r.getBytes(4), r.getString(5), r.getBytes(6), Path.of(r.getString(7))));
+                out.add(received(r));
             }
             return out;
         } catch (SQLException e) {
@@ -132,13 +176,11 @@ public final class SqliteMessageStore implements MessageStore {
 
     @Override
     public synchronized Optional<Received> received(UUID messageId) {
-        try (PreparedStatement p = db.prepareStatement("SELECT sender, message_id, received_at, envelope, envelope_sha256, receipt,"
-                + " blobs FROM inbox WHERE message_id = ? ORDER BY received_at LIMIT 1")) {
+        try (PreparedStatement p = db.prepareStatement("SELECT " + RECEIVED_COLUMNS + " FROM inbox WHERE message_id = ?"
+                + " ORDER BY quarantine IS NOT NULL, received_at LIMIT 1")) {
             p.setString(1, messageId.toString());
             try (ResultSet r = p.executeQuery()) {
-                return r.next() ? Optional.of(new Received(AuthorityId.of(r.getString(1)), UUID.fromString(r.getString(2)),
-                        Instant.parse(r.getString(3)), r.getBytes(4), r.getString(5), r.getBytes(6), Path.of(r.getString(7))))
-                        : Optional.empty();
+                return r.next() ? Optional.of(received(r)) : Optional.empty();
             }
         } catch (SQLException e) {
             throw new StoreException("cannot read the inbox", e);
@@ -146,11 +188,28 @@ public final class SqliteMessageStore implements MessageStore {
     }
 
     @Override
-    public synchronized void storeOutgoing(Outgoing o, List<AuthorityId> recipients, Instant now) {
+    public synchronized boolean quarantine(UUID messageId, String reason) {
+        try (PreparedStatement p = db.prepareStatement("UPDATE inbox SET quarantine = ? WHERE message_id = ? AND quarantine IS NULL")) {
+            p.setString(1, reason);
+            p.setString(2, messageId.toString());
+            return p.executeUpdate() > 0;
+        } catch (SQLException e) {
+            throw new StoreException("cannot quarantine a message", e);
+        }
+    }
+
+    @Override
+    public synchronized Optional<Idempotent> storeOutgoing(Outgoing o, List<AuthorityId> recipients, Instant now) {
+        if (o.idempotencyKey() != null) {
+            Optional<Idempotent> earlier = messageForIdempotencyKey(o.idempotencyKey());
+            if (earlier.isPresent()) {
+                return earlier;
+            }
+        }
         try {
             db.setAutoCommit(false);
             try (PreparedStatement p = db.prepareStatement("INSERT INTO outbox (message_id, created_at, expires_at, envelope,"
-                    + " idempotency_key, blobs) VALUES (?, ?, ?, ?, ?, ?)");
+                    + " idempotency_key, blobs, manifest_sha256) VALUES (?, ?, ?, ?, ?, ?, ?)");
                     PreparedStatement d = db.prepareStatement("INSERT INTO deliveries (message_id, recipient, state, attempts,"
                             + " next_attempt_at) VALUES (?, ?, 'QUEUED', 0, ?)")) {
                 p.setString(1, o.messageId().toString());
@@ -158,7 +217,8 @@ public final class SqliteMessageStore implements MessageStore {
                 p.setString(3, o.expiresAt().toString());
                 p.setBytes(4, o.envelope());
                 p.setString(5, o.idempotencyKey());
-                p.setString(6, o.blobs().toString());
+                p.setString(6, stored(o.blobs()));
+                p.setString(7, o.manifestSha256());
                 p.executeUpdate();
                 for (AuthorityId r : recipients) {
                     d.setString(1, o.messageId().toString());
@@ -167,6 +227,7 @@ public final class SqliteMessageStore implements MessageStore {
                     d.executeUpdate();
                 }
                 db.commit();
+                return Optional.empty();
             } catch (SQLException e) {
                 db.rollback();
                 throw e;
@@ -181,14 +242,14 @@ public final class SqliteMessageStore implements MessageStore {
     @Override
     public synchronized Optional<Outgoing> outgoing(UUID messageId) {
         try (PreparedStatement p = db.prepareStatement(
-                "SELECT created_at, expires_at, envelope, idempotency_key, blobs FROM outbox WHERE message_id = ?")) {
+                "SELECT created_at, expires_at, envelope, idempotency_key, blobs, manifest_sha256 FROM outbox WHERE message_id = ?")) {
             p.setString(1, messageId.toString());
             try (ResultSet r = p.executeQuery()) {
                 if (!r.next()) {
                     return Optional.empty();
                 }
                 return Optional.of(new Outgoing(messageId, Instant.parse(r.getString(1)), Instant.parse(r.getString(2)),
-                        r.getBytes(3), r.getString(4), Path.of(r.getString(5))));
+                        r.getBytes(3), r.getString(4), blobs(r.getString(5)), r.getString(6)));
             }
         } catch (SQLException e) {
             throw new StoreException("cannot read the outbox", e);
@@ -199,10 +260,10 @@ public final class SqliteMessageStore implements MessageStore {
     public synchronized List<Outgoing> sent() {
         List<Outgoing> out = new ArrayList<>();
         try (Statement s = db.createStatement(); ResultSet r = s.executeQuery("SELECT message_id, created_at, expires_at, envelope,"
-                + " idempotency_key, blobs FROM outbox ORDER BY created_at DESC")) {
+                + " idempotency_key, blobs, manifest_sha256 FROM outbox ORDER BY created_at DESC")) {
             while (r.next()) {
                 out.add(new Outgoing(UUID.fromString(r.getString(1)), Instant.parse(r.getString(2)), Instant.parse(r.getString(3)),
-                        r.getBytes(4), r.getString(5), Path.of(r.getString(6))));
+                        r.getBytes(4), r.getString(5), blobs(r.getString(6)), r.getString(7)));
             }
             return out;
         } catch (SQLException e) {
@@ -211,11 +272,11 @@ public final class SqliteMessageStore implements MessageStore {
     }
 
     @Override
-    public synchronized Optional<UUID> messageForIdempotencyKey(String key) {
-        try (PreparedStatement p = db.prepareStatement("SELECT message_id FROM outbox WHERE idempotency_key = ?")) {
+    public synchronized Optional<Idempotent> messageForIdempotencyKey(String key) {
+        try (PreparedStatement p = db.prepareStatement("SELECT message_id, manifest_sha256 FROM outbox WHERE idempotency_key = ?")) {
             p.setString(1, key);
             try (ResultSet r = p.executeQuery()) {
-                return r.next() ? Optional.of(UUID.fromString(r.getString(1))) : Optional.empty();
+                return r.next() ? Optional.of(new Idempotent(UUID.fromString(r.getString(1)), r.getString(2))) : Optional.empty();
             }
         } catch (SQLException e) {
             throw new StoreException("cannot read the outbox", e);

@@ -114,9 +114,24 @@ public final class Envelopes {
         return x;
     }
 
+    /** What every envelope this code handles offers: the header, recipients, payloads and its model. */
+    public sealed interface Sealed permits Verified, Stored {
+        EnvelopeHeader header();
+
+        List<AuthorityId> recipients();
+
+        List<PayloadInfo> payloads();
+
+        byte[] xml();
+
+        String sha256();
+
+        Envelope model();
+    }
+
     /** An envelope whose signature, sender, recipients and times were checked. */
     public record Verified(EnvelopeHeader header, List<AuthorityId> recipients, List<PayloadInfo> payloads, byte[] xml,
-            String sha256, X509Certificate signer, Envelope model) {}
+            String sha256, X509Certificate signer, Envelope model) implements Sealed {}
 
     /**
      * Verifies an envelope as a receiving gateway does.
@@ -189,11 +204,25 @@ public final class Envelopes {
     }
 
     /**
-     * Reads an envelope that this node verified when it arrived (or sealed itself) and kept in its
-     * own store, without verifying the signature again (its certificates may have expired since).
-     * Never use it for anything that comes from outside the node's store.
+     * An envelope read back from this node's own store: verified when it arrived (or sealed here),
+     * not verified again (its certificates may have expired since). It is its own type so that
+     * nothing can take it for a {@link Verified} one: it has no signer.
      */
-    public static Verified readStored(byte[] xml) throws ProtocolException {
+    public record Stored(EnvelopeHeader header, List<AuthorityId> recipients, List<PayloadInfo> payloads, byte[] xml,
+            String sha256, Envelope model) implements Sealed {}
+
+    /**
+     * Reads an envelope this node kept in its own store, after checking that its bytes still have
+     * the SHA-256 recorded when it was stored. Never use it for anything that comes from outside.
+     *
+     * @throws ProtocolException STORED_DATA_CORRUPT when the bytes changed at rest
+     */
+    public static Stored readStored(byte[] xml, String expectedSha256) throws ProtocolException {
+        String actual = sha256(xml);
+        if (!actual.equals(expectedSha256)) {
+            throw new ProtocolException(ErrorCode.STORED_DATA_CORRUPT, "the stored envelope no longer matches its SHA-256 ("
+                    + actual + ", recorded " + expectedSha256 + ")");
+        }
         Document doc = SecureXml.parse(xml, XmlLimits.DEFAULT);
         SecureXml.root(doc, Formats.NS, "Envelope");
         Envelope e = Formats.fromElement(doc.getDocumentElement(), Envelope.class);
@@ -205,14 +234,14 @@ public final class Envelopes {
         for (Payload p : e.getPayload()) {
             payloads.add(new PayloadInfo(p.getIndex(), p.getSegmentSize(), p.getCiphertextSize(), p.getCiphertextSha256()));
         }
-        return new Verified(header(e.getHeader()), List.copyOf(recipients), List.copyOf(payloads), xml.clone(), sha256(xml), null, e);
+        return new Stored(header(e.getHeader()), List.copyOf(recipients), List.copyOf(payloads), xml.clone(), actual, e);
     }
 
     /** What a recipient decrypts: the content key (for the payloads) and the manifest bytes, exactly as signed. */
     public record Opened(SecretKey contentKey, byte[] manifestXml) {}
 
     /** Unwraps this authority's content key and decrypts the manifest. */
-    public static Opened open(Verified envelope, AuthorityId me, PrivateKey encryptionKey) throws ProtocolException {
+    public static Opened open(Sealed envelope, AuthorityId me, PrivateKey encryptionKey) throws ProtocolException {
         Map<String, Element> keys = new LinkedHashMap<>();
         for (Recipient r : envelope.model().getRecipient()) {
             keys.put(r.getAuthority(), r.getAny());

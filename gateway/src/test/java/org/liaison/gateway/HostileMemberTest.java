@@ -1,0 +1,224 @@
+package org.liaison.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.liaison.gateway.TestNodes.AL;
+import static org.liaison.gateway.TestNodes.IT;
+import static org.liaison.gateway.TestNodes.US;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import javax.net.ssl.SSLSocket;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.liaison.certs.AuthorityId;
+import org.liaison.certs.CertificateAuthority;
+import org.liaison.certs.CertificateProfile;
+import org.liaison.certs.Credential;
+import org.liaison.certs.FederationPki;
+import org.liaison.gateway.audit.MemoryAuditLog;
+import org.liaison.gateway.local.LocalApiHandler;
+import org.liaison.gateway.node.GatewayNode;
+import org.liaison.gateway.store.MessageStore;
+import org.liaison.protocol.ErrorCode;
+import org.liaison.protocol.dsig.XmlSignatures;
+import org.liaison.protocol.model.HandlingFlag;
+import org.liaison.protocol.xml.SecureXml;
+import org.liaison.protocol.xml.XmlLimits;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+
+/**
+ * What a legitimate member used maliciously must not achieve at Albania's node (issue 9, defects
+ * 2, 3, 4 and 6), over real sockets: each attempt is refused with its own error code, audited,
+ * and changes nothing.
+ */
+class HostileMemberTest {
+    @TempDir
+    Path dir;
+
+    TestNodes t;
+    MemoryAuditLog audit;
+    GatewayNode al;
+
+    @BeforeEach
+    void start() throws Exception {
+        t = new TestNodes(dir);
+        audit = new MemoryAuditLog();
+        al = GatewayNode.start(t.config(AL), audit, TestNodes.FAST);
+    }
+
+    @AfterEach
+    void stop() {
+        al.close();
+    }
+
+    FederationPki.Authority auth(AuthorityId id) {
+        return t.federation.pki().authority(id);
+    }
+
+    /** Sends a message body as {@code from}'s gateway (its real TLS certificate). */
+    RawPeer.Response send(AuthorityId from, byte[] body) throws Exception {
+        try (SSLSocket s = RawPeer.connect(al.peerPort(), auth(from).gatewayTls(), "TLSv1.3")) {
+            return RawPeer.post(s, "", body);
+        }
+    }
+
+    byte[] honest(AuthorityId from, UUID id) throws Exception {
+        return RawPeer.message(al.trust().directory(), auth(from).envelopeSigning(), from, List.of(AL), id,
+                RawPeer.manifest(t.investigator(from), from, List.of(AL), Set.of()), RawPeer.PAYLOAD);
+    }
+
+    boolean refusedWith(ErrorCode code) {
+        return audit.events().stream().anyMatch(e -> e.type().equals("reject") && e.reason() != null && e.reason().startsWith(code.code()));
+    }
+
+    /** The JDK's TLS client signs only with the JDK's own key objects (as LocalClient gets them from PKCS#12). */
+    static Credential jdkKey(Credential c) throws Exception {
+        java.security.PrivateKey k = c.privateKey();
+        java.security.KeyFactory f = java.security.KeyFactory.getInstance(k.getAlgorithm(), "SunEC");
+        return Credential.create(f.generatePrivate(new java.security.spec.PKCS8EncodedKeySpec(k.getEncoded())), c.chain());
+    }
+
+    RawPeer.Response local(Credential user, String method, String path, String headers) throws Exception {
+        try (SSLSocket s = RawPeer.connect(al.localPort(), jdkKey(user), "TLSv1.3")) {
+            return RawPeer.request(s, method, path, headers, new byte[0]);
+        } catch (java.io.IOException e) {
+            throw new AssertionError("refused; audit: " + audit.events(), e);
+        }
+    }
+
+    Credential operator() throws Exception {
+        KeyPair kp = t.federation.pki().suite().keyFor(CertificateProfile.OPERATOR).generate();
+        Instant now = Instant.now();
+        return Credential.create(kp.getPrivate(), auth(AL).ca().issue(new CertificateAuthority.Request("CN=AL-PP operator, OU=AL-PP",
+                kp.getPublic(), CertificateProfile.OPERATOR, now.minusSeconds(60), now.plus(Duration.ofDays(1)), List.of(), List.of(), -1)));
+    }
+
+    @Test
+    void anIdAlreadyHeldFromAnotherSenderIsRefused() throws Exception {
+        UUID id = UUID.randomUUID();
+        assertThat(send(IT, honest(IT, id)).status()).isEqualTo(200);
+
+        RawPeer.Response r = send(US, honest(US, id));
+
+        assertThat(r.status()).isEqualTo(422);
+        assertThat(r.body()).contains(ErrorCode.MESSAGE_ID_CONFLICT.code());
+        assertThat(refusedWith(ErrorCode.MESSAGE_ID_CONFLICT)).isTrue();
+        assertThat(al.store().inbox()).extracting(MessageStore.Received::sender).containsExactly(IT);
+    }
+
+    @Test
+    void whoeverComesFirstWithAnIdTheOtherIsRefusedAndTheLookupIsUnambiguous() throws Exception {
+        UUID id = UUID.randomUUID();
+        assertThat(send(US, honest(US, id)).status()).isEqualTo(200);
+        RawPeer.Response second = send(IT, honest(IT, id));
+        assertThat(second.status()).isEqualTo(422);
+        assertThat(second.body()).contains(ErrorCode.MESSAGE_ID_CONFLICT.code());
+        assertThat(al.store().inbox()).hasSize(1);
+        assertThat(al.store().received(id).orElseThrow().sender()).isEqualTo(US);
+    }
+
+    @Test
+    void aPackageRelayedByAnotherMemberIsRefused() throws Exception {
+        // Italy's package for the US, marked no-onward-transfer; the US re-seals it, unchanged, to Albania.
+        byte[] italys = RawPeer.manifest(t.investigator(IT), IT, List.of(US), Set.of(HandlingFlag.NO_ONWARD_TRANSFER));
+        RawPeer.Response r = send(US, RawPeer.message(al.trust().directory(), auth(US).envelopeSigning(), US, List.of(AL),
+                UUID.randomUUID(), italys, RawPeer.PAYLOAD));
+
+        assertThat(r.status()).isEqualTo(403);
+        assertThat(r.body()).contains(ErrorCode.PACKAGE_MISMATCH.code()).contains("no-onward-transfer");
+        assertThat(refusedWith(ErrorCode.PACKAGE_MISMATCH)).isTrue();
+        assertThat(al.store().inbox()).isEmpty();
+    }
+
+    @Test
+    void aPackageForOtherAddresseesIsRefusedEvenFromItsOwnAuthority() throws Exception {
+        byte[] forUs = RawPeer.manifest(t.investigator(IT), IT, List.of(US), Set.of());
+        RawPeer.Response r = send(IT, RawPeer.message(al.trust().directory(), auth(IT).envelopeSigning(), IT, List.of(AL),
+                UUID.randomUUID(), forUs, RawPeer.PAYLOAD));
+        assertThat(r.status()).isEqualTo(403);
+        assertThat(r.body()).contains(ErrorCode.PACKAGE_MISMATCH.code());
+        assertThat(al.store().inbox()).isEmpty();
+    }
+
+    @Test
+    void anEnvelopeWhoseManifestIsNotAManifestIsRefused() throws Exception {
+        byte[] notAManifest = "<x xmlns=\"urn:example\">not a manifest</x>".getBytes(StandardCharsets.UTF_8);
+        RawPeer.Response r = send(IT, RawPeer.message(al.trust().directory(), auth(IT).envelopeSigning(), IT, List.of(AL),
+                UUID.randomUUID(), notAManifest, RawPeer.PAYLOAD));
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(al.store().inbox()).isEmpty();
+        assertThat(inboxListing(t.investigator(AL)).status()).isEqualTo(200);
+    }
+
+    @Test
+    void aSignedManifestNamingAPathIsRefused() throws Exception {
+        Document doc = SecureXml.parse(RawPeer.manifest(t.investigator(IT), IT, List.of(AL), Set.of()), XmlLimits.DEFAULT);
+        Element root = doc.getDocumentElement();
+        root.removeChild(root.getElementsByTagNameNS("http://www.w3.org/2000/09/xmldsig#", "Signature").item(0));
+        ((Element) root.getElementsByTagNameNS(root.getNamespaceURI(), "File").item(0)).setAttribute("name", "../../x");
+        XmlSignatures.sign(doc, t.investigator(IT)); // a real investigator's signature over the hostile name
+        RawPeer.Response r = send(IT, RawPeer.message(al.trust().directory(), auth(IT).envelopeSigning(), IT, List.of(AL),
+                UUID.randomUUID(), SecureXml.serialize(doc), RawPeer.PAYLOAD));
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(r.body()).contains(ErrorCode.SCHEMA_INVALID.code());
+        assertThat(al.store().inbox()).isEmpty();
+    }
+
+    @Test
+    void aManifestWhoseSizeDiffersFromThePayloadIsRefused() throws Exception {
+        byte[] manifest = RawPeer.manifest(t.investigator(IT), IT, List.of(AL), Set.of()); // says 7 bytes
+        RawPeer.Response r = send(IT, RawPeer.message(al.trust().directory(), auth(IT).envelopeSigning(), IT, List.of(AL),
+                UUID.randomUUID(), manifest, "a longer payload than the manifest says".getBytes(StandardCharsets.UTF_8)));
+        assertThat(r.status()).isEqualTo(403);
+        assertThat(r.body()).contains(ErrorCode.PACKAGE_MISMATCH.code());
+        assertThat(al.store().inbox()).isEmpty();
+    }
+
+    RawPeer.Response inboxListing(Credential user) throws Exception {
+        return local(user, "GET", LocalApiHandler.PREFIX + "inbox", "");
+    }
+
+    @Test
+    void aBadStoredRowDoesNotBreakTheListingAndAnOperatorCanQuarantineIt() throws Exception {
+        UUID good = UUID.randomUUID();
+        assertThat(send(IT, honest(IT, good)).status()).isEqualTo(200);
+        // A row stored before reception checked packages (or changed at rest): its envelope does not read.
+        UUID bad = UUID.randomUUID();
+        byte[] junk = "<not-an-envelope/>".getBytes(StandardCharsets.UTF_8);
+        al.store().storeReceived(new MessageStore.Received(US, bad, Instant.now(), junk, org.liaison.protocol.envelope.Envelopes.sha256(junk),
+                junk, dir.resolve("nowhere")));
+
+        RawPeer.Response list = inboxListing(t.investigator(AL));
+        assertThat(list.status()).isEqualTo(200);
+        JsonNode rows = new ObjectMapper().readTree(list.body());
+        assertThat(rows).hasSize(2);
+        assertThat(rows.get(0).path("messageId").asText()).isEqualTo(good.toString());
+        assertThat(rows.get(0).path("case").asText()).isEqualTo("OP-RAW-1");
+        assertThat(rows.get(1).path("problem").asText()).isNotEmpty();
+        assertThat(al.metrics().scrape()).contains("liaison_store_corrupt_total");
+
+        // Investigators cannot quarantine; the operator can, with a reason, and it is audited.
+        assertThat(local(t.investigator(AL), "POST", LocalApiHandler.PREFIX + "inbox/" + bad + LocalApiHandler.QUARANTINE,
+                LocalApiHandler.REASON_HEADER + ": unreadable\r\n").status()).isEqualTo(403);
+        Credential operator = operator();
+        RawPeer.Response q = local(operator, "POST", LocalApiHandler.PREFIX + "inbox/" + bad + LocalApiHandler.QUARANTINE,
+                LocalApiHandler.REASON_HEADER + ": unreadable since 2026-11\r\n");
+        assertThat(q.status()).as(q.body()).isEqualTo(200);
+        assertThat(audit.events()).anyMatch(e -> e.type().equals("quarantine") && bad.toString().equals(e.messageId()));
+        JsonNode after = new ObjectMapper().readTree(inboxListing(operator).body());
+        assertThat(after.get(1).path("quarantined").asText()).isEqualTo("unreadable since 2026-11");
+        RawPeer.Response fetch = local(t.investigator(AL), "GET", LocalApiHandler.PREFIX + "inbox/" + bad, "");
+        assertThat(fetch.body()).contains(ErrorCode.QUARANTINED.code());
+    }
+}
