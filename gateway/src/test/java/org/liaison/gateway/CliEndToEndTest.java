@@ -77,10 +77,16 @@ class CliEndToEndTest {
             String id = submit.out().trim();
             awaitDelivered(it, id);
 
-            // Re-running with the same idempotency key creates no second message.
+            // Re-running the same command with the same idempotency key creates no second message.
             Run again = liaison("--profile", it, "submit", "--to", "AL-PP", "--service", "mla-request", "--case", "OP-CORRIDOR-2026",
+                    "--legal-basis", "UNTOC art. 18", "--handling", "minor-involved", "--idempotency-key", "k-1",
+                    evidence.resolve("bank-statement.txt").toString(), evidence.resolve("photo.jpg").toString());
+            assertThat(again.out().trim()).as(again.err()).isEqualTo(id);
+            // The same key for another package is refused, naming the key and the first message.
+            Run other = liaison("--profile", it, "submit", "--to", "AL-PP", "--service", "mla-request", "--case", "OP-CORRIDOR-2026",
                     "--legal-basis", "UNTOC art. 18", "--idempotency-key", "k-1", evidence.resolve("bank-statement.txt").toString());
-            assertThat(again.out().trim()).isEqualTo(id);
+            assertThat(other.exit()).isEqualTo(1);
+            assertThat(other.err()).contains("LIAISON:0028").contains("k-1").contains(id);
             assertThat(json(liaison("--profile", it, "status", "--json"))).hasSize(1);
 
             JsonNode inbox = json(liaison("--profile", al, "inbox", "--json"));

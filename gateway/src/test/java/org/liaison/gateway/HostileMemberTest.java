@@ -111,7 +111,7 @@ class HostileMemberTest {
 
         RawPeer.Response r = send(US, honest(US, id));
 
-        assertThat(r.status()).isEqualTo(422);
+        assertThat(r.status()).isEqualTo(409);
         assertThat(r.body()).contains(ErrorCode.MESSAGE_ID_CONFLICT.code());
         assertThat(refusedWith(ErrorCode.MESSAGE_ID_CONFLICT)).isTrue();
         assertThat(al.store().inbox()).extracting(MessageStore.Received::sender).containsExactly(IT);
@@ -122,7 +122,7 @@ class HostileMemberTest {
         UUID id = UUID.randomUUID();
         assertThat(send(US, honest(US, id)).status()).isEqualTo(200);
         RawPeer.Response second = send(IT, honest(IT, id));
-        assertThat(second.status()).isEqualTo(422);
+        assertThat(second.status()).isEqualTo(409);
         assertThat(second.body()).contains(ErrorCode.MESSAGE_ID_CONFLICT.code());
         assertThat(al.store().inbox()).hasSize(1);
         assertThat(al.store().received(id).orElseThrow().sender()).isEqualTo(US);

@@ -618,11 +618,7 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
         body.put("error", e.code().code());
         body.put("message", e.getMessage());
         body.put("retryable", e.code().isRetryable());
-        HttpResponseStatus status = e.code() == ErrorCode.UNAUTHORIZED ? HttpResponseStatus.FORBIDDEN
-                : e.code() == ErrorCode.INTERNAL ? HttpResponseStatus.INTERNAL_SERVER_ERROR
-                : e.code() == ErrorCode.PAYLOAD_TOO_LARGE ? HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE
-                : e.code() == ErrorCode.NOT_FOUND ? HttpResponseStatus.NOT_FOUND
-                : e.code().category() == ErrorCode.Category.SECURITY ? HttpResponseStatus.FORBIDDEN : HttpResponseStatus.BAD_REQUEST;
+        HttpResponseStatus status = org.liaison.gateway.net.HttpStatuses.of(e.code());
         try {
             byte[] bytes = JSON.writeValueAsBytes(body);
             FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(bytes));

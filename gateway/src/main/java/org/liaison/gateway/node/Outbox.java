@@ -116,25 +116,45 @@ public final class Outbox {
             throw new ProtocolException(ErrorCode.UNAUTHORIZED, "the package is from " + m.from() + "; this node sends for " + node.me());
         }
         String scopedKey = idempotencyKey == null ? null : "SHA256:" + Fingerprint.of(m.investigator()).hex() + "/" + idempotencyKey;
-        String manifestSha256 = Envelopes.sha256(manifestXml);
+        String packageSha256 = packageDigest(m.manifest());
         if (scopedKey != null) {
-            Optional<UUID> earlier = earlier(scopedKey, idempotencyKey, manifestSha256);
+            Optional<UUID> earlier = earlier(scopedKey, idempotencyKey, packageSha256);
             if (earlier.isPresent()) {
                 return new Session(earlier.get());
             }
         }
-        return new Session(m, manifestXml, manifestSha256, scopedKey, idempotencyKey, conversationId, inReplyTo,
+        return new Session(m, manifestXml, packageSha256, scopedKey, idempotencyKey, conversationId, inReplyTo,
                 ttl == null ? DEFAULT_TTL : ttl, now);
     }
 
+    /**
+     * What makes two submissions "the same package" for an idempotency key: the manifest's
+     * parties, purpose, legal basis, handling marks, note and each file's name, size and SHA-256 —
+     * not its id, signing time or custody times, which a re-run of the same command signs anew.
+     */
+    static String packageDigest(org.liaison.protocol.model.Manifest m) {
+        StringBuilder b = new StringBuilder("liaison package v1\n");
+        b.append(m.getFrom()).append('\n').append(String.join(",", m.getTo())).append('\n').append(m.getJit()).append('\n')
+                .append(m.getService().value()).append('\n').append(m.getCase()).append('\n');
+        b.append(m.getLegalBasis().getInstrument().value()).append('|').append(m.getLegalBasis().getArticle()).append('|')
+                .append(m.getLegalBasis().getValue()).append('\n');
+        b.append(m.getHandling().getClassification().value()).append('|')
+                .append(m.getHandling().getFlag().stream().map(f -> f.value()).sorted().toList()).append('\n');
+        b.append(m.getNote()).append('\n');
+        for (File f : m.getFile()) {
+            b.append(f.getName()).append('|').append(f.getSize()).append('|').append(f.getSha256()).append('\n');
+        }
+        return Envelopes.sha256(b.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
     /** The message an earlier submission with this key made from the same package; a different package is a conflict. */
-    private Optional<UUID> earlier(String scopedKey, String key, String manifestSha256) throws ProtocolException {
+    private Optional<UUID> earlier(String scopedKey, String key, String packageSha256) throws ProtocolException {
         Optional<MessageStore.Idempotent> earlier = node.store().messageForIdempotencyKey(scopedKey);
         if (earlier.isEmpty()) {
             return Optional.empty();
         }
-        String before = earlier.get().manifestSha256();
-        if (before != null && !before.equals(manifestSha256)) { // null: a message stored before digests were kept
+        String before = earlier.get().packageSha256();
+        if (before != null && !before.equals(packageSha256)) { // null: a message stored before digests were kept
             throw new ProtocolException(ErrorCode.IDEMPOTENCY_CONFLICT, "idempotency key " + key + " was used for message "
                     + earlier.get().messageId() + " with another package; use a new key for a new package");
         }
@@ -149,7 +169,7 @@ public final class Outbox {
         private final UUID existing;
         private final Manifests.Verified manifest;
         private final byte[] manifestXml;
-        private final String manifestSha256;
+        private final String packageSha256;
         private final String idempotencyKey;
         private final String userKey;
         private final UUID conversationId;
@@ -170,7 +190,7 @@ public final class Outbox {
             this.existing = existing;
             this.manifest = null;
             this.manifestXml = null;
-            this.manifestSha256 = null;
+            this.packageSha256 = null;
             this.idempotencyKey = null;
             this.userKey = null;
             this.conversationId = null;
@@ -179,12 +199,12 @@ public final class Outbox {
             this.now = null;
         }
 
-        private Session(Manifests.Verified manifest, byte[] manifestXml, String manifestSha256, String idempotencyKey, String userKey,
+        private Session(Manifests.Verified manifest, byte[] manifestXml, String packageSha256, String idempotencyKey, String userKey,
                 UUID conversationId, UUID inReplyTo, Duration ttl, Instant now) throws IOException, ProtocolException {
             this.existing = null;
             this.manifest = manifest;
             this.manifestXml = manifestXml;
-            this.manifestSha256 = manifestSha256;
+            this.packageSha256 = packageSha256;
             this.idempotencyKey = idempotencyKey;
             this.userKey = userKey;
             this.conversationId = conversationId;
@@ -279,7 +299,7 @@ public final class Outbox {
                 synchronized (lock) {
                     Optional<UUID> earlier;
                     try {
-                        earlier = earlier(idempotencyKey, userKey, manifestSha256);
+                        earlier = earlier(idempotencyKey, userKey, packageSha256);
                     } catch (ProtocolException e) {
                         abort();
                         throw e;
@@ -321,7 +341,7 @@ public final class Outbox {
                         .with("envelopeSha256", Envelopes.sha256(envelope)));
                 sealed = id;
                 Optional<MessageStore.Idempotent> taken = node.store().storeOutgoing(new MessageStore.Outgoing(id, now, h.expires(),
-                        envelope, idempotencyKey, blobs, manifestSha256), recipients, now);
+                        envelope, idempotencyKey, blobs, packageSha256), recipients, now);
                 if (taken.isPresent()) { // another process on the same store took the key meanwhile
                     throw new ProtocolException(ErrorCode.IDEMPOTENCY_CONFLICT, "idempotency key " + userKey + " was taken by message "
                             + taken.get().messageId() + " while this one was sealed; submit again to get it");

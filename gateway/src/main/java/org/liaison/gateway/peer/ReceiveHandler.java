@@ -204,25 +204,7 @@ public final class ReceiveHandler extends SimpleChannelInboundHandler<HttpObject
     }
 
     static HttpResponseStatus status(ErrorCode code) {
-        switch (code) {
-            case PAYLOAD_TOO_LARGE:
-                return HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE;
-            case UNAVAILABLE:
-                return HttpResponseStatus.SERVICE_UNAVAILABLE;
-            case TIMEOUT:
-                return HttpResponseStatus.REQUEST_TIMEOUT;
-            case INTERNAL:
-                return HttpResponseStatus.INTERNAL_SERVER_ERROR;
-            default:
-                switch (code.category()) {
-                    case SECURITY:
-                        return HttpResponseStatus.FORBIDDEN;
-                    case POLICY:
-                        return HttpResponseStatus.UNPROCESSABLE_ENTITY;
-                    default:
-                        return HttpResponseStatus.BAD_REQUEST;
-                }
-        }
+        return org.liaison.gateway.net.HttpStatuses.of(code);
     }
 
     @Override

@@ -29,14 +29,14 @@ public interface MessageStore extends AutoCloseable {
 
     /**
      * A message this node sends. {@code idempotencyKey} is already scoped to the submitting user
-     * (see {@code Outbox}); {@code manifestSha256} is the digest of the package it was made from, so
+     * (see {@code Outbox}); {@code packageSha256} is the digest of the package it was made from (Outbox.packageDigest), so
      * that a key reused for another package can be told apart.
      */
     record Outgoing(UUID messageId, Instant createdAt, Instant expiresAt, byte[] envelope, String idempotencyKey, Path blobs,
-            String manifestSha256) {}
+            String packageSha256) {}
 
     /** What an earlier submission with an idempotency key made. */
-    record Idempotent(UUID messageId, String manifestSha256) {}
+    record Idempotent(UUID messageId, String packageSha256) {}
 
     /** The outcome of {@link #storeReceived}. */
     enum Stored {

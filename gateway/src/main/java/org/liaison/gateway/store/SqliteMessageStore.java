@@ -38,7 +38,7 @@ public final class SqliteMessageStore implements MessageStore {
             + "UPDATE inbox SET quarantine = 'a second message with this id from another sender (set aside by store migration 2)'"
             + " WHERE rowid NOT IN (SELECT MIN(rowid) FROM inbox GROUP BY message_id);"
             + "CREATE UNIQUE INDEX inbox_message_id ON inbox (message_id) WHERE quarantine IS NULL;"
-            + "ALTER TABLE outbox ADD COLUMN manifest_sha256 TEXT;",
+            + "ALTER TABLE outbox ADD COLUMN package_sha256 TEXT;",
     };
 
     private final Connection db;
@@ -209,7 +209,7 @@ public final class SqliteMessageStore implements MessageStore {
         try {
             db.setAutoCommit(false);
             try (PreparedStatement p = db.prepareStatement("INSERT INTO outbox (message_id, created_at, expires_at, envelope,"
-                    + " idempotency_key, blobs, manifest_sha256) VALUES (?, ?, ?, ?, ?, ?, ?)");
+                    + " idempotency_key, blobs, package_sha256) VALUES (?, ?, ?, ?, ?, ?, ?)");
                     PreparedStatement d = db.prepareStatement("INSERT INTO deliveries (message_id, recipient, state, attempts,"
                             + " next_attempt_at) VALUES (?, ?, 'QUEUED', 0, ?)")) {
                 p.setString(1, o.messageId().toString());
@@ -218,7 +218,7 @@ public final class SqliteMessageStore implements MessageStore {
                 p.setBytes(4, o.envelope());
                 p.setString(5, o.idempotencyKey());
                 p.setString(6, stored(o.blobs()));
-                p.setString(7, o.manifestSha256());
+                p.setString(7, o.packageSha256());
                 p.executeUpdate();
                 for (AuthorityId r : recipients) {
                     d.setString(1, o.messageId().toString());
@@ -242,7 +242,7 @@ public final class SqliteMessageStore implements MessageStore {
     @Override
     public synchronized Optional<Outgoing> outgoing(UUID messageId) {
         try (PreparedStatement p = db.prepareStatement(
-                "SELECT created_at, expires_at, envelope, idempotency_key, blobs, manifest_sha256 FROM outbox WHERE message_id = ?")) {
+                "SELECT created_at, expires_at, envelope, idempotency_key, blobs, package_sha256 FROM outbox WHERE message_id = ?")) {
             p.setString(1, messageId.toString());
             try (ResultSet r = p.executeQuery()) {
                 if (!r.next()) {
@@ -260,7 +260,7 @@ public final class SqliteMessageStore implements MessageStore {
     public synchronized List<Outgoing> sent() {
         List<Outgoing> out = new ArrayList<>();
         try (Statement s = db.createStatement(); ResultSet r = s.executeQuery("SELECT message_id, created_at, expires_at, envelope,"
-                + " idempotency_key, blobs, manifest_sha256 FROM outbox ORDER BY created_at DESC")) {
+                + " idempotency_key, blobs, package_sha256 FROM outbox ORDER BY created_at DESC")) {
             while (r.next()) {
                 out.add(new Outgoing(UUID.fromString(r.getString(1)), Instant.parse(r.getString(2)), Instant.parse(r.getString(3)),
                         r.getBytes(4), r.getString(5), blobs(r.getString(6)), r.getString(7)));
@@ -273,7 +273,7 @@ public final class SqliteMessageStore implements MessageStore {
 
     @Override
     public synchronized Optional<Idempotent> messageForIdempotencyKey(String key) {
-        try (PreparedStatement p = db.prepareStatement("SELECT message_id, manifest_sha256 FROM outbox WHERE idempotency_key = ?")) {
+        try (PreparedStatement p = db.prepareStatement("SELECT message_id, package_sha256 FROM outbox WHERE idempotency_key = ?")) {
             p.setString(1, key);
             try (ResultSet r = p.executeQuery()) {
                 return r.next() ? Optional.of(new Idempotent(UUID.fromString(r.getString(1)), r.getString(2))) : Optional.empty();
