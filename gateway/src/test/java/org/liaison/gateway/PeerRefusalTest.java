@@ -80,8 +80,26 @@ class PeerRefusalTest {
     }
 
     @Test
-    void noClientCertificateIsRefused() throws Exception {
+    void noClientCertificateIsRefusedAuditedAndCounted() throws Exception {
         assertRefusedAtTls(null, "TLSv1.3");
+        // The TLS layer refuses before any trust manager runs: the failed handshake itself is audited and counted.
+        TestNodes.await("audit", Duration.ofSeconds(5), () -> audited("auth-failure", "handshake failed"));
+        assertThat(al.metrics().scrape()).containsPattern("liaison_tls_failures_total(\\{[^}]*\\})? 1\\.0");
+    }
+
+    @Test
+    void repeatedRefusalsFromOneAddressAreAuditedOnceAndCountedInFull() throws Exception {
+        CertificateAuthority self = CertificateAuthority.createRoot("CN=IT-DNA gateway, O=IT-DNA, C=IT",
+                org.liaison.certs.KeyAlgorithm.EC_P256, java.time.Instant.now().minusSeconds(60),
+                java.time.Instant.now().plusSeconds(3600), 0);
+        for (int i = 0; i < 20; i++) {
+            assertRefusedAtTls(self.credential(), "TLSv1.3");
+        }
+        TestNodes.await("metric", Duration.ofSeconds(5), () -> al.metrics().scrape().contains("liaison_tls_failures_total 20.0"));
+        assertThat(audit.events().stream().filter(e -> e.type().equals("auth-failure"))).hasSize(1);
+        al.close(); // closing writes the summary of the window: no refusal goes uncounted in the log
+        assertThat(audit.events()).anyMatch(e -> e.type().equals("auth-failure") && e.reason().contains("19 more refusals"));
+        al = GatewayNode.start(t.config(AL), audit, TestNodes.FAST);
     }
 
     @Test

@@ -40,6 +40,19 @@ final class RawPeer {
     record Response(int status, String body) {}
 
     static SSLSocket connect(int port, Credential client, String protocol) throws Exception {
+        return connect(context(client), port, protocol);
+    }
+
+    /** One connection of a client context: connections of the same context may resume each other's TLS sessions. */
+    static SSLSocket connect(SSLContext ctx, int port, String protocol) throws Exception {
+        SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket(InetAddress.getLoopbackAddress(), port);
+        s.setEnabledProtocols(new String[] {protocol});
+        s.setSoTimeout(15_000);
+        s.startHandshake();
+        return s;
+    }
+
+    static SSLContext context(Credential client) throws Exception {
         // Presents the given certificate whatever CAs the server asks for, so that the server's own checks are what is tested.
         javax.net.ssl.KeyManager[] kms = client == null ? new javax.net.ssl.KeyManager[0]
                 : new javax.net.ssl.KeyManager[] {new javax.net.ssl.X509ExtendedKeyManager() {
@@ -81,11 +94,7 @@ final class RawPeer {
                 }};
         SSLContext ctx = SSLContext.getInstance("TLS");
         ctx.init(kms, new TrustManager[] {trustAnyServer()}, null);
-        SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket(InetAddress.getLoopbackAddress(), port);
-        s.setEnabledProtocols(new String[] {protocol});
-        s.setSoTimeout(15_000);
-        s.startHandshake();
-        return s;
+        return ctx;
     }
 
     /** Accepts any server: these tests examine the server's checks of its clients, not the other way round. */

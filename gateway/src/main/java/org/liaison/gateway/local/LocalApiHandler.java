@@ -612,7 +612,7 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
             submit = null;
         }
         answered = true;
-        node.audit().record(AuditEvent.of("reject", user == null ? "unknown" : user.actor(), null, null, "refused",
+        node.audit().append(AuditEvent.of("reject", user == null ? "unknown" : user.actor(), null, null, "refused",
                 "local API: " + e.code().code() + " " + e.getMessage()));
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("error", e.code().code());

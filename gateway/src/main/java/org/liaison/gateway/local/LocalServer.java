@@ -45,44 +45,21 @@ public final class LocalServer implements AutoCloseable {
     private final java.util.concurrent.ExecutorService finishers = org.liaison.gateway.net.Workers.pool("submit");
 
     public LocalServer(String host, int port, Credential tls, NodeState node, Outbox outbox, SslProvider provider,
-            Duration readTimeout) throws java.io.IOException, InterruptedException {
+            Duration readTimeout, org.liaison.gateway.tls.AuthFailures failures) throws java.io.IOException, InterruptedException {
         SslContext ctx = SslContextBuilder.forServer(tls.privateKey(), tls.chain().toArray(new X509Certificate[0]))
                 .sslProvider(provider).protocols(TlsContexts.PROTOCOLS).clientAuth(ClientAuth.REQUIRE)
-                .trustManager(new UserTrustManager(node.me(), node::trust, node.audit()))
+                .trustManager(new UserTrustManager(node.me(), node::trust, failures))
                 .sessionTimeout(TlsContexts.SESSION_TIMEOUT).build();
         ServerBootstrap b = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         ch.pipeline()
-                                .addLast("tls", ctx.newHandler(ch.alloc()))
+                                .addLast("tls", ctx.newHandler(ch.alloc(), ch.remoteAddress().getHostString(),
+                                        ch.remoteAddress().getPort()))
                                 .addLast("timeout", new ReadTimeoutHandler(readTimeout.toMillis(), TimeUnit.MILLISECONDS))
                                 .addLast("http", new HttpServerCodec(4096, 8192, 64 * 1024))
-                                .addLast("user", new ChannelInboundHandlerAdapter() {
-                                    @Override
-                                    public void userEventTriggered(ChannelHandlerContext c, Object evt) throws Exception {
-                                        if (evt instanceof SslHandshakeCompletionEvent) {
-                                            if (!((SslHandshakeCompletionEvent) evt).isSuccess()) {
-                                                c.close();
-                                                return;
-                                            }
-                                            X509Certificate cert = (X509Certificate) c.pipeline().get(SslHandler.class).engine()
-                                                    .getSession().getPeerCertificates()[0];
-                                            c.channel().attr(USER).set(new LocalUser(cert, Role.of(cert)));
-                                        }
-                                        super.userEventTriggered(c, evt);
-                                    }
-
-                                    @Override
-                                    public void channelRead(ChannelHandlerContext c, Object msg) throws Exception {
-                                        if (c.channel().attr(USER).get() == null) {
-                                            ReferenceCountUtil.release(msg);
-                                            c.close();
-                                            return;
-                                        }
-                                        super.channelRead(c, msg);
-                                    }
-                                })
+                                .addLast("user", new LocalAuthenticationHandler(node.me(), node::trust, failures))
                                 .addLast("api", new LocalApiHandler(node, outbox, finishers));
                     }
                 });

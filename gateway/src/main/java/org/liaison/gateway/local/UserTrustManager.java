@@ -12,8 +12,7 @@ import javax.net.ssl.X509ExtendedTrustManager;
 import org.liaison.certs.AuthorityId;
 import org.liaison.certs.CertificateRejectedException;
 import org.liaison.certs.Purpose;
-import org.liaison.gateway.audit.AuditEvent;
-import org.liaison.gateway.audit.AuditLog;
+import org.liaison.gateway.tls.AuthFailures;
 import org.liaison.protocol.ProtocolException;
 import org.liaison.protocol.directory.Trust;
 
@@ -23,44 +22,53 @@ import org.liaison.protocol.directory.Trust;
  * refused in the handshake and audited; roles are checked per request by the API.
  */
 final class UserTrustManager extends X509ExtendedTrustManager {
+    static final String API = "local API";
     private final AuthorityId me;
     private final Supplier<Trust> trust;
-    private final AuditLog audit;
+    private final AuthFailures failures;
 
-    UserTrustManager(AuthorityId me, Supplier<Trust> trust, AuditLog audit) {
+    UserTrustManager(AuthorityId me, Supplier<Trust> trust, AuthFailures failures) {
         this.me = me;
         this.trust = trust;
-        this.audit = audit;
+        this.failures = failures;
     }
 
-    private void check(X509Certificate[] chain) throws CertificateException {
+    /** The person a chain names, if it is a valid personal certificate of {@code me}'s national CA under {@code trust}. */
+    static LocalUser validate(AuthorityId me, Trust trust, List<X509Certificate> chain, Instant now) throws CertificateException {
+        try {
+            trust.validatorFor(me).validate(chain.get(0), chain.subList(1, chain.size()), Purpose.TLS_CLIENT, now);
+            return new LocalUser(chain.get(0), org.liaison.certs.Role.of(chain.get(0)));
+        } catch (CertificateRejectedException | ProtocolException e) {
+            throw new CertificateException("not a user of " + me + ": " + e.getMessage());
+        }
+    }
+
+    private void check(X509Certificate[] chain, SSLEngine engine) throws CertificateException {
         if (chain == null || chain.length == 0) {
-            audit.record(AuditEvent.of("auth-failure", "unknown", null, null, "refused", "local API: no certificate"));
+            failures.refused(engine, API, "unknown", "no certificate presented");
             throw new CertificateException("no certificate presented");
         }
         try {
-            List<X509Certificate> rest = Arrays.asList(chain).subList(1, chain.length);
-            trust.get().validatorFor(me).validate(chain[0], rest, Purpose.TLS_CLIENT, Instant.now());
-        } catch (CertificateRejectedException | ProtocolException e) {
-            audit.record(AuditEvent.of("auth-failure", "SHA256:" + org.liaison.certs.Fingerprint.of(chain[0]).hex(), null, null,
-                    "refused", "local API: " + e.getMessage()));
-            throw new CertificateException("not a user of " + me + ": " + e.getMessage());
+            validate(me, trust.get(), Arrays.asList(chain), Instant.now());
+        } catch (CertificateException e) {
+            failures.refused(engine, API, "SHA256:" + org.liaison.certs.Fingerprint.of(chain[0]).hex(), e.getMessage());
+            throw e;
         }
     }
 
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-        check(chain);
+        check(chain, null);
     }
 
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
-        check(chain);
+        check(chain, null);
     }
 
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
-        check(chain);
+        check(chain, engine);
     }
 
     @Override

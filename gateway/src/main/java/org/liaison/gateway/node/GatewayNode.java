@@ -61,6 +61,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
     private final AuthorityId me;
     private final Credential signing;
     private final Credential encryption;
+    private org.liaison.gateway.tls.AuthFailures authFailures;
     private final AtomicReference<Trust> trust = new AtomicReference<>();
     private final DirectoryVerifier directoryVerifier;
     private final MessageStore store;
@@ -111,7 +112,8 @@ public final class GatewayNode implements NodeState, AutoCloseable {
             metrics.bindStore(store::countDeliveriesByState, data.resolve("messages.db"));
 
             PeerIdentity identity = new PeerIdentity(trust::get);
-            DirectoryTrustManager tm = new DirectoryTrustManager(identity, audit, metrics::tlsFailure);
+            this.authFailures = new org.liaison.gateway.tls.AuthFailures(audit, metrics::tlsFailure);
+            DirectoryTrustManager tm = new DirectoryTrustManager(identity, authFailures);
             SslProvider provider = TlsContexts.provider(config.tlsProvider());
             this.client = new PeerClient(TlsContexts.client(tls, tm, provider), identity, tuning.clientTimeout());
             opened.add(client);
@@ -124,11 +126,11 @@ public final class GatewayNode implements NodeState, AutoCloseable {
             this.worker = new DeliveryWorker(this, client, tuning.backoff());
             outbox.onStored(worker::wake);
             opened.add(worker);
-            this.server = new PeerServer(config.peer().host(), config.peer().port(), TlsContexts.server(tls, tm, provider), identity, this,
+            this.server = new PeerServer(config.peer().host(), config.peer().port(), TlsContexts.server(tls, tm, provider), identity, authFailures, this,
                     tuning.readTimeout(), tuning.maxMessageBytes());
             opened.add(server);
             this.local = new org.liaison.gateway.local.LocalServer(config.local().host(), config.local().port(), tls, this, outbox,
-                    provider, tuning.readTimeout());
+                    provider, tuning.readTimeout(), authFailures);
             opened.add(local);
             this.admin = new org.liaison.gateway.admin.AdminServer(config.admin().host(), config.admin().port(), metrics,
                     () -> running && Instant.now().isBefore(trust.get().directory().nextUpdate()));
@@ -225,6 +227,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
 
     /** Loads a newer directory or CRLs when their files changed; a refused directory leaves the current one in place. */
     void reloadTrust() {
+        authFailures.flush(false); // summaries of refusal windows that ended: no count waits for the next refusal
         try {
             List<FileTime> times = trustFileTimes();
             if (times.equals(trustFilesSeen)) {
@@ -341,6 +344,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
         client.close();
         admin.close();
         local.close();
+        authFailures.flush(true);
         audit.record(AuditEvent.of("stop", me.value(), null, null, "ok", null));
         store.close();
         audit.close();

@@ -5,21 +5,36 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.AttributeKey;
+import java.net.InetSocketAddress;
+import java.security.cert.Certificate;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import javax.net.ssl.SSLPeerUnverifiedException;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 import org.liaison.certs.AuthorityId;
 import org.liaison.certs.Purpose;
+import org.liaison.gateway.tls.AuthFailures;
+import org.liaison.gateway.tls.ClientAuthorization;
 import org.liaison.gateway.tls.PeerIdentity;
 
 /**
- * After the TLS handshake, names the peer: the authority whose gateway certificate it presented.
- * The trust manager already refused anything else in the handshake; this handler makes the
- * result available to the API handler as {@link #PEER} and drops connections without one.
+ * After the TLS handshake, names the peer: the authority whose gateway certificate it presented,
+ * checked here against the current directory and CRLs — also when the session was resumed from
+ * a ticket, where the TLS layer runs no trust manager. It keeps a {@link ClientAuthorization} on
+ * the connection, which the API handler asks again on every request. A failed handshake (no
+ * certificate, another protocol, a refused certificate) is audited and counted once
+ * ({@link AuthFailures}), and logged in one line.
  */
 public final class PeerAuthenticationHandler extends ChannelInboundHandlerAdapter {
     public static final AttributeKey<AuthorityId> PEER = AttributeKey.valueOf("liaison.peer");
+    static final String API = "peer API";
+    private static final Logger LOG = LogManager.getLogger(PeerAuthenticationHandler.class);
     private final PeerIdentity identity;
+    private final AuthFailures failures;
 
     /** The peer of a connection, or of the HTTP/2 connection a stream belongs to. */
     public static AuthorityId peerOf(io.netty.channel.Channel ch) {
@@ -27,23 +42,48 @@ public final class PeerAuthenticationHandler extends ChannelInboundHandlerAdapte
         return peer == null && ch.parent() != null ? ch.parent().attr(PEER).get() : peer;
     }
 
-    public PeerAuthenticationHandler(PeerIdentity identity) {
+    public PeerAuthenticationHandler(PeerIdentity identity, AuthFailures failures) {
         this.identity = identity;
+        this.failures = failures;
+    }
+
+    static String host(io.netty.channel.Channel ch) {
+        return ch.remoteAddress() instanceof InetSocketAddress ? ((InetSocketAddress) ch.remoteAddress()).getHostString() : null;
+    }
+
+    static int port(io.netty.channel.Channel ch) {
+        return ch.remoteAddress() instanceof InetSocketAddress ? ((InetSocketAddress) ch.remoteAddress()).getPort() : -1;
     }
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
         if (evt instanceof SslHandshakeCompletionEvent) {
             SslHandshakeCompletionEvent e = (SslHandshakeCompletionEvent) evt;
+            SslHandler ssl = ctx.pipeline().get(SslHandler.class);
             if (!e.isSuccess()) {
+                failures.handshakeFailed(host(ctx.channel()), port(ctx.channel()), API, e.cause());
                 ctx.close();
                 return;
             }
+            List<X509Certificate> chain = new ArrayList<>();
             try {
-                SslHandler ssl = ctx.pipeline().get(SslHandler.class);
-                X509Certificate cert = (X509Certificate) ssl.engine().getSession().getPeerCertificates()[0];
-                ctx.channel().attr(PEER).set(identity.identify(cert, Purpose.TLS_CLIENT));
-            } catch (SSLPeerUnverifiedException | CertificateException x) {
+                for (Certificate c : ssl.engine().getSession().getPeerCertificates()) {
+                    chain.add((X509Certificate) c);
+                }
+            } catch (SSLPeerUnverifiedException x) {
+                failures.refused(host(ctx.channel()), API, "unknown", "no certificate in the session");
+                ctx.close();
+                return;
+            }
+            ClientAuthorization<AuthorityId> auth = new ClientAuthorization<>(identity::trust, chain,
+                    (trust, c, now) -> PeerIdentity.identify(trust, c.get(0), Purpose.TLS_CLIENT));
+            try {
+                ctx.channel().attr(PEER).set(auth.current(Instant.now()));
+                auth.attach(ctx.channel());
+            } catch (CertificateException x) {
+                // A resumed session skips the trust manager: its certificate is refused here.
+                failures.refused(host(ctx.channel()), API, "SHA256:" + org.liaison.certs.Fingerprint.of(chain.get(0)).hex(),
+                        "session refused: " + x.getMessage());
                 ctx.close();
                 return;
             }
@@ -59,5 +99,17 @@ public final class PeerAuthenticationHandler extends ChannelInboundHandlerAdapte
             return;
         }
         super.channelRead(ctx, msg);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (ctx.channel().attr(PEER).get() == null) {
+            // Before authentication (a failed handshake, garbage instead of TLS): the handshake event
+            // reports it; no stack trace per refused client.
+            LOG.debug("connection from {} failed before authentication: {}", host(ctx.channel()), cause.toString());
+            ctx.close();
+            return;
+        }
+        ctx.fireExceptionCaught(cause);
     }
 }

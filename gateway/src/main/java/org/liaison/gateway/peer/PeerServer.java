@@ -53,8 +53,8 @@ public final class PeerServer implements AutoCloseable {
     /** Where complete messages are stored and receipted, off the event loops (see ReceiveHandler). */
     private final java.util.concurrent.ExecutorService finishers = org.liaison.gateway.net.Workers.pool("receive");
 
-    public PeerServer(String host, int port, SslContext tls, PeerIdentity identity, PeerContext node, Duration readTimeout,
-            long maxMessageBytes) throws InterruptedException, java.io.IOException {
+    public PeerServer(String host, int port, SslContext tls, PeerIdentity identity, org.liaison.gateway.tls.AuthFailures failures,
+            PeerContext node, Duration readTimeout, long maxMessageBytes) throws InterruptedException, java.io.IOException {
         ServerBootstrap b = new ServerBootstrap()
                 .group(boss, workers)
                 .channel(NioServerSocketChannel.class)
@@ -62,12 +62,13 @@ public final class PeerServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        SslHandler ssl = tls.newHandler(ch.alloc());
+                        // The client's address goes to the engine, so that refusals in the trust manager name it.
+                        SslHandler ssl = tls.newHandler(ch.alloc(), ch.remoteAddress().getHostString(), ch.remoteAddress().getPort());
                         ssl.setHandshakeTimeout(10, TimeUnit.SECONDS);
                         ch.pipeline()
                                 .addLast("tls", ssl)
                                 .addLast("timeout", new ReadTimeoutHandler(readTimeout.toMillis(), TimeUnit.MILLISECONDS))
-                                .addLast("auth", new PeerAuthenticationHandler(identity))
+                                .addLast("auth", new PeerAuthenticationHandler(identity, failures))
                                 .addLast("alpn", new ApplicationProtocolNegotiationHandler(ApplicationProtocolNames.HTTP_1_1) {
                                     @Override
                                     protected void configurePipeline(ChannelHandlerContext ctx, String protocol) {

@@ -76,6 +76,9 @@ public final class ReceiveHandler extends SimpleChannelInboundHandler<HttpObject
                 throw new ProtocolException(ErrorCode.PAYLOAD_TOO_LARGE, cause instanceof TooLongFrameException
                         ? "request line or headers too long" : "malformed HTTP request");
             }
+            if (msg instanceof HttpRequest) {
+                authorize(ctx);
+            }
             if (msg instanceof HttpRequest && finishing) {
                 throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "one request at a time: the previous message is still being stored");
             }
@@ -129,6 +132,20 @@ public final class ReceiveHandler extends SimpleChannelInboundHandler<HttpObject
         }
     }
 
+    /** Every request is authorised against the current directory and CRLs, whatever the age of its TLS session. */
+    private static void authorize(ChannelHandlerContext ctx) throws ProtocolException {
+        org.liaison.gateway.tls.ClientAuthorization<AuthorityId> auth = org.liaison.gateway.tls.ClientAuthorization.of(ctx.channel());
+        if (auth == null) {
+            throw new ProtocolException(ErrorCode.UNAUTHORIZED, "the connection is not authenticated");
+        }
+        try {
+            auth.current(java.time.Instant.now());
+        } catch (java.security.cert.CertificateException e) {
+            throw new ProtocolException(ErrorCode.UNAUTHORIZED, "the certificate of this connection is no longer accepted: "
+                    + e.getMessage());
+        }
+    }
+
     /**
      * Stores and receipts a complete message off the event loop; reading pauses meanwhile, and the
      * answer is written back on the event loop.
@@ -150,7 +167,8 @@ public final class ReceiveHandler extends SimpleChannelInboundHandler<HttpObject
 
     /** Audits and counts a refusal, drops what was received, answers with the error document and closes. */
     private void refuse(ChannelHandlerContext ctx, AuthorityId peer, String id, ProtocolException e) {
-        node.audit().record(AuditEvent.of("reject", peer == null ? "unknown" : peer.value(), id, peer == null ? null : peer.value(),
+        // Appended without an fsync of its own: a refusal acknowledges nothing; the next durable entry covers it.
+        node.audit().append(AuditEvent.of("reject", peer == null ? "unknown" : peer.value(), id, peer == null ? null : peer.value(),
                 "refused", e.code().code() + " " + e.getMessage()));
         LOG.warn("refused a message from {}: {} [{}]", peer, e.getMessage(), e.code().code());
         node.metrics().refused(e.code().code());

@@ -8,71 +8,65 @@ import java.util.List;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedTrustManager;
 import org.liaison.certs.Purpose;
-import org.liaison.gateway.audit.AuditEvent;
-import org.liaison.gateway.audit.AuditLog;
 import org.liaison.protocol.directory.FederationDirectory;
 
 /**
  * TLS trust from the directory, not from the JDK's cacerts: a peer is accepted in the handshake
  * only if its certificate identifies a federation authority's gateway ({@link PeerIdentity}).
- * Refusals are audited. Host names are not checked: peers are identified by certificate
+ * Refusals are audited and counted ({@link AuthFailures}). Host names are not checked: peers are identified by certificate
  * fingerprint against the signed directory, which is stronger.
  */
 public final class DirectoryTrustManager extends X509ExtendedTrustManager {
     private final PeerIdentity identity;
-    private final AuditLog audit;
-    private final Runnable onRefusal;
+    private final AuthFailures failures;
 
-    public DirectoryTrustManager(PeerIdentity identity, AuditLog audit, Runnable onRefusal) {
+    public DirectoryTrustManager(PeerIdentity identity, AuthFailures failures) {
         this.identity = identity;
-        this.audit = audit;
-        this.onRefusal = onRefusal;
+        this.failures = failures;
     }
 
-    private void check(X509Certificate[] chain, Purpose purpose) throws CertificateException {
+    private void check(X509Certificate[] chain, Purpose purpose, SSLEngine engine) throws CertificateException {
+        String api = purpose == Purpose.TLS_CLIENT ? "peer API" : "delivery";
         if (chain == null || chain.length == 0) {
-            onRefusal.run();
-            audit.record(AuditEvent.of("auth-failure", "unknown", null, null, "refused", "no certificate presented"));
+            failures.refused(engine, api, "unknown", "no certificate presented");
             throw new CertificateException("no certificate presented");
         }
         try {
             identity.identify(chain[0], purpose);
         } catch (CertificateException e) {
-            onRefusal.run();
-            audit.record(AuditEvent.of("auth-failure", "SHA256:" + org.liaison.certs.Fingerprint.of(chain[0]).hex(), null, null,
-                    "refused", e.getMessage()));
+            failures.refused(engine, api, "SHA256:" + org.liaison.certs.Fingerprint.of(chain[0]).hex(), e.getMessage());
             throw e;
         }
     }
 
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-        check(chain, Purpose.TLS_CLIENT);
+        check(chain, Purpose.TLS_CLIENT, null);
     }
 
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
-        check(chain, Purpose.TLS_CLIENT);
+        check(chain, Purpose.TLS_CLIENT, null);
     }
 
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
-        check(chain, Purpose.TLS_CLIENT);
+        check(chain, Purpose.TLS_CLIENT, engine);
     }
 
     @Override
     public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-        check(chain, Purpose.TLS_SERVER);
+        check(chain, Purpose.TLS_SERVER, null);
     }
 
     @Override
     public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
-        check(chain, Purpose.TLS_SERVER);
+        check(chain, Purpose.TLS_SERVER, null);
     }
 
     @Override
     public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
-        check(chain, Purpose.TLS_SERVER);
+        check(chain, Purpose.TLS_SERVER, engine);
     }
 
     @Override

@@ -31,7 +31,11 @@ public final class PeerIdentity {
      * @throws CertificateException naming the reason, when the certificate identifies no authority
      */
     public AuthorityId identify(X509Certificate cert, Purpose purpose) throws CertificateException {
-        Trust t = trust.get();
+        return identify(trust.get(), cert, purpose);
+    }
+
+    /** As {@link #identify(X509Certificate, Purpose)}, under a given trust. */
+    public static AuthorityId identify(Trust t, X509Certificate cert, Purpose purpose) throws CertificateException {
         for (FederationDirectory.Entry e : t.directory().authorities().values()) {
             if (e.isGatewayCertificate(cert)) {
                 try {

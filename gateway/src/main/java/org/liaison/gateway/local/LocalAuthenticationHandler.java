@@ -1,0 +1,136 @@
+package org.liaison.gateway.local;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.util.ReferenceCountUtil;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.liaison.certs.AuthorityId;
+import org.liaison.gateway.tls.AuthFailures;
+import org.liaison.gateway.tls.ClientAuthorization;
+import org.liaison.protocol.ErrorCode;
+import org.liaison.protocol.directory.Trust;
+
+/**
+ * Names the person on a local API connection ({@link LocalServer#USER}) and keeps that current:
+ * the certificate is checked against the current CRLs when the handshake completes — also for a
+ * session resumed from a ticket, where the TLS layer runs no trust manager — and again on every
+ * request whenever the trust changed since (a CRL or directory reload). A refused request gets
+ * {@code 403} with LIAISON:0018, an {@code auth-failure} audit entry, and the connection closes.
+ */
+final class LocalAuthenticationHandler extends ChannelInboundHandlerAdapter {
+    private static final Logger LOG = LogManager.getLogger(LocalAuthenticationHandler.class);
+    private final AuthorityId me;
+    private final Supplier<Trust> trust;
+    private final AuthFailures failures;
+    private ClientAuthorization<LocalUser> auth;
+    private boolean refused;
+
+    LocalAuthenticationHandler(AuthorityId me, Supplier<Trust> trust, AuthFailures failures) {
+        this.me = me;
+        this.trust = trust;
+        this.failures = failures;
+    }
+
+    private static String host(ChannelHandlerContext c) {
+        return c.channel().remoteAddress() instanceof InetSocketAddress
+                ? ((InetSocketAddress) c.channel().remoteAddress()).getHostString() : null;
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext c, Object evt) throws Exception {
+        if (evt instanceof SslHandshakeCompletionEvent) {
+            SslHandler ssl = c.pipeline().get(SslHandler.class);
+            if (!((SslHandshakeCompletionEvent) evt).isSuccess()) {
+                failures.handshakeFailed(host(c), c.channel().remoteAddress() instanceof InetSocketAddress
+                        ? ((InetSocketAddress) c.channel().remoteAddress()).getPort() : -1, UserTrustManager.API,
+                        ((SslHandshakeCompletionEvent) evt).cause());
+                c.close();
+                return;
+            }
+            List<X509Certificate> chain = new ArrayList<>();
+            try {
+                for (Certificate x : ssl.engine().getSession().getPeerCertificates()) {
+                    chain.add((X509Certificate) x);
+                }
+            } catch (SSLPeerUnverifiedException x) {
+                failures.refused(host(c), UserTrustManager.API, "unknown", "no certificate in the session");
+                c.close();
+                return;
+            }
+            auth = new ClientAuthorization<>(trust, chain, (t, ch, now) -> UserTrustManager.validate(me, t, ch, now));
+            try {
+                c.channel().attr(LocalServer.USER).set(auth.current(Instant.now()));
+            } catch (CertificateException x) {
+                failures.refused(host(c), UserTrustManager.API, actor(), "session refused: " + x.getMessage());
+                c.close();
+                return;
+            }
+        }
+        super.userEventTriggered(c, evt);
+    }
+
+    private String actor() {
+        return "SHA256:" + org.liaison.certs.Fingerprint.of(auth.certificate()).hex();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext c, Object msg) throws Exception {
+        if (refused || auth == null || c.channel().attr(LocalServer.USER).get() == null) {
+            ReferenceCountUtil.release(msg);
+            c.close();
+            return;
+        }
+        if (msg instanceof HttpRequest) {
+            try {
+                c.channel().attr(LocalServer.USER).set(auth.current(Instant.now()));
+            } catch (CertificateException x) {
+                ReferenceCountUtil.release(msg);
+                refused = true;
+                failures.refused(host(c), UserTrustManager.API, actor(), "request refused: " + x.getMessage());
+                byte[] body = ("{\"error\":\"" + ErrorCode.UNAUTHORIZED.code() + "\",\"message\":\"your certificate is no longer"
+                        + " accepted by this gateway (revoked, expired or no longer listed)\",\"retryable\":false}")
+                        .getBytes(StandardCharsets.UTF_8);
+                FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.FORBIDDEN,
+                        Unpooled.wrappedBuffer(body));
+                r.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
+                r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
+                r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+                c.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+                return;
+            }
+        }
+        super.channelRead(c, msg);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext c, Throwable cause) {
+        if (c.channel().attr(LocalServer.USER).get() == null) {
+            LOG.debug("local connection from {} failed before authentication: {}", host(c), cause.toString());
+            c.close();
+            return;
+        }
+        c.fireExceptionCaught(cause);
+    }
+}

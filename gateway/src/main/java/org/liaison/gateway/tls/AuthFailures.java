@@ -1,0 +1,160 @@
+package org.liaison.gateway.tls;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import javax.net.ssl.SSLEngine;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.liaison.gateway.audit.AuditEvent;
+import org.liaison.gateway.audit.AuditLog;
+
+/**
+ * Refused authentications — bad or missing certificates, failed handshakes, sessions whose
+ * certificate was revoked since — audited, logged and counted, without letting a flood of them
+ * flood the audit log or the operator's log.
+ *
+ * <p>Per remote host and API, the first refusal in a window is audited (an {@code auth-failure}
+ * entry) and logged as one WARN line without a stack trace; later ones in the same window are only
+ * counted, and one {@code auth-failure} entry with their number, first and last reason closes the
+ * window (at the next refusal after it, or at {@link #flush}). Every refusal increments the metric.
+ * Refusals are appended to the audit log without an fsync of their own: they acknowledge nothing,
+ * and the next durable entry covers them.
+ */
+public final class AuthFailures {
+    private static final Logger LOG = LogManager.getLogger(AuthFailures.class);
+
+    private final AuditLog audit;
+    private final Runnable count;
+    private final Duration window;
+    private final Clock clock;
+    private final Map<String, Window> windows = new LinkedHashMap<>();
+    /**
+     * Handshakes whose refusal a trust manager already reported, by client host and port (the
+     * engine a trust manager sees may be wrapped by the one the pipeline holds), so that the
+     * failed-handshake event does not report it again. Bounded: old marks fall out.
+     */
+    private final Set<String> reported = Collections.synchronizedSet(Collections.newSetFromMap(new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+            return size() > 10_000;
+        }
+    }));
+
+    private static final class Window {
+        final String host;
+        final String api;
+        final Instant start;
+        int more;
+        String lastReason;
+
+        Window(String host, String api, Instant start) {
+            this.host = host;
+            this.api = api;
+            this.start = start;
+        }
+    }
+
+    public AuthFailures(AuditLog audit, Runnable count, Duration window, Clock clock) {
+        if (window.isNegative() || window.isZero()) {
+            throw new IllegalArgumentException("window: " + window + " (expected: > 0)");
+        }
+        this.audit = audit;
+        this.count = count;
+        this.window = window;
+        this.clock = clock;
+    }
+
+    public AuthFailures(AuditLog audit, Runnable count) {
+        this(audit, count, Duration.ofMinutes(1), Clock.systemUTC());
+    }
+
+    /** A trust manager refused a certificate in the handshake on {@code engine} (null when unknown). */
+    public void refused(SSLEngine engine, String api, String actor, String reason) {
+        if (engine != null && engine.getPeerHost() != null) {
+            reported.add(engine.getPeerHost() + " " + engine.getPeerPort());
+        }
+        refused(engine == null ? null : engine.getPeerHost(), api, actor, reason);
+    }
+
+    /** A handshake with the client at {@code host}:{@code port} failed: reported unless a trust manager already reported why. */
+    public void handshakeFailed(String host, int port, String api, Throwable cause) {
+        if (reported.remove(host + " " + port)) {
+            return;
+        }
+        refused(host, api, "unknown", "handshake failed: " + rootMessage(cause));
+    }
+
+    /** Any refused authentication of a client at {@code host}. */
+    public void refused(String host, String api, String actor, String reason) {
+        count.run();
+        String h = host == null ? "unknown" : host;
+        Instant now = clock.instant();
+        boolean first;
+        synchronized (this) {
+            closeEnded(now);
+            Window w = windows.get(h + " " + api);
+            first = w == null;
+            if (first) {
+                windows.put(h + " " + api, new Window(h, api, now));
+            } else {
+                w.more++;
+                w.lastReason = reason;
+            }
+        }
+        if (first) {
+            audit.append(AuditEvent.of("auth-failure", actor, null, null, "refused", api + ": " + reason).with("from", h));
+            LOG.warn("{}: refused a client at {}: {}", api, h, reason);
+        } else {
+            LOG.debug("{}: refused a client at {} again: {}", api, h, reason);
+        }
+    }
+
+    /** Writes the summaries of windows that ended (all of them when {@code all}), so that no count is lost. */
+    public void flush(boolean all) {
+        synchronized (this) {
+            if (all) {
+                closeAll();
+            } else {
+                closeEnded(clock.instant());
+            }
+        }
+    }
+
+    private void closeEnded(Instant now) {
+        for (Iterator<Window> it = windows.values().iterator(); it.hasNext();) {
+            Window w = it.next();
+            if (!now.isBefore(w.start.plus(window))) {
+                summarize(w);
+                it.remove();
+            }
+        }
+    }
+
+    private void closeAll() {
+        windows.values().forEach(this::summarize);
+        windows.clear();
+    }
+
+    private void summarize(Window w) {
+        if (w.more > 0) {
+            audit.append(AuditEvent.of("auth-failure", "unknown", null, null, "refused", w.api + ": " + w.more
+                    + " more refusals since " + w.start + " (last: " + w.lastReason + ")").with("from", w.host)
+                    .with("count", Integer.toString(w.more)));
+            LOG.warn("{}: refused {} more clients at {} since {} (last: {})", w.api, w.more, w.host, w.start, w.lastReason);
+        }
+    }
+
+    static String rootMessage(Throwable t) {
+        Throwable c = t;
+        while (c.getCause() != null && c.getCause() != c) {
+            c = c.getCause();
+        }
+        return c.getMessage() == null ? c.getClass().getSimpleName() : c.getMessage();
+    }
+}
