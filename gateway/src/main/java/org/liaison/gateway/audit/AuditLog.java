@@ -18,6 +18,11 @@ public interface AuditLog extends AutoCloseable {
     }
 
     /** The latest signed checkpoint of the log; {@code null} when the log has none. */
+    /** Whether the log can write durably right now (false while its disk is full or failing): the node is not ready meanwhile. */
+    default boolean healthy() {
+        return true;
+    }
+
     default String checkpoint() {
         return null;
     }

@@ -38,8 +38,14 @@ import org.liaison.protocol.tlog.SignedNote;
  * <p><b>Durability.</b> {@link #record} returns only after its entry is fsynced; concurrent callers
  * share one fsync (group commit). {@link #append} does not wait: the next record's fsync covers it.
  * A checkpoint is signed only after the entries it covers are synced; the checkpoints file itself
- * is synced by the periodic checkpoint and at close (one lost in a crash is re-made identical). At open, an incomplete final record (a crash mid-append) is
- * truncated; nothing a signed checkpoint covers is ever truncated.
+ * is synced by the periodic checkpoint and at close (one lost in a crash is re-made identical).
+ *
+ * <p><b>Failures.</b> An append that fails (a full disk) is cut back, so the file is exactly as
+ * before it, and is not acknowledged; the log takes entries again as soon as writing works, and
+ * reports {@link #healthy()} false meanwhile. At open, the entries must reproduce the last signed
+ * checkpoint (size and root, under the log's key) before anything is changed; only then is an
+ * incomplete final record (a crash mid-append) dropped. A log that does not pass is refused and
+ * left untouched ({@link AuditLogDamagedException}, saying what to do).
  */
 public final class FileAuditLog implements AuditLog {
     private static final Logger AUDIT = LogManager.getLogger("liaison.audit");
@@ -64,63 +70,158 @@ public final class FileAuditLog implements AuditLog {
     });
     private long written;
     private volatile long flushed;
+    /** The last write or fsync failed. */
+    private volatile boolean failing;
+    /** A failed append left bytes that could not be removed yet. */
+    private volatile boolean tailDamaged;
     private long checkpointedSize = -1;
     private volatile String latestCheckpoint;
 
-    private FileAuditLog(Path dir, String origin, SignedNote.Signer signer) throws IOException {
+    /** The most an incomplete final record can be: anything longer after the last complete record is damage, not a crash. */
+    static final int MAX_TAIL = 4 + (1 << 16);
+
+    private FileAuditLog(Path dir, String origin, SignedNote.Signer signer, java.util.function.UnaryOperator<FileChannel> wrap)
+            throws IOException {
         this.dir = dir;
         this.origin = origin;
         this.signer = signer;
-        this.entries = FileChannel.open(dir.resolve(ENTRIES), StandardOpenOption.CREATE, StandardOpenOption.READ,
-                StandardOpenOption.WRITE);
-        this.checkpoints = FileChannel.open(dir.resolve(CHECKPOINTS), StandardOpenOption.CREATE, StandardOpenOption.READ,
-                StandardOpenOption.WRITE);
-        long end = 0;
-        for (byte[] e : AuditLogReader.records(entries, true)) {
-            tree.append(Merkle.leafHash(e));
-            end += 4 + e.length;
+        FileChannel e = null;
+        FileChannel c = null;
+        try {
+            e = wrap.apply(FileChannel.open(dir.resolve(ENTRIES), StandardOpenOption.CREATE, StandardOpenOption.READ,
+                    StandardOpenOption.WRITE));
+            c = FileChannel.open(dir.resolve(CHECKPOINTS), StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            this.entries = e;
+            this.checkpoints = c;
+            recover();
+        } catch (IOException | RuntimeException x) {
+            if (e != null) {
+                e.close();
+            }
+            if (c != null) {
+                c.close();
+            }
+            throw x;
         }
-        entries.truncate(end); // drops an incomplete final record left by a crash
+    }
+
+    /**
+     * Checks the files as found and recovers from a crash. Everything is checked before anything is
+     * changed: the entries must reproduce the last signed checkpoint (its size and its root, under
+     * this log's key), and what follows the last complete record must be small enough to be one
+     * record cut short by a crash. Only then is such a tail dropped; otherwise the log refuses to
+     * open and the files stay exactly as they were.
+     */
+    private void recover() throws IOException {
+        List<byte[]> records = AuditLogReader.records(entries, true);
+        long end = 0;
+        for (byte[] r : records) {
+            tree.append(Merkle.leafHash(r));
+            end += 4 + r.length;
+        }
+        List<byte[]> notes = AuditLogReader.records(checkpoints, true);
+        long cend = notes.stream().mapToLong(n -> 4 + n.length).sum();
+        if (!notes.isEmpty()) {
+            String note = new String(notes.get(notes.size() - 1), java.nio.charset.StandardCharsets.UTF_8);
+            Checkpoint last;
+            try {
+                last = Checkpoint.parse(SignedNote.open(note, signer.verifierKey()));
+            } catch (GeneralSecurityException | IllegalArgumentException x) {
+                throw damaged("its last checkpoint does not verify under the log's key (" + x.getMessage() + ")");
+            }
+            if (last.size() > tree.size()) {
+                throw damaged("it has fewer entries (" + tree.size() + ") than its last signed checkpoint (" + last.size()
+                        + "): entries were removed or damaged");
+            }
+            if (!java.security.MessageDigest.isEqual(tree.root(last.size()), last.rootHash())) {
+                throw damaged("its first " + last.size() + " entries do not match its last signed checkpoint: the log was altered");
+            }
+            latestCheckpoint = note;
+            checkpointedSize = last.size();
+        }
+        long tail = entries.size() - end;
+        if (tail > MAX_TAIL) {
+            throw damaged(tail + " bytes after entry " + (tree.size() - 1) + " are not a record");
+        }
+        if (checkpoints.size() - cend > MAX_TAIL) {
+            throw damaged("the checkpoints file has " + (checkpoints.size() - cend) + " bytes after its last checkpoint that are not one");
+        }
+        if (tail > 0) {
+            LogManager.getLogger(FileAuditLog.class).warn("audit log: dropped an incomplete final record ({} bytes) left by a crash", tail);
+            entries.truncate(end); // never acknowledged: a record is acknowledged only once complete and synced
+            entries.force(true);
+        }
         entries.position(end);
         written = end;
         flushed = end;
-        List<byte[]> notes = AuditLogReader.records(checkpoints, true);
-        long cend = notes.stream().mapToLong(n -> 4 + n.length).sum();
-        checkpoints.truncate(cend);
+        if (checkpoints.size() > cend) {
+            checkpoints.truncate(cend); // an unsynced checkpoint cut short: re-made identical when needed
+        }
         checkpoints.position(cend);
-        if (!notes.isEmpty()) {
-            latestCheckpoint = new String(notes.get(notes.size() - 1), java.nio.charset.StandardCharsets.UTF_8);
-            checkpointedSize = Checkpoint.ofNote(latestCheckpoint).size();
-            if (checkpointedSize > tree.size()) {
-                throw new IOException("the audit log has fewer entries (" + tree.size() + ") than its last signed checkpoint ("
-                        + checkpointedSize + "): entries were removed; refusing to continue");
-            }
+    }
+
+    private IOException damaged(String what) {
+        return new AuditLogDamagedException("the audit log in " + dir + " cannot be opened: " + what + ". Nothing was changed."
+                + " Keep the folder as evidence: check it with 'liaison audit verify " + dir + " --key \"$(cat " + dir.resolve(VERIFIER_KEY)
+                + ")\"', then restore it from a backup, or move it aside to start a new log (the README's audit section says how)");
+    }
+
+    /** An audit log that does not open as it was left: refused, untouched. */
+    public static final class AuditLogDamagedException extends IOException {
+        AuditLogDamagedException(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * An append or fsync that failed (a full disk, an I/O error). The entry was not recorded and the
+     * file is as it was before the attempt; the log takes entries again once writing works.
+     */
+    public static final class AuditWriteException extends IllegalStateException {
+        AuditWriteException(String message, Throwable cause) {
+            super(message, cause);
         }
     }
 
     /** Opens (or creates) the log in {@code dir}, checkpointing every {@code every} while events flow. */
     public static FileAuditLog open(Path dir, String origin, Duration every) throws IOException, GeneralSecurityException {
+        return open(dir, origin, every, ch -> ch);
+    }
+
+    /** As {@link #open(Path, String, Duration)}, with the entries channel wrapped (tests inject I/O failures). */
+    static FileAuditLog open(Path dir, String origin, Duration every, java.util.function.UnaryOperator<FileChannel> wrap)
+            throws IOException, GeneralSecurityException {
         Files.createDirectories(dir);
         Path keyFile = dir.resolve(KEY);
-        byte[] seed;
-        byte[] pub;
+        String name = origin.replaceAll("[^A-Za-z0-9._/-]", "-");
+        SignedNote.Signer signer;
         if (Files.exists(keyFile)) {
             byte[] k = Files.readAllBytes(keyFile);
-            seed = Arrays.copyOfRange(k, 0, 32);
-            pub = Arrays.copyOfRange(k, 32, 64);
+            try {
+                // The file holds seed ‖ public key; the key is derived from the seed and must agree.
+                if (k.length != 64) {
+                    throw new IllegalArgumentException(k.length + " bytes (expected 64: the seed and the public key)");
+                }
+                signer = new SignedNote.Signer(name, Arrays.copyOfRange(k, 0, 32), Arrays.copyOfRange(k, 32, 64));
+            } catch (IllegalArgumentException x) {
+                throw new AuditLogDamagedException("the audit log key " + keyFile + " is not a valid log key: " + x.getMessage()
+                        + ". Nothing was changed. Restore it from a backup; a new key would start a log nobody can link to this one");
+            } finally {
+                Arrays.fill(k, (byte) 0);
+            }
         } else {
-            seed = new byte[32];
+            byte[] seed = new byte[32];
             new java.security.SecureRandom().nextBytes(seed);
-            pub = new org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters(seed).generatePublicKey().getEncoded();
+            signer = SignedNote.Signer.of(name, seed);
             byte[] both = Arrays.copyOf(seed, 64);
-            System.arraycopy(pub, 0, both, 32, 32);
+            System.arraycopy(signer.publicKey(), 0, both, 32, 32);
             SecureFiles.writeNew(keyFile, both, true);
+            Arrays.fill(both, (byte) 0);
+            Arrays.fill(seed, (byte) 0);
         }
-        String name = origin.replaceAll("[^A-Za-z0-9._/-]", "-");
-        SignedNote.Signer signer = new SignedNote.Signer(name, seed, pub);
+        FileAuditLog log = new FileAuditLog(dir, origin, signer, wrap);
         SecureFiles.writeAtomically(dir.resolve(VERIFIER_KEY), (signer.verifierKey() + "\n")
                 .getBytes(java.nio.charset.StandardCharsets.US_ASCII), false);
-        FileAuditLog log = new FileAuditLog(dir, origin, signer);
         log.checkpointer.scheduleWithFixedDelay(log::checkpointQuietly, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
         return log;
     }
@@ -163,18 +264,57 @@ public final class FileAuditLog implements AuditLog {
             byte[] bytes;
             try {
                 bytes = JSON.writeValueAsBytes(o);
+            } catch (IOException x) {
+                throw new IllegalStateException("cannot write an audit entry: " + x.getMessage(), x);
+            }
+            repairTail();
+            try {
                 ByteBuffer b = ByteBuffer.allocate(4 + bytes.length).putInt(bytes.length).put(bytes).flip();
                 while (b.hasRemaining()) {
                     entries.write(b);
                 }
             } catch (IOException x) {
-                throw new IllegalStateException("cannot append to the audit log: " + x.getMessage(), x);
+                failing = true;
+                cutBack();
+                throw new AuditWriteException("cannot append to the audit log: " + x.getMessage(), x);
             }
             tree.append(Merkle.leafHash(bytes));
             written += 4 + bytes.length;
             AUDIT.info("{}", new String(bytes, java.nio.charset.StandardCharsets.UTF_8));
             return new long[] {index, written};
         }
+    }
+
+    /**
+     * Removes the bytes of a failed append, so that the file ends with the last complete record. If
+     * that fails too, the log takes no entry until it succeeds (see {@link #repairTail}).
+     */
+    private void cutBack() {
+        try {
+            entries.truncate(written);
+            entries.position(written);
+            tailDamaged = false;
+        } catch (IOException | RuntimeException y) {
+            tailDamaged = true;
+            LogManager.getLogger(FileAuditLog.class).error("audit log: cannot remove a failed append ({}); no entry is taken until"
+                    + " it can", y.toString());
+        }
+    }
+
+    /** Before an append: a failed append whose bytes could not be removed is removed now, or the append is refused. */
+    private void repairTail() {
+        if (tailDamaged) {
+            cutBack();
+            if (tailDamaged) {
+                throw new AuditWriteException("cannot append to the audit log: a failed append could not be removed yet", null);
+            }
+        }
+    }
+
+    /** Whether the last attempt to write worked: false while the disk is full or failing. */
+    @Override
+    public boolean healthy() {
+        return !failing && !tailDamaged;
     }
 
     /** Group commit: one fsync covers every entry written before it started. */
@@ -193,9 +333,11 @@ public final class FileAuditLog implements AuditLog {
             try {
                 entries.force(false);
             } catch (IOException x) {
-                throw new IllegalStateException("cannot fsync the audit log: " + x.getMessage(), x);
+                failing = true;
+                throw new AuditWriteException("cannot fsync the audit log: " + x.getMessage(), x);
             }
             flushed = upTo;
+            failing = false;
         }
     }
 
@@ -213,8 +355,16 @@ public final class FileAuditLog implements AuditLog {
             String note = SignedNote.sign(c.text(), signer);
             byte[] bytes = note.getBytes(java.nio.charset.StandardCharsets.UTF_8);
             ByteBuffer b = ByteBuffer.allocate(4 + bytes.length).putInt(bytes.length).put(bytes).flip();
-            while (b.hasRemaining()) {
-                checkpoints.write(b);
+            long before = checkpoints.position();
+            try {
+                while (b.hasRemaining()) {
+                    checkpoints.write(b);
+                }
+            } catch (IOException x) {
+                failing = true;
+                checkpoints.truncate(before); // no checkpoint cut short stays in the file
+                checkpoints.position(before);
+                throw x;
             }
             // No fsync here: the entries it covers are on disk already, and Ed25519 is deterministic,
             // so a checkpoint lost in a crash is re-made identical. The periodic checkpoint and close sync.
@@ -270,11 +420,31 @@ public final class FileAuditLog implements AuditLog {
     }
 
     private void checkpointQuietly() {
+        if (failing) {
+            probe();
+        }
         try {
             checkpointNow();
             checkpoints.force(false);
         } catch (IOException | GeneralSecurityException | RuntimeException e) {
             LogManager.getLogger(FileAuditLog.class).error("cannot write an audit checkpoint: {}", e.toString());
+        }
+    }
+
+    /** While writing fails: takes entries again once the failed bytes are gone and the disk has room. */
+    private void probe() {
+        synchronized (this) {
+            if (tailDamaged) {
+                cutBack();
+            }
+            try {
+                if (!tailDamaged && Files.getFileStore(dir).getUsableSpace() > (1 << 20)) {
+                    failing = false;
+                    LogManager.getLogger(FileAuditLog.class).warn("audit log: writing works again");
+                }
+            } catch (IOException e) {
+                // still failing
+            }
         }
     }
 

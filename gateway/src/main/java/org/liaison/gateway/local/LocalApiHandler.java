@@ -189,8 +189,7 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
         } catch (ProtocolException e) {
             refuse(ctx, user, e);
         } catch (IOException | RuntimeException e) {
-            LOG.error("local API request failed", e);
-            refuse(ctx, user, new ProtocolException(ErrorCode.INTERNAL, "the node could not complete the request"));
+            refuse(ctx, user, org.liaison.gateway.net.Workers.refusal("complete the request", e));
         }
     }
 

@@ -48,8 +48,7 @@ public final class Workers {
                 } catch (ProtocolException e) {
                     refused = e;
                 } catch (Exception e) {
-                    LogManager.getLogger(Workers.class).error("could not {}", what, e);
-                    refused = new ProtocolException(ErrorCode.INTERNAL, "the node could not " + what);
+                    refused = refusal(what, e);
                 }
                 T answer = result;
                 ProtocolException failure = refused;
@@ -63,6 +62,20 @@ public final class Workers {
         } catch (RejectedExecutionException stopping) {
             done.accept(null, new ProtocolException(ErrorCode.UNAVAILABLE, "the node is stopping"));
         }
+    }
+
+    /**
+     * The refusal for a failure that is not the caller's fault: STORAGE_FULL (retryable; one ERROR
+     * line, no stack trace) when the disk is full, else INTERNAL (logged with its trace).
+     */
+    public static ProtocolException refusal(String what, Exception e) {
+        if (org.liaison.gateway.store.StorageFull.causedBy(e)) {
+            LogManager.getLogger(Workers.class).error("STORAGE FULL: could not {}: {} (free space in the data folder; the node"
+                    + " takes work again by itself)", what, e.getMessage());
+            return new ProtocolException(ErrorCode.STORAGE_FULL, "the node's storage is full, so nothing was accepted; try again later");
+        }
+        LogManager.getLogger(Workers.class).error("could not {}", what, e);
+        return new ProtocolException(ErrorCode.INTERNAL, "the node could not " + what);
     }
 
     /** Lets the work in hand finish (up to {@code seconds}), so that nothing accepted is cut off before the store closes. */

@@ -133,7 +133,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
                     provider, tuning.readTimeout(), authFailures);
             opened.add(local);
             this.admin = new org.liaison.gateway.admin.AdminServer(config.admin().host(), config.admin().port(), metrics,
-                    () -> running && Instant.now().isBefore(trust.get().directory().nextUpdate()));
+                    () -> running && Instant.now().isBefore(trust.get().directory().nextUpdate()) && audit.healthy());
             opened.add(admin);
             worker.start(tuning.poll());
             running = true;

@@ -72,12 +72,12 @@ public final class IncomingMessage {
                     writePayload(data);
                 }
             }
-        } catch (IOException e) {
-            fail();
-            throw new ProtocolException(ErrorCode.INTERNAL, "cannot store the message: " + e.getMessage(), e);
-        } catch (ProtocolException | RuntimeException e) {
+        } catch (ProtocolException e) {
             fail();
             throw e;
+        } catch (IOException | RuntimeException e) {
+            fail();
+            throw org.liaison.gateway.net.Workers.refusal("store the message", e); // no path or detail goes to the peer
         }
     }
 
@@ -193,12 +193,12 @@ public final class IncomingMessage {
                     throw new ProtocolException(ErrorCode.MESSAGE_ID_CONFLICT, "message id " + verified.header().messageId()
                             + " is already held from another authority; a sender must use fresh ids");
             }
-        } catch (IOException e) {
-            fail();
-            throw new ProtocolException(ErrorCode.INTERNAL, "cannot store the message: " + e.getMessage(), e);
-        } catch (ProtocolException | RuntimeException e) {
+        } catch (ProtocolException e) {
             fail();
             throw e;
+        } catch (IOException | RuntimeException e) {
+            fail();
+            throw org.liaison.gateway.net.Workers.refusal("store the message", e); // no path or detail goes to the peer
         }
     }
 

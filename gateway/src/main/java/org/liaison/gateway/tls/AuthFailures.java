@@ -19,7 +19,7 @@ import org.liaison.gateway.audit.AuditLog;
  * certificate was revoked since — audited, logged and counted, without letting a flood of them
  * flood the audit log or the operator's log.
  *
- * <p>Per remote host and API, the first refusal in a window is audited (an {@code auth-failure}
+ * <p>Per remote host, API and certificate, the first refusal in a window is audited (an {@code auth-failure}
  * entry) and logged as one WARN line without a stack trace; later ones in the same window are only
  * counted, and one {@code auth-failure} entry with their number, first and last reason closes the
  * window (at the next refusal after it, or at {@link #flush}). Every refusal increments the metric.
@@ -29,6 +29,7 @@ import org.liaison.gateway.audit.AuditLog;
 public final class AuthFailures {
     private static final Logger LOG = LogManager.getLogger(AuthFailures.class);
 
+    static final int MAX_ACTORS_PER_HOST = 8;
     private final AuditLog audit;
     private final Runnable count;
     private final Duration window;
@@ -98,10 +99,17 @@ public final class AuthFailures {
         boolean first;
         synchronized (this) {
             closeEnded(now);
-            Window w = windows.get(h + " " + api);
+            // One window per client, API and certificate; a host that shows many certificates in one
+            // window (a flood of throw-away certificates) gets one window for all the others.
+            String key = h + " " + api + " " + actor;
+            if (!windows.containsKey(key) && windows.keySet().stream().filter(k -> k.startsWith(h + " " + api + " ")).count()
+                    >= MAX_ACTORS_PER_HOST) {
+                key = h + " " + api + " *";
+            }
+            Window w = windows.get(key);
             first = w == null;
             if (first) {
-                windows.put(h + " " + api, new Window(h, api, now));
+                windows.put(key, new Window(h, api, now));
             } else {
                 w.more++;
                 w.lastReason = reason;

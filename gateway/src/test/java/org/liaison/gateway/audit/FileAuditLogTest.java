@@ -162,7 +162,7 @@ class FileAuditLogTest {
         // A checkpoint signed by another key.
         Files.write(dir.resolve(FileAuditLog.ENTRIES), all);
         byte[] cps = Files.readAllBytes(dir.resolve(FileAuditLog.CHECKPOINTS));
-        SignedNote.Signer forger = new SignedNote.Signer("liaison/IT-DNA", new byte[32], new byte[32]);
+        SignedNote.Signer forger = SignedNote.Signer.of("liaison/IT-DNA", new byte[32]);
         String forged = SignedNote.sign(new Checkpoint("liaison/IT-DNA", 20, new byte[32]).text(), forger);
         byte[] f = forged.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         Files.write(dir.resolve(FileAuditLog.CHECKPOINTS), ByteBuffer.allocate(cps.length + 4 + f.length).put(cps).putInt(f.length)

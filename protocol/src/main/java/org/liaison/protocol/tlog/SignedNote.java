@@ -30,6 +30,7 @@ public final class SignedNote {
 
     /** A signer: a name and an Ed25519 key, as raw 32-byte seed and public key. */
     public record Signer(String name, byte[] seed, byte[] publicKey) {
+        /** Prefer {@link #of}: the public key is derived from the seed, and a second input that disagrees is refused. */
         public Signer {
             if (name.isEmpty() || name.contains(" ") || name.contains("\n") || name.contains("+")) {
                 throw new IllegalArgumentException("note signer name: " + name + " (expected no spaces, newlines or '+')");
@@ -37,6 +38,23 @@ public final class SignedNote {
             if (seed.length != 32 || publicKey.length != 32) {
                 throw new IllegalArgumentException("Ed25519 seed and public key must be 32 bytes");
             }
+            if (!java.security.MessageDigest.isEqual(derive(seed), publicKey)) {
+                throw new IllegalArgumentException("the public key is not the seed's: refusing to sign under a key that cannot verify");
+            }
+            seed = seed.clone();
+            publicKey = publicKey.clone();
+        }
+
+        /** A signer whose public key is derived from its 32-byte Ed25519 seed. */
+        public static Signer of(String name, byte[] seed) {
+            if (seed.length != 32) {
+                throw new IllegalArgumentException("Ed25519 seed: " + seed.length + " bytes (expected 32)");
+            }
+            return new Signer(name, seed, derive(seed));
+        }
+
+        private static byte[] derive(byte[] seed) {
+            return new org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters(seed, 0).generatePublicKey().getEncoded();
         }
 
         /** The verifier key text, {@code NAME+hash+base64(0x01 ‖ public key)}. */

@@ -36,8 +36,11 @@ class SignedNoteTest {
     void tamperedNoteOrAnotherKeyIsRefused() throws Exception {
         assertThatThrownBy(() -> SignedNote.open(NOTE.replace("cryptography", "cryptographY"), VKEY))
                 .isInstanceOf(GeneralSecurityException.class);
-        SignedNote.Signer other = new SignedNote.Signer("PeterNeumann", new byte[32], peter().publicKey());
+        SignedNote.Signer other = SignedNote.Signer.of("PeterNeumann", new byte[32]);
         assertThatThrownBy(() -> SignedNote.open(SignedNote.sign(TEXT, other), VKEY)).isInstanceOf(GeneralSecurityException.class);
+        // A signer whose public key is not its seed's is refused when made, not discovered by a verifier later.
+        assertThatThrownBy(() -> new SignedNote.Signer("PeterNeumann", new byte[32], peter().publicKey()))
+                .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> SignedNote.open(NOTE, VKEY.replace("c74f20a3", "c74f20a4")))
                 .hasMessageContaining("key hash does not match");
     }
