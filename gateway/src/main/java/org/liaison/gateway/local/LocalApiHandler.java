@@ -96,15 +96,17 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
 
     /** The framing of a streamed submission. */
     private final class Submit {
-        final org.liaison.gateway.peer.LengthPrefixed head =
-                new org.liaison.gateway.peer.LengthPrefixed(XmlLimits.DEFAULT.maxBytes(), "manifest");
+        final org.liaison.gateway.net.BufferBudget.Lease lease;
+        final org.liaison.gateway.peer.LengthPrefixed head;
         byte[] manifest;
         Outbox.Session session;
         final String idempotencyKey;
         final String inReplyTo;
         final LocalUser user;
 
-        Submit(HttpRequest req, LocalUser user) {
+        Submit(HttpRequest req, LocalUser user, org.liaison.gateway.net.BufferBudget.Lease lease) {
+            this.lease = lease;
+            this.head = new org.liaison.gateway.peer.LengthPrefixed(XmlLimits.DEFAULT.maxBytes(), "manifest", lease);
             this.idempotencyKey = req.headers().get("Idempotency-Key");
             this.inReplyTo = req.headers().get("X-Liaison-In-Reply-To");
             this.user = user;
@@ -144,6 +146,7 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
         }
 
         UUID finish() throws ProtocolException, IOException {
+            lease.release();
             if (session == null) {
                 throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "the upload ended before the manifest was complete");
             }
@@ -151,6 +154,7 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
         }
 
         void abort() {
+            lease.release();
             if (session != null) {
                 session.abort();
             }
@@ -171,7 +175,7 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
                 request = (HttpRequest) msg;
                 if (HttpMethod.POST.equals(request.method()) && request.uri().equals(PREFIX + "submit")) {
                     require(user, Role.INVESTIGATOR);
-                    submit = new Submit(request, user);
+                    submit = new Submit(request, user, node.buffers().lease(ctx.channel()));
                 } else if (msg instanceof HttpContent == false && io.netty.handler.codec.http.HttpUtil.getContentLength(request, 0L) > 0) {
                     throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "only a submit has a body");
                 }

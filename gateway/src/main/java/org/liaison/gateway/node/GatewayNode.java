@@ -62,6 +62,8 @@ public final class GatewayNode implements NodeState, AutoCloseable {
     private final Credential signing;
     private final Credential encryption;
     private org.liaison.gateway.tls.AuthFailures authFailures;
+    /** Two envelopes of the largest size per connection, sixteen for the node (64 MiB with the defaults). */
+    private final org.liaison.gateway.net.BufferBudget buffers;
     private final AtomicReference<Trust> trust = new AtomicReference<>();
     private final DirectoryVerifier directoryVerifier;
     private final MessageStore store;
@@ -90,6 +92,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
         this.me = AuthorityId.of(config.authority());
         this.audit = audit;
         this.tuning = tuning;
+        this.buffers = new org.liaison.gateway.net.BufferBudget(2L * tuning.maxEnvelopeBytes(), 16L * tuning.maxEnvelopeBytes());
         Credential tls = credential(config.tls());
         this.signing = credential(config.signing());
         this.encryption = credential(config.encryption());
@@ -329,6 +332,11 @@ public final class GatewayNode implements NodeState, AutoCloseable {
     @Override
     public int maxEnvelopeBytes() {
         return tuning.maxEnvelopeBytes();
+    }
+
+    @Override
+    public org.liaison.gateway.net.BufferBudget buffers() {
+        return buffers;
     }
 
     /** Graceful stop: no new connections, deliveries in flight finish or are parked, then the store closes. */

@@ -51,10 +51,14 @@ public final class IncomingMessage {
     private MessageDigest digest;
     private boolean failed;
 
-    public IncomingMessage(PeerContext node, AuthorityId tlsPeer) {
+    private final org.liaison.gateway.net.BufferBudget.Lease lease;
+
+    /** @param lease what the envelope's bytes are reserved from as they arrive; released when the message is done */
+    public IncomingMessage(PeerContext node, AuthorityId tlsPeer, org.liaison.gateway.net.BufferBudget.Lease lease) {
         this.node = node;
         this.tlsPeer = tlsPeer;
-        this.head = new LengthPrefixed(node.maxEnvelopeBytes(), "envelope");
+        this.lease = lease;
+        this.head = new LengthPrefixed(node.maxEnvelopeBytes(), "envelope", lease);
     }
 
     /** Consumes the next bytes of the body. */
@@ -164,6 +168,14 @@ public final class IncomingMessage {
      */
     public byte[] finish() throws ProtocolException {
         try {
+            return store();
+        } finally {
+            lease.release();
+        }
+    }
+
+    private byte[] store() throws ProtocolException {
+        try {
             if (verified == null) {
                 throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "the body ended before the envelope was complete");
             }
@@ -209,6 +221,7 @@ public final class IncomingMessage {
 
     /** Drops everything written so far. Idempotent. */
     public void fail() {
+        lease.release();
         if (failed) {
             return;
         }

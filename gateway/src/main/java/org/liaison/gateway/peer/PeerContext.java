@@ -26,5 +26,8 @@ public interface PeerContext {
 
     int maxEnvelopeBytes();
 
+    /** The memory budget for envelopes and manifests being received (see {@link org.liaison.gateway.net.BufferBudget}). */
+    org.liaison.gateway.net.BufferBudget buffers();
+
     org.liaison.gateway.admin.NodeMetrics metrics();
 }

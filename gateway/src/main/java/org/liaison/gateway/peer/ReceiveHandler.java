@@ -100,7 +100,7 @@ public final class ReceiveHandler extends SimpleChannelInboundHandler<HttpObject
                     throw new ProtocolException(ErrorCode.PAYLOAD_TOO_LARGE, "message of " + declared + " bytes exceeds the limit of "
                             + maxMessageBytes);
                 }
-                message = new IncomingMessage(node, peer);
+                message = new IncomingMessage(node, peer, node.buffers().lease(ctx.channel()));
                 received = 0;
             }
             if (msg instanceof HttpContent && skipBody) {
