@@ -52,6 +52,26 @@ class NodeReliabilityTest {
     }
 
     @Test
+    void aPeerBackFromAnOutageGetsItsWaitingDeliveriesWithinSecondsNotAtTheNextBackoff() throws Exception {
+        TestNodes t = new TestNodes(dir);
+        GatewayNode.Tuning slowBackoff = new GatewayNode.Tuning(TestNodes.FAST.readTimeout(), TestNodes.FAST.clientTimeout(),
+                new org.liaison.gateway.delivery.Backoff(Duration.ofMinutes(5), Duration.ofMinutes(10)), TestNodes.FAST.poll(),
+                TestNodes.FAST.maxMessageBytes(), TestNodes.FAST.maxEnvelopeBytes(), TestNodes.FAST.reloadEvery());
+        try (GatewayNode it = GatewayNode.start(t.config(IT), new org.liaison.gateway.audit.MemoryAuditLog(), slowBackoff)) {
+            UUID id = it.outbox().submit(t.submission(IT, List.of(AL), null, null, TestNodes.text("while AL is down")));
+            TestNodes.await("a failed attempt", Duration.ofSeconds(20),
+                    () -> it.store().deliveries(id).get(0).state() == MessageStore.State.RETRYING);
+            assertThat(it.store().deliveries(id).get(0).nextAttemptAt()).isAfter(Instant.now().plus(Duration.ofMinutes(2)));
+            try (GatewayNode al = t.start(AL)) {
+                // The probe finds AL up and the delivery goes at once, minutes before its backoff ends.
+                TestNodes.await("delivery after AL is back", Duration.ofSeconds(20),
+                        () -> it.store().deliveries(id).get(0).state() == MessageStore.State.DELIVERED);
+                assertThat(al.store().inbox()).hasSize(1);
+            }
+        }
+    }
+
+    @Test
     void deliveryWhoseAnswerWasLostIsRetriedAndGetsTheStoredReceipt() throws Exception {
         TestNodes t = new TestNodes(dir);
         try (GatewayNode it = t.start(IT); GatewayNode al = t.start(AL)) {

@@ -33,7 +33,8 @@ import org.liaison.protocol.tlog.SignedNote;
  * <p>Checks run on one background thread, so deliveries never wait for a peer's proof, and at most
  * once per interval per peer (each asks the peer over a new TLS connection), always with the newest
  * checkpoint received — which covers the ones before it. A peer that cannot be asked (down,
- * refusing) is checked again after its next receipt; that is not an alarm, but it is counted.
+ * refusing) is checked again after its next receipt; that is not an alarm, but it is counted, and
+ * the third time in a row it is a warning ({@code peer-log-unproven}). Alarms mean tampering only.
  */
 public final class PeerLogs implements AutoCloseable {
     private static final Logger LOG = LogManager.getLogger(PeerLogs.class);
@@ -46,7 +47,11 @@ public final class PeerLogs implements AutoCloseable {
     public record Proof(String verifierKey, List<byte[]> hashes) {}
 
     /** What a check concluded. */
-    public enum Outcome { FIRST, CONSISTENT, OLDER, ALARM, UNREACHABLE }
+    /**
+     * How a check ended. ALARM is evidence of tampering only; UNPROVEN is the third UNREACHABLE in a
+     * row (a peer whose log nobody is checking: a warning, not an alarm).
+     */
+    public enum Outcome { FIRST, CONSISTENT, OLDER, ALARM, UNREACHABLE, UNPROVEN }
 
     private final Path dir;
     private final AuditLog audit;
@@ -138,14 +143,28 @@ public final class PeerLogs implements AutoCloseable {
     public synchronized Outcome check(AuthorityId peer, String note) {
         Outcome o = evaluate(peer, note);
         if (o == Outcome.UNREACHABLE) {
-            int n = unproven.merge(peer, 1, Integer::sum);
-            if (n == MAX_UNPROVEN) {
-                raise(peer, "checkpoints with its receipts but no proof for them " + n + " times in a row: its log cannot be checked");
-            }
+            o = unreachable(peer);
         } else {
             unproven.remove(peer);
         }
         checked.accept(peer, o);
+        return o;
+    }
+
+    private Outcome unreachable(AuthorityId peer) {
+        Outcome o = Outcome.UNREACHABLE;
+        {
+            int n = unproven.merge(peer, 1, Integer::sum);
+            if (n == MAX_UNPROVEN) {
+                // Not an alarm: a peer that crashes and restarts (or is cut off) right after its receipts looks the
+                // same, and an alarm must mean evidence of tampering. A warning, an audit entry and a metric.
+                String reason = peer + " sent checkpoints with its receipts but no proof for them " + n
+                        + " times in a row: its log is not being checked";
+                audit.append(AuditEvent.of("peer-log-unproven", peer.value(), null, peer.value(), "unproven", reason));
+                LOG.warn("AUDIT WARNING: {}", reason);
+                o = Outcome.UNPROVEN;
+            }
+        }
         return o;
     }
 

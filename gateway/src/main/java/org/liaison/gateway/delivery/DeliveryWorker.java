@@ -68,6 +68,61 @@ public final class DeliveryWorker implements AutoCloseable {
 
     public void start(Duration poll) {
         scheduler.scheduleWithFixedDelay(this::poll, 0, poll.toMillis(), TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(this::probe, PROBE_EVERY.toMillis(), PROBE_EVERY.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** How often peers whose deliveries wait in backoff are probed (a TCP connect), and the least time between two wake-ups. */
+    static final Duration PROBE_EVERY = Duration.ofSeconds(5);
+    private final Map<AuthorityId, Instant> lastWoken = new ConcurrentHashMap<>();
+    private final ExecutorService prober = Executors.newSingleThreadExecutor(r -> thread(r, "delivery-probe"));
+
+    /**
+     * A sign that {@code peer} is up (it connected to us, or took a delivery): its deliveries waiting in
+     * backoff are due now rather than at their next attempt, which after a long outage can be minutes
+     * away. Cheap on the caller's thread (an event loop may call it): at most once per
+     * {@link #PROBE_EVERY} per peer, and the store is updated on the worker's own thread.
+     */
+    public void peerIsUp(AuthorityId peer) {
+        Instant now = Instant.now();
+        Instant last = lastWoken.get(peer);
+        if (last != null && now.isBefore(last.plus(PROBE_EVERY))) {
+            return;
+        }
+        lastWoken.put(peer, now);
+        try {
+            scheduler.execute(() -> {
+                try {
+                    int n = node.store().retryNow(peer, Instant.now());
+                    if (n > 0) {
+                        LOG.info("{} is reachable again: {} waiting deliveries retried now", peer, n);
+                        poll();
+                    }
+                } catch (RuntimeException e) {
+                    LOG.error("cannot retry the deliveries to {}: {}", peer, e.toString());
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            // closing
+        }
+    }
+
+    /** Peers with deliveries waiting in backoff get a TCP connect each probe; one that answers is up again. */
+    private void probe() {
+        try {
+            for (AuthorityId peer : node.store().recipientsWaiting(Instant.now().plus(PROBE_EVERY))) {
+                URI endpoint = URI.create(node.trust().directory().require(peer).endpoints().get(0));
+                prober.execute(() -> {
+                    try (java.net.Socket s = new java.net.Socket()) {
+                        s.connect(new java.net.InetSocketAddress(endpoint.getHost(), endpoint.getPort()), 2000);
+                        peerIsUp(peer);
+                    } catch (java.io.IOException | RuntimeException down) {
+                        // still down: its backoff goes on
+                    }
+                });
+            }
+        } catch (ProtocolException | RuntimeException e) {
+            LOG.debug("probe pass failed: {}", e.toString());
+        }
     }
 
     /** One pass: start every due delivery whose recipient has nothing in flight. */
@@ -139,6 +194,9 @@ public final class DeliveryWorker implements AutoCloseable {
                 node.peerLogs().observe(d.recipient(), r.checkpoint());
             }
             LOG.info("delivered {} to {} (attempt {})", d.messageId(), d.recipient(), attempts);
+            if (attempts > 1) {
+                peerIsUp(d.recipient()); // others to it may be waiting in backoff
+            }
             return true;
         } catch (ProtocolException e) {
             Instant next = now.plus(backoff.delay(attempts));
@@ -162,6 +220,7 @@ public final class DeliveryWorker implements AutoCloseable {
     @Override
     public void close() {
         scheduler.shutdownNow();
+        prober.shutdownNow();
         senders.shutdown();
         try {
             if (!senders.awaitTermination(15, TimeUnit.SECONDS)) {

@@ -335,6 +335,11 @@ public final class GatewayNode implements NodeState, AutoCloseable {
     }
 
     @Override
+    public void peerIsUp(AuthorityId peer) {
+        worker.peerIsUp(peer);
+    }
+
+    @Override
     public org.liaison.gateway.net.BufferBudget buffers() {
         return buffers;
     }

@@ -30,4 +30,8 @@ public interface PeerContext {
     org.liaison.gateway.net.BufferBudget buffers();
 
     org.liaison.gateway.admin.NodeMetrics metrics();
+
+    /** {@code peer} just made an authenticated request: it is up (deliveries to it waiting in backoff may go now). */
+    default void peerIsUp(AuthorityId peer) {
+    }
 }

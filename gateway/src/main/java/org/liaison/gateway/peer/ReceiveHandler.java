@@ -78,6 +78,7 @@ public final class ReceiveHandler extends SimpleChannelInboundHandler<HttpObject
             }
             if (msg instanceof HttpRequest) {
                 authorize(ctx);
+                node.peerIsUp(peer);
             }
             if (msg instanceof HttpRequest && finishing) {
                 throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "one request at a time: the previous message is still being stored");

@@ -100,6 +100,12 @@ public interface MessageStore extends AutoCloseable {
     void updateDelivery(UUID messageId, AuthorityId recipient, State state, int attempts, Instant nextAttemptAt, String lastError,
             byte[] receipt, Instant deliveredAt);
 
+    /** Deliveries to {@code recipient} waiting in backoff become due now; returns how many. */
+    int retryNow(AuthorityId recipient, Instant now);
+
+    /** Recipients with deliveries waiting in backoff whose next attempt is after {@code after}. */
+    List<AuthorityId> recipientsWaiting(Instant after);
+
     /** How many deliveries are in each state (for metrics). */
     java.util.Map<State, Long> countDeliveriesByState();
 

@@ -349,6 +349,36 @@ public final class SqliteMessageStore implements MessageStore {
     }
 
     @Override
+    public synchronized int retryNow(AuthorityId recipient, Instant now) {
+        try (PreparedStatement p = db.prepareStatement("UPDATE deliveries SET next_attempt_at = ? WHERE recipient = ?"
+                + " AND state = 'RETRYING' AND next_attempt_at > ?")) {
+            p.setString(1, now.toString());
+            p.setString(2, recipient.value());
+            p.setString(3, now.toString());
+            return p.executeUpdate();
+        } catch (SQLException e) {
+            throw new StoreException("cannot update deliveries", e);
+        }
+    }
+
+    @Override
+    public synchronized List<AuthorityId> recipientsWaiting(Instant after) {
+        List<AuthorityId> out = new ArrayList<>();
+        try (PreparedStatement p = db.prepareStatement("SELECT DISTINCT recipient FROM deliveries WHERE state = 'RETRYING'"
+                + " AND next_attempt_at > ?")) {
+            p.setString(1, after.toString());
+            try (ResultSet r = p.executeQuery()) {
+                while (r.next()) {
+                    out.add(AuthorityId.of(r.getString(1)));
+                }
+            }
+            return out;
+        } catch (SQLException e) {
+            throw new StoreException("cannot read deliveries", e);
+        }
+    }
+
+    @Override
     public synchronized java.util.Map<State, Long> countDeliveriesByState() {
         java.util.Map<State, Long> out = new java.util.EnumMap<>(State.class);
         try (Statement s = db.createStatement(); ResultSet r = s.executeQuery("SELECT state, COUNT(*) FROM deliveries GROUP BY state")) {
