@@ -87,6 +87,44 @@ class PeerRefusalTest {
         assertThat(al.metrics().scrape()).containsPattern("liaison_tls_failures_total(\\{[^}]*\\})? 1\\.0");
     }
 
+    /** Sends {@code bytes} one at a time, {@code gapMillis} apart; returns the seconds until the server closed, or -1 if it never did. */
+    static double trickle(SSLSocket s, byte[] bytes, long gapMillis) throws Exception {
+        long start = System.nanoTime();
+        try {
+            for (byte b : bytes) {
+                s.getOutputStream().write(b);
+                s.getOutputStream().flush();
+                Thread.sleep(gapMillis);
+            }
+        } catch (IOException closed) {
+            return (System.nanoTime() - start) / 1e9;
+        }
+        return -1;
+    }
+
+    @Test
+    void aRequestHeadSentAByteAtATimeIsCutOffAndAudited() throws Exception {
+        // Each byte resets the 3 s read timeout; the head deadline (3 s in these tests) does not move.
+        byte[] head = ("POST " + org.liaison.gateway.peer.ReceiveHandler.PATH + " HTTP/1.1\r\nHost: peer\r\nX-Slow: "
+                + "a".repeat(200) + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+        try (SSLSocket s = RawPeer.connect(al.peerPort(), auth(IT).gatewayTls(), "TLSv1.3")) {
+            double closedAfter = trickle(s, head, 500); // 110 s if never cut off
+            assertThat(closedAfter).as("seconds until the server closed").isBetween(0.0, 30.0);
+        }
+        TestNodes.await("audit", Duration.ofSeconds(5), () -> audit.events().stream().anyMatch(e -> e.type().equals("timeout")));
+    }
+
+    @Test
+    void aBodySentTooSlowlyIsCutOff() throws Exception {
+        try (SSLSocket s = RawPeer.connect(al.peerPort(), auth(IT).gatewayTls(), "TLSv1.3")) {
+            s.getOutputStream().write(("POST " + org.liaison.gateway.peer.ReceiveHandler.PATH + " HTTP/1.1\r\nHost: peer\r\n"
+                    + "Content-Length: 100000\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            double closedAfter = trickle(s, new byte[200], 500); // 2 bytes a second, far below the minimum rate
+            assertThat(closedAfter).as("seconds until the server closed").isBetween(0.0, 30.0);
+        }
+        assertThat(al.store().inbox()).isEmpty();
+    }
+
     @Test
     void repeatedRefusalsFromOneAddressAreAuditedOnceAndCountedInFull() throws Exception {
         CertificateAuthority self = CertificateAuthority.createRoot("CN=IT-DNA gateway, O=IT-DNA, C=IT",

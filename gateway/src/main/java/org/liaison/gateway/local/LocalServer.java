@@ -33,7 +33,8 @@ import org.liaison.gateway.tls.TlsContexts;
 /**
  * The local API listener, for this authority's investigators and operators. Pipeline per
  * connection: {@code tls} (TLS 1.3, a personal certificate of this authority's national CA
- * required) → {@code timeout} → {@code http} (HTTP/1.1 with limits) → {@code user} (names the person and
+ * required) → {@code timeout} → {@code http} (HTTP/1.1 with limits) → {@code deadlines} (slow clients,
+ * {@link org.liaison.gateway.net.SlowClientGuard}) → {@code user} (names the person and
  * their roles) → {@code api} ({@link LocalApiHandler}, which streams fetched packages chunk by chunk as the
  * client reads them).
  */
@@ -59,6 +60,9 @@ public final class LocalServer implements AutoCloseable {
                                         ch.remoteAddress().getPort()))
                                 .addLast("timeout", new ReadTimeoutHandler(readTimeout.toMillis(), TimeUnit.MILLISECONDS))
                                 .addLast("http", new HttpServerCodec(4096, 8192, 64 * 1024))
+                                .addLast("deadlines", new org.liaison.gateway.net.SlowClientGuard(
+                                        org.liaison.gateway.net.SlowClientGuard.Mode.HTTP, readTimeout,
+                                        org.liaison.gateway.peer.PeerServer.MIN_BYTES_PER_SECOND))
                                 .addLast("user", new LocalAuthenticationHandler(node.me(), node::trust, failures))
                                 .addLast("api", new LocalApiHandler(node, outbox, finishers));
                     }

@@ -10,6 +10,7 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.ChannelHandlerContext;
+import org.liaison.gateway.net.SlowClientGuard;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
@@ -36,9 +37,11 @@ import org.liaison.gateway.tls.PeerIdentity;
  *   <li>{@code alpn} — by the protocol the client chose, adds either
  *     <ul>
  *       <li>{@code http} — HTTP/1.1 codec with limits on the request line, headers and chunk size, then
- *           {@code api} ({@link ReceiveHandler}); or</li>
+ *           {@code deadlines} (a request head within the read timeout, a body at a minimum rate:
+ *           {@link SlowClientGuard}), then {@code api} ({@link ReceiveHandler}); or</li>
  *       <li>{@code http2} — HTTP/2 with a header-list limit and at most 16 concurrent streams, then
- *           {@code streams}: per stream, an HTTP/1.1 object codec and the same {@code api} handler.</li>
+ *           {@code deadlines} (a complete frame within each read timeout), then {@code streams}: per
+ *           stream, an HTTP/1.1 object codec, the same {@code deadlines} and {@code api} handlers.</li>
  *     </ul></li>
  * </ol>
  */
@@ -46,6 +49,8 @@ public final class PeerServer implements AutoCloseable {
     public static final int MAX_INITIAL_LINE = 4096;
     public static final int MAX_HEADER_SIZE = 8192;
     public static final int MAX_CHUNK_SIZE = 64 * 1024;
+    /** The slowest a request body may arrive, measured over each read-timeout window. */
+    public static final long MIN_BYTES_PER_SECOND = 1024;
 
     private final EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final EventLoopGroup workers = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
@@ -77,18 +82,24 @@ public final class PeerServer implements AutoCloseable {
                                                     .initialSettings(Http2Settings.defaultSettings().maxHeaderListSize(MAX_HEADER_SIZE)
                                                             .maxConcurrentStreams(16))
                                                     .build());
+                                            ctx.pipeline().addLast("deadlines", new SlowClientGuard(SlowClientGuard.Mode.FRAMES,
+                                                    readTimeout, MIN_BYTES_PER_SECOND));
                                             ctx.pipeline().addLast("streams", new Http2MultiplexHandler(
                                                     new ChannelInitializer<Http2StreamChannel>() {
                                                         @Override
                                                         protected void initChannel(Http2StreamChannel stream) {
                                                             stream.pipeline()
                                                                     .addLast("http", new Http2StreamFrameToHttpObjectCodec(true))
+                                                                    .addLast("deadlines", new SlowClientGuard(SlowClientGuard.Mode.HTTP,
+                                                                            readTimeout, MIN_BYTES_PER_SECOND))
                                                                     .addLast("api", new ReceiveHandler(node, maxMessageBytes, finishers));
                                                         }
                                                     }));
                                         } else {
                                             ctx.pipeline()
                                                     .addLast("http", new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADER_SIZE, MAX_CHUNK_SIZE))
+                                                    .addLast("deadlines", new SlowClientGuard(SlowClientGuard.Mode.HTTP, readTimeout,
+                                                            MIN_BYTES_PER_SECOND))
                                                     .addLast("api", new ReceiveHandler(node, maxMessageBytes, finishers));
                                         }
                                     }
