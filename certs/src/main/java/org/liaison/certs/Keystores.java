@@ -29,11 +29,33 @@ public final class Keystores {
     public static void save(Credential credential, Path file, char[] password) throws IOException, GeneralSecurityException {
         KeyStore ks = KeyStore.getInstance("PKCS12");
         ks.load(null, null);
-        ks.setKeyEntry(ALIAS, credential.privateKey(), password,
+        ks.setKeyEntry(ALIAS, pkcs8v1(credential.privateKey()), password,
                 credential.chain().toArray(new Certificate[0]));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ks.store(out, password);
         SecureFiles.writeAtomically(file, out.toByteArray(), true);
+    }
+
+    /**
+     * The key as the JDK encodes it: Bouncy Castle writes Ed25519 and X25519 private keys as PKCS#8
+     * version 2 (RFC 5958, with the public key), which OpenSSL 3.0's {@code pkcs12} and other
+     * common tools cannot read; the JDK's own key objects encode version 1 (RFC 5208), which
+     * everything reads. Both versions are read back.
+     */
+    static java.security.PrivateKey pkcs8v1(java.security.PrivateKey key) throws GeneralSecurityException {
+        String alg = key.getAlgorithm();
+        if (!alg.equals("Ed25519") && !alg.equals("X25519") && !alg.equals("EdDSA") && !alg.equals("XDH")) {
+            return key;
+        }
+        org.bouncycastle.asn1.pkcs.PrivateKeyInfo info = org.bouncycastle.asn1.pkcs.PrivateKeyInfo.getInstance(key.getEncoded());
+        try {
+            byte[] v1 = new org.bouncycastle.asn1.pkcs.PrivateKeyInfo(info.getPrivateKeyAlgorithm(), info.parsePrivateKey()).getEncoded();
+            String name = info.getPrivateKeyAlgorithm().getAlgorithm().equals(org.bouncycastle.asn1.edec.EdECObjectIdentifiers.id_Ed25519)
+                    ? "Ed25519" : "X25519";
+            return java.security.KeyFactory.getInstance(name, "SunEC").generatePrivate(new java.security.spec.PKCS8EncodedKeySpec(v1));
+        } catch (IOException e) {
+            throw new GeneralSecurityException("cannot re-encode the " + alg + " key: " + e.getMessage(), e);
+        }
     }
 
     /**

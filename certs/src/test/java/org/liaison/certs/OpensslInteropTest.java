@@ -86,4 +86,33 @@ class OpensslInteropTest {
                 .isInstanceOfSatisfying(CertificateRejectedException.class,
                         e -> assertThat(e.reason()).isEqualTo(CertificateRejectedException.Reason.REVOKED));
     }
+
+    /**
+     * Operators must be able to inspect, back up and import their keys with standard tools: OpenSSL
+     * reads every keystore we write (PKCS#8 version 1 inside, for Ed25519 and X25519 too), and the
+     * private key it extracts is the one we use (its public key matches the certificate's).
+     */
+    @ParameterizedTest
+    @EnumSource(Suite.class)
+    void opensslReadsOurKeystoresAndFindsTheSameKey(Suite suite) throws Exception {
+        assumeTrue(opensslPresent, "openssl is not installed: interop not checked (CI installs it)");
+        TestPki pki = TestPki.create(suite, "Interop");
+        for (CertificateProfile profile : List.of(CertificateProfile.ENCRYPTION, CertificateProfile.ENVELOPE_SIGNING,
+                CertificateProfile.GATEWAY_TLS, CertificateProfile.INVESTIGATOR)) {
+            Credential c = pki.issue(profile, "interop " + profile);
+            Path p12 = dir.resolve(profile + ".p12");
+            Keystores.save(c, p12, "pw".toCharArray());
+            Process p = new ProcessBuilder("openssl", "pkcs12", "-in", p12.toString(), "-nocerts", "-nodes", "-passin", "pass:pw",
+                    "-out", dir.resolve(profile + ".key").toString()).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(p.waitFor(20, TimeUnit.SECONDS) && p.exitValue() == 0).as(profile + ": " + out).isTrue();
+            Process pub = new ProcessBuilder("openssl", "pkey", "-in", dir.resolve(profile + ".key").toString(), "-pubout", "-outform",
+                    "DER").start();
+            byte[] spki = pub.getInputStream().readAllBytes();
+            assertThat(pub.waitFor(20, TimeUnit.SECONDS) && pub.exitValue() == 0).isTrue();
+            assertThat(spki).as(profile.toString()).isEqualTo(c.certificate().getPublicKey().getEncoded());
+            // And we read back what we wrote.
+            assertThat(Keystores.load(p12, "pw".toCharArray()).certificate()).isEqualTo(c.certificate());
+        }
+    }
 }
