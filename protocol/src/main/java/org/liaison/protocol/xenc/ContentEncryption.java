@@ -103,7 +103,17 @@ public final class ContentEncryption {
                 throw new ProtocolException(ErrorCode.ALGORITHM_REJECTED, "cannot encrypt to a " + alg.id() + " key");
             }
             ek.setRecipient(recipientId);
-            return cipher.martial(doc, ek);
+            Element out = cipher.martial(doc, ek);
+            // Santuario writes an empty xenc:RecipientKeyInfo for key agreement; the schema requires a KeyInfo
+            // to have content, and the recipient is named by the Recipient attribute: leave it out.
+            NodeList rki = out.getElementsByTagNameNS(Formats.XENC_NS, "RecipientKeyInfo");
+            for (int i = rki.getLength() - 1; i >= 0; i--) {
+                Element r = (Element) rki.item(i);
+                if (r.getElementsByTagNameNS("*", "*").getLength() == 0 && r.getTextContent().isBlank()) {
+                    r.getParentNode().removeChild(r);
+                }
+            }
+            return out;
         } catch (org.apache.xml.security.exceptions.XMLSecurityException | GeneralSecurityException e) {
             throw new ProtocolException(ErrorCode.INTERNAL, "cannot wrap the content key for " + recipientId + ": " + e.getMessage(), e);
         }
@@ -129,17 +139,44 @@ public final class ContentEncryption {
         }
     }
 
-    /** Encrypts the bytes of an XML element (e.g. a signed manifest, exactly as signed); returns an xenc:EncryptedData. */
+    /**
+     * Encrypts an XML element given as a serialized document (e.g. a signed manifest, exactly as
+     * signed); returns an xenc:EncryptedData of {@code Type="…#Element"}. XML Encryption defines the
+     * plaintext of such data as an element's serialization, so a leading XML declaration is left out
+     * (independent implementations refuse to decrypt one); signatures over exclusive C14N do not see it.
+     */
     public static Element encrypt(Document doc, byte[] elementXml, SecretKey contentKey) throws ProtocolException {
         Santuario.init();
         try {
             XMLCipher cipher = XMLCipher.getInstance(AES_256_GCM);
             cipher.init(XMLCipher.ENCRYPT_MODE, contentKey);
-            EncryptedData ed = cipher.encryptData(doc, EncryptionConstants.TYPE_ELEMENT, new ByteArrayInputStream(elementXml));
+            EncryptedData ed = cipher.encryptData(doc, EncryptionConstants.TYPE_ELEMENT,
+                    new ByteArrayInputStream(withoutDeclaration(elementXml)));
             return cipher.martial(doc, ed);
         } catch (Exception e) {
             throw new ProtocolException(ErrorCode.INTERNAL, "cannot encrypt: " + e.getMessage(), e);
         }
+    }
+
+    /** The bytes after a leading {@code <?xml …?>} declaration and the white space after it (UTF-8 only: the format's encoding). */
+    static byte[] withoutDeclaration(byte[] xml) {
+        int start = 0;
+        if (xml.length >= 3 && (xml[0] & 0xff) == 0xEF && (xml[1] & 0xff) == 0xBB && (xml[2] & 0xff) == 0xBF) {
+            start = 3; // a byte-order mark
+        }
+        byte[] decl = "<?xml".getBytes(StandardCharsets.US_ASCII);
+        if (xml.length - start < decl.length || !java.util.Arrays.equals(xml, start, start + decl.length, decl, 0, decl.length)) {
+            return start == 0 ? xml : java.util.Arrays.copyOfRange(xml, start, xml.length);
+        }
+        int end = start + decl.length;
+        while (end + 1 < xml.length && !(xml[end] == '?' && xml[end + 1] == '>')) {
+            end++;
+        }
+        end += 2;
+        while (end < xml.length && (xml[end] == ' ' || xml[end] == '\n' || xml[end] == '\r' || xml[end] == '\t')) {
+            end++;
+        }
+        return java.util.Arrays.copyOfRange(xml, Math.min(end, xml.length), xml.length);
     }
 
     /** Decrypts an xenc:EncryptedData made by {@link #encrypt}; returns the exact plaintext bytes. */
