@@ -93,7 +93,11 @@ public final class AuditCommand {
             if (cps.isEmpty()) {
                 throw new UserException("the log has no signed checkpoint yet");
             }
-            org.liaison.protocol.tlog.Checkpoint c = cps.get(checkpoint < 0 ? cps.size() - 1 : checkpoint);
+            int k = checkpoint < 0 ? cps.size() - 1 : checkpoint;
+            if (k >= cps.size()) {
+                throw new UserException("--checkpoint: " + k + " (the log has checkpoints 0 to " + (cps.size() - 1) + ")");
+            }
+            org.liaison.protocol.tlog.Checkpoint c = cps.get(k);
             if (index < 0 || index >= c.size()) {
                 throw new UserException("--index: " + index + " (the checkpoint covers entries 0 to " + (c.size() - 1) + ")");
             }
@@ -107,6 +111,10 @@ public final class AuditCommand {
             m.put("treeSize", c.size());
             m.put("rootHash", java.util.HexFormat.of().formatHex(c.rootHash()));
             m.put("checkpoint", c.text());
+            if (folder.json) { // what lets a third party authenticate the proof on its own
+                m.put("signedCheckpoint", AuditLogVerifier.notes(folder.dir).get(k));
+                m.put("verifierKey", vkey);
+            }
             m.put("inclusionProof", hex(proof));
             m.put("verified", ok);
             print(spec.commandLine().getOut(), m, folder.json);
@@ -150,6 +158,12 @@ public final class AuditCommand {
             m.put("toSize", b.size());
             m.put("toRoot", java.util.HexFormat.of().formatHex(b.rootHash()));
             m.put("consistencyProof", hex(proof));
+            if (folder.json) { // both signed checkpoints: a third party can authenticate the roots on its own
+                java.util.List<String> notes = AuditLogVerifier.notes(folder.dir);
+                m.put("fromSignedCheckpoint", notes.get(from));
+                m.put("toSignedCheckpoint", notes.get(t));
+                m.put("verifierKey", folder.key());
+            }
             m.put("verified", ok);
             print(spec.commandLine().getOut(), m, folder.json);
             return ok ? Main.OK : Main.FAILED;

@@ -219,6 +219,21 @@ class FileAuditLogTest {
         byte[] leaf = org.liaison.protocol.tlog.Merkle.leafHash(proof.path("entry").asText().getBytes(java.nio.charset.StandardCharsets.UTF_8));
         assertThat(org.liaison.protocol.tlog.Merkle.verifyInclusion(leaf, 7, 20, path,
                 java.util.HexFormat.of().parseHex(proof.path("rootHash").asText()))).isTrue();
+        // The proof carries the signed checkpoint: a third party authenticates the root with the log's key alone.
+        Checkpoint signed = Checkpoint.parse(SignedNote.open(proof.path("signedCheckpoint").asText(), vkey));
+        assertThat(java.util.HexFormat.of().formatHex(signed.rootHash())).isEqualTo(proof.path("rootHash").asText());
+        assertThat(signed.size()).isEqualTo(20);
+
+        StringWriter cj = new StringWriter();
+        assertThat(Main.run(new String[] {"audit", "consistency", dir.toString(), "--from", "0", "--to", "2", "--key", vkey, "--json"},
+                new PrintWriter(cj), new PrintWriter(new StringWriter()))).isZero();
+        var cons = new com.fasterxml.jackson.databind.ObjectMapper().readTree(cj.toString());
+        Checkpoint fromSigned = Checkpoint.parse(SignedNote.open(cons.path("fromSignedCheckpoint").asText(), vkey));
+        Checkpoint toSigned = Checkpoint.parse(SignedNote.open(cons.path("toSignedCheckpoint").asText(), vkey));
+        List<byte[]> cpath = new java.util.ArrayList<>();
+        cons.path("consistencyProof").forEach(h -> cpath.add(java.util.HexFormat.of().parseHex(h.asText())));
+        assertThat(org.liaison.protocol.tlog.Merkle.verifyConsistency(fromSigned.size(), toSigned.size(), fromSigned.rootHash(),
+                toSigned.rootHash(), cpath)).isTrue();
 
         StringWriter c = new StringWriter();
         int cc = Main.run(new String[] {"audit", "consistency", dir.toString(), "--from", "0", "--to", "2", "--key", vkey},

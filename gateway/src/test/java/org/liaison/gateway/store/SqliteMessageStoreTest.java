@@ -1,0 +1,104 @@
+package org.liaison.gateway.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.liaison.certs.AuthorityId;
+
+class SqliteMessageStoreTest {
+    @TempDir
+    Path dir;
+
+    static final AuthorityId IT = AuthorityId.of("IT-DNA");
+    static final AuthorityId US = AuthorityId.of("US-OIA");
+
+    static MessageStore.Received received(AuthorityId from, UUID id, Path blobs) {
+        return new MessageStore.Received(from, id, Instant.now(), new byte[] {1}, "00", new byte[] {2}, blobs);
+    }
+
+    @Test
+    void aDataFolderRestoredElsewhereFindsItsBlobs() throws Exception {
+        Path a = dir.resolve("a/data");
+        UUID id = UUID.randomUUID();
+        try (MessageStore s = SqliteMessageStore.open(a.resolve("messages.db"))) {
+            s.storeReceived(received(IT, id, a.resolve("blobs/inbox/IT-DNA/" + id)));
+        }
+        Path b = dir.resolve("restored/data");
+        Files.createDirectories(b.getParent());
+        Files.move(a, b);
+        try (MessageStore s = SqliteMessageStore.open(b.resolve("messages.db"))) {
+            assertThat(s.received(id).orElseThrow().blobs()).isEqualTo(b.resolve("blobs/inbox/IT-DNA/" + id));
+        }
+    }
+
+    @Test
+    void rowsWithAbsolutePathsFromEarlierVersionsAreMadeRelative() throws Exception {
+        Path a = dir.resolve("a/data");
+        UUID id = UUID.randomUUID();
+        try (MessageStore s = SqliteMessageStore.open(a.resolve("messages.db"))) {
+            s.storeReceived(received(IT, id, a.resolve("blobs/inbox/IT-DNA/" + id)));
+        }
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + a.resolve("messages.db")); Statement st = c.createStatement()) {
+            st.executeUpdate("UPDATE inbox SET blobs = '" + a.toAbsolutePath() + "/blobs/inbox/IT-DNA/" + id + "'");
+        }
+        try (MessageStore s = SqliteMessageStore.open(a.resolve("messages.db"))) {
+            assertThat(s.received(id).orElseThrow().blobs()).isEqualTo(a.toAbsolutePath().resolve("blobs/inbox/IT-DNA/" + id));
+        }
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + a.resolve("messages.db")); Statement st = c.createStatement();
+                var r = st.executeQuery("SELECT blobs FROM inbox")) {
+            assertThat(r.getString(1)).isEqualTo("blobs/inbox/IT-DNA/" + id);
+        }
+    }
+
+    @Test
+    void anIdIsHeldOnceWhateverItsSenderAndQuarantineSetsItAside() throws Exception {
+        Path a = dir.resolve("data");
+        UUID id = UUID.randomUUID();
+        try (MessageStore s = SqliteMessageStore.open(a.resolve("messages.db"))) {
+            assertThat(s.storeReceived(received(IT, id, a.resolve("x")))).isEqualTo(MessageStore.Stored.STORED);
+            assertThat(s.storeReceived(received(IT, id, a.resolve("x")))).isEqualTo(MessageStore.Stored.DUPLICATE);
+            assertThat(s.storeReceived(received(US, id, a.resolve("y")))).isEqualTo(MessageStore.Stored.ID_CONFLICT);
+            assertThat(s.inbox()).hasSize(1);
+            assertThat(s.quarantine(id, "unreadable")).isTrue();
+            assertThat(s.quarantine(id, "again")).isFalse();
+            assertThat(s.received(id).orElseThrow().quarantine()).isEqualTo("unreadable");
+        }
+    }
+
+    @Test
+    void migrationSetsAsideASecondMessageWithTheSameIdFromAnotherSender() throws Exception {
+        Path db = dir.resolve("old/messages.db");
+        Files.createDirectories(db.getParent());
+        UUID id = UUID.randomUUID();
+        // A version-1 store holding the same id from two senders (possible before version 2).
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {
+            st.executeUpdate("CREATE TABLE inbox (sender TEXT NOT NULL, message_id TEXT NOT NULL, received_at TEXT NOT NULL,"
+                    + " envelope BLOB NOT NULL, envelope_sha256 TEXT NOT NULL, receipt BLOB NOT NULL, blobs TEXT NOT NULL,"
+                    + " PRIMARY KEY (sender, message_id))");
+            st.executeUpdate("CREATE TABLE outbox (message_id TEXT PRIMARY KEY, created_at TEXT NOT NULL, expires_at TEXT NOT NULL,"
+                    + " envelope BLOB NOT NULL, idempotency_key TEXT UNIQUE, blobs TEXT NOT NULL)");
+            st.executeUpdate("CREATE TABLE deliveries (message_id TEXT NOT NULL REFERENCES outbox(message_id), recipient TEXT NOT NULL,"
+                    + " state TEXT NOT NULL, attempts INTEGER NOT NULL, next_attempt_at TEXT NOT NULL, last_error TEXT, receipt BLOB,"
+                    + " delivered_at TEXT, PRIMARY KEY (message_id, recipient))");
+            for (String sender : List.of("US-OIA", "IT-DNA")) {
+                st.executeUpdate("INSERT INTO inbox VALUES ('" + sender + "', '" + id + "', '" + Instant.now() + "', x'01', '00', x'02',"
+                        + " 'b')");
+            }
+            st.execute("PRAGMA user_version=1");
+        }
+        try (MessageStore s = SqliteMessageStore.open(db)) {
+            assertThat(s.inbox()).hasSize(2);
+            assertThat(s.received(id).orElseThrow().sender()).isEqualTo(US);
+            assertThat(s.inbox()).filteredOn(r -> r.quarantine() != null).extracting(MessageStore.Received::sender).containsExactly(IT);
+        }
+    }
+}
