@@ -63,27 +63,13 @@ public final class FetchCommand implements Callable<Integer> {
         Files.createDirectories(parent);
         Path tmp = Files.createTempDirectory(parent, "." + out.getFileName() + ".");
         try {
-            try (InputStream raw = new LocalClient(profileDir).withProgressOnTerminal(!json).fetch(id); DataInputStream in = new DataInputStream(raw)) {
-                int n = in.readInt();
-                if (n <= 0 || n > XmlLimits.DEFAULT.maxBytes()) {
-                    throw new UserException("the gateway sent a malformed package");
-                }
-                byte[] manifest = in.readNBytes(n);
-                Manifest m = Formats.fromElement(SecureXml.parse(manifest, XmlLimits.DEFAULT).getDocumentElement(), Manifest.class);
-                Files.write(tmp.resolve(EvidenceFolder.MANIFEST), manifest);
-                Path files = Files.createDirectory(tmp.resolve(EvidenceFolder.FILES));
-                for (File f : m.getFile()) {
-                    Path target = files.resolve(f.getName()).normalize();
-                    if (!target.getParent().equals(files)) {
-                        throw new UserException("the package names an unsafe file name: " + f.getName());
-                    }
-                    try (OutputStream o = Files.newOutputStream(target)) {
-                        long copied = copy(in, o, f.getSize());
-                        if (copied != f.getSize()) {
-                            throw new UserException("the download ended early (" + f.getName() + "); fetch again");
-                        }
-                    }
-                }
+            try {
+                download(profileDir, tmp);
+            } catch (IOException e) {
+                // The gateway ends the answer early when it cannot read the message back as it stored it.
+                throw new UserException("the gateway stopped sending message " + id + " partway (" + e.getMessage() + "): it may be"
+                        + " unable to read it as stored, or the connection broke; nothing was kept. Fetch again; if it happens again,"
+                        + " tell your gateway's operator (the node logged it)");
             }
             FederationOptions trust = new FederationOptions();
             trust.federationDir(profileDir.resolve(profile.federation()).normalize());
@@ -116,6 +102,33 @@ public final class FetchCommand implements Callable<Integer> {
         } finally {
             if (tmp != null) {
                 org.liaison.certs.SecureFiles.deleteTree(tmp);
+            }
+        }
+    }
+
+    /** Downloads the package into {@code tmp}: DIR/manifest.xml and DIR/files/. */
+    private void download(Path profileDir, Path tmp) throws IOException, java.security.GeneralSecurityException,
+            org.liaison.protocol.ProtocolException {
+        try (InputStream raw = new LocalClient(profileDir).withProgressOnTerminal(!json).fetch(id); DataInputStream in = new DataInputStream(raw)) {
+            int n = in.readInt();
+            if (n <= 0 || n > XmlLimits.DEFAULT.maxBytes()) {
+                throw new UserException("the gateway sent a malformed package");
+            }
+            byte[] manifest = in.readNBytes(n);
+            Manifest m = Formats.fromElement(SecureXml.parse(manifest, XmlLimits.DEFAULT).getDocumentElement(), Manifest.class);
+            Files.write(tmp.resolve(EvidenceFolder.MANIFEST), manifest);
+            Path files = Files.createDirectory(tmp.resolve(EvidenceFolder.FILES));
+            for (File f : m.getFile()) {
+                Path target = files.resolve(f.getName()).normalize();
+                if (!target.getParent().equals(files)) {
+                    throw new UserException("the package names an unsafe file name: " + f.getName());
+                }
+                try (OutputStream o = Files.newOutputStream(target)) {
+                    long copied = copy(in, o, f.getSize());
+                    if (copied != f.getSize()) {
+                        throw new java.io.EOFException("it ended inside " + f.getName());
+                    }
+                }
             }
         }
     }

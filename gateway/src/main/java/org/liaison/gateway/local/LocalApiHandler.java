@@ -402,10 +402,20 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
             parts.add(new ExactLength(() -> PayloadCipher.decrypt(o.contentKey(), index, Files.newInputStream(BlobStore.payload(r.blobs(),
                     index))), m.getFile().get(i).getSize(), "file " + i));
         }
+        InputStream body = new SequenceInputStream(Collections.enumeration(parts));
+        // The first chunk is read (and its payload segment authenticated) before anything is sent, so that
+        // damage there gets a proper error answer, not a connection closed before any byte.
+        byte[] first;
+        try {
+            first = body.readNBytes(64 * 1024);
+        } catch (IOException e) {
+            body.close();
+            throw new ProtocolException(ErrorCode.STORED_DATA_CORRUPT, "a stored payload does not decrypt (" + e.getMessage() + ")");
+        }
         node.audit().record(AuditEvent.of("fetch", user.actor(), r.messageId().toString(), r.sender().value(), "ok", null)
                 .about(env.header()).with("case", m.getCase()));
         fetching = new Fetching(user, r);
-        stream(ctx, "application/vnd.liaison.package", length, new SequenceInputStream(Collections.enumeration(parts)));
+        stream(ctx, "application/vnd.liaison.package", length, new SequenceInputStream(new ByteArrayInputStream(first), body));
     }
 
     /** The fetch being streamed, so that a failure midway is audited and reported. */
