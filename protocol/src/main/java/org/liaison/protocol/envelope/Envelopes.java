@@ -41,6 +41,8 @@ import org.w3c.dom.Element;
  */
 public final class Envelopes {
     static final Duration SKEW = Duration.ofMinutes(5);
+    /** The envelope format this code sends and accepts from peers (see the schema's Envelope/@format). */
+    public static final int FORMAT = 2;
 
     private Envelopes() {}
 
@@ -69,6 +71,7 @@ public final class Envelopes {
             SecretKey contentKey, Credential gatewaySigning) throws ProtocolException {
         List<AuthorityId> recipients = recipients(h, directory);
         Envelope e = new Envelope();
+        e.setFormat(FORMAT);
         e.setHeader(header(h));
         Envelope.EncryptedManifest em = new Envelope.EncryptedManifest();
         e.setEncryptedManifest(em);
@@ -92,7 +95,7 @@ public final class Envelopes {
             rec.setAny(ContentEncryption.wrapKey(doc, contentKey, entry.encryptionCertificates().get(0), r.value()));
             e.getRecipient().add(rec);
         }
-        em.setAny(ContentEncryption.encrypt(doc, manifestXml, contentKey));
+        em.setAny(ContentEncryption.encrypt(doc, manifestXml, ContentEncryption.manifestKey(contentKey)));
         Document out = Formats.toDocument(e);
         Formats.fromElement(out.getDocumentElement(), Envelope.class);
         XmlSignatures.sign(out, gatewaySigning);
@@ -155,6 +158,10 @@ public final class Envelopes {
         XmlSignatures.Verified v = XmlSignatures.verify(doc, SignatureAlgorithm.allowedBy(sender.suites()),
                 trust.gatewaySigner(from, now));
         Envelope e = Formats.fromElement(v.root(), Envelope.class);
+        if (e.getFormat() == null || e.getFormat() != FORMAT) {
+            throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "envelope format " + (e.getFormat() == null ? 1 : e.getFormat())
+                    + " is not accepted (expected " + FORMAT + "): the sending gateway must be upgraded");
+        }
         EnvelopeHeader h = header(e.getHeader());
         if (!now.isBefore(h.expires())) {
             throw new ProtocolException(ErrorCode.MESSAGE_EXPIRED, "message " + h.messageId() + " expired at " + h.expires());
@@ -252,7 +259,9 @@ public final class Envelopes {
                     + " holds no key for " + me);
         }
         SecretKey cek = ContentEncryption.unwrapKey(mine, encryptionKey);
-        byte[] manifest = ContentEncryption.decrypt(envelope.model().getEncryptedManifest().getAny(), cek);
+        // Format 1 (read from a node's own store only: verify() accepts only the current format) used the content key itself.
+        SecretKey manifestKey = envelope.model().getFormat() == null ? cek : ContentEncryption.manifestKey(cek);
+        byte[] manifest = ContentEncryption.decrypt(envelope.model().getEncryptedManifest().getAny(), manifestKey);
         return new Opened(cek, manifest);
     }
 

@@ -68,6 +68,22 @@ public final class ContentEncryption {
         }
     }
 
+    private static final byte[] MANIFEST_INFO = "liaison manifest v2".getBytes(StandardCharsets.US_ASCII);
+
+    /**
+     * The key the manifest is encrypted under (envelope format 2): HKDF-SHA256 of the content key
+     * with its own label, so that the content key itself only ever feeds key derivations (the
+     * payload keys use another label, see PayloadCipher).
+     */
+    public static SecretKey manifestKey(SecretKey contentKey) {
+        org.bouncycastle.crypto.generators.HKDFBytesGenerator hkdf =
+                new org.bouncycastle.crypto.generators.HKDFBytesGenerator(new org.bouncycastle.crypto.digests.SHA256Digest());
+        hkdf.init(new org.bouncycastle.crypto.params.HKDFParameters(contentKey.getEncoded(), null, MANIFEST_INFO));
+        byte[] k = new byte[32];
+        hkdf.generateBytes(k, 0, k.length);
+        return new SecretKeySpec(k, "AES");
+    }
+
     /** Wraps {@code contentKey} for the holder of {@code recipient} (an encryption certificate); returns an xenc:EncryptedKey. */
     public static Element wrapKey(Document doc, SecretKey contentKey, X509Certificate recipient, String recipientId)
             throws ProtocolException {

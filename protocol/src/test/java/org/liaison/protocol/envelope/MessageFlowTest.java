@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import javax.crypto.SecretKey;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -210,5 +211,30 @@ class MessageFlowTest {
         assertThat(e.code()).isEqualTo(ErrorCode.NOT_A_RECIPIENT);
         assertThat(e.getMessage()).doesNotContain("\n").contains("X-Injected");
         assertThat(new String(xml, StandardCharsets.UTF_8)).contains("code=\"LIAISON:0012\"").contains("retryable=\"false\"");
+    }
+
+    @Test
+    void theManifestIsEncryptedUnderItsOwnKeyAndAnEnvelopeOfTheOldFormatIsRefused() throws Exception {
+        TestFederation f = new TestFederation(dir, Suite.MODERN);
+        Sent s = send(f, IT, List.of(AL), null, f.authority(IT).users().get(Role.INVESTIGATOR));
+        Envelopes.Verified v = Envelopes.verify(s.envelope(), f.trust(), f.now, IT, AL);
+        assertThat(v.model().getFormat()).isEqualTo(Envelopes.FORMAT);
+        Envelopes.Opened o = Envelopes.open(v, AL, f.authority(AL).encryption().privateKey());
+        // The content key itself does not open the manifest: only the key derived from it for that purpose does.
+        assertThat(refusal(() -> org.liaison.protocol.xenc.ContentEncryption.decrypt(v.model().getEncryptedManifest().getAny(),
+                o.contentKey())).code()).isEqualTo(ErrorCode.DECRYPTION_FAILED);
+        assertThat(org.liaison.protocol.xenc.ContentEncryption.manifestKey(o.contentKey()).getEncoded())
+                .isNotEqualTo(o.contentKey().getEncoded());
+
+        // The same envelope without its format (format 1), signed again by Italy's gateway: refused before opening.
+        org.w3c.dom.Document doc = org.liaison.protocol.xml.SecureXml.parse(s.envelope(), org.liaison.protocol.xml.XmlLimits.DEFAULT);
+        org.w3c.dom.Element root = doc.getDocumentElement();
+        root.removeChild(root.getElementsByTagNameNS("http://www.w3.org/2000/09/xmldsig#", "Signature").item(0));
+        root.removeAttribute("format");
+        org.liaison.protocol.dsig.XmlSignatures.sign(doc, f.authority(IT).envelopeSigning());
+        byte[] old = org.liaison.protocol.xml.SecureXml.serialize(doc);
+        ProtocolException e = refusal(() -> Envelopes.verify(old, f.trust(), f.now, IT, AL));
+        assertThat(e.code()).isEqualTo(ErrorCode.SCHEMA_INVALID);
+        assertThat(e.getMessage()).contains("format 1");
     }
 }
