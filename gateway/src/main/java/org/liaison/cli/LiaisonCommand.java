@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
             "TLS and keep a tamper-evident audit log. Operators use `certs` to run their PKI.",
         },
         subcommands = {DemoCommand.class, ServeCommand.class, org.liaison.cli.local.SubmitCommand.class, org.liaison.cli.local.StatusCommand.class,
-            org.liaison.cli.local.InboxCommand.class, org.liaison.cli.local.FetchCommand.class, CertsCommand.class, org.liaison.cli.directory.DirectoryCommand.class, VerifyCommand.class, org.liaison.cli.audit.AuditCommand.class, BenchCommand.class, picocli.CommandLine.HelpCommand.class},
+            org.liaison.cli.local.InboxCommand.class, org.liaison.cli.local.FetchCommand.class, org.liaison.cli.local.QuarantineCommand.class, CertsCommand.class, org.liaison.cli.directory.DirectoryCommand.class, VerifyCommand.class, org.liaison.cli.audit.AuditCommand.class, BenchCommand.class, picocli.CommandLine.HelpCommand.class},
         footer = {
             "",
             "Examples:",

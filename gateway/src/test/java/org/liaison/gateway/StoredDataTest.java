@@ -33,6 +33,23 @@ class StoredDataTest {
         return t.federation.dir().resolve(id.value()).resolve("users").resolve("investigator").toString();
     }
 
+    /** A profile folder for an operator of Albania: the investigator's, with an operator certificate in it. */
+    Path operatorProfile(TestNodes t) throws Exception {
+        Path investigator = Path.of(profile(t, AL));
+        Path ops = java.nio.file.Files.createDirectories(investigator.resolveSibling("operator"));
+        java.nio.file.Files.copy(investigator.resolve("profile.yaml"), ops.resolve("profile.yaml"));
+        java.nio.file.Files.copy(investigator.resolve("credential.password"), ops.resolve("credential.password"));
+        java.security.KeyPair kp = t.federation.pki().suite().keyFor(org.liaison.certs.CertificateProfile.OPERATOR).generate();
+        java.time.Instant now = java.time.Instant.now();
+        org.liaison.certs.Credential c = org.liaison.certs.Credential.create(kp.getPrivate(), t.federation.pki().authority(AL).ca()
+                .issue(new org.liaison.certs.CertificateAuthority.Request("CN=AL-PP operator, OU=AL-PP", kp.getPublic(),
+                        org.liaison.certs.CertificateProfile.OPERATOR, now.minusSeconds(60), now.plus(Duration.ofDays(1)), List.of(),
+                        List.of(), -1)));
+        org.liaison.certs.Keystores.save(c, ops.resolve("credential.p12"),
+                org.liaison.certs.Passwords.fromFile(ops.resolve("credential.password")));
+        return ops;
+    }
+
     static void flip(Path file, long at) throws Exception {
         try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
             f.seek(at);
@@ -99,6 +116,19 @@ class StoredDataTest {
             CliEndToEndTest.Run good = CliEndToEndTest.liaison("--profile", profile(t, AL), "fetch", intact.toString(), "--out",
                     dir.resolve("ok").toString());
             assertThat(good.exit()).as(good.err()).isZero();
+
+            // The operator sets the damaged message aside with `liaison quarantine`; investigators cannot.
+            CliEndToEndTest.Run notAllowed = CliEndToEndTest.liaison("--profile", profile(t, AL), "quarantine", payloadHit.toString(),
+                    "--reason", "x");
+            assertThat(notAllowed.exit()).isEqualTo(1);
+            assertThat(notAllowed.err()).contains("LIAISON:0018");
+            Path ops = operatorProfile(t);
+            CliEndToEndTest.Run q = CliEndToEndTest.liaison("--profile", ops.toString(), "quarantine", payloadHit.toString(), "--reason",
+                    "payload damaged at rest — see ticket 4711");
+            assertThat(q.exit()).as(q.err()).isZero();
+            assertThat(CliEndToEndTest.liaison("--profile", profile(t, AL), "inbox").out())
+                    .contains(payloadHit + "  from IT-DNA  QUARANTINED: payload damaged at rest — see ticket 4711");
+            assertThat(audit.events()).anyMatch(e -> e.type().equals("quarantine") && payloadHit.toString().equals(e.messageId()));
         }
     }
 }

@@ -40,6 +40,13 @@ public final class InboxCommand implements Callable<Integer> {
             return 0;
         }
         for (JsonNode m : list) {
+            if (m.has("quarantined") || m.has("problem")) {
+                o.printf("%s  from %-7s %s  received %s%n", m.path("messageId").asText(), m.path("from").asText(),
+                        m.has("quarantined") ? "QUARANTINED: " + m.path("quarantined").asText()
+                                : "CANNOT BE READ: " + m.path("problem").asText() + " (tell your gateway's operator)",
+                        m.path("received").asText());
+                continue;
+            }
             List<String> marks = new ArrayList<>();
             marks.add(m.path("classification").asText());
             m.path("handling").forEach(h -> marks.add(h.asText()));

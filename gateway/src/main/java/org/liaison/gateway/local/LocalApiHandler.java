@@ -72,7 +72,7 @@ import org.liaison.protocol.xml.XmlLimits;
  */
 public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObject> {
     public static final String PREFIX = "/liaison/v1/local/";
-    /** {@code POST PREFIX/inbox/ID/quarantine} (operator), with the reason in {@link #REASON_HEADER}. */
+    /** {@code POST PREFIX/inbox/ID/quarantine} (operator), with the reason, URL-encoded UTF-8, in {@link #REASON_HEADER}. */
     public static final String QUARANTINE = "/quarantine";
     public static final String REASON_HEADER = "X-Liaison-Reason";
     private static final Logger LOG = LogManager.getLogger(LocalApiHandler.class);
@@ -206,7 +206,13 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
         if (HttpMethod.POST.equals(request.method()) && uri.startsWith(PREFIX + "inbox/") && uri.endsWith(QUARANTINE)) {
             require(user, Role.OPERATOR);
             UUID id = parseId(uri.substring((PREFIX + "inbox/").length(), uri.length() - QUARANTINE.length()));
-            quarantine(ctx, user, id, request.headers().get(REASON_HEADER));
+            String reason = request.headers().get(REASON_HEADER);
+            try {
+                reason = reason == null ? null : java.net.URLDecoder.decode(reason, java.nio.charset.StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException e) {
+                throw new ProtocolException(ErrorCode.SCHEMA_INVALID, REASON_HEADER + ": not URL-encoded UTF-8");
+            }
+            quarantine(ctx, user, id, reason);
             return;
         }
         if (!HttpMethod.GET.equals(request.method())) {
@@ -479,7 +485,7 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
 
     /** An operator sets a received message aside: it stays stored (and audited) but is no longer listed or served. */
     private void quarantine(ChannelHandlerContext ctx, LocalUser user, UUID id, String reason) throws ProtocolException, IOException {
-        if (reason == null || reason.isBlank() || reason.length() > 500) {
+        if (reason == null || reason.isBlank() || reason.length() > 500 || reason.chars().anyMatch(c -> c < 0x20)) {
             throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "give a reason (header " + REASON_HEADER + ", 1 to 500 characters)");
         }
         if (!node.store().quarantine(id, reason)) {
