@@ -61,7 +61,7 @@ class AuditExchangeTest {
             MessageStore.Outgoing m = it.store().outgoing(first).orElseThrow();
             MessageStore.Delivery d = it.store().deliveries(first).stream().filter(x -> x.recipient().equals(AL)).findFirst().orElseThrow();
             Receipts.Verified r = Receipts.verify(d.receipt(), it.trust(), Instant.now(), AL, first, m.envelope(),
-                    Envelopes.readStored(m.envelope(), Envelopes.sha256(m.envelope())).payloads());
+                    Envelopes.readStored(m.envelope(), m.recordedEnvelopeSha256()).payloads());
             long receiveIndex = indexOf(AuditLogVerifier.entries(t.auditDir(AL)), "\"type\":\"receive\"", first.toString());
             assertThat(Checkpoint.parse(SignedNote.open(r.checkpoint(), keys.get(AL))).size()).isGreaterThan(receiveIndex);
 

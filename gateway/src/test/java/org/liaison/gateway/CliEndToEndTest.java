@@ -122,6 +122,20 @@ class CliEndToEndTest {
             awaitDelivered(profile(US, "investigator"), jit.out().trim());
             assertThat(json(liaison("--profile", al, "inbox", "--json"))).hasSize(2);
 
+            // Re-running the same command (no key given) is safe by default: the same message, and it says so.
+            String[] sameJit = {"--profile", profile(US, "investigator"), "submit", "--jit", t.federation.jitId(), "--service",
+                "jit-file-share", "--case", "OP-CORRIDOR-2026", "--legal-basis", "UNTOC art. 19", evidence.resolve("answer.txt").toString()};
+            Run rerun = liaison(sameJit);
+            assertThat(rerun.exit()).as(rerun.err()).isZero();
+            assertThat(rerun.out().trim()).isEqualTo(jit.out().trim());
+            assertThat(rerun.err()).contains("submitted the same package before").contains("--new");
+            // --new sends it again as a new message.
+            String[] fresh = java.util.Arrays.copyOf(sameJit, sameJit.length + 1);
+            fresh[sameJit.length] = "--new";
+            Run anew = liaison(fresh);
+            assertThat(anew.exit()).as(anew.err()).isZero();
+            assertThat(anew.out().trim()).isNotEqualTo(jit.out().trim());
+
             // Text output names the states.
             assertThat(liaison("--profile", it, "status").out()).contains("delivered").contains("receipt SHA-256");
         }
@@ -151,7 +165,7 @@ class CliEndToEndTest {
             Files.writeString(wrong.resolve("profile.yaml"), yaml);
             Run foreign = liaison("--profile", wrong.toString(), "inbox");
             assertThat(foreign.exit()).isEqualTo(Main.FAILED);
-            assertThat(foreign.err()).contains("TLS connection").doesNotContain("Exception");
+            assertThat(foreign.err()).contains("refused your certificate").doesNotContain("Exception");
 
             // A package whose files do not match its signed manifest is refused at submit, and nothing is queued.
             org.liaison.cli.local.LocalClient client = new org.liaison.cli.local.LocalClient(Path.of(profile(IT, "investigator")));

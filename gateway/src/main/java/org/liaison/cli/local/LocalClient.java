@@ -120,7 +120,9 @@ public final class LocalClient {
         if (inReplyTo != null) {
             req.header("X-Liaison-In-Reply-To", inReplyTo);
         }
-        return json(send(req.build(), HttpResponse.BodyHandlers.ofByteArray())).get("messageId").asText();
+        return json(send(req.build(), HttpResponse.BodyHandlers.ofByteArray(), "the gateway may have accepted this package;"
+                + " re-run the same command to find out" + (idempotencyKey == null ? "" : " (key " + idempotencyKey + ")")))
+                .get("messageId").asText();
     }
 
     public JsonNode get(String path) throws IOException {
@@ -158,16 +160,35 @@ public final class LocalClient {
     }
 
     private <T> HttpResponse<T> send(HttpRequest req, HttpResponse.BodyHandler<T> handler) throws IOException {
+        return send(req, handler, "nothing was changed; try again");
+    }
+
+    /**
+     * Sends a request and says what is known when it fails: refused at connection (the node is not
+     * running), refused for the certificate (a TLS alert naming it), or cut off before an answer
+     * — then {@code outcome} says what that means for this request and what to do.
+     */
+    private <T> HttpResponse<T> send(HttpRequest req, HttpResponse.BodyHandler<T> handler, String outcome) throws IOException {
         try {
             return http.send(req, handler);
         } catch (ConnectException e) {
             throw new UserException("cannot reach your gateway at " + base + ": is the node running (liaison serve)?");
         } catch (javax.net.ssl.SSLException e) {
-            throw new UserException("the TLS connection to " + base + " failed (" + e.getMessage()
-                    + "); check that your certificate is of this authority and not revoked");
+            String m = String.valueOf(e.getMessage());
+            if (m.contains("alert") && (m.contains("certificate") || m.contains("access_denied"))) {
+                throw new UserException("your gateway at " + base + " refused your certificate (" + m
+                        + "); check that it is of this authority and not revoked");
+            }
+            throw new UserException("the TLS connection to your gateway at " + base + " broke before an answer (" + m + "); " + outcome);
+        } catch (java.net.http.HttpTimeoutException e) {
+            throw new UserException("your gateway at " + base + " did not answer in time; " + outcome);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted");
+        } catch (IOException e) {
+            // e.g. "HTTP/1.1 header parser received no bytes": the node closed the connection (it stopped, or crashed).
+            throw new UserException("the connection to your gateway at " + base + " closed before it answered (" + e.getMessage()
+                    + "); " + outcome);
         }
     }
 

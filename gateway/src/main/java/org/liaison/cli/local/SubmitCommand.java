@@ -1,6 +1,7 @@
 package org.liaison.cli.local;
 
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -10,6 +11,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Callable;
@@ -27,6 +29,7 @@ import org.liaison.protocol.model.Service;
 import org.liaison.protocol.pkg.EvidenceFolder;
 import org.liaison.protocol.pkg.FileEntry;
 import org.liaison.protocol.pkg.ManifestSpec;
+import org.liaison.protocol.envelope.Envelopes;
 import org.liaison.protocol.pkg.Manifests;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -99,8 +102,13 @@ public final class SubmitCommand implements Callable<Integer> {
     String inReplyTo;
 
     @Option(names = "--idempotency-key", paramLabel = "KEY",
-            description = "Re-running with the same key never creates a second message (default: a new key each run).")
+            description = {"Re-running with the same key never creates a second message. Default: a key kept per package in",
+                "the profile folder, so re-running the same command (after a lost answer, a crash) is always safe."})
     String idempotencyKey;
+
+    @Option(names = "--new", description = {"Send a package again as a new message, although this profile submitted the same",
+        "package before (without it, a re-run returns the earlier message)."})
+    boolean again;
 
     @Option(names = "--json", description = "Print the result as JSON.")
     boolean json;
@@ -177,7 +185,27 @@ public final class SubmitCommand implements Callable<Integer> {
             err.printf("uploading %d file(s), %d bytes, to %s …%n", files.size(), total, profile.gateway());
             err.flush();
         }
-        String id = client.submit(manifest, files, idempotencyKey != null ? idempotencyKey : UUID.randomUUID().toString(), inReplyTo);
+        // The key is chosen, and kept, before the first attempt: re-running the same command reuses it.
+        SubmissionRecords records = new SubmissionRecords(profileDir);
+        String digest = Envelopes.sha256((Manifests.packageDigest(manifest) + "|" + inReplyTo).getBytes(StandardCharsets.UTF_8));
+        SubmissionRecords.Record record = null;
+        String key = idempotencyKey;
+        if (key == null) {
+            Optional<SubmissionRecords.Record> earlier = again ? Optional.empty() : records.find(digest);
+            record = earlier.isPresent() ? earlier.get() : records.begin(digest);
+            key = record.key();
+            if (earlier.isPresent() && !json) {
+                err.println(earlier.get().messageId() != null
+                        ? "this profile submitted the same package before, as message " + earlier.get().messageId()
+                            + " (key " + key + "); the gateway returns that message. To send it again as a new message, add --new."
+                        : "resuming an earlier attempt at this package that got no answer (key " + key + ")");
+                err.flush();
+            }
+        }
+        String id = client.submit(manifest, files, key, inReplyTo);
+        if (record != null) {
+            records.done(digest, record, id);
+        }
         PrintWriter o = spec().commandLine().getOut();
         if (json) {
             o.println(Json.write(Map.of("messageId", id)));

@@ -23,6 +23,11 @@ public interface AuditLog extends AutoCloseable {
         return true;
     }
 
+    /** The last entries the log held when it was opened (up to a few thousand, oldest first): what a crash may have left half-done. */
+    default java.util.List<byte[]> recentAtOpen() {
+        return java.util.List.of();
+    }
+
     default String checkpoint() {
         return null;
     }

@@ -77,6 +77,15 @@ public final class FileAuditLog implements AuditLog {
     private long checkpointedSize = -1;
     private volatile String latestCheckpoint;
 
+    /** How many of the last entries are kept from the open (see {@link #recentAtOpen}). */
+    static final int RECENT = 4096;
+    private List<byte[]> recent = List.of();
+
+    @Override
+    public List<byte[]> recentAtOpen() {
+        return recent;
+    }
+
     /** The most an incomplete final record can be: anything longer after the last complete record is damage, not a crash. */
     static final int MAX_TAIL = 4 + (1 << 16);
 
@@ -114,6 +123,7 @@ public final class FileAuditLog implements AuditLog {
      */
     private void recover() throws IOException {
         List<byte[]> records = AuditLogReader.records(entries, true);
+        recent = List.copyOf(records.subList(Math.max(0, records.size() - RECENT), records.size()));
         long end = 0;
         for (byte[] r : records) {
             tree.append(Merkle.leafHash(r));

@@ -173,9 +173,9 @@ public final class DeliveryWorker implements AutoCloseable {
         Envelopes.Stored env = null;
         try {
             Trust trust = node.trust();
-            // Our own envelope from our own store: its signature was made here, no need to check it per attempt.
-            // (Outbox rows keep no digest of their envelope yet: the receipt check below catches a changed one.)
-            env = Envelopes.readStored(m.envelope(), Envelopes.sha256(m.envelope()));
+            // Our own envelope from our own store: its signature was made here, no need to check it per attempt,
+            // but its bytes must still be the ones recorded when it was sealed.
+            env = Envelopes.readStored(m.envelope(), m.recordedEnvelopeSha256());
             URI endpoint = URI.create(trust.directory().require(d.recipient()).endpoints().get(0));
             List<Path> payloads = new ArrayList<>();
             for (int i = 0; i < env.payloads().size(); i++) {

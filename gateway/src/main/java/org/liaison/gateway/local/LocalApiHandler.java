@@ -222,7 +222,14 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
             require(user, Role.INVESTIGATOR, Role.OPERATOR);
             List<Object> list = new ArrayList<>();
             for (MessageStore.Outgoing o : node.store().sent()) {
-                list.add(status(o));
+                try {
+                    list.add(status(o));
+                } catch (ProtocolException | RuntimeException e) { // one unreadable row does not break the listing
+                    LOG.error("STORED DATA: sent message {} cannot be read: {}", o.messageId(), e.getMessage());
+                    node.metrics().storedDataFailure();
+                    list.add(Map.of("messageId", o.messageId().toString(), "problem", e.getMessage() == null ? "unreadable"
+                            : e.getMessage()));
+                }
             }
             json(ctx, HttpResponseStatus.OK, list);
         } else if (uri.startsWith(PREFIX + "messages/")) {
@@ -298,7 +305,7 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
     }
 
     private Map<String, Object> status(MessageStore.Outgoing o) throws ProtocolException {
-        Envelopes.Stored env = Envelopes.readStored(o.envelope(), Envelopes.sha256(o.envelope()));
+        Envelopes.Stored env = Envelopes.readStored(o.envelope(), o.recordedEnvelopeSha256());
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("messageId", o.messageId().toString());
         m.put("conversationId", env.header().conversationId().toString());
@@ -631,8 +638,13 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
             submit = null;
         }
         answered = true;
-        node.audit().append(AuditEvent.of("reject", user == null ? "unknown" : user.actor(), null, null, "refused",
-                "local API: " + e.code().code() + " " + e.getMessage()));
+        try {
+            node.audit().append(AuditEvent.of("reject", user == null ? "unknown" : user.actor(), null, null, "refused",
+                    "local API: " + e.code().code() + " " + e.getMessage()));
+        } catch (RuntimeException auditFailed) {
+            // The refusal is answered even when it cannot be audited (a full disk): the user learns why.
+            LOG.error("cannot audit a refusal: {}", auditFailed.getMessage());
+        }
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("error", e.code().code());
         body.put("message", e.getMessage());

@@ -112,6 +112,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
             this.blobs = new BlobStore(data.resolve("blobs"));
             blobs.cleanStaging();
             int recovered = store.recoverInterrupted(now);
+            findReceptionsCutByACrash();
             metrics.bindStore(store::countDeliveriesByState, data.resolve("messages.db"));
 
             PeerIdentity identity = new PeerIdentity(trust::get);
@@ -136,7 +137,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
                     provider, tuning.readTimeout(), authFailures);
             opened.add(local);
             this.admin = new org.liaison.gateway.admin.AdminServer(config.admin().host(), config.admin().port(), metrics,
-                    () -> running && Instant.now().isBefore(trust.get().directory().nextUpdate()) && audit.healthy());
+                    this::ready);
             opened.add(admin);
             worker.start(tuning.poll());
             running = true;
@@ -332,6 +333,50 @@ public final class GatewayNode implements NodeState, AutoCloseable {
     @Override
     public int maxEnvelopeBytes() {
         return tuning.maxEnvelopeBytes();
+    }
+
+    /** The least free space in the data folder under which the node is not ready (it could not write durably). */
+    static final long MIN_FREE_BYTES = 16L << 20;
+
+    /**
+     * Ready to take work: running, with a current directory, an audit log that can write, and room
+     * in the data folder. Not ready while the disk is full; ready again by itself when space returns.
+     */
+    boolean ready() {
+        if (!running || !Instant.now().isBefore(trust.get().directory().nextUpdate()) || !audit.healthy()) {
+            return false;
+        }
+        try {
+            return Files.getFileStore(path(config.dataDir())).getUsableSpace() >= MIN_FREE_BYTES;
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
+    /** "sender/id" of receptions the audit log recorded but the store did not hold at start (a crash between the two). */
+    private final java.util.Set<String> receivedBeforeCrash = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    private void findReceptionsCutByACrash() {
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        for (byte[] entry : audit.recentAtOpen()) {
+            try {
+                com.fasterxml.jackson.databind.JsonNode e = json.readTree(entry);
+                if ("receive".equals(e.path("type").asText()) && !e.path("messageId").isNull()) {
+                    AuthorityId from = AuthorityId.of(e.path("counterpart").asText());
+                    java.util.UUID id = java.util.UUID.fromString(e.path("messageId").asText());
+                    if (store.receiptFor(from, id).isEmpty()) {
+                        receivedBeforeCrash.add(from + "/" + id);
+                    }
+                }
+            } catch (java.io.IOException | IllegalArgumentException skip) {
+                // not an entry of interest
+            }
+        }
+    }
+
+    @Override
+    public boolean receiveLoggedBeforeACrash(AuthorityId sender, java.util.UUID messageId) {
+        return receivedBeforeCrash.remove(sender + "/" + messageId);
     }
 
     @Override

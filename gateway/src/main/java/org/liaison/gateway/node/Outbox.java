@@ -116,7 +116,7 @@ public final class Outbox {
             throw new ProtocolException(ErrorCode.UNAUTHORIZED, "the package is from " + m.from() + "; this node sends for " + node.me());
         }
         String scopedKey = idempotencyKey == null ? null : "SHA256:" + Fingerprint.of(m.investigator()).hex() + "/" + idempotencyKey;
-        String packageSha256 = packageDigest(m.manifest());
+        String packageSha256 = Manifests.packageDigest(m.manifest());
         if (scopedKey != null) {
             Optional<UUID> earlier = earlier(scopedKey, idempotencyKey, packageSha256);
             if (earlier.isPresent()) {
@@ -125,26 +125,6 @@ public final class Outbox {
         }
         return new Session(m, manifestXml, packageSha256, scopedKey, idempotencyKey, conversationId, inReplyTo,
                 ttl == null ? DEFAULT_TTL : ttl, now);
-    }
-
-    /**
-     * What makes two submissions "the same package" for an idempotency key: the manifest's
-     * parties, purpose, legal basis, handling marks, note and each file's name, size and SHA-256 —
-     * not its id, signing time or custody times, which a re-run of the same command signs anew.
-     */
-    static String packageDigest(org.liaison.protocol.model.Manifest m) {
-        StringBuilder b = new StringBuilder("liaison package v1\n");
-        b.append(m.getFrom()).append('\n').append(String.join(",", m.getTo())).append('\n').append(m.getJit()).append('\n')
-                .append(m.getService().value()).append('\n').append(m.getCase()).append('\n');
-        b.append(m.getLegalBasis().getInstrument().value()).append('|').append(m.getLegalBasis().getArticle()).append('|')
-                .append(m.getLegalBasis().getValue()).append('\n');
-        b.append(m.getHandling().getClassification().value()).append('|')
-                .append(m.getHandling().getFlag().stream().map(f -> f.value()).sorted().toList()).append('\n');
-        b.append(m.getNote()).append('\n');
-        for (File f : m.getFile()) {
-            b.append(f.getName()).append('|').append(f.getSize()).append('|').append(f.getSha256()).append('\n');
-        }
-        return Envelopes.sha256(b.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
     /** The message an earlier submission with this key made from the same package; a different package is a conflict. */
@@ -341,7 +321,7 @@ public final class Outbox {
                         .with("envelopeSha256", Envelopes.sha256(envelope)));
                 sealed = id;
                 Optional<MessageStore.Idempotent> taken = node.store().storeOutgoing(new MessageStore.Outgoing(id, now, h.expires(),
-                        envelope, idempotencyKey, blobs, packageSha256), recipients, now);
+                        envelope, idempotencyKey, blobs, packageSha256, Envelopes.sha256(envelope)), recipients, now);
                 if (taken.isPresent()) { // another process on the same store took the key meanwhile
                     throw new ProtocolException(ErrorCode.IDEMPOTENCY_CONFLICT, "idempotency key " + userKey + " was taken by message "
                             + taken.get().messageId() + " while this one was sealed; submit again to get it");

@@ -189,8 +189,13 @@ public final class IncomingMessage {
             Path blobs = node.blobs().commit(staging, node.blobs().inbox(sender, verified.header().messageId()));
             staging = null;
             Instant now = Instant.now();
-            long logged = node.audit().record(AuditEvent.of("receive", sender.value(), verified.header().messageId().toString(),
-                    sender.value(), "ok", null).about(verified.header()).with("envelopeSha256", verified.sha256()));
+            // A crash between this entry and the store's commit, then the sender's retry, would log the reception
+            // twice: the second one is then a receive-duplicate, so that each reception counts once.
+            boolean again = node.receiveLoggedBeforeACrash(sender, verified.header().messageId());
+            long logged = node.audit().record(AuditEvent.of(again ? "receive-duplicate" : "receive", sender.value(),
+                    verified.header().messageId().toString(), sender.value(), "ok",
+                    again ? "logged before a crash; stored now" : null).about(verified.header())
+                    .with("envelopeSha256", verified.sha256()));
             // The receipt carries a checkpoint that already covers this reception.
             byte[] receipt = Receipts.create(verified, node.me(), now, node.audit().checkpointCovering(logged), node.signing());
             MessageStore.Stored outcome = node.store().storeReceived(new MessageStore.Received(sender, verified.header().messageId(),

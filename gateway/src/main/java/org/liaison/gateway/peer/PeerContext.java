@@ -31,6 +31,14 @@ public interface PeerContext {
 
     org.liaison.gateway.admin.NodeMetrics metrics();
 
+    /**
+     * Whether the audit log already has a {@code receive} entry for this message although the store
+     * does not hold it: a crash came between the two. Asked once; the answer is forgotten after.
+     */
+    default boolean receiveLoggedBeforeACrash(AuthorityId sender, java.util.UUID messageId) {
+        return false;
+    }
+
     /** {@code peer} just made an authenticated request: it is up (deliveries to it waiting in backoff may go now). */
     default void peerIsUp(AuthorityId peer) {
     }

@@ -169,8 +169,13 @@ public final class ReceiveHandler extends SimpleChannelInboundHandler<HttpObject
     /** Audits and counts a refusal, drops what was received, answers with the error document and closes. */
     private void refuse(ChannelHandlerContext ctx, AuthorityId peer, String id, ProtocolException e) {
         // Appended without an fsync of its own: a refusal acknowledges nothing; the next durable entry covers it.
-        node.audit().append(AuditEvent.of("reject", peer == null ? "unknown" : peer.value(), id, peer == null ? null : peer.value(),
-                "refused", e.code().code() + " " + e.getMessage()));
+        try {
+            node.audit().append(AuditEvent.of("reject", peer == null ? "unknown" : peer.value(), id, peer == null ? null : peer.value(),
+                    "refused", e.code().code() + " " + e.getMessage()));
+        } catch (RuntimeException auditFailed) {
+            // The refusal is answered even when it cannot be audited (a full disk): the peer learns why.
+            LOG.error("cannot audit a refusal: {}", auditFailed.getMessage());
+        }
         LOG.warn("refused a message from {}: {} [{}]", peer, e.getMessage(), e.code().code());
         node.metrics().refused(e.code().code());
         if (message != null) {

@@ -33,7 +33,12 @@ public interface MessageStore extends AutoCloseable {
      * that a key reused for another package can be told apart.
      */
     record Outgoing(UUID messageId, Instant createdAt, Instant expiresAt, byte[] envelope, String idempotencyKey, Path blobs,
-            String packageSha256) {}
+            String packageSha256, String envelopeSha256) {
+        /** The envelope's recorded SHA-256 (rows stored before it was recorded: the envelope's own, so unchecked). */
+        public String recordedEnvelopeSha256() {
+            return envelopeSha256 != null ? envelopeSha256 : org.liaison.protocol.envelope.Envelopes.sha256(envelope);
+        }
+    }
 
     /** What an earlier submission with an idempotency key made. */
     record Idempotent(UUID messageId, String packageSha256) {}

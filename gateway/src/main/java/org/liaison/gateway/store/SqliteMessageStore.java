@@ -39,6 +39,8 @@ public final class SqliteMessageStore implements MessageStore {
             + " WHERE rowid NOT IN (SELECT MIN(rowid) FROM inbox GROUP BY message_id);"
             + "CREATE UNIQUE INDEX inbox_message_id ON inbox (message_id) WHERE quarantine IS NULL;"
             + "ALTER TABLE outbox ADD COLUMN package_sha256 TEXT;",
+        // 3: the SHA-256 of each outgoing envelope, checked whenever it is read (rows from before: not checked)
+        "ALTER TABLE outbox ADD COLUMN envelope_sha256 TEXT;",
     };
 
     private final Connection db;
@@ -209,7 +211,7 @@ public final class SqliteMessageStore implements MessageStore {
         try {
             db.setAutoCommit(false);
             try (PreparedStatement p = db.prepareStatement("INSERT INTO outbox (message_id, created_at, expires_at, envelope,"
-                    + " idempotency_key, blobs, package_sha256) VALUES (?, ?, ?, ?, ?, ?, ?)");
+                    + " idempotency_key, blobs, package_sha256, envelope_sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
                     PreparedStatement d = db.prepareStatement("INSERT INTO deliveries (message_id, recipient, state, attempts,"
                             + " next_attempt_at) VALUES (?, ?, 'QUEUED', 0, ?)")) {
                 p.setString(1, o.messageId().toString());
@@ -219,6 +221,7 @@ public final class SqliteMessageStore implements MessageStore {
                 p.setString(5, o.idempotencyKey());
                 p.setString(6, stored(o.blobs()));
                 p.setString(7, o.packageSha256());
+                p.setString(8, o.envelopeSha256());
                 p.executeUpdate();
                 for (AuthorityId r : recipients) {
                     d.setString(1, o.messageId().toString());
@@ -242,14 +245,15 @@ public final class SqliteMessageStore implements MessageStore {
     @Override
     public synchronized Optional<Outgoing> outgoing(UUID messageId) {
         try (PreparedStatement p = db.prepareStatement(
-                "SELECT created_at, expires_at, envelope, idempotency_key, blobs, package_sha256 FROM outbox WHERE message_id = ?")) {
+                "SELECT created_at, expires_at, envelope, idempotency_key, blobs, package_sha256, envelope_sha256 FROM outbox"
+                + " WHERE message_id = ?")) {
             p.setString(1, messageId.toString());
             try (ResultSet r = p.executeQuery()) {
                 if (!r.next()) {
                     return Optional.empty();
                 }
                 return Optional.of(new Outgoing(messageId, Instant.parse(r.getString(1)), Instant.parse(r.getString(2)),
-                        r.getBytes(3), r.getString(4), blobs(r.getString(5)), r.getString(6)));
+                        r.getBytes(3), r.getString(4), blobs(r.getString(5)), r.getString(6), r.getString(7)));
             }
         } catch (SQLException e) {
             throw new StoreException("cannot read the outbox", e);
@@ -260,10 +264,10 @@ public final class SqliteMessageStore implements MessageStore {
     public synchronized List<Outgoing> sent() {
         List<Outgoing> out = new ArrayList<>();
         try (Statement s = db.createStatement(); ResultSet r = s.executeQuery("SELECT message_id, created_at, expires_at, envelope,"
-                + " idempotency_key, blobs, package_sha256 FROM outbox ORDER BY created_at DESC")) {
+                + " idempotency_key, blobs, package_sha256, envelope_sha256 FROM outbox ORDER BY created_at DESC")) {
             while (r.next()) {
                 out.add(new Outgoing(UUID.fromString(r.getString(1)), Instant.parse(r.getString(2)), Instant.parse(r.getString(3)),
-                        r.getBytes(4), r.getString(5), blobs(r.getString(6)), r.getString(7)));
+                        r.getBytes(4), r.getString(5), blobs(r.getString(6)), r.getString(7), r.getString(8)));
             }
             return out;
         } catch (SQLException e) {

@@ -116,7 +116,11 @@ public final class AuthFailures {
             }
         }
         if (first) {
-            audit.append(AuditEvent.of("auth-failure", actor, null, null, "refused", api + ": " + reason).with("from", h));
+            try {
+                audit.append(AuditEvent.of("auth-failure", actor, null, null, "refused", api + ": " + reason).with("from", h));
+            } catch (RuntimeException auditFailed) {
+                LOG.error("cannot audit a refused authentication: {}", auditFailed.getMessage());
+            }
             LOG.warn("{}: refused a client at {}: {}", api, h, reason);
         } else {
             LOG.debug("{}: refused a client at {} again: {}", api, h, reason);

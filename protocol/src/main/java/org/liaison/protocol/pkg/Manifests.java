@@ -39,6 +39,38 @@ public final class Manifests {
         }
     }
 
+    /**
+     * What makes two manifests "the same package" (for idempotency keys, on the node and in the
+     * CLI): the parties, purpose, legal basis, handling marks, note and each file's name, size and
+     * SHA-256 — not the manifest's id, signing time or custody times, which a re-run of the same
+     * command signs anew. Hex SHA-256 of a canonical text of those fields.
+     */
+    public static String packageDigest(Manifest m) {
+        StringBuilder b = new StringBuilder("liaison package v1\n");
+        b.append(m.getFrom()).append('\n').append(String.join(",", m.getTo())).append('\n').append(m.getJit()).append('\n')
+                .append(m.getService().value()).append('\n').append(m.getCase()).append('\n');
+        b.append(m.getLegalBasis().getInstrument().value()).append('|').append(m.getLegalBasis().getArticle()).append('|')
+                .append(m.getLegalBasis().getValue()).append('\n');
+        b.append(m.getHandling().getClassification().value()).append('|')
+                .append(m.getHandling().getFlag().stream().map(f -> f.value()).sorted().toList()).append('\n');
+        b.append(m.getNote()).append('\n');
+        for (File f : m.getFile()) {
+            b.append(f.getName()).append('|').append(f.getSize()).append('|').append(f.getSha256()).append('\n');
+        }
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(b.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The package digest of a manifest's bytes (parsed, not verified: for a CLI's own manifest). */
+    public static String packageDigest(byte[] manifestXml) throws ProtocolException {
+        Document doc = SecureXml.parse(manifestXml, XmlLimits.DEFAULT);
+        return packageDigest(Formats.fromElement(doc.getDocumentElement(), Manifest.class));
+    }
+
     /** Builds and signs a manifest; returns its exact bytes. */
     public static byte[] sign(ManifestSpec spec, List<FileEntry> files, Credential investigator, UUID id, Instant created)
             throws ProtocolException {
