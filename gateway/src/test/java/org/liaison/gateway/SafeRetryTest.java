@@ -127,4 +127,38 @@ class SafeRetryTest {
             }
         }
     }
+
+    @Test
+    void aReceptionLoggedBeforeACrashAndStoredAfterIsCountedOnce() throws Exception {
+        TestNodes t = new TestNodes(dir.resolve("fed"));
+        UUID id = UUID.randomUUID();
+        Path auditDir = t.auditDir(AL);
+        try (GatewayNode al = t.startLogged(AL)) {
+            assertThat(al.store().inbox()).isEmpty(); // creates the log
+        }
+        // The node logged the reception, then died before its store committed it.
+        try (org.liaison.gateway.audit.FileAuditLog log = org.liaison.gateway.audit.FileAuditLog.open(auditDir, "liaison/AL-PP",
+                java.time.Duration.ofHours(1))) {
+            log.record(org.liaison.gateway.audit.AuditEvent.of("receive", "IT-DNA", id.toString(), "IT-DNA", "ok", null));
+        }
+        try (GatewayNode al = t.startLogged(AL)) {
+            byte[] body = RawPeer.message(al.trust().directory(), t.federation.pki().authority(IT).envelopeSigning(), IT, List.of(AL),
+                    id, RawPeer.manifest(t.investigator(IT), IT, List.of(AL), java.util.Set.of()), RawPeer.PAYLOAD);
+            try (SSLSocket s = RawPeer.connect(al.peerPort(), t.federation.pki().authority(IT).gatewayTls(), "TLSv1.3")) {
+                assertThat(RawPeer.post(s, "", body).status()).isEqualTo(200); // the sender's retry
+            }
+            assertThat(al.store().inbox()).hasSize(1);
+        }
+        long receives = 0;
+        long duplicates = 0;
+        for (byte[] e : org.liaison.gateway.audit.AuditLogVerifier.entries(auditDir)) {
+            String text = new String(e, java.nio.charset.StandardCharsets.UTF_8);
+            if (text.contains(id.toString())) {
+                receives += text.contains("\"type\":\"receive\"") ? 1 : 0;
+                duplicates += text.contains("\"type\":\"receive-duplicate\"") ? 1 : 0;
+            }
+        }
+        assertThat(receives).isEqualTo(1);
+        assertThat(duplicates).isEqualTo(1);
+    }
 }
