@@ -66,12 +66,6 @@ public final class LocalClient {
         UserProfile p = UserProfile.load(profileDir);
         this.base = URI.create(p.gateway());
         this.credential = Keystores.load(profileDir.resolve(p.keystore()), Passwords.fromFile(profileDir.resolve(p.passwordFile())));
-        KeyStore keys = KeyStore.getInstance("PKCS12");
-        keys.load(null, null);
-        char[] transient_ = "in-memory".toCharArray();
-        keys.setKeyEntry("me", credential.privateKey(), transient_, credential.chain().toArray(new Certificate[0]));
-        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        kmf.init(keys, transient_);
         KeyStore anchors = KeyStore.getInstance("PKCS12");
         anchors.load(null, null);
         int i = 0;
@@ -81,7 +75,7 @@ public final class LocalClient {
         TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
         tmf.init(anchors);
         SSLContext ctx = SSLContext.getInstance("TLSv1.3");
-        ctx.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+        ctx.init(new javax.net.ssl.KeyManager[] {new org.liaison.gateway.tls.SingleKeyManager(credential)}, tmf.getTrustManagers(), null);
         SSLParameters params = new SSLParameters();
         params.setProtocols(new String[] {"TLSv1.3"});
         this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).sslContext(ctx).sslParameters(params)
