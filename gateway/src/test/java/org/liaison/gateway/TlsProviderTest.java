@@ -53,6 +53,14 @@ class TlsProviderTest {
             });
             assertThat(notGateway).isInstanceOf(IOException.class);
             assertThat(al.store().inbox()).hasSize(1);
+
+            // The local API with the same provider: investigators (Ed25519 personal certificates) list and fetch.
+            org.liaison.cli.local.LocalClient investigator = new org.liaison.cli.local.LocalClient(
+                    t.federation.profiles().get(AL).get(org.liaison.certs.Role.INVESTIGATOR));
+            assertThat(investigator.get("inbox")).hasSize(1);
+            try (java.io.InputStream in = investigator.fetch(id.toString())) {
+                assertThat(in.readAllBytes().length).isGreaterThan(4);
+            }
         }
     }
 }

@@ -45,10 +45,13 @@ public final class LocalServer implements AutoCloseable {
     /** Where a finished upload is sealed and stored, off the event loops (see LocalApiHandler). */
     private final java.util.concurrent.ExecutorService finishers = org.liaison.gateway.net.Workers.pool("submit");
 
-    public LocalServer(String host, int port, Credential tls, NodeState node, Outbox outbox, SslProvider provider,
-            Duration readTimeout, org.liaison.gateway.tls.AuthFailures failures) throws java.io.IOException, InterruptedException {
+    public LocalServer(String host, int port, Credential tls, NodeState node, Outbox outbox, Duration readTimeout,
+            org.liaison.gateway.tls.AuthFailures failures) throws java.io.IOException, InterruptedException {
         SslContext ctx = SslContextBuilder.forServer(tls.privateKey(), tls.chain().toArray(new X509Certificate[0]))
-                .sslProvider(provider).protocols(TlsContexts.PROTOCOLS).clientAuth(ClientAuth.REQUIRE)
+                // Always the JDK's TLS: BoringSSL (the openssl provider) leaves Ed25519 out of the signature algorithms
+                // it verifies by default, and netty-tcnative offers no way to add it, so it would refuse every
+                // modern-suite personal certificate (certificate_required). The peer API may use either provider.
+                .sslProvider(SslProvider.JDK).protocols(TlsContexts.PROTOCOLS).clientAuth(ClientAuth.REQUIRE)
                 .trustManager(new UserTrustManager(node.me(), node::trust, failures))
                 .sessionTimeout(TlsContexts.SESSION_TIMEOUT).build();
         ServerBootstrap b = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)

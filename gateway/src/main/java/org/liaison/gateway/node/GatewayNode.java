@@ -134,7 +134,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
                     tuning.readTimeout(), tuning.maxMessageBytes());
             opened.add(server);
             this.local = new org.liaison.gateway.local.LocalServer(config.local().host(), config.local().port(), tls, this, outbox,
-                    provider, tuning.readTimeout(), authFailures);
+                    tuning.readTimeout(), authFailures);
             opened.add(local);
             this.admin = new org.liaison.gateway.admin.AdminServer(config.admin().host(), config.admin().port(), metrics,
                     this::ready);
