@@ -74,15 +74,27 @@ class NodeReliabilityTest {
     @Test
     void deliveryWhoseAnswerWasLostIsRetriedAndGetsTheStoredReceipt() throws Exception {
         TestNodes t = new TestNodes(dir);
-        try (GatewayNode it = t.start(IT); GatewayNode al = t.start(AL)) {
-            UUID id = it.outbox().submit(t.submission(IT, List.of(AL), null, null, TestNodes.text("once")));
-            TestNodes.await("delivery", Duration.ofSeconds(20), () -> it.store().deliveries(id).get(0).state() == MessageStore.State.DELIVERED);
-            byte[] receipt = it.store().deliveries(id).get(0).receipt();
-            // Forget the outcome, as if the sender crashed before recording the receipt.
-            it.store().updateDelivery(id, AL, MessageStore.State.RETRYING, 1, Instant.now(), null, null, null);
-            TestNodes.await("redelivery", Duration.ofSeconds(20), () -> it.store().deliveries(id).get(0).state() == MessageStore.State.DELIVERED);
-            assertThat(it.store().deliveries(id).get(0).receipt()).isEqualTo(receipt);
-            assertThat(al.store().inbox()).hasSize(1);
+        UUID id;
+        byte[] receipt;
+        try (GatewayNode al = t.start(AL)) {
+            try (GatewayNode it = t.start(IT)) {
+                id = it.outbox().submit(t.submission(IT, List.of(AL), null, null, TestNodes.text("once")));
+                TestNodes.await("delivery", Duration.ofSeconds(20), () -> it.store().deliveries(id).get(0).state() == MessageStore.State.DELIVERED);
+                receipt = it.store().deliveries(id).get(0).receipt();
+            }
+            // As if the sender had crashed before it recorded the receipt: the delivery is left SENDING.
+            java.nio.file.Path db = org.liaison.gateway.config.NodeConfig.resolve(t.config(IT),
+                    org.liaison.gateway.config.NodeConfig.load(t.config(IT)).dataDir()).resolve("messages.db");
+            try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db);
+                    java.sql.Statement st = c.createStatement()) {
+                st.executeUpdate("UPDATE deliveries SET state = 'SENDING', receipt = NULL, delivered_at = NULL");
+            }
+            try (GatewayNode it = t.start(IT)) {
+                TestNodes.await("redelivery", Duration.ofSeconds(20),
+                        () -> it.store().deliveries(id).get(0).state() == MessageStore.State.DELIVERED);
+                assertThat(it.store().deliveries(id).get(0).receipt()).isEqualTo(receipt);
+                assertThat(al.store().inbox()).hasSize(1);
+            }
         }
     }
 

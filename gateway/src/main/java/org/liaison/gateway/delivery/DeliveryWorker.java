@@ -69,6 +69,7 @@ public final class DeliveryWorker implements AutoCloseable {
     public void start(Duration poll) {
         scheduler.scheduleWithFixedDelay(this::poll, 0, poll.toMillis(), TimeUnit.MILLISECONDS);
         scheduler.scheduleWithFixedDelay(this::probe, PROBE_EVERY.toMillis(), PROBE_EVERY.toMillis(), TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(this::sweep, 60_000, 60_000, TimeUnit.MILLISECONDS);
     }
 
     /** How often peers whose deliveries wait in backoff are probed (a TCP connect), and the least time between two wake-ups. */
@@ -125,7 +126,12 @@ public final class DeliveryWorker implements AutoCloseable {
         }
     }
 
-    /** One pass: start every due delivery whose recipient has nothing in flight. */
+    /** How long an attempt holds its delivery before the sweeper may take it back (renewed while it runs). */
+    static final Duration LEASE = Duration.ofMinutes(5);
+    /** "messageId/recipient" of the attempts this process is making now. */
+    private final java.util.Set<String> sending = ConcurrentHashMap.newKeySet();
+
+    /** One pass: start every due delivery whose recipient has fewer than {@value #PER_RECIPIENT} in flight. */
     void poll() {
         try {
             Instant now = Instant.now();
@@ -134,13 +140,19 @@ public final class DeliveryWorker implements AutoCloseable {
                     inFlight.merge(d.recipient(), -1, Integer::sum);
                     continue;
                 }
-                node.store().updateDelivery(d.messageId(), d.recipient(), State.SENDING, d.attempts(), d.nextAttemptAt(),
-                        d.lastError(), null, null);
+                String key = d.messageId() + "/" + d.recipient();
+                sending.add(key);
+                if (!node.store().transition(d.messageId(), d.recipient(), d.state(), new MessageStore.Send(now.plus(LEASE)))) {
+                    sending.remove(key); // moved meanwhile
+                    inFlight.merge(d.recipient(), -1, Integer::sum);
+                    continue;
+                }
                 senders.submit(() -> {
                     boolean delivered = false;
                     try {
                         delivered = attempt(d);
                     } finally {
+                        sending.remove(key);
                         inFlight.merge(d.recipient(), -1, Integer::sum);
                     }
                     if (delivered) {
@@ -153,19 +165,38 @@ public final class DeliveryWorker implements AutoCloseable {
         }
     }
 
+    /**
+     * The sweeper: renews the leases of this process's attempts, and takes back deliveries left
+     * SENDING whose lease ended with no attempt running (an attempt lost without an outcome).
+     */
+    void sweep() {
+        try {
+            Instant now = Instant.now();
+            java.util.Set<String> mine = java.util.Set.copyOf(sending);
+            node.store().renewLeases(mine, now.plus(LEASE));
+            int n = node.store().recoverExpiredLeases(now, mine);
+            if (n > 0) {
+                LOG.warn("{} deliveries stuck in sending were taken back for a new attempt", n);
+                poll();
+            }
+        } catch (RuntimeException e) {
+            LOG.error("delivery sweep failed: {}", e.toString());
+        }
+    }
+
     /** One delivery attempt; true when it was delivered. */
     private boolean attempt(MessageStore.Delivery d) {
         Instant now = Instant.now();
         int attempts = d.attempts() + 1;
         Optional<MessageStore.Outgoing> found = node.store().outgoing(d.messageId());
         if (found.isEmpty()) {
-            node.store().updateDelivery(d.messageId(), d.recipient(), State.FAILED, attempts, now, "message not in the outbox", null, null);
+            node.store().transition(d.messageId(), d.recipient(), State.SENDING, new MessageStore.Fail(attempts, "message not in the outbox"));
             return false;
         }
         MessageStore.Outgoing m = found.get();
         if (!now.isBefore(m.expiresAt())) {
-            node.store().updateDelivery(d.messageId(), d.recipient(), State.EXPIRED, d.attempts(), now, "expired at " + m.expiresAt(),
-                    null, null);
+            node.store().transition(d.messageId(), d.recipient(), State.SENDING, new MessageStore.Expire(d.attempts(),
+                    "expired at " + m.expiresAt()));
             node.audit().record(AuditEvent.of("expire", node.me().value(), d.messageId().toString(), d.recipient().value(), "failed",
                     "expired before delivery"));
             return false;
@@ -187,7 +218,7 @@ public final class DeliveryWorker implements AutoCloseable {
             // Metrics first: whoever sees DELIVERED in the store also sees it counted.
             node.metrics().deliveryAttempt("delivered");
             node.metrics().delivered(java.time.Duration.between(m.createdAt(), Instant.now()));
-            node.store().updateDelivery(d.messageId(), d.recipient(), State.DELIVERED, attempts, now, null, receipt, r.received());
+            node.store().transition(d.messageId(), d.recipient(), State.SENDING, new MessageStore.Deliver(attempts, receipt, r.received()));
             node.audit().record(AuditEvent.of("receipt", d.recipient().value(), d.messageId().toString(), d.recipient().value(), "ok",
                     null).about(env.header()).with("peerCheckpoint", r.checkpoint()));
             if (r.checkpoint() != null) {
@@ -203,14 +234,15 @@ public final class DeliveryWorker implements AutoCloseable {
             State state = !e.code().isRetryable() ? State.FAILED : next.isBefore(m.expiresAt()) ? State.RETRYING : State.EXPIRED;
             String reason = e.getMessage() + " [" + e.code().code() + "]";
             node.metrics().deliveryAttempt(state.id());
-            node.store().updateDelivery(d.messageId(), d.recipient(), state, attempts, next, reason, null, null);
+            node.store().transition(d.messageId(), d.recipient(), State.SENDING, state == State.FAILED ? new MessageStore.Fail(attempts, reason)
+                    : state == State.EXPIRED ? new MessageStore.Expire(attempts, reason) : new MessageStore.Retry(attempts, next, reason));
             AuditEvent failed = AuditEvent.of("send-attempt", node.me().value(), d.messageId().toString(), d.recipient().value(),
                     state.id(), reason);
             node.audit().record(env == null ? failed : failed.about(env.header()));
             LOG.warn("delivery of {} to {} {}: {}", d.messageId(), d.recipient(), state.id(), reason);
         } catch (RuntimeException e) {
-            node.store().updateDelivery(d.messageId(), d.recipient(), State.RETRYING, attempts, now.plus(backoff.delay(attempts)),
-                    "internal error: " + e, null, null);
+            node.store().transition(d.messageId(), d.recipient(), State.SENDING, new MessageStore.Retry(attempts,
+                    now.plus(backoff.delay(attempts)), "internal error: " + e));
             LOG.error("delivery of {} to {} failed unexpectedly", d.messageId(), d.recipient(), e);
         }
         return false;

@@ -53,11 +53,85 @@ public interface MessageStore extends AutoCloseable {
         ID_CONFLICT
     }
 
+    /**
+     * The state of one recipient's delivery. The one place that says what may follow what:
+     *
+     * <pre>
+     *   QUEUED ──► SENDING ──► DELIVERED
+     *     │          │ ▲
+     *     │          ▼ │
+     *     │       RETRYING
+     *     └──────────┴──────► FAILED | EXPIRED        (DELIVERED, FAILED, EXPIRED are final)
+     * </pre>
+     */
     enum State {
         QUEUED, SENDING, RETRYING, DELIVERED, FAILED, EXPIRED;
 
         public String id() {
             return name().toLowerCase(java.util.Locale.ROOT);
+        }
+
+        /** The states this one may go to. */
+        public java.util.Set<State> next() {
+            switch (this) {
+                case QUEUED:
+                    return java.util.EnumSet.of(SENDING, FAILED, EXPIRED);
+                case SENDING:
+                    return java.util.EnumSet.of(DELIVERED, RETRYING, FAILED, EXPIRED);
+                case RETRYING:
+                    return java.util.EnumSet.of(SENDING, FAILED, EXPIRED);
+                default:
+                    return java.util.EnumSet.noneOf(State.class);
+            }
+        }
+
+        public boolean isFinal() {
+            return next().isEmpty();
+        }
+    }
+
+    /** A change of a delivery's state, with what that state records. */
+    sealed interface Transition permits Send, Deliver, Retry, Fail, Expire {
+        State to();
+    }
+
+    /** An attempt starts; the delivery is leased to this process until {@code leaseUntil}. */
+    record Send(Instant leaseUntil) implements Transition {
+        public State to() {
+            return State.SENDING;
+        }
+    }
+
+    /** The receipt was verified. */
+    record Deliver(int attempts, byte[] receipt, Instant deliveredAt) implements Transition {
+        public Deliver {
+            java.util.Objects.requireNonNull(receipt, "receipt");
+            java.util.Objects.requireNonNull(deliveredAt, "deliveredAt");
+        }
+
+        public State to() {
+            return State.DELIVERED;
+        }
+    }
+
+    /** The attempt failed in a way a later one may not; the next is due at {@code next}. */
+    record Retry(int attempts, Instant next, String error) implements Transition {
+        public State to() {
+            return State.RETRYING;
+        }
+    }
+
+    /** Final: no attempt can succeed (the error says why). */
+    record Fail(int attempts, String error) implements Transition {
+        public State to() {
+            return State.FAILED;
+        }
+    }
+
+    /** Final: the message expired before it was delivered. */
+    record Expire(int attempts, String error) implements Transition {
+        public State to() {
+            return State.EXPIRED;
         }
     }
 
@@ -101,9 +175,19 @@ public interface MessageStore extends AutoCloseable {
 
     List<Delivery> deliveries(UUID messageId);
 
-    /** Records a delivery's new state; {@code receipt} and {@code deliveredAt} only for DELIVERED. */
-    void updateDelivery(UUID messageId, AuthorityId recipient, State state, int attempts, Instant nextAttemptAt, String lastError,
-            byte[] receipt, Instant deliveredAt);
+    /**
+     * Moves a delivery from {@code from} to the transition's state, if it is still in {@code from}
+     * (compare and set: {@code false} and nothing changed if it moved meanwhile).
+     *
+     * @throws IllegalStateException when {@code from} may not go to that state (see {@link State#next})
+     */
+    boolean transition(UUID messageId, AuthorityId recipient, State from, Transition t);
+
+    /** Deliveries left SENDING whose lease ended, except {@code inFlight} ones, go back to RETRYING, due now. */
+    int recoverExpiredLeases(Instant now, java.util.Set<String> inFlight);
+
+    /** Extends the leases of deliveries this process is sending ("messageId/recipient"). */
+    void renewLeases(java.util.Set<String> inFlight, Instant until);
 
     /** Deliveries to {@code recipient} waiting in backoff become due now; returns how many. */
     int retryNow(AuthorityId recipient, Instant now);

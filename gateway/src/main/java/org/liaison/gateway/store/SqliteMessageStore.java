@@ -41,6 +41,8 @@ public final class SqliteMessageStore implements MessageStore {
             + "ALTER TABLE outbox ADD COLUMN package_sha256 TEXT;",
         // 3: the SHA-256 of each outgoing envelope, checked whenever it is read (rows from before: not checked)
         "ALTER TABLE outbox ADD COLUMN envelope_sha256 TEXT;",
+        // 4: a delivery being sent is leased until a deadline
+        "ALTER TABLE deliveries ADD COLUMN lease_until TEXT;",
     };
 
     private final Connection db;
@@ -332,23 +334,98 @@ public final class SqliteMessageStore implements MessageStore {
     }
 
     @Override
-    public synchronized void updateDelivery(UUID messageId, AuthorityId recipient, State state, int attempts, Instant nextAttemptAt,
-            String lastError, byte[] receipt, Instant deliveredAt) {
-        try (PreparedStatement p = db.prepareStatement("UPDATE deliveries SET state = ?, attempts = ?, next_attempt_at = ?,"
-                + " last_error = ?, receipt = ?, delivered_at = ? WHERE message_id = ? AND recipient = ?")) {
-            p.setString(1, state.name());
-            p.setInt(2, attempts);
-            p.setString(3, nextAttemptAt.toString());
-            p.setString(4, lastError);
-            p.setBytes(5, receipt);
-            p.setString(6, deliveredAt == null ? null : deliveredAt.toString());
-            p.setString(7, messageId.toString());
-            p.setString(8, recipient.value());
-            if (p.executeUpdate() != 1) {
-                throw new StoreException("no delivery of " + messageId + " to " + recipient, null);
+    public synchronized boolean transition(UUID messageId, AuthorityId recipient, State from, Transition t) {
+        if (!from.next().contains(t.to())) {
+            throw new IllegalStateException("delivery of " + messageId + " to " + recipient + ": " + from + " may not go to " + t.to()
+                    + " (expected one of " + from.next() + ")");
+        }
+        String sql;
+        Object[] values;
+        if (t instanceof Send) {
+            sql = "state = ?, lease_until = ?";
+            values = new Object[] {t.to().name(), ((Send) t).leaseUntil().toString()};
+        } else if (t instanceof Deliver) {
+            Deliver d = (Deliver) t;
+            sql = "state = ?, attempts = ?, receipt = ?, delivered_at = ?, last_error = NULL, lease_until = NULL";
+            values = new Object[] {t.to().name(), d.attempts(), d.receipt(), d.deliveredAt().toString()};
+        } else if (t instanceof Retry) {
+            Retry r = (Retry) t;
+            sql = "state = ?, attempts = ?, next_attempt_at = ?, last_error = ?, lease_until = NULL";
+            values = new Object[] {t.to().name(), r.attempts(), r.next().toString(), r.error()};
+        } else if (t instanceof Fail) {
+            Fail f = (Fail) t;
+            sql = "state = ?, attempts = ?, last_error = ?, lease_until = NULL";
+            values = new Object[] {t.to().name(), f.attempts(), f.error()};
+        } else {
+            Expire e = (Expire) t;
+            sql = "state = ?, attempts = ?, last_error = ?, lease_until = NULL";
+            values = new Object[] {t.to().name(), e.attempts(), e.error()};
+        }
+        try (PreparedStatement p = db.prepareStatement("UPDATE deliveries SET " + sql
+                + " WHERE message_id = ? AND recipient = ? AND state = ?")) {
+            int i = 1;
+            for (Object v : values) {
+                p.setObject(i++, v);
             }
+            p.setString(i++, messageId.toString());
+            p.setString(i++, recipient.value());
+            p.setString(i, from.name());
+            return p.executeUpdate() == 1;
         } catch (SQLException e) {
             throw new StoreException("cannot update a delivery", e);
+        }
+    }
+
+    @Override
+    public synchronized int recoverExpiredLeases(Instant now, java.util.Set<String> inFlight) {
+        List<String[]> expired = new ArrayList<>();
+        try (PreparedStatement p = db.prepareStatement("SELECT message_id, recipient FROM deliveries WHERE state = 'SENDING'"
+                + " AND (lease_until IS NULL OR lease_until <= ?)")) {
+            p.setString(1, now.toString());
+            try (ResultSet r = p.executeQuery()) {
+                while (r.next()) {
+                    if (!inFlight.contains(r.getString(1) + "/" + r.getString(2))) {
+                        expired.add(new String[] {r.getString(1), r.getString(2)});
+                    }
+                }
+            }
+        } catch (SQLException e) {
+            throw new StoreException("cannot read deliveries", e);
+        }
+        int n = 0;
+        for (String[] d : expired) {
+            n += transition(UUID.fromString(d[0]), AuthorityId.of(d[1]), State.SENDING, new Retry(attemptsOf(d[0], d[1]), now,
+                    "the attempt's lease ended without an outcome (interrupted)")) ? 1 : 0;
+        }
+        return n;
+    }
+
+    private int attemptsOf(String messageId, String recipient) {
+        try (PreparedStatement p = db.prepareStatement("SELECT attempts FROM deliveries WHERE message_id = ? AND recipient = ?")) {
+            p.setString(1, messageId);
+            p.setString(2, recipient);
+            try (ResultSet r = p.executeQuery()) {
+                return r.next() ? r.getInt(1) : 0;
+            }
+        } catch (SQLException e) {
+            throw new StoreException("cannot read deliveries", e);
+        }
+    }
+
+    @Override
+    public synchronized void renewLeases(java.util.Set<String> inFlight, Instant until) {
+        try (PreparedStatement p = db.prepareStatement("UPDATE deliveries SET lease_until = ? WHERE message_id = ? AND recipient = ?"
+                + " AND state = 'SENDING'")) {
+            for (String d : inFlight) {
+                String[] parts = d.split("/", 2);
+                p.setString(1, until.toString());
+                p.setString(2, parts[0]);
+                p.setString(3, parts[1]);
+                p.addBatch();
+            }
+            p.executeBatch();
+        } catch (SQLException e) {
+            throw new StoreException("cannot renew delivery leases", e);
         }
     }
 
@@ -398,7 +475,7 @@ public final class SqliteMessageStore implements MessageStore {
     @Override
     public synchronized int recoverInterrupted(Instant now) {
         try (PreparedStatement p = db.prepareStatement(
-                "UPDATE deliveries SET state = 'RETRYING', next_attempt_at = ? WHERE state = 'SENDING'")) {
+                "UPDATE deliveries SET state = 'RETRYING', next_attempt_at = ?, lease_until = NULL WHERE state = 'SENDING'")) {
             p.setString(1, now.toString());
             return p.executeUpdate();
         } catch (SQLException e) {
