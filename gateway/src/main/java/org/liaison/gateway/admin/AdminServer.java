@@ -34,7 +34,10 @@ import java.util.function.BooleanSupplier;
  * aggregator (requests are tiny) → handler.
  */
 public final class AdminServer implements AutoCloseable {
-    private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    private final EventLoopGroup group = org.liaison.gateway.net.EventLoops.group("admin", 1);
+    /** The answers (readiness checks the disk, metrics read the store) are made here, not on the event loop. */
+    private final io.netty.util.concurrent.EventExecutorGroup answers = new io.netty.util.concurrent.DefaultEventExecutorGroup(1,
+            new io.netty.util.concurrent.DefaultThreadFactory("liaison-admin-answers", true));
     private final Channel channel;
 
     public AdminServer(String host, int port, NodeMetrics metrics, BooleanSupplier ready) throws InterruptedException, java.io.IOException {
@@ -46,7 +49,7 @@ public final class AdminServer implements AutoCloseable {
                                 .addLast("timeout", new ReadTimeoutHandler(10, TimeUnit.SECONDS))
                                 .addLast("http", new HttpServerCodec(1024, 4096, 4096))
                                 .addLast("aggregate", new HttpObjectAggregator(4096))
-                                .addLast("admin", new SimpleChannelInboundHandler<FullHttpRequest>() {
+                                .addLast(answers, "admin", new SimpleChannelInboundHandler<FullHttpRequest>() {
                                     @Override
                                     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
                                         HttpResponseStatus status = HttpResponseStatus.OK;
@@ -95,5 +98,6 @@ public final class AdminServer implements AutoCloseable {
             channel.close().syncUninterruptibly();
         }
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        answers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     }
 }

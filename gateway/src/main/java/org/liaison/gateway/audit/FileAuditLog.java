@@ -259,6 +259,7 @@ public final class FileAuditLog implements AuditLog {
 
     /** Writes the entry (not yet synced); returns its index and the file offset after it. */
     private long[] write(AuditEvent e) {
+        org.liaison.gateway.net.EventLoops.assertOffLoop("an audit append");
         synchronized (this) {
             long index = tree.size();
             ObjectNode o = JSON.createObjectNode();

@@ -15,6 +15,7 @@ public final class MemoryAuditLog implements AuditLog {
 
     @Override
     public synchronized long record(AuditEvent e) {
+        org.liaison.gateway.net.EventLoops.assertOffLoop("an audit append");
         events.add(e);
         AUDIT.info("{} actor={} message={} counterpart={} outcome={} reason={}", e.type(), e.actor(), e.messageId(),
                 e.counterpart(), e.outcome(), e.reason());

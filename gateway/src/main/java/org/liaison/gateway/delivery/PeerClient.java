@@ -61,7 +61,7 @@ import org.liaison.protocol.ProtocolException;
  */
 public final class PeerClient implements AutoCloseable {
     private static final int MAX_RESPONSE = 1 << 20;
-    private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+    private final EventLoopGroup group = org.liaison.gateway.net.EventLoops.group("client", 2);
     private final SslContext tls;
     private final PeerIdentity identity;
     private final Duration timeout;

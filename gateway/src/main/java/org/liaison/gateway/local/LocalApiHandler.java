@@ -112,13 +112,20 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
             this.user = user;
         }
 
+        /** Whether the manifest is complete and waits for {@link #begin} (off the event loop) before any file byte. */
+        boolean awaitingBegin() {
+            return head.complete() && session == null;
+        }
+
         void accept(ByteBuffer data) throws ProtocolException, IOException {
             while (data.hasRemaining()) {
                 if (!head.complete()) {
                     manifest = head.accept(data);
                     if (manifest != null) {
-                        begin();
+                        return; // begin() runs off the event loop first
                     }
+                } else if (session == null) {
+                    throw new IllegalStateException("file bytes before the package was checked");
                 } else {
                     if (session.existing() != null) {
                         data.position(data.limit());
@@ -129,7 +136,8 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
             }
         }
 
-        private void begin() throws ProtocolException, IOException {
+        /** Checks the package (signature, signer, idempotency key, the message replied to): blocking, off the event loop. */
+        void begin() throws ProtocolException, IOException {
             UUID conversation = null;
             UUID replyTo = null;
             if (inReplyTo != null) {
@@ -182,27 +190,89 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
             }
             if (msg instanceof HttpContent) {
                 if (submit != null) {
-                    for (ByteBuffer b : ((HttpContent) msg).content().nioBuffers()) {
-                        submit.accept(b);
+                    if (held.waiting()) { // decoded before reading paused: kept until the package is checked
+                        held.hold((HttpContent) msg);
+                        return;
                     }
-                }
-                if (msg instanceof LastHttpContent) {
-                    route(ctx, user);
+                    feedSubmit(ctx, user, ((HttpContent) msg).content(), msg instanceof LastHttpContent);
+                } else if (msg instanceof LastHttpContent) {
+                    answer(ctx, user, request);
                 }
             }
         } catch (ProtocolException e) {
             refuse(ctx, user, e);
-        } catch (IOException | RuntimeException e) {
+        } catch (RuntimeException e) {
             refuse(ctx, user, org.liaison.gateway.net.Workers.refusal("complete the request", e));
         }
     }
 
-    private void route(ChannelHandlerContext ctx, LocalUser user) throws ProtocolException, IOException {
-        String uri = request.uri();
-        if (submit != null) {
-            finishSubmit(ctx, user);
-            return;
+    /** Upload bytes kept while the package is checked off the event loop. */
+    private final org.liaison.gateway.net.HeldBody held = new org.liaison.gateway.net.HeldBody();
+
+    private void feedSubmit(ChannelHandlerContext ctx, LocalUser user, io.netty.buffer.ByteBuf content, boolean last)
+            throws ProtocolException {
+        ByteBuffer[] buffers = content.nioBuffers();
+        try {
+            for (int i = 0; i < buffers.length; i++) {
+                submit.accept(buffers[i]);
+                if (submit.awaitingBegin()) {
+                    held.pause(buffers, i, last);
+                    Submit s = submit;
+                    org.liaison.gateway.net.Workers.offLoop(ctx, finishers, "check the package", () -> {
+                        s.begin();
+                        return Boolean.TRUE;
+                    }, (ok, failure) -> {
+                        try {
+                            if (failure != null) {
+                                held.clear();
+                                refuse(ctx, user, failure);
+                                return;
+                            }
+                            held.resume((c, l) -> feedSubmit(ctx, user, c, l), () -> submit == s && !answered);
+                        } catch (ProtocolException e) {
+                            refuse(ctx, user, e);
+                        }
+                    });
+                    return;
+                }
+            }
+        } catch (IOException e) {
+            throw org.liaison.gateway.net.Workers.refusal("store the upload", e);
         }
+        if (last) {
+            finishSubmit(ctx, user);
+        }
+    }
+
+    /** What a request's answer is, worked out off the event loop; written on it. */
+    private interface Answer {
+        void write(ChannelHandlerContext ctx) throws IOException;
+    }
+
+    /** Works the answer out on a worker (store, decryption, audit), reading paused; writes it on the event loop. */
+    private void answer(ChannelHandlerContext ctx, LocalUser user, HttpRequest req) {
+        request = null;
+        org.liaison.gateway.net.Workers.offLoop(ctx, finishers, "answer the request", () -> {
+            try {
+                return route(user, req);
+            } catch (IOException | RuntimeException e) {
+                throw org.liaison.gateway.net.Workers.refusal("complete the request", e);
+            }
+        }, (answer, failure) -> {
+            if (failure != null) {
+                refuse(ctx, user, failure);
+                return;
+            }
+            try {
+                answer.write(ctx);
+            } catch (IOException e) {
+                ctx.close();
+            }
+        });
+    }
+
+    private Answer route(LocalUser user, HttpRequest request) throws ProtocolException, IOException {
+        String uri = request.uri();
         if (HttpMethod.POST.equals(request.method()) && uri.startsWith(PREFIX + "inbox/") && uri.endsWith(QUARANTINE)) {
             require(user, Role.OPERATOR);
             UUID id = parseId(uri.substring((PREFIX + "inbox/").length(), uri.length() - QUARANTINE.length()));
@@ -212,8 +282,7 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
             } catch (IllegalArgumentException e) {
                 throw new ProtocolException(ErrorCode.SCHEMA_INVALID, REASON_HEADER + ": not URL-encoded UTF-8");
             }
-            quarantine(ctx, user, id, reason);
-            return;
+            return quarantine(user, id, reason);
         }
         if (!HttpMethod.GET.equals(request.method())) {
             throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "unknown request " + request.method() + " " + uri);
@@ -231,23 +300,24 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
                             : e.getMessage()));
                 }
             }
-            json(ctx, HttpResponseStatus.OK, list);
+            return c -> json(c, HttpResponseStatus.OK, list);
         } else if (uri.startsWith(PREFIX + "messages/")) {
             require(user, Role.INVESTIGATOR, Role.OPERATOR);
             UUID id = parseId(uri.substring((PREFIX + "messages/").length()));
             MessageStore.Outgoing o = node.store().outgoing(id).orElseThrow(() -> new ProtocolException(ErrorCode.NOT_FOUND,
                     "no sent message " + id));
-            json(ctx, HttpResponseStatus.OK, status(o));
+            Map<String, Object> st = status(o);
+            return c -> json(c, HttpResponseStatus.OK, st);
         } else if (uri.equals(PREFIX + "inbox")) {
             require(user, Role.INVESTIGATOR, Role.OPERATOR);
             List<Object> list = new ArrayList<>();
             for (MessageStore.Received r : node.store().inbox()) {
                 list.add(listed(r));
             }
-            json(ctx, HttpResponseStatus.OK, list);
+            return c -> json(c, HttpResponseStatus.OK, list);
         } else if (uri.equals(PREFIX + "audit")) {
             require(user, Role.AUDITOR);
-            auditSnapshot(ctx, user);
+            return auditSnapshot(user);
         } else if (uri.startsWith(PREFIX + "inbox/")) {
             require(user, Role.INVESTIGATOR);
             UUID id = parseId(uri.substring((PREFIX + "inbox/").length()));
@@ -257,7 +327,7 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
                 throw new ProtocolException(ErrorCode.QUARANTINED, "message " + id + " was set aside by an operator: " + r.quarantine());
             }
             try {
-                fetch(ctx, user, r);
+                return fetch(user, r);
             } catch (ProtocolException e) {
                 if (e.code() == ErrorCode.STORED_DATA_CORRUPT || e.code() == ErrorCode.DECRYPTION_FAILED) {
                     storedDataIncident(r, e.getMessage());
@@ -389,7 +459,7 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
         return x;
     }
 
-    private void fetch(ChannelHandlerContext ctx, LocalUser user, MessageStore.Received r) throws ProtocolException, IOException {
+    private Answer fetch(LocalUser user, MessageStore.Received r) throws ProtocolException, IOException {
         Envelopes.Stored env = Envelopes.readStored(r.envelope(), r.envelopeSha256());
         Envelopes.Opened o = Envelopes.open(env, node.me(), encryptionKey());
         Manifest m = Formats.fromElement(SecureXml.parse(o.manifestXml(), XmlLimits.DEFAULT).getDocumentElement(), Manifest.class);
@@ -427,8 +497,11 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
         }
         node.audit().record(AuditEvent.of("fetch", user.actor(), r.messageId().toString(), r.sender().value(), "ok", null)
                 .about(env.header()).with("case", m.getCase()));
-        fetching = new Fetching(user, r);
-        stream(ctx, "application/vnd.liaison.package", length, new SequenceInputStream(new ByteArrayInputStream(first), body));
+        InputStream all = new SequenceInputStream(new ByteArrayInputStream(first), body);
+        return c -> {
+            fetching = new Fetching(user, r);
+            stream(c, "application/vnd.liaison.package", length, all);
+        };
     }
 
     /** The fetch being streamed, so that a failure midway is audited and reported. */
@@ -491,7 +564,7 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
     }
 
     /** An operator sets a received message aside: it stays stored (and audited) but is no longer listed or served. */
-    private void quarantine(ChannelHandlerContext ctx, LocalUser user, UUID id, String reason) throws ProtocolException, IOException {
+    private Answer quarantine(LocalUser user, UUID id, String reason) throws ProtocolException, IOException {
         if (reason == null || reason.isBlank() || reason.length() > 500 || reason.chars().anyMatch(c -> c < 0x20)) {
             throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "give a reason (header " + REASON_HEADER + ", 1 to 500 characters)");
         }
@@ -500,11 +573,11 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
         }
         node.audit().record(AuditEvent.of("quarantine", user.actor(), id.toString(), null, "ok", reason));
         LOG.warn("message {} quarantined by {}", id, user.actor());
-        json(ctx, HttpResponseStatus.OK, Map.of("messageId", id.toString(), "quarantined", reason));
+        return c -> json(c, HttpResponseStatus.OK, Map.of("messageId", id.toString(), "quarantined", reason));
     }
 
     /** An auditor's online copy of the log (see the class comment for the layout). */
-    private void auditSnapshot(ChannelHandlerContext ctx, LocalUser user) throws ProtocolException, IOException {
+    private Answer auditSnapshot(LocalUser user) throws ProtocolException, IOException {
         AuditLog.Snapshot s;
         try {
             s = node.audit().snapshot();
@@ -520,8 +593,9 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
         parts.add(prefix(s.entries(), s.entriesLength()));
         node.audit().record(AuditEvent.of("audit-copy", user.actor(), null, null, "ok", null)
                 .with("entriesBytes", Long.toString(s.entriesLength())));
-        stream(ctx, "application/vnd.liaison.audit-log", 4L + key.length + 8 + s.checkpointsLength() + 8 + s.entriesLength(),
-                new SequenceInputStream(Collections.enumeration(parts)));
+        long total = 4L + key.length + 8 + s.checkpointsLength() + 8 + s.entriesLength();
+        InputStream copy = new SequenceInputStream(Collections.enumeration(parts));
+        return c -> stream(c, "application/vnd.liaison.audit-log", total, copy);
     }
 
     /** The first {@code length} bytes of a file that may still grow. */
@@ -638,13 +712,10 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
             submit = null;
         }
         answered = true;
-        try {
-            node.audit().append(AuditEvent.of("reject", user == null ? "unknown" : user.actor(), null, null, "refused",
-                    "local API: " + e.code().code() + " " + e.getMessage()));
-        } catch (RuntimeException auditFailed) {
-            // The refusal is answered even when it cannot be audited (a full disk): the user learns why.
-            LOG.error("cannot audit a refusal: {}", auditFailed.getMessage());
-        }
+        // On a worker; the refusal is answered even when it cannot be audited (a full disk): the user learns why.
+        AuditEvent rejected = AuditEvent.of("reject", user == null ? "unknown" : user.actor(), null, null, "refused",
+                "local API: " + e.code().code() + " " + e.getMessage());
+        org.liaison.gateway.net.Workers.quietly(finishers, () -> node.audit().append(rejected), "audit a refusal");
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("error", e.code().code());
         body.put("message", e.getMessage());
@@ -664,6 +735,7 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        held.clear();
         if (streaming != null) {
             streaming.close();
             streaming = null;

@@ -40,10 +40,12 @@ import org.liaison.gateway.tls.TlsContexts;
  */
 public final class LocalServer implements AutoCloseable {
     public static final AttributeKey<LocalUser> USER = AttributeKey.valueOf("liaison.user");
-    private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
+    private final EventLoopGroup group = org.liaison.gateway.net.EventLoops.group("local", 0);
     private final Channel channel;
     /** Where a finished upload is sealed and stored, off the event loops (see LocalApiHandler). */
     private final java.util.concurrent.ExecutorService finishers = org.liaison.gateway.net.Workers.pool("submit");
+    /** Where TLS handshakes' delegated tasks (certificate checks) run. */
+    private final java.util.concurrent.ExecutorService handshakes = org.liaison.gateway.net.Workers.pool("local-tls");
 
     public LocalServer(String host, int port, Credential tls, NodeState node, Outbox outbox, Duration readTimeout,
             org.liaison.gateway.tls.AuthFailures failures) throws java.io.IOException, InterruptedException {
@@ -60,7 +62,7 @@ public final class LocalServer implements AutoCloseable {
                     protected void initChannel(SocketChannel ch) {
                         ch.pipeline()
                                 .addLast("tls", ctx.newHandler(ch.alloc(), ch.remoteAddress().getHostString(),
-                                        ch.remoteAddress().getPort()))
+                                        ch.remoteAddress().getPort(), handshakes)) // certificate checks off the event loop
                                 .addLast("timeout", new ReadTimeoutHandler(readTimeout.toMillis(), TimeUnit.MILLISECONDS))
                                 .addLast("http", new HttpServerCodec(4096, 8192, 64 * 1024))
                                 .addLast("deadlines", new org.liaison.gateway.net.SlowClientGuard(
@@ -87,6 +89,7 @@ public final class LocalServer implements AutoCloseable {
     public void close() {
         stopAccepting();
         org.liaison.gateway.net.Workers.drain(finishers, 10); // uploads being stored finish before the store closes
+        handshakes.shutdownNow();
         group.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
     }
 }

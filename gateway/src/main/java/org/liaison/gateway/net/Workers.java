@@ -78,6 +78,22 @@ public final class Workers {
         return new ProtocolException(ErrorCode.INTERNAL, "the node could not " + what);
     }
 
+    /** Runs {@code work} on {@code pool}, logging (not throwing) a failure or a pool that is stopping. */
+    public static void quietly(Executor pool, Runnable work, String what) {
+        Runnable logged = () -> {
+            try {
+                work.run();
+            } catch (RuntimeException e) {
+                LogManager.getLogger(Workers.class).error("could not {}: {}", what, e.getMessage());
+            }
+        };
+        try {
+            pool.execute(logged);
+        } catch (RejectedExecutionException stopping) {
+            logged.run(); // stopping: do it here rather than lose it
+        }
+    }
+
     /** Lets the work in hand finish (up to {@code seconds}), so that nothing accepted is cut off before the store closes. */
     public static void drain(ExecutorService pool, int seconds) {
         pool.shutdown();

@@ -402,7 +402,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
         client.close();
         admin.close();
         local.close();
-        authFailures.flush(true);
+        authFailures.close();
         audit.record(AuditEvent.of("stop", me.value(), null, null, "ok", null));
         store.close();
         audit.close();

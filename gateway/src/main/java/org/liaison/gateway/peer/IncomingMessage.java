@@ -68,8 +68,10 @@ public final class IncomingMessage {
                 if (!head.complete()) {
                     envelope = head.accept(data);
                     if (envelope != null) {
-                        onEnvelope();
+                        return; // the envelope is checked (checkEnvelope, off the event loop) before any payload byte
                     }
+                } else if (verified == null) {
+                    throw new IllegalStateException("payload bytes before the envelope was checked");
                 } else if (storedReceipt != null) {
                     data.position(data.limit()); // a duplicate: the rest is read and dropped
                 } else {
@@ -82,6 +84,28 @@ public final class IncomingMessage {
         } catch (IOException | RuntimeException e) {
             fail();
             throw org.liaison.gateway.net.Workers.refusal("store the message", e); // no path or detail goes to the peer
+        }
+    }
+
+    /** Whether the envelope is complete and waits for {@link #checkEnvelope}: feed nothing more until it ran. */
+    public boolean awaitingCheck() {
+        return head.complete() && verified == null && !failed;
+    }
+
+    /**
+     * Checks the complete envelope: signature, sender, recipients, the package inside, a duplicate
+     * or an id held from another sender. Blocking work (a signature, the store, CRLs): call it off
+     * the event loop.
+     */
+    public void checkEnvelope() throws ProtocolException {
+        try {
+            onEnvelope();
+        } catch (ProtocolException e) {
+            fail();
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            fail();
+            throw org.liaison.gateway.net.Workers.refusal("check the message", e);
         }
     }
 
@@ -141,8 +165,7 @@ public final class IncomingMessage {
     }
 
     private void closePayload() throws IOException, ProtocolException {
-        out.force(true);
-        out.close();
+        out.close(); // synced in finish(), off the event loop
         out = null;
         String actual = HexFormat.of().formatHex(digest.digest());
         PayloadInfo p = verified.payloads().get(payload);
@@ -186,6 +209,11 @@ public final class IncomingMessage {
                 throw new ProtocolException(ErrorCode.DIGEST_MISMATCH, "the body ended inside payload " + payload);
             }
             AuthorityId sender = verified.header().from();
+            for (int i = 0; i < verified.payloads().size(); i++) {
+                try (FileChannel f = FileChannel.open(BlobStore.payload(staging, i), StandardOpenOption.WRITE)) {
+                    f.force(true);
+                }
+            }
             Path blobs = node.blobs().commit(staging, node.blobs().inbox(sender, verified.header().messageId()));
             staging = null;
             Instant now = Instant.now();

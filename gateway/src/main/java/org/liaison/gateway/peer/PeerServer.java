@@ -52,11 +52,13 @@ public final class PeerServer implements AutoCloseable {
     /** The slowest a request body may arrive, measured over each read-timeout window. */
     public static final long MIN_BYTES_PER_SECOND = 1024;
 
-    private final EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-    private final EventLoopGroup workers = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
+    private final EventLoopGroup boss = org.liaison.gateway.net.EventLoops.group("peer-accept", 1);
+    private final EventLoopGroup workers = org.liaison.gateway.net.EventLoops.group("peer", 0);
     private final Channel channel;
     /** Where complete messages are stored and receipted, off the event loops (see ReceiveHandler). */
     private final java.util.concurrent.ExecutorService finishers = org.liaison.gateway.net.Workers.pool("receive");
+    /** Where TLS handshakes' delegated tasks (certificate checks) run. */
+    private final java.util.concurrent.ExecutorService handshakes = org.liaison.gateway.net.Workers.pool("peer-tls");
 
     public PeerServer(String host, int port, SslContext tls, PeerIdentity identity, org.liaison.gateway.tls.AuthFailures failures,
             PeerContext node, Duration readTimeout, long maxMessageBytes) throws InterruptedException, java.io.IOException {
@@ -68,7 +70,9 @@ public final class PeerServer implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         // The client's address goes to the engine, so that refusals in the trust manager name it.
-                        SslHandler ssl = tls.newHandler(ch.alloc(), ch.remoteAddress().getHostString(), ch.remoteAddress().getPort());
+                        // Certificate checks (the trust manager: CRLs, the directory) run on a pool, not the event loop.
+                        SslHandler ssl = tls.newHandler(ch.alloc(), ch.remoteAddress().getHostString(), ch.remoteAddress().getPort(),
+                                handshakes);
                         ssl.setHandshakeTimeout(10, TimeUnit.SECONDS);
                         ch.pipeline()
                                 .addLast("tls", ssl)
@@ -125,6 +129,7 @@ public final class PeerServer implements AutoCloseable {
         stopAccepting();
         boss.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
         org.liaison.gateway.net.Workers.drain(finishers, 10); // messages being stored finish before the store closes
+        handshakes.shutdownNow();
         workers.shutdownGracefully(0, 10, TimeUnit.SECONDS).syncUninterruptibly();
     }
 }

@@ -119,18 +119,59 @@ public final class ReceiveHandler extends SimpleChannelInboundHandler<HttpObject
                 if (received > maxMessageBytes) {
                     throw new ProtocolException(ErrorCode.PAYLOAD_TOO_LARGE, "message exceeds the limit of " + maxMessageBytes + " bytes");
                 }
-                for (ByteBuffer b : content.nioBuffers()) {
-                    message.accept(b);
+                if (held.waiting()) { // bytes decoded before reading paused: kept until the envelope is checked
+                    held.hold((HttpContent) msg);
+                    return;
                 }
-                if (msg instanceof LastHttpContent) {
-                    IncomingMessage done = message;
-                    message = null;
-                    finish(ctx, peer, done);
-                }
+                feed(ctx, peer, content, msg instanceof LastHttpContent);
             }
         } catch (ProtocolException e) {
             refuse(ctx, peer, message == null ? null : message.messageId(), e);
         }
+    }
+
+    /** Body bytes kept while the envelope is checked off the event loop. */
+    private final org.liaison.gateway.net.HeldBody held = new org.liaison.gateway.net.HeldBody();
+
+    /** Feeds body bytes to the message; when its envelope is complete, checks it off the loop first. */
+    private void feed(ChannelHandlerContext ctx, AuthorityId peer, ByteBuf content, boolean last) throws ProtocolException {
+        ByteBuffer[] buffers = content.nioBuffers();
+        for (int i = 0; i < buffers.length; i++) {
+            message.accept(buffers[i]);
+            if (message.awaitingCheck()) {
+                held.pause(buffers, i, last);
+                check(ctx, peer);
+                return;
+            }
+        }
+        if (last) {
+            IncomingMessage done = message;
+            message = null;
+            finish(ctx, peer, done);
+        }
+    }
+
+    /**
+     * Verifies the envelope (signature, parties, the package inside: CRLs, the store, decryption)
+     * on a worker, reading paused; then feeds what arrived meanwhile, on the event loop.
+     */
+    private void check(ChannelHandlerContext ctx, AuthorityId peer) {
+        IncomingMessage m = message;
+        org.liaison.gateway.net.Workers.offLoop(ctx, finishers, "check the message", () -> {
+            m.checkEnvelope();
+            return Boolean.TRUE;
+        }, (ok, failure) -> {
+            try {
+                if (failure != null) {
+                    held.clear();
+                    refuse(ctx, peer, m.messageId(), failure);
+                    return;
+                }
+                held.resume((content, last) -> feed(ctx, peer, content, last), () -> message != null && !answered);
+            } catch (ProtocolException e) {
+                refuse(ctx, peer, m.messageId(), e);
+            }
+        });
     }
 
     /** Every request is authorised against the current directory and CRLs, whatever the age of its TLS session. */
@@ -168,14 +209,11 @@ public final class ReceiveHandler extends SimpleChannelInboundHandler<HttpObject
 
     /** Audits and counts a refusal, drops what was received, answers with the error document and closes. */
     private void refuse(ChannelHandlerContext ctx, AuthorityId peer, String id, ProtocolException e) {
-        // Appended without an fsync of its own: a refusal acknowledges nothing; the next durable entry covers it.
-        try {
-            node.audit().append(AuditEvent.of("reject", peer == null ? "unknown" : peer.value(), id, peer == null ? null : peer.value(),
-                    "refused", e.code().code() + " " + e.getMessage()));
-        } catch (RuntimeException auditFailed) {
-            // The refusal is answered even when it cannot be audited (a full disk): the peer learns why.
-            LOG.error("cannot audit a refusal: {}", auditFailed.getMessage());
-        }
+        // Appended without an fsync of its own (a refusal acknowledges nothing; the next durable entry covers it), on a
+        // worker. The refusal is answered even when it cannot be audited (a full disk): the peer learns why.
+        AuditEvent rejected = AuditEvent.of("reject", peer == null ? "unknown" : peer.value(), id, peer == null ? null : peer.value(),
+                "refused", e.code().code() + " " + e.getMessage());
+        org.liaison.gateway.net.Workers.quietly(finishers, () -> node.audit().append(rejected), "audit a refusal");
         LOG.warn("refused a message from {}: {} [{}]", peer, e.getMessage(), e.code().code());
         node.metrics().refused(e.code().code());
         if (message != null) {
@@ -233,6 +271,7 @@ public final class ReceiveHandler extends SimpleChannelInboundHandler<HttpObject
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        held.clear();
         if (message != null) {
             message.fail();
             message = null;
@@ -244,8 +283,8 @@ public final class ReceiveHandler extends SimpleChannelInboundHandler<HttpObject
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         AuthorityId peer = PeerAuthenticationHandler.peerOf(ctx.channel());
         if (cause instanceof ReadTimeoutException) {
-            node.audit().record(AuditEvent.of("timeout", peer == null ? "unknown" : peer.value(), null, null, "closed",
-                    "the peer stalled"));
+            AuditEvent stalled = AuditEvent.of("timeout", peer == null ? "unknown" : peer.value(), null, null, "closed", "the peer stalled");
+            org.liaison.gateway.net.Workers.quietly(finishers, () -> node.audit().append(stalled), "audit a stalled peer");
         } else {
             LOG.debug("connection from {} failed: {}", peer, cause.toString());
         }

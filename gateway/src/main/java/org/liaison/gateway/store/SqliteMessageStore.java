@@ -125,6 +125,7 @@ public final class SqliteMessageStore implements MessageStore {
 
     @Override
     public synchronized Optional<byte[]> receiptFor(AuthorityId sender, UUID messageId) {
+        org.liaison.gateway.net.EventLoops.assertOffLoop("a store call");
         try (PreparedStatement p = db.prepareStatement("SELECT receipt FROM inbox WHERE sender = ? AND message_id = ?")) {
             p.setString(1, sender.value());
             p.setString(2, messageId.toString());
@@ -138,6 +139,7 @@ public final class SqliteMessageStore implements MessageStore {
 
     @Override
     public synchronized Stored storeReceived(Received m) {
+        org.liaison.gateway.net.EventLoops.assertOffLoop("a store call");
         try (PreparedStatement p = db.prepareStatement("INSERT OR IGNORE INTO inbox (sender, message_id, received_at, envelope,"
                 + " envelope_sha256, receipt, blobs) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
             p.setString(1, m.sender().value());
@@ -166,6 +168,7 @@ public final class SqliteMessageStore implements MessageStore {
 
     @Override
     public synchronized List<Received> inbox() {
+        org.liaison.gateway.net.EventLoops.assertOffLoop("a store call");
         List<Received> out = new ArrayList<>();
         try (Statement s = db.createStatement(); ResultSet r = s.executeQuery(
                 "SELECT " + RECEIVED_COLUMNS + " FROM inbox ORDER BY received_at")) {
@@ -180,6 +183,7 @@ public final class SqliteMessageStore implements MessageStore {
 
     @Override
     public synchronized Optional<Received> received(UUID messageId) {
+        org.liaison.gateway.net.EventLoops.assertOffLoop("a store call");
         try (PreparedStatement p = db.prepareStatement("SELECT " + RECEIVED_COLUMNS + " FROM inbox WHERE message_id = ?"
                 + " ORDER BY quarantine IS NOT NULL, received_at LIMIT 1")) {
             p.setString(1, messageId.toString());
@@ -193,6 +197,7 @@ public final class SqliteMessageStore implements MessageStore {
 
     @Override
     public synchronized boolean quarantine(UUID messageId, String reason) {
+        org.liaison.gateway.net.EventLoops.assertOffLoop("a store call");
         try (PreparedStatement p = db.prepareStatement("UPDATE inbox SET quarantine = ? WHERE message_id = ? AND quarantine IS NULL")) {
             p.setString(1, reason);
             p.setString(2, messageId.toString());
@@ -204,6 +209,7 @@ public final class SqliteMessageStore implements MessageStore {
 
     @Override
     public synchronized Optional<Idempotent> storeOutgoing(Outgoing o, List<AuthorityId> recipients, Instant now) {
+        org.liaison.gateway.net.EventLoops.assertOffLoop("a store call");
         if (o.idempotencyKey() != null) {
             Optional<Idempotent> earlier = messageForIdempotencyKey(o.idempotencyKey());
             if (earlier.isPresent()) {
@@ -246,6 +252,7 @@ public final class SqliteMessageStore implements MessageStore {
 
     @Override
     public synchronized Optional<Outgoing> outgoing(UUID messageId) {
+        org.liaison.gateway.net.EventLoops.assertOffLoop("a store call");
         try (PreparedStatement p = db.prepareStatement(
                 "SELECT created_at, expires_at, envelope, idempotency_key, blobs, package_sha256, envelope_sha256 FROM outbox"
                 + " WHERE message_id = ?")) {
@@ -264,6 +271,7 @@ public final class SqliteMessageStore implements MessageStore {
 
     @Override
     public synchronized List<Outgoing> sent() {
+        org.liaison.gateway.net.EventLoops.assertOffLoop("a store call");
         List<Outgoing> out = new ArrayList<>();
         try (Statement s = db.createStatement(); ResultSet r = s.executeQuery("SELECT message_id, created_at, expires_at, envelope,"
                 + " idempotency_key, blobs, package_sha256, envelope_sha256 FROM outbox ORDER BY created_at DESC")) {
@@ -279,6 +287,7 @@ public final class SqliteMessageStore implements MessageStore {
 
     @Override
     public synchronized Optional<Idempotent> messageForIdempotencyKey(String key) {
+        org.liaison.gateway.net.EventLoops.assertOffLoop("a store call");
         try (PreparedStatement p = db.prepareStatement("SELECT message_id, package_sha256 FROM outbox WHERE idempotency_key = ?")) {
             p.setString(1, key);
             try (ResultSet r = p.executeQuery()) {
@@ -300,6 +309,7 @@ public final class SqliteMessageStore implements MessageStore {
 
     @Override
     public synchronized List<Delivery> dueDeliveries(Instant now, int limit) {
+        org.liaison.gateway.net.EventLoops.assertOffLoop("a store call");
         List<Delivery> out = new ArrayList<>();
         try (PreparedStatement p = db.prepareStatement("SELECT " + DELIVERY_COLUMNS + " FROM deliveries WHERE state IN"
                 + " ('QUEUED', 'RETRYING') AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?")) {
@@ -318,6 +328,7 @@ public final class SqliteMessageStore implements MessageStore {
 
     @Override
     public synchronized List<Delivery> deliveries(UUID messageId) {
+        org.liaison.gateway.net.EventLoops.assertOffLoop("a store call");
         List<Delivery> out = new ArrayList<>();
         try (PreparedStatement p = db.prepareStatement("SELECT " + DELIVERY_COLUMNS
                 + " FROM deliveries WHERE message_id = ? ORDER BY recipient")) {
@@ -335,6 +346,7 @@ public final class SqliteMessageStore implements MessageStore {
 
     @Override
     public synchronized boolean transition(UUID messageId, AuthorityId recipient, State from, Transition t) {
+        org.liaison.gateway.net.EventLoops.assertOffLoop("a store call");
         if (!from.next().contains(t.to())) {
             throw new IllegalStateException("delivery of " + messageId + " to " + recipient + ": " + from + " may not go to " + t.to()
                     + " (expected one of " + from.next() + ")");
@@ -378,6 +390,7 @@ public final class SqliteMessageStore implements MessageStore {
 
     @Override
     public synchronized int recoverExpiredLeases(Instant now, java.util.Set<String> inFlight) {
+        org.liaison.gateway.net.EventLoops.assertOffLoop("a store call");
         List<String[]> expired = new ArrayList<>();
         try (PreparedStatement p = db.prepareStatement("SELECT message_id, recipient FROM deliveries WHERE state = 'SENDING'"
                 + " AND (lease_until IS NULL OR lease_until <= ?)")) {
@@ -414,6 +427,7 @@ public final class SqliteMessageStore implements MessageStore {
 
     @Override
     public synchronized void renewLeases(java.util.Set<String> inFlight, Instant until) {
+        org.liaison.gateway.net.EventLoops.assertOffLoop("a store call");
         try (PreparedStatement p = db.prepareStatement("UPDATE deliveries SET lease_until = ? WHERE message_id = ? AND recipient = ?"
                 + " AND state = 'SENDING'")) {
             for (String d : inFlight) {
@@ -431,6 +445,7 @@ public final class SqliteMessageStore implements MessageStore {
 
     @Override
     public synchronized int retryNow(AuthorityId recipient, Instant now) {
+        org.liaison.gateway.net.EventLoops.assertOffLoop("a store call");
         try (PreparedStatement p = db.prepareStatement("UPDATE deliveries SET next_attempt_at = ? WHERE recipient = ?"
                 + " AND state = 'RETRYING' AND next_attempt_at > ?")) {
             p.setString(1, now.toString());
@@ -444,6 +459,7 @@ public final class SqliteMessageStore implements MessageStore {
 
     @Override
     public synchronized List<AuthorityId> recipientsWaiting(Instant after) {
+        org.liaison.gateway.net.EventLoops.assertOffLoop("a store call");
         List<AuthorityId> out = new ArrayList<>();
         try (PreparedStatement p = db.prepareStatement("SELECT DISTINCT recipient FROM deliveries WHERE state = 'RETRYING'"
                 + " AND next_attempt_at > ?")) {
@@ -461,6 +477,7 @@ public final class SqliteMessageStore implements MessageStore {
 
     @Override
     public synchronized java.util.Map<State, Long> countDeliveriesByState() {
+        org.liaison.gateway.net.EventLoops.assertOffLoop("a store call");
         java.util.Map<State, Long> out = new java.util.EnumMap<>(State.class);
         try (Statement s = db.createStatement(); ResultSet r = s.executeQuery("SELECT state, COUNT(*) FROM deliveries GROUP BY state")) {
             while (r.next()) {
@@ -474,6 +491,7 @@ public final class SqliteMessageStore implements MessageStore {
 
     @Override
     public synchronized int recoverInterrupted(Instant now) {
+        org.liaison.gateway.net.EventLoops.assertOffLoop("a store call");
         try (PreparedStatement p = db.prepareStatement(
                 "UPDATE deliveries SET state = 'RETRYING', next_attempt_at = ?, lease_until = NULL WHERE state = 'SENDING'")) {
             p.setString(1, now.toString());
@@ -485,6 +503,7 @@ public final class SqliteMessageStore implements MessageStore {
 
     @Override
     public synchronized void close() {
+        org.liaison.gateway.net.EventLoops.assertOffLoop("a store call");
         try {
             db.close();
         } catch (SQLException e) {

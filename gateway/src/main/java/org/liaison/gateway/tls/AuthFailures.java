@@ -26,11 +26,17 @@ import org.liaison.gateway.audit.AuditLog;
  * Refusals are appended to the audit log without an fsync of their own: they acknowledge nothing,
  * and the next durable entry covers them.
  */
-public final class AuthFailures {
+public final class AuthFailures implements AutoCloseable {
     private static final Logger LOG = LogManager.getLogger(AuthFailures.class);
 
     static final int MAX_ACTORS_PER_HOST = 8;
     private final AuditLog audit;
+    /** Audit appends happen here: refusals are reported from event loops and trust managers, which must not write files. */
+    private final java.util.concurrent.ExecutorService writer = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "liaison-auth-failures");
+        t.setDaemon(true);
+        return t;
+    });
     private final Runnable count;
     private final Duration window;
     private final Clock clock;
@@ -116,11 +122,8 @@ public final class AuthFailures {
             }
         }
         if (first) {
-            try {
-                audit.append(AuditEvent.of("auth-failure", actor, null, null, "refused", api + ": " + reason).with("from", h));
-            } catch (RuntimeException auditFailed) {
-                LOG.error("cannot audit a refused authentication: {}", auditFailed.getMessage());
-            }
+            AuditEvent e = AuditEvent.of("auth-failure", actor, null, null, "refused", api + ": " + reason).with("from", h);
+            org.liaison.gateway.net.Workers.quietly(writer, () -> audit.append(e), "audit a refused authentication");
             LOG.warn("{}: refused a client at {}: {}", api, h, reason);
         } else {
             LOG.debug("{}: refused a client at {} again: {}", api, h, reason);
@@ -155,10 +158,23 @@ public final class AuthFailures {
 
     private void summarize(Window w) {
         if (w.more > 0) {
-            audit.append(AuditEvent.of("auth-failure", "unknown", null, null, "refused", w.api + ": " + w.more
+            AuditEvent e = AuditEvent.of("auth-failure", "unknown", null, null, "refused", w.api + ": " + w.more
                     + " more refusals since " + w.start + " (last: " + w.lastReason + ")").with("from", w.host)
-                    .with("count", Integer.toString(w.more)));
+                    .with("count", Integer.toString(w.more));
+            org.liaison.gateway.net.Workers.quietly(writer, () -> audit.append(e), "audit refused authentications");
             LOG.warn("{}: refused {} more clients at {} since {} (last: {})", w.api, w.more, w.host, w.start, w.lastReason);
+        }
+    }
+
+    /** Writes the summaries of all windows and waits (a few seconds at most) until every entry is appended. */
+    @Override
+    public void close() {
+        flush(true);
+        writer.shutdown();
+        try {
+            writer.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
