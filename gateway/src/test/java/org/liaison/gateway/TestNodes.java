@@ -39,8 +39,13 @@ public final class TestNodes {
     public final FederationSetup.Result federation;
 
     public TestNodes(Path dir) throws Exception {
-        federation = FederationSetup.create(dir, List.of(IT, AL, US), Suite.MODERN, Instant.now().truncatedTo(ChronoUnit.SECONDS),
-                Duration.ofDays(30));
+        this(FederationSetup.create(dir, List.of(IT, AL, US), Suite.MODERN, Instant.now().truncatedTo(ChronoUnit.SECONDS),
+                Duration.ofDays(30)));
+    }
+
+    /** Helpers over a federation made elsewhere (other authorities). */
+    public TestNodes(FederationSetup.Result federation) {
+        this.federation = federation;
     }
 
     public Path config(AuthorityId id) {

@@ -42,7 +42,12 @@ public final class DeliveryWorker implements AutoCloseable {
     private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> thread(r, "delivery-poll"));
     /** Deliveries in flight to one recipient at most: a backlog drains in parallel, a dead peer holds only this many threads. */
     static final int PER_RECIPIENT = 4;
-    private final ExecutorService senders = Executors.newFixedThreadPool(16, r -> thread(r, "delivery"));
+    /**
+     * One thread per attempt in flight, however many: the per-recipient limit bounds them (at most
+     * {@value #PER_RECIPIENT} per peer), and a dead or slow peer holds only its own — a fixed pool
+     * would let four dead peers take every thread and stall deliveries to live ones.
+     */
+    private final ExecutorService senders = Executors.newCachedThreadPool(r -> thread(r, "delivery"));
     private final Map<AuthorityId, Integer> inFlight = new ConcurrentHashMap<>();
 
     public DeliveryWorker(NodeState node, PeerClient client, Backoff backoff) {
