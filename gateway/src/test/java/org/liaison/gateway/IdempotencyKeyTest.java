@@ -36,6 +36,14 @@ class IdempotencyKeyTest {
         }
     }
 
+    static com.fasterxml.jackson.databind.JsonNode messages(GatewayNode node, Credential user, String path) throws Exception {
+        try (SSLSocket s = RawPeer.connect(node.localPort(), HostileMemberTest.jdkKey(user), "TLSv1.3")) {
+            RawPeer.Response r = RawPeer.request(s, "GET", path, "", new byte[0]);
+            assertThat(r.status()).as(r.body()).isEqualTo(200);
+            return new ObjectMapper().readTree(r.body());
+        }
+    }
+
     @Test
     void anotherUsersKeyNeverReturnsTheirMessageAndAKeyServesOnePackage() throws Exception {
         TestNodes t = new TestNodes(dir);
@@ -72,6 +80,16 @@ class IdempotencyKeyTest {
             assertThat(other.status()).isEqualTo(409);
             assertThat(other.body()).contains(ErrorCode.IDEMPOTENCY_CONFLICT.code()).contains("case-7").contains(aId);
             assertThat(it.store().sent()).hasSize(2);
+
+            // Need to know: each investigator follows their own messages only.
+            String bId = new ObjectMapper().readTree(bs.body()).path("messageId").asText();
+            assertThat(messages(it, a, org.liaison.gateway.local.LocalApi.MESSAGES).findValuesAsText("messageId")).containsExactly(aId);
+            assertThat(messages(it, b, org.liaison.gateway.local.LocalApi.MESSAGES).findValuesAsText("messageId")).containsExactly(bId);
+            try (SSLSocket s = RawPeer.connect(it.localPort(), HostileMemberTest.jdkKey(b), "TLSv1.3")) {
+                RawPeer.Response notHers = RawPeer.request(s, "GET", org.liaison.gateway.local.LocalApi.MESSAGES + "/" + aId, "",
+                        new byte[0]);
+                assertThat(notHers.status()).isEqualTo(404);
+            }
         }
     }
 }

@@ -57,7 +57,7 @@ class TlsProviderTest {
             // The local API with the same provider: investigators (Ed25519 personal certificates) list and fetch.
             org.liaison.cli.local.LocalClient investigator = new org.liaison.cli.local.LocalClient(
                     t.federation.profiles().get(AL).get(org.liaison.certs.Role.INVESTIGATOR));
-            assertThat(investigator.get("inbox")).hasSize(1);
+            assertThat(investigator.get(org.liaison.gateway.local.LocalApi.INBOX)).hasSize(1);
             try (java.io.InputStream in = investigator.fetch(id.toString())) {
                 assertThat(in.readAllBytes().length).isGreaterThan(4);
             }

@@ -29,7 +29,7 @@ public final class InboxCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        JsonNode list = new LocalClient(root.profile()).get("inbox");
+        JsonNode list = new LocalClient(root.profile()).get(org.liaison.gateway.local.LocalApi.INBOX);
         PrintWriter o = spec.commandLine().getOut();
         if (json) {
             o.println(Json.write(list));

@@ -38,7 +38,6 @@ import org.liaison.gateway.config.UserProfile;
  */
 public final class LocalClient {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String PREFIX = "/liaison/v1/local/";
     private final URI base;
     private final HttpClient http;
     private final Credential credential;
@@ -106,13 +105,13 @@ public final class LocalClient {
             }
             return progress(new SequenceInputStream(Collections.enumeration(parts)), "upload", total);
         }), length);
-        HttpRequest.Builder req = HttpRequest.newBuilder(base.resolve(PREFIX + "submit")).POST(body)
-                .header("Content-Type", "application/vnd.liaison.submission");
+        HttpRequest.Builder req = HttpRequest.newBuilder(base.resolve(org.liaison.gateway.local.LocalApi.SUBMIT)).POST(body)
+                .header("Content-Type", org.liaison.gateway.local.LocalApi.SUBMISSION_TYPE);
         if (idempotencyKey != null) {
-            req.header("Idempotency-Key", idempotencyKey);
+            req.header(org.liaison.gateway.local.LocalApi.IDEMPOTENCY_KEY, idempotencyKey);
         }
         if (inReplyTo != null) {
-            req.header("X-Liaison-In-Reply-To", inReplyTo);
+            req.header(org.liaison.gateway.local.LocalApi.IN_REPLY_TO, inReplyTo);
         }
         return json(send(req.build(), HttpResponse.BodyHandlers.ofByteArray(), "the gateway may have accepted this package;"
                 + " re-run the same command to find out" + (idempotencyKey == null ? "" : " (key " + idempotencyKey + ")")))
@@ -120,12 +119,12 @@ public final class LocalClient {
     }
 
     public JsonNode get(String path) throws IOException {
-        return json(send(HttpRequest.newBuilder(base.resolve(PREFIX + path)).GET().build(), HttpResponse.BodyHandlers.ofByteArray()));
+        return json(send(HttpRequest.newBuilder(base.resolve(path)).GET().build(), HttpResponse.BodyHandlers.ofByteArray()));
     }
 
     /** A request without a body that changes something (operators: quarantine), with extra headers as name, value pairs. */
     public JsonNode post(String path, String... headers) throws IOException {
-        HttpRequest.Builder req = HttpRequest.newBuilder(base.resolve(PREFIX + path)).POST(HttpRequest.BodyPublishers.noBody());
+        HttpRequest.Builder req = HttpRequest.newBuilder(base.resolve(path)).POST(HttpRequest.BodyPublishers.noBody());
         for (int i = 0; i + 1 < headers.length; i += 2) {
             req.header(headers[i], headers[i + 1]);
         }
@@ -134,16 +133,16 @@ public final class LocalClient {
 
     /** The package stream of a received message (see the local API). */
     public InputStream fetch(String id) throws IOException {
-        return download("inbox/" + id);
+        return download(org.liaison.gateway.local.LocalApi.INBOX + "/" + id);
     }
 
     /** A copy of the node's audit log (auditors; see the local API). */
     public InputStream auditLog() throws IOException {
-        return download("audit");
+        return download(org.liaison.gateway.local.LocalApi.AUDIT);
     }
 
     private InputStream download(String path) throws IOException {
-        HttpResponse<InputStream> r = send(HttpRequest.newBuilder(base.resolve(PREFIX + path)).GET().build(),
+        HttpResponse<InputStream> r = send(HttpRequest.newBuilder(base.resolve(path)).GET().build(),
                 HttpResponse.BodyHandlers.ofInputStream());
         if (r.statusCode() != 200) {
             try (InputStream in = r.body()) {
@@ -195,10 +194,14 @@ public final class LocalClient {
 
     private static UserException error(byte[] body) {
         try {
-            JsonNode e = JSON.readTree(body);
-            return new UserException("the gateway refused: " + e.path("message").asText() + " [" + e.path("error").asText() + "]");
+            org.liaison.protocol.ProtocolException e = org.liaison.gateway.local.LocalApi.error(JSON.readTree(body));
+            if (e != null) {
+                return new UserException("the gateway refused: " + e.getMessage() + " [" + e.code().code() + "]"
+                        + (e.code().isRetryable() ? "; try again later" : ""));
+            }
         } catch (IOException x) {
-            return new UserException("the gateway answered with an error it could not explain");
+            // below
         }
+        return new UserException("the gateway answered with an error it could not explain");
     }
 }

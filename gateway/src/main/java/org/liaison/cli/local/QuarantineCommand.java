@@ -5,7 +5,6 @@ import java.util.concurrent.Callable;
 import org.liaison.cli.Json;
 import org.liaison.cli.LiaisonCommand;
 import org.liaison.cli.UserException;
-import org.liaison.gateway.local.LocalApiHandler;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -41,8 +40,8 @@ public final class QuarantineCommand implements Callable<Integer> {
         if (reason.isBlank() || reason.length() > 500 || reason.chars().anyMatch(c -> c < 0x20)) {
             throw new UserException("--reason: give 1 to 500 characters on one line");
         }
-        JsonNode answer = new LocalClient(root.profile()).post("inbox/" + id + LocalApiHandler.QUARANTINE,
-                LocalApiHandler.REASON_HEADER, java.net.URLEncoder.encode(reason, java.nio.charset.StandardCharsets.UTF_8));
+        JsonNode answer = new LocalClient(root.profile()).post(org.liaison.gateway.local.LocalApi.INBOX + "/" + id + org.liaison.gateway.local.LocalApi.QUARANTINE,
+                org.liaison.gateway.local.LocalApi.REASON, java.net.URLEncoder.encode(reason, java.nio.charset.StandardCharsets.UTF_8));
         if (json) {
             spec.commandLine().getOut().println(Json.write(answer));
         } else {

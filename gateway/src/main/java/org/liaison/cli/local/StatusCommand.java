@@ -35,7 +35,7 @@ public final class StatusCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         LocalClient client = new LocalClient(root.profile());
-        JsonNode answer = client.get(id == null ? "messages" : "messages/" + id);
+        JsonNode answer = client.get(id == null ? org.liaison.gateway.local.LocalApi.MESSAGES : org.liaison.gateway.local.LocalApi.MESSAGES + "/" + id);
         PrintWriter o = spec.commandLine().getOut();
         if (json) {
             o.println(Json.write(answer));

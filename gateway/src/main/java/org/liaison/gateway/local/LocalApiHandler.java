@@ -71,10 +71,10 @@ import org.liaison.protocol.xml.XmlLimits;
  * </pre>
  */
 public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObject> {
-    public static final String PREFIX = "/liaison/v1/local/";
+    public static final String PREFIX = LocalApi.PREFIX;
     /** {@code POST PREFIX/inbox/ID/quarantine} (operator), with the reason, URL-encoded UTF-8, in {@link #REASON_HEADER}. */
-    public static final String QUARANTINE = "/quarantine";
-    public static final String REASON_HEADER = "X-Liaison-Reason";
+    public static final String QUARANTINE = LocalApi.QUARANTINE;
+    public static final String REASON_HEADER = LocalApi.REASON;
     private static final Logger LOG = LogManager.getLogger(LocalApiHandler.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -107,8 +107,8 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
         Submit(HttpRequest req, LocalUser user, org.liaison.gateway.net.BufferBudget.Lease lease) {
             this.lease = lease;
             this.head = new org.liaison.gateway.peer.LengthPrefixed(XmlLimits.DEFAULT.maxBytes(), "manifest", lease);
-            this.idempotencyKey = req.headers().get("Idempotency-Key");
-            this.inReplyTo = req.headers().get("X-Liaison-In-Reply-To");
+            this.idempotencyKey = req.headers().get(LocalApi.IDEMPOTENCY_KEY);
+            this.inReplyTo = req.headers().get(LocalApi.IN_REPLY_TO);
             this.user = user;
         }
 
@@ -291,6 +291,9 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
             require(user, Role.INVESTIGATOR, Role.OPERATOR);
             List<Object> list = new ArrayList<>();
             for (MessageStore.Outgoing o : node.store().sent()) {
+                if (!mayFollow(user, o)) {
+                    continue;
+                }
                 try {
                     list.add(status(o));
                 } catch (ProtocolException | RuntimeException e) { // one unreadable row does not break the listing
@@ -304,8 +307,8 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
         } else if (uri.startsWith(PREFIX + "messages/")) {
             require(user, Role.INVESTIGATOR, Role.OPERATOR);
             UUID id = parseId(uri.substring((PREFIX + "messages/").length()));
-            MessageStore.Outgoing o = node.store().outgoing(id).orElseThrow(() -> new ProtocolException(ErrorCode.NOT_FOUND,
-                    "no sent message " + id));
+            MessageStore.Outgoing o = node.store().outgoing(id).filter(x -> mayFollow(user, x))
+                    .orElseThrow(() -> new ProtocolException(ErrorCode.NOT_FOUND, "no sent message " + id + " of yours"));
             Map<String, Object> st = status(o);
             return c -> json(c, HttpResponseStatus.OK, st);
         } else if (uri.equals(PREFIX + "inbox")) {
@@ -500,7 +503,7 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
         InputStream all = new SequenceInputStream(new ByteArrayInputStream(first), body);
         return c -> {
             fetching = new Fetching(user, r);
-            stream(c, "application/vnd.liaison.package", length, all);
+            stream(c, LocalApi.PACKAGE_TYPE, length, all);
         };
     }
 
@@ -595,7 +598,7 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
                 .with("entriesBytes", Long.toString(s.entriesLength())));
         long total = 4L + key.length + 8 + s.checkpointsLength() + 8 + s.entriesLength();
         InputStream copy = new SequenceInputStream(Collections.enumeration(parts));
-        return c -> stream(c, "application/vnd.liaison.audit-log", total, copy);
+        return c -> stream(c, LocalApi.AUDIT_LOG_TYPE, total, copy);
     }
 
     /** The first {@code length} bytes of a file that may still grow. */
@@ -679,6 +682,14 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
         super.channelWritabilityChanged(ctx);
     }
 
+    /**
+     * Need to know: an investigator follows the messages they submitted; an operator, every message
+     * of the authority. (Case teams, so that colleagues on a case see its messages, are to come.)
+     */
+    private static boolean mayFollow(LocalUser user, MessageStore.Outgoing o) {
+        return user.roles().contains(Role.OPERATOR) || user.actor().equals(o.submitter());
+    }
+
     private static UUID parseId(String s) throws ProtocolException {
         try {
             return UUID.fromString(s);
@@ -716,10 +727,7 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
         AuditEvent rejected = AuditEvent.of("reject", user == null ? "unknown" : user.actor(), null, null, "refused",
                 "local API: " + e.code().code() + " " + e.getMessage());
         org.liaison.gateway.net.Workers.quietly(finishers, () -> node.audit().append(rejected), "audit a refusal");
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("error", e.code().code());
-        body.put("message", e.getMessage());
-        body.put("retryable", e.code().isRetryable());
+        Map<String, Object> body = LocalApi.error(e);
         HttpResponseStatus status = org.liaison.gateway.net.HttpStatuses.of(e.code());
         try {
             byte[] bytes = JSON.writeValueAsBytes(body);

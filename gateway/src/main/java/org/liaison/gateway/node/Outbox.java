@@ -321,7 +321,8 @@ public final class Outbox {
                         .with("envelopeSha256", Envelopes.sha256(envelope)));
                 sealed = id;
                 Optional<MessageStore.Idempotent> taken = node.store().storeOutgoing(new MessageStore.Outgoing(id, now, h.expires(),
-                        envelope, idempotencyKey, blobs, packageSha256, Envelopes.sha256(envelope)), recipients, now);
+                        envelope, idempotencyKey, blobs, packageSha256, Envelopes.sha256(envelope),
+                        "SHA256:" + org.liaison.certs.Fingerprint.of(manifest.investigator()).hex()), recipients, now);
                 if (taken.isPresent()) { // another process on the same store took the key meanwhile
                     throw new ProtocolException(ErrorCode.IDEMPOTENCY_CONFLICT, "idempotency key " + userKey + " was taken by message "
                             + taken.get().messageId() + " while this one was sealed; submit again to get it");

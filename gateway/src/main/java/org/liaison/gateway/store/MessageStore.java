@@ -28,12 +28,14 @@ public interface MessageStore extends AutoCloseable {
     }
 
     /**
-     * A message this node sends. {@code idempotencyKey} is already scoped to the submitting user
+     * A message this node sends; {@code submitter} is the investigator who submitted it ("SHA256:" and
+     * their certificate's fingerprint; null for messages stored before it was recorded — shown to
+     * operators only). {@code idempotencyKey} is already scoped to the submitting user
      * (see {@code Outbox}); {@code packageSha256} is the digest of the package it was made from (Outbox.packageDigest), so
      * that a key reused for another package can be told apart.
      */
     record Outgoing(UUID messageId, Instant createdAt, Instant expiresAt, byte[] envelope, String idempotencyKey, Path blobs,
-            String packageSha256, String envelopeSha256) {
+            String packageSha256, String envelopeSha256, String submitter) {
         /** The envelope's recorded SHA-256 (rows stored before it was recorded: the envelope's own, so unchecked). */
         public String recordedEnvelopeSha256() {
             return envelopeSha256 != null ? envelopeSha256 : org.liaison.protocol.envelope.Envelopes.sha256(envelope);

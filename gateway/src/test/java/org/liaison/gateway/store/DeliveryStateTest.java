@@ -40,7 +40,7 @@ class DeliveryStateTest {
     UUID queued(MessageStore s) {
         UUID id = UUID.randomUUID();
         s.storeOutgoing(new MessageStore.Outgoing(id, Instant.now(), Instant.now().plus(Duration.ofDays(1)), new byte[] {1}, null,
-                dir.resolve("b"), null, null), List.of(AL), Instant.now());
+                dir.resolve("b"), null, null, null), List.of(AL), Instant.now());
         return id;
     }
 

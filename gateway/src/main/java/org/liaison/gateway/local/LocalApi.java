@@ -1,0 +1,74 @@
+package org.liaison.gateway.local;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+import org.liaison.protocol.ErrorCode;
+import org.liaison.protocol.ProtocolException;
+
+/**
+ * The local API's contract, one piece of code for the node ({@link LocalApiHandler}) and the CLI
+ * ({@code LocalClient}): paths, headers, media types, the framing of streamed bodies and the shape
+ * of errors. The status of an error comes from {@link org.liaison.gateway.net.HttpStatuses}.
+ *
+ * <pre>
+ *   POST SUBMIT                  investigator: 4-byte length ‖ signed manifest ‖ the files' bytes in manifest order
+ *                                 (headers IDEMPOTENCY_KEY, IN_REPLY_TO) → {"messageId": …}
+ *   GET  MESSAGES[/ID]           an investigator's own sent messages (an operator's: all), with each delivery's state
+ *   GET  INBOX                   investigator, operator: received messages
+ *   GET  INBOX/ID                investigator: 4-byte length ‖ manifest (as signed) ‖ the files' bytes
+ *   POST INBOX/ID/quarantine     operator, reason in REASON (URL-encoded UTF-8)
+ *   GET  AUDIT                   auditor: 4-byte length ‖ verifier key ‖ 8-byte length ‖ checkpoints ‖ 8-byte length ‖ entries
+ *   errors: {"error": "LIAISON:0018", "message": "…", "retryable": false}
+ * </pre>
+ */
+public final class LocalApi {
+    private LocalApi() {}
+
+    public static final String PREFIX = "/liaison/v1/local/";
+    public static final String SUBMIT = PREFIX + "submit";
+    public static final String MESSAGES = PREFIX + "messages";
+    public static final String INBOX = PREFIX + "inbox";
+    public static final String AUDIT = PREFIX + "audit";
+    public static final String QUARANTINE = "/quarantine";
+
+    public static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+    public static final String IN_REPLY_TO = "X-Liaison-In-Reply-To";
+    public static final String REASON = "X-Liaison-Reason";
+
+    public static final String SUBMISSION_TYPE = "application/vnd.liaison.submission";
+    public static final String PACKAGE_TYPE = "application/vnd.liaison.package";
+    public static final String AUDIT_LOG_TYPE = "application/vnd.liaison.audit-log";
+
+    /** The path of one received message, and of setting it aside. */
+    public static String inbox(UUID id) {
+        return INBOX + "/" + id;
+    }
+
+    public static String quarantine(UUID id) {
+        return inbox(id) + QUARANTINE;
+    }
+
+    public static String message(UUID id) {
+        return MESSAGES + "/" + id;
+    }
+
+    /** The body of an error answer. */
+    public static Map<String, Object> error(ProtocolException e) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("error", e.code().code());
+        body.put("message", e.getMessage());
+        body.put("retryable", e.code().isRetryable());
+        return body;
+    }
+
+    /** The error an answer's body holds, or null when it holds none a client can read. */
+    public static ProtocolException error(JsonNode body) {
+        try {
+            return new ProtocolException(ErrorCode.fromCode(body.path("error").asText()), body.path("message").asText());
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+}
