@@ -1,0 +1,183 @@
+package org.liaison.gateway.peer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpVersion;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.liaison.certs.AuthorityId;
+import org.liaison.certs.Credential;
+import org.liaison.gateway.audit.AuditLog;
+import org.liaison.gateway.audit.MemoryAuditLog;
+import org.liaison.gateway.net.BufferBudget;
+import org.liaison.gateway.net.SlowClientGuard;
+import org.liaison.gateway.store.BlobStore;
+import org.liaison.gateway.store.MessageStore;
+import org.liaison.gateway.tls.ClientAuthorization;
+import org.liaison.protocol.ErrorCode;
+import org.liaison.protocol.directory.Trust;
+
+/**
+ * The peer API's handler alone, on an {@link EmbeddedChannel} with a fake node: framing, early
+ * refusals and the slow-client deadline, without sockets, TLS or a store. Every refusal here
+ * happens before the node's services are touched (the fake has none).
+ */
+class ReceiveHandlerTest {
+    static final AuthorityId IT = AuthorityId.of("IT-DNA");
+    static final int MAX_ENVELOPE = 64 * 1024;
+
+    final MemoryAuditLog audit = new MemoryAuditLog();
+    final org.liaison.gateway.admin.NodeMetrics metrics = new org.liaison.gateway.admin.NodeMetrics();
+
+    /** A node with nothing behind it: reaching a service fails the test. */
+    final PeerContext node = new PeerContext() {
+        public AuthorityId me() {
+            return AuthorityId.of("AL-PP");
+        }
+
+        public Trust trust() {
+            throw new AssertionError("the trust was consulted");
+        }
+
+        public MessageStore store() {
+            throw new AssertionError("the store was consulted");
+        }
+
+        public BlobStore blobs() {
+            throw new AssertionError("blobs were written");
+        }
+
+        public AuditLog audit() {
+            return audit;
+        }
+
+        public Credential signing() {
+            throw new AssertionError("something was signed");
+        }
+
+        public Credential encryption() {
+            throw new AssertionError("something was decrypted");
+        }
+
+        public int maxEnvelopeBytes() {
+            return MAX_ENVELOPE;
+        }
+
+        public BufferBudget buffers() {
+            return budget;
+        }
+
+        public org.liaison.gateway.admin.NodeMetrics metrics() {
+            return metrics;
+        }
+    };
+    final BufferBudget budget = new BufferBudget(2 * MAX_ENVELOPE, 4 * MAX_ENVELOPE);
+
+    static final java.security.cert.X509Certificate CERT;
+
+    static {
+        try {
+            CERT = org.liaison.certs.testing.TestPki.create(org.liaison.certs.Suite.MODERN)
+                    .issue(org.liaison.certs.CertificateProfile.GATEWAY_TLS, "IT-DNA gateway").certificate();
+        } catch (Exception e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    EmbeddedChannel channel() {
+        EmbeddedChannel ch = new EmbeddedChannel();
+        ch.attr(PeerAuthenticationHandler.PEER).set(IT);
+        new ClientAuthorization<AuthorityId>(() -> null, List.of(CERT), (t, c, now) -> IT).attach(ch);
+        ch.pipeline().addLast("deadlines", new SlowClientGuard(SlowClientGuard.Mode.HTTP, Duration.ofSeconds(30), 1024));
+        ch.pipeline().addLast("api", new ReceiveHandler(node, 1 << 20, Runnable::run));
+        return ch;
+    }
+
+    static DefaultHttpRequest post(String path, long length) {
+        DefaultHttpRequest r = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, path);
+        r.headers().set(HttpHeaderNames.CONTENT_LENGTH, length);
+        return r;
+    }
+
+    FullHttpResponse answer(EmbeddedChannel ch) {
+        ch.runPendingTasks();
+        FullHttpResponse r = ch.readOutbound();
+        assertThat(r).as("an answer").isNotNull();
+        return r;
+    }
+
+    static String body(FullHttpResponse r) {
+        return r.content().toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void anEnvelopeLengthOfZeroIsRefusedAndTheConnectionClosed() {
+        EmbeddedChannel ch = channel();
+        ch.writeInbound(post(ReceiveHandler.PATH, 100), new DefaultHttpContent(Unpooled.wrappedBuffer(new byte[] {0, 0, 0, 0, 1})));
+        FullHttpResponse r = answer(ch);
+        assertThat(r.status().code()).isEqualTo(413);
+        assertThat(body(r)).contains(ErrorCode.PAYLOAD_TOO_LARGE.code());
+        assertThat(ch.isOpen()).isFalse();
+        assertThat(audit.events()).anyMatch(e -> e.type().equals("reject") && e.reason().startsWith(ErrorCode.PAYLOAD_TOO_LARGE.code()));
+    }
+
+    @Test
+    void aMessageLargerThanTheLimitIsRefusedBeforeItsBody() {
+        EmbeddedChannel ch = channel();
+        ch.writeInbound(post(ReceiveHandler.PATH, 2L << 20));
+        assertThat(answer(ch).status().code()).isEqualTo(413);
+        assertThat(ch.isOpen()).isFalse();
+    }
+
+    @Test
+    void anUnknownRequestAndAGetWithABodyAreRefused() {
+        EmbeddedChannel ch = channel();
+        ch.writeInbound(post("/other", 0));
+        FullHttpResponse r = answer(ch);
+        assertThat(r.status().code()).isEqualTo(400);
+        assertThat(body(r)).contains("unknown request POST");
+
+        EmbeddedChannel get = channel();
+        DefaultFullHttpRequest withBody = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, ReceiveHandler.CONSISTENCY_PATH,
+                Unpooled.wrappedBuffer(new byte[] {1}));
+        withBody.headers().set(HttpHeaderNames.CONTENT_LENGTH, 1);
+        get.writeInbound(withBody);
+        assertThat(body(answer(get))).contains("a GET request has no body");
+    }
+
+    @Test
+    void aHeadThatNeverCompletesIsCutOffAtTheDeadline() {
+        EmbeddedChannel ch = channel();
+        ch.advanceTimeBy(29, TimeUnit.SECONDS);
+        ch.runScheduledPendingTasks();
+        assertThat(ch.isOpen()).isTrue();
+        ch.advanceTimeBy(2, TimeUnit.SECONDS);
+        ch.runScheduledPendingTasks();
+        ch.runPendingTasks();
+        assertThat(ch.isOpen()).isFalse();
+        assertThat(audit.events()).anyMatch(e -> e.type().equals("timeout"));
+    }
+
+    @Test
+    void aBodyBelowTheMinimumRateIsCutOffAndItsBytesReleased() {
+        EmbeddedChannel ch = channel();
+        ch.writeInbound(post(ReceiveHandler.PATH, 100_000), new DefaultHttpContent(Unpooled.wrappedBuffer(new byte[] {0, 0, 16, 0, 1})));
+        assertThat(budget.inUse()).isPositive();
+        ch.advanceTimeBy(31, TimeUnit.SECONDS);
+        ch.runScheduledPendingTasks();
+        ch.runPendingTasks();
+        assertThat(ch.isOpen()).isFalse();
+        assertThat(budget.inUse()).isZero();
+    }
+}
