@@ -86,6 +86,23 @@ class NodeExchangeTest {
     }
 
     @Test
+    void messagesInARowReuseTheConnectionToAPeer() throws Exception {
+        TestNodes t = new TestNodes(dir);
+        try (GatewayNode it = t.start(IT); GatewayNode al = t.start(AL)) {
+            java.util.List<UUID> ids = new java.util.ArrayList<>();
+            for (int i = 0; i < 12; i++) {
+                UUID id = it.outbox().submit(t.submission(IT, List.of(AL), null, null, TestNodes.text("message " + i)));
+                ids.add(id);
+                TestNodes.await("delivery " + i, Duration.ofSeconds(20),
+                        () -> it.store().deliveries(id).get(0).state() == MessageStore.State.DELIVERED);
+            }
+            assertThat(al.store().inbox()).hasSize(12);
+            // One handshake per message before; now a connection serves message after message.
+            assertThat(it.peerClient().connectionsOpened()).isLessThanOrEqualTo(4);
+        }
+    }
+
+    @Test
     void resubmittingWithTheSameIdempotencyKeyCreatesNoSecondMessage() throws Exception {
         TestNodes t = new TestNodes(dir);
         try (GatewayNode it = t.start(IT)) {

@@ -54,22 +54,41 @@ import org.liaison.protocol.ErrorDocuments;
 import org.liaison.protocol.ProtocolException;
 
 /**
- * Sends one message to a peer gateway over mutually authenticated TLS and returns its answer: the
+ * Sends messages to peer gateways over mutually authenticated TLS and returns their answers: the
  * receipt bytes, or a {@link ProtocolException} whose code says whether a retry can help. The
- * server must present the gateway certificate the directory lists for the expected recipient.
- * Payloads are streamed from disk; memory stays bounded.
+ * server must present the gateway certificate the directory lists for the expected recipient —
+ * checked at the handshake and again, on a reused connection, whenever the trust changed.
+ *
+ * <p>Connections are kept alive and reused (HTTP/1.1 keep-alive, one request at a time per
+ * connection, a pool per peer): a TLS handshake per message is the largest cost of a small one.
+ * A connection idle for {@link #MAX_IDLE} is not reused (the peer closes idle ones after its read
+ * timeout), and any connection whose exchange failed is closed. The delivery worker bounds how
+ * many a peer gets at once. Payloads are streamed from disk; memory stays bounded.
  */
 public final class PeerClient implements AutoCloseable {
     private static final int MAX_RESPONSE = 1 << 20;
+    /** A pooled connection idle longer than this is closed rather than reused. */
+    static final Duration MAX_IDLE = Duration.ofSeconds(2);
+    private static final io.netty.util.AttributeKey<CompletableFuture<FullHttpResponse>> ANSWER =
+            io.netty.util.AttributeKey.valueOf("liaison.answer");
+    private static final io.netty.util.AttributeKey<Long> IDLE_SINCE = io.netty.util.AttributeKey.valueOf("liaison.idle-since");
     private final EventLoopGroup group = org.liaison.gateway.net.EventLoops.group("client", 2);
     private final SslContext tls;
     private final PeerIdentity identity;
     private final Duration timeout;
+    private final java.util.concurrent.ConcurrentHashMap<String, io.netty.channel.pool.SimpleChannelPool> pools =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong connections = new java.util.concurrent.atomic.AtomicLong();
 
     public PeerClient(SslContext tls, PeerIdentity identity, Duration timeout) {
         this.tls = tls;
         this.identity = identity;
         this.timeout = timeout;
+    }
+
+    /** How many connections (TLS handshakes) this client has opened. */
+    public long connectionsOpened() {
+        return connections.get();
     }
 
     /** Delivers one message; returns the receiver's receipt, or throws its error document as an exception. */
@@ -92,48 +111,109 @@ public final class PeerClient implements AutoCloseable {
         return endpoint.getPort() < 0 ? 443 : endpoint.getPort();
     }
 
-    private byte[] exchange(AuthorityId recipient, URI endpoint,
-            java.util.function.BiConsumer<Channel, CompletableFuture<FullHttpResponse>> request) throws ProtocolException {
+    /** The pool of connections to one peer at one endpoint. */
+    private io.netty.channel.pool.SimpleChannelPool pool(AuthorityId recipient, URI endpoint) {
         String host = endpoint.getHost();
         int port = port(endpoint);
-        CompletableFuture<FullHttpResponse> answer = new CompletableFuture<>();
-        Bootstrap b = new Bootstrap().group(group).channel(NioSocketChannel.class)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(timeout.toMillis(), 30_000))
-                .handler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel ch) {
-                        ch.pipeline()
-                                .addLast("tls", tls.newHandler(ch.alloc(), host, port))
-                                .addLast("timeout", new ReadTimeoutHandler(timeout.toMillis(), TimeUnit.MILLISECONDS))
-                                .addLast("http", new HttpClientCodec())
-                                .addLast("aggregate", new HttpObjectAggregator(MAX_RESPONSE))
-                                .addLast("chunks", new ChunkedWriteHandler())
-                                .addLast("answer", new SimpleChannelInboundHandler<FullHttpResponse>() {
-                                    @Override
-                                    protected void channelRead0(ChannelHandlerContext ctx, FullHttpResponse msg) {
-                                        answer.complete(msg.retainedDuplicate());
-                                        ctx.close();
+        return pools.computeIfAbsent(recipient + " " + host + ":" + port, k -> {
+            Bootstrap b = new Bootstrap().group(group).channel(NioSocketChannel.class).remoteAddress(host, port)
+                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(timeout.toMillis(), 30_000));
+            io.netty.channel.pool.ChannelPoolHandler handler = new io.netty.channel.pool.AbstractChannelPoolHandler() {
+                @Override
+                public void channelCreated(Channel ch) {
+                    connections.incrementAndGet();
+                    ch.pipeline()
+                            .addLast("tls", tls.newHandler(ch.alloc(), host, port))
+                            .addLast("timeout", new ReadTimeoutHandler(timeout.toMillis(), TimeUnit.MILLISECONDS))
+                            .addLast("http", new HttpClientCodec())
+                            .addLast("aggregate", new HttpObjectAggregator(MAX_RESPONSE))
+                            .addLast("chunks", new ChunkedWriteHandler())
+                            .addLast("answer", new SimpleChannelInboundHandler<FullHttpResponse>() {
+                                @Override
+                                protected void channelRead0(ChannelHandlerContext ctx, FullHttpResponse msg) {
+                                    CompletableFuture<FullHttpResponse> a = ctx.channel().attr(ANSWER).getAndSet(null);
+                                    if (a == null || !a.complete(msg.retainedDuplicate())) {
+                                        ctx.close(); // an answer nobody asked for: not a connection to keep
                                     }
+                                }
 
-                                    @Override
-                                    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-                                        answer.completeExceptionally(cause);
-                                        ctx.close();
+                                @Override
+                                public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                                    CompletableFuture<FullHttpResponse> a = ctx.channel().attr(ANSWER).getAndSet(null);
+                                    if (a != null) {
+                                        a.completeExceptionally(cause);
                                     }
+                                    ctx.close();
+                                }
 
-                                    @Override
-                                    public void channelInactive(ChannelHandlerContext ctx) {
-                                        answer.completeExceptionally(new IOException("the connection closed before an answer"));
+                                @Override
+                                public void channelInactive(ChannelHandlerContext ctx) {
+                                    CompletableFuture<FullHttpResponse> a = ctx.channel().attr(ANSWER).getAndSet(null);
+                                    if (a != null) {
+                                        a.completeExceptionally(new IOException("the connection closed before an answer"));
                                     }
-                                });
-                    }
-                });
-        Channel ch;
-        try {
-            ch = b.connect(host, port).sync().channel();
-        } catch (Exception e) {
-            throw new ProtocolException(ErrorCode.UNAVAILABLE, "cannot connect to " + recipient + " at " + endpoint + ": " + e.getMessage());
+                                }
+                            });
+                }
+            };
+            // Reused only while open and not idle for long: the peer closes idle connections after its read timeout.
+            io.netty.channel.pool.ChannelHealthChecker fresh = ch -> {
+                Long since = ch.attr(IDLE_SINCE).get();
+                boolean ok = ch.isActive() && (since == null || System.nanoTime() - since < MAX_IDLE.toNanos());
+                if (!ok) {
+                    ch.close();
+                }
+                return ch.eventLoop().newSucceededFuture(ok);
+            };
+            return new io.netty.channel.pool.SimpleChannelPool(b, handler, fresh);
+        });
+    }
+
+    /** A reused connection that the peer closed as the request went out: nothing was answered, the request may go again. */
+    private static final class Stale extends Exception {
+        Stale(Throwable cause) {
+            super(cause);
         }
+    }
+
+    private byte[] exchange(AuthorityId recipient, URI endpoint,
+            java.util.function.BiConsumer<Channel, CompletableFuture<FullHttpResponse>> request) throws ProtocolException {
+        try {
+            return exchange(recipient, endpoint, request, true);
+        } catch (Stale e) {
+            // Once more on a new connection: receiving is idempotent (a duplicate gets the same receipt).
+            try {
+                return exchange(recipient, endpoint, request, false);
+            } catch (Stale again) {
+                throw new ProtocolException(ErrorCode.UNAVAILABLE, "delivery to " + recipient + " failed: "
+                        + again.getCause().getMessage());
+            }
+        }
+    }
+
+    private byte[] exchange(AuthorityId recipient, URI endpoint,
+            java.util.function.BiConsumer<Channel, CompletableFuture<FullHttpResponse>> request, boolean mayReuse)
+            throws ProtocolException, Stale {
+        io.netty.channel.pool.SimpleChannelPool pool = pool(recipient, endpoint);
+        Channel acquired;
+        try {
+            acquired = pool.acquire().get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
+            for (int i = 0; !mayReuse && acquired.attr(IDLE_SINCE).get() != null && i < 16; i++) {
+                acquired.close(); // a new connection is wanted: let go of the idle ones
+                pool.release(acquired);
+                acquired = pool.acquire().get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ProtocolException(ErrorCode.UNAVAILABLE, "interrupted");
+        } catch (ExecutionException | TimeoutException e) {
+            Throwable c = e instanceof ExecutionException ? e.getCause() : e;
+            throw new ProtocolException(ErrorCode.UNAVAILABLE, "cannot connect to " + recipient + " at " + endpoint + ": " + c.getMessage());
+        }
+        Channel ch = acquired;
+        boolean reusable = false;
+        boolean reused = ch.attr(IDLE_SINCE).get() != null;
+        CompletableFuture<FullHttpResponse> answer = new CompletableFuture<>();
         try {
             SslHandler ssl = ch.pipeline().get(SslHandler.class);
             ssl.handshakeFuture().addListener(f -> {
@@ -142,14 +222,14 @@ public final class PeerClient implements AutoCloseable {
                     return;
                 }
                 try {
-                    X509Certificate server = (X509Certificate) ssl.engine().getSession().getPeerCertificates()[0];
-                    AuthorityId who = identity.identify(server, Purpose.TLS_SERVER);
-                    if (!who.equals(recipient)) {
-                        throw new CertificateException("the server at " + endpoint + " is " + who + ", not " + recipient);
-                    }
+                    serverAuthorization(ch, ssl, recipient, endpoint).current(java.time.Instant.now());
                 } catch (Exception e) {
                     answer.completeExceptionally(new ProtocolException(ErrorCode.UNAUTHORIZED, e.getMessage()));
-                    ch.close();
+                    return;
+                }
+                ch.attr(ANSWER).set(answer);
+                if (!ch.isActive()) {
+                    answer.completeExceptionally(new IOException("the connection closed before the request"));
                     return;
                 }
                 request.accept(ch, answer);
@@ -158,6 +238,7 @@ public final class PeerClient implements AutoCloseable {
             try {
                 byte[] body = ByteBufUtil.getBytes(r.content());
                 if (r.status().equals(HttpResponseStatus.OK)) {
+                    reusable = io.netty.handler.codec.http.HttpUtil.isKeepAlive(r);
                     return body;
                 }
                 throw ErrorDocuments.read(body);
@@ -169,6 +250,9 @@ public final class PeerClient implements AutoCloseable {
             if (c instanceof ProtocolException) {
                 throw (ProtocolException) c;
             }
+            if (reused && c instanceof IOException) {
+                throw new Stale(c);
+            }
             throw new ProtocolException(ErrorCode.UNAVAILABLE, "delivery to " + recipient + " failed: " + c.getMessage());
         } catch (TimeoutException e) {
             throw new ProtocolException(ErrorCode.TIMEOUT, "no answer from " + recipient + " within " + timeout.multipliedBy(2));
@@ -176,9 +260,39 @@ public final class PeerClient implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new ProtocolException(ErrorCode.UNAVAILABLE, "interrupted");
         } finally {
-            ch.close();
+            ch.attr(ANSWER).set(null);
+            if (reusable && ch.isActive()) {
+                ch.attr(IDLE_SINCE).set(System.nanoTime());
+            } else {
+                ch.close(); // a failed or refused exchange leaves nothing to reuse
+            }
+            pool.release(ch);
         }
     }
+
+    /** The server's identity on this connection, checked again whenever the trust changed (a revoked peer is not reused). */
+    private org.liaison.gateway.tls.ClientAuthorization<AuthorityId> serverAuthorization(Channel ch, SslHandler ssl, AuthorityId recipient, URI endpoint)
+            throws javax.net.ssl.SSLPeerUnverifiedException {
+        org.liaison.gateway.tls.ClientAuthorization<AuthorityId> auth = ch.attr(SERVER).get();
+        if (auth == null) {
+            List<X509Certificate> chain = new ArrayList<>();
+            for (java.security.cert.Certificate c : ssl.engine().getSession().getPeerCertificates()) {
+                chain.add((X509Certificate) c);
+            }
+            auth = new org.liaison.gateway.tls.ClientAuthorization<>(identity::trust, chain, (trust, c, now) -> {
+                AuthorityId who = PeerIdentity.identify(trust, c.get(0), Purpose.TLS_SERVER);
+                if (!who.equals(recipient)) {
+                    throw new CertificateException("the server at " + endpoint + " is " + who + ", not " + recipient);
+                }
+                return who;
+            });
+            ch.attr(SERVER).set(auth);
+        }
+        return auth;
+    }
+
+    private static final io.netty.util.AttributeKey<org.liaison.gateway.tls.ClientAuthorization<AuthorityId>> SERVER =
+            io.netty.util.AttributeKey.valueOf("liaison.server");
 
     private static void writeRequest(Channel ch, String host, int port, byte[] envelope, List<Path> payloads,
             CompletableFuture<FullHttpResponse> answer) {
@@ -212,6 +326,7 @@ public final class PeerClient implements AutoCloseable {
 
     @Override
     public void close() {
+        pools.values().forEach(io.netty.channel.pool.SimpleChannelPool::close);
         group.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
     }
 }

@@ -261,6 +261,11 @@ public final class GatewayNode implements NodeState, AutoCloseable {
         return outbox;
     }
 
+    /** The client this node delivers with (its pooled connections to peers). */
+    public org.liaison.gateway.delivery.PeerClient peerClient() {
+        return client;
+    }
+
     public int peerPort() {
         return server.port();
     }

@@ -10,7 +10,8 @@ import java.util.function.Supplier;
 import org.liaison.protocol.directory.Trust;
 
 /**
- * The authorisation of one TLS connection's client, kept current: the client's certificate is
+ * The authorisation of the peer of one TLS connection (the client, on a server; the server, on a
+ * client), kept current: the peer's certificate is
  * checked again whenever the node's trust (directory and CRLs) changed since the last check, and
  * when the certificate expires. The API handlers ask for it on every request, so a connection —
  * new, kept alive, or resumed from a session ticket, where the TLS layer runs no trust manager —
