@@ -41,6 +41,16 @@ class DiskFullTest {
         return AdminPortTest.get(node.adminPort(), "/ready").statusCode();
     }
 
+    static void awaitReady(GatewayNode node, int status) throws InterruptedException {
+        TestNodes.await("/ready answering " + status, Duration.ofSeconds(20), () -> {
+            try {
+                return ready(node) == status;
+            } catch (Exception e) {
+                return false;
+            }
+        });
+    }
+
     @Test
     void aFullDataFolderStopsTheNodeTakingWorkUntilSpaceReturns() throws Exception {
         Path small = Files.createDirectory(dir.resolve("small"));
@@ -65,26 +75,14 @@ class DiskFullTest {
                 } catch (IOException full) {
                     // the disk is full now
                 }
-                TestNodes.await("not ready", Duration.ofSeconds(10), () -> {
-                    try {
-                        return ready(it) == 503;
-                    } catch (Exception e) {
-                        return false;
-                    }
-                });
+                awaitReady(it, 503);
                 RawPeer.Response refused = IdempotencyKeyTest.submit(it, investigator, "during",
                         RawPeer.manifest(investigator, IT, List.of(AL), Set.of()), RawPeer.PAYLOAD);
                 assertThat(refused.status()).as(refused.body()).isEqualTo(503);
                 assertThat(refused.body()).contains(ErrorCode.STORAGE_FULL.code()).contains("try again later");
 
                 Files.delete(filler);
-                TestNodes.await("ready again", Duration.ofSeconds(20), () -> {
-                    try {
-                        return ready(it) == 200;
-                    } catch (Exception e) {
-                        return false;
-                    }
-                });
+                awaitReady(it, 200); // by itself
                 RawPeer.Response after = IdempotencyKeyTest.submit(it, investigator, "after",
                         RawPeer.manifest(investigator, IT, List.of(AL), Set.of()), RawPeer.PAYLOAD);
                 assertThat(after.status()).as(after.body()).isEqualTo(200);

@@ -8,7 +8,6 @@ import static org.liaison.gateway.TestNodes.US;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.security.KeyPair;
 import java.time.Duration;
 import java.time.Instant;
@@ -16,18 +15,12 @@ import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import javax.net.ssl.SSLSocket;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.liaison.certs.AuthorityId;
 import org.liaison.certs.CertificateAuthority;
 import org.liaison.certs.CertificateProfile;
 import org.liaison.certs.Credential;
-import org.liaison.certs.FederationPki;
-import org.liaison.gateway.audit.MemoryAuditLog;
 import org.liaison.gateway.local.LocalApiHandler;
-import org.liaison.gateway.node.GatewayNode;
 import org.liaison.gateway.store.MessageStore;
 import org.liaison.protocol.ErrorCode;
 import org.liaison.protocol.dsig.XmlSignatures;
@@ -42,29 +35,8 @@ import org.w3c.dom.Element;
  * 2, 3, 4 and 6), over real sockets: each attempt is refused with its own error code, audited,
  * and changes nothing.
  */
-class HostileMemberTest {
-    @TempDir
-    Path dir;
+class HostileMemberTest extends AlbaniaNodeTest {
 
-    TestNodes t;
-    MemoryAuditLog audit;
-    GatewayNode al;
-
-    @BeforeEach
-    void start() throws Exception {
-        t = new TestNodes(dir);
-        audit = new MemoryAuditLog();
-        al = GatewayNode.start(t.config(AL), audit, TestNodes.FAST);
-    }
-
-    @AfterEach
-    void stop() {
-        al.close();
-    }
-
-    FederationPki.Authority auth(AuthorityId id) {
-        return t.federation.pki().authority(id);
-    }
 
     /** Sends a message body as {@code from}'s gateway (its real TLS certificate). */
     RawPeer.Response send(AuthorityId from, byte[] body) throws Exception {

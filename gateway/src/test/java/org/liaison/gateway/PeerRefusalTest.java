@@ -8,49 +8,22 @@ import static org.liaison.gateway.TestNodes.US;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.security.cert.CRLReason;
 import java.time.Duration;
 import java.util.List;
 import javax.net.ssl.SSLSocket;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.liaison.certs.CertificateAuthority;
 import org.liaison.certs.CertificateProfile;
 import org.liaison.certs.Credential;
-import org.liaison.certs.FederationPki;
 import org.liaison.certs.Suite;
 import org.liaison.certs.testing.TestPki;
 import org.liaison.gateway.audit.AuditEvent;
-import org.liaison.gateway.audit.MemoryAuditLog;
 import org.liaison.gateway.node.GatewayNode;
 
 /** Everything Albania's peer API must refuse — each with an audit entry and nothing stored. */
-class PeerRefusalTest {
-    @TempDir
-    Path dir;
+class PeerRefusalTest extends AlbaniaNodeTest {
 
-    TestNodes t;
-    MemoryAuditLog audit;
-    GatewayNode al;
-
-    @BeforeEach
-    void start() throws Exception {
-        t = new TestNodes(dir);
-        audit = new MemoryAuditLog();
-        al = GatewayNode.start(t.config(AL), audit, TestNodes.FAST);
-    }
-
-    @AfterEach
-    void stop() {
-        al.close();
-    }
-
-    FederationPki.Authority auth(org.liaison.certs.AuthorityId id) {
-        return t.federation.pki().authority(id);
-    }
 
     /** The handshake or the first exchange fails; nothing is stored; an auth failure is audited. */
     void assertRefusedAtTls(Credential client, String protocol) throws Exception {

@@ -5,47 +5,23 @@ import static org.liaison.gateway.TestNodes.AL;
 import static org.liaison.gateway.TestNodes.IT;
 
 import java.io.IOException;
-import java.nio.file.Path;
 import java.security.cert.CRLReason;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.liaison.certs.CaStore;
 import org.liaison.certs.Credential;
-import org.liaison.gateway.audit.MemoryAuditLog;
 import org.liaison.gateway.local.LocalApiHandler;
-import org.liaison.gateway.node.GatewayNode;
 import org.liaison.protocol.ErrorCode;
 
 /**
  * Issue 9, defect 1: a session outlives no revocation. A connection kept open, and a session
  * resumed from a ticket, are authorised against the current CRLs on every request.
  */
-class RevokedSessionTest {
-    @TempDir
-    Path dir;
-
-    TestNodes t;
-    MemoryAuditLog audit;
-    GatewayNode al;
-
-    @BeforeEach
-    void start() throws Exception {
-        t = new TestNodes(dir);
-        audit = new MemoryAuditLog();
-        al = GatewayNode.start(t.config(AL), audit, TestNodes.FAST);
-    }
-
-    @AfterEach
-    void stop() {
-        al.close();
-    }
+class RevokedSessionTest extends AlbaniaNodeTest {
 
     void revoke(CaStore ca, Credential c) throws Exception {
         long reloads = audit.events().stream().filter(e -> e.type().equals("crl-reload")).count();

@@ -4,13 +4,9 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -275,9 +271,9 @@ public final class PeerClient implements AutoCloseable {
             throws javax.net.ssl.SSLPeerUnverifiedException {
         org.liaison.gateway.tls.ClientAuthorization<AuthorityId> auth = ch.attr(SERVER).get();
         if (auth == null) {
-            List<X509Certificate> chain = new ArrayList<>();
-            for (java.security.cert.Certificate c : ssl.engine().getSession().getPeerCertificates()) {
-                chain.add((X509Certificate) c);
+            List<X509Certificate> chain = org.liaison.gateway.tls.ClientAuthorization.peerChain(ssl.engine().getSession());
+            if (chain.isEmpty()) {
+                throw new javax.net.ssl.SSLPeerUnverifiedException("the server presented no certificate");
             }
             auth = new org.liaison.gateway.tls.ClientAuthorization<>(identity::trust, chain, (trust, c, now) -> {
                 AuthorityId who = PeerIdentity.identify(trust, c.get(0), Purpose.TLS_SERVER);

@@ -16,14 +16,11 @@ import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.security.cert.Certificate;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
-import javax.net.ssl.SSLPeerUnverifiedException;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.liaison.certs.AuthorityId;
@@ -63,19 +60,13 @@ final class LocalAuthenticationHandler extends ChannelInboundHandlerAdapter {
         if (evt instanceof SslHandshakeCompletionEvent) {
             SslHandler ssl = c.pipeline().get(SslHandler.class);
             if (!((SslHandshakeCompletionEvent) evt).isSuccess()) {
-                failures.handshakeFailed(host(c), c.channel().remoteAddress() instanceof InetSocketAddress
-                        ? ((InetSocketAddress) c.channel().remoteAddress()).getPort() : -1, UserTrustManager.API,
-                        ((SslHandshakeCompletionEvent) evt).cause());
+                failures.handshakeFailed(c.channel(), UserTrustManager.API, ((SslHandshakeCompletionEvent) evt).cause());
                 c.close();
                 return;
             }
-            List<X509Certificate> chain = new ArrayList<>();
-            try {
-                for (Certificate x : ssl.engine().getSession().getPeerCertificates()) {
-                    chain.add((X509Certificate) x);
-                }
-            } catch (SSLPeerUnverifiedException x) {
-                failures.refused(host(c), UserTrustManager.API, "unknown", "no certificate in the session");
+            List<X509Certificate> chain = ClientAuthorization.peerChain(ssl.engine().getSession());
+            if (chain.isEmpty()) {
+                failures.refused(c.channel(), UserTrustManager.API, "unknown", "no certificate in the session");
                 c.close();
                 return;
             }
@@ -83,7 +74,7 @@ final class LocalAuthenticationHandler extends ChannelInboundHandlerAdapter {
             try {
                 c.channel().attr(LocalServer.USER).set(auth.current(Instant.now()));
             } catch (CertificateException x) {
-                failures.refused(host(c), UserTrustManager.API, actor(), "session refused: " + x.getMessage());
+                failures.refused(c.channel(), UserTrustManager.API, actor(), "session refused: " + x.getMessage());
                 c.close();
                 return;
             }
@@ -108,7 +99,7 @@ final class LocalAuthenticationHandler extends ChannelInboundHandlerAdapter {
             } catch (CertificateException x) {
                 ReferenceCountUtil.release(msg);
                 refused = true;
-                failures.refused(host(c), UserTrustManager.API, actor(), "request refused: " + x.getMessage());
+                failures.refused(c.channel(), UserTrustManager.API, actor(), "request refused: " + x.getMessage());
                 byte[] body = ("{\"error\":\"" + ErrorCode.UNAUTHORIZED.code() + "\",\"message\":\"your certificate is no longer"
                         + " accepted by this gateway (revoked, expired or no longer listed)\",\"retryable\":false}")
                         .getBytes(StandardCharsets.UTF_8);

@@ -6,13 +6,10 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.AttributeKey;
 import java.net.InetSocketAddress;
-import java.security.cert.Certificate;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
-import javax.net.ssl.SSLPeerUnverifiedException;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.liaison.certs.AuthorityId;
@@ -51,27 +48,19 @@ public final class PeerAuthenticationHandler extends ChannelInboundHandlerAdapte
         return ch.remoteAddress() instanceof InetSocketAddress ? ((InetSocketAddress) ch.remoteAddress()).getHostString() : null;
     }
 
-    static int port(io.netty.channel.Channel ch) {
-        return ch.remoteAddress() instanceof InetSocketAddress ? ((InetSocketAddress) ch.remoteAddress()).getPort() : -1;
-    }
-
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
         if (evt instanceof SslHandshakeCompletionEvent) {
             SslHandshakeCompletionEvent e = (SslHandshakeCompletionEvent) evt;
             SslHandler ssl = ctx.pipeline().get(SslHandler.class);
             if (!e.isSuccess()) {
-                failures.handshakeFailed(host(ctx.channel()), port(ctx.channel()), API, e.cause());
+                failures.handshakeFailed(ctx.channel(), API, e.cause());
                 ctx.close();
                 return;
             }
-            List<X509Certificate> chain = new ArrayList<>();
-            try {
-                for (Certificate c : ssl.engine().getSession().getPeerCertificates()) {
-                    chain.add((X509Certificate) c);
-                }
-            } catch (SSLPeerUnverifiedException x) {
-                failures.refused(host(ctx.channel()), API, "unknown", "no certificate in the session");
+            List<X509Certificate> chain = ClientAuthorization.peerChain(ssl.engine().getSession());
+            if (chain.isEmpty()) {
+                failures.refused(ctx.channel(), API, "unknown", "no certificate in the session");
                 ctx.close();
                 return;
             }
@@ -82,7 +71,7 @@ public final class PeerAuthenticationHandler extends ChannelInboundHandlerAdapte
                 auth.attach(ctx.channel());
             } catch (CertificateException x) {
                 // A resumed session skips the trust manager: its certificate is refused here.
-                failures.refused(host(ctx.channel()), API, "SHA256:" + org.liaison.certs.Fingerprint.of(chain.get(0)).hex(),
+                failures.refused(ctx.channel(), API, "SHA256:" + org.liaison.certs.Fingerprint.of(chain.get(0)).hex(),
                         "session refused: " + x.getMessage());
                 ctx.close();
                 return;

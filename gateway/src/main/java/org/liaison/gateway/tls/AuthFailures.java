@@ -97,6 +97,19 @@ public final class AuthFailures implements AutoCloseable {
         refused(host, api, "unknown", "handshake failed: " + rootMessage(cause));
     }
 
+    /** A failed handshake on {@code connection} (its remote address names the client). */
+    public void handshakeFailed(io.netty.channel.Channel connection, String api, Throwable cause) {
+        java.net.InetSocketAddress a = connection.remoteAddress() instanceof java.net.InetSocketAddress
+                ? (java.net.InetSocketAddress) connection.remoteAddress() : null;
+        handshakeFailed(a == null ? null : a.getHostString(), a == null ? -1 : a.getPort(), api, cause);
+    }
+
+    /** A refused authentication on {@code connection}. */
+    public void refused(io.netty.channel.Channel connection, String api, String actor, String reason) {
+        refused(connection.remoteAddress() instanceof java.net.InetSocketAddress
+                ? ((java.net.InetSocketAddress) connection.remoteAddress()).getHostString() : null, api, actor, reason);
+    }
+
     /** Any refused authentication of a client at {@code host}. */
     public void refused(String host, String api, String actor, String reason) {
         count.run();

@@ -67,6 +67,19 @@ public final class ClientAuthorization<T> {
         return client;
     }
 
+    /** The certificate chain the peer of a TLS session presented, its own certificate first; empty if none. */
+    public static List<X509Certificate> peerChain(javax.net.ssl.SSLSession session) {
+        try {
+            List<X509Certificate> chain = new java.util.ArrayList<>();
+            for (java.security.cert.Certificate c : session.getPeerCertificates()) {
+                chain.add((X509Certificate) c);
+            }
+            return chain;
+        } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
+            return List.of();
+        }
+    }
+
     /** Attaches the authorisation to a connection. */
     public void attach(Channel connection) {
         connection.attr(KEY).set(this);
