@@ -13,8 +13,6 @@ import picocli.CommandLine.Option;
             "Each authority runs a node; nodes exchange signed, encrypted evidence packages over mutually authenticated",
             "TLS and keep a tamper-evident audit log. Operators use `certs` to run their PKI.",
         },
-        subcommands = {DemoCommand.class, ServeCommand.class, org.liaison.cli.local.SubmitCommand.class, org.liaison.cli.local.StatusCommand.class,
-            org.liaison.cli.local.InboxCommand.class, org.liaison.cli.local.FetchCommand.class, org.liaison.cli.local.QuarantineCommand.class, CertsCommand.class, org.liaison.cli.directory.DirectoryCommand.class, VerifyCommand.class, org.liaison.cli.audit.AuditCommand.class, BenchCommand.class, picocli.CommandLine.HelpCommand.class},
         footer = {
             "",
             "Examples:",
@@ -26,6 +24,44 @@ import picocli.CommandLine.Option;
             "Exit codes: 0 success, 1 the command failed, 2 the command line was wrong.",
         })
 public final class LiaisonCommand {
+    /**
+     * The commands, in the order help lists them. Registered by {@link Main}: only the one being run
+     * (building the model of every command costs a short command a fifth of a second), all of them
+     * for help, no command or an unknown one.
+     */
+    static final java.util.Map<String, java.util.function.Supplier<Object>> SUBCOMMANDS = subcommands();
+
+    private static java.util.Map<String, java.util.function.Supplier<Object>> subcommands() {
+        java.util.Map<String, java.util.function.Supplier<Object>> m = new java.util.LinkedHashMap<>();
+        m.put("demo", DemoCommand::new);
+        m.put("serve", ServeCommand::new);
+        m.put("submit", org.liaison.cli.local.SubmitCommand::new);
+        m.put("status", org.liaison.cli.local.StatusCommand::new);
+        m.put("inbox", org.liaison.cli.local.InboxCommand::new);
+        m.put("fetch", org.liaison.cli.local.FetchCommand::new);
+        m.put("quarantine", org.liaison.cli.local.QuarantineCommand::new);
+        m.put("certs", CertsCommand::new);
+        m.put("directory", org.liaison.cli.directory.DirectoryCommand::new);
+        m.put("verify", VerifyCommand::new);
+        m.put("audit", org.liaison.cli.audit.AuditCommand::new);
+        m.put("bench", BenchCommand::new);
+        m.put("help", picocli.CommandLine.HelpCommand::new);
+        return java.util.Collections.unmodifiableMap(m);
+    }
+
+    /** The command named on a command line (the first word that is not a root option or its value), or null. */
+    static String commandIn(String[] args) {
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("--profile") || a.equals("--log-format")) {
+                i++; // its value
+            } else if (!a.startsWith("-")) {
+                return a;
+            }
+        }
+        return null;
+    }
+
     private boolean verbose;
 
     @Option(names = "--verbose", description = "Print stack traces with errors.", scope = picocli.CommandLine.ScopeType.INHERIT)

@@ -26,6 +26,13 @@ public final class Main {
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
         LiaisonCommand root = new LiaisonCommand();
         CommandLine cl = new CommandLine(root);
+        String wanted = LiaisonCommand.commandIn(args);
+        boolean one = wanted != null && !wanted.equals("help") && LiaisonCommand.SUBCOMMANDS.containsKey(wanted);
+        LiaisonCommand.SUBCOMMANDS.forEach((name, command) -> {
+            if (!one || name.equals(wanted)) {
+                cl.addSubcommand(name, command.get());
+            }
+        });
         cl.setOut(out);
         cl.setErr(err);
         cl.setCaseInsensitiveEnumValuesAllowed(true);

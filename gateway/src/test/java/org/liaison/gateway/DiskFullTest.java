@@ -95,7 +95,7 @@ class DiskFullTest {
                 assertThat(again.store().sent()).hasSize(2);
             }
         } finally {
-            new ProcessBuilder("umount", small.toString()).start().waitFor(20, TimeUnit.SECONDS);
+            org.liaison.gateway.TestMounts.unmount(small);
         }
     }
 }

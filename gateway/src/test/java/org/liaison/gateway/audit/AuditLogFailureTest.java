@@ -318,7 +318,7 @@ class AuditLogFailureTest {
                 assertThat(again.size()).isEqualTo(acknowledged);
             }
         } finally {
-            new ProcessBuilder("umount", mnt.toString()).start().waitFor(20, TimeUnit.SECONDS);
+            org.liaison.gateway.TestMounts.unmount(mnt);
         }
     }
 }
