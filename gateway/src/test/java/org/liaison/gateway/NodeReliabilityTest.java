@@ -72,6 +72,37 @@ class NodeReliabilityTest {
     }
 
     @Test
+    void closeReleasesEverythingEvenWhenAPartFails() throws Exception {
+        TestNodes t = new TestNodes(dir);
+        org.liaison.gateway.audit.MemoryAuditLog events = new org.liaison.gateway.audit.MemoryAuditLog();
+        org.liaison.gateway.audit.AuditLog failing = new org.liaison.gateway.audit.AuditLog() {
+            @Override
+            public long record(org.liaison.gateway.audit.AuditEvent e) {
+                if (e.type().equals("stop")) {
+                    throw new IllegalStateException("the audit log broke while stopping");
+                }
+                return events.record(e);
+            }
+
+            @Override
+            public void close() {
+                throw new IllegalStateException("and could not be closed");
+            }
+        };
+        GatewayNode al = GatewayNode.start(t.config(AL), failing, TestNodes.FAST);
+        Throwable thrown = org.assertj.core.api.Assertions.catchThrowable(al::close);
+        assertThat(thrown).hasMessageContaining("broke while stopping");
+        assertThat(thrown.getSuppressed()).anyMatch(x -> x.getMessage().contains("could not be closed"));
+        // The steps after the failing one ran: the store is closed.
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> al.store().inbox())).isNotNull();
+        // Every port, thread and the store were released all the same: the node starts again on the same ports.
+        try (GatewayNode again = t.start(AL)) {
+            assertThat(again.peerPort()).isEqualTo(al.peerPort());
+            assertThat(again.store().inbox()).isEmpty();
+        }
+    }
+
+    @Test
     void deliveryWhoseAnswerWasLostIsRetriedAndGetsTheStoredReceipt() throws Exception {
         TestNodes t = new TestNodes(dir);
         UUID id;

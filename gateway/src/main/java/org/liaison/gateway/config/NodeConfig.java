@@ -90,16 +90,28 @@ public record NodeConfig(String authority, String dataDir, DirectorySource direc
         require(k.passwordFile(), field + ".passwordFile");
     }
 
+    /** A configuration as read once: the validated values and the SHA-256 of exactly the bytes they were parsed from. */
+    public record Loaded(NodeConfig config, String sha256) {}
+
     /** Loads and validates a configuration file. */
     public static NodeConfig load(Path file) throws IOException {
-        String text;
+        return read(file).config();
+    }
+
+    /**
+     * Reads a configuration file once: parses and validates those bytes and digests the same bytes
+     * (a file changed between two reads can not be audited as something it was not).
+     */
+    public static Loaded read(Path file) throws IOException {
+        byte[] bytes;
         try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
+            bytes = Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
             throw new IOException("configuration file " + file + " does not exist");
         }
+        String text = new String(bytes, StandardCharsets.UTF_8);
         try {
-            return YAML.readValue(text, NodeConfig.class).validate();
+            return new Loaded(YAML.readValue(text, NodeConfig.class).validate(), org.liaison.protocol.envelope.Envelopes.sha256(bytes));
         } catch (UnrecognizedPropertyException e) {
             throw new IllegalArgumentException(file + ": unknown field '" + e.getPropertyName() + "'");
         } catch (JsonMappingException e) {

@@ -86,9 +86,9 @@ public final class GatewayNode implements NodeState, AutoCloseable {
     });
     private volatile List<FileTime> trustFilesSeen;
 
-    private GatewayNode(Path configFile, AuditLog audit, Tuning tuning) throws Exception {
+    private GatewayNode(Path configFile, NodeConfig.Loaded loaded, AuditLog audit, Tuning tuning) throws Exception {
         this.configFile = configFile;
-        this.config = NodeConfig.load(configFile);
+        this.config = loaded.config();
         this.me = AuthorityId.of(config.authority());
         this.audit = audit;
         this.tuning = tuning;
@@ -145,7 +145,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
                     TimeUnit.MILLISECONDS);
             // The configuration's digest: a change between two runs shows in the log.
             audit.record(AuditEvent.of("start", me.value(), null, null, "ok", "directory #" + directory.sequence())
-                    .with("configSha256", Envelopes.sha256(Files.readAllBytes(configFile)))
+                    .with("configSha256", loaded.sha256()) // of the bytes that were parsed
                     .with("tlsCertificateSha256", tls.fingerprint().hex()));
             LOG.info("{} gateway started: peer API on {}:{}, local API on {}:{}, admin on {}:{}, directory #{} ({} authorities), "
                     + "TLS certificate SHA-256 {}{}", me, config.peer().host(), server.port(), config.local().host(), local.port(),
@@ -175,12 +175,12 @@ public final class GatewayNode implements NodeState, AutoCloseable {
 
     /** As {@link #start(Path)}, with other timings (tests). */
     public static GatewayNode start(Path configFile, Tuning tuning) throws Exception {
-        NodeConfig config = NodeConfig.load(configFile);
-        Path auditDir = NodeConfig.resolve(configFile, config.dataDir()).resolve("audit");
+        NodeConfig.Loaded loaded = NodeConfig.read(configFile); // read once
+        Path auditDir = NodeConfig.resolve(configFile, loaded.config().dataDir()).resolve("audit");
         org.liaison.gateway.audit.FileAuditLog audit = org.liaison.gateway.audit.FileAuditLog.open(auditDir,
-                "liaison/" + config.authority(), Duration.ofSeconds(2));
+                "liaison/" + loaded.config().authority(), Duration.ofSeconds(2));
         try {
-            return new GatewayNode(configFile, audit, tuning);
+            return new GatewayNode(configFile, loaded, audit, tuning);
         } catch (Exception e) {
             audit.close();
             throw e;
@@ -188,7 +188,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
     }
 
     public static GatewayNode start(Path configFile, AuditLog audit, Tuning tuning) throws Exception {
-        return new GatewayNode(configFile, audit, tuning);
+        return new GatewayNode(configFile, NodeConfig.read(configFile), audit, tuning);
     }
 
     private Path path(String p) {
@@ -394,23 +394,33 @@ public final class GatewayNode implements NodeState, AutoCloseable {
         return buffers;
     }
 
-    /** Graceful stop: no new connections, deliveries in flight finish or are parked, then the store closes. */
+    /**
+     * Graceful stop: no new connections, deliveries in flight finish or are parked, then the store
+     * closes. Exception-safe: every part is closed even when one fails (the failures are logged,
+     * and the first is thrown, with the others suppressed, once everything was released).
+     */
     @Override
     public void close() {
         running = false;
-        server.stopAccepting();
-        local.stopAccepting();
-        reloader.shutdownNow();
-        worker.close();
-        peerLogs.close();
-        server.close();
-        client.close();
-        admin.close();
-        local.close();
-        authFailures.close();
-        audit.record(AuditEvent.of("stop", me.value(), null, null, "ok", null));
-        store.close();
-        audit.close();
+        RuntimeException first = null;
+        Runnable[] steps = {server::stopAccepting, local::stopAccepting, reloader::shutdownNow, worker::close, peerLogs::close,
+            server::close, client::close, admin::close, local::close, authFailures::close,
+            () -> audit.record(AuditEvent.of("stop", me.value(), null, null, "ok", null)), store::close, audit::close};
+        for (Runnable step : steps) {
+            try {
+                step.run();
+            } catch (RuntimeException e) {
+                LOG.error("while stopping: {}", e.toString());
+                if (first == null) {
+                    first = e;
+                } else {
+                    first.addSuppressed(e);
+                }
+            }
+        }
         LOG.info("{} gateway stopped", me);
+        if (first != null) {
+            throw first;
+        }
     }
 }
