@@ -54,9 +54,8 @@ class NodeReliabilityTest {
     @Test
     void aPeerBackFromAnOutageGetsItsWaitingDeliveriesWithinSecondsNotAtTheNextBackoff() throws Exception {
         TestNodes t = new TestNodes(dir);
-        GatewayNode.Tuning slowBackoff = new GatewayNode.Tuning(TestNodes.FAST.readTimeout(), TestNodes.FAST.clientTimeout(),
-                new org.liaison.gateway.delivery.Backoff(Duration.ofMinutes(5), Duration.ofMinutes(10)), TestNodes.FAST.poll(),
-                TestNodes.FAST.maxMessageBytes(), TestNodes.FAST.maxEnvelopeBytes(), TestNodes.FAST.reloadEvery());
+        GatewayNode.Tuning slowBackoff = TestNodes.FAST.toBuilder()
+                .backoff(new org.liaison.gateway.delivery.Backoff(Duration.ofMinutes(5), Duration.ofMinutes(10))).build();
         try (GatewayNode it = GatewayNode.start(t.config(IT), new org.liaison.gateway.audit.MemoryAuditLog(), slowBackoff)) {
             UUID id = it.outbox().submit(t.submission(IT, List.of(AL), null, null, TestNodes.text("while AL is down")));
             TestNodes.await("a failed attempt", Duration.ofSeconds(20),

@@ -33,8 +33,10 @@ public final class TestNodes {
     public static final AuthorityId IT = AuthorityId.of("IT-DNA");
     public static final AuthorityId AL = AuthorityId.of("AL-PP");
     public static final AuthorityId US = AuthorityId.of("US-OIA");
-    public static final GatewayNode.Tuning FAST = new GatewayNode.Tuning(Duration.ofSeconds(3), Duration.ofSeconds(10),
-            new Backoff(Duration.ofMillis(200), Duration.ofSeconds(1)), Duration.ofMillis(100), 1L << 30, 4 << 20, Duration.ofMillis(300));
+    public static final GatewayNode.Tuning FAST = GatewayNode.Tuning.builder().readTimeout(Duration.ofSeconds(3))
+            .clientTimeout(Duration.ofSeconds(10)).backoff(new Backoff(Duration.ofMillis(200), Duration.ofSeconds(1)))
+            .poll(Duration.ofMillis(100)).maxMessageBytes(1L << 30).maxEnvelopeBytes(4 << 20).reloadEvery(Duration.ofMillis(300))
+            .build();
 
     public final FederationSetup.Result federation;
 

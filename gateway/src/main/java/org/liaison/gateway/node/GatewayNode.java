@@ -49,11 +49,105 @@ import org.liaison.protocol.directory.Trust;
 public final class GatewayNode implements NodeState, AutoCloseable {
     private static final Logger LOG = LogManager.getLogger(GatewayNode.class);
 
-    /** Timing and size settings (defaults for production; tests shorten them). */
+    /**
+     * Timing and size settings, immutable and checked when made (defaults for production; tests
+     * shorten them): {@code Tuning.builder().readTimeout(Duration.ofSeconds(3)).build()}.
+     */
     public record Tuning(Duration readTimeout, Duration clientTimeout, Backoff backoff, Duration poll, long maxMessageBytes,
             int maxEnvelopeBytes, Duration reloadEvery) {
         public static final Tuning DEFAULT = new Tuning(Duration.ofSeconds(30), Duration.ofSeconds(60), Backoff.DEFAULT,
                 Duration.ofMillis(500), 64L << 30, 4 << 20, Duration.ofSeconds(5));
+
+        public Tuning {
+            positive(readTimeout, "readTimeout");
+            positive(clientTimeout, "clientTimeout");
+            positive(poll, "poll");
+            positive(reloadEvery, "reloadEvery");
+            java.util.Objects.requireNonNull(backoff, "backoff");
+            if (maxEnvelopeBytes <= 0 || maxMessageBytes < maxEnvelopeBytes) {
+                throw new IllegalArgumentException("maxEnvelopeBytes, maxMessageBytes: " + maxEnvelopeBytes + ", " + maxMessageBytes
+                        + " (expected: 0 < maxEnvelopeBytes <= maxMessageBytes)");
+            }
+        }
+
+        private static void positive(Duration d, String name) {
+            if (d == null || d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException(name + ": " + d + " (expected: > 0)");
+            }
+        }
+
+        /** A builder starting from the defaults. */
+        public static Builder builder() {
+            return new Builder(DEFAULT);
+        }
+
+        /** A builder starting from these settings. */
+        public Builder toBuilder() {
+            return new Builder(this);
+        }
+
+        public static final class Builder {
+            private Duration readTimeout;
+            private Duration clientTimeout;
+            private Backoff backoff;
+            private Duration poll;
+            private long maxMessageBytes;
+            private int maxEnvelopeBytes;
+            private Duration reloadEvery;
+
+            private Builder(Tuning t) {
+                readTimeout = t.readTimeout;
+                clientTimeout = t.clientTimeout;
+                backoff = t.backoff;
+                poll = t.poll;
+                maxMessageBytes = t.maxMessageBytes;
+                maxEnvelopeBytes = t.maxEnvelopeBytes;
+                reloadEvery = t.reloadEvery;
+            }
+
+            /** How long a peer or client may send nothing (also the request-head deadline). */
+            public Builder readTimeout(Duration d) {
+                readTimeout = d;
+                return this;
+            }
+
+            /** How long this node waits for a peer when delivering. */
+            public Builder clientTimeout(Duration d) {
+                clientTimeout = d;
+                return this;
+            }
+
+            public Builder backoff(Backoff b) {
+                backoff = b;
+                return this;
+            }
+
+            /** How often the delivery worker looks for due deliveries when nothing woke it. */
+            public Builder poll(Duration d) {
+                poll = d;
+                return this;
+            }
+
+            public Builder maxMessageBytes(long n) {
+                maxMessageBytes = n;
+                return this;
+            }
+
+            public Builder maxEnvelopeBytes(int n) {
+                maxEnvelopeBytes = n;
+                return this;
+            }
+
+            /** How often the directory and CRL files are checked for a newer version. */
+            public Builder reloadEvery(Duration d) {
+                reloadEvery = d;
+                return this;
+            }
+
+            public Tuning build() {
+                return new Tuning(readTimeout, clientTimeout, backoff, poll, maxMessageBytes, maxEnvelopeBytes, reloadEvery);
+            }
+        }
     }
 
     private final Path configFile;
