@@ -1,0 +1,214 @@
+package org.liaison.gateway;
+
+import static org.liaison.gateway.TestNodes.AL;
+import static org.liaison.gateway.TestNodes.IT;
+
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import javax.crypto.SecretKey;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLServerSocket;
+import javax.net.ssl.SSLSocket;
+import org.liaison.certs.Credential;
+import org.liaison.gateway.audit.FileAuditLog;
+import org.liaison.gateway.node.GatewayNode;
+import org.liaison.gateway.store.MessageStore;
+import org.liaison.protocol.directory.Trust;
+import org.liaison.protocol.envelope.EnvelopeHeader;
+import org.liaison.protocol.envelope.Envelopes;
+import org.liaison.protocol.envelope.PayloadInfo;
+import org.liaison.protocol.envelope.ReceivedPackage;
+import org.liaison.protocol.envelope.Receipts;
+import org.liaison.protocol.model.Service;
+import org.liaison.protocol.pkg.Manifests;
+import org.liaison.protocol.stream.PayloadCipher;
+import org.liaison.protocol.xenc.ContentEncryption;
+
+/**
+ * Small messages end to end, and the floor the cryptography of that path sets on this machine,
+ * side by side in one run (issue 15). Italy's node sends 1 KiB packages to Albania's with its real
+ * audit logs; 1, 4 and 16 submitting threads; a message counts from its acceptance by Italy's
+ * node to Albania's signed receipt (the receipt's reception time). The floor is what the path's
+ * own primitives cost per message here, measured in the same JVM: the manifest check at
+ * submission, sealing, the receiver's envelope and package checks, signing and checking the
+ * receipt. Then full mutual-TLS handshakes per second on the peer port against a bare JDK
+ * {@code SSLServerSocket} with the same certificate. Printed figures, not assertions.
+ */
+public final class MessageBenchmark {
+    public static void main(String[] args) throws Exception {
+        int n = args.length > 0 ? Integer.parseInt(args[0]) : 200;
+        Path dir = Files.createTempDirectory("liaison-message-bench");
+        TestNodes t = new TestNodes(dir);
+        GatewayNode.Tuning tuning = TestNodes.FAST.toBuilder().readTimeout(Duration.ofSeconds(30)).build();
+        System.out.printf("java %s, %d cores, TLS provider %s%n", System.getProperty("java.version"),
+                Runtime.getRuntime().availableProcessors(), System.getProperty("liaison.bench.provider", "jdk"));
+        String provider = System.getProperty("liaison.bench.provider", "jdk");
+        TlsProviderTest.useProvider(t, IT, provider);
+        TlsProviderTest.useProvider(t, AL, provider);
+        try (GatewayNode it = GatewayNode.start(t.config(IT), FileAuditLog.open(t.auditDir(IT), "liaison/IT-DNA", Duration.ofSeconds(2)),
+                tuning);
+                GatewayNode al = GatewayNode.start(t.config(AL), FileAuditLog.open(t.auditDir(AL), "liaison/AL-PP", Duration.ofSeconds(2)),
+                        tuning)) {
+            double floorMs = cryptoFloorMillis(t, it, al);
+            double floorRate = Runtime.getRuntime().availableProcessors() * 1000.0 / floorMs;
+            System.out.printf("crypto floor: %.2f ms of CPU per message -> at most %.0f msg/s on %d cores%n", floorMs, floorRate,
+                    Runtime.getRuntime().availableProcessors());
+            run(t, it, 1, 30); // warm-up
+            for (int submitters : new int[] {1, 4, 16}) {
+                Result r = run(t, it, submitters, n);
+                System.out.printf("%2d submitters: %6.1f msg/s, latency p50 %4.0f ms, p99 %5.0f ms, ratio to the floor %.3f%n",
+                        submitters, r.rate, r.p50, r.p99, r.rate / floorRate);
+            }
+            handshakes(t, al, 150);
+        }
+    }
+
+    record Result(double rate, double p50, double p99) {}
+
+    static Result run(TestNodes t, GatewayNode it, int submitters, int n) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(submitters);
+        List<Future<long[]>> sent = new ArrayList<>();
+        byte[] kib = new byte[1024];
+        long start = System.nanoTime();
+        Instant startWall = Instant.now();
+        for (int i = 0; i < n; i++) {
+            sent.add(pool.submit(() -> {
+                long t0 = System.currentTimeMillis();
+                UUID id = it.outbox().submit(t.submission(IT, List.of(AL), null, null, List.of(kib)));
+                return new long[] {id.getMostSignificantBits(), id.getLeastSignificantBits(), t0};
+            }));
+        }
+        List<Double> latencies = new ArrayList<>();
+        Instant last = startWall;
+        for (Future<long[]> f : sent) {
+            long[] x = f.get();
+            UUID id = new UUID(x[0], x[1]);
+            TestNodes.await("delivery of " + id, Duration.ofMinutes(5),
+                    () -> it.store().deliveries(id).get(0).state() == MessageStore.State.DELIVERED);
+            Instant delivered = it.store().deliveries(id).get(0).deliveredAt();
+            latencies.add((double) (delivered.toEpochMilli() - x[2]));
+            if (delivered.isAfter(last)) {
+                last = delivered;
+            }
+        }
+        pool.shutdown();
+        double seconds = Math.max(Duration.between(startWall, last).toNanos(), System.nanoTime() - start) / 1e9;
+        Collections.sort(latencies);
+        return new Result(n / seconds, latencies.get(latencies.size() / 2), latencies.get((int) Math.floor(latencies.size() * 0.99)));
+    }
+
+    /** CPU milliseconds per message of the path's own cryptography and XML work, single-threaded, after warm-up. */
+    static double cryptoFloorMillis(TestNodes t, GatewayNode it, GatewayNode al) throws Exception {
+        Trust trust = al.trust();
+        Credential itSigning = t.federation.pki().authority(IT).envelopeSigning();
+        Credential alSigning = t.federation.pki().authority(AL).envelopeSigning();
+        byte[] kib = new byte[1024];
+        Runnable one = () -> {
+            try {
+                byte[] manifest = t.submission(IT, List.of(AL), null, null, List.of(kib)).manifestXml();
+                Manifests.verify(manifest, it.trust(), Instant.now()); // at submission
+                SecretKey cek = ContentEncryption.newContentKey();
+                ByteArrayOutputStream ct = new ByteArrayOutputStream();
+                try (OutputStream enc = PayloadCipher.encrypt(cek, 0, PayloadCipher.DEFAULT_SEGMENT_SIZE, ct)) {
+                    enc.write(kib);
+                }
+                byte[] payload = ct.toByteArray();
+                List<PayloadInfo> payloads = List.of(new PayloadInfo(0, PayloadCipher.DEFAULT_SEGMENT_SIZE, payload.length,
+                        Envelopes.sha256(payload)));
+                UUID id = UUID.randomUUID();
+                Instant now = Instant.now();
+                byte[] env = Envelopes.seal(new EnvelopeHeader(id, id, null, now, now.plus(Duration.ofHours(1)), IT, List.of(AL), null,
+                        Service.MLA_REQUEST, "submit"), it.trust().directory(), manifest, payloads, cek, itSigning);
+                Envelopes.Verified v = Envelopes.verify(env, trust, now, IT, AL); // at reception
+                ReceivedPackage.open(v, AL, al.encryption().privateKey(), trust, now);
+                byte[] receipt = Receipts.create(v, AL, now, null, alSigning);
+                Receipts.verify(receipt, it.trust(), now, AL, id, env, payloads); // back at the sender
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        for (int i = 0; i < 200; i++) {
+            one.run();
+        }
+        java.lang.management.ThreadMXBean cpu = java.lang.management.ManagementFactory.getThreadMXBean();
+        int k = 300;
+        long c0 = cpu.getCurrentThreadCpuTime();
+        for (int i = 0; i < k; i++) {
+            one.run();
+        }
+        return (cpu.getCurrentThreadCpuTime() - c0) / 1e6 / k;
+    }
+
+    /** Full mutual-TLS handshakes per second: the node's peer port against a bare JDK server with the same credential. */
+    static void handshakes(TestNodes t, GatewayNode al, int k) throws Exception {
+        Credential client = t.federation.pki().authority(IT).gatewayTls();
+        Credential server = t.federation.pki().authority(AL).gatewayTls();
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        ks.load(null, null);
+        ks.setKeyEntry("k", HostileMemberTest.jdkKey(server).privateKey(), "pw".toCharArray(), server.chain().toArray(new Certificate[0]));
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(ks, "pw".toCharArray());
+        SSLContext bareCtx = SSLContext.getInstance("TLSv1.3");
+        bareCtx.init(kmf.getKeyManagers(), new javax.net.ssl.TrustManager[] {RawPeer.trustAnyServer()}, null);
+        try (SSLServerSocket bare = (SSLServerSocket) bareCtx.getServerSocketFactory().createServerSocket(0, 50,
+                InetAddress.getLoopbackAddress())) {
+            bare.setNeedClientAuth(true);
+            Thread acceptor = new Thread(() -> {
+                while (!bare.isClosed()) {
+                    try (SSLSocket s = (SSLSocket) bare.accept()) {
+                        s.startHandshake();
+                        s.getOutputStream().write(1);
+                        s.getOutputStream().flush();
+                        s.getInputStream().read();
+                    } catch (Exception e) {
+                        // next
+                    }
+                }
+            });
+            acceptor.setDaemon(true);
+            acceptor.start();
+            double node = rate(client, al.peerPort(), k, false);
+            double jdk = rate(client, bare.getLocalPort(), k, true);
+            System.out.printf("mTLS handshakes: peer port %.0f/s, bare JDK SSLServerSocket %.0f/s, ratio %.2f%n", node, jdk, node / jdk);
+        }
+    }
+
+    static double rate(Credential client, int port, int k, boolean bare) throws Exception {
+        for (int i = 0; i < 20; i++) {
+            handshake(client, port, bare);
+        }
+        long start = System.nanoTime();
+        for (int i = 0; i < k; i++) {
+            handshake(client, port, bare);
+        }
+        return k / ((System.nanoTime() - start) / 1e9);
+    }
+
+    /** One full handshake on a fresh context (no resumption), confirmed by the server's first byte or answer. */
+    static void handshake(Credential client, int port, boolean bare) throws Exception {
+        try (SSLSocket s = RawPeer.connect(port, client, "TLSv1.3")) {
+            if (bare) {
+                s.getInputStream().read();
+                s.getOutputStream().write(1);
+            } else {
+                // The node's answer to a request proves it accepted the client after the handshake.
+                RawPeer.request(s, "GET", org.liaison.gateway.peer.ReceiveHandler.CONSISTENCY_PATH + "?from=0&to=0", "", new byte[0]);
+            }
+        }
+    }
+}
