@@ -45,7 +45,32 @@ public final class SecureXml {
 
     private SecureXml() {}
 
+    /**
+     * One configured parser per thread and limits, reused (reset between documents): making a
+     * factory and a parser costs more than parsing one of our documents (a service lookup in the
+     * class path and a parser configuration each time). Factories are not thread-safe, so each
+     * thread has its own; {@code reset()} restores the parser to its factory's configuration, and
+     * the handlers are set again.
+     */
+    private static final ThreadLocal<java.util.Map<XmlLimits, DocumentBuilder>> BUILDERS =
+            ThreadLocal.withInitial(java.util.HashMap::new);
+
     private static DocumentBuilder builder(XmlLimits limits) throws ProtocolException {
+        DocumentBuilder b = BUILDERS.get().get(limits);
+        if (b == null) {
+            b = newBuilder(limits);
+            BUILDERS.get().put(limits, b);
+        } else {
+            b.reset();
+        }
+        b.setErrorHandler(THROWING);
+        b.setEntityResolver((publicId, systemId) -> {
+            throw new SAXException("external entities are not allowed");
+        });
+        return b;
+    }
+
+    private static DocumentBuilder newBuilder(XmlLimits limits) throws ProtocolException {
         try {
             DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
             f.setNamespaceAware(true);
@@ -61,12 +86,7 @@ public final class SecureXml {
             // The JDK parser enforces these while parsing, before any tree is built.
             f.setAttribute(ORACLE_PROPS + "maxElementDepth", limits.maxDepth());
             f.setAttribute(ORACLE_PROPS + "elementAttributeLimit", limits.maxAttributes());
-            DocumentBuilder b = f.newDocumentBuilder();
-            b.setErrorHandler(THROWING);
-            b.setEntityResolver((publicId, systemId) -> {
-                throw new SAXException("external entities are not allowed");
-            });
-            return b;
+            return f.newDocumentBuilder();
         } catch (ParserConfigurationException | IllegalArgumentException e) {
             throw new ProtocolException(ErrorCode.INTERNAL, "the XML parser cannot be configured securely", e);
         }
@@ -198,25 +218,38 @@ public final class SecureXml {
         }
     }
 
-    public static Document newDocument() {
+    private static final ThreadLocal<DocumentBuilder> EMPTY = ThreadLocal.withInitial(() -> {
         try {
             DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
             f.setNamespaceAware(true);
             f.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
-            return f.newDocumentBuilder().newDocument();
+            return f.newDocumentBuilder();
         } catch (ParserConfigurationException e) {
             throw new IllegalStateException("no XML document builder", e);
         }
+    });
+
+    /** A new empty document (one builder per thread makes them). */
+    public static Document newDocument() {
+        return EMPTY.get().newDocument();
     }
 
-    /** Serializes exactly (no pretty-printing: that would break signatures), UTF-8, with an XML declaration. */
-    public static byte[] serialize(Node node) {
+    private static final ThreadLocal<TransformerFactory> TRANSFORMERS = ThreadLocal.withInitial(() -> {
         try {
             TransformerFactory tf = TransformerFactory.newInstance();
             tf.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
             tf.setAttribute(XMLConstants.ACCESS_EXTERNAL_DTD, "");
             tf.setAttribute(XMLConstants.ACCESS_EXTERNAL_STYLESHEET, "");
-            Transformer t = tf.newTransformer();
+            return tf;
+        } catch (javax.xml.transform.TransformerConfigurationException e) {
+            throw new IllegalStateException("no XML serializer", e);
+        }
+    });
+
+    /** Serializes exactly (no pretty-printing: that would break signatures), UTF-8, with an XML declaration. */
+    public static byte[] serialize(Node node) {
+        try {
+            Transformer t = TRANSFORMERS.get().newTransformer();
             t.setOutputProperty(OutputKeys.ENCODING, "UTF-8");
             t.setOutputProperty(OutputKeys.INDENT, "no");
             ByteArrayOutputStream out = new ByteArrayOutputStream();

@@ -74,6 +74,21 @@ class SecureXmlTest {
         assertThat(e.code()).isEqualTo(ErrorCode.XML_LIMIT_EXCEEDED);
     }
 
+    /** Parsers are reused per thread: what one document did (accepted or refused) changes nothing for the next. */
+    @Test
+    void aReusedParserKeepsEveryLimitAndRefusalAfterGoodAndBadDocuments() throws Exception {
+        String deep = "<a><a><a><a><a><a><a></a></a></a></a></a></a></a>";
+        String doctype = "<!DOCTYPE a [<!ENTITY x 'boom'>]><a>&x;</a>";
+        for (int i = 0; i < 3; i++) {
+            assertThat(SecureXml.parse("<a><b/></a>".getBytes(java.nio.charset.StandardCharsets.UTF_8), SMALL).getDocumentElement()
+                    .getLocalName()).isEqualTo("a");
+            assertThat(refused(deep, SMALL).code()).isEqualTo(ErrorCode.XML_LIMIT_EXCEEDED);
+            assertThat(refused(doctype, XmlLimits.DEFAULT).getMessage()).containsIgnoringCase("DOCTYPE");
+            assertThat(refused("<a b='1' c='2' d='3' e='4' f='5'/>", SMALL).code()).isEqualTo(ErrorCode.XML_LIMIT_EXCEEDED);
+            assertThat(refused("<a><b></a>", SMALL).code()).isEqualTo(ErrorCode.MALFORMED_XML);
+        }
+    }
+
     @Test
     void attributeLimitIsEnforced() {
         ProtocolException e = refused("<a b='1' c='2' d='3' e='4' f='5'/>", SMALL);
