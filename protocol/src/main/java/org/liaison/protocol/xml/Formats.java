@@ -44,6 +44,24 @@ public final class Formats {
 
     private Formats() {}
 
+    /** JAXB marshallers and unmarshallers are not thread-safe and cost more to make than to use: one of each per thread. */
+    private static final ThreadLocal<Marshaller> MARSHALLERS = ThreadLocal.withInitial(() -> {
+        try {
+            Marshaller m = CONTEXT.createMarshaller();
+            m.setProperty(Marshaller.JAXB_ENCODING, "UTF-8");
+            return m;
+        } catch (JAXBException e) {
+            throw new IllegalStateException("cannot make a JAXB marshaller", e);
+        }
+    });
+    private static final ThreadLocal<Unmarshaller> UNMARSHALLERS = ThreadLocal.withInitial(() -> {
+        try {
+            return CONTEXT.createUnmarshaller();
+        } catch (JAXBException e) {
+            throw new IllegalStateException("cannot make a JAXB unmarshaller", e);
+        }
+    });
+
     public static Schema schema() {
         return SCHEMA;
     }
@@ -52,9 +70,7 @@ public final class Formats {
     public static Document toDocument(Object root) {
         try {
             Document doc = SecureXml.newDocument();
-            Marshaller m = CONTEXT.createMarshaller();
-            m.setProperty(Marshaller.JAXB_ENCODING, "UTF-8");
-            m.marshal(root, doc);
+            MARSHALLERS.get().marshal(root, doc);
             return doc;
         } catch (JAXBException e) {
             throw new IllegalArgumentException("cannot marshal " + root.getClass().getSimpleName() + ": " + e.getMessage(), e);
@@ -69,8 +85,7 @@ public final class Formats {
     public static <T> T fromElement(Element root, Class<T> type) throws ProtocolException {
         SecureXml.validate(root, SCHEMA);
         try {
-            Unmarshaller u = CONTEXT.createUnmarshaller();
-            Object o = u.unmarshal(root);
+            Object o = UNMARSHALLERS.get().unmarshal(root);
             if (o instanceof JAXBElement<?>) {
                 o = ((JAXBElement<?>) o).getValue();
             }

@@ -276,6 +276,8 @@ public final class SecureXml {
     /** Validates a parsed document (or element) against a schema. */
     public static void validate(Node node, Schema schema) throws ProtocolException {
         try {
+            // A new validator each time: the JDK's Validator.reset() leaves it without its security
+            // property manager (a NullPointerException at the next validation), so it cannot be reused.
             Validator v = schema.newValidator();
             v.setProperty(XMLConstants.ACCESS_EXTERNAL_DTD, "");
             v.setProperty(XMLConstants.ACCESS_EXTERNAL_SCHEMA, "");
