@@ -46,6 +46,7 @@ final class RawPeer {
     /** One connection of a client context: connections of the same context may resume each other's TLS sessions. */
     static SSLSocket connect(SSLContext ctx, int port, String protocol) throws Exception {
         SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket(InetAddress.getLoopbackAddress(), port);
+        s.setTcpNoDelay(true); // small exchanges: no waiting for delayed acknowledgements
         s.setEnabledProtocols(new String[] {protocol});
         s.setSoTimeout(15_000);
         s.startHandshake();
