@@ -755,7 +755,7 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        LOG.warn("local API connection failed: {}", cause.toString());
+        LOG.debug("local API connection failed: {}", cause.toString());
         if (submit != null) {
             submit.abort();
             submit = null;
