@@ -30,6 +30,22 @@ abstract class AlbaniaNodeTest {
         al.close();
     }
 
+    /**
+     * Waits (a few seconds at most) for an audit entry: refusals and authentication failures are
+     * appended from workers after the answer went out, so the test may read the log first.
+     */
+    boolean eventually(java.util.function.Predicate<java.util.List<org.liaison.gateway.audit.AuditEvent>> condition)
+            throws InterruptedException {
+        long end = System.nanoTime() + java.time.Duration.ofSeconds(5).toNanos();
+        while (System.nanoTime() < end) {
+            if (condition.test(audit.events())) {
+                return true;
+            }
+            Thread.sleep(20);
+        }
+        return condition.test(audit.events());
+    }
+
     FederationPki.Authority auth(AuthorityId id) {
         return t.federation.pki().authority(id);
     }

@@ -50,8 +50,9 @@ class HostileMemberTest extends AlbaniaNodeTest {
                 RawPeer.manifest(t.investigator(from), from, List.of(AL), Set.of()), RawPeer.PAYLOAD);
     }
 
-    boolean refusedWith(ErrorCode code) {
-        return audit.events().stream().anyMatch(e -> e.type().equals("reject") && e.reason() != null && e.reason().startsWith(code.code()));
+    boolean refusedWith(ErrorCode code) throws InterruptedException {
+        return eventually(events -> events.stream().anyMatch(e -> e.type().equals("reject") && e.reason() != null
+                && e.reason().startsWith(code.code())));
     }
 
     /** The JDK's TLS client signs only with the JDK's own key objects (as LocalClient gets them from PKCS#12). */

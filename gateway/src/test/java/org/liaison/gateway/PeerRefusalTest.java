@@ -107,7 +107,7 @@ class PeerRefusalTest extends AlbaniaNodeTest {
             assertRefusedAtTls(self.credential(), "TLSv1.3");
         }
         TestNodes.await("metric", Duration.ofSeconds(5), () -> al.metrics().scrape().contains("liaison_tls_failures_total 20.0"));
-        assertThat(audit.events().stream().filter(e -> e.type().equals("auth-failure"))).hasSize(1);
+        assertThat(eventually(events -> events.stream().filter(e -> e.type().equals("auth-failure")).count() == 1)).isTrue();
         al.close(); // closing writes the summary of the window: no refusal goes uncounted in the log
         assertThat(audit.events()).anyMatch(e -> e.type().equals("auth-failure") && e.reason().contains("19 more refusals"));
         al = GatewayNode.start(t.config(AL), audit, TestNodes.FAST);
@@ -171,7 +171,7 @@ class PeerRefusalTest extends AlbaniaNodeTest {
             assertThat(r.body()).contains("LIAISON:0013").contains("connection is from IT-DNA");
         }
         assertThat(al.store().inbox()).isEmpty();
-        assertThat(audited("reject", "LIAISON:0013")).isTrue();
+        assertThat(eventually(events -> audited("reject", "LIAISON:0013"))).isTrue();
     }
 
     @Test
@@ -226,6 +226,7 @@ class PeerRefusalTest extends AlbaniaNodeTest {
                 assertThat(r.body()).as(c[0]).contains(c[1]);
             }
         }
+        assertThat(eventually(events -> events.stream().filter(e -> e.type().equals("reject")).count() == cases.length)).isTrue();
         assertThat(audit.events()).filteredOn(e -> e.type().equals("reject")).hasSize(cases.length);
     }
 
