@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,13 +29,6 @@ class DiskFullTest {
     @TempDir
     Path dir;
 
-    static boolean mount(Path at, String size) throws Exception {
-        Process p = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs", at.toString()).redirectErrorStream(true)
-                .start();
-        p.getInputStream().readAllBytes();
-        return p.waitFor(20, TimeUnit.SECONDS) && p.exitValue() == 0;
-    }
-
     static int ready(GatewayNode node) throws Exception {
         return AdminPortTest.get(node.adminPort(), "/ready").statusCode();
     }
@@ -54,7 +46,7 @@ class DiskFullTest {
     @Test
     void aFullDataFolderStopsTheNodeTakingWorkUntilSpaceReturns() throws Exception {
         Path small = Files.createDirectory(dir.resolve("small"));
-        Assumptions.assumeTrue(mount(small, "40m"), "cannot mount a small tmpfs here (needs root): the node-level disk-full test"
+        Assumptions.assumeTrue(TestMounts.mount(small, "40m"), "cannot mount a small tmpfs here (needs root): the node-level disk-full test"
                 + " did not run; AuditLogFailureTest covers the audit log's part with injected failures");
         try {
             TestNodes t = new TestNodes(dir.resolve("fed"));

@@ -185,6 +185,11 @@ class HostileMemberTest extends AlbaniaNodeTest {
         assertThat(local(t.investigator(AL), "POST", LocalApiHandler.PREFIX + "inbox/" + bad + LocalApiHandler.QUARANTINE,
                 LocalApiHandler.REASON_HEADER + ": unreadable\r\n").status()).isEqualTo(403);
         Credential operator = operator();
+        // A reason that would forge a second line in logs or listings is refused, and nothing is set aside.
+        RawPeer.Response forged = local(operator, "POST", LocalApiHandler.PREFIX + "inbox/" + bad + LocalApiHandler.QUARANTINE,
+                LocalApiHandler.REASON_HEADER + ": ok%0AX-Forged: yes\r\n");
+        assertThat(forged.status()).isEqualTo(400);
+        assertThat(al.store().received(bad).orElseThrow().quarantine()).isNull();
         RawPeer.Response q = local(operator, "POST", LocalApiHandler.PREFIX + "inbox/" + bad + LocalApiHandler.QUARANTINE,
                 LocalApiHandler.REASON_HEADER + ": unreadable since 2026-11\r\n");
         assertThat(q.status()).as(q.body()).isEqualTo(200);

@@ -56,43 +56,7 @@ final class RawPeer {
     static SSLContext context(Credential client) throws Exception {
         // Presents the given certificate whatever CAs the server asks for, so that the server's own checks are what is tested.
         javax.net.ssl.KeyManager[] kms = client == null ? new javax.net.ssl.KeyManager[0]
-                : new javax.net.ssl.KeyManager[] {new javax.net.ssl.X509ExtendedKeyManager() {
-                    @Override
-                    public String[] getClientAliases(String keyType, java.security.Principal[] issuers) {
-                        return new String[] {"k"};
-                    }
-
-                    @Override
-                    public String chooseClientAlias(String[] keyType, java.security.Principal[] issuers, Socket socket) {
-                        return "k";
-                    }
-
-                    @Override
-                    public String chooseEngineClientAlias(String[] keyType, java.security.Principal[] issuers,
-                            javax.net.ssl.SSLEngine engine) {
-                        return "k";
-                    }
-
-                    @Override
-                    public String[] getServerAliases(String keyType, java.security.Principal[] issuers) {
-                        return null;
-                    }
-
-                    @Override
-                    public String chooseServerAlias(String keyType, java.security.Principal[] issuers, Socket socket) {
-                        return null;
-                    }
-
-                    @Override
-                    public X509Certificate[] getCertificateChain(String alias) {
-                        return client.chain().toArray(new X509Certificate[0]);
-                    }
-
-                    @Override
-                    public java.security.PrivateKey getPrivateKey(String alias) {
-                        return client.privateKey();
-                    }
-                }};
+                : new javax.net.ssl.KeyManager[] {new org.liaison.gateway.tls.SingleKeyManager(client)};
         SSLContext ctx = SSLContext.getInstance("TLS");
         ctx.init(kms, new TrustManager[] {trustAnyServer()}, null);
         return ctx;

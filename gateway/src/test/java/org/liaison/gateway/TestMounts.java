@@ -7,6 +7,14 @@ import java.util.concurrent.TimeUnit;
 public final class TestMounts {
     private TestMounts() {}
 
+    /** Mounts a tmpfs of {@code size} (e.g. "40m") at {@code at}; false when this machine does not let us (not root). */
+    public static boolean mount(Path at, String size) throws Exception {
+        Process p = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs", at.toString()).redirectErrorStream(true)
+                .start();
+        p.getInputStream().readAllBytes();
+        return p.waitFor(20, TimeUnit.SECONDS) && p.exitValue() == 0;
+    }
+
     /** Unmounts {@code at}, retrying while something still lets go of it, and detaching it lazily at last. */
     public static void unmount(Path at) throws Exception {
         for (int i = 0; i < 10; i++) {

@@ -79,10 +79,21 @@ public final class NodeMetrics {
                 .description("Checks of peers' audit checkpoints, by outcome").register(registry).increment();
     }
 
-    /** Stored evidence that no longer reads as stored (a changed envelope, a corrupt or missing payload). */
-    public void storedDataFailure() {
+    private final java.util.Set<java.util.UUID> corrupt = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /**
+     * Stored evidence that no longer reads as stored (a changed envelope, a corrupt or missing
+     * payload), counted once per message however often it is listed or fetched.
+     *
+     * @return whether this message was not counted before (the caller logs the incident then)
+     */
+    public boolean storedDataFailure(java.util.UUID messageId) {
+        if (corrupt.size() >= 100_000 || !corrupt.add(messageId)) {
+            return false;
+        }
         Counter.builder("liaison.store.corrupt").description("Stored messages found unreadable or not matching their digests")
                 .register(registry).increment();
+        return true;
     }
 
     public void tlsFailure() {

@@ -140,7 +140,7 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
             UUID replyTo = null;
             if (inReplyTo != null) {
                 replyTo = parseId(inReplyTo);
-                Optional<MessageStore.Received> original = received(replyTo);
+                Optional<MessageStore.Received> original = node.store().received(replyTo);
                 if (original.isEmpty()) {
                     throw new ProtocolException(ErrorCode.NOT_FOUND, "message " + replyTo + " is not in this node's inbox");
                 }
@@ -182,7 +182,7 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
                 if (HttpMethod.POST.equals(request.method()) && request.uri().equals(PREFIX + "submit")) {
                     require(user, Role.INVESTIGATOR);
                     submit = new Submit(request, user, node.buffers().lease(ctx.channel()));
-                } else if (msg instanceof HttpContent == false && io.netty.handler.codec.http.HttpUtil.getContentLength(request, 0L) > 0) {
+                } else if (io.netty.handler.codec.http.HttpUtil.getContentLength(request, 0L) > 0) {
                     throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "only a submit has a body");
                 }
             }
@@ -295,8 +295,9 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
                 try {
                     list.add(status(o));
                 } catch (ProtocolException | RuntimeException e) { // one unreadable row does not break the listing
-                    LOG.error("STORED DATA: sent message {} cannot be read: {}", o.messageId(), e.getMessage());
-                    node.metrics().storedDataFailure();
+                    if (node.metrics().storedDataFailure(o.messageId())) {
+                        LOG.error("STORED DATA: sent message {} cannot be read: {}", o.messageId(), e.getMessage());
+                    }
                     list.add(Map.of("messageId", o.messageId().toString(), "problem", e.getMessage() == null ? "unreadable"
                             : e.getMessage()));
                 }
@@ -322,7 +323,7 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
         } else if (uri.startsWith(PREFIX + "inbox/")) {
             require(user, Role.INVESTIGATOR);
             UUID id = parseId(uri.substring((PREFIX + "inbox/").length()));
-            MessageStore.Received r = received(id).orElseThrow(() -> new ProtocolException(ErrorCode.NOT_FOUND,
+            MessageStore.Received r = node.store().received(id).orElseThrow(() -> new ProtocolException(ErrorCode.NOT_FOUND,
                     "no received message " + id));
             if (r.quarantine() != null) {
                 throw new ProtocolException(ErrorCode.QUARANTINED, "message " + id + " was set aside by an operator: " + r.quarantine());
@@ -369,10 +370,6 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
                 ctx.close();
             }
         });
-    }
-
-    private Optional<MessageStore.Received> received(UUID id) {
-        return node.store().received(id);
     }
 
     private Map<String, Object> status(MessageStore.Outgoing o) throws ProtocolException {
@@ -436,9 +433,11 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
 
     /** Stored evidence that no longer reads as it was stored is an incident: an error line and a metric. */
     private void storedDataIncident(MessageStore.Received r, String problem) {
+        if (!node.metrics().storedDataFailure(r.messageId())) {
+            return; // known already: one error line and one count per message
+        }
         LOG.error("STORED DATA: message {} from {} cannot be read: {} (quarantine it with 'liaison quarantine' and restore it"
                 + " from a backup)", r.messageId(), r.sender(), problem);
-        node.metrics().storedDataFailure();
     }
 
     private Map<String, Object> summary(MessageStore.Received r) throws ProtocolException {

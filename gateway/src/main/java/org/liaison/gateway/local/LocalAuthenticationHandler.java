@@ -14,7 +14,6 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
@@ -48,11 +47,6 @@ final class LocalAuthenticationHandler extends ChannelInboundHandlerAdapter {
         this.me = me;
         this.trust = trust;
         this.failures = failures;
-    }
-
-    private static String host(ChannelHandlerContext c) {
-        return c.channel().remoteAddress() instanceof InetSocketAddress
-                ? ((InetSocketAddress) c.channel().remoteAddress()).getHostString() : null;
     }
 
     @Override
@@ -118,7 +112,7 @@ final class LocalAuthenticationHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext c, Throwable cause) {
         if (c.channel().attr(LocalServer.USER).get() == null) {
-            LOG.debug("local connection from {} failed before authentication: {}", host(c), cause.toString());
+            LOG.debug("local connection from {} failed before authentication: {}", c.channel().remoteAddress(), cause.toString());
             c.close();
             return;
         }

@@ -23,8 +23,9 @@ import org.liaison.protocol.directory.Trust;
  */
 final class UserTrustManager extends X509ExtendedTrustManager {
     static final String API = "local API";
-    private static final java.util.Map<Trust, java.util.Map<String, Instant>> ACCEPTED =
-            java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+    /** Personal certificates accepted under a trust, remembered for a few seconds (see {@link AcceptedCertificates}). */
+    private static final org.liaison.gateway.tls.AcceptedCertificates<LocalUser> ACCEPTED =
+            new org.liaison.gateway.tls.AcceptedCertificates<>();
     private final AuthorityId me;
     private final Supplier<Trust> trust;
     private final AuthFailures failures;
@@ -37,27 +38,14 @@ final class UserTrustManager extends X509ExtendedTrustManager {
 
     /** The person a chain names, if it is a valid personal certificate of {@code me}'s national CA under {@code trust}. */
     static LocalUser validate(AuthorityId me, Trust trust, List<X509Certificate> chain, Instant now) throws CertificateException {
-        // As for peers (PeerIdentity): a chain accepted under this trust is remembered for a few seconds, so that the
-        // trust manager's check and the one at handshake completion validate it once. Never across a reload or past expiry.
-        String key = me + " " + org.liaison.certs.Fingerprint.of(chain.get(0)).hex();
-        java.util.Map<String, Instant> seen = ACCEPTED.computeIfAbsent(trust, x -> new java.util.concurrent.ConcurrentHashMap<>());
-        Instant until = seen.get(key);
-        if (until != null && now.isBefore(until)) {
-            return new LocalUser(chain.get(0), org.liaison.certs.Role.of(chain.get(0)));
-        }
-        try {
-            trust.validatorFor(me).validate(chain.get(0), chain.subList(1, chain.size()), Purpose.TLS_CLIENT, now);
-            Instant remember = now.plusSeconds(10);
-            if (chain.get(0).getNotAfter().toInstant().isBefore(remember)) {
-                remember = chain.get(0).getNotAfter().toInstant();
+        return ACCEPTED.get(trust, chain.get(0), me.value(), now, () -> {
+            try {
+                trust.validatorFor(me).validate(chain.get(0), chain.subList(1, chain.size()), Purpose.TLS_CLIENT, now);
+                return new LocalUser(chain.get(0), org.liaison.certs.Role.of(chain.get(0)));
+            } catch (CertificateRejectedException | ProtocolException e) {
+                throw new CertificateException("not a user of " + me + ": " + e.getMessage());
             }
-            if (seen.size() < 1024) {
-                seen.put(key, remember);
-            }
-            return new LocalUser(chain.get(0), org.liaison.certs.Role.of(chain.get(0)));
-        } catch (CertificateRejectedException | ProtocolException e) {
-            throw new CertificateException("not a user of " + me + ": " + e.getMessage());
-        }
+        });
     }
 
     private void check(X509Certificate[] chain, SSLEngine engine) throws CertificateException {

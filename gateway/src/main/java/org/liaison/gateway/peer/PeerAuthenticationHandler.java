@@ -5,7 +5,6 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.AttributeKey;
-import java.net.InetSocketAddress;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
@@ -42,10 +41,6 @@ public final class PeerAuthenticationHandler extends ChannelInboundHandlerAdapte
     public PeerAuthenticationHandler(PeerIdentity identity, AuthFailures failures) {
         this.identity = identity;
         this.failures = failures;
-    }
-
-    static String host(io.netty.channel.Channel ch) {
-        return ch.remoteAddress() instanceof InetSocketAddress ? ((InetSocketAddress) ch.remoteAddress()).getHostString() : null;
     }
 
     @Override
@@ -95,7 +90,7 @@ public final class PeerAuthenticationHandler extends ChannelInboundHandlerAdapte
         if (ctx.channel().attr(PEER).get() == null) {
             // Before authentication (a failed handshake, garbage instead of TLS): the handshake event
             // reports it; no stack trace per refused client.
-            LOG.debug("connection from {} failed before authentication: {}", host(ctx.channel()), cause.toString());
+            LOG.debug("connection from {} failed before authentication: {}", ctx.channel().remoteAddress(), cause.toString());
             ctx.close();
             return;
         }

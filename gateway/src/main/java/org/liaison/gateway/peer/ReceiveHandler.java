@@ -220,7 +220,7 @@ public final class ReceiveHandler extends SimpleChannelInboundHandler<HttpObject
             message.fail();
             message = null;
         }
-        respond(ctx, status(e.code()), ERROR_TYPE, ErrorDocuments.write(e.code(), e.getMessage(), null), true);
+        respond(ctx, org.liaison.gateway.net.HttpStatuses.of(e.code()), ERROR_TYPE, ErrorDocuments.write(e.code(), e.getMessage(), null), true);
     }
 
     /** Peers that hold our checkpoints ask for consistency proofs between them. */
@@ -263,10 +263,6 @@ public final class ReceiveHandler extends SimpleChannelInboundHandler<HttpObject
         } else {
             ctx.writeAndFlush(r);
         }
-    }
-
-    static HttpResponseStatus status(ErrorCode code) {
-        return org.liaison.gateway.net.HttpStatuses.of(code);
     }
 
     @Override

@@ -394,14 +394,15 @@ public final class SqliteMessageStore implements MessageStore {
     @Override
     public synchronized int recoverExpiredLeases(Instant now, java.util.Set<String> inFlight) {
         org.liaison.gateway.net.EventLoops.assertOffLoop("a store call");
-        List<String[]> expired = new ArrayList<>();
-        try (PreparedStatement p = db.prepareStatement("SELECT message_id, recipient FROM deliveries WHERE state = 'SENDING'"
+        List<Delivery> expired = new ArrayList<>();
+        try (PreparedStatement p = db.prepareStatement("SELECT " + DELIVERY_COLUMNS + " FROM deliveries WHERE state = 'SENDING'"
                 + " AND (lease_until IS NULL OR lease_until <= ?)")) {
             p.setString(1, now.toString());
             try (ResultSet r = p.executeQuery()) {
                 while (r.next()) {
-                    if (!inFlight.contains(r.getString(1) + "/" + r.getString(2))) {
-                        expired.add(new String[] {r.getString(1), r.getString(2)});
+                    Delivery d = delivery(r);
+                    if (!inFlight.contains(d.messageId() + "/" + d.recipient())) {
+                        expired.add(d);
                     }
                 }
             }
@@ -409,23 +410,11 @@ public final class SqliteMessageStore implements MessageStore {
             throw new StoreException("cannot read deliveries", e);
         }
         int n = 0;
-        for (String[] d : expired) {
-            n += transition(UUID.fromString(d[0]), AuthorityId.of(d[1]), State.SENDING, new Retry(attemptsOf(d[0], d[1]), now,
+        for (Delivery d : expired) {
+            n += transition(d.messageId(), d.recipient(), State.SENDING, new Retry(d.attempts(), now,
                     "the attempt's lease ended without an outcome (interrupted)")) ? 1 : 0;
         }
         return n;
-    }
-
-    private int attemptsOf(String messageId, String recipient) {
-        try (PreparedStatement p = db.prepareStatement("SELECT attempts FROM deliveries WHERE message_id = ? AND recipient = ?")) {
-            p.setString(1, messageId);
-            p.setString(2, recipient);
-            try (ResultSet r = p.executeQuery()) {
-                return r.next() ? r.getInt(1) : 0;
-            }
-        } catch (SQLException e) {
-            throw new StoreException("cannot read deliveries", e);
-        }
     }
 
     @Override
