@@ -33,7 +33,7 @@ import org.liaison.protocol.pkg.FileEntry;
 import org.liaison.protocol.pkg.ManifestSpec;
 import org.liaison.protocol.pkg.Manifests;
 
-/** Nodes as separate `liaison serve` processes on loopback: delivery, SIGTERM, and kill -9 during a delivery. */
+/** Nodes as separate `liaison serve` processes on loopback: delivery and SIGTERM (kill -9 during a delivery: {@link ResumeTest}). */
 class ServeProcessTest {
     @TempDir
     Path dir;
@@ -162,49 +162,5 @@ class ServeProcessTest {
                 "application/octet-stream", size, HexFormat.of().formatHex(sha.digest()),
                 List.of(new FileEntry.Custody("forensics lab", now, "disk image", "")))), t.investigator(from), UUID.randomUUID(), now);
         return new Outbox.Submission(manifest, List.of(source), null, null, null, Duration.ofHours(1));
-    }
-
-    @Test
-    void senderKilledDuringADeliveryDeliversExactlyOnceAfterRestart() throws Exception {
-        TestNodes t = new TestNodes(dir);
-        UUID id;
-        // Queue a 300 MB message while the recipient is down, then stop the in-JVM sender.
-        try (GatewayNode it = t.start(IT)) {
-            id = it.outbox().submit(large(t, IT, AL, 300L << 20));
-        }
-        try (GatewayNode al = t.start(AL)) {
-            Path staging = t.federation.dir().resolve("AL-PP/data/blobs/staging");
-            Path log = dir.resolve("it.log");
-            Process it = serve(t.config(IT), log);
-            try {
-                TestNodes.await("a delivery in progress", Duration.ofSeconds(60), () -> {
-                    try (var s = Files.walk(staging)) {
-                        return s.filter(Files::isRegularFile).anyMatch(f -> f.toFile().length() > (1 << 20));
-                    } catch (IOException e) {
-                        return false;
-                    }
-                });
-                it.destroyForcibly(); // kill -9 mid-transfer
-                it.waitFor(10, TimeUnit.SECONDS);
-                assertThat(al.store().inbox()).isEmpty();
-
-                Process again = serve(t.config(IT), dir.resolve("it-again.log"));
-                try {
-                    TestNodes.await("delivery after restart", Duration.ofSeconds(120), () -> al.store().inbox().size() == 1);
-                    awaitLog(dir.resolve("it-again.log"), "delivered " + id, Duration.ofSeconds(30));
-                    again.destroy();
-                    assertThat(again.waitFor(30, TimeUnit.SECONDS)).isTrue();
-                } finally {
-                    again.destroyForcibly();
-                }
-            } finally {
-                it.destroyForcibly();
-            }
-            assertThat(al.store().inbox()).hasSize(1);
-            assertThat(al.store().inbox().get(0).messageId()).isEqualTo(id);
-        }
-        try (MessageStore store = SqliteMessageStore.open(t.federation.dir().resolve("IT-DNA/data/messages.db"))) {
-            assertThat(store.deliveries(id).get(0).state()).isEqualTo(MessageStore.State.DELIVERED);
-        }
     }
 }

@@ -42,7 +42,9 @@ public enum ErrorCode {
     /** Data this node stored no longer matches its digest: an incident for the operator. */
     STORED_DATA_CORRUPT(30, Category.INTERNAL, false),
     /** An operator set this message aside; it is not served. */
-    QUARANTINED(31, Category.POLICY, false);
+    QUARANTINED(31, Category.POLICY, false),
+    /** A resumed transfer starts at another offset than the receiver holds, or with another envelope: ask where to resume, then retry. */
+    RESUME_MISMATCH(32, Category.TRANSPORT, true);
 
     public enum Category {
         SECURITY, FORMAT, POLICY, TRANSPORT, INTERNAL;

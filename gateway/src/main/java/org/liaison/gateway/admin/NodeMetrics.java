@@ -23,12 +23,38 @@ public final class NodeMetrics {
     private final Counter received;
     private final Counter tlsFailures;
     private final Timer deliveryLatency;
+    private final Counter payloadBytesReceived;
+    private final Counter transfersResumed;
 
     public NodeMetrics() {
         received = Counter.builder("liaison.messages.received").description("Messages received and receipted").register(registry);
         tlsFailures = Counter.builder("liaison.tls.failures").description("Peers refused in the TLS handshake").register(registry);
         deliveryLatency = Timer.builder("liaison.delivery.latency").description("From submission to a verified receipt")
                 .publishPercentiles(0.5, 0.9).register(registry);
+        payloadBytesReceived = Counter.builder("liaison.payload.received").baseUnit("bytes")
+                .description("Payload ciphertext received from peers (a transfer resumed after a break counts only what was resent)")
+                .register(registry);
+        transfersResumed = Counter.builder("liaison.transfers.resumed").description("Received transfers resumed after a break")
+                .register(registry);
+    }
+
+    /** Payload bytes a peer client put on the wire, read when scraped. */
+    public void bindPayloadSent(java.util.function.LongSupplier sent) {
+        io.micrometer.core.instrument.FunctionCounter.builder("liaison.payload.sent", sent, s -> s.getAsLong()).baseUnit("bytes")
+                .description("Payload ciphertext sent to peers (a resumed delivery counts only what was resent)").register(registry);
+    }
+
+    public void payloadBytesReceived(long n) {
+        payloadBytesReceived.increment(n);
+    }
+
+    /** Payload bytes received so far (tests and benchmarks compare it with what was sent). */
+    public long payloadBytesReceived() {
+        return (long) payloadBytesReceived.count();
+    }
+
+    public void transferResumed() {
+        transfersResumed.increment();
     }
 
     /** Gauges that read the store when scraped. */

@@ -217,7 +217,8 @@ public final class DeliveryWorker implements AutoCloseable {
             for (int i = 0; i < env.payloads().size(); i++) {
                 payloads.add(BlobStore.payload(m.blobs(), i));
             }
-            byte[] receipt = client.send(d.recipient(), endpoint, m.envelope(), payloads);
+            long from = resumeFrom(d, endpoint, env);
+            byte[] receipt = client.send(d.recipient(), endpoint, m.envelope(), payloads, from);
             Receipts.Verified r = Receipts.verify(receipt, trust, Instant.now(), d.recipient(), d.messageId(), m.envelope(),
                     env.payloads());
             // Metrics first: whoever sees DELIVERED in the store also sees it counted.
@@ -251,6 +252,22 @@ public final class DeliveryWorker implements AutoCloseable {
             LOG.error("delivery of {} to {} failed unexpectedly", d.messageId(), d.recipient(), e);
         }
         return false;
+    }
+
+    /** Messages with at least this many payload bytes ask the receiver first where a broken earlier attempt left off. */
+    static final long RESUMABLE = 8L << 20;
+
+    /** Where this attempt starts in the payload bytes: after what the receiver already holds of a large message. */
+    private long resumeFrom(MessageStore.Delivery d, URI endpoint, Envelopes.Stored env) throws ProtocolException {
+        long total = env.payloads().stream().mapToLong(org.liaison.protocol.envelope.PayloadInfo::ciphertextSize).sum();
+        if (total < RESUMABLE) {
+            return 0;
+        }
+        long from = client.resumeOffset(d.recipient(), endpoint, d.messageId(), total);
+        if (from > 0) {
+            LOG.info("resuming the delivery of {} to {} at payload byte {} of {}", d.messageId(), d.recipient(), from, total);
+        }
+        return from;
     }
 
     /** Stops starting deliveries and waits for those in flight (they finish, or go back to retrying at the next start). */

@@ -20,22 +20,14 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
-import io.netty.handler.stream.ChunkedStream;
 import io.netty.handler.stream.ChunkedWriteHandler;
 import io.netty.handler.timeout.ReadTimeoutHandler;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.SequenceInputStream;
 import java.net.URI;
-import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -87,10 +79,51 @@ public final class PeerClient implements AutoCloseable {
         return connections.get();
     }
 
-    /** Delivers one message; returns the receiver's receipt, or throws its error document as an exception. */
+    /** Payload bytes read for the wire so far (a resumed delivery counts only what it resent). */
+    public long payloadBytesSent() {
+        return payloadBytesSent.get();
+    }
+
+    private final java.util.concurrent.atomic.AtomicLong payloadBytesSent = new java.util.concurrent.atomic.AtomicLong();
+
+    /** Delivers one message whole; returns the receiver's receipt, or throws its error document as an exception. */
     public byte[] send(AuthorityId recipient, URI endpoint, byte[] envelope, List<Path> payloads) throws ProtocolException {
+        return send(recipient, endpoint, envelope, payloads, 0);
+    }
+
+    /**
+     * Delivers one message, its payload bytes from {@code from} on (where the receiver's staged transfer
+     * resumes, see {@link #resumeOffset}).
+     */
+    public byte[] send(AuthorityId recipient, URI endpoint, byte[] envelope, List<Path> payloads, long from) throws ProtocolException {
         return exchange(recipient, endpoint, (ch, answer) -> writeRequest(ch, endpoint.getHost(), port(endpoint), envelope, payloads,
-                answer));
+                from, answer));
+    }
+
+    /**
+     * Where the receiver's staged transfer of {@code messageId} resumes, in payload bytes: 0 when it holds
+     * nothing (or is a node that does not resume), {@code total} when it already received the message.
+     */
+    public long resumeOffset(AuthorityId recipient, URI endpoint, java.util.UUID messageId, long total) throws ProtocolException {
+        byte[] body;
+        try {
+            body = get(recipient, endpoint, ReceiveHandler.transferPath(messageId));
+        } catch (ProtocolException e) {
+            if (e.code().isRetryable()) {
+                throw e;
+            }
+            return 0; // a node of an earlier version: no resume, the message goes whole
+        }
+        try {
+            com.fasterxml.jackson.databind.JsonNode state = new com.fasterxml.jackson.databind.ObjectMapper().readTree(body);
+            if (state.path("received").asBoolean(false)) {
+                return total;
+            }
+            long offset = state.path("offset").asLong(0);
+            return offset < 0 || offset > total ? 0 : offset;
+        } catch (IOException e) {
+            return 0;
+        }
     }
 
     /** {@code GET pathAndQuery} on the peer API of {@code peer}; returns the body of a 200 answer. */
@@ -290,31 +323,26 @@ public final class PeerClient implements AutoCloseable {
     private static final io.netty.util.AttributeKey<org.liaison.gateway.tls.ClientAuthorization<AuthorityId>> SERVER =
             io.netty.util.AttributeKey.valueOf("liaison.server");
 
-    private static void writeRequest(Channel ch, String host, int port, byte[] envelope, List<Path> payloads,
+    private void writeRequest(Channel ch, String host, int port, byte[] envelope, List<Path> payloads, long from,
             CompletableFuture<FullHttpResponse> answer) {
         try {
-            long length = 4L + envelope.length;
-            List<InputStream> parts = new ArrayList<>();
-            parts.add(new ByteArrayInputStream(ByteBuffer.allocate(4).putInt(envelope.length).array()));
-            parts.add(new ByteArrayInputStream(envelope));
-            for (Path p : payloads) {
-                length += Files.size(p);
-                parts.add(Files.newInputStream(p));
-            }
+            MessageBody body = new MessageBody(envelope, payloads, from, payloadBytesSent);
             HttpRequest req = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, ReceiveHandler.PATH);
             req.headers().set(HttpHeaderNames.HOST, host + ":" + port);
             req.headers().set(HttpHeaderNames.CONTENT_TYPE, ReceiveHandler.MESSAGE_TYPE);
-            req.headers().set(HttpHeaderNames.CONTENT_LENGTH, length);
+            req.headers().set(HttpHeaderNames.CONTENT_LENGTH, body.length());
+            if (from > 0) {
+                req.headers().set(ReceiveHandler.RESUME_FROM, from);
+            }
             ch.write(req);
             // A failed write is not the answer: a receiver that refuses early answers and closes while
             // the payloads are still going out, and its error document (say, a final refusal) is what
             // counts. If no answer arrives, channelInactive completes the attempt as failed.
-            ch.writeAndFlush(new HttpChunkedInput(new ChunkedStream(new SequenceInputStream(Collections.enumeration(parts)), 64 * 1024)))
-                    .addListener(f -> {
-                        if (!f.isSuccess()) {
-                            ch.close();
-                        }
-                    });
+            ch.writeAndFlush(new HttpChunkedInput(body)).addListener(f -> {
+                if (!f.isSuccess()) {
+                    ch.close();
+                }
+            });
         } catch (IOException e) {
             answer.completeExceptionally(e);
         }

@@ -23,6 +23,7 @@ public final class HttpStatuses {
                 return HttpResponseStatus.NOT_FOUND;
             case IDEMPOTENCY_CONFLICT:
             case MESSAGE_ID_CONFLICT:
+            case RESUME_MISMATCH:
                 return HttpResponseStatus.CONFLICT;
             default:
                 switch (code.category()) {

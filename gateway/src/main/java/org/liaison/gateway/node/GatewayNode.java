@@ -162,6 +162,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
     private final DirectoryVerifier directoryVerifier;
     private final MessageStore store;
     private final BlobStore blobs;
+    private final org.liaison.gateway.peer.StagedTransfers transfers;
     private final AuditLog audit;
     private final Tuning tuning;
     private final PeerServer server;
@@ -205,6 +206,8 @@ public final class GatewayNode implements NodeState, AutoCloseable {
         try {
             this.blobs = new BlobStore(data.resolve("blobs"));
             blobs.cleanStaging();
+            this.transfers = new org.liaison.gateway.peer.StagedTransfers(data.resolve("blobs").resolve("transfers"));
+            transfers.removeAbandoned(now);
             int recovered = store.recoverInterrupted(now);
             findReceptionsCutByACrash();
             metrics.bindStore(store::countDeliveriesByState, data.resolve("messages.db"));
@@ -214,6 +217,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
             DirectoryTrustManager tm = new DirectoryTrustManager(identity, authFailures);
             SslProvider provider = TlsContexts.provider(config.tlsProvider());
             this.client = new PeerClient(TlsContexts.client(tls, tm, provider), identity, tuning.clientTimeout());
+            metrics.bindPayloadSent(client::payloadBytesSent);
             opened.add(client);
             this.peerLogs = new org.liaison.gateway.audit.PeerLogs(data.resolve("audit-peers"), audit, this::proveFor,
                     (peer, reason) -> metrics.peerLogAlarm(peer.value()),
@@ -404,6 +408,16 @@ public final class GatewayNode implements NodeState, AutoCloseable {
     @Override
     public BlobStore blobs() {
         return blobs;
+    }
+
+    /** Payload bytes this node's deliveries put on the wire (see {@link PeerClient#payloadBytesSent}). */
+    public long payloadBytesSent() {
+        return client.payloadBytesSent();
+    }
+
+    @Override
+    public org.liaison.gateway.peer.StagedTransfers transfers() {
+        return transfers;
     }
 
     @Override

@@ -32,10 +32,17 @@ import org.liaison.protocol.envelope.Receipts;
  * </pre>
  *
  * The envelope is verified as soon as it is complete (sender = TLS peer, this node a recipient,
- * signature, expiry); payloads then stream to a staging folder, each checked against the size and
- * SHA-256 the signed envelope gives. Only when everything is on disk (fsynced) is the message
- * stored and a receipt made. A message already received gets the stored receipt, byte for byte,
- * and is not stored twice. Memory is bounded by the envelope limit, whatever the payload sizes.
+ * signature, expiry); payloads then stream to the message's staging folder (see
+ * {@link StagedTransfers}), each checked against the size and SHA-256 the signed envelope gives.
+ * Only when everything is on disk (fsynced) is the message stored and a receipt made. A message
+ * already received gets the stored receipt, byte for byte, and is not stored twice. Memory is
+ * bounded by the envelope limit, whatever the payload sizes.
+ *
+ * <p>A transfer that breaks stays staged ({@link #suspend}). The sender asks where to resume
+ * ({@link #resumeOffset}: a {@code GET} of {@link ReceiveHandler#transferPath}) and sends the same
+ * envelope again followed by the payload bytes from that offset on, with the offset in the
+ * {@value ReceiveHandler#RESUME_FROM} header; the body is then
+ * {@code length ‖ envelope ‖ payload bytes [offset, end)}.
  */
 public final class IncomingMessage {
     private final PeerContext node;
@@ -50,14 +57,23 @@ public final class IncomingMessage {
     private FileChannel out;
     private MessageDigest digest;
     private boolean failed;
+    private final long resumeFrom;
+    /** Whether this request holds the message's staging folder (see {@link StagedTransfers#claim}). */
+    private boolean claimed;
+    /** A refusal that leaves the staged bytes for the next attempt. */
+    private boolean keepStaged;
 
     private final org.liaison.gateway.net.BufferBudget.Lease lease;
 
-    /** @param lease what the envelope's bytes are reserved from as they arrive; released when the message is done */
-    public IncomingMessage(PeerContext node, AuthorityId tlsPeer, org.liaison.gateway.net.BufferBudget.Lease lease) {
+    /**
+     * @param lease what the envelope's bytes are reserved from as they arrive; released when the message is done
+     * @param resumeFrom where in the payload bytes this body starts (0: a whole message)
+     */
+    public IncomingMessage(PeerContext node, AuthorityId tlsPeer, org.liaison.gateway.net.BufferBudget.Lease lease, long resumeFrom) {
         this.node = node;
         this.tlsPeer = tlsPeer;
         this.lease = lease;
+        this.resumeFrom = resumeFrom;
         this.head = new LengthPrefixed(node.maxEnvelopeBytes(), "envelope", lease);
     }
 
@@ -122,9 +138,85 @@ public final class IncomingMessage {
         refuseIdConflict();
         // Open and check the package before a byte of payload is accepted: a message whose manifest is
         // not a valid, signed package of the sender's own authority for these addressees is refused.
-        ReceivedPackage.open(verified, node.me(), node.encryption().privateKey(), node.trust(), now);
-        staging = node.blobs().newStaging();
-        nextPayload();
+        ReceivedPackage.Checked checked = ReceivedPackage.open(verified, node.me(), node.encryption().privateKey(), node.trust(), now);
+        AuthorityId sender = verified.header().from();
+        java.util.UUID id = verified.header().messageId();
+        StagedTransfers transfers = node.transfers();
+        if (!transfers.claim(sender, id)) {
+            throw new ProtocolException(ErrorCode.UNAVAILABLE, "message " + id + " is being received on another connection; try again later");
+        }
+        claimed = true;
+        if (resumeFrom == 0) {
+            staging = transfers.start(sender, id, envelope);
+            nextPayload();
+            return;
+        }
+        byte[] staged = transfers.stagedEnvelope(sender, id);
+        if (staged == null || !java.util.Arrays.equals(staged, envelope)) {
+            throw new ProtocolException(ErrorCode.RESUME_MISMATCH, "nothing is staged for message " + id
+                    + " with this envelope: send it from the start");
+        }
+        StagedTransfers.Point p = transfers.resumePoint(sender, id, verified.payloads(), checked.opened().contentKey());
+        if (p.offset() != resumeFrom) {
+            keepStaged = true;
+            throw new ProtocolException(ErrorCode.RESUME_MISMATCH, "message " + id + " resumes at payload byte " + p.offset()
+                    + ", not " + resumeFrom + "; ask " + ReceiveHandler.transferPath(id));
+        }
+        staging = transfers.dir(sender, id);
+        payload = p.payload();
+        payloadFilled = p.within();
+        digest = p.digest();
+        out = transfers.cutBackTo(sender, id, p, verified.payloads().size());
+        node.metrics().transferResumed();
+        node.audit().record(AuditEvent.of("receive-resume", tlsPeer.value(), id.toString(), tlsPeer.value(), "ok",
+                "resumed at payload byte " + p.offset()));
+        if (payload >= verified.payloads().size()) {
+            out = null;
+        }
+    }
+
+    /**
+     * Where the staged transfer of {@code messageId} from {@code peer} resumes, in payload bytes: 0 when
+     * nothing usable is staged, -1 when the message was already received (send the envelope alone:
+     * the answer is the stored receipt). Reads and authenticates the staged bytes: call it off the event loop.
+     */
+    public static long resumeOffset(PeerContext node, AuthorityId peer, java.util.UUID messageId) throws ProtocolException {
+        try {
+            if (node.store().receiptFor(peer, messageId).isPresent()) {
+                return -1;
+            }
+            StagedTransfers transfers = node.transfers();
+            if (!transfers.claim(peer, messageId)) {
+                throw new ProtocolException(ErrorCode.UNAVAILABLE, "message " + messageId
+                        + " is being received on another connection; try again later");
+            }
+            try {
+                byte[] staged = transfers.stagedEnvelope(peer, messageId);
+                if (staged == null) {
+                    return 0;
+                }
+                ReceivedPackage.Checked checked;
+                try {
+                    Envelopes.Verified v = Envelopes.verify(staged, node.trust(), Instant.now(), peer, node.me());
+                    if (!v.header().messageId().equals(messageId)) {
+                        throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "staged under another id");
+                    }
+                    checked = ReceivedPackage.open(v, node.me(), node.encryption().privateKey(), node.trust(), Instant.now());
+                } catch (ProtocolException | RuntimeException noLonger) {
+                    // Expired, revoked, or damaged on disk: nothing staged is kept; a new transfer meets the checks again.
+                    transfers.discard(peer, messageId);
+                    return 0;
+                }
+                StagedTransfers.Point p = transfers.resumePoint(peer, messageId, checked.envelope().payloads(),
+                        checked.opened().contentKey());
+                transfers.remember(peer, messageId, p);
+                return p.offset();
+            } finally {
+                transfers.release(peer, messageId);
+            }
+        } catch (IOException | RuntimeException e) {
+            throw org.liaison.gateway.net.Workers.refusal("read the state of a transfer", e);
+        }
     }
 
     private void nextPayload() throws IOException, ProtocolException {
@@ -156,6 +248,7 @@ public final class IncomingMessage {
         while (slice.hasRemaining()) {
             out.write(slice);
         }
+        node.metrics().payloadBytesReceived(k);
         data.position(data.position() + k);
         payloadFilled += k;
         if (payloadFilled == p.ciphertextSize()) {
@@ -194,6 +287,10 @@ public final class IncomingMessage {
             return store();
         } finally {
             lease.release();
+            if (claimed && !failed) {
+                claimed = false;
+                node.transfers().release(verified.header().from(), verified.header().messageId());
+            }
         }
     }
 
@@ -214,6 +311,7 @@ public final class IncomingMessage {
                     f.force(true);
                 }
             }
+            java.nio.file.Files.deleteIfExists(staging.resolve(StagedTransfers.ENVELOPE)); // the store keeps the envelope
             Path blobs = node.blobs().commit(staging, node.blobs().inbox(sender, verified.header().messageId()));
             staging = null;
             Instant now = Instant.now();
@@ -252,8 +350,17 @@ public final class IncomingMessage {
         return verified == null ? null : verified.header().messageId().toString();
     }
 
-    /** Drops everything written so far. Idempotent. */
+    /** The message was refused: drops everything staged for it (unless the refusal keeps it for a resume). Idempotent. */
     public void fail() {
+        end(keepStaged);
+    }
+
+    /** The connection broke: what arrived stays staged, so that the sender's next attempt resumes after it. Idempotent. */
+    public void suspend() {
+        end(true);
+    }
+
+    private void end(boolean keep) {
         lease.release();
         if (failed) {
             return;
@@ -261,13 +368,19 @@ public final class IncomingMessage {
         failed = true;
         try {
             if (out != null) {
-                out.close();
+                out.close(); // not synced: a resumed transfer authenticates what it finds
             }
         } catch (IOException e) {
-            // the staging folder goes anyway
+            // what was written is checked before it is used
         }
-        if (staging != null) {
-            node.blobs().discard(staging);
+        if (claimed) {
+            claimed = false;
+            AuthorityId sender = verified.header().from();
+            java.util.UUID id = verified.header().messageId();
+            if (!keep) {
+                node.transfers().discard(sender, id);
+            }
+            node.transfers().release(sender, id);
         }
     }
 }

@@ -17,6 +17,9 @@ public interface PeerContext {
 
     BlobStore blobs();
 
+    /** Messages being received, staged for a resume (see {@link StagedTransfers}). */
+    StagedTransfers transfers();
+
     AuditLog audit();
 
     Credential signing();

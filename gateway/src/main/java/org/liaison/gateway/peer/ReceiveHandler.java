@@ -39,6 +39,10 @@ public final class ReceiveHandler extends SimpleChannelInboundHandler<HttpObject
     public static final String PATH = "/liaison/v1/messages";
     /** {@code GET} with {@code ?from=N&to=M}: this node's audit log key and a consistency proof (see {@link AuditProofs}). */
     public static final String CONSISTENCY_PATH = "/liaison/v1/audit/consistency";
+    /** The header of a {@code POST} that resumes a broken transfer: where in the payload bytes its body continues. */
+    public static final String RESUME_FROM = "Liaison-Resume-From";
+    private static final java.util.regex.Pattern TRANSFER = java.util.regex.Pattern.compile(
+            java.util.regex.Pattern.quote(PATH) + "/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/transfer");
     static final String JSON_TYPE = "application/json";
     public static final String MESSAGE_TYPE = "application/vnd.liaison.message";
     public static final String RECEIPT_TYPE = "application/vnd.liaison.receipt+xml";
@@ -58,6 +62,16 @@ public final class ReceiveHandler extends SimpleChannelInboundHandler<HttpObject
      * @param finishers where a complete message is made durable and receipted (fsyncs, the store's
      *     commit, the audit entry, the signature), so that the event loop never waits for a disk
      */
+    /**
+     * {@code GET} this path (one of the caller's own messages): {@code {"offset": N, "received": false}}, where
+     * its staged transfer resumes in payload bytes (0: from the start), or {@code "received": true} when
+     * it was received already (send the envelope alone, with {@value #RESUME_FROM} = the payloads' total size:
+     * the answer is the stored receipt).
+     */
+    public static String transferPath(java.util.UUID messageId) {
+        return PATH + "/" + messageId + "/transfer";
+    }
+
     public ReceiveHandler(PeerContext node, long maxMessageBytes, java.util.concurrent.Executor finishers) {
         this.node = node;
         this.maxMessageBytes = maxMessageBytes;
@@ -89,7 +103,12 @@ public final class ReceiveHandler extends SimpleChannelInboundHandler<HttpObject
                 if (HttpUtil.getContentLength(get, 0L) != 0 || HttpUtil.isTransferEncodingChunked(get)) {
                     throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "a GET request has no body");
                 }
-                answerAuditRequest(ctx, get);
+                java.util.regex.Matcher transfer = TRANSFER.matcher(get.uri());
+                if (transfer.matches()) {
+                    answerTransferState(ctx, peer, java.util.UUID.fromString(transfer.group(1)));
+                } else {
+                    answerAuditRequest(ctx, get);
+                }
             } else if (msg instanceof HttpRequest) {
                 skipBody = false;
                 HttpRequest req = (HttpRequest) msg;
@@ -101,7 +120,7 @@ public final class ReceiveHandler extends SimpleChannelInboundHandler<HttpObject
                     throw new ProtocolException(ErrorCode.PAYLOAD_TOO_LARGE, "message of " + declared + " bytes exceeds the limit of "
                             + maxMessageBytes);
                 }
-                message = new IncomingMessage(node, peer, node.buffers().lease(ctx.channel()));
+                message = new IncomingMessage(node, peer, node.buffers().lease(ctx.channel()), resumeFrom(req));
                 received = 0;
             }
             if (msg instanceof HttpContent && skipBody) {
@@ -128,6 +147,35 @@ public final class ReceiveHandler extends SimpleChannelInboundHandler<HttpObject
         } catch (ProtocolException e) {
             refuse(ctx, peer, message == null ? null : message.messageId(), e);
         }
+    }
+
+    private static long resumeFrom(HttpRequest req) throws ProtocolException {
+        String v = req.headers().get(RESUME_FROM);
+        if (v == null) {
+            return 0;
+        }
+        try {
+            long n = Long.parseLong(v.trim());
+            if (n >= 0) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // refused below
+        }
+        throw new ProtocolException(ErrorCode.SCHEMA_INVALID, RESUME_FROM + " must be a byte offset");
+    }
+
+    /** Where the caller's broken transfer of one of its messages resumes; read and authenticated off the event loop. */
+    private void answerTransferState(ChannelHandlerContext ctx, AuthorityId peer, java.util.UUID id) {
+        org.liaison.gateway.net.Workers.offLoop(ctx, finishers, "read the state of a transfer", () -> IncomingMessage.resumeOffset(node, peer, id),
+                (offset, failure) -> {
+                    if (failure != null) {
+                        refuse(ctx, peer, id.toString(), failure);
+                        return;
+                    }
+                    String json = "{\"messageId\":\"" + id + "\",\"offset\":" + Math.max(0, offset) + ",\"received\":" + (offset < 0) + "}";
+                    respond(ctx, HttpResponseStatus.OK, JSON_TYPE, json.getBytes(java.nio.charset.StandardCharsets.US_ASCII), false);
+                });
     }
 
     /** Body bytes kept while the envelope is checked off the event loop. */
@@ -157,10 +205,17 @@ public final class ReceiveHandler extends SimpleChannelInboundHandler<HttpObject
      */
     private void check(ChannelHandlerContext ctx, AuthorityId peer) {
         IncomingMessage m = message;
+        checking = true;
         org.liaison.gateway.net.Workers.offLoop(ctx, finishers, "check the message", () -> {
             m.checkEnvelope();
             return Boolean.TRUE;
         }, (ok, failure) -> {
+            checking = false;
+            if (failure == null && !ctx.channel().isActive()) {
+                m.suspend(); // the connection broke during the check: what is staged stays for the next attempt
+                message = null;
+                return;
+            }
             try {
                 if (failure != null) {
                     held.clear();
@@ -265,14 +320,22 @@ public final class ReceiveHandler extends SimpleChannelInboundHandler<HttpObject
         }
     }
 
+    /** Whether the message's envelope is being checked on a worker (which then owns its staging until it calls back). */
+    private boolean checking;
+
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         held.clear();
-        if (message != null) {
-            message.fail();
+        suspendMessage();
+        super.channelInactive(ctx);
+    }
+
+    /** The connection broke or stalled: the message's staged bytes stay for a resumed transfer. */
+    private void suspendMessage() {
+        if (message != null && !checking) {
+            message.suspend();
             message = null;
         }
-        super.channelInactive(ctx);
     }
 
     @Override
@@ -284,10 +347,7 @@ public final class ReceiveHandler extends SimpleChannelInboundHandler<HttpObject
         } else {
             LOG.debug("connection from {} failed: {}", peer, cause.toString());
         }
-        if (message != null) {
-            message.fail();
-            message = null;
-        }
+        suspendMessage();
         ctx.close();
     }
 }

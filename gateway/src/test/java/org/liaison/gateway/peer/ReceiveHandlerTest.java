@@ -58,6 +58,10 @@ class ReceiveHandlerTest {
             throw new AssertionError("blobs were written");
         }
 
+        public org.liaison.gateway.peer.StagedTransfers transfers() {
+            throw new AssertionError("a transfer was staged");
+        }
+
         public AuditLog audit() {
             return audit;
         }

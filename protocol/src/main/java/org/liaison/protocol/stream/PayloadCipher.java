@@ -102,6 +102,59 @@ public final class PayloadCipher {
                 firstSegment, in);
     }
 
+    /**
+     * The length of the longest prefix of a partly received ciphertext that authenticates: the header
+     * and every whole segment after it that decrypts under {@code contentKey}, up to the first one that
+     * is incomplete or fails (0 when segment 0 does not authenticate: nor does the header then). A transfer that resumes trusts no stored byte beyond it. Each
+     * authenticated byte (and no other) is passed to {@code digest}, so that the digest of the whole
+     * ciphertext can be completed from where the prefix ends.
+     *
+     * @param ciphertextSize the size of the complete ciphertext (it tells which segment is the last)
+     * @param in the stored bytes, from the start of the ciphertext
+     */
+    public static long authenticPrefix(SecretKey contentKey, int payloadIndex, long ciphertextSize, InputStream in,
+            java.security.MessageDigest digest) throws IOException {
+        byte[] header = in.readNBytes(HEADER_SIZE);
+        if (header.length < HEADER_SIZE || header[0] != VERSION) {
+            return 0;
+        }
+        int segmentSize = ByteBuffer.wrap(header, 1, 4).getInt();
+        if (segmentSize < MIN_SEGMENT_SIZE || segmentSize > MAX_SEGMENT_SIZE || ciphertextSize < HEADER_SIZE + TAG_SIZE) {
+            return 0;
+        }
+        SecretKeySpec key = deriveKey(contentKey, payloadIndex, header);
+        byte[] prefix = Arrays.copyOfRange(header, 37, 44);
+        Cipher cipher = gcm();
+        byte[] sealed = new byte[segmentSize + TAG_SIZE];
+        byte[] plain = new byte[segmentSize];
+        try {
+            long offset = HEADER_SIZE;
+            for (long segment = 0; offset < ciphertextSize; segment++) {
+                int n = (int) Math.min(sealed.length, ciphertextSize - offset);
+                if (in.readNBytes(sealed, 0, n) < n || n < TAG_SIZE) {
+                    return segment == 0 ? 0 : offset;
+                }
+                boolean last = offset + n == ciphertextSize;
+                try {
+                    cipher.init(Cipher.DECRYPT_MODE, key, new javax.crypto.spec.GCMParameterSpec(128, nonce(prefix, segment, last)));
+                    cipher.doFinal(sealed, 0, n, plain, 0);
+                } catch (GeneralSecurityException e) {
+                    // Altered, torn by a crash, or not this payload's: resent from here. The header counts only with
+                    // segment 0, which authenticates it (the header is part of the key derivation).
+                    return segment == 0 ? 0 : offset;
+                }
+                if (segment == 0) {
+                    digest.update(header);
+                }
+                digest.update(sealed, 0, n);
+                offset += n;
+            }
+            return offset;
+        } finally {
+            Arrays.fill(plain, (byte) 0);
+        }
+    }
+
     /** The segment size recorded in a payload header. */
     public static int segmentSize(byte[] header) throws PayloadCorruptException {
         if (header.length < HEADER_SIZE || header[0] != VERSION) {

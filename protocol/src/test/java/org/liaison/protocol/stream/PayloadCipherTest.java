@@ -186,4 +186,45 @@ class PayloadCipherTest {
         byte[] out = c.doFinal(new byte[16]);
         assertThat(HEX.formatHex(out)).isEqualTo("cea7403d4d606b6e074ec5d3baf39d18" + "d0d1c8a799996bf0265b98b5d48ab919");
     }
+
+    /** The authentic prefix of a partial ciphertext, and the digest of exactly those bytes. */
+    private static long prefix(SecretKey k, byte[] ct, long fullSize, java.security.MessageDigest d) throws Exception {
+        return PayloadCipher.authenticPrefix(k, 0, fullSize, new ByteArrayInputStream(ct), d);
+    }
+
+    @Test
+    void authenticPrefixStopsAtTheFirstIncompleteOrAlteredSegment() throws Exception {
+        SecretKey k = key();
+        byte[] ct = encrypt(k, 0, data(3 * S + 5));
+        int h = PayloadCipher.HEADER_SIZE;
+        java.security.MessageDigest d = java.security.MessageDigest.getInstance("SHA-256");
+        // Complete: everything authenticates, and the digest is the whole ciphertext's.
+        assertThat(prefix(k, ct, ct.length, d)).isEqualTo(ct.length);
+        assertThat(d.digest()).isEqualTo(java.security.MessageDigest.getInstance("SHA-256").digest(ct));
+        // Cut inside segment 2: two whole segments count, the digest covers exactly them.
+        byte[] cut = Arrays.copyOf(ct, h + 2 * SEALED + 100);
+        assertThat(prefix(k, cut, ct.length, d)).isEqualTo(h + 2 * SEALED);
+        assertThat(d.digest()).isEqualTo(java.security.MessageDigest.getInstance("SHA-256").digest(Arrays.copyOf(ct, h + 2 * SEALED)));
+        // A flipped byte in segment 1 (a tampered or torn stored segment): only segment 0 counts.
+        byte[] altered = ct.clone();
+        altered[h + SEALED + 10] ^= 1;
+        assertThat(prefix(k, altered, ct.length, d)).isEqualTo(h + SEALED);
+        d.reset();
+        // Zeros where a crash left a hole, an altered header, a wrong key, a wrong payload index, a cut header or
+        // segment 0: nothing counts, not even the header (only segment 0 authenticates it), and nothing was digested.
+        byte[] zeros = ct.clone();
+        Arrays.fill(zeros, h, h + 50, (byte) 0);
+        assertThat(prefix(k, zeros, ct.length, d)).isZero();
+        byte[] header = ct.clone();
+        header[20] ^= 1;
+        assertThat(prefix(k, header, ct.length, d)).isZero();
+        assertThat(prefix(key(), ct, ct.length, d)).isZero();
+        assertThat(PayloadCipher.authenticPrefix(k, 1, ct.length, new ByteArrayInputStream(ct), d)).isZero();
+        assertThat(prefix(k, Arrays.copyOf(ct, 10), ct.length, d)).isZero();
+        assertThat(prefix(k, Arrays.copyOf(ct, h + 100), ct.length, d)).isZero();
+        assertThat(d.digest()).isEqualTo(java.security.MessageDigest.getInstance("SHA-256").digest());
+        // A stored last segment is checked with the last-segment flag: a full-size final segment of a longer payload is not last.
+        byte[] three = Arrays.copyOf(ct, h + 3 * SEALED);
+        assertThat(prefix(k, three, h + 3 * SEALED, d)).isEqualTo(h + 2 * SEALED);
+    }
 }

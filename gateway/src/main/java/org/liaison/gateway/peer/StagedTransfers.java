@@ -1,0 +1,205 @@
+package org.liaison.gateway.peer;
+
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import javax.crypto.SecretKey;
+import org.apache.logging.log4j.LogManager;
+import org.liaison.certs.AuthorityId;
+import org.liaison.gateway.store.BlobStore;
+import org.liaison.protocol.envelope.PayloadInfo;
+import org.liaison.protocol.stream.PayloadCipher;
+
+/**
+ * Messages being received, staged so that a broken transfer resumes where its verified bytes end
+ * rather than from byte 0. One folder per (sender, message id):
+ *
+ * <pre>
+ *   transfers/SENDER/MESSAGE-ID/envelope      the signed envelope, as received
+ *   transfers/SENDER/MESSAGE-ID/payload-N     ciphertext received so far
+ * </pre>
+ *
+ * A connection that breaks leaves the folder as it is; a refusal removes it. Nothing stored is
+ * trusted: where a transfer resumes is computed by authenticating the stored segments with the
+ * payload key (a segment altered on disk, or torn by a crash, and everything after it, is asked
+ * for again), and the digest of each whole payload is still checked against the signed envelope
+ * at the end. One request at a time holds a message's folder ({@link #claim}).
+ */
+public final class StagedTransfers {
+    static final String ENVELOPE = "envelope";
+    /** How long an abandoned transfer is kept (a sender retries until its message expires; longer-lived ones start again). */
+    public static final Duration KEEP = Duration.ofDays(7);
+
+    /**
+     * Where a transfer continues: {@code offset} bytes into the concatenated payload ciphertexts,
+     * which is byte {@code within} of payload {@code payload}; {@code digest} holds that payload's
+     * bytes before it (null when every payload is complete).
+     */
+    public record Point(long offset, int payload, long within, MessageDigest digest) {}
+
+    private final Path root;
+    private final Set<String> held = ConcurrentHashMap.newKeySet();
+    private final Map<String, Point> verified = new ConcurrentHashMap<>();
+
+    public StagedTransfers(Path root) throws IOException {
+        this.root = Files.createDirectories(root);
+    }
+
+    public Path dir(AuthorityId sender, UUID messageId) {
+        return root.resolve(sender.value()).resolve(messageId.toString());
+    }
+
+    private static String key(AuthorityId sender, UUID messageId) {
+        return sender.value() + "/" + messageId;
+    }
+
+    /** Takes the folder of one message for one request; false while another request holds it. */
+    public boolean claim(AuthorityId sender, UUID messageId) {
+        return held.add(key(sender, messageId));
+    }
+
+    public void release(AuthorityId sender, UUID messageId) {
+        held.remove(key(sender, messageId));
+    }
+
+    /** The staged envelope, or null when none is staged. */
+    public byte[] stagedEnvelope(AuthorityId sender, UUID messageId) throws IOException {
+        Path f = dir(sender, messageId).resolve(ENVELOPE);
+        return Files.exists(f) ? Files.readAllBytes(f) : null;
+    }
+
+    /** Starts a message's folder afresh (whatever was staged goes) with its envelope. Hold the claim. */
+    public Path start(AuthorityId sender, UUID messageId, byte[] envelope) throws IOException {
+        verified.remove(key(sender, messageId));
+        Path d = dir(sender, messageId);
+        discardFolder(d);
+        Files.createDirectories(d);
+        Files.write(d.resolve(ENVELOPE), envelope, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        return d;
+    }
+
+    /** Removes a message's folder. Hold the claim. */
+    public void discard(AuthorityId sender, UUID messageId) {
+        verified.remove(key(sender, messageId));
+        discardFolder(dir(sender, messageId));
+    }
+
+    private static void discardFolder(Path d) {
+        try {
+            if (Files.exists(d)) {
+                try (var files = Files.list(d)) {
+                    for (Path f : (Iterable<Path>) files::iterator) {
+                        Files.deleteIfExists(f);
+                    }
+                }
+                Files.deleteIfExists(d);
+            }
+        } catch (IOException e) {
+            LogManager.getLogger(StagedTransfers.class).warn("cannot remove the staged transfer {}: {}", d.getFileName(), e.toString());
+        }
+    }
+
+    /** Keeps the point just computed for the request that resumes from it (a GET of the transfer state, then the POST). */
+    void remember(AuthorityId sender, UUID messageId, Point p) {
+        verified.put(key(sender, messageId), p);
+    }
+
+    /**
+     * Where the staged transfer of a message continues, authenticating every stored segment with the
+     * content key (see {@link PayloadCipher#authenticPrefix}). A complete payload whose digest is not
+     * the envelope's is resent whole. Blocking disk reads: call it off the event loop, holding the claim.
+     */
+    public Point resumePoint(AuthorityId sender, UUID messageId, List<PayloadInfo> payloads, SecretKey contentKey) throws IOException {
+        Point known = verified.remove(key(sender, messageId));
+        Path d = dir(sender, messageId);
+        if (known != null && stillAt(d, known, payloads.size())) {
+            return known;
+        }
+        long offset = 0;
+        for (int i = 0; i < payloads.size(); i++) {
+            PayloadInfo p = payloads.get(i);
+            Path f = BlobStore.payload(d, i);
+            MessageDigest digest = sha256();
+            if (!Files.exists(f)) {
+                return new Point(offset, i, 0, digest);
+            }
+            long prefix;
+            try (InputStream in = new BufferedInputStream(Files.newInputStream(f), 1 << 20)) {
+                prefix = PayloadCipher.authenticPrefix(contentKey, i, p.ciphertextSize(), in, digest);
+            }
+            if (prefix < p.ciphertextSize()) {
+                return new Point(offset + prefix, i, prefix, digest);
+            }
+            if (!HexFormat.of().formatHex(digest.digest()).equals(p.ciphertextSha256())) {
+                return new Point(offset, i, 0, sha256());
+            }
+            offset += p.ciphertextSize();
+        }
+        return new Point(offset, payloads.size(), 0, null);
+    }
+
+    /** Whether the folder still ends where the remembered point says (nothing was written or cut since). */
+    private static boolean stillAt(Path d, Point p, int payloads) throws IOException {
+        if (p.payload() >= payloads) {
+            return true;
+        }
+        Path f = BlobStore.payload(d, p.payload());
+        long size = Files.exists(f) ? Files.size(f) : 0;
+        return size == p.within() && !Files.exists(BlobStore.payload(d, p.payload() + 1));
+    }
+
+    /**
+     * Cuts a message's folder back to a resume point: the payload it continues is truncated to the
+     * verified bytes and any later one removed. Returns the payload file, open for writing at its end.
+     */
+    public FileChannel cutBackTo(AuthorityId sender, UUID messageId, Point p, int payloads) throws IOException {
+        Path d = dir(sender, messageId);
+        for (int i = p.payload() + 1; i < payloads; i++) {
+            Files.deleteIfExists(BlobStore.payload(d, i));
+        }
+        if (p.payload() >= payloads) {
+            return null;
+        }
+        FileChannel out = FileChannel.open(BlobStore.payload(d, p.payload()), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        out.truncate(p.within());
+        out.position(p.within());
+        return out;
+    }
+
+    /** Removes transfers abandoned longer than {@link #KEEP} (at start). */
+    public void removeAbandoned(Instant now) throws IOException {
+        try (var senders = Files.list(root)) {
+            for (Path s : (Iterable<Path>) senders::iterator) {
+                try (var messages = Files.list(s)) {
+                    for (Path m : (Iterable<Path>) messages::iterator) {
+                        if (Files.getLastModifiedTime(m).toInstant().plus(KEEP).isBefore(now)) {
+                            discardFolder(m);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

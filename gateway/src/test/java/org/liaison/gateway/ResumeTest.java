@@ -1,0 +1,313 @@
+package org.liaison.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.liaison.gateway.TestNodes.AL;
+import static org.liaison.gateway.TestNodes.IT;
+
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.RandomAccessFile;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.liaison.cli.local.LocalClient;
+import org.liaison.gateway.node.GatewayNode;
+import org.liaison.gateway.store.MessageStore;
+import org.liaison.gateway.store.SqliteMessageStore;
+import org.liaison.protocol.stream.PayloadCipher;
+
+/**
+ * A delivery broken at about half of a large payload — the sender killed, the receiver killed, the
+ * connection cut — resumes from the receiver's verified bytes, not from byte 0; the package fetched
+ * is the one sent, and the receiver holds exactly one copy. The payload size is
+ * {@code -Dliaison.resume.mib} (200 by default; scripts/resume-figures runs 2048 and prints the figures).
+ */
+class ResumeTest {
+    static final long SIZE = Long.getLong("liaison.resume.mib", 200) << 20;
+    /** Payload bytes on the wire per payload byte: without a resume a break at half costs about 1.5. */
+    static final double MAX_RATIO = 1.05;
+
+    @TempDir
+    Path dir;
+
+    /** The ciphertext size of the test payload (what goes on the wire). */
+    static long wireSize() {
+        return PayloadCipher.ciphertextSize(SIZE, PayloadCipher.DEFAULT_SEGMENT_SIZE);
+    }
+
+    /** The staged payload of the one transfer in progress at {@code node}'s data folder, once it is at least half there. */
+    static Path halfStaged(TestNodes t, org.liaison.certs.AuthorityId node) throws Exception {
+        Path transfers = t.federation.dir().resolve(node.value()).resolve("data/blobs/transfers");
+        Path[] found = new Path[1];
+        TestNodes.await("half of the payload staged", Duration.ofSeconds(120), () -> {
+            try (var s = Files.walk(transfers)) {
+                Optional<Path> f = s.filter(p -> p.getFileName().toString().startsWith("payload-"))
+                        .filter(p -> p.toFile().length() > wireSize() / 2).findFirst();
+                f.ifPresent(p -> found[0] = p);
+                return f.isPresent();
+            } catch (IOException | java.io.UncheckedIOException e) {
+                return false;
+            }
+        });
+        return found[0];
+    }
+
+    /** The SHA-256 of the files of a package fetched through the local API of {@code node} (one file here). */
+    static byte[] fetchedSha(TestNodes t, org.liaison.certs.AuthorityId node, UUID id) throws Exception {
+        LocalClient client = new LocalClient(t.federation.profiles().get(node).get(org.liaison.certs.Role.INVESTIGATOR));
+        MessageDigest sha = MessageDigest.getInstance("SHA-256");
+        try (DataInputStream in = new DataInputStream(client.fetch(id.toString()))) {
+            in.skipNBytes(in.readInt()); // the manifest
+            byte[] buf = new byte[1 << 16];
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                sha.update(buf, 0, n);
+            }
+        }
+        return sha.digest();
+    }
+
+    static byte[] sentSha() throws Exception {
+        MessageDigest sha = MessageDigest.getInstance("SHA-256");
+        try (InputStream in = ServeProcessTest.generated(SIZE).open()) {
+            byte[] buf = new byte[1 << 16];
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                sha.update(buf, 0, n);
+            }
+        }
+        return sha.digest();
+    }
+
+    static void report(String what, long wireBytes) {
+        System.out.printf("resume figure: %s at ~50%% of %d MiB: %d payload bytes on the wire / %d = %.4f%n", what, SIZE >> 20,
+                wireBytes, wireSize(), wireBytes / (double) wireSize());
+    }
+
+    /** Queues a large message at IT while AL is down; returns its id. */
+    static UUID queued(TestNodes t) throws Exception {
+        try (GatewayNode it = t.start(IT)) {
+            return it.outbox().submit(ServeProcessTest.large(t, IT, AL, SIZE));
+        }
+    }
+
+    @Test
+    @Timeout(600)
+    void senderKilledAtHalfResumesAfterRestart() throws Exception {
+        TestNodes t = new TestNodes(dir);
+        UUID id = queued(t);
+        try (GatewayNode al = t.start(AL)) {
+            Process it = ServeProcessTest.serve(t.config(IT), dir.resolve("it.log"));
+            try {
+                halfStaged(t, AL);
+                it.destroyForcibly(); // kill -9 mid-transfer
+                it.waitFor(10, TimeUnit.SECONDS);
+                assertThat(al.store().inbox()).isEmpty();
+                Process again = ServeProcessTest.serve(t.config(IT), dir.resolve("it-again.log"));
+                try {
+                    TestNodes.await("delivery after restart", Duration.ofSeconds(300), () -> al.store().inbox().size() == 1);
+                    ServeProcessTest.awaitLog(dir.resolve("it-again.log"), "delivered " + id, Duration.ofSeconds(30));
+                    assertThat(Files.readString(dir.resolve("it-again.log"))).contains("resuming the delivery of " + id);
+                    again.destroy();
+                    assertThat(again.waitFor(30, TimeUnit.SECONDS)).isTrue();
+                } finally {
+                    again.destroyForcibly();
+                }
+            } finally {
+                it.destroyForcibly();
+            }
+            long wire = al.metrics().payloadBytesReceived();
+            report("sender killed", wire);
+            assertThat(wire).isGreaterThanOrEqualTo(wireSize()).isLessThan((long) (wireSize() * MAX_RATIO));
+            assertThat(al.store().inbox()).hasSize(1);
+            assertThat(al.store().inbox().get(0).messageId()).isEqualTo(id);
+            assertThat(fetchedSha(t, AL, id)).isEqualTo(sentSha());
+            assertThat(stagedFolders(t, AL)).isZero();
+        }
+        try (MessageStore store = SqliteMessageStore.open(t.federation.dir().resolve("IT-DNA/data/messages.db"))) {
+            assertThat(store.deliveries(id).get(0).state()).isEqualTo(MessageStore.State.DELIVERED);
+        }
+    }
+
+    @Test
+    @Timeout(600)
+    void receiverKilledAtHalfResumesAfterItsRestart() throws Exception {
+        TestNodes t = new TestNodes(dir);
+        UUID id = queued(t);
+        try (GatewayNode it = t.start(IT)) {
+            Process al = ServeProcessTest.serve(t.config(AL), dir.resolve("al.log"));
+            try {
+                halfStaged(t, AL);
+                al.destroyForcibly(); // kill -9 of the receiver mid-transfer
+                al.waitFor(10, TimeUnit.SECONDS);
+                al = ServeProcessTest.serve(t.config(AL), dir.resolve("al-again.log"));
+                TestNodes.await("delivery after the receiver's restart", Duration.ofSeconds(300),
+                        () -> it.store().deliveries(id).get(0).state() == MessageStore.State.DELIVERED);
+                long wire = it.payloadBytesSent();
+                report("receiver killed", wire);
+                assertThat(wire).isGreaterThanOrEqualTo(wireSize()).isLessThan((long) (wireSize() * MAX_RATIO));
+                assertThat(fetchedSha(t, AL, id)).isEqualTo(sentSha());
+                assertThat(Files.readString(dir.resolve("al-again.log"))).contains("received message " + id);
+            } finally {
+                al.destroy();
+                al.waitFor(30, TimeUnit.SECONDS);
+            }
+        }
+        try (MessageStore store = SqliteMessageStore.open(t.federation.dir().resolve("AL-PP/data/messages.db"))) {
+            assertThat(store.inbox()).hasSize(1);
+        }
+        assertThat(stagedFolders(t, AL)).isZero();
+    }
+
+    @Test
+    @Timeout(600)
+    void cutConnectionResumesAndATamperedStagedSegmentIsResent() throws Exception {
+        TestNodes t = new TestNodes(dir);
+        UUID id = queued(t);
+        // AL listens on another port; the directory's port is a relay that the test cuts.
+        int published = Integer.parseInt(Files.readAllLines(t.config(AL)).stream().filter(l -> l.startsWith("  port: ")).findFirst()
+                .orElseThrow().replaceAll("\\D", ""));
+        int actual;
+        try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            actual = free.getLocalPort();
+        }
+        Files.writeString(t.config(AL), Files.readString(t.config(AL)).replaceFirst("  port: " + published + "\n", "  port: " + actual + "\n"));
+        try (Relay relay = new Relay(published, actual); GatewayNode al = t.start(AL); GatewayNode it = t.start(IT)) {
+            Path staged = halfStaged(t, AL);
+            relay.cut();
+            TestNodes.await("the receiver saw the cut", Duration.ofSeconds(30), () -> al.transfers().claim(IT, id)
+                    && release(al, id));
+            // Meanwhile a stored segment near the start is altered on the receiver's disk: it must not be trusted.
+            long tampered = PayloadCipher.ciphertextOffset(10, PayloadCipher.DEFAULT_SEGMENT_SIZE) + 100;
+            try (RandomAccessFile f = new RandomAccessFile(staged.toFile(), "rw")) {
+                f.seek(tampered);
+                int b = f.read();
+                f.seek(tampered);
+                f.write(b ^ 0x40);
+            }
+            relay.open();
+            TestNodes.await("delivery after the cut", Duration.ofSeconds(300),
+                    () -> it.store().deliveries(id).get(0).state() == MessageStore.State.DELIVERED);
+            long wire = al.metrics().payloadBytesReceived();
+            report("connection cut, stored segment 10 altered", wire);
+            // Resumed at segment 10, not at half and not at 0: more than the whole once, less than the whole plus half.
+            long segment10 = PayloadCipher.ciphertextOffset(10, PayloadCipher.DEFAULT_SEGMENT_SIZE);
+            assertThat(wire).isGreaterThanOrEqualTo(wireSize() + wireSize() / 2 - segment10 - (2L << 20))
+                    .isLessThan(wireSize() + wireSize() / 2 + (32L << 20));
+            assertThat(relay.connections()).isGreaterThanOrEqualTo(2);
+            assertThat(fetchedSha(t, AL, id)).isEqualTo(sentSha());
+            assertThat(al.store().inbox()).hasSize(1);
+            assertThat(stagedFolders(t, AL)).isZero();
+        }
+    }
+
+    private static boolean release(GatewayNode al, UUID id) {
+        al.transfers().release(IT, id);
+        return true;
+    }
+
+    static long stagedFolders(TestNodes t, org.liaison.certs.AuthorityId node) throws IOException {
+        Path transfers = t.federation.dir().resolve(node.value()).resolve("data/blobs/transfers");
+        try (var s = Files.walk(transfers)) {
+            return s.filter(Files::isRegularFile).count();
+        }
+    }
+
+    /** A TCP relay on loopback whose connections the test can cut, and that refuses new ones until opened again. */
+    static final class Relay implements AutoCloseable {
+        private final ServerSocket server;
+        private final int target;
+        private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+        private volatile boolean cut;
+        private final java.util.concurrent.atomic.AtomicInteger connections = new java.util.concurrent.atomic.AtomicInteger();
+
+        Relay(int port, int target) throws IOException {
+            this.server = new ServerSocket(port, 50, InetAddress.getLoopbackAddress());
+            this.target = target;
+            Thread accept = new Thread(this::accept, "relay");
+            accept.setDaemon(true);
+            accept.start();
+        }
+
+        private void accept() {
+            while (!server.isClosed()) {
+                try {
+                    Socket in = server.accept();
+                    if (cut) {
+                        in.close();
+                        continue;
+                    }
+                    Socket out = new Socket(InetAddress.getLoopbackAddress(), target);
+                    connections.incrementAndGet();
+                    sockets.add(in);
+                    sockets.add(out);
+                    pump(in, out);
+                    pump(out, in);
+                } catch (IOException e) {
+                    // closed, or a connection failed: the next one is accepted
+                }
+            }
+        }
+
+        private void pump(Socket from, Socket to) {
+            Thread t = new Thread(() -> {
+                byte[] buf = new byte[1 << 16];
+                try {
+                    InputStream in = from.getInputStream();
+                    int n;
+                    while ((n = in.read(buf)) > 0) {
+                        to.getOutputStream().write(buf, 0, n);
+                    }
+                } catch (IOException e) {
+                    // cut
+                } finally {
+                    closeQuietly(from);
+                    closeQuietly(to);
+                }
+            }, "relay-pump");
+            t.setDaemon(true);
+            t.start();
+        }
+
+        int connections() {
+            return connections.get();
+        }
+
+        void cut() {
+            cut = true;
+            sockets.forEach(Relay::closeQuietly);
+            sockets.clear();
+        }
+
+        void open() {
+            cut = false;
+        }
+
+        private static void closeQuietly(Socket s) {
+            try {
+                s.close();
+            } catch (IOException e) {
+                // already closed
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            cut();
+            server.close();
+        }
+    }
+}
