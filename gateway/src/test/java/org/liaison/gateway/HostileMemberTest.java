@@ -199,4 +199,100 @@ class HostileMemberTest extends AlbaniaNodeTest {
         RawPeer.Response fetch = local(t.investigator(AL), "GET", LocalApiHandler.PREFIX + "inbox/" + bad, "");
         assertThat(fetch.body()).contains(ErrorCode.QUARANTINED.code());
     }
+
+    /** Sends the first {@code n} bytes of a message body (announcing all of it), then drops the connection. */
+    void sendPartly(AuthorityId from, byte[] body, int n) throws Exception {
+        try (SSLSocket s = RawPeer.connect(al.peerPort(), auth(from).gatewayTls(), "TLSv1.3")) {
+            java.io.OutputStream out = s.getOutputStream();
+            out.write(("POST " + org.liaison.gateway.peer.ReceiveHandler.PATH + " HTTP/1.1\r\nHost: node\r\nContent-Length: "
+                    + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.write(body, 0, n);
+            out.flush();
+            Thread.sleep(300);
+        }
+    }
+
+    /** The resume offset the receiver gives {@code from} for {@code id} (waits until the broken transfer was let go). */
+    long transferOffset(AuthorityId from, UUID id) throws Exception {
+        long[] offset = {-1};
+        TestNodes.await("the transfer state", Duration.ofSeconds(10), () -> {
+            try (SSLSocket s = RawPeer.connect(al.peerPort(), auth(from).gatewayTls(), "TLSv1.3")) {
+                RawPeer.Response r = RawPeer.request(s, "GET", org.liaison.gateway.peer.ReceiveHandler.transferPath(id), "", new byte[0]);
+                if (r.status() == 200) {
+                    offset[0] = new ObjectMapper().readTree(r.body()).get("offset").asLong();
+                }
+                return r.status() == 200;
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        return offset[0];
+    }
+
+    /** The rest of a message body from payload byte {@code from}: its envelope again, then the payload bytes. */
+    static byte[] resumed(byte[] body, long from) {
+        int envelope = java.nio.ByteBuffer.wrap(body).getInt();
+        int payloadStart = 4 + envelope;
+        byte[] rest = new byte[payloadStart + body.length - payloadStart - (int) from];
+        System.arraycopy(body, 0, rest, 0, payloadStart);
+        System.arraycopy(body, payloadStart + (int) from, rest, payloadStart, body.length - payloadStart - (int) from);
+        return rest;
+    }
+
+    RawPeer.Response sendResumed(AuthorityId from, byte[] rest, long offset) throws Exception {
+        try (SSLSocket s = RawPeer.connect(al.peerPort(), auth(from).gatewayTls(), "TLSv1.3")) {
+            return RawPeer.post(s, org.liaison.gateway.peer.ReceiveHandler.RESUME_FROM + ": " + offset + "\r\n", rest);
+        }
+    }
+
+    @Test
+    void aResumedTransferIsCheckedWholeAndScopedToItsSender() throws Exception {
+        int seg = org.liaison.protocol.stream.PayloadCipher.MIN_SEGMENT_SIZE;
+        int sealed = seg + org.liaison.protocol.stream.PayloadCipher.TAG_SIZE;
+        int header = org.liaison.protocol.stream.PayloadCipher.HEADER_SIZE;
+        byte[] plain = new byte[6 * seg + 123];
+        new java.util.Random(7).nextBytes(plain);
+        UUID id = UUID.randomUUID();
+        byte[] body = RawPeer.message(al.trust().directory(), auth(IT).envelopeSigning(), IT, List.of(AL), id,
+                RawPeer.manifest(t.investigator(IT), IT, List.of(AL), Set.of(), plain), plain);
+        int payloadStart = 4 + java.nio.ByteBuffer.wrap(body).getInt();
+        long verified = header + 3L * sealed; // three whole segments arrive, and half of the fourth
+        sendPartly(IT, body, payloadStart + (int) verified + sealed / 2);
+
+        // Another member asking about the same id learns nothing of IT's transfer, and changes nothing.
+        assertThat(transferOffset(US, id)).isZero();
+        assertThat(transferOffset(IT, id)).isEqualTo(verified);
+
+        // A resume at another offset than the verified one is refused, and the staged bytes stay.
+        RawPeer.Response wrongOffset = sendResumed(IT, resumed(body, verified + sealed), verified + sealed);
+        assertThat(wrongOffset.status()).isEqualTo(409);
+        assertThat(wrongOffset.body()).contains(ErrorCode.RESUME_MISMATCH.code());
+        assertThat(transferOffset(IT, id)).isEqualTo(verified);
+
+        // The resumed bytes differ from the ones the signed envelope lists: refused, and nothing staged is kept.
+        byte[] altered = resumed(body, verified);
+        altered[altered.length - 1000] ^= 1;
+        RawPeer.Response r = sendResumed(IT, altered, verified);
+        assertThat(r.status()).isEqualTo(403);
+        assertThat(r.body()).contains(ErrorCode.DIGEST_MISMATCH.code());
+        assertThat(al.store().inbox()).isEmpty();
+        assertThat(transferOffset(IT, id)).isZero();
+
+        // Broken again, then resumed with the right bytes: stored once, receipted, and the package is whole.
+        sendPartly(IT, body, payloadStart + (int) verified + 10);
+        assertThat(transferOffset(IT, id)).isEqualTo(verified);
+        RawPeer.Response ok = sendResumed(IT, resumed(body, verified), verified);
+        assertThat(ok.status()).as(ok.body()).isEqualTo(200);
+        assertThat(al.store().inbox()).extracting(MessageStore.Received::messageId).containsExactly(id);
+        assertThat(eventually(events -> events.stream().anyMatch(e -> e.type().equals("receive-resume")))).isTrue();
+        // Asked again, the receiver says it has the message; a resend of the envelope alone gets the same receipt.
+        try (SSLSocket s = RawPeer.connect(al.peerPort(), auth(IT).gatewayTls(), "TLSv1.3")) {
+            RawPeer.Response state = RawPeer.request(s, "GET", org.liaison.gateway.peer.ReceiveHandler.transferPath(id), "", new byte[0]);
+            assertThat(new ObjectMapper().readTree(state.body()).get("received").asBoolean()).isTrue();
+        }
+        RawPeer.Response again = sendResumed(IT, resumed(body, body.length - payloadStart), body.length - payloadStart);
+        assertThat(again.status()).isEqualTo(200);
+        assertThat(again.body()).isEqualTo(ok.body());
+        assertThat(al.store().inbox()).hasSize(1);
+    }
 }

@@ -124,11 +124,17 @@ final class RawPeer {
     /** A manifest signed by {@code investigator} for one file, {@link #PAYLOAD}, named payload.txt. */
     static byte[] manifest(Credential investigator, AuthorityId from, List<AuthorityId> to,
             java.util.Set<org.liaison.protocol.model.HandlingFlag> flags) throws Exception {
+        return manifest(investigator, from, to, flags, PAYLOAD);
+    }
+
+    /** A manifest signed by {@code investigator} for one file of content {@code plaintext}, named payload.txt. */
+    static byte[] manifest(Credential investigator, AuthorityId from, List<AuthorityId> to,
+            java.util.Set<org.liaison.protocol.model.HandlingFlag> flags, byte[] plaintext) throws Exception {
         Instant now = Instant.now();
         return Manifests.sign(new org.liaison.protocol.pkg.ManifestSpec("OP-RAW-1", Service.MLA_REQUEST, from, to, null,
                 org.liaison.protocol.model.Instrument.UNTOC, "18", "", org.liaison.protocol.model.Classification.RESTRICTED,
-                flags, null), List.of(new org.liaison.protocol.pkg.FileEntry("payload.txt", "text/plain", PAYLOAD.length,
-                Envelopes.sha256(PAYLOAD), List.of(new org.liaison.protocol.pkg.FileEntry.Custody("test", now, "test", "")))),
+                flags, null), List.of(new org.liaison.protocol.pkg.FileEntry("payload.txt", "text/plain", plaintext.length,
+                Envelopes.sha256(plaintext), List.of(new org.liaison.protocol.pkg.FileEntry.Custody("test", now, "test", "")))),
                 investigator, UUID.randomUUID(), now);
     }
 
