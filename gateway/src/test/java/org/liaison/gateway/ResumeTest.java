@@ -214,6 +214,54 @@ class ResumeTest {
         }
     }
 
+    @Test
+    @Timeout(600)
+    void aFetchKilledAtHalfResumesWithTheRestOnly() throws Exception {
+        TestNodes t = new TestNodes(dir);
+        try (GatewayNode it = t.start(IT); GatewayNode al = t.start(AL)) {
+            UUID id = it.outbox().submit(ServeProcessTest.large(t, IT, AL, SIZE));
+            TestNodes.await("delivery", Duration.ofSeconds(300),
+                    () -> it.store().deliveries(id).get(0).state() == MessageStore.State.DELIVERED);
+            String user = t.federation.profiles().get(AL).get(org.liaison.certs.Role.INVESTIGATOR).toString();
+            Path got = dir.resolve("got");
+            Path partial = dir.resolve(".got.partial/files/disk-image.bin");
+            Process fetch = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m", "-cp",
+                    System.getProperty("java.class.path"), "org.liaison.cli.Main", "--profile", user, "fetch", id.toString(), "--out",
+                    got.toString()).redirectErrorStream(true).redirectOutput(dir.resolve("fetch.log").toFile()).start();
+            try {
+                TestNodes.await("half of the download", Duration.ofSeconds(120), () -> partial.toFile().length() > SIZE / 2);
+                fetch.destroyForcibly(); // kill -9 of the CLI mid-download
+                fetch.waitFor(10, TimeUnit.SECONDS);
+            } finally {
+                fetch.destroyForcibly();
+            }
+            long kept = Files.size(partial);
+            assertThat(kept).as(Files.readString(dir.resolve("fetch.log"))).isLessThan(SIZE);
+
+            CliEndToEndTest.Run again = CliEndToEndTest.liaison("--profile", user, "fetch", id.toString(), "--out", got.toString());
+
+            assertThat(again.exit()).as(again.out() + again.err()).isZero();
+            assertThat(again.err()).contains("Resuming the download of " + id);
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            try (InputStream in = Files.newInputStream(got.resolve("files/disk-image.bin"))) {
+                byte[] buf = new byte[1 << 16];
+                int n;
+                while ((n = in.read(buf)) > 0) {
+                    sha.update(buf, 0, n);
+                }
+            }
+            assertThat(sha.digest()).isEqualTo(sentSha());
+            assertThat(dir.resolve(".got.partial")).doesNotExist();
+            // The gateway served the rest only: its audit entry says where the download resumed.
+            List<org.liaison.gateway.audit.AuditEvent> fetches = ((org.liaison.gateway.audit.MemoryAuditLog) al.audit()).events().stream()
+                    .filter(e -> e.type().equals("fetch")).toList();
+            assertThat(fetches).hasSize(2);
+            String reason = fetches.get(1).reason();
+            assertThat(reason).startsWith("resumed at byte ");
+            assertThat(Long.parseLong(reason.replaceAll("\\D", ""))).isGreaterThanOrEqualTo(kept).isGreaterThan(SIZE / 2);
+        }
+    }
+
     private static boolean release(GatewayNode al, UUID id) {
         al.transfers().release(IT, id);
         return true;

@@ -34,7 +34,9 @@ import picocli.CommandLine.Spec;
         description = {"Download a received package and verify it before keeping it.", "",
             "Your gateway decrypts the package; this command verifies, before keeping anything,",
             "the sending investigator's signature and certificate (against the directory and CRLs of your federation",
-            "folder) and every file's SHA-256. Writes DIR/manifest.xml and DIR/files/; never overwrites anything."},
+            "folder) and every file's SHA-256. Writes DIR/manifest.xml and DIR/files/; never overwrites anything.", "",
+            "A download that breaks (a lost connection, a closed laptop, Ctrl-C) is kept in .DIR.partial next to DIR:",
+            "the same command again asks the gateway for the rest only, and the verification covers every file whole."},
         footer = {"", "Example:", "  liaison --profile federation/AL-PP/users/investigator fetch 3f2a0c7e-… --out received/request-1"})
 public final class FetchCommand implements Callable<Integer> {
     @Spec
@@ -61,15 +63,18 @@ public final class FetchCommand implements Callable<Integer> {
         UserProfile profile = UserProfile.load(profileDir);
         Path parent = out.toAbsolutePath().getParent();
         Files.createDirectories(parent);
-        Path tmp = Files.createTempDirectory(parent, "." + out.getFileName() + ".");
+        Path tmp = partial(parent);
+        boolean discard = false; // what arrived is kept for the next attempt unless it proved to be no good
         try {
             try {
                 download(profileDir, tmp);
             } catch (IOException e) {
                 // The gateway ends the answer early when it cannot read the message back as it stored it.
-                throw new UserException("the gateway stopped sending message " + id + " partway (" + e.getMessage() + "): it may be"
-                        + " unable to read it as stored, or the connection broke; nothing was kept. Fetch again; if it happens again,"
-                        + " tell your gateway's operator (the node logged it)");
+                Path kept = tmp;
+                throw new UserException("the download of message " + id + " broke partway (" + e.getMessage() + "): the connection"
+                        + " broke, or the gateway cannot read the message as stored. What arrived is kept in " + kept + "; run the"
+                        + " same command again to fetch the rest. If it breaks again at the same point, tell your gateway's operator"
+                        + " (the node logged it)");
             }
             FederationOptions trust = new FederationOptions();
             trust.federationDir(profileDir.resolve(profile.federation()).normalize());
@@ -79,10 +84,11 @@ public final class FetchCommand implements Callable<Integer> {
                 for (EvidenceFolder.Check c : report.checks()) {
                     o.printf("%s  %-24s %s%n", c.ok() ? "ok  " : "FAIL", c.what(), c.detail());
                 }
+                discard = true;
                 throw new UserException("the package does not verify; nothing was kept");
             }
+            Files.delete(tmp.resolve(MESSAGE_ID));
             Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE);
-            tmp = null;
             if (json) {
                 Map<String, Object> r = new LinkedHashMap<>();
                 r.put("messageId", id);
@@ -100,32 +106,103 @@ public final class FetchCommand implements Callable<Integer> {
             }
             return 0;
         } finally {
-            if (tmp != null) {
+            if (discard) {
                 org.liaison.certs.SecureFiles.deleteTree(tmp);
             }
         }
     }
 
-    /** Downloads the package into {@code tmp}: DIR/manifest.xml and DIR/files/. */
+    /** In the partial folder: the id of the message being downloaded into it. */
+    static final String MESSAGE_ID = ".message-id";
+
+    /**
+     * The folder a download goes into until it is verified: {@code .DIR.partial}, private to the user. One
+     * left by a broken download of the same message is kept (the download resumes); any other goes.
+     */
+    private Path partial(Path parent) throws IOException {
+        Path tmp = parent.resolve("." + out.getFileName() + ".partial");
+        Path marker = tmp.resolve(MESSAGE_ID);
+        if (Files.isDirectory(tmp) && Files.exists(marker) && Files.readString(marker).equals(id)) {
+            return tmp;
+        }
+        if (Files.exists(tmp)) {
+            org.liaison.certs.SecureFiles.deleteTree(tmp);
+        }
+        Files.createDirectory(tmp, privateFolder());
+        Files.writeString(marker, id);
+        return tmp;
+    }
+
+    private static java.nio.file.attribute.FileAttribute<?>[] privateFolder() {
+        return java.nio.file.FileSystems.getDefault().supportedFileAttributeViews().contains("posix")
+                ? new java.nio.file.attribute.FileAttribute<?>[] {java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                        java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"))}
+                : new java.nio.file.attribute.FileAttribute<?>[0];
+    }
+
+    /**
+     * Downloads the package into {@code tmp}: DIR/manifest.xml and DIR/files/. What a broken download
+     * left there counts (its manifest whole, then each file's bytes in order) and the rest is asked for;
+     * nothing kept is trusted, since the whole folder is verified afterwards.
+     */
     private void download(Path profileDir, Path tmp) throws IOException, java.security.GeneralSecurityException,
             org.liaison.protocol.ProtocolException {
-        try (InputStream raw = new LocalClient(profileDir).withProgressOnTerminal(!json).fetch(id); DataInputStream in = new DataInputStream(raw)) {
-            int n = in.readInt();
-            if (n <= 0 || n > XmlLimits.DEFAULT.maxBytes()) {
-                throw new UserException("the gateway sent a malformed package");
+        Path manifestFile = tmp.resolve(EvidenceFolder.MANIFEST);
+        Path files = tmp.resolve(EvidenceFolder.FILES);
+        Manifest m = null;
+        long have = 0;
+        if (Files.exists(manifestFile)) {
+            try {
+                byte[] manifest = Files.readAllBytes(manifestFile);
+                m = Formats.fromElement(SecureXml.parse(manifest, XmlLimits.DEFAULT).getDocumentElement(), Manifest.class);
+                have = 4L + manifest.length;
+                for (File f : m.getFile()) {
+                    Path target = files.resolve(f.getName()).normalize();
+                    long size = target.getParent().equals(files) && Files.exists(target) ? Files.size(target) : 0;
+                    have += Math.min(size, f.getSize());
+                    if (size < f.getSize()) {
+                        break;
+                    }
+                }
+            } catch (IOException | org.liaison.protocol.ProtocolException | RuntimeException unusable) {
+                m = null;
+                have = 0;
             }
-            byte[] manifest = in.readNBytes(n);
-            Manifest m = Formats.fromElement(SecureXml.parse(manifest, XmlLimits.DEFAULT).getDocumentElement(), Manifest.class);
-            Files.write(tmp.resolve(EvidenceFolder.MANIFEST), manifest);
-            Path files = Files.createDirectory(tmp.resolve(EvidenceFolder.FILES));
+        }
+        LocalClient.Download d = new LocalClient(profileDir).withProgressOnTerminal(!json).fetch(id, have);
+        if (d.from() == 0 && have > 0) { // the gateway sends the whole: start again
+            m = null;
+        }
+        if (m != null && !json) {
+            spec.commandLine().getErr().printf("Resuming the download of %s at byte %d of %d.%n", id, d.from(), d.length());
+        }
+        try (DataInputStream in = new DataInputStream(d.body())) {
+            if (m == null) {
+                org.liaison.certs.SecureFiles.deleteTree(files);
+                int n = in.readInt();
+                if (n <= 0 || n > XmlLimits.DEFAULT.maxBytes()) {
+                    throw new UserException("the gateway sent a malformed package");
+                }
+                byte[] manifest = in.readNBytes(n);
+                m = Formats.fromElement(SecureXml.parse(manifest, XmlLimits.DEFAULT).getDocumentElement(), Manifest.class);
+                org.liaison.certs.SecureFiles.writeAtomically(manifestFile, manifest, false);
+            }
+            Files.createDirectories(files);
             for (File f : m.getFile()) {
                 Path target = files.resolve(f.getName()).normalize();
                 if (!target.getParent().equals(files)) {
                     throw new UserException("the package names an unsafe file name: " + f.getName());
                 }
-                try (OutputStream o = Files.newOutputStream(target)) {
-                    long copied = copy(in, o, f.getSize());
-                    if (copied != f.getSize()) {
+                long kept = Files.exists(target) ? Math.min(Files.size(target), f.getSize()) : 0;
+                if (kept == f.getSize()) {
+                    continue;
+                }
+                try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(target, java.nio.file.StandardOpenOption.CREATE,
+                        java.nio.file.StandardOpenOption.WRITE)) {
+                    ch.truncate(kept);
+                    ch.position(kept);
+                    long copied = copy(in, java.nio.channels.Channels.newOutputStream(ch), f.getSize() - kept);
+                    if (copied != f.getSize() - kept) {
                         throw new java.io.EOFException("it ended inside " + f.getName());
                     }
                 }

@@ -131,7 +131,18 @@ public final class LocalClient {
 
     /** The package stream of a received message (see the local API). */
     public InputStream fetch(String id) throws IOException {
-        return download(org.liaison.gateway.local.LocalApi.INBOX + "/" + id);
+        return fetch(id, 0).body();
+    }
+
+    /** Part of a download: the bytes from {@code from} on of a stream of {@code length} bytes. */
+    public record Download(InputStream body, long from, long length) {}
+
+    /**
+     * The package stream of a received message from byte {@code from} on, to resume a download that
+     * broke; a gateway that sends the whole instead answers with {@code from} = 0.
+     */
+    public Download fetch(String id, long from) throws IOException {
+        return download(org.liaison.gateway.local.LocalApi.INBOX + "/" + id, from);
     }
 
     /** A copy of the node's audit log (auditors; see the local API). */
@@ -140,14 +151,31 @@ public final class LocalClient {
     }
 
     private InputStream download(String path) throws IOException {
-        HttpResponse<InputStream> r = send(HttpRequest.newBuilder(base.resolve(path)).GET().build(),
-                HttpResponse.BodyHandlers.ofInputStream());
+        return download(path, 0).body();
+    }
+
+    private Download download(String path, long from) throws IOException {
+        HttpRequest.Builder req = HttpRequest.newBuilder(base.resolve(path)).GET();
+        if (from > 0) {
+            req.header("Range", "bytes=" + from + "-");
+        }
+        HttpResponse<InputStream> r = send(req.build(), HttpResponse.BodyHandlers.ofInputStream());
+        long length = r.headers().firstValueAsLong("Content-Length").orElse(-1);
+        if (r.statusCode() == 206) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("bytes (\\d+)-\\d+/(\\d+)")
+                    .matcher(r.headers().firstValue("Content-Range").orElse(""));
+            if (m.matches() && Long.parseLong(m.group(1)) == from) {
+                return new Download(progress(r.body(), "download", length), from, Long.parseLong(m.group(2)));
+            }
+            r.body().close();
+            throw new UserException("the gateway answered a resumed download with another range than asked; fetch into a new folder");
+        }
         if (r.statusCode() != 200) {
             try (InputStream in = r.body()) {
                 throw error(in.readAllBytes());
             }
         }
-        return progress(r.body(), "download", r.headers().firstValueAsLong("Content-Length").orElse(-1));
+        return new Download(progress(r.body(), "download", length), 0, length);
     }
 
     private <T> HttpResponse<T> send(HttpRequest req, HttpResponse.BodyHandler<T> handler) throws IOException {

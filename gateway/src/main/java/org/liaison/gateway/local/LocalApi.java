@@ -17,7 +17,8 @@ import org.liaison.protocol.ProtocolException;
  *                                 (headers IDEMPOTENCY_KEY, IN_REPLY_TO) → {"messageId": …}
  *   GET  MESSAGES[/ID]           an investigator's own sent messages (an operator's: all), with each delivery's state
  *   GET  INBOX                   investigator, operator: received messages
- *   GET  INBOX/ID                investigator: 4-byte length ‖ manifest (as signed) ‖ the files' bytes
+ *   GET  INBOX/ID                investigator: 4-byte length ‖ manifest (as signed) ‖ the files' bytes;
+ *                                with Range: bytes=N- the bytes from N on (206, Content-Range), to resume a download
  *   POST INBOX/ID/quarantine     operator, reason in REASON (URL-encoded UTF-8)
  *   GET  AUDIT                   auditor: 4-byte length ‖ verifier key ‖ 8-byte length ‖ checkpoints ‖ 8-byte length ‖ entries
  *   errors: {"error": "LIAISON:0018", "message": "…", "retryable": false}
@@ -70,5 +71,21 @@ public final class LocalApi {
         } catch (IllegalArgumentException e) {
             return null;
         }
+    }
+
+    /**
+     * The start of a {@code Range: bytes=N-} header (the only form served: the rest of a download), 0
+     * without one.
+     */
+    public static long rangeStart(String range) throws org.liaison.protocol.ProtocolException {
+        if (range == null) {
+            return 0;
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("bytes=(\\d{1,18})-").matcher(range.trim());
+        if (!m.matches()) {
+            throw new org.liaison.protocol.ProtocolException(org.liaison.protocol.ErrorCode.SCHEMA_INVALID, "Range: only bytes=N- is served"
+                    + " (the rest of a download from byte N)");
+        }
+        return Long.parseLong(m.group(1));
     }
 }

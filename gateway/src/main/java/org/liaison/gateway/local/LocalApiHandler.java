@@ -329,7 +329,7 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
                 throw new ProtocolException(ErrorCode.QUARANTINED, "message " + id + " was set aside by an operator: " + r.quarantine());
             }
             try {
-                return fetch(user, r);
+                return fetch(user, r, LocalApi.rangeStart(request.headers().get(HttpHeaderNames.RANGE)));
             } catch (ProtocolException e) {
                 if (e.code() == ErrorCode.STORED_DATA_CORRUPT || e.code() == ErrorCode.DECRYPTION_FAILED) {
                     storedDataIncident(r, e.getMessage());
@@ -459,7 +459,12 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
         return x;
     }
 
-    private Answer fetch(LocalUser user, MessageStore.Received r) throws ProtocolException, IOException {
+    /**
+     * The package stream of a received message, from byte {@code from} on (a download that broke resumes
+     * with {@code Range: bytes=FROM-}; the answer is then {@code 206} with the bytes from there). A resume
+     * inside a file decrypts from the segment that holds {@code from}: nothing before it is read.
+     */
+    private Answer fetch(LocalUser user, MessageStore.Received r, long from) throws ProtocolException, IOException {
         Envelopes.Stored env = Envelopes.readStored(r.envelope(), r.envelopeSha256());
         Envelopes.Opened o = Envelopes.open(env, node.me(), encryptionKey());
         Manifest m = Formats.fromElement(SecureXml.parse(o.manifestXml(), XmlLimits.DEFAULT).getDocumentElement(), Manifest.class);
@@ -468,9 +473,18 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
                     + env.payloads().size() + " payloads are stored");
         }
         long length = 4L + o.manifestXml().length + m.getFile().stream().mapToLong(File::getSize).sum();
+        if (from < 0 || from >= length && from > 0) {
+            throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "range: the package has " + length + " bytes, it cannot start at " + from);
+        }
         List<InputStream> parts = new ArrayList<>();
-        parts.add(new ByteArrayInputStream(ByteBuffer.allocate(4).putInt(o.manifestXml().length).array()));
-        parts.add(new ByteArrayInputStream(o.manifestXml()));
+        byte[] head = ByteBuffer.allocate(4 + o.manifestXml().length).putInt(o.manifestXml().length).put(o.manifestXml()).array();
+        long skip = from; // bytes of the stream not sent: the head's first, then whole files', then the start of one file
+        if (skip < head.length) {
+            parts.add(new ByteArrayInputStream(head, (int) skip, head.length - (int) skip));
+            skip = 0;
+        } else {
+            skip -= head.length;
+        }
         for (int i = 0; i < m.getFile().size(); i++) {
             Path blob = BlobStore.payload(r.blobs(), i);
             long stored = Files.exists(blob) ? Files.size(blob) : -1;
@@ -481,9 +495,16 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
         }
         for (int i = 0; i < m.getFile().size(); i++) {
             int index = i;
+            long size = m.getFile().get(i).getSize();
+            if (skip > 0 && skip >= size) {
+                skip -= size;
+                continue;
+            }
+            long within = skip;
+            skip = 0;
             // Exactly the manifest's size per file, or an error: the response never holds more or fewer bytes than announced.
-            parts.add(new ExactLength(() -> PayloadCipher.decrypt(o.contentKey(), index, Files.newInputStream(BlobStore.payload(r.blobs(),
-                    index))), m.getFile().get(i).getSize(), "file " + i));
+            parts.add(new ExactLength(() -> decryptFrom(o.contentKey(), index, BlobStore.payload(r.blobs(), index),
+                    env.payloads().get(index).segmentSize(), within), size - within, "file " + i));
         }
         InputStream body = new SequenceInputStream(Collections.enumeration(parts));
         // The first chunk is read (and its payload segment authenticated) before anything is sent, so that
@@ -495,13 +516,31 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
             body.close();
             throw new ProtocolException(ErrorCode.STORED_DATA_CORRUPT, "a stored payload does not decrypt (" + e.getMessage() + ")");
         }
-        node.audit().record(AuditEvent.of("fetch", user.actor(), r.messageId().toString(), r.sender().value(), "ok", null)
-                .about(env.header()).with("case", m.getCase()));
+        AuditEvent fetched = AuditEvent.of("fetch", user.actor(), r.messageId().toString(), r.sender().value(), "ok",
+                from > 0 ? "resumed at byte " + from : null).about(env.header()).with("case", m.getCase());
+        node.audit().record(fetched);
         InputStream all = new SequenceInputStream(new ByteArrayInputStream(first), body);
         return c -> {
             fetching = new Fetching(user, r);
-            stream(c, LocalApi.PACKAGE_TYPE, length, all);
+            stream(c, LocalApi.PACKAGE_TYPE, from, length, all);
         };
+    }
+
+    /** The plaintext of a stored payload from byte {@code within} on, decrypting from the segment that holds it. */
+    private static InputStream decryptFrom(javax.crypto.SecretKey key, int index, Path blob, int segmentSize, long within)
+            throws IOException {
+        InputStream in = Files.newInputStream(blob);
+        try {
+            byte[] header = in.readNBytes(PayloadCipher.HEADER_SIZE);
+            long segment = within / segmentSize;
+            in.skipNBytes(PayloadCipher.ciphertextOffset(segment, segmentSize) - PayloadCipher.HEADER_SIZE);
+            InputStream plain = PayloadCipher.decryptFrom(key, index, header, segment, in);
+            plain.skipNBytes(within - segment * segmentSize);
+            return plain;
+        } catch (IOException | RuntimeException e) {
+            in.close();
+            throw e;
+        }
     }
 
     /** The fetch being streamed, so that a failure midway is audited and reported. */
@@ -627,9 +666,17 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
 
     /** Answers with a body streamed from {@code body}, chunk by chunk as the client keeps up. */
     private void stream(ChannelHandlerContext ctx, String type, long length, InputStream body) {
-        HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+        stream(ctx, type, 0, length, body);
+    }
+
+    /** Answers with the bytes from {@code from} of a body of {@code length} bytes ({@code 206} when {@code from} &gt; 0). */
+    private void stream(ChannelHandlerContext ctx, String type, long from, long length, InputStream body) {
+        HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, from > 0 ? HttpResponseStatus.PARTIAL_CONTENT : HttpResponseStatus.OK);
         head.headers().set(HttpHeaderNames.CONTENT_TYPE, type);
-        head.headers().set(HttpHeaderNames.CONTENT_LENGTH, length);
+        head.headers().set(HttpHeaderNames.CONTENT_LENGTH, length - from);
+        if (from > 0) {
+            head.headers().set(HttpHeaderNames.CONTENT_RANGE, "bytes " + from + "-" + (length - 1) + "/" + length);
+        }
         // Start streaming after this read has returned (not from inside the TLS decoder), then
         // pump chunk by chunk while the channel is writable: memory stays at one chunk.
         ctx.channel().eventLoop().execute(() -> {
