@@ -154,10 +154,8 @@ public final class MessageBenchmark {
         return (cpu.getCurrentThreadCpuTime() - c0) / 1e6 / k;
     }
 
-    /** Full mutual-TLS handshakes per second: the node's peer port against a bare JDK server with the same credential. */
-    static void handshakes(TestNodes t, GatewayNode al, int k) throws Exception {
-        Credential client = t.federation.pki().authority(IT).gatewayTls();
-        Credential server = t.federation.pki().authority(AL).gatewayTls();
+    /** A plain JDK TLS 1.3 server context with {@code server}'s key, trusting any client: the baseline of the benchmarks. */
+    static SSLContext bareServer(Credential server) throws Exception {
         KeyStore ks = KeyStore.getInstance("PKCS12");
         ks.load(null, null);
         ks.setKeyEntry("k", HostileMemberTest.jdkKey(server).privateKey(), "pw".toCharArray(), server.chain().toArray(new Certificate[0]));
@@ -165,6 +163,14 @@ public final class MessageBenchmark {
         kmf.init(ks, "pw".toCharArray());
         SSLContext bareCtx = SSLContext.getInstance("TLSv1.3");
         bareCtx.init(kmf.getKeyManagers(), new javax.net.ssl.TrustManager[] {RawPeer.trustAnyServer()}, null);
+        return bareCtx;
+    }
+
+    /** Full mutual-TLS handshakes per second: the node's peer port against a bare JDK server with the same credential. */
+    static void handshakes(TestNodes t, GatewayNode al, int k) throws Exception {
+        Credential client = t.federation.pki().authority(IT).gatewayTls();
+        Credential server = t.federation.pki().authority(AL).gatewayTls();
+        SSLContext bareCtx = bareServer(server);
         try (SSLServerSocket bare = (SSLServerSocket) bareCtx.getServerSocketFactory().createServerSocket(0, 50,
                 InetAddress.getLoopbackAddress())) {
             bare.setNeedClientAuth(true);

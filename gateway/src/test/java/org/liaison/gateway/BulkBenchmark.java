@@ -1,0 +1,205 @@
+package org.liaison.gateway;
+
+import static org.liaison.gateway.TestNodes.AL;
+import static org.liaison.gateway.TestNodes.IT;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLServerSocket;
+import javax.net.ssl.SSLSocket;
+import org.liaison.certs.Credential;
+import org.liaison.cli.local.LocalClient;
+import org.liaison.gateway.node.GatewayNode;
+import org.liaison.gateway.store.MessageStore;
+import org.liaison.protocol.model.Classification;
+import org.liaison.protocol.model.Instrument;
+import org.liaison.protocol.model.Service;
+import org.liaison.protocol.pkg.FileEntry;
+import org.liaison.protocol.pkg.ManifestSpec;
+import org.liaison.protocol.pkg.Manifests;
+
+/**
+ * Bulk throughput side by side, interleaved, three repetitions (scripts/bench-bulk): (a) a bare JDK
+ * TLS 1.3 stream over loopback, (b) scp over loopback (when scripts/bench-bulk could start an sshd:
+ * its command is given as {@code -Dliaison.bench.scp}), (c) Liaison's delivery stage node → node
+ * (sealed → receipt verified), (d) the whole path (submit through the local API → receipt
+ * verified), (e) a fetch with the CLI (download, decrypt, verify, files written). The sender node
+ * runs in this JVM, the receiver as a {@code liaison serve} process; both -Xmx256m.
+ */
+public final class BulkBenchmark {
+    public static void main(String[] args) throws Exception {
+        Path dir = Path.of(args[0]);
+        long size = Long.parseLong(args[1]) << 20;
+        int reps = args.length > 2 ? Integer.parseInt(args[2]) : 3;
+        String scp = System.getProperty("liaison.bench.scp");
+        TestNodes t = new TestNodes(dir.resolve("federation"));
+        Path file = dir.resolve("evidence.bin");
+        String sha = write(file, size);
+        Path receiverLog = dir.resolve("receiver.log");
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m", "-cp", System.getProperty("java.class.path"), "org.liaison.cli.Main", "serve", "--config",
+                t.config(AL).toString()));
+        Process receiver = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(receiverLog.toFile()).start();
+        Map<String, List<Double>> mbs = new LinkedHashMap<>();
+        for (String k : List.of("a bare TLS 1.3", "b scp", "c delivery", "d submit->receipt", "e fetch")) {
+            mbs.put(k, new ArrayList<>());
+        }
+        try (GatewayNode it = GatewayNode.start(t.config(IT))) {
+            ServeProcessTest.awaitLog(receiverLog, "started", Duration.ofSeconds(60));
+            LocalClient sender = new LocalClient(t.federation.profiles().get(IT).get(org.liaison.certs.Role.INVESTIGATOR));
+            String receiverProfile = t.federation.profiles().get(AL).get(org.liaison.certs.Role.INVESTIGATOR).toString();
+            Credential server = t.federation.pki().authority(IT).gatewayTls();
+            Credential client = t.federation.pki().authority(AL).gatewayTls();
+            for (int rep = 0; rep < reps; rep++) {
+                mbs.get("a bare TLS 1.3").add(size / 1e6 / bareTls(server, client, file));
+                if (scp != null) {
+                    mbs.get("b scp").add(size / 1e6 / scp(scp, file, dir.resolve("scp-copy.bin")));
+                }
+                byte[] manifest = manifest(t, file, size, sha);
+                long t0 = System.nanoTime();
+                UUID id = UUID.fromString(sender.submit(manifest, List.of(file), null, null));
+                long t1 = System.nanoTime();
+                TestNodes.await("delivery", Duration.ofMinutes(60),
+                        () -> it.store().deliveries(id).get(0).state() == MessageStore.State.DELIVERED);
+                long t2 = System.nanoTime();
+                mbs.get("c delivery").add(size / 1e6 / ((t2 - t1) / 1e9));
+                mbs.get("d submit->receipt").add(size / 1e6 / ((t2 - t0) / 1e9));
+                Path out = dir.resolve("fetched-" + rep);
+                long f0 = System.nanoTime();
+                CliEndToEndTest.Run fetch = CliEndToEndTest.liaison("--profile", receiverProfile, "fetch", id.toString(), "--out",
+                        out.toString());
+                long f1 = System.nanoTime();
+                if (fetch.exit() != 0) {
+                    throw new IllegalStateException("fetch failed: " + fetch.err());
+                }
+                mbs.get("e fetch").add(size / 1e6 / ((f1 - f0) / 1e9));
+                org.liaison.certs.SecureFiles.deleteTree(out);
+                System.out.printf("rep %d done%n", rep + 1);
+            }
+        } finally {
+            receiver.destroy();
+            receiver.waitFor(60, TimeUnit.SECONDS);
+        }
+        System.out.printf("%n%d MiB, %d repetitions, Java %s (%s)%n", size >> 20, reps, Runtime.version(), System.getProperty("java.vm.name"));
+        System.out.printf("%-20s %8s %20s%n", "stage", "MB/s", "range");
+        for (Map.Entry<String, List<Double>> e : mbs.entrySet()) {
+            if (e.getValue().isEmpty()) {
+                System.out.printf("%-20s %8s%n", e.getKey(), "n/a");
+            } else {
+                System.out.printf("%-20s %8.0f %9.0f – %-9.0f%n", e.getKey(), median(e.getValue()), min(e.getValue()), max(e.getValue()));
+            }
+        }
+        double a = median(mbs.get("a bare TLS 1.3"));
+        System.out.printf("%ndelivery / bare TLS      %.2f  (target >= 0.45)%n", median(mbs.get("c delivery")) / a);
+        System.out.printf("whole path / bare TLS    %.2f  (target >= 0.25)%n", median(mbs.get("d submit->receipt")) / a);
+        if (!mbs.get("b scp").isEmpty()) {
+            System.out.printf("delivery / scp           %.2f  (target >= 1.0)%n", median(mbs.get("c delivery")) / median(mbs.get("b scp")));
+        }
+    }
+
+    /** A file of {@code size} random-looking bytes; returns its SHA-256. */
+    static String write(Path file, long size) throws Exception {
+        MessageDigest sha = MessageDigest.getInstance("SHA-256");
+        try (InputStream in = ServeProcessTest.generated(size).open(); OutputStream out = Files.newOutputStream(file)) {
+            byte[] buf = new byte[1 << 20];
+            int n;
+            while ((n = in.readNBytes(buf, 0, buf.length)) > 0) {
+                sha.update(buf, 0, n);
+                out.write(buf, 0, n);
+            }
+        }
+        return HexFormat.of().formatHex(sha.digest());
+    }
+
+    static byte[] manifest(TestNodes t, Path file, long size, String sha) throws Exception {
+        Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        return Manifests.sign(new ManifestSpec("OP-BULK-1", Service.MLA_REQUEST, IT, List.of(AL), null, Instrument.UNTOC, "18", "",
+                Classification.RESTRICTED, Set.of(), null), List.of(new FileEntry(file.getFileName().toString(), "application/octet-stream",
+                size, sha, List.of(new FileEntry.Custody("forensics lab", now, "disk image", "")))), t.investigator(IT), UUID.randomUUID(),
+                now);
+    }
+
+    /** Seconds to stream the file over a bare JDK TLS 1.3 connection on loopback, read to the last byte by the other end. */
+    static double bareTls(Credential server, Credential client, Path file) throws Exception {
+        SSLContext s = MessageBenchmark.bareServer(server);
+        SSLContext c = RawPeer.context(client);
+        try (SSLServerSocket listen = (SSLServerSocket) s.getServerSocketFactory().createServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            listen.setNeedClientAuth(true);
+            long[] read = {0};
+            Thread reader = new Thread(() -> {
+                try (SSLSocket in = (SSLSocket) listen.accept(); InputStream i = in.getInputStream()) {
+                    byte[] buf = new byte[1 << 20];
+                    int n;
+                    while ((n = i.read(buf)) > 0) {
+                        read[0] += n;
+                    }
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            reader.start();
+            long t0 = System.nanoTime();
+            try (SSLSocket out = RawPeer.connect(c, listen.getLocalPort(), "TLSv1.3"); InputStream in = Files.newInputStream(file)) {
+                OutputStream o = out.getOutputStream();
+                byte[] buf = new byte[1 << 20];
+                int n;
+                while ((n = in.read(buf)) > 0) {
+                    o.write(buf, 0, n);
+                }
+                o.flush();
+                out.shutdownOutput();
+                reader.join();
+            }
+            double secs = (System.nanoTime() - t0) / 1e9;
+            if (read[0] != Files.size(file)) {
+                throw new IllegalStateException("bare TLS read " + read[0] + " bytes");
+            }
+            return secs;
+        }
+    }
+
+    /** Seconds of an scp of the file over loopback; {@code command} is the scp command line before the two paths. */
+    static double scp(String command, Path file, Path copy) throws Exception {
+        List<String> cmd = new ArrayList<>(Arrays.asList(command.trim().split("\\s+")));
+        cmd.add(file.toString());
+        cmd.add("127.0.0.1:" + copy);
+        long t0 = System.nanoTime();
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException("scp failed: " + out);
+        }
+        double secs = (System.nanoTime() - t0) / 1e9;
+        Files.delete(copy);
+        return secs;
+    }
+
+    static double median(List<Double> v) {
+        List<Double> s = v.stream().sorted().toList();
+        return s.get(s.size() / 2);
+    }
+
+    static double min(List<Double> v) {
+        return v.stream().mapToDouble(Double::doubleValue).min().orElse(0);
+    }
+
+    static double max(List<Double> v) {
+        return v.stream().mapToDouble(Double::doubleValue).max().orElse(0);
+    }
+}
