@@ -50,6 +50,9 @@ public final class BulkBenchmark {
         int reps = args.length > 2 ? Integer.parseInt(args[2]) : 3;
         String scp = System.getProperty("liaison.bench.scp");
         TestNodes t = new TestNodes(dir.resolve("federation"));
+        String provider = System.getProperty("liaison.bench.provider", "jdk");
+        TlsProviderTest.useProvider(t, IT, provider);
+        TlsProviderTest.useProvider(t, AL, provider);
         Path file = dir.resolve("evidence.bin");
         String sha = write(file, size);
         Path receiverLog = dir.resolve("receiver.log");
@@ -96,7 +99,8 @@ public final class BulkBenchmark {
             receiver.destroy();
             receiver.waitFor(60, TimeUnit.SECONDS);
         }
-        System.out.printf("%n%d MiB, %d repetitions, Java %s (%s)%n", size >> 20, reps, Runtime.version(), System.getProperty("java.vm.name"));
+        System.out.printf("%n%d MiB, %d repetitions, Java %s (%s), peer TLS provider %s%n", size >> 20, reps, Runtime.version(),
+                System.getProperty("java.vm.name"), provider);
         System.out.printf("%-20s %8s %20s%n", "stage", "MB/s", "range");
         for (Map.Entry<String, List<Double>> e : mbs.entrySet()) {
             if (e.getValue().isEmpty()) {
