@@ -43,6 +43,13 @@ class ResumeTest {
     @TempDir
     Path dir;
 
+    /** The test nodes' tuning, taking messages of any size this test sends (the default test limit is 1 GiB). */
+    static final GatewayNode.Tuning TUNING = TestNodes.FAST.toBuilder().maxMessageBytes(Math.max(1L << 30, 2 * SIZE)).build();
+
+    static GatewayNode start(TestNodes t, org.liaison.certs.AuthorityId id) throws Exception {
+        return GatewayNode.start(t.config(id), new org.liaison.gateway.audit.MemoryAuditLog(), TUNING);
+    }
+
     /** The ciphertext size of the test payload (what goes on the wire). */
     static long wireSize() {
         return PayloadCipher.ciphertextSize(SIZE, PayloadCipher.DEFAULT_SEGMENT_SIZE);
@@ -99,7 +106,7 @@ class ResumeTest {
 
     /** Queues a large message at IT while AL is down; returns its id. */
     static UUID queued(TestNodes t) throws Exception {
-        try (GatewayNode it = t.start(IT)) {
+        try (GatewayNode it = start(t, IT)) {
             return it.outbox().submit(ServeProcessTest.large(t, IT, AL, SIZE));
         }
     }
@@ -109,7 +116,7 @@ class ResumeTest {
     void senderKilledAtHalfResumesAfterRestart() throws Exception {
         TestNodes t = new TestNodes(dir);
         UUID id = queued(t);
-        try (GatewayNode al = t.start(AL)) {
+        try (GatewayNode al = start(t, AL)) {
             Process it = ServeProcessTest.serve(t.config(IT), dir.resolve("it.log"));
             try {
                 halfStaged(t, AL);
@@ -147,7 +154,7 @@ class ResumeTest {
     void receiverKilledAtHalfResumesAfterItsRestart() throws Exception {
         TestNodes t = new TestNodes(dir);
         UUID id = queued(t);
-        try (GatewayNode it = t.start(IT)) {
+        try (GatewayNode it = start(t, IT)) {
             Process al = ServeProcessTest.serve(t.config(AL), dir.resolve("al.log"));
             try {
                 halfStaged(t, AL);
@@ -185,7 +192,7 @@ class ResumeTest {
             actual = free.getLocalPort();
         }
         Files.writeString(t.config(AL), Files.readString(t.config(AL)).replaceFirst("  port: " + published + "\n", "  port: " + actual + "\n"));
-        try (Relay relay = new Relay(published, actual); GatewayNode al = t.start(AL); GatewayNode it = t.start(IT)) {
+        try (Relay relay = new Relay(published, actual); GatewayNode al = start(t, AL); GatewayNode it = start(t, IT)) {
             Path staged = halfStaged(t, AL);
             relay.cut();
             TestNodes.await("the receiver saw the cut", Duration.ofSeconds(30), () -> al.transfers().claim(IT, id)
@@ -218,7 +225,7 @@ class ResumeTest {
     @Timeout(600)
     void aFetchKilledAtHalfResumesWithTheRestOnly() throws Exception {
         TestNodes t = new TestNodes(dir);
-        try (GatewayNode it = t.start(IT); GatewayNode al = t.start(AL)) {
+        try (GatewayNode it = start(t, IT); GatewayNode al = start(t, AL)) {
             UUID id = it.outbox().submit(ServeProcessTest.large(t, IT, AL, SIZE));
             TestNodes.await("delivery", Duration.ofSeconds(300),
                     () -> it.store().deliveries(id).get(0).state() == MessageStore.State.DELIVERED);
