@@ -56,7 +56,12 @@ public final class BulkBenchmark {
         Path file = dir.resolve("evidence.bin");
         String sha = write(file, size);
         Path receiverLog = dir.resolve("receiver.log");
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m", "-cp", System.getProperty("java.class.path"), "org.liaison.cli.Main", "serve", "--config",
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m"));
+        String receiverOptions = System.getProperty("liaison.bench.receiver", ""); // e.g. a JFR recording of the receiver
+        if (!receiverOptions.isBlank()) {
+            cmd.addAll(Arrays.asList(receiverOptions.trim().split("\\s+")));
+        }
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "org.liaison.cli.Main", "serve", "--config",
                 t.config(AL).toString()));
         Process receiver = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(receiverLog.toFile()).start();
         Map<String, List<Double>> mbs = new LinkedHashMap<>();

@@ -88,8 +88,13 @@ class ResumeTest {
     }
 
     static byte[] sentSha() throws Exception {
+        return sha(SIZE);
+    }
+
+    /** The SHA-256 of the test content of {@code size} bytes. */
+    static byte[] sha(long size) throws Exception {
         MessageDigest sha = MessageDigest.getInstance("SHA-256");
-        try (InputStream in = ServeProcessTest.generated(SIZE).open()) {
+        try (InputStream in = ServeProcessTest.generated(size).open()) {
             byte[] buf = new byte[1 << 16];
             int n;
             while ((n = in.read(buf)) > 0) {
@@ -185,14 +190,8 @@ class ResumeTest {
         TestNodes t = new TestNodes(dir);
         UUID id = queued(t);
         // AL listens on another port; the directory's port is a relay that the test cuts.
-        int published = Integer.parseInt(Files.readAllLines(t.config(AL)).stream().filter(l -> l.startsWith("  port: ")).findFirst()
-                .orElseThrow().replaceAll("\\D", ""));
-        int actual;
-        try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            actual = free.getLocalPort();
-        }
-        Files.writeString(t.config(AL), Files.readString(t.config(AL)).replaceFirst("  port: " + published + "\n", "  port: " + actual + "\n"));
-        try (Relay relay = new Relay(published, actual); GatewayNode al = start(t, AL); GatewayNode it = start(t, IT)) {
+        int[] ports = behindRelay(t);
+        try (Relay relay = new Relay(ports[0], ports[1]); GatewayNode al = start(t, AL); GatewayNode it = start(t, IT)) {
             Path staged = halfStaged(t, AL);
             relay.cut();
             TestNodes.await("the receiver saw the cut", Duration.ofSeconds(30), () -> al.transfers().claim(IT, id)
@@ -269,6 +268,37 @@ class ResumeTest {
         }
     }
 
+    /** Points AL's directory port at a relay: AL listens on a free port instead. Returns {published, actual}. */
+    static int[] behindRelay(TestNodes t) throws IOException {
+        int published = Integer.parseInt(Files.readAllLines(t.config(AL)).stream().filter(l -> l.startsWith("  port: ")).findFirst()
+                .orElseThrow().replaceAll("\\D", ""));
+        int actual;
+        try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            actual = free.getLocalPort();
+        }
+        Files.writeString(t.config(AL), Files.readString(t.config(AL)).replaceFirst("  port: " + published + "\n", "  port: " + actual + "\n"));
+        return new int[] {published, actual};
+    }
+
+    @Test
+    @Timeout(120)
+    void aDeliveryLongerThanTheClientTimeoutRunsWhileItMoves() throws Exception {
+        TestNodes t = new TestNodes(dir);
+        int[] ports = behindRelay(t);
+        // 6 MiB through a 2 MB/s link: about 3 s of upload in which the sender reads nothing, against a 1 s timeout.
+        GatewayNode.Tuning impatient = TUNING.toBuilder().clientTimeout(Duration.ofSeconds(1)).build();
+        try (Relay relay = new Relay(ports[0], ports[1], 2_000_000); GatewayNode al = start(t, AL);
+                GatewayNode it = GatewayNode.start(t.config(IT), new org.liaison.gateway.audit.MemoryAuditLog(), impatient)) {
+            UUID id = it.outbox().submit(ServeProcessTest.large(t, IT, AL, 6L << 20));
+            TestNodes.await("delivery", Duration.ofSeconds(60),
+                    () -> it.store().deliveries(id).get(0).state() == MessageStore.State.DELIVERED);
+            // In one attempt: not cut by a read timeout and finished by resumes.
+            assertThat(it.store().deliveries(id).get(0).attempts()).isEqualTo(1);
+            assertThat(al.metrics().payloadBytesReceived()).isEqualTo(PayloadCipher.ciphertextSize(6L << 20,
+                    PayloadCipher.DEFAULT_SEGMENT_SIZE));
+        }
+    }
+
     private static boolean release(GatewayNode al, UUID id) {
         al.transfers().release(IT, id);
         return true;
@@ -288,10 +318,17 @@ class ResumeTest {
         private final List<Socket> sockets = new CopyOnWriteArrayList<>();
         private volatile boolean cut;
         private final java.util.concurrent.atomic.AtomicInteger connections = new java.util.concurrent.atomic.AtomicInteger();
+        /** Bytes per second each direction may carry (0: as fast as it goes). */
+        private final long rate;
 
         Relay(int port, int target) throws IOException {
+            this(port, target, 0);
+        }
+
+        Relay(int port, int target, long rate) throws IOException {
             this.server = new ServerSocket(port, 50, InetAddress.getLoopbackAddress());
             this.target = target;
+            this.rate = rate;
             Thread accept = new Thread(this::accept, "relay");
             accept.setDaemon(true);
             accept.start();
@@ -319,14 +356,17 @@ class ResumeTest {
 
         private void pump(Socket from, Socket to) {
             Thread t = new Thread(() -> {
-                byte[] buf = new byte[1 << 16];
+                byte[] buf = new byte[rate > 0 ? (int) Math.max(1024, rate / 20) : 1 << 16];
                 try {
                     InputStream in = from.getInputStream();
                     int n;
                     while ((n = in.read(buf)) > 0) {
                         to.getOutputStream().write(buf, 0, n);
+                        if (rate > 0) {
+                            Thread.sleep(n * 1000L / rate);
+                        }
                     }
-                } catch (IOException e) {
+                } catch (IOException | InterruptedException e) {
                     // cut
                 } finally {
                     closeQuietly(from);

@@ -21,7 +21,6 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.stream.ChunkedWriteHandler;
-import io.netty.handler.timeout.ReadTimeoutHandler;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
@@ -96,8 +95,12 @@ public final class PeerClient implements AutoCloseable {
      * resumes, see {@link #resumeOffset}).
      */
     public byte[] send(AuthorityId recipient, URI endpoint, byte[] envelope, List<Path> payloads, long from) throws ProtocolException {
-        return exchange(recipient, endpoint, (ch, answer) -> writeRequest(ch, endpoint.getHost(), port(endpoint), envelope, payloads,
-                from, answer));
+        long bytes = envelope.length;
+        for (Path p : payloads) {
+            bytes += p.toFile().length();
+        }
+        return exchange(recipient, endpoint, bytes - from, (ch, answer) -> writeRequest(ch, endpoint.getHost(), port(endpoint), envelope,
+                payloads, from, answer));
     }
 
     /**
@@ -128,7 +131,7 @@ public final class PeerClient implements AutoCloseable {
 
     /** {@code GET pathAndQuery} on the peer API of {@code peer}; returns the body of a 200 answer. */
     public byte[] get(AuthorityId peer, URI endpoint, String pathAndQuery) throws ProtocolException {
-        return exchange(peer, endpoint, (ch, answer) -> {
+        return exchange(peer, endpoint, 0, (ch, answer) -> {
             HttpRequest req = new io.netty.handler.codec.http.DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, pathAndQuery);
             req.headers().set(HttpHeaderNames.HOST, endpoint.getHost() + ":" + port(endpoint));
             req.headers().set(HttpHeaderNames.CONTENT_LENGTH, 0);
@@ -153,7 +156,7 @@ public final class PeerClient implements AutoCloseable {
                     connections.incrementAndGet();
                     ch.pipeline()
                             .addLast("tls", tls.newHandler(ch.alloc(), host, port))
-                            .addLast("timeout", new ReadTimeoutHandler(timeout.toMillis(), TimeUnit.MILLISECONDS))
+                            .addLast("timeout", new org.liaison.gateway.net.IdleTimeout(timeout)) // a long upload runs while it moves
                             .addLast("http", new HttpClientCodec())
                             .addLast("aggregate", new HttpObjectAggregator(MAX_RESPONSE))
                             .addLast("chunks", new ChunkedWriteHandler())
@@ -205,14 +208,27 @@ public final class PeerClient implements AutoCloseable {
         }
     }
 
-    private byte[] exchange(AuthorityId recipient, URI endpoint,
+    /**
+     * How long an exchange may take in all: twice the timeout plus the body at {@value #SLOWEST_BYTES_PER_SECOND}
+     * bytes per second. Within it the idle timeout ends an exchange on which nothing moves; this bound ends one
+     * that a receiver trickles along.
+     */
+    private Duration limit(long bodyBytes) {
+        return timeout.multipliedBy(2).plusSeconds(bodyBytes / SLOWEST_BYTES_PER_SECOND);
+    }
+
+    static final long SLOWEST_BYTES_PER_SECOND = 1_000_000;
+    /** After the last byte of a request is written: time for what the kernels buffer (some MiB) to drain at the slowest rate. */
+    static final Duration DRAIN = Duration.ofSeconds(16);
+
+    private byte[] exchange(AuthorityId recipient, URI endpoint, long bodyBytes,
             java.util.function.BiConsumer<Channel, CompletableFuture<FullHttpResponse>> request) throws ProtocolException {
         try {
-            return exchange(recipient, endpoint, request, true);
+            return exchange(recipient, endpoint, bodyBytes, request, true);
         } catch (Stale e) {
             // Once more on a new connection: receiving is idempotent (a duplicate gets the same receipt).
             try {
-                return exchange(recipient, endpoint, request, false);
+                return exchange(recipient, endpoint, bodyBytes, request, false);
             } catch (Stale again) {
                 throw new ProtocolException(ErrorCode.UNAVAILABLE, "delivery to " + recipient + " failed: "
                         + again.getCause().getMessage());
@@ -220,7 +236,7 @@ public final class PeerClient implements AutoCloseable {
         }
     }
 
-    private byte[] exchange(AuthorityId recipient, URI endpoint,
+    private byte[] exchange(AuthorityId recipient, URI endpoint, long bodyBytes,
             java.util.function.BiConsumer<Channel, CompletableFuture<FullHttpResponse>> request, boolean mayReuse)
             throws ProtocolException, Stale {
         io.netty.channel.pool.SimpleChannelPool pool = pool(recipient, endpoint);
@@ -237,7 +253,7 @@ public final class PeerClient implements AutoCloseable {
             throw new ProtocolException(ErrorCode.UNAVAILABLE, "interrupted");
         } catch (ExecutionException | TimeoutException e) {
             Throwable c = e instanceof ExecutionException ? e.getCause() : e;
-            throw new ProtocolException(ErrorCode.UNAVAILABLE, "cannot connect to " + recipient + " at " + endpoint + ": " + c.getMessage());
+            throw new ProtocolException(ErrorCode.UNAVAILABLE, "cannot connect to " + recipient + " at " + endpoint + ": " + why(c));
         }
         Channel ch = acquired;
         boolean reusable = false;
@@ -257,13 +273,14 @@ public final class PeerClient implements AutoCloseable {
                     return;
                 }
                 ch.attr(ANSWER).set(answer);
+                ch.pipeline().replace("timeout", "timeout", new org.liaison.gateway.net.IdleTimeout(timeout));
                 if (!ch.isActive()) {
                     answer.completeExceptionally(new IOException("the connection closed before the request"));
                     return;
                 }
                 request.accept(ch, answer);
             });
-            FullHttpResponse r = answer.get(timeout.toMillis() * 2, TimeUnit.MILLISECONDS);
+            FullHttpResponse r = answer.get(limit(bodyBytes).toMillis(), TimeUnit.MILLISECONDS);
             try {
                 byte[] body = ByteBufUtil.getBytes(r.content());
                 if (r.status().equals(HttpResponseStatus.OK)) {
@@ -282,9 +299,9 @@ public final class PeerClient implements AutoCloseable {
             if (reused && c instanceof IOException) {
                 throw new Stale(c);
             }
-            throw new ProtocolException(ErrorCode.UNAVAILABLE, "delivery to " + recipient + " failed: " + c.getMessage());
+            throw new ProtocolException(ErrorCode.UNAVAILABLE, "delivery to " + recipient + " failed: " + why(c));
         } catch (TimeoutException e) {
-            throw new ProtocolException(ErrorCode.TIMEOUT, "no answer from " + recipient + " within " + timeout.multipliedBy(2));
+            throw new ProtocolException(ErrorCode.TIMEOUT, "no answer from " + recipient + " within " + limit(bodyBytes));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ProtocolException(ErrorCode.UNAVAILABLE, "interrupted");
@@ -297,6 +314,14 @@ public final class PeerClient implements AutoCloseable {
             }
             pool.release(ch);
         }
+    }
+
+    /** A failure in words: its message, or what it is when it has none (a timeout). */
+    private String why(Throwable c) {
+        if (c instanceof io.netty.handler.timeout.ReadTimeoutException) {
+            return "nothing moved on the connection for " + timeout;
+        }
+        return c.getMessage() == null ? c.getClass().getSimpleName() : c.getMessage();
     }
 
     /** The server's identity on this connection, checked again whenever the trust changed (a revoked peer is not reused). */
@@ -341,6 +366,10 @@ public final class PeerClient implements AutoCloseable {
             ch.writeAndFlush(new HttpChunkedInput(body)).addListener(f -> {
                 if (!f.isSuccess()) {
                     ch.close();
+                } else if (ch.isActive()) {
+                    // All written, but the kernels' buffers may still hold megabytes for a slow link, and the receiver then
+                    // syncs and receipts: nothing moves here meanwhile, for longer than the timeout on a slow link.
+                    ch.pipeline().replace("timeout", "timeout", new org.liaison.gateway.net.IdleTimeout(timeout.plus(DRAIN)));
                 }
             });
         } catch (IOException e) {

@@ -11,7 +11,6 @@ import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
-import io.netty.handler.timeout.ReadTimeoutHandler;
 import io.netty.util.AttributeKey;
 import java.net.InetSocketAddress;
 import java.security.cert.X509Certificate;
@@ -55,7 +54,7 @@ public final class LocalServer implements AutoCloseable {
                         ch.pipeline()
                                 .addLast("tls", ctx.newHandler(ch.alloc(), ch.remoteAddress().getHostString(),
                                         ch.remoteAddress().getPort(), handshakes)) // certificate checks off the event loop
-                                .addLast("timeout", new ReadTimeoutHandler(readTimeout.toMillis(), TimeUnit.MILLISECONDS))
+                                .addLast("timeout", new org.liaison.gateway.net.IdleTimeout(readTimeout)) // a long download runs while it moves
                                 .addLast("http", new HttpServerCodec(4096, 8192, 64 * 1024))
                                 .addLast("deadlines", new org.liaison.gateway.net.SlowClientGuard(
                                         org.liaison.gateway.net.SlowClientGuard.Mode.HTTP, readTimeout,

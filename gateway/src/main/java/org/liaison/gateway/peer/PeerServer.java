@@ -19,7 +19,6 @@ import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
-import io.netty.handler.timeout.ReadTimeoutHandler;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -74,7 +73,7 @@ public final class PeerServer implements AutoCloseable {
                         ssl.setHandshakeTimeout(10, TimeUnit.SECONDS);
                         ch.pipeline()
                                 .addLast("tls", ssl)
-                                .addLast("timeout", new ReadTimeoutHandler(readTimeout.toMillis(), TimeUnit.MILLISECONDS))
+                                .addLast("timeout", new org.liaison.gateway.net.IdleTimeout(readTimeout))
                                 .addLast("auth", new PeerAuthenticationHandler(identity, failures))
                                 .addLast("alpn", new ApplicationProtocolNegotiationHandler(ApplicationProtocolNames.HTTP_1_1) {
                                     @Override
