@@ -100,6 +100,12 @@ public final class BulkBenchmark {
                 org.liaison.certs.SecureFiles.deleteTree(out);
                 System.out.printf("rep %d done%n", rep + 1);
             }
+            // Peak RSS of the receiving JVM, from the kernel, before it stops.
+            for (String line : Files.readAllLines(Path.of("/proc/" + receiver.pid() + "/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    System.out.println("receiver JVM peak RSS " + (Long.parseLong(line.replaceAll("\\D", "")) >> 10) + " MiB (-Xmx256m)");
+                }
+            }
         } finally {
             receiver.destroy();
             receiver.waitFor(60, TimeUnit.SECONDS);

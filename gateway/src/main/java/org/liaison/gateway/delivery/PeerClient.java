@@ -149,7 +149,10 @@ public final class PeerClient implements AutoCloseable {
         int port = port(endpoint);
         return pools.computeIfAbsent(recipient + " " + host + ":" + port, k -> {
             Bootstrap b = new Bootstrap().group(group).channel(NioSocketChannel.class).remoteAddress(host, port)
-                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(timeout.toMillis(), 30_000));
+                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(timeout.toMillis(), 30_000))
+                    // Chunks of MessageBody.CHUNK go out back to back: with Netty's 64 KiB default the body stalls after each one.
+                    .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new io.netty.channel.WriteBufferWaterMark(MessageBody.CHUNK,
+                            4 * MessageBody.CHUNK));
             io.netty.channel.pool.ChannelPoolHandler handler = new io.netty.channel.pool.AbstractChannelPoolHandler() {
                 @Override
                 public void channelCreated(Channel ch) {

@@ -58,12 +58,21 @@ public final class IncomingMessage {
     private MessageDigest digest;
     private boolean failed;
     private final long resumeFrom;
+    /** When the envelope was checked, the body ended, and the payloads were synced (nanoTime), for the log. */
+    private long checkedAt;
+    private long bodyEndedAt;
+    private long syncedAt;
     /** Whether this request holds the message's staging folder (see {@link StagedTransfers#claim}). */
     private boolean claimed;
     /** A refusal that leaves the staged bytes for the next attempt. */
     private boolean keepStaged;
 
     private final org.liaison.gateway.net.BufferBudget.Lease lease;
+    /** Where payload bytes are hashed and written, off the event loop (null: here, as they come). */
+    private PayloadSink sink;
+    /** The first failure of a queued write; the message is refused with it. */
+    private volatile ProtocolException sinkFailure;
+    private java.util.function.Consumer<ProtocolException> onSinkFailure = e -> { };
 
     /**
      * @param lease what the envelope's bytes are reserved from as they arrive; released when the message is done
@@ -75,6 +84,15 @@ public final class IncomingMessage {
         this.lease = lease;
         this.resumeFrom = resumeFrom;
         this.head = new LengthPrefixed(node.maxEnvelopeBytes(), "envelope", lease);
+    }
+
+    /**
+     * Hashes and writes payload bytes on {@code writers} rather than in {@link #accept}: {@code flow}
+     * pauses and resumes reading, {@code failed} hears of a failed write (the message is then refused).
+     */
+    public void writeOn(java.util.concurrent.Executor writers, PayloadSink.Flow flow, java.util.function.Consumer<ProtocolException> failed) {
+        this.sink = new PayloadSink(writers, flow);
+        this.onSinkFailure = failed;
     }
 
     /** Consumes the next bytes of the body. */
@@ -90,6 +108,12 @@ public final class IncomingMessage {
                     throw new IllegalStateException("payload bytes before the envelope was checked");
                 } else if (storedReceipt != null) {
                     data.position(data.limit()); // a duplicate: the rest is read and dropped
+                } else if (sink != null) {
+                    if (sinkFailure != null) {
+                        throw sinkFailure;
+                    }
+                    ByteBuffer copy = ByteBuffer.allocate(data.remaining()).put(data).flip();
+                    sink.write(copy.remaining(), () -> writeQueued(copy));
                 } else {
                     writePayload(data);
                 }
@@ -116,6 +140,7 @@ public final class IncomingMessage {
     public void checkEnvelope() throws ProtocolException {
         try {
             onEnvelope();
+            checkedAt = System.nanoTime();
         } catch (ProtocolException e) {
             fail();
             throw e;
@@ -236,6 +261,24 @@ public final class IncomingMessage {
         }
     }
 
+    /** On the sink's worker: the bytes queued by {@link #accept}, in order. */
+    private synchronized void writeQueued(ByteBuffer data) {
+        if (failed || sinkFailure != null) {
+            return; // refused or broken meanwhile: the rest is dropped
+        }
+        try {
+            while (data.hasRemaining()) {
+                writePayload(data);
+            }
+            return;
+        } catch (ProtocolException e) {
+            sinkFailure = e;
+        } catch (IOException | RuntimeException e) {
+            sinkFailure = org.liaison.gateway.net.Workers.refusal("store the message", e); // no path or detail goes to the peer
+        }
+        onSinkFailure.accept(sinkFailure);
+    }
+
     private void writePayload(ByteBuffer data) throws IOException, ProtocolException {
         if (payload >= verified.payloads().size()) {
             throw new ProtocolException(ErrorCode.DIGEST_MISMATCH, "more bytes than the envelope's payloads hold");
@@ -283,7 +326,21 @@ public final class IncomingMessage {
      * @throws ProtocolException when the body ended before the envelope's payloads were complete
      */
     public byte[] finish() throws ProtocolException {
+        bodyEndedAt = System.nanoTime();
         try {
+            if (sink != null) {
+                try {
+                    sink.drain(); // every queued payload byte written
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    fail();
+                    throw new ProtocolException(ErrorCode.UNAVAILABLE, "the node is stopping");
+                }
+                if (sinkFailure != null) {
+                    fail();
+                    throw sinkFailure;
+                }
+            }
             return store();
         } finally {
             lease.release();
@@ -311,6 +368,7 @@ public final class IncomingMessage {
                     f.force(true);
                 }
             }
+            syncedAt = System.nanoTime();
             java.nio.file.Files.deleteIfExists(staging.resolve(StagedTransfers.ENVELOPE)); // the store keeps the envelope
             Path blobs = node.blobs().commit(staging, node.blobs().inbox(sender, verified.header().messageId()));
             staging = null;
@@ -345,6 +403,17 @@ public final class IncomingMessage {
         }
     }
 
+    /** How the reception went, for the log: payload bytes, then the seconds of the body, the sync and the rest. */
+    public String timing() {
+        if (verified == null || checkedAt == 0 || syncedAt == 0) {
+            return "";
+        }
+        long bytes = verified.payloads().stream().mapToLong(PayloadInfo::ciphertextSize).sum();
+        return String.format(java.util.Locale.ROOT, "%d payload bytes%s; body %.2f s, sync %.2f s, store and receipt %.2f s", bytes,
+                resumeFrom > 0 ? " (resumed at " + resumeFrom + ")" : "", (bodyEndedAt - checkedAt) / 1e9, (syncedAt - bodyEndedAt) / 1e9,
+                (System.nanoTime() - syncedAt) / 1e9);
+    }
+
     /** The message id, once the envelope verified. */
     public String messageId() {
         return verified == null ? null : verified.header().messageId().toString();
@@ -360,7 +429,7 @@ public final class IncomingMessage {
         end(true);
     }
 
-    private void end(boolean keep) {
+    private synchronized void end(boolean keep) {
         lease.release();
         if (failed) {
             return;

@@ -54,6 +54,8 @@ public final class PeerServer implements AutoCloseable {
     private final Channel channel;
     /** Where complete messages are stored and receipted, off the event loops (see ReceiveHandler). */
     private final java.util.concurrent.ExecutorService finishers = org.liaison.gateway.net.Workers.pool("receive");
+    /** Where received payload bytes are hashed and written, while the event loops decrypt and decode the next ones. */
+    private final java.util.concurrent.ExecutorService writers = org.liaison.gateway.net.Workers.pool("payload");
     /** Where TLS handshakes' delegated tasks (certificate checks) run. */
     private final java.util.concurrent.ExecutorService handshakes = org.liaison.gateway.net.Workers.pool("peer-tls");
 
@@ -93,7 +95,7 @@ public final class PeerServer implements AutoCloseable {
                                                                     .addLast("http", new Http2StreamFrameToHttpObjectCodec(true))
                                                                     .addLast("deadlines", new SlowClientGuard(SlowClientGuard.Mode.HTTP,
                                                                             readTimeout, MIN_BYTES_PER_SECOND))
-                                                                    .addLast("api", new ReceiveHandler(node, maxMessageBytes, finishers));
+                                                                    .addLast("api", new ReceiveHandler(node, maxMessageBytes, finishers, writers));
                                                         }
                                                     }));
                                         } else {
@@ -101,7 +103,7 @@ public final class PeerServer implements AutoCloseable {
                                                     .addLast("http", new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADER_SIZE, MAX_CHUNK_SIZE))
                                                     .addLast("deadlines", new SlowClientGuard(SlowClientGuard.Mode.HTTP, readTimeout,
                                                             MIN_BYTES_PER_SECOND))
-                                                    .addLast("api", new ReceiveHandler(node, maxMessageBytes, finishers));
+                                                    .addLast("api", new ReceiveHandler(node, maxMessageBytes, finishers, writers));
                                         }
                                     }
                                 });
@@ -126,6 +128,7 @@ public final class PeerServer implements AutoCloseable {
         stopAccepting();
         boss.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
         org.liaison.gateway.net.Workers.drain(finishers, 10); // messages being stored finish before the store closes
+        org.liaison.gateway.net.Workers.drain(writers, 10);
         handshakes.shutdownNow();
         workers.shutdownGracefully(0, 10, TimeUnit.SECONDS).syncUninterruptibly();
     }

@@ -73,9 +73,44 @@ public final class ReceiveHandler extends SimpleChannelInboundHandler<HttpObject
     }
 
     public ReceiveHandler(PeerContext node, long maxMessageBytes, java.util.concurrent.Executor finishers) {
+        this(node, maxMessageBytes, finishers, null);
+    }
+
+    /**
+     * @param writers where payload bytes are hashed and written while the event loop reads on (null: on the
+     *     event loop)
+     */
+    public ReceiveHandler(PeerContext node, long maxMessageBytes, java.util.concurrent.Executor finishers,
+            java.util.concurrent.Executor writers) {
         this.node = node;
         this.maxMessageBytes = maxMessageBytes;
         this.finishers = finishers;
+        this.writers = writers;
+    }
+
+    private final java.util.concurrent.Executor writers;
+
+    /** Hands a message's payload bytes to the writers, reading paused while too many wait; a failed write refuses it. */
+    private void writeOffLoop(ChannelHandlerContext ctx, AuthorityId peer, IncomingMessage m) {
+        m.writeOn(writers, new PayloadSink.Flow() {
+            @Override
+            public void pause() {
+                ctx.channel().config().setAutoRead(false);
+            }
+
+            @Override
+            public void resume() {
+                ctx.executor().execute(() -> {
+                    if (message == m && !answered && !checking && !finishing) {
+                        ctx.channel().config().setAutoRead(true);
+                    }
+                });
+            }
+        }, failure -> ctx.executor().execute(() -> {
+            if (message == m && !answered) {
+                refuse(ctx, peer, m.messageId(), failure);
+            }
+        }));
     }
 
     @Override
@@ -121,6 +156,9 @@ public final class ReceiveHandler extends SimpleChannelInboundHandler<HttpObject
                             + maxMessageBytes);
                 }
                 message = new IncomingMessage(node, peer, node.buffers().lease(ctx.channel()), resumeFrom(req));
+                if (writers != null) {
+                    writeOffLoop(ctx, peer, message);
+                }
                 received = 0;
             }
             if (msg instanceof HttpContent && skipBody) {
@@ -258,7 +296,7 @@ public final class ReceiveHandler extends SimpleChannelInboundHandler<HttpObject
             }
             node.metrics().received();
             respond(ctx, HttpResponseStatus.OK, RECEIPT_TYPE, receipt, false);
-            LOG.info("received message {} from {}", done.messageId(), peer);
+            LOG.info("received message {} from {} ({})", done.messageId(), peer, done.timing());
         });
     }
 

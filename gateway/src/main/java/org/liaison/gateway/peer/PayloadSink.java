@@ -1,0 +1,100 @@
+package org.liaison.gateway.peer;
+
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Where one message's payload bytes are digested and written: on a worker, in order, so that the
+ * event loop only decrypts TLS and decodes HTTP while the worker hashes and writes the bytes before
+ * (the two overlap). Memory is bounded: reading pauses while more than {@value #HIGH} bytes of this
+ * message, or {@value #ALL_HIGH} of all messages, wait; it resumes once this message's queue is below
+ * {@value #LOW}. Each pause follows a queued write, whose completion looks at resuming, so reading
+ * never stays paused.
+ */
+final class PayloadSink {
+    static final int HIGH = 1 << 20;
+    static final int LOW = 256 << 10;
+    static final long ALL_HIGH = 32L << 20;
+    private static final AtomicLong ALL = new AtomicLong();
+
+    /** What the sink asks of the connection. */
+    interface Flow {
+        /** Stop reading (called on the event loop, right after a write was queued). */
+        void pause();
+
+        /** Read again (called from the worker). */
+        void resume();
+    }
+
+    private final Executor pool;
+    private final Flow flow;
+    private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean running = new AtomicBoolean();
+    private final AtomicLong queued = new AtomicLong();
+    private final AtomicBoolean paused = new AtomicBoolean();
+
+    PayloadSink(Executor pool, Flow flow) {
+        this.pool = pool;
+        this.flow = flow;
+    }
+
+    /** Queues {@code task}, which consumes {@code bytes} bytes; pauses reading when too much waits. */
+    void write(int bytes, Runnable task) {
+        queued.addAndGet(bytes);
+        long all = ALL.addAndGet(bytes);
+        execute(() -> {
+            try {
+                task.run();
+            } finally {
+                ALL.addAndGet(-bytes);
+                if (queued.addAndGet(-bytes) < LOW && paused.compareAndSet(true, false)) {
+                    flow.resume();
+                }
+            }
+        });
+        if ((queued.get() > HIGH || all > ALL_HIGH) && paused.compareAndSet(false, true)) {
+            flow.pause();
+        }
+    }
+
+    /** Runs {@code task} after everything queued before it. */
+    void execute(Runnable task) {
+        tasks.add(task);
+        schedule();
+    }
+
+    /** Blocks until everything queued so far has run. */
+    void drain() throws InterruptedException {
+        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+        execute(done::countDown);
+        done.await();
+    }
+
+    private void schedule() {
+        if (running.compareAndSet(false, true)) {
+            try {
+                pool.execute(this::run);
+            } catch (RejectedExecutionException stopping) {
+                run(); // the node is stopping: here rather than never
+            }
+        }
+    }
+
+    private void run() {
+        Runnable t;
+        while ((t = tasks.poll()) != null) {
+            try {
+                t.run();
+            } catch (RuntimeException e) {
+                org.apache.logging.log4j.LogManager.getLogger(PayloadSink.class).error("a payload write failed unexpectedly", e);
+            }
+        }
+        running.set(false);
+        if (!tasks.isEmpty()) {
+            schedule();
+        }
+    }
+}
