@@ -100,12 +100,7 @@ public final class BulkBenchmark {
                 org.liaison.certs.SecureFiles.deleteTree(out);
                 System.out.printf("rep %d done%n", rep + 1);
             }
-            // Peak RSS of the receiving JVM, from the kernel, before it stops.
-            for (String line : Files.readAllLines(Path.of("/proc/" + receiver.pid() + "/status"))) {
-                if (line.startsWith("VmHWM:")) {
-                    System.out.println("receiver JVM peak RSS " + (Long.parseLong(line.replaceAll("\\D", "")) >> 10) + " MiB (-Xmx256m)");
-                }
-            }
+            System.out.println("receiver JVM peak RSS " + peakRssMiB(receiver) + " MiB (-Xmx256m)");
         } finally {
             receiver.destroy();
             receiver.waitFor(60, TimeUnit.SECONDS);
@@ -203,6 +198,16 @@ public final class BulkBenchmark {
         double secs = (System.nanoTime() - t0) / 1e9;
         Files.delete(copy);
         return secs;
+    }
+
+    /** The peak resident set of a running process (VmHWM), from the kernel, in MiB. */
+    static long peakRssMiB(Process p) throws java.io.IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/" + p.pid() + "/status"))) {
+            if (line.startsWith("VmHWM:")) {
+                return Long.parseLong(line.replaceAll("\\D", "")) >> 10;
+            }
+        }
+        return -1;
     }
 
     static double median(List<Double> v) {

@@ -52,12 +52,7 @@ public final class LargeTransfer {
                         size / 1e6 / deliver);
                 System.out.printf("sender heap max    %d MiB%n", Runtime.getRuntime().maxMemory() >> 20);
             }
-            // Peak RSS of the receiving JVM, from the kernel, before it stops.
-            for (String line : Files.readAllLines(Path.of("/proc/" + receiver.pid() + "/status"))) {
-                if (line.startsWith("VmHWM:")) {
-                    System.out.println("receiver peak RSS  " + (Long.parseLong(line.replaceAll("\\D", "")) >> 10) + " MiB (-Xmx256m)");
-                }
-            }
+            System.out.println("receiver peak RSS  " + BulkBenchmark.peakRssMiB(receiver) + " MiB (-Xmx256m)");
         } finally {
             receiver.destroy();
             receiver.waitFor(60, TimeUnit.SECONDS);

@@ -99,18 +99,7 @@ public final class StagedTransfers {
     }
 
     private static void discardFolder(Path d) {
-        try {
-            if (Files.exists(d)) {
-                try (var files = Files.list(d)) {
-                    for (Path f : (Iterable<Path>) files::iterator) {
-                        Files.deleteIfExists(f);
-                    }
-                }
-                Files.deleteIfExists(d);
-            }
-        } catch (IOException e) {
-            LogManager.getLogger(StagedTransfers.class).warn("cannot remove the staged transfer {}: {}", d.getFileName(), e.toString());
-        }
+        BlobStore.deleteFolder(d);
     }
 
     /** Keeps the point just computed for the request that resumes from it (a GET of the transfer state, then the POST). */
@@ -186,13 +175,25 @@ public final class StagedTransfers {
             for (Path s : (Iterable<Path>) senders::iterator) {
                 try (var messages = Files.list(s)) {
                     for (Path m : (Iterable<Path>) messages::iterator) {
-                        if (Files.getLastModifiedTime(m).toInstant().plus(KEEP).isBefore(now)) {
+                        if (lastWritten(m).plus(KEEP).isBefore(now)) {
                             discardFolder(m);
                         }
                     }
                 }
             }
         }
+    }
+
+    /** When anything in a transfer's folder was last written (a payload grows without touching the folder). */
+    private static Instant lastWritten(Path folder) throws IOException {
+        Instant last = Files.getLastModifiedTime(folder).toInstant();
+        try (var files = Files.list(folder)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                Instant t = Files.getLastModifiedTime(f).toInstant();
+                last = t.isAfter(last) ? t : last;
+            }
+        }
+        return last;
     }
 
     static MessageDigest sha256() {

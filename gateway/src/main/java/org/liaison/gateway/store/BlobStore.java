@@ -59,6 +59,11 @@ public final class BlobStore {
     }
 
     public void discard(Path staging) {
+        deleteFolder(staging);
+    }
+
+    /** Removes a folder of files (no subfolders), if it exists; a failure is left for the next start to clean. */
+    public static void deleteFolder(Path staging) {
         try {
             if (Files.exists(staging)) {
                 try (var files = Files.list(staging)) {
