@@ -85,11 +85,17 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
 
     private final java.util.concurrent.Executor finishers;
 
-    /** @param finishers where a finished upload is sealed and stored (fsyncs, signatures), off the event loop */
-    public LocalApiHandler(NodeState node, Outbox outbox, java.util.concurrent.Executor finishers) {
+    private final java.util.concurrent.Executor writers;
+
+    /**
+     * @param finishers where a finished upload is sealed and stored (fsyncs, signatures), off the event loop
+     * @param writers where upload bytes are digested and encrypted while the event loop reads on
+     */
+    public LocalApiHandler(NodeState node, Outbox outbox, java.util.concurrent.Executor finishers, java.util.concurrent.Executor writers) {
         this.node = node;
         this.outbox = outbox;
         this.finishers = finishers;
+        this.writers = writers;
     }
 
     /** The framing of a streamed submission. */
@@ -101,6 +107,12 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
         final String idempotencyKey;
         final String inReplyTo;
         final LocalUser user;
+        /** Where the file bytes are digested and encrypted, in order, off the event loop. */
+        org.liaison.gateway.net.PayloadSink sink;
+        /** The first failure of a queued write; the upload is refused with it. */
+        volatile ProtocolException sinkFailure;
+        java.util.function.Consumer<ProtocolException> onSinkFailure = e -> { };
+        private boolean aborted;
 
         Submit(HttpRequest req, LocalUser user, org.liaison.gateway.net.BufferBudget.Lease lease) {
             this.lease = lease;
@@ -127,8 +139,11 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
                 } else {
                     if (session.existing() != null) {
                         data.position(data.limit());
+                    } else if (sinkFailure != null) {
+                        throw sinkFailure;
                     } else {
-                        session.write(data);
+                        ByteBuffer copy = ByteBuffer.allocate(data.remaining()).put(data).flip();
+                        sink.write(copy.remaining(), () -> writeQueued(copy));
                     }
                 }
             }
@@ -151,15 +166,43 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
             session = outbox.begin(manifest, user.certificate(), idempotencyKey, conversation, replyTo, null);
         }
 
+        /** On the sink's worker: file bytes queued by {@link #accept}, in order. */
+        private synchronized void writeQueued(ByteBuffer data) {
+            if (aborted || sinkFailure != null) {
+                return; // refused or broken meanwhile: the rest is dropped
+            }
+            try {
+                session.write(data);
+                return;
+            } catch (ProtocolException e) {
+                sinkFailure = e;
+            } catch (IOException | RuntimeException e) {
+                sinkFailure = org.liaison.gateway.net.Workers.refusal("store the upload", e);
+            }
+            onSinkFailure.accept(sinkFailure);
+        }
+
         UUID finish() throws ProtocolException, IOException {
             lease.release();
             if (session == null) {
                 throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "the upload ended before the manifest was complete");
             }
-            return session.finish();
+            try {
+                sink.drain(); // every queued byte encrypted
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ProtocolException(ErrorCode.UNAVAILABLE, "the node is stopping");
+            }
+            if (sinkFailure != null) {
+                throw sinkFailure;
+            }
+            synchronized (this) {
+                return session.finish();
+            }
         }
 
-        void abort() {
+        synchronized void abort() {
+            aborted = true;
             lease.release();
             if (session != null) {
                 session.abort();
@@ -182,6 +225,7 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
                 if (HttpMethod.POST.equals(request.method()) && request.uri().equals(PREFIX + "submit")) {
                     require(user, Role.INVESTIGATOR);
                     submit = new Submit(request, user, node.buffers().lease(ctx.channel()));
+                    encryptOffLoop(ctx, user, submit);
                 } else if (io.netty.handler.codec.http.HttpUtil.getContentLength(request, 0L) > 0) {
                     throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "only a submit has a body");
                 }
@@ -202,6 +246,30 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
         } catch (RuntimeException e) {
             refuse(ctx, user, org.liaison.gateway.net.Workers.refusal("complete the request", e));
         }
+    }
+
+    /** Hands an upload's file bytes to the writers, reading paused while too many wait; a failed write refuses it. */
+    private void encryptOffLoop(ChannelHandlerContext ctx, LocalUser user, Submit s) {
+        s.sink = new org.liaison.gateway.net.PayloadSink(writers, new org.liaison.gateway.net.PayloadSink.Flow() {
+            @Override
+            public void pause() {
+                ctx.channel().config().setAutoRead(false);
+            }
+
+            @Override
+            public void resume() {
+                ctx.executor().execute(() -> {
+                    if (submit == s && !answered && !held.waiting()) {
+                        ctx.channel().config().setAutoRead(true);
+                    }
+                });
+            }
+        });
+        s.onSinkFailure = failure -> ctx.executor().execute(() -> {
+            if (submit == s && !answered) {
+                refuse(ctx, user, failure);
+            }
+        });
     }
 
     /** Upload bytes kept while the package is checked off the event loop. */

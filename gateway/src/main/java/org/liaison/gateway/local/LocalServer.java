@@ -35,6 +35,8 @@ public final class LocalServer implements AutoCloseable {
     private final Channel channel;
     /** Where a finished upload is sealed and stored, off the event loops (see LocalApiHandler). */
     private final java.util.concurrent.ExecutorService finishers = org.liaison.gateway.net.Workers.pool("submit");
+    /** Where uploads are encrypted while the event loops decode the next bytes (not the finishers: they wait for these). */
+    private final java.util.concurrent.ExecutorService writers = org.liaison.gateway.net.Workers.pool("upload");
     /** Where TLS handshakes' delegated tasks (certificate checks) run. */
     private final java.util.concurrent.ExecutorService handshakes = org.liaison.gateway.net.Workers.pool("local-tls");
 
@@ -60,7 +62,7 @@ public final class LocalServer implements AutoCloseable {
                                         org.liaison.gateway.net.SlowClientGuard.Mode.HTTP, readTimeout,
                                         org.liaison.gateway.peer.PeerServer.MIN_BYTES_PER_SECOND))
                                 .addLast("user", new LocalAuthenticationHandler(node.me(), node::trust, failures))
-                                .addLast("api", new LocalApiHandler(node, outbox, finishers));
+                                .addLast("api", new LocalApiHandler(node, outbox, finishers, writers));
                     }
                 });
         channel = org.liaison.gateway.net.Listeners.bind(b, host, port, "local API", this::close);
@@ -80,6 +82,7 @@ public final class LocalServer implements AutoCloseable {
     public void close() {
         stopAccepting();
         org.liaison.gateway.net.Workers.drain(finishers, 10); // uploads being stored finish before the store closes
+        org.liaison.gateway.net.Workers.drain(writers, 10);
         handshakes.shutdownNow();
         group.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
     }

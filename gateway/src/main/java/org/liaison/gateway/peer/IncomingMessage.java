@@ -69,7 +69,7 @@ public final class IncomingMessage {
 
     private final org.liaison.gateway.net.BufferBudget.Lease lease;
     /** Where payload bytes are hashed and written, off the event loop (null: here, as they come). */
-    private PayloadSink sink;
+    private org.liaison.gateway.net.PayloadSink sink;
     /** The first failure of a queued write; the message is refused with it. */
     private volatile ProtocolException sinkFailure;
     private java.util.function.Consumer<ProtocolException> onSinkFailure = e -> { };
@@ -90,8 +90,8 @@ public final class IncomingMessage {
      * Hashes and writes payload bytes on {@code writers} rather than in {@link #accept}: {@code flow}
      * pauses and resumes reading, {@code failed} hears of a failed write (the message is then refused).
      */
-    public void writeOn(java.util.concurrent.Executor writers, PayloadSink.Flow flow, java.util.function.Consumer<ProtocolException> failed) {
-        this.sink = new PayloadSink(writers, flow);
+    public void writeOn(java.util.concurrent.Executor writers, org.liaison.gateway.net.PayloadSink.Flow flow, java.util.function.Consumer<ProtocolException> failed) {
+        this.sink = new org.liaison.gateway.net.PayloadSink(writers, flow);
         this.onSinkFailure = failed;
     }
 

@@ -92,7 +92,7 @@ public final class ReceiveHandler extends SimpleChannelInboundHandler<HttpObject
 
     /** Hands a message's payload bytes to the writers, reading paused while too many wait; a failed write refuses it. */
     private void writeOffLoop(ChannelHandlerContext ctx, AuthorityId peer, IncomingMessage m) {
-        m.writeOn(writers, new PayloadSink.Flow() {
+        m.writeOn(writers, new org.liaison.gateway.net.PayloadSink.Flow() {
             @Override
             public void pause() {
                 ctx.channel().config().setAutoRead(false);

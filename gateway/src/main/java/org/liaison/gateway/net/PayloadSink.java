@@ -1,4 +1,4 @@
-package org.liaison.gateway.peer;
+package org.liaison.gateway.net;
 
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
@@ -7,21 +7,21 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Where one message's payload bytes are digested and written: on a worker, in order, so that the
- * event loop only decrypts TLS and decodes HTTP while the worker hashes and writes the bytes before
- * (the two overlap). Memory is bounded: reading pauses while more than {@value #HIGH} bytes of this
+ * Where the bytes of one streamed body are processed — a received message's payloads hashed and
+ * written, an upload encrypted — on a worker, in order, so that the event loop only decrypts TLS and
+ * decodes HTTP while the worker works on the bytes before (the two overlap). Memory is bounded: reading pauses while more than {@value #HIGH} bytes of this
  * message, or {@value #ALL_HIGH} of all messages, wait; it resumes once this message's queue is below
  * {@value #LOW}. Each pause follows a queued write, whose completion looks at resuming, so reading
  * never stays paused.
  */
-final class PayloadSink {
-    static final int HIGH = 1 << 20;
-    static final int LOW = 256 << 10;
-    static final long ALL_HIGH = 32L << 20;
+public final class PayloadSink {
+    public static final int HIGH = 1 << 20;
+    public static final int LOW = 256 << 10;
+    public static final long ALL_HIGH = 32L << 20;
     private static final AtomicLong ALL = new AtomicLong();
 
     /** What the sink asks of the connection. */
-    interface Flow {
+    public interface Flow {
         /** Stop reading (called on the event loop, right after a write was queued). */
         void pause();
 
@@ -36,13 +36,13 @@ final class PayloadSink {
     private final AtomicLong queued = new AtomicLong();
     private final AtomicBoolean paused = new AtomicBoolean();
 
-    PayloadSink(Executor pool, Flow flow) {
+    public PayloadSink(Executor pool, Flow flow) {
         this.pool = pool;
         this.flow = flow;
     }
 
     /** Queues {@code task}, which consumes {@code bytes} bytes; pauses reading when too much waits. */
-    void write(int bytes, Runnable task) {
+    public void write(int bytes, Runnable task) {
         queued.addAndGet(bytes);
         long all = ALL.addAndGet(bytes);
         execute(() -> {
@@ -61,13 +61,13 @@ final class PayloadSink {
     }
 
     /** Runs {@code task} after everything queued before it. */
-    void execute(Runnable task) {
+    public void execute(Runnable task) {
         tasks.add(task);
         schedule();
     }
 
     /** Blocks until everything queued so far has run. */
-    void drain() throws InterruptedException {
+    public void drain() throws InterruptedException {
         java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
         execute(done::countDown);
         done.await();
