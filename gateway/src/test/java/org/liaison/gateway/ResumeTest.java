@@ -268,6 +268,105 @@ class ResumeTest {
         }
     }
 
+    @Test
+    @Timeout(600)
+    void aSubmitKilledAtHalfResumesWhenTheSameCommandRunsAgain() throws Exception {
+        TestNodes t = new TestNodes(dir);
+        Path file = dir.resolve("disk-image.bin");
+        try (InputStream in = ServeProcessTest.generated(SIZE).open()) {
+            Files.copy(in, file);
+        }
+        try (GatewayNode it = start(t, IT); GatewayNode al = start(t, AL)) {
+            Path user = t.federation.profiles().get(IT).get(org.liaison.certs.Role.INVESTIGATOR);
+            String[] submit = {"--profile", user.toString(), "submit", "--to", "AL-PP", "--service", "mla-request", "--case",
+                "OP-UPLOAD-1", "--legal-basis", "UNTOC art. 18", file.toString()};
+            List<String> cmd = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-Xmx256m", "-cp", System.getProperty("java.class.path"), "org.liaison.cli.Main"));
+            cmd.addAll(List.of(submit));
+            Process cli = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("submit.log").toFile()).start();
+            Path staging = t.federation.dir().resolve("IT-DNA/data/blobs/staging");
+            try {
+                TestNodes.await("half of the upload", Duration.ofSeconds(120), () -> {
+                    try (var s = Files.walk(staging)) {
+                        return s.anyMatch(p -> p.getFileName().toString().startsWith("payload-") && p.toFile().length() > wireSize() / 2);
+                    } catch (IOException | java.io.UncheckedIOException e) {
+                        return false;
+                    }
+                });
+                cli.destroyForcibly(); // kill -9 of the CLI mid-upload
+                cli.waitFor(10, TimeUnit.SECONDS);
+            } finally {
+                cli.destroyForcibly();
+            }
+            // The gateway parks what arrived under the profile's key for this package.
+            Path records = user.resolve("submissions");
+            String key;
+            try (var s = Files.list(records)) {
+                key = Files.readAllLines(s.findFirst().orElseThrow()).get(0).trim();
+            }
+            LocalClient client = new LocalClient(user);
+            TestNodes.await("the broken upload parked", Duration.ofSeconds(30), () -> {
+                try {
+                    return client.uploadOffset(key) > SIZE / 2;
+                } catch (IOException e) {
+                    return false;
+                }
+            });
+            long kept = client.uploadOffset(key);
+            assertThat(kept).isLessThan(SIZE);
+
+            CliEndToEndTest.Run again = CliEndToEndTest.liaison(submit);
+
+            assertThat(again.exit()).as(again.out() + again.err()).isZero();
+            assertThat(again.err()).contains("Resuming the upload at byte " + kept + " of " + SIZE);
+            UUID id = UUID.fromString(again.out().trim());
+            TestNodes.await("delivery", Duration.ofSeconds(300),
+                    () -> it.store().deliveries(id).get(0).state() == MessageStore.State.DELIVERED);
+            assertThat(fetchedSha(t, AL, id)).isEqualTo(sentSha());
+            assertThat(it.store().sent()).hasSize(1);
+            assertThat(client.uploadOffset(key)).isZero();
+            System.out.printf("resume figure: CLI submit killed at ~50%% of %d MiB: resumed at file byte %d%n", SIZE >> 20, kept);
+        }
+    }
+
+    @Test
+    void aParkedUploadResumesOnlyAtItsOwnOffsetForItsOwnKeyAndPackage() throws Exception {
+        TestNodes t = new TestNodes(dir);
+        try (GatewayNode it = start(t, IT)) {
+            java.security.cert.X509Certificate me = t.investigator(IT).certificate();
+            var first = t.submission(IT, List.of(AL), null, "key-1", TestNodes.text("first half|second half"));
+            var other = t.submission(IT, List.of(AL), null, "key-1", TestNodes.text("another package"));
+            var s = it.outbox().begin(first.manifestXml(), me, "key-1", null, null, null);
+            s.write(java.nio.ByteBuffer.wrap("first half|".getBytes()));
+            it.outbox().park(s); // the connection broke
+            assertThat(it.outbox().parkedBytes(me, "key-1")).isEqualTo(11);
+            assertThat(it.outbox().parkedBytes(me, "key-2")).isZero();
+
+            // Another offset, another package under the key, or a key without a parked upload: refused, nothing changes.
+            assertThat(org.assertj.core.api.Assertions.catchThrowableOfType(() -> it.outbox().begin(first.manifestXml(), me, "key-1",
+                    null, null, null, 5), org.liaison.protocol.ProtocolException.class).code())
+                    .isEqualTo(org.liaison.protocol.ErrorCode.RESUME_MISMATCH);
+            assertThat(it.outbox().parkedBytes(me, "key-1")).isEqualTo(11);
+            assertThat(org.assertj.core.api.Assertions.catchThrowableOfType(() -> it.outbox().begin(first.manifestXml(), me, "key-2",
+                    null, null, null, 11), org.liaison.protocol.ProtocolException.class).code())
+                    .isEqualTo(org.liaison.protocol.ErrorCode.RESUME_MISMATCH);
+            assertThat(org.assertj.core.api.Assertions.catchThrowableOfType(() -> it.outbox().begin(other.manifestXml(), me, "key-1",
+                    null, null, null, 11), org.liaison.protocol.ProtocolException.class).code())
+                    .isEqualTo(org.liaison.protocol.ErrorCode.RESUME_MISMATCH);
+            assertThat(it.outbox().parkedBytes(me, "key-1")).isZero(); // another package under the key: the parked one went
+
+            // Parked again, then resumed at its offset: one message with the whole file.
+            s = it.outbox().begin(first.manifestXml(), me, "key-1", null, null, null);
+            s.write(java.nio.ByteBuffer.wrap("first half|".getBytes()));
+            it.outbox().park(s);
+            var resumed = it.outbox().begin(first.manifestXml(), me, "key-1", null, null, null, 11);
+            resumed.write(java.nio.ByteBuffer.wrap("second half".getBytes()));
+            UUID id = resumed.finish();
+            assertThat(it.store().sent()).hasSize(1);
+            assertThat(it.outbox().submit(first)).isEqualTo(id); // the key made that message
+        }
+    }
+
     /** Points AL's directory port at a relay: AL listens on a free port instead. Returns {published, actual}. */
     static int[] behindRelay(TestNodes t) throws IOException {
         int published = Integer.parseInt(Files.readAllLines(t.config(AL)).stream().filter(l -> l.startsWith("  port: ")).findFirst()

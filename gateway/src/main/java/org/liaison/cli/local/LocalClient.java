@@ -85,7 +85,22 @@ public final class LocalClient {
     }
 
     public String submit(byte[] manifest, List<Path> files, String idempotencyKey, String inReplyTo) throws IOException {
-        long length = 4L + manifest.length;
+        return submit(manifest, files, idempotencyKey, inReplyTo, 0);
+    }
+
+    /** The file bytes the gateway kept of a broken upload with this key (0: none; send it whole). */
+    public long uploadOffset(String idempotencyKey) throws IOException {
+        return json(send(HttpRequest.newBuilder(base.resolve(org.liaison.gateway.local.LocalApi.SUBMIT)).GET()
+                .header(org.liaison.gateway.local.LocalApi.IDEMPOTENCY_KEY, idempotencyKey).build(),
+                HttpResponse.BodyHandlers.ofByteArray())).path("offset").asLong(0);
+    }
+
+    /**
+     * Submits a package; with {@code from} &gt; 0 it resumes a broken upload with the same key, sending
+     * the file bytes from {@code from} on (see {@link #uploadOffset}).
+     */
+    public String submit(byte[] manifest, List<Path> files, String idempotencyKey, String inReplyTo, long from) throws IOException {
+        long length = 4L + manifest.length - from;
         for (Path f : files) {
             length += Files.size(f);
         }
@@ -94,9 +109,18 @@ public final class LocalClient {
             List<InputStream> parts = new ArrayList<>();
             parts.add(new ByteArrayInputStream(ByteBuffer.allocate(4).putInt(manifest.length).array()));
             parts.add(new ByteArrayInputStream(manifest));
+            long skip = from;
             for (Path f : files) {
                 try {
-                    parts.add(Files.newInputStream(f));
+                    long size = Files.size(f);
+                    if (skip >= size && size > 0) {
+                        skip -= size;
+                        continue;
+                    }
+                    InputStream in = Files.newInputStream(f);
+                    in.skipNBytes(skip);
+                    skip = 0;
+                    parts.add(in);
                 } catch (IOException e) {
                     throw new java.io.UncheckedIOException(e);
                 }
@@ -111,8 +135,12 @@ public final class LocalClient {
         if (inReplyTo != null) {
             req.header(org.liaison.gateway.local.LocalApi.IN_REPLY_TO, inReplyTo);
         }
+        if (from > 0) {
+            req.header(org.liaison.gateway.peer.ReceiveHandler.RESUME_FROM, Long.toString(from));
+        }
         return json(send(req.build(), HttpResponse.BodyHandlers.ofByteArray(), "the gateway may have accepted this package;"
-                + " re-run the same command to find out" + (idempotencyKey == null ? "" : " (key " + idempotencyKey + ")")))
+                + " re-run the same command to find out, or to resume the upload where it broke"
+                + (idempotencyKey == null ? "" : " (key " + idempotencyKey + ")")))
                 .get("messageId").asText();
     }
 

@@ -42,7 +42,10 @@ import picocli.CommandLine.Spec;
         description = {"Send files to another authority, or to a joint investigation team, through your gateway.",
             "The package manifest (case, service, legal basis, handling marks, each file's SHA-256 and chain of custody)",
             "is signed here with your personal certificate; your gateway checks it, encrypts the files as they arrive,",
-            "and delivers them. Prints the message id; `liaison status ID` follows its delivery."},
+            "and delivers them. Prints the message id; `liaison status ID` follows its delivery.", "",
+            "Re-running the same command is always safe: it returns the message the gateway already made, and an upload",
+            "that broke partway (a lost connection, Ctrl-C) resumes where the gateway's copy ends (kept for an hour",
+            "while the gateway runs). --new sends the same package again as a new message."},
         footer = {"", "Examples:",
             "  liaison --profile federation/IT-DNA/users/investigator submit --to AL-PP --service mla-request \\",
             "      --case OP-CORRIDOR-2026 --legal-basis \"UNTOC art. 18\" --handling minor-involved evidence/*.pdf",
@@ -190,10 +193,12 @@ public final class SubmitCommand implements Callable<Integer> {
         String digest = Envelopes.sha256((Manifests.packageDigest(manifest) + "|" + inReplyTo).getBytes(StandardCharsets.UTF_8));
         SubmissionRecords.Record record = null;
         String key = idempotencyKey;
+        boolean unanswered = false; // an earlier attempt at this package got no answer: it may have broken partway
         if (key == null) {
             Optional<SubmissionRecords.Record> earlier = again ? Optional.empty() : records.find(digest);
             record = earlier.isPresent() ? earlier.get() : records.begin(digest);
             key = record.key();
+            unanswered = earlier.isPresent() && earlier.get().messageId() == null;
             if (earlier.isPresent() && !json) {
                 err.println(earlier.get().messageId() != null
                         ? "this profile submitted the same package before, as message " + earlier.get().messageId()
@@ -202,7 +207,7 @@ public final class SubmitCommand implements Callable<Integer> {
                 err.flush();
             }
         }
-        String id = client.submit(manifest, files, key, inReplyTo);
+        String id = upload(client, manifest, files, key, unanswered || idempotencyKey != null, total, err);
         if (record != null) {
             records.done(digest, record, id);
         }
@@ -214,6 +219,33 @@ public final class SubmitCommand implements Callable<Integer> {
             err.println("queued for delivery; follow it with: liaison --profile " + profileDir + " status " + id);
         }
         return 0;
+    }
+
+    /**
+     * Uploads the package; an earlier attempt with the same key that broke partway resumes where the
+     * gateway's copy ends (the gateway keeps a broken upload for an hour, while it runs).
+     */
+    private String upload(LocalClient client, byte[] manifest, List<Path> files, String key, boolean earlierAttempt, long total,
+            PrintWriter err) throws java.io.IOException {
+        long from = earlierAttempt && key != null ? client.uploadOffset(key) : 0;
+        if (from <= 0) {
+            return client.submit(manifest, files, key, inReplyTo);
+        }
+        if (!json) {
+            err.printf("Resuming the upload at byte %d of %d (the gateway kept what arrived before it broke).%n", from, total);
+            err.flush();
+        }
+        try {
+            return client.submit(manifest, files, key, inReplyTo, from);
+        } catch (UserException e) {
+            if (!String.valueOf(e.getMessage()).contains(org.liaison.protocol.ErrorCode.RESUME_MISMATCH.code())) {
+                throw e;
+            }
+            if (!json) {
+                err.println("the gateway no longer holds that part; uploading the whole package again");
+            }
+            return client.submit(manifest, files, key, inReplyTo);
+        }
     }
 
     private CommandSpec spec() {

@@ -17,6 +17,9 @@ import org.liaison.protocol.ProtocolException;
  *                                 (headers IDEMPOTENCY_KEY, IN_REPLY_TO) → {"messageId": …}
  *   GET  MESSAGES[/ID]           an investigator's own sent messages (an operator's: all), with each delivery's state
  *   GET  INBOX                   investigator, operator: received messages
+ *   GET  SUBMIT                  investigator, with Idempotency-Key: {"offset": N}, the file bytes a broken upload
+ *                                with that key left (0: none); POST SUBMIT with Liaison-Resume-From: N and the
+ *                                manifest then the file bytes from N on resumes it
  *   GET  INBOX/ID                investigator: 4-byte length ‖ manifest (as signed) ‖ the files' bytes;
  *                                with Range: bytes=N- the bytes from N on (206, Content-Range), to resume a download
  *   POST INBOX/ID/quarantine     operator, reason in REASON (URL-encoded UTF-8)

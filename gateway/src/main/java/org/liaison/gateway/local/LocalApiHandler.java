@@ -114,7 +114,10 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
         java.util.function.Consumer<ProtocolException> onSinkFailure = e -> { };
         private boolean aborted;
 
-        Submit(HttpRequest req, LocalUser user, org.liaison.gateway.net.BufferBudget.Lease lease) {
+        final long resumeFrom;
+
+        Submit(HttpRequest req, LocalUser user, org.liaison.gateway.net.BufferBudget.Lease lease) throws ProtocolException {
+            this.resumeFrom = org.liaison.gateway.peer.ReceiveHandler.resumeFrom(req);
             this.lease = lease;
             this.head = new org.liaison.gateway.peer.LengthPrefixed(XmlLimits.DEFAULT.maxBytes(), "manifest", lease);
             this.idempotencyKey = req.headers().get(LocalApi.IDEMPOTENCY_KEY);
@@ -163,7 +166,7 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
                         .conversationId();
             }
             // The manifest is verified, and its signer must be this user, before the key is looked up.
-            session = outbox.begin(manifest, user.certificate(), idempotencyKey, conversation, replyTo, null);
+            session = outbox.begin(manifest, user.certificate(), idempotencyKey, conversation, replyTo, null, resumeFrom);
         }
 
         /** On the sink's worker: file bytes queued by {@link #accept}, in order. */
@@ -199,6 +202,28 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
             synchronized (this) {
                 return session.finish();
             }
+        }
+
+        /**
+         * The connection broke: an upload with an idempotency key is parked, after the bytes already
+         * queued, so that the same submission resumes where it stopped (see {@link Outbox#park}).
+         */
+        void suspend() {
+            lease.release();
+            if (session == null || session.existing() != null || sink == null) {
+                abort();
+                return;
+            }
+            sink.execute(() -> {
+                synchronized (this) {
+                    if (aborted || sinkFailure != null) {
+                        abort();
+                    } else {
+                        aborted = true; // nothing more is written through this request
+                        outbox.park(session);
+                    }
+                }
+            });
         }
 
         synchronized void abort() {
@@ -378,6 +403,16 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
                     .orElseThrow(() -> new ProtocolException(ErrorCode.NOT_FOUND, "no sent message " + id + " of yours"));
             Map<String, Object> st = status(o);
             return c -> json(c, HttpResponseStatus.OK, st);
+        } else if (uri.equals(LocalApi.SUBMIT)) {
+            // Where a broken upload with this key resumes: {"offset": file bytes kept} (0: send it whole).
+            require(user, Role.INVESTIGATOR);
+            String key = request.headers().get(LocalApi.IDEMPOTENCY_KEY);
+            if (key == null) {
+                throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "GET " + LocalApi.SUBMIT + " needs the " + LocalApi.IDEMPOTENCY_KEY
+                        + " of the upload");
+            }
+            long offset = outbox.parkedBytes(user.certificate(), key);
+            return c -> json(c, HttpResponseStatus.OK, Map.of("offset", offset));
         } else if (uri.equals(PREFIX + "inbox")) {
             require(user, Role.INVESTIGATOR, Role.OPERATOR);
             List<Object> list = new ArrayList<>();
@@ -861,7 +896,7 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
             streaming = null;
         }
         if (submit != null) {
-            submit.abort();
+            submit.suspend();
             submit = null;
         }
         super.channelInactive(ctx);
@@ -871,7 +906,7 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         LOG.debug("local API connection failed: {}", cause.toString());
         if (submit != null) {
-            submit.abort();
+            submit.suspend();
             submit = null;
         }
         ctx.close();

@@ -512,7 +512,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
         running = false;
         RuntimeException first = null;
         Runnable[] steps = {server::stopAccepting, local::stopAccepting, reloader::shutdownNow, worker::close, peerLogs::close,
-            server::close, client::close, admin::close, local::close, authFailures::close,
+            server::close, client::close, admin::close, local::close, outbox::close, authFailures::close,
             () -> audit.record(AuditEvent.of("stop", me.value(), null, null, "ok", null)), store::close, audit::close};
         for (Runnable step : steps) {
             try {

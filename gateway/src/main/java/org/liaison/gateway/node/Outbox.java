@@ -105,6 +105,67 @@ public final class Outbox {
      */
     public Session begin(byte[] manifestXml, X509Certificate submitter, String idempotencyKey, UUID conversationId, UUID inReplyTo,
             Duration ttl) throws ProtocolException, IOException {
+        return begin(manifestXml, submitter, idempotencyKey, conversationId, inReplyTo, ttl, 0);
+    }
+
+    /** How long an upload that broke is kept in memory for a resume with its idempotency key. */
+    public static final Duration PARK = Duration.ofHours(1);
+
+    private record Parked(Session session, Instant until) {}
+
+    /** Uploads that broke, by scoped idempotency key: their staged ciphertext and cipher state, kept for {@link #PARK}. */
+    private final java.util.concurrent.ConcurrentHashMap<String, Parked> parked = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** The idempotency key of a user (their certificate): keys are scoped to the manifest's signer. */
+    public static String scopedKey(X509Certificate user, String idempotencyKey) {
+        return "SHA256:" + Fingerprint.of(user).hex() + "/" + idempotencyKey;
+    }
+
+    /**
+     * An upload with an idempotency key broke: its session stays, encrypted bytes and cipher state, so
+     * that the same submission resumes after the file bytes it accepted ({@link Session#accepted}). Kept
+     * in memory only (a restarted node starts the upload again): no content key is written to disk.
+     */
+    public void park(Session session) {
+        if (session.idempotencyKey == null || session.existing != null) {
+            session.abort();
+            return;
+        }
+        dropExpired(Instant.now());
+        Parked old = parked.put(session.idempotencyKey, new Parked(session, Instant.now().plus(PARK)));
+        if (old != null && old.session() != session) {
+            old.session().abort();
+        }
+    }
+
+    private void dropExpired(Instant now) {
+        parked.forEach((k, p) -> {
+            if (p.until().isBefore(now) && parked.remove(k, p)) {
+                p.session().abort();
+            }
+        });
+    }
+
+    /** The file bytes a broken upload with this key kept, waiting for a resume (0 when none waits). */
+    public long parkedBytes(X509Certificate user, String idempotencyKey) {
+        dropExpired(Instant.now());
+        Parked p = parked.get(scopedKey(user, idempotencyKey));
+        return p == null ? 0 : p.session().accepted();
+    }
+
+    /** Drops every parked upload (the node stops). */
+    public void close() {
+        parked.values().forEach(p -> p.session().abort());
+        parked.clear();
+    }
+
+    /**
+     * As {@link #begin(byte[], X509Certificate, String, UUID, UUID, Duration)}, resuming a broken upload
+     * with the same key and package when {@code resumeFrom} &gt; 0: its file bytes then continue at
+     * {@code resumeFrom}, which must be what the parked session accepted (else RESUME_MISMATCH).
+     */
+    public Session begin(byte[] manifestXml, X509Certificate submitter, String idempotencyKey, UUID conversationId, UUID inReplyTo,
+            Duration ttl, long resumeFrom) throws ProtocolException, IOException {
         Instant now = Instant.now();
         Manifests.Verified m = Manifests.verify(manifestXml, node.trust(), now);
         if (submitter != null && !Fingerprint.of(m.investigator()).equals(Fingerprint.of(submitter))) {
@@ -115,13 +176,34 @@ public final class Outbox {
         if (!m.from().equals(node.me())) {
             throw new ProtocolException(ErrorCode.UNAUTHORIZED, "the package is from " + m.from() + "; this node sends for " + node.me());
         }
-        String scopedKey = idempotencyKey == null ? null : "SHA256:" + Fingerprint.of(m.investigator()).hex() + "/" + idempotencyKey;
+        String scopedKey = idempotencyKey == null ? null : scopedKey(m.investigator(), idempotencyKey);
         String packageSha256 = Manifests.packageDigest(m.manifest());
         if (scopedKey != null) {
             Optional<UUID> earlier = earlier(scopedKey, idempotencyKey, packageSha256);
             if (earlier.isPresent()) {
                 return new Session(earlier.get());
             }
+            Parked p = parked.remove(scopedKey);
+            if (resumeFrom > 0) {
+                if (p == null || !p.session().packageSha256.equals(packageSha256)) {
+                    if (p != null) {
+                        p.session().abort();
+                    }
+                    throw new ProtocolException(ErrorCode.RESUME_MISMATCH, "nothing of this upload is kept (the node restarted, or"
+                            + " the upload was another package's): send it from the start");
+                }
+                if (p.session().accepted() != resumeFrom) {
+                    parked.put(scopedKey, p);
+                    throw new ProtocolException(ErrorCode.RESUME_MISMATCH, "the upload resumes at file byte " + p.session().accepted()
+                            + ", not " + resumeFrom);
+                }
+                return p.session();
+            }
+            if (p != null) {
+                p.session().abort(); // sent again from the start
+            }
+        } else if (resumeFrom > 0) {
+            throw new ProtocolException(ErrorCode.RESUME_MISMATCH, "only an upload with an idempotency key resumes");
         }
         return new Session(m, manifestXml, packageSha256, scopedKey, idempotencyKey, conversationId, inReplyTo,
                 ttl == null ? DEFAULT_TTL : ttl, now);
@@ -204,6 +286,19 @@ public final class Outbox {
             return manifest == null ? 0 : manifest.manifest().getFile().size();
         }
 
+        /** The file bytes accepted so far (all files, in manifest order): where a resumed upload continues. */
+        public synchronized long accepted() {
+            if (manifest == null) {
+                return 0;
+            }
+            long n = fileFilled;
+            List<File> files = manifest.manifest().getFile();
+            for (int i = 0; i < Math.min(file, files.size()); i++) {
+                n += files.get(i).getSize();
+            }
+            return file >= files.size() ? expectedBytes() : n;
+        }
+
         /** The total number of file bytes the manifest announces. */
         public long expectedBytes() {
             return manifest == null ? 0 : manifest.manifest().getFile().stream().mapToLong(File::getSize).sum();
@@ -245,7 +340,7 @@ public final class Outbox {
         }
 
         /** Accepts the next bytes of the files, in manifest order; encrypts them as they come. */
-        public void write(java.nio.ByteBuffer data) throws IOException, ProtocolException {
+        public synchronized void write(java.nio.ByteBuffer data) throws IOException, ProtocolException {
             List<File> files = manifest.manifest().getFile();
             while (data.hasRemaining()) {
                 if (file >= files.size()) {
@@ -343,7 +438,7 @@ public final class Outbox {
         }
 
         /** Drops everything written so far. Idempotent. */
-        public void abort() {
+        public synchronized void abort() {
             try {
                 if (encrypting != null) {
                     encrypting.close();

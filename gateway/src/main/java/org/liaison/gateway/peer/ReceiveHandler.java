@@ -187,7 +187,8 @@ public final class ReceiveHandler extends SimpleChannelInboundHandler<HttpObject
         }
     }
 
-    private static long resumeFrom(HttpRequest req) throws ProtocolException {
+    /** The {@value #RESUME_FROM} of a request: where its body resumes (0 without the header). */
+    public static long resumeFrom(HttpRequest req) throws ProtocolException {
         String v = req.headers().get(RESUME_FROM);
         if (v == null) {
             return 0;
