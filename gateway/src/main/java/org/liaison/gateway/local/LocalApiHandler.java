@@ -275,21 +275,8 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
 
     /** Hands an upload's file bytes to the writers, reading paused while too many wait; a failed write refuses it. */
     private void encryptOffLoop(ChannelHandlerContext ctx, LocalUser user, Submit s) {
-        s.sink = new org.liaison.gateway.net.PayloadSink(writers, new org.liaison.gateway.net.PayloadSink.Flow() {
-            @Override
-            public void pause() {
-                ctx.channel().config().setAutoRead(false);
-            }
-
-            @Override
-            public void resume() {
-                ctx.executor().execute(() -> {
-                    if (submit == s && !answered && !held.waiting()) {
-                        ctx.channel().config().setAutoRead(true);
-                    }
-                });
-            }
-        });
+        s.sink = new org.liaison.gateway.net.PayloadSink(writers, org.liaison.gateway.net.PayloadSink.Flow.autoRead(ctx,
+                () -> submit == s && !answered && !held.waiting()));
         s.onSinkFailure = failure -> ctx.executor().execute(() -> {
             if (submit == s && !answered) {
                 refuse(ctx, user, failure);

@@ -27,6 +27,28 @@ public final class PayloadSink {
 
         /** Read again (called from the worker). */
         void resume();
+
+        /**
+         * Pauses and resumes reading on a channel: the resume is done on its event loop, and only while
+         * {@code stillWanted} (the request is still being read, not answered or paused for other work).
+         */
+        static Flow autoRead(io.netty.channel.ChannelHandlerContext ctx, java.util.function.BooleanSupplier stillWanted) {
+            return new Flow() {
+                @Override
+                public void pause() {
+                    ctx.channel().config().setAutoRead(false);
+                }
+
+                @Override
+                public void resume() {
+                    ctx.executor().execute(() -> {
+                        if (stillWanted.getAsBoolean()) {
+                            ctx.channel().config().setAutoRead(true);
+                        }
+                    });
+                }
+            };
+        }
     }
 
     private final Executor pool;

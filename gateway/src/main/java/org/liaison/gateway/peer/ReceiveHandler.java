@@ -92,21 +92,8 @@ public final class ReceiveHandler extends SimpleChannelInboundHandler<HttpObject
 
     /** Hands a message's payload bytes to the writers, reading paused while too many wait; a failed write refuses it. */
     private void writeOffLoop(ChannelHandlerContext ctx, AuthorityId peer, IncomingMessage m) {
-        m.writeOn(writers, new org.liaison.gateway.net.PayloadSink.Flow() {
-            @Override
-            public void pause() {
-                ctx.channel().config().setAutoRead(false);
-            }
-
-            @Override
-            public void resume() {
-                ctx.executor().execute(() -> {
-                    if (message == m && !answered && !checking && !finishing) {
-                        ctx.channel().config().setAutoRead(true);
-                    }
-                });
-            }
-        }, failure -> ctx.executor().execute(() -> {
+        m.writeOn(writers, org.liaison.gateway.net.PayloadSink.Flow.autoRead(ctx,
+                () -> message == m && !answered && !checking && !finishing), failure -> ctx.executor().execute(() -> {
             if (message == m && !answered) {
                 refuse(ctx, peer, m.messageId(), failure);
             }
