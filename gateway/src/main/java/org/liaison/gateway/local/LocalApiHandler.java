@@ -145,8 +145,14 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
                     } else if (sinkFailure != null) {
                         throw sinkFailure;
                     } else {
-                        ByteBuffer copy = ByteBuffer.allocate(data.remaining()).put(data).flip();
-                        sink.write(copy.remaining(), () -> writeQueued(copy));
+                        io.netty.buffer.ByteBuf copy = org.liaison.gateway.net.PayloadSink.copy(data);
+                        sink.write(copy.readableBytes(), () -> {
+                            try {
+                                writeQueued(copy.nioBuffer());
+                            } finally {
+                                copy.release();
+                            }
+                        });
                     }
                 }
             }

@@ -82,6 +82,16 @@ public final class PayloadSink {
         }
     }
 
+    /**
+     * The bytes left in {@code data}, copied into a pooled heap buffer (consumed): what waits in the queue
+     * is reused memory rather than garbage. Release it once written.
+     */
+    public static io.netty.buffer.ByteBuf copy(java.nio.ByteBuffer data) {
+        io.netty.buffer.ByteBuf copy = io.netty.buffer.PooledByteBufAllocator.DEFAULT.heapBuffer(data.remaining());
+        copy.writeBytes(data);
+        return copy;
+    }
+
     /** Runs {@code task} after everything queued before it. */
     public void execute(Runnable task) {
         tasks.add(task);

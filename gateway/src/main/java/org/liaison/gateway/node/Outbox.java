@@ -247,6 +247,8 @@ public final class Outbox {
         private FileOutputStream target;
         private MessageDigest plainDigest;
         private MessageDigest cipherDigest;
+        /** Where file bytes pass on their way to the digest and the cipher (one array per upload, not one per chunk). */
+        private final byte[] scratch = new byte[64 * 1024];
 
         private Session(UUID existing) {
             this.existing = existing;
@@ -347,11 +349,10 @@ public final class Outbox {
                     throw new ProtocolException(ErrorCode.DIGEST_MISMATCH, "more bytes than the manifest's files hold");
                 }
                 long left = files.get(file).getSize() - fileFilled;
-                int n = (int) Math.min(left, data.remaining());
-                byte[] chunk = new byte[n];
-                data.get(chunk);
-                plainDigest.update(chunk);
-                encrypting.write(chunk);
+                int n = (int) Math.min(left, Math.min(data.remaining(), scratch.length));
+                data.get(scratch, 0, n);
+                plainDigest.update(scratch, 0, n);
+                encrypting.write(scratch, 0, n);
                 fileFilled += n;
                 if (fileFilled == files.get(file).getSize()) {
                     nextFile();
