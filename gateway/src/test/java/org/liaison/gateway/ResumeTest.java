@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.liaison.cli.local.LocalClient;
 import org.liaison.gateway.node.GatewayNode;
+import org.liaison.gateway.node.Outbox;
 import org.liaison.gateway.store.MessageStore;
 import org.liaison.gateway.store.SqliteMessageStore;
 import org.liaison.protocol.stream.PayloadCipher;
@@ -364,6 +365,20 @@ class ResumeTest {
             UUID id = resumed.finish();
             assertThat(it.store().sent()).hasSize(1);
             assertThat(it.outbox().submit(first)).isEqualTo(id); // the key made that message
+
+            // Abandoned uploads cannot pile up: beyond MAX_PARKED the oldest go.
+            for (int i = 0; i < Outbox.MAX_PARKED + 4; i++) {
+                var each = t.submission(IT, List.of(AL), null, "many-" + i, TestNodes.text("abandoned " + i));
+                var session = it.outbox().begin(each.manifestXml(), me, "many-" + i, null, null, null);
+                session.write(java.nio.ByteBuffer.wrap("aban".getBytes()));
+                it.outbox().park(session);
+                Thread.sleep(2); // distinct deadlines
+            }
+            assertThat(it.outbox().parkedBytes(me, "many-0")).isZero();
+            assertThat(it.outbox().parkedBytes(me, "many-" + (Outbox.MAX_PARKED + 3))).isEqualTo(4);
+            long kept = java.util.stream.IntStream.range(0, Outbox.MAX_PARKED + 4)
+                    .filter(i -> it.outbox().parkedBytes(me, "many-" + i) > 0).count();
+            assertThat(kept).isEqualTo(Outbox.MAX_PARKED);
         }
     }
 

@@ -110,6 +110,11 @@ public final class Outbox {
 
     /** How long an upload that broke is kept in memory for a resume with its idempotency key. */
     public static final Duration PARK = Duration.ofHours(1);
+    /**
+     * How many broken uploads are kept at once (each holds about half a MiB of cipher buffers and an open
+     * file): beyond it the one closest to its end goes, so that abandoned uploads cannot exhaust memory.
+     */
+    public static final int MAX_PARKED = 16;
 
     private record Parked(Session session, Instant until) {}
 
@@ -135,6 +140,13 @@ public final class Outbox {
         Parked old = parked.put(session.idempotencyKey, new Parked(session, Instant.now().plus(PARK)));
         if (old != null && old.session() != session) {
             old.session().abort();
+        }
+        while (parked.size() > MAX_PARKED) {
+            parked.entrySet().stream().min(java.util.Comparator.comparing(e -> e.getValue().until())).ifPresent(e -> {
+                if (parked.remove(e.getKey(), e.getValue())) {
+                    e.getValue().session().abort();
+                }
+            });
         }
     }
 
