@@ -145,14 +145,7 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
                     } else if (sinkFailure != null) {
                         throw sinkFailure;
                     } else {
-                        io.netty.buffer.ByteBuf copy = org.liaison.gateway.net.PayloadSink.copy(data);
-                        sink.write(copy.readableBytes(), () -> {
-                            try {
-                                writeQueued(copy.nioBuffer());
-                            } finally {
-                                copy.release();
-                            }
-                        });
+                        sink.write(data, this::writeQueued);
                     }
                 }
             }

@@ -83,13 +83,19 @@ public final class PayloadSink {
     }
 
     /**
-     * The bytes left in {@code data}, copied into a pooled heap buffer (consumed): what waits in the queue
-     * is reused memory rather than garbage. Release it once written.
+     * Queues the bytes left in {@code data} (consumed now) for {@code task}, which gets them on the worker.
+     * They wait in a pooled buffer, released once the task ran: reused memory rather than garbage.
      */
-    public static io.netty.buffer.ByteBuf copy(java.nio.ByteBuffer data) {
+    public void write(java.nio.ByteBuffer data, java.util.function.Consumer<java.nio.ByteBuffer> task) {
         io.netty.buffer.ByteBuf copy = io.netty.buffer.PooledByteBufAllocator.DEFAULT.heapBuffer(data.remaining());
         copy.writeBytes(data);
-        return copy;
+        write(copy.readableBytes(), () -> {
+            try {
+                task.accept(copy.nioBuffer());
+            } finally {
+                copy.release();
+            }
+        });
     }
 
     /** Runs {@code task} after everything queued before it. */

@@ -112,14 +112,7 @@ public final class IncomingMessage {
                     if (sinkFailure != null) {
                         throw sinkFailure;
                     }
-                    io.netty.buffer.ByteBuf copy = org.liaison.gateway.net.PayloadSink.copy(data);
-                    sink.write(copy.readableBytes(), () -> {
-                        try {
-                            writeQueued(copy.nioBuffer());
-                        } finally {
-                            copy.release();
-                        }
-                    });
+                    sink.write(data, this::writeQueued);
                 } else {
                     writePayload(data);
                 }
