@@ -165,7 +165,14 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
                         .conversationId();
             }
             // The manifest is verified, and its signer must be this user, before the key is looked up.
-            session = outbox.begin(manifest, user.certificate(), idempotencyKey, conversation, replyTo, null, resumeFrom);
+            Outbox.Session made = outbox.begin(manifest, user.certificate(), idempotencyKey, conversation, replyTo, null, resumeFrom);
+            synchronized (this) {
+                if (aborted) { // the connection broke while the package was checked: nothing may stay staged
+                    made.abort();
+                    throw new ProtocolException(ErrorCode.UNAVAILABLE, "the upload was cut off");
+                }
+                session = made;
+            }
         }
 
         /** On the sink's worker: file bytes queued by {@link #accept}, in order. */
