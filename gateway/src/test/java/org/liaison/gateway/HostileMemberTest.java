@@ -295,4 +295,36 @@ class HostileMemberTest extends AlbaniaNodeTest {
         assertThat(again.body()).isEqualTo(ok.body());
         assertThat(al.store().inbox()).hasSize(1);
     }
+
+    @Test
+    void malformedResumeOffsetsAndRangesAreRefusedAndChangeNothing() throws Exception {
+        UUID id = UUID.randomUUID();
+        byte[] body = honest(IT, id);
+        for (String offset : new String[] {"-5", "abc", "99999999999999999999"}) {
+            RawPeer.Response r;
+            try (SSLSocket s = RawPeer.connect(al.peerPort(), auth(IT).gatewayTls(), "TLSv1.3")) {
+                r = RawPeer.post(s, org.liaison.gateway.peer.ReceiveHandler.RESUME_FROM + ": " + offset + "\r\n", body);
+            }
+            assertThat(r.status()).as(offset).isEqualTo(400);
+            assertThat(r.body()).contains(ErrorCode.SCHEMA_INVALID.code());
+        }
+        // A resume of a message nothing was staged for: refused, retryable, nothing stored.
+        RawPeer.Response none = sendResumed(IT, resumed(body, 10), 10);
+        assertThat(none.status()).isEqualTo(409);
+        assertThat(none.body()).contains(ErrorCode.RESUME_MISMATCH.code());
+        assertThat(al.store().inbox()).isEmpty();
+
+        assertThat(send(IT, body).status()).isEqualTo(200);
+        String path = LocalApiHandler.PREFIX + "inbox/" + id;
+        // Only "the rest from byte N" is served, and N must lie inside the package.
+        for (String range : new String[] {"bytes=0-10", "bytes=-5", "items=3-", "bytes=999999999-"}) {
+            RawPeer.Response r = local(t.investigator(AL), "GET", path, "Range: " + range + "\r\n");
+            assertThat(r.status()).as(range).isEqualTo(400);
+        }
+        RawPeer.Response rest = local(t.investigator(AL), "GET", path, "Range: bytes=4-\r\n");
+        assertThat(rest.status()).isEqualTo(206);
+        // The upload state needs the key it is asked for.
+        RawPeer.Response noKey = local(t.investigator(AL), "GET", LocalApiHandler.PREFIX + "submit", "");
+        assertThat(noKey.status()).isEqualTo(400);
+    }
 }

@@ -8,7 +8,6 @@ import io.netty.handler.stream.ChunkedInput;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
@@ -33,16 +32,18 @@ final class MessageBody implements ChunkedInput<ByteBuf> {
     private FileChannel in;
     private long progress;
 
-    /** @param sent counts the payload bytes read for the wire */
-    MessageBody(byte[] envelope, List<Path> payloads, long from, AtomicLong sent) throws IOException {
+    /**
+     * @param sizes the payload files' sizes (taken once by the caller, off the event loop)
+     * @param sent counts the payload bytes read for the wire
+     */
+    MessageBody(byte[] envelope, List<Path> payloads, long[] sizes, long from, AtomicLong sent) {
         this.head = ByteBuffer.allocate(4 + envelope.length).putInt(envelope.length).put(envelope).array();
         this.payloads = payloads;
         this.sent = sent;
-        this.sizes = new long[payloads.size()];
+        this.sizes = sizes;
         long total = 0;
-        for (int i = 0; i < sizes.length; i++) {
-            sizes[i] = Files.size(payloads.get(i));
-            total += sizes[i];
+        for (long size : sizes) {
+            total += size;
         }
         if (from < 0 || from > total) {
             throw new IllegalArgumentException("from: " + from + " (expected: 0 to " + total + ")");

@@ -95,12 +95,18 @@ public final class PeerClient implements AutoCloseable {
      * resumes, see {@link #resumeOffset}).
      */
     public byte[] send(AuthorityId recipient, URI endpoint, byte[] envelope, List<Path> payloads, long from) throws ProtocolException {
+        long[] sizes = new long[payloads.size()];
         long bytes = envelope.length;
-        for (Path p : payloads) {
-            bytes += p.toFile().length();
+        for (int i = 0; i < sizes.length; i++) {
+            try {
+                sizes[i] = java.nio.file.Files.size(payloads.get(i));
+            } catch (IOException e) {
+                throw new ProtocolException(ErrorCode.STORED_DATA_CORRUPT, "payload " + i + " of the message is missing from the outbox");
+            }
+            bytes += sizes[i];
         }
         return exchange(recipient, endpoint, bytes - from, (ch, answer) -> writeRequest(ch, endpoint.getHost(), port(endpoint), envelope,
-                payloads, from, answer));
+                payloads, sizes, from));
     }
 
     /**
@@ -118,7 +124,7 @@ public final class PeerClient implements AutoCloseable {
             return 0; // a node of an earlier version: no resume, the message goes whole
         }
         try {
-            com.fasterxml.jackson.databind.JsonNode state = new com.fasterxml.jackson.databind.ObjectMapper().readTree(body);
+            com.fasterxml.jackson.databind.JsonNode state = JSON.readTree(body);
             if (state.path("received").asBoolean(false)) {
                 return total;
             }
@@ -221,6 +227,7 @@ public final class PeerClient implements AutoCloseable {
     }
 
     static final long SLOWEST_BYTES_PER_SECOND = 1_000_000;
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
     /** After the last byte of a request is written: time for what the kernels buffer (some MiB) to drain at the slowest rate. */
     static final Duration DRAIN = Duration.ofSeconds(16);
 
@@ -351,33 +358,28 @@ public final class PeerClient implements AutoCloseable {
     private static final io.netty.util.AttributeKey<org.liaison.gateway.tls.ClientAuthorization<AuthorityId>> SERVER =
             io.netty.util.AttributeKey.valueOf("liaison.server");
 
-    private void writeRequest(Channel ch, String host, int port, byte[] envelope, List<Path> payloads, long from,
-            CompletableFuture<FullHttpResponse> answer) {
-        try {
-            MessageBody body = new MessageBody(envelope, payloads, from, payloadBytesSent);
-            HttpRequest req = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, ReceiveHandler.PATH);
-            req.headers().set(HttpHeaderNames.HOST, host + ":" + port);
-            req.headers().set(HttpHeaderNames.CONTENT_TYPE, ReceiveHandler.MESSAGE_TYPE);
-            req.headers().set(HttpHeaderNames.CONTENT_LENGTH, body.length());
-            if (from > 0) {
-                req.headers().set(ReceiveHandler.RESUME_FROM, from);
-            }
-            ch.write(req);
-            // A failed write is not the answer: a receiver that refuses early answers and closes while
-            // the payloads are still going out, and its error document (say, a final refusal) is what
-            // counts. If no answer arrives, channelInactive completes the attempt as failed.
-            ch.writeAndFlush(new HttpChunkedInput(body)).addListener(f -> {
-                if (!f.isSuccess()) {
-                    ch.close();
-                } else if (ch.isActive()) {
-                    // All written, but the kernels' buffers may still hold megabytes for a slow link, and the receiver then
-                    // syncs and receipts: nothing moves here meanwhile, for longer than the timeout on a slow link.
-                    ch.pipeline().replace("timeout", "timeout", new org.liaison.gateway.net.IdleTimeout(timeout.plus(DRAIN)));
-                }
-            });
-        } catch (IOException e) {
-            answer.completeExceptionally(e);
+    private void writeRequest(Channel ch, String host, int port, byte[] envelope, List<Path> payloads, long[] sizes, long from) {
+        MessageBody body = new MessageBody(envelope, payloads, sizes, from, payloadBytesSent);
+        HttpRequest req = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, ReceiveHandler.PATH);
+        req.headers().set(HttpHeaderNames.HOST, host + ":" + port);
+        req.headers().set(HttpHeaderNames.CONTENT_TYPE, ReceiveHandler.MESSAGE_TYPE);
+        req.headers().set(HttpHeaderNames.CONTENT_LENGTH, body.length());
+        if (from > 0) {
+            req.headers().set(ReceiveHandler.RESUME_FROM, from);
         }
+        ch.write(req);
+        // A failed write is not the answer: a receiver that refuses early answers and closes while
+        // the payloads are still going out, and its error document (say, a final refusal) is what
+        // counts. If no answer arrives, channelInactive completes the attempt as failed.
+        ch.writeAndFlush(new HttpChunkedInput(body)).addListener(f -> {
+            if (!f.isSuccess()) {
+                ch.close();
+            } else if (ch.isActive()) {
+                // All written, but the kernels' buffers may still hold megabytes for a slow link, and the receiver then
+                // syncs and receipts: nothing moves here meanwhile, for longer than the timeout on a slow link.
+                ch.pipeline().replace("timeout", "timeout", new org.liaison.gateway.net.IdleTimeout(timeout.plus(DRAIN)));
+            }
+        });
     }
 
     @Override

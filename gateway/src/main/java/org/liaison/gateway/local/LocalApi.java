@@ -76,6 +76,8 @@ public final class LocalApi {
         }
     }
 
+    private static final java.util.regex.Pattern RANGE = java.util.regex.Pattern.compile("bytes=(\\d{1,18})-");
+
     /**
      * The start of a {@code Range: bytes=N-} header (the only form served: the rest of a download), 0
      * without one.
@@ -84,7 +86,7 @@ public final class LocalApi {
         if (range == null) {
             return 0;
         }
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("bytes=(\\d{1,18})-").matcher(range.trim());
+        java.util.regex.Matcher m = RANGE.matcher(range.trim());
         if (!m.matches()) {
             throw new org.liaison.protocol.ProtocolException(org.liaison.protocol.ErrorCode.SCHEMA_INVALID, "Range: only bytes=N- is served"
                     + " (the rest of a download from byte N)");

@@ -232,11 +232,23 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
             });
         }
 
-        synchronized void abort() {
-            aborted = true;
+        /**
+         * Drops the upload. No queued write runs after this (the flag is set under the writers' lock); the
+         * staged files are removed on the writers, after any write in progress, not on the event loop.
+         */
+        void abort() {
+            Outbox.Session made;
+            synchronized (this) {
+                aborted = true;
+                made = session;
+            }
             lease.release();
-            if (session != null) {
-                session.abort();
+            if (made != null) {
+                if (sink != null) {
+                    sink.execute(made::abort);
+                } else {
+                    made.abort();
+                }
             }
         }
     }

@@ -197,12 +197,13 @@ public final class Outbox {
             }
             Parked p = parked.remove(scopedKey);
             if (resumeFrom > 0) {
-                if (p == null || !p.session().packageSha256.equals(packageSha256)) {
+                if (p == null || !p.session().packageSha256.equals(packageSha256)
+                        || !java.util.Objects.equals(p.session().inReplyTo, inReplyTo)) {
                     if (p != null) {
                         p.session().abort();
                     }
                     throw new ProtocolException(ErrorCode.RESUME_MISMATCH, "nothing of this upload is kept (the node restarted, or"
-                            + " the upload was another package's): send it from the start");
+                            + " the upload was another package's or answered another message): send it from the start");
                 }
                 if (p.session().accepted() != resumeFrom) {
                     parked.put(scopedKey, p);

@@ -68,7 +68,7 @@ public final class IncomingMessage {
     private boolean keepStaged;
 
     private final org.liaison.gateway.net.BufferBudget.Lease lease;
-    /** Where payload bytes are hashed and written, off the event loop (null: here, as they come). */
+    /** Where payload bytes are hashed and written, and a refused transfer's files removed, off the event loop. */
     private org.liaison.gateway.net.PayloadSink sink;
     /** The first failure of a queued write; the message is refused with it. */
     private volatile ProtocolException sinkFailure;
@@ -87,8 +87,9 @@ public final class IncomingMessage {
     }
 
     /**
-     * Hashes and writes payload bytes on {@code writers} rather than in {@link #accept}: {@code flow}
-     * pauses and resumes reading, {@code failed} hears of a failed write (the message is then refused).
+     * Where payload bytes are hashed and written (call it before the body): on {@code writers}, in order;
+     * {@code flow} pauses and resumes reading, {@code failed} hears of a failed write (the message is then
+     * refused).
      */
     public void writeOn(java.util.concurrent.Executor writers, org.liaison.gateway.net.PayloadSink.Flow flow, java.util.function.Consumer<ProtocolException> failed) {
         this.sink = new org.liaison.gateway.net.PayloadSink(writers, flow);
@@ -108,19 +109,16 @@ public final class IncomingMessage {
                     throw new IllegalStateException("payload bytes before the envelope was checked");
                 } else if (storedReceipt != null) {
                     data.position(data.limit()); // a duplicate: the rest is read and dropped
-                } else if (sink != null) {
-                    if (sinkFailure != null) {
-                        throw sinkFailure;
-                    }
-                    sink.write(data, this::writeQueued);
+                } else if (sinkFailure != null) {
+                    throw sinkFailure;
                 } else {
-                    writePayload(data);
+                    sink.write(data, this::writeQueued); // hashed and written on the writers
                 }
             }
         } catch (ProtocolException e) {
             fail();
             throw e;
-        } catch (IOException | RuntimeException e) {
+        } catch (RuntimeException e) {
             fail();
             throw org.liaison.gateway.net.Workers.refusal("store the message", e); // no path or detail goes to the peer
         }
@@ -327,18 +325,16 @@ public final class IncomingMessage {
     public byte[] finish() throws ProtocolException {
         bodyEndedAt = System.nanoTime();
         try {
-            if (sink != null) {
-                try {
-                    sink.drain(); // every queued payload byte written
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    fail();
-                    throw new ProtocolException(ErrorCode.UNAVAILABLE, "the node is stopping");
-                }
-                if (sinkFailure != null) {
-                    fail();
-                    throw sinkFailure;
-                }
+            try {
+                sink.drain(); // every queued payload byte written
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                fail();
+                throw new ProtocolException(ErrorCode.UNAVAILABLE, "the node is stopping");
+            }
+            if (sinkFailure != null) {
+                fail();
+                throw sinkFailure;
             }
             return store();
         } finally {
@@ -428,27 +424,47 @@ public final class IncomingMessage {
         end(true);
     }
 
-    private synchronized void end(boolean keep) {
+    /**
+     * Ends the transfer: no queued write runs after this (the flag is set under the writers' lock), and the
+     * file is closed and, unless kept, the staging removed on the writers, after any write in progress —
+     * deleting gigabytes is not for an event loop. The claim goes last, so that a new attempt never meets a
+     * folder still being removed.
+     */
+    private void end(boolean keep) {
         lease.release();
-        if (failed) {
-            return;
-        }
-        failed = true;
-        try {
-            if (out != null) {
-                out.close(); // not synced: a resumed transfer authenticates what it finds
+        FileChannel open;
+        boolean held;
+        synchronized (this) {
+            if (failed) {
+                return;
             }
-        } catch (IOException e) {
-            // what was written is checked before it is used
-        }
-        if (claimed) {
+            failed = true;
+            open = out;
+            out = null;
+            held = claimed;
             claimed = false;
-            AuthorityId sender = verified.header().from();
-            java.util.UUID id = verified.header().messageId();
-            if (!keep) {
-                node.transfers().discard(sender, id);
+        }
+        Runnable cleanup = () -> {
+            try {
+                if (open != null) {
+                    open.close(); // not synced: a resumed transfer authenticates what it finds
+                }
+            } catch (IOException e) {
+                // what was written is checked before it is used
             }
-            node.transfers().release(sender, id);
+            if (held) {
+                AuthorityId sender = verified.header().from();
+                java.util.UUID id = verified.header().messageId();
+                if (!keep) {
+                    node.transfers().discard(sender, id);
+                }
+                node.transfers().release(sender, id);
+            }
+        };
+        if (sink != null) {
+            sink.execute(cleanup);
+        } else {
+            cleanup.run(); // ended before the body began (no writers yet)
         }
     }
 }

@@ -72,13 +72,9 @@ public final class ReceiveHandler extends SimpleChannelInboundHandler<HttpObject
         return PATH + "/" + messageId + "/transfer";
     }
 
-    public ReceiveHandler(PeerContext node, long maxMessageBytes, java.util.concurrent.Executor finishers) {
-        this(node, maxMessageBytes, finishers, null);
-    }
-
     /**
-     * @param writers where payload bytes are hashed and written while the event loop reads on (null: on the
-     *     event loop)
+     * @param writers where payload bytes are hashed and written while the event loop reads on, and refused
+     *     transfers' files removed
      */
     public ReceiveHandler(PeerContext node, long maxMessageBytes, java.util.concurrent.Executor finishers,
             java.util.concurrent.Executor writers) {
@@ -143,9 +139,7 @@ public final class ReceiveHandler extends SimpleChannelInboundHandler<HttpObject
                             + maxMessageBytes);
                 }
                 message = new IncomingMessage(node, peer, node.buffers().lease(ctx.channel()), resumeFrom(req));
-                if (writers != null) {
-                    writeOffLoop(ctx, peer, message);
-                }
+                writeOffLoop(ctx, peer, message);
                 received = 0;
             }
             if (msg instanceof HttpContent && skipBody) {

@@ -104,7 +104,7 @@ class ReceiveHandlerTest {
         ch.attr(PeerAuthenticationHandler.PEER).set(IT);
         new ClientAuthorization<AuthorityId>(() -> null, List.of(CERT), (t, c, now) -> IT).attach(ch);
         ch.pipeline().addLast("deadlines", new SlowClientGuard(SlowClientGuard.Mode.HTTP, Duration.ofSeconds(30), 1024));
-        ch.pipeline().addLast("api", new ReceiveHandler(node, 1 << 20, Runnable::run));
+        ch.pipeline().addLast("api", new ReceiveHandler(node, 1 << 20, Runnable::run, Runnable::run));
         return ch;
     }
 
