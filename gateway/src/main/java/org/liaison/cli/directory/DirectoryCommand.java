@@ -7,9 +7,10 @@ import picocli.CommandLine.Command;
             "The directory lists every authority (gateways, certificates, national CA, services, suites) and every JIT.",
             "The federation operator signs it; gateways pin the operator CA and refuse a directory that is unsigned,",
             "signed by another key, expired, or older than the one they have."},
-        subcommands = {DirectorySignCommand.class, DirectoryVerifyCommand.class, DirectoryShowCommand.class},
+        subcommands = {DirectoryEditCommand.class, DirectorySignCommand.class, DirectoryVerifyCommand.class, DirectoryShowCommand.class},
         footer = {"", "Examples:",
             "  liaison directory verify federation/directory.xml --federation federation",
+            "  liaison directory edit federation/directory.xml --authority IT-DNA --add tls=new-tls.pem --out draft.xml",
             "  liaison directory show federation/directory.xml --federation federation --json"})
 public final class DirectoryCommand {
 }

@@ -10,12 +10,6 @@ import org.liaison.cli.UserException;
 import org.liaison.cli.certs.PasswordOptions;
 import org.liaison.protocol.directory.DirectorySigner;
 import org.liaison.protocol.model.Directory;
-import org.liaison.protocol.xml.Formats;
-import org.liaison.protocol.xml.SecureXml;
-import org.liaison.protocol.xml.XmlLimits;
-import org.w3c.dom.Document;
-import org.w3c.dom.Element;
-import org.w3c.dom.NodeList;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -55,14 +49,7 @@ public final class DirectorySignCommand implements Callable<Integer> {
             throw new UserException("no password given: add --password-file FILE or --password-env VAR");
         }
         Credential signer = Keystores.load(key, password.read(false));
-        Document doc = SecureXml.parse(Files.readAllBytes(draft), XmlLimits.DIRECTORY);
-        SecureXml.root(doc, Formats.NS, "Directory");
-        NodeList old = doc.getElementsByTagNameNS(Formats.DSIG_NS, "Signature");
-        for (int i = old.getLength() - 1; i >= 0; i--) {
-            Element sig = (Element) old.item(i);
-            sig.getParentNode().removeChild(sig);
-        }
-        Directory d = Formats.fromElement(doc.getDocumentElement(), Directory.class);
+        Directory d = org.liaison.protocol.directory.DirectoryEdits.read(Files.readAllBytes(draft));
         byte[] signed = DirectorySigner.sign(d, signer);
         SecureFiles.writeNew(out, signed, false);
         spec.commandLine().getOut().println("Signed directory #" + d.getSequence() + " (" + d.getAuthority().size()

@@ -73,7 +73,7 @@ public final class FederationSetup {
                     crls, new NodeConfig.Listener("127.0.0.1", p[0]), new NodeConfig.Listener("127.0.0.1", p[1]),
                     new NodeConfig.Listener("127.0.0.1", p[2]), new NodeConfig.Keystore("gateway-tls.p12", "gateway-tls.password"),
                     new NodeConfig.Keystore("envelope-signing.p12", "envelope-signing.password"),
-                    new NodeConfig.Keystore("encryption.p12", "encryption.password"), "jdk");
+                    new NodeConfig.Keystore("encryption.p12", "encryption.password"), "jdk", null);
             node.write(a.resolve(NODE_CONFIG), "Liaison node of " + id + ". Run it with: liaison serve --config " + a.resolve(NODE_CONFIG)
                     + "\nPeer API on port " + p[0] + ", local API on " + p[1] + ", admin (health, metrics) on " + p[2] + ".");
             nodes.put(id, node);

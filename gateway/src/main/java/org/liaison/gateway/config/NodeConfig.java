@@ -20,10 +20,15 @@ import org.liaison.certs.SecureFiles;
  * A node's configuration: one YAML file, validated when loaded, with errors that name the field
  * and what was expected. Relative paths are relative to the file's folder. Secrets are never in
  * the file: keystore passwords are read from the files it names.
+ *
+ * <p>{@code previousEncryption} (optional) lists the encryption keys this node used before the
+ * current one: messages sealed to them (in flight during a rotation, or stored unread) still open.
+ * The node reloads its keystores when their files change (see the runbook in deploy/README.md).
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record NodeConfig(String authority, String dataDir, DirectorySource directory, List<String> crls, Listener peer,
-        Listener local, Listener admin, Keystore tls, Keystore signing, Keystore encryption, String tlsProvider) {
+        Listener local, Listener admin, Keystore tls, Keystore signing, Keystore encryption, String tlsProvider,
+        List<Keystore> previousEncryption) {
 
     /** Where the signed directory comes from, and the operator CA it must be signed under. */
     public record DirectorySource(String file, String operatorCa, String operatorCrl) {}
@@ -64,6 +69,11 @@ public record NodeConfig(String authority, String dataDir, DirectorySource direc
         keystore(tls, "tls");
         keystore(signing, "signing");
         keystore(encryption, "encryption");
+        if (previousEncryption != null) {
+            for (int i = 0; i < previousEncryption.size(); i++) {
+                keystore(previousEncryption.get(i), "previousEncryption[" + i + "]");
+            }
+        }
         if (tlsProvider != null && !tlsProvider.equals("jdk") && !tlsProvider.equals("openssl")) {
             throw new IllegalArgumentException("tlsProvider: " + tlsProvider + " (expected: jdk or openssl)");
         }

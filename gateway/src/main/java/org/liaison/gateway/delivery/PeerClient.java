@@ -60,17 +60,29 @@ public final class PeerClient implements AutoCloseable {
             io.netty.util.AttributeKey.valueOf("liaison.answer");
     private static final io.netty.util.AttributeKey<Long> IDLE_SINCE = io.netty.util.AttributeKey.valueOf("liaison.idle-since");
     private final EventLoopGroup group = org.liaison.gateway.net.EventLoops.group("client", 2);
-    private final SslContext tls;
+    private static final io.netty.util.AttributeKey<Integer> GENERATION = io.netty.util.AttributeKey.valueOf("liaison.keys");
+    private final java.util.function.Supplier<SslContext> tls;
+    /** Raised when the node's TLS key changes: connections made with an earlier key are not reused. */
+    private volatile int generation;
     private final PeerIdentity identity;
     private final Duration timeout;
     private final java.util.concurrent.ConcurrentHashMap<String, io.netty.channel.pool.SimpleChannelPool> pools =
             new java.util.concurrent.ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicLong connections = new java.util.concurrent.atomic.AtomicLong();
 
-    public PeerClient(SslContext tls, PeerIdentity identity, Duration timeout) {
+    /** {@code tls} is asked for each new connection (see {@link #retireConnections}). */
+    public PeerClient(java.util.function.Supplier<SslContext> tls, PeerIdentity identity, Duration timeout) {
         this.tls = tls;
         this.identity = identity;
         this.timeout = timeout;
+    }
+
+    /**
+     * The node's TLS key changed: exchanges under way finish on their connections, which are then
+     * closed instead of reused; new connections present the new certificate.
+     */
+    public void retireConnections() {
+        generation++;
     }
 
     /** How many connections (TLS handshakes) this client has opened. */
@@ -163,8 +175,9 @@ public final class PeerClient implements AutoCloseable {
                 @Override
                 public void channelCreated(Channel ch) {
                     connections.incrementAndGet();
+                    ch.attr(GENERATION).set(generation);
                     ch.pipeline()
-                            .addLast("tls", tls.newHandler(ch.alloc(), host, port))
+                            .addLast("tls", tls.get().newHandler(ch.alloc(), host, port))
                             .addLast("timeout", new org.liaison.gateway.net.IdleTimeout(timeout)) // a long upload runs while it moves
                             .addLast("http", new HttpClientCodec())
                             .addLast("aggregate", new HttpObjectAggregator(MAX_RESPONSE))
@@ -200,7 +213,9 @@ public final class PeerClient implements AutoCloseable {
             // Reused only while open and not idle for long: the peer closes idle connections after its read timeout.
             io.netty.channel.pool.ChannelHealthChecker fresh = ch -> {
                 Long since = ch.attr(IDLE_SINCE).get();
-                boolean ok = ch.isActive() && (since == null || System.nanoTime() - since < MAX_IDLE.toNanos());
+                Integer made = ch.attr(GENERATION).get();
+                boolean ok = ch.isActive() && (since == null || System.nanoTime() - since < MAX_IDLE.toNanos())
+                        && made != null && made == generation;
                 if (!ok) {
                     ch.close();
                 }
@@ -279,7 +294,11 @@ public final class PeerClient implements AutoCloseable {
                 try {
                     serverAuthorization(ch, ssl, recipient, endpoint).current(java.time.Instant.now());
                 } catch (Exception e) {
-                    answer.completeExceptionally(new ProtocolException(ErrorCode.UNAUTHORIZED, e.getMessage()));
+                    // On a connection made earlier, the server may since have rotated its key (and the directory
+                    // withdrawn the old certificate): nothing was sent, so it is asked again on a new connection,
+                    // where the certificate it presents now is checked (and a refusal there is final).
+                    answer.completeExceptionally(reused ? new IOException("the server's certificate on a reused connection is no"
+                            + " longer accepted: " + e.getMessage()) : new ProtocolException(ErrorCode.UNAUTHORIZED, e.getMessage()));
                     return;
                 }
                 ch.attr(ANSWER).set(answer);

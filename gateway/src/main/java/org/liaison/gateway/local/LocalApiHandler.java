@@ -506,8 +506,8 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
         return m;
     }
 
-    private java.security.PrivateKey encryptionKey() {
-        return node.encryption().privateKey();
+    private java.util.List<java.security.PrivateKey> decryptionKeys() {
+        return node.decryptionKeys();
     }
 
     /**
@@ -550,7 +550,7 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
 
     private Map<String, Object> summary(MessageStore.Received r) throws ProtocolException {
         Envelopes.Stored env = Envelopes.readStored(r.envelope(), r.envelopeSha256());
-        Envelopes.Opened o = Envelopes.open(env, node.me(), encryptionKey());
+        Envelopes.Opened o = Envelopes.open(env, node.me(), decryptionKeys());
         Manifest m = Formats.fromElement(SecureXml.parse(o.manifestXml(), XmlLimits.DEFAULT).getDocumentElement(), Manifest.class);
         Map<String, Object> x = new LinkedHashMap<>();
         x.put("messageId", r.messageId().toString());
@@ -574,7 +574,7 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
      */
     private Answer fetch(LocalUser user, MessageStore.Received r, long from) throws ProtocolException, IOException {
         Envelopes.Stored env = Envelopes.readStored(r.envelope(), r.envelopeSha256());
-        Envelopes.Opened o = Envelopes.open(env, node.me(), encryptionKey());
+        Envelopes.Opened o = Envelopes.open(env, node.me(), decryptionKeys());
         Manifest m = Formats.fromElement(SecureXml.parse(o.manifestXml(), XmlLimits.DEFAULT).getDocumentElement(), Manifest.class);
         if (m.getFile().size() != env.payloads().size()) {
             throw new ProtocolException(ErrorCode.STORED_DATA_CORRUPT, "the manifest lists " + m.getFile().size() + " files but "

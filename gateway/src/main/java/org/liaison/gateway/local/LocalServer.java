@@ -40,21 +40,29 @@ public final class LocalServer implements AutoCloseable {
     /** Where TLS handshakes' delegated tasks (certificate checks) run. */
     private final java.util.concurrent.ExecutorService handshakes = org.liaison.gateway.net.Workers.pool("local-tls");
 
-    public LocalServer(String host, int port, Credential tls, NodeState node, Outbox outbox, Duration readTimeout,
-            org.liaison.gateway.tls.AuthFailures failures) throws java.io.IOException, InterruptedException {
-        SslContext ctx = SslContextBuilder.forServer(tls.privateKey(), tls.chain().toArray(new X509Certificate[0]))
-                // Always the JDK's TLS: BoringSSL (the openssl provider) leaves Ed25519 out of the signature algorithms
-                // it verifies by default, and netty-tcnative offers no way to add it, so it would refuse every
-                // modern-suite personal certificate (certificate_required). The peer API may use either provider.
+    /**
+     * The local API's TLS with {@code tls} as the server's credential. Always the JDK's TLS: BoringSSL (the
+     * openssl provider) leaves Ed25519 out of the signature algorithms it verifies by default, and
+     * netty-tcnative offers no way to add it, so it would refuse every modern-suite personal certificate
+     * (certificate_required). The peer API may use either provider.
+     */
+    public static SslContext context(Credential tls, NodeState node, org.liaison.gateway.tls.AuthFailures failures)
+            throws javax.net.ssl.SSLException {
+        return SslContextBuilder.forServer(tls.privateKey(), tls.chain().toArray(new X509Certificate[0]))
                 .sslProvider(SslProvider.JDK).protocols(TlsContexts.PROTOCOLS).clientAuth(ClientAuth.REQUIRE)
                 .trustManager(new UserTrustManager(node.me(), node::trust, failures))
                 .sessionTimeout(TlsContexts.SESSION_TIMEOUT).build();
+    }
+
+    /** {@code tls} (see {@link #context}) is asked for each new connection: a rotated key serves the next handshake. */
+    public LocalServer(String host, int port, java.util.function.Supplier<SslContext> tls, NodeState node, Outbox outbox,
+            Duration readTimeout, org.liaison.gateway.tls.AuthFailures failures) throws java.io.IOException, InterruptedException {
         ServerBootstrap b = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         ch.pipeline()
-                                .addLast("tls", ctx.newHandler(ch.alloc(), ch.remoteAddress().getHostString(),
+                                .addLast("tls", tls.get().newHandler(ch.alloc(), ch.remoteAddress().getHostString(),
                                         ch.remoteAddress().getPort(), handshakes)) // certificate checks off the event loop
                                 .addLast("timeout", new org.liaison.gateway.net.IdleTimeout(readTimeout)) // a long download runs while it moves
                                 .addLast("http", new HttpServerCodec(4096, 8192, 64 * 1024))

@@ -18,9 +18,6 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.liaison.certs.AuthorityId;
 import org.liaison.certs.Credential;
-import org.liaison.certs.Fingerprint;
-import org.liaison.certs.Keystores;
-import org.liaison.certs.Passwords;
 import org.liaison.certs.Pem;
 import org.liaison.gateway.audit.AuditEvent;
 import org.liaison.gateway.audit.AuditLog;
@@ -153,8 +150,14 @@ public final class GatewayNode implements NodeState, AutoCloseable {
     private final Path configFile;
     private final NodeConfig config;
     private final AuthorityId me;
-    private final Credential signing;
-    private final Credential encryption;
+    /** The node's keys, replaced whole when their files change (see {@link #reloadKeys}). */
+    private final AtomicReference<NodeKeys> keys = new AtomicReference<>();
+    /** The TLS contexts made from {@link #keys}: peer server, peer client, local API. */
+    private record Contexts(io.netty.handler.ssl.SslContext peerServer, io.netty.handler.ssl.SslContext peerClient,
+            io.netty.handler.ssl.SslContext local) {}
+    private final AtomicReference<Contexts> contexts = new AtomicReference<>();
+    private SslProvider tlsProvider;
+    private DirectoryTrustManager trustManager;
     private org.liaison.gateway.tls.AuthFailures authFailures;
     /** Two envelopes of the largest size per connection, sixteen for the node (64 MiB with the defaults). */
     private final org.liaison.gateway.net.BufferBudget buffers;
@@ -188,16 +191,16 @@ public final class GatewayNode implements NodeState, AutoCloseable {
         this.audit = audit;
         this.tuning = tuning;
         this.buffers = new org.liaison.gateway.net.BufferBudget(2L * tuning.maxEnvelopeBytes(), 16L * tuning.maxEnvelopeBytes());
-        Credential tls = credential(config.tls());
-        this.signing = credential(config.signing());
-        this.encryption = credential(config.encryption());
+        NodeKeys loadedKeys = NodeKeys.load(config, this::path, null);
+        keys.set(loadedKeys);
+        Credential tls = loadedKeys.tls();
         this.directoryVerifier = new DirectoryVerifier(Pem.readCertificate(path(config.directory().operatorCa())),
                 List.of(Pem.readCrl(path(config.directory().operatorCrl()))));
         Instant now = Instant.now();
         FederationDirectory directory = directoryVerifier.verify(Files.readAllBytes(path(config.directory().file())), now);
         trust.set(new Trust(directory, readCrls()));
         trustFilesSeen = trustFileTimes();
-        checkOwnEntry(directory, tls);
+        loadedKeys.check(directory, me);
 
         Path data = path(config.dataDir());
         List<AutoCloseable> opened = new java.util.ArrayList<>();
@@ -214,9 +217,10 @@ public final class GatewayNode implements NodeState, AutoCloseable {
 
             PeerIdentity identity = new PeerIdentity(trust::get);
             this.authFailures = new org.liaison.gateway.tls.AuthFailures(audit, metrics::tlsFailure);
-            DirectoryTrustManager tm = new DirectoryTrustManager(identity, authFailures);
-            SslProvider provider = TlsContexts.provider(config.tlsProvider());
-            this.client = new PeerClient(TlsContexts.client(tls, tm, provider), identity, tuning.clientTimeout());
+            this.trustManager = new DirectoryTrustManager(identity, authFailures);
+            this.tlsProvider = TlsContexts.provider(config.tlsProvider());
+            contexts.set(contexts(loadedKeys));
+            this.client = new PeerClient(() -> contexts.get().peerClient(), identity, tuning.clientTimeout());
             metrics.bindPayloadSent(client::payloadBytesSent);
             opened.add(client);
             this.peerLogs = new org.liaison.gateway.audit.PeerLogs(data.resolve("audit-peers"), audit, this::proveFor,
@@ -228,10 +232,12 @@ public final class GatewayNode implements NodeState, AutoCloseable {
             this.worker = new DeliveryWorker(this, client, tuning.backoff());
             outbox.onStored(worker::wake);
             opened.add(worker);
-            this.server = new PeerServer(config.peer().host(), config.peer().port(), TlsContexts.server(tls, tm, provider), identity, authFailures, this,
+            this.server = new PeerServer(config.peer().host(), config.peer().port(), () -> contexts.get().peerServer(), identity,
+                    authFailures, this,
                     tuning.readTimeout(), tuning.maxMessageBytes());
             opened.add(server);
-            this.local = new org.liaison.gateway.local.LocalServer(config.local().host(), config.local().port(), tls, this, outbox,
+            this.local = new org.liaison.gateway.local.LocalServer(config.local().host(), config.local().port(),
+                    () -> contexts.get().local(), this, outbox,
                     tuning.readTimeout(), authFailures);
             opened.add(local);
             this.admin = new org.liaison.gateway.admin.AdminServer(config.admin().host(), config.admin().port(), metrics,
@@ -239,7 +245,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
             opened.add(admin);
             worker.start(tuning.poll());
             running = true;
-            reloader.scheduleWithFixedDelay(this::reloadTrust, tuning.reloadEvery().toMillis(), tuning.reloadEvery().toMillis(),
+            reloader.scheduleWithFixedDelay(this::reload, tuning.reloadEvery().toMillis(), tuning.reloadEvery().toMillis(),
                     TimeUnit.MILLISECONDS);
             // The configuration's digest: a change between two runs shows in the log.
             audit.record(AuditEvent.of("start", me.value(), null, null, "ok", "directory #" + directory.sequence())
@@ -293,8 +299,9 @@ public final class GatewayNode implements NodeState, AutoCloseable {
         return NodeConfig.resolve(configFile, p);
     }
 
-    private Credential credential(NodeConfig.Keystore k) throws Exception {
-        return Keystores.load(path(k.keystore()), Passwords.fromFile(path(k.passwordFile())));
+    private Contexts contexts(NodeKeys k) throws javax.net.ssl.SSLException {
+        return new Contexts(TlsContexts.server(k.tls(), trustManager, tlsProvider), TlsContexts.client(k.tls(), trustManager, tlsProvider),
+                org.liaison.gateway.local.LocalServer.context(k.tls(), this, authFailures));
     }
 
     private List<X509CRL> readCrls() throws IOException {
@@ -305,19 +312,6 @@ public final class GatewayNode implements NodeState, AutoCloseable {
         return crls;
     }
 
-    /** This node's own certificates must be the ones the directory lists for it. */
-    private void checkOwnEntry(FederationDirectory directory, Credential tls) throws ProtocolException {
-        FederationDirectory.Entry e = directory.require(me);
-        if (!e.isGatewayCertificate(tls.certificate())) {
-            throw new IllegalStateException("the TLS certificate (SHA-256 " + Fingerprint.of(tls.certificate())
-                    + ") is not the gateway certificate directory #" + directory.sequence() + " lists for " + me);
-        }
-        if (!e.isSigningCertificate(signing.certificate())) {
-            throw new IllegalStateException("the signing certificate is not the one directory #" + directory.sequence()
-                    + " lists for " + me);
-        }
-    }
-
     private List<FileTime> trustFileTimes() throws IOException {
         List<FileTime> times = new ArrayList<>();
         times.add(Files.getLastModifiedTime(path(config.directory().file())));
@@ -326,6 +320,58 @@ public final class GatewayNode implements NodeState, AutoCloseable {
         }
         return times;
     }
+
+    private void reload() {
+        reloadTrust();
+        reloadKeys();
+    }
+
+    /**
+     * Loads the node's keystores again when their files changed, and uses the new keys once the
+     * current directory lists their certificates; otherwise (a keystore half-written, a wrong
+     * password, a certificate not yet published) the keys in use stay and the refusal is logged
+     * and audited. Connections already open finish with the key they were made with.
+     */
+    void reloadKeys() {
+        NodeKeys current = keys.get();
+        List<String> times = NodeKeys.times(config, this::path);
+        if (times.equals(current.files()) || times.equals(keyFilesRefused)) {
+            return;
+        }
+        NodeKeys next;
+        Contexts made;
+        try {
+            next = NodeKeys.load(config, this::path, current);
+            next.check(trust.get().directory(), me);
+            made = contexts(next);
+        } catch (Exception e) {
+            keyFilesRefused = times; // tried once per change of the files
+            audit.record(AuditEvent.of("keys-refused", me.value(), null, null, "refused", e.getMessage()));
+            LOG.error("refused the changed keystores, keeping the keys in use: {}", e.getMessage());
+            return;
+        }
+        keyFilesRefused = null;
+        if (next.sameKeys(current)) {
+            keys.set(next); // the files were rewritten with the keys in use: nothing changes
+            return;
+        }
+        contexts.set(made);
+        keys.set(next);
+        client.retireConnections();
+        audit.record(AuditEvent.of("keys-change", me.value(), null, null, "ok", null)
+                .with("tlsCertificateSha256", next.tls().fingerprint().hex())
+                .with("signingCertificateSha256", next.signing().fingerprint().hex())
+                .with("encryptionCertificateSha256", next.encryption().fingerprint().hex()));
+        LOG.info("now using TLS certificate SHA-256 {}, signing {}, encryption {} ({} previous encryption keys held)",
+                next.tls().fingerprint(), next.signing().fingerprint(), next.encryption().fingerprint(),
+                next.previousEncryption().size());
+        if ((config.previousEncryption() == null ? 0 : config.previousEncryption().size()) < next.previousEncryption().size()) {
+            LOG.warn("an encryption key this node replaced is held in memory only: add its keystore under previousEncryption in {}"
+                    + " so that messages sealed to it still open after a restart", configFile);
+        }
+    }
+
+    private volatile List<String> keyFilesRefused;
 
     /** Loads a newer directory or CRLs when their files changed; a refused directory leaves the current one in place. */
     void reloadTrust() {
@@ -344,6 +390,12 @@ public final class GatewayNode implements NodeState, AutoCloseable {
                 audit.record(AuditEvent.of("directory-change", me.value(), null, null, "ok",
                         "directory #" + current.directory().sequence() + " -> #" + next.sequence()));
                 LOG.info("loaded directory #{}", next.sequence());
+                try {
+                    keys.get().check(next, me);
+                } catch (IllegalStateException unlisted) {
+                    audit.record(AuditEvent.of("keys-unlisted", me.value(), null, null, "refused", unlisted.getMessage()));
+                    LOG.error("peers will refuse this node: {}", unlisted.getMessage());
+                }
             } else {
                 audit.record(AuditEvent.of("crl-reload", me.value(), null, null, "ok", null));
             }
@@ -387,7 +439,17 @@ public final class GatewayNode implements NodeState, AutoCloseable {
 
     @Override
     public Credential encryption() {
-        return encryption;
+        return keys.get().encryption();
+    }
+
+    @Override
+    public List<java.security.PrivateKey> decryptionKeys() {
+        return keys.get().decryptionKeys();
+    }
+
+    /** The keys in use now. */
+    public NodeKeys keys() {
+        return keys.get();
     }
 
     @Override
@@ -440,7 +502,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
 
     @Override
     public Credential signing() {
-        return signing;
+        return keys.get().signing();
     }
 
     @Override

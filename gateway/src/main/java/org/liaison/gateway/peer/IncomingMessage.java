@@ -160,7 +160,7 @@ public final class IncomingMessage {
         refuseIdConflict();
         // Open and check the package before a byte of payload is accepted: a message whose manifest is
         // not a valid, signed package of the sender's own authority for these addressees is refused.
-        ReceivedPackage.Checked checked = ReceivedPackage.open(verified, node.me(), node.encryption().privateKey(), node.trust(), now);
+        ReceivedPackage.Checked checked = ReceivedPackage.open(verified, node.me(), node.decryptionKeys(), node.trust(), now);
         AuthorityId sender = verified.header().from();
         java.util.UUID id = verified.header().messageId();
         StagedTransfers transfers = node.transfers();
@@ -223,7 +223,7 @@ public final class IncomingMessage {
                     if (!v.header().messageId().equals(messageId)) {
                         throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "staged under another id");
                     }
-                    checked = ReceivedPackage.open(v, node.me(), node.encryption().privateKey(), node.trust(), Instant.now());
+                    checked = ReceivedPackage.open(v, node.me(), node.decryptionKeys(), node.trust(), Instant.now());
                 } catch (ProtocolException | RuntimeException noLonger) {
                     // Expired, revoked, or damaged on disk: nothing staged is kept; a new transfer meets the checks again.
                     transfers.discard(peer, messageId);

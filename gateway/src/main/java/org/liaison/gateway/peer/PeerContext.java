@@ -27,6 +27,11 @@ public interface PeerContext {
     /** This authority's encryption credential: what opens received messages. */
     Credential encryption();
 
+    /** Every key this authority may decrypt with: the current encryption key first, then those it replaced. */
+    default java.util.List<java.security.PrivateKey> decryptionKeys() {
+        return java.util.List.of(encryption().privateKey());
+    }
+
     int maxEnvelopeBytes();
 
     /** The memory budget for envelopes and manifests being received (see {@link org.liaison.gateway.net.BufferBudget}). */

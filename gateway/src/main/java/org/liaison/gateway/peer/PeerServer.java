@@ -59,7 +59,8 @@ public final class PeerServer implements AutoCloseable {
     /** Where TLS handshakes' delegated tasks (certificate checks) run. */
     private final java.util.concurrent.ExecutorService handshakes = org.liaison.gateway.net.Workers.pool("peer-tls");
 
-    public PeerServer(String host, int port, SslContext tls, PeerIdentity identity, org.liaison.gateway.tls.AuthFailures failures,
+    /** {@code tls} is asked for each new connection: a rotated key serves the next handshake. */
+    public PeerServer(String host, int port, java.util.function.Supplier<SslContext> tls, PeerIdentity identity, org.liaison.gateway.tls.AuthFailures failures,
             PeerContext node, Duration readTimeout, long maxMessageBytes) throws InterruptedException, java.io.IOException {
         ServerBootstrap b = new ServerBootstrap()
                 .group(boss, workers)
@@ -70,7 +71,7 @@ public final class PeerServer implements AutoCloseable {
                     protected void initChannel(SocketChannel ch) {
                         // The client's address goes to the engine, so that refusals in the trust manager name it.
                         // Certificate checks (the trust manager: CRLs, the directory) run on a pool, not the event loop.
-                        SslHandler ssl = tls.newHandler(ch.alloc(), ch.remoteAddress().getHostString(), ch.remoteAddress().getPort(),
+                        SslHandler ssl = tls.get().newHandler(ch.alloc(), ch.remoteAddress().getHostString(), ch.remoteAddress().getPort(),
                                 handshakes);
                         ssl.setHandshakeTimeout(10, TimeUnit.SECONDS);
                         ch.pipeline()

@@ -92,6 +92,8 @@ public final class Envelopes {
             }
             Recipient rec = new Recipient();
             rec.setAuthority(r.value());
+            // The first listed is the one in use; others are the previous key (still held by the recipient during a
+            // rotation) or the next one (announced before its holder uses it).
             rec.setAny(ContentEncryption.wrapKey(doc, contentKey, entry.encryptionCertificates().get(0), r.value()));
             e.getRecipient().add(rec);
         }
@@ -249,6 +251,18 @@ public final class Envelopes {
 
     /** Unwraps this authority's content key and decrypts the manifest. */
     public static Opened open(Sealed envelope, AuthorityId me, PrivateKey encryptionKey) throws ProtocolException {
+        return open(envelope, me, List.of(encryptionKey));
+    }
+
+    /**
+     * As above, with each of this authority's encryption keys in turn (the current one first, then
+     * those it replaced: during a key rotation, messages sealed to the previous key still open).
+     * Fails with the one uniform DECRYPTION_FAILED when none unwraps the content key.
+     */
+    public static Opened open(Sealed envelope, AuthorityId me, List<PrivateKey> encryptionKeys) throws ProtocolException {
+        if (encryptionKeys.isEmpty()) {
+            throw new IllegalArgumentException("no encryption key");
+        }
         Map<String, Element> keys = new LinkedHashMap<>();
         for (Recipient r : envelope.model().getRecipient()) {
             keys.put(r.getAuthority(), r.getAny());
@@ -258,7 +272,19 @@ public final class Envelopes {
             throw new ProtocolException(ErrorCode.NOT_A_RECIPIENT, "message " + envelope.header().messageId()
                     + " holds no key for " + me);
         }
-        SecretKey cek = ContentEncryption.unwrapKey(mine, encryptionKey);
+        SecretKey cek = null;
+        ProtocolException failed = null;
+        for (PrivateKey k : encryptionKeys) {
+            try {
+                cek = ContentEncryption.unwrapKey(mine, k);
+                break;
+            } catch (ProtocolException e) {
+                failed = e;
+            }
+        }
+        if (cek == null) {
+            throw failed;
+        }
         // Format 1 (read from a node's own store only: verify() accepts only the current format) used the content key itself.
         SecretKey manifestKey = envelope.model().getFormat() == null ? cek : ContentEncryption.manifestKey(cek);
         byte[] manifest = ContentEncryption.decrypt(envelope.model().getEncryptedManifest().getAny(), manifestKey);

@@ -43,7 +43,13 @@ public final class ReceivedPackage {
      */
     public static Checked open(Envelopes.Verified envelope, AuthorityId me, PrivateKey encryptionKey, Trust trust, Instant now)
             throws ProtocolException {
-        Envelopes.Opened opened = Envelopes.open(envelope, me, encryptionKey);
+        return open(envelope, me, java.util.List.of(encryptionKey), trust, now);
+    }
+
+    /** As above, with each of this authority's encryption keys in turn (see {@link Envelopes#open(Envelopes.Sealed, AuthorityId, java.util.List)}). */
+    public static Checked open(Envelopes.Verified envelope, AuthorityId me, java.util.List<PrivateKey> encryptionKeys, Trust trust,
+            Instant now) throws ProtocolException {
+        Envelopes.Opened opened = Envelopes.open(envelope, me, encryptionKeys);
         Manifests.Verified manifest = Manifests.verify(opened.manifestXml(), trust, now);
         check(envelope, manifest.manifest());
         return new Checked(envelope, opened, manifest);

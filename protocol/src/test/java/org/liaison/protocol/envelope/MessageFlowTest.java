@@ -101,6 +101,23 @@ class MessageFlowTest {
         assertThat(r.checkpoint()).isEqualTo("checkpoint text");
     }
 
+    /** During a key rotation the recipient holds its previous key next to the new one: either opens what was sealed to it. */
+    @ParameterizedTest
+    @EnumSource(Suite.class)
+    void aRecipientWithSeveralKeysOpensWithTheOneTheMessageWasSealedTo(Suite suite) throws Exception {
+        TestFederation f = new TestFederation(dir, suite);
+        Sent s = send(f, IT, List.of(AL), null, f.authority(IT).users().get(Role.INVESTIGATOR));
+        Envelopes.Verified v = Envelopes.verify(s.envelope(), f.trust(), f.now, IT, AL);
+        java.security.PrivateKey albania = f.authority(AL).encryption().privateKey();
+        java.security.PrivateKey other = f.authority(US).encryption().privateKey(); // a key of the same type, not Albania's
+
+        Envelopes.Opened o = Envelopes.open(v, AL, List.of(other, albania));
+        assertThat(Manifests.verify(o.manifestXml(), f.trust(), f.now).from()).isEqualTo(IT);
+        assertThat(Envelopes.open(v, AL, List.of(albania, other)).contentKey()).isEqualTo(o.contentKey());
+        // None of the keys held: the one uniform refusal, as with one wrong key.
+        assertThat(refusal(() -> Envelopes.open(v, AL, List.of(other))).code()).isEqualTo(ErrorCode.DECRYPTION_FAILED);
+    }
+
     @ParameterizedTest
     @EnumSource(Suite.class)
     void jitFileReachesEveryOtherMember(Suite suite) throws Exception {

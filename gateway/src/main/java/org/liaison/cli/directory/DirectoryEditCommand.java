@@ -1,0 +1,132 @@
+package org.liaison.cli.directory;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.liaison.certs.AuthorityId;
+import org.liaison.certs.Fingerprint;
+import org.liaison.certs.Pem;
+import org.liaison.certs.SecureFiles;
+import org.liaison.cli.UserException;
+import org.liaison.protocol.directory.DirectoryEdits;
+import org.liaison.protocol.directory.DirectoryEdits.Purpose;
+import org.liaison.protocol.model.Directory;
+import org.liaison.protocol.xml.Formats;
+import org.liaison.protocol.xml.SecureXml;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "edit", mixinStandardHelpOptions = true,
+        description = {"Prepare the next edition of the directory (an unsigned draft) for a key rotation.",
+            "The draft gets the next sequence number, is issued now and is valid as long as the edition it follows.",
+            "Edits apply in this order: --add, --use, --remove. PURPOSE is tls, signing or encryption.",
+            "  --add lists a new certificate after those in use: peers accept it from now on, nothing uses it yet.",
+            "  --use lists a certificate first: for encryption, the one senders seal to from now on.",
+            "  --remove withdraws a certificate: peers refuse it from now on.",
+            "Sign the draft with 'liaison directory sign' and publish it to every node (each reloads it by itself).",
+            "See the key rotation runbook in deploy/README.md for the order of the steps."},
+        footer = {"", "Example (announce Italy's new TLS certificate, then sign):",
+            "  liaison directory edit federation/directory.xml --authority IT-DNA --add tls=new-tls.pem --out draft.xml",
+            "  liaison directory sign draft.xml --key federation/operator/directory-signing.p12 \\",
+            "      --password-file federation/operator/directory-signing.password --out directory-2.xml"})
+public final class DirectoryEditCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(paramLabel = "DIRECTORY", description = "The directory in force (signed) or a draft.")
+    Path input;
+
+    @Option(names = "--authority", required = true, paramLabel = "ID", description = "The authority whose certificates change.")
+    String authority;
+
+    @Option(names = "--add", paramLabel = "PURPOSE=FILE.pem", description = "Announce a certificate (repeatable).")
+    List<String> add = new ArrayList<>();
+
+    @Option(names = "--use", paramLabel = "PURPOSE=FILE.pem|SHA256", description = "List a certificate first (repeatable).")
+    List<String> use = new ArrayList<>();
+
+    @Option(names = "--remove", paramLabel = "PURPOSE=FILE.pem|SHA256", description = "Withdraw a certificate (repeatable).")
+    List<String> remove = new ArrayList<>();
+
+    @Option(names = "--out", required = true, paramLabel = "FILE", description = "Where to write the draft (not overwritten).")
+    Path out;
+
+    @Override
+    public Integer call() throws Exception {
+        if (Files.exists(out)) {
+            throw new UserException(out + " already exists; choose another --out");
+        }
+        if (add.isEmpty() && use.isEmpty() && remove.isEmpty()) {
+            throw new UserException("nothing to change: give --add, --use or --remove");
+        }
+        AuthorityId id;
+        try {
+            id = AuthorityId.of(authority);
+        } catch (IllegalArgumentException e) {
+            throw new UserException("--authority: " + e.getMessage());
+        }
+        Directory d = DirectoryEdits.read(Files.readAllBytes(input));
+        long from = d.getSequence();
+        for (String a : add) {
+            String[] pv = split(a, "--add");
+            DirectoryEdits.add(d, id, purpose(pv[0]), certificate(pv[1]));
+        }
+        for (String u : use) {
+            String[] pv = split(u, "--use");
+            DirectoryEdits.use(d, id, purpose(pv[0]), fingerprint(pv[1]));
+        }
+        for (String r : remove) {
+            String[] pv = split(r, "--remove");
+            DirectoryEdits.remove(d, id, purpose(pv[0]), fingerprint(pv[1]));
+        }
+        DirectoryEdits.nextEdition(d, Instant.now().truncatedTo(ChronoUnit.SECONDS));
+        SecureFiles.writeNew(out, SecureXml.serialize(Formats.toDocument(d)), false);
+        spec.commandLine().getOut().println("Draft of directory #" + d.getSequence() + " (follows #" + from + ") -> " + out
+                + "; sign it with 'liaison directory sign'");
+        return 0;
+    }
+
+    private static String[] split(String s, String option) {
+        int eq = s.indexOf('=');
+        if (eq <= 0 || eq == s.length() - 1) {
+            throw new UserException(option + " " + s + ": expected PURPOSE=VALUE, e.g. tls=new-tls.pem");
+        }
+        return new String[] {s.substring(0, eq), s.substring(eq + 1)};
+    }
+
+    private static Purpose purpose(String s) {
+        try {
+            return Purpose.of(s);
+        } catch (IllegalArgumentException e) {
+            throw new UserException(e.getMessage());
+        }
+    }
+
+    private static X509Certificate certificate(String file) {
+        try {
+            return Pem.readCertificate(Path.of(file));
+        } catch (Exception e) {
+            throw new UserException("cannot read a certificate from " + file + ": " + e.getMessage());
+        }
+    }
+
+    /** A SHA-256 fingerprint in hex, or a PEM file whose first certificate's fingerprint it is. */
+    private static Fingerprint fingerprint(String value) {
+        if (value.matches("(?i)[0-9a-f:]{64,95}") && !Files.exists(Path.of(value))) {
+            try {
+                return Fingerprint.parse(value.replace(":", ""));
+            } catch (IllegalArgumentException e) {
+                throw new UserException("not a SHA-256 fingerprint: " + value);
+            }
+        }
+        return Fingerprint.of(certificate(value));
+    }
+}

@@ -1,0 +1,142 @@
+package org.liaison.protocol.directory;
+
+import java.io.ByteArrayInputStream;
+import java.security.GeneralSecurityException;
+import java.security.cert.CertificateEncodingException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import org.liaison.certs.AuthorityId;
+import org.liaison.certs.Fingerprint;
+import org.liaison.protocol.ErrorCode;
+import org.liaison.protocol.ProtocolException;
+import org.liaison.protocol.model.Authority;
+import org.liaison.protocol.model.Directory;
+import org.liaison.protocol.xml.Formats;
+import org.liaison.protocol.xml.SecureXml;
+import org.liaison.protocol.xml.XmlLimits;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+import org.w3c.dom.NodeList;
+
+/**
+ * The next edition of a directory, as the operator prepares it for a key rotation: certificates
+ * announced (listed after the one in use), put in use (listed first: the encryption certificate
+ * senders seal to is the first one), or withdrawn. Each edit keeps the order of the others.
+ */
+public final class DirectoryEdits {
+    private DirectoryEdits() {}
+
+    /** The lists of an authority's entry that hold its own certificates. */
+    public enum Purpose {
+        TLS, SIGNING, ENCRYPTION;
+
+        public static Purpose of(String s) {
+            try {
+                return valueOf(s.toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("unknown certificate purpose '" + s + "' (expected: tls, signing or encryption)");
+            }
+        }
+
+        List<byte[]> list(Authority a) {
+            return switch (this) {
+                case TLS -> a.getGatewayCertificate();
+                case SIGNING -> a.getSigningCertificate();
+                case ENCRYPTION -> a.getEncryptionCertificate();
+            };
+        }
+    }
+
+    /** Reads a directory (signed or a draft) as a draft: its signature, if any, is dropped. */
+    public static Directory read(byte[] xml) throws ProtocolException {
+        Document doc = SecureXml.parse(xml, XmlLimits.DIRECTORY);
+        SecureXml.root(doc, Formats.NS, "Directory");
+        NodeList old = doc.getElementsByTagNameNS(Formats.DSIG_NS, "Signature");
+        for (int i = old.getLength() - 1; i >= 0; i--) {
+            Element sig = (Element) old.item(i);
+            sig.getParentNode().removeChild(sig);
+        }
+        return Formats.fromElement(doc.getDocumentElement(), Directory.class);
+    }
+
+    /** The next edition: sequence + 1, issued {@code now}, valid as long as the edition it follows was. */
+    public static void nextEdition(Directory d, Instant now) throws ProtocolException {
+        Duration validity = Duration.between(Formats.instant(d.getIssued()), Formats.instant(d.getNextUpdate()));
+        d.setSequence(d.getSequence() + 1);
+        d.setIssued(Formats.time(now));
+        d.setNextUpdate(Formats.time(now.plus(validity.isNegative() || validity.isZero() ? Duration.ofDays(30) : validity)));
+    }
+
+    /** Lists {@code cert} for {@code id} after the certificates already listed (announced, not yet in use). */
+    public static void add(Directory d, AuthorityId id, Purpose purpose, X509Certificate cert) throws ProtocolException {
+        List<byte[]> list = purpose.list(entry(d, id));
+        if (indexOf(list, Fingerprint.of(cert)) >= 0) {
+            throw new ProtocolException(ErrorCode.SCHEMA_INVALID, id + " already lists this " + purpose.name().toLowerCase(Locale.ROOT)
+                    + " certificate (SHA-256 " + Fingerprint.of(cert).hex() + ")");
+        }
+        if (list.size() >= 4) {
+            throw new ProtocolException(ErrorCode.SCHEMA_INVALID, id + " lists 4 " + purpose.name().toLowerCase(Locale.ROOT)
+                    + " certificates already (the most a directory holds): remove one first");
+        }
+        list.add(der(cert));
+    }
+
+    /** Moves the listed certificate {@code fingerprint} first: for encryption, the one senders seal to from now on. */
+    public static void use(Directory d, AuthorityId id, Purpose purpose, Fingerprint fingerprint) throws ProtocolException {
+        List<byte[]> list = purpose.list(entry(d, id));
+        int i = require(list, fingerprint, id, purpose);
+        list.add(0, list.remove(i));
+    }
+
+    /** Withdraws the listed certificate {@code fingerprint}; the last one of a purpose cannot go. */
+    public static void remove(Directory d, AuthorityId id, Purpose purpose, Fingerprint fingerprint) throws ProtocolException {
+        List<byte[]> list = purpose.list(entry(d, id));
+        int i = require(list, fingerprint, id, purpose);
+        if (list.size() == 1) {
+            throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "this is the only " + purpose.name().toLowerCase(Locale.ROOT)
+                    + " certificate " + id + " lists: add its successor first");
+        }
+        list.remove(i);
+    }
+
+    private static Authority entry(Directory d, AuthorityId id) throws ProtocolException {
+        return d.getAuthority().stream().filter(a -> a.getId().equals(id.value())).findFirst()
+                .orElseThrow(() -> new ProtocolException(ErrorCode.UNKNOWN_AUTHORITY, "the directory does not list " + id));
+    }
+
+    private static int require(List<byte[]> list, Fingerprint f, AuthorityId id, Purpose purpose) throws ProtocolException {
+        int i = indexOf(list, f);
+        if (i < 0) {
+            throw new ProtocolException(ErrorCode.SCHEMA_INVALID, id + " lists no " + purpose.name().toLowerCase(Locale.ROOT)
+                    + " certificate with SHA-256 " + f.hex());
+        }
+        return i;
+    }
+
+    private static int indexOf(List<byte[]> list, Fingerprint f) throws ProtocolException {
+        for (int i = 0; i < list.size(); i++) {
+            try {
+                X509Certificate c = (X509Certificate) CertificateFactory.getInstance("X.509")
+                        .generateCertificate(new ByteArrayInputStream(list.get(i)));
+                if (Fingerprint.of(c).equals(f)) {
+                    return i;
+                }
+            } catch (GeneralSecurityException e) {
+                throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "the directory lists a certificate that cannot be read");
+            }
+        }
+        return -1;
+    }
+
+    private static byte[] der(X509Certificate c) {
+        try {
+            return c.getEncoded();
+        } catch (CertificateEncodingException e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
+}
