@@ -35,6 +35,7 @@ public final class LiaisonCommand {
         java.util.Map<String, java.util.function.Supplier<Object>> m = new java.util.LinkedHashMap<>();
         m.put("demo", DemoCommand::new);
         m.put("serve", ServeCommand::new);
+        m.put("doctor", DoctorCommand::new);
         m.put("submit", org.liaison.cli.local.SubmitCommand::new);
         m.put("status", org.liaison.cli.local.StatusCommand::new);
         m.put("inbox", org.liaison.cli.local.InboxCommand::new);

@@ -164,7 +164,7 @@ class NodeReliabilityTest {
         assertThat(e).hasMessageContaining("admin.port: 70000 (expected: 0 to 65535)");
         Files.writeString(config, yaml.replace("gateway-tls.p12", "encryption.p12").replace("gateway-tls.password", "encryption.password"));
         Throwable wrongCert = org.assertj.core.api.Assertions.catchThrowable(() -> t.start(AL));
-        assertThat(wrongCert).hasMessageContaining("is not the gateway certificate");
+        assertThat(wrongCert).hasMessageContaining("is not a gateway certificate directory #1 lists");
     }
 
     @Test

@@ -331,6 +331,8 @@ public final class ReceiveHandler extends SimpleChannelInboundHandler<HttpObject
         FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(body));
         r.headers().set(HttpHeaderNames.CONTENT_TYPE, type);
         r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
+        // The peers' operators compare clocks with it (liaison doctor): envelopes are refused beyond a few minutes of skew.
+        r.headers().set(HttpHeaderNames.DATE, io.netty.handler.codec.DateFormatter.format(new java.util.Date()));
         if (close) {
             answered = true;
             r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
