@@ -57,6 +57,25 @@ class AdminPortTest {
                     .contains("liaison_delivery_attempts_total{outcome=\"delivered\"} 1.0")
                     .contains("liaison_delivery_latency_seconds_count 1").contains("liaison_store_bytes");
             assertThat(itMetrics).doesNotContain(id.toString());
+            // What expires, in seconds from now: the certificates (30 days in TestNodes), CRLs (7 days), the directory (30 days).
+            double tls = gauge(itMetrics, "liaison_certificate_expiry_seconds{purpose=\"tls\"}");
+            assertThat(tls).isBetween(29 * 86400.0, 30 * 86400.0);
+            assertThat(gauge(itMetrics, "liaison_certificate_expiry_seconds{purpose=\"operator-ca\"}")).isGreaterThan(29 * 86400.0);
+            assertThat(gauge(itMetrics, "liaison_crl_next_update_seconds{issuer=\"CN=AL-PP National CA,O=AL-PP,C=AL\"}"))
+                    .isBetween(6 * 86400.0, 7 * 86400.0);
+            assertThat(gauge(itMetrics, "liaison_crl_age_seconds{issuer=\"CN=IT-DNA National CA,O=IT-DNA,C=IT\"}")).isBetween(0.0, 3600.0);
+            assertThat(gauge(itMetrics, "liaison_directory_next_update_seconds")).isBetween(29 * 86400.0, 30 * 86400.0);
+            assertThat(gauge(itMetrics, "liaison_disk_free_bytes")).isGreaterThan(0.0);
         }
+    }
+
+    /** The value of one sample line of a Prometheus scrape. */
+    private static double gauge(String scrape, String series) {
+        for (String line : scrape.split("\n")) {
+            if (line.startsWith(series + " ")) {
+                return Double.parseDouble(line.substring(series.length() + 1).trim());
+            }
+        }
+        throw new AssertionError("no " + series + " in the scrape");
     }
 }

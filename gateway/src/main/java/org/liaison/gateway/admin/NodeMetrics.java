@@ -8,6 +8,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.liaison.gateway.store.MessageStore;
@@ -65,6 +66,47 @@ public final class NodeMetrics {
         }
         Gauge.builder("liaison.store.bytes", () -> size(database) + size(Path.of(database + "-wal")))
                 .description("Size of the message database").baseUnit("bytes").register(registry);
+    }
+
+    /**
+     * Gauges of what expires, read when scraped: seconds until each of the node's certificates
+     * ({@code purpose}: tls, signing, encryption, national-ca, operator-ca) and the directory expire,
+     * each CRL's age and seconds to its next update (by issuer), and the data folder's free disk.
+     * Negative seconds: expired. Alert rules on them are in deploy/prometheus/alerts.yml.
+     */
+    public void bindValidity(Supplier<List<org.liaison.gateway.node.Validity.Dated>> certificates,
+            Supplier<List<org.liaison.gateway.node.Validity.Dated>> crls, Supplier<org.liaison.gateway.node.Validity.Dated> directory,
+            Path dataDir) {
+        for (String purpose : List.of("tls", "signing", "encryption", "national-ca", "operator-ca")) {
+            Gauge.builder("liaison.certificate.expiry", () -> secondsLeft(certificates.get(), purpose, null))
+                    .tag("purpose", purpose).baseUnit("seconds")
+                    .description("Seconds until the certificate expires (the earliest, when several serve the purpose)")
+                    .register(registry);
+        }
+        for (org.liaison.gateway.node.Validity.Dated crl : crls.get()) {
+            String issuer = crl.subject();
+            Gauge.builder("liaison.crl.next.update", () -> secondsLeft(crls.get(), "crl", issuer)).tag("issuer", issuer)
+                    .baseUnit("seconds").description("Seconds until the CRL's next update; below zero the node refuses what its CA issued")
+                    .register(registry);
+            Gauge.builder("liaison.crl.age", () -> crls.get().stream().filter(c -> c.subject().equals(issuer))
+                    .mapToDouble(c -> java.time.Duration.between(c.from(), java.time.Instant.now()).toSeconds()).max().orElse(Double.NaN))
+                    .tag("issuer", issuer).baseUnit("seconds").description("Seconds since the CRL was issued").register(registry);
+        }
+        Gauge.builder("liaison.directory.next.update", () -> java.time.Duration.between(java.time.Instant.now(),
+                directory.get().until()).toSeconds()).baseUnit("seconds").description("Seconds until the directory's next update")
+                .register(registry);
+        Gauge.builder("liaison.disk.free", () -> {
+            try {
+                return Files.getFileStore(dataDir).getUsableSpace();
+            } catch (java.io.IOException e) {
+                return Double.NaN;
+            }
+        }).baseUnit("bytes").description("Free disk in the data folder").register(registry);
+    }
+
+    private static double secondsLeft(List<org.liaison.gateway.node.Validity.Dated> all, String name, String subject) {
+        return all.stream().filter(d -> d.name().equals(name) && (subject == null || d.subject().equals(subject)))
+                .mapToDouble(d -> java.time.Duration.between(java.time.Instant.now(), d.until()).toSeconds()).min().orElse(Double.NaN);
     }
 
     private static double size(Path p) {

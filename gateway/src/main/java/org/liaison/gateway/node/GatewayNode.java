@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.security.cert.X509CRL;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -194,7 +195,8 @@ public final class GatewayNode implements NodeState, AutoCloseable {
         NodeKeys loadedKeys = NodeKeys.load(config, this::path, null);
         keys.set(loadedKeys);
         Credential tls = loadedKeys.tls();
-        this.directoryVerifier = new DirectoryVerifier(Pem.readCertificate(path(config.directory().operatorCa())),
+        X509Certificate operatorCa = Pem.readCertificate(path(config.directory().operatorCa()));
+        this.directoryVerifier = new DirectoryVerifier(operatorCa,
                 List.of(Pem.readCrl(path(config.directory().operatorCrl()))));
         Instant now = Instant.now();
         FederationDirectory directory = directoryVerifier.verify(Files.readAllBytes(path(config.directory().file())), now);
@@ -214,6 +216,8 @@ public final class GatewayNode implements NodeState, AutoCloseable {
             int recovered = store.recoverInterrupted(now);
             findReceptionsCutByACrash();
             metrics.bindStore(store::countDeliveriesByState, data.resolve("messages.db"));
+            metrics.bindValidity(() -> Validity.certificates(keys.get(), trust.get().directory(), me, operatorCa),
+                    () -> Validity.crls(trust.get().crls()), () -> Validity.directory(trust.get().directory()), data);
 
             PeerIdentity identity = new PeerIdentity(trust::get);
             this.authFailures = new org.liaison.gateway.tls.AuthFailures(audit, metrics::tlsFailure);
