@@ -28,6 +28,7 @@ import picocli.CommandLine.Spec;
             "ports, and one investigator and one auditor with a profile folder each. Passwords are random, in files."},
         footer = {"", "Example:",
             "  liaison certs init-federation --out federation --authorities IT-DNA,AL-PP,US-OIA",
+            "  liaison certs init-federation --containers --out deploy/compose/federation --authorities IT-DNA,AL-PP,US-OIA",
             "  liaison directory show federation/directory.xml --federation federation"})
 public final class InitFederationCommand implements Callable<Integer> {
     @Spec
@@ -46,6 +47,11 @@ public final class InitFederationCommand implements Callable<Integer> {
     @Option(names = "--days", defaultValue = "365", description = "Validity of the certificates in days (default: ${DEFAULT-VALUE}).")
     int days;
 
+    @Option(names = "--containers", description = {"Lay the nodes out for containers (deploy/compose): each node named after its",
+        "authority in lower case (it-dna), on all interfaces, ports 8443 peer, 9443 local, 9102 admin, data in /var/lib/liaison;",
+        "profiles reach authority number i (from 0) on 127.0.0.1:9443+10i. Default: free loopback ports, data beside node.yaml."})
+    boolean containers;
+
     @Option(names = "--json", description = "Print what was made as JSON.")
     boolean json;
 
@@ -59,7 +65,7 @@ public final class InitFederationCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--days: " + days + " (expected: > 0)");
         }
         FederationSetup.Result r = FederationSetup.create(out, ids, Suite.fromId(suite),
-                Instant.now().truncatedTo(ChronoUnit.SECONDS), Duration.ofDays(days));
+                Instant.now().truncatedTo(ChronoUnit.SECONDS), Duration.ofDays(days), containers);
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("folder", out.toString());
         result.put("suite", suite);

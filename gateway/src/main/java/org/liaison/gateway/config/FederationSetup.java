@@ -41,13 +41,34 @@ public final class FederationSetup {
 
     public static Result create(Path dir, List<AuthorityId> ids, Suite suite, Instant now, Duration validity)
             throws IOException, GeneralSecurityException, ProtocolException {
+        return create(dir, ids, suite, now, validity, false);
+    }
+
+    /** Where the nodes run. */
+    public static final int CONTAINER_PEER_PORT = 8443;
+    public static final int CONTAINER_LOCAL_PORT = 9443;
+    public static final int CONTAINER_ADMIN_PORT = 9102;
+    public static final String CONTAINER_DATA = "/var/lib/liaison";
+
+    /**
+     * As above; with {@code containers}, each node runs in its own container (or host) named after its
+     * authority in lower case ({@code it-dna}), listens on all interfaces on the fixed ports 8443 (peer),
+     * 9443 (local) and 9102 (admin), and keeps its data in /var/lib/liaison; the people's profiles
+     * reach the local API of authority number i (from 0) on 127.0.0.1:9443+10i, where deploy/compose
+     * publishes it.
+     */
+    public static Result create(Path dir, List<AuthorityId> ids, Suite suite, Instant now, Duration validity, boolean containers)
+            throws IOException, GeneralSecurityException, ProtocolException {
         if (Files.exists(dir) && Files.list(dir).findAny().isPresent()) {
             throw new IOException(dir + " is not empty; choose a new folder for the federation");
         }
         FederationPki pki = FederationPki.create(dir, ids, suite, now, validity);
-        Map<AuthorityId, int[]> ports = freePorts(ids);
+        Map<AuthorityId, int[]> ports = containers ? new LinkedHashMap<>() : freePorts(ids);
+        if (containers) {
+            ids.forEach(id -> ports.put(id, new int[] {CONTAINER_PEER_PORT, CONTAINER_LOCAL_PORT, CONTAINER_ADMIN_PORT}));
+        }
         Map<AuthorityId, String> endpoints = new LinkedHashMap<>();
-        ports.forEach((id, p) -> endpoints.put(id, "https://127.0.0.1:" + p[0]));
+        ports.forEach((id, p) -> endpoints.put(id, "https://" + (containers ? host(id) : "127.0.0.1") + ":" + p[0]));
 
         String year = Integer.toString(Year.from(now.atZone(ZoneOffset.UTC)).getValue());
         String jitId = "JIT-" + String.join("-", ids.stream().map(a -> a.country()).toList()) + "-" + year;
@@ -67,26 +88,34 @@ public final class FederationSetup {
         for (AuthorityId id : ids) {
             int[] p = ports.get(id);
             Path a = dir.resolve(id.value());
-            NodeConfig node = new NodeConfig(id.value(), "data",
+            String listen = containers ? "0.0.0.0" : "127.0.0.1";
+            NodeConfig node = new NodeConfig(id.value(), containers ? CONTAINER_DATA : "data",
                     new NodeConfig.DirectorySource("../" + DIRECTORY, "../operator/ca/" + CaStore.CERTIFICATE,
                             "../operator/ca/" + CaStore.CRL),
-                    crls, new NodeConfig.Listener("127.0.0.1", p[0]), new NodeConfig.Listener("127.0.0.1", p[1]),
-                    new NodeConfig.Listener("127.0.0.1", p[2]), new NodeConfig.Keystore("gateway-tls.p12", "gateway-tls.password"),
+                    crls, new NodeConfig.Listener(listen, p[0]), new NodeConfig.Listener(listen, p[1]),
+                    new NodeConfig.Listener(listen, p[2]), new NodeConfig.Keystore("gateway-tls.p12", "gateway-tls.password"),
                     new NodeConfig.Keystore("envelope-signing.p12", "envelope-signing.password"),
                     new NodeConfig.Keystore("encryption.p12", "encryption.password"), "jdk", null);
             node.write(a.resolve(NODE_CONFIG), "Liaison node of " + id + ". Run it with: liaison serve --config " + a.resolve(NODE_CONFIG)
-                    + "\nPeer API on port " + p[0] + ", local API on " + p[1] + ", admin (health, metrics) on " + p[2] + ".");
+                    + "\nPeer API on port " + p[0] + ", local API on " + p[1] + ", admin (health, metrics) on " + p[2] + "."
+                    + (containers ? "\nIn a container named " + host(id) + " (deploy/compose)." : ""));
+            int published = containers ? CONTAINER_LOCAL_PORT + 10 * ids.indexOf(id) : p[1];
             nodes.put(id, node);
             Map<Role, Path> people = new LinkedHashMap<>();
             for (Role role : List.of(Role.INVESTIGATOR, Role.AUDITOR)) {
                 Path u = a.resolve("users").resolve(role.id());
-                new UserProfile(id.value(), role.id(), "https://127.0.0.1:" + p[1], "credential.p12", "credential.password",
+                new UserProfile(id.value(), role.id(), "https://127.0.0.1:" + published, "credential.p12", "credential.password",
                         "../../ca/" + CaStore.CERTIFICATE, "../../..").write(u);
                 people.put(role, u);
             }
             profiles.put(id, people);
         }
         return new Result(dir, pki, jits.isEmpty() ? null : jitId, nodes, profiles, 1);
+    }
+
+    /** The container or host name of an authority's node: its id in lower case. */
+    public static String host(AuthorityId id) {
+        return id.value().toLowerCase(java.util.Locale.ROOT);
     }
 
     /** Three free loopback ports per authority (peer, local, admin), all different. */
