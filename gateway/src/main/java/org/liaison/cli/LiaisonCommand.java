@@ -43,6 +43,7 @@ public final class LiaisonCommand {
         m.put("quarantine", org.liaison.cli.local.QuarantineCommand::new);
         m.put("certs", CertsCommand::new);
         m.put("directory", org.liaison.cli.directory.DirectoryCommand::new);
+        m.put("store", org.liaison.cli.store.StoreCommand::new);
         m.put("verify", VerifyCommand::new);
         m.put("audit", org.liaison.cli.audit.AuditCommand::new);
         m.put("bench", BenchCommand::new);

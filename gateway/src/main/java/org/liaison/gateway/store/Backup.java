@@ -1,0 +1,261 @@
+package org.liaison.gateway.store;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.liaison.certs.SecureFiles;
+import org.liaison.gateway.audit.FileAuditLog;
+
+/**
+ * A copy of a node's data folder taken while the node runs, and its restore into an empty folder.
+ *
+ * <p>What is copied, in this order, so that the copy is consistent: the message database through
+ * SQLite's online backup (one snapshot, taken while writers continue); the payload folders
+ * (inbox and outbox: each complete, since a message's folder appears in one rename, and every row
+ * of the snapshot had its payloads in place before it committed); the audit log — checkpoints
+ * first, whole records only, then the entries (every checkpoint was written after the entries it
+ * covers were synced; a record cut at the end is dropped when the log opens); the peers' pinned
+ * audit checkpoints. Not copied: staging folders and partial transfers (resumable, rebuilt by the
+ * sender). A {@code backup.json} lists every file with its size and SHA-256.
+ *
+ * <p>The copy holds the audit log's signing key and the ciphertext of the evidence (the keys that
+ * open it are in the keystores, which are backed up separately): keep it as the data folder is kept.
+ */
+public final class Backup {
+    public static final String MANIFEST = "backup.json";
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private Backup() {}
+
+    /** What a backup or a restore did. */
+    public record Summary(Path folder, int files, long bytes, long inbox, long outbox, long auditBytes) {}
+
+    /** Copies the data folder {@code data} (of a running or a stopped node) into the new folder {@code out}. */
+    public static Summary take(Path data, Path out) throws IOException {
+        if (!Files.isDirectory(data.resolve("audit")) || !Files.exists(data.resolve("messages.db"))) {
+            throw new IOException(data + " is not a node's data folder (no messages.db and audit/ in it)");
+        }
+        if (Files.exists(out) && (!Files.isDirectory(out) || Files.list(out).findAny().isPresent())) {
+            throw new IOException(out + " exists and is not empty; choose a new folder for the backup");
+        }
+        Files.createDirectories(out);
+        restrictToOwner(out);
+        // 1. The database: SQLite's online backup of one consistent snapshot.
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + data.resolve("messages.db").toAbsolutePath());
+                Statement s = c.createStatement()) {
+            s.executeUpdate("backup to '" + out.resolve("messages.db").toAbsolutePath().toString().replace("'", "''") + "'");
+        } catch (SQLException e) {
+            throw new IOException("cannot back up the message database: " + e.getMessage(), e);
+        }
+        // 2. The payloads referenced by that snapshot (and any written since, which are harmless).
+        for (String folder : List.of("blobs/inbox", "blobs/outbox", "audit-peers")) {
+            copyTree(data.resolve(folder), out.resolve(folder));
+        }
+        // 3. The audit log: its key, then whole checkpoints, then the entries.
+        Path audit = data.resolve("audit");
+        Path auditOut = Files.createDirectories(out.resolve("audit"));
+        for (String f : List.of(FileAuditLog.KEY, FileAuditLog.VERIFIER_KEY)) {
+            if (Files.exists(audit.resolve(f))) {
+                Files.copy(audit.resolve(f), auditOut.resolve(f));
+            }
+        }
+        copyWholeRecords(audit.resolve(FileAuditLog.CHECKPOINTS), auditOut.resolve(FileAuditLog.CHECKPOINTS));
+        copyPrefix(audit.resolve(FileAuditLog.ENTRIES), auditOut.resolve(FileAuditLog.ENTRIES), Long.MAX_VALUE);
+        return finish(out, data);
+    }
+
+    /** Restores {@code backup} into the data folder {@code data}, which must not exist or be empty; checks what it restored. */
+    public static Summary restore(Path backup, Path data) throws IOException {
+        Map<String, String> listed = manifest(backup);
+        if (Files.exists(data) && (!Files.isDirectory(data) || Files.list(data).findAny().isPresent())) {
+            throw new IOException(data + " exists and is not empty: restore into an empty folder (move the old one aside first)");
+        }
+        // Every file as listed, before anything is written.
+        Map<String, String> actual = digests(backup);
+        actual.remove(MANIFEST);
+        if (!actual.equals(listed)) {
+            throw new IOException("the backup in " + backup + " does not match its " + MANIFEST + " (changed, incomplete or mixed"
+                    + " with other files): nothing restored");
+        }
+        Files.createDirectories(data);
+        restrictToOwner(data);
+        copyTree(backup, data);
+        Files.delete(data.resolve(MANIFEST));
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + data.resolve("messages.db").toAbsolutePath());
+                Statement s = c.createStatement(); ResultSet r = s.executeQuery("PRAGMA integrity_check")) {
+            String result = r.next() ? r.getString(1) : "no answer";
+            if (!"ok".equals(result)) {
+                throw new IOException("the restored message database fails SQLite's integrity check: " + result);
+            }
+        } catch (SQLException e) {
+            throw new IOException("cannot open the restored message database: " + e.getMessage(), e);
+        }
+        return summary(data, listed.size());
+    }
+
+    private static Summary finish(Path out, Path data) throws IOException {
+        Map<String, String> files = digests(out);
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("takenAt", Instant.now().toString());
+        m.put("from", data.toAbsolutePath().toString());
+        m.put("files", files);
+        SecureFiles.writeNew(out.resolve(MANIFEST), JSON.writeValueAsBytes(m), true);
+        return summary(out, files.size());
+    }
+
+    private static Summary summary(Path folder, int files) throws IOException {
+        long[] bytes = {0};
+        Files.walkFileTree(folder, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                bytes[0] += attrs.size();
+                return FileVisitResult.CONTINUE;
+            }
+        });
+        long inbox = 0;
+        long outbox = 0;
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + folder.resolve("messages.db").toAbsolutePath());
+                Statement s = c.createStatement()) {
+            try (ResultSet r = s.executeQuery("SELECT count(*) FROM inbox")) {
+                inbox = r.next() ? r.getLong(1) : 0;
+            }
+            try (ResultSet r = s.executeQuery("SELECT count(*) FROM outbox")) {
+                outbox = r.next() ? r.getLong(1) : 0;
+            }
+        } catch (SQLException e) {
+            throw new IOException("cannot read the copied message database: " + e.getMessage(), e);
+        }
+        Path entries = folder.resolve("audit").resolve(FileAuditLog.ENTRIES);
+        return new Summary(folder, files, bytes[0], inbox, outbox, Files.exists(entries) ? Files.size(entries) : 0);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, String> manifest(Path backup) throws IOException {
+        Path m = backup.resolve(MANIFEST);
+        if (!Files.exists(m)) {
+            throw new IOException(backup + " holds no " + MANIFEST + ": not a backup made by liaison backup (or not complete)");
+        }
+        Map<String, Object> read = JSON.readValue(m.toFile(), Map.class);
+        Object files = read.get("files");
+        if (!(files instanceof Map)) {
+            throw new IOException(m + " lists no files");
+        }
+        Map<String, String> out = new TreeMap<>();
+        ((Map<String, Object>) files).forEach((k, v) -> out.put(k, String.valueOf(v)));
+        return out;
+    }
+
+    /** Relative path to "size sha256" of every file under {@code root}. */
+    private static Map<String, String> digests(Path root) throws IOException {
+        Map<String, String> out = new TreeMap<>();
+        Files.walkFileTree(root, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                out.put(root.relativize(file).toString(), attrs.size() + " " + sha256(file));
+                return FileVisitResult.CONTINUE;
+            }
+        });
+        return out;
+    }
+
+    private static String sha256(Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            MessageDigest d = MessageDigest.getInstance("SHA-256");
+            try (OutputStream sink = new DigestOutputStream(OutputStream.nullOutputStream(), d)) {
+                in.transferTo(sink);
+            }
+            return HexFormat.of().formatHex(d.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Makes {@code p} (a folder or a file) accessible to its owner only, where the file system has POSIX permissions. */
+    private static void restrictToOwner(Path p) throws IOException {
+        if (Files.getFileStore(p).supportsFileAttributeView("posix")) {
+            Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString(
+                    Files.isDirectory(p) ? "rwx------" : "rw-------"));
+        }
+    }
+
+    /** Copies a folder's files (absent: nothing), each synced; the copy's files are owner-only. */
+    private static void copyTree(Path from, Path to) throws IOException {
+        if (!Files.isDirectory(from)) {
+            return;
+        }
+        Files.walkFileTree(from, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
+                Files.createDirectories(to.resolve(from.relativize(dir).toString()));
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                copyPrefix(file, to.resolve(from.relativize(file).toString()), Long.MAX_VALUE);
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+
+    /** Copies the first {@code length} bytes of {@code from} (all of it if shorter) into a new, synced, owner-only file. */
+    private static void copyPrefix(Path from, Path to, long length) throws IOException {
+        try (FileChannel in = FileChannel.open(from, StandardOpenOption.READ);
+                FileChannel out = FileChannel.open(to, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            long n = Math.min(length, in.size());
+            long done = 0;
+            while (done < n) {
+                done += in.transferTo(done, n - done, out);
+            }
+            out.force(true);
+        }
+        restrictToOwner(to);
+    }
+
+    /** Copies the whole length-prefixed records of a records file (4-byte big-endian length ‖ record), not one cut short. */
+    private static void copyWholeRecords(Path from, Path to) throws IOException {
+        if (!Files.exists(from)) {
+            return;
+        }
+        long whole = 0;
+        try (FileChannel in = FileChannel.open(from, StandardOpenOption.READ)) {
+            long size = in.size();
+            ByteBuffer len = ByteBuffer.allocate(4);
+            while (whole + 4 <= size) {
+                len.clear();
+                in.read(len, whole);
+                len.flip();
+                long next = whole + 4 + Integer.toUnsignedLong(len.getInt());
+                if (next > size) {
+                    break;
+                }
+                whole = next;
+            }
+        }
+        copyPrefix(from, to, whole);
+    }
+}

@@ -1,0 +1,144 @@
+package org.liaison.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.liaison.gateway.TestNodes.AL;
+import static org.liaison.gateway.TestNodes.IT;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.liaison.cli.Main;
+import org.liaison.gateway.audit.AuditLogVerifier;
+import org.liaison.gateway.node.GatewayNode;
+import org.liaison.gateway.store.BlobStore;
+import org.liaison.gateway.store.MessageStore;
+import org.liaison.protocol.envelope.Envelopes;
+import org.liaison.protocol.stream.PayloadCipher;
+
+/**
+ * The runbook's backup and restore: a backup taken while Albania's node receives, restored into
+ * another folder, serves a node that opens its audit log, verifies it and reads every message the
+ * backup holds; a changed backup or a non-empty target is refused and nothing is written.
+ */
+class BackupRestoreTest {
+    @TempDir
+    Path dir;
+
+    record Run(int code, String out, String err) {}
+
+    static Run cli(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.run(args, new PrintWriter(out), new PrintWriter(err));
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void aBackupTakenUnderLoadRestoresIntoAnotherFolderAndServesANode() throws Exception {
+        TestNodes t = new TestNodes(dir.resolve("federation"));
+        Path alConfig = t.config(AL);
+        Path backup = dir.resolve("backup");
+        List<UUID> sent = Collections.synchronizedList(new ArrayList<>());
+        String backedUp;
+        try (GatewayNode it = t.startLogged(IT); GatewayNode al = t.startLogged(AL)) {
+            AtomicBoolean stop = new AtomicBoolean();
+            Thread load = new Thread(() -> {
+                try {
+                    for (int i = 0; !stop.get(); i++) {
+                        sent.add(it.outbox().submit(t.submission(IT, List.of(AL), null, null, TestNodes.text("evidence " + i))));
+                        Thread.sleep(20);
+                    }
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }, "load");
+            load.start();
+            TestNodes.await("messages arriving", Duration.ofSeconds(30), () -> al.store().inbox().size() >= 10);
+            Run b = cli("store", "backup", "--config", alConfig.toString(), "--out", backup.toString(), "--json");
+            assertThat(b.code()).as(b.err()).isZero();
+            backedUp = b.out();
+            TestNodes.await("more messages after the backup", Duration.ofSeconds(30),
+                    () -> al.store().inbox().size() >= 10 + 10);
+            stop.set(true);
+            load.join();
+            TestNodes.await("every message delivered", Duration.ofSeconds(30),
+                    () -> sent.stream().allMatch(id -> it.store().deliveries(id).get(0).state() == MessageStore.State.DELIVERED));
+        }
+        long inBackup = Long.parseLong(backedUp.replaceAll("(?s).*\"received\" : (\\d+).*", "$1"));
+        assertThat(inBackup).isGreaterThanOrEqualTo(10).isLessThan(sent.size());
+        assertThat(Files.readString(backup.resolve("backup.json"))).contains("messages.db").contains("audit/entries");
+
+        // Restore into another folder, and run Albania's node on it.
+        Path restored = dir.resolve("restored-data");
+        Run r = cli("store", "restore", "--from", backup.toString(), "--config", alConfig.toString(), "--data", restored.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains(inBackup + " messages received");
+        String vkey = Files.readString(restored.resolve("audit/log.vkey")).strip();
+        AuditLogVerifier.Report report = AuditLogVerifier.verify(restored.resolve("audit"), vkey);
+        assertThat(report.problems()).isEmpty();
+        assertThat(report.valid()).isTrue();
+
+        Path moved = alConfig.resolveSibling("node-restored.yaml");
+        Files.writeString(moved, Files.readString(alConfig, StandardCharsets.UTF_8).replace("dataDir: data", "dataDir: " + restored));
+        try (GatewayNode al = GatewayNode.start(moved, TestNodes.FAST)) {
+            List<MessageStore.Received> inbox = al.store().inbox();
+            assertThat((long) inbox.size()).isEqualTo(inBackup);
+            for (MessageStore.Received m : inbox) {
+                Envelopes.Verified v = Envelopes.verify(m.envelope(), al.trust(), Instant.now(), IT, AL);
+                Envelopes.Opened o = Envelopes.open(v, AL, al.decryptionKeys());
+                byte[] plain = PayloadCipher.decrypt(o.contentKey(), 0, Files.newInputStream(BlobStore.payload(m.blobs(), 0)))
+                        .readAllBytes();
+                assertThat(new String(plain, StandardCharsets.UTF_8)).startsWith("evidence ");
+            }
+            // The restored log goes on from where the backup ended, signed with the same key.
+            assertThat(al.audit().verifierKey()).isEqualTo(vkey);
+        }
+        assertThat(AuditLogVerifier.verify(restored.resolve("audit"), vkey).valid()).isTrue();
+    }
+
+    @Test
+    void aChangedBackupOrANonEmptyTargetIsRefusedAndNothingIsWritten() throws Exception {
+        TestNodes t = new TestNodes(dir.resolve("federation"));
+        Path alConfig = t.config(AL);
+        try (GatewayNode it = t.startLogged(IT); GatewayNode al = t.startLogged(AL)) {
+            UUID id = it.outbox().submit(t.submission(IT, List.of(AL), null, null, TestNodes.text("one")));
+            TestNodes.await("delivery", Duration.ofSeconds(20), () -> al.store().inbox().size() == 1);
+        }
+        Path backup = dir.resolve("backup");
+        assertThat(cli("store", "backup", "--config", alConfig.toString(), "--out", backup.toString()).code()).isZero();
+        // A second backup into the same folder is refused.
+        Run again = cli("store", "backup", "--config", alConfig.toString(), "--out", backup.toString());
+        assertThat(again.code()).isEqualTo(Main.FAILED);
+        assertThat(again.err()).contains("not empty");
+
+        // The data folder in use is not empty: refused.
+        Run busy = cli("store", "restore", "--from", backup.toString(), "--config", alConfig.toString());
+        assertThat(busy.code()).isEqualTo(Main.FAILED);
+        assertThat(busy.err()).contains("not empty");
+
+        // One changed byte in a payload: refused before anything is written.
+        Path payload;
+        try (var s = Files.walk(backup.resolve("blobs/inbox"))) {
+            payload = s.filter(p -> p.getFileName().toString().startsWith("payload-")).findFirst().orElseThrow();
+        }
+        byte[] bytes = Files.readAllBytes(payload);
+        bytes[bytes.length / 2] ^= 1;
+        Files.write(payload, bytes);
+        Path target = dir.resolve("target");
+        Run changed = cli("store", "restore", "--from", backup.toString(), "--config", alConfig.toString(), "--data", target.toString());
+        assertThat(changed.code()).isEqualTo(Main.FAILED);
+        assertThat(changed.err()).contains("does not match its backup.json");
+        assertThat(target).doesNotExist();
+    }
+}
