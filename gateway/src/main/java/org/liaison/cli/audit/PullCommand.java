@@ -24,7 +24,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "pull", mixinStandardHelpOptions = true,
         description = {"Copy your node's audit log over its local API (auditor certificate) and verify it.", "",
             "Give your auditor profile with --profile or LIAISON_PROFILE. The copy goes into a new folder and is verified",
-            "with the key the node sent; then use the other audit commands on that folder."},
+            "with the key the node sent, which must be one the signed directory lists for the authority; then use the other",
+            "audit commands on that folder."},
         footer = {"", "Example:",
             "  liaison --profile federation/AL-PP/users/auditor audit pull --out al-pp-audit",
             "  liaison audit query al-pp-audit --type receive,fetch"})
@@ -58,6 +59,7 @@ final class PullCommand implements Callable<Integer> {
                     throw new UserException("the gateway sent a malformed audit log copy");
                 }
                 key = new String(in.readNBytes(n), StandardCharsets.UTF_8);
+                checkListed(key);
                 copy(in, tmp.resolve(FileAuditLog.CHECKPOINTS));
                 copy(in, tmp.resolve(FileAuditLog.ENTRIES));
             }
@@ -90,6 +92,23 @@ final class PullCommand implements Callable<Integer> {
         r.problems().forEach(p -> o.println("FAIL  " + p));
         o.println("INVALID: the copy does not verify");
         return Main.FAILED;
+    }
+
+    /**
+     * The key the node sent must be one the signed directory lists for its authority (when the
+     * directory lists any): a node cannot hand its auditors a log signed under a key of its choosing.
+     */
+    private void checkListed(String key) throws Exception {
+        Path profileDir = audit.root.profile();
+        org.liaison.gateway.config.UserProfile profile = org.liaison.gateway.config.UserProfile.load(profileDir);
+        org.liaison.cli.FederationOptions federation = new org.liaison.cli.FederationOptions();
+        federation.federationDir(profileDir.resolve(profile.federation()).normalize());
+        org.liaison.protocol.directory.FederationDirectory d = federation.verifiedDirectory(java.time.Instant.now());
+        org.liaison.certs.AuthorityId id = org.liaison.certs.AuthorityId.of(profile.authority());
+        if (!d.require(id).acceptsAuditLogKey(key)) {
+            throw new UserException("the gateway signs its audit log with a key (" + key + ") that directory #" + d.sequence()
+                    + " does not list for " + id + ": this copy is not trusted and was not kept; tell the federation operator");
+        }
     }
 
     private static void copy(DataInputStream in, Path file) throws java.io.IOException {

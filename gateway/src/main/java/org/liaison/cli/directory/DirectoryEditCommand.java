@@ -27,7 +27,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "edit", mixinStandardHelpOptions = true,
         description = {"Prepare the next edition of the directory (an unsigned draft) for a key rotation.",
             "The draft gets the next sequence number, is issued now and is valid as long as the edition it follows.",
-            "Edits apply in this order: --add, --use, --remove. PURPOSE is tls, signing or encryption.",
+            "Edits apply in this order: --add, --use, --remove. PURPOSE is tls, signing, encryption, or audit (the audit log's",
+            "verifier key, given as the key or a log.vkey file; --add and --remove only).",
             "  --add lists a new certificate after those in use: peers accept it from now on, nothing uses it yet.",
             "  --use lists a certificate first: for encryption, the one senders seal to from now on.",
             "  --remove withdraws a certificate: peers refuse it from now on.",
@@ -47,7 +48,7 @@ public final class DirectoryEditCommand implements Callable<Integer> {
     @Option(names = "--authority", required = true, paramLabel = "ID", description = "The authority whose certificates change.")
     String authority;
 
-    @Option(names = "--add", paramLabel = "PURPOSE=FILE.pem", description = "Announce a certificate (repeatable).")
+    @Option(names = "--add", paramLabel = "PURPOSE=FILE.pem", description = "Announce a certificate or audit log key (repeatable).")
     List<String> add = new ArrayList<>();
 
     @Option(names = "--use", paramLabel = "PURPOSE=FILE.pem|SHA256", description = "List a certificate first (repeatable).")
@@ -77,7 +78,11 @@ public final class DirectoryEditCommand implements Callable<Integer> {
         long from = d.getSequence();
         for (String a : add) {
             String[] pv = split(a, "--add");
-            DirectoryEdits.add(d, id, purpose(pv[0]), certificate(pv[1]));
+            if (pv[0].equals(AUDIT)) {
+                DirectoryEdits.addAuditLogKey(d, id, auditKey(pv[1]));
+            } else {
+                DirectoryEdits.add(d, id, purpose(pv[0]), certificate(pv[1]));
+            }
         }
         for (String u : use) {
             String[] pv = split(u, "--use");
@@ -85,7 +90,11 @@ public final class DirectoryEditCommand implements Callable<Integer> {
         }
         for (String r : remove) {
             String[] pv = split(r, "--remove");
-            DirectoryEdits.remove(d, id, purpose(pv[0]), fingerprint(pv[1]));
+            if (pv[0].equals(AUDIT)) {
+                DirectoryEdits.removeAuditLogKey(d, id, auditKey(pv[1]));
+            } else {
+                DirectoryEdits.remove(d, id, purpose(pv[0]), fingerprint(pv[1]));
+            }
         }
         DirectoryEdits.nextEdition(d, Instant.now().truncatedTo(ChronoUnit.SECONDS));
         SecureFiles.writeNew(out, SecureXml.serialize(Formats.toDocument(d)), false);
@@ -100,6 +109,24 @@ public final class DirectoryEditCommand implements Callable<Integer> {
             throw new UserException(option + " " + s + ": expected PURPOSE=VALUE, e.g. tls=new-tls.pem");
         }
         return new String[] {s.substring(0, eq), s.substring(eq + 1)};
+    }
+
+    private static final String AUDIT = "audit";
+
+    /** An audit log verifier key (NAME+hash+key), given as itself or as a file holding it (log.vkey). */
+    private static String auditKey(String value) {
+        String key = value;
+        if (!value.contains("+") && Files.exists(Path.of(value))) {
+            try {
+                key = Files.readString(Path.of(value)).strip();
+            } catch (java.io.IOException e) {
+                throw new UserException("cannot read " + value + ": " + e.getMessage());
+            }
+        }
+        if (!key.matches("[A-Za-z0-9._/-]{1,64}\\+[0-9a-f]{8}\\+[A-Za-z0-9+/]{44}")) {
+            throw new UserException("not an audit log verifier key (NAME+hash+key, as in the log's log.vkey): " + value);
+        }
+        return key;
     }
 
     private static Purpose purpose(String s) {

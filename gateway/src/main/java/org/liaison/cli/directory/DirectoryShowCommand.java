@@ -59,6 +59,7 @@ public final class DirectoryShowCommand implements Callable<Integer> {
             a.put("gatewayCertificates", fingerprints(e.gatewayCertificates()));
             a.put("signingCertificates", fingerprints(e.signingCertificates()));
             a.put("encryptionCertificates", fingerprints(e.encryptionCertificates()));
+            a.put("auditLogKeys", e.auditLogKeys());
             a.put("nationalCas", fingerprints(e.nationalCas()));
             as.add(a);
         }
@@ -90,7 +91,11 @@ public final class DirectoryShowCommand implements Callable<Integer> {
             o.println("  suites      " + a.get("suites"));
             o.println("  services    " + String.join(", ", (List<String>) a.get("services")));
             o.println("  gateway TLS " + a.get("gatewayCertificates"));
+            o.println("  signing     " + a.get("signingCertificates"));
+            o.println("  encryption  " + a.get("encryptionCertificates") + " (senders seal to the first)");
             o.println("  national CA " + a.get("nationalCas"));
+            o.println("  audit key   " + (((List<?>) a.get("auditLogKeys")).isEmpty() ? "(none listed: peers pin the first they see)"
+                    : a.get("auditLogKeys")));
         }
         for (Map<String, Object> j : js) {
             o.println();

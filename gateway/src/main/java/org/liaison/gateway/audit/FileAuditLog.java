@@ -198,11 +198,58 @@ public final class FileAuditLog implements AuditLog {
         return open(dir, origin, every, ch -> ch);
     }
 
+    /**
+     * As {@link #open(Path, String, Duration)}, with the log's signing key in {@code keyFile} (made by
+     * {@link #createKey}) rather than {@code dir/log.key}: kept with the node's other keys, and listed
+     * in the directory.
+     */
+    public static FileAuditLog open(Path dir, String origin, Duration every, Path keyFile) throws IOException, GeneralSecurityException {
+        if (!Files.exists(keyFile)) {
+            throw new AuditLogDamagedException("the audit log key " + keyFile + " does not exist. Nothing was changed. Restore it"
+                    + " from the backup of the node's keys; a new key would start a log nobody can link to this one");
+        }
+        return open(dir, origin, every, ch -> ch, keyFile);
+    }
+
+    /** The verifier key of the signing key in {@code keyFile} (as {@link #createKey} wrote it), without opening a log. */
+    public static String verifierKeyOf(Path keyFile, String origin) throws IOException {
+        byte[] k = Files.readAllBytes(keyFile);
+        try {
+            if (k.length != 64) {
+                throw new IOException(keyFile + " is not an audit log key (" + k.length + " bytes, expected 64)");
+            }
+            return SignedNote.verifierKey(origin.replaceAll("[^A-Za-z0-9._/-]", "-"), Arrays.copyOfRange(k, 32, 64));
+        } finally {
+            Arrays.fill(k, (byte) 0);
+        }
+    }
+
+    /** Makes a new log signing key in {@code keyFile} (owner-only, not overwritten); returns its verifier key. */
+    public static String createKey(Path keyFile, String origin) throws IOException {
+        String name = origin.replaceAll("[^A-Za-z0-9._/-]", "-");
+        byte[] seed = new byte[32];
+        new java.security.SecureRandom().nextBytes(seed);
+        SignedNote.Signer signer = SignedNote.Signer.of(name, seed);
+        byte[] both = Arrays.copyOf(seed, 64);
+        System.arraycopy(signer.publicKey(), 0, both, 32, 32);
+        try {
+            SecureFiles.writeNew(keyFile, both, true);
+        } finally {
+            Arrays.fill(both, (byte) 0);
+            Arrays.fill(seed, (byte) 0);
+        }
+        return signer.verifierKey();
+    }
+
     /** As {@link #open(Path, String, Duration)}, with the entries channel wrapped (tests inject I/O failures). */
     static FileAuditLog open(Path dir, String origin, Duration every, java.util.function.UnaryOperator<FileChannel> wrap)
             throws IOException, GeneralSecurityException {
+        return open(dir, origin, every, wrap, dir.resolve(KEY));
+    }
+
+    private static FileAuditLog open(Path dir, String origin, Duration every, java.util.function.UnaryOperator<FileChannel> wrap,
+            Path keyFile) throws IOException, GeneralSecurityException {
         Files.createDirectories(dir);
-        Path keyFile = dir.resolve(KEY);
         String name = origin.replaceAll("[^A-Za-z0-9._/-]", "-");
         SignedNote.Signer signer;
         if (Files.exists(keyFile)) {
@@ -220,14 +267,8 @@ public final class FileAuditLog implements AuditLog {
                 Arrays.fill(k, (byte) 0);
             }
         } else {
-            byte[] seed = new byte[32];
-            new java.security.SecureRandom().nextBytes(seed);
-            signer = SignedNote.Signer.of(name, seed);
-            byte[] both = Arrays.copyOf(seed, 64);
-            System.arraycopy(signer.publicKey(), 0, both, 32, 32);
-            SecureFiles.writeNew(keyFile, both, true);
-            Arrays.fill(both, (byte) 0);
-            Arrays.fill(seed, (byte) 0);
+            createKey(keyFile, origin);
+            return open(dir, origin, every, wrap, keyFile);
         }
         FileAuditLog log = new FileAuditLog(dir, origin, signer, wrap);
         SecureFiles.writeAtomically(dir.resolve(VERIFIER_KEY), (signer.verifierKey() + "\n")

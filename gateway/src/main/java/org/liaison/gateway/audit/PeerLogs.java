@@ -54,6 +54,7 @@ public final class PeerLogs implements AutoCloseable {
     public enum Outcome { FIRST, CONSISTENT, OLDER, ALARM, UNREACHABLE, UNPROVEN }
 
     private final Path dir;
+    private final java.util.function.Function<AuthorityId, List<String>> listedKeys;
     private final AuditLog audit;
     private final Prover prover;
     private final BiConsumer<AuthorityId, String> alarm;
@@ -76,6 +77,17 @@ public final class PeerLogs implements AutoCloseable {
      */
     public PeerLogs(Path dir, AuditLog audit, Prover prover, BiConsumer<AuthorityId, String> alarm,
             BiConsumer<AuthorityId, Outcome> checked, java.time.Duration minInterval) throws IOException {
+        this(dir, audit, prover, alarm, checked, minInterval, peer -> List.of());
+    }
+
+    /**
+     * As above; {@code listedKeys} gives the audit log keys the current directory lists for a peer:
+     * when it lists any, a checkpoint must be signed by one of them (nothing is pinned from the peer).
+     */
+    public PeerLogs(Path dir, AuditLog audit, Prover prover, BiConsumer<AuthorityId, String> alarm,
+            BiConsumer<AuthorityId, Outcome> checked, java.time.Duration minInterval,
+            java.util.function.Function<AuthorityId, List<String>> listedKeys) throws IOException {
+        this.listedKeys = listedKeys;
         this.dir = dir;
         this.audit = audit;
         this.prover = prover;
@@ -180,6 +192,23 @@ public final class PeerLogs implements AutoCloseable {
             if (!c.origin().equals(expectedOrigin)) {
                 return raise(peer, "a checkpoint of log " + c.origin() + " (expected " + expectedOrigin + ")");
             }
+            List<String> listed = listedKeys.apply(peer);
+            if (!listed.isEmpty()) {
+                boolean signed = false;
+                for (String k : listed) {
+                    try {
+                        SignedNote.open(note, k);
+                        signed = true;
+                        break;
+                    } catch (GeneralSecurityException | IllegalArgumentException e) {
+                        // the next listed key
+                    }
+                }
+                if (!signed) {
+                    return raise(peer, "a checkpoint not signed by a log key the directory lists for " + peer);
+                }
+                return extends_(peer, c, note);
+            }
             Path keyFile = dir.resolve(peer.value() + ".vkey");
             if (!Files.exists(keyFile)) {
                 String key = prover.prove(peer, c.size(), c.size()).verifierKey();
@@ -192,29 +221,7 @@ public final class PeerLogs implements AutoCloseable {
             } catch (GeneralSecurityException | IllegalArgumentException e) {
                 return raise(peer, "a checkpoint not signed by its pinned log key " + key + " (" + e.getMessage() + ")");
             }
-            Optional<String> held = stored(peer);
-            if (held.isEmpty()) {
-                store(peer, note);
-                return Outcome.FIRST;
-            }
-            Checkpoint old = Checkpoint.ofNote(held.get());
-            if (old.size() == c.size()) {
-                return Arrays.equals(old.rootHash(), c.rootHash()) ? Outcome.CONSISTENT
-                        : raise(peer, "two different logs of size " + c.size() + " (a fork): the checkpoint held and the one received");
-            }
-            boolean growing = old.size() < c.size();
-            Checkpoint a = growing ? old : c;
-            Checkpoint b = growing ? c : old;
-            Proof proof = prover.prove(peer, a.size(), b.size());
-            if (!Merkle.verifyConsistency(a.size(), b.size(), a.rootHash(), b.rootHash(), proof.hashes())) {
-                return raise(peer, "a log of size " + b.size() + " that does not extend its log of size " + a.size()
-                        + " (the consistency proof fails): entries were changed or removed");
-            }
-            if (growing) {
-                store(peer, note);
-                return Outcome.CONSISTENT;
-            }
-            return Outcome.OLDER;
+            return extends_(peer, c, note);
         } catch (ProtocolException e) {
             LOG.warn("cannot check the audit checkpoint of {} now: {} [{}]", peer, e.getMessage(), e.code().code());
             return Outcome.UNREACHABLE;
@@ -222,6 +229,33 @@ public final class PeerLogs implements AutoCloseable {
             LOG.error("cannot check the audit checkpoint of {}: {}", peer, e.toString());
             return Outcome.UNREACHABLE;
         }
+    }
+
+    /** A checkpoint signed as it must be: the first held, or one that extends (or is extended by) the one held. */
+    private Outcome extends_(AuthorityId peer, Checkpoint c, String note) throws IOException, ProtocolException {
+        Optional<String> held = stored(peer);
+        if (held.isEmpty()) {
+            store(peer, note);
+            return Outcome.FIRST;
+        }
+        Checkpoint old = Checkpoint.ofNote(held.get());
+        if (old.size() == c.size()) {
+            return Arrays.equals(old.rootHash(), c.rootHash()) ? Outcome.CONSISTENT
+                    : raise(peer, "two different logs of size " + c.size() + " (a fork): the checkpoint held and the one received");
+        }
+        boolean growing = old.size() < c.size();
+        Checkpoint a = growing ? old : c;
+        Checkpoint b = growing ? c : old;
+        Proof proof = prover.prove(peer, a.size(), b.size());
+        if (!Merkle.verifyConsistency(a.size(), b.size(), a.rootHash(), b.rootHash(), proof.hashes())) {
+            return raise(peer, "a log of size " + b.size() + " that does not extend its log of size " + a.size()
+                    + " (the consistency proof fails): entries were changed or removed");
+        }
+        if (growing) {
+            store(peer, note);
+            return Outcome.CONSISTENT;
+        }
+        return Outcome.OLDER;
     }
 
     private void store(AuthorityId peer, String note) throws IOException {

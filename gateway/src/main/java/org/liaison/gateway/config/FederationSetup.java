@@ -32,6 +32,13 @@ import org.liaison.protocol.directory.DirectorySigner;
 public final class FederationSetup {
     public static final String DIRECTORY = "directory.xml";
     public static final String NODE_CONFIG = "node.yaml";
+    /** The audit log's signing key, beside node.yaml. */
+    public static final String AUDIT_KEY = "audit-log.key";
+
+    /** The name an authority's audit log signs its checkpoints under (the origin line of its notes). */
+    public static String auditLogName(AuthorityId id) {
+        return "liaison/" + id.value();
+    }
 
     private FederationSetup() {}
 
@@ -75,7 +82,13 @@ public final class FederationSetup {
         List<DirectoryDrafts.JitDraft> jits = ids.size() < 2 ? List.of() : List.of(new DirectoryDrafts.JitDraft(jitId,
                 "Joint investigation team " + String.join(", ", ids.stream().map(AuthorityId::value).toList()), ids.get(0),
                 now.minus(Duration.ofDays(1)), now.plus(validity), "19", "Agreement on the joint investigation team"));
-        byte[] directory = DirectorySigner.sign(DirectoryDrafts.draft(pki, "Liaison federation", endpoints, 1, now,
+        // Each node's audit log key, made now so that the directory lists its verifier key from the first edition.
+        Map<AuthorityId, String> auditKeys = new LinkedHashMap<>();
+        for (AuthorityId id : ids) {
+            auditKeys.put(id, org.liaison.gateway.audit.FileAuditLog.createKey(dir.resolve(id.value()).resolve(AUDIT_KEY),
+                    auditLogName(id)));
+        }
+        byte[] directory = DirectorySigner.sign(DirectoryDrafts.draft(pki, "Liaison federation", endpoints, auditKeys, 1, now,
                 now.plus(Duration.ofDays(30)), jits), pki.directorySigning());
         SecureFiles.writeAtomically(dir.resolve(DIRECTORY), directory, false);
 
@@ -95,7 +108,7 @@ public final class FederationSetup {
                     crls, new NodeConfig.Listener(listen, p[0]), new NodeConfig.Listener(listen, p[1]),
                     new NodeConfig.Listener(listen, p[2]), new NodeConfig.Keystore("gateway-tls.p12", "gateway-tls.password"),
                     new NodeConfig.Keystore("envelope-signing.p12", "envelope-signing.password"),
-                    new NodeConfig.Keystore("encryption.p12", "encryption.password"), "jdk", null);
+                    new NodeConfig.Keystore("encryption.p12", "encryption.password"), "jdk", null, AUDIT_KEY);
             node.write(a.resolve(NODE_CONFIG), "Liaison node of " + id + ". Run it with: liaison serve --config " + a.resolve(NODE_CONFIG)
                     + "\nPeer API on port " + p[0] + ", local API on " + p[1] + ", admin (health, metrics) on " + p[2] + "."
                     + (containers ? "\nIn a container named " + host(id) + " (deploy/compose)." : ""));

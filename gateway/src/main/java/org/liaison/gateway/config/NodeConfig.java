@@ -24,11 +24,14 @@ import org.liaison.certs.SecureFiles;
  * <p>{@code previousEncryption} (optional) lists the encryption keys this node used before the
  * current one: messages sealed to them (in flight during a rotation, or stored unread) still open.
  * The node reloads its keystores when their files change (see the runbook in deploy/README.md).
+ *
+ * <p>{@code auditKey} (optional) is the file of the audit log's signing key, kept with the other
+ * keys (its verifier key is listed in the directory); without it the key is {@code dataDir/audit/log.key}.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record NodeConfig(String authority, String dataDir, DirectorySource directory, List<String> crls, Listener peer,
         Listener local, Listener admin, Keystore tls, Keystore signing, Keystore encryption, String tlsProvider,
-        List<Keystore> previousEncryption) {
+        List<Keystore> previousEncryption, String auditKey) {
 
     /** Where the signed directory comes from, and the operator CA it must be signed under. */
     public record DirectorySource(String file, String operatorCa, String operatorCrl) {}

@@ -113,6 +113,7 @@ public final class Doctor {
             } catch (IllegalStateException e) {
                 add("listed", Status.FAIL, e.getMessage());
             }
+            auditKey(config, directory, me);
         }
         if (keys != null) {
             for (Validity.Dated c : Validity.certificates(keys, directory, me, operatorCa)) {
@@ -139,6 +140,32 @@ public final class Doctor {
                 if (!e.id().equals(me)) {
                     peer(e, keys);
                 }
+            }
+        }
+    }
+
+    /** The audit log's key: listed in the directory (when it lists any) and readable. */
+    private void auditKey(NodeConfig config, FederationDirectory directory, AuthorityId me) {
+        Path vkey = path(config.dataDir()).resolve("audit").resolve(org.liaison.gateway.audit.FileAuditLog.VERIFIER_KEY);
+        List<String> listed = directory.authority(me).map(FederationDirectory.Entry::auditLogKeys).orElse(List.of());
+        if (config.auditKey() != null && !Files.isReadable(path(config.auditKey()))) {
+            add("audit key", Status.FAIL, config.auditKey() + " (auditKey) cannot be read: the audit log does not open without it");
+        } else if (listed.isEmpty()) {
+            add("audit key", Status.WARN, "directory #" + directory.sequence() + " lists no audit log key for " + me
+                    + ": peers pin the first they see; list it (liaison directory edit --add audit=" + vkey + ")");
+        } else if (config.auditKey() == null && !Files.exists(vkey)) {
+            add("audit key", Status.OK, "the directory lists " + listed.size() + " key(s); the log has not run yet");
+        } else {
+            try {
+                String mine = config.auditKey() != null
+                        ? org.liaison.gateway.audit.FileAuditLog.verifierKeyOf(path(config.auditKey()),
+                                org.liaison.gateway.config.FederationSetup.auditLogName(me))
+                        : Files.readString(vkey).strip();
+                add("audit key", listed.contains(mine) ? Status.OK : Status.FAIL, listed.contains(mine)
+                        ? "the log's key is the one directory #" + directory.sequence() + " lists"
+                        : "the log's key " + mine + " is not one directory #" + directory.sequence() + " lists: the node will not start");
+            } catch (IOException e) {
+                add("audit key", Status.FAIL, vkey + ": " + e.getMessage());
             }
         }
     }

@@ -203,6 +203,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
         trust.set(new Trust(directory, readCrls()));
         trustFilesSeen = trustFileTimes();
         loadedKeys.check(directory, me);
+        checkAuditKey(directory);
 
         Path data = path(config.dataDir());
         List<AutoCloseable> opened = new java.util.ArrayList<>();
@@ -230,7 +231,8 @@ public final class GatewayNode implements NodeState, AutoCloseable {
             this.peerLogs = new org.liaison.gateway.audit.PeerLogs(data.resolve("audit-peers"), audit, this::proveFor,
                     (peer, reason) -> metrics.peerLogAlarm(peer.value()),
                 (peer, outcome) -> metrics.peerLogCheck(peer.value(), outcome.name().toLowerCase(java.util.Locale.ROOT)),
-                Duration.ofSeconds(5));
+                Duration.ofSeconds(5),
+                peer -> trust.get().directory().authority(peer).map(FederationDirectory.Entry::auditLogKeys).orElse(List.of()));
             opened.add(peerLogs);
             this.outbox = new Outbox(this);
             this.worker = new DeliveryWorker(this, client, tuning.backoff());
@@ -285,8 +287,11 @@ public final class GatewayNode implements NodeState, AutoCloseable {
     public static GatewayNode start(Path configFile, Tuning tuning) throws Exception {
         NodeConfig.Loaded loaded = NodeConfig.read(configFile); // read once
         Path auditDir = NodeConfig.resolve(configFile, loaded.config().dataDir()).resolve("audit");
-        org.liaison.gateway.audit.FileAuditLog audit = org.liaison.gateway.audit.FileAuditLog.open(auditDir,
-                "liaison/" + loaded.config().authority(), Duration.ofSeconds(2));
+        String origin = org.liaison.gateway.config.FederationSetup.auditLogName(AuthorityId.of(loaded.config().authority()));
+        org.liaison.gateway.audit.FileAuditLog audit = loaded.config().auditKey() == null
+                ? org.liaison.gateway.audit.FileAuditLog.open(auditDir, origin, Duration.ofSeconds(2))
+                : org.liaison.gateway.audit.FileAuditLog.open(auditDir, origin, Duration.ofSeconds(2),
+                        NodeConfig.resolve(configFile, loaded.config().auditKey()));
         try {
             return new GatewayNode(configFile, loaded, audit, tuning);
         } catch (Exception e) {
@@ -306,6 +311,16 @@ public final class GatewayNode implements NodeState, AutoCloseable {
     private Contexts contexts(NodeKeys k) throws javax.net.ssl.SSLException {
         return new Contexts(TlsContexts.server(k.tls(), trustManager, tlsProvider), TlsContexts.client(k.tls(), trustManager, tlsProvider),
                 org.liaison.gateway.local.LocalServer.context(k.tls(), this, authFailures));
+    }
+
+    /** The directory, when it lists this authority's audit log keys, must list the one this node's log signs with. */
+    private void checkAuditKey(FederationDirectory directory) throws ProtocolException {
+        String mine = audit.verifierKey();
+        if (mine != null && !directory.require(me).acceptsAuditLogKey(mine)) {
+            throw new IllegalStateException("the audit log key of this node (" + mine + ") is not one directory #"
+                    + directory.sequence() + " lists for " + me + ": peers and auditors would refuse its checkpoints"
+                    + " (list it with 'liaison directory edit --add audit=KEY', or set auditKey in node.yaml to the listed key's file)");
+        }
     }
 
     private List<X509CRL> readCrls() throws IOException {

@@ -69,6 +69,40 @@ class PeerLogsTest {
         }
     }
 
+    /**
+     * With the directory listing the peer's log key, a checkpoint signed by another key is an alarm
+     * even when it is the first one seen (nothing is pinned from what the peer says), and the peer is
+     * never asked for its key.
+     */
+    @Test
+    void theKeyTheDirectoryListsDecidesNotTheOneThePeerPresents() throws Exception {
+        try (FileAuditLog log = FileAuditLog.open(dir.resolve("al"), "liaison/AL-PP", Duration.ofHours(1));
+                FileAuditLog impostor = FileAuditLog.open(dir.resolve("other"), "liaison/AL-PP", Duration.ofHours(1))) {
+            peer.set(log);
+            AtomicReference<List<String>> listed = new AtomicReference<>(List.of(log.verifierKey()));
+            PeerLogs held = new PeerLogs(dir.resolve("held"), own, (p, from, to) -> {
+                if (from == to) {
+                    throw new AssertionError("the peer was asked for its key though the directory lists it");
+                }
+                return new PeerLogs.Proof(log.verifierKey(), log.consistencyProof(from, to));
+            }, (p, reason) -> alarms.add(reason), (p, outcome) -> outcomes.add(outcome), Duration.ZERO, p -> listed.get());
+            events(log, 3, "a");
+            assertThat(held.check(AL, log.checkpointNow())).isEqualTo(PeerLogs.Outcome.FIRST);
+            events(log, 2, "b");
+            assertThat(held.check(AL, log.checkpointNow())).isEqualTo(PeerLogs.Outcome.CONSISTENT);
+            assertThat(dir.resolve("held/AL-PP.vkey")).doesNotExist();
+
+            events(impostor, 9, "x");
+            assertThat(held.check(AL, impostor.checkpointNow())).isEqualTo(PeerLogs.Outcome.ALARM);
+            assertThat(alarms).singleElement().asString().contains("not signed by a log key the directory lists");
+
+            // The directory withdraws the key the peer signs with: its next checkpoint is an alarm too.
+            listed.set(List.of(impostor.verifierKey()));
+            events(log, 1, "c");
+            assertThat(held.check(AL, log.checkpointNow())).isEqualTo(PeerLogs.Outcome.ALARM);
+        }
+    }
+
     @Test
     void aRewrittenHistoryUnderTheSameKeyIsAnAlarm() throws Exception {
         Path original = dir.resolve("al");

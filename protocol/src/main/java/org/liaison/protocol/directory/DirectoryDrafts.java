@@ -30,6 +30,12 @@ public final class DirectoryDrafts {
      */
     public static Directory draft(FederationPki pki, String federation, Map<AuthorityId, String> endpoints, long sequence,
             Instant issued, Instant nextUpdate, List<JitDraft> jits) {
+        return draft(pki, federation, endpoints, Map.of(), sequence, issued, nextUpdate, jits);
+    }
+
+    /** As above, listing each authority's audit log verifier key from {@code auditLogKeys} (where it has one). */
+    public static Directory draft(FederationPki pki, String federation, Map<AuthorityId, String> endpoints,
+            Map<AuthorityId, String> auditLogKeys, long sequence, Instant issued, Instant nextUpdate, List<JitDraft> jits) {
         Directory d = new Directory();
         d.setFederation(federation);
         d.setSequence(sequence);
@@ -48,6 +54,9 @@ public final class DirectoryDrafts {
             x.getSigningCertificate().add(der(a.envelopeSigning().certificate()));
             x.getEncryptionCertificate().add(der(a.encryption().certificate()));
             x.getNationalCa().add(der(a.ca().authority().certificate()));
+            if (auditLogKeys.containsKey(a.id())) {
+                x.getAuditLogKey().add(auditLogKeys.get(a.id()));
+            }
             d.getAuthority().add(x);
         }
         for (JitDraft j : jits) {

@@ -85,6 +85,25 @@ public final class DirectoryEdits {
         list.add(der(cert));
     }
 
+    /** Lists {@code verifierKey} as a key of {@code id}'s audit log (at most two: the current one and its successor). */
+    public static void addAuditLogKey(Directory d, AuthorityId id, String verifierKey) throws ProtocolException {
+        List<String> keys = entry(d, id).getAuditLogKey();
+        if (keys.contains(verifierKey)) {
+            throw new ProtocolException(ErrorCode.SCHEMA_INVALID, id + " already lists this audit log key");
+        }
+        if (keys.size() >= 2) {
+            throw new ProtocolException(ErrorCode.SCHEMA_INVALID, id + " lists 2 audit log keys already: remove one first");
+        }
+        keys.add(verifierKey);
+    }
+
+    /** Withdraws {@code verifierKey} from {@code id}'s audit log keys. */
+    public static void removeAuditLogKey(Directory d, AuthorityId id, String verifierKey) throws ProtocolException {
+        if (!entry(d, id).getAuditLogKey().remove(verifierKey)) {
+            throw new ProtocolException(ErrorCode.SCHEMA_INVALID, id + " lists no audit log key " + verifierKey);
+        }
+    }
+
     /** Moves the listed certificate {@code fingerprint} first: for encryption, the one senders seal to from now on. */
     public static void use(Directory d, AuthorityId id, Purpose purpose, Fingerprint fingerprint) throws ProtocolException {
         List<byte[]> list = purpose.list(entry(d, id));

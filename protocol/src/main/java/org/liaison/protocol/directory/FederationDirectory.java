@@ -35,11 +35,20 @@ public final class FederationDirectory {
     /** One authority's entry. Certificates are parsed; compare them by {@link Fingerprint}. */
     public record Entry(AuthorityId id, String name, String country, Set<Service> services, Set<Suite> suites,
             List<String> endpoints, List<X509Certificate> gatewayCertificates, List<X509Certificate> signingCertificates,
-            List<X509Certificate> encryptionCertificates, List<X509Certificate> nationalCas) {
+            List<X509Certificate> encryptionCertificates, List<X509Certificate> nationalCas, List<String> auditLogKeys) {
 
         /** Whether {@code cert} is one of this authority's gateway TLS certificates (by fingerprint). */
         public boolean isGatewayCertificate(X509Certificate cert) {
             return contains(gatewayCertificates, cert);
+        }
+
+        /**
+         * Whether {@code verifierKey} may sign this authority's audit checkpoints: one the directory
+         * lists, or any when it lists none (a directory of an earlier edition: peers then pin the first
+         * key they see).
+         */
+        public boolean acceptsAuditLogKey(String verifierKey) {
+            return auditLogKeys.isEmpty() || auditLogKeys.contains(verifierKey);
         }
 
         public boolean isSigningCertificate(X509Certificate cert) {
@@ -100,7 +109,8 @@ public final class FederationDirectory {
             services.addAll(a.getService());
             Entry e = new Entry(id, a.getName(), a.getCountry(), Collections.unmodifiableSet(services),
                     Collections.unmodifiableSet(suites), List.copyOf(a.getEndpoint()), certs(a.getGatewayCertificate(), id),
-                    certs(a.getSigningCertificate(), id), certs(a.getEncryptionCertificate(), id), certs(a.getNationalCa(), id));
+                    certs(a.getSigningCertificate(), id), certs(a.getEncryptionCertificate(), id), certs(a.getNationalCa(), id),
+                    List.copyOf(a.getAuditLogKey()));
             if (authorities.put(id, e) != null) {
                 throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "authority " + id + " is listed twice");
             }
