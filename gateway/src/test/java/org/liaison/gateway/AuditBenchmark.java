@@ -57,7 +57,7 @@ public final class AuditBenchmark {
     }
 
     static AuditLog log(TestNodes t, AuthorityId id, boolean real) throws Exception {
-        return real ? FileAuditLog.open(t.auditDir(id), "liaison/" + id.value(), Duration.ofSeconds(2)) : new NoAuditLog();
+        return real ? t.auditLog(id, Duration.ofSeconds(2)) : new NoAuditLog();
     }
 
     static double run(Path dir, int n, boolean real) throws Exception {

@@ -60,9 +60,9 @@ public final class MessageBenchmark {
         String provider = System.getProperty("liaison.bench.provider", "jdk");
         TlsProviderTest.useProvider(t, IT, provider);
         TlsProviderTest.useProvider(t, AL, provider);
-        try (GatewayNode it = GatewayNode.start(t.config(IT), FileAuditLog.open(t.auditDir(IT), "liaison/IT-DNA", Duration.ofSeconds(2)),
+        try (GatewayNode it = GatewayNode.start(t.config(IT), t.auditLog(IT, Duration.ofSeconds(2)),
                 tuning);
-                GatewayNode al = GatewayNode.start(t.config(AL), FileAuditLog.open(t.auditDir(AL), "liaison/AL-PP", Duration.ofSeconds(2)),
+                GatewayNode al = GatewayNode.start(t.config(AL), t.auditLog(AL, Duration.ofSeconds(2)),
                         tuning)) {
             double floorMs = cryptoFloorMillis(t, it, al);
             double floorRate = Runtime.getRuntime().availableProcessors() * 1000.0 / floorMs;

@@ -137,8 +137,7 @@ class SafeRetryTest {
             assertThat(al.store().inbox()).isEmpty(); // creates the log
         }
         // The node logged the reception, then died before its store committed it.
-        try (org.liaison.gateway.audit.FileAuditLog log = org.liaison.gateway.audit.FileAuditLog.open(auditDir, "liaison/AL-PP",
-                java.time.Duration.ofHours(1))) {
+        try (org.liaison.gateway.audit.FileAuditLog log = t.auditLog(AL, java.time.Duration.ofHours(1))) {
             log.record(org.liaison.gateway.audit.AuditEvent.of("receive", "IT-DNA", id.toString(), "IT-DNA", "ok", null));
         }
         try (GatewayNode al = t.startLogged(AL)) {

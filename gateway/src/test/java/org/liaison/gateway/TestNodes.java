@@ -63,6 +63,12 @@ public final class TestNodes {
         return GatewayNode.start(config(id), FAST);
     }
 
+    /** The node's file-backed audit log, opened as {@code liaison serve} opens it (its key from node.yaml's auditKey). */
+    public org.liaison.gateway.audit.FileAuditLog auditLog(AuthorityId id, Duration checkpointEvery) throws Exception {
+        return org.liaison.gateway.audit.FileAuditLog.open(auditDir(id), FederationSetup.auditLogName(id), checkpointEvery,
+                config(id).resolveSibling(FederationSetup.AUDIT_KEY));
+    }
+
     /** The node's audit folder. */
     public Path auditDir(AuthorityId id) throws Exception {
         return org.liaison.gateway.config.NodeConfig.resolve(config(id), org.liaison.gateway.config.NodeConfig.load(config(id)).dataDir())
