@@ -60,11 +60,16 @@ public final class NodeMetrics {
 
     /** Gauges that read the store when scraped. */
     public void bindStore(Supplier<Map<MessageStore.State, Long>> deliveriesByState, Path database) {
+        bindStore(deliveriesByState, () -> size(database) + size(Path.of(database + "-wal")));
+    }
+
+    /** As above, with the store's size in bytes from {@code bytes} (a PostgreSQL database's, say). */
+    public void bindStore(Supplier<Map<MessageStore.State, Long>> deliveriesByState, java.util.function.DoubleSupplier bytes) {
         for (MessageStore.State s : MessageStore.State.values()) {
             Gauge.builder("liaison.deliveries", () -> deliveriesByState.get().getOrDefault(s, 0L))
                     .tag("state", s.id()).description("Deliveries by state").register(registry);
         }
-        Gauge.builder("liaison.store.bytes", () -> size(database) + size(Path.of(database + "-wal")))
+        Gauge.builder("liaison.store.bytes", bytes::getAsDouble)
                 .description("Size of the message database").baseUnit("bytes").register(registry);
     }
 

@@ -27,11 +27,15 @@ import org.liaison.certs.SecureFiles;
  *
  * <p>{@code auditKey} (optional) is the file of the audit log's signing key, kept with the other
  * keys (its verifier key is listed in the directory); without it the key is {@code dataDir/audit/log.key}.
+ *
+ * <p>{@code store} (optional) chooses the message store (see {@link Store}); {@code nodeId}
+ * (optional, default: the host name) names this process in logs, metrics and delivery leases when
+ * several nodes serve one authority.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record NodeConfig(String authority, String dataDir, DirectorySource directory, List<String> crls, Listener peer,
         Listener local, Listener admin, Keystore tls, Keystore signing, Keystore encryption, String tlsProvider,
-        List<Keystore> previousEncryption, String auditKey) {
+        List<Keystore> previousEncryption, String auditKey, Store store, String nodeId) {
 
     /** Where the signed directory comes from, and the operator CA it must be signed under. */
     public record DirectorySource(String file, String operatorCa, String operatorCrl) {}
@@ -39,6 +43,21 @@ public record NodeConfig(String authority, String dataDir, DirectorySource direc
     public record Listener(String host, int port) {}
 
     public record Keystore(String keystore, String passwordFile) {}
+
+    /**
+     * Where messages are stored: {@code sqlite} (the default: dataDir/messages.db, one node) or
+     * {@code postgresql} (several nodes of one authority on one database: {@code url} is a
+     * jdbc:postgresql:// URL, the password is read from {@code passwordFile}, {@code pool} connections).
+     */
+    public record Store(String type, String url, String user, String passwordFile, Integer pool) {
+        public boolean isPostgresql() {
+            return "postgresql".equals(type);
+        }
+
+        public int poolSize() {
+            return pool == null ? 8 : pool;
+        }
+    }
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
@@ -76,6 +95,27 @@ public record NodeConfig(String authority, String dataDir, DirectorySource direc
             for (int i = 0; i < previousEncryption.size(); i++) {
                 keystore(previousEncryption.get(i), "previousEncryption[" + i + "]");
             }
+        }
+        if (store != null) {
+            if (!"sqlite".equals(store.type()) && !store.isPostgresql()) {
+                throw new IllegalArgumentException("store.type: " + store.type() + " (expected: sqlite or postgresql)");
+            }
+            if (store.isPostgresql()) {
+                require(store.url(), "store.url");
+                if (!store.url().startsWith("jdbc:postgresql://")) {
+                    throw new IllegalArgumentException("store.url: " + store.url() + " (expected: jdbc:postgresql://HOST:PORT/DATABASE)");
+                }
+                require(store.user(), "store.user");
+                require(store.passwordFile(), "store.passwordFile");
+                if (store.pool() != null && (store.pool() < 1 || store.pool() > 200)) {
+                    throw new IllegalArgumentException("store.pool: " + store.pool() + " (expected: 1 to 200 connections)");
+                }
+            } else if (store.url() != null || store.user() != null || store.passwordFile() != null || store.pool() != null) {
+                throw new IllegalArgumentException("store: url, user, passwordFile and pool are for type postgresql (type is sqlite)");
+            }
+        }
+        if (nodeId != null && !nodeId.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) {
+            throw new IllegalArgumentException("nodeId: " + nodeId + " (expected: letters, digits, '.', '_' or '-', up to 64)");
         }
         if (tlsProvider != null && !tlsProvider.equals("jdk") && !tlsProvider.equals("openssl")) {
             throw new IllegalArgumentException("tlsProvider: " + tlsProvider + " (expected: jdk or openssl)");
@@ -143,6 +183,18 @@ public record NodeConfig(String authority, String dataDir, DirectorySource direc
         }
         sb.append(YAML.writeValueAsString(this));
         SecureFiles.writeAtomically(file, sb.toString().getBytes(StandardCharsets.UTF_8), false);
+    }
+
+    /** This process's name among the authority's nodes: {@code nodeId}, or the host name. */
+    public String effectiveNodeId() {
+        if (nodeId != null) {
+            return nodeId;
+        }
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            return "node";
+        }
     }
 
     /** A path from this file, resolved against the folder of the configuration file. */

@@ -19,6 +19,7 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.liaison.certs.AuthorityId;
 import org.liaison.certs.Credential;
+import org.liaison.certs.Passwords;
 import org.liaison.certs.Pem;
 import org.liaison.gateway.audit.AuditEvent;
 import org.liaison.gateway.audit.AuditLog;
@@ -207,7 +208,15 @@ public final class GatewayNode implements NodeState, AutoCloseable {
 
         Path data = path(config.dataDir());
         List<AutoCloseable> opened = new java.util.ArrayList<>();
-        this.store = SqliteMessageStore.open(data.resolve("messages.db"));
+        NodeConfig.Store storeConfig = config.store();
+        if (storeConfig != null && storeConfig.isPostgresql()) {
+            org.liaison.gateway.store.PostgresMessageStore pg = org.liaison.gateway.store.PostgresMessageStore.open(storeConfig.url(),
+                    storeConfig.user(), Passwords.fromFile(path(storeConfig.passwordFile())), storeConfig.poolSize(), data,
+                    config.effectiveNodeId());
+            this.store = pg;
+        } else {
+            this.store = SqliteMessageStore.open(data.resolve("messages.db"));
+        }
         opened.add(store);
         try {
             this.blobs = new BlobStore(data.resolve("blobs"));
@@ -216,7 +225,11 @@ public final class GatewayNode implements NodeState, AutoCloseable {
             transfers.removeAbandoned(now);
             int recovered = store.recoverInterrupted(now);
             findReceptionsCutByACrash();
-            metrics.bindStore(store::countDeliveriesByState, data.resolve("messages.db"));
+            if (store instanceof org.liaison.gateway.store.PostgresMessageStore pg) {
+                metrics.bindStore(store::countDeliveriesByState, () -> pg.sizeBytes());
+            } else {
+                metrics.bindStore(store::countDeliveriesByState, data.resolve("messages.db"));
+            }
             metrics.bindValidity(() -> Validity.certificates(keys.get(), trust.get().directory(), me, operatorCa),
                     () -> Validity.crls(trust.get().crls()), () -> Validity.directory(trust.get().directory()), data);
 

@@ -11,15 +11,14 @@ import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.liaison.certs.AuthorityId;
 
-class SqliteMessageStoreTest {
-    @TempDir
-    Path dir;
-
-    static final AuthorityId IT = AuthorityId.of("IT-DNA");
-    static final AuthorityId US = AuthorityId.of("US-OIA");
+/** The store contract on SQLite, and what is SQLite's own: its file moved elsewhere, its schema migrations. */
+class SqliteMessageStoreTest extends MessageStoreContract {
+    @Override
+    MessageStore open(String nodeId) {
+        return SqliteMessageStore.open(dir.resolve("messages.db"));
+    }
 
     static MessageStore.Received received(AuthorityId from, UUID id, Path blobs) {
         return new MessageStore.Received(from, id, Instant.now(), new byte[] {1}, "00", new byte[] {2}, blobs);
@@ -56,21 +55,6 @@ class SqliteMessageStoreTest {
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + a.resolve("messages.db")); Statement st = c.createStatement();
                 var r = st.executeQuery("SELECT blobs FROM inbox")) {
             assertThat(r.getString(1)).isEqualTo("blobs/inbox/IT-DNA/" + id);
-        }
-    }
-
-    @Test
-    void anIdIsHeldOnceWhateverItsSenderAndQuarantineSetsItAside() throws Exception {
-        Path a = dir.resolve("data");
-        UUID id = UUID.randomUUID();
-        try (MessageStore s = SqliteMessageStore.open(a.resolve("messages.db"))) {
-            assertThat(s.storeReceived(received(IT, id, a.resolve("x")))).isEqualTo(MessageStore.Stored.STORED);
-            assertThat(s.storeReceived(received(IT, id, a.resolve("x")))).isEqualTo(MessageStore.Stored.DUPLICATE);
-            assertThat(s.storeReceived(received(US, id, a.resolve("y")))).isEqualTo(MessageStore.Stored.ID_CONFLICT);
-            assertThat(s.inbox()).hasSize(1);
-            assertThat(s.quarantine(id, "unreadable")).isTrue();
-            assertThat(s.quarantine(id, "again")).isFalse();
-            assertThat(s.received(id).orElseThrow().quarantine()).isEqualTo("unreadable");
         }
     }
 

@@ -1,0 +1,554 @@
+package org.liaison.gateway.store;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import org.liaison.certs.AuthorityId;
+
+/**
+ * {@link MessageStore} on PostgreSQL, for an authority that runs several nodes on one database.
+ * The same contract as {@link SqliteMessageStore}: a message is durable (committed) before its
+ * receipt goes out; duplicates are eliminated by unique constraints, so a duplicate gets the
+ * receipt stored with the first copy whichever node took it; an idempotency key names one message
+ * across all nodes. Deliveries are claimed by a conditional update (QUEUED or RETRYING to SENDING,
+ * with a lease deadline and the claiming node's id): of two nodes that race for one delivery,
+ * exactly one claims it; a node that dies holding leases loses them when they expire, and another
+ * node takes the deliveries over. Times are {@code timestamptz}. Connections come from a HikariCP
+ * pool; schema versions are applied in order at open, under an advisory lock (two nodes starting
+ * together do not both migrate).
+ */
+public final class PostgresMessageStore implements MessageStore {
+    /** The advisory lock that serializes schema migrations (an arbitrary constant: "LIAISONM"). */
+    private static final long MIGRATION_LOCK = 0x4C494149534F4E4DL;
+    private static final String[] MIGRATIONS = {
+        // 1: inbox, outbox, deliveries (the SQLite schema at its version 5, with timestamps and the claiming node)
+        "CREATE TABLE inbox (sender TEXT NOT NULL, message_id TEXT NOT NULL, received_at TIMESTAMPTZ NOT NULL,"
+            + " envelope BYTEA NOT NULL, envelope_sha256 TEXT NOT NULL, receipt BYTEA NOT NULL, blobs TEXT NOT NULL, quarantine TEXT,"
+            + " PRIMARY KEY (sender, message_id));"
+            + "CREATE UNIQUE INDEX inbox_message_id ON inbox (message_id) WHERE quarantine IS NULL;"
+            + "CREATE INDEX inbox_received ON inbox (received_at);"
+            + "CREATE TABLE outbox (message_id TEXT PRIMARY KEY, created_at TIMESTAMPTZ NOT NULL, expires_at TIMESTAMPTZ NOT NULL,"
+            + " envelope BYTEA NOT NULL, idempotency_key TEXT UNIQUE, blobs TEXT NOT NULL, package_sha256 TEXT, envelope_sha256 TEXT,"
+            + " submitter TEXT);"
+            + "CREATE TABLE deliveries (message_id TEXT NOT NULL REFERENCES outbox(message_id), recipient TEXT NOT NULL,"
+            + " state TEXT NOT NULL, attempts INTEGER NOT NULL, next_attempt_at TIMESTAMPTZ NOT NULL, last_error TEXT, receipt BYTEA,"
+            + " delivered_at TIMESTAMPTZ, lease_until TIMESTAMPTZ, leased_by TEXT, PRIMARY KEY (message_id, recipient));"
+            + "CREATE INDEX deliveries_due ON deliveries (state, next_attempt_at);",
+    };
+
+    private final HikariDataSource pool;
+    private final Path base;
+    private final String nodeId;
+
+    private PostgresMessageStore(HikariDataSource pool, Path base, String nodeId) {
+        this.pool = pool;
+        this.base = base;
+        this.nodeId = nodeId;
+    }
+
+    /**
+     * Opens the store at {@code url} (jdbc:postgresql://host:port/db) with a pool of {@code poolSize}
+     * connections. Blob paths are kept relative to {@code blobBase} (the folder every node of the
+     * authority mounts at the same place). {@code nodeId} names this process in the leases it takes.
+     */
+    public static PostgresMessageStore open(String url, String user, char[] password, int poolSize, Path blobBase, String nodeId) {
+        HikariConfig c = new HikariConfig();
+        c.setJdbcUrl(url);
+        c.setUsername(user);
+        c.setPassword(password == null ? null : new String(password));
+        c.setMaximumPoolSize(poolSize);
+        c.setMinimumIdle(Math.min(2, poolSize));
+        c.setPoolName("liaison-store");
+        c.setConnectionTimeout(10_000);
+        c.setInitializationFailTimeout(10_000);
+        c.addDataSourceProperty("ApplicationName", "liaison " + nodeId);
+        c.addDataSourceProperty("tcpKeepAlive", "true");
+        HikariDataSource ds;
+        try {
+            ds = new HikariDataSource(c);
+        } catch (RuntimeException e) {
+            throw new StoreException("cannot connect to the message store " + url + ": " + rootMessage(e), e);
+        }
+        try (Connection conn = ds.getConnection()) {
+            migrate(conn);
+        } catch (SQLException | RuntimeException e) {
+            ds.close();
+            throw new StoreException("cannot open the message store " + url + ": " + rootMessage(e), e);
+        }
+        return new PostgresMessageStore(ds, blobBase.toAbsolutePath().normalize(), nodeId);
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable c = e;
+        while (c.getCause() != null && c.getCause() != c) {
+            c = c.getCause();
+        }
+        return c.getMessage();
+    }
+
+    private static void migrate(Connection c) throws SQLException {
+        c.setAutoCommit(false);
+        try (Statement s = c.createStatement()) {
+            s.execute("SELECT pg_advisory_xact_lock(" + MIGRATION_LOCK + ")");
+            s.execute("CREATE TABLE IF NOT EXISTS liaison_schema (version INTEGER NOT NULL)");
+            int version;
+            try (ResultSet r = s.executeQuery("SELECT version FROM liaison_schema")) {
+                version = r.next() ? r.getInt(1) : 0;
+            }
+            if (version > MIGRATIONS.length) {
+                throw new SQLException("the store is at schema version " + version + ", newer than this program knows ("
+                        + MIGRATIONS.length + "); run a newer Liaison");
+            }
+            for (int v = version; v < MIGRATIONS.length; v++) {
+                for (String sql : MIGRATIONS[v].split(";")) {
+                    if (!sql.isBlank()) {
+                        s.execute(sql);
+                    }
+                }
+            }
+            s.execute("DELETE FROM liaison_schema");
+            s.execute("INSERT INTO liaison_schema VALUES (" + Math.max(version, MIGRATIONS.length) + ")");
+            c.commit();
+        } catch (SQLException e) {
+            c.rollback();
+            throw e;
+        } finally {
+            c.setAutoCommit(true);
+        }
+    }
+
+    /** The schema version this program writes (for {@code store migrate}). */
+    public static int schemaVersion() {
+        return MIGRATIONS.length;
+    }
+
+    private String stored(Path blobs) {
+        Path abs = blobs.toAbsolutePath().normalize();
+        return abs.startsWith(base) ? base.relativize(abs).toString() : abs.toString();
+    }
+
+    private Path blobs(String stored) {
+        return base.resolve(stored);
+    }
+
+    private static OffsetDateTime at(Instant i) {
+        return i == null ? null : OffsetDateTime.ofInstant(i, ZoneOffset.UTC);
+    }
+
+    private static Instant instant(ResultSet r, int column) throws SQLException {
+        OffsetDateTime t = r.getObject(column, OffsetDateTime.class);
+        return t == null ? null : t.toInstant();
+    }
+
+    /** One unit of work on a pooled connection. */
+    private interface Work<T> {
+        T run(Connection c) throws SQLException;
+    }
+
+    private <T> T with(String what, Work<T> w) {
+        org.liaison.gateway.net.EventLoops.assertOffLoop("a store call");
+        try (Connection c = pool.getConnection()) {
+            return w.run(c);
+        } catch (SQLException e) {
+            throw new StoreException("cannot " + what + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The same unit in one transaction, rolled back if it throws. */
+    private <T> T transaction(String what, Work<T> w) {
+        return with(what, c -> {
+            c.setAutoCommit(false);
+            try {
+                T out = w.run(c);
+                c.commit();
+                return out;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        });
+    }
+
+    private static boolean uniqueViolation(SQLException e) {
+        return "23505".equals(e.getSQLState());
+    }
+
+    @Override
+    public Optional<byte[]> receiptFor(AuthorityId sender, UUID messageId) {
+        return with("read the inbox", c -> {
+            try (PreparedStatement p = c.prepareStatement("SELECT receipt FROM inbox WHERE sender = ? AND message_id = ?")) {
+                p.setString(1, sender.value());
+                p.setString(2, messageId.toString());
+                try (ResultSet r = p.executeQuery()) {
+                    return r.next() ? Optional.of(r.getBytes(1)) : Optional.empty();
+                }
+            }
+        });
+    }
+
+    @Override
+    public Stored storeReceived(Received m) {
+        int inserted = with("store a received message", c -> {
+            try (PreparedStatement p = c.prepareStatement("INSERT INTO inbox (sender, message_id, received_at, envelope,"
+                    + " envelope_sha256, receipt, blobs) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
+                p.setString(1, m.sender().value());
+                p.setString(2, m.messageId().toString());
+                p.setObject(3, at(m.receivedAt()));
+                p.setBytes(4, m.envelope());
+                p.setString(5, m.envelopeSha256());
+                p.setBytes(6, m.receipt());
+                p.setString(7, stored(m.blobs()));
+                return p.executeUpdate();
+            }
+        });
+        if (inserted == 1) {
+            return Stored.STORED;
+        }
+        // Not inserted: the same sender's message (primary key) or another sender's id (unique index).
+        return receiptFor(m.sender(), m.messageId()).isPresent() ? Stored.DUPLICATE : Stored.ID_CONFLICT;
+    }
+
+    private static final String RECEIVED_COLUMNS = "sender, message_id, received_at, envelope, envelope_sha256, receipt, blobs, quarantine";
+
+    private Received received(ResultSet r) throws SQLException {
+        return new Received(AuthorityId.of(r.getString(1)), UUID.fromString(r.getString(2)), instant(r, 3), r.getBytes(4),
+                r.getString(5), r.getBytes(6), blobs(r.getString(7)), r.getString(8));
+    }
+
+    @Override
+    public List<Received> inbox() {
+        return with("read the inbox", c -> {
+            List<Received> out = new ArrayList<>();
+            try (Statement s = c.createStatement(); ResultSet r = s.executeQuery(
+                    "SELECT " + RECEIVED_COLUMNS + " FROM inbox ORDER BY received_at")) {
+                while (r.next()) {
+                    out.add(received(r));
+                }
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public Optional<Received> received(UUID messageId) {
+        return with("read the inbox", c -> {
+            try (PreparedStatement p = c.prepareStatement("SELECT " + RECEIVED_COLUMNS + " FROM inbox WHERE message_id = ?"
+                    + " ORDER BY quarantine IS NOT NULL, received_at LIMIT 1")) {
+                p.setString(1, messageId.toString());
+                try (ResultSet r = p.executeQuery()) {
+                    return r.next() ? Optional.of(received(r)) : Optional.empty();
+                }
+            }
+        });
+    }
+
+    @Override
+    public boolean quarantine(UUID messageId, String reason) {
+        return with("quarantine a message", c -> {
+            try (PreparedStatement p = c.prepareStatement("UPDATE inbox SET quarantine = ? WHERE message_id = ? AND quarantine IS NULL")) {
+                p.setString(1, reason);
+                p.setString(2, messageId.toString());
+                return p.executeUpdate() > 0;
+            }
+        });
+    }
+
+    @Override
+    public Optional<Idempotent> storeOutgoing(Outgoing o, List<AuthorityId> recipients, Instant now) {
+        if (o.idempotencyKey() != null) {
+            Optional<Idempotent> earlier = messageForIdempotencyKey(o.idempotencyKey());
+            if (earlier.isPresent()) {
+                return earlier;
+            }
+        }
+        try {
+            return transaction("store an outgoing message", c -> {
+                try (PreparedStatement p = c.prepareStatement("INSERT INTO outbox (message_id, created_at, expires_at, envelope,"
+                        + " idempotency_key, blobs, package_sha256, envelope_sha256, submitter) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                        PreparedStatement d = c.prepareStatement("INSERT INTO deliveries (message_id, recipient, state, attempts,"
+                                + " next_attempt_at) VALUES (?, ?, 'QUEUED', 0, ?)")) {
+                    p.setString(1, o.messageId().toString());
+                    p.setObject(2, at(o.createdAt()));
+                    p.setObject(3, at(o.expiresAt()));
+                    p.setBytes(4, o.envelope());
+                    p.setString(5, o.idempotencyKey());
+                    p.setString(6, stored(o.blobs()));
+                    p.setString(7, o.packageSha256());
+                    p.setString(8, o.envelopeSha256());
+                    p.setString(9, o.submitter());
+                    p.executeUpdate();
+                    for (AuthorityId r : recipients) {
+                        d.setString(1, o.messageId().toString());
+                        d.setString(2, r.value());
+                        d.setObject(3, at(now));
+                        d.addBatch();
+                    }
+                    d.executeBatch();
+                    return Optional.<Idempotent>empty();
+                }
+            });
+        } catch (StoreException e) {
+            // Another node stored a message under the same key between the check and the insert: that one is the message.
+            if (o.idempotencyKey() != null && e.getCause() instanceof SQLException s && uniqueViolation(s)) {
+                Optional<Idempotent> winner = messageForIdempotencyKey(o.idempotencyKey());
+                if (winner.isPresent()) {
+                    return winner;
+                }
+            }
+            throw e;
+        }
+    }
+
+    private static final String OUTGOING_COLUMNS =
+            "message_id, created_at, expires_at, envelope, idempotency_key, blobs, package_sha256, envelope_sha256, submitter";
+
+    private Outgoing outgoing(ResultSet r) throws SQLException {
+        return new Outgoing(UUID.fromString(r.getString(1)), instant(r, 2), instant(r, 3), r.getBytes(4), r.getString(5),
+                blobs(r.getString(6)), r.getString(7), r.getString(8), r.getString(9));
+    }
+
+    @Override
+    public Optional<Outgoing> outgoing(UUID messageId) {
+        return with("read the outbox", c -> {
+            try (PreparedStatement p = c.prepareStatement("SELECT " + OUTGOING_COLUMNS + " FROM outbox WHERE message_id = ?")) {
+                p.setString(1, messageId.toString());
+                try (ResultSet r = p.executeQuery()) {
+                    return r.next() ? Optional.of(outgoing(r)) : Optional.empty();
+                }
+            }
+        });
+    }
+
+    @Override
+    public List<Outgoing> sent() {
+        return with("read the outbox", c -> {
+            List<Outgoing> out = new ArrayList<>();
+            try (Statement s = c.createStatement(); ResultSet r = s.executeQuery("SELECT " + OUTGOING_COLUMNS
+                    + " FROM outbox ORDER BY created_at DESC")) {
+                while (r.next()) {
+                    out.add(outgoing(r));
+                }
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public Optional<Idempotent> messageForIdempotencyKey(String key) {
+        return with("read the outbox", c -> {
+            try (PreparedStatement p = c.prepareStatement("SELECT message_id, package_sha256 FROM outbox WHERE idempotency_key = ?")) {
+                p.setString(1, key);
+                try (ResultSet r = p.executeQuery()) {
+                    return r.next() ? Optional.of(new Idempotent(UUID.fromString(r.getString(1)), r.getString(2))) : Optional.empty();
+                }
+            }
+        });
+    }
+
+    private static final String DELIVERY_COLUMNS =
+            "message_id, recipient, state, attempts, next_attempt_at, last_error, receipt, delivered_at";
+
+    private static Delivery delivery(ResultSet r) throws SQLException {
+        return new Delivery(UUID.fromString(r.getString(1)), AuthorityId.of(r.getString(2)), State.valueOf(r.getString(3)),
+                r.getInt(4), instant(r, 5), r.getString(6), r.getBytes(7), instant(r, 8));
+    }
+
+    private List<Delivery> deliveries(String what, String sql, Object... args) {
+        return with(what, c -> {
+            List<Delivery> out = new ArrayList<>();
+            try (PreparedStatement p = c.prepareStatement(sql)) {
+                for (int i = 0; i < args.length; i++) {
+                    p.setObject(i + 1, args[i]);
+                }
+                try (ResultSet r = p.executeQuery()) {
+                    while (r.next()) {
+                        out.add(delivery(r));
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public List<Delivery> dueDeliveries(Instant now, int limit) {
+        // Rows another node is claiming right now are skipped rather than waited for; the claim itself is
+        // the conditional update in transition(), which exactly one node wins.
+        return deliveries("read deliveries", "SELECT " + DELIVERY_COLUMNS + " FROM deliveries WHERE state IN ('QUEUED', 'RETRYING')"
+                + " AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ? FOR UPDATE SKIP LOCKED", at(now), limit);
+    }
+
+    @Override
+    public List<Delivery> deliveries(UUID messageId) {
+        return deliveries("read deliveries", "SELECT " + DELIVERY_COLUMNS + " FROM deliveries WHERE message_id = ? ORDER BY recipient",
+                messageId.toString());
+    }
+
+    @Override
+    public boolean transition(UUID messageId, AuthorityId recipient, State from, Transition t) {
+        if (!from.next().contains(t.to())) {
+            throw new IllegalStateException("delivery of " + messageId + " to " + recipient + ": " + from + " may not go to " + t.to()
+                    + " (expected one of " + from.next() + ")");
+        }
+        String sql;
+        Object[] values;
+        if (t instanceof Send s) {
+            sql = "state = ?, lease_until = ?, leased_by = ?";
+            values = new Object[] {t.to().name(), at(s.leaseUntil()), nodeId};
+        } else if (t instanceof Deliver d) {
+            sql = "state = ?, attempts = ?, receipt = ?, delivered_at = ?, last_error = NULL, lease_until = NULL, leased_by = NULL";
+            values = new Object[] {t.to().name(), d.attempts(), d.receipt(), at(d.deliveredAt())};
+        } else if (t instanceof Retry r) {
+            sql = "state = ?, attempts = ?, next_attempt_at = ?, last_error = ?, lease_until = NULL, leased_by = NULL";
+            values = new Object[] {t.to().name(), r.attempts(), at(r.next()), r.error()};
+        } else if (t instanceof Fail f) {
+            sql = "state = ?, attempts = ?, last_error = ?, lease_until = NULL, leased_by = NULL";
+            values = new Object[] {t.to().name(), f.attempts(), f.error()};
+        } else {
+            Expire e = (Expire) t;
+            sql = "state = ?, attempts = ?, last_error = ?, lease_until = NULL, leased_by = NULL";
+            values = new Object[] {t.to().name(), e.attempts(), e.error()};
+        }
+        return with("update a delivery", c -> {
+            try (PreparedStatement p = c.prepareStatement("UPDATE deliveries SET " + sql
+                    + " WHERE message_id = ? AND recipient = ? AND state = ?")) {
+                int i = 1;
+                for (Object v : values) {
+                    p.setObject(i++, v);
+                }
+                p.setString(i++, messageId.toString());
+                p.setString(i++, recipient.value());
+                p.setString(i, from.name());
+                return p.executeUpdate() == 1;
+            }
+        });
+    }
+
+    @Override
+    public int recoverExpiredLeases(Instant now, Set<String> inFlight) {
+        List<Delivery> expired = deliveries("read deliveries", "SELECT " + DELIVERY_COLUMNS + " FROM deliveries WHERE state = 'SENDING'"
+                + " AND (lease_until IS NULL OR lease_until <= ?)", at(now));
+        int n = 0;
+        for (Delivery d : expired) {
+            if (!inFlight.contains(d.messageId() + "/" + d.recipient())) {
+                n += transition(d.messageId(), d.recipient(), State.SENDING, new Retry(d.attempts(), now,
+                        "the attempt's lease ended without an outcome (interrupted)")) ? 1 : 0;
+            }
+        }
+        return n;
+    }
+
+    @Override
+    public void renewLeases(Set<String> inFlight, Instant until) {
+        if (inFlight.isEmpty()) {
+            return;
+        }
+        with("renew delivery leases", c -> {
+            try (PreparedStatement p = c.prepareStatement("UPDATE deliveries SET lease_until = ? WHERE message_id = ? AND recipient = ?"
+                    + " AND state = 'SENDING' AND leased_by = ?")) {
+                for (String d : inFlight) {
+                    String[] parts = d.split("/", 2);
+                    p.setObject(1, at(until));
+                    p.setString(2, parts[0]);
+                    p.setString(3, parts[1]);
+                    p.setString(4, nodeId);
+                    p.addBatch();
+                }
+                p.executeBatch();
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public int retryNow(AuthorityId recipient, Instant now) {
+        return with("update deliveries", c -> {
+            try (PreparedStatement p = c.prepareStatement("UPDATE deliveries SET next_attempt_at = ? WHERE recipient = ?"
+                    + " AND state = 'RETRYING' AND next_attempt_at > ?")) {
+                p.setObject(1, at(now));
+                p.setString(2, recipient.value());
+                p.setObject(3, at(now));
+                return p.executeUpdate();
+            }
+        });
+    }
+
+    @Override
+    public List<AuthorityId> recipientsWaiting(Instant after) {
+        return with("read deliveries", c -> {
+            List<AuthorityId> out = new ArrayList<>();
+            try (PreparedStatement p = c.prepareStatement("SELECT DISTINCT recipient FROM deliveries WHERE state = 'RETRYING'"
+                    + " AND next_attempt_at > ?")) {
+                p.setObject(1, at(after));
+                try (ResultSet r = p.executeQuery()) {
+                    while (r.next()) {
+                        out.add(AuthorityId.of(r.getString(1)));
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public Map<State, Long> countDeliveriesByState() {
+        return with("count deliveries", c -> {
+            Map<State, Long> out = new EnumMap<>(State.class);
+            try (Statement s = c.createStatement(); ResultSet r = s.executeQuery("SELECT state, COUNT(*) FROM deliveries GROUP BY state")) {
+                while (r.next()) {
+                    out.put(State.valueOf(r.getString(1)), r.getLong(2));
+                }
+            }
+            return out;
+        });
+    }
+
+    /**
+     * At start: the deliveries this node was sending when it stopped (its own leases), and any whose
+     * lease ended, are due again. Another live node's leases are left alone.
+     */
+    @Override
+    public int recoverInterrupted(Instant now) {
+        return with("recover deliveries", c -> {
+            try (PreparedStatement p = c.prepareStatement("UPDATE deliveries SET state = 'RETRYING', next_attempt_at = ?,"
+                    + " lease_until = NULL, leased_by = NULL WHERE state = 'SENDING' AND (leased_by = ? OR leased_by IS NULL"
+                    + " OR lease_until IS NULL OR lease_until <= ?)")) {
+                p.setObject(1, at(now));
+                p.setString(2, nodeId);
+                p.setObject(3, at(now));
+                return p.executeUpdate();
+            }
+        });
+    }
+
+    /** The database's size in bytes (for metrics). */
+    public long sizeBytes() {
+        return with("read the database size", c -> {
+            try (Statement s = c.createStatement(); ResultSet r = s.executeQuery("SELECT pg_database_size(current_database())")) {
+                return r.next() ? r.getLong(1) : 0L;
+            }
+        });
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+    }
+}

@@ -1,0 +1,194 @@
+package org.liaison.gateway.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.liaison.certs.AuthorityId;
+import org.liaison.gateway.store.MessageStore.State;
+
+/**
+ * The contract every {@link MessageStore} keeps, run against each implementation (SQLite here,
+ * PostgreSQL in {@link PostgresMessageStoreTest}): duplicates and id conflicts, idempotency keys,
+ * the delivery state machine as compare-and-set, leases and the sweeper, listings and counts.
+ */
+abstract class MessageStoreContract {
+    static final AuthorityId IT = AuthorityId.of("IT-DNA");
+    static final AuthorityId AL = AuthorityId.of("AL-PP");
+    static final AuthorityId US = AuthorityId.of("US-OIA");
+
+    @TempDir
+    Path dir;
+
+    /** A store of one node ({@code nodeId}); for a shared store, each call is another node on the same database. */
+    abstract MessageStore open(String nodeId) throws Exception;
+
+    MessageStore open() throws Exception {
+        return open("node-a");
+    }
+
+    static MessageStore.Received received(AuthorityId from, UUID id, Path blobs, byte[] receipt) {
+        return new MessageStore.Received(from, id, Instant.now().truncatedTo(ChronoUnit.MILLIS), new byte[] {1}, "00", receipt, blobs);
+    }
+
+    UUID queued(MessageStore s, String key, AuthorityId... to) {
+        UUID id = UUID.randomUUID();
+        Optional<MessageStore.Idempotent> earlier = s.storeOutgoing(new MessageStore.Outgoing(id, Instant.now(),
+                Instant.now().plus(Duration.ofDays(1)), new byte[] {1}, key, dir.resolve("blobs/outbox/" + id), "pkg", "env", "me"),
+                List.of(to.length == 0 ? new AuthorityId[] {AL} : to), Instant.now());
+        return earlier.map(MessageStore.Idempotent::messageId).orElse(id);
+    }
+
+    static State state(MessageStore s, UUID id) {
+        return s.deliveries(id).get(0).state();
+    }
+
+    @Test
+    void anIdIsHeldOnceWhateverItsSenderAndADuplicateGetsTheFirstReceipt() throws Exception {
+        try (MessageStore s = open()) {
+            UUID id = UUID.randomUUID();
+            assertThat(s.storeReceived(received(IT, id, dir.resolve("blobs/x"), new byte[] {2}))).isEqualTo(MessageStore.Stored.STORED);
+            assertThat(s.storeReceived(received(IT, id, dir.resolve("blobs/x2"), new byte[] {9}))).isEqualTo(MessageStore.Stored.DUPLICATE);
+            assertThat(s.receiptFor(IT, id)).hasValueSatisfying(r -> assertThat(r).containsExactly(2));
+            assertThat(s.storeReceived(received(US, id, dir.resolve("blobs/y"), new byte[] {3}))).isEqualTo(MessageStore.Stored.ID_CONFLICT);
+            assertThat(s.inbox()).hasSize(1);
+            assertThat(s.received(id).orElseThrow().blobs()).isEqualTo(dir.resolve("blobs/x"));
+            assertThat(s.quarantine(id, "unreadable")).isTrue();
+            assertThat(s.quarantine(id, "again")).isFalse();
+            assertThat(s.received(id).orElseThrow().quarantine()).isEqualTo("unreadable");
+            assertThat(s.received(UUID.randomUUID())).isEmpty();
+        }
+    }
+
+    @Test
+    void anIdempotencyKeyNamesOneMessage() throws Exception {
+        try (MessageStore s = open()) {
+            UUID first = queued(s, "key-1");
+            UUID again = queued(s, "key-1");
+            assertThat(again).isEqualTo(first);
+            assertThat(s.messageForIdempotencyKey("key-1")).hasValueSatisfying(i -> {
+                assertThat(i.messageId()).isEqualTo(first);
+                assertThat(i.packageSha256()).isEqualTo("pkg");
+            });
+            assertThat(s.sent()).extracting(MessageStore.Outgoing::messageId).containsExactly(first);
+            assertThat(s.outgoing(first).orElseThrow().blobs()).isEqualTo(dir.resolve("blobs/outbox/" + first));
+            assertThat(queued(s, null)).isNotEqualTo(queued(s, null)); // no key: two messages
+            assertThat(s.sent()).hasSize(3);
+        }
+    }
+
+    @Test
+    void everyStateMovesOnlyWhereTheTableAllowsAndNothingLeavesDelivered() throws Exception {
+        try (MessageStore s = open()) {
+            MessageStore.Transition[] all = {new MessageStore.Send(Instant.now()), new MessageStore.Deliver(1, new byte[] {1},
+                Instant.now()), new MessageStore.Retry(1, Instant.now(), "x"), new MessageStore.Fail(1, "x"), new MessageStore.Expire(1, "x")};
+            for (State from : State.values()) {
+                for (MessageStore.Transition t : all) {
+                    if (from.next().contains(t.to())) {
+                        continue;
+                    }
+                    UUID id = queued(s, null);
+                    assertThatThrownBy(() -> s.transition(id, AL, from, t)).isInstanceOf(IllegalStateException.class)
+                            .hasMessageContaining(from + " may not go to " + t.to());
+                    assertThat(state(s, id)).isEqualTo(State.QUEUED);
+                }
+            }
+            UUID id = queued(s, null);
+            assertThat(s.transition(id, AL, State.QUEUED, new MessageStore.Send(Instant.now().plusSeconds(60)))).isTrue();
+            assertThat(s.transition(id, AL, State.SENDING, new MessageStore.Deliver(1, new byte[] {7}, Instant.now()))).isTrue();
+            assertThat(state(s, id)).isEqualTo(State.DELIVERED);
+            assertThat(s.deliveries(id).get(0).receipt()).containsExactly(7);
+            assertThat(s.deliveries(id).get(0).deliveredAt()).isNotNull();
+            // Compare and set: a transition from a state the delivery is no longer in changes nothing.
+            assertThat(s.transition(id, AL, State.SENDING, new MessageStore.Retry(2, Instant.now(), "late"))).isFalse();
+            assertThat(state(s, id)).isEqualTo(State.DELIVERED);
+            assertThat(s.recoverInterrupted(Instant.now())).isZero();
+            assertThat(state(s, id)).isEqualTo(State.DELIVERED);
+        }
+    }
+
+    @Test
+    void dueDeliveriesRetriesAndCounts() throws Exception {
+        try (MessageStore s = open()) {
+            Instant now = Instant.now();
+            UUID a = queued(s, null, AL, US);
+            UUID b = queued(s, null, AL);
+            assertThat(s.dueDeliveries(now.plusSeconds(1), 10)).extracting(MessageStore.Delivery::messageId).contains(a, b).hasSize(3);
+            assertThat(s.dueDeliveries(now.plusSeconds(1), 2)).hasSize(2);
+            assertThat(s.transition(b, AL, State.QUEUED, new MessageStore.Send(now.plusSeconds(60)))).isTrue();
+            assertThat(s.transition(b, AL, State.SENDING, new MessageStore.Retry(1, now.plusSeconds(600), "down"))).isTrue();
+            assertThat(s.deliveries(b).get(0).lastError()).isEqualTo("down");
+            assertThat(s.dueDeliveries(now.plusSeconds(1), 10)).extracting(MessageStore.Delivery::messageId).doesNotContain(b);
+            assertThat(s.recipientsWaiting(now)).containsExactly(AL);
+            assertThat(s.retryNow(AL, now.plusSeconds(1))).isEqualTo(1);
+            assertThat(s.dueDeliveries(now.plusSeconds(2), 10)).extracting(MessageStore.Delivery::messageId).contains(b);
+            assertThat(s.transition(a, US, State.QUEUED, new MessageStore.Fail(0, "refused"))).isTrue();
+            assertThat(s.countDeliveriesByState()).containsEntry(State.QUEUED, 1L).containsEntry(State.RETRYING, 1L)
+                    .containsEntry(State.FAILED, 1L).doesNotContainKey(State.DELIVERED);
+            assertThat(s.deliveries(a)).extracting(MessageStore.Delivery::recipient).containsExactly(AL, US);
+        }
+    }
+
+    @Test
+    void theSweeperTakesBackOnlyExpiredLeasesNotRunningAttempts() throws Exception {
+        try (MessageStore s = open()) {
+            UUID lost = queued(s, null);
+            UUID running = queued(s, null);
+            UUID fresh = queued(s, null);
+            Instant now = Instant.now();
+            s.transition(lost, AL, State.QUEUED, new MessageStore.Send(now.minusSeconds(1)));
+            s.transition(running, AL, State.QUEUED, new MessageStore.Send(now.minusSeconds(1)));
+            s.transition(fresh, AL, State.QUEUED, new MessageStore.Send(now.plusSeconds(300)));
+            assertThat(s.recoverExpiredLeases(now, Set.of(running + "/" + AL))).isEqualTo(1);
+            assertThat(state(s, lost)).isEqualTo(State.RETRYING);
+            assertThat(state(s, running)).isEqualTo(State.SENDING);
+            assertThat(state(s, fresh)).isEqualTo(State.SENDING);
+            s.renewLeases(Set.of(running + "/" + AL), now.plusSeconds(300));
+            assertThat(s.recoverExpiredLeases(now, Set.of())).isZero();
+        }
+    }
+
+    @Test
+    void concurrentSubmitsWithOneKeyMakeOneMessageAndConcurrentClaimsOneSender() throws Exception {
+        try (MessageStore s = open()) {
+            ExecutorService pool = Executors.newFixedThreadPool(8);
+            try {
+                List<Future<UUID>> ids = new ArrayList<>();
+                for (int i = 0; i < 16; i++) {
+                    ids.add(pool.submit(() -> queued(s, "same-key")));
+                }
+                Set<UUID> distinct = new java.util.HashSet<>();
+                for (Future<UUID> f : ids) {
+                    distinct.add(f.get());
+                }
+                assertThat(distinct).hasSize(1);
+                assertThat(s.sent()).hasSize(1);
+                UUID id = distinct.iterator().next();
+                List<Future<Boolean>> claims = new ArrayList<>();
+                for (int i = 0; i < 8; i++) {
+                    claims.add(pool.submit(() -> s.transition(id, AL, State.QUEUED, new MessageStore.Send(Instant.now().plusSeconds(60)))));
+                }
+                int won = 0;
+                for (Future<Boolean> f : claims) {
+                    won += f.get() ? 1 : 0;
+                }
+                assertThat(won).isEqualTo(1);
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+}

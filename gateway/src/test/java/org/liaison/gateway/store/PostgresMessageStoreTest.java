@@ -1,0 +1,139 @@
+package org.liaison.gateway.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.liaison.gateway.store.MessageStore.State;
+
+/**
+ * The store contract on PostgreSQL, and what a shared store adds: several nodes of one authority
+ * on one database. Runs on a throwaway PostgreSQL started on loopback ({@link LocalPostgres}); the
+ * same tests run in a PostgreSQL container where Docker answers ({@link PostgresContainerStoreTest}).
+ */
+class PostgresMessageStoreTest extends MessageStoreContract {
+    private LocalPostgres.Database db;
+
+    /** The database of each test: a new one on the loopback server. */
+    LocalPostgres.Database database() throws Exception {
+        return LocalPostgres.newDatabase();
+    }
+
+    @BeforeEach
+    void database_() throws Exception {
+        db = database();
+    }
+
+    @Override
+    MessageStore open(String nodeId) {
+        return PostgresMessageStore.open(db.url(), db.user(), db.password().toCharArray(), 4, dir, nodeId);
+    }
+
+    @Test
+    void aDuplicateGetsTheReceiptTheOtherNodeStoredAndAKeyNamesOneMessageAcrossNodes() throws Exception {
+        try (MessageStore a = open("node-a"); MessageStore b = open("node-b")) {
+            UUID id = UUID.randomUUID();
+            assertThat(a.storeReceived(received(IT, id, dir.resolve("blobs/x"), new byte[] {4}))).isEqualTo(MessageStore.Stored.STORED);
+            assertThat(b.storeReceived(received(IT, id, dir.resolve("blobs/x"), new byte[] {5}))).isEqualTo(MessageStore.Stored.DUPLICATE);
+            assertThat(b.receiptFor(IT, id)).hasValueSatisfying(r -> assertThat(r).containsExactly(4));
+            UUID first = queued(a, "k");
+            assertThat(queued(b, "k")).isEqualTo(first);
+            assertThat(b.sent()).hasSize(1);
+        }
+    }
+
+    @Test
+    void twoNodesRacingSubmitOneMessagePerKeyAndClaimEachDeliveryOnce() throws Exception {
+        try (MessageStore a = open("node-a"); MessageStore b = open("node-b")) {
+            ExecutorService pool = Executors.newFixedThreadPool(8);
+            try {
+                // 10 keys, 4 attempts each, alternating nodes: one message per key.
+                List<Future<UUID>> attempts = new ArrayList<>();
+                for (int k = 0; k < 10; k++) {
+                    String key = "key-" + k;
+                    for (int i = 0; i < 4; i++) {
+                        MessageStore s = i % 2 == 0 ? a : b;
+                        attempts.add(pool.submit(() -> queued(s, key)));
+                    }
+                }
+                Set<UUID> ids = new HashSet<>();
+                for (Future<UUID> f : attempts) {
+                    ids.add(f.get());
+                }
+                assertThat(ids).hasSize(10);
+                assertThat(a.sent()).hasSize(10);
+                // Both nodes sweep for due deliveries and claim what they find: each delivery is claimed once.
+                ConcurrentHashMap<UUID, String> claimedBy = new ConcurrentHashMap<>();
+                List<Future<Integer>> sweeps = new ArrayList<>();
+                for (MessageStore s : List.of(a, b, a, b)) {
+                    sweeps.add(pool.submit(() -> {
+                        int n = 0;
+                        for (MessageStore.Delivery d : s.dueDeliveries(Instant.now().plusSeconds(1), 100)) {
+                            if (s.transition(d.messageId(), d.recipient(), d.state(), new MessageStore.Send(Instant.now().plusSeconds(60)))) {
+                                assertThat(claimedBy.putIfAbsent(d.messageId(), s == a ? "a" : "b")).isNull();
+                                n++;
+                            }
+                        }
+                        return n;
+                    }));
+                }
+                int claimed = 0;
+                for (Future<Integer> f : sweeps) {
+                    claimed += f.get();
+                }
+                assertThat(claimed).isEqualTo(10);
+                assertThat(a.countDeliveriesByState()).containsEntry(State.SENDING, 10L);
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+
+    @Test
+    void aRestartingNodeTakesBackItsOwnAndExpiredLeasesButNotThoseOfANodeThatIsAlive() throws Exception {
+        try (MessageStore a = open("node-a"); MessageStore b = open("node-b")) {
+            Instant now = Instant.now();
+            UUID aOwn = queued(a, null);
+            UUID bLive = queued(a, null);
+            UUID bDead = queued(a, null);
+            a.transition(aOwn, AL, State.QUEUED, new MessageStore.Send(now.plusSeconds(300)));
+            b.transition(bLive, AL, State.QUEUED, new MessageStore.Send(now.plusSeconds(300)));
+            b.transition(bDead, AL, State.QUEUED, new MessageStore.Send(now.minusSeconds(1)));
+            // Node A restarts: its own lease (from before the restart) and B's expired one are due again; B's live one is not.
+            try (MessageStore restarted = open("node-a")) {
+                assertThat(restarted.recoverInterrupted(now)).isEqualTo(2);
+                assertThat(state(restarted, aOwn)).isEqualTo(State.RETRYING);
+                assertThat(state(restarted, bDead)).isEqualTo(State.RETRYING);
+                assertThat(state(restarted, bLive)).isEqualTo(State.SENDING);
+            }
+            // Only the node holding a lease renews it.
+            a.renewLeases(Set.of(bLive + "/" + AL), now.minusSeconds(5));
+            assertThat(a.recoverExpiredLeases(now, Set.of())).isZero();
+        }
+    }
+
+    @Test
+    void twoNodesOpeningAnEmptyDatabaseTogetherMigrateItOnce() throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            Future<MessageStore> x = pool.submit(() -> open("node-a"));
+            Future<MessageStore> y = pool.submit(() -> open("node-b"));
+            try (MessageStore a = x.get(); MessageStore b = y.get()) {
+                UUID id = queued(a, null);
+                assertThat(b.deliveries(id)).hasSize(1);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+}
