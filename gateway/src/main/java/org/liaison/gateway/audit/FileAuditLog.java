@@ -224,6 +224,24 @@ public final class FileAuditLog implements AuditLog {
         }
     }
 
+    /** The signer of the key in {@code keyFile} (seed ‖ public key, as {@link #createKey} wrote it). */
+    static SignedNote.Signer signer(Path keyFile, String origin) throws IOException {
+        String name = origin.replaceAll("[^A-Za-z0-9._/-]", "-");
+        byte[] k = Files.readAllBytes(keyFile);
+        try {
+            // The file holds seed ‖ public key; the key is derived from the seed and must agree.
+            if (k.length != 64) {
+                throw new IllegalArgumentException(k.length + " bytes (expected 64: the seed and the public key)");
+            }
+            return new SignedNote.Signer(name, Arrays.copyOfRange(k, 0, 32), Arrays.copyOfRange(k, 32, 64));
+        } catch (IllegalArgumentException x) {
+            throw new AuditLogDamagedException("the audit log key " + keyFile + " is not a valid log key: " + x.getMessage()
+                    + ". Nothing was changed. Restore it from a backup; a new key would start a log nobody can link to this one");
+        } finally {
+            Arrays.fill(k, (byte) 0);
+        }
+    }
+
     /** Makes a new log signing key in {@code keyFile} (owner-only, not overwritten); returns its verifier key. */
     public static String createKey(Path keyFile, String origin) throws IOException {
         String name = origin.replaceAll("[^A-Za-z0-9._/-]", "-");
@@ -250,26 +268,10 @@ public final class FileAuditLog implements AuditLog {
     private static FileAuditLog open(Path dir, String origin, Duration every, java.util.function.UnaryOperator<FileChannel> wrap,
             Path keyFile) throws IOException, GeneralSecurityException {
         Files.createDirectories(dir);
-        String name = origin.replaceAll("[^A-Za-z0-9._/-]", "-");
-        SignedNote.Signer signer;
-        if (Files.exists(keyFile)) {
-            byte[] k = Files.readAllBytes(keyFile);
-            try {
-                // The file holds seed ‖ public key; the key is derived from the seed and must agree.
-                if (k.length != 64) {
-                    throw new IllegalArgumentException(k.length + " bytes (expected 64: the seed and the public key)");
-                }
-                signer = new SignedNote.Signer(name, Arrays.copyOfRange(k, 0, 32), Arrays.copyOfRange(k, 32, 64));
-            } catch (IllegalArgumentException x) {
-                throw new AuditLogDamagedException("the audit log key " + keyFile + " is not a valid log key: " + x.getMessage()
-                        + ". Nothing was changed. Restore it from a backup; a new key would start a log nobody can link to this one");
-            } finally {
-                Arrays.fill(k, (byte) 0);
-            }
-        } else {
+        if (!Files.exists(keyFile)) {
             createKey(keyFile, origin);
-            return open(dir, origin, every, wrap, keyFile);
         }
+        SignedNote.Signer signer = signer(keyFile, origin);
         FileAuditLog log = new FileAuditLog(dir, origin, signer, wrap);
         SecureFiles.writeAtomically(dir.resolve(VERIFIER_KEY), (signer.verifierKey() + "\n")
                 .getBytes(java.nio.charset.StandardCharsets.US_ASCII), false);
@@ -298,27 +300,31 @@ public final class FileAuditLog implements AuditLog {
         return write(e)[0];
     }
 
+    /** The exact bytes of entry {@code index} (the JSON object that is hashed as a Merkle leaf). */
+    static byte[] entryBytes(long index, AuditEvent e) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("index", index);
+        o.put("time", e.time().toString());
+        o.put("type", e.type());
+        o.put("actor", e.actor());
+        o.put("messageId", e.messageId());
+        o.put("counterpart", e.counterpart());
+        o.put("outcome", e.outcome());
+        o.put("reason", e.reason());
+        e.details().forEach(o::put);
+        try {
+            return JSON.writeValueAsBytes(o);
+        } catch (IOException x) {
+            throw new IllegalStateException("cannot write an audit entry: " + x.getMessage(), x);
+        }
+    }
+
     /** Writes the entry (not yet synced); returns its index and the file offset after it. */
     private long[] write(AuditEvent e) {
         org.liaison.gateway.net.EventLoops.assertOffLoop("an audit append");
         synchronized (this) {
             long index = tree.size();
-            ObjectNode o = JSON.createObjectNode();
-            o.put("index", index);
-            o.put("time", e.time().toString());
-            o.put("type", e.type());
-            o.put("actor", e.actor());
-            o.put("messageId", e.messageId());
-            o.put("counterpart", e.counterpart());
-            o.put("outcome", e.outcome());
-            o.put("reason", e.reason());
-            e.details().forEach(o::put);
-            byte[] bytes;
-            try {
-                bytes = JSON.writeValueAsBytes(o);
-            } catch (IOException x) {
-                throw new IllegalStateException("cannot write an audit entry: " + x.getMessage(), x);
-            }
+            byte[] bytes = entryBytes(index, e);
             repairTail();
             try {
                 ByteBuffer b = ByteBuffer.allocate(4 + bytes.length).putInt(bytes.length).put(bytes).flip();

@@ -107,6 +107,10 @@ public record NodeConfig(String authority, String dataDir, DirectorySource direc
                 }
                 require(store.user(), "store.user");
                 require(store.passwordFile(), "store.passwordFile");
+                if (auditKey == null) {
+                    throw new IllegalArgumentException("auditKey: missing (expected with store type postgresql: the audit log's key file,"
+                            + " the same on every node of the authority)");
+                }
                 if (store.pool() != null && (store.pool() < 1 || store.pool() > 200)) {
                     throw new IllegalArgumentException("store.pool: " + store.pool() + " (expected: 1 to 200 connections)");
                 }

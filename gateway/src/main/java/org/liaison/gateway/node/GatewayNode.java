@@ -301,6 +301,20 @@ public final class GatewayNode implements NodeState, AutoCloseable {
         NodeConfig.Loaded loaded = NodeConfig.read(configFile); // read once
         Path auditDir = NodeConfig.resolve(configFile, loaded.config().dataDir()).resolve("audit");
         String origin = org.liaison.gateway.config.FederationSetup.auditLogName(AuthorityId.of(loaded.config().authority()));
+        NodeConfig.Store store = loaded.config().store();
+        if (store != null && store.isPostgresql()) {
+            // Several nodes of one authority: one audit log, shared in the authority's database.
+            AuditLog shared = org.liaison.gateway.audit.PostgresAuditLog.open(store.url(), store.user(),
+                    Passwords.fromFile(NodeConfig.resolve(configFile, store.passwordFile())),
+                    NodeConfig.resolve(configFile, loaded.config().auditKey()), origin, loaded.config().effectiveNodeId(),
+                    Duration.ofSeconds(2), auditDir.resolveSibling("audit-snapshots").resolve(loaded.config().effectiveNodeId()));
+            try {
+                return new GatewayNode(configFile, loaded, shared, tuning);
+            } catch (Exception e) {
+                shared.close();
+                throw e;
+            }
+        }
         org.liaison.gateway.audit.FileAuditLog audit = loaded.config().auditKey() == null
                 ? org.liaison.gateway.audit.FileAuditLog.open(auditDir, origin, Duration.ofSeconds(2))
                 : org.liaison.gateway.audit.FileAuditLog.open(auditDir, origin, Duration.ofSeconds(2),

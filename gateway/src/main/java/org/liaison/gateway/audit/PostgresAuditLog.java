@@ -1,0 +1,426 @@
+package org.liaison.gateway.audit;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.liaison.protocol.tlog.Checkpoint;
+import org.liaison.protocol.tlog.Merkle;
+import org.liaison.protocol.tlog.MerkleTree;
+import org.liaison.protocol.tlog.SignedNote;
+
+/**
+ * One audit log for all the nodes of an authority, in its PostgreSQL database (the design
+ * Trillian uses on MySQL/Spanner). Entries are appended in one total order with no gaps: each
+ * takes the next index from a one-row counter in the same transaction that inserts it (the row
+ * lock serializes appenders across nodes, and a rolled-back append gives its index back), so an
+ * entry is durable, numbered and visible in index order once {@link #record} returns. Every node
+ * mirrors the Merkle tree by reading the entries in order. One node at a time — the holder of a
+ * PostgreSQL advisory lock, taken over when its connection dies with it — integrates: it signs the
+ * periodic checkpoints. A receipt's checkpoint may be signed by any node: the key is the
+ * authority's (listed in the directory), and Ed25519 signatures are deterministic, so two nodes
+ * signing the same size sign the same note — no fork is possible. Entry bytes and checkpoints are
+ * those of {@link FileAuditLog}: {@code liaison audit} reads a pulled copy the same way.
+ */
+public final class PostgresAuditLog implements AuditLog {
+    private static final Logger LOG = LogManager.getLogger(PostgresAuditLog.class);
+    private static final Logger AUDIT = LogManager.getLogger("liaison.audit");
+    /** The advisory lock of the integrator ("LIAISONA"). */
+    private static final long LEADER_LOCK = 0x4C494149534F4E41L;
+    private static final String SCHEMA = "CREATE TABLE IF NOT EXISTS audit_head (id INTEGER PRIMARY KEY CHECK (id = 1), next BIGINT NOT NULL);"
+            + "INSERT INTO audit_head VALUES (1, 0) ON CONFLICT DO NOTHING;"
+            + "CREATE TABLE IF NOT EXISTS audit_entries (seq BIGINT PRIMARY KEY, entry BYTEA NOT NULL, node TEXT NOT NULL);"
+            + "CREATE TABLE IF NOT EXISTS audit_checkpoints (size BIGINT PRIMARY KEY, note TEXT NOT NULL, node TEXT NOT NULL)";
+
+    private final HikariDataSource pool;
+    private final String url;
+    private final String user;
+    private final char[] password;
+    private final String origin;
+    private final String nodeId;
+    private final SignedNote.Signer signer;
+    private final Path snapshots;
+    private final MerkleTree tree = new MerkleTree();
+    private final List<byte[]> recent;
+    private final ScheduledExecutorService integrator = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "liaison-audit-integrator");
+        t.setDaemon(true);
+        return t;
+    });
+    /** The connection that holds the leader lock while this node integrates; null otherwise. */
+    private Connection leaderConnection;
+    private volatile boolean leader;
+    private volatile boolean healthy = true;
+    private volatile String latestCheckpoint;
+    private long checkpointedSize;
+
+    private PostgresAuditLog(HikariDataSource pool, String url, String user, char[] password, String origin, String nodeId,
+            SignedNote.Signer signer, Path snapshots) throws SQLException {
+        this.pool = pool;
+        this.url = url;
+        this.user = user;
+        this.password = password.clone();
+        this.origin = origin;
+        this.nodeId = nodeId;
+        this.signer = signer;
+        this.snapshots = snapshots;
+        catchUp();
+        this.recent = recentEntries();
+        try (Connection c = pool.getConnection(); Statement s = c.createStatement();
+                ResultSet r = s.executeQuery("SELECT size, note FROM audit_checkpoints ORDER BY size DESC LIMIT 1")) {
+            if (r.next()) {
+                checkpointedSize = r.getLong(1);
+                latestCheckpoint = r.getString(2);
+            }
+        }
+    }
+
+    /**
+     * Opens the authority's shared log in the database at {@code url}, signing with the key in
+     * {@code keyFile} (the same file on every node of the authority). Checks, before anything is
+     * written, that the entries reproduce the latest stored checkpoint under that key.
+     */
+    public static PostgresAuditLog open(String url, String user, char[] password, Path keyFile, String origin, String nodeId,
+            Duration every, Path snapshots) throws IOException {
+        if (!Files.exists(keyFile)) {
+            throw new FileAuditLog.AuditLogDamagedException("the audit log key " + keyFile + " does not exist. Nothing was changed."
+                    + " Every node of the authority needs the same key file (auditKey in node.yaml)");
+        }
+        SignedNote.Signer signer = FileAuditLog.signer(keyFile, origin);
+        HikariConfig c = new HikariConfig();
+        c.setJdbcUrl(url);
+        c.setUsername(user);
+        c.setPassword(new String(password));
+        c.setMaximumPoolSize(4);
+        c.setMinimumIdle(1);
+        c.setPoolName("liaison-audit");
+        c.setConnectionTimeout(10_000);
+        c.setInitializationFailTimeout(10_000);
+        HikariDataSource ds;
+        try {
+            ds = new HikariDataSource(c);
+        } catch (RuntimeException e) {
+            throw new IOException("cannot connect to the audit log's database " + url + ": " + e.getMessage(), e);
+        }
+        PostgresAuditLog log;
+        try {
+            try (Connection conn = ds.getConnection(); Statement s = conn.createStatement()) {
+                conn.setAutoCommit(false);
+                s.execute("SELECT pg_advisory_xact_lock(" + (LEADER_LOCK + 1) + ")"); // schema made once
+                for (String sql : SCHEMA.split(";")) {
+                    s.execute(sql);
+                }
+                conn.commit();
+                conn.setAutoCommit(true);
+            }
+            log = new PostgresAuditLog(ds, url, user, password, origin, nodeId, signer, snapshots);
+            log.verifyAtOpen();
+        } catch (SQLException | IOException | RuntimeException e) {
+            ds.close();
+            if (e instanceof IOException io) {
+                throw io;
+            }
+            throw new IOException("cannot open the audit log in " + url + ": " + e.getMessage(), e);
+        }
+        log.integrator.scheduleWithFixedDelay(log::integrate, 0, every.toMillis(), TimeUnit.MILLISECONDS);
+        return log;
+    }
+
+    /** The entries must reproduce the latest checkpoint, signed under this log's key (else: refused, untouched). */
+    private void verifyAtOpen() throws IOException {
+        String note = latestCheckpoint;
+        if (note == null) {
+            return;
+        }
+        Checkpoint c;
+        try {
+            c = Checkpoint.parse(SignedNote.open(note, signer.verifierKey()));
+        } catch (GeneralSecurityException | IllegalArgumentException e) {
+            throw new FileAuditLog.AuditLogDamagedException("the shared audit log's last checkpoint does not verify under the log's key ("
+                    + e.getMessage() + "). Nothing was changed");
+        }
+        synchronized (this) {
+            if (tree.size() < c.size() || !java.util.Arrays.equals(tree.root(c.size()), c.rootHash())) {
+                throw new FileAuditLog.AuditLogDamagedException("the shared audit log's entries do not reproduce its last checkpoint"
+                        + " (size " + c.size() + "). Nothing was changed");
+            }
+        }
+    }
+
+    /** Reads the entries appended since the tree was last brought up to date (by any node), in index order. */
+    private void catchUp() throws SQLException {
+        synchronized (this) {
+            try (Connection c = pool.getConnection();
+                    PreparedStatement p = c.prepareStatement("SELECT seq, entry FROM audit_entries WHERE seq >= ? ORDER BY seq")) {
+                p.setLong(1, tree.size());
+                try (ResultSet r = p.executeQuery()) {
+                    while (r.next()) {
+                        long seq = r.getLong(1);
+                        if (seq != tree.size()) {
+                            throw new SQLException("the shared audit log has a gap: entry " + tree.size() + " is missing before " + seq);
+                        }
+                        tree.append(Merkle.leafHash(r.getBytes(2)));
+                    }
+                }
+            }
+        }
+    }
+
+    private List<byte[]> recentEntries() throws SQLException {
+        List<byte[]> out = new ArrayList<>();
+        try (Connection c = pool.getConnection();
+                PreparedStatement p = c.prepareStatement("SELECT entry FROM audit_entries WHERE seq >= ? ORDER BY seq")) {
+            p.setLong(1, Math.max(0, tree.size() - FileAuditLog.RECENT));
+            try (ResultSet r = p.executeQuery()) {
+                while (r.next()) {
+                    out.add(r.getBytes(1));
+                }
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    @Override
+    public List<byte[]> recentAtOpen() {
+        return recent;
+    }
+
+    @Override
+    public long record(AuditEvent e) {
+        org.liaison.gateway.net.EventLoops.assertOffLoop("an audit append");
+        try (Connection c = pool.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                long seq;
+                try (Statement s = c.createStatement(); ResultSet r = s.executeQuery(
+                        "UPDATE audit_head SET next = next + 1 WHERE id = 1 RETURNING next - 1")) {
+                    r.next();
+                    seq = r.getLong(1);
+                }
+                byte[] bytes = FileAuditLog.entryBytes(seq, e);
+                try (PreparedStatement p = c.prepareStatement("INSERT INTO audit_entries (seq, entry, node) VALUES (?, ?, ?)")) {
+                    p.setLong(1, seq);
+                    p.setBytes(2, bytes);
+                    p.setString(3, nodeId);
+                    p.executeUpdate();
+                }
+                c.commit();
+                healthy = true;
+                AUDIT.info("{}", new String(bytes, StandardCharsets.UTF_8));
+                return seq;
+            } catch (SQLException | RuntimeException x) {
+                c.rollback();
+                throw x;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        } catch (SQLException x) {
+            healthy = false;
+            throw new FileAuditLog.AuditWriteException("cannot append to the shared audit log: " + x.getMessage(), x);
+        }
+    }
+
+    @Override
+    public boolean healthy() {
+        return healthy;
+    }
+
+    /** Whether this node integrates (holds the leader lock) now. */
+    public boolean isLeader() {
+        return leader;
+    }
+
+    /** The integrator's round: take the lead if nobody holds it; as the leader, sign a checkpoint when the log grew. */
+    private void integrate() {
+        try {
+            if (!leader) {
+                tryToLead();
+            }
+            if (leader) {
+                checkpointNow();
+            }
+        } catch (SQLException | RuntimeException e) {
+            LOG.warn("audit log integration round failed: {}", e.toString());
+            dropLead();
+        }
+    }
+
+    private void tryToLead() throws SQLException {
+        Connection c = leaderConnection;
+        if (c == null || !c.isValid(2)) {
+            closeQuietly(c);
+            c = DriverManager.getConnection(url, user, new String(password));
+            leaderConnection = c;
+        }
+        try (Statement s = c.createStatement(); ResultSet r = s.executeQuery("SELECT pg_try_advisory_lock(" + LEADER_LOCK + ")")) {
+            if (r.next() && r.getBoolean(1)) {
+                leader = true;
+                LOG.info("this node ({}) now integrates the authority's audit log", nodeId);
+                record(AuditEvent.of("audit-leader", nodeId, null, null, "ok", "integrates the shared audit log"));
+            }
+        }
+    }
+
+    private void dropLead() {
+        leader = false;
+        closeQuietly(leaderConnection);
+        leaderConnection = null;
+    }
+
+    private static void closeQuietly(Connection c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (SQLException ignored) {
+                // the connection is gone either way
+            }
+        }
+    }
+
+    /** Signs and stores a checkpoint of the log as it is now (if it grew); returns the latest. */
+    public String checkpointNow() throws SQLException {
+        catchUp();
+        Checkpoint cp;
+        synchronized (this) {
+            if (tree.size() == checkpointedSize && latestCheckpoint != null) {
+                return latestCheckpoint;
+            }
+            if (tree.size() == 0) {
+                return latestCheckpoint;
+            }
+            cp = new Checkpoint(origin, tree.size(), tree.root(tree.size()));
+        }
+        String note;
+        try {
+            note = SignedNote.sign(cp.text(), signer);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("cannot sign an audit checkpoint: " + e.getMessage(), e);
+        }
+        try (Connection c = pool.getConnection();
+                PreparedStatement p = c.prepareStatement("INSERT INTO audit_checkpoints (size, note, node) VALUES (?, ?, ?)"
+                        + " ON CONFLICT (size) DO NOTHING")) {
+            p.setLong(1, cp.size());
+            p.setString(2, note);
+            p.setString(3, nodeId);
+            p.executeUpdate();
+        }
+        synchronized (this) {
+            if (cp.size() > checkpointedSize) {
+                checkpointedSize = cp.size();
+                latestCheckpoint = note;
+            }
+            return latestCheckpoint;
+        }
+    }
+
+    @Override
+    public String checkpoint() {
+        return latestCheckpoint;
+    }
+
+    @Override
+    public String checkpointCovering(long index) {
+        synchronized (this) {
+            if (checkpointedSize > index) {
+                return latestCheckpoint;
+            }
+        }
+        try {
+            return checkpointNow();
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot write an audit checkpoint: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public List<byte[]> consistencyProof(long first, long second) {
+        try {
+            catchUp();
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read the shared audit log: " + e.getMessage(), e);
+        }
+        synchronized (this) {
+            return tree.consistencyProof(first, second);
+        }
+    }
+
+    @Override
+    public String verifierKey() {
+        return signer.verifierKey();
+    }
+
+    /**
+     * A copy in {@link FileAuditLog}'s file format for an auditor's pull: every checkpoint stored so
+     * far, then the entries up to the largest (and any later ones), written into this node's
+     * snapshot folder.
+     */
+    @Override
+    public synchronized Snapshot snapshot() {
+        try {
+            Path dir = Files.createDirectories(snapshots);
+            Path checkpoints = dir.resolve(FileAuditLog.CHECKPOINTS);
+            Path entries = dir.resolve(FileAuditLog.ENTRIES);
+            long covered = 0;
+            try (Connection c = pool.getConnection()) {
+                c.setAutoCommit(false);
+                c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ); // one view of both tables
+                try (OutputStream out = Files.newOutputStream(checkpoints); Statement s = c.createStatement();
+                        ResultSet r = s.executeQuery("SELECT size, note FROM audit_checkpoints ORDER BY size")) {
+                    while (r.next()) {
+                        covered = r.getLong(1);
+                        byte[] b = r.getString(2).getBytes(StandardCharsets.UTF_8);
+                        out.write(ByteBuffer.allocate(4).putInt(b.length).array());
+                        out.write(b);
+                    }
+                }
+                try (OutputStream out = Files.newOutputStream(entries); Statement s = c.createStatement()) {
+                    s.setFetchSize(1000);
+                    try (ResultSet r = s.executeQuery("SELECT entry FROM audit_entries ORDER BY seq")) {
+                        while (r.next()) {
+                            byte[] b = r.getBytes(1);
+                            out.write(ByteBuffer.allocate(4).putInt(b.length).array());
+                            out.write(b);
+                        }
+                    }
+                }
+                c.commit();
+            }
+            return new Snapshot(signer.verifierKey(), checkpoints, Files.size(checkpoints), entries, Files.size(entries));
+        } catch (IOException | SQLException e) {
+            throw new IllegalStateException("cannot copy the shared audit log: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        integrator.shutdownNow();
+        try {
+            if (leader) {
+                checkpointNow();
+            }
+        } catch (SQLException | RuntimeException e) {
+            LOG.warn("cannot sign the last audit checkpoint: {}", e.toString());
+        }
+        dropLead();
+        pool.close();
+    }
+}

@@ -1,0 +1,115 @@
+package org.liaison.gateway.audit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.liaison.gateway.store.LocalPostgres;
+import org.liaison.protocol.tlog.Checkpoint;
+import org.liaison.protocol.tlog.Merkle;
+import org.liaison.protocol.tlog.SignedNote;
+
+/**
+ * The authority's shared audit log on PostgreSQL, with two nodes writing at once: one order with
+ * no gaps, one integrator at a time (taken over when it goes), checkpoints any node signs agree,
+ * a pulled copy verifies like a file log, and a changed entry keeps the log from opening.
+ */
+class PostgresAuditLogTest {
+    @TempDir
+    Path dir;
+
+    private PostgresAuditLog open(LocalPostgres.Database db, Path key, String node) throws Exception {
+        return PostgresAuditLog.open(db.url(), db.user(), db.password().toCharArray(), key, "liaison/IT-DNA", node,
+                Duration.ofMillis(100), dir.resolve("snapshots").resolve(node));
+    }
+
+    private static void await(String what, java.util.function.BooleanSupplier c) throws InterruptedException {
+        long end = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (!c.getAsBoolean()) {
+            if (System.nanoTime() > end) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    @Test
+    void twoNodesAppendInOneOrderWithoutGapsAndOneIntegratesAtATime() throws Exception {
+        LocalPostgres.Database db = LocalPostgres.newDatabase();
+        Path key = dir.resolve("audit-log.key");
+        String vkey = FileAuditLog.createKey(key, "liaison/IT-DNA");
+        PostgresAuditLog a = open(db, key, "node-a");
+        PostgresAuditLog b = open(db, key, "node-b");
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            await("a leader", () -> a.isLeader() || b.isLeader());
+            assertThat(a.isLeader() && b.isLeader()).isFalse();
+            List<Future<Long>> indices = new ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                PostgresAuditLog log = i % 2 == 0 ? a : b;
+                int n = i;
+                indices.add(pool.submit(() -> log.record(AuditEvent.of("receive", "AL-PP", "m" + n, "AL-PP", "ok", null))));
+            }
+            Set<Long> got = new TreeSet<>();
+            for (Future<Long> f : indices) {
+                got.add(f.get());
+            }
+            assertThat(got).hasSize(200);
+            // Receipts' checkpoints from either node cover their entries and agree with each other.
+            String fromA = a.checkpointCovering(150);
+            String fromB = b.checkpointCovering(150);
+            Checkpoint ca = Checkpoint.parse(SignedNote.open(fromA, vkey));
+            Checkpoint cb = Checkpoint.parse(SignedNote.open(fromB, vkey));
+            assertThat(ca.size()).isGreaterThan(150);
+            long common = Math.min(ca.size(), cb.size());
+            assertThat(Merkle.verifyConsistency(common, Math.max(ca.size(), cb.size()), (ca.size() == common ? ca : cb).rootHash(),
+                    (ca.size() == common ? cb : ca).rootHash(), a.consistencyProof(common, Math.max(ca.size(), cb.size())))).isTrue();
+
+            // The leader goes: the other takes over.
+            PostgresAuditLog leader = a.isLeader() ? a : b;
+            PostgresAuditLog other = leader == a ? b : a;
+            leader.close();
+            await("the other node to take over", other::isLeader);
+            other.record(AuditEvent.of("fetch", "AL-PP", "m-last", null, "ok", null));
+
+            // A pulled copy verifies as a file log does, and names both leaders.
+            AuditLog.Snapshot s = other.snapshot();
+            Path copy = Files.createDirectories(dir.resolve("copy"));
+            Files.copy(s.entries(), copy.resolve(FileAuditLog.ENTRIES));
+            Files.copy(s.checkpoints(), copy.resolve(FileAuditLog.CHECKPOINTS));
+            AuditLogVerifier.Report report = AuditLogVerifier.verify(copy, vkey);
+            assertThat(report.problems()).isEmpty();
+            assertThat(report.valid()).isTrue();
+            List<String> entries = AuditLogVerifier.entries(copy).stream().map(e -> new String(e, java.nio.charset.StandardCharsets.UTF_8))
+                    .toList();
+            assertThat(entries).filteredOn(e -> e.contains("\"type\":\"audit-leader\"")).hasSize(2);
+            for (int i = 0; i < entries.size(); i++) {
+                assertThat(entries.get(i)).startsWith("{\"index\":" + i + ",");
+            }
+            other.close();
+        } finally {
+            pool.shutdownNow();
+        }
+
+        // A changed entry: the log refuses to open and changes nothing.
+        try (Connection c = DriverManager.getConnection(db.url(), db.user(), db.password()); Statement st = c.createStatement()) {
+            st.executeUpdate("UPDATE audit_entries SET entry = convert_to(replace(convert_from(entry, 'UTF8'), 'm7\"', 'm8\"'), 'UTF8')"
+                    + " WHERE seq = (SELECT min(seq) FROM audit_entries WHERE convert_from(entry, 'UTF8') LIKE '%\"m7\"%')");
+        }
+        assertThatThrownBy(() -> open(db, key, "node-c")).hasMessageContaining("do not reproduce its last checkpoint");
+    }
+}
