@@ -74,7 +74,7 @@ public final class DeliveryWorker implements AutoCloseable {
     public void start(Duration poll) {
         scheduler.scheduleWithFixedDelay(this::poll, 0, poll.toMillis(), TimeUnit.MILLISECONDS);
         scheduler.scheduleWithFixedDelay(this::probe, PROBE_EVERY.toMillis(), PROBE_EVERY.toMillis(), TimeUnit.MILLISECONDS);
-        scheduler.scheduleWithFixedDelay(this::sweep, 60_000, 60_000, TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(this::sweep, SWEEP.toMillis(), SWEEP.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** How often peers whose deliveries wait in backoff are probed (a TCP connect), and the least time between two wake-ups. */
@@ -131,8 +131,27 @@ public final class DeliveryWorker implements AutoCloseable {
         }
     }
 
-    /** How long an attempt holds its delivery before the sweeper may take it back (renewed while it runs). */
-    static final Duration LEASE = Duration.ofMinutes(5);
+    /**
+     * How long an attempt holds its delivery before the sweeper — of this node, or of another node of the
+     * authority on a shared store — may take it back (renewed while it runs). Five minutes; a cluster that
+     * must take over a dead node's deliveries sooner sets {@code -Dliaison.delivery.lease=PT30S} (ISO-8601).
+     */
+    static final Duration LEASE = lease();
+
+    private static Duration lease() {
+        String p = System.getProperty("liaison.delivery.lease");
+        if (p == null) {
+            return Duration.ofMinutes(5);
+        }
+        Duration d = Duration.parse(p);
+        if (d.compareTo(Duration.ofSeconds(2)) < 0) {
+            throw new IllegalArgumentException("liaison.delivery.lease: " + p + " (expected: PT2S or more)");
+        }
+        return d;
+    }
+
+    /** The sweeper runs five times per lease (at most once a minute), so a lease is renewed well before it ends. */
+    static final Duration SWEEP = Duration.ofMillis(Math.min(60_000, LEASE.toMillis() / 5));
     /** "messageId/recipient" of the attempts this process is making now. */
     private final java.util.Set<String> sending = ConcurrentHashMap.newKeySet();
 
@@ -212,7 +231,10 @@ public final class DeliveryWorker implements AutoCloseable {
             // Our own envelope from our own store: its signature was made here, no need to check it per attempt,
             // but its bytes must still be the ones recorded when it was sealed.
             env = Envelopes.readStored(m.envelope(), m.recordedEnvelopeSha256());
-            URI endpoint = URI.create(trust.directory().require(d.recipient()).endpoints().get(0));
+            // An authority may list several endpoints (its nodes, when no load balancer fronts them): a retry goes
+            // to the next one, so a node that is down does not hold up what another of the authority's nodes can take.
+            List<String> endpoints = trust.directory().require(d.recipient()).endpoints();
+            URI endpoint = URI.create(endpoints.get((attempts - 1) % endpoints.size()));
             List<Path> payloads = new ArrayList<>();
             for (int i = 0; i < env.payloads().size(); i++) {
                 payloads.add(BlobStore.payload(m.blobs(), i));

@@ -220,7 +220,8 @@ public final class GatewayNode implements NodeState, AutoCloseable {
         opened.add(store);
         try {
             this.blobs = new BlobStore(data.resolve("blobs"));
-            blobs.cleanStaging();
+            // A folder shared by the authority's nodes (PostgreSQL store): another node may be writing in it now.
+            blobs.cleanStaging(store instanceof org.liaison.gateway.store.PostgresMessageStore ? Duration.ofHours(1) : Duration.ZERO);
             this.transfers = new org.liaison.gateway.peer.StagedTransfers(data.resolve("blobs").resolve("transfers"));
             transfers.removeAbandoned(now);
             int recovered = store.recoverInterrupted(now);

@@ -80,9 +80,20 @@ public final class BlobStore {
 
     /** Removes staging folders left by a crash. */
     public void cleanStaging() throws IOException {
+        cleanStaging(java.time.Duration.ZERO);
+    }
+
+    /**
+     * Removes staging folders untouched for {@code olderThan}: all of them on a node's own folder at
+     * start; on a folder the authority's nodes share, only those no live node can still be writing.
+     */
+    public void cleanStaging(java.time.Duration olderThan) throws IOException {
+        java.nio.file.attribute.FileTime before = java.nio.file.attribute.FileTime.from(java.time.Instant.now().minus(olderThan));
         try (var dirs = Files.list(root.resolve("staging"))) {
             for (Path d : (Iterable<Path>) dirs::iterator) {
-                discard(d);
+                if (olderThan.isZero() || Files.getLastModifiedTime(d).compareTo(before) < 0) {
+                    discard(d);
+                }
             }
         }
     }
