@@ -123,14 +123,8 @@ public final class PostgresAuditLog implements AuditLog {
         }
         PostgresAuditLog log;
         try {
-            try (Connection conn = ds.getConnection(); Statement s = conn.createStatement()) {
-                conn.setAutoCommit(false);
-                s.execute("SELECT pg_advisory_xact_lock(" + (LEADER_LOCK + 1) + ")"); // schema made once
-                for (String sql : SCHEMA.split(";")) {
-                    s.execute(sql);
-                }
-                conn.commit();
-                conn.setAutoCommit(true);
+            try (Connection conn = ds.getConnection()) {
+                createSchema(conn);
             }
             log = new PostgresAuditLog(ds, url, user, password, origin, nodeId, signer, snapshots);
             log.verifyAtOpen();
@@ -143,6 +137,23 @@ public final class PostgresAuditLog implements AuditLog {
         }
         log.integrator.scheduleWithFixedDelay(log::integrate, 0, every.toMillis(), TimeUnit.MILLISECONDS);
         return log;
+    }
+
+    /** Makes the log's tables if they are not there (once, whichever node gets there first). */
+    public static void createSchema(Connection conn) throws SQLException {
+        try (Statement s = conn.createStatement()) {
+            conn.setAutoCommit(false);
+            s.execute("SELECT pg_advisory_xact_lock(" + (LEADER_LOCK + 1) + ")");
+            for (String sql : SCHEMA.split(";")) {
+                s.execute(sql);
+            }
+            conn.commit();
+        } catch (SQLException e) {
+            conn.rollback();
+            throw e;
+        } finally {
+            conn.setAutoCommit(true);
+        }
     }
 
     /** The entries must reproduce the latest checkpoint, signed under this log's key (else: refused, untouched). */
