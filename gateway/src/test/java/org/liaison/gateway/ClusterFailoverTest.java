@@ -5,8 +5,6 @@ import static org.liaison.gateway.TestNodes.AL;
 import static org.liaison.gateway.TestNodes.IT;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,9 +29,6 @@ import org.liaison.gateway.node.GatewayNode;
 import org.liaison.gateway.store.LocalPostgres;
 import org.liaison.gateway.store.MessageStore;
 import org.liaison.gateway.store.PostgresMessageStore;
-import org.liaison.protocol.directory.DirectoryEdits;
-import org.liaison.protocol.directory.DirectorySigner;
-import org.liaison.protocol.model.Directory;
 
 /**
  * Two node processes of one authority (Italy) on one PostgreSQL database and one data folder, both
@@ -45,12 +40,6 @@ import org.liaison.protocol.model.Directory;
 class ClusterFailoverTest {
     @TempDir
     Path dir;
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
 
     private static Process serve(Path config, Path log) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
@@ -66,35 +55,13 @@ class ClusterFailoverTest {
                 Instant.now().truncatedTo(ChronoUnit.SECONDS), Duration.ofDays(30));
         TestNodes t = new TestNodes(f);
         Path itDir = f.dir().resolve(IT.value());
-        Files.writeString(itDir.resolve("postgres.password"), db.password() + "\n");
-        String base = Files.readString(t.config(IT), StandardCharsets.UTF_8);
-        int[][] ports = {{f.nodes().get(IT).peer().port(), f.nodes().get(IT).local().port(), f.nodes().get(IT).admin().port()},
-            {freePort(), freePort(), freePort()}};
-        Path[] configs = new Path[2];
-        for (int n = 0; n < 2; n++) {
-            String yaml = base.replace("port: " + ports[0][0] + "\n", "port: " + ports[n][0] + "\n")
-                    .replace("port: " + ports[0][1] + "\n", "port: " + ports[n][1] + "\n")
-                    .replace("port: " + ports[0][2] + "\n", "port: " + ports[n][2] + "\n")
-                    + "store:\n  type: postgresql\n  url: " + db.url() + "\n  user: " + db.user() + "\n  passwordFile: postgres.password\n"
-                    + "  pool: 4\nnodeId: it-" + (n + 1) + "\n";
-            configs[n] = Files.writeString(itDir.resolve("node-" + (n + 1) + ".yaml"), yaml);
-        }
         // Italy's two nodes are both its endpoints (no load balancer here): a retry goes to the other.
-        Directory d = DirectoryEdits.read(Files.readAllBytes(f.dir().resolve(FederationSetup.DIRECTORY)));
-        d.getAuthority().stream().filter(a -> a.getId().equals(IT.value())).findFirst().orElseThrow().getEndpoint()
-                .add("https://127.0.0.1:" + ports[1][0]);
-        DirectoryEdits.nextEdition(d, Instant.now().truncatedTo(ChronoUnit.SECONDS));
-        Files.write(f.dir().resolve(FederationSetup.DIRECTORY), DirectorySigner.sign(d, f.pki().directorySigning()));
+        TestCluster.Nodes cluster = TestCluster.configure(f, IT, 2, db);
+        Path[] configs = cluster.configs().toArray(new Path[0]);
         // An investigator profile per Italian node.
-        Path profile1 = f.profiles().get(IT).get(org.liaison.certs.Role.INVESTIGATOR);
-        Path profile2 = profile1.resolveSibling("investigator-2");
-        Files.createDirectories(profile2);
-        for (String file : List.of("credential.p12", "credential.password", "profile.yaml")) {
-            Files.copy(profile1.resolve(file), profile2.resolve(file));
-        }
-        Files.writeString(profile2.resolve("profile.yaml"), Files.readString(profile2.resolve("profile.yaml"))
-                .replace(":" + ports[0][1] + "\n", ":" + ports[1][1] + "\n"));
-        Path[] profiles = {profile1, profile2};
+        Path investigator = f.profiles().get(IT).get(org.liaison.certs.Role.INVESTIGATOR);
+        Path[] profiles = {TestCluster.profileFor(investigator, "1", cluster.localPorts().get(0)),
+            TestCluster.profileFor(investigator, "2", cluster.localPorts().get(1))};
 
         Path[] logs = {dir.resolve("it-1.log"), dir.resolve("it-2.log")};
         Process[] nodes = new Process[2];
@@ -154,9 +121,8 @@ class ClusterFailoverTest {
                         alAudit.events().stream().filter(e -> e.type().startsWith("receive") && !e.type().equals("receive")).count());
             }
             // The shared log, pulled through the surviving node by Italy's auditor, verifies; leadership moved.
-            Path auditor = f.profiles().get(IT).get(org.liaison.certs.Role.AUDITOR);
-            Files.writeString(auditor.resolve("profile.yaml"), Files.readString(auditor.resolve("profile.yaml"))
-                    .replace(":" + ports[0][1] + "\n", ":" + ports[1][1] + "\n"));
+            Path auditor = TestCluster.profileFor(f.profiles().get(IT).get(org.liaison.certs.Role.AUDITOR), "2",
+                    cluster.localPorts().get(1));
             BackupRestoreTest.Run pull = BackupRestoreTest.cli("--profile", auditor.toString(), "audit", "pull", "--out",
                     dir.resolve("it-audit").toString());
             assertThat(pull.code()).as(pull.out() + pull.err()).isZero();
@@ -170,7 +136,7 @@ class ClusterFailoverTest {
                     leaders.add(s.replaceAll(".*\"actor\":\"([^\"]+)\".*", "$1"));
                 }
             }
-            assertThat(leaders).startsWith("it-1", "it-2");
+            assertThat(leaders).startsWith("it-dna-1", "it-dna-2");
             System.out.println("cluster failover: integrators in order: " + leaders);
             // Albania checked Italy's checkpoints from both nodes against the listed key: no alarm.
             assertThat(al.metrics().scrape()).doesNotContain("liaison_audit_peer_alarms_total");
