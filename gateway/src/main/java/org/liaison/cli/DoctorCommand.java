@@ -14,7 +14,8 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "doctor", mixinStandardHelpOptions = true,
         description = {"Check a node's set-up before and after a change, one line per check: the configuration, the",
-            "keystores, the directory (signature, freshness) and this node's certificates in it, how long each",
+            "keystores, the directory (signature, freshness) and this node's certificates in it, the store (a PostgreSQL",
+            "database reachable with its password), how long each",
             "certificate, CRL and the directory stay valid, free disk in the data folder, the ports (free, or held by",
             "this node), and each peer's gateway: reachable over mutual TLS with the certificate the directory lists,",
             "and its clock's offset from this machine's.",

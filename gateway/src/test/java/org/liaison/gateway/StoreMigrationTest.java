@@ -66,6 +66,18 @@ class StoreMigrationTest {
 
         String section = m.out().substring(m.out().indexOf("store:"));
         Files.writeString(itConfig, Files.readString(itConfig) + section);
+        // The preflight reaches the database (and says so when the password is wrong).
+        List<org.liaison.gateway.node.Doctor.Check> checks = org.liaison.gateway.node.Doctor.examine(itConfig,
+                org.liaison.gateway.node.Doctor.Limits.DEFAULT, java.time.Clock.systemUTC());
+        assertThat(checks).filteredOn(c -> c.name().equals("store")).singleElement().satisfies(c -> {
+            assertThat(c.status()).isEqualTo(org.liaison.gateway.node.Doctor.Status.OK);
+            assertThat(c.detail()).contains("PostgreSQL").contains("schema version 1");
+        });
+        Files.writeString(pw, "wrong\n");
+        assertThat(org.liaison.gateway.node.Doctor.examine(itConfig, org.liaison.gateway.node.Doctor.Limits.DEFAULT,
+                java.time.Clock.systemUTC())).filteredOn(c -> c.name().equals("store")).singleElement()
+                .satisfies(c -> assertThat(c.status()).isEqualTo(org.liaison.gateway.node.Doctor.Status.FAIL));
+        Files.writeString(pw, db.password() + "\n");
         try (GatewayNode it = t.startLogged(IT); GatewayNode al = t.startLogged(AL)) {
             assertThat(it.store()).isInstanceOf(org.liaison.gateway.store.PostgresMessageStore.class);
             assertThat(it.store().inbox()).extracting(MessageStore.Received::messageId).containsExactlyInAnyOrderElementsOf(received);

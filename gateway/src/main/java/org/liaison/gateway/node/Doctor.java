@@ -131,6 +131,7 @@ public final class Doctor {
                 add("crl " + c, Status.FAIL, "cannot read: " + e.getMessage());
             }
         }
+        store(config);
         disk(path(config.dataDir()));
         port("peer", config.peer(), config);
         port("local", config.local(), config);
@@ -141,6 +142,36 @@ public final class Doctor {
                     peer(e, keys);
                 }
             }
+        }
+    }
+
+    /** The message store: SQLite (nothing to reach), or the PostgreSQL database reachable with the configured password. */
+    private void store(NodeConfig config) {
+        NodeConfig.Store st = config.store();
+        if (st == null || !st.isPostgresql()) {
+            add("store", Status.OK, "SQLite in " + path(config.dataDir()).resolve("messages.db"));
+            return;
+        }
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(st.url(), st.user(),
+                new String(org.liaison.certs.Passwords.fromFile(path(st.passwordFile()))));
+                java.sql.Statement s = c.createStatement()) {
+            s.setQueryTimeout((int) limits.peerTimeout().toSeconds());
+            String version;
+            try (java.sql.ResultSet r = s.executeQuery("SHOW server_version")) {
+                version = r.next() ? r.getString(1) : "?";
+            }
+            String schema = "empty (the first node to start makes the schema)";
+            try (java.sql.ResultSet r = s.executeQuery("SELECT to_regclass('liaison_schema') IS NOT NULL")) {
+                if (r.next() && r.getBoolean(1)) {
+                    try (java.sql.ResultSet v = s.executeQuery("SELECT version FROM liaison_schema")) {
+                        schema = "schema version " + (v.next() ? v.getInt(1) : 0);
+                    }
+                }
+            }
+            add("store", Status.OK, "PostgreSQL " + version + " at " + st.url() + " as " + st.user() + ", " + schema + "; this node is "
+                    + config.effectiveNodeId());
+        } catch (java.sql.SQLException | IOException e) {
+            add("store", Status.FAIL, st.url() + ": " + e.getMessage());
         }
     }
 
