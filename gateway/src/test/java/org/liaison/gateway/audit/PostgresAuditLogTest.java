@@ -32,6 +32,11 @@ class PostgresAuditLogTest {
     @TempDir
     Path dir;
 
+    /** The database of each test: a new one on the loopback server ({@link PostgresContainerAuditLogTest}: in a container). */
+    LocalPostgres.Database database() throws Exception {
+        return LocalPostgres.newDatabase();
+    }
+
     private PostgresAuditLog open(LocalPostgres.Database db, Path key, String node) throws Exception {
         return PostgresAuditLog.open(db.url(), db.user(), db.password().toCharArray(), key, "liaison/IT-DNA", node,
                 Duration.ofMillis(100), dir.resolve("snapshots").resolve(node));
@@ -49,7 +54,7 @@ class PostgresAuditLogTest {
 
     @Test
     void twoNodesAppendInOneOrderWithoutGapsAndOneIntegratesAtATime() throws Exception {
-        LocalPostgres.Database db = LocalPostgres.newDatabase();
+        LocalPostgres.Database db = database();
         Path key = dir.resolve("audit-log.key");
         String vkey = FileAuditLog.createKey(key, "liaison/IT-DNA");
         PostgresAuditLog a = open(db, key, "node-a");
