@@ -197,6 +197,9 @@ class CliEndToEndTest {
             assertThat(noProfile.exit()).isEqualTo(Main.FAILED);
             assertThat(noProfile.err()).contains("no profile");
         }
-        assertThat(new ArrayList<>(List.of(1))).hasSize(1);
+        // The node stopped: the short commands say so (they use one blocking connection, no client thread).
+        Run down = liaison("--profile", profile(AL, "investigator"), "status");
+        assertThat(down.exit()).isEqualTo(Main.FAILED);
+        assertThat(down.err()).contains("cannot reach your gateway").contains("is the node running");
     }
 }

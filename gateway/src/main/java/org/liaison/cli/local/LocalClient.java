@@ -37,7 +37,14 @@ import org.liaison.gateway.config.UserProfile;
 public final class LocalClient {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final URI base;
-    private final HttpClient http;
+    /**
+     * For uploads and downloads (streamed bodies). Made on first use: its selector thread waits in
+     * native code, and the JVM's exit waits up to 300 ms for such threads, so the short commands
+     * (status, inbox, quarantine) use {@link #exchange} instead and exit at once.
+     */
+    private HttpClient http;
+    private final SSLContext tls;
+    private final SSLParameters tlsParameters;
     private final Credential credential;
     private boolean progress;
 
@@ -75,8 +82,16 @@ public final class LocalClient {
         ctx.init(new javax.net.ssl.KeyManager[] {new org.liaison.gateway.tls.SingleKeyManager(credential)}, tmf.getTrustManagers(), null);
         SSLParameters params = new SSLParameters();
         params.setProtocols(new String[] {"TLSv1.3"});
-        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).sslContext(ctx).sslParameters(params)
-                .connectTimeout(Duration.ofSeconds(15)).build();
+        this.tls = ctx;
+        this.tlsParameters = params;
+    }
+
+    private synchronized HttpClient http() {
+        if (http == null) {
+            http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).sslContext(tls).sslParameters(tlsParameters)
+                    .connectTimeout(Duration.ofSeconds(15)).build();
+        }
+        return http;
     }
 
     /** The person's credential: it signs the packages they submit. */
@@ -145,17 +160,156 @@ public final class LocalClient {
     }
 
     public JsonNode get(String path) throws IOException {
-        return json(send(HttpRequest.newBuilder(base.resolve(path)).GET().build(), HttpResponse.BodyHandlers.ofByteArray()));
+        return exchange("GET", path);
     }
 
     /** A request without a body that changes something (operators: quarantine), with extra headers as name, value pairs. */
     public JsonNode post(String path, String... headers) throws IOException {
-        HttpRequest.Builder req = HttpRequest.newBuilder(base.resolve(path)).POST(HttpRequest.BodyPublishers.noBody());
-        for (int i = 0; i + 1 < headers.length; i += 2) {
-            req.header(headers[i], headers[i + 1]);
-        }
-        return json(send(req.build(), HttpResponse.BodyHandlers.ofByteArray()));
+        return exchange("POST", path, headers);
     }
+
+    /**
+     * A small request and its JSON answer, on one blocking TLS connection (no client threads left
+     * behind). When the gateway refuses the personal certificate, TLS 1.3 tells the client only
+     * after its handshake ended, as an alert behind the request: a failed write reads on to find it.
+     */
+    private JsonNode exchange(String method, String path, String... headers) throws IOException {
+        String host = base.getHost();
+        int port = base.getPort() < 0 ? 443 : base.getPort();
+        StringBuilder req = new StringBuilder(method).append(' ').append(base.resolve(path).getRawPath());
+        if (base.resolve(path).getRawQuery() != null) {
+            req.append('?').append(base.resolve(path).getRawQuery());
+        }
+        req.append(" HTTP/1.1\r\nHost: ").append(host).append(':').append(port).append("\r\nConnection: close\r\n");
+        if (method.equals("POST")) {
+            req.append("Content-Length: 0\r\n");
+        }
+        for (int i = 0; i + 1 < headers.length; i += 2) {
+            req.append(headers[i]).append(": ").append(headers[i + 1]).append("\r\n");
+        }
+        req.append("\r\n");
+        byte[] answer;
+        try (javax.net.ssl.SSLSocket socket = (javax.net.ssl.SSLSocket) tls.getSocketFactory().createSocket()) {
+            socket.connect(new java.net.InetSocketAddress(host, port), 15_000);
+            socket.setSoTimeout(120_000);
+            SSLParameters p = socket.getSSLParameters();
+            p.setProtocols(tlsParameters.getProtocols());
+            p.setEndpointIdentificationAlgorithm("HTTPS");
+            p.setServerNames(List.of(new javax.net.ssl.SNIHostName(host.matches("[0-9.:]+") ? "localhost" : host)));
+            socket.setSSLParameters(p);
+            try {
+                socket.getOutputStream().write(req.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                socket.getOutputStream().flush();
+            } catch (javax.net.ssl.SSLException e) {
+                throw e;
+            } catch (IOException e) {
+                socket.getInputStream().read(); // the alert that explains the broken write, if the gateway sent one
+                throw e;
+            }
+            answer = readAnswer(socket.getInputStream());
+        } catch (IOException e) {
+            throw failure(e, "nothing was changed; try again");
+        }
+        SmallAnswer r = parseAnswer(answer);
+        return json(r.statusCode(), r.body());
+    }
+
+    /** The answer's head and exactly its body (by Content-Length, or chunks), without waiting for the connection to close. */
+    private static byte[] readAnswer(InputStream raw) throws IOException {
+        InputStream in = new java.io.BufferedInputStream(raw);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        int matched = 0;
+        while (matched < 4) {
+            int b = in.read();
+            if (b < 0) {
+                return out.toByteArray(); // cut short: parseAnswer says so
+            }
+            out.write(b);
+            matched = (b == (matched % 2 == 0 ? '\r' : '\n')) ? matched + 1 : (b == '\r' ? 1 : 0);
+            if (out.size() > 64 * 1024) {
+                throw new IOException("the answer's headers are too long");
+            }
+        }
+        String head = out.toString(java.nio.charset.StandardCharsets.ISO_8859_1).toLowerCase(java.util.Locale.ROOT);
+        java.util.regex.Matcher length = java.util.regex.Pattern.compile("\r\ncontent-length:\\s*(\\d+)").matcher(head);
+        if (length.find()) {
+            long n = Long.parseLong(length.group(1));
+            if (n > MAX_SMALL_ANSWER) {
+                throw new IOException("the answer is larger than expected (" + n + " bytes)");
+            }
+            out.write(in.readNBytes((int) n));
+        } else if (head.contains("\r\ntransfer-encoding: chunked")) {
+            while (true) {
+                StringBuilder line = new StringBuilder();
+                int b;
+                while ((b = in.read()) >= 0 && b != '\n') {
+                    line.append((char) b);
+                }
+                out.write((line + "\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                int n = Integer.parseInt(line.toString().trim().split(";")[0], 16);
+                if (n == 0 || b < 0 || out.size() > MAX_SMALL_ANSWER) {
+                    break;
+                }
+                out.write(in.readNBytes(n + 2));
+            }
+        } else {
+            out.write(in.readNBytes(MAX_SMALL_ANSWER));
+        }
+        return out.toByteArray();
+    }
+
+    /** The largest answer a short command takes (an inbox or status listing). */
+    private static final int MAX_SMALL_ANSWER = 64 << 20;
+
+    /** Status and body of an HTTP/1.1 answer read whole (the gateway closes the connection after it). */
+    private SmallAnswer parseAnswer(byte[] raw) throws IOException {
+        int end = -1;
+        for (int i = 0; i + 3 < raw.length; i++) {
+            if (raw[i] == '\r' && raw[i + 1] == '\n' && raw[i + 2] == '\r' && raw[i + 3] == '\n') {
+                end = i;
+                break;
+            }
+        }
+        if (end < 0) {
+            throw new UserException("the connection to your gateway at " + base + " closed before it answered; nothing was changed;"
+                    + " try again");
+        }
+        String[] head = new String(raw, 0, end, java.nio.charset.StandardCharsets.ISO_8859_1).split("\r\n");
+        String[] statusLine = head[0].split(" ");
+        if (statusLine.length < 2 || !statusLine[0].startsWith("HTTP/1.")) {
+            throw new UserException("your gateway at " + base + " answered something that is not HTTP");
+        }
+        int status = Integer.parseInt(statusLine[1]);
+        boolean chunked = false;
+        for (String h : head) {
+            if (h.toLowerCase(java.util.Locale.ROOT).startsWith("transfer-encoding:") && h.toLowerCase(java.util.Locale.ROOT).contains("chunked")) {
+                chunked = true;
+            }
+        }
+        byte[] body = java.util.Arrays.copyOfRange(raw, end + 4, raw.length);
+        if (chunked) {
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            int i = 0;
+            while (i < body.length) {
+                int lineEnd = i;
+                while (lineEnd + 1 < body.length && !(body[lineEnd] == '\r' && body[lineEnd + 1] == '\n')) {
+                    lineEnd++;
+                }
+                String size = new String(body, i, lineEnd - i, java.nio.charset.StandardCharsets.US_ASCII).split(";")[0].trim();
+                int n = Integer.parseInt(size, 16);
+                if (n == 0) {
+                    break;
+                }
+                out.write(body, lineEnd + 2, n);
+                i = lineEnd + 2 + n + 2;
+            }
+            body = out.toByteArray();
+        }
+        return new SmallAnswer(status, body);
+    }
+
+    /** A whole answer read by {@link #exchange}. */
+    private record SmallAnswer(int statusCode, byte[] body) {}
 
     /** The package stream of a received message (see the local API). */
     public InputStream fetch(String id) throws IOException {
@@ -217,33 +371,45 @@ public final class LocalClient {
      */
     private <T> HttpResponse<T> send(HttpRequest req, HttpResponse.BodyHandler<T> handler, String outcome) throws IOException {
         try {
-            return http.send(req, handler);
-        } catch (ConnectException e) {
-            throw new UserException("cannot reach your gateway at " + base + ": is the node running (liaison serve)?");
-        } catch (javax.net.ssl.SSLException e) {
-            String m = String.valueOf(e.getMessage());
-            if (m.contains("alert") && (m.contains("certificate") || m.contains("access_denied"))) {
-                throw new UserException("your gateway at " + base + " refused your certificate (" + m
-                        + "); check that it is of this authority and not revoked");
-            }
-            throw new UserException("the TLS connection to your gateway at " + base + " broke before an answer (" + m + "); " + outcome);
-        } catch (java.net.http.HttpTimeoutException e) {
-            throw new UserException("your gateway at " + base + " did not answer in time; " + outcome);
+            return http().send(req, handler);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted");
         } catch (IOException e) {
-            // e.g. "HTTP/1.1 header parser received no bytes": the node closed the connection (it stopped, or crashed).
-            throw new UserException("the connection to your gateway at " + base + " closed before it answered (" + e.getMessage()
-                    + "); " + outcome);
+            throw failure(e, outcome);
         }
     }
 
-    private static JsonNode json(HttpResponse<byte[]> r) throws IOException {
-        if (r.statusCode() != 200) {
-            throw error(r.body());
+    /** What a failed exchange means, in words: see {@link #send(HttpRequest, HttpResponse.BodyHandler, String)}. */
+    private UserException failure(IOException e, String outcome) {
+        if (e instanceof ConnectException) {
+            return new UserException("cannot reach your gateway at " + base + ": is the node running (liaison serve)?");
         }
-        return JSON.readTree(r.body());
+        if (e instanceof javax.net.ssl.SSLException) {
+            String m = String.valueOf(e.getMessage());
+            if (m.contains("alert") && (m.contains("certificate") || m.contains("access_denied"))) {
+                return new UserException("your gateway at " + base + " refused your certificate (" + m
+                        + "); check that it is of this authority and not revoked");
+            }
+            return new UserException("the TLS connection to your gateway at " + base + " broke before an answer (" + m + "); " + outcome);
+        }
+        if (e instanceof java.net.http.HttpTimeoutException || e instanceof java.net.SocketTimeoutException) {
+            return new UserException("your gateway at " + base + " did not answer in time; " + outcome);
+        }
+        // e.g. "HTTP/1.1 header parser received no bytes": the node closed the connection (it stopped, or crashed).
+        return new UserException("the connection to your gateway at " + base + " closed before it answered (" + e.getMessage()
+                + "); " + outcome);
+    }
+
+    private static JsonNode json(HttpResponse<byte[]> r) throws IOException {
+        return json(r.statusCode(), r.body());
+    }
+
+    private static JsonNode json(int status, byte[] body) throws IOException {
+        if (status != 200) {
+            throw error(body);
+        }
+        return JSON.readTree(body);
     }
 
     private static UserException error(byte[] body) {
