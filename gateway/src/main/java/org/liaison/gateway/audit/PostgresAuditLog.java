@@ -179,6 +179,7 @@ public final class PostgresAuditLog implements AuditLog {
 
     /** Reads the entries appended since the tree was last brought up to date (by any node), in index order. */
     private void catchUp() throws SQLException {
+        org.liaison.gateway.net.EventLoops.assertOffLoop("a read of the shared audit log");
         synchronized (this) {
             try (Connection c = pool.getConnection();
                     PreparedStatement p = c.prepareStatement("SELECT seq, entry FROM audit_entries WHERE seq >= ? ORDER BY seq")) {

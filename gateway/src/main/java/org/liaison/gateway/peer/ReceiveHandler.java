@@ -125,7 +125,7 @@ public final class ReceiveHandler extends SimpleChannelInboundHandler<HttpObject
                 if (transfer.matches()) {
                     answerTransferState(ctx, peer, java.util.UUID.fromString(transfer.group(1)));
                 } else {
-                    answerAuditRequest(ctx, get);
+                    answerAuditRequest(ctx, peer, get);
                 }
             } else if (msg instanceof HttpRequest) {
                 skipBody = false;
@@ -299,7 +299,7 @@ public final class ReceiveHandler extends SimpleChannelInboundHandler<HttpObject
     }
 
     /** Peers that hold our checkpoints ask for consistency proofs between them. */
-    private void answerAuditRequest(ChannelHandlerContext ctx, HttpRequest req) throws ProtocolException {
+    private void answerAuditRequest(ChannelHandlerContext ctx, AuthorityId peer, HttpRequest req) throws ProtocolException {
         io.netty.handler.codec.http.QueryStringDecoder q = new io.netty.handler.codec.http.QueryStringDecoder(req.uri());
         if (!CONSISTENCY_PATH.equals(q.path())) {
             throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "unknown request GET " + q.path() + " (expected GET "
@@ -317,14 +317,22 @@ public final class ReceiveHandler extends SimpleChannelInboundHandler<HttpObject
         if (key == null) {
             throw new ProtocolException(ErrorCode.NOT_FOUND, "this node keeps no signed audit log");
         }
-        try {
-            respond(ctx, HttpResponseStatus.OK, JSON_TYPE, AuditProofs.writeProof(key, from, to, node.audit().consistencyProof(from, to)),
-                    false);
-        } catch (IllegalArgumentException e) {
-            throw new ProtocolException(ErrorCode.NOT_FOUND, e.getMessage());
-        } catch (java.io.IOException e) {
-            throw new ProtocolException(ErrorCode.INTERNAL, "cannot write the proof");
-        }
+        // Off the event loop: a log shared in PostgreSQL reads the entries appended since (a database query).
+        org.liaison.gateway.net.Workers.offLoop(ctx, finishers, "prove the audit log's consistency", () -> {
+            try {
+                return AuditProofs.writeProof(key, from, to, node.audit().consistencyProof(from, to));
+            } catch (IllegalArgumentException e) {
+                throw new ProtocolException(ErrorCode.NOT_FOUND, e.getMessage());
+            } catch (java.io.IOException e) {
+                throw new ProtocolException(ErrorCode.INTERNAL, "cannot write the proof");
+            }
+        }, (proof, failure) -> {
+            if (failure != null) {
+                refuse(ctx, peer, null, failure);
+                return;
+            }
+            respond(ctx, HttpResponseStatus.OK, JSON_TYPE, proof, false);
+        });
     }
 
     private void respond(ChannelHandlerContext ctx, HttpResponseStatus status, String type, byte[] body, boolean close) {
