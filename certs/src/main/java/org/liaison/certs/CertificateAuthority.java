@@ -108,8 +108,18 @@ public final class CertificateAuthority {
 
     /** What to certify. */
     public record Request(String subject, PublicKey publicKey, CertificateProfile profile, Instant notBefore,
-            Instant notAfter, List<String> dnsNames, List<String> ipAddresses, int pathLength) {
+            Instant notAfter, List<String> dnsNames, List<String> ipAddresses, int pathLength, java.util.Set<Clearance> clearances) {
+        public Request(String subject, PublicKey publicKey, CertificateProfile profile, Instant notBefore, Instant notAfter,
+                List<String> dnsNames, List<String> ipAddresses, int pathLength) {
+            this(subject, publicKey, profile, notBefore, notAfter, dnsNames, ipAddresses, pathLength, java.util.Set.of());
+        }
+
         public Request {
+            clearances = java.util.Set.copyOf(clearances);
+            if (!clearances.isEmpty() && profile.role().isEmpty()) {
+                throw new IllegalArgumentException("clearances are for personal certificates (investigator, auditor, operator), not "
+                        + profile.id());
+            }
             Objects.requireNonNull(subject, "subject");
             Objects.requireNonNull(publicKey, "publicKey");
             Objects.requireNonNull(profile, "profile");
@@ -125,11 +135,16 @@ public final class CertificateAuthority {
         }
 
         public Request withSubjectAltNames(List<String> dns, List<String> ips) {
-            return new Request(subject, publicKey, profile, notBefore, notAfter, dns, ips, pathLength);
+            return new Request(subject, publicKey, profile, notBefore, notAfter, dns, ips, pathLength, clearances);
         }
 
         public Request withPathLength(int len) {
-            return new Request(subject, publicKey, profile, notBefore, notAfter, dnsNames, ipAddresses, len);
+            return new Request(subject, publicKey, profile, notBefore, notAfter, dnsNames, ipAddresses, len, clearances);
+        }
+
+        /** The same request with these clearances (personal certificates only). */
+        public Request withClearances(java.util.Set<Clearance> c) {
+            return new Request(subject, publicKey, profile, notBefore, notAfter, dnsNames, ipAddresses, pathLength, c);
         }
     }
 
@@ -161,8 +176,15 @@ public final class CertificateAuthority {
                 b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(ekus.toArray(new KeyPurposeId[0])));
             }
             if (p.role().isPresent()) {
+                List<PolicyInformation> policies = new ArrayList<>();
+                policies.add(new PolicyInformation(p.role().get().policy()));
+                for (Clearance c : Clearance.values()) { // a fixed order: the same request, the same certificate
+                    if (request.clearances().contains(c)) {
+                        policies.add(new PolicyInformation(c.policy()));
+                    }
+                }
                 b.addExtension(Extension.certificatePolicies, false,
-                        new CertificatePolicies(new PolicyInformation(p.role().get().policy())));
+                        new CertificatePolicies(policies.toArray(new PolicyInformation[0])));
             }
             List<GeneralName> sans = new ArrayList<>();
             request.dnsNames().forEach(d -> sans.add(new GeneralName(GeneralName.dNSName, d)));

@@ -11,7 +11,7 @@ import java.util.Map;
 /** What a person needs to know about a certificate, for {@code liaison certs inspect} (text and JSON). */
 public record CertificateInfo(String subject, String issuer, String serial, String notBefore, String notAfter, String key,
         boolean ca, String pathLength, List<String> keyUsage, List<String> extendedKeyUsage, List<String> roles,
-        List<String> subjectAltNames, String sha256, String spkiSha256) {
+        List<String> subjectAltNames, String sha256, String spkiSha256, List<String> clearances) {
 
     public static CertificateInfo of(X509Certificate c) {
         String key;
@@ -39,7 +39,8 @@ public record CertificateInfo(String subject, String issuer, String serial, Stri
                 c.getSerialNumber().toString(16), c.getNotBefore().toInstant().toString(),
                 c.getNotAfter().toInstant().toString(), key, bc >= 0,
                 bc < 0 ? null : bc == Integer.MAX_VALUE ? "unlimited" : Integer.toString(bc), KeyUsages.keyUsage(c),
-                KeyUsages.extendedKeyUsage(c), roles, sans, Fingerprint.of(c).hex(), Fingerprint.ofSpki(c).hex());
+                KeyUsages.extendedKeyUsage(c), roles, sans, Fingerprint.of(c).hex(), Fingerprint.ofSpki(c).hex(),
+                Clearance.of(c).stream().map(Clearance::id).toList());
     }
 
     /** Ordered field names and values, for rendering as text or JSON. */
@@ -58,6 +59,9 @@ public record CertificateInfo(String subject, String issuer, String serial, Stri
         m.put("keyUsage", keyUsage);
         m.put("extendedKeyUsage", extendedKeyUsage);
         m.put("roles", roles);
+        if (!clearances.isEmpty()) {
+            m.put("clearances", clearances);
+        }
         m.put("subjectAltNames", subjectAltNames);
         m.put("sha256", sha256);
         m.put("spkiSha256", spkiSha256);

@@ -101,8 +101,11 @@ public final class FederationPki {
     private static Credential issue(CaStore ca, Path dir, String name, CertificateProfile profile, String subject, Suite suite,
             Instant notBefore, Instant notAfter, List<String> dns) throws IOException, GeneralSecurityException {
         KeyPair kp = suite.keyFor(profile).generate();
+        // The investigator a federation is made with holds every clearance (the demo issues one without, to show the refusal).
+        java.util.Set<Clearance> clearances = profile == CertificateProfile.INVESTIGATOR ? java.util.EnumSet.allOf(Clearance.class)
+                : java.util.Set.of();
         List<X509Certificate> chain = ca.issue(new CertificateAuthority.Request(subject, kp.getPublic(), profile, notBefore,
-                notAfter, dns, dns.isEmpty() ? List.of() : List.of("127.0.0.1", "::1"), -1));
+                notAfter, dns, dns.isEmpty() ? List.of() : List.of("127.0.0.1", "::1"), -1, clearances));
         Credential c = Credential.create(kp.getPrivate(), chain);
         char[] pw = Passwords.fromFileOrCreate(dir.resolve(name + ".password"));
         Keystores.save(c, dir.resolve(name + ".p12"), pw);

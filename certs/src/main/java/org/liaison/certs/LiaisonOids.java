@@ -17,6 +17,10 @@ import org.bouncycastle.asn1.ASN1ObjectIdentifier;
  *   ARC.2      extended key usages
  *   ARC.2.1      envelope signing (a gateway signs envelopes and receipts)
  *   ARC.2.2      directory signing (the federation operator signs the directory)
+ *   ARC.3      certificate policies that carry a person's clearances for protected data
+ *   ARC.3.1      minor-involved
+ *   ARC.3.2      victim-data
+ *   ARC.3.3      witness-protected
  * </pre>
  *
  * <p>A role is carried in one mechanism only: the certificate-policies extension of a personal
@@ -35,6 +39,11 @@ public final class LiaisonOids {
     public static final ASN1ObjectIdentifier KEY_PURPOSES = ARC.branch("2");
     public static final ASN1ObjectIdentifier EKU_ENVELOPE_SIGNING = KEY_PURPOSES.branch("1");
     public static final ASN1ObjectIdentifier EKU_DIRECTORY_SIGNING = KEY_PURPOSES.branch("2");
+
+    public static final ASN1ObjectIdentifier CLEARANCE_POLICIES = ARC.branch("3");
+    public static final ASN1ObjectIdentifier CLEARANCE_MINOR_INVOLVED = CLEARANCE_POLICIES.branch("1");
+    public static final ASN1ObjectIdentifier CLEARANCE_VICTIM_DATA = CLEARANCE_POLICIES.branch("2");
+    public static final ASN1ObjectIdentifier CLEARANCE_WITNESS_PROTECTED = CLEARANCE_POLICIES.branch("3");
 
     private LiaisonOids() {}
 }

@@ -134,6 +134,17 @@ public final class DemoCommand implements Callable<Integer> {
             refused("fetching into a folder that already exists", "--profile", alUser, "fetch", request, "--out", received.toString());
             refused("a US investigator fetching the request, which the US never received", "--profile", usUser, "fetch", request,
                     "--out", dir.resolve("not-for-us").toString());
+            // A colleague at Albania's authority whose certificate carries no clearance for minors' or protected witnesses' data.
+            Path uncleared = Path.of(alUser).resolveSibling("investigator-uncleared");
+            Files.createDirectories(uncleared);
+            Path alCa = fed.dir().resolve(AL.value()).resolve("ca");
+            run("certs", "issue", "--ca", alCa.toString(), "--ca-password-file", alCa.resolveSibling("ca.password").toString(),
+                    "--profile", "investigator", "--subject", "CN=AL-PP investigator without clearance, OU=AL-PP, O=AL-PP, C=AL",
+                    "--out", uncleared.resolve("credential.p12").toString(), "--password-file",
+                    uncleared.resolve("credential.password").toString());
+            Files.copy(Path.of(alUser).resolve("profile.yaml"), uncleared.resolve("profile.yaml"));
+            refused("an Albanian investigator without clearance for minor-involved or witness-protected data fetching the request",
+                    "--profile", uncleared.toString(), "fetch", request, "--out", dir.resolve("not-cleared").toString());
 
             say("7. Albania's auditor copies Albania's audit log over the local API and looks up the case.");
             Path alAudit = dir.resolve("audit-copies").resolve(AL.value());

@@ -44,7 +44,9 @@ public enum ErrorCode {
     /** An operator set this message aside; it is not served. */
     QUARANTINED(31, Category.POLICY, false),
     /** A resumed transfer starts at another offset than the receiver holds, or with another envelope: ask where to resume, then retry. */
-    RESUME_MISMATCH(32, Category.TRANSPORT, true);
+    RESUME_MISMATCH(32, Category.TRANSPORT, true),
+    /** The package carries a protection mark (minor-involved, victim-data, witness-protected) the person holds no clearance for. */
+    CLEARANCE_REQUIRED(33, Category.SECURITY, false);
 
     public enum Category {
         SECURITY, FORMAT, POLICY, TRANSPORT, INTERNAL;

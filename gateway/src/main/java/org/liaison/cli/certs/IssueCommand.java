@@ -40,7 +40,9 @@ import picocli.CommandLine.Spec;
             "  liaison certs issue --ca it-ca --ca-password-file it-ca/password --profile gateway-tls \\",
             "      --subject \"CN=IT-DNA gateway, O=DNA, C=IT\" --dns localhost --ip 127.0.0.1 --out gw-tls.p12 --password-file gw.pw",
             "  liaison certs issue --ca it-ca --ca-password-file it-ca/password --profile auditor \\",
-            "      --subject \"CN=Luca Bianchi, OU=IT-DNA, O=DNA, C=IT\" --out bianchi.p12 --password-file bianchi.pw"})
+            "      --subject \"CN=Luca Bianchi, OU=IT-DNA, O=DNA, C=IT\" --out bianchi.p12 --password-file bianchi.pw",
+            "  liaison certs issue --ca it-ca --ca-password-file it-ca/password --profile investigator --clearance minor-involved \\",
+            "      --subject \"CN=Anna Conti, OU=IT-DNA, O=DNA, C=IT\" --out conti.p12 --password-file conti.pw"})
 public final class IssueCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -65,6 +67,12 @@ public final class IssueCommand implements Callable<Integer> {
 
     @Option(names = "--ip", paramLabel = "ADDRESS", description = "IP address literal for the subjectAltName (repeatable).")
     List<String> ip = new ArrayList<>();
+
+    @Option(names = "--clearance", split = ",", paramLabel = "MARK",
+            description = {"Clearance for protected data, for personal certificates (repeatable or comma-separated):",
+                "minor-involved, victim-data, witness-protected. A package with such a handling mark opens only for a person",
+                "holding the clearance of each of its marks."})
+    List<String> clearances = new ArrayList<>();
 
     @Option(names = "--days", defaultValue = "365", description = "Validity in days (default: ${DEFAULT-VALUE}).")
     int days;
@@ -105,8 +113,15 @@ public final class IssueCommand implements Callable<Integer> {
         }
         KeyPair kp = alg.generate();
         Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        java.util.Set<org.liaison.certs.Clearance> granted = java.util.EnumSet.noneOf(org.liaison.certs.Clearance.class);
+        for (String c : clearances) {
+            granted.add(org.liaison.certs.Clearance.fromId(c.trim()));
+        }
+        if (!granted.isEmpty() && p.role().isEmpty()) {
+            throw new UserException("--clearance is for personal certificates (investigator, auditor, operator), not " + p.id());
+        }
         List<X509Certificate> chain = ca.issue(new CertificateAuthority.Request(subject, kp.getPublic(), p,
-                now.minus(Duration.ofMinutes(5)), now.plus(Duration.ofDays(days)), dns, ip, -1));
+                now.minus(Duration.ofMinutes(5)), now.plus(Duration.ofDays(days)), dns, ip, -1, granted));
         Credential credential = Credential.create(kp.getPrivate(), chain);
         Keystores.save(credential, out, pw);
         Pem.writeCertificates(pem, chain);

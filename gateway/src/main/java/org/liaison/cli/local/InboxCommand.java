@@ -50,6 +50,14 @@ public final class InboxCommand implements Callable<Integer> {
             List<String> marks = new ArrayList<>();
             marks.add(m.path("classification").asText());
             m.path("handling").forEach(h -> marks.add(h.asText()));
+            if (m.has("clearanceRequired")) {
+                List<String> need = new ArrayList<>();
+                m.path("clearanceRequired").forEach(h -> need.add(h.asText()));
+                o.printf("%s  from %-7s %-22s %s  received %s  NEEDS CLEARANCE: %s (case and files not shown)%n",
+                        m.path("messageId").asText(), m.path("from").asText(), m.path("service").asText(), marks,
+                        m.path("received").asText(), String.join(", ", need));
+                continue;
+            }
             o.printf("%s  from %-7s %-22s case %-18s %s  %d file(s), %d bytes  received %s%n", m.path("messageId").asText(),
                     m.path("from").asText(), m.path("service").asText(), m.path("case").asText(), marks, m.path("files").asInt(),
                     m.path("bytes").asLong(), m.path("received").asText());

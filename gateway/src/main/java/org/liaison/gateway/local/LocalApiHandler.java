@@ -422,7 +422,7 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
             require(user, Role.INVESTIGATOR, Role.OPERATOR);
             List<Object> list = new ArrayList<>();
             for (MessageStore.Received r : node.store().inbox()) {
-                list.add(listed(r));
+                list.add(listed(r, user));
             }
             return c -> json(c, HttpResponseStatus.OK, list);
         } else if (uri.equals(PREFIX + "audit")) {
@@ -515,7 +515,7 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
      * node checked packages at reception) is listed with its problem instead of failing the
      * whole listing; a quarantined row is listed as such.
      */
-    private Map<String, Object> listed(MessageStore.Received r) {
+    private Map<String, Object> listed(MessageStore.Received r, LocalUser user) {
         try {
             if (r.quarantine() != null) {
                 Map<String, Object> x = new LinkedHashMap<>();
@@ -525,7 +525,7 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
                 x.put("quarantined", r.quarantine());
                 return x;
             }
-            return summary(r);
+            return redacted(summary(r), user);
         } catch (ProtocolException | RuntimeException e) {
             String problem = e instanceof ProtocolException ? ((ProtocolException) e).code().code() + " " + e.getMessage()
                     : "unreadable: " + e.getClass().getSimpleName();
@@ -546,6 +546,24 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
         }
         LOG.error("STORED DATA: message {} from {} cannot be read: {} (quarantine it with 'liaison quarantine' and restore it"
                 + " from a backup)", r.messageId(), r.sender(), problem);
+    }
+
+    /**
+     * A person without the clearance a package's protection marks need sees that it exists — who sent it,
+     * when, which service, its marks — but not its case, its files or its conversation.
+     */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> redacted(Map<String, Object> summary, LocalUser user) {
+        List<String> missing = user.missingClearances((List<String>) summary.get("handling"));
+        if (missing.isEmpty()) {
+            return summary;
+        }
+        Map<String, Object> x = new LinkedHashMap<>();
+        for (String k : List.of("messageId", "from", "service", "classification", "handling", "received")) {
+            x.put(k, summary.get(k));
+        }
+        x.put("clearanceRequired", missing);
+        return x;
     }
 
     private Map<String, Object> summary(MessageStore.Received r) throws ProtocolException {
@@ -579,6 +597,15 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
         if (m.getFile().size() != env.payloads().size()) {
             throw new ProtocolException(ErrorCode.STORED_DATA_CORRUPT, "the manifest lists " + m.getFile().size() + " files but "
                     + env.payloads().size() + " payloads are stored");
+        }
+        List<String> missing = user.missingClearances(m.getHandling().getFlag().stream().map(HandlingFlag::value).toList());
+        if (!missing.isEmpty()) {
+            String why = "message " + r.messageId() + " is marked " + String.join(", ", missing) + ": it opens only for a person"
+                    + " whose certificate carries that clearance (ask your national CA; liaison certs issue --clearance)";
+            node.audit().record(AuditEvent.of("fetch-refused", user.actor(), r.messageId().toString(), r.sender().value(), "refused",
+                    ErrorCode.CLEARANCE_REQUIRED.code() + " no clearance for " + String.join(", ", missing)).about(env.header()));
+            LOG.warn("refused message {} to {}: no clearance for {}", r.messageId(), user.actor(), missing);
+            throw new ProtocolException(ErrorCode.CLEARANCE_REQUIRED, why);
         }
         long length = 4L + o.manifestXml().length + m.getFile().stream().mapToLong(File::getSize).sum();
         if (from < 0 || from >= length && from > 0) {

@@ -6,7 +6,22 @@ import org.liaison.certs.Fingerprint;
 import org.liaison.certs.Role;
 
 /** A person on the local API: their validated certificate and the roles it carries. */
-public record LocalUser(X509Certificate certificate, Set<Role> roles) {
+public record LocalUser(X509Certificate certificate, Set<Role> roles, Set<org.liaison.certs.Clearance> clearances) {
+    public LocalUser(X509Certificate certificate, Set<Role> roles) {
+        this(certificate, roles, org.liaison.certs.Clearance.of(certificate));
+    }
+
+    /** The clearances the protection marks among {@code marks} need that this person does not hold (empty: may open). */
+    public java.util.List<String> missingClearances(java.util.Collection<String> marks) {
+        java.util.List<String> missing = new java.util.ArrayList<>();
+        for (org.liaison.certs.Clearance c : org.liaison.certs.Clearance.values()) {
+            if (marks.contains(c.id()) && !clearances.contains(c)) {
+                missing.add(c.id());
+            }
+        }
+        return missing;
+    }
+
     public String name() {
         return certificate.getSubjectX500Principal().getName();
     }
