@@ -21,13 +21,14 @@ import picocli.CommandLine.Spec;
 @Command(name = "audit", mixinStandardHelpOptions = true,
         description = {"Check a node's tamper-evident audit log (a Merkle tree log with signed checkpoints).",
             "Works offline on a copy of the node's audit folder (dataDir/audit); auditors get one with 'audit pull'."},
-        subcommands = {AuditCommand.Verify.class, QueryCommand.class, StatsCommand.class, AuditCommand.Prove.class,
+        subcommands = {AuditCommand.Verify.class, QueryCommand.class, StatsCommand.class, ReportCommand.class, AuditCommand.Prove.class,
             AuditCommand.Consistency.class, ExportCommand.class, ExportCommand.Check.class, PullCommand.class},
         footer = {"", "Examples:",
             "  liaison --profile federation/IT-DNA/users/auditor audit pull --out it-audit   a copy over the node's local API",
             "  liaison audit verify it-audit --key \"$(cat it-dna-log.vkey)\"                  every hash and signature",
             "  liaison audit query it-audit --counterpart AL-PP --type send-attempt,receipt",
             "  liaison audit stats it-audit --period month                                 figures for reporting",
+            "  liaison audit report it-audit --out it-report.html                           the same, verified, as a web page",
             "  liaison audit export it-audit --case OP-CORRIDOR-2026 --out bundle.json     proofs for a court"})
 public final class AuditCommand {
     @picocli.CommandLine.ParentCommand

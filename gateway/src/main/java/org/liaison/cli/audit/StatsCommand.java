@@ -53,7 +53,18 @@ final class StatsCommand implements Callable<Integer> {
         }
         times(o, "Delivery times (sealed to receipt)", r.deliveryTimes());
         times(o, "Response times (received to reply sealed)", r.responseTimes());
-        o.println("Failures");
+        o.println("Time to answer by the request's service");
+        r.responseTimesByService().forEach(t -> o.printf("  %-28s n=%-6d median %9.3f s   p90 %9.3f s%n", t.service(), t.count(),
+                t.medianSeconds(), t.p90Seconds()));
+        if (r.responseTimesByService().isEmpty()) {
+            o.println("  none");
+        }
+        o.println("Packages with protection marks");
+        r.marked().forEach(m -> o.printf("  %-10s %-9s %-18s %6d%n", m.period(), m.direction(), m.mark(), m.count()));
+        if (r.marked().isEmpty()) {
+            o.println("  none");
+        }
+        o.println("Failures and refusals");
         r.failures().forEach(f -> o.printf("  %-10s %-22s %-14s %6d%n", f.period(), f.kind(), f.code(), f.count()));
         if (r.failures().isEmpty()) {
             o.println("  none");

@@ -49,8 +49,14 @@ public final class AuditStats {
 
     public record Failure(String period, String kind, String code, long count) {}
 
+    /** Messages carrying a protection mark, by direction ("sent", "received") and mark. */
+    public record Marked(String period, String direction, String mark, long count) {}
+
+    /** Time from a request received to the reply sealed here, by the request's service. */
+    public record ServiceTimes(String service, long count, double medianSeconds, double p90Seconds) {}
+
     public record Report(String periodLength, List<Count> sent, List<Count> received, List<Times> deliveryTimes,
-            List<Times> responseTimes, List<Failure> failures) {}
+            List<Times> responseTimes, List<Failure> failures, List<Marked> marked, List<ServiceTimes> responseTimesByService) {}
 
     private AuditStats() {}
 
@@ -62,6 +68,9 @@ public final class AuditStats {
         Map<String, List<Duration>> response = new TreeMap<>();
         Map<String, Instant> sealedAt = new HashMap<>();
         Map<String, Instant> receivedAt = new HashMap<>();
+        Map<String, String> receivedService = new HashMap<>();
+        Map<List<String>, Long> marked = new TreeMap<>(AuditStats::compareKeys);
+        Map<String, List<Duration>> responseByService = new TreeMap<>();
         for (AuditEntries.Entry e : entries) {
             String p = period.label(e.time());
             String service = e.details().getOrDefault("service", "unknown");
@@ -74,11 +83,19 @@ public final class AuditStats {
                     Instant asked = e.detail("inReplyTo") == null ? null : receivedAt.get(e.detail("inReplyTo"));
                     if (asked != null) {
                         response.computeIfAbsent(p, k -> new ArrayList<>()).add(Duration.between(asked, e.time()));
+                        responseByService.computeIfAbsent(receivedService.getOrDefault(e.detail("inReplyTo"), "unknown"), k -> new ArrayList<>())
+                                .add(Duration.between(asked, e.time()));
                     }
+                    marks(e, p, "sent", marked);
                     break;
                 case "receive":
                     receivedAt.putIfAbsent(e.messageId(), e.time());
+                    receivedService.putIfAbsent(e.messageId(), service);
                     received.merge(List.of(p, service, String.valueOf(e.counterpart())), 1L, Long::sum);
+                    marks(e, p, "received", marked);
+                    break;
+                case "fetch-refused":
+                    failures.merge(List.of(p, "fetch refused", code(e.reason())), 1L, Long::sum);
                     break;
                 case "receipt":
                     Instant sealed = sealedAt.get(e.messageId());
@@ -104,7 +121,20 @@ public final class AuditStats {
         }
         return new Report(period.name().toLowerCase(Locale.ROOT), counts(sent), counts(received), times(delivery), times(response),
                 failures.entrySet().stream().map(x -> new Failure(x.getKey().get(0), x.getKey().get(1), x.getKey().get(2), x.getValue()))
+                        .toList(),
+                marked.entrySet().stream().map(x -> new Marked(x.getKey().get(0), x.getKey().get(1), x.getKey().get(2), x.getValue()))
+                        .toList(),
+                times(responseByService).stream().map(t -> new ServiceTimes(t.period(), t.count(), t.medianSeconds(), t.p90Seconds()))
                         .toList());
+    }
+
+    private static void marks(AuditEntries.Entry e, String period, String direction, Map<List<String>, Long> marked) {
+        String h = e.detail("handling");
+        if (h != null) {
+            for (String mark : h.split(",")) {
+                marked.merge(List.of(period, direction, mark), 1L, Long::sum);
+            }
+        }
     }
 
     private static String code(String reason) {

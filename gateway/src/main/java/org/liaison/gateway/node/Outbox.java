@@ -426,8 +426,10 @@ public final class Outbox {
                 // the investigator sees as a failed submit.
                 node.audit().append(AuditEvent.of("submit", "SHA256:" + org.liaison.certs.Fingerprint.of(manifest.investigator()).hex(),
                         id.toString(), recipients.toString(), "ok", null).about(h).with("case", manifest.manifest().getCase()));
+                var flags = manifest.manifest().getHandling().getFlag();
                 node.audit().record(AuditEvent.of("seal", node.me().value(), id.toString(), recipients.toString(), "ok", null).about(h)
-                        .with("envelopeSha256", Envelopes.sha256(envelope)));
+                        .with("envelopeSha256", Envelopes.sha256(envelope)).with("handling", flags.isEmpty() ? null
+                                : String.join(",", flags.stream().map(org.liaison.protocol.model.HandlingFlag::value).toList())));
                 sealed = id;
                 Optional<MessageStore.Idempotent> taken = node.store().storeOutgoing(new MessageStore.Outgoing(id, now, h.expires(),
                         envelope, idempotencyKey, blobs, packageSha256, Envelopes.sha256(envelope),

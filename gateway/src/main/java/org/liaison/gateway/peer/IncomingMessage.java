@@ -50,6 +50,8 @@ public final class IncomingMessage {
     private final LengthPrefixed head;
     private byte[] envelope;
     private Envelopes.Verified verified;
+    /** The package's protection marks ("minor-involved,victim-data"), for the audit entry (content-free); null: none. */
+    private String handling;
     private byte[] storedReceipt;
     private Path staging;
     private int payload;
@@ -161,6 +163,7 @@ public final class IncomingMessage {
         // Open and check the package before a byte of payload is accepted: a message whose manifest is
         // not a valid, signed package of the sender's own authority for these addressees is refused.
         ReceivedPackage.Checked checked = ReceivedPackage.open(verified, node.me(), node.decryptionKeys(), node.trust(), now);
+        handling = handlingOf(checked);
         AuthorityId sender = verified.header().from();
         java.util.UUID id = verified.header().messageId();
         StagedTransfers transfers = node.transfers();
@@ -322,6 +325,12 @@ public final class IncomingMessage {
      *
      * @throws ProtocolException when the body ended before the envelope's payloads were complete
      */
+    /** The package's handling marks, comma-separated, or null when it carries none. */
+    static String handlingOf(ReceivedPackage.Checked checked) {
+        var flags = checked.manifest().manifest().getHandling().getFlag();
+        return flags.isEmpty() ? null : String.join(",", flags.stream().map(org.liaison.protocol.model.HandlingFlag::value).toList());
+    }
+
     public byte[] finish() throws ProtocolException {
         bodyEndedAt = System.nanoTime();
         try {
@@ -374,7 +383,7 @@ public final class IncomingMessage {
             long logged = node.audit().record(AuditEvent.of(again ? "receive-duplicate" : "receive", sender.value(),
                     verified.header().messageId().toString(), sender.value(), "ok",
                     again ? "logged before a crash; stored now" : null).about(verified.header())
-                    .with("envelopeSha256", verified.sha256()));
+                    .with("envelopeSha256", verified.sha256()).with("handling", handling));
             // The receipt carries a checkpoint that already covers this reception.
             byte[] receipt = Receipts.create(verified, node.me(), now, node.audit().checkpointCovering(logged), node.signing());
             MessageStore.Stored outcome = node.store().storeReceived(new MessageStore.Received(sender, verified.header().messageId(),
