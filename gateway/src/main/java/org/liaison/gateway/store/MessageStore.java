@@ -205,4 +205,45 @@ public interface MessageStore extends AutoCloseable {
 
     @Override
     void close();
+
+    /**
+     * The column updates of a transition, for the stores' {@code UPDATE deliveries SET …}: one place
+     * says what each transition writes. {@code time} renders an instant for the store's time columns;
+     * {@code nodeId} (null: the store keeps no lease holder) is written as the holder of a Send's lease.
+     */
+    record Update(String set, java.util.List<Object> values) {
+        public static Update of(UUID messageId, AuthorityId recipient, State from, Transition t,
+                java.util.function.Function<Instant, Object> time, String nodeId) {
+            if (!from.next().contains(t.to())) {
+                throw new IllegalStateException("delivery of " + messageId + " to " + recipient + ": " + from + " may not go to " + t.to()
+                        + " (expected one of " + from.next() + ")");
+            }
+            String holder = nodeId == null ? "" : ", leased_by = ?";
+            String release = nodeId == null ? ", lease_until = NULL" : ", lease_until = NULL, leased_by = NULL";
+            java.util.List<Object> v = new java.util.ArrayList<>();
+            v.add(t.to().name());
+            String set;
+            if (t instanceof Send s) {
+                set = "state = ?, lease_until = ?" + holder;
+                v.add(time.apply(s.leaseUntil()));
+                if (nodeId != null) {
+                    v.add(nodeId);
+                }
+            } else if (t instanceof Deliver d) {
+                set = "state = ?, attempts = ?, receipt = ?, delivered_at = ?, last_error = NULL" + release;
+                v.addAll(java.util.Arrays.asList(d.attempts(), d.receipt(), time.apply(d.deliveredAt())));
+            } else if (t instanceof Retry r) {
+                set = "state = ?, attempts = ?, next_attempt_at = ?, last_error = ?" + release;
+                v.addAll(java.util.Arrays.asList(r.attempts(), time.apply(r.next()), r.error()));
+            } else if (t instanceof Fail f) {
+                set = "state = ?, attempts = ?, last_error = ?" + release;
+                v.addAll(java.util.Arrays.asList(f.attempts(), f.error()));
+            } else {
+                Expire e = (Expire) t;
+                set = "state = ?, attempts = ?, last_error = ?" + release;
+                v.addAll(java.util.Arrays.asList(e.attempts(), e.error()));
+            }
+            return new Update(set, java.util.Collections.unmodifiableList(v));
+        }
+    }
 }

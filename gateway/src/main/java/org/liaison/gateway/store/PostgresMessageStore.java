@@ -403,34 +403,12 @@ public final class PostgresMessageStore implements MessageStore {
 
     @Override
     public boolean transition(UUID messageId, AuthorityId recipient, State from, Transition t) {
-        if (!from.next().contains(t.to())) {
-            throw new IllegalStateException("delivery of " + messageId + " to " + recipient + ": " + from + " may not go to " + t.to()
-                    + " (expected one of " + from.next() + ")");
-        }
-        String sql;
-        Object[] values;
-        if (t instanceof Send s) {
-            sql = "state = ?, lease_until = ?, leased_by = ?";
-            values = new Object[] {t.to().name(), at(s.leaseUntil()), nodeId};
-        } else if (t instanceof Deliver d) {
-            sql = "state = ?, attempts = ?, receipt = ?, delivered_at = ?, last_error = NULL, lease_until = NULL, leased_by = NULL";
-            values = new Object[] {t.to().name(), d.attempts(), d.receipt(), at(d.deliveredAt())};
-        } else if (t instanceof Retry r) {
-            sql = "state = ?, attempts = ?, next_attempt_at = ?, last_error = ?, lease_until = NULL, leased_by = NULL";
-            values = new Object[] {t.to().name(), r.attempts(), at(r.next()), r.error()};
-        } else if (t instanceof Fail f) {
-            sql = "state = ?, attempts = ?, last_error = ?, lease_until = NULL, leased_by = NULL";
-            values = new Object[] {t.to().name(), f.attempts(), f.error()};
-        } else {
-            Expire e = (Expire) t;
-            sql = "state = ?, attempts = ?, last_error = ?, lease_until = NULL, leased_by = NULL";
-            values = new Object[] {t.to().name(), e.attempts(), e.error()};
-        }
+        Update u = Update.of(messageId, recipient, from, t, PostgresMessageStore::at, nodeId);
         return with("update a delivery", c -> {
-            try (PreparedStatement p = c.prepareStatement("UPDATE deliveries SET " + sql
+            try (PreparedStatement p = c.prepareStatement("UPDATE deliveries SET " + u.set()
                     + " WHERE message_id = ? AND recipient = ? AND state = ?")) {
                 int i = 1;
-                for (Object v : values) {
+                for (Object v : u.values()) {
                     p.setObject(i++, v);
                 }
                 p.setString(i++, messageId.toString());

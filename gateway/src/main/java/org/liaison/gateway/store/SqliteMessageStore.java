@@ -350,36 +350,11 @@ public final class SqliteMessageStore implements MessageStore {
     @Override
     public synchronized boolean transition(UUID messageId, AuthorityId recipient, State from, Transition t) {
         org.liaison.gateway.net.EventLoops.assertOffLoop("a store call");
-        if (!from.next().contains(t.to())) {
-            throw new IllegalStateException("delivery of " + messageId + " to " + recipient + ": " + from + " may not go to " + t.to()
-                    + " (expected one of " + from.next() + ")");
-        }
-        String sql;
-        Object[] values;
-        if (t instanceof Send) {
-            sql = "state = ?, lease_until = ?";
-            values = new Object[] {t.to().name(), ((Send) t).leaseUntil().toString()};
-        } else if (t instanceof Deliver) {
-            Deliver d = (Deliver) t;
-            sql = "state = ?, attempts = ?, receipt = ?, delivered_at = ?, last_error = NULL, lease_until = NULL";
-            values = new Object[] {t.to().name(), d.attempts(), d.receipt(), d.deliveredAt().toString()};
-        } else if (t instanceof Retry) {
-            Retry r = (Retry) t;
-            sql = "state = ?, attempts = ?, next_attempt_at = ?, last_error = ?, lease_until = NULL";
-            values = new Object[] {t.to().name(), r.attempts(), r.next().toString(), r.error()};
-        } else if (t instanceof Fail) {
-            Fail f = (Fail) t;
-            sql = "state = ?, attempts = ?, last_error = ?, lease_until = NULL";
-            values = new Object[] {t.to().name(), f.attempts(), f.error()};
-        } else {
-            Expire e = (Expire) t;
-            sql = "state = ?, attempts = ?, last_error = ?, lease_until = NULL";
-            values = new Object[] {t.to().name(), e.attempts(), e.error()};
-        }
-        try (PreparedStatement p = db.prepareStatement("UPDATE deliveries SET " + sql
+        Update u = Update.of(messageId, recipient, from, t, Instant::toString, null);
+        try (PreparedStatement p = db.prepareStatement("UPDATE deliveries SET " + u.set()
                 + " WHERE message_id = ? AND recipient = ? AND state = ?")) {
             int i = 1;
-            for (Object v : values) {
+            for (Object v : u.values()) {
                 p.setObject(i++, v);
             }
             p.setString(i++, messageId.toString());
