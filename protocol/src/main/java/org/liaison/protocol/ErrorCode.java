@@ -46,7 +46,9 @@ public enum ErrorCode {
     /** A resumed transfer starts at another offset than the receiver holds, or with another envelope: ask where to resume, then retry. */
     RESUME_MISMATCH(32, Category.TRANSPORT, true),
     /** The package carries a protection mark (minor-involved, victim-data, witness-protected) the person holds no clearance for. */
-    CLEARANCE_REQUIRED(33, Category.SECURITY, false);
+    CLEARANCE_REQUIRED(33, Category.SECURITY, false),
+    /** A file received under no-onward-transfer would go to a third authority: refused by the recipient's own node. */
+    ONWARD_TRANSFER_REFUSED(34, Category.POLICY, false);
 
     public enum Category {
         SECURITY, FORMAT, POLICY, TRANSPORT, INTERNAL;

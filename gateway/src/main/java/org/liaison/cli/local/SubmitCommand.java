@@ -125,6 +125,7 @@ public final class SubmitCommand implements Callable<Integer> {
         if ((jit == null) == to.isEmpty()) {
             throw new UserException("say who receives it: give --to AUTHORITY[,AUTHORITY] or --jit JIT-ID (one of them)");
         }
+        refuseOnwardTransfer();
         Service svc;
         try {
             svc = Service.fromValue(service);
@@ -225,6 +226,42 @@ public final class SubmitCommand implements Callable<Integer> {
      * Uploads the package; an earlier attempt with the same key that broke partway resumes where the
      * gateway's copy ends (the gateway keeps a broken upload for an hour, while it runs).
      */
+    /**
+     * A file taken from a fetched package (FOLDER/files/NAME beside FOLDER/manifest.xml) marked
+     * no-onward-transfer goes back to the authority that sent it only; the gateway refuses it too
+     * (it knows every file it received), this says so before anything is uploaded.
+     */
+    private void refuseOnwardTransfer() throws java.io.IOException {
+        for (Path f : files) {
+            Path folder = f.toAbsolutePath().normalize().getParent();
+            if (folder == null || !"files".equals(String.valueOf(folder.getFileName())) || folder.getParent() == null) {
+                continue;
+            }
+            Path manifestFile = folder.getParent().resolve("manifest.xml");
+            if (!java.nio.file.Files.isRegularFile(manifestFile)) {
+                continue;
+            }
+            org.liaison.protocol.model.Manifest m;
+            try {
+                m = org.liaison.protocol.xml.Formats.fromElement(org.liaison.protocol.xml.SecureXml.parse(
+                        java.nio.file.Files.readAllBytes(manifestFile), org.liaison.protocol.xml.XmlLimits.DEFAULT).getDocumentElement(),
+                        org.liaison.protocol.model.Manifest.class);
+            } catch (org.liaison.protocol.ProtocolException | RuntimeException notAPackage) {
+                continue; // not a package's manifest: the gateway's check still applies
+            }
+            if (m.getHandling() == null || !m.getHandling().getFlag().contains(org.liaison.protocol.model.HandlingFlag.NO_ONWARD_TRANSFER)) {
+                continue;
+            }
+            List<String> others = jit != null ? List.of("the members of " + jit)
+                    : to.stream().flatMap(t -> java.util.Arrays.stream(t.split(","))).map(String::trim).filter(t -> !t.equals(m.getFrom()))
+                            .toList();
+            if (!others.isEmpty()) {
+                throw new UserException(f + " comes from a package " + m.getFrom() + " marked no-onward-transfer: it may go back to "
+                        + m.getFrom() + " only, not to " + String.join(", ", others));
+            }
+        }
+    }
+
     private String upload(LocalClient client, byte[] manifest, List<Path> files, String key, boolean earlierAttempt, long total,
             PrintWriter err) throws java.io.IOException {
         long from = earlierAttempt && key != null ? client.uploadOffset(key) : 0;

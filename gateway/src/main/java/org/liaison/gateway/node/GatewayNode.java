@@ -494,6 +494,18 @@ public final class GatewayNode implements NodeState, AutoCloseable {
         return keys.get().decryptionKeys();
     }
 
+    private final OnwardTransfers onward = new OnwardTransfers(this);
+
+    @Override
+    public void receivedPackage(AuthorityId from, java.util.UUID messageId, org.liaison.protocol.model.Manifest manifest) {
+        onward.received(from, messageId, manifest);
+    }
+
+    @Override
+    public void checkOnwardTransfer(org.liaison.protocol.model.Manifest outgoing, List<AuthorityId> recipients) throws ProtocolException {
+        onward.check(outgoing, recipients);
+    }
+
     /** The keys in use now. */
     public NodeKeys keys() {
         return keys.get();

@@ -6,4 +6,9 @@ import org.liaison.gateway.peer.PeerContext;
 public interface NodeState extends PeerContext {
     /** The checkpoints this node holds of its peers' audit logs. */
     org.liaison.gateway.audit.PeerLogs peerLogs();
+
+    /** Refuses a package that would send on a file this authority received under no-onward-transfer (see OnwardTransfers). */
+    default void checkOnwardTransfer(org.liaison.protocol.model.Manifest outgoing, java.util.List<org.liaison.certs.AuthorityId> recipients)
+            throws org.liaison.protocol.ProtocolException {
+    }
 }

@@ -188,6 +188,16 @@ public final class Outbox {
         if (!m.from().equals(node.me())) {
             throw new ProtocolException(ErrorCode.UNAUTHORIZED, "the package is from " + m.from() + "; this node sends for " + node.me());
         }
+        List<AuthorityId> addressees = m.manifest().getJit() != null
+                ? node.trust().directory().requireJit(m.manifest().getJit(), now).members().stream().filter(a -> !a.equals(node.me())).toList()
+                : m.manifest().getTo().stream().map(AuthorityId::of).toList();
+        try {
+            node.checkOnwardTransfer(m.manifest(), addressees);
+        } catch (ProtocolException refused) {
+            node.audit().record(AuditEvent.of("submit-refused", "SHA256:" + Fingerprint.of(m.investigator()).hex(), null,
+                    addressees.toString(), "refused", refused.code().code() + " " + refused.getMessage()));
+            throw refused;
+        }
         String scopedKey = idempotencyKey == null ? null : scopedKey(m.investigator(), idempotencyKey);
         String packageSha256 = Manifests.packageDigest(m.manifest());
         if (scopedKey != null) {

@@ -52,6 +52,8 @@ public final class IncomingMessage {
     private Envelopes.Verified verified;
     /** The package's protection marks ("minor-involved,victim-data"), for the audit entry (content-free); null: none. */
     private String handling;
+    /** The checked package's manifest (for what the node keeps about received packages). */
+    private org.liaison.protocol.model.Manifest receivedManifest;
     private byte[] storedReceipt;
     private Path staging;
     private int payload;
@@ -164,6 +166,7 @@ public final class IncomingMessage {
         // not a valid, signed package of the sender's own authority for these addressees is refused.
         ReceivedPackage.Checked checked = ReceivedPackage.open(verified, node.me(), node.decryptionKeys(), node.trust(), now);
         handling = handlingOf(checked);
+        receivedManifest = checked.manifest().manifest();
         AuthorityId sender = verified.header().from();
         java.util.UUID id = verified.header().messageId();
         StagedTransfers transfers = node.transfers();
@@ -390,6 +393,7 @@ public final class IncomingMessage {
                     now, envelope, verified.sha256(), receipt, blobs));
             switch (outcome) {
                 case STORED:
+                    node.receivedPackage(sender, verified.header().messageId(), receivedManifest);
                     return receipt;
                 case DUPLICATE:
                     return node.store().receiptFor(sender, verified.header().messageId()).orElseThrow();

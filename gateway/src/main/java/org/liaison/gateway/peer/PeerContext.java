@@ -34,6 +34,11 @@ public interface PeerContext {
 
     int maxEnvelopeBytes();
 
+    /** A package was received and stored (its manifest checked): for what this node keeps about received packages. */
+    default void receivedPackage(org.liaison.certs.AuthorityId from, java.util.UUID messageId,
+            org.liaison.protocol.model.Manifest manifest) {
+    }
+
     /** The memory budget for envelopes and manifests being received (see {@link org.liaison.gateway.net.BufferBudget}). */
     org.liaison.gateway.net.BufferBudget buffers();
 
