@@ -209,6 +209,23 @@ class KeyRotationTest {
         }
     }
 
+    /** Keys put in place too early are refused, and taken up as soon as a directory lists them (no need to touch the files again). */
+    @Test
+    void aKeyPutInPlaceBeforeTheDirectoryListsItIsUsedOnceItDoes() throws Exception {
+        setUp();
+        MemoryAuditLog alAudit = new MemoryAuditLog();
+        try (GatewayNode alNode = GatewayNode.start(t.config(AL), alAudit, TestNodes.FAST)) {
+            String old = alNode.keys().tls().fingerprint().hex();
+            Path tls2 = issue("gateway-tls", "gateway-tls-2", "gateway-tls");
+            String next = sha(tls2);
+            Files.move(tls2, al.resolve("gateway-tls.p12"), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            TestNodes.await("the refusal", Duration.ofSeconds(10), () -> has(alAudit, "keys-refused"));
+            assertThat(alNode.keys().tls().fingerprint().hex()).isEqualTo(old);
+            publish("--add", "tls=" + pem(tls2));
+            TestNodes.await("the new key in use", Duration.ofSeconds(10), () -> alNode.keys().tls().fingerprint().hex().equals(next));
+        }
+    }
+
     @Test
     void aNodeDoesNotStartWithAKeyTheDirectoryDoesNotList() throws Exception {
         setUp();

@@ -437,6 +437,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
                 audit.record(AuditEvent.of("directory-change", me.value(), null, null, "ok",
                         "directory #" + current.directory().sequence() + " -> #" + next.sequence()));
                 LOG.info("loaded directory #{}", next.sequence());
+                keyFilesRefused = null; // keystores refused under the last directory are tried again under this one
                 try {
                     keys.get().check(next, me);
                 } catch (IllegalStateException unlisted) {
