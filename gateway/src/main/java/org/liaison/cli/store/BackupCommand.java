@@ -35,6 +35,11 @@ public final class BackupCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         NodeConfig c = NodeConfig.load(config);
+        if (c.store() != null && c.store().isPostgresql()) {
+            throw new UserException(config + " keeps its messages and audit log in PostgreSQL: back up the database with its own"
+                    + " tools (pg_dump, or continuous archiving) and the shared data folder " + c.dataDir() + " with a file-level copy;"
+                    + " see deploy/README.md");
+        }
         Path data = NodeConfig.resolve(config, c.dataDir());
         Backup.Summary s;
         try {
