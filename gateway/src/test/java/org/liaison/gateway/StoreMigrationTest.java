@@ -66,6 +66,12 @@ class StoreMigrationTest {
 
         String section = m.out().substring(m.out().indexOf("store:"));
         Files.writeString(itConfig, Files.readString(itConfig) + section);
+        // A file backup of a node on PostgreSQL would miss the database: refused, with what to do instead.
+        BackupRestoreTest.Run backup = BackupRestoreTest.cli("store", "backup", "--config", itConfig.toString(), "--out",
+                dir.resolve("backup").toString());
+        assertThat(backup.code()).isEqualTo(Main.FAILED);
+        assertThat(backup.err()).contains("pg_dump");
+        assertThat(dir.resolve("backup")).doesNotExist();
         // The preflight reaches the database (and says so when the password is wrong).
         List<org.liaison.gateway.node.Doctor.Check> checks = org.liaison.gateway.node.Doctor.examine(itConfig,
                 org.liaison.gateway.node.Doctor.Limits.DEFAULT, java.time.Clock.systemUTC());
