@@ -127,6 +127,15 @@ class BackupRestoreTest {
         assertThat(busy.code()).isEqualTo(Main.FAILED);
         assertThat(busy.err()).contains("not empty");
 
+        // A link in the backup (it would copy whatever it points to into the data folder): refused.
+        Path link = Files.createSymbolicLink(backup.resolve("blobs/inbox/extra"), Path.of("/etc/hostname"));
+        Run linked = cli("store", "restore", "--from", backup.toString(), "--config", alConfig.toString(), "--data",
+                dir.resolve("linked").toString());
+        assertThat(linked.code()).isEqualTo(Main.FAILED);
+        assertThat(linked.err()).contains("not a regular file");
+        assertThat(dir.resolve("linked")).doesNotExist();
+        Files.delete(link);
+
         // One changed byte in a payload: refused before anything is written.
         Path payload;
         try (var s = Files.walk(backup.resolve("blobs/inbox"))) {

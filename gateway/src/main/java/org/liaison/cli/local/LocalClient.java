@@ -210,7 +210,13 @@ public final class LocalClient {
         } catch (IOException e) {
             throw failure(e, "nothing was changed; try again");
         }
-        SmallAnswer r = parseAnswer(answer);
+        SmallAnswer r;
+        try {
+            r = parseAnswer(answer);
+        } catch (RuntimeException malformed) { // a status or chunk size that is not a number
+            throw new UserException("your gateway at " + base + " answered something that is not well-formed HTTP; nothing was"
+                    + " changed; try again");
+        }
         return json(r.statusCode(), r.body());
     }
 
@@ -246,7 +252,12 @@ public final class LocalClient {
                     line.append((char) b);
                 }
                 out.write((line + "\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-                int n = Integer.parseInt(line.toString().trim().split(";")[0], 16);
+                int n;
+                try {
+                    n = Integer.parseInt(line.toString().trim().split(";")[0], 16);
+                } catch (NumberFormatException e) {
+                    throw new IOException("a malformed chunk size in the gateway's answer");
+                }
                 if (n == 0 || b < 0 || out.size() > MAX_SMALL_ANSWER) {
                     break;
                 }

@@ -175,6 +175,9 @@ public final class Backup {
         Files.walkFileTree(root, new SimpleFileVisitor<>() {
             @Override
             public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                if (!attrs.isRegularFile()) { // a link would copy whatever it points to into the data folder
+                    throw new IOException(file + " is not a regular file (a link?): a backup holds plain files only; nothing restored");
+                }
                 out.put(root.relativize(file).toString(), attrs.size() + " " + sha256(file));
                 return FileVisitResult.CONTINUE;
             }
