@@ -15,8 +15,10 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "inbox", mixinStandardHelpOptions = true,
         description = {"List the messages your authority received: id, sender, service, case, handling marks, size and time.",
-            "Fetch one with `liaison fetch ID --out DIR`."},
-        footer = {"", "Example:", "  liaison --profile federation/AL-PP/users/investigator inbox"})
+            "What is owed comes first: requests past their respond-by date without a reply (OVERDUE), then urgent ones,",
+            "then by deadline. Fetch one with `liaison fetch ID --out DIR`."},
+        footer = {"", "Examples:", "  liaison --profile federation/AL-PP/users/investigator inbox",
+            "  liaison --profile federation/AL-PP/users/investigator inbox --overdue"})
 public final class InboxCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -27,16 +29,25 @@ public final class InboxCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print as JSON.")
     boolean json;
 
+    @Option(names = "--overdue", description = "Only requests past their respond-by date that have no reply yet.")
+    boolean overdue;
+
     @Override
     public Integer call() throws Exception {
-        JsonNode list = new LocalClient(root.profile()).get(org.liaison.gateway.local.LocalApi.INBOX);
+        JsonNode all = new LocalClient(root.profile()).get(org.liaison.gateway.local.LocalApi.INBOX);
+        com.fasterxml.jackson.databind.node.ArrayNode list = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode();
+        all.forEach(m -> {
+            if (!overdue || m.path("overdue").asBoolean(false)) {
+                list.add(m);
+            }
+        });
         PrintWriter o = spec.commandLine().getOut();
         if (json) {
             o.println(Json.write(list));
             return 0;
         }
         if (list.isEmpty()) {
-            o.println("The inbox is empty.");
+            o.println(overdue ? "No request is overdue." : "The inbox is empty.");
             return 0;
         }
         for (JsonNode m : list) {
@@ -58,10 +69,27 @@ public final class InboxCommand implements Callable<Integer> {
                         m.path("received").asText(), String.join(", ", need));
                 continue;
             }
-            o.printf("%s  from %-7s %-22s case %-18s %s  %d file(s), %d bytes  received %s%n", m.path("messageId").asText(),
+            o.printf("%s  from %-7s %-22s case %-18s %s  %d file(s), %d bytes  received %s%s%n", m.path("messageId").asText(),
                     m.path("from").asText(), m.path("service").asText(), m.path("case").asText(), marks, m.path("files").asInt(),
-                    m.path("bytes").asLong(), m.path("received").asText());
+                    m.path("bytes").asLong(), m.path("received").asText(), deadline(m));
         }
         return 0;
+    }
+
+    /** The urgency and the respond-by date, flagged OVERDUE when passed without a reply. */
+    private static String deadline(JsonNode m) {
+        StringBuilder b = new StringBuilder();
+        if (m.has("urgency")) {
+            b.append("  ").append(m.path("urgency").asText().toUpperCase(java.util.Locale.ROOT));
+        }
+        if (m.has("respondBy")) {
+            b.append("  respond by ").append(m.path("respondBy").asText());
+            if (m.path("overdue").asBoolean(false)) {
+                b.append("  OVERDUE");
+            } else if (m.path("answered").asBoolean(false)) {
+                b.append(" (answered)");
+            }
+        }
+        return b.toString();
     }
 }

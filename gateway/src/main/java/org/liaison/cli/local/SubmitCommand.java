@@ -94,6 +94,16 @@ public final class SubmitCommand implements Callable<Integer> {
     @Option(names = "--note", paramLabel = "TEXT", description = "A note for the recipient (inside the encrypted manifest).")
     String note;
 
+    @Option(names = "--respond-by", paramLabel = "DATE|DURATION",
+            description = {"When you need the answer: a date (2026-12-31: the end of that day, UTC), a time (2026-12-31T12:00:00Z)",
+                "or a duration from now (P14D, PT48H). It travels in the signed manifest; the recipient's inbox sorts and flags",
+                "by it (inbox --overdue)."})
+    String respondBy;
+
+    @Option(names = "--urgency", paramLabel = "urgent|normal",
+            description = "How urgent the request is (default: urgent for consular-notification, else not stated).")
+    String urgency;
+
     @Option(names = "--collected-by", paramLabel = "WHO", description = "Chain of custody: who collected the files (default: you).")
     String collectedBy;
 
@@ -181,8 +191,16 @@ public final class SubmitCommand implements Callable<Integer> {
             entries.add(new FileEntry(name, type, size, EvidenceFolder.sha256(f),
                     List.of(new FileEntry.Custody(who, Files.getLastModifiedTime(f).toInstant().truncatedTo(ChronoUnit.SECONDS), method, ""))));
         }
+        Instant deadline = respondBy == null ? null : deadline(respondBy, now);
+        org.liaison.protocol.model.Urgency urgent;
+        try {
+            urgent = urgency != null ? org.liaison.protocol.model.Urgency.fromValue(urgency)
+                    : svc == Service.CONSULAR_NOTIFICATION ? org.liaison.protocol.model.Urgency.URGENT : null; // Protocol art. 16
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--urgency: " + urgency + " (expected: urgent or normal)");
+        }
         ManifestSpec spec = new ManifestSpec(caseRef, svc, AuthorityId.of(profile.authority()), recipients, jit, instrument, lm.group(2),
-                lm.group(3), level, flags, note);
+                lm.group(3), level, flags, note, deadline, urgent);
         byte[] manifest = Manifests.sign(spec, entries, client.credential(), UUID.randomUUID(), now);
         PrintWriter err = spec().commandLine().getErr();
         if (!json) {
@@ -226,6 +244,27 @@ public final class SubmitCommand implements Callable<Integer> {
      * Uploads the package; an earlier attempt with the same key that broke partway resumes where the
      * gateway's copy ends (the gateway keeps a broken upload for an hour, while it runs).
      */
+    /** --respond-by as an instant: a date (the end of that day, UTC), an ISO instant, or an ISO duration from {@code now}. */
+    static Instant deadline(String value, Instant now) {
+        Instant at;
+        try {
+            if (value.startsWith("P") || value.startsWith("p")) {
+                at = now.plus(java.time.Duration.parse(value.toUpperCase(Locale.ROOT)));
+            } else if (value.length() == 10) {
+                at = java.time.LocalDate.parse(value).plusDays(1).atStartOfDay(java.time.ZoneOffset.UTC).toInstant().minusSeconds(1);
+            } else {
+                at = Instant.parse(value);
+            }
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new IllegalArgumentException("--respond-by: " + value + " (expected a date 2026-12-31, a time 2026-12-31T12:00:00Z or a"
+                    + " duration P14D / PT48H)");
+        }
+        if (!at.isAfter(now)) {
+            throw new IllegalArgumentException("--respond-by: " + value + " is not in the future");
+        }
+        return at.truncatedTo(ChronoUnit.SECONDS);
+    }
+
     /**
      * A file taken from a fetched package (FOLDER/files/NAME beside FOLDER/manifest.xml) marked
      * no-onward-transfer goes back to the authority that sent it only; the gateway refuses it too

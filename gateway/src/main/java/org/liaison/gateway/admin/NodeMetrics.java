@@ -109,6 +109,12 @@ public final class NodeMetrics {
         }).baseUnit("bytes").description("Free disk in the data folder").register(registry);
     }
 
+    /** Requests received here past their RespondBy with no reply sealed here yet, read when scraped. */
+    public void bindOverdue(java.util.function.LongSupplier overdue) {
+        Gauge.builder("liaison.requests.overdue", () -> (double) overdue.getAsLong())
+                .description("Received requests past their respond-by date with no reply sealed yet").register(registry);
+    }
+
     private static double secondsLeft(List<org.liaison.gateway.node.Validity.Dated> all, String name, String subject) {
         return all.stream().filter(d -> d.name().equals(name) && (subject == null || d.subject().equals(subject)))
                 .mapToDouble(d -> java.time.Duration.between(java.time.Instant.now(), d.until()).toSeconds()).min().orElse(Double.NaN);

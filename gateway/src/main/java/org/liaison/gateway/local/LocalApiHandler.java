@@ -421,9 +421,16 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
         } else if (uri.equals(PREFIX + "inbox")) {
             require(user, Role.INVESTIGATOR, Role.OPERATOR);
             List<Object> list = new ArrayList<>();
+            List<Map<String, Object>> rows = new ArrayList<>();
             for (MessageStore.Received r : node.store().inbox()) {
-                list.add(listed(r, user));
+                rows.add(listed(r, user));
             }
+            // What is owed first: overdue, then urgent, then by deadline; the rest as received.
+            rows.sort(java.util.Comparator.<Map<String, Object>, Boolean>comparing(x -> !Boolean.TRUE.equals(x.get("overdue")))
+                    .thenComparing(x -> !"urgent".equals(x.get("urgency")))
+                    .thenComparing(x -> x.get("respondBy") == null || Boolean.TRUE.equals(x.get("answered"))
+                            ? "~" : (String) x.get("respondBy")));
+            list.addAll(rows);
             return c -> json(c, HttpResponseStatus.OK, list);
         } else if (uri.equals(PREFIX + "audit")) {
             require(user, Role.AUDITOR);
@@ -559,8 +566,11 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
             return summary;
         }
         Map<String, Object> x = new LinkedHashMap<>();
-        for (String k : List.of("messageId", "from", "service", "classification", "handling", "received")) {
-            x.put(k, summary.get(k));
+        for (String k : List.of("messageId", "from", "service", "classification", "handling", "received", "respondBy", "answered",
+                "overdue", "urgency")) {
+            if (summary.containsKey(k)) {
+                x.put(k, summary.get(k));
+            }
         }
         x.put("clearanceRequired", missing);
         return x;
@@ -580,6 +590,16 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
         x.put("files", m.getFile().size());
         x.put("bytes", m.getFile().stream().mapToLong(File::getSize).sum());
         x.put("received", r.receivedAt().toString());
+        if (m.getRespondBy() != null) {
+            java.time.Instant by = Formats.instant(m.getRespondBy());
+            boolean answered = node.isAnswered(r.messageId());
+            x.put("respondBy", by.toString());
+            x.put("answered", answered);
+            x.put("overdue", !answered && by.isBefore(java.time.Instant.now()));
+        }
+        if (m.getUrgency() != null) {
+            x.put("urgency", m.getUrgency().value());
+        }
         x.put("conversationId", env.header().conversationId().toString());
         x.put("inReplyTo", env.header().inReplyTo() == null ? null : env.header().inReplyTo().toString());
         return x;

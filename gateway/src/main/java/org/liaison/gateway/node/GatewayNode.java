@@ -231,6 +231,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
             } else {
                 metrics.bindStore(store::countDeliveriesByState, data.resolve("messages.db"));
             }
+            metrics.bindOverdue(() -> deadlines.overdue(Instant.now()));
             metrics.bindValidity(() -> Validity.certificates(keys.get(), trust.get().directory(), me, operatorCa),
                     () -> Validity.crls(trust.get().crls()), () -> Validity.directory(trust.get().directory()), data);
 
@@ -497,9 +498,22 @@ public final class GatewayNode implements NodeState, AutoCloseable {
 
     private final OnwardTransfers onward = new OnwardTransfers(this);
 
+    private final Deadlines deadlines = new Deadlines(this);
+
     @Override
     public void receivedPackage(AuthorityId from, java.util.UUID messageId, org.liaison.protocol.model.Manifest manifest) {
         onward.received(from, messageId, manifest);
+        deadlines.received(messageId, manifest);
+    }
+
+    @Override
+    public void sealedReply(java.util.UUID inReplyTo) {
+        deadlines.replied(inReplyTo);
+    }
+
+    @Override
+    public boolean isAnswered(java.util.UUID messageId) {
+        return deadlines.isAnswered(messageId);
     }
 
     @Override

@@ -7,6 +7,15 @@ public interface NodeState extends PeerContext {
     /** The checkpoints this node holds of its peers' audit logs. */
     org.liaison.gateway.audit.PeerLogs peerLogs();
 
+    /** A reply to {@code inReplyTo} was sealed here (for the deadlines this authority owes). */
+    default void sealedReply(java.util.UUID inReplyTo) {
+    }
+
+    /** Whether a reply to {@code messageId} was sealed here. */
+    default boolean isAnswered(java.util.UUID messageId) {
+        return false;
+    }
+
     /** Refuses a package that would send on a file this authority received under no-onward-transfer (see OnwardTransfers). */
     default void checkOnwardTransfer(org.liaison.protocol.model.Manifest outgoing, java.util.List<org.liaison.certs.AuthorityId> recipients)
             throws org.liaison.protocol.ProtocolException {

@@ -448,6 +448,9 @@ public final class Outbox {
                     throw new ProtocolException(ErrorCode.IDEMPOTENCY_CONFLICT, "idempotency key " + userKey + " was taken by message "
                             + taken.get().messageId() + " while this one was sealed; submit again to get it");
                 }
+                if (inReplyTo != null) {
+                    node.sealedReply(inReplyTo);
+                }
                 onStored.run();
                 return id;
             } catch (ProtocolException | IOException | RuntimeException e) {

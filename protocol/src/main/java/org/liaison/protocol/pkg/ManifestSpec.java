@@ -15,7 +15,14 @@ import org.liaison.protocol.model.Service;
  */
 public record ManifestSpec(String caseReference, Service service, AuthorityId from, List<AuthorityId> to, String jit,
         Instrument instrument, String article, String legalBasisText, Classification classification, Set<HandlingFlag> flags,
-        String note) {
+        String note, java.time.Instant respondBy, org.liaison.protocol.model.Urgency urgency) {
+    /** A package that asks for no answer by a date and carries no urgency. */
+    public ManifestSpec(String caseReference, Service service, AuthorityId from, List<AuthorityId> to, String jit,
+            Instrument instrument, String article, String legalBasisText, Classification classification, Set<HandlingFlag> flags,
+            String note) {
+        this(caseReference, service, from, to, jit, instrument, article, legalBasisText, classification, flags, note, null, null);
+    }
+
     public ManifestSpec {
         Objects.requireNonNull(caseReference, "caseReference");
         Objects.requireNonNull(service, "service");

@@ -92,6 +92,10 @@ public final class Manifests {
         h.getFlag().addAll(spec.flags().stream().sorted().toList());
         m.setHandling(h);
         m.setNote(spec.note());
+        if (spec.respondBy() != null) {
+            m.setRespondBy(org.liaison.protocol.xml.Formats.time(spec.respondBy()));
+        }
+        m.setUrgency(spec.urgency());
         Set<String> names = new HashSet<>();
         for (FileEntry f : files) {
             if (!names.add(f.name())) {
