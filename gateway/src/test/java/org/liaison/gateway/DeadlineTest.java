@@ -40,12 +40,17 @@ class DeadlineTest {
     }
 
     private static double overdueMetric(GatewayNode node) {
+        return overdueMetric(node, "received");
+    }
+
+    private static double overdueMetric(GatewayNode node, String side) {
+        String series = "liaison_requests_overdue{side=\"" + side + "\"} ";
         for (String line : node.metrics().scrape().split("\n")) {
-            if (line.startsWith("liaison_requests_overdue ")) {
-                return Double.parseDouble(line.substring("liaison_requests_overdue ".length()).trim());
+            if (line.startsWith(series)) {
+                return Double.parseDouble(line.substring(series.length()).trim());
             }
         }
-        throw new AssertionError("no liaison_requests_overdue");
+        throw new AssertionError("no " + series);
     }
 
     @Test
@@ -54,7 +59,8 @@ class DeadlineTest {
         Path it = t.federation.profiles().get(IT).get(org.liaison.certs.Role.INVESTIGATOR);
         Path al = t.federation.profiles().get(AL).get(org.liaison.certs.Role.INVESTIGATOR);
         Path file = Files.writeString(dir.resolve("request.txt"), "please send the records");
-        try (GatewayNode itNode = t.start(IT); GatewayNode alNode = t.start(AL)) {
+        org.liaison.gateway.audit.MemoryAuditLog itAudit = new org.liaison.gateway.audit.MemoryAuditLog();
+        try (GatewayNode itNode = GatewayNode.start(t.config(IT), itAudit, TestNodes.FAST); GatewayNode alNode = t.start(AL)) {
             // Refused before anything is sent: a deadline in the past, or not a date.
             BackupRestoreTest.Run past = BackupRestoreTest.cli("--profile", it.toString(), "submit", "--to", "AL-PP", "--service",
                     "mla-request", "--case", "OP-DUE", "--legal-basis", "UNTOC art. 18", "--respond-by", "2020-01-01", file.toString());
@@ -83,6 +89,13 @@ class DeadlineTest {
             assertThat(overdue.out()).contains(soon).contains("OVERDUE").doesNotContain(later).doesNotContain(plain);
             assertThat(overdueMetric(alNode)).isEqualTo(1.0);
 
+            // Italy sees it too, audits the passed deadline once, and counts it.
+            TestNodes.await("Italy's audit of the passed deadline", Duration.ofSeconds(20), () -> itAudit.events().stream()
+                    .anyMatch(e -> e.type().equals("deadline-passed") && soon.equals(e.messageId())));
+            BackupRestoreTest.Run sentOverdue = BackupRestoreTest.cli("--profile", it.toString(), "status", "--overdue");
+            assertThat(sentOverdue.out()).contains(soon).contains("OVERDUE").doesNotContain(later);
+            assertThat(overdueMetric(itNode, "sent")).isEqualTo(1.0);
+
             // Albania answers: settled.
             BackupRestoreTest.Run reply = BackupRestoreTest.cli("--profile", al.toString(), "submit", "--in-reply-to", soon, "--to", "IT-DNA",
                     "--service", "mla-response", "--case", "OP-DUE", "--legal-basis", "UNTOC art. 18", file.toString());
@@ -96,6 +109,10 @@ class DeadlineTest {
             });
             assertThat(BackupRestoreTest.cli("--profile", al.toString(), "inbox", "--overdue").out()).contains("No request is overdue");
             assertThat(overdueMetric(alNode)).isEqualTo(0.0);
+            // The reply reaches Italy: settled there as well, and the deadline was audited only once.
+            TestNodes.await("the reply at Italy", Duration.ofSeconds(20), () -> overdueMetric(itNode, "sent") == 0.0);
+            assertThat(BackupRestoreTest.cli("--profile", it.toString(), "status", soon).out()).contains("(answered)");
+            assertThat(itAudit.events()).filteredOn(e -> e.type().equals("deadline-passed")).hasSize(1);
         }
     }
 }

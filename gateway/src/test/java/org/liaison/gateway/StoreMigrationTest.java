@@ -77,7 +77,7 @@ class StoreMigrationTest {
                 org.liaison.gateway.node.Doctor.Limits.DEFAULT, java.time.Clock.systemUTC());
         assertThat(checks).filteredOn(c -> c.name().equals("store")).singleElement().satisfies(c -> {
             assertThat(c.status()).isEqualTo(org.liaison.gateway.node.Doctor.Status.OK);
-            assertThat(c.detail()).contains("PostgreSQL").contains("schema version 1");
+            assertThat(c.detail()).contains("PostgreSQL").contains("schema version " + org.liaison.gateway.store.PostgresMessageStore.schemaVersion());
         });
         Files.writeString(pw, "wrong\n");
         assertThat(org.liaison.gateway.node.Doctor.examine(itConfig, org.liaison.gateway.node.Doctor.Limits.DEFAULT,

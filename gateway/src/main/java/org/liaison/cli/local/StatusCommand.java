@@ -16,8 +16,10 @@ import picocli.CommandLine.Spec;
         description = {"Show the messages you sent (operators: all of your authority's) and their delivery to each recipient.", "",
             "Each recipient's delivery is queued, sending, retrying (with",
             "the next attempt and the last error), delivered (with the time and the receipt's SHA-256), failed (with the",
-            "reason) or expired."},
+            "reason) or expired. A request sent with --respond-by shows its date, and OVERDUE once it passed with no reply",
+            "received (--overdue: only those)."},
         footer = {"", "Examples:", "  liaison --profile federation/IT-DNA/users/investigator status",
+            "  liaison --profile federation/IT-DNA/users/investigator status --overdue",
             "  liaison --profile P status 3f2a0c7e-… --json"})
 public final class StatusCommand implements Callable<Integer> {
     @Spec
@@ -32,11 +34,23 @@ public final class StatusCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print as JSON.")
     boolean json;
 
+    @Option(names = "--overdue", description = "Only requests past their respond-by date with no reply received.")
+    boolean overdue;
+
     @Override
     public Integer call() throws Exception {
         LocalClient client = new LocalClient(root.profile());
         JsonNode answer = client.get(id == null ? org.liaison.gateway.local.LocalApi.MESSAGES : org.liaison.gateway.local.LocalApi.MESSAGES + "/" + id);
         PrintWriter o = spec.commandLine().getOut();
+        if (overdue) {
+            com.fasterxml.jackson.databind.node.ArrayNode only = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode();
+            (answer.isArray() ? answer : com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode().add(answer)).forEach(m -> {
+                if (m.path("overdue").asBoolean(false)) {
+                    only.add(m);
+                }
+            });
+            answer = only;
+        }
         if (json) {
             o.println(Json.write(answer));
             return 0;
@@ -45,8 +59,10 @@ public final class StatusCommand implements Callable<Integer> {
         boolean any = false;
         for (JsonNode m : messages) {
             any = true;
-            o.printf("%s  %s to %s  created %s%s%n", m.path("messageId").asText(), m.path("service").asText(), m.path("to").asText(),
-                    m.path("created").asText(), m.path("inReplyTo").isNull() ? "" : "  (reply to " + m.path("inReplyTo").asText() + ")");
+            o.printf("%s  %s to %s  created %s%s%s%n", m.path("messageId").asText(), m.path("service").asText(), m.path("to").asText(),
+                    m.path("created").asText(), m.path("inReplyTo").isNull() ? "" : "  (reply to " + m.path("inReplyTo").asText() + ")",
+                    !m.has("respondBy") ? "" : "  respond by " + m.path("respondBy").asText()
+                            + (m.path("overdue").asBoolean(false) ? "  OVERDUE" : m.path("answered").asBoolean(false) ? " (answered)" : ""));
             for (JsonNode d : m.path("deliveries")) {
                 String state = d.path("state").asText();
                 String detail;
@@ -69,7 +85,7 @@ public final class StatusCommand implements Callable<Integer> {
             }
         }
         if (!any) {
-            o.println("No sent messages yet.");
+            o.println(overdue ? "No request is overdue." : "No sent messages yet.");
         }
         return 0;
     }

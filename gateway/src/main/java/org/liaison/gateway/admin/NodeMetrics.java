@@ -110,9 +110,13 @@ public final class NodeMetrics {
     }
 
     /** Requests received here past their RespondBy with no reply sealed here yet, read when scraped. */
-    public void bindOverdue(java.util.function.LongSupplier overdue) {
-        Gauge.builder("liaison.requests.overdue", () -> (double) overdue.getAsLong())
-                .description("Received requests past their respond-by date with no reply sealed yet").register(registry);
+    public void bindOverdue(java.util.function.LongSupplier received, java.util.function.LongSupplier sent) {
+        Gauge.builder("liaison.requests.overdue", () -> (double) received.getAsLong()).tag("side", "received")
+                .description("Requests past their respond-by date: received here with no reply sealed yet, or sent from here with"
+                        + " no reply received").register(registry);
+        Gauge.builder("liaison.requests.overdue", () -> (double) sent.getAsLong()).tag("side", "sent")
+                .description("Requests past their respond-by date: received here with no reply sealed yet, or sent from here with"
+                        + " no reply received").register(registry);
     }
 
     private static double secondsLeft(List<org.liaison.gateway.node.Validity.Dated> all, String name, String subject) {

@@ -497,6 +497,12 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
         m.put("to", env.header().jit() != null ? env.header().jit() : env.header().to().toString());
         m.put("created", o.createdAt().toString());
         m.put("expires", o.expiresAt().toString());
+        if (o.respondBy() != null) {
+            boolean answered = node.replyReceivedFor(o.messageId());
+            m.put("respondBy", o.respondBy().toString());
+            m.put("answered", answered);
+            m.put("overdue", !answered && o.respondBy().isBefore(java.time.Instant.now()));
+        }
         List<Object> ds = new ArrayList<>();
         for (MessageStore.Delivery d : node.store().deliveries(o.messageId())) {
             Map<String, Object> x = new LinkedHashMap<>();

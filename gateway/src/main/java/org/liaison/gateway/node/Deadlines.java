@@ -16,18 +16,68 @@ import org.liaison.protocol.xml.SecureXml;
 import org.liaison.protocol.xml.XmlLimits;
 
 /**
- * The answers this authority owes: each received request's {@code RespondBy} (from its signed
- * manifest) and whether a reply to it was sealed here. Built from the store on first use (the inbox's
- * manifests, the outbox's envelope headers), then kept up to date as packages arrive and replies are
- * sealed. Holds ids and times only.
+ * Deadlines on both sides. The answers this authority owes: each received request's
+ * {@code RespondBy} (from its signed manifest) and whether a reply to it was sealed here. The
+ * answers owed to it: each request it sent with a {@code RespondBy} (recorded at sealing) and
+ * whether a reply to it was received. Built from the store on first use (the inbox's manifests and
+ * envelope headers, the outbox's rows and envelope headers), then kept up to date as packages arrive
+ * and replies are sealed. Holds ids and times only.
  */
 final class Deadlines {
     private final PeerContext node;
     private Map<UUID, Instant> due;
     private Set<UUID> answered;
+    /** Requests sent from here with a RespondBy, and the ids replies received here answer. */
+    private Map<UUID, Instant> asked;
+    private Set<UUID> repliesReceived;
+    /** Sent requests whose passed deadline was audited (by this process, or found audited when it started). */
+    private final Set<UUID> reported = new HashSet<>();
 
     Deadlines(PeerContext node) {
         this.node = node;
+    }
+
+    /** A request was sealed here with a RespondBy. */
+    synchronized void sent(UUID messageId, Instant respondBy) {
+        if (asked != null && respondBy != null) {
+            asked.put(messageId, respondBy);
+        }
+    }
+
+    /** A package that answers {@code inReplyTo} was received here. */
+    synchronized void replyReceived(UUID inReplyTo) {
+        if (repliesReceived != null && inReplyTo != null) {
+            repliesReceived.add(inReplyTo);
+        }
+    }
+
+    /** Whether a reply to the request {@code messageId} sent from here was received. */
+    synchronized boolean replyReceivedFor(UUID messageId) {
+        load();
+        return repliesReceived.contains(messageId);
+    }
+
+    /** How many requests sent from here are past their RespondBy with no reply received. */
+    synchronized long overdueSent(Instant now) {
+        load();
+        return asked.entrySet().stream().filter(e -> e.getValue().isBefore(now) && !repliesReceived.contains(e.getKey())).count();
+    }
+
+    /** Sent requests whose deadline passed unanswered and that were not reported yet; marks them reported. */
+    synchronized java.util.List<UUID> newlyPassed(Instant now) {
+        load();
+        java.util.List<UUID> out = new java.util.ArrayList<>();
+        asked.forEach((id, by) -> {
+            if (by.isBefore(now) && !repliesReceived.contains(id) && reported.add(id)) {
+                out.add(id);
+            }
+        });
+        return out;
+    }
+
+    /** Sent requests whose passed deadline the audit log already records (what a restart finds). */
+    synchronized void alreadyReported(java.util.Collection<UUID> ids) {
+        reported.addAll(ids);
     }
 
     synchronized void received(UUID messageId, Manifest m) {
@@ -63,9 +113,13 @@ final class Deadlines {
             return;
         }
         Map<UUID, Instant> d = new HashMap<>();
+        Set<UUID> replies = new HashSet<>();
         for (MessageStore.Received r : node.store().inbox()) {
             try {
                 Envelopes.Stored env = Envelopes.readStored(r.envelope(), r.envelopeSha256());
+                if (env.header().inReplyTo() != null) {
+                    replies.add(env.header().inReplyTo());
+                }
                 Envelopes.Opened o = Envelopes.open(env, node.me(), node.decryptionKeys());
                 Manifest m = Formats.fromElement(SecureXml.parse(o.manifestXml(), XmlLimits.DEFAULT).getDocumentElement(), Manifest.class);
                 if (m.getRespondBy() != null) {
@@ -76,7 +130,11 @@ final class Deadlines {
             }
         }
         Set<UUID> a = new HashSet<>();
+        Map<UUID, Instant> sentWithDate = new HashMap<>();
         for (MessageStore.Outgoing o : node.store().sent()) {
+            if (o.respondBy() != null) {
+                sentWithDate.put(o.messageId(), o.respondBy());
+            }
             try {
                 UUID inReplyTo = Envelopes.readStored(o.envelope(), o.recordedEnvelopeSha256()).header().inReplyTo();
                 if (inReplyTo != null) {
@@ -88,5 +146,7 @@ final class Deadlines {
         }
         due = d;
         answered = a;
+        asked = sentWithDate;
+        repliesReceived = replies;
     }
 }

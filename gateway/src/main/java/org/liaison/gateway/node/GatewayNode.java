@@ -231,7 +231,19 @@ public final class GatewayNode implements NodeState, AutoCloseable {
             } else {
                 metrics.bindStore(store::countDeliveriesByState, data.resolve("messages.db"));
             }
-            metrics.bindOverdue(() -> deadlines.overdue(Instant.now()));
+            metrics.bindOverdue(() -> deadlines.overdue(Instant.now()), () -> deadlines.overdueSent(Instant.now()));
+            // Deadlines the audit log records as passed already (a restart does not record them again).
+            List<java.util.UUID> passed = new ArrayList<>();
+            for (byte[] e : audit.recentAtOpen()) {
+                String entry = new String(e, java.nio.charset.StandardCharsets.UTF_8);
+                if (entry.contains("\"type\":\"deadline-passed\"")) {
+                    java.util.regex.Matcher id = java.util.regex.Pattern.compile("\"messageId\":\"([0-9a-f-]{36})\"").matcher(entry);
+                    if (id.find()) {
+                        passed.add(java.util.UUID.fromString(id.group(1)));
+                    }
+                }
+            }
+            deadlines.alreadyReported(passed);
             metrics.bindValidity(() -> Validity.certificates(keys.get(), trust.get().directory(), me, operatorCa),
                     () -> Validity.crls(trust.get().crls()), () -> Validity.directory(trust.get().directory()), data);
 
@@ -372,6 +384,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
     private void reload() {
         reloadTrust();
         reloadKeys();
+        auditPassedDeadlines();
     }
 
     /**
@@ -501,14 +514,39 @@ public final class GatewayNode implements NodeState, AutoCloseable {
     private final Deadlines deadlines = new Deadlines(this);
 
     @Override
-    public void receivedPackage(AuthorityId from, java.util.UUID messageId, org.liaison.protocol.model.Manifest manifest) {
+    public void receivedPackage(AuthorityId from, java.util.UUID messageId, java.util.UUID inReplyTo,
+            org.liaison.protocol.model.Manifest manifest) {
         onward.received(from, messageId, manifest);
         deadlines.received(messageId, manifest);
+        deadlines.replyReceived(inReplyTo);
     }
 
     @Override
     public void sealedReply(java.util.UUID inReplyTo) {
         deadlines.replied(inReplyTo);
+    }
+
+    @Override
+    public void sealedRequest(java.util.UUID messageId, Instant respondBy) {
+        deadlines.sent(messageId, respondBy);
+    }
+
+    @Override
+    public boolean replyReceivedFor(java.util.UUID messageId) {
+        return deadlines.replyReceivedFor(messageId);
+    }
+
+    /** Audits, once, each request sent from here whose deadline passed without a reply (the reload loop calls it). */
+    private void auditPassedDeadlines() {
+        try {
+            for (java.util.UUID id : deadlines.newlyPassed(Instant.now())) {
+                audit.record(AuditEvent.of("deadline-passed", me.value(), id.toString(), null, "overdue",
+                        "no reply received by the requested date"));
+                LOG.warn("message {}: the requested answer is overdue", id);
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("cannot check deadlines: {}", e.toString());
+        }
     }
 
     @Override

@@ -11,6 +11,15 @@ public interface NodeState extends PeerContext {
     default void sealedReply(java.util.UUID inReplyTo) {
     }
 
+    /** A request was sealed here asking for an answer by {@code respondBy} (null: no date). */
+    default void sealedRequest(java.util.UUID messageId, java.time.Instant respondBy) {
+    }
+
+    /** Whether a reply to the request {@code messageId} sent from here was received. */
+    default boolean replyReceivedFor(java.util.UUID messageId) {
+        return false;
+    }
+
     /** Whether a reply to {@code messageId} was sealed here. */
     default boolean isAnswered(java.util.UUID messageId) {
         return false;

@@ -443,13 +443,18 @@ public final class Outbox {
                 sealed = id;
                 Optional<MessageStore.Idempotent> taken = node.store().storeOutgoing(new MessageStore.Outgoing(id, now, h.expires(),
                         envelope, idempotencyKey, blobs, packageSha256, Envelopes.sha256(envelope),
-                        "SHA256:" + org.liaison.certs.Fingerprint.of(manifest.investigator()).hex()), recipients, now);
+                        "SHA256:" + org.liaison.certs.Fingerprint.of(manifest.investigator()).hex(),
+                        manifest.manifest().getRespondBy() == null ? null
+                                : org.liaison.protocol.xml.Formats.instant(manifest.manifest().getRespondBy())), recipients, now);
                 if (taken.isPresent()) { // another process on the same store took the key meanwhile
                     throw new ProtocolException(ErrorCode.IDEMPOTENCY_CONFLICT, "idempotency key " + userKey + " was taken by message "
                             + taken.get().messageId() + " while this one was sealed; submit again to get it");
                 }
                 if (inReplyTo != null) {
                     node.sealedReply(inReplyTo);
+                }
+                if (manifest.manifest().getRespondBy() != null) {
+                    node.sealedRequest(id, org.liaison.protocol.xml.Formats.instant(manifest.manifest().getRespondBy()));
                 }
                 onStored.run();
                 return id;

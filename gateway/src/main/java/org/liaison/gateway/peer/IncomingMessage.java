@@ -393,7 +393,7 @@ public final class IncomingMessage {
                     now, envelope, verified.sha256(), receipt, blobs));
             switch (outcome) {
                 case STORED:
-                    node.receivedPackage(sender, verified.header().messageId(), receivedManifest);
+                    node.receivedPackage(sender, verified.header().messageId(), verified.header().inReplyTo(), receivedManifest);
                     return receipt;
                 case DUPLICATE:
                     return node.store().receiptFor(sender, verified.header().messageId()).orElseThrow();

@@ -35,7 +35,7 @@ public interface PeerContext {
     int maxEnvelopeBytes();
 
     /** A package was received and stored (its manifest checked): for what this node keeps about received packages. */
-    default void receivedPackage(org.liaison.certs.AuthorityId from, java.util.UUID messageId,
+    default void receivedPackage(org.liaison.certs.AuthorityId from, java.util.UUID messageId, java.util.UUID inReplyTo,
             org.liaison.protocol.model.Manifest manifest) {
     }
 

@@ -35,7 +35,13 @@ public interface MessageStore extends AutoCloseable {
      * that a key reused for another package can be told apart.
      */
     record Outgoing(UUID messageId, Instant createdAt, Instant expiresAt, byte[] envelope, String idempotencyKey, Path blobs,
-            String packageSha256, String envelopeSha256, String submitter) {
+            String packageSha256, String envelopeSha256, String submitter, Instant respondBy) {
+        /** A message that asks for no answer by a date. */
+        public Outgoing(UUID messageId, Instant createdAt, Instant expiresAt, byte[] envelope, String idempotencyKey, Path blobs,
+                String packageSha256, String envelopeSha256, String submitter) {
+            this(messageId, createdAt, expiresAt, envelope, idempotencyKey, blobs, packageSha256, envelopeSha256, submitter, null);
+        }
+
         /** The envelope's recorded SHA-256 (rows stored before it was recorded: the envelope's own, so unchecked). */
         public String recordedEnvelopeSha256() {
             return envelopeSha256 != null ? envelopeSha256 : org.liaison.protocol.envelope.Envelopes.sha256(envelope);

@@ -49,6 +49,8 @@ public final class PostgresMessageStore implements MessageStore {
             + " state TEXT NOT NULL, attempts INTEGER NOT NULL, next_attempt_at TIMESTAMPTZ NOT NULL, last_error TEXT, receipt BYTEA,"
             + " delivered_at TIMESTAMPTZ, lease_until TIMESTAMPTZ, leased_by TEXT, PRIMARY KEY (message_id, recipient));"
             + "CREATE INDEX deliveries_due ON deliveries (state, next_attempt_at);",
+        // 2: when the sender asked for an answer (from the signed manifest; null: no date)
+        "ALTER TABLE outbox ADD COLUMN respond_by TIMESTAMPTZ;",
     };
 
     private final HikariDataSource pool;
@@ -281,7 +283,7 @@ public final class PostgresMessageStore implements MessageStore {
         try {
             return transaction("store an outgoing message", c -> {
                 try (PreparedStatement p = c.prepareStatement("INSERT INTO outbox (message_id, created_at, expires_at, envelope,"
-                        + " idempotency_key, blobs, package_sha256, envelope_sha256, submitter) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                        + " idempotency_key, blobs, package_sha256, envelope_sha256, submitter, respond_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
                         PreparedStatement d = c.prepareStatement("INSERT INTO deliveries (message_id, recipient, state, attempts,"
                                 + " next_attempt_at) VALUES (?, ?, 'QUEUED', 0, ?)")) {
                     p.setString(1, o.messageId().toString());
@@ -293,6 +295,7 @@ public final class PostgresMessageStore implements MessageStore {
                     p.setString(7, o.packageSha256());
                     p.setString(8, o.envelopeSha256());
                     p.setString(9, o.submitter());
+                    p.setObject(10, at(o.respondBy()));
                     p.executeUpdate();
                     for (AuthorityId r : recipients) {
                         d.setString(1, o.messageId().toString());
@@ -317,11 +320,11 @@ public final class PostgresMessageStore implements MessageStore {
     }
 
     private static final String OUTGOING_COLUMNS =
-            "message_id, created_at, expires_at, envelope, idempotency_key, blobs, package_sha256, envelope_sha256, submitter";
+            "message_id, created_at, expires_at, envelope, idempotency_key, blobs, package_sha256, envelope_sha256, submitter, respond_by";
 
     private Outgoing outgoing(ResultSet r) throws SQLException {
         return new Outgoing(UUID.fromString(r.getString(1)), instant(r, 2), instant(r, 3), r.getBytes(4), r.getString(5),
-                blobs(r.getString(6)), r.getString(7), r.getString(8), r.getString(9));
+                blobs(r.getString(6)), r.getString(7), r.getString(8), r.getString(9), instant(r, 10));
     }
 
     @Override

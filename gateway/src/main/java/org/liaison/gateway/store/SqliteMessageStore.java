@@ -45,6 +45,8 @@ public final class SqliteMessageStore implements MessageStore {
         "ALTER TABLE deliveries ADD COLUMN lease_until TEXT;",
         // 5: who submitted each outgoing message (investigators see their own)
         "ALTER TABLE outbox ADD COLUMN submitter TEXT;",
+        // 6: when the sender asked for an answer (from the signed manifest; null: no date)
+        "ALTER TABLE outbox ADD COLUMN respond_by TEXT;",
     };
 
     private final Connection db;
@@ -221,7 +223,7 @@ public final class SqliteMessageStore implements MessageStore {
         try {
             db.setAutoCommit(false);
             try (PreparedStatement p = db.prepareStatement("INSERT INTO outbox (message_id, created_at, expires_at, envelope,"
-                    + " idempotency_key, blobs, package_sha256, envelope_sha256, submitter) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                    + " idempotency_key, blobs, package_sha256, envelope_sha256, submitter, respond_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
                     PreparedStatement d = db.prepareStatement("INSERT INTO deliveries (message_id, recipient, state, attempts,"
                             + " next_attempt_at) VALUES (?, ?, 'QUEUED', 0, ?)")) {
                 p.setString(1, o.messageId().toString());
@@ -233,6 +235,7 @@ public final class SqliteMessageStore implements MessageStore {
                 p.setString(7, o.packageSha256());
                 p.setString(8, o.envelopeSha256());
                 p.setString(9, o.submitter());
+                p.setString(10, o.respondBy() == null ? null : o.respondBy().toString());
                 p.executeUpdate();
                 for (AuthorityId r : recipients) {
                     d.setString(1, o.messageId().toString());
@@ -257,7 +260,7 @@ public final class SqliteMessageStore implements MessageStore {
     public synchronized Optional<Outgoing> outgoing(UUID messageId) {
         org.liaison.gateway.net.EventLoops.assertOffLoop("a store call");
         try (PreparedStatement p = db.prepareStatement(
-                "SELECT created_at, expires_at, envelope, idempotency_key, blobs, package_sha256, envelope_sha256, submitter FROM outbox"
+                "SELECT created_at, expires_at, envelope, idempotency_key, blobs, package_sha256, envelope_sha256, submitter, respond_by FROM outbox"
                 + " WHERE message_id = ?")) {
             p.setString(1, messageId.toString());
             try (ResultSet r = p.executeQuery()) {
@@ -265,7 +268,8 @@ public final class SqliteMessageStore implements MessageStore {
                     return Optional.empty();
                 }
                 return Optional.of(new Outgoing(messageId, Instant.parse(r.getString(1)), Instant.parse(r.getString(2)),
-                        r.getBytes(3), r.getString(4), blobs(r.getString(5)), r.getString(6), r.getString(7), r.getString(8)));
+                        r.getBytes(3), r.getString(4), blobs(r.getString(5)), r.getString(6), r.getString(7), r.getString(8),
+                        r.getString(9) == null ? null : Instant.parse(r.getString(9))));
             }
         } catch (SQLException e) {
             throw new StoreException("cannot read the outbox", e);
@@ -277,10 +281,11 @@ public final class SqliteMessageStore implements MessageStore {
         org.liaison.gateway.net.EventLoops.assertOffLoop("a store call");
         List<Outgoing> out = new ArrayList<>();
         try (Statement s = db.createStatement(); ResultSet r = s.executeQuery("SELECT message_id, created_at, expires_at, envelope,"
-                + " idempotency_key, blobs, package_sha256, envelope_sha256, submitter FROM outbox ORDER BY created_at DESC")) {
+                + " idempotency_key, blobs, package_sha256, envelope_sha256, submitter, respond_by FROM outbox ORDER BY created_at DESC")) {
             while (r.next()) {
                 out.add(new Outgoing(UUID.fromString(r.getString(1)), Instant.parse(r.getString(2)), Instant.parse(r.getString(3)),
-                        r.getBytes(4), r.getString(5), blobs(r.getString(6)), r.getString(7), r.getString(8), r.getString(9)));
+                        r.getBytes(4), r.getString(5), blobs(r.getString(6)), r.getString(7), r.getString(8), r.getString(9),
+                        r.getString(10) == null ? null : Instant.parse(r.getString(10))));
             }
             return out;
         } catch (SQLException e) {

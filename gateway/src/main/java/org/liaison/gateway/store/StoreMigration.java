@@ -62,8 +62,9 @@ public final class StoreMigration {
                         + " FROM inbox", "INSERT INTO inbox (sender, message_id, received_at, envelope, envelope_sha256, receipt, blobs,"
                         + " quarantine) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", 3);
                 long outbox = copy(from, to, "SELECT message_id, created_at, expires_at, envelope, idempotency_key, blobs, package_sha256,"
-                        + " envelope_sha256, submitter FROM outbox", "INSERT INTO outbox (message_id, created_at, expires_at, envelope,"
-                        + " idempotency_key, blobs, package_sha256, envelope_sha256, submitter) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", 2, 3);
+                        + " envelope_sha256, submitter, respond_by FROM outbox", "INSERT INTO outbox (message_id, created_at, expires_at, envelope,"
+                        + " idempotency_key, blobs, package_sha256, envelope_sha256, submitter, respond_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        2, 3, 10);
                 long deliveries = copy(from, to, "SELECT message_id, recipient, CASE state WHEN 'SENDING' THEN 'RETRYING' ELSE state END,"
                         + " attempts, next_attempt_at, last_error, receipt, delivered_at FROM deliveries", "INSERT INTO deliveries"
                         + " (message_id, recipient, state, attempts, next_attempt_at, last_error, receipt, delivered_at)"

@@ -91,6 +91,20 @@ abstract class MessageStoreContract {
     }
 
     @Test
+    void aRequestKeepsTheDateItAsksAnAnswerBy() throws Exception {
+        try (MessageStore s = open()) {
+            UUID id = UUID.randomUUID();
+            Instant by = Instant.now().plus(Duration.ofDays(14)).truncatedTo(ChronoUnit.SECONDS);
+            s.storeOutgoing(new MessageStore.Outgoing(id, Instant.now(), Instant.now().plus(Duration.ofDays(30)), new byte[] {1}, null,
+                    dir.resolve("b"), "pkg", "env", "me", by), List.of(AL), Instant.now());
+            assertThat(s.outgoing(id).orElseThrow().respondBy()).isEqualTo(by);
+            assertThat(s.sent()).extracting(MessageStore.Outgoing::respondBy).containsExactly(by);
+            UUID none = queued(s, null);
+            assertThat(s.outgoing(none).orElseThrow().respondBy()).isNull();
+        }
+    }
+
+    @Test
     void everyStateMovesOnlyWhereTheTableAllowsAndNothingLeavesDelivered() throws Exception {
         try (MessageStore s = open()) {
             MessageStore.Transition[] all = {new MessageStore.Send(Instant.now()), new MessageStore.Deliver(1, new byte[] {1},
