@@ -59,6 +59,11 @@ final class StatsCommand implements Callable<Integer> {
         if (r.responseTimesByService().isEmpty()) {
             o.println("  none");
         }
+        o.println("Deadlines of requests received (by period of reception): in time / late / not answered");
+        r.deadlines().forEach(d -> o.printf("  %-10s %6d %6d %6d%n", d.period(), d.inTime(), d.late(), d.unanswered()));
+        if (r.deadlines().isEmpty()) {
+            o.println("  none");
+        }
         o.println("Packages with protection marks");
         r.marked().forEach(m -> o.printf("  %-10s %-9s %-18s %6d%n", m.period(), m.direction(), m.mark(), m.count()));
         if (r.marked().isEmpty()) {

@@ -78,8 +78,17 @@ public final class AuditReport {
         times(h, "answer", stats.responseTimes());
         table(h, List.of("Service of the request", "Answers", "Median s", "90th percentile s"), stats.responseTimesByService().stream()
                 .map(t -> List.<Object>of(t.service(), t.count(), seconds(t.medianSeconds()), seconds(t.p90Seconds()))).toList());
-        h.append("<p class=\"note\">Deadlines met: requests do not carry a deadline in this version of the format, so none is"
-                + " reported.</p>\n");
+        h.append("<h2>Deadlines met (requests received here that asked for an answer by a date)</h2>\n");
+        List<String> dPeriods = stats.deadlines().stream().map(AuditStats.Deadlines::period).toList();
+        double[][] dv = new double[3][dPeriods.size()];
+        for (int i = 0; i < dPeriods.size(); i++) {
+            dv[0][i] = stats.deadlines().get(i).inTime();
+            dv[1][i] = stats.deadlines().get(i).late();
+            dv[2][i] = stats.deadlines().get(i).unanswered();
+        }
+        h.append(barChart("deadlines", dPeriods, List.of("answered in time", "answered late", "not answered"), dv, "requests"));
+        table(h, List.of("Received in", "Answered in time", "Answered late", "Not answered"), stats.deadlines().stream()
+                .map(d -> List.<Object>of(d.period(), d.inTime(), d.late(), d.unanswered())).toList());
 
         h.append("<h2>Refusals and failures by reason</h2>\n");
         table(h, List.of("Period", "What", "Code", "Count"), stats.failures().stream()

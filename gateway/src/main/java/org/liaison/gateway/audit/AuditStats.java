@@ -55,8 +55,15 @@ public final class AuditStats {
     /** Time from a request received to the reply sealed here, by the request's service. */
     public record ServiceTimes(String service, long count, double medianSeconds, double p90Seconds) {}
 
+    /**
+     * Requests received here that asked for an answer by a date, per period of their reception: answered
+     * in time, answered late, and not answered (so far).
+     */
+    public record Deadlines(String period, long inTime, long late, long unanswered) {}
+
     public record Report(String periodLength, List<Count> sent, List<Count> received, List<Times> deliveryTimes,
-            List<Times> responseTimes, List<Failure> failures, List<Marked> marked, List<ServiceTimes> responseTimesByService) {}
+            List<Times> responseTimes, List<Failure> failures, List<Marked> marked, List<ServiceTimes> responseTimesByService,
+            List<Deadlines> deadlines) {}
 
     private AuditStats() {}
 
@@ -69,6 +76,9 @@ public final class AuditStats {
         Map<String, Instant> sealedAt = new HashMap<>();
         Map<String, Instant> receivedAt = new HashMap<>();
         Map<String, String> receivedService = new HashMap<>();
+        Map<String, Instant> receivedDeadline = new HashMap<>();
+        Map<String, String> receivedPeriod = new HashMap<>();
+        Map<String, Boolean> answeredInTime = new HashMap<>();
         Map<List<String>, Long> marked = new TreeMap<>(AuditStats::compareKeys);
         Map<String, List<Duration>> responseByService = new TreeMap<>();
         for (AuditEntries.Entry e : entries) {
@@ -81,6 +91,10 @@ public final class AuditStats {
                         sent.merge(List.of(p, service, to), 1L, Long::sum);
                     }
                     Instant asked = e.detail("inReplyTo") == null ? null : receivedAt.get(e.detail("inReplyTo"));
+                    Instant deadline = e.detail("inReplyTo") == null ? null : receivedDeadline.get(e.detail("inReplyTo"));
+                    if (deadline != null) {
+                        answeredInTime.putIfAbsent(e.detail("inReplyTo"), !e.time().isAfter(deadline));
+                    }
                     if (asked != null) {
                         response.computeIfAbsent(p, k -> new ArrayList<>()).add(Duration.between(asked, e.time()));
                         responseByService.computeIfAbsent(receivedService.getOrDefault(e.detail("inReplyTo"), "unknown"), k -> new ArrayList<>())
@@ -91,6 +105,14 @@ public final class AuditStats {
                 case "receive":
                     receivedAt.putIfAbsent(e.messageId(), e.time());
                     receivedService.putIfAbsent(e.messageId(), service);
+                    if (e.detail("respondBy") != null) {
+                        try {
+                            receivedDeadline.putIfAbsent(e.messageId(), Instant.parse(e.detail("respondBy")));
+                            receivedPeriod.putIfAbsent(e.messageId(), p);
+                        } catch (java.time.format.DateTimeParseException ignored) {
+                            // not a date this program wrote
+                        }
+                    }
                     received.merge(List.of(p, service, String.valueOf(e.counterpart())), 1L, Long::sum);
                     marks(e, p, "received", marked);
                     break;
@@ -125,7 +147,20 @@ public final class AuditStats {
                 marked.entrySet().stream().map(x -> new Marked(x.getKey().get(0), x.getKey().get(1), x.getKey().get(2), x.getValue()))
                         .toList(),
                 times(responseByService).stream().map(t -> new ServiceTimes(t.period(), t.count(), t.medianSeconds(), t.p90Seconds()))
-                        .toList());
+                        .toList(),
+                deadlines(receivedPeriod, answeredInTime));
+    }
+
+    private static List<Deadlines> deadlines(Map<String, String> periodOf, Map<String, Boolean> answeredInTime) {
+        Map<String, long[]> by = new TreeMap<>();
+        periodOf.forEach((id, p) -> {
+            long[] n = by.computeIfAbsent(p, k -> new long[3]);
+            Boolean inTime = answeredInTime.get(id);
+            n[inTime == null ? 2 : inTime ? 0 : 1]++;
+        });
+        List<Deadlines> out = new ArrayList<>();
+        by.forEach((p, n) -> out.add(new Deadlines(p, n[0], n[1], n[2])));
+        return out;
     }
 
     private static void marks(AuditEntries.Entry e, String period, String direction, Map<List<String>, Long> marked) {

@@ -439,7 +439,9 @@ public final class Outbox {
                 var flags = manifest.manifest().getHandling().getFlag();
                 node.audit().record(AuditEvent.of("seal", node.me().value(), id.toString(), recipients.toString(), "ok", null).about(h)
                         .with("envelopeSha256", Envelopes.sha256(envelope)).with("handling", flags.isEmpty() ? null
-                                : String.join(",", flags.stream().map(org.liaison.protocol.model.HandlingFlag::value).toList())));
+                                : String.join(",", flags.stream().map(org.liaison.protocol.model.HandlingFlag::value).toList()))
+                        .with("respondBy", manifest.manifest().getRespondBy() == null ? null
+                                : org.liaison.protocol.xml.Formats.instant(manifest.manifest().getRespondBy()).toString()));
                 sealed = id;
                 Optional<MessageStore.Idempotent> taken = node.store().storeOutgoing(new MessageStore.Outgoing(id, now, h.expires(),
                         envelope, idempotencyKey, blobs, packageSha256, Envelopes.sha256(envelope),

@@ -328,6 +328,15 @@ public final class IncomingMessage {
      *
      * @throws ProtocolException when the body ended before the envelope's payloads were complete
      */
+    /** The date the package asks an answer by (ISO-8601), or null. */
+    static String respondBy(org.liaison.protocol.model.Manifest m) {
+        try {
+            return m == null || m.getRespondBy() == null ? null : org.liaison.protocol.xml.Formats.instant(m.getRespondBy()).toString();
+        } catch (ProtocolException unreadable) {
+            return null;
+        }
+    }
+
     /** The package's handling marks, comma-separated, or null when it carries none. */
     static String handlingOf(ReceivedPackage.Checked checked) {
         var flags = checked.manifest().manifest().getHandling().getFlag();
@@ -386,7 +395,7 @@ public final class IncomingMessage {
             long logged = node.audit().record(AuditEvent.of(again ? "receive-duplicate" : "receive", sender.value(),
                     verified.header().messageId().toString(), sender.value(), "ok",
                     again ? "logged before a crash; stored now" : null).about(verified.header())
-                    .with("envelopeSha256", verified.sha256()).with("handling", handling));
+                    .with("envelopeSha256", verified.sha256()).with("handling", handling).with("respondBy", respondBy(receivedManifest)));
             // The receipt carries a checkpoint that already covers this reception.
             byte[] receipt = Receipts.create(verified, node.me(), now, node.audit().checkpointCovering(logged), node.signing());
             MessageStore.Stored outcome = node.store().storeReceived(new MessageStore.Received(sender, verified.header().messageId(),
