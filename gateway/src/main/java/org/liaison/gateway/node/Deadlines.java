@@ -12,8 +12,6 @@ import org.liaison.protocol.ProtocolException;
 import org.liaison.protocol.envelope.Envelopes;
 import org.liaison.protocol.model.Manifest;
 import org.liaison.protocol.xml.Formats;
-import org.liaison.protocol.xml.SecureXml;
-import org.liaison.protocol.xml.XmlLimits;
 
 /**
  * Deadlines on both sides. The answers this authority owes: each received request's
@@ -116,12 +114,11 @@ final class Deadlines {
         Set<UUID> replies = new HashSet<>();
         for (MessageStore.Received r : node.store().inbox()) {
             try {
-                Envelopes.Stored env = Envelopes.readStored(r.envelope(), r.envelopeSha256());
-                if (env.header().inReplyTo() != null) {
-                    replies.add(env.header().inReplyTo());
+                UUID inReplyTo = Envelopes.readStored(r.envelope(), r.envelopeSha256()).header().inReplyTo();
+                if (inReplyTo != null) {
+                    replies.add(inReplyTo);
                 }
-                Envelopes.Opened o = Envelopes.open(env, node.me(), node.decryptionKeys());
-                Manifest m = Formats.fromElement(SecureXml.parse(o.manifestXml(), XmlLimits.DEFAULT).getDocumentElement(), Manifest.class);
+                Manifest m = OnwardTransfers.manifestOf(node, r);
                 if (m.getRespondBy() != null) {
                     d.put(r.messageId(), Formats.instant(m.getRespondBy()));
                 }

@@ -69,10 +69,7 @@ final class OnwardTransfers {
                     continue;
                 }
                 try {
-                    Envelopes.Stored env = Envelopes.readStored(r.envelope(), r.envelopeSha256());
-                    Envelopes.Opened o = Envelopes.open(env, node.me(), node.decryptionKeys());
-                    Manifest m = Formats.fromElement(SecureXml.parse(o.manifestXml(), XmlLimits.DEFAULT).getDocumentElement(), Manifest.class);
-                    add(built, r.sender(), r.messageId(), m);
+                    add(built, r.sender(), r.messageId(), manifestOf(node, r));
                 } catch (ProtocolException | RuntimeException unreadable) {
                     // a stored message that no longer reads is an incident of its own (listing and fetch report it)
                 }
@@ -80,6 +77,13 @@ final class OnwardTransfers {
             files = built;
         }
         return files;
+    }
+
+    /** The checked manifest of a stored received message, decrypted with this node's keys. */
+    static Manifest manifestOf(PeerContext node, MessageStore.Received r) throws ProtocolException {
+        Envelopes.Stored env = Envelopes.readStored(r.envelope(), r.envelopeSha256());
+        Envelopes.Opened o = Envelopes.open(env, node.me(), node.decryptionKeys());
+        return Formats.fromElement(SecureXml.parse(o.manifestXml(), XmlLimits.DEFAULT).getDocumentElement(), Manifest.class);
     }
 
     private static void add(Map<String, Origin> into, AuthorityId from, UUID messageId, Manifest m) {

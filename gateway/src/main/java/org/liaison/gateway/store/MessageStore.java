@@ -251,5 +251,20 @@ public interface MessageStore extends AutoCloseable {
             }
             return new Update(set, java.util.Collections.unmodifiableList(v));
         }
+
+        /** Applies this update to the delivery if it is still in {@code from} (compare and set); whether it was. */
+        public boolean apply(java.sql.Connection c, UUID messageId, AuthorityId recipient, State from) throws java.sql.SQLException {
+            try (java.sql.PreparedStatement p = c.prepareStatement("UPDATE deliveries SET " + set
+                    + " WHERE message_id = ? AND recipient = ? AND state = ?")) {
+                int i = 1;
+                for (Object v : values) {
+                    p.setObject(i++, v);
+                }
+                p.setString(i++, messageId.toString());
+                p.setString(i++, recipient.value());
+                p.setString(i, from.name());
+                return p.executeUpdate() == 1;
+            }
+        }
     }
 }

@@ -407,19 +407,7 @@ public final class PostgresMessageStore implements MessageStore {
     @Override
     public boolean transition(UUID messageId, AuthorityId recipient, State from, Transition t) {
         Update u = Update.of(messageId, recipient, from, t, PostgresMessageStore::at, nodeId);
-        return with("update a delivery", c -> {
-            try (PreparedStatement p = c.prepareStatement("UPDATE deliveries SET " + u.set()
-                    + " WHERE message_id = ? AND recipient = ? AND state = ?")) {
-                int i = 1;
-                for (Object v : u.values()) {
-                    p.setObject(i++, v);
-                }
-                p.setString(i++, messageId.toString());
-                p.setString(i++, recipient.value());
-                p.setString(i, from.name());
-                return p.executeUpdate() == 1;
-            }
-        });
+        return with("update a delivery", c -> u.apply(c, messageId, recipient, from));
     }
 
     @Override

@@ -356,16 +356,8 @@ public final class SqliteMessageStore implements MessageStore {
     public synchronized boolean transition(UUID messageId, AuthorityId recipient, State from, Transition t) {
         org.liaison.gateway.net.EventLoops.assertOffLoop("a store call");
         Update u = Update.of(messageId, recipient, from, t, Instant::toString, null);
-        try (PreparedStatement p = db.prepareStatement("UPDATE deliveries SET " + u.set()
-                + " WHERE message_id = ? AND recipient = ? AND state = ?")) {
-            int i = 1;
-            for (Object v : u.values()) {
-                p.setObject(i++, v);
-            }
-            p.setString(i++, messageId.toString());
-            p.setString(i++, recipient.value());
-            p.setString(i, from.name());
-            return p.executeUpdate() == 1;
+        try {
+            return u.apply(db, messageId, recipient, from);
         } catch (SQLException e) {
             throw new StoreException("cannot update a delivery", e);
         }
