@@ -213,15 +213,7 @@ public final class FileAuditLog implements AuditLog {
 
     /** The verifier key of the signing key in {@code keyFile} (as {@link #createKey} wrote it), without opening a log. */
     public static String verifierKeyOf(Path keyFile, String origin) throws IOException {
-        byte[] k = Files.readAllBytes(keyFile);
-        try {
-            if (k.length != 64) {
-                throw new IOException(keyFile + " is not an audit log key (" + k.length + " bytes, expected 64)");
-            }
-            return SignedNote.verifierKey(origin.replaceAll("[^A-Za-z0-9._/-]", "-"), Arrays.copyOfRange(k, 32, 64));
-        } finally {
-            Arrays.fill(k, (byte) 0);
-        }
+        return signer(keyFile, origin).verifierKey();
     }
 
     /** The signer of the key in {@code keyFile} (seed ‖ public key, as {@link #createKey} wrote it). */

@@ -1,6 +1,5 @@
 package org.liaison.gateway.audit;
 
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -106,18 +105,9 @@ public final class PostgresAuditLog implements AuditLog {
                     + " Every node of the authority needs the same key file (auditKey in node.yaml)");
         }
         SignedNote.Signer signer = FileAuditLog.signer(keyFile, origin);
-        HikariConfig c = new HikariConfig();
-        c.setJdbcUrl(url);
-        c.setUsername(user);
-        c.setPassword(new String(password));
-        c.setMaximumPoolSize(4);
-        c.setMinimumIdle(1);
-        c.setPoolName("liaison-audit");
-        c.setConnectionTimeout(10_000);
-        c.setInitializationFailTimeout(10_000);
         HikariDataSource ds;
         try {
-            ds = new HikariDataSource(c);
+            ds = org.liaison.gateway.store.PostgresMessageStore.pool(url, user, password, 4, "liaison-audit", nodeId);
         } catch (RuntimeException e) {
             throw new IOException("cannot connect to the audit log's database " + url + ": " + e.getMessage(), e);
         }

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -239,25 +238,14 @@ public final class Backup {
         restrictToOwner(to);
     }
 
-    /** Copies the whole length-prefixed records of a records file (4-byte big-endian length ‖ record), not one cut short. */
+    /** Copies the whole length-prefixed records of a records file (as the log reads them), not one cut short. */
     private static void copyWholeRecords(Path from, Path to) throws IOException {
         if (!Files.exists(from)) {
             return;
         }
-        long whole = 0;
+        long whole;
         try (FileChannel in = FileChannel.open(from, StandardOpenOption.READ)) {
-            long size = in.size();
-            ByteBuffer len = ByteBuffer.allocate(4);
-            while (whole + 4 <= size) {
-                len.clear();
-                in.read(len, whole);
-                len.flip();
-                long next = whole + 4 + Integer.toUnsignedLong(len.getInt());
-                if (next > size) {
-                    break;
-                }
-                whole = next;
-            }
+            whole = org.liaison.gateway.audit.AuditLogReader.records(in, true).stream().mapToLong(r -> 4L + r.length).sum();
         }
         copyPrefix(from, to, whole);
     }

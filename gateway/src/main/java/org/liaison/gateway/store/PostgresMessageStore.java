@@ -69,20 +69,9 @@ public final class PostgresMessageStore implements MessageStore {
      * authority mounts at the same place). {@code nodeId} names this process in the leases it takes.
      */
     public static PostgresMessageStore open(String url, String user, char[] password, int poolSize, Path blobBase, String nodeId) {
-        HikariConfig c = new HikariConfig();
-        c.setJdbcUrl(url);
-        c.setUsername(user);
-        c.setPassword(password == null ? null : new String(password));
-        c.setMaximumPoolSize(poolSize);
-        c.setMinimumIdle(Math.min(2, poolSize));
-        c.setPoolName("liaison-store");
-        c.setConnectionTimeout(10_000);
-        c.setInitializationFailTimeout(10_000);
-        c.addDataSourceProperty("ApplicationName", "liaison " + nodeId);
-        c.addDataSourceProperty("tcpKeepAlive", "true");
         HikariDataSource ds;
         try {
-            ds = new HikariDataSource(c);
+            ds = pool(url, user, password, poolSize, "liaison-store", nodeId);
         } catch (RuntimeException e) {
             throw new StoreException("cannot connect to the message store " + url + ": " + rootMessage(e), e);
         }
@@ -93,6 +82,25 @@ public final class PostgresMessageStore implements MessageStore {
             throw new StoreException("cannot open the message store " + url + ": " + rootMessage(e), e);
         }
         return new PostgresMessageStore(ds, blobBase.toAbsolutePath().normalize(), nodeId);
+    }
+
+    /**
+     * A HikariCP pool on a PostgreSQL database ({@code name} shows in the pool's log lines, the node's id in
+     * {@code pg_stat_activity}); failing within 10 seconds when the database cannot be reached.
+     */
+    public static HikariDataSource pool(String url, String user, char[] password, int size, String name, String nodeId) {
+        HikariConfig c = new HikariConfig();
+        c.setJdbcUrl(url);
+        c.setUsername(user);
+        c.setPassword(password == null ? null : new String(password));
+        c.setMaximumPoolSize(size);
+        c.setMinimumIdle(Math.min(2, size));
+        c.setPoolName(name);
+        c.setConnectionTimeout(10_000);
+        c.setInitializationFailTimeout(10_000);
+        c.addDataSourceProperty("ApplicationName", "liaison " + nodeId);
+        c.addDataSourceProperty("tcpKeepAlive", "true");
+        return new HikariDataSource(c);
     }
 
     private static String rootMessage(Throwable e) {

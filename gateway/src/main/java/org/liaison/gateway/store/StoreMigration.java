@@ -1,9 +1,6 @@
 package org.liaison.gateway.store;
 
-import java.io.DataInputStream;
-import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -151,28 +148,13 @@ public final class StoreMigration {
         return n;
     }
 
-    /** The whole length-prefixed records of a log file (a record cut short at the end, as a crash leaves it, is left out). */
+    /** The whole records of a log file, as the log reads them when it opens (a record cut short at the end is left out). */
     private static List<byte[]> records(Path file) throws IOException {
-        List<byte[]> out = new ArrayList<>();
         if (!Files.exists(file)) {
-            return out;
+            return new ArrayList<>();
         }
-        try (InputStream raw = Files.newInputStream(file); DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(raw))) {
-            while (true) {
-                int len;
-                try {
-                    len = in.readInt();
-                } catch (EOFException end) {
-                    return out;
-                }
-                byte[] b = new byte[len];
-                try {
-                    in.readFully(b);
-                } catch (EOFException cut) {
-                    return out;
-                }
-                out.add(b);
-            }
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.READ)) {
+            return org.liaison.gateway.audit.AuditLogReader.records(ch, true);
         }
     }
 }

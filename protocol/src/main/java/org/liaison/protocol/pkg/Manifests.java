@@ -142,6 +142,11 @@ public final class Manifests {
                 throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "two files are named " + f.getName());
             }
         }
+        // A deadline set before the request was made would flag it overdue the moment it arrives.
+        if (m.getRespondBy() != null && !Formats.instant(m.getRespondBy()).isAfter(Formats.instant(m.getCreated()))) {
+            throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "the package asks for an answer by " + Formats.instant(m.getRespondBy())
+                    + ", before it was made (" + Formats.instant(m.getCreated()) + ")");
+        }
         return new Verified(m, v.signer(), from, xml.clone());
     }
 }

@@ -101,6 +101,24 @@ class MessageFlowTest {
         assertThat(r.checkpoint()).isEqualTo("checkpoint text");
     }
 
+    /** A deadline travels signed; one set before the request was made is refused by whoever checks the package. */
+    @Test
+    void aRespondByDateBeforeTheRequestWasMadeIsRefused() throws Exception {
+        TestFederation f = new TestFederation(dir, Suite.MODERN);
+        Credential it = f.authority(IT).users().get(Role.INVESTIGATOR);
+        ManifestSpec base = spec(IT, List.of(AL), null);
+        java.util.function.Function<java.time.Instant, ManifestSpec> by = t -> new ManifestSpec(base.caseReference(), base.service(),
+                base.from(), base.to(), base.jit(), base.instrument(), base.article(), base.legalBasisText(), base.classification(),
+                base.flags(), base.note(), t, org.liaison.protocol.model.Urgency.URGENT);
+        byte[] ok = Manifests.sign(by.apply(f.now.plus(Duration.ofDays(14))), List.of(file(EVIDENCE, f.now)), it, UUID.randomUUID(), f.now);
+        Manifests.Verified v = Manifests.verify(ok, f.trust(), f.now);
+        assertThat(org.liaison.protocol.xml.Formats.instant(v.manifest().getRespondBy())).isEqualTo(f.now.plus(Duration.ofDays(14)));
+        assertThat(v.manifest().getUrgency()).isEqualTo(org.liaison.protocol.model.Urgency.URGENT);
+        byte[] past = Manifests.sign(by.apply(f.now.minus(Duration.ofHours(1))), List.of(file(EVIDENCE, f.now)), it, UUID.randomUUID(),
+                f.now);
+        assertThat(refusal(() -> Manifests.verify(past, f.trust(), f.now)).getMessage()).contains("before it was made");
+    }
+
     /** During a key rotation the recipient holds its previous key next to the new one: either opens what was sealed to it. */
     @ParameterizedTest
     @EnumSource(Suite.class)
