@@ -71,9 +71,20 @@ public final class InboxCommand implements Callable<Integer> {
             }
             o.printf("%s  from %-7s %-22s case %-18s %s  %d file(s), %d bytes  received %s%s%n", m.path("messageId").asText(),
                     m.path("from").asText(), m.path("service").asText(), m.path("case").asText(), marks, m.path("files").asInt(),
-                    m.path("bytes").asLong(), m.path("received").asText(), deadline(m));
+                    m.path("bytes").asLong(), m.path("received").asText(), deadline(m) + told(m));
         }
         return 0;
+    }
+
+    /** What this authority told the sender (acknowledged, declined). */
+    private static String told(JsonNode m) {
+        StringBuilder b = new StringBuilder();
+        for (JsonNode s : m.path("stages")) {
+            if (!s.asText().equals("opened")) {
+                b.append("  ").append(s.asText().toUpperCase(java.util.Locale.ROOT));
+            }
+        }
+        return b.toString();
     }
 
     /** The urgency and the respond-by date, flagged OVERDUE when passed without a reply. */

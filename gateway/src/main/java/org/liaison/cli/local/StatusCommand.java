@@ -16,7 +16,9 @@ import picocli.CommandLine.Spec;
         description = {"Show the messages you sent (operators: all of your authority's) and their delivery to each recipient.", "",
             "Each recipient's delivery is queued, sending, retrying (with",
             "the next attempt and the last error), delivered (with the time and the receipt's SHA-256), failed (with the",
-            "reason) or expired. A request sent with --respond-by shows its date, and OVERDUE once it passed with no reply",
+            "reason) or expired. Then what the recipient did with it: opened (one of its investigators fetched it; who is",
+            "not said), acknowledged or declined (with a reason code; liaison acknowledge, liaison decline) and answered",
+            "(its reply arrived). A request sent with --respond-by shows its date, and OVERDUE once it passed with no reply",
             "received (--overdue: only those)."},
         footer = {"", "Examples:", "  liaison --profile federation/IT-DNA/users/investigator status",
             "  liaison --profile federation/IT-DNA/users/investigator status --overdue",
@@ -82,6 +84,11 @@ public final class StatusCommand implements Callable<Integer> {
                         detail = "";
                 }
                 o.printf("    %-7s %-9s %s%n", d.path("recipient").asText(), state, detail);
+                for (JsonNode st : d.path("stages")) {
+                    o.printf("    %-7s %-12s %s%s%s%n", "", st.path("stage").asText(), st.path("at").asText(),
+                            st.path("reason").isNull() ? "" : "  reason: " + st.path("reason").asText(),
+                            st.path("note").isNull() ? "" : "  \"" + st.path("note").asText().replaceAll("\\p{Cntrl}", " ") + "\"");
+                }
             }
         }
         if (!any) {

@@ -157,6 +157,18 @@ public final class PeerClient implements AutoCloseable {
         });
     }
 
+    /** {@code POST path} of a small document on the peer API of {@code peer}; returns the body of a 200 answer. */
+    public byte[] post(AuthorityId peer, URI endpoint, String path, String contentType, byte[] body) throws ProtocolException {
+        return exchange(peer, endpoint, body.length, (ch, answer) -> {
+            io.netty.handler.codec.http.FullHttpRequest req = new io.netty.handler.codec.http.DefaultFullHttpRequest(HttpVersion.HTTP_1_1,
+                    HttpMethod.POST, path, io.netty.buffer.Unpooled.wrappedBuffer(body));
+            req.headers().set(HttpHeaderNames.HOST, endpoint.getHost() + ":" + port(endpoint));
+            req.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
+            req.headers().set(HttpHeaderNames.CONTENT_LENGTH, body.length);
+            ch.writeAndFlush(req);
+        });
+    }
+
     private static int port(URI endpoint) {
         return endpoint.getPort() < 0 ? 443 : endpoint.getPort();
     }

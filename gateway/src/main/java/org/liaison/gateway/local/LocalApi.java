@@ -36,10 +36,17 @@ public final class LocalApi {
     public static final String INBOX = PREFIX + "inbox";
     public static final String AUDIT = PREFIX + "audit";
     public static final String QUARANTINE = "/quarantine";
+    /** {@code POST INBOX/ID/acknowledge} or {@code /decline} (investigator; a decline with {@link #REASON_CODE}, both with an optional {@link #NOTE}). */
+    public static final String ACKNOWLEDGE = "/acknowledge";
+    public static final String DECLINE = "/decline";
 
     public static final String IDEMPOTENCY_KEY = "Idempotency-Key";
     public static final String IN_REPLY_TO = "X-Liaison-In-Reply-To";
     public static final String REASON = "X-Liaison-Reason";
+    /** A refusal's reason code (see {@code Notices.reasons()}). */
+    public static final String REASON_CODE = "X-Liaison-Reason-Code";
+    /** Free text for the other authority, URL-encoded UTF-8 (at most 4096 characters). */
+    public static final String NOTE = "X-Liaison-Note";
 
     public static final String SUBMISSION_TYPE = "application/vnd.liaison.submission";
     public static final String PACKAGE_TYPE = "application/vnd.liaison.package";

@@ -302,6 +302,55 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
         });
     }
 
+    /**
+     * An investigator acknowledges or declines a received request: a person who may read it (its
+     * protection marks' clearances), a reason code for a decline, an optional note. Idempotent: the same
+     * stage again answers {@code "new": false}.
+     */
+    private Answer decide(LocalUser user, UUID id, boolean decline, String reasonCode, String note) throws ProtocolException {
+        MessageStore.Received r = node.store().received(id).orElseThrow(() -> new ProtocolException(ErrorCode.NOT_FOUND,
+                "no received message " + id));
+        if (r.quarantine() != null) {
+            throw new ProtocolException(ErrorCode.QUARANTINED, "message " + id + " was set aside by an operator: " + r.quarantine());
+        }
+        @SuppressWarnings("unchecked")
+        List<String> missing = user.missingClearances((List<String>) summary(r).get("handling"));
+        if (!missing.isEmpty()) {
+            throw new ProtocolException(ErrorCode.CLEARANCE_REQUIRED, "message " + id + " is marked " + String.join(", ", missing)
+                    + ": only a person with that clearance can answer it");
+        }
+        String reason = null;
+        if (decline) {
+            if (reasonCode == null) {
+                throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "a decline needs a reason code: one of "
+                        + String.join(", ", org.liaison.protocol.envelope.Notices.reasons()));
+            }
+            reason = org.liaison.protocol.envelope.Notices.reason(reasonCode);
+        } else if (reasonCode != null) {
+            throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "an acknowledgement has no reason code");
+        }
+        String text = null;
+        if (note != null) {
+            try {
+                text = java.net.URLDecoder.decode(note, java.nio.charset.StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException e) {
+                throw new ProtocolException(ErrorCode.SCHEMA_INVALID, LocalApi.NOTE + ": not URL-encoded UTF-8");
+            }
+            if (text.length() > 4096 || text.chars().anyMatch(c -> c < 0x20 && c != '\n')) {
+                throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "a note has at most 4096 characters and no control characters");
+            }
+        }
+        String stage = decline ? org.liaison.gateway.node.Stages.DECLINED : org.liaison.gateway.node.Stages.ACKNOWLEDGED;
+        boolean fresh = node.stages().decide(r, stage, reason, text, user.actor());
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("messageId", id.toString());
+        out.put("to", r.sender().value());
+        out.put("stage", stage);
+        out.put("reason", reason);
+        out.put("new", fresh);
+        return c -> json(c, HttpResponseStatus.OK, out);
+    }
+
     /** Upload bytes kept while the package is checked off the event loop. */
     private final org.liaison.gateway.net.HeldBody held = new org.liaison.gateway.net.HeldBody();
 
@@ -379,6 +428,14 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
                 throw new ProtocolException(ErrorCode.SCHEMA_INVALID, REASON_HEADER + ": not URL-encoded UTF-8");
             }
             return quarantine(user, id, reason);
+        }
+        if (HttpMethod.POST.equals(request.method()) && uri.startsWith(PREFIX + "inbox/")
+                && (uri.endsWith(LocalApi.ACKNOWLEDGE) || uri.endsWith(LocalApi.DECLINE))) {
+            require(user, Role.INVESTIGATOR);
+            boolean decline = uri.endsWith(LocalApi.DECLINE);
+            String tail = decline ? LocalApi.DECLINE : LocalApi.ACKNOWLEDGE;
+            UUID id = parseId(uri.substring((PREFIX + "inbox/").length(), uri.length() - tail.length()));
+            return decide(user, id, decline, request.headers().get(LocalApi.REASON_CODE), request.headers().get(LocalApi.NOTE));
         }
         if (!HttpMethod.GET.equals(request.method())) {
             throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "unknown request " + request.method() + " " + uri);
@@ -504,6 +561,7 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
             m.put("overdue", !answered && o.respondBy().isBefore(java.time.Instant.now()));
         }
         List<Object> ds = new ArrayList<>();
+        List<MessageStore.Stage> stages = node.store().stages(o.messageId(), false);
         for (MessageStore.Delivery d : node.store().deliveries(o.messageId())) {
             Map<String, Object> x = new LinkedHashMap<>();
             x.put("recipient", d.recipient().value());
@@ -513,10 +571,35 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
             x.put("deliveredAt", d.deliveredAt() == null ? null : d.deliveredAt().toString());
             x.put("receiptSha256", d.receipt() == null ? null : Envelopes.sha256(d.receipt()));
             x.put("lastError", d.lastError());
+            List<Object> st = new ArrayList<>();
+            for (MessageStore.Stage s : stages) {
+                if (s.party().equals(d.recipient())) {
+                    Map<String, Object> y = new LinkedHashMap<>();
+                    y.put("stage", s.stage());
+                    y.put("at", s.at().toString());
+                    y.put("reason", s.reason());
+                    y.put("note", noteOf(s));
+                    st.add(y);
+                }
+            }
+            x.put("stages", st);
             ds.add(x);
         }
         m.put("deliveries", ds);
         return m;
+    }
+
+    /** The note of a notice (verified when it arrived), or null. */
+    private static String noteOf(MessageStore.Stage s) {
+        if (s.xml() == null) {
+            return null;
+        }
+        try {
+            return Formats.fromElement(SecureXml.parse(s.xml(), XmlLimits.DEFAULT).getDocumentElement(),
+                    org.liaison.protocol.model.Notice.class).getNote();
+        } catch (ProtocolException e) {
+            return null;
+        }
     }
 
     private java.util.List<java.security.PrivateKey> decryptionKeys() {
@@ -608,6 +691,7 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
         }
         x.put("conversationId", env.header().conversationId().toString());
         x.put("inReplyTo", env.header().inReplyTo() == null ? null : env.header().inReplyTo().toString());
+        x.put("stages", node.store().stages(r.messageId(), true).stream().map(MessageStore.Stage::stage).toList());
         return x;
     }
 
@@ -680,6 +764,7 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
         AuditEvent fetched = AuditEvent.of("fetch", user.actor(), r.messageId().toString(), r.sender().value(), "ok",
                 from > 0 ? "resumed at byte " + from : null).about(env.header()).with("case", m.getCase());
         node.audit().record(fetched);
+        node.stages().opened(r); // the first time: the sender learns that this authority opened it (not who)
         InputStream all = new SequenceInputStream(new ByteArrayInputStream(first), body);
         return c -> {
             fetching = new Fetching(user, r);

@@ -172,6 +172,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
     private final Tuning tuning;
     private final PeerServer server;
     private final PeerClient client;
+    private final Stages stages;
     private final DeliveryWorker worker;
     private final org.liaison.gateway.audit.PeerLogs peerLogs;
     private final Outbox outbox;
@@ -265,6 +266,8 @@ public final class GatewayNode implements NodeState, AutoCloseable {
             this.worker = new DeliveryWorker(this, client, tuning.backoff());
             outbox.onStored(worker::wake);
             opened.add(worker);
+            this.stages = new Stages(this, client, tuning.backoff());
+            opened.add(stages);
             this.server = new PeerServer(config.peer().host(), config.peer().port(), () -> contexts.get().peerServer(), identity,
                     authFailures, this,
                     tuning.readTimeout(), tuning.maxMessageBytes());
@@ -277,6 +280,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
                     this::ready);
             opened.add(admin);
             worker.start(tuning.poll());
+            stages.start(tuning.poll());
             running = true;
             reloader.scheduleWithFixedDelay(this::reload, tuning.reloadEvery().toMillis(), tuning.reloadEvery().toMillis(),
                     TimeUnit.MILLISECONDS);
@@ -519,11 +523,13 @@ public final class GatewayNode implements NodeState, AutoCloseable {
         onward.received(from, messageId, manifest);
         deadlines.received(messageId, manifest);
         deadlines.replyReceived(inReplyTo);
+        stages.replyReceived(from, inReplyTo, messageId);
     }
 
     @Override
     public void sealedReply(java.util.UUID inReplyTo) {
         deadlines.replied(inReplyTo);
+        store.received(inReplyTo).ifPresent(r -> stages.replied(inReplyTo, r.sender()));
     }
 
     @Override
@@ -547,6 +553,16 @@ public final class GatewayNode implements NodeState, AutoCloseable {
         } catch (RuntimeException e) {
             LOG.warn("cannot check deadlines: {}", e.toString());
         }
+    }
+
+    @Override
+    public Stages stages() {
+        return stages;
+    }
+
+    @Override
+    public void noticeReceived(AuthorityId peer, byte[] xml) throws ProtocolException {
+        stages.received(peer, xml);
     }
 
     @Override
@@ -685,7 +701,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
     public void close() {
         running = false;
         RuntimeException first = null;
-        Runnable[] steps = {server::stopAccepting, local::stopAccepting, reloader::shutdownNow, worker::close, peerLogs::close,
+        Runnable[] steps = {server::stopAccepting, local::stopAccepting, reloader::shutdownNow, worker::close, stages::close, peerLogs::close,
             server::close, client::close, admin::close, local::close, outbox::close, authFailures::close,
             () -> audit.record(AuditEvent.of("stop", me.value(), null, null, "ok", null)), store::close, audit::close};
         for (Runnable step : steps) {

@@ -7,6 +7,9 @@ public interface NodeState extends PeerContext {
     /** The checkpoints this node holds of its peers' audit logs. */
     org.liaison.gateway.audit.PeerLogs peerLogs();
 
+    /** The stages of requests: notices to send and received (opened, acknowledged, declined, answered). */
+    Stages stages();
+
     /** A reply to {@code inReplyTo} was sealed here (for the deadlines this authority owes). */
     default void sealedReply(java.util.UUID inReplyTo) {
     }

@@ -52,6 +52,14 @@ public interface PeerContext {
         return false;
     }
 
+    /**
+     * A stage notice {@code peer} sent about a message this node sent it (see {@code Stages}): verified,
+     * kept and audited, or refused with the reason.
+     */
+    default void noticeReceived(AuthorityId peer, byte[] xml) throws org.liaison.protocol.ProtocolException {
+        throw new org.liaison.protocol.ProtocolException(org.liaison.protocol.ErrorCode.NOT_FOUND, "this node takes no notices");
+    }
+
     /** {@code peer} just made an authenticated request: it is up (deliveries to it waiting in backoff may go now). */
     default void peerIsUp(AuthorityId peer) {
     }

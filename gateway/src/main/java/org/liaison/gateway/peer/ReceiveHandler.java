@@ -37,6 +37,8 @@ import org.liaison.protocol.ProtocolException;
  */
 public final class ReceiveHandler extends SimpleChannelInboundHandler<HttpObject> {
     public static final String PATH = "/liaison/v1/messages";
+    /** {@code POST} a signed stage notice about one of the receiver's messages (see {@code Stages}); answered {@code {}}. */
+    public static final String NOTICE_PATH = "/liaison/v1/notices";
     /** {@code GET} with {@code ?from=N&to=M}: this node's audit log key and a consistency proof (see {@link AuditProofs}). */
     public static final String CONSISTENCY_PATH = "/liaison/v1/audit/consistency";
     /** The header of a {@code POST} that resumes a broken transfer: where in the payload bytes its body continues. */
@@ -56,6 +58,8 @@ public final class ReceiveHandler extends SimpleChannelInboundHandler<HttpObject
     private boolean answered;
     private boolean skipBody;
     private boolean finishing;
+    /** The notice being received (null: none). */
+    private java.io.ByteArrayOutputStream notice;
     private final java.util.concurrent.Executor finishers;
 
     /**
@@ -130,7 +134,13 @@ public final class ReceiveHandler extends SimpleChannelInboundHandler<HttpObject
             } else if (msg instanceof HttpRequest) {
                 skipBody = false;
                 HttpRequest req = (HttpRequest) msg;
-                if (!HttpMethod.POST.equals(req.method()) || !PATH.equals(req.uri())) {
+                if (HttpMethod.POST.equals(req.method()) && NOTICE_PATH.equals(req.uri())) {
+                    if (HttpUtil.getContentLength(req, -1L) > org.liaison.protocol.envelope.Notices.MAX_BYTES) {
+                        throw new ProtocolException(ErrorCode.PAYLOAD_TOO_LARGE, "a notice exceeds "
+                                + org.liaison.protocol.envelope.Notices.MAX_BYTES + " bytes");
+                    }
+                    notice = new java.io.ByteArrayOutputStream();
+                } else if (!HttpMethod.POST.equals(req.method()) || !PATH.equals(req.uri())) {
                     throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "unknown request " + req.method() + " (expected POST " + PATH + ")");
                 }
                 long declared = HttpUtil.getContentLength(req, -1L);
@@ -138,8 +148,10 @@ public final class ReceiveHandler extends SimpleChannelInboundHandler<HttpObject
                     throw new ProtocolException(ErrorCode.PAYLOAD_TOO_LARGE, "message of " + declared + " bytes exceeds the limit of "
                             + maxMessageBytes);
                 }
-                message = new IncomingMessage(node, peer, node.buffers().lease(ctx.channel()), resumeFrom(req));
-                writeOffLoop(ctx, peer, message);
+                if (notice == null) {
+                    message = new IncomingMessage(node, peer, node.buffers().lease(ctx.channel()), resumeFrom(req));
+                    writeOffLoop(ctx, peer, message);
+                }
                 received = 0;
             }
             if (msg instanceof HttpContent && skipBody) {
@@ -147,6 +159,23 @@ public final class ReceiveHandler extends SimpleChannelInboundHandler<HttpObject
                     throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "a GET request has no body");
                 }
                 return; // the empty end of a GET
+            }
+            if (msg instanceof HttpContent && notice != null) {
+                ByteBuf content = ((HttpContent) msg).content();
+                if (notice.size() + content.readableBytes() > org.liaison.protocol.envelope.Notices.MAX_BYTES) {
+                    notice = null;
+                    throw new ProtocolException(ErrorCode.PAYLOAD_TOO_LARGE, "a notice exceeds "
+                            + org.liaison.protocol.envelope.Notices.MAX_BYTES + " bytes");
+                }
+                byte[] part = new byte[content.readableBytes()];
+                content.readBytes(part);
+                notice.writeBytes(part);
+                if (msg instanceof LastHttpContent) {
+                    byte[] xml = notice.toByteArray();
+                    notice = null;
+                    takeNotice(ctx, peer, xml);
+                }
+                return;
             }
             if (msg instanceof HttpContent) {
                 if (message == null) {
@@ -166,6 +195,22 @@ public final class ReceiveHandler extends SimpleChannelInboundHandler<HttpObject
         } catch (ProtocolException e) {
             refuse(ctx, peer, message == null ? null : message.messageId(), e);
         }
+    }
+
+    /** Verifies and keeps a notice off the event loop (a signature, the store, the audit log); answers on it. */
+    private void takeNotice(ChannelHandlerContext ctx, AuthorityId peer, byte[] xml) {
+        finishing = true;
+        org.liaison.gateway.net.Workers.offLoop(ctx, finishers, "take a notice", () -> {
+            node.noticeReceived(peer, xml);
+            return Boolean.TRUE;
+        }, (ok, failure) -> {
+            finishing = false;
+            if (failure != null) {
+                refuse(ctx, peer, null, failure);
+                return;
+            }
+            respond(ctx, HttpResponseStatus.OK, JSON_TYPE, "{}".getBytes(java.nio.charset.StandardCharsets.US_ASCII), false);
+        });
     }
 
     /** The {@value #RESUME_FROM} of a request: where its body resumes (0 without the header). */

@@ -147,6 +147,45 @@ public interface MessageStore extends AutoCloseable {
     record Delivery(UUID messageId, AuthorityId recipient, State state, int attempts, Instant nextAttemptAt, String lastError,
             byte[] receipt, Instant deliveredAt) {}
 
+    /**
+     * A stage of a message (opened, acknowledged, declined, answered). Kept for a message sent from
+     * here, as told by {@code party} (a recipient; {@code xml} its signed notice, null for answered: the
+     * reply itself is the evidence); or queued here to tell {@code party} (the sender of a message
+     * received here), {@code delivered} once it took it.
+     */
+    record Stage(UUID messageId, AuthorityId party, String stage, Instant at, String reason, byte[] xml, Instant delivered) {
+        public Stage(UUID messageId, AuthorityId party, String stage, Instant at, String reason, byte[] xml) {
+            this(messageId, party, stage, at, reason, xml, null);
+        }
+    }
+
+    /**
+     * Records a stage: {@code outgoing} false, of a message sent from here as a recipient told it;
+     * true, a notice to send to the sender of a message received here (due now). Each stage is recorded
+     * once per message and party: {@code false} when it was before (nothing changed).
+     */
+    boolean recordStage(Stage stage, boolean outgoing);
+
+    /** The stages recorded for a message, oldest first ({@code outgoing}: the notices sent or to send about it). */
+    List<Stage> stages(UUID messageId, boolean outgoing);
+
+    /** Notices to send whose next attempt is due. */
+    List<Stage> noticesDue(Instant now, int limit);
+
+    /** An attempt to send a notice: it was taken at {@code deliveredAt}, or (null) the next attempt is at {@code next}. */
+    void noticeAttempted(Stage notice, Instant deliveredAt, Instant next);
+
+    /**
+     * Deletes a message (received, or sent from here): its envelope — the only copy of its wrapped content
+     * keys — is destroyed, its digests (the envelope's, a received one's receipt) are kept, deliveries still
+     * waiting fail, and it is no longer listed or served. The caller then removes its blobs. {@code false}
+     * when there is no such message (or it was deleted before).
+     */
+    boolean delete(UUID messageId, boolean received, Instant at);
+
+    /** The blob folders of deleted messages, for a sweep that makes sure they are gone. */
+    List<Path> deletedBlobs();
+
     /** The receipt already given for this sender's message, if it was received before. */
     Optional<byte[]> receiptFor(AuthorityId sender, UUID messageId);
 
@@ -156,7 +195,7 @@ public interface MessageStore extends AutoCloseable {
      */
     Stored storeReceived(Received received);
 
-    /** Every received message, quarantined ones included (marked), oldest first. */
+    /** Every received message, quarantined ones included (marked), deleted ones not, oldest first. */
     List<Received> inbox();
 
     /** The received message with this id: the one not quarantined if there is one, else a quarantined one. */
@@ -173,7 +212,7 @@ public interface MessageStore extends AutoCloseable {
 
     Optional<Outgoing> outgoing(UUID messageId);
 
-    /** Every message this node sends or sent, newest first. */
+    /** Every message this node sends or sent (and did not delete), newest first. */
     List<Outgoing> sent();
 
     Optional<Idempotent> messageForIdempotencyKey(String key);

@@ -51,6 +51,8 @@ public final class PostgresMessageStore implements MessageStore {
             + "CREATE INDEX deliveries_due ON deliveries (state, next_attempt_at);",
         // 2: when the sender asked for an answer (from the signed manifest; null: no date)
         "ALTER TABLE outbox ADD COLUMN respond_by TIMESTAMPTZ;",
+        // 3: stages of messages (notices received and to send); deletions (the envelope destroyed, digests kept)
+        SharedRows.migration("BYTEA"),
     };
 
     private final HikariDataSource pool;
@@ -247,7 +249,7 @@ public final class PostgresMessageStore implements MessageStore {
         return with("read the inbox", c -> {
             List<Received> out = new ArrayList<>();
             try (Statement s = c.createStatement(); ResultSet r = s.executeQuery(
-                    "SELECT " + RECEIVED_COLUMNS + " FROM inbox ORDER BY received_at")) {
+                    "SELECT " + RECEIVED_COLUMNS + " FROM inbox WHERE deleted_ms IS NULL ORDER BY received_at")) {
                 while (r.next()) {
                     out.add(received(r));
                 }
@@ -259,7 +261,7 @@ public final class PostgresMessageStore implements MessageStore {
     @Override
     public Optional<Received> received(UUID messageId) {
         return with("read the inbox", c -> {
-            try (PreparedStatement p = c.prepareStatement("SELECT " + RECEIVED_COLUMNS + " FROM inbox WHERE message_id = ?"
+            try (PreparedStatement p = c.prepareStatement("SELECT " + RECEIVED_COLUMNS + " FROM inbox WHERE message_id = ? AND deleted_ms IS NULL"
                     + " ORDER BY quarantine IS NOT NULL, received_at LIMIT 1")) {
                 p.setString(1, messageId.toString());
                 try (ResultSet r = p.executeQuery()) {
@@ -278,6 +280,40 @@ public final class PostgresMessageStore implements MessageStore {
                 return p.executeUpdate() > 0;
             }
         });
+    }
+
+    @Override
+    public boolean recordStage(Stage stage, boolean outgoing) {
+        return with("record a stage", c -> SharedRows.recordStage(c, stage, outgoing, Instant.now()));
+    }
+
+    @Override
+    public List<Stage> stages(UUID messageId, boolean outgoing) {
+        return with("read stages", c -> SharedRows.stages(c, messageId, outgoing));
+    }
+
+    @Override
+    public List<Stage> noticesDue(Instant now, int limit) {
+        return with("read notices", c -> SharedRows.noticesDue(c, now, limit));
+    }
+
+    @Override
+    public void noticeAttempted(Stage notice, Instant deliveredAt, Instant next) {
+        with("record a notice's attempt", c -> {
+            SharedRows.noticeAttempted(c, notice, deliveredAt, next);
+            return null;
+        });
+    }
+
+    @Override
+    public boolean delete(UUID messageId, boolean received, Instant at) {
+        // The old row version stays in the table's pages until VACUUM reclaims it (autovacuum, or the operator).
+        return transaction("delete a message", c -> SharedRows.delete(c, messageId, received, at));
+    }
+
+    @Override
+    public List<Path> deletedBlobs() {
+        return with("list deleted messages", c -> SharedRows.deletedBlobs(c, this::blobs));
     }
 
     @Override
@@ -338,7 +374,7 @@ public final class PostgresMessageStore implements MessageStore {
     @Override
     public Optional<Outgoing> outgoing(UUID messageId) {
         return with("read the outbox", c -> {
-            try (PreparedStatement p = c.prepareStatement("SELECT " + OUTGOING_COLUMNS + " FROM outbox WHERE message_id = ?")) {
+            try (PreparedStatement p = c.prepareStatement("SELECT " + OUTGOING_COLUMNS + " FROM outbox WHERE message_id = ? AND deleted_ms IS NULL")) {
                 p.setString(1, messageId.toString());
                 try (ResultSet r = p.executeQuery()) {
                     return r.next() ? Optional.of(outgoing(r)) : Optional.empty();
@@ -352,7 +388,7 @@ public final class PostgresMessageStore implements MessageStore {
         return with("read the outbox", c -> {
             List<Outgoing> out = new ArrayList<>();
             try (Statement s = c.createStatement(); ResultSet r = s.executeQuery("SELECT " + OUTGOING_COLUMNS
-                    + " FROM outbox ORDER BY created_at DESC")) {
+                    + " FROM outbox WHERE deleted_ms IS NULL ORDER BY created_at DESC")) {
                 while (r.next()) {
                     out.add(outgoing(r));
                 }

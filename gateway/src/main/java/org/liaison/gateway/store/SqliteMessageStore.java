@@ -47,6 +47,8 @@ public final class SqliteMessageStore implements MessageStore {
         "ALTER TABLE outbox ADD COLUMN submitter TEXT;",
         // 6: when the sender asked for an answer (from the signed manifest; null: no date)
         "ALTER TABLE outbox ADD COLUMN respond_by TEXT;",
+        // 7: stages of messages (notices received and to send); deletions (the envelope destroyed, digests kept)
+        SharedRows.migration("BLOB"),
     };
 
     private final Connection db;
@@ -67,6 +69,7 @@ public final class SqliteMessageStore implements MessageStore {
                 s.execute("PRAGMA synchronous=FULL");
                 s.execute("PRAGMA foreign_keys=ON");
                 s.execute("PRAGMA busy_timeout=5000");
+                s.execute("PRAGMA secure_delete=ON"); // a deleted envelope's bytes are overwritten, not left in free pages
             }
             migrate(c);
             Path base = file.toAbsolutePath().getParent();
@@ -175,7 +178,7 @@ public final class SqliteMessageStore implements MessageStore {
         org.liaison.gateway.net.EventLoops.assertOffLoop("a store call");
         List<Received> out = new ArrayList<>();
         try (Statement s = db.createStatement(); ResultSet r = s.executeQuery(
-                "SELECT " + RECEIVED_COLUMNS + " FROM inbox ORDER BY received_at")) {
+                "SELECT " + RECEIVED_COLUMNS + " FROM inbox WHERE deleted_ms IS NULL ORDER BY received_at")) {
             while (r.next()) {
                 out.add(received(r));
             }
@@ -189,7 +192,7 @@ public final class SqliteMessageStore implements MessageStore {
     public synchronized Optional<Received> received(UUID messageId) {
         org.liaison.gateway.net.EventLoops.assertOffLoop("a store call");
         try (PreparedStatement p = db.prepareStatement("SELECT " + RECEIVED_COLUMNS + " FROM inbox WHERE message_id = ?"
-                + " ORDER BY quarantine IS NOT NULL, received_at LIMIT 1")) {
+                + " AND deleted_ms IS NULL ORDER BY quarantine IS NOT NULL, received_at LIMIT 1")) {
             p.setString(1, messageId.toString());
             try (ResultSet r = p.executeQuery()) {
                 return r.next() ? Optional.of(received(r)) : Optional.empty();
@@ -208,6 +211,74 @@ public final class SqliteMessageStore implements MessageStore {
             return p.executeUpdate() > 0;
         } catch (SQLException e) {
             throw new StoreException("cannot quarantine a message", e);
+        }
+    }
+
+    @Override
+    public synchronized boolean recordStage(Stage stage, boolean outgoing) {
+        return run("record a stage", c -> SharedRows.recordStage(c, stage, outgoing, Instant.now()));
+    }
+
+    @Override
+    public synchronized List<Stage> stages(UUID messageId, boolean outgoing) {
+        return run("read stages", c -> SharedRows.stages(c, messageId, outgoing));
+    }
+
+    @Override
+    public synchronized List<Stage> noticesDue(Instant now, int limit) {
+        return run("read notices", c -> SharedRows.noticesDue(c, now, limit));
+    }
+
+    @Override
+    public synchronized void noticeAttempted(Stage notice, Instant deliveredAt, Instant next) {
+        run("record a notice's attempt", c -> {
+            SharedRows.noticeAttempted(c, notice, deliveredAt, next);
+            return null;
+        });
+    }
+
+    @Override
+    public synchronized boolean delete(UUID messageId, boolean received, Instant at) {
+        boolean deleted = run("delete a message", c -> {
+            c.setAutoCommit(false);
+            try {
+                boolean d = SharedRows.delete(c, messageId, received, at);
+                c.commit();
+                return d;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        });
+        if (deleted) {
+            // The write-ahead log still holds the envelope's page as it was: copied back and emptied now.
+            run("checkpoint the store", c -> {
+                try (Statement s = c.createStatement()) {
+                    s.execute("PRAGMA wal_checkpoint(TRUNCATE)");
+                }
+                return null;
+            });
+        }
+        return deleted;
+    }
+
+    @Override
+    public synchronized List<Path> deletedBlobs() {
+        return run("list deleted messages", c -> SharedRows.deletedBlobs(c, this::blobs));
+    }
+
+    private interface Work<T> {
+        T run(Connection c) throws SQLException;
+    }
+
+    private <T> T run(String what, Work<T> w) {
+        org.liaison.gateway.net.EventLoops.assertOffLoop("a store call");
+        try {
+            return w.run(db);
+        } catch (SQLException e) {
+            throw new StoreException("cannot " + what + ": " + e.getMessage(), e);
         }
     }
 
@@ -261,7 +332,7 @@ public final class SqliteMessageStore implements MessageStore {
         org.liaison.gateway.net.EventLoops.assertOffLoop("a store call");
         try (PreparedStatement p = db.prepareStatement(
                 "SELECT created_at, expires_at, envelope, idempotency_key, blobs, package_sha256, envelope_sha256, submitter, respond_by FROM outbox"
-                + " WHERE message_id = ?")) {
+                + " WHERE message_id = ? AND deleted_ms IS NULL")) {
             p.setString(1, messageId.toString());
             try (ResultSet r = p.executeQuery()) {
                 if (!r.next()) {
@@ -281,7 +352,8 @@ public final class SqliteMessageStore implements MessageStore {
         org.liaison.gateway.net.EventLoops.assertOffLoop("a store call");
         List<Outgoing> out = new ArrayList<>();
         try (Statement s = db.createStatement(); ResultSet r = s.executeQuery("SELECT message_id, created_at, expires_at, envelope,"
-                + " idempotency_key, blobs, package_sha256, envelope_sha256, submitter, respond_by FROM outbox ORDER BY created_at DESC")) {
+                + " idempotency_key, blobs, package_sha256, envelope_sha256, submitter, respond_by FROM outbox WHERE deleted_ms IS NULL"
+                + " ORDER BY created_at DESC")) {
             while (r.next()) {
                 out.add(new Outgoing(UUID.fromString(r.getString(1)), Instant.parse(r.getString(2)), Instant.parse(r.getString(3)),
                         r.getBytes(4), r.getString(5), blobs(r.getString(6)), r.getString(7), r.getString(8), r.getString(9),

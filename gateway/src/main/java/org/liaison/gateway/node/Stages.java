@@ -1,0 +1,202 @@
+package org.liaison.gateway.node;
+
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.liaison.certs.AuthorityId;
+import org.liaison.gateway.audit.AuditEvent;
+import org.liaison.gateway.delivery.Backoff;
+import org.liaison.gateway.delivery.PeerClient;
+import org.liaison.gateway.peer.PeerContext;
+import org.liaison.gateway.store.MessageStore;
+import org.liaison.protocol.ErrorCode;
+import org.liaison.protocol.ProtocolException;
+import org.liaison.protocol.envelope.EnvelopeHeader;
+import org.liaison.protocol.envelope.Envelopes;
+import org.liaison.protocol.envelope.Notices;
+
+/**
+ * The life of a request beyond its delivery. On the recipient's side: the first fetch of a received
+ * message by one of this authority's investigators queues an <em>opened</em> notice (the authority and
+ * the time, never the person), and an investigator can <em>acknowledge</em> or <em>decline</em> (with a
+ * reason code) a request; each notice is signed by this gateway, kept, audited and sent to the
+ * message's sender until it takes it. On the sender's side: notices from a message's recipients are
+ * verified and kept with it, and a reply received from one of them marks it <em>answered</em>; each stage
+ * is audited. {@code liaison status} shows them per recipient.
+ */
+public final class Stages implements AutoCloseable {
+    private static final Logger LOG = LogManager.getLogger(Stages.class);
+    public static final String OPENED = "opened";
+    public static final String ACKNOWLEDGED = "acknowledged";
+    public static final String DECLINED = "declined";
+    public static final String ANSWERED = "answered";
+
+    private final PeerContext node;
+    private final PeerClient client;
+    private final Backoff backoff;
+    private final ScheduledExecutorService sender = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "notices");
+        t.setDaemon(true);
+        return t;
+    });
+    /** Attempts made per notice by this process (a restart begins the backoff again: harmless). */
+    private final Map<String, Integer> attempts = new ConcurrentHashMap<>();
+
+    public Stages(PeerContext node, PeerClient client, Backoff backoff) {
+        this.node = node;
+        this.client = client;
+        this.backoff = backoff;
+    }
+
+    /** Sends due notices every {@code poll}, and at once after {@link #wake}. */
+    public void start(Duration poll) {
+        sender.scheduleWithFixedDelay(this::sendDue, poll.toMillis(), poll.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** A notice was queued: send it now rather than at the next poll. */
+    public void wake() {
+        sender.execute(this::sendDue);
+    }
+
+    // ----- the recipient's side -----
+
+    /** A received message was fetched: the first time, an opened notice is queued for its sender. */
+    public void opened(MessageStore.Received r) throws ProtocolException {
+        queue(r, OPENED, null, null, node.me().value());
+    }
+
+    /**
+     * An investigator ({@code actor}) acknowledges or declines a received request. Whether it is new
+     * ({@code false}: that stage was sent before; nothing changed).
+     */
+    public boolean decide(MessageStore.Received r, String stage, String reason, String note, String actor) throws ProtocolException {
+        if (!ACKNOWLEDGED.equals(stage) && !DECLINED.equals(stage)) {
+            throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "a request is acknowledged or declined, not " + stage);
+        }
+        return queue(r, stage, reason, note, actor);
+    }
+
+    private boolean queue(MessageStore.Received r, String stage, String reason, String note, String actor) throws ProtocolException {
+        EnvelopeHeader h = Envelopes.readStored(r.envelope(), r.envelopeSha256()).header();
+        Instant now = Instant.now();
+        if (!node.store().stages(r.messageId(), true).stream().noneMatch(s -> s.stage().equals(stage))) {
+            return false; // checked first so that a retried command does not sign again
+        }
+        byte[] xml = Notices.create(new Notices.Content(UUID.randomUUID(), r.messageId(), h.conversationId(), r.sender(), node.me(),
+                stage, now, reason, note), node.signing());
+        if (!node.store().recordStage(new MessageStore.Stage(r.messageId(), r.sender(), stage, now, reason, xml), true)) {
+            return false;
+        }
+        node.audit().record(AuditEvent.of("stage", actor, r.messageId().toString(), r.sender().value(), stage, reason).about(h)
+                .with("noticeSha256", Envelopes.sha256(xml)));
+        LOG.info("message {} from {}: {}{}, notice queued", r.messageId(), r.sender(), stage, reason == null ? "" : " (" + reason + ")");
+        wake();
+        return true;
+    }
+
+    /** A reply to a received message was sealed here: the recipient's own log records the answer. */
+    public void replied(UUID inReplyTo, AuthorityId to) {
+        node.audit().record(AuditEvent.of("stage", node.me().value(), inReplyTo.toString(), to.value(), ANSWERED, null));
+    }
+
+    private void sendDue() {
+        try {
+            for (MessageStore.Stage n : node.store().noticesDue(Instant.now(), 64)) {
+                send(n);
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("cannot send notices: {}", e.toString());
+        }
+    }
+
+    private void send(MessageStore.Stage n) {
+        String key = n.messageId() + "/" + n.stage();
+        try {
+            List<String> endpoints = node.trust().directory().require(n.party()).endpoints();
+            int attempt = attempts.merge(key, 1, Integer::sum);
+            URI endpoint = URI.create(endpoints.get((attempt - 1) % endpoints.size()));
+            client.post(n.party(), endpoint, org.liaison.gateway.peer.ReceiveHandler.NOTICE_PATH, NOTICE_TYPE, n.xml());
+            node.store().noticeAttempted(n, Instant.now(), null);
+            attempts.remove(key);
+            node.audit().record(AuditEvent.of("notice-delivered", node.me().value(), n.messageId().toString(), n.party().value(), n.stage(),
+                    null));
+        } catch (ProtocolException e) {
+            int attempt = attempts.getOrDefault(key, 1);
+            if (e.code().isRetryable()) {
+                node.store().noticeAttempted(n, null, Instant.now().plus(backoff.delay(attempt)));
+                LOG.info("notice {} of message {} to {}: {} (attempt {}, will retry)", n.stage(), n.messageId(), n.party(), e.getMessage(),
+                        attempt);
+            } else {
+                // Refused for good (the sender deleted the message, say): kept, not sent again; the log says why.
+                node.store().noticeAttempted(n, null, Instant.now().plus(Duration.ofDays(3650)));
+                attempts.remove(key);
+                node.audit().record(AuditEvent.of("notice-refused", node.me().value(), n.messageId().toString(), n.party().value(), n.stage(),
+                        e.code().code() + " " + e.getMessage()));
+                LOG.warn("notice {} of message {} refused by {}: {}", n.stage(), n.messageId(), n.party(), e.getMessage());
+            }
+        } catch (RuntimeException e) {
+            node.store().noticeAttempted(n, null, Instant.now().plus(backoff.delay(attempts.getOrDefault(key, 1))));
+            LOG.warn("notice {} of message {} to {}: {}", n.stage(), n.messageId(), n.party(), e.toString());
+        }
+    }
+
+    public static final String NOTICE_TYPE = "application/vnd.liaison.notice+xml";
+
+    // ----- the sender's side -----
+
+    /**
+     * A notice from {@code peer}: verified (its gateway's signature, issued by it), about a message this
+     * node sent to it, in that conversation, not dated before the message; kept and audited once.
+     */
+    public void received(AuthorityId peer, byte[] xml) throws ProtocolException {
+        Instant now = Instant.now();
+        Notices.Verified v = Notices.verify(xml, node.trust(), now, peer);
+        Notices.Content c = v.content();
+        if (!c.sender().equals(node.me())) {
+            throw new ProtocolException(ErrorCode.NOT_A_RECIPIENT, "the notice is about a message of " + c.sender() + ", not of "
+                    + node.me());
+        }
+        MessageStore.Outgoing o = node.store().outgoing(c.messageId()).orElseThrow(() -> new ProtocolException(ErrorCode.NOT_FOUND,
+                "no message " + c.messageId() + " sent from " + node.me()));
+        if (node.store().deliveries(c.messageId()).stream().noneMatch(d -> d.recipient().equals(peer))) {
+            throw new ProtocolException(ErrorCode.NOT_A_RECIPIENT, "message " + c.messageId() + " was not sent to " + peer);
+        }
+        EnvelopeHeader h = Envelopes.readStored(o.envelope(), o.recordedEnvelopeSha256()).header();
+        if (!h.conversationId().equals(c.conversationId())) {
+            throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "the notice names another conversation than message " + c.messageId());
+        }
+        if (c.at().isBefore(o.createdAt().minus(Notices.CLOCK_SKEW))) {
+            throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "the notice is dated " + c.at() + ", before the message was sent");
+        }
+        if (node.store().recordStage(new MessageStore.Stage(c.messageId(), peer, c.stage(), c.at(), c.reason(), v.xml()), false)) {
+            node.audit().record(AuditEvent.of("stage", peer.value(), c.messageId().toString(), peer.value(), c.stage(), c.reason()).about(h)
+                    .with("noticeSha256", Envelopes.sha256(v.xml())));
+            LOG.info("message {}: {} by {}{}", c.messageId(), c.stage(), peer, c.reason() == null ? "" : " (" + c.reason() + ")");
+        }
+    }
+
+    /** A package from {@code from} answering {@code inReplyTo} arrived: if that is a message sent from here to it, it is answered. */
+    public void replyReceived(AuthorityId from, UUID inReplyTo, UUID reply) {
+        if (inReplyTo == null || node.store().deliveries(inReplyTo).stream().noneMatch(d -> d.recipient().equals(from))) {
+            return;
+        }
+        if (node.store().recordStage(new MessageStore.Stage(inReplyTo, from, ANSWERED, Instant.now(), null, null), false)) {
+            node.audit().record(AuditEvent.of("stage", from.value(), inReplyTo.toString(), from.value(), ANSWERED, null)
+                    .with("reply", reply.toString()));
+        }
+    }
+
+    @Override
+    public void close() {
+        sender.shutdownNow();
+    }
+}

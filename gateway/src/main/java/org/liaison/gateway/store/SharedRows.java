@@ -1,0 +1,143 @@
+package org.liaison.gateway.store;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.Function;
+import org.liaison.certs.AuthorityId;
+
+/**
+ * The SQL that both stores run as it is: stages of messages (times kept as epoch milliseconds, so that
+ * they compare the same in SQLite and PostgreSQL) and deletions. The stores call these on their own
+ * connection, inside their own locking and transactions.
+ */
+final class SharedRows {
+    private SharedRows() {}
+
+    /** The migration that adds stages and deletions; {@code bytes} is the store's binary column type. */
+    static String migration(String bytes) {
+        return "CREATE TABLE notices (message_id TEXT NOT NULL, party TEXT NOT NULL, stage TEXT NOT NULL, outgoing INTEGER NOT NULL,"
+                + " at_ms BIGINT NOT NULL, reason TEXT, xml " + bytes + ", delivered_ms BIGINT, attempts INTEGER NOT NULL DEFAULT 0,"
+                + " next_ms BIGINT, PRIMARY KEY (message_id, party, stage, outgoing));"
+                + "CREATE INDEX notices_due ON notices (outgoing, delivered_ms, next_ms);"
+                + "ALTER TABLE inbox ADD COLUMN deleted_ms BIGINT;"
+                + "ALTER TABLE outbox ADD COLUMN deleted_ms BIGINT;";
+    }
+
+    static boolean recordStage(Connection c, MessageStore.Stage s, boolean outgoing, Instant now) throws SQLException {
+        try (PreparedStatement p = c.prepareStatement("INSERT INTO notices (message_id, party, stage, outgoing, at_ms, reason, xml, next_ms)"
+                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
+            p.setString(1, s.messageId().toString());
+            p.setString(2, s.party().value());
+            p.setString(3, s.stage());
+            p.setInt(4, outgoing ? 1 : 0);
+            p.setLong(5, s.at().toEpochMilli());
+            p.setString(6, s.reason());
+            p.setBytes(7, s.xml());
+            if (outgoing) {
+                p.setLong(8, now.toEpochMilli());
+            } else {
+                p.setNull(8, java.sql.Types.BIGINT);
+            }
+            return p.executeUpdate() == 1;
+        }
+    }
+
+    private static final String STAGE_COLUMNS = "message_id, party, stage, at_ms, reason, xml, delivered_ms";
+
+    private static MessageStore.Stage stage(ResultSet r) throws SQLException {
+        long delivered = r.getLong(7);
+        return new MessageStore.Stage(UUID.fromString(r.getString(1)), AuthorityId.of(r.getString(2)), r.getString(3),
+                Instant.ofEpochMilli(r.getLong(4)), r.getString(5), r.getBytes(6), r.wasNull() ? null : Instant.ofEpochMilli(delivered));
+    }
+
+    static List<MessageStore.Stage> stages(Connection c, UUID messageId, boolean outgoing) throws SQLException {
+        try (PreparedStatement p = c.prepareStatement("SELECT " + STAGE_COLUMNS + " FROM notices WHERE message_id = ? AND outgoing = ?"
+                + " ORDER BY at_ms")) {
+            p.setString(1, messageId.toString());
+            p.setInt(2, outgoing ? 1 : 0);
+            return list(p);
+        }
+    }
+
+    static List<MessageStore.Stage> noticesDue(Connection c, Instant now, int limit) throws SQLException {
+        try (PreparedStatement p = c.prepareStatement("SELECT " + STAGE_COLUMNS + " FROM notices WHERE outgoing = 1 AND delivered_ms IS NULL"
+                + " AND next_ms <= ? ORDER BY next_ms LIMIT ?")) {
+            p.setLong(1, now.toEpochMilli());
+            p.setInt(2, limit);
+            return list(p);
+        }
+    }
+
+    private static List<MessageStore.Stage> list(PreparedStatement p) throws SQLException {
+        List<MessageStore.Stage> out = new ArrayList<>();
+        try (ResultSet r = p.executeQuery()) {
+            while (r.next()) {
+                out.add(stage(r));
+            }
+        }
+        return out;
+    }
+
+    static void noticeAttempted(Connection c, MessageStore.Stage s, Instant deliveredAt, Instant next) throws SQLException {
+        try (PreparedStatement p = c.prepareStatement("UPDATE notices SET attempts = attempts + 1, delivered_ms = ?, next_ms = ?"
+                + " WHERE message_id = ? AND party = ? AND stage = ? AND outgoing = 1")) {
+            if (deliveredAt == null) {
+                p.setNull(1, java.sql.Types.BIGINT);
+            } else {
+                p.setLong(1, deliveredAt.toEpochMilli());
+            }
+            p.setLong(2, (next == null ? deliveredAt : next).toEpochMilli());
+            p.setString(3, s.messageId().toString());
+            p.setString(4, s.party().value());
+            p.setString(5, s.stage());
+            p.executeUpdate();
+        }
+    }
+
+    /**
+     * Destroys a message's envelope — the only place its wrapped content keys are kept — and marks it
+     * deleted, keeping its digests (the envelope's, and the receipt of a received one); deliveries still
+     * waiting fail. The caller removes the blobs after the commit. Whether it was there and not deleted before.
+     */
+    static boolean delete(Connection c, UUID messageId, boolean received, Instant at) throws SQLException {
+        String table = received ? "inbox" : "outbox";
+        int n;
+        try (PreparedStatement p = c.prepareStatement("UPDATE " + table + " SET envelope = ?, deleted_ms = ? WHERE message_id = ?"
+                + " AND deleted_ms IS NULL" + (received ? " AND quarantine IS NULL" : ""))) {
+            p.setBytes(1, new byte[0]);
+            p.setLong(2, at.toEpochMilli());
+            p.setString(3, messageId.toString());
+            n = p.executeUpdate();
+        }
+        if (n > 0 && !received) {
+            try (PreparedStatement p = c.prepareStatement("UPDATE deliveries SET state = 'FAILED', last_error = ? WHERE message_id = ?"
+                    + " AND state IN ('QUEUED', 'RETRYING')")) {
+                p.setString(1, "the message was deleted before it was delivered");
+                p.setString(2, messageId.toString());
+                p.executeUpdate();
+            }
+        }
+        return n > 0;
+    }
+
+    /** The blob folders of deleted messages (the sweeper makes sure they are gone). */
+    static List<Path> deletedBlobs(Connection c, Function<String, Path> blobs) throws SQLException {
+        List<Path> out = new ArrayList<>();
+        for (String table : new String[] {"inbox", "outbox"}) {
+            try (PreparedStatement p = c.prepareStatement("SELECT blobs FROM " + table + " WHERE deleted_ms IS NOT NULL");
+                    ResultSet r = p.executeQuery()) {
+                while (r.next()) {
+                    out.add(blobs.apply(r.getString(1)));
+                }
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,176 @@
+package org.liaison.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.liaison.gateway.TestNodes.AL;
+import static org.liaison.gateway.TestNodes.IT;
+import static org.liaison.gateway.TestNodes.US;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.liaison.certs.Role;
+import org.liaison.gateway.audit.AuditEvent;
+import org.liaison.gateway.audit.MemoryAuditLog;
+import org.liaison.gateway.node.GatewayNode;
+import org.liaison.gateway.node.Stages;
+import org.liaison.gateway.peer.ReceiveHandler;
+import org.liaison.protocol.ErrorCode;
+import org.liaison.protocol.ProtocolException;
+import org.liaison.protocol.envelope.Notices;
+
+/**
+ * The life of a request after its delivery: the recipient's node tells the sender that the request was
+ * opened (not by whom), acknowledged or declined with a reason; its reply marks it answered. Both
+ * audit logs record each stage; status shows them per recipient. A notice from an authority the message
+ * was not sent to, or about a message that does not exist, is refused and audited.
+ */
+class StageTest {
+    @TempDir
+    Path dir;
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static String submit(Path profile, Path file, String to) {
+        BackupRestoreTest.Run r = BackupRestoreTest.cli("--profile", profile.toString(), "submit", "--to", to, "--service", "mla-request",
+                "--case", "OP-STAGES", "--legal-basis", "UNTOC art. 18", "--new", file.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        return r.out().strip();
+    }
+
+    private static JsonNode delivery(Path profile, String id, String recipient) throws Exception {
+        JsonNode status = JSON.readTree(BackupRestoreTest.cli("--profile", profile.toString(), "status", id, "--json").out());
+        for (JsonNode d : status.path("deliveries")) {
+            if (d.path("recipient").asText().equals(recipient)) {
+                return d;
+            }
+        }
+        throw new AssertionError("no delivery to " + recipient + " in " + status);
+    }
+
+    private static boolean hasStage(Path profile, String id, String recipient, String stage) {
+        try {
+            for (JsonNode s : delivery(profile, id, recipient).path("stages")) {
+                if (s.path("stage").asText().equals(stage)) {
+                    return true;
+                }
+            }
+            return false;
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
+    void openedDeclinedAcknowledgedAndAnsweredReachTheSenderAndBothLogs() throws Exception {
+        TestNodes t = new TestNodes(dir.resolve("fed"));
+        Path it = t.federation.profiles().get(IT).get(Role.INVESTIGATOR);
+        Path al = t.federation.profiles().get(AL).get(Role.INVESTIGATOR);
+        Path file = Files.writeString(dir.resolve("request.txt"), "please send the records of account 4711");
+        MemoryAuditLog itAudit = new MemoryAuditLog();
+        MemoryAuditLog alAudit = new MemoryAuditLog();
+        try (GatewayNode itNode = GatewayNode.start(t.config(IT), itAudit, TestNodes.FAST);
+                GatewayNode alNode = GatewayNode.start(t.config(AL), alAudit, TestNodes.FAST)) {
+            String declined = submit(it, file, "AL-PP");
+            String accepted = submit(it, file, "AL-PP");
+            TestNodes.await("two deliveries", Duration.ofSeconds(20), () -> alNode.store().inbox().size() == 2);
+            assertThat(delivery(it, declined, "AL-PP").path("stages")).isEmpty();
+
+            // Albania's investigator opens the first: Italy learns it was opened, not by whom.
+            BackupRestoreTest.Run fetch = BackupRestoreTest.cli("--profile", al.toString(), "fetch", declined, "--out",
+                    dir.resolve("got").toString());
+            assertThat(fetch.code()).as(fetch.err()).isZero();
+            TestNodes.await("the opened notice at Italy", Duration.ofSeconds(20), () -> hasStage(it, declined, "AL-PP", Stages.OPENED));
+            BackupRestoreTest.cli("--profile", al.toString(), "fetch", declined, "--out", dir.resolve("again").toString());
+
+            // A decline needs a known reason code; then it travels with its note.
+            BackupRestoreTest.Run noReason = BackupRestoreTest.cli("--profile", al.toString(), "decline", declined, "--reason", "because");
+            assertThat(noReason.code()).isNotZero();
+            assertThat(noReason.err()).contains("dual-criminality");
+            BackupRestoreTest.Run decline = BackupRestoreTest.cli("--profile", al.toString(), "decline", declined, "--reason",
+                    "dual-criminality", "--note", "the conduct is not an offence under Albanian law");
+            assertThat(decline.code()).as(decline.err()).isZero();
+            assertThat(decline.out()).contains("declined (dual-criminality)");
+            assertThat(BackupRestoreTest.cli("--profile", al.toString(), "decline", declined, "--reason", "dual-criminality").out())
+                    .contains("already");
+            TestNodes.await("the decline at Italy", Duration.ofSeconds(20), () -> hasStage(it, declined, "AL-PP", Stages.DECLINED));
+            String text = BackupRestoreTest.cli("--profile", it.toString(), "status", declined).out();
+            assertThat(text).contains("opened").contains("declined").contains("reason: dual-criminality")
+                    .contains("not an offence under Albanian law");
+
+            // The second is acknowledged, then answered by a reply.
+            assertThat(BackupRestoreTest.cli("--profile", al.toString(), "acknowledge", accepted).code()).isZero();
+            BackupRestoreTest.Run reply = BackupRestoreTest.cli("--profile", al.toString(), "submit", "--in-reply-to", accepted, "--to",
+                    "IT-DNA", "--service", "mla-response", "--case", "OP-STAGES", "--legal-basis", "UNTOC art. 18", file.toString());
+            assertThat(reply.code()).as(reply.err()).isZero();
+            TestNodes.await("acknowledged and answered at Italy", Duration.ofSeconds(20),
+                    () -> hasStage(it, accepted, "AL-PP", Stages.ACKNOWLEDGED) && hasStage(it, accepted, "AL-PP", Stages.ANSWERED));
+            assertThat(hasStage(it, accepted, "AL-PP", Stages.OPENED)).isFalse(); // nobody fetched it
+            assertThat(BackupRestoreTest.cli("--profile", al.toString(), "inbox").out()).contains("DECLINED").contains("ACKNOWLEDGED");
+
+            // Each stage is in both logs, once; the opened notice does not name the person who opened it.
+            TestNodes.await("the notices delivered", Duration.ofSeconds(20), () -> alAudit.events().stream()
+                    .filter(e -> e.type().equals("notice-delivered")).count() == 3);
+            assertThat(stages(itAudit, declined)).containsExactly("opened", "declined");
+            assertThat(stages(alAudit, declined)).containsExactly("opened", "declined");
+            assertThat(stages(itAudit, accepted)).containsExactlyInAnyOrder("acknowledged", "answered");
+            assertThat(stages(alAudit, accepted)).containsExactlyInAnyOrder("acknowledged", "answered");
+            assertThat(itAudit.events()).filteredOn(e -> e.type().equals("stage") && "declined".equals(e.outcome()))
+                    .allMatch(e -> "dual-criminality".equals(e.reason()));
+            byte[] notice = alNode.store().stages(UUID.fromString(declined), true).stream()
+                    .filter(s -> s.stage().equals(Stages.OPENED)).findFirst().orElseThrow().xml();
+            String investigator = alAudit.events().stream().filter(e -> e.type().equals("fetch")).findFirst().orElseThrow().actor();
+            assertThat(new String(notice, java.nio.charset.StandardCharsets.UTF_8)).doesNotContain(investigator.substring(7, 23));
+        }
+    }
+
+    private static java.util.List<String> stages(MemoryAuditLog log, String id) {
+        return log.events().stream().filter(e -> e.type().equals("stage") && id.equals(e.messageId())).map(AuditEvent::outcome).toList();
+    }
+
+    @Test
+    void aNoticeFromAnAuthorityTheMessageWasNotSentToIsRefusedAndAudited() throws Exception {
+        TestNodes t = new TestNodes(dir.resolve("fed"));
+        Path it = t.federation.profiles().get(IT).get(Role.INVESTIGATOR);
+        Path file = Files.writeString(dir.resolve("request.txt"), "records");
+        MemoryAuditLog itAudit = new MemoryAuditLog();
+        try (GatewayNode itNode = GatewayNode.start(t.config(IT), itAudit, TestNodes.FAST); GatewayNode alNode = t.start(AL);
+                GatewayNode usNode = t.start(US)) {
+            String id = submit(it, file, "AL-PP");
+            TestNodes.await("the delivery", Duration.ofSeconds(20), () -> alNode.store().inbox().size() == 1);
+            var env = alNode.store().received(UUID.fromString(id)).orElseThrow();
+            UUID conversation = org.liaison.protocol.envelope.Envelopes.readStored(env.envelope(), env.envelopeSha256()).header()
+                    .conversationId();
+            URI italy = URI.create(itNode.trust().directory().require(IT).endpoints().get(0));
+            // The United States claim to have declined a message sent to Albania only.
+            byte[] meddling = Notices.create(new Notices.Content(UUID.randomUUID(), UUID.fromString(id), conversation, IT, US,
+                    "declined", Instant.now(), "essential-interests", null), usNode.signing());
+            ProtocolException refused = org.junit.jupiter.api.Assertions.assertThrows(ProtocolException.class,
+                    () -> usNode.peerClient().post(IT, italy, ReceiveHandler.NOTICE_PATH, Stages.NOTICE_TYPE, meddling));
+            assertThat(refused.code()).isEqualTo(ErrorCode.NOT_A_RECIPIENT);
+            // Albania about a message that does not exist.
+            byte[] unknown = Notices.create(new Notices.Content(UUID.randomUUID(), UUID.randomUUID(), conversation, IT, AL, "opened",
+                    Instant.now(), null, null), alNode.signing());
+            assertThat(org.junit.jupiter.api.Assertions.assertThrows(ProtocolException.class,
+                    () -> alNode.peerClient().post(IT, italy, ReceiveHandler.NOTICE_PATH, Stages.NOTICE_TYPE, unknown)).code())
+                    .isEqualTo(ErrorCode.NOT_FOUND);
+            // Albania in another conversation than the message's.
+            byte[] elsewhere = Notices.create(new Notices.Content(UUID.randomUUID(), UUID.fromString(id), UUID.randomUUID(), IT, AL,
+                    "opened", Instant.now(), null, null), alNode.signing());
+            assertThat(org.junit.jupiter.api.Assertions.assertThrows(ProtocolException.class,
+                    () -> alNode.peerClient().post(IT, italy, ReceiveHandler.NOTICE_PATH, Stages.NOTICE_TYPE, elsewhere)).getMessage())
+                    .contains("another conversation");
+            assertThat(itNode.store().stages(UUID.fromString(id), false)).isEmpty();
+            TestNodes.await("the refusals audited", Duration.ofSeconds(10), () -> itAudit.events().stream()
+                    .filter(e -> e.type().equals("reject")).count() >= 3);
+            assertThat(itAudit.events()).filteredOn(e -> e.type().equals("reject") && "US-OIA".equals(e.actor()))
+                    .anyMatch(e -> e.reason().contains(ErrorCode.NOT_A_RECIPIENT.code()));
+        }
+    }
+}
