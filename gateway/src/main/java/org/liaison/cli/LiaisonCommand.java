@@ -43,6 +43,7 @@ public final class LiaisonCommand {
         m.put("quarantine", org.liaison.cli.local.QuarantineCommand::new);
         m.put("acknowledge", org.liaison.cli.local.AnswerCommands.Acknowledge::new);
         m.put("decline", org.liaison.cli.local.AnswerCommands.Decline::new);
+        m.put("cases", org.liaison.cli.cases.CasesCommand::new);
         m.put("certs", CertsCommand::new);
         m.put("directory", org.liaison.cli.directory.DirectoryCommand::new);
         m.put("store", org.liaison.cli.store.StoreCommand::new);

@@ -29,12 +29,12 @@ class StoredDataTest {
     @TempDir
     Path dir;
 
-    String profile(TestNodes t, org.liaison.certs.AuthorityId id) {
+    static String profile(TestNodes t, org.liaison.certs.AuthorityId id) {
         return t.federation.dir().resolve(id.value()).resolve("users").resolve("investigator").toString();
     }
 
     /** A profile folder for an operator of Albania: the investigator's, with an operator certificate in it. */
-    Path operatorProfile(TestNodes t) throws Exception {
+    static Path operatorProfile(TestNodes t) throws Exception {
         Path investigator = Path.of(profile(t, AL));
         Path ops = java.nio.file.Files.createDirectories(investigator.resolveSibling("operator"));
         java.nio.file.Files.copy(investigator.resolve("profile.yaml"), ops.resolve("profile.yaml"));

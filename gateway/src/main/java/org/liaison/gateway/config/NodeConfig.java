@@ -31,11 +31,14 @@ import org.liaison.certs.SecureFiles;
  * <p>{@code store} (optional) chooses the message store (see {@link Store}); {@code nodeId}
  * (optional, default: the host name) names this process in logs, metrics and delivery leases when
  * several nodes serve one authority.
+ *
+ * <p>{@code retention} (optional) sets how long messages are kept, per service id or {@code default}, as
+ * ISO-8601 periods (P5Y, P90D, PT12H); services not named keep the defaults listed in the README.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record NodeConfig(String authority, String dataDir, DirectorySource directory, List<String> crls, Listener peer,
         Listener local, Listener admin, Keystore tls, Keystore signing, Keystore encryption, String tlsProvider,
-        List<Keystore> previousEncryption, String auditKey, Store store, String nodeId) {
+        List<Keystore> previousEncryption, String auditKey, Store store, String nodeId, java.util.Map<String, String> retention) {
 
     /** Where the signed directory comes from, and the operator CA it must be signed under. */
     public record DirectorySource(String file, String operatorCa, String operatorCrl) {}

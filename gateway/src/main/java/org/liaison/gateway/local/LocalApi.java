@@ -35,6 +35,10 @@ public final class LocalApi {
     public static final String MESSAGES = PREFIX + "messages";
     public static final String INBOX = PREFIX + "inbox";
     public static final String AUDIT = PREFIX + "audit";
+    /** {@code POST} (operator): delete every message of the case named in {@link #CASE}, with a {@link #REASON}. */
+    public static final String CASE_DELETE = PREFIX + "cases/delete";
+    /** A case reference, URL-encoded. */
+    public static final String CASE = "X-Liaison-Case";
     public static final String QUARANTINE = "/quarantine";
     /** {@code POST INBOX/ID/acknowledge} or {@code /decline} (investigator; a decline with {@link #REASON_CODE}, both with an optional {@link #NOTE}). */
     public static final String ACKNOWLEDGE = "/acknowledge";

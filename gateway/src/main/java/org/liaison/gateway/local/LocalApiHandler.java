@@ -329,13 +329,8 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
         } else if (reasonCode != null) {
             throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "an acknowledgement has no reason code");
         }
-        String text = null;
-        if (note != null) {
-            try {
-                text = java.net.URLDecoder.decode(note, java.nio.charset.StandardCharsets.UTF_8);
-            } catch (IllegalArgumentException e) {
-                throw new ProtocolException(ErrorCode.SCHEMA_INVALID, LocalApi.NOTE + ": not URL-encoded UTF-8");
-            }
+        String text = decoded(note, LocalApi.NOTE);
+        if (text != null) {
             if (text.length() > 4096 || text.chars().anyMatch(c -> c < 0x20 && c != '\n')) {
                 throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "a note has at most 4096 characters and no control characters");
             }
@@ -421,13 +416,27 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
         if (HttpMethod.POST.equals(request.method()) && uri.startsWith(PREFIX + "inbox/") && uri.endsWith(QUARANTINE)) {
             require(user, Role.OPERATOR);
             UUID id = parseId(uri.substring((PREFIX + "inbox/").length(), uri.length() - QUARANTINE.length()));
-            String reason = request.headers().get(REASON_HEADER);
-            try {
-                reason = reason == null ? null : java.net.URLDecoder.decode(reason, java.nio.charset.StandardCharsets.UTF_8);
-            } catch (IllegalArgumentException e) {
-                throw new ProtocolException(ErrorCode.SCHEMA_INVALID, REASON_HEADER + ": not URL-encoded UTF-8");
+            return quarantine(user, id, decoded(request.headers().get(REASON_HEADER), REASON_HEADER));
+        }
+        if (HttpMethod.POST.equals(request.method()) && uri.equals(LocalApi.CASE_DELETE)) {
+            require(user, Role.OPERATOR);
+            String caseRef = decoded(request.headers().get(LocalApi.CASE), LocalApi.CASE);
+            String reason = decoded(request.headers().get(REASON_HEADER), REASON_HEADER);
+            if (caseRef == null || !caseRef.matches("[A-Za-z0-9][A-Za-z0-9._/-]{0,63}")) {
+                throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "a case reference (letters, digits, . _ / -; up to 64) is needed");
             }
-            return quarantine(user, id, reason);
+            if (reason == null || reason.isBlank() || reason.length() > 500 || reason.chars().anyMatch(ch -> ch < 0x20)) {
+                throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "a reason of 1 to 500 characters on one line is needed");
+            }
+            org.liaison.gateway.node.Retention.Deleted d = node.retention().deleteCase(caseRef, user.actor(), reason);
+            if (d.received().isEmpty() && d.sent().isEmpty()) {
+                throw new ProtocolException(ErrorCode.NOT_FOUND, "no message of case " + caseRef + " is held here");
+            }
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("case", caseRef);
+            out.put("received", d.received().stream().map(UUID::toString).toList());
+            out.put("sent", d.sent().stream().map(UUID::toString).toList());
+            return c -> json(c, HttpResponseStatus.OK, out);
         }
         if (HttpMethod.POST.equals(request.method()) && uri.startsWith(PREFIX + "inbox/")
                 && (uri.endsWith(LocalApi.ACKNOWLEDGE) || uri.endsWith(LocalApi.DECLINE))) {
@@ -587,6 +596,15 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
         }
         m.put("deliveries", ds);
         return m;
+    }
+
+    /** A URL-encoded header's value (null: absent). */
+    private static String decoded(String value, String header) throws ProtocolException {
+        try {
+            return value == null ? null : java.net.URLDecoder.decode(value, java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw new ProtocolException(ErrorCode.SCHEMA_INVALID, header + ": not URL-encoded UTF-8");
+        }
     }
 
     /** The note of a notice (verified when it arrived), or null. */

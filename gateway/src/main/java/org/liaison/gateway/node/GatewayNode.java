@@ -173,6 +173,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
     private final PeerServer server;
     private final PeerClient client;
     private final Stages stages;
+    private final Retention retention;
     private final DeliveryWorker worker;
     private final org.liaison.gateway.audit.PeerLogs peerLogs;
     private final Outbox outbox;
@@ -262,6 +263,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
                 Duration.ofSeconds(5),
                 peer -> trust.get().directory().authority(peer).map(FederationDirectory.Entry::auditLogKeys).orElse(List.of()));
             opened.add(peerLogs);
+            this.retention = new Retention(this, Retention.periods(config.retention()));
             this.outbox = new Outbox(this);
             this.worker = new DeliveryWorker(this, client, tuning.backoff());
             outbox.onStored(worker::wake);
@@ -389,6 +391,16 @@ public final class GatewayNode implements NodeState, AutoCloseable {
         reloadTrust();
         reloadKeys();
         auditPassedDeadlines();
+        try {
+            retention.sweepIfDue(Instant.now());
+        } catch (RuntimeException e) {
+            LOG.warn("cannot apply retention: {}", e.toString());
+        }
+    }
+
+    /** Retention and deletion (see {@link Retention}). */
+    public Retention retention() {
+        return retention;
     }
 
     /**
@@ -524,6 +536,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
         deadlines.received(messageId, manifest);
         deadlines.replyReceived(inReplyTo);
         stages.replyReceived(from, inReplyTo, messageId);
+        store.tagCase(messageId, true, manifest.getCase());
     }
 
     @Override

@@ -10,6 +10,9 @@ public interface NodeState extends PeerContext {
     /** The stages of requests: notices to send and received (opened, acknowledged, declined, answered). */
     Stages stages();
 
+    /** Retention and deletion of messages. */
+    Retention retention();
+
     /** A reply to {@code inReplyTo} was sealed here (for the deadlines this authority owes). */
     default void sealedReply(java.util.UUID inReplyTo) {
     }

@@ -452,6 +452,7 @@ public final class Outbox {
                     throw new ProtocolException(ErrorCode.IDEMPOTENCY_CONFLICT, "idempotency key " + userKey + " was taken by message "
                             + taken.get().messageId() + " while this one was sealed; submit again to get it");
                 }
+                node.store().tagCase(id, false, manifest.manifest().getCase());
                 if (inReplyTo != null) {
                     node.sealedReply(inReplyTo);
                 }

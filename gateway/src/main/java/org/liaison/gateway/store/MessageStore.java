@@ -183,6 +183,15 @@ public interface MessageStore extends AutoCloseable {
      */
     boolean delete(UUID messageId, boolean received, Instant at);
 
+    /** Records the case a message belongs to (from its signed manifest), so that a case can be deleted. */
+    void tagCase(UUID messageId, boolean received, String caseRef);
+
+    /**
+     * The messages of a case (not deleted); with {@code untagged}, also those stored before cases were
+     * recorded (the caller checks those itself).
+     */
+    List<UUID> messagesOfCase(String caseRef, boolean received, boolean untagged);
+
     /** The blob folders of deleted messages, for a sweep that makes sure they are gone. */
     List<Path> deletedBlobs();
 

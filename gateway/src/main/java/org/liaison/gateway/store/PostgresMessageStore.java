@@ -312,6 +312,19 @@ public final class PostgresMessageStore implements MessageStore {
     }
 
     @Override
+    public void tagCase(UUID messageId, boolean received, String caseRef) {
+        with("record a message's case", c -> {
+            SharedRows.tagCase(c, messageId, received, caseRef);
+            return null;
+        });
+    }
+
+    @Override
+    public List<UUID> messagesOfCase(String caseRef, boolean received, boolean untagged) {
+        return with("find a case's messages", c -> SharedRows.messagesOfCase(c, caseRef, received, untagged));
+    }
+
+    @Override
     public List<Path> deletedBlobs() {
         return with("list deleted messages", c -> SharedRows.deletedBlobs(c, this::blobs));
     }

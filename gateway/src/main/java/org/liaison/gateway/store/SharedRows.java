@@ -27,7 +27,9 @@ final class SharedRows {
                 + " next_ms BIGINT, PRIMARY KEY (message_id, party, stage, outgoing));"
                 + "CREATE INDEX notices_due ON notices (outgoing, delivered_ms, next_ms);"
                 + "ALTER TABLE inbox ADD COLUMN deleted_ms BIGINT;"
-                + "ALTER TABLE outbox ADD COLUMN deleted_ms BIGINT;";
+                + "ALTER TABLE outbox ADD COLUMN deleted_ms BIGINT;"
+                + "ALTER TABLE inbox ADD COLUMN case_ref TEXT;"
+                + "ALTER TABLE outbox ADD COLUMN case_ref TEXT;";
     }
 
     static boolean recordStage(Connection c, MessageStore.Stage s, boolean outgoing, Instant now) throws SQLException {
@@ -125,6 +127,29 @@ final class SharedRows {
             }
         }
         return n > 0;
+    }
+
+    static void tagCase(Connection c, UUID messageId, boolean received, String caseRef) throws SQLException {
+        try (PreparedStatement p = c.prepareStatement("UPDATE " + (received ? "inbox" : "outbox") + " SET case_ref = ? WHERE message_id = ?")) {
+            p.setString(1, caseRef);
+            p.setString(2, messageId.toString());
+            p.executeUpdate();
+        }
+    }
+
+    /** The messages (not deleted) tagged with a case; with {@code untagged}, also those stored before cases were tagged. */
+    static List<UUID> messagesOfCase(Connection c, String caseRef, boolean received, boolean untagged) throws SQLException {
+        List<UUID> out = new ArrayList<>();
+        try (PreparedStatement p = c.prepareStatement("SELECT message_id FROM " + (received ? "inbox" : "outbox")
+                + " WHERE deleted_ms IS NULL AND (case_ref = ?" + (untagged ? " OR case_ref IS NULL" : "") + ")")) {
+            p.setString(1, caseRef);
+            try (ResultSet r = p.executeQuery()) {
+                while (r.next()) {
+                    out.add(UUID.fromString(r.getString(1)));
+                }
+            }
+        }
+        return out;
     }
 
     /** The blob folders of deleted messages (the sweeper makes sure they are gone). */

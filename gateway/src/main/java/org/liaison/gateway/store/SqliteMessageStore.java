@@ -265,6 +265,19 @@ public final class SqliteMessageStore implements MessageStore {
     }
 
     @Override
+    public synchronized void tagCase(UUID messageId, boolean received, String caseRef) {
+        run("record a message's case", c -> {
+            SharedRows.tagCase(c, messageId, received, caseRef);
+            return null;
+        });
+    }
+
+    @Override
+    public synchronized List<UUID> messagesOfCase(String caseRef, boolean received, boolean untagged) {
+        return run("find a case's messages", c -> SharedRows.messagesOfCase(c, caseRef, received, untagged));
+    }
+
+    @Override
     public synchronized List<Path> deletedBlobs() {
         return run("list deleted messages", c -> SharedRows.deletedBlobs(c, this::blobs));
     }

@@ -74,6 +74,67 @@ abstract class MessageStoreContract {
     }
 
     @Test
+    void eachStageIsRecordedOnceAndANoticeIsSentUntilTaken() throws Exception {
+        try (MessageStore s = open()) {
+            UUID id = UUID.randomUUID();
+            Instant at = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+            assertThat(s.recordStage(new MessageStore.Stage(id, AL, "opened", at, null, new byte[] {7}), false)).isTrue();
+            assertThat(s.recordStage(new MessageStore.Stage(id, AL, "opened", at.plusSeconds(9), null, new byte[] {8}), false)).isFalse();
+            assertThat(s.recordStage(new MessageStore.Stage(id, AL, "declined", at.plusSeconds(1), "dual-criminality", new byte[] {9}),
+                    false)).isTrue();
+            assertThat(s.recordStage(new MessageStore.Stage(id, US, "opened", at.plusSeconds(2), null, null), false)).isTrue();
+            assertThat(s.stages(id, false)).extracting(MessageStore.Stage::stage).containsExactly("opened", "declined", "opened");
+            assertThat(s.stages(id, false).get(0).xml()).containsExactly(7);
+            assertThat(s.stages(id, false).get(1).reason()).isEqualTo("dual-criminality");
+            assertThat(s.stages(id, true)).isEmpty();
+            assertThat(s.noticesDue(Instant.now().plusSeconds(60), 10)).isEmpty(); // received stages are not sent on
+
+            MessageStore.Stage notice = new MessageStore.Stage(id, IT, "opened", at, null, new byte[] {1});
+            assertThat(s.recordStage(notice, true)).isTrue();
+            assertThat(s.noticesDue(Instant.now().plusSeconds(1), 10)).extracting(MessageStore.Stage::messageId).containsExactly(id);
+            s.noticeAttempted(notice, null, Instant.now().plusSeconds(30));
+            assertThat(s.noticesDue(Instant.now().plusSeconds(1), 10)).isEmpty();
+            assertThat(s.noticesDue(Instant.now().plusSeconds(31), 10)).hasSize(1);
+            s.noticeAttempted(notice, Instant.now(), null);
+            assertThat(s.noticesDue(Instant.now().plusSeconds(3600), 10)).isEmpty();
+            assertThat(s.stages(id, true).get(0).delivered()).isNotNull();
+        }
+    }
+
+    @Test
+    void aDeletedMessageKeepsItsDigestsOnlyAndItsWaitingDeliveriesFail() throws Exception {
+        try (MessageStore s = open()) {
+            UUID in = UUID.randomUUID();
+            s.storeReceived(received(IT, in, dir.resolve("blobs/in"), new byte[] {2}));
+            s.tagCase(in, true, "OP-A");
+            UUID out = queued(s, "k");
+            s.tagCase(out, false, "OP-A");
+            UUID other = queued(s, null);
+            s.tagCase(other, false, "OP-B");
+            UUID untagged = UUID.randomUUID();
+            s.storeReceived(received(US, untagged, dir.resolve("blobs/u"), new byte[] {3}));
+            assertThat(s.messagesOfCase("OP-A", true, false)).containsExactly(in);
+            assertThat(s.messagesOfCase("OP-A", true, true)).containsExactlyInAnyOrder(in, untagged);
+            assertThat(s.messagesOfCase("OP-A", false, false)).containsExactly(out);
+
+            assertThat(s.delete(in, true, Instant.now())).isTrue();
+            assertThat(s.delete(in, true, Instant.now())).isFalse();
+            assertThat(s.delete(out, false, Instant.now())).isTrue();
+            assertThat(s.delete(UUID.randomUUID(), false, Instant.now())).isFalse();
+            assertThat(s.inbox()).extracting(MessageStore.Received::messageId).containsExactly(untagged);
+            assertThat(s.received(in)).isEmpty();
+            assertThat(s.receiptFor(IT, in)).hasValueSatisfying(r -> assertThat(r).containsExactly(2));
+            assertThat(s.storeReceived(received(IT, in, dir.resolve("blobs/again"), new byte[] {5}))).isEqualTo(MessageStore.Stored.DUPLICATE);
+            assertThat(s.outgoing(out)).isEmpty();
+            assertThat(s.sent()).extracting(MessageStore.Outgoing::messageId).containsExactly(other);
+            assertThat(s.deliveries(out)).allMatch(d -> d.state() == State.FAILED);
+            assertThat(s.dueDeliveries(Instant.now().plusSeconds(60), 10)).extracting(MessageStore.Delivery::messageId).containsExactly(other);
+            assertThat(s.messagesOfCase("OP-A", true, true)).containsExactly(untagged);
+            assertThat(s.deletedBlobs()).containsExactlyInAnyOrder(dir.resolve("blobs/in"), dir.resolve("blobs/outbox/" + out));
+        }
+    }
+
+    @Test
     void anIdempotencyKeyNamesOneMessage() throws Exception {
         try (MessageStore s = open()) {
             UUID first = queued(s, "key-1");

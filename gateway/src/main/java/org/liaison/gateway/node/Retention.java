@@ -1,0 +1,246 @@
+package org.liaison.gateway.node;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.liaison.gateway.audit.AuditEvent;
+import org.liaison.gateway.store.BlobStore;
+import org.liaison.gateway.store.MessageStore;
+import org.liaison.protocol.ProtocolException;
+import org.liaison.protocol.envelope.EnvelopeHeader;
+import org.liaison.protocol.envelope.Envelopes;
+import org.liaison.protocol.model.Manifest;
+import org.liaison.protocol.model.Service;
+import org.liaison.protocol.xml.Formats;
+import org.liaison.protocol.xml.SecureXml;
+import org.liaison.protocol.xml.XmlLimits;
+
+/**
+ * Retention and provable deletion. Each service keeps its messages for a period (configurable per
+ * authority, {@link #DEFAULTS} otherwise), counted from reception (received messages) or sealing
+ * (sent ones, once no delivery is still under way); an operator can also delete a case. Deleting
+ * destroys the envelope — the only copy of the message's wrapped content keys, so any copy of its
+ * ciphertext left anywhere can no longer be decrypted (crypto-shredding) — removes the payload blobs,
+ * keeps the digests (the envelope's, and a received message's receipt), and records a {@code delete}
+ * entry in the audit log (which never held content). {@code liaison audit query --type delete} lists them.
+ */
+public final class Retention {
+    private static final Logger LOG = LogManager.getLogger(Retention.class);
+
+    /** How long each service's messages are kept when the configuration says nothing (see the README). */
+    public static final Map<Service, String> DEFAULTS = defaults();
+
+    private static Map<Service, String> defaults() {
+        Map<Service, String> m = new LinkedHashMap<>();
+        for (Service s : Service.values()) {
+            m.put(s, switch (s) {
+                case EXTRADITION_REQUEST, ASSET_TRACING_REQUEST, ASSET_FREEZING_REQUEST, CONFISCATION_REQUEST,
+                        WITNESS_PROTECTION_COORDINATION -> "P10Y";
+                case LAW_ENFORCEMENT_EXCHANGE -> "P3Y";
+                case TRAVEL_DOCUMENT_ALERT, CONSULAR_NOTIFICATION -> "P1Y";
+                default -> "P5Y"; // mutual legal assistance, JIT files
+            });
+        }
+        return java.util.Collections.unmodifiableMap(m);
+    }
+
+    /** A period as configured: ISO-8601, P5Y or P30D (calendar), PT12H (exact). */
+    public record Period(String text) {
+        public Instant after(Instant t) {
+            if (text.startsWith("PT")) {
+                return t.plus(Duration.parse(text));
+            }
+            return t.atOffset(ZoneOffset.UTC).plus(java.time.Period.parse(text)).toInstant();
+        }
+
+        /** A rough length, for how often to look. */
+        Duration approximately() {
+            return Duration.between(Instant.EPOCH, after(Instant.EPOCH));
+        }
+
+        /** Reads a period; a clear error for anything else. */
+        public static Period of(String text, String field) {
+            try {
+                Period p = new Period(text.trim().toUpperCase(java.util.Locale.ROOT));
+                if (p.approximately().isNegative() || p.approximately().isZero()) {
+                    throw new IllegalArgumentException();
+                }
+                return p;
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException(field + ": " + text + " (expected: an ISO-8601 period such as P5Y, P90D or PT12H)");
+            }
+        }
+    }
+
+    /**
+     * The periods for a configuration's {@code retention} map (service ids, or {@code default} for every
+     * service not named); unknown services are refused.
+     */
+    public static Map<Service, Period> periods(Map<String, String> configured) {
+        Map<Service, Period> out = new LinkedHashMap<>();
+        String fallback = configured == null ? null : configured.get("default");
+        for (Service s : Service.values()) {
+            String v = configured == null ? null : configured.get(s.value());
+            out.put(s, Period.of(v != null ? v : fallback != null ? fallback : DEFAULTS.get(s), "retention." + s.value()));
+        }
+        if (configured != null) {
+            for (String k : configured.keySet()) {
+                if (!k.equals("default") && java.util.Arrays.stream(Service.values()).noneMatch(s -> s.value().equals(k))) {
+                    throw new IllegalArgumentException("retention." + k + ": not a service (expected: default, or one of "
+                            + String.join(", ", java.util.Arrays.stream(Service.values()).map(Service::value).toList()) + ")");
+                }
+            }
+        }
+        return out;
+    }
+
+    private final NodeState node;
+    private final Map<Service, Period> periods;
+    private Instant nextSweep = Instant.EPOCH;
+
+    public Retention(NodeState node, Map<Service, Period> periods) {
+        this.node = node;
+        this.periods = periods;
+    }
+
+    public Map<Service, Period> periods() {
+        return periods;
+    }
+
+    /**
+     * Deletes what is past its retention, when a sweep is due: at most every hour, sooner when a
+     * stored message expires sooner (or a configured period is shorter). Also makes sure the blobs of
+     * messages deleted before are gone (a crash may have come between the two).
+     */
+    public synchronized void sweepIfDue(Instant now) {
+        if (now.isBefore(nextSweep)) {
+            return;
+        }
+        Duration shortest = periods.values().stream().map(Period::approximately).min(Duration::compareTo).orElseThrow();
+        Instant next = now.plus(shortest.compareTo(Duration.ofHours(1)) < 0 ? shortest : Duration.ofHours(1));
+        for (Path blobs : node.store().deletedBlobs()) {
+            if (java.nio.file.Files.exists(blobs)) {
+                BlobStore.deleteFolder(blobs);
+            }
+        }
+        for (MessageStore.Received r : node.store().inbox()) {
+            if (r.quarantine() != null) {
+                continue; // set aside for an incident: kept until the operator releases it
+            }
+            try {
+                EnvelopeHeader h = Envelopes.readStored(r.envelope(), r.envelopeSha256()).header();
+                Period p = periods.get(h.service());
+                Instant expires = p.after(r.receivedAt());
+                if (!expires.isAfter(now)) {
+                    delete(r.messageId(), true, h, r.sender().value(), r.blobs(), "system", "retention " + p.text() + " expired", null);
+                } else if (expires.isBefore(next)) {
+                    next = expires;
+                }
+            } catch (ProtocolException | RuntimeException e) {
+                LOG.warn("retention: received message {} cannot be read ({}); left for the operator", r.messageId(), e.getMessage());
+            }
+        }
+        for (MessageStore.Outgoing o : node.store().sent()) {
+            try {
+                EnvelopeHeader h = Envelopes.readStored(o.envelope(), o.recordedEnvelopeSha256()).header();
+                Period p = periods.get(h.service());
+                Instant expires = p.after(o.createdAt());
+                if (!expires.isAfter(now)) {
+                    if (node.store().deliveries(o.messageId()).stream().allMatch(d -> d.state().isFinal())) {
+                        delete(o.messageId(), false, h, recipients(h), o.blobs(), "system", "retention " + p.text() + " expired", null);
+                    }
+                } else if (expires.isBefore(next)) {
+                    next = expires;
+                }
+            } catch (ProtocolException | RuntimeException e) {
+                LOG.warn("retention: sent message {} cannot be read ({}); left for the operator", o.messageId(), e.getMessage());
+            }
+        }
+        nextSweep = next;
+    }
+
+    /** What a case deletion removed. */
+    public record Deleted(List<UUID> received, List<UUID> sent) {}
+
+    /**
+     * Deletes every message of a case, received and sent (an operator's decision, with a reason); each is
+     * audited. Received messages stored before cases were recorded are matched by opening their manifest.
+     */
+    public synchronized Deleted deleteCase(String caseRef, String actor, String reason) throws ProtocolException {
+        List<UUID> received = new ArrayList<>();
+        List<UUID> sent = new ArrayList<>();
+        String why = "case " + caseRef + " deleted: " + reason;
+        List<UUID> tagged = node.store().messagesOfCase(caseRef, true, false);
+        for (UUID id : node.store().messagesOfCase(caseRef, true, true)) {
+            MessageStore.Received r = node.store().received(id).orElse(null);
+            if (r == null || r.quarantine() != null) {
+                continue;
+            }
+            EnvelopeHeader h = Envelopes.readStored(r.envelope(), r.envelopeSha256()).header();
+            if (!tagged.contains(id) && !caseRef.equals(caseOf(r))) {
+                continue;
+            }
+            if (delete(id, true, h, r.sender().value(), r.blobs(), actor, why, caseRef)) {
+                received.add(id);
+            }
+        }
+        for (UUID id : node.store().messagesOfCase(caseRef, false, false)) {
+            MessageStore.Outgoing o = node.store().outgoing(id).orElse(null);
+            if (o == null) {
+                continue;
+            }
+            EnvelopeHeader h = Envelopes.readStored(o.envelope(), o.recordedEnvelopeSha256()).header();
+            if (delete(id, false, h, recipients(h), o.blobs(), actor, why, caseRef)) {
+                sent.add(id);
+            }
+        }
+        return new Deleted(received, sent);
+    }
+
+    private String caseOf(MessageStore.Received r) {
+        try {
+            Envelopes.Opened o = Envelopes.open(Envelopes.readStored(r.envelope(), r.envelopeSha256()), node.me(), node.decryptionKeys());
+            return Formats.fromElement(SecureXml.parse(o.manifestXml(), XmlLimits.DEFAULT).getDocumentElement(), Manifest.class).getCase();
+        } catch (ProtocolException e) {
+            return null;
+        }
+    }
+
+    private static String recipients(EnvelopeHeader h) {
+        return h.jit() != null ? h.jit() : String.join(",", h.to().stream().map(Object::toString).toList());
+    }
+
+    private boolean delete(UUID id, boolean received, EnvelopeHeader h, String counterpart, Path blobs, String actor, String why,
+            String caseRef) throws ProtocolException {
+        String envelopeSha256 = null;
+        MessageStore.Received r = received ? node.store().received(id).orElse(null) : null;
+        if (received && r != null) {
+            envelopeSha256 = r.envelopeSha256();
+        } else if (!received) {
+            envelopeSha256 = node.store().outgoing(id).map(MessageStore.Outgoing::recordedEnvelopeSha256).orElse(null);
+        }
+        // Logged first (durably): a crash after it and before the store's change leaves a logged deletion that the next
+        // sweep (or the operator's repeated case deletion) carries out; never a deletion without its entry.
+        AuditEvent e = AuditEvent.of("delete", actor, id.toString(), counterpart, "deleted", why).about(h)
+                .with("direction", received ? "received" : "sent").with("envelopeSha256", envelopeSha256)
+                .with("receiptSha256", r == null ? null : Envelopes.sha256(r.receipt()));
+        if (caseRef != null) {
+            e = e.with("case", caseRef);
+        }
+        node.audit().record(e);
+        if (!node.store().delete(id, received, Instant.now())) {
+            return false;
+        }
+        BlobStore.deleteFolder(blobs);
+        LOG.info("deleted {} message {} ({})", received ? "received" : "sent", id, why);
+        return true;
+    }
+}
