@@ -47,6 +47,9 @@ class StoreMigrationTest {
                 TestNodes.await("deliveries", Duration.ofSeconds(30), () -> sent.stream().allMatch(id -> NodeExchangeTest.delivered(it, id))
                         && received.stream().allMatch(id -> NodeExchangeTest.delivered(al, id)));
             }
+            // A stage told by Albania, and a deleted message (its digests kept): both move too.
+            it.store().recordStage(new MessageStore.Stage(sent.get(0), AL, "opened", java.time.Instant.now(), null, new byte[] {1}), false);
+            assertThat(it.store().delete(sent.get(1), false, java.time.Instant.now())).isTrue();
             pending = it.outbox().submit(t.submission(IT, List.of(AL), null, null, TestNodes.text("while Albania is down")));
             TestNodes.await("a failed attempt", Duration.ofSeconds(10),
                     () -> it.store().deliveries(pending).get(0).state() == MessageStore.State.RETRYING);
@@ -87,7 +90,9 @@ class StoreMigrationTest {
         try (GatewayNode it = t.startLogged(IT); GatewayNode al = t.startLogged(AL)) {
             assertThat(it.store()).isInstanceOf(org.liaison.gateway.store.PostgresMessageStore.class);
             assertThat(it.store().inbox()).extracting(MessageStore.Received::messageId).containsExactlyInAnyOrderElementsOf(received);
-            assertThat(it.store().sent()).hasSize(6);
+            assertThat(it.store().sent()).hasSize(5);
+            assertThat(it.store().outgoing(sent.get(1))).isEmpty(); // deleted before the move: still deleted
+            assertThat(it.store().stages(sent.get(0), false)).extracting(MessageStore.Stage::stage).containsExactly("opened");
             TestNodes.await("the pending delivery", Duration.ofSeconds(30), () -> NodeExchangeTest.delivered(it, pending));
             UUID after = it.outbox().submit(t.submission(IT, List.of(AL), null, null, TestNodes.text("after the move")));
             TestNodes.await("a new delivery", Duration.ofSeconds(30), () -> NodeExchangeTest.delivered(it, after));

@@ -39,13 +39,14 @@ public final class StoreMigration {
         if (!Files.exists(db)) {
             throw new IOException(dataDir + " holds no messages.db: not the data folder of a node on SQLite");
         }
-        // The target's schema, made by the store itself (and checked to be this program's version).
+        // Both schemas at this program's version, made by the stores themselves.
+        SqliteMessageStore.open(db).close();
         PostgresMessageStore.open(url, user, password, 1, dataDir, "migration").close();
         Summary s;
         try (Connection from = DriverManager.getConnection("jdbc:sqlite:" + db.toAbsolutePath());
                 Connection to = DriverManager.getConnection(url, user, new String(password))) {
             PostgresAuditLog.createSchema(to);
-            for (String table : List.of("inbox", "outbox", "deliveries", "audit_entries", "audit_checkpoints")) {
+            for (String table : List.of("inbox", "outbox", "deliveries", "notices", "audit_entries", "audit_checkpoints")) {
                 try (Statement st = to.createStatement(); ResultSet r = st.executeQuery("SELECT count(*) FROM " + table)) {
                     r.next();
                     if (r.getLong(1) > 0) {
@@ -55,13 +56,16 @@ public final class StoreMigration {
             }
             to.setAutoCommit(false);
             try {
-                long inbox = copy(from, to, "SELECT sender, message_id, received_at, envelope, envelope_sha256, receipt, blobs, quarantine"
-                        + " FROM inbox", "INSERT INTO inbox (sender, message_id, received_at, envelope, envelope_sha256, receipt, blobs,"
-                        + " quarantine) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", 3);
+                long inbox = copy(from, to, "SELECT sender, message_id, received_at, envelope, envelope_sha256, receipt, blobs, quarantine,"
+                        + " deleted_ms, case_ref FROM inbox", "INSERT INTO inbox (sender, message_id, received_at, envelope, envelope_sha256,"
+                        + " receipt, blobs, quarantine, deleted_ms, case_ref) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", 3);
                 long outbox = copy(from, to, "SELECT message_id, created_at, expires_at, envelope, idempotency_key, blobs, package_sha256,"
-                        + " envelope_sha256, submitter, respond_by FROM outbox", "INSERT INTO outbox (message_id, created_at, expires_at, envelope,"
-                        + " idempotency_key, blobs, package_sha256, envelope_sha256, submitter, respond_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        2, 3, 10);
+                        + " envelope_sha256, submitter, respond_by, deleted_ms, case_ref FROM outbox", "INSERT INTO outbox (message_id,"
+                        + " created_at, expires_at, envelope, idempotency_key, blobs, package_sha256, envelope_sha256, submitter, respond_by,"
+                        + " deleted_ms, case_ref) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", 2, 3, 10);
+                copy(from, to, "SELECT message_id, party, stage, outgoing, at_ms, reason, xml, delivered_ms, attempts, next_ms FROM notices",
+                        "INSERT INTO notices (message_id, party, stage, outgoing, at_ms, reason, xml, delivered_ms, attempts, next_ms)"
+                        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
                 long deliveries = copy(from, to, "SELECT message_id, recipient, CASE state WHEN 'SENDING' THEN 'RETRYING' ELSE state END,"
                         + " attempts, next_attempt_at, last_error, receipt, delivered_at FROM deliveries", "INSERT INTO deliveries"
                         + " (message_id, recipient, state, attempts, next_attempt_at, last_error, receipt, delivered_at)"
