@@ -35,8 +35,9 @@ import picocli.CommandLine.Spec;
         description = {"Show Liaison at work: three authorities and their nodes on this machine, end to end.", "",
             "Three authorities (Italy, Albania, United States) with their gateway nodes running",
             "on loopback. An Italian investigator sends a signed, encrypted mutual-legal-assistance request with two",
-            "evidence files to Albania; Albania's investigator fetches and verifies it and answers; a US investigator",
-            "shares a file with the joint investigation team; status shows the signed receipts. Everything happens in a",
+            "evidence files to Albania; Albania's investigator fetches and verifies it, acknowledges it and answers, and",
+            "Italy sees each stage; a US investigator shares a file with the joint investigation team; status shows the",
+            "signed receipts; a colleague without clearance is refused. Everything happens in a",
             "temporary folder, removed at the end (keep it with --dir; keep the nodes up with --keep-running)."},
         footer = {"", "Examples:", "  liaison demo", "  liaison demo --suite rsa --dir demo-run", "  liaison demo --dir demo-run --keep-running"})
 public final class DemoCommand implements Callable<Integer> {
@@ -111,6 +112,8 @@ public final class DemoCommand implements Callable<Integer> {
             for (String line : run("--profile", alUser, "fetch", request, "--out", received.toString()).split("\n")) {
                 out.println("   " + line);
             }
+            out.println("   $ liaison --profile " + rel(dir, alUser) + " acknowledge " + request.substring(0, 8) + "…");
+            out.println("   " + run("--profile", alUser, "acknowledge", request, "--note", "assigned to the Tirana prosecutor's office").trim());
 
             say("4. Albania answers in the same conversation.");
             Path answer = write(evidence.resolve("bank-records-reply.txt"), "Records of account 4711 and the hearing date\n");
@@ -120,6 +123,9 @@ public final class DemoCommand implements Callable<Integer> {
             status(alUser, reply, dir);
             JsonNode itInbox = JSON.readTree(run("--profile", itUser, "inbox", "--json"));
             out.println("   Italy's inbox: " + itInbox.get(0).path("service").asText() + " in reply to " + itInbox.get(0).path("inReplyTo").asText());
+            out.println("   Italy sees each stage of its request, from Albania's signed notices (who opened it is not said):");
+            awaitStages(itUser, request, "opened", "acknowledged", "answered");
+            status(itUser, request, dir);
 
             say("5. A US investigator shares a file with the joint investigation team " + fed.jitId() + ".");
             Path ledger = write(evidence.resolve("ledger.txt"), "Wire transfer ledger, Miami correspondent bank\n");
@@ -295,6 +301,25 @@ public final class DemoCommand implements Callable<Integer> {
             Thread.sleep(100);
         }
         throw new UserException("the demo's message " + id + " was not delivered within a minute");
+    }
+
+    /** Waits until every delivery of {@code id} shows these stages (notices travel on their own). */
+    private void awaitStages(String profile, String id, String... stages) throws Exception {
+        long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < end) {
+            JsonNode m = JSON.readTree(run("--profile", profile, "status", id, "--json"));
+            boolean all = m.path("deliveries").size() > 0;
+            for (JsonNode d : m.path("deliveries")) {
+                java.util.Set<String> seen = new java.util.HashSet<>();
+                d.path("stages").forEach(s -> seen.add(s.path("stage").asText()));
+                all &= seen.containsAll(java.util.List.of(stages));
+            }
+            if (all) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new UserException("the demo's message " + id + " did not reach the stages " + String.join(", ", stages) + " within a minute");
     }
 
     private void status(String profile, String id, Path dir) {
