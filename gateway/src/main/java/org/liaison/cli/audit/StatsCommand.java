@@ -64,6 +64,11 @@ final class StatsCommand implements Callable<Integer> {
         if (r.deadlines().isEmpty()) {
             o.println("  none");
         }
+        o.println("Requests declined, by reason (given: by this authority; received: by a recipient)");
+        r.declined().forEach(d -> o.printf("  %-10s %-9s %-26s %6d%n", d.period(), d.direction(), d.reason(), d.count()));
+        if (r.declined().isEmpty()) {
+            o.println("  none");
+        }
         o.println("Packages with protection marks");
         r.marked().forEach(m -> o.printf("  %-10s %-9s %-18s %6d%n", m.period(), m.direction(), m.mark(), m.count()));
         if (r.marked().isEmpty()) {

@@ -90,6 +90,11 @@ public final class AuditReport {
         table(h, List.of("Received in", "Answered in time", "Answered late", "Not answered"), stats.deadlines().stream()
                 .map(d -> List.<Object>of(d.period(), d.inTime(), d.late(), d.unanswered())).toList());
 
+        h.append("<h2>Requests declined, by reason</h2>\n");
+        table(h, List.of("Period", "Declined", "Reason", "Requests"), stats.declined().stream()
+                .map(d -> List.<Object>of(d.period(), d.direction().equals("given") ? "by us" : "by a recipient", d.reason(), d.count()))
+                .toList());
+
         h.append("<h2>Refusals and failures by reason</h2>\n");
         table(h, List.of("Period", "What", "Code", "Count"), stats.failures().stream()
                 .map(f -> List.<Object>of(f.period(), f.kind(), f.code(), f.count())).toList());

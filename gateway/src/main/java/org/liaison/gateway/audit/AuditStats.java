@@ -18,7 +18,7 @@ import java.util.regex.Pattern;
  * Content-free figures from an audit log, for reporting on how the cooperation works (as the
  * reports on implementation of the Convention and the Protocol ask): messages sent and received by
  * service and counterpart, delivery times (seal to receipt) and response times (a received message
- * to the reply sealed here), failures by error code — per period, in UTC. No ids, no cases, no
+ * to the reply sealed here), requests declined by reason code, failures by error code — per period, in UTC. No ids, no cases, no
  * names: only counts and durations.
  */
 public final class AuditStats {
@@ -61,9 +61,15 @@ public final class AuditStats {
      */
     public record Deadlines(String period, long inTime, long late, long unanswered) {}
 
+    /**
+     * Requests declined, by reason code: "given" by this authority (a decline it sent), "received" (a
+     * recipient declined a request sent from here).
+     */
+    public record Declined(String period, String direction, String reason, long count) {}
+
     public record Report(String periodLength, List<Count> sent, List<Count> received, List<Times> deliveryTimes,
             List<Times> responseTimes, List<Failure> failures, List<Marked> marked, List<ServiceTimes> responseTimesByService,
-            List<Deadlines> deadlines) {}
+            List<Deadlines> deadlines, List<Declined> declined) {}
 
     private AuditStats() {}
 
@@ -81,6 +87,7 @@ public final class AuditStats {
         Map<String, Boolean> answeredInTime = new HashMap<>();
         Map<List<String>, Long> marked = new TreeMap<>(AuditStats::compareKeys);
         Map<String, List<Duration>> responseByService = new TreeMap<>();
+        Map<List<String>, Long> declined = new TreeMap<>(AuditStats::compareKeys);
         for (AuditEntries.Entry e : entries) {
             String p = period.label(e.time());
             String service = e.details().getOrDefault("service", "unknown");
@@ -116,6 +123,12 @@ public final class AuditStats {
                     received.merge(List.of(p, service, String.valueOf(e.counterpart())), 1L, Long::sum);
                     marks(e, p, "received", marked);
                     break;
+                case "stage":
+                    if ("declined".equals(e.outcome())) {
+                        declined.merge(List.of(p, "received".equals(e.detail("notice")) ? "received" : "given",
+                                e.reason() == null ? "none" : e.reason()), 1L, Long::sum);
+                    }
+                    break;
                 case "fetch-refused":
                     failures.merge(List.of(p, "fetch refused", code(e.reason())), 1L, Long::sum);
                     break;
@@ -148,7 +161,9 @@ public final class AuditStats {
                         .toList(),
                 times(responseByService).stream().map(t -> new ServiceTimes(t.period(), t.count(), t.medianSeconds(), t.p90Seconds()))
                         .toList(),
-                deadlines(receivedPeriod, answeredInTime));
+                deadlines(receivedPeriod, answeredInTime),
+                declined.entrySet().stream().map(x -> new Declined(x.getKey().get(0), x.getKey().get(1), x.getKey().get(2), x.getValue()))
+                        .toList());
     }
 
     private static List<Deadlines> deadlines(Map<String, String> periodOf, Map<String, Boolean> answeredInTime) {

@@ -97,7 +97,7 @@ public final class Stages implements AutoCloseable {
             return false;
         }
         node.audit().record(AuditEvent.of("stage", actor, r.messageId().toString(), r.sender().value(), stage, reason).about(h)
-                .with("noticeSha256", Envelopes.sha256(xml)));
+                .with("noticeSha256", Envelopes.sha256(xml)).with("notice", "sent"));
         LOG.info("message {} from {}: {}{}, notice queued", r.messageId(), r.sender(), stage, reason == null ? "" : " (" + reason + ")");
         wake();
         return true;
@@ -179,7 +179,7 @@ public final class Stages implements AutoCloseable {
         }
         if (node.store().recordStage(new MessageStore.Stage(c.messageId(), peer, c.stage(), c.at(), c.reason(), v.xml()), false)) {
             node.audit().record(AuditEvent.of("stage", peer.value(), c.messageId().toString(), peer.value(), c.stage(), c.reason()).about(h)
-                    .with("noticeSha256", Envelopes.sha256(v.xml())));
+                    .with("noticeSha256", Envelopes.sha256(v.xml())).with("notice", "received"));
             LOG.info("message {}: {} by {}{}", c.messageId(), c.stage(), peer, c.reason() == null ? "" : " (" + c.reason() + ")");
         }
     }

@@ -34,4 +34,25 @@ class AuditDeadlineStatsTest {
         String html = AuditReport.html("liaison/AL-PP", new AuditLogVerifier.Report(7, 1, 7, List.of()), r, t);
         assertThat(html).contains("id=\"chart-deadlines\"").contains("answered in time").contains("not answered");
     }
+
+    private static byte[] stage(long index, Instant at, String id, String stage, String reason, String notice) {
+        return FileAuditLog.entryBytes(index, new AuditEvent(at, "stage", "AL-PP", id, "IT-DNA", stage, reason,
+                Map.of("service", "mla-request", "notice", notice)));
+    }
+
+    @Test
+    void declinedRequestsAreCountedByReasonAndDirection() throws Exception {
+        Instant t = Instant.parse("2026-11-02T10:00:00Z");
+        List<byte[]> raw = new ArrayList<>();
+        raw.add(stage(0, t, "m1", "declined", "dual-criminality", "sent"));
+        raw.add(stage(1, t, "m2", "declined", "dual-criminality", "sent"));
+        raw.add(stage(2, t, "m3", "declined", "essential-interests", "received"));
+        raw.add(stage(3, t, "m4", "acknowledged", null, "sent"));
+        raw.add(stage(4, t, "m5", "opened", null, "received"));
+        AuditStats.Report r = AuditStats.compute(AuditEntries.parseAll(raw), AuditStats.Period.MONTH);
+        assertThat(r.declined()).containsExactly(new AuditStats.Declined("2026-11", "given", "dual-criminality", 2),
+                new AuditStats.Declined("2026-11", "received", "essential-interests", 1));
+        String html = AuditReport.html("liaison/AL-PP", new AuditLogVerifier.Report(5, 1, 5, List.of()), r, t);
+        assertThat(html).contains("Requests declined, by reason").contains("dual-criminality").contains("by a recipient");
+    }
 }
