@@ -86,10 +86,11 @@ public final class FederationPki {
             Credential enc = issue(ca, a, "encryption", CertificateProfile.ENCRYPTION, "CN=" + id.value() + " encryption, " + org,
                     suite, notBefore, notAfter, List.of());
             Map<Role, Credential> users = new LinkedHashMap<>();
-            for (Role role : List.of(Role.INVESTIGATOR, Role.AUDITOR)) {
+            for (Role role : List.of(Role.INVESTIGATOR, Role.AUDITOR, Role.OPERATOR)) {
                 Path u = a.resolve("users").resolve(role.id());
                 users.put(role, issue(ca, u, "credential", role == Role.INVESTIGATOR ? CertificateProfile.INVESTIGATOR
-                        : CertificateProfile.AUDITOR, "CN=" + id.value() + " " + role.id() + ", OU=" + id.value() + ", " + org,
+                        : role == Role.AUDITOR ? CertificateProfile.AUDITOR : CertificateProfile.OPERATOR,
+                        "CN=" + id.value() + " " + role.id() + ", OU=" + id.value() + ", " + org,
                         suite, notBefore, notAfter, List.of()));
             }
             ca.writeCrl(now, Duration.ofDays(7));

@@ -44,7 +44,7 @@ class ClearanceTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** A colleague at Albania's authority, with the given clearances (none: an empty list). */
-    private Path colleague(TestNodes t, String name, String clearances) throws Exception {
+    static Path colleague(TestNodes t, String name, String clearances) throws Exception {
         Path al = t.federation.dir().resolve(AL.value());
         Path profile = Files.createDirectories(al.resolve("users").resolve(name));
         List<String> args = new java.util.ArrayList<>(List.of("certs", "issue", "--ca", al.resolve("ca").toString(), "--ca-password-file",

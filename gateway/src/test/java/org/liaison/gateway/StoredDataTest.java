@@ -33,21 +33,9 @@ class StoredDataTest {
         return t.federation.dir().resolve(id.value()).resolve("users").resolve("investigator").toString();
     }
 
-    /** A profile folder for an operator of Albania: the investigator's, with an operator certificate in it. */
-    static Path operatorProfile(TestNodes t) throws Exception {
-        Path investigator = Path.of(profile(t, AL));
-        Path ops = java.nio.file.Files.createDirectories(investigator.resolveSibling("operator"));
-        java.nio.file.Files.copy(investigator.resolve("profile.yaml"), ops.resolve("profile.yaml"));
-        java.nio.file.Files.copy(investigator.resolve("credential.password"), ops.resolve("credential.password"));
-        java.security.KeyPair kp = t.federation.pki().suite().keyFor(org.liaison.certs.CertificateProfile.OPERATOR).generate();
-        java.time.Instant now = java.time.Instant.now();
-        org.liaison.certs.Credential c = org.liaison.certs.Credential.create(kp.getPrivate(), t.federation.pki().authority(AL).ca()
-                .issue(new org.liaison.certs.CertificateAuthority.Request("CN=AL-PP operator, OU=AL-PP", kp.getPublic(),
-                        org.liaison.certs.CertificateProfile.OPERATOR, now.minusSeconds(60), now.plus(Duration.ofDays(1)), List.of(),
-                        List.of(), -1)));
-        org.liaison.certs.Keystores.save(c, ops.resolve("credential.p12"),
-                org.liaison.certs.Passwords.fromFile(ops.resolve("credential.password")));
-        return ops;
+    /** The profile folder of Albania's operator (init-federation makes one). */
+    static Path operatorProfile(TestNodes t) {
+        return t.federation.profiles().get(AL).get(org.liaison.certs.Role.OPERATOR);
     }
 
     static void flip(Path file, long at) throws Exception {

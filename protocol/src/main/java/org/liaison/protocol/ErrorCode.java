@@ -48,7 +48,9 @@ public enum ErrorCode {
     /** The package carries a protection mark (minor-involved, victim-data, witness-protected) the person holds no clearance for. */
     CLEARANCE_REQUIRED(33, Category.SECURITY, false),
     /** A file received under no-onward-transfer would go to a third authority: refused by the recipient's own node. */
-    ONWARD_TRANSFER_REFUSED(34, Category.POLICY, false);
+    ONWARD_TRANSFER_REFUSED(34, Category.POLICY, false),
+    /** Need to know: the message belongs to a case the person is not assigned to. */
+    NOT_ASSIGNED(35, Category.POLICY, false);
 
     public enum Category {
         SECURITY, FORMAT, POLICY, TRANSPORT, INTERNAL;

@@ -25,7 +25,7 @@ import picocli.CommandLine.Spec;
         description = {"Create a complete working federation in a new folder, for trying Liaison out and for tests.",
             "Makes the operator CA and a signed directory (with a JIT of all authorities), and for each authority its",
             "national CA, gateway TLS / signing / encryption credentials, CRLs, a node configuration on free loopback",
-            "ports, and one investigator and one auditor with a profile folder each. Passwords are random, in files."},
+            "ports, and one investigator, one auditor and one operator with a profile folder each. Passwords are random, in files."},
         footer = {"", "Example:",
             "  liaison certs init-federation --out federation --authorities IT-DNA,AL-PP,US-OIA",
             "  liaison certs init-federation --containers --out deploy/compose/federation --authorities IT-DNA,AL-PP,US-OIA",
@@ -82,6 +82,7 @@ public final class InitFederationCommand implements Callable<Integer> {
             a.put("adminPort", n.admin().port());
             a.put("investigatorProfile", r.profiles().get(id).get(Role.INVESTIGATOR).toString());
             a.put("auditorProfile", r.profiles().get(id).get(Role.AUDITOR).toString());
+            a.put("operatorProfile", r.profiles().get(id).get(Role.OPERATOR).toString());
             list.add(a);
         }
         result.put("authorities", list);
@@ -99,6 +100,7 @@ public final class InitFederationCommand implements Callable<Integer> {
                     a.get("peerPort"), a.get("localPort"), a.get("adminPort"));
             o.printf("          investigator --profile %s%n", a.get("investigatorProfile"));
             o.printf("          auditor      --profile %s%n", a.get("auditorProfile"));
+            o.printf("          operator     --profile %s%n", a.get("operatorProfile"));
         }
         o.println("Passwords are random and stored next to each keystore (*.password, readable by you only).");
         return 0;

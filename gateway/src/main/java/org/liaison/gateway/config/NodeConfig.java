@@ -34,11 +34,16 @@ import org.liaison.certs.SecureFiles;
  *
  * <p>{@code retention} (optional) sets how long messages are kept, per service id or {@code default}, as
  * ISO-8601 periods (P5Y, P90D, PT12H); services not named keep the defaults listed in the README.
+ *
+ * <p>{@code caseAccess} (optional): {@code open} (the default: received messages of a case nobody is
+ * assigned to are open to every investigator of the authority) or {@code assigned} (only to the
+ * people an operator assigned to the case; see {@code CaseAccess}).
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record NodeConfig(String authority, String dataDir, DirectorySource directory, List<String> crls, Listener peer,
         Listener local, Listener admin, Keystore tls, Keystore signing, Keystore encryption, String tlsProvider,
-        List<Keystore> previousEncryption, String auditKey, Store store, String nodeId, java.util.Map<String, String> retention) {
+        List<Keystore> previousEncryption, String auditKey, Store store, String nodeId, java.util.Map<String, String> retention,
+        String caseAccess) {
 
     /** Where the signed directory comes from, and the operator CA it must be signed under. */
     public record DirectorySource(String file, String operatorCa, String operatorCrl) {}
@@ -123,6 +128,9 @@ public record NodeConfig(String authority, String dataDir, DirectorySource direc
         }
         if (nodeId != null && !nodeId.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) {
             throw new IllegalArgumentException("nodeId: " + nodeId + " (expected: letters, digits, '.', '_' or '-', up to 64)");
+        }
+        if (caseAccess != null && !caseAccess.equals("open") && !caseAccess.equals("assigned")) {
+            throw new IllegalArgumentException("caseAccess: " + caseAccess + " (expected: open or assigned)");
         }
         if (tlsProvider != null && !tlsProvider.equals("jdk") && !tlsProvider.equals("openssl")) {
             throw new IllegalArgumentException("tlsProvider: " + tlsProvider + " (expected: jdk or openssl)");

@@ -39,6 +39,13 @@ public final class LocalApi {
     public static final String CASE_DELETE = PREFIX + "cases/delete";
     /** A case reference, URL-encoded. */
     public static final String CASE = "X-Liaison-Case";
+    /** {@code GET}: case assignments (operators: all; investigators: their own). */
+    public static final String CASES = PREFIX + "cases";
+    /** {@code POST} (operator): assign the {@link #PERSON} to the {@link #CASE}; {@code unassign}: take them off. */
+    public static final String CASE_ASSIGN = PREFIX + "cases/assign";
+    public static final String CASE_UNASSIGN = PREFIX + "cases/unassign";
+    /** A person: their certificate's subject DN or SHA256 fingerprint, URL-encoded. */
+    public static final String PERSON = "X-Liaison-Person";
     public static final String QUARANTINE = "/quarantine";
     /** {@code POST INBOX/ID/acknowledge} or {@code /decline} (investigator; a decline with {@link #REASON_CODE}, both with an optional {@link #NOTE}). */
     public static final String ACKNOWLEDGE = "/acknowledge";

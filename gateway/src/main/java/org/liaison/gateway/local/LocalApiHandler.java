@@ -313,8 +313,11 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
         if (r.quarantine() != null) {
             throw new ProtocolException(ErrorCode.QUARANTINED, "message " + id + " was set aside by an operator: " + r.quarantine());
         }
+        Map<String, Object> summary = summary(r);
+        requireAssigned(user, r, (String) summary.get("case"), inReplyTo(summary),
+                Envelopes.readStored(r.envelope(), r.envelopeSha256()).header());
         @SuppressWarnings("unchecked")
-        List<String> missing = user.missingClearances((List<String>) summary(r).get("handling"));
+        List<String> missing = user.missingClearances((List<String>) summary.get("handling"));
         if (!missing.isEmpty()) {
             throw new ProtocolException(ErrorCode.CLEARANCE_REQUIRED, "message " + id + " is marked " + String.join(", ", missing)
                     + ": only a person with that clearance can answer it");
@@ -418,13 +421,30 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
             UUID id = parseId(uri.substring((PREFIX + "inbox/").length(), uri.length() - QUARANTINE.length()));
             return quarantine(user, id, decoded(request.headers().get(REASON_HEADER), REASON_HEADER));
         }
+        if (HttpMethod.POST.equals(request.method()) && (uri.equals(LocalApi.CASE_ASSIGN) || uri.equals(LocalApi.CASE_UNASSIGN))) {
+            require(user, Role.OPERATOR);
+            return assignment(user, uri.equals(LocalApi.CASE_ASSIGN), caseRef(decoded(request.headers().get(LocalApi.CASE), LocalApi.CASE)),
+                    decoded(request.headers().get(LocalApi.PERSON), LocalApi.PERSON));
+        }
+        if (HttpMethod.GET.equals(request.method()) && uri.equals(LocalApi.CASES)) {
+            require(user, Role.OPERATOR, Role.INVESTIGATOR);
+            List<Object> list = new ArrayList<>();
+            for (MessageStore.Assignment a : node.store().assignments()) {
+                if (user.roles().contains(Role.OPERATOR) || CaseAccess.is(a.person(), user)) {
+                    Map<String, Object> x = new LinkedHashMap<>();
+                    x.put("case", a.caseRef());
+                    x.put("person", a.person());
+                    x.put("assignedBy", a.assignedBy());
+                    x.put("assignedAt", a.assignedAt().toString());
+                    list.add(x);
+                }
+            }
+            return c -> json(c, HttpResponseStatus.OK, list);
+        }
         if (HttpMethod.POST.equals(request.method()) && uri.equals(LocalApi.CASE_DELETE)) {
             require(user, Role.OPERATOR);
-            String caseRef = decoded(request.headers().get(LocalApi.CASE), LocalApi.CASE);
+            String caseRef = caseRef(decoded(request.headers().get(LocalApi.CASE), LocalApi.CASE));
             String reason = decoded(request.headers().get(REASON_HEADER), REASON_HEADER);
-            if (caseRef == null || !caseRef.matches("[A-Za-z0-9][A-Za-z0-9._/-]{0,63}")) {
-                throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "a case reference (letters, digits, . _ / -; up to 64) is needed");
-            }
             if (reason == null || reason.isBlank() || reason.length() > 500 || reason.chars().anyMatch(ch -> ch < 0x20)) {
                 throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "a reason of 1 to 500 characters on one line is needed");
             }
@@ -452,8 +472,9 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
         if (uri.equals(PREFIX + "messages")) {
             require(user, Role.INVESTIGATOR, Role.OPERATOR);
             List<Object> list = new ArrayList<>();
+            CaseAccess.View access = access(user);
             for (MessageStore.Outgoing o : node.store().sent()) {
-                if (!mayFollow(user, o)) {
+                if (!access.follows(o)) {
                     continue;
                 }
                 try {
@@ -470,7 +491,8 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
         } else if (uri.startsWith(PREFIX + "messages/")) {
             require(user, Role.INVESTIGATOR, Role.OPERATOR);
             UUID id = parseId(uri.substring((PREFIX + "messages/").length()));
-            MessageStore.Outgoing o = node.store().outgoing(id).filter(x -> mayFollow(user, x))
+            CaseAccess.View access = access(user);
+            MessageStore.Outgoing o = node.store().outgoing(id).filter(access::follows)
                     .orElseThrow(() -> new ProtocolException(ErrorCode.NOT_FOUND, "no sent message " + id + " of yours"));
             Map<String, Object> st = status(o);
             return c -> json(c, HttpResponseStatus.OK, st);
@@ -488,8 +510,12 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
             require(user, Role.INVESTIGATOR, Role.OPERATOR);
             List<Object> list = new ArrayList<>();
             List<Map<String, Object>> rows = new ArrayList<>();
+            CaseAccess.View access = access(user);
             for (MessageStore.Received r : node.store().inbox()) {
-                rows.add(listed(r, user));
+                Map<String, Object> row = listed(r, user, access);
+                if (row != null) {
+                    rows.add(row);
+                }
             }
             // What is owed first: overdue, then urgent, then by deadline; the rest as received.
             rows.sort(java.util.Comparator.<Map<String, Object>, Boolean>comparing(x -> !Boolean.TRUE.equals(x.get("overdue")))
@@ -598,6 +624,38 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
         return m;
     }
 
+    /** A case reference as the manifest schema allows it, or a clear refusal. */
+    private static String caseRef(String s) throws ProtocolException {
+        if (s == null || !s.matches("[A-Za-z0-9][A-Za-z0-9._/-]{0,63}")) {
+            throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "a case reference (letters, digits, . _ / -; up to 64) is needed");
+        }
+        return s;
+    }
+
+    /** An operator assigns a person to a case, or takes them off it; audited. */
+    private Answer assignment(LocalUser user, boolean assign, String caseRef, String named) throws ProtocolException {
+        if (named == null) {
+            throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "name the person: their certificate's subject or SHA256 fingerprint");
+        }
+        String person;
+        try {
+            person = CaseAccess.person(named);
+        } catch (IllegalArgumentException e) {
+            throw new ProtocolException(ErrorCode.SCHEMA_INVALID, e.getMessage());
+        }
+        boolean changed = assign ? node.store().assign(new MessageStore.Assignment(caseRef, person, user.actor(), java.time.Instant.now()))
+                : node.store().unassign(caseRef, person);
+        if (changed) {
+            node.audit().record(AuditEvent.of(assign ? "case-assign" : "case-unassign", user.actor(), null, null, "ok", null)
+                    .with("case", caseRef).with("person", person));
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("case", caseRef);
+        out.put("person", person);
+        out.put(assign ? "assigned" : "unassigned", changed);
+        return c -> json(c, HttpResponseStatus.OK, out);
+    }
+
     /** A URL-encoded header's value (null: absent). */
     private static String decoded(String value, String header) throws ProtocolException {
         try {
@@ -627,9 +685,9 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
     /**
      * One inbox row as listed. A row that cannot be read (changed at rest, or stored before the
      * node checked packages at reception) is listed with its problem instead of failing the
-     * whole listing; a quarantined row is listed as such.
+     * whole listing; a quarantined row is listed as such. Null: a message of a case this person is not on.
      */
-    private Map<String, Object> listed(MessageStore.Received r, LocalUser user) {
+    private Map<String, Object> listed(MessageStore.Received r, LocalUser user, CaseAccess.View access) {
         try {
             if (r.quarantine() != null) {
                 Map<String, Object> x = new LinkedHashMap<>();
@@ -639,7 +697,11 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
                 x.put("quarantined", r.quarantine());
                 return x;
             }
-            return redacted(summary(r), user);
+            Map<String, Object> summary = summary(r);
+            if (!access.sees((String) summary.get("case"), inReplyTo(summary))) {
+                return null; // need to know: not listed at all
+            }
+            return redacted(summary, user);
         } catch (ProtocolException | RuntimeException e) {
             String problem = e instanceof ProtocolException ? ((ProtocolException) e).code().code() + " " + e.getMessage()
                     : "unreadable: " + e.getClass().getSimpleName();
@@ -726,6 +788,7 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
             throw new ProtocolException(ErrorCode.STORED_DATA_CORRUPT, "the manifest lists " + m.getFile().size() + " files but "
                     + env.payloads().size() + " payloads are stored");
         }
+        requireAssigned(user, r, m.getCase(), env.header().inReplyTo(), env.header());
         List<String> missing = user.missingClearances(m.getHandling().getFlag().stream().map(HandlingFlag::value).toList());
         if (!missing.isEmpty()) {
             String why = "message " + r.messageId() + " is marked " + String.join(", ", missing) + ": it opens only for a person"
@@ -990,12 +1053,26 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
         super.channelWritabilityChanged(ctx);
     }
 
-    /**
-     * Need to know: an investigator follows the messages they submitted; an operator, every message
-     * of the authority. (Case teams, so that colleagues on a case see its messages, are to come.)
-     */
-    private static boolean mayFollow(LocalUser user, MessageStore.Outgoing o) {
-        return user.roles().contains(Role.OPERATOR) || user.actor().equals(o.submitter());
+    /** Need to know: what this user may follow and see (see {@link CaseAccess}). */
+    private CaseAccess.View access(LocalUser user) {
+        return CaseAccess.view(node.store(), user, node.caseAccess());
+    }
+
+    private static UUID inReplyTo(Map<String, Object> row) {
+        Object v = row.get("inReplyTo");
+        return v == null ? null : UUID.fromString((String) v);
+    }
+
+    /** Refuses (and audits) a person who may not see a received message's content: not on its case. */
+    private void requireAssigned(LocalUser user, MessageStore.Received r, String caseRef, UUID inReplyTo,
+            org.liaison.protocol.envelope.EnvelopeHeader h) throws ProtocolException {
+        if (access(user).sees(caseRef, inReplyTo)) {
+            return;
+        }
+        node.audit().record(AuditEvent.of("fetch-refused", user.actor(), r.messageId().toString(), r.sender().value(), "refused",
+                ErrorCode.NOT_ASSIGNED.code() + " not assigned to the case").about(h));
+        throw new ProtocolException(ErrorCode.NOT_ASSIGNED, "message " + r.messageId() + " belongs to case " + caseRef
+                + ", which you are not assigned to (an operator assigns people to cases: liaison cases assign)");
     }
 
     private static UUID parseId(String s) throws ProtocolException {

@@ -569,6 +569,11 @@ public final class GatewayNode implements NodeState, AutoCloseable {
     }
 
     @Override
+    public org.liaison.gateway.local.CaseAccess.Mode caseAccess() {
+        return org.liaison.gateway.local.CaseAccess.Mode.of(config.caseAccess());
+    }
+
+    @Override
     public Stages stages() {
         return stages;
     }

@@ -10,6 +10,11 @@ public interface NodeState extends PeerContext {
     /** The stages of requests: notices to send and received (opened, acknowledged, declined, answered). */
     Stages stages();
 
+    /** How received messages of cases nobody is assigned to are shown (see CaseAccess). */
+    default org.liaison.gateway.local.CaseAccess.Mode caseAccess() {
+        return org.liaison.gateway.local.CaseAccess.Mode.OPEN;
+    }
+
     /** Retention and deletion of messages. */
     Retention retention();
 

@@ -183,6 +183,21 @@ public interface MessageStore extends AutoCloseable {
      */
     boolean delete(UUID messageId, boolean received, Instant at);
 
+    /** A person assigned to a case by an operator ({@code person}: "SHA256:" and a certificate fingerprint, or a subject DN). */
+    record Assignment(String caseRef, String person, String assignedBy, Instant assignedAt) {}
+
+    /** The case a message was recorded with, if any. */
+    Optional<String> caseOf(UUID messageId, boolean received);
+
+    /** Assigns a person to a case; {@code false} if they were already. */
+    boolean assign(Assignment assignment);
+
+    /** Takes a person off a case; {@code false} if they were not on it. */
+    boolean unassign(String caseRef, String person);
+
+    /** Every assignment, by case. */
+    List<Assignment> assignments();
+
     /** Records the case a message belongs to (from its signed manifest), so that a case can be deleted. */
     void tagCase(UUID messageId, boolean received, String caseRef);
 

@@ -325,6 +325,26 @@ public final class PostgresMessageStore implements MessageStore {
     }
 
     @Override
+    public Optional<String> caseOf(UUID messageId, boolean received) {
+        return with("read a message's case", c -> SharedRows.caseOf(c, messageId, received));
+    }
+
+    @Override
+    public boolean assign(Assignment assignment) {
+        return with("assign a case", c -> SharedRows.assign(c, assignment));
+    }
+
+    @Override
+    public boolean unassign(String caseRef, String person) {
+        return with("take a person off a case", c -> SharedRows.unassign(c, caseRef, person));
+    }
+
+    @Override
+    public List<Assignment> assignments() {
+        return with("read case assignments", SharedRows::assignments);
+    }
+
+    @Override
     public List<Path> deletedBlobs() {
         return with("list deleted messages", c -> SharedRows.deletedBlobs(c, this::blobs));
     }

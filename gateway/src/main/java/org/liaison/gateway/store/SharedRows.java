@@ -29,7 +29,9 @@ final class SharedRows {
                 + "ALTER TABLE inbox ADD COLUMN deleted_ms BIGINT;"
                 + "ALTER TABLE outbox ADD COLUMN deleted_ms BIGINT;"
                 + "ALTER TABLE inbox ADD COLUMN case_ref TEXT;"
-                + "ALTER TABLE outbox ADD COLUMN case_ref TEXT;";
+                + "ALTER TABLE outbox ADD COLUMN case_ref TEXT;"
+                + "CREATE TABLE assignments (case_ref TEXT NOT NULL, person TEXT NOT NULL, assigned_by TEXT NOT NULL,"
+                + " assigned_ms BIGINT NOT NULL, PRIMARY KEY (case_ref, person));";
     }
 
     static boolean recordStage(Connection c, MessageStore.Stage s, boolean outgoing, Instant now) throws SQLException {
@@ -147,6 +149,46 @@ final class SharedRows {
                 while (r.next()) {
                     out.add(UUID.fromString(r.getString(1)));
                 }
+            }
+        }
+        return out;
+    }
+
+    static java.util.Optional<String> caseOf(Connection c, UUID messageId, boolean received) throws SQLException {
+        try (PreparedStatement p = c.prepareStatement("SELECT case_ref FROM " + (received ? "inbox" : "outbox")
+                + " WHERE message_id = ? AND case_ref IS NOT NULL")) {
+            p.setString(1, messageId.toString());
+            try (ResultSet r = p.executeQuery()) {
+                return r.next() ? java.util.Optional.of(r.getString(1)) : java.util.Optional.empty();
+            }
+        }
+    }
+
+    static boolean assign(Connection c, MessageStore.Assignment a) throws SQLException {
+        try (PreparedStatement p = c.prepareStatement("INSERT INTO assignments (case_ref, person, assigned_by, assigned_ms)"
+                + " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
+            p.setString(1, a.caseRef());
+            p.setString(2, a.person());
+            p.setString(3, a.assignedBy());
+            p.setLong(4, a.assignedAt().toEpochMilli());
+            return p.executeUpdate() == 1;
+        }
+    }
+
+    static boolean unassign(Connection c, String caseRef, String person) throws SQLException {
+        try (PreparedStatement p = c.prepareStatement("DELETE FROM assignments WHERE case_ref = ? AND person = ?")) {
+            p.setString(1, caseRef);
+            p.setString(2, person);
+            return p.executeUpdate() > 0;
+        }
+    }
+
+    static List<MessageStore.Assignment> assignments(Connection c) throws SQLException {
+        List<MessageStore.Assignment> out = new ArrayList<>();
+        try (PreparedStatement p = c.prepareStatement("SELECT case_ref, person, assigned_by, assigned_ms FROM assignments"
+                + " ORDER BY case_ref, assigned_ms"); ResultSet r = p.executeQuery()) {
+            while (r.next()) {
+                out.add(new MessageStore.Assignment(r.getString(1), r.getString(2), r.getString(3), Instant.ofEpochMilli(r.getLong(4))));
             }
         }
         return out;

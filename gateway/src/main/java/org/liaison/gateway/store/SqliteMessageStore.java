@@ -278,6 +278,26 @@ public final class SqliteMessageStore implements MessageStore {
     }
 
     @Override
+    public synchronized Optional<String> caseOf(UUID messageId, boolean received) {
+        return run("read a message's case", c -> SharedRows.caseOf(c, messageId, received));
+    }
+
+    @Override
+    public synchronized boolean assign(Assignment assignment) {
+        return run("assign a case", c -> SharedRows.assign(c, assignment));
+    }
+
+    @Override
+    public synchronized boolean unassign(String caseRef, String person) {
+        return run("take a person off a case", c -> SharedRows.unassign(c, caseRef, person));
+    }
+
+    @Override
+    public synchronized List<Assignment> assignments() {
+        return run("read case assignments", SharedRows::assignments);
+    }
+
+    @Override
     public synchronized List<Path> deletedBlobs() {
         return run("list deleted messages", c -> SharedRows.deletedBlobs(c, this::blobs));
     }
