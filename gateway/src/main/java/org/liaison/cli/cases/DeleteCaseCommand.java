@@ -1,12 +1,8 @@
 package org.liaison.cli.cases;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Callable;
 import org.liaison.cli.Json;
-import org.liaison.cli.LiaisonCommand;
-import org.liaison.cli.UserException;
 import org.liaison.cli.local.LocalClient;
 import org.liaison.gateway.local.LocalApi;
 import picocli.CommandLine.Command;
@@ -44,13 +40,8 @@ public final class DeleteCaseCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (reason.isBlank() || reason.length() > 500 || reason.chars().anyMatch(c -> c < 0x20)) {
-            throw new UserException("--reason: give 1 to 500 characters on one line");
-        }
-        LiaisonCommand root = (LiaisonCommand) spec.parent().parent().userObject();
-        JsonNode answer = new LocalClient(root.profile()).post(LocalApi.CASE_DELETE,
-                LocalApi.CASE, URLEncoder.encode(caseRef, StandardCharsets.UTF_8),
-                LocalApi.REASON, URLEncoder.encode(reason, StandardCharsets.UTF_8).replace("+", "%20"));
+        JsonNode answer = AssignCommands.client(spec).post(LocalApi.CASE_DELETE, LocalApi.CASE, AssignCommands.encoded(caseRef),
+                LocalApi.REASON, LocalClient.reason(reason));
         if (json) {
             spec.commandLine().getOut().println(Json.write(answer));
             return 0;

@@ -164,6 +164,14 @@ public final class LocalClient {
     }
 
     /** A request without a body that changes something (operators: quarantine), with extra headers as name, value pairs. */
+    /** An operator's reason as a request header's value: 1 to 500 characters on one line, URL-encoded. */
+    public static String reason(String reason) throws org.liaison.cli.UserException {
+        if (reason.isBlank() || reason.length() > 500 || reason.chars().anyMatch(c -> c < 0x20)) {
+            throw new org.liaison.cli.UserException("--reason: give 1 to 500 characters on one line");
+        }
+        return java.net.URLEncoder.encode(reason, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
     public JsonNode post(String path, String... headers) throws IOException {
         return exchange("POST", path, headers);
     }

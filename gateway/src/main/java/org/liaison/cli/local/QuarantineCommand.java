@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.util.concurrent.Callable;
 import org.liaison.cli.Json;
 import org.liaison.cli.LiaisonCommand;
-import org.liaison.cli.UserException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -37,11 +36,8 @@ public final class QuarantineCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (reason.isBlank() || reason.length() > 500 || reason.chars().anyMatch(c -> c < 0x20)) {
-            throw new UserException("--reason: give 1 to 500 characters on one line");
-        }
         JsonNode answer = new LocalClient(root.profile()).post(org.liaison.gateway.local.LocalApi.INBOX + "/" + id + org.liaison.gateway.local.LocalApi.QUARANTINE,
-                org.liaison.gateway.local.LocalApi.REASON, java.net.URLEncoder.encode(reason, java.nio.charset.StandardCharsets.UTF_8));
+                org.liaison.gateway.local.LocalApi.REASON, LocalClient.reason(reason));
         if (json) {
             spec.commandLine().getOut().println(Json.write(answer));
         } else {

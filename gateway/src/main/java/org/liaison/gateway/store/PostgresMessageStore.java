@@ -299,10 +299,7 @@ public final class PostgresMessageStore implements MessageStore {
 
     @Override
     public void noticeAttempted(Stage notice, Instant deliveredAt, Instant next) {
-        with("record a notice's attempt", c -> {
-            SharedRows.noticeAttempted(c, notice, deliveredAt, next);
-            return null;
-        });
+        with("record a notice's attempt", c -> SharedRows.noticeAttempted(c, notice, deliveredAt, next));
     }
 
     @Override
@@ -313,10 +310,7 @@ public final class PostgresMessageStore implements MessageStore {
 
     @Override
     public void tagCase(UUID messageId, boolean received, String caseRef) {
-        with("record a message's case", c -> {
-            SharedRows.tagCase(c, messageId, received, caseRef);
-            return null;
-        });
+        with("record a message's case", c -> SharedRows.tagCase(c, messageId, received, caseRef));
     }
 
     @Override

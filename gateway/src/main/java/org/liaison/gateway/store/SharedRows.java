@@ -89,7 +89,7 @@ final class SharedRows {
         return out;
     }
 
-    static void noticeAttempted(Connection c, MessageStore.Stage s, Instant deliveredAt, Instant next) throws SQLException {
+    static int noticeAttempted(Connection c, MessageStore.Stage s, Instant deliveredAt, Instant next) throws SQLException {
         try (PreparedStatement p = c.prepareStatement("UPDATE notices SET attempts = attempts + 1, delivered_ms = ?, next_ms = ?"
                 + " WHERE message_id = ? AND party = ? AND stage = ? AND outgoing = 1")) {
             if (deliveredAt == null) {
@@ -101,7 +101,7 @@ final class SharedRows {
             p.setString(3, s.messageId().toString());
             p.setString(4, s.party().value());
             p.setString(5, s.stage());
-            p.executeUpdate();
+            return p.executeUpdate();
         }
     }
 
@@ -131,11 +131,11 @@ final class SharedRows {
         return n > 0;
     }
 
-    static void tagCase(Connection c, UUID messageId, boolean received, String caseRef) throws SQLException {
+    static int tagCase(Connection c, UUID messageId, boolean received, String caseRef) throws SQLException {
         try (PreparedStatement p = c.prepareStatement("UPDATE " + (received ? "inbox" : "outbox") + " SET case_ref = ? WHERE message_id = ?")) {
             p.setString(1, caseRef);
             p.setString(2, messageId.toString());
-            p.executeUpdate();
+            return p.executeUpdate();
         }
     }
 

@@ -231,10 +231,7 @@ public final class SqliteMessageStore implements MessageStore {
 
     @Override
     public synchronized void noticeAttempted(Stage notice, Instant deliveredAt, Instant next) {
-        run("record a notice's attempt", c -> {
-            SharedRows.noticeAttempted(c, notice, deliveredAt, next);
-            return null;
-        });
+        run("record a notice's attempt", c -> SharedRows.noticeAttempted(c, notice, deliveredAt, next));
     }
 
     @Override
@@ -266,10 +263,7 @@ public final class SqliteMessageStore implements MessageStore {
 
     @Override
     public synchronized void tagCase(UUID messageId, boolean received, String caseRef) {
-        run("record a message's case", c -> {
-            SharedRows.tagCase(c, messageId, received, caseRef);
-            return null;
-        });
+        run("record a message's case", c -> SharedRows.tagCase(c, messageId, received, caseRef));
     }
 
     @Override
