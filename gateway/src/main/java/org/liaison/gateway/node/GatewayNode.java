@@ -536,7 +536,6 @@ public final class GatewayNode implements NodeState, AutoCloseable {
         deadlines.received(messageId, manifest);
         deadlines.replyReceived(inReplyTo);
         stages.replyReceived(from, inReplyTo, messageId);
-        store.tagCase(messageId, true, manifest.getCase());
     }
 
     @Override

@@ -447,12 +447,12 @@ public final class Outbox {
                         envelope, idempotencyKey, blobs, packageSha256, Envelopes.sha256(envelope),
                         "SHA256:" + org.liaison.certs.Fingerprint.of(manifest.investigator()).hex(),
                         manifest.manifest().getRespondBy() == null ? null
-                                : org.liaison.protocol.xml.Formats.instant(manifest.manifest().getRespondBy())), recipients, now);
+                                : org.liaison.protocol.xml.Formats.instant(manifest.manifest().getRespondBy()),
+                        manifest.manifest().getCase()), recipients, now);
                 if (taken.isPresent()) { // another process on the same store took the key meanwhile
                     throw new ProtocolException(ErrorCode.IDEMPOTENCY_CONFLICT, "idempotency key " + userKey + " was taken by message "
                             + taken.get().messageId() + " while this one was sealed; submit again to get it");
                 }
-                node.store().tagCase(id, false, manifest.manifest().getCase());
                 if (inReplyTo != null) {
                     node.sealedReply(inReplyTo);
                 }

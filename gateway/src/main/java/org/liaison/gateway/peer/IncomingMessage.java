@@ -399,7 +399,7 @@ public final class IncomingMessage {
             // The receipt carries a checkpoint that already covers this reception.
             byte[] receipt = Receipts.create(verified, node.me(), now, node.audit().checkpointCovering(logged), node.signing());
             MessageStore.Stored outcome = node.store().storeReceived(new MessageStore.Received(sender, verified.header().messageId(),
-                    now, envelope, verified.sha256(), receipt, blobs));
+                    now, envelope, verified.sha256(), receipt, blobs, null, receivedManifest.getCase()));
             switch (outcome) {
                 case STORED:
                     node.receivedPackage(sender, verified.header().messageId(), verified.header().inReplyTo(), receivedManifest);

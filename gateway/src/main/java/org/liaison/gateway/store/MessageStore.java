@@ -18,12 +18,19 @@ public interface MessageStore extends AutoCloseable {
     /**
      * A message this node received and acknowledged. {@code quarantine} is null, or the reason an
      * operator (or a migration) set it aside: a quarantined message is listed as such and never served.
+     * {@code caseRef}: the case of its signed manifest (stored with it, so that a case can be deleted;
+     * null when read back, or for messages stored before it was recorded).
      */
     record Received(AuthorityId sender, UUID messageId, Instant receivedAt, byte[] envelope, String envelopeSha256,
-            byte[] receipt, Path blobs, String quarantine) {
+            byte[] receipt, Path blobs, String quarantine, String caseRef) {
+        public Received(AuthorityId sender, UUID messageId, Instant receivedAt, byte[] envelope, String envelopeSha256,
+                byte[] receipt, Path blobs, String quarantine) {
+            this(sender, messageId, receivedAt, envelope, envelopeSha256, receipt, blobs, quarantine, null);
+        }
+
         public Received(AuthorityId sender, UUID messageId, Instant receivedAt, byte[] envelope, String envelopeSha256,
                 byte[] receipt, Path blobs) {
-            this(sender, messageId, receivedAt, envelope, envelopeSha256, receipt, blobs, null);
+            this(sender, messageId, receivedAt, envelope, envelopeSha256, receipt, blobs, null, null);
         }
     }
 
@@ -35,11 +42,17 @@ public interface MessageStore extends AutoCloseable {
      * that a key reused for another package can be told apart.
      */
     record Outgoing(UUID messageId, Instant createdAt, Instant expiresAt, byte[] envelope, String idempotencyKey, Path blobs,
-            String packageSha256, String envelopeSha256, String submitter, Instant respondBy) {
+            String packageSha256, String envelopeSha256, String submitter, Instant respondBy, String caseRef) {
+        /** A message as read back (its case is asked for with {@link MessageStore#caseOf}). */
+        public Outgoing(UUID messageId, Instant createdAt, Instant expiresAt, byte[] envelope, String idempotencyKey, Path blobs,
+                String packageSha256, String envelopeSha256, String submitter, Instant respondBy) {
+            this(messageId, createdAt, expiresAt, envelope, idempotencyKey, blobs, packageSha256, envelopeSha256, submitter, respondBy, null);
+        }
+
         /** A message that asks for no answer by a date. */
         public Outgoing(UUID messageId, Instant createdAt, Instant expiresAt, byte[] envelope, String idempotencyKey, Path blobs,
                 String packageSha256, String envelopeSha256, String submitter) {
-            this(messageId, createdAt, expiresAt, envelope, idempotencyKey, blobs, packageSha256, envelopeSha256, submitter, null);
+            this(messageId, createdAt, expiresAt, envelope, idempotencyKey, blobs, packageSha256, envelopeSha256, submitter, null, null);
         }
 
         /** The envelope's recorded SHA-256 (rows stored before it was recorded: the envelope's own, so unchecked). */
@@ -197,9 +210,6 @@ public interface MessageStore extends AutoCloseable {
 
     /** Every assignment, by case. */
     List<Assignment> assignments();
-
-    /** Records the case a message belongs to (from its signed manifest), so that a case can be deleted. */
-    void tagCase(UUID messageId, boolean received, String caseRef);
 
     /**
      * The messages of a case (not deleted); with {@code untagged}, also those stored before cases were

@@ -219,7 +219,7 @@ public final class PostgresMessageStore implements MessageStore {
     public Stored storeReceived(Received m) {
         int inserted = with("store a received message", c -> {
             try (PreparedStatement p = c.prepareStatement("INSERT INTO inbox (sender, message_id, received_at, envelope,"
-                    + " envelope_sha256, receipt, blobs) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
+                    + " envelope_sha256, receipt, blobs, case_ref) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
                 p.setString(1, m.sender().value());
                 p.setString(2, m.messageId().toString());
                 p.setObject(3, at(m.receivedAt()));
@@ -227,6 +227,7 @@ public final class PostgresMessageStore implements MessageStore {
                 p.setString(5, m.envelopeSha256());
                 p.setBytes(6, m.receipt());
                 p.setString(7, stored(m.blobs()));
+                p.setString(8, m.caseRef());
                 return p.executeUpdate();
             }
         });
@@ -309,11 +310,6 @@ public final class PostgresMessageStore implements MessageStore {
     }
 
     @Override
-    public void tagCase(UUID messageId, boolean received, String caseRef) {
-        with("record a message's case", c -> SharedRows.tagCase(c, messageId, received, caseRef));
-    }
-
-    @Override
     public List<UUID> messagesOfCase(String caseRef, boolean received, boolean untagged) {
         return with("find a case's messages", c -> SharedRows.messagesOfCase(c, caseRef, received, untagged));
     }
@@ -354,7 +350,8 @@ public final class PostgresMessageStore implements MessageStore {
         try {
             return transaction("store an outgoing message", c -> {
                 try (PreparedStatement p = c.prepareStatement("INSERT INTO outbox (message_id, created_at, expires_at, envelope,"
-                        + " idempotency_key, blobs, package_sha256, envelope_sha256, submitter, respond_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                        + " idempotency_key, blobs, package_sha256, envelope_sha256, submitter, respond_by, case_ref)"
+                        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
                         PreparedStatement d = c.prepareStatement("INSERT INTO deliveries (message_id, recipient, state, attempts,"
                                 + " next_attempt_at) VALUES (?, ?, 'QUEUED', 0, ?)")) {
                     p.setString(1, o.messageId().toString());
@@ -367,6 +364,7 @@ public final class PostgresMessageStore implements MessageStore {
                     p.setString(8, o.envelopeSha256());
                     p.setString(9, o.submitter());
                     p.setObject(10, at(o.respondBy()));
+                    p.setString(11, o.caseRef());
                     p.executeUpdate();
                     for (AuthorityId r : recipients) {
                         d.setString(1, o.messageId().toString());

@@ -131,14 +131,6 @@ final class SharedRows {
         return n > 0;
     }
 
-    static int tagCase(Connection c, UUID messageId, boolean received, String caseRef) throws SQLException {
-        try (PreparedStatement p = c.prepareStatement("UPDATE " + (received ? "inbox" : "outbox") + " SET case_ref = ? WHERE message_id = ?")) {
-            p.setString(1, caseRef);
-            p.setString(2, messageId.toString());
-            return p.executeUpdate();
-        }
-    }
-
     /** The messages (not deleted) tagged with a case; with {@code untagged}, also those stored before cases were tagged. */
     static List<UUID> messagesOfCase(Connection c, String caseRef, boolean received, boolean untagged) throws SQLException {
         List<UUID> out = new ArrayList<>();

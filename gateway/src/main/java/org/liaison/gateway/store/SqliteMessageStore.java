@@ -148,7 +148,7 @@ public final class SqliteMessageStore implements MessageStore {
     public synchronized Stored storeReceived(Received m) {
         org.liaison.gateway.net.EventLoops.assertOffLoop("a store call");
         try (PreparedStatement p = db.prepareStatement("INSERT OR IGNORE INTO inbox (sender, message_id, received_at, envelope,"
-                + " envelope_sha256, receipt, blobs) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+                + " envelope_sha256, receipt, blobs, case_ref) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
             p.setString(1, m.sender().value());
             p.setString(2, m.messageId().toString());
             p.setString(3, m.receivedAt().toString());
@@ -156,6 +156,7 @@ public final class SqliteMessageStore implements MessageStore {
             p.setString(5, m.envelopeSha256());
             p.setBytes(6, m.receipt());
             p.setString(7, stored(m.blobs()));
+            p.setString(8, m.caseRef());
             if (p.executeUpdate() == 1) {
                 return Stored.STORED;
             }
@@ -262,11 +263,6 @@ public final class SqliteMessageStore implements MessageStore {
     }
 
     @Override
-    public synchronized void tagCase(UUID messageId, boolean received, String caseRef) {
-        run("record a message's case", c -> SharedRows.tagCase(c, messageId, received, caseRef));
-    }
-
-    @Override
     public synchronized List<UUID> messagesOfCase(String caseRef, boolean received, boolean untagged) {
         return run("find a case's messages", c -> SharedRows.messagesOfCase(c, caseRef, received, untagged));
     }
@@ -321,7 +317,8 @@ public final class SqliteMessageStore implements MessageStore {
         try {
             db.setAutoCommit(false);
             try (PreparedStatement p = db.prepareStatement("INSERT INTO outbox (message_id, created_at, expires_at, envelope,"
-                    + " idempotency_key, blobs, package_sha256, envelope_sha256, submitter, respond_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                    + " idempotency_key, blobs, package_sha256, envelope_sha256, submitter, respond_by, case_ref)"
+                    + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
                     PreparedStatement d = db.prepareStatement("INSERT INTO deliveries (message_id, recipient, state, attempts,"
                             + " next_attempt_at) VALUES (?, ?, 'QUEUED', 0, ?)")) {
                 p.setString(1, o.messageId().toString());
@@ -334,6 +331,7 @@ public final class SqliteMessageStore implements MessageStore {
                 p.setString(8, o.envelopeSha256());
                 p.setString(9, o.submitter());
                 p.setString(10, o.respondBy() == null ? null : o.respondBy().toString());
+                p.setString(11, o.caseRef());
                 p.executeUpdate();
                 for (AuthorityId r : recipients) {
                     d.setString(1, o.messageId().toString());

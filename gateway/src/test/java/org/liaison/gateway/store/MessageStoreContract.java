@@ -52,6 +52,13 @@ abstract class MessageStoreContract {
         return earlier.map(MessageStore.Idempotent::messageId).orElse(id);
     }
 
+    UUID inCase(MessageStore s, String key, String caseRef) {
+        UUID id = UUID.randomUUID();
+        s.storeOutgoing(new MessageStore.Outgoing(id, Instant.now(), Instant.now().plus(Duration.ofDays(1)), new byte[] {1}, key,
+                dir.resolve("blobs/outbox/" + id), "pkg", "env", "me", null, caseRef), List.of(AL), Instant.now());
+        return id;
+    }
+
     static State state(MessageStore s, UUID id) {
         return s.deliveries(id).get(0).state();
     }
@@ -105,17 +112,18 @@ abstract class MessageStoreContract {
     void aDeletedMessageKeepsItsDigestsOnlyAndItsWaitingDeliveriesFail() throws Exception {
         try (MessageStore s = open()) {
             UUID in = UUID.randomUUID();
-            s.storeReceived(received(IT, in, dir.resolve("blobs/in"), new byte[] {2}));
-            s.tagCase(in, true, "OP-A");
-            UUID out = queued(s, "k");
-            s.tagCase(out, false, "OP-A");
-            UUID other = queued(s, null);
-            s.tagCase(other, false, "OP-B");
+            MessageStore.Received got = received(IT, in, dir.resolve("blobs/in"), new byte[] {2});
+            s.storeReceived(new MessageStore.Received(got.sender(), in, got.receivedAt(), got.envelope(), got.envelopeSha256(),
+                    got.receipt(), got.blobs(), null, "OP-A"));
+            UUID out = inCase(s, "k", "OP-A");
+            UUID other = inCase(s, null, "OP-B");
             UUID untagged = UUID.randomUUID();
             s.storeReceived(received(US, untagged, dir.resolve("blobs/u"), new byte[] {3}));
             assertThat(s.messagesOfCase("OP-A", true, false)).containsExactly(in);
             assertThat(s.messagesOfCase("OP-A", true, true)).containsExactlyInAnyOrder(in, untagged);
             assertThat(s.messagesOfCase("OP-A", false, false)).containsExactly(out);
+            assertThat(s.caseOf(other, false)).contains("OP-B");
+            assertThat(s.caseOf(in, true)).contains("OP-A");
 
             assertThat(s.delete(in, true, Instant.now())).isTrue();
             assertThat(s.delete(in, true, Instant.now())).isFalse();
