@@ -32,8 +32,8 @@ import org.liaison.protocol.pkg.Manifests;
 /**
  * A file Albania received from Italy under no-onward-transfer cannot go on to the United States:
  * the CLI refuses it when it comes from the fetched package's folder, and Albania's own node
- * refuses it whatever folder it comes from (audited, nothing queued), also after a restart. It may
- * go back to Italy.
+ * refuses it whatever folder it comes from (audited, nothing queued), also after a restart, and after the
+ * message itself was deleted. It may go back to Italy.
  */
 class OnwardTransferTest {
     @TempDir
@@ -89,6 +89,18 @@ class OnwardTransferTest {
             BackupRestoreTest.Run again = BackupRestoreTest.cli(submit(alUser, "US-OIA", dir.resolve("copy.txt")));
             assertThat(again.code()).isEqualTo(Main.FAILED);
             assertThat(again.err()).contains("LIAISON:0034");
+            // The case is deleted at Albania: the message goes, the restriction on its file stays ...
+            Path ops = t.federation.profiles().get(AL).get(org.liaison.certs.Role.OPERATOR);
+            BackupRestoreTest.Run delete = BackupRestoreTest.cli("--profile", ops.toString(), "cases", "delete", "OP-RELAY", "--reason",
+                    "retention decision 12/2026");
+            assertThat(delete.code()).as(delete.err()).isZero();
+            assertThat(al.store().received(id)).isEmpty();
+        }
+        // ... also once the node rebuilt its index without the message.
+        try (GatewayNode it = t.start(IT); GatewayNode al = t.start(AL)) {
+            BackupRestoreTest.Run deleted = BackupRestoreTest.cli(submit(alUser, "US-OIA", dir.resolve("copy.txt")));
+            assertThat(deleted.code()).isEqualTo(Main.FAILED);
+            assertThat(deleted.err()).contains("LIAISON:0034").contains("message " + id);
         }
     }
 }

@@ -20,8 +20,8 @@ import org.liaison.protocol.xml.XmlLimits;
 /**
  * The files this authority received in packages marked {@code no-onward-transfer}, by SHA-256, so
  * that its own node refuses to send one of them on to anyone but the authority it came from (the
- * receiving side refuses a relayed package as well). Built from the inbox on first use, then kept up
- * to date as packages arrive. Holds digests only.
+ * receiving side refuses a relayed package as well). Built from the inbox (and the digests kept of such
+ * messages deleted since) on first use, then kept up to date as packages arrive. Holds digests only.
  */
 final class OnwardTransfers {
     /** A protected file: which message brought it, from whom. */
@@ -64,6 +64,9 @@ final class OnwardTransfers {
     private synchronized Map<String, Origin> index() {
         if (files == null) {
             Map<String, Origin> built = new HashMap<>();
+            for (MessageStore.ProtectedFile f : node.store().protectedFiles()) { // of messages deleted since
+                built.putIfAbsent(f.sha256(), new Origin(f.messageId(), f.sender()));
+            }
             for (MessageStore.Received r : node.store().inbox()) {
                 if (r.quarantine() != null) {
                     continue;
@@ -84,6 +87,14 @@ final class OnwardTransfers {
         Envelopes.Stored env = Envelopes.readStored(r.envelope(), r.envelopeSha256());
         Envelopes.Opened o = Envelopes.open(env, node.me(), node.decryptionKeys());
         return Formats.fromElement(SecureXml.parse(o.manifestXml(), XmlLimits.DEFAULT).getDocumentElement(), Manifest.class);
+    }
+
+    /** The digests of a marked package's files (none when it is not marked no-onward-transfer). */
+    static List<String> protectedDigests(Manifest m) {
+        if (m.getHandling() == null || !m.getHandling().getFlag().contains(HandlingFlag.NO_ONWARD_TRANSFER)) {
+            return List.of();
+        }
+        return m.getFile().stream().map(File::getSha256).toList();
     }
 
     private static void add(Map<String, Origin> into, AuthorityId from, UUID messageId, Manifest m) {

@@ -236,6 +236,13 @@ public final class Retention {
             e = e.with("case", caseRef);
         }
         node.audit().record(e);
+        if (r != null) {
+            // A no-onward-transfer restriction outlives the copy held here: its files' digests stay.
+            List<String> digests = OnwardTransfers.protectedDigests(OnwardTransfers.manifestOf(node, r));
+            if (!digests.isEmpty()) {
+                node.store().keepProtected(id, r.sender(), digests);
+            }
+        }
         if (!node.store().delete(id, received, Instant.now())) {
             return false;
         }

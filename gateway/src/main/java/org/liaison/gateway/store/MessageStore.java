@@ -217,6 +217,18 @@ public interface MessageStore extends AutoCloseable {
      */
     List<UUID> messagesOfCase(String caseRef, boolean received, boolean untagged);
 
+    /** A file received under no-onward-transfer, kept by its digest after its message was deleted. */
+    record ProtectedFile(String sha256, UUID messageId, AuthorityId sender) {}
+
+    /**
+     * Keeps the digests of the files of a received message marked no-onward-transfer, before the message is
+     * deleted: the restriction outlives the copy held here (the investigators' copies may remain).
+     */
+    void keepProtected(UUID messageId, AuthorityId sender, List<String> sha256);
+
+    /** The files kept by {@link #keepProtected}. */
+    List<ProtectedFile> protectedFiles();
+
     /** The blob folders of deleted messages, for a sweep that makes sure they are gone. */
     List<Path> deletedBlobs();
 

@@ -335,6 +335,16 @@ public final class PostgresMessageStore implements MessageStore {
     }
 
     @Override
+    public void keepProtected(UUID messageId, AuthorityId sender, List<String> sha256) {
+        with("keep protected files' digests", c -> SharedRows.keepProtected(c, messageId, sender, sha256));
+    }
+
+    @Override
+    public List<ProtectedFile> protectedFiles() {
+        return with("read protected files' digests", SharedRows::protectedFiles);
+    }
+
+    @Override
     public List<Path> deletedBlobs() {
         return with("list deleted messages", c -> SharedRows.deletedBlobs(c, this::blobs));
     }

@@ -31,7 +31,9 @@ final class SharedRows {
                 + "ALTER TABLE inbox ADD COLUMN case_ref TEXT;"
                 + "ALTER TABLE outbox ADD COLUMN case_ref TEXT;"
                 + "CREATE TABLE assignments (case_ref TEXT NOT NULL, person TEXT NOT NULL, assigned_by TEXT NOT NULL,"
-                + " assigned_ms BIGINT NOT NULL, PRIMARY KEY (case_ref, person));";
+                + " assigned_ms BIGINT NOT NULL, PRIMARY KEY (case_ref, person));"
+                + "CREATE TABLE protected_files (sha256 TEXT NOT NULL, message_id TEXT NOT NULL, sender TEXT NOT NULL,"
+                + " PRIMARY KEY (sha256, message_id));";
     }
 
     static boolean recordStage(Connection c, MessageStore.Stage s, boolean outgoing, Instant now) throws SQLException {
@@ -181,6 +183,30 @@ final class SharedRows {
                 + " ORDER BY case_ref, assigned_ms"); ResultSet r = p.executeQuery()) {
             while (r.next()) {
                 out.add(new MessageStore.Assignment(r.getString(1), r.getString(2), r.getString(3), Instant.ofEpochMilli(r.getLong(4))));
+            }
+        }
+        return out;
+    }
+
+    static int keepProtected(Connection c, UUID messageId, AuthorityId sender, List<String> sha256) throws SQLException {
+        try (PreparedStatement p = c.prepareStatement("INSERT INTO protected_files (sha256, message_id, sender) VALUES (?, ?, ?)"
+                + " ON CONFLICT DO NOTHING")) {
+            for (String d : sha256) {
+                p.setString(1, d);
+                p.setString(2, messageId.toString());
+                p.setString(3, sender.value());
+                p.addBatch();
+            }
+            return p.executeBatch().length;
+        }
+    }
+
+    static List<MessageStore.ProtectedFile> protectedFiles(Connection c) throws SQLException {
+        List<MessageStore.ProtectedFile> out = new ArrayList<>();
+        try (PreparedStatement p = c.prepareStatement("SELECT sha256, message_id, sender FROM protected_files");
+                ResultSet r = p.executeQuery()) {
+            while (r.next()) {
+                out.add(new MessageStore.ProtectedFile(r.getString(1), UUID.fromString(r.getString(2)), AuthorityId.of(r.getString(3))));
             }
         }
         return out;

@@ -288,6 +288,16 @@ public final class SqliteMessageStore implements MessageStore {
     }
 
     @Override
+    public synchronized void keepProtected(UUID messageId, AuthorityId sender, List<String> sha256) {
+        run("keep protected files' digests", c -> SharedRows.keepProtected(c, messageId, sender, sha256));
+    }
+
+    @Override
+    public synchronized List<ProtectedFile> protectedFiles() {
+        return run("read protected files' digests", SharedRows::protectedFiles);
+    }
+
+    @Override
     public synchronized List<Path> deletedBlobs() {
         return run("list deleted messages", c -> SharedRows.deletedBlobs(c, this::blobs));
     }

@@ -46,8 +46,8 @@ public final class StoreMigration {
         try (Connection from = DriverManager.getConnection("jdbc:sqlite:" + db.toAbsolutePath());
                 Connection to = DriverManager.getConnection(url, user, new String(password))) {
             PostgresAuditLog.createSchema(to);
-            for (String table : List.of("inbox", "outbox", "deliveries", "notices", "assignments", "audit_entries",
-                    "audit_checkpoints")) {
+            for (String table : List.of("inbox", "outbox", "deliveries", "notices", "assignments", "protected_files",
+                    "audit_entries", "audit_checkpoints")) {
                 try (Statement st = to.createStatement(); ResultSet r = st.executeQuery("SELECT count(*) FROM " + table)) {
                     r.next();
                     if (r.getLong(1) > 0) {
@@ -69,6 +69,8 @@ public final class StoreMigration {
                         + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
                 copy(from, to, "SELECT case_ref, person, assigned_by, assigned_ms FROM assignments",
                         "INSERT INTO assignments (case_ref, person, assigned_by, assigned_ms) VALUES (?, ?, ?, ?)");
+                copy(from, to, "SELECT sha256, message_id, sender FROM protected_files",
+                        "INSERT INTO protected_files (sha256, message_id, sender) VALUES (?, ?, ?)");
                 long deliveries = copy(from, to, "SELECT message_id, recipient, CASE state WHEN 'SENDING' THEN 'RETRYING' ELSE state END,"
                         + " attempts, next_attempt_at, last_error, receipt, delivered_at FROM deliveries", "INSERT INTO deliveries"
                         + " (message_id, recipient, state, attempts, next_attempt_at, last_error, receipt, delivered_at)"
