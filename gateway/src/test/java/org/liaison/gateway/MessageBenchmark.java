@@ -15,6 +15,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -68,17 +69,68 @@ public final class MessageBenchmark {
             double floorRate = Runtime.getRuntime().availableProcessors() * 1000.0 / floorMs;
             System.out.printf("crypto floor: %.2f ms of CPU per message -> at most %.0f msg/s on %d cores%n", floorMs, floorRate,
                     Runtime.getRuntime().availableProcessors());
-            run(t, it, 1, 30); // warm-up
-            for (int submitters : new int[] {1, 4, 16}) {
+            // Warm-up until the JIT settles: with 30 messages the C2 compiler still took 10 ms of CPU per message in
+            // the measured runs (threads' CPU from /proc, -Dliaison.bench.threads=true).
+            int warmup = Integer.getInteger("liaison.bench.warmup", 400);
+            run(t, it, 4, warmup);
+            // -Dliaison.bench.levels=16 (say) runs only those levels, e.g. under a profiler.
+            int[] levels = java.util.Arrays.stream(System.getProperty("liaison.bench.levels", "1,4,16").split(","))
+                    .mapToInt(x -> Integer.parseInt(x.trim())).toArray();
+            for (int submitters : levels) {
+                Map<String, Long> cpu0 = threadCpu();
                 Result r = run(t, it, submitters, n);
+                if (Boolean.getBoolean("liaison.bench.threads")) {
+                    printThreadCpu(cpu0, threadCpu(), n);
+                }
                 System.out.printf("%2d submitters: %6.1f msg/s, latency p50 %4.0f ms, p99 %5.0f ms, ratio to the floor %.3f%n",
                         submitters, r.rate, r.p50, r.p99, r.rate / floorRate);
             }
-            handshakes(t, al, 150);
+            if (!Boolean.getBoolean("liaison.bench.noHandshakes")) {
+                handshakes(t, al, 150);
+            }
         }
     }
 
     record Result(double rate, double p50, double p99) {}
+
+    /** CPU time (ms) of every thread of this process by name, digits folded (Linux /proc: JIT and GC threads included). */
+    static Map<String, Long> threadCpu() throws java.io.IOException {
+        Map<String, Long> out = new java.util.TreeMap<>();
+        long tick = 10; // ms per clock tick (USER_HZ = 100)
+        try (var tasks = Files.list(Path.of("/proc/self/task"))) {
+            for (Path task : tasks.toList()) {
+                try {
+                    String name = Files.readString(task.resolve("comm")).strip().replaceAll("[0-9]+", "N");
+                    String stat = Files.readString(task.resolve("stat"));
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    long ms = (Long.parseLong(f[11]) + Long.parseLong(f[12])) * tick;
+                    out.merge(name, ms, Long::sum);
+                } catch (java.io.IOException | RuntimeException gone) {
+                    // the thread ended meanwhile
+                }
+            }
+        }
+        return out;
+    }
+
+    static void printThreadCpu(Map<String, Long> before, Map<String, Long> after, int messages) {
+        long total = 0;
+        List<Map.Entry<String, Long>> rows = new ArrayList<>();
+        for (Map.Entry<String, Long> e : after.entrySet()) {
+            long d = e.getValue() - before.getOrDefault(e.getKey(), 0L);
+            if (d > 0) {
+                rows.add(Map.entry(e.getKey(), d));
+                total += d;
+            }
+        }
+        rows.sort(Map.Entry.<String, Long>comparingByValue().reversed());
+        System.out.printf("   CPU by thread (ms per message, total %.2f):%n", (double) total / messages);
+        for (Map.Entry<String, Long> e : rows) {
+            if (e.getValue() * 100 >= total) {
+                System.out.printf("     %-28s %6.2f%n", e.getKey(), (double) e.getValue() / messages);
+            }
+        }
+    }
 
     static Result run(TestNodes t, GatewayNode it, int submitters, int n) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(submitters);

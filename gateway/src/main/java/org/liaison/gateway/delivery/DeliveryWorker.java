@@ -155,37 +155,50 @@ public final class DeliveryWorker implements AutoCloseable {
     /** "messageId/recipient" of the attempts this process is making now. */
     private final java.util.Set<String> sending = ConcurrentHashMap.newKeySet();
 
-    /** One pass: start every due delivery whose recipient has fewer than {@value #PER_RECIPIENT} in flight. */
+    /**
+     * One pass: for each recipient with deliveries due, start as many as it has free slots (fewer than
+     * {@value #PER_RECIPIENT} in flight), the longest waiting first. A pass reads only what it can start: a
+     * backlog of thousands for one peer costs each pass a few rows, not the backlog.
+     */
     void poll() {
         try {
             Instant now = Instant.now();
-            for (MessageStore.Delivery d : node.store().dueDeliveries(now, 256)) {
-                if (inFlight.merge(d.recipient(), 1, Integer::sum) > PER_RECIPIENT) {
-                    inFlight.merge(d.recipient(), -1, Integer::sum);
-                    continue;
+            for (AuthorityId recipient : node.store().recipientsDue(now)) {
+                int free = PER_RECIPIENT - inFlight.getOrDefault(recipient, 0);
+                if (free > 0) {
+                    start(node.store().dueDeliveries(now, recipient, free), now);
                 }
-                String key = d.messageId() + "/" + d.recipient();
-                sending.add(key);
-                if (!node.store().transition(d.messageId(), d.recipient(), d.state(), new MessageStore.Send(now.plus(LEASE)))) {
-                    sending.remove(key); // moved meanwhile
-                    inFlight.merge(d.recipient(), -1, Integer::sum);
-                    continue;
-                }
-                senders.submit(() -> {
-                    boolean delivered = false;
-                    try {
-                        delivered = attempt(d);
-                    } finally {
-                        sending.remove(key);
-                        inFlight.merge(d.recipient(), -1, Integer::sum);
-                    }
-                    if (delivered) {
-                        wake(); // the next message for this recipient need not wait for the poll
-                    }
-                });
             }
         } catch (RuntimeException e) {
             LOG.error("delivery pass failed: {}", e.toString());
+        }
+    }
+
+    private void start(List<MessageStore.Delivery> due, Instant now) {
+        for (MessageStore.Delivery d : due) {
+            if (inFlight.merge(d.recipient(), 1, Integer::sum) > PER_RECIPIENT) {
+                inFlight.merge(d.recipient(), -1, Integer::sum);
+                continue;
+            }
+            String key = d.messageId() + "/" + d.recipient();
+            sending.add(key);
+            if (!node.store().transition(d.messageId(), d.recipient(), d.state(), new MessageStore.Send(now.plus(LEASE)))) {
+                sending.remove(key); // moved meanwhile
+                inFlight.merge(d.recipient(), -1, Integer::sum);
+                continue;
+            }
+            senders.submit(() -> {
+                boolean delivered = false;
+                try {
+                    delivered = attempt(d);
+                } finally {
+                    sending.remove(key);
+                    inFlight.merge(d.recipient(), -1, Integer::sum);
+                }
+                if (delivered) {
+                    wake(); // the next message for this recipient need not wait for the poll
+                }
+            });
         }
     }
 

@@ -266,6 +266,12 @@ public interface MessageStore extends AutoCloseable {
     /** Deliveries whose next attempt is due: queued or retrying, next attempt at or before {@code now}. */
     List<Delivery> dueDeliveries(Instant now, int limit);
 
+    /** The recipients with deliveries due at {@code now}. */
+    List<AuthorityId> recipientsDue(Instant now);
+
+    /** The deliveries to one recipient that are due at {@code now}, the longest waiting first, at most {@code limit}. */
+    List<Delivery> dueDeliveries(Instant now, AuthorityId recipient, int limit);
+
     List<Delivery> deliveries(UUID messageId);
 
     /**

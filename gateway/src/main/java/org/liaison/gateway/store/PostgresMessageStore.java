@@ -478,6 +478,30 @@ public final class PostgresMessageStore implements MessageStore {
     }
 
     @Override
+    public List<AuthorityId> recipientsDue(Instant now) {
+        return with("read deliveries", c -> {
+            List<AuthorityId> out = new ArrayList<>();
+            try (PreparedStatement p = c.prepareStatement("SELECT DISTINCT recipient FROM deliveries WHERE state IN ('QUEUED', 'RETRYING')"
+                    + " AND next_attempt_at <= ?")) {
+                p.setObject(1, at(now));
+                try (ResultSet r = p.executeQuery()) {
+                    while (r.next()) {
+                        out.add(AuthorityId.of(r.getString(1)));
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public List<Delivery> dueDeliveries(Instant now, AuthorityId recipient, int limit) {
+        return deliveries("read deliveries", "SELECT " + DELIVERY_COLUMNS + " FROM deliveries WHERE state IN ('QUEUED', 'RETRYING')"
+                + " AND recipient = ? AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ? FOR UPDATE SKIP LOCKED", recipient.value(),
+                at(now), limit);
+    }
+
+    @Override
     public List<Delivery> deliveries(UUID messageId) {
         return deliveries("read deliveries", "SELECT " + DELIVERY_COLUMNS + " FROM deliveries WHERE message_id = ? ORDER BY recipient",
                 messageId.toString());

@@ -442,6 +442,42 @@ public final class SqliteMessageStore implements MessageStore {
     }
 
     @Override
+    public synchronized List<AuthorityId> recipientsDue(Instant now) {
+        return run("read deliveries", c -> {
+            List<AuthorityId> out = new ArrayList<>();
+            try (PreparedStatement p = c.prepareStatement("SELECT DISTINCT recipient FROM deliveries WHERE state IN ('QUEUED', 'RETRYING')"
+                    + " AND next_attempt_at <= ?")) {
+                p.setString(1, now.toString());
+                try (ResultSet r = p.executeQuery()) {
+                    while (r.next()) {
+                        out.add(AuthorityId.of(r.getString(1)));
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public synchronized List<Delivery> dueDeliveries(Instant now, AuthorityId recipient, int limit) {
+        return run("read deliveries", c -> {
+            List<Delivery> out = new ArrayList<>();
+            try (PreparedStatement p = c.prepareStatement("SELECT " + DELIVERY_COLUMNS + " FROM deliveries WHERE state IN"
+                    + " ('QUEUED', 'RETRYING') AND recipient = ? AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?")) {
+                p.setString(1, recipient.value());
+                p.setString(2, now.toString());
+                p.setInt(3, limit);
+                try (ResultSet r = p.executeQuery()) {
+                    while (r.next()) {
+                        out.add(delivery(r));
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
+    @Override
     public synchronized List<Delivery> deliveries(UUID messageId) {
         org.liaison.gateway.net.EventLoops.assertOffLoop("a store call");
         List<Delivery> out = new ArrayList<>();

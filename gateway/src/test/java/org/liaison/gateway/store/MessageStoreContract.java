@@ -143,6 +143,25 @@ abstract class MessageStoreContract {
     }
 
     @Test
+    void dueDeliveriesAreReadPerRecipientOnlyAsManyAsAsked() throws Exception {
+        try (MessageStore s = open()) {
+            List<UUID> toAl = new java.util.ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                toAl.add(queued(s, null, AL));
+            }
+            UUID toUs = queued(s, null, US);
+            Instant later = Instant.now().plusSeconds(1);
+            assertThat(s.recipientsDue(later)).containsExactlyInAnyOrder(AL, US);
+            assertThat(s.dueDeliveries(later, AL, 4)).hasSize(4).allMatch(d -> d.recipient().equals(AL))
+                    .extracting(MessageStore.Delivery::messageId).isSubsetOf(toAl);
+            assertThat(s.dueDeliveries(later, US, 4)).extracting(MessageStore.Delivery::messageId).containsExactly(toUs);
+            assertThat(s.transition(toUs, US, State.QUEUED, new MessageStore.Send(later.plusSeconds(60)))).isTrue();
+            assertThat(s.recipientsDue(later)).containsExactly(AL);
+            assertThat(s.recipientsDue(Instant.now().minusSeconds(60))).isEmpty();
+        }
+    }
+
+    @Test
     void anIdempotencyKeyNamesOneMessage() throws Exception {
         try (MessageStore s = open()) {
             UUID first = queued(s, "key-1");
