@@ -103,8 +103,8 @@ public final class MessageBenchmark {
                     String name = Files.readString(task.resolve("comm")).strip().replaceAll("[0-9]+", "N");
                     String stat = Files.readString(task.resolve("stat"));
                     String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                    long ms = (Long.parseLong(f[11]) + Long.parseLong(f[12])) * tick;
-                    out.merge(name, ms, Long::sum);
+                    out.merge(name, (Long.parseLong(f[11]) + Long.parseLong(f[12])) * tick, Long::sum);
+                    out.merge(name + " (kernel)", Long.parseLong(f[12]) * tick, Long::sum);
                 } catch (java.io.IOException | RuntimeException gone) {
                     // the thread ended meanwhile
                 }
@@ -120,11 +120,12 @@ public final class MessageBenchmark {
             long d = e.getValue() - before.getOrDefault(e.getKey(), 0L);
             if (d > 0) {
                 rows.add(Map.entry(e.getKey(), d));
-                total += d;
+                total += e.getKey().endsWith(" (kernel)") ? 0 : d;
             }
         }
         rows.sort(Map.Entry.<String, Long>comparingByValue().reversed());
-        System.out.printf("   CPU by thread (ms per message, total %.2f):%n", (double) total / messages);
+        System.out.printf("   CPU by thread (ms per message, total %.2f; \"(kernel)\": of which in system calls):%n",
+                (double) total / messages);
         for (Map.Entry<String, Long> e : rows) {
             if (e.getValue() * 100 >= total) {
                 System.out.printf("     %-28s %6.2f%n", e.getKey(), (double) e.getValue() / messages);

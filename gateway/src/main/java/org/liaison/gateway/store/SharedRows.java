@@ -33,7 +33,12 @@ final class SharedRows {
                 + "CREATE TABLE assignments (case_ref TEXT NOT NULL, person TEXT NOT NULL, assigned_by TEXT NOT NULL,"
                 + " assigned_ms BIGINT NOT NULL, PRIMARY KEY (case_ref, person));"
                 + "CREATE TABLE protected_files (sha256 TEXT NOT NULL, message_id TEXT NOT NULL, sender TEXT NOT NULL,"
-                + " PRIMARY KEY (sha256, message_id));";
+                + " PRIMARY KEY (sha256, message_id));"
+                // A lookup by id alone (quarantined rows included) could not use the partial unique index: it read the
+                // whole inbox, on every reception (measured: 4.5 ms of kernel CPU per message at 10,000 messages).
+                + "CREATE INDEX inbox_by_id ON inbox (message_id);"
+                + "CREATE INDEX inbox_by_case ON inbox (case_ref);"
+                + "CREATE INDEX outbox_by_case ON outbox (case_ref);";
     }
 
     static boolean recordStage(Connection c, MessageStore.Stage s, boolean outgoing, Instant now) throws SQLException {

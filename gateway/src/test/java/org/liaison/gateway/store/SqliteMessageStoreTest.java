@@ -24,6 +24,29 @@ class SqliteMessageStoreTest extends MessageStoreContract {
         return new MessageStore.Received(from, id, Instant.now(), new byte[] {1}, "00", new byte[] {2}, blobs);
     }
 
+    /** Every lookup a reception, a fetch or a case makes is by an index: none reads the whole table. */
+    @Test
+    void lookupsByIdAndCaseUseAnIndex() throws Exception {
+        SqliteMessageStore.open(dir.resolve("messages.db")).close();
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("messages.db"));
+                java.sql.Statement st = c.createStatement()) {
+            for (String q : new String[] {
+                "SELECT sender FROM inbox WHERE message_id = 'x' AND deleted_ms IS NULL ORDER BY quarantine IS NOT NULL, received_at LIMIT 1",
+                "SELECT receipt FROM inbox WHERE sender = 'IT-DNA' AND message_id = 'x'",
+                "SELECT message_id FROM inbox WHERE deleted_ms IS NULL AND (case_ref = 'x')",
+                "SELECT message_id FROM outbox WHERE deleted_ms IS NULL AND (case_ref = 'x')",
+                "SELECT case_ref FROM inbox WHERE message_id = 'x' AND case_ref IS NOT NULL"}) {
+                StringBuilder plan = new StringBuilder();
+                try (java.sql.ResultSet r = st.executeQuery("EXPLAIN QUERY PLAN " + q)) {
+                    while (r.next()) {
+                        plan.append(r.getString(4)).append("; ");
+                    }
+                }
+                assertThat(plan.toString()).as(q).doesNotContain("SCAN inbox").doesNotContain("SCAN outbox").contains("USING");
+            }
+        }
+    }
+
     @Test
     void aDataFolderRestoredElsewhereFindsItsBlobs() throws Exception {
         Path a = dir.resolve("a/data");

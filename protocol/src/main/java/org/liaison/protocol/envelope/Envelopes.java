@@ -99,7 +99,7 @@ public final class Envelopes {
         }
         em.setAny(ContentEncryption.encrypt(doc, manifestXml, ContentEncryption.manifestKey(contentKey)));
         Document out = Formats.toDocument(e);
-        Formats.fromElement(out.getDocumentElement(), Envelope.class);
+        Formats.validate(out.getDocumentElement());
         XmlSignatures.sign(out, gatewaySigning);
         return SecureXml.serialize(out);
     }
@@ -159,7 +159,7 @@ public final class Envelopes {
         FederationDirectory.Entry sender = trust.directory().require(from);
         XmlSignatures.Verified v = XmlSignatures.verify(doc, SignatureAlgorithm.allowedBy(sender.suites()),
                 trust.gatewaySigner(from, now));
-        Envelope e = Formats.fromElement(v.root(), Envelope.class);
+        Envelope e = Formats.verified(v.root(), doc.getDocumentElement(), claimed, Envelope.class);
         if (e.getFormat() == null || e.getFormat() != FORMAT) {
             throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "envelope format " + (e.getFormat() == null ? 1 : e.getFormat())
                     + " is not accepted (expected " + FORMAT + "): the sending gateway must be upgraded");

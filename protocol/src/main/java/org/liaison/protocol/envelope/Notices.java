@@ -76,7 +76,7 @@ public final class Notices {
         n.setReason(c.reason() == null ? null : RefusalReason.fromValue(c.reason()));
         n.setNote(c.note());
         Document doc = Formats.toDocument(n);
-        Formats.fromElement(doc.getDocumentElement(), Notice.class); // schema-valid before it is signed
+        Formats.validate(doc.getDocumentElement()); // schema-valid before it is signed
         XmlSignatures.sign(doc, gatewaySigning);
         return SecureXml.serialize(doc);
     }
@@ -97,7 +97,7 @@ public final class Notices {
         }
         XmlSignatures.Verified v = XmlSignatures.verify(doc, SignatureAlgorithm.allowedBy(trust.directory().require(peer).suites()),
                 trust.gatewaySigner(peer, now));
-        Notice n = Formats.fromElement(v.root(), Notice.class);
+        Notice n = Formats.verified(v.root(), doc.getDocumentElement(), claimed, Notice.class);
         Content c = new Content(UUID.fromString(n.getNoticeId()), UUID.fromString(n.getMessageId()),
                 UUID.fromString(n.getConversationId()), AuthorityId.of(n.getSender()), AuthorityId.of(n.getFrom()), n.getStage().value(),
                 Formats.instant(n.getAt()), n.getReason() == null ? null : n.getReason().value(), n.getNote());

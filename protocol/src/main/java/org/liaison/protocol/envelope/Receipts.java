@@ -47,7 +47,7 @@ public final class Receipts {
         }
         r.setCheckpoint(checkpoint);
         Document doc = Formats.toDocument(r);
-        Formats.fromElement(doc.getDocumentElement(), Receipt.class);
+        Formats.validate(doc.getDocumentElement());
         XmlSignatures.sign(doc, receiverSigning);
         return SecureXml.serialize(doc);
     }
@@ -70,7 +70,7 @@ public final class Receipts {
         }
         XmlSignatures.Verified v = XmlSignatures.verify(doc, SignatureAlgorithm.allowedBy(trust.directory().require(receiver).suites()),
                 trust.gatewaySigner(receiver, now));
-        Receipt r = Formats.fromElement(v.root(), Receipt.class);
+        Receipt r = Formats.verified(v.root(), doc.getDocumentElement(), claimed, Receipt.class);
         if (!messageId.toString().equals(r.getMessageId())) {
             throw new ProtocolException(ErrorCode.RECEIPT_MISMATCH, "the receipt acknowledges message " + r.getMessageId()
                     + ", not " + messageId);

@@ -117,7 +117,7 @@ public final class Manifests {
             m.getFile().add(x);
         }
         Document doc = Formats.toDocument(m);
-        Formats.fromElement(doc.getDocumentElement(), Manifest.class); // refuse to sign what no one could read
+        Formats.validate(doc.getDocumentElement()); // refuse to sign what no one could read
         XmlSignatures.sign(doc, investigator);
         return SecureXml.serialize(doc);
     }
@@ -135,7 +135,7 @@ public final class Manifests {
         var entry = trust.directory().require(from);
         XmlSignatures.Verified v = XmlSignatures.verify(doc, SignatureAlgorithm.allowedBy(entry.suites()),
                 trust.person(from, Purpose.INVESTIGATOR, at));
-        Manifest m = Formats.fromElement(v.root(), Manifest.class);
+        Manifest m = Formats.verified(v.root(), doc.getDocumentElement(), claimed, Manifest.class);
         Set<String> names = new HashSet<>();
         for (File f : m.getFile()) {
             if (!names.add(f.getName())) {

@@ -97,6 +97,20 @@ public final class Formats {
      *
      * @throws ProtocolException SCHEMA_INVALID when the element does not follow the schema or is not a {@code type}
      */
+    /** Checks a document this program made against the schema (before it is signed): a clear error, no model read. */
+    public static void validate(Element root) throws ProtocolException {
+        SecureXml.validate(root, SCHEMA);
+    }
+
+    /**
+     * The model of what a signature verified: {@code claimed} (read from {@code claimedRoot} before the
+     * verification, to find the signer) when the signature's reference resolved to that very element — the
+     * same nodes, read already — else a fresh reading of {@code verifiedRoot}.
+     */
+    public static <T> T verified(Element verifiedRoot, Element claimedRoot, T claimed, Class<T> type) throws ProtocolException {
+        return verifiedRoot == claimedRoot ? claimed : fromElement(verifiedRoot, type);
+    }
+
     public static <T> T fromElement(Element root, Class<T> type) throws ProtocolException {
         SecureXml.validate(root, SCHEMA);
         try {
