@@ -71,7 +71,7 @@ public final class MessageBenchmark {
                     Runtime.getRuntime().availableProcessors());
             // Warm-up until the JIT settles: with 30 messages the C2 compiler still took 10 ms of CPU per message in
             // the measured runs (threads' CPU from /proc, -Dliaison.bench.threads=true).
-            int warmup = Integer.getInteger("liaison.bench.warmup", 400);
+            int warmup = Integer.getInteger("liaison.bench.warmup", 2000);
             run(t, it, 4, warmup);
             // -Dliaison.bench.levels=16 (say) runs only those levels, e.g. under a profiler.
             int[] levels = java.util.Arrays.stream(System.getProperty("liaison.bench.levels", "1,4,16").split(","))
