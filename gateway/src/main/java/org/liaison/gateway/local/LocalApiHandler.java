@@ -907,6 +907,7 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
 
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
+            org.liaison.gateway.net.EventLoops.assertOffLoop("reading and decrypting a stored payload");
             if (left == 0) {
                 if (in().read() >= 0) {
                     throw new IOException(what + " holds more bytes than the manifest says");
@@ -1014,34 +1015,75 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
         request = null;
     }
 
-    /** Writes the next chunks of a fetched package while the peer keeps up; resumes on writability. */
+    /** A chunk of a fetched package being read (and decrypted) on a worker. */
+    private boolean reading;
+    static final int CHUNK = 128 * 1024;
+
+    /**
+     * Writes the next chunk of a fetched package while the peer keeps up; resumes on writability. The
+     * chunk is read and decrypted on a worker (a disk read and AES-GCM, never on the event loop) while
+     * the previous one is encrypted for TLS and written: memory stays at two chunks plus what the channel
+     * holds.
+     */
     private void pump(ChannelHandlerContext ctx) {
+        InputStream in = streaming;
+        if (in == null || reading || !ctx.channel().isWritable()) {
+            return;
+        }
+        reading = true;
         try {
-            while (streaming != null && ctx.channel().isWritable()) {
-                byte[] chunk = streaming.readNBytes(64 * 1024);
-                if (chunk.length == 0) {
-                    streaming.close();
-                    streaming = null;
-                    fetching = null;
-                    ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
-                    return;
+            finishers.execute(() -> {
+                byte[] chunk = null;
+                IOException failure = null;
+                try {
+                    chunk = in.readNBytes(CHUNK);
+                } catch (IOException e) {
+                    failure = e;
                 }
-                ctx.writeAndFlush(new io.netty.handler.codec.http.DefaultHttpContent(Unpooled.wrappedBuffer(chunk)));
-            }
-        } catch (IOException e) {
-            // A payload that fails authentication ends the response early: the client sees a short package and refuses it.
-            Fetching f = fetching;
-            streaming = null;
-            fetching = null;
-            ctx.close();
-            if (f != null) {
-                storedDataIncident(f.message(), e.getMessage());
-                finishers.execute(() -> node.audit().record(AuditEvent.of("fetch-failed", f.user().actor(),
-                        f.message().messageId().toString(), f.message().sender().value(), "failed",
-                        ErrorCode.STORED_DATA_CORRUPT.code() + " " + e.getMessage())));
-            } else {
-                LOG.error("a download stopped: {}", e.getMessage());
-            }
+                byte[] read = chunk;
+                IOException failed = failure;
+                ctx.executor().execute(() -> {
+                    reading = false;
+                    pumped(ctx, in, read, failed);
+                });
+            });
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            reading = false;
+            pumped(ctx, in, null, new IOException("the node is stopping"));
+        }
+    }
+
+    /** On the event loop: writes what a worker read, or ends the download. */
+    private void pumped(ChannelHandlerContext ctx, InputStream in, byte[] chunk, IOException failure) {
+        if (streaming != in) {
+            return; // the connection closed meanwhile (which closed the stream)
+        }
+        if (failure == null && chunk.length > 0) {
+            pump(ctx); // the next chunk is read while this one is encrypted and written
+            ctx.writeAndFlush(new io.netty.handler.codec.http.DefaultHttpContent(Unpooled.wrappedBuffer(chunk)));
+            return;
+        }
+        try {
+            in.close();
+        } catch (IOException ignored) {
+            // closing a stream that was read to its end or failed
+        }
+        Fetching f = fetching;
+        streaming = null;
+        fetching = null;
+        if (failure == null) {
+            ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+            return;
+        }
+        // A payload that fails authentication ends the response early: the client sees a short package and refuses it.
+        ctx.close();
+        if (f != null) {
+            storedDataIncident(f.message(), failure.getMessage());
+            finishers.execute(() -> node.audit().record(AuditEvent.of("fetch-failed", f.user().actor(),
+                    f.message().messageId().toString(), f.message().sender().value(), "failed",
+                    ErrorCode.STORED_DATA_CORRUPT.code() + " " + failure.getMessage())));
+        } else {
+            LOG.error("a download stopped: {}", failure.getMessage());
         }
     }
 
