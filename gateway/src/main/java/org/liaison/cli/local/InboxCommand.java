@@ -16,7 +16,9 @@ import picocli.CommandLine.Spec;
 @Command(name = "inbox", mixinStandardHelpOptions = true,
         description = {"List the messages your authority received: id, sender, service, case, handling marks, size and time.",
             "What is owed comes first: requests past their respond-by date without a reply (OVERDUE), then urgent ones,",
-            "then by deadline. Fetch one with `liaison fetch ID --out DIR`."},
+            "then by deadline. Fetch one with `liaison fetch ID --out DIR`; answer it with `liaison acknowledge` or",
+            "`liaison decline`. You see the messages of the cases you are on and the replies to your own (an operator",
+            "assigns cases: `liaison cases assign`); operators see every message's metadata, never its content."},
         footer = {"", "Examples:", "  liaison --profile federation/AL-PP/users/investigator inbox",
             "  liaison --profile federation/AL-PP/users/investigator inbox --overdue"})
 public final class InboxCommand implements Callable<Integer> {

@@ -13,7 +13,8 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 @Command(name = "status", mixinStandardHelpOptions = true,
-        description = {"Show the messages you sent (operators: all of your authority's) and their delivery to each recipient.", "",
+        description = {"Show the messages you sent (and your cases'; operators: all of your authority's) and their delivery to each",
+            "recipient.", "",
             "Each recipient's delivery is queued, sending, retrying (with",
             "the next attempt and the last error), delivered (with the time and the receipt's SHA-256), failed (with the",
             "reason) or expired. Then what the recipient did with it: opened (one of its investigators fetched it; who is",
