@@ -432,13 +432,14 @@ public final class GatewayNode implements NodeState, AutoCloseable {
             keys.set(next); // the files were rewritten with the keys in use: nothing changes
             return;
         }
-        contexts.set(made);
-        keys.set(next);
-        client.retireConnections();
+        // Logged (durably) before the keys are used: no message is signed or opened with a key the log does not name.
         audit.record(AuditEvent.of("keys-change", me.value(), null, null, "ok", null)
                 .with("tlsCertificateSha256", next.tls().fingerprint().hex())
                 .with("signingCertificateSha256", next.signing().fingerprint().hex())
                 .with("encryptionCertificateSha256", next.encryption().fingerprint().hex()));
+        contexts.set(made);
+        keys.set(next);
+        client.retireConnections();
         LOG.info("now using TLS certificate SHA-256 {}, signing {}, encryption {} ({} previous encryption keys held)",
                 next.tls().fingerprint(), next.signing().fingerprint(), next.encryption().fingerprint(),
                 next.previousEncryption().size());
