@@ -23,6 +23,24 @@ class SecureXmlTest {
         throw new AssertionError("accepted: " + xml);
     }
 
+    /** The validator a thread keeps is as strict after a refusal as before it, and a valid document passes between. */
+    @Test
+    void aThreadsValidatorStaysStrictAcrossRefusals() throws Exception {
+        String valid = "<Error xmlns=\"urn:liaison:xml:1\" code=\"LIAISON:0001\" category=\"format\" retryable=\"false\">"
+                + "<Message>m</Message></Error>";
+        String invalid = valid.replace("<Message>m</Message>", "<Unexpected/>");
+        String wrongAttribute = valid.replace("retryable=\"false\"", "retryable=\"perhaps\"");
+        for (int round = 0; round < 3; round++) {
+            for (String bad : new String[] {invalid, wrongAttribute}) {
+                Document d = SecureXml.parse(bad.getBytes(StandardCharsets.UTF_8), XmlLimits.DEFAULT);
+                assertThatThrownBy(() -> SecureXml.validate(d.getDocumentElement(), Formats.schema()))
+                        .isInstanceOfSatisfying(ProtocolException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.SCHEMA_INVALID));
+            }
+            Document ok = SecureXml.parse(valid.getBytes(StandardCharsets.UTF_8), XmlLimits.DEFAULT);
+            SecureXml.validate(ok.getDocumentElement(), Formats.schema());
+        }
+    }
+
     @Test
     void wellFormedDocumentParses() throws Exception {
         Document d = SecureXml.parse("<a xmlns='urn:x'><b c='1'>text</b></a>".getBytes(StandardCharsets.UTF_8), SMALL);
