@@ -173,4 +173,77 @@ class StageTest {
                     .anyMatch(e -> e.reason().contains(ErrorCode.NOT_A_RECIPIENT.code()));
         }
     }
+
+    interface Call {
+        void run() throws Exception;
+    }
+
+    /** The gateway's refusal of a local request, as the CLI reports it. */
+    private static String refusal(Call call) {
+        try {
+            call.run();
+        } catch (org.liaison.cli.UserException e) {
+            return e.getMessage();
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+        throw new AssertionError("accepted");
+    }
+
+    /**
+     * What a user may put in the headers of the new local requests, and a peer in a notice's size or date:
+     * each refused with a clear error, nothing recorded or sent.
+     */
+    @Test
+    void hostileHeadersAndNoticesAreRefusedAndChangeNothing() throws Exception {
+        TestNodes t = new TestNodes(dir.resolve("fed"));
+        Path it = t.federation.profiles().get(IT).get(Role.INVESTIGATOR);
+        Path al = t.federation.profiles().get(AL).get(Role.INVESTIGATOR);
+        Path ops = t.federation.profiles().get(AL).get(Role.OPERATOR);
+        Path file = Files.writeString(dir.resolve("request.txt"), "records");
+        try (GatewayNode itNode = t.start(IT); GatewayNode alNode = t.start(AL)) {
+            String id = submit(it, file, "AL-PP");
+            TestNodes.await("the delivery", Duration.ofSeconds(20), () -> alNode.store().inbox().size() == 1);
+            org.liaison.cli.local.LocalClient alClient = new org.liaison.cli.local.LocalClient(al);
+            String inbox = org.liaison.gateway.local.LocalApi.INBOX + "/" + id;
+            // A reason code the schema does not have, a reason on an acknowledgement, a decline without one.
+            assertThat(refusal(() -> alClient.post(inbox + org.liaison.gateway.local.LocalApi.DECLINE,
+                    org.liaison.gateway.local.LocalApi.REASON_CODE, "because-we-can"))).contains("no reason code").contains("dual-criminality");
+            assertThat(refusal(() -> alClient.post(inbox + org.liaison.gateway.local.LocalApi.ACKNOWLEDGE,
+                    org.liaison.gateway.local.LocalApi.REASON_CODE, "dual-criminality"))).contains("no reason code");
+            assertThat(refusal(() -> alClient.post(inbox + org.liaison.gateway.local.LocalApi.DECLINE))).contains("needs a reason code");
+            // A note with control characters, one too long, one not URL-encoded.
+            assertThat(refusal(() -> alClient.post(inbox + org.liaison.gateway.local.LocalApi.ACKNOWLEDGE,
+                    org.liaison.gateway.local.LocalApi.NOTE, "a%07bell"))).contains("control characters");
+            assertThat(refusal(() -> alClient.post(inbox + org.liaison.gateway.local.LocalApi.ACKNOWLEDGE,
+                    org.liaison.gateway.local.LocalApi.NOTE, "x".repeat(4097)))).contains("4096");
+            assertThat(refusal(() -> alClient.post(inbox + org.liaison.gateway.local.LocalApi.ACKNOWLEDGE,
+                    org.liaison.gateway.local.LocalApi.NOTE, "%zz"))).contains("not URL-encoded");
+            // A case reference with a path in it, a reason spanning lines: refused before anything is deleted.
+            org.liaison.cli.local.LocalClient opsClient = new org.liaison.cli.local.LocalClient(ops);
+            assertThat(refusal(() -> opsClient.post(org.liaison.gateway.local.LocalApi.CASE_DELETE,
+                    org.liaison.gateway.local.LocalApi.CASE, "..%2F..%2Fetc", org.liaison.gateway.local.LocalApi.REASON, "x")))
+                    .contains("case reference");
+            assertThat(refusal(() -> opsClient.post(org.liaison.gateway.local.LocalApi.CASE_DELETE,
+                    org.liaison.gateway.local.LocalApi.CASE, "OP-STAGES", org.liaison.gateway.local.LocalApi.REASON, "one%0Atwo")))
+                    .contains("one line");
+            assertThat(alNode.store().inbox()).hasSize(1);
+            assertThat(alNode.store().stages(UUID.fromString(id), true)).isEmpty();
+
+            // A notice over 32 KiB, and one dated before the message was sent: refused by Italy, nothing recorded.
+            URI italy = URI.create(itNode.trust().directory().require(IT).endpoints().get(0));
+            ProtocolException big = org.junit.jupiter.api.Assertions.assertThrows(ProtocolException.class, () -> alNode.peerClient()
+                    .post(IT, italy, ReceiveHandler.NOTICE_PATH, Stages.NOTICE_TYPE, new byte[Notices.MAX_BYTES + 1]));
+            assertThat(big.code()).isEqualTo(ErrorCode.PAYLOAD_TOO_LARGE);
+            var env = alNode.store().received(UUID.fromString(id)).orElseThrow();
+            UUID conversation = org.liaison.protocol.envelope.Envelopes.readStored(env.envelope(), env.envelopeSha256()).header()
+                    .conversationId();
+            byte[] backdated = Notices.create(new Notices.Content(UUID.randomUUID(), UUID.fromString(id), conversation, IT, AL, "opened",
+                    Instant.now().minus(Duration.ofDays(2)), null, null), alNode.signing());
+            assertThat(org.junit.jupiter.api.Assertions.assertThrows(ProtocolException.class,
+                    () -> alNode.peerClient().post(IT, italy, ReceiveHandler.NOTICE_PATH, Stages.NOTICE_TYPE, backdated)).getMessage())
+                    .contains("before the message was sent");
+            assertThat(itNode.store().stages(UUID.fromString(id), false)).isEmpty();
+        }
+    }
 }

@@ -17,11 +17,7 @@ import org.liaison.gateway.store.MessageStore;
 import org.liaison.protocol.ProtocolException;
 import org.liaison.protocol.envelope.EnvelopeHeader;
 import org.liaison.protocol.envelope.Envelopes;
-import org.liaison.protocol.model.Manifest;
 import org.liaison.protocol.model.Service;
-import org.liaison.protocol.xml.Formats;
-import org.liaison.protocol.xml.SecureXml;
-import org.liaison.protocol.xml.XmlLimits;
 
 /**
  * Retention and provable deletion. Each service keeps its messages for a period (configurable per
@@ -140,7 +136,7 @@ public final class Retention {
                 Period p = periods.get(h.service());
                 Instant expires = p.after(r.receivedAt());
                 if (!expires.isAfter(now)) {
-                    delete(r.messageId(), true, h, r.sender().value(), r.blobs(), "system", "retention " + p.text() + " expired", null);
+                    delete(r, h, "system", "retention " + p.text() + " expired", null);
                 } else if (expires.isBefore(next)) {
                     next = expires;
                 }
@@ -155,7 +151,7 @@ public final class Retention {
                 Instant expires = p.after(o.createdAt());
                 if (!expires.isAfter(now)) {
                     if (node.store().deliveries(o.messageId()).stream().allMatch(d -> d.state().isFinal())) {
-                        delete(o.messageId(), false, h, recipients(h), o.blobs(), "system", "retention " + p.text() + " expired", null);
+                        delete(o, h, "system", "retention " + p.text() + " expired", null);
                     }
                 } else if (expires.isBefore(next)) {
                     next = expires;
@@ -178,7 +174,7 @@ public final class Retention {
         List<UUID> received = new ArrayList<>();
         List<UUID> sent = new ArrayList<>();
         String why = "case " + caseRef + " deleted: " + reason;
-        List<UUID> tagged = node.store().messagesOfCase(caseRef, true, false);
+        java.util.Set<UUID> tagged = new java.util.HashSet<>(node.store().messagesOfCase(caseRef, true, false));
         for (UUID id : node.store().messagesOfCase(caseRef, true, true)) {
             MessageStore.Received r = node.store().received(id).orElse(null);
             if (r == null || r.quarantine() != null) {
@@ -188,7 +184,7 @@ public final class Retention {
             if (!tagged.contains(id) && !caseRef.equals(caseOf(r))) {
                 continue;
             }
-            if (delete(id, true, h, r.sender().value(), r.blobs(), actor, why, caseRef)) {
+            if (delete(r, h, actor, why, caseRef)) {
                 received.add(id);
             }
         }
@@ -198,17 +194,17 @@ public final class Retention {
                 continue;
             }
             EnvelopeHeader h = Envelopes.readStored(o.envelope(), o.recordedEnvelopeSha256()).header();
-            if (delete(id, false, h, recipients(h), o.blobs(), actor, why, caseRef)) {
+            if (delete(o, h, actor, why, caseRef)) {
                 sent.add(id);
             }
         }
         return new Deleted(received, sent);
     }
 
+    /** The case of a received message stored before cases were recorded (null: its manifest does not open). */
     private String caseOf(MessageStore.Received r) {
         try {
-            Envelopes.Opened o = Envelopes.open(Envelopes.readStored(r.envelope(), r.envelopeSha256()), node.me(), node.decryptionKeys());
-            return Formats.fromElement(SecureXml.parse(o.manifestXml(), XmlLimits.DEFAULT).getDocumentElement(), Manifest.class).getCase();
+            return OnwardTransfers.manifestOf(node, r).getCase();
         } catch (ProtocolException e) {
             return null;
         }
@@ -218,31 +214,33 @@ public final class Retention {
         return h.jit() != null ? h.jit() : String.join(",", h.to().stream().map(Object::toString).toList());
     }
 
-    private boolean delete(UUID id, boolean received, EnvelopeHeader h, String counterpart, Path blobs, String actor, String why,
-            String caseRef) throws ProtocolException {
-        String envelopeSha256 = null;
-        MessageStore.Received r = received ? node.store().received(id).orElse(null) : null;
-        if (received && r != null) {
-            envelopeSha256 = r.envelopeSha256();
-        } else if (!received) {
-            envelopeSha256 = node.store().outgoing(id).map(MessageStore.Outgoing::recordedEnvelopeSha256).orElse(null);
-        }
+    private boolean delete(MessageStore.Received r, EnvelopeHeader h, String actor, String why, String caseRef) throws ProtocolException {
+        // A no-onward-transfer restriction outlives the copy held here: its files' digests stay.
+        List<String> digests = OnwardTransfers.protectedDigests(OnwardTransfers.manifestOf(node, r));
+        return erase(r.messageId(), true, h, r.sender().value(), r.blobs(), r.envelopeSha256(), Envelopes.sha256(r.receipt()), actor, why,
+                caseRef, () -> {
+                    if (!digests.isEmpty()) {
+                        node.store().keepProtected(r.messageId(), r.sender(), digests);
+                    }
+                });
+    }
+
+    private boolean delete(MessageStore.Outgoing o, EnvelopeHeader h, String actor, String why, String caseRef) {
+        return erase(o.messageId(), false, h, recipients(h), o.blobs(), o.recordedEnvelopeSha256(), null, actor, why, caseRef, () -> { });
+    }
+
+    private boolean erase(UUID id, boolean received, EnvelopeHeader h, String counterpart, Path blobs, String envelopeSha256,
+            String receiptSha256, String actor, String why, String caseRef, Runnable keep) {
         // Logged first (durably): a crash after it and before the store's change leaves a logged deletion that the next
         // sweep (or the operator's repeated case deletion) carries out; never a deletion without its entry.
         AuditEvent e = AuditEvent.of("delete", actor, id.toString(), counterpart, "deleted", why).about(h)
                 .with("direction", received ? "received" : "sent").with("envelopeSha256", envelopeSha256)
-                .with("receiptSha256", r == null ? null : Envelopes.sha256(r.receipt()));
+                .with("receiptSha256", receiptSha256);
         if (caseRef != null) {
             e = e.with("case", caseRef);
         }
         node.audit().record(e);
-        if (r != null) {
-            // A no-onward-transfer restriction outlives the copy held here: its files' digests stay.
-            List<String> digests = OnwardTransfers.protectedDigests(OnwardTransfers.manifestOf(node, r));
-            if (!digests.isEmpty()) {
-                node.store().keepProtected(id, r.sender(), digests);
-            }
-        }
+        keep.run();
         if (!node.store().delete(id, received, Instant.now())) {
             return false;
         }

@@ -141,7 +141,8 @@ public final class ReceiveHandler extends SimpleChannelInboundHandler<HttpObject
                     }
                     notice = new java.io.ByteArrayOutputStream();
                 } else if (!HttpMethod.POST.equals(req.method()) || !PATH.equals(req.uri())) {
-                    throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "unknown request " + req.method() + " (expected POST " + PATH + ")");
+                    throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "unknown request " + req.method() + " (expected POST " + PATH + " or "
+                            + NOTICE_PATH + ")");
                 }
                 long declared = HttpUtil.getContentLength(req, -1L);
                 if (declared > maxMessageBytes) {

@@ -479,19 +479,7 @@ public final class PostgresMessageStore implements MessageStore {
 
     @Override
     public List<AuthorityId> recipientsDue(Instant now) {
-        return with("read deliveries", c -> {
-            List<AuthorityId> out = new ArrayList<>();
-            try (PreparedStatement p = c.prepareStatement("SELECT DISTINCT recipient FROM deliveries WHERE state IN ('QUEUED', 'RETRYING')"
-                    + " AND next_attempt_at <= ?")) {
-                p.setObject(1, at(now));
-                try (ResultSet r = p.executeQuery()) {
-                    while (r.next()) {
-                        out.add(AuthorityId.of(r.getString(1)));
-                    }
-                }
-            }
-            return out;
-        });
+        return with("read deliveries", c -> SharedRows.recipientsDue(c, at(now)));
     }
 
     @Override

@@ -217,6 +217,21 @@ final class SharedRows {
         return out;
     }
 
+    /** The recipients with deliveries due at {@code now} ({@code now} as the store keeps times). */
+    static List<AuthorityId> recipientsDue(Connection c, Object now) throws SQLException {
+        List<AuthorityId> out = new ArrayList<>();
+        try (PreparedStatement p = c.prepareStatement("SELECT DISTINCT recipient FROM deliveries WHERE state IN ('QUEUED', 'RETRYING')"
+                + " AND next_attempt_at <= ?")) {
+            p.setObject(1, now);
+            try (ResultSet r = p.executeQuery()) {
+                while (r.next()) {
+                    out.add(AuthorityId.of(r.getString(1)));
+                }
+            }
+        }
+        return out;
+    }
+
     /** The blob folders of deleted messages (the sweeper makes sure they are gone). */
     static List<Path> deletedBlobs(Connection c, Function<String, Path> blobs) throws SQLException {
         List<Path> out = new ArrayList<>();

@@ -443,19 +443,7 @@ public final class SqliteMessageStore implements MessageStore {
 
     @Override
     public synchronized List<AuthorityId> recipientsDue(Instant now) {
-        return run("read deliveries", c -> {
-            List<AuthorityId> out = new ArrayList<>();
-            try (PreparedStatement p = c.prepareStatement("SELECT DISTINCT recipient FROM deliveries WHERE state IN ('QUEUED', 'RETRYING')"
-                    + " AND next_attempt_at <= ?")) {
-                p.setString(1, now.toString());
-                try (ResultSet r = p.executeQuery()) {
-                    while (r.next()) {
-                        out.add(AuthorityId.of(r.getString(1)));
-                    }
-                }
-            }
-            return out;
-        });
+        return run("read deliveries", c -> SharedRows.recipientsDue(c, now.toString()));
     }
 
     @Override
