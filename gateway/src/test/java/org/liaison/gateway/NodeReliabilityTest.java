@@ -102,6 +102,56 @@ class NodeReliabilityTest {
     }
 
     @Test
+    void anOpenedNodeBindsNothingUntilStartAndStartsOnce() throws Exception {
+        TestNodes t = new TestNodes(dir);
+        MemoryAuditLog audit = new MemoryAuditLog();
+        GatewayNode al = GatewayNode.open(t.config(AL), audit, TestNodes.FAST);
+        try {
+            // Opened: the store and the checks are there, no port is bound, nothing is recorded as started.
+            assertThat(al.store().inbox()).isEmpty();
+            assertThat(org.assertj.core.api.Assertions.catchThrowable(al::peerPort))
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("not started");
+            int peerPort = al.config().peer().port();
+            try (java.net.ServerSocket probe = new java.net.ServerSocket(peerPort, 1, java.net.InetAddress.getByName(al.config().peer().host()))) {
+                assertThat(probe.getLocalPort()).isEqualTo(peerPort); // free: the opened node did not take it
+            }
+            assertThat(audit.events()).noneMatch(e -> e.type().equals("start"));
+
+            assertThat(al.start()).isSameAs(al);
+            assertThat(al.peerPort()).isEqualTo(peerPort);
+            assertThat(audit.events()).filteredOn(e -> e.type().equals("start")).hasSize(1);
+            assertThat(org.assertj.core.api.Assertions.catchThrowable(al::start))
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("after a start");
+        } finally {
+            al.close();
+        }
+        assertThat(audit.events()).filteredOn(e -> e.type().equals("stop")).hasSize(1);
+
+        // Opened and closed without a start: no start or stop is recorded, and it cannot be started afterwards.
+        MemoryAuditLog second = new MemoryAuditLog();
+        GatewayNode unused = GatewayNode.open(t.config(AL), second, TestNodes.FAST);
+        unused.close();
+        assertThat(second.events()).noneMatch(e -> e.type().equals("start") || e.type().equals("stop"));
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(unused::start)).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void aStartThatFailsOnATakenPortReleasesEverything() throws Exception {
+        TestNodes t = new TestNodes(dir);
+        GatewayNode al = GatewayNode.open(t.config(AL), new MemoryAuditLog(), TestNodes.FAST);
+        int localPort = al.config().local().port();
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(localPort, 1, java.net.InetAddress.getByName(al.config().local().host()))) {
+            Throwable thrown = org.assertj.core.api.Assertions.catchThrowable(al::start);
+            assertThat(thrown).isInstanceOf(java.net.BindException.class);
+            // Released: the store is closed, and the peer port bound before the failure is free again.
+            assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> al.store().inbox())).isNotNull();
+        }
+        try (GatewayNode again = t.start(AL)) {
+            assertThat(again.localPort()).isEqualTo(localPort);
+        }
+    }
+
+    @Test
     void deliveryWhoseAnswerWasLostIsRetriedAndGetsTheStoredReceipt() throws Exception {
         TestNodes t = new TestNodes(dir);
         UUID id;

@@ -333,7 +333,9 @@ class ResumeTest {
     @Test
     void aParkedUploadResumesOnlyAtItsOwnOffsetForItsOwnKeyAndPackage() throws Exception {
         TestNodes t = new TestNodes(dir);
-        try (GatewayNode it = start(t, IT)) {
+        TestClock clock = new TestClock();
+        try (GatewayNode it = GatewayNode.start(t.config(IT), new org.liaison.gateway.audit.MemoryAuditLog(),
+                TUNING.toBuilder().clock(clock).build())) {
             java.security.cert.X509Certificate me = t.investigator(IT).certificate();
             var first = t.submission(IT, List.of(AL), null, "key-1", TestNodes.text("first half|second half"));
             var other = t.submission(IT, List.of(AL), null, "key-1", TestNodes.text("another package"));
@@ -372,13 +374,19 @@ class ResumeTest {
                 var session = it.outbox().begin(each.manifestXml(), me, "many-" + i, null, null, null);
                 session.write(java.nio.ByteBuffer.wrap("aban".getBytes()));
                 it.outbox().park(session);
-                Thread.sleep(2); // distinct deadlines
+                clock.advance(Duration.ofMillis(1)); // distinct deadlines
             }
             assertThat(it.outbox().parkedBytes(me, "many-0")).isZero();
             assertThat(it.outbox().parkedBytes(me, "many-" + (Outbox.MAX_PARKED + 3))).isEqualTo(4);
             long kept = java.util.stream.IntStream.range(0, Outbox.MAX_PARKED + 4)
                     .filter(i -> it.outbox().parkedBytes(me, "many-" + i) > 0).count();
             assertThat(kept).isEqualTo(Outbox.MAX_PARKED);
+
+            // An hour on (by the node's clock), every parked upload is gone.
+            clock.advance(Outbox.PARK.minusSeconds(5));
+            assertThat(it.outbox().parkedBytes(me, "many-" + (Outbox.MAX_PARKED + 3))).isEqualTo(4);
+            clock.advance(Duration.ofSeconds(10));
+            assertThat(it.outbox().parkedBytes(me, "many-" + (Outbox.MAX_PARKED + 3))).isZero();
         }
     }
 

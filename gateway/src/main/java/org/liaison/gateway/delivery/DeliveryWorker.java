@@ -89,7 +89,7 @@ public final class DeliveryWorker implements AutoCloseable {
      * {@link #PROBE_EVERY} per peer, and the store is updated on the worker's own thread.
      */
     public void peerIsUp(AuthorityId peer) {
-        Instant now = Instant.now();
+        Instant now = node.clock().instant();
         Instant last = lastWoken.get(peer);
         if (last != null && now.isBefore(last.plus(PROBE_EVERY))) {
             return;
@@ -98,7 +98,7 @@ public final class DeliveryWorker implements AutoCloseable {
         try {
             scheduler.execute(() -> {
                 try {
-                    int n = node.store().retryNow(peer, Instant.now());
+                    int n = node.store().retryNow(peer, node.clock().instant());
                     if (n > 0) {
                         LOG.info("{} is reachable again: {} waiting deliveries retried now", peer, n);
                         poll();
@@ -115,7 +115,7 @@ public final class DeliveryWorker implements AutoCloseable {
     /** Peers with deliveries waiting in backoff get a TCP connect each probe; one that answers is up again. */
     private void probe() {
         try {
-            for (AuthorityId peer : node.store().recipientsWaiting(Instant.now().plus(PROBE_EVERY))) {
+            for (AuthorityId peer : node.store().recipientsWaiting(node.clock().instant().plus(PROBE_EVERY))) {
                 URI endpoint = URI.create(node.trust().directory().require(peer).endpoints().get(0));
                 prober.execute(() -> {
                     try (java.net.Socket s = new java.net.Socket()) {
@@ -162,7 +162,7 @@ public final class DeliveryWorker implements AutoCloseable {
      */
     void poll() {
         try {
-            Instant now = Instant.now();
+            Instant now = node.clock().instant();
             for (AuthorityId recipient : node.store().recipientsDue(now)) {
                 int free = PER_RECIPIENT - inFlight.getOrDefault(recipient, 0);
                 if (free > 0) {
@@ -208,7 +208,7 @@ public final class DeliveryWorker implements AutoCloseable {
      */
     void sweep() {
         try {
-            Instant now = Instant.now();
+            Instant now = node.clock().instant();
             java.util.Set<String> mine = java.util.Set.copyOf(sending);
             node.store().renewLeases(mine, now.plus(LEASE));
             int n = node.store().recoverExpiredLeases(now, mine);
@@ -223,7 +223,7 @@ public final class DeliveryWorker implements AutoCloseable {
 
     /** One delivery attempt; true when it was delivered. */
     private boolean attempt(MessageStore.Delivery d) {
-        Instant now = Instant.now();
+        Instant now = node.clock().instant();
         int attempts = d.attempts() + 1;
         Optional<MessageStore.Outgoing> found = node.store().outgoing(d.messageId());
         if (found.isEmpty()) {
@@ -254,11 +254,11 @@ public final class DeliveryWorker implements AutoCloseable {
             }
             long from = resumeFrom(d, endpoint, env);
             byte[] receipt = client.send(d.recipient(), endpoint, m.envelope(), payloads, from);
-            Receipts.Verified r = Receipts.verify(receipt, trust, Instant.now(), d.recipient(), d.messageId(), m.envelope(),
+            Receipts.Verified r = Receipts.verify(receipt, trust, node.clock().instant(), d.recipient(), d.messageId(), m.envelope(),
                     env.payloads());
             // Metrics first: whoever sees DELIVERED in the store also sees it counted.
             node.metrics().deliveryAttempt("delivered");
-            node.metrics().delivered(java.time.Duration.between(m.createdAt(), Instant.now()));
+            node.metrics().delivered(java.time.Duration.between(m.createdAt(), node.clock().instant()));
             node.store().transition(d.messageId(), d.recipient(), State.SENDING, new MessageStore.Deliver(attempts, receipt, r.received()));
             node.audit().record(AuditEvent.of("receipt", d.recipient().value(), d.messageId().toString(), d.recipient().value(), "ok",
                     null).about(env.header()).with("peerCheckpoint", r.checkpoint()));

@@ -60,6 +60,8 @@ public final class PeerClient implements AutoCloseable {
             io.netty.util.AttributeKey.valueOf("liaison.answer");
     private static final io.netty.util.AttributeKey<Long> IDLE_SINCE = io.netty.util.AttributeKey.valueOf("liaison.idle-since");
     private final EventLoopGroup group = org.liaison.gateway.net.EventLoops.group("client", 2);
+    /** Where the server's certificate is checked (the trust manager audits refusals): not the event loop. */
+    private final java.util.concurrent.ExecutorService handshakes = org.liaison.gateway.net.Workers.pool("client-tls");
     private static final io.netty.util.AttributeKey<Integer> GENERATION = io.netty.util.AttributeKey.valueOf("liaison.keys");
     private final java.util.function.Supplier<SslContext> tls;
     /** Raised when the node's TLS key changes: connections made with an earlier key are not reused. */
@@ -189,7 +191,7 @@ public final class PeerClient implements AutoCloseable {
                     connections.incrementAndGet();
                     ch.attr(GENERATION).set(generation);
                     ch.pipeline()
-                            .addLast("tls", tls.get().newHandler(ch.alloc(), host, port))
+                            .addLast("tls", tls.get().newHandler(ch.alloc(), host, port, handshakes))
                             .addLast("timeout", new org.liaison.gateway.net.IdleTimeout(timeout)) // a long upload runs while it moves
                             .addLast("http", new HttpClientCodec())
                             .addLast("aggregate", new HttpObjectAggregator(MAX_RESPONSE))
@@ -417,5 +419,6 @@ public final class PeerClient implements AutoCloseable {
     public void close() {
         pools.values().forEach(io.netty.channel.pool.SimpleChannelPool::close);
         group.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
+        handshakes.shutdownNow();
     }
 }

@@ -593,7 +593,7 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
             boolean answered = node.replyReceivedFor(o.messageId());
             m.put("respondBy", o.respondBy().toString());
             m.put("answered", answered);
-            m.put("overdue", !answered && o.respondBy().isBefore(java.time.Instant.now()));
+            m.put("overdue", !answered && o.respondBy().isBefore(node.clock().instant()));
         }
         List<Object> ds = new ArrayList<>();
         List<MessageStore.Stage> stages = node.store().stages(o.messageId(), false);
@@ -643,7 +643,7 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
         } catch (IllegalArgumentException e) {
             throw new ProtocolException(ErrorCode.SCHEMA_INVALID, e.getMessage());
         }
-        boolean changed = assign ? node.store().assign(new MessageStore.Assignment(caseRef, person, user.actor(), java.time.Instant.now()))
+        boolean changed = assign ? node.store().assign(new MessageStore.Assignment(caseRef, person, user.actor(), node.clock().instant()))
                 : node.store().unassign(caseRef, person);
         if (changed) {
             node.audit().record(AuditEvent.of(assign ? "case-assign" : "case-unassign", user.actor(), null, null, "ok", null)
@@ -764,7 +764,7 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
             boolean answered = node.isAnswered(r.messageId());
             x.put("respondBy", by.toString());
             x.put("answered", answered);
-            x.put("overdue", !answered && by.isBefore(java.time.Instant.now()));
+            x.put("overdue", !answered && by.isBefore(node.clock().instant()));
         }
         if (m.getUrgency() != null) {
             x.put("urgency", m.getUrgency().value());

@@ -49,6 +49,7 @@ final class UserTrustManager extends X509ExtendedTrustManager {
     }
 
     private void check(X509Certificate[] chain, SSLEngine engine) throws CertificateException {
+        org.liaison.gateway.net.EventLoops.assertOffLoop("a certificate check");
         if (chain == null || chain.length == 0) {
             failures.refused(engine, API, "unknown", "no certificate presented");
             throw new CertificateException("no certificate presented");

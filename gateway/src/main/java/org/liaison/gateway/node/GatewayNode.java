@@ -53,9 +53,9 @@ public final class GatewayNode implements NodeState, AutoCloseable {
      * shorten them): {@code Tuning.builder().readTimeout(Duration.ofSeconds(3)).build()}.
      */
     public record Tuning(Duration readTimeout, Duration clientTimeout, Backoff backoff, Duration poll, long maxMessageBytes,
-            int maxEnvelopeBytes, Duration reloadEvery) {
+            int maxEnvelopeBytes, Duration reloadEvery, java.time.Clock clock) {
         public static final Tuning DEFAULT = new Tuning(Duration.ofSeconds(30), Duration.ofSeconds(60), Backoff.DEFAULT,
-                Duration.ofMillis(500), 64L << 30, 4 << 20, Duration.ofSeconds(5));
+                Duration.ofMillis(500), 64L << 30, 4 << 20, Duration.ofSeconds(5), java.time.Clock.systemUTC());
 
         public Tuning {
             positive(readTimeout, "readTimeout");
@@ -63,6 +63,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
             positive(poll, "poll");
             positive(reloadEvery, "reloadEvery");
             java.util.Objects.requireNonNull(backoff, "backoff");
+            java.util.Objects.requireNonNull(clock, "clock");
             if (maxEnvelopeBytes <= 0 || maxMessageBytes < maxEnvelopeBytes) {
                 throw new IllegalArgumentException("maxEnvelopeBytes, maxMessageBytes: " + maxEnvelopeBytes + ", " + maxMessageBytes
                         + " (expected: 0 < maxEnvelopeBytes <= maxMessageBytes)");
@@ -93,8 +94,10 @@ public final class GatewayNode implements NodeState, AutoCloseable {
             private long maxMessageBytes;
             private int maxEnvelopeBytes;
             private Duration reloadEvery;
+            private java.time.Clock clock;
 
             private Builder(Tuning t) {
+                clock = t.clock;
                 readTimeout = t.readTimeout;
                 clientTimeout = t.clientTimeout;
                 backoff = t.backoff;
@@ -143,8 +146,17 @@ public final class GatewayNode implements NodeState, AutoCloseable {
                 return this;
             }
 
+            /**
+             * The node's time: deadlines, backoff, retention, parked uploads, certificate and receipt
+             * checks (tests move it instead of sleeping; production keeps the system clock).
+             */
+            public Builder clock(java.time.Clock c) {
+                clock = c;
+                return this;
+            }
+
             public Tuning build() {
-                return new Tuning(readTimeout, clientTimeout, backoff, poll, maxMessageBytes, maxEnvelopeBytes, reloadEvery);
+                return new Tuning(readTimeout, clientTimeout, backoff, poll, maxMessageBytes, maxEnvelopeBytes, reloadEvery, clock);
             }
         }
     }
@@ -170,7 +182,8 @@ public final class GatewayNode implements NodeState, AutoCloseable {
     private final org.liaison.gateway.peer.StagedTransfers transfers;
     private final AuditLog audit;
     private final Tuning tuning;
-    private final PeerServer server;
+    /** Bound by {@link #start()}; null before. */
+    private volatile PeerServer server;
     private final PeerClient client;
     private final Stages stages;
     private final Retention retention;
@@ -178,9 +191,15 @@ public final class GatewayNode implements NodeState, AutoCloseable {
     private final org.liaison.gateway.audit.PeerLogs peerLogs;
     private final Outbox outbox;
     private final org.liaison.gateway.admin.NodeMetrics metrics = new org.liaison.gateway.admin.NodeMetrics();
-    private final org.liaison.gateway.admin.AdminServer admin;
-    private final org.liaison.gateway.local.LocalServer local;
+    private volatile org.liaison.gateway.admin.AdminServer admin;
+    private volatile org.liaison.gateway.local.LocalServer local;
     private volatile boolean running;
+    /** Set by the first {@link #start()} and by {@link #close()}: a node starts at most once. */
+    private final java.util.concurrent.atomic.AtomicBoolean startedOrClosed = new java.util.concurrent.atomic.AtomicBoolean();
+    private final FederationDirectory directoryAtOpen;
+    private final PeerIdentity identity;
+    private final String configSha256;
+    private final int recoveredAtOpen;
     private final ScheduledExecutorService reloader = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "liaison-reload");
         t.setDaemon(true);
@@ -201,7 +220,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
         X509Certificate operatorCa = Pem.readCertificate(path(config.directory().operatorCa()));
         this.directoryVerifier = new DirectoryVerifier(operatorCa,
                 List.of(Pem.readCrl(path(config.directory().operatorCrl()))));
-        Instant now = Instant.now();
+        Instant now = clock().instant();
         FederationDirectory directory = directoryVerifier.verify(Files.readAllBytes(path(config.directory().file())), now);
         trust.set(new Trust(directory, readCrls()));
         trustFilesSeen = trustFileTimes();
@@ -233,7 +252,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
             } else {
                 metrics.bindStore(store::countDeliveriesByState, data.resolve("messages.db"));
             }
-            metrics.bindOverdue(() -> deadlines.overdue(Instant.now()), () -> deadlines.overdueSent(Instant.now()));
+            metrics.bindOverdue(() -> deadlines.overdue(clock().instant()), () -> deadlines.overdueSent(clock().instant()));
             // Deadlines the audit log records as passed already (a restart does not record them again).
             List<java.util.UUID> passed = new ArrayList<>();
             for (byte[] e : audit.recentAtOpen()) {
@@ -249,7 +268,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
             metrics.bindValidity(() -> Validity.certificates(keys.get(), trust.get().directory(), me, operatorCa),
                     () -> Validity.crls(trust.get().crls()), () -> Validity.directory(trust.get().directory()), data);
 
-            PeerIdentity identity = new PeerIdentity(trust::get);
+            this.identity = new PeerIdentity(trust::get);
             this.authFailures = new org.liaison.gateway.tls.AuthFailures(audit, metrics::tlsFailure);
             this.trustManager = new DirectoryTrustManager(identity, authFailures);
             this.tlsProvider = TlsContexts.provider(config.tlsProvider());
@@ -270,32 +289,11 @@ public final class GatewayNode implements NodeState, AutoCloseable {
             opened.add(worker);
             this.stages = new Stages(this, client, tuning.backoff());
             opened.add(stages);
-            this.server = new PeerServer(config.peer().host(), config.peer().port(), () -> contexts.get().peerServer(), identity,
-                    authFailures, this,
-                    tuning.readTimeout(), tuning.maxMessageBytes());
-            opened.add(server);
-            this.local = new org.liaison.gateway.local.LocalServer(config.local().host(), config.local().port(),
-                    () -> contexts.get().local(), this, outbox,
-                    tuning.readTimeout(), authFailures);
-            opened.add(local);
-            this.admin = new org.liaison.gateway.admin.AdminServer(config.admin().host(), config.admin().port(), metrics,
-                    this::ready);
-            opened.add(admin);
-            worker.start(tuning.poll());
-            stages.start(tuning.poll());
-            running = true;
-            reloader.scheduleWithFixedDelay(this::reload, tuning.reloadEvery().toMillis(), tuning.reloadEvery().toMillis(),
-                    TimeUnit.MILLISECONDS);
-            // The configuration's digest: a change between two runs shows in the log.
-            audit.record(AuditEvent.of("start", me.value(), null, null, "ok", "directory #" + directory.sequence())
-                    .with("configSha256", loaded.sha256()) // of the bytes that were parsed
-                    .with("tlsCertificateSha256", tls.fingerprint().hex()));
-            LOG.info("{} gateway started: peer API on {}:{}, local API on {}:{}, admin on {}:{}, directory #{} ({} authorities), "
-                    + "TLS certificate SHA-256 {}{}", me, config.peer().host(), server.port(), config.local().host(), local.port(),
-                    config.admin().host(), admin.port(), directory.sequence(), directory.authorities().size(), tls.fingerprint(),
-                    recovered > 0 ? ", " + recovered + " interrupted deliveries resumed" : "");
+            this.directoryAtOpen = directory;
+            this.configSha256 = loaded.sha256(); // of the bytes that were parsed
+            this.recoveredAtOpen = recovered;
         } catch (Exception | Error e) {
-            // A start that fails half-way (a port taken, say) releases what it had opened.
+            // An open that fails half-way releases what it had opened.
             reloader.shutdownNow();
             for (int i = opened.size() - 1; i >= 0; i--) {
                 try {
@@ -309,46 +307,98 @@ public final class GatewayNode implements NodeState, AutoCloseable {
     }
 
     /**
-     * Starts a node from its configuration file, with its tamper-evident audit log in
-     * {@code dataDir/audit} (checkpoints signed every two seconds while events flow).
+     * Binds the peer, local and admin ports, starts delivering, and records the start in the audit
+     * log. Everything that can be checked without doing so (configuration, keys, directory, store,
+     * audit log) was checked by {@link #open}. A start that fails half-way (a port taken, say)
+     * releases everything, as {@link #close()} does, and throws.
+     *
+     * @throws IllegalStateException when the node was started or closed already
      */
+    public GatewayNode start() throws Exception {
+        if (!startedOrClosed.compareAndSet(false, true)) {
+            throw new IllegalStateException(me + " gateway: start() after a start or a close");
+        }
+        try {
+            this.server = new PeerServer(config.peer().host(), config.peer().port(), () -> contexts.get().peerServer(), identity,
+                    authFailures, this, tuning.readTimeout(), tuning.maxMessageBytes());
+            this.local = new org.liaison.gateway.local.LocalServer(config.local().host(), config.local().port(),
+                    () -> contexts.get().local(), this, outbox, tuning.readTimeout(), authFailures);
+            this.admin = new org.liaison.gateway.admin.AdminServer(config.admin().host(), config.admin().port(), metrics,
+                    this::ready);
+            worker.start(tuning.poll());
+            stages.start(tuning.poll());
+            running = true;
+            reloader.scheduleWithFixedDelay(this::reload, tuning.reloadEvery().toMillis(), tuning.reloadEvery().toMillis(),
+                    TimeUnit.MILLISECONDS);
+            // The configuration's digest: a change between two runs shows in the log.
+            audit.record(AuditEvent.of("start", me.value(), null, null, "ok", "directory #" + directoryAtOpen.sequence())
+                    .with("configSha256", configSha256)
+                    .with("tlsCertificateSha256", keys.get().tls().fingerprint().hex()));
+        } catch (Exception | Error e) {
+            try {
+                shutDown(false);
+            } catch (RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+        LOG.info("{} gateway started: peer API on {}:{}, local API on {}:{}, admin on {}:{}, directory #{} ({} authorities), "
+                + "TLS certificate SHA-256 {}{}", me, config.peer().host(), server.port(), config.local().host(), local.port(),
+                config.admin().host(), admin.port(), directoryAtOpen.sequence(), directoryAtOpen.authorities().size(),
+                keys.get().tls().fingerprint(), recoveredAtOpen > 0 ? ", " + recoveredAtOpen + " interrupted deliveries resumed" : "");
+        return this;
+    }
+
+    /**
+     * Opens a node without starting it: reads its configuration file once, checks its keys against
+     * the directory, opens its store and its audit log ({@code dataDir/audit}, checkpoints signed
+     * every two seconds while events flow), recovers what a crash interrupted. No port is bound and
+     * nothing is delivered until {@link #start()}; {@link #close()} releases it either way.
+     */
+    public static GatewayNode open(Path configFile, Tuning tuning) throws Exception {
+        NodeConfig.Loaded loaded = NodeConfig.read(configFile); // read once
+        Path auditDir = NodeConfig.resolve(configFile, loaded.config().dataDir()).resolve("audit");
+        String origin = org.liaison.gateway.config.FederationSetup.auditLogName(AuthorityId.of(loaded.config().authority()));
+        NodeConfig.Store store = loaded.config().store();
+        AuditLog audit;
+        if (store != null && store.isPostgresql()) {
+            // Several nodes of one authority: one audit log, shared in the authority's database.
+            audit = org.liaison.gateway.audit.PostgresAuditLog.open(store.url(), store.user(),
+                    Passwords.fromFile(NodeConfig.resolve(configFile, store.passwordFile())),
+                    NodeConfig.resolve(configFile, loaded.config().auditKey()), origin, loaded.config().effectiveNodeId(),
+                    Duration.ofSeconds(2), auditDir.resolveSibling("audit-snapshots").resolve(loaded.config().effectiveNodeId()));
+        } else {
+            audit = loaded.config().auditKey() == null
+                    ? org.liaison.gateway.audit.FileAuditLog.open(auditDir, origin, Duration.ofSeconds(2))
+                    : org.liaison.gateway.audit.FileAuditLog.open(auditDir, origin, Duration.ofSeconds(2),
+                            NodeConfig.resolve(configFile, loaded.config().auditKey()));
+        }
+        try {
+            return new GatewayNode(configFile, loaded, audit, tuning);
+        } catch (Exception | Error e) {
+            audit.close();
+            throw e;
+        }
+    }
+
+    /** Opens a node with the given audit log (tests); as {@link #open(Path, Tuning)} otherwise. */
+    public static GatewayNode open(Path configFile, AuditLog audit, Tuning tuning) throws Exception {
+        return new GatewayNode(configFile, NodeConfig.read(configFile), audit, tuning);
+    }
+
+    /** Opens a node from its configuration file (see {@link #open}) and starts it. */
     public static GatewayNode start(Path configFile) throws Exception {
         return start(configFile, Tuning.DEFAULT);
     }
 
     /** As {@link #start(Path)}, with other timings (tests). */
     public static GatewayNode start(Path configFile, Tuning tuning) throws Exception {
-        NodeConfig.Loaded loaded = NodeConfig.read(configFile); // read once
-        Path auditDir = NodeConfig.resolve(configFile, loaded.config().dataDir()).resolve("audit");
-        String origin = org.liaison.gateway.config.FederationSetup.auditLogName(AuthorityId.of(loaded.config().authority()));
-        NodeConfig.Store store = loaded.config().store();
-        if (store != null && store.isPostgresql()) {
-            // Several nodes of one authority: one audit log, shared in the authority's database.
-            AuditLog shared = org.liaison.gateway.audit.PostgresAuditLog.open(store.url(), store.user(),
-                    Passwords.fromFile(NodeConfig.resolve(configFile, store.passwordFile())),
-                    NodeConfig.resolve(configFile, loaded.config().auditKey()), origin, loaded.config().effectiveNodeId(),
-                    Duration.ofSeconds(2), auditDir.resolveSibling("audit-snapshots").resolve(loaded.config().effectiveNodeId()));
-            try {
-                return new GatewayNode(configFile, loaded, shared, tuning);
-            } catch (Exception e) {
-                shared.close();
-                throw e;
-            }
-        }
-        org.liaison.gateway.audit.FileAuditLog audit = loaded.config().auditKey() == null
-                ? org.liaison.gateway.audit.FileAuditLog.open(auditDir, origin, Duration.ofSeconds(2))
-                : org.liaison.gateway.audit.FileAuditLog.open(auditDir, origin, Duration.ofSeconds(2),
-                        NodeConfig.resolve(configFile, loaded.config().auditKey()));
-        try {
-            return new GatewayNode(configFile, loaded, audit, tuning);
-        } catch (Exception e) {
-            audit.close();
-            throw e;
-        }
+        return open(configFile, tuning).start();
     }
 
+    /** As {@link #start(Path, Tuning)}, with the given audit log (tests). */
     public static GatewayNode start(Path configFile, AuditLog audit, Tuning tuning) throws Exception {
-        return new GatewayNode(configFile, NodeConfig.read(configFile), audit, tuning);
+        return open(configFile, audit, tuning).start();
     }
 
     private Path path(String p) {
@@ -392,7 +442,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
         reloadKeys();
         auditPassedDeadlines();
         try {
-            retention.sweepIfDue(Instant.now());
+            retention.sweepIfDue(clock().instant());
         } catch (RuntimeException e) {
             LOG.warn("cannot apply retention: {}", e.toString());
         }
@@ -462,7 +512,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
             trustFilesSeen = times;
             Trust current = trust.get();
             FederationDirectory next = directoryVerifier.accept(current.directory(),
-                    Files.readAllBytes(path(config.directory().file())), Instant.now());
+                    Files.readAllBytes(path(config.directory().file())), clock().instant());
             trust.set(new Trust(next, readCrls()));
             if (next != current.directory()) {
                 audit.record(AuditEvent.of("directory-change", me.value(), null, null, "ok",
@@ -496,15 +546,15 @@ public final class GatewayNode implements NodeState, AutoCloseable {
     }
 
     public int peerPort() {
-        return server.port();
+        return bound(server).port();
     }
 
     public int localPort() {
-        return local.port();
+        return bound(local).port();
     }
 
     public int adminPort() {
-        return admin.port();
+        return bound(admin).port();
     }
 
     @Override
@@ -558,7 +608,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
     /** Audits, once, each request sent from here whose deadline passed without a reply (the reload loop calls it). */
     private void auditPassedDeadlines() {
         try {
-            for (java.util.UUID id : deadlines.newlyPassed(Instant.now())) {
+            for (java.util.UUID id : deadlines.newlyPassed(clock().instant())) {
                 audit.record(AuditEvent.of("deadline-passed", me.value(), id.toString(), null, "overdue",
                         "no reply received by the requested date"));
                 LOG.warn("message {}: the requested answer is overdue", id);
@@ -664,7 +714,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
      * in the data folder. Not ready while the disk is full; ready again by itself when space returns.
      */
     boolean ready() {
-        if (!running || !Instant.now().isBefore(trust.get().directory().nextUpdate()) || !audit.healthy()) {
+        if (!running || !clock().instant().isBefore(trust.get().directory().nextUpdate()) || !audit.healthy()) {
             return false;
         }
         try {
@@ -706,6 +756,11 @@ public final class GatewayNode implements NodeState, AutoCloseable {
     }
 
     @Override
+    public java.time.Clock clock() {
+        return tuning.clock();
+    }
+
+    @Override
     public org.liaison.gateway.net.BufferBudget buffers() {
         return buffers;
     }
@@ -717,11 +772,23 @@ public final class GatewayNode implements NodeState, AutoCloseable {
      */
     @Override
     public void close() {
+        boolean started = server != null;
+        startedOrClosed.set(true);
+        shutDown(started);
+    }
+
+    private void shutDown(boolean recordStop) {
         running = false;
         RuntimeException first = null;
-        Runnable[] steps = {server::stopAccepting, local::stopAccepting, reloader::shutdownNow, worker::close, stages::close, peerLogs::close,
-            server::close, client::close, admin::close, local::close, outbox::close, authFailures::close,
-            () -> audit.record(AuditEvent.of("stop", me.value(), null, null, "ok", null)), store::close, audit::close};
+        Runnable[] steps = {() -> ifBound(server, PeerServer::stopAccepting), () -> ifBound(local, l -> l.stopAccepting()),
+            reloader::shutdownNow, worker::close, stages::close, peerLogs::close,
+            () -> ifBound(server, PeerServer::close), client::close, () -> ifBound(admin, a -> a.close()), () -> ifBound(local, l -> l.close()),
+            outbox::close, authFailures::close,
+            () -> {
+                if (recordStop) {
+                    audit.record(AuditEvent.of("stop", me.value(), null, null, "ok", null));
+                }
+            }, store::close, audit::close};
         for (Runnable step : steps) {
             try {
                 step.run();
@@ -737,6 +804,19 @@ public final class GatewayNode implements NodeState, AutoCloseable {
         LOG.info("{} gateway stopped", me);
         if (first != null) {
             throw first;
+        }
+    }
+
+    private <T> T bound(T server) {
+        if (server == null) {
+            throw new IllegalStateException(me + " gateway is not started: no port is bound yet");
+        }
+        return server;
+    }
+
+    private static <T> void ifBound(T server, java.util.function.Consumer<T> step) {
+        if (server != null) {
+            step.accept(server);
         }
     }
 }

@@ -136,8 +136,8 @@ public final class Outbox {
             session.abort();
             return;
         }
-        dropExpired(Instant.now());
-        Parked old = parked.put(session.idempotencyKey, new Parked(session, Instant.now().plus(PARK)));
+        dropExpired(node.clock().instant());
+        Parked old = parked.put(session.idempotencyKey, new Parked(session, node.clock().instant().plus(PARK)));
         if (old != null && old.session() != session) {
             old.session().abort();
         }
@@ -160,7 +160,7 @@ public final class Outbox {
 
     /** The file bytes a broken upload with this key kept, waiting for a resume (0 when none waits). */
     public long parkedBytes(X509Certificate user, String idempotencyKey) {
-        dropExpired(Instant.now());
+        dropExpired(node.clock().instant());
         Parked p = parked.get(scopedKey(user, idempotencyKey));
         return p == null ? 0 : p.session().accepted();
     }
@@ -178,7 +178,7 @@ public final class Outbox {
      */
     public Session begin(byte[] manifestXml, X509Certificate submitter, String idempotencyKey, UUID conversationId, UUID inReplyTo,
             Duration ttl, long resumeFrom) throws ProtocolException, IOException {
-        Instant now = Instant.now();
+        Instant now = node.clock().instant();
         Manifests.Verified m = Manifests.verify(manifestXml, node.trust(), now);
         if (submitter != null && !Fingerprint.of(m.investigator()).equals(Fingerprint.of(submitter))) {
             throw new ProtocolException(ErrorCode.UNAUTHORIZED, "the package is signed by "

@@ -241,7 +241,7 @@ public final class Retention {
         }
         node.audit().record(e);
         keep.run();
-        if (!node.store().delete(id, received, Instant.now())) {
+        if (!node.store().delete(id, received, node.clock().instant())) {
             return false;
         }
         BlobStore.deleteFolder(blobs);

@@ -87,7 +87,7 @@ public final class Stages implements AutoCloseable {
 
     private boolean queue(MessageStore.Received r, String stage, String reason, String note, String actor) throws ProtocolException {
         EnvelopeHeader h = Envelopes.readStored(r.envelope(), r.envelopeSha256()).header();
-        Instant now = Instant.now();
+        Instant now = node.clock().instant();
         if (!node.store().stages(r.messageId(), true).stream().noneMatch(s -> s.stage().equals(stage))) {
             return false; // checked first so that a retried command does not sign again
         }
@@ -110,7 +110,7 @@ public final class Stages implements AutoCloseable {
 
     private void sendDue() {
         try {
-            for (MessageStore.Stage n : node.store().noticesDue(Instant.now(), 64)) {
+            for (MessageStore.Stage n : node.store().noticesDue(node.clock().instant(), 64)) {
                 send(n);
             }
         } catch (RuntimeException e) {
@@ -125,26 +125,26 @@ public final class Stages implements AutoCloseable {
             int attempt = attempts.merge(key, 1, Integer::sum);
             URI endpoint = URI.create(endpoints.get((attempt - 1) % endpoints.size()));
             client.post(n.party(), endpoint, org.liaison.gateway.peer.ReceiveHandler.NOTICE_PATH, NOTICE_TYPE, n.xml());
-            node.store().noticeAttempted(n, Instant.now(), null);
+            node.store().noticeAttempted(n, node.clock().instant(), null);
             attempts.remove(key);
             node.audit().record(AuditEvent.of("notice-delivered", node.me().value(), n.messageId().toString(), n.party().value(), n.stage(),
                     null));
         } catch (ProtocolException e) {
             int attempt = attempts.getOrDefault(key, 1);
             if (e.code().isRetryable()) {
-                node.store().noticeAttempted(n, null, Instant.now().plus(backoff.delay(attempt)));
+                node.store().noticeAttempted(n, null, node.clock().instant().plus(backoff.delay(attempt)));
                 LOG.info("notice {} of message {} to {}: {} (attempt {}, will retry)", n.stage(), n.messageId(), n.party(), e.getMessage(),
                         attempt);
             } else {
                 // Refused for good (the sender deleted the message, say): kept, not sent again; the log says why.
-                node.store().noticeAttempted(n, null, Instant.now().plus(Duration.ofDays(3650)));
+                node.store().noticeAttempted(n, null, node.clock().instant().plus(Duration.ofDays(3650)));
                 attempts.remove(key);
                 node.audit().record(AuditEvent.of("notice-refused", node.me().value(), n.messageId().toString(), n.party().value(), n.stage(),
                         e.code().code() + " " + e.getMessage()));
                 LOG.warn("notice {} of message {} refused by {}: {}", n.stage(), n.messageId(), n.party(), e.getMessage());
             }
         } catch (RuntimeException e) {
-            node.store().noticeAttempted(n, null, Instant.now().plus(backoff.delay(attempts.getOrDefault(key, 1))));
+            node.store().noticeAttempted(n, null, node.clock().instant().plus(backoff.delay(attempts.getOrDefault(key, 1))));
             LOG.warn("notice {} of message {} to {}: {}", n.stage(), n.messageId(), n.party(), e.toString());
         }
     }
@@ -158,7 +158,7 @@ public final class Stages implements AutoCloseable {
      * node sent to it, in that conversation, not dated before the message; kept and audited once.
      */
     public void received(AuthorityId peer, byte[] xml) throws ProtocolException {
-        Instant now = Instant.now();
+        Instant now = node.clock().instant();
         Notices.Verified v = Notices.verify(xml, node.trust(), now, peer);
         Notices.Content c = v.content();
         if (!c.sender().equals(node.me())) {
@@ -189,7 +189,7 @@ public final class Stages implements AutoCloseable {
         if (inReplyTo == null || node.store().deliveries(inReplyTo).stream().noneMatch(d -> d.recipient().equals(from))) {
             return;
         }
-        if (node.store().recordStage(new MessageStore.Stage(inReplyTo, from, ANSWERED, Instant.now(), null, null), false)) {
+        if (node.store().recordStage(new MessageStore.Stage(inReplyTo, from, ANSWERED, node.clock().instant(), null, null), false)) {
             node.audit().record(AuditEvent.of("stage", from.value(), inReplyTo.toString(), from.value(), ANSWERED, null)
                     .with("reply", reply.toString()));
         }

@@ -152,7 +152,7 @@ public final class IncomingMessage {
     }
 
     private void onEnvelope() throws ProtocolException, IOException {
-        Instant now = Instant.now();
+        Instant now = node.clock().instant();
         verified = Envelopes.verify(envelope, node.trust(), now, tlsPeer, node.me());
         Optional<byte[]> stored = node.store().receiptFor(verified.header().from(), verified.header().messageId());
         if (stored.isPresent()) {
@@ -225,11 +225,11 @@ public final class IncomingMessage {
                 }
                 ReceivedPackage.Checked checked;
                 try {
-                    Envelopes.Verified v = Envelopes.verify(staged, node.trust(), Instant.now(), peer, node.me());
+                    Envelopes.Verified v = Envelopes.verify(staged, node.trust(), node.clock().instant(), peer, node.me());
                     if (!v.header().messageId().equals(messageId)) {
                         throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "staged under another id");
                     }
-                    checked = ReceivedPackage.open(v, node.me(), node.decryptionKeys(), node.trust(), Instant.now());
+                    checked = ReceivedPackage.open(v, node.me(), node.decryptionKeys(), node.trust(), node.clock().instant());
                 } catch (ProtocolException | RuntimeException noLonger) {
                     // Expired, revoked, or damaged on disk: nothing staged is kept; a new transfer meets the checks again.
                     transfers.discard(peer, messageId);
@@ -388,7 +388,7 @@ public final class IncomingMessage {
             java.nio.file.Files.deleteIfExists(staging.resolve(StagedTransfers.ENVELOPE)); // the store keeps the envelope
             Path blobs = node.blobs().commit(staging, node.blobs().inbox(sender, verified.header().messageId()));
             staging = null;
-            Instant now = Instant.now();
+            Instant now = node.clock().instant();
             // A crash between this entry and the store's commit, then the sender's retry, would log the reception
             // twice: the second one is then a receive-duplicate, so that each reception counts once.
             boolean again = node.receiveLoggedBeforeACrash(sender, verified.header().messageId());

@@ -11,6 +11,11 @@ import org.liaison.protocol.directory.Trust;
 public interface PeerContext {
     AuthorityId me();
 
+    /** The node's time (the system clock but in tests): use it rather than {@code Instant.now()}. */
+    default java.time.Clock clock() {
+        return java.time.Clock.systemUTC();
+    }
+
     Trust trust();
 
     MessageStore store();

@@ -26,6 +26,8 @@ public final class DirectoryTrustManager extends X509ExtendedTrustManager {
     }
 
     private void check(X509Certificate[] chain, Purpose purpose, SSLEngine engine) throws CertificateException {
+        // A refusal is audited (a disk append) and the directory may be reloading: never on an event loop.
+        org.liaison.gateway.net.EventLoops.assertOffLoop("a certificate check");
         String api = purpose == Purpose.TLS_CLIENT ? "peer API" : "delivery";
         if (chain == null || chain.length == 0) {
             failures.refused(engine, api, "unknown", "no certificate presented");
