@@ -58,7 +58,7 @@ public final class VerifyCommand implements Callable<Integer> {
             federation.federationDir(profile.resolve(org.liaison.gateway.config.UserProfile.load(profile).federation()).normalize());
         }
         Trust trust = federation.trust(Instant.now());
-        EvidenceFolder.Report report = EvidenceFolder.verify(dir, trust, when);
+        EvidenceFolder.Report report = EvidenceFolder.verify(dir, trust, when, org.liaison.gateway.store.SequentialReader::open);
         PrintWriter o = spec.commandLine().getOut();
         if (json) {
             Map<String, Object> m = new LinkedHashMap<>();

@@ -78,7 +78,8 @@ public final class FetchCommand implements Callable<Integer> {
             }
             FederationOptions trust = new FederationOptions();
             trust.federationDir(profileDir.resolve(profile.federation()).normalize());
-            EvidenceFolder.Report report = EvidenceFolder.verify(tmp, trust.trust(Instant.now()), Instant.now());
+            EvidenceFolder.Report report = EvidenceFolder.verify(tmp, trust.trust(Instant.now()), Instant.now(),
+                    org.liaison.gateway.store.SequentialReader::open); // what it just wrote past the page cache, read the same way
             PrintWriter o = spec.commandLine().getOut();
             if (!report.valid()) {
                 for (EvidenceFolder.Check c : report.checks()) {
@@ -197,11 +198,10 @@ public final class FetchCommand implements Callable<Integer> {
                 if (kept == f.getSize()) {
                     continue;
                 }
-                try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(target, java.nio.file.StandardOpenOption.CREATE,
-                        java.nio.file.StandardOpenOption.WRITE)) {
-                    ch.truncate(kept);
-                    ch.position(kept);
-                    long copied = copy(in, java.nio.channels.Channels.newOutputStream(ch), f.getSize() - kept);
+                // Written in large blocks, a large file past the page cache; what arrived is kept when the stream breaks.
+                try (org.liaison.gateway.store.SequentialFile out = org.liaison.gateway.store.SequentialFile.continueAt(target, kept,
+                        f.getSize())) {
+                    long copied = copy(in, out.stream(), f.getSize() - kept);
                     if (copied != f.getSize() - kept) {
                         throw new java.io.EOFException("it ended inside " + f.getName());
                     }

@@ -18,7 +18,6 @@ import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
@@ -121,26 +120,49 @@ public final class LocalClient {
         }
         final long total = length;
         HttpRequest.BodyPublisher body = HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(() -> {
-            List<InputStream> parts = new ArrayList<>();
-            parts.add(new ByteArrayInputStream(ByteBuffer.allocate(4).putInt(manifest.length).array()));
-            parts.add(new ByteArrayInputStream(manifest));
+            // Each file is opened when the one before it is done (a large one is read past the page cache, with a buffer of its own).
+            List<java.util.concurrent.Callable<InputStream>> parts = new ArrayList<>();
+            parts.add(() -> new ByteArrayInputStream(ByteBuffer.allocate(4).putInt(manifest.length).array()));
+            parts.add(() -> new ByteArrayInputStream(manifest));
             long skip = from;
             for (Path f : files) {
+                long size;
                 try {
-                    long size = Files.size(f);
-                    if (skip >= size && size > 0) {
-                        skip -= size;
-                        continue;
-                    }
-                    InputStream in = Files.newInputStream(f);
-                    in.skipNBytes(skip);
-                    skip = 0;
-                    parts.add(in);
+                    size = Files.size(f);
                 } catch (IOException e) {
                     throw new java.io.UncheckedIOException(e);
                 }
+                if (skip >= size && size > 0) {
+                    skip -= size;
+                    continue;
+                }
+                long skipHere = skip;
+                skip = 0;
+                parts.add(() -> {
+                    InputStream in = org.liaison.gateway.store.SequentialReader.open(f);
+                    in.skipNBytes(skipHere);
+                    return in;
+                });
             }
-            return progress(new SequenceInputStream(Collections.enumeration(parts)), "upload", total);
+            java.util.Iterator<java.util.concurrent.Callable<InputStream>> next = parts.iterator();
+            java.util.Enumeration<InputStream> opened = new java.util.Enumeration<>() {
+                @Override
+                public boolean hasMoreElements() {
+                    return next.hasNext();
+                }
+
+                @Override
+                public InputStream nextElement() {
+                    try {
+                        return next.next().call();
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                }
+            };
+            return progress(new SequenceInputStream(opened), "upload", total);
         }), length);
         HttpRequest.Builder req = HttpRequest.newBuilder(base.resolve(org.liaison.gateway.local.LocalApi.SUBMIT)).POST(body)
                 .header("Content-Type", org.liaison.gateway.local.LocalApi.SUBMISSION_TYPE);

@@ -188,7 +188,7 @@ public final class SubmitCommand implements Callable<Integer> {
             }
             long size = Files.size(f);
             total += size;
-            entries.add(new FileEntry(name, type, size, EvidenceFolder.sha256(f),
+            entries.add(new FileEntry(name, type, size, EvidenceFolder.sha256(f, org.liaison.gateway.store.SequentialReader::open),
                     List.of(new FileEntry.Custody(who, Files.getLastModifiedTime(f).toInstant().truncatedTo(ChronoUnit.SECONDS), method, ""))));
         }
         Instant deadline = respondBy == null ? null : deadline(respondBy, now);

@@ -30,6 +30,8 @@ final class MessageBody implements ChunkedInput<ByteBuf> {
     private int file;
     private long position;
     private FileChannel in;
+    /** The block size {@link #in} is read in when it was opened for direct I/O, else 0. */
+    private int align;
     private long progress;
 
     /**
@@ -88,28 +90,83 @@ final class MessageBody implements ChunkedInput<ByteBuf> {
             return null;
         }
         if (in == null) {
-            in = FileChannel.open(payloads.get(file), StandardOpenOption.READ);
+            // A large payload is read past the page cache (written there once, read once: see DirectIo).
+            align = org.liaison.gateway.store.DirectIo.alignment(payloads.get(file), sizes[file]);
+            in = align > 0 ? org.liaison.gateway.store.DirectIo.open(payloads.get(file), StandardOpenOption.READ) : null;
+            if (in == null) {
+                align = 0;
+                in = FileChannel.open(payloads.get(file), StandardOpenOption.READ);
+            }
         }
         int n = (int) Math.min(CHUNK, sizes[file] - position);
-        ByteBuf buf = alloc.directBuffer(n);
-        boolean ok = false;
-        try {
-            while (buf.writerIndex() < n) {
-                int r = buf.writeBytes(in, position + buf.writerIndex(), n - buf.writerIndex());
-                if (r < 0) {
-                    throw new IOException("payload file " + payloads.get(file).getFileName() + " is shorter than it was");
+        ByteBuf buf = align > 0 ? readDirect(alloc, n) : null;
+        if (buf == null) {
+            buf = alloc.directBuffer(n);
+            boolean ok = false;
+            try {
+                while (buf.writerIndex() < n) {
+                    int r = buf.writeBytes(in, position + buf.writerIndex(), n - buf.writerIndex());
+                    if (r < 0) {
+                        throw shorter();
+                    }
                 }
-            }
-            ok = true;
-        } finally {
-            if (!ok) {
-                buf.release();
+                ok = true;
+            } finally {
+                if (!ok) {
+                    buf.release();
+                }
             }
         }
         position += n;
         progress += n;
         sent.addAndGet(n);
         return buf;
+    }
+
+    private IOException shorter() {
+        return new IOException("payload file " + payloads.get(file).getFileName() + " is shorter than it was");
+    }
+
+    /**
+     * Reads {@code n} bytes at {@link #position} with direct I/O: whole aligned blocks into an aligned
+     * region of the buffer, whose readable part is then the bytes asked for. Returns null, having
+     * reopened the file for buffered reads, when the file system refuses.
+     */
+    private ByteBuf readDirect(ByteBufAllocator alloc, int n) throws IOException {
+        long from = position - position % align;
+        int lead = (int) (position - from);
+        int len = (lead + n + align - 1) / align * align;
+        ByteBuf buf = alloc.directBuffer(len + align, len + align);
+        boolean ok = false;
+        try {
+            ByteBuffer whole = buf.nioBuffer(0, len + align);
+            int skew = whole.alignmentOffset(0, align);
+            int start = skew == 0 ? 0 : align - skew;
+            ByteBuffer target = whole.position(start).limit(start + len).slice();
+            try {
+                while (target.position() < lead + n) {
+                    if (in.read(target, from + target.position()) < 0) {
+                        throw shorter();
+                    }
+                }
+            } catch (IOException e) {
+                if (target.position() > 0 || e.getMessage() != null && e.getMessage().contains("shorter")) {
+                    throw e;
+                }
+                org.liaison.gateway.store.DirectIo.refused(payloads.get(file), e);
+                in.close();
+                in = FileChannel.open(payloads.get(file), StandardOpenOption.READ);
+                align = 0;
+                return null;
+            }
+            buf.setIndex(start + lead, start + lead + n);
+            ok = true;
+            return buf;
+        } finally {
+            if (!ok) {
+                buf.release();
+            }
+        }
     }
 
     @Override

@@ -856,7 +856,7 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
     /** The plaintext of a stored payload from byte {@code within} on, decrypting from the segment that holds it. */
     private static InputStream decryptFrom(javax.crypto.SecretKey key, int index, Path blob, int segmentSize, long within)
             throws IOException {
-        InputStream in = Files.newInputStream(blob);
+        InputStream in = org.liaison.gateway.store.SequentialReader.open(blob); // a large one past the page cache
         try {
             byte[] header = in.readNBytes(PayloadCipher.HEADER_SIZE);
             long segment = within / segmentSize;

@@ -1,6 +1,5 @@
 package org.liaison.gateway.node;
 
-import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -267,7 +266,7 @@ public final class Outbox {
         private int file = -1;
         private long fileFilled;
         private OutputStream encrypting;
-        private FileOutputStream target;
+        private org.liaison.gateway.store.SequentialFile target;
         private MessageDigest plainDigest;
         private MessageDigest cipherDigest;
         /** Where file bytes pass on their way to the digest and the cipher (one array per upload, not one per chunk). */
@@ -341,7 +340,7 @@ public final class Outbox {
                 }
                 plainDigest = sha256();
                 cipherDigest = sha256();
-                target = new FileOutputStream(BlobStore.payload(staging, file).toFile());
+                target = org.liaison.gateway.store.SequentialFile.create(BlobStore.payload(staging, file), files.get(file).getSize());
                 encrypting = PayloadCipher.encrypt(cek, file, PayloadCipher.DEFAULT_SEGMENT_SIZE,
                         new DigestOutputStream(new SyncOnClose(target), cipherDigest));
                 fileFilled = 0;
@@ -500,24 +499,30 @@ public final class Outbox {
     }
 
     /** Forces the file to disk when the cipher stream closes it. */
-    private static final class SyncOnClose extends java.io.FilterOutputStream {
-        private final FileOutputStream file;
+    private static final class SyncOnClose extends java.io.OutputStream {
+        private final org.liaison.gateway.store.SequentialFile file;
 
-        SyncOnClose(FileOutputStream file) {
-            super(file);
+        SyncOnClose(org.liaison.gateway.store.SequentialFile file) {
             this.file = file;
         }
 
         @Override
+        public void write(int b) throws IOException {
+            file.write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
         public void write(byte[] b, int off, int len) throws IOException {
-            out.write(b, off, len);
+            file.write(b, off, len);
         }
 
         @Override
         public void close() throws IOException {
-            flush();
-            file.getFD().sync();
-            super.close();
+            try {
+                file.sync();
+            } finally {
+                file.close();
+            }
         }
     }
 }

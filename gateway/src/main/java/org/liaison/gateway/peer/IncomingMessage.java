@@ -58,7 +58,7 @@ public final class IncomingMessage {
     private Path staging;
     private int payload;
     private long payloadFilled;
-    private FileChannel out;
+    private org.liaison.gateway.store.SequentialFile out;
     private MessageDigest digest;
     private boolean failed;
     private final long resumeFrom;
@@ -194,7 +194,8 @@ public final class IncomingMessage {
         payload = p.payload();
         payloadFilled = p.within();
         digest = p.digest();
-        out = transfers.cutBackTo(sender, id, p, verified.payloads().size());
+        out = transfers.cutBackTo(sender, id, p, verified.payloads().size(),
+                p.payload() < verified.payloads().size() ? verified.payloads().get(p.payload()).ciphertextSize() : 0);
         node.metrics().transferResumed();
         node.audit().record(AuditEvent.of("receive-resume", tlsPeer.value(), id.toString(), tlsPeer.value(), "ok",
                 "resumed at payload byte " + p.offset()));
@@ -250,7 +251,7 @@ public final class IncomingMessage {
     private void nextPayload() throws IOException, ProtocolException {
         while (payload < verified.payloads().size()) {
             PayloadInfo p = verified.payloads().get(payload);
-            out = FileChannel.open(BlobStore.payload(staging, payload), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            out = org.liaison.gateway.store.SequentialFile.create(BlobStore.payload(staging, payload), p.ciphertextSize());
             try {
                 digest = MessageDigest.getInstance("SHA-256");
             } catch (NoSuchAlgorithmException e) {
@@ -291,9 +292,7 @@ public final class IncomingMessage {
         ByteBuffer slice = data.slice();
         slice.limit(k);
         digest.update(slice.duplicate());
-        while (slice.hasRemaining()) {
-            out.write(slice);
-        }
+        out.write(slice);
         node.metrics().payloadBytesReceived(k);
         data.position(data.position() + k);
         payloadFilled += k;
@@ -454,7 +453,7 @@ public final class IncomingMessage {
      */
     private void end(boolean keep) {
         lease.release();
-        FileChannel open;
+        org.liaison.gateway.store.SequentialFile open;
         boolean held;
         synchronized (this) {
             if (failed) {
@@ -468,8 +467,10 @@ public final class IncomingMessage {
         }
         Runnable cleanup = () -> {
             try {
-                if (open != null) {
-                    open.close(); // not synced: a resumed transfer authenticates what it finds
+                if (open != null && keep) {
+                    open.close(); // what arrived is written, not synced: a resumed transfer authenticates what it finds
+                } else if (open != null) {
+                    open.abort();
                 }
             } catch (IOException e) {
                 // what was written is checked before it is used

@@ -155,7 +155,8 @@ public final class StagedTransfers {
      * Cuts a message's folder back to a resume point: the payload it continues is truncated to the
      * verified bytes and any later one removed. Returns the payload file, open for writing at its end.
      */
-    public FileChannel cutBackTo(AuthorityId sender, UUID messageId, Point p, int payloads) throws IOException {
+    public org.liaison.gateway.store.SequentialFile cutBackTo(AuthorityId sender, UUID messageId, Point p, int payloads,
+            long payloadSize) throws IOException {
         Path d = dir(sender, messageId);
         for (int i = p.payload() + 1; i < payloads; i++) {
             Files.deleteIfExists(BlobStore.payload(d, i));
@@ -163,10 +164,7 @@ public final class StagedTransfers {
         if (p.payload() >= payloads) {
             return null;
         }
-        FileChannel out = FileChannel.open(BlobStore.payload(d, p.payload()), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        out.truncate(p.within());
-        out.position(p.within());
-        return out;
+        return org.liaison.gateway.store.SequentialFile.continueAt(BlobStore.payload(d, p.payload()), p.within(), payloadSize);
     }
 
     /** Removes transfers abandoned longer than {@link #KEEP} (at start). */
