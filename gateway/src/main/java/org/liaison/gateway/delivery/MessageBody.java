@@ -16,33 +16,52 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The body of a message on the peer API, {@code length ‖ envelope ‖ payload bytes [from, end)}, read
  * from the payload files in chunks of {@value #CHUNK} bytes straight into pooled buffers (no stream
- * copies): memory is a few chunks whatever the payload size. {@code from} &gt; 0 resumes a broken
- * transfer where the receiver's verified bytes end.
+ * copies). The files are read ahead on a reader pool, at most {@value #AHEAD} chunks, never on the
+ * event loop: a read that waits for the disk (a large payload is read with direct I/O, which has no
+ * kernel read-ahead) held the sending event loop a quarter of a bulk delivery's time. When no chunk
+ * is ready {@link #readChunk} returns null and the writer is woken ({@link #onReady}) once one is.
+ * Memory is a few chunks whatever the payload size. {@code from} &gt; 0 resumes a broken transfer
+ * where the receiver's verified bytes end.
  */
 final class MessageBody implements ChunkedInput<ByteBuf> {
     static final int CHUNK = 256 * 1024;
+    /** Chunks read ahead of the writer at most. */
+    static final int AHEAD = 4;
     private final byte[] head;
     private final List<Path> payloads;
     private final long[] sizes;
     private final long length;
     private final AtomicLong sent;
+    private final java.util.concurrent.Executor readers;
+    private volatile Runnable ready = () -> { };
     private boolean headSent;
+    private long progress;
+
+    /** Chunks read and not yet taken. */
+    private final java.util.concurrent.ConcurrentLinkedQueue<ByteBuf> ahead = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final java.util.concurrent.atomic.AtomicInteger queued = new java.util.concurrent.atomic.AtomicInteger();
+    /** Whether a read-ahead task runs; the reader's state below is touched by that task only. */
+    private final java.util.concurrent.atomic.AtomicBoolean reading = new java.util.concurrent.atomic.AtomicBoolean();
+    private volatile IOException failure;
+    private volatile boolean exhausted;
+    private boolean closed;
     private int file;
     private long position;
     private FileChannel in;
     /** The block size {@link #in} is read in when it was opened for direct I/O, else 0. */
     private int align;
-    private long progress;
 
     /**
      * @param sizes the payload files' sizes (taken once by the caller, off the event loop)
      * @param sent counts the payload bytes read for the wire
+     * @param readers where the files are read
      */
-    MessageBody(byte[] envelope, List<Path> payloads, long[] sizes, long from, AtomicLong sent) {
+    MessageBody(byte[] envelope, List<Path> payloads, long[] sizes, long from, AtomicLong sent, java.util.concurrent.Executor readers) {
         this.head = ByteBuffer.allocate(4 + envelope.length).putInt(envelope.length).put(envelope).array();
         this.payloads = payloads;
         this.sent = sent;
         this.sizes = sizes;
+        this.readers = readers;
         long total = 0;
         for (long size : sizes) {
             total += size;
@@ -56,6 +75,11 @@ final class MessageBody implements ChunkedInput<ByteBuf> {
         }
         this.position = skip;
         this.length = head.length + total - from;
+    }
+
+    /** {@code ready} is called (from a reader) whenever a chunk became ready or reading failed. */
+    void onReady(Runnable ready) {
+        this.ready = ready;
     }
 
     /** The body's length in bytes (the request's Content-Length). */
@@ -74,13 +98,82 @@ final class MessageBody implements ChunkedInput<ByteBuf> {
         return readChunk(ctx.alloc());
     }
 
+    /** The next chunk, or null when none is read yet (the writer is woken through {@link #onReady}). */
     @Override
     public ByteBuf readChunk(ByteBufAllocator alloc) throws IOException {
         if (!headSent) {
             headSent = true;
             progress += head.length;
+            readAhead();
             return Unpooled.wrappedBuffer(head);
         }
+        ByteBuf b = ahead.poll();
+        if (b != null) {
+            queued.decrementAndGet();
+            progress += b.readableBytes();
+            sent.addAndGet(b.readableBytes());
+        } else if (failure != null) {
+            throw failure;
+        }
+        readAhead();
+        return b;
+    }
+
+    /** Starts a read-ahead task unless one runs, the reads are done, or enough chunks wait. */
+    private void readAhead() {
+        if (exhausted || failure != null || queued.get() >= AHEAD || !reading.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            readers.execute(this::readSome);
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            reading.set(false);
+            failure = new IOException("the node is stopping");
+            ready.run();
+        }
+    }
+
+    private void readSome() {
+        try {
+            while (!exhausted && queued.get() < AHEAD) {
+                ByteBuf b = readNext();
+                if (b == null) {
+                    exhausted = true;
+                    closeFile();
+                    break;
+                }
+                synchronized (this) {
+                    if (closed) {
+                        b.release();
+                        break;
+                    }
+                    ahead.add(b);
+                    queued.incrementAndGet();
+                }
+                ready.run();
+            }
+        } catch (IOException | RuntimeException e) {
+            failure = e instanceof IOException io ? io : new IOException(e);
+            ready.run();
+        } finally {
+            synchronized (this) {
+                reading.set(false);
+                if (closed) {
+                    quietlyCloseFile();
+                }
+            }
+        }
+        // The writer may have taken chunks after the loop looked: read on if so.
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+        }
+        readAhead();
+    }
+
+    /** The next chunk of the payload files, or null after the last. On a reader. */
+    private ByteBuf readNext() throws IOException {
         while (file < sizes.length && position == sizes[file]) {
             closeFile();
             file++;
@@ -99,6 +192,7 @@ final class MessageBody implements ChunkedInput<ByteBuf> {
             }
         }
         int n = (int) Math.min(CHUNK, sizes[file] - position);
+        ByteBufAllocator alloc = io.netty.buffer.PooledByteBufAllocator.DEFAULT;
         ByteBuf buf = align > 0 ? readDirect(alloc, n) : null;
         if (buf == null) {
             buf = alloc.directBuffer(n);
@@ -118,8 +212,6 @@ final class MessageBody implements ChunkedInput<ByteBuf> {
             }
         }
         position += n;
-        progress += n;
-        sent.addAndGet(n);
         return buf;
     }
 
@@ -181,8 +273,26 @@ final class MessageBody implements ChunkedInput<ByteBuf> {
         }
     }
 
+    private void quietlyCloseFile() {
+        try {
+            closeFile();
+        } catch (IOException e) {
+            // read-only: nothing is lost
+        }
+    }
+
+    /** The writer is done (sent, or failed): chunks not taken are released, the file is closed once no read runs. */
     @Override
-    public void close() throws IOException {
-        closeFile();
+    public void close() {
+        synchronized (this) {
+            closed = true;
+            ByteBuf b;
+            while ((b = ahead.poll()) != null) {
+                b.release();
+            }
+            if (!reading.get()) {
+                quietlyCloseFile();
+            }
+        }
     }
 }

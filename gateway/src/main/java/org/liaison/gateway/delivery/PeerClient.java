@@ -62,6 +62,8 @@ public final class PeerClient implements AutoCloseable {
     private final EventLoopGroup group = org.liaison.gateway.net.EventLoops.group("client", 2);
     /** Where the server's certificate is checked (the trust manager audits refusals): not the event loop. */
     private final java.util.concurrent.ExecutorService handshakes = org.liaison.gateway.net.Workers.pool("client-tls");
+    /** Where payload files are read ahead of the wire (see MessageBody): not the event loop. */
+    private final java.util.concurrent.ExecutorService readers = org.liaison.gateway.net.Workers.pool("client-read");
     private static final io.netty.util.AttributeKey<Integer> GENERATION = io.netty.util.AttributeKey.valueOf("liaison.keys");
     private final java.util.function.Supplier<SslContext> tls;
     /** Raised when the node's TLS key changes: connections made with an earlier key are not reused. */
@@ -392,7 +394,9 @@ public final class PeerClient implements AutoCloseable {
             io.netty.util.AttributeKey.valueOf("liaison.server");
 
     private void writeRequest(Channel ch, String host, int port, byte[] envelope, List<Path> payloads, long[] sizes, long from) {
-        MessageBody body = new MessageBody(envelope, payloads, sizes, from, payloadBytesSent);
+        MessageBody body = new MessageBody(envelope, payloads, sizes, from, payloadBytesSent, readers);
+        ChunkedWriteHandler chunks = (ChunkedWriteHandler) ch.pipeline().get("chunks");
+        body.onReady(chunks::resumeTransfer); // a chunk read ahead is ready: the handler writes on
         HttpRequest req = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, ReceiveHandler.PATH);
         req.headers().set(HttpHeaderNames.HOST, host + ":" + port);
         req.headers().set(HttpHeaderNames.CONTENT_TYPE, ReceiveHandler.MESSAGE_TYPE);
@@ -420,5 +424,6 @@ public final class PeerClient implements AutoCloseable {
         pools.values().forEach(io.netty.channel.pool.SimpleChannelPool::close);
         group.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
         handshakes.shutdownNow();
+        readers.shutdownNow();
     }
 }

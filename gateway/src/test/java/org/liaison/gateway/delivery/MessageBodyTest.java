@@ -36,11 +36,18 @@ class MessageBodyTest {
         Path b = Files.write(dir.resolve("payload-1"), small);
         byte[] envelope = "<Envelope/>".getBytes();
         AtomicLong sent = new AtomicLong();
-        MessageBody body = new MessageBody(envelope, List.of(a, b), new long[] {big.length, small.length}, from, sent);
+        java.util.concurrent.ExecutorService readers = java.util.concurrent.Executors.newFixedThreadPool(2);
+        MessageBody body = new MessageBody(envelope, List.of(a, b), new long[] {big.length, small.length}, from, sent, readers);
+        java.util.concurrent.Semaphore woken = new java.util.concurrent.Semaphore(0);
+        body.onReady(woken::release);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try {
-            ByteBuf chunk;
-            while ((chunk = body.readChunk(PooledByteBufAllocator.DEFAULT)) != null) {
+            while (!body.isEndOfInput()) {
+                ByteBuf chunk = body.readChunk(PooledByteBufAllocator.DEFAULT);
+                if (chunk == null) { // none read ahead yet: wait to be woken, as the channel's writer does
+                    assertThat(woken.tryAcquire(10, java.util.concurrent.TimeUnit.SECONDS)).as("woken when a chunk is ready").isTrue();
+                    continue;
+                }
                 byte[] bytes = new byte[chunk.readableBytes()];
                 chunk.readBytes(bytes);
                 chunk.release();
@@ -48,6 +55,7 @@ class MessageBodyTest {
             }
         } finally {
             body.close();
+            readers.shutdown();
         }
         ByteArrayOutputStream expected = new ByteArrayOutputStream();
         expected.write(ByteBuffer.allocate(4).putInt(envelope.length).array());
@@ -60,5 +68,37 @@ class MessageBodyTest {
         assertThat(out.size()).isEqualTo(expected.size());
         assertThat(Arrays.equals(out.toByteArray(), expected.toByteArray())).isTrue();
         assertThat(sent.get()).isEqualTo(payloads.length - from);
+    }
+
+    /** A payload file shorter than its recorded size fails the body (after the bytes that were there), and nothing leaks. */
+    @org.junit.jupiter.api.Test
+    void aPayloadCutShortFailsTheBody() throws Exception {
+        Path a = Files.write(dir.resolve("payload-0"), new byte[5 << 20]);
+        java.util.concurrent.ExecutorService readers = java.util.concurrent.Executors.newSingleThreadExecutor();
+        MessageBody body = new MessageBody(new byte[] {1}, List.of(a), new long[] {6 << 20}, 0, new AtomicLong(), readers);
+        java.util.concurrent.Semaphore woken = new java.util.concurrent.Semaphore(0);
+        body.onReady(woken::release);
+        long got = 0;
+        Throwable failed = null;
+        try {
+            while (!body.isEndOfInput() && failed == null) {
+                try {
+                    ByteBuf chunk = body.readChunk(PooledByteBufAllocator.DEFAULT);
+                    if (chunk == null) {
+                        assertThat(woken.tryAcquire(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+                        continue;
+                    }
+                    got += chunk.readableBytes();
+                    chunk.release();
+                } catch (java.io.IOException e) {
+                    failed = e;
+                }
+            }
+        } finally {
+            body.close();
+            readers.shutdown();
+        }
+        assertThat(failed).hasMessageContaining("shorter than it was");
+        assertThat(got).isEqualTo(5 + (5 << 20)); // the head and every byte the file had
     }
 }
