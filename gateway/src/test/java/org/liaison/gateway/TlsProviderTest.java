@@ -27,11 +27,12 @@ class TlsProviderTest {
 
     static void useProvider(TestNodes t, org.liaison.certs.AuthorityId id, String provider) throws IOException {
         Path config = t.config(id);
-        Files.writeString(config, Files.readString(config).replace("tlsProvider: jdk", "tlsProvider: " + provider));
+        String yaml = Files.readString(config).replaceAll("(?m)^tlsProvider: .*\n", "");
+        Files.writeString(config, yaml + (yaml.endsWith("\n") ? "" : "\n") + "tlsProvider: " + provider + "\n");
     }
 
     @ParameterizedTest(name = "sender {0}, receiver {1}")
-    @CsvSource({"jdk,openssl", "openssl,jdk", "openssl,openssl"})
+    @CsvSource({"jdk,jdk", "jdk,openssl", "openssl,jdk", "openssl,openssl"})
     void exchangeAndRefusalsWithEachProvider(String sender, String receiver) throws Exception {
         Assumptions.assumeTrue(OpenSsl.isAvailable(), "netty-tcnative is not loadable here: " + OpenSsl.unavailabilityCause());
         TestNodes t = new TestNodes(dir);
@@ -62,5 +63,14 @@ class TlsProviderTest {
                 assertThat(in.readAllBytes().length).isGreaterThan(4);
             }
         }
+    }
+
+    /** Left out of node.yaml, the peer API's TLS is OpenSSL where netty-tcnative loads, else the JDK's; a wrong name is refused. */
+    @org.junit.jupiter.api.Test
+    void theDefaultIsOpenSslWhereItLoads() {
+        assertThat(org.liaison.gateway.tls.TlsContexts.provider(null)).isEqualTo(OpenSsl.isAvailable()
+                ? io.netty.handler.ssl.SslProvider.OPENSSL : io.netty.handler.ssl.SslProvider.JDK);
+        assertThat(org.liaison.gateway.tls.TlsContexts.provider("jdk")).isEqualTo(io.netty.handler.ssl.SslProvider.JDK);
+        assertThat(catchThrowable(() -> org.liaison.gateway.tls.TlsContexts.provider("gnutls"))).hasMessageContaining("expected: jdk or openssl");
     }
 }

@@ -343,9 +343,9 @@ public final class GatewayNode implements NodeState, AutoCloseable {
             throw e;
         }
         LOG.info("{} gateway started: peer API on {}:{}, local API on {}:{}, admin on {}:{}, directory #{} ({} authorities), "
-                + "TLS certificate SHA-256 {}{}", me, config.peer().host(), server.port(), config.local().host(), local.port(),
+                + "peer TLS by {}, TLS certificate SHA-256 {}{}", me, config.peer().host(), server.port(), config.local().host(), local.port(),
                 config.admin().host(), admin.port(), directoryAtOpen.sequence(), directoryAtOpen.authorities().size(),
-                keys.get().tls().fingerprint(), recoveredAtOpen > 0 ? ", " + recoveredAtOpen + " interrupted deliveries resumed" : "");
+                tlsProvider == SslProvider.OPENSSL ? "OpenSSL (BoringSSL)" : "the JDK", keys.get().tls().fingerprint(), recoveredAtOpen > 0 ? ", " + recoveredAtOpen + " interrupted deliveries resumed" : "");
         return this;
     }
 
