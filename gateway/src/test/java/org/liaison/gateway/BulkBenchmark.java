@@ -36,7 +36,8 @@ import org.liaison.protocol.pkg.ManifestSpec;
 import org.liaison.protocol.pkg.Manifests;
 
 /**
- * Bulk throughput side by side, interleaved, three repetitions (scripts/bench-bulk): (a) a bare JDK
+ * Bulk throughput side by side, interleaved, three repetitions after one uncounted warm-up round of
+ * every stage ({@code -Dliaison.bench.warmupMiB}, default 256; 0 for none) (scripts/bench-bulk): (a) a bare JDK
  * TLS 1.3 stream over loopback, (b) scp over loopback (when scripts/bench-bulk could start an sshd:
  * its command is given as {@code -Dliaison.bench.scp}), (c) Liaison's delivery stage node → node
  * (sealed → receipt verified), (d) the whole path (submit through the local API → receipt
@@ -74,6 +75,25 @@ public final class BulkBenchmark {
             String receiverProfile = t.federation.profiles().get(AL).get(org.liaison.certs.Role.INVESTIGATOR).toString();
             Credential server = t.federation.pki().authority(IT).gatewayTls();
             Credential client = t.federation.pki().authority(AL).gatewayTls();
+            // One uncounted round first, of every Java stage: the JIT compiles the path (a node runs for months; the
+            // first gigabyte through a fresh JVM measured at about half the speed of the next).
+            long warmSize = Long.getLong("liaison.bench.warmupMiB", 256) << 20;
+            if (warmSize > 0) {
+                Path warm = dir.resolve("warm-up.bin");
+                String warmSha = write(warm, warmSize);
+                bareTls(server, client, warm);
+                UUID w = UUID.fromString(sender.submit(manifest(t, warm, warmSize, warmSha), List.of(warm), null, null));
+                TestNodes.await("warm-up delivery", Duration.ofMinutes(60),
+                        () -> it.store().deliveries(w).get(0).state() == MessageStore.State.DELIVERED);
+                CliEndToEndTest.Run fetch = CliEndToEndTest.liaison("--profile", receiverProfile, "fetch", w.toString(), "--out",
+                        dir.resolve("warm-fetched").toString());
+                if (fetch.exit() != 0) {
+                    throw new IllegalStateException("warm-up fetch failed: " + fetch.err());
+                }
+                org.liaison.certs.SecureFiles.deleteTree(dir.resolve("warm-fetched"));
+                Files.delete(warm);
+                System.out.printf("rep 0 (warm-up, %d MiB, not counted) done%n", warmSize >> 20);
+            }
             for (int rep = 0; rep < reps; rep++) {
                 mbs.get("a bare TLS 1.3").add(size / 1e6 / bareTls(server, client, file));
                 if (scp != null) {
@@ -105,8 +125,8 @@ public final class BulkBenchmark {
             receiver.destroy();
             receiver.waitFor(60, TimeUnit.SECONDS);
         }
-        System.out.printf("%n%d MiB, %d repetitions, Java %s (%s), peer TLS provider %s%n", size >> 20, reps, Runtime.version(),
-                System.getProperty("java.vm.name"), provider);
+        System.out.printf("%n%d MiB, %d repetitions after a %d MiB warm-up round, Java %s (%s), peer TLS provider %s%n", size >> 20,
+                reps, Long.getLong("liaison.bench.warmupMiB", 256), Runtime.version(), System.getProperty("java.vm.name"), provider);
         System.out.printf("%-20s %8s %20s%n", "stage", "MB/s", "range");
         for (Map.Entry<String, List<Double>> e : mbs.entrySet()) {
             if (e.getValue().isEmpty()) {
