@@ -27,6 +27,17 @@ public final class DirectIo {
 
     private DirectIo() {}
 
+    private static final java.util.concurrent.ExecutorService IO = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "liaison-file-io");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /** Where blocks are read ahead (one read in flight per file at most; idle threads end after a minute). */
+    public static java.util.concurrent.Executor io() {
+        return IO;
+    }
+
     /**
      * The alignment direct I/O on {@code file} needs (its file system's block size, at least 4 KiB),
      * or 0 when direct I/O is not to be used for a file of {@code size} bytes there.

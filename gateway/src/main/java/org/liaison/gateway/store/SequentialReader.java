@@ -9,12 +9,16 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 
 /**
- * A payload file read front to back (a fetch decrypting it, say): a large one in aligned blocks of
- * {@link SequentialFile#BUFFER} bytes with direct I/O, past the page cache (see {@link DirectIo});
- * a small one, or one on a file system that refuses direct I/O, through the page cache as usual.
- * Skipping forward costs no reads.
+ * A payload file read front to back (an upload, a fetch decrypting it, a verification): a large one
+ * in aligned blocks of {@link SequentialFile#BUFFER} bytes with direct I/O, past the page cache (see
+ * {@link DirectIo}), the next block read ahead on {@link DirectIo#io} while this one is consumed
+ * (direct I/O has no kernel read-ahead: without it each block waited for the disk); a small one, or
+ * one on a file system that refuses direct I/O, through the page cache as usual. Skipping forward
+ * costs no reads.
  */
 public final class SequentialReader extends InputStream {
     private final Path file;
@@ -22,9 +26,14 @@ public final class SequentialReader extends InputStream {
     private FileChannel channel;
     private int align;
     private final ByteBuf pooled;
-    private final ByteBuffer buf;
+    /** The block being consumed and the one read ahead. */
+    private ByteBuffer buf;
+    private ByteBuffer spare;
     /** The file offset of {@code buf}'s first byte. */
     private long bufStart;
+    /** The read of {@code spare} under way (the block after {@code buf}), or null. */
+    private CompletableFuture<Void> ahead;
+    private long aheadStart = -1;
     /** The next byte to return. */
     private long pos;
     private boolean closed;
@@ -35,8 +44,10 @@ public final class SequentialReader extends InputStream {
         this.channel = channel;
         this.align = align;
         int capacity = SequentialFile.BUFFER;
-        this.pooled = PooledByteBufAllocator.DEFAULT.directBuffer(capacity + DirectIo.MAX_ALIGNMENT, capacity + DirectIo.MAX_ALIGNMENT);
-        this.buf = pooled.nioBuffer(0, capacity + DirectIo.MAX_ALIGNMENT).alignedSlice(align).limit(capacity).slice().limit(0);
+        int each = capacity + DirectIo.MAX_ALIGNMENT;
+        this.pooled = PooledByteBufAllocator.DEFAULT.directBuffer(2 * each, 2 * each);
+        this.buf = pooled.nioBuffer(0, each).alignedSlice(align).limit(capacity).slice().limit(0);
+        this.spare = pooled.nioBuffer(each, each).alignedSlice(align).limit(capacity).slice();
     }
 
     /** An input stream over {@code file}: direct I/O when it is large and its file system allows, else a plain one. */
@@ -74,7 +85,7 @@ public final class SequentialReader extends InputStream {
             return -1;
         }
         if (pos < bufStart || pos >= bufStart + buf.limit()) {
-            fill();
+            next();
         }
         int at = (int) (pos - bufStart);
         int n = Math.min(len, buf.limit() - at);
@@ -86,32 +97,87 @@ public final class SequentialReader extends InputStream {
         return n;
     }
 
-    /** Reads the aligned block run that holds {@link #pos}. */
-    private void fill() throws IOException {
-        bufStart = align > 1 ? pos - pos % align : pos;
-        buf.clear();
+    /** Makes {@code buf} the block that holds {@link #pos}: the one read ahead when it is that one, else read now. */
+    private void next() throws IOException {
+        long start = align > 1 ? pos - pos % align : pos;
+        if (ahead != null) {
+            awaitAhead();
+            if (aheadStart == start) {
+                ByteBuffer t = buf;
+                buf = spare;
+                spare = t;
+                bufStart = start;
+                readAhead();
+                return;
+            }
+        }
+        bufStart = start;
+        fill(buf, start);
+        readAhead();
+    }
+
+    /** Starts reading the block after {@code buf} into {@code spare}, unless the file ends first. */
+    private void readAhead() {
+        long start = bufStart + buf.limit();
+        if (buf.limit() < buf.capacity() || start >= size) {
+            return;
+        }
+        aheadStart = start;
+        ByteBuffer target = spare;
+        ahead = CompletableFuture.runAsync(() -> {
+            try {
+                fill(target, start);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }, DirectIo.io());
+    }
+
+    private void awaitAhead() throws IOException {
+        CompletableFuture<Void> f = ahead;
+        ahead = null;
         try {
-            while (buf.hasRemaining()) {
-                if (channel.read(buf, bufStart + buf.position()) <= 0) {
+            f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            aheadStart = -1;
+            throw new java.io.InterruptedIOException("interrupted while reading " + file);
+        } catch (ExecutionException e) {
+            aheadStart = -1;
+            if (e.getCause() instanceof java.io.UncheckedIOException u) {
+                throw u.getCause();
+            }
+            throw new IOException("reading " + file, e.getCause());
+        }
+    }
+
+    /** Reads the aligned block run at {@code start} into {@code into} (flipped for reading). */
+    private void fill(ByteBuffer into, long start) throws IOException {
+        into.clear();
+        try {
+            while (into.hasRemaining()) {
+                if (channel.read(into, start + into.position()) <= 0) {
                     break; // the end of the file (a direct read ends with the partial last block)
                 }
-                if (align > 1 && buf.position() % align != 0) {
+                if (align > 1 && into.position() % align != 0) {
                     break;
                 }
             }
         } catch (IOException e) {
-            if (align == 1 || buf.position() > 0) {
+            if (align == 1 || into.position() > 0) {
                 throw e;
             }
             // Direct I/O refused at the first read: read through the page cache.
-            DirectIo.refused(file, e);
-            channel.close();
-            channel = FileChannel.open(file, StandardOpenOption.READ);
-            align = 1;
-            fill();
+            synchronized (this) {
+                DirectIo.refused(file, e);
+                channel.close();
+                channel = FileChannel.open(file, StandardOpenOption.READ);
+                align = 1;
+            }
+            fill(into, start);
             return;
         }
-        buf.flip();
+        into.flip();
     }
 
     @Override
@@ -134,6 +200,9 @@ public final class SequentialReader extends InputStream {
         }
         closed = true;
         try {
+            if (ahead != null) {
+                ahead.handle((v, e) -> null).join(); // its buffer is released below: wait for the read
+            }
             channel.close();
         } finally {
             pooled.release();
