@@ -87,6 +87,34 @@ class NodeExchangeTest {
         }
     }
 
+    /** A peer address that accepts connections and drops them at once: each attempt fails cleanly and is retried. */
+    @Test
+    void aPeerThatDropsEveryConnectionFailsEachAttemptCleanly() throws Exception {
+        TestNodes t = new TestNodes(dir);
+        int[] ports = ResumeTest.behindRelay(t); // AL's published port is free for the slamming door below
+        try (java.net.ServerSocket door = new java.net.ServerSocket(ports[0], 50, java.net.InetAddress.getLoopbackAddress());
+                GatewayNode it = t.start(IT)) {
+            Thread slam = new Thread(() -> {
+                while (!door.isClosed()) {
+                    try {
+                        java.net.Socket s = door.accept();
+                        s.setSoLinger(true, 0); // a reset at once: the client's channel is closed and torn down quickly
+                        s.close();
+                    } catch (java.io.IOException closed) {
+                        // the test ended
+                    }
+                }
+            });
+            slam.setDaemon(true);
+            slam.start();
+            UUID id = it.outbox().submit(t.submission(IT, List.of(AL), null, null, TestNodes.text("to a slammed door")));
+            TestNodes.await("eight failed attempts", Duration.ofSeconds(60), () -> it.store().deliveries(id).get(0).attempts() >= 8);
+            MessageStore.Delivery d = it.store().deliveries(id).get(0);
+            assertThat(d.state()).isEqualTo(MessageStore.State.RETRYING);
+            assertThat(d.lastError()).doesNotContain("NullPointerException").doesNotContain("unexpected");
+        }
+    }
+
     @Test
     void messagesInARowReuseTheConnectionToAPeer() throws Exception {
         TestNodes t = new TestNodes(dir);

@@ -192,7 +192,9 @@ class ResumeTest {
         UUID id = queued(t);
         // AL listens on another port; the directory's port is a relay that the test cuts.
         int[] ports = behindRelay(t);
-        try (Relay relay = new Relay(ports[0], ports[1]); GatewayNode al = start(t, AL); GatewayNode it = start(t, IT)) {
+        // At most 200 MB/s through the relay: the test looks at the staged file every 50 ms, so the cut comes at most
+        // ~10 MB after half (unlimited, a fast delivery ran tens of megabytes past it).
+        try (Relay relay = new Relay(ports[0], ports[1], 200_000_000); GatewayNode al = start(t, AL); GatewayNode it = start(t, IT)) {
             Path staged = halfStaged(t, AL);
             relay.cut();
             TestNodes.await("the receiver saw the cut", Duration.ofSeconds(30), () -> al.transfers().claim(IT, id)

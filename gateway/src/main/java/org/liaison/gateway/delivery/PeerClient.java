@@ -302,7 +302,10 @@ public final class PeerClient implements AutoCloseable {
         CompletableFuture<FullHttpResponse> answer = new CompletableFuture<>();
         try {
             SslHandler ssl = ch.pipeline().get(SslHandler.class);
-            ssl.handshakeFuture().addListener(f -> {
+            // Closed as soon as it was made (a peer or a middlebox that drops connections), the pipeline is gone: a failure.
+            io.netty.util.concurrent.Future<Channel> handshake = ssl != null ? ssl.handshakeFuture()
+                    : ch.eventLoop().newFailedFuture(new IOException("the connection closed before TLS began"));
+            handshake.addListener(f -> {
                 if (!f.isSuccess()) {
                     answer.completeExceptionally(f.cause());
                     return;
