@@ -1,6 +1,7 @@
 package org.liaison.gateway.store;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.OpenOption;
@@ -27,6 +28,22 @@ public final class DirectIo {
 
     private DirectIo() {}
 
+    /**
+     * Files holding 1 MiB buffers at once, at most (32 MiB of direct memory): a member that opens many
+     * transfers, or a user many fetches, cannot exhaust direct memory; beyond it a file gets a 64 KiB one.
+     */
+    public static final int MAX_LARGE = 32;
+    private static final java.util.concurrent.Semaphore LARGE = new java.util.concurrent.Semaphore(MAX_LARGE);
+
+    /** Takes one of the {@link #MAX_LARGE} large buffers, if one is free. */
+    static boolean reserveLarge() {
+        return LARGE.tryAcquire();
+    }
+
+    static void releaseLarge() {
+        LARGE.release();
+    }
+
     private static final java.util.concurrent.ExecutorService IO = java.util.concurrent.Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "liaison-file-io");
         t.setDaemon(true);
@@ -52,6 +69,21 @@ public final class DirectIo {
         } catch (IOException | UnsupportedOperationException e) {
             return 0;
         }
+    }
+
+    /**
+     * {@code count} buffers of {@code capacity} bytes each, aligned to {@code align} (1: no alignment),
+     * carved from one pooled direct buffer, which the caller releases when done: reused memory, and no
+     * copy through a temporary direct buffer at each read or write.
+     */
+    public static io.netty.buffer.ByteBuf buffers(int count, int capacity, int align, ByteBuffer[] into) {
+        int each = capacity + MAX_ALIGNMENT;
+        io.netty.buffer.ByteBuf pooled = io.netty.buffer.PooledByteBufAllocator.DEFAULT.directBuffer(count * each, count * each);
+        for (int i = 0; i < count; i++) {
+            ByteBuffer whole = pooled.nioBuffer(i * each, each);
+            into[i] = (align > 1 ? whole.alignedSlice(align) : whole).limit(capacity).slice();
+        }
+        return pooled;
     }
 
     /** Opens {@code file} for direct I/O with {@code options}, or returns null (logged once) when that is refused. */

@@ -1,7 +1,6 @@
 package org.liaison.gateway.store;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.PooledByteBufAllocator;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
@@ -33,7 +32,10 @@ public final class SequentialFile implements AutoCloseable {
     private static final Logger LOG = LogManager.getLogger(SequentialFile.class);
     /** The write size: whole blocks of this many bytes go to disk at once. */
     public static final int BUFFER = 1 << 20;
-    private static final int MAX_ALIGNMENT = DirectIo.MAX_ALIGNMENT;
+    /** The buffer of a small file, or of a large one when {@link DirectIo#MAX_LARGE} are taken. */
+    static final int SMALL = 64 << 10;
+    /** Whether this file holds one of the large buffers. */
+    private final boolean large;
 
     private final Path file;
     private FileChannel channel;
@@ -45,15 +47,14 @@ public final class SequentialFile implements AutoCloseable {
     private long blockStart;
     private boolean closed;
 
-    private SequentialFile(Path file, FileChannel channel, int align, int capacity) {
+    private SequentialFile(Path file, FileChannel channel, int align, int capacity, boolean large) {
+        this.large = large;
         this.file = file;
         this.channel = channel;
         this.align = align;
-        // A pooled direct buffer, aligned: reused memory, and no copy into a temporary direct buffer at each write.
-        this.pooled = PooledByteBufAllocator.DEFAULT.directBuffer(capacity + MAX_ALIGNMENT, capacity + MAX_ALIGNMENT);
-        ByteBuffer whole = pooled.nioBuffer(0, capacity + MAX_ALIGNMENT);
-        ByteBuffer aligned = align > 1 ? whole.alignedSlice(align) : whole;
-        this.buf = aligned.limit(capacity).slice();
+        ByteBuffer[] one = new ByteBuffer[1];
+        this.pooled = DirectIo.buffers(1, capacity, align, one);
+        this.buf = one[0];
     }
 
     /** A new file (it must not exist) of about {@code expectedSize} bytes. */
@@ -91,6 +92,10 @@ public final class SequentialFile implements AutoCloseable {
     private static SequentialFile open(Path file, long expectedSize, long position, OpenOption create) throws IOException {
         long capacity = Math.min(BUFFER, Math.max(64 << 10, expectedSize - position));
         capacity = (capacity + 4095) & ~4095L;
+        boolean large = capacity > SMALL && DirectIo.reserveLarge();
+        if (!large) {
+            capacity = Math.min(capacity, SMALL);
+        }
         int align = DirectIo.alignment(file, expectedSize);
         FileChannel ch = align > 0 ? DirectIo.open(file, create, StandardOpenOption.READ, StandardOpenOption.WRITE) : null;
         if (ch == null) {
@@ -104,11 +109,19 @@ public final class SequentialFile implements AutoCloseable {
             }
         }
         try {
-            return new SequentialFile(file, ch, align, (int) capacity);
+            return new SequentialFile(file, ch, align, (int) capacity, large);
         } catch (RuntimeException | Error e) {
             ch.close();
+            if (large) {
+                DirectIo.releaseLarge();
+            }
             throw e;
         }
+    }
+
+    /** The buffer's size: whole blocks of it go to disk at once. */
+    int bufferSize() {
+        return buf.capacity();
     }
 
     /** Whether this file bypasses the page cache. */
@@ -244,6 +257,9 @@ public final class SequentialFile implements AutoCloseable {
             LOG.debug("closing {}: {}", file, e.toString());
         } finally {
             pooled.release();
+            if (large) {
+                DirectIo.releaseLarge();
+            }
         }
     }
 }

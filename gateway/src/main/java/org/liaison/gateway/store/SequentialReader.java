@@ -1,7 +1,6 @@
 package org.liaison.gateway.store;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.PooledByteBufAllocator;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -43,25 +42,29 @@ public final class SequentialReader extends InputStream {
         this.size = size;
         this.channel = channel;
         this.align = align;
-        int capacity = SequentialFile.BUFFER;
-        int each = capacity + DirectIo.MAX_ALIGNMENT;
-        this.pooled = PooledByteBufAllocator.DEFAULT.directBuffer(2 * each, 2 * each);
-        this.buf = pooled.nioBuffer(0, each).alignedSlice(align).limit(capacity).slice().limit(0);
-        this.spare = pooled.nioBuffer(each, each).alignedSlice(align).limit(capacity).slice();
+        ByteBuffer[] two = new ByteBuffer[2];
+        this.pooled = DirectIo.buffers(2, SequentialFile.BUFFER, align, two);
+        this.buf = two[0].limit(0);
+        this.spare = two[1];
     }
 
     /** An input stream over {@code file}: direct I/O when it is large and its file system allows, else a plain one. */
     public static InputStream open(Path file) throws IOException {
         long size = Files.size(file);
         int align = DirectIo.alignment(file, size);
-        FileChannel ch = align > 0 ? DirectIo.open(file, StandardOpenOption.READ) : null;
+        if (align == 0 || !DirectIo.reserveLarge()) {
+            return Files.newInputStream(file);
+        }
+        FileChannel ch = DirectIo.open(file, StandardOpenOption.READ);
         if (ch == null) {
+            DirectIo.releaseLarge();
             return Files.newInputStream(file);
         }
         try {
             return new SequentialReader(file, size, ch, align);
         } catch (RuntimeException | Error e) {
             ch.close();
+            DirectIo.releaseLarge();
             throw e;
         }
     }
@@ -206,6 +209,7 @@ public final class SequentialReader extends InputStream {
             channel.close();
         } finally {
             pooled.release();
+            DirectIo.releaseLarge();
         }
     }
 }

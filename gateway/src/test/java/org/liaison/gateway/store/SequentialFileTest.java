@@ -133,4 +133,31 @@ class SequentialFileTest {
         assertThat(Arrays.equals(got.toByteArray(), expected.toByteArray())).isTrue();
         assertThat(got.size()).isGreaterThan(size / 2 - 1);
     }
+
+    /** Many large files at once (a member opening many transfers) share a bounded number of 1 MiB buffers; the rest get small ones. */
+    @Test
+    void largeBuffersAreBoundedAndReturned() throws Exception {
+        java.util.List<SequentialFile> open = new java.util.ArrayList<>();
+        byte[] data = bytes(100_000, 5);
+        try {
+            for (int i = 0; i < DirectIo.MAX_LARGE + 5; i++) {
+                open.add(SequentialFile.create(dir.resolve("many-" + i), 64L << 20));
+            }
+            assertThat(open.stream().filter(f -> f.bufferSize() == SequentialFile.BUFFER)).hasSize(DirectIo.MAX_LARGE);
+            assertThat(open.stream().filter(f -> f.bufferSize() == SequentialFile.SMALL)).hasSize(5);
+            for (SequentialFile f : open) {
+                f.write(data, 0, data.length);
+            }
+        } finally {
+            for (SequentialFile f : open) {
+                f.close();
+            }
+        }
+        for (int i = 0; i < open.size(); i++) {
+            assertThat(Arrays.equals(Files.readAllBytes(dir.resolve("many-" + i)), data)).isTrue();
+        }
+        try (SequentialFile again = SequentialFile.create(dir.resolve("after"), 64L << 20)) {
+            assertThat(again.bufferSize()).isEqualTo(SequentialFile.BUFFER); // every large buffer came back
+        }
+    }
 }
