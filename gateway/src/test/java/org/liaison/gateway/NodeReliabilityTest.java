@@ -125,6 +125,7 @@ class NodeReliabilityTest {
         } finally {
             al.close();
         }
+        al.close(); // a second close does nothing
         assertThat(audit.events()).filteredOn(e -> e.type().equals("stop")).hasSize(1);
 
         // Opened and closed without a start: no start or stop is recorded, and it cannot be started afterwards.
@@ -146,6 +147,7 @@ class NodeReliabilityTest {
             // Released: the store is closed, and the peer port bound before the failure is free again.
             assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> al.store().inbox())).isNotNull();
         }
+        al.close(); // after the failed start released everything: nothing more to do, nothing thrown
         try (GatewayNode again = t.start(AL)) {
             assertThat(again.localPort()).isEqualTo(localPort);
         }

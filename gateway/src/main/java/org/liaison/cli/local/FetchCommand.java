@@ -201,7 +201,7 @@ public final class FetchCommand implements Callable<Integer> {
                 // Written in large blocks, a large file past the page cache; what arrived is kept when the stream breaks.
                 try (org.liaison.gateway.store.SequentialFile out = org.liaison.gateway.store.SequentialFile.continueAt(target, kept,
                         f.getSize())) {
-                    long copied = copy(in, out.stream(), f.getSize() - kept);
+                    long copied = copy(in, out.stream(false), f.getSize() - kept);
                     if (copied != f.getSize() - kept) {
                         throw new java.io.EOFException("it ended inside " + f.getName());
                     }

@@ -184,12 +184,9 @@ final class MessageBody implements ChunkedInput<ByteBuf> {
         }
         if (in == null) {
             // A large payload is read past the page cache (written there once, read once: see DirectIo).
-            align = org.liaison.gateway.store.DirectIo.alignment(payloads.get(file), sizes[file]);
-            in = align > 0 ? org.liaison.gateway.store.DirectIo.open(payloads.get(file), StandardOpenOption.READ) : null;
-            if (in == null) {
-                align = 0;
-                in = FileChannel.open(payloads.get(file), StandardOpenOption.READ);
-            }
+            org.liaison.gateway.store.DirectIo.Reading r = org.liaison.gateway.store.DirectIo.openForReading(payloads.get(file), sizes[file]);
+            in = r.channel();
+            align = r.align();
         }
         int n = (int) Math.min(CHUNK, sizes[file] - position);
         ByteBufAllocator alloc = io.netty.buffer.PooledByteBufAllocator.DEFAULT;
@@ -235,21 +232,21 @@ final class MessageBody implements ChunkedInput<ByteBuf> {
             int skew = whole.alignmentOffset(0, align);
             int start = skew == 0 ? 0 : align - skew;
             ByteBuffer target = whole.position(start).limit(start + len).slice();
-            try {
-                while (target.position() < lead + n) {
-                    if (in.read(target, from + target.position()) < 0) {
-                        throw shorter();
+            while (target.position() < lead + n) {
+                int r;
+                try {
+                    r = in.read(target, from + target.position());
+                } catch (IOException e) {
+                    if (target.position() > 0) {
+                        throw e;
                     }
+                    in = org.liaison.gateway.store.DirectIo.reopenBuffered(payloads.get(file), in, e, StandardOpenOption.READ);
+                    align = 0;
+                    return null; // read buffered from here on
                 }
-            } catch (IOException e) {
-                if (target.position() > 0 || e.getMessage() != null && e.getMessage().contains("shorter")) {
-                    throw e;
+                if (r < 0) {
+                    throw shorter();
                 }
-                org.liaison.gateway.store.DirectIo.refused(payloads.get(file), e);
-                in.close();
-                in = FileChannel.open(payloads.get(file), StandardOpenOption.READ);
-                align = 0;
-                return null;
             }
             buf.setIndex(start + lead, start + lead + n);
             ok = true;

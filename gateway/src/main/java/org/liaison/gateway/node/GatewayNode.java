@@ -336,16 +336,18 @@ public final class GatewayNode implements NodeState, AutoCloseable {
                     .with("tlsCertificateSha256", keys.get().tls().fingerprint().hex()));
         } catch (Exception | Error e) {
             try {
-                shutDown(false);
+                shutDown.set(true);
+                releaseAll(false);
             } catch (RuntimeException suppressed) {
                 e.addSuppressed(suppressed);
             }
             throw e;
         }
         LOG.info("{} gateway started: peer API on {}:{}, local API on {}:{}, admin on {}:{}, directory #{} ({} authorities), "
-                + "peer TLS by {}, TLS certificate SHA-256 {}{}", me, config.peer().host(), server.port(), config.local().host(), local.port(),
-                config.admin().host(), admin.port(), directoryAtOpen.sequence(), directoryAtOpen.authorities().size(),
-                tlsProvider == SslProvider.OPENSSL ? "OpenSSL (BoringSSL)" : "the JDK", keys.get().tls().fingerprint(), recoveredAtOpen > 0 ? ", " + recoveredAtOpen + " interrupted deliveries resumed" : "");
+                + "peer TLS by {}, TLS certificate SHA-256 {}{}", me, config.peer().host(), server.port(), config.local().host(),
+                local.port(), config.admin().host(), admin.port(), directoryAtOpen.sequence(), directoryAtOpen.authorities().size(),
+                tlsProvider == SslProvider.OPENSSL ? "OpenSSL (BoringSSL)" : "the JDK", keys.get().tls().fingerprint(),
+                recoveredAtOpen > 0 ? ", " + recoveredAtOpen + " interrupted deliveries resumed" : "");
         return this;
     }
 
@@ -772,12 +774,16 @@ public final class GatewayNode implements NodeState, AutoCloseable {
      */
     @Override
     public void close() {
-        boolean started = server != null;
         startedOrClosed.set(true);
-        shutDown(started);
+        if (shutDown.compareAndSet(false, true)) { // once: a second close, or a close after a failed start, does nothing
+            releaseAll(server != null);
+        }
     }
 
-    private void shutDown(boolean recordStop) {
+    /** Set by the first release of everything (a close, or a start that failed). */
+    private final java.util.concurrent.atomic.AtomicBoolean shutDown = new java.util.concurrent.atomic.AtomicBoolean();
+
+    private void releaseAll(boolean recordStop) {
         running = false;
         RuntimeException first = null;
         Runnable[] steps = {() -> ifBound(server, PeerServer::stopAccepting), () -> ifBound(local, l -> l.stopAccepting()),

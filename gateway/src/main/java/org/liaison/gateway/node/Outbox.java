@@ -342,7 +342,7 @@ public final class Outbox {
                 cipherDigest = sha256();
                 target = org.liaison.gateway.store.SequentialFile.create(BlobStore.payload(staging, file), files.get(file).getSize());
                 encrypting = PayloadCipher.encrypt(cek, file, PayloadCipher.DEFAULT_SEGMENT_SIZE,
-                        new DigestOutputStream(new SyncOnClose(target), cipherDigest));
+                        new DigestOutputStream(target.stream(true), cipherDigest));
                 fileFilled = 0;
                 if (files.get(file).getSize() > 0) {
                     return;
@@ -495,34 +495,6 @@ public final class Outbox {
             return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
-        }
-    }
-
-    /** Forces the file to disk when the cipher stream closes it. */
-    private static final class SyncOnClose extends java.io.OutputStream {
-        private final org.liaison.gateway.store.SequentialFile file;
-
-        SyncOnClose(org.liaison.gateway.store.SequentialFile file) {
-            this.file = file;
-        }
-
-        @Override
-        public void write(int b) throws IOException {
-            file.write(new byte[] {(byte) b}, 0, 1);
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            file.write(b, off, len);
-        }
-
-        @Override
-        public void close() throws IOException {
-            try {
-                file.sync();
-            } finally {
-                file.close();
-            }
         }
     }
 }

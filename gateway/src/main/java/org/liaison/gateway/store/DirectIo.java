@@ -6,6 +6,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.logging.log4j.LogManager;
@@ -96,6 +97,26 @@ public final class DirectIo {
             refused(file, e);
             return null;
         }
+    }
+
+    /** A file opened for reading: {@code align} is its block size when direct, 0 when buffered. */
+    public record Reading(FileChannel channel, int align) {}
+
+    /** Opens a file of {@code size} bytes for reading: direct when it is large and its file system allows, else buffered. */
+    public static Reading openForReading(Path file, long size) throws IOException {
+        int align = alignment(file, size);
+        FileChannel direct = align > 0 ? open(file, StandardOpenOption.READ) : null;
+        return direct != null ? new Reading(direct, align) : new Reading(FileChannel.open(file, StandardOpenOption.READ), 0);
+    }
+
+    /**
+     * Direct I/O failed at the first read or write of {@code file} (an unexpected alignment, a file
+     * system that fails it): closes {@code refused} and returns the file opened buffered with {@code options}.
+     */
+    public static FileChannel reopenBuffered(Path file, FileChannel refused, IOException why, OpenOption... options) throws IOException {
+        refused(file, why);
+        refused.close();
+        return FileChannel.open(file, options);
     }
 
     /** Direct I/O failed on {@code file}: the caller goes on buffered; the first such refusal is logged. */

@@ -188,9 +188,7 @@ public final class SequentialFile implements AutoCloseable {
                 throw e;
             }
             // Direct I/O refused at the first write (an unexpected alignment, a file system that fails it): write buffered.
-            DirectIo.refused(file, e);
-            channel.close();
-            channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            channel = DirectIo.reopenBuffered(file, channel, e, StandardOpenOption.READ, StandardOpenOption.WRITE);
             align = 1;
             b.position(start);
             while (b.hasRemaining()) {
@@ -206,8 +204,11 @@ public final class SequentialFile implements AutoCloseable {
         channel.force(true);
     }
 
-    /** An {@link OutputStream} over this file; closing it closes the file (see {@link #close}). */
-    public OutputStream stream() {
+    /**
+     * An {@link OutputStream} over this file; closing it closes the file (see {@link #close}), after
+     * forcing it to disk ({@link #sync}) when {@code syncOnClose}.
+     */
+    public OutputStream stream(boolean syncOnClose) {
         return new OutputStream() {
             @Override
             public void write(int b) throws IOException {
@@ -221,7 +222,13 @@ public final class SequentialFile implements AutoCloseable {
 
             @Override
             public void close() throws IOException {
-                SequentialFile.this.close();
+                try {
+                    if (syncOnClose && !closed) {
+                        sync();
+                    }
+                } finally {
+                    SequentialFile.this.close();
+                }
             }
         };
     }

@@ -172,9 +172,7 @@ public final class SequentialReader extends InputStream {
             }
             // Direct I/O refused at the first read: read through the page cache.
             synchronized (this) {
-                DirectIo.refused(file, e);
-                channel.close();
-                channel = FileChannel.open(file, StandardOpenOption.READ);
+                channel = DirectIo.reopenBuffered(file, channel, e, StandardOpenOption.READ);
                 align = 1;
             }
             fill(into, start);
