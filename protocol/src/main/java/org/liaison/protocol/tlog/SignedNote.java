@@ -28,10 +28,19 @@ public final class SignedNote {
 
     private SignedNote() {}
 
-    /** A signer: a name and an Ed25519 key, as raw 32-byte seed and public key. */
-    public record Signer(String name, byte[] seed, byte[] publicKey) {
+    /**
+     * A signer: a name and an Ed25519 key, as raw 32-byte seed and public key. It keeps the key object
+     * it signs with: building it from the seed derives the public key again, which cost as much as the
+     * signature itself (an audit checkpoint is signed for every message received).
+     */
+    public static final class Signer {
+        private final String name;
+        private final byte[] seed;
+        private final byte[] publicKey;
+        private final PrivateKey key;
+
         /** Prefer {@link #of}: the public key is derived from the seed, and a second input that disagrees is refused. */
-        public Signer {
+        public Signer(String name, byte[] seed, byte[] publicKey) {
             if (name.isEmpty() || name.contains(" ") || name.contains("\n") || name.contains("+")) {
                 throw new IllegalArgumentException("note signer name: " + name + " (expected no spaces, newlines or '+')");
             }
@@ -41,8 +50,15 @@ public final class SignedNote {
             if (!java.security.MessageDigest.isEqual(derive(seed), publicKey)) {
                 throw new IllegalArgumentException("the public key is not the seed's: refusing to sign under a key that cannot verify");
             }
-            seed = seed.clone();
-            publicKey = publicKey.clone();
+            this.name = name;
+            this.seed = seed.clone();
+            this.publicKey = publicKey.clone();
+            try {
+                this.key = KeyFactory.getInstance("Ed25519", Providers.bouncyCastle())
+                        .generatePrivate(new PKCS8EncodedKeySpec(concat(PKCS8_PREFIX, this.seed)));
+            } catch (GeneralSecurityException e) {
+                throw new IllegalStateException("Bouncy Castle cannot load an Ed25519 seed", e);
+            }
         }
 
         /** A signer whose public key is derived from its 32-byte Ed25519 seed. */
@@ -57,9 +73,28 @@ public final class SignedNote {
             return new org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters(seed, 0).generatePublicKey().getEncoded();
         }
 
+        public String name() {
+            return name;
+        }
+
+        /** A copy of the 32-byte seed. */
+        public byte[] seed() {
+            return seed.clone();
+        }
+
+        /** A copy of the 32-byte public key. */
+        public byte[] publicKey() {
+            return publicKey.clone();
+        }
+
         /** The verifier key text, {@code NAME+hash+base64(0x01 ‖ public key)}. */
         public String verifierKey() {
             return SignedNote.verifierKey(name, publicKey);
+        }
+
+        @Override
+        public String toString() {
+            return "Signer[" + name + "]"; // never the seed
         }
     }
 
@@ -92,13 +127,11 @@ public final class SignedNote {
     /** Signs {@code text} and returns the whole note. */
     public static String sign(String text, Signer signer) throws GeneralSecurityException {
         checkText(text);
-        PrivateKey key = KeyFactory.getInstance("Ed25519", Providers.bouncyCastle())
-                .generatePrivate(new PKCS8EncodedKeySpec(concat(PKCS8_PREFIX, signer.seed())));
         Signature s = Signature.getInstance("Ed25519", Providers.bouncyCastle());
-        s.initSign(key);
+        s.initSign(signer.key);
         s.update(text.getBytes(StandardCharsets.UTF_8));
         byte[] sig = s.sign();
-        byte[] blob = ByteBuffer.allocate(4 + sig.length).putInt(keyHash(signer.name(), signer.publicKey())).put(sig).array();
+        byte[] blob = ByteBuffer.allocate(4 + sig.length).putInt(keyHash(signer.name, signer.publicKey)).put(sig).array();
         return text + "\n— " + signer.name() + " " + Base64.getEncoder().encodeToString(blob) + "\n";
     }
 
