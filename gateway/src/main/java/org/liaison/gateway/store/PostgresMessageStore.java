@@ -53,6 +53,8 @@ public final class PostgresMessageStore implements MessageStore {
         "ALTER TABLE outbox ADD COLUMN respond_by TIMESTAMPTZ;",
         // 3: stages of messages (notices received and to send); deletions (the envelope destroyed, digests kept)
         SharedRows.migration("BYTEA"),
+        // 4: due deliveries by recipient (a delivery pass reads what it can start, not the backlog)
+        SharedRows.DUE_BY_RECIPIENT,
     };
 
     private final HikariDataSource pool;
@@ -484,9 +486,9 @@ public final class PostgresMessageStore implements MessageStore {
 
     @Override
     public List<Delivery> dueDeliveries(Instant now, AuthorityId recipient, int limit) {
-        return deliveries("read deliveries", "SELECT " + DELIVERY_COLUMNS + " FROM deliveries WHERE state IN ('QUEUED', 'RETRYING')"
-                + " AND recipient = ? AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ? FOR UPDATE SKIP LOCKED", recipient.value(),
-                at(now), limit);
+        Object at = at(now);
+        return deliveries("read deliveries", SharedRows.dueForRecipient(DELIVERY_COLUMNS, " FOR UPDATE SKIP LOCKED"), recipient.value(),
+                at, limit, recipient.value(), at, limit, limit);
     }
 
     @Override

@@ -217,12 +217,31 @@ final class SharedRows {
         return out;
     }
 
-    /** The recipients with deliveries due at {@code now} ({@code now} as the store keeps times). */
+    /**
+     * The migration that lets a delivery pass read what it can start without reading the backlog: the
+     * due deliveries of one recipient, per state, in the order they are due.
+     */
+    static final String DUE_BY_RECIPIENT = "CREATE INDEX deliveries_due_by_recipient ON deliveries (recipient, state, next_attempt_at);";
+
+    /**
+     * The recipients with deliveries due at {@code now} ({@code now} as the store keeps times). A skip
+     * scan of {@link #DUE_BY_RECIPIENT}: one index probe per recipient the node has ever sent to, and two
+     * per recipient to ask whether anything of it is due — not one row per queued delivery (a DISTINCT
+     * over the due rows read the whole backlog at every delivery pass: with a dead peer's thousands of
+     * waiting deliveries, milliseconds of CPU per pass).
+     */
+    static final String RECIPIENTS_DUE = "WITH RECURSIVE r(recipient) AS (SELECT MIN(recipient) FROM deliveries"
+            + " UNION ALL SELECT (SELECT MIN(d.recipient) FROM deliveries d WHERE d.recipient > r.recipient) FROM r"
+            + " WHERE r.recipient IS NOT NULL)"
+            + " SELECT recipient FROM r WHERE recipient IS NOT NULL"
+            + " AND (EXISTS (SELECT 1 FROM deliveries q WHERE q.recipient = r.recipient AND q.state = 'QUEUED' AND q.next_attempt_at <= ?)"
+            + " OR EXISTS (SELECT 1 FROM deliveries q WHERE q.recipient = r.recipient AND q.state = 'RETRYING' AND q.next_attempt_at <= ?))";
+
     static List<AuthorityId> recipientsDue(Connection c, Object now) throws SQLException {
         List<AuthorityId> out = new ArrayList<>();
-        try (PreparedStatement p = c.prepareStatement("SELECT DISTINCT recipient FROM deliveries WHERE state IN ('QUEUED', 'RETRYING')"
-                + " AND next_attempt_at <= ?")) {
+        try (PreparedStatement p = c.prepareStatement(RECIPIENTS_DUE)) {
             p.setObject(1, now);
+            p.setObject(2, now);
             try (ResultSet r = p.executeQuery()) {
                 while (r.next()) {
                     out.add(AuthorityId.of(r.getString(1)));
@@ -230,6 +249,29 @@ final class SharedRows {
             }
         }
         return out;
+    }
+
+    /**
+     * The SQL of the {@code limit} longest-waiting due deliveries to one recipient: the first {@code limit}
+     * of each state, read in index order, then merged — never the whole backlog sorted. Parameters:
+     * recipient, now, limit (queued), recipient, now, limit (retrying), limit. {@code lock} ends each
+     * part (PostgreSQL: {@code FOR UPDATE SKIP LOCKED}; SQLite: empty).
+     */
+    static String dueForRecipient(String columns, String lock) {
+        String part = "SELECT " + columns + " FROM deliveries WHERE recipient = ? AND state = '%s' AND next_attempt_at <= ?"
+                + " ORDER BY next_attempt_at LIMIT ?" + lock;
+        return "SELECT * FROM (" + String.format(part, "QUEUED") + ") queued UNION ALL SELECT * FROM ("
+                + String.format(part, "RETRYING") + ") retrying ORDER BY next_attempt_at LIMIT ?";
+    }
+
+    /** Binds {@link #dueForRecipient}'s parameters. */
+    static void bindDueForRecipient(PreparedStatement p, String recipient, Object now, int limit) throws SQLException {
+        for (int part = 0; part < 2; part++) {
+            p.setString(part * 3 + 1, recipient);
+            p.setObject(part * 3 + 2, now);
+            p.setInt(part * 3 + 3, limit);
+        }
+        p.setInt(7, limit);
     }
 
     /** The blob folders of deleted messages (the sweeper makes sure they are gone). */

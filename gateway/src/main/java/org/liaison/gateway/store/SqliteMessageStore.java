@@ -49,6 +49,8 @@ public final class SqliteMessageStore implements MessageStore {
         "ALTER TABLE outbox ADD COLUMN respond_by TEXT;",
         // 7: stages of messages (notices received and to send); deletions (the envelope destroyed, digests kept)
         SharedRows.migration("BLOB"),
+        // 8: due deliveries by recipient (a delivery pass reads what it can start, not the backlog)
+        SharedRows.DUE_BY_RECIPIENT,
     };
 
     private final Connection db;
@@ -415,6 +417,8 @@ public final class SqliteMessageStore implements MessageStore {
 
     private static final String DELIVERY_COLUMNS =
             "message_id, recipient, state, attempts, next_attempt_at, last_error, receipt, delivered_at";
+    /** Read by a delivery pass for each recipient with something due (see SharedRows.dueForRecipient). */
+    static final String DUE_FOR_RECIPIENT = SharedRows.dueForRecipient(DELIVERY_COLUMNS, "");
 
     private static Delivery delivery(ResultSet r) throws SQLException {
         return new Delivery(UUID.fromString(r.getString(1)), AuthorityId.of(r.getString(2)), State.valueOf(r.getString(3)),
@@ -450,11 +454,8 @@ public final class SqliteMessageStore implements MessageStore {
     public synchronized List<Delivery> dueDeliveries(Instant now, AuthorityId recipient, int limit) {
         return run("read deliveries", c -> {
             List<Delivery> out = new ArrayList<>();
-            try (PreparedStatement p = c.prepareStatement("SELECT " + DELIVERY_COLUMNS + " FROM deliveries WHERE state IN"
-                    + " ('QUEUED', 'RETRYING') AND recipient = ? AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?")) {
-                p.setString(1, recipient.value());
-                p.setString(2, now.toString());
-                p.setInt(3, limit);
+            try (PreparedStatement p = c.prepareStatement(DUE_FOR_RECIPIENT)) {
+                SharedRows.bindDueForRecipient(p, recipient.value(), now.toString(), limit);
                 try (ResultSet r = p.executeQuery()) {
                     while (r.next()) {
                         out.add(delivery(r));

@@ -162,6 +162,32 @@ abstract class MessageStoreContract {
     }
 
     @Test
+    void aRecipientsDueDeliveriesComeLongestWaitingFirstWhateverTheirState() throws Exception {
+        try (MessageStore s = open()) {
+            UUID first = queued(s, null, AL);
+            UUID second = queued(s, null, AL);
+            UUID retried = queued(s, null, AL);
+            Instant now = Instant.now();
+            assertThat(s.transition(retried, AL, State.QUEUED, new MessageStore.Send(now.plusSeconds(60)))).isTrue();
+            // Due an hour ago: it waits longer than the two still queued.
+            assertThat(s.transition(retried, AL, State.SENDING, new MessageStore.Retry(1, now.minusSeconds(3600), "refused"))).isTrue();
+            UUID later = queued(s, null, AL);
+            assertThat(s.transition(later, AL, State.QUEUED, new MessageStore.Send(now.plusSeconds(60)))).isTrue();
+            assertThat(s.transition(later, AL, State.SENDING, new MessageStore.Retry(1, now.plusSeconds(3600), "refused"))).isTrue();
+            Instant at = Instant.now().plusSeconds(1);
+            assertThat(s.dueDeliveries(at, AL, 2)).extracting(MessageStore.Delivery::messageId).hasSize(2).startsWith(retried)
+                    .isSubsetOf(retried, first, second);
+            assertThat(s.dueDeliveries(at, AL, 10)).extracting(MessageStore.Delivery::messageId)
+                    .containsExactlyInAnyOrder(retried, first, second); // not the one due in an hour
+            assertThat(s.dueDeliveries(at, US, 10)).isEmpty();
+            assertThat(s.recipientsDue(at)).containsExactly(AL);
+            assertThat(s.recipientsDue(now.minusSeconds(7200))).isEmpty(); // nothing was due two hours ago
+            assertThat(s.recipientsDue(now.minusSeconds(1800))).containsExactly(AL); // only the retried one
+            assertThat(s.dueDeliveries(now.minusSeconds(1800), AL, 10)).extracting(MessageStore.Delivery::messageId).containsExactly(retried);
+        }
+    }
+
+    @Test
     void anIdempotencyKeyNamesOneMessage() throws Exception {
         try (MessageStore s = open()) {
             UUID first = queued(s, "key-1");
