@@ -371,10 +371,22 @@ public final class Outbox {
                     throw new ProtocolException(ErrorCode.DIGEST_MISMATCH, "more bytes than the manifest's files hold");
                 }
                 long left = files.get(file).getSize() - fileFilled;
-                int n = (int) Math.min(left, Math.min(data.remaining(), scratch.length));
-                data.get(scratch, 0, n);
-                plainDigest.update(scratch, 0, n);
-                encrypting.write(scratch, 0, n);
+                byte[] bytes;
+                int off;
+                int n;
+                if (data.hasArray()) { // the sink's pooled heap buffer: read in place, not copied once more
+                    n = (int) Math.min(left, data.remaining());
+                    bytes = data.array();
+                    off = data.arrayOffset() + data.position();
+                    data.position(data.position() + n);
+                } else {
+                    n = (int) Math.min(left, Math.min(data.remaining(), scratch.length));
+                    data.get(scratch, 0, n);
+                    bytes = scratch;
+                    off = 0;
+                }
+                plainDigest.update(bytes, off, n);
+                encrypting.write(bytes, off, n);
                 fileFilled += n;
                 if (fileFilled == files.get(file).getSize()) {
                     nextFile();
