@@ -52,7 +52,7 @@ import org.liaison.protocol.xenc.ContentEncryption;
  */
 public final class MessageBenchmark {
     public static void main(String[] args) throws Exception {
-        int n = args.length > 0 ? Integer.parseInt(args[0]) : 200;
+        int n = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
         Path dir = Files.createTempDirectory("liaison-message-bench");
         TestNodes t = new TestNodes(dir);
         GatewayNode.Tuning tuning = TestNodes.FAST.toBuilder().readTimeout(Duration.ofSeconds(30)).build();
@@ -70,8 +70,9 @@ public final class MessageBenchmark {
             System.out.printf("crypto floor: %.2f ms of CPU per message -> at most %.0f msg/s on %d cores%n", floorMs, floorRate,
                     Runtime.getRuntime().availableProcessors());
             // Warm-up until the JIT settles: with 30 messages the C2 compiler still took 10 ms of CPU per message in
-            // the measured runs (threads' CPU from /proc, -Dliaison.bench.threads=true).
-            int warmup = Integer.getInteger("liaison.bench.warmup", 2000);
+            // the measured runs, with 2000 about 5 ms, with 6000 about 1.5 ms (threads' CPU from /proc,
+            // -Dliaison.bench.threads=true). A node runs for months; its steady state is what counts.
+            int warmup = Integer.getInteger("liaison.bench.warmup", 6000);
             run(t, it, 4, warmup);
             // -Dliaison.bench.levels=16 (say) runs only those levels, e.g. under a profiler.
             int[] levels = java.util.Arrays.stream(System.getProperty("liaison.bench.levels", "1,4,16").split(","))
