@@ -471,22 +471,25 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
         }
         if (uri.equals(PREFIX + "messages")) {
             require(user, Role.INVESTIGATOR, Role.OPERATOR);
-            List<Object> list = new ArrayList<>();
+            // Read a page at a time (the envelopes are not all held at once), listed newest first.
+            List<Map.Entry<java.time.Instant, Object>> rows = new ArrayList<>();
             CaseAccess.View access = access(user);
-            for (MessageStore.Outgoing o : node.store().sent()) {
+            for (MessageStore.Outgoing o : node.store().eachSent()) {
                 if (!access.follows(o)) {
                     continue;
                 }
                 try {
-                    list.add(status(o));
+                    rows.add(Map.entry(o.createdAt(), status(o)));
                 } catch (ProtocolException | RuntimeException e) { // one unreadable row does not break the listing
                     if (node.metrics().storedDataFailure(o.messageId())) {
                         LOG.error("STORED DATA: sent message {} cannot be read: {}", o.messageId(), e.getMessage());
                     }
-                    list.add(Map.of("messageId", o.messageId().toString(), "problem", e.getMessage() == null ? "unreadable"
-                            : e.getMessage()));
+                    rows.add(Map.entry(o.createdAt(), Map.of("messageId", o.messageId().toString(), "problem",
+                            e.getMessage() == null ? "unreadable" : e.getMessage())));
                 }
             }
+            rows.sort(Map.Entry.<java.time.Instant, Object>comparingByKey().reversed());
+            List<Object> list = rows.stream().map(Map.Entry::getValue).toList();
             return c -> json(c, HttpResponseStatus.OK, list);
         } else if (uri.startsWith(PREFIX + "messages/")) {
             require(user, Role.INVESTIGATOR, Role.OPERATOR);
@@ -508,21 +511,22 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
             return c -> json(c, HttpResponseStatus.OK, Map.of("offset", offset));
         } else if (uri.equals(PREFIX + "inbox")) {
             require(user, Role.INVESTIGATOR, Role.OPERATOR);
-            List<Object> list = new ArrayList<>();
-            List<Map<String, Object>> rows = new ArrayList<>();
+            List<Map.Entry<java.time.Instant, Map<String, Object>>> rows = new ArrayList<>();
             CaseAccess.View access = access(user);
-            for (MessageStore.Received r : node.store().inbox()) {
+            for (MessageStore.Received r : node.store().eachReceived()) { // a page at a time
                 Map<String, Object> row = listed(r, user, access);
                 if (row != null) {
-                    rows.add(row);
+                    rows.add(Map.entry(r.receivedAt(), row));
                 }
             }
             // What is owed first: overdue, then urgent, then by deadline; the rest as received.
-            rows.sort(java.util.Comparator.<Map<String, Object>, Boolean>comparing(x -> !Boolean.TRUE.equals(x.get("overdue")))
-                    .thenComparing(x -> !"urgent".equals(x.get("urgency")))
-                    .thenComparing(x -> x.get("respondBy") == null || Boolean.TRUE.equals(x.get("answered"))
-                            ? "~" : (String) x.get("respondBy")));
-            list.addAll(rows);
+            rows.sort(java.util.Comparator.<Map.Entry<java.time.Instant, Map<String, Object>>, Boolean>comparing(
+                    e -> !Boolean.TRUE.equals(e.getValue().get("overdue")))
+                    .thenComparing(e -> !"urgent".equals(e.getValue().get("urgency")))
+                    .thenComparing(e -> e.getValue().get("respondBy") == null || Boolean.TRUE.equals(e.getValue().get("answered"))
+                            ? "~" : (String) e.getValue().get("respondBy"))
+                    .thenComparing(Map.Entry::getKey));
+            List<Object> list = rows.stream().<Object>map(Map.Entry::getValue).toList();
             return c -> json(c, HttpResponseStatus.OK, list);
         } else if (uri.equals(PREFIX + "audit")) {
             require(user, Role.AUDITOR);

@@ -112,7 +112,7 @@ final class Deadlines {
         }
         Map<UUID, Instant> d = new HashMap<>();
         Set<UUID> replies = new HashSet<>();
-        for (MessageStore.Received r : node.store().inbox()) {
+        for (MessageStore.Received r : node.store().eachReceived()) {
             try {
                 UUID inReplyTo = Envelopes.readStored(r.envelope(), r.envelopeSha256()).header().inReplyTo();
                 if (inReplyTo != null) {
@@ -128,7 +128,7 @@ final class Deadlines {
         }
         Set<UUID> a = new HashSet<>();
         Map<UUID, Instant> sentWithDate = new HashMap<>();
-        for (MessageStore.Outgoing o : node.store().sent()) {
+        for (MessageStore.Outgoing o : node.store().eachSent()) {
             if (o.respondBy() != null) {
                 sentWithDate.put(o.messageId(), o.respondBy());
             }

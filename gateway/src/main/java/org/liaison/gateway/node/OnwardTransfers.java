@@ -67,7 +67,7 @@ final class OnwardTransfers {
             for (MessageStore.ProtectedFile f : node.store().protectedFiles()) { // of messages deleted since
                 built.putIfAbsent(f.sha256(), new Origin(f.messageId(), f.sender()));
             }
-            for (MessageStore.Received r : node.store().inbox()) {
+            for (MessageStore.Received r : node.store().eachReceived()) {
                 if (r.quarantine() != null) {
                     continue;
                 }

@@ -127,7 +127,7 @@ public final class Retention {
                 BlobStore.deleteFolder(blobs);
             }
         }
-        for (MessageStore.Received r : node.store().inbox()) {
+        for (MessageStore.Received r : node.store().eachReceived()) {
             if (r.quarantine() != null) {
                 continue; // set aside for an incident: kept until the operator releases it
             }
@@ -144,7 +144,7 @@ public final class Retention {
                 LOG.warn("retention: received message {} cannot be read ({}); left for the operator", r.messageId(), e.getMessage());
             }
         }
-        for (MessageStore.Outgoing o : node.store().sent()) {
+        for (MessageStore.Outgoing o : node.store().eachSent()) {
             try {
                 EnvelopeHeader h = Envelopes.readStored(o.envelope(), o.recordedEnvelopeSha256()).header();
                 Period p = periods.get(h.service());

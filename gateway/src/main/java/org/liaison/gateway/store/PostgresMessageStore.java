@@ -248,17 +248,9 @@ public final class PostgresMessageStore implements MessageStore {
     }
 
     @Override
-    public List<Received> inbox() {
-        return with("read the inbox", c -> {
-            List<Received> out = new ArrayList<>();
-            try (Statement s = c.createStatement(); ResultSet r = s.executeQuery(
-                    "SELECT " + RECEIVED_COLUMNS + " FROM inbox WHERE deleted_ms IS NULL ORDER BY received_at")) {
-                while (r.next()) {
-                    out.add(received(r));
-                }
-            }
-            return out;
-        });
+    public List<Received> receivedAfter(Received after, int limit) {
+        return with("read the inbox", c -> SharedRows.page(c, SharedRows.receivedAfter(RECEIVED_COLUMNS, after == null),
+                after == null ? List.of() : List.of(after.sender().value(), after.messageId().toString()), limit, this::received));
     }
 
     @Override
@@ -421,17 +413,9 @@ public final class PostgresMessageStore implements MessageStore {
     }
 
     @Override
-    public List<Outgoing> sent() {
-        return with("read the outbox", c -> {
-            List<Outgoing> out = new ArrayList<>();
-            try (Statement s = c.createStatement(); ResultSet r = s.executeQuery("SELECT " + OUTGOING_COLUMNS
-                    + " FROM outbox WHERE deleted_ms IS NULL ORDER BY created_at DESC")) {
-                while (r.next()) {
-                    out.add(outgoing(r));
-                }
-            }
-            return out;
-        });
+    public List<Outgoing> sentAfter(Outgoing after, int limit) {
+        return with("read the outbox", c -> SharedRows.page(c, SharedRows.sentAfter(OUTGOING_COLUMNS, after == null),
+                after == null ? List.of() : List.of(after.messageId().toString()), limit, this::outgoing));
     }
 
     @Override

@@ -274,6 +274,41 @@ final class SharedRows {
         p.setInt(7, limit);
     }
 
+    /** A page of the inbox after a key (see MessageStore.receivedAfter); parameters: [sender, id,] limit. */
+    static String receivedAfter(String columns, boolean first) {
+        return "SELECT " + columns + " FROM inbox WHERE deleted_ms IS NULL" + (first ? "" : " AND (sender, message_id) > (?, ?)")
+                + " ORDER BY sender, message_id LIMIT ?";
+    }
+
+    /** A page of the outbox after a key (see MessageStore.sentAfter); parameters: [id,] limit. */
+    static String sentAfter(String columns, boolean first) {
+        return "SELECT " + columns + " FROM outbox WHERE deleted_ms IS NULL" + (first ? "" : " AND message_id > ?")
+                + " ORDER BY message_id LIMIT ?";
+    }
+
+    /** Reads a page with {@code sql} (from receivedAfter or sentAfter), the key's parts then the limit as parameters. */
+    static <T> List<T> page(Connection c, String sql, List<String> key, int limit, RowReader<T> read) throws SQLException {
+        List<T> out = new ArrayList<>();
+        try (PreparedStatement p = c.prepareStatement(sql)) {
+            int i = 1;
+            for (String k : key) {
+                p.setString(i++, k);
+            }
+            p.setInt(i, limit);
+            try (ResultSet r = p.executeQuery()) {
+                while (r.next()) {
+                    out.add(read.read(r));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** One row to a value. */
+    interface RowReader<T> {
+        T read(ResultSet r) throws SQLException;
+    }
+
     /** The blob folders of deleted messages (the sweeper makes sure they are gone). */
     static List<Path> deletedBlobs(Connection c, Function<String, Path> blobs) throws SQLException {
         List<Path> out = new ArrayList<>();

@@ -177,18 +177,9 @@ public final class SqliteMessageStore implements MessageStore {
     }
 
     @Override
-    public synchronized List<Received> inbox() {
-        org.liaison.gateway.net.EventLoops.assertOffLoop("a store call");
-        List<Received> out = new ArrayList<>();
-        try (Statement s = db.createStatement(); ResultSet r = s.executeQuery(
-                "SELECT " + RECEIVED_COLUMNS + " FROM inbox WHERE deleted_ms IS NULL ORDER BY received_at")) {
-            while (r.next()) {
-                out.add(received(r));
-            }
-            return out;
-        } catch (SQLException e) {
-            throw new StoreException("cannot read the inbox", e);
-        }
+    public synchronized List<Received> receivedAfter(Received after, int limit) {
+        return run("read the inbox", c -> SharedRows.page(c, SharedRows.receivedAfter(RECEIVED_COLUMNS, after == null),
+                after == null ? List.of() : List.of(after.sender().value(), after.messageId().toString()), limit, this::received));
     }
 
     @Override
@@ -367,17 +358,10 @@ public final class SqliteMessageStore implements MessageStore {
     @Override
     public synchronized Optional<Outgoing> outgoing(UUID messageId) {
         org.liaison.gateway.net.EventLoops.assertOffLoop("a store call");
-        try (PreparedStatement p = db.prepareStatement(
-                "SELECT created_at, expires_at, envelope, idempotency_key, blobs, package_sha256, envelope_sha256, submitter, respond_by FROM outbox"
-                + " WHERE message_id = ? AND deleted_ms IS NULL")) {
+        try (PreparedStatement p = db.prepareStatement("SELECT " + OUTGOING_COLUMNS + " FROM outbox WHERE message_id = ? AND deleted_ms IS NULL")) {
             p.setString(1, messageId.toString());
             try (ResultSet r = p.executeQuery()) {
-                if (!r.next()) {
-                    return Optional.empty();
-                }
-                return Optional.of(new Outgoing(messageId, Instant.parse(r.getString(1)), Instant.parse(r.getString(2)),
-                        r.getBytes(3), r.getString(4), blobs(r.getString(5)), r.getString(6), r.getString(7), r.getString(8),
-                        r.getString(9) == null ? null : Instant.parse(r.getString(9))));
+                return r.next() ? Optional.of(outgoingRow(r)) : Optional.empty();
             }
         } catch (SQLException e) {
             throw new StoreException("cannot read the outbox", e);
@@ -385,21 +369,18 @@ public final class SqliteMessageStore implements MessageStore {
     }
 
     @Override
-    public synchronized List<Outgoing> sent() {
-        org.liaison.gateway.net.EventLoops.assertOffLoop("a store call");
-        List<Outgoing> out = new ArrayList<>();
-        try (Statement s = db.createStatement(); ResultSet r = s.executeQuery("SELECT message_id, created_at, expires_at, envelope,"
-                + " idempotency_key, blobs, package_sha256, envelope_sha256, submitter, respond_by FROM outbox WHERE deleted_ms IS NULL"
-                + " ORDER BY created_at DESC")) {
-            while (r.next()) {
-                out.add(new Outgoing(UUID.fromString(r.getString(1)), Instant.parse(r.getString(2)), Instant.parse(r.getString(3)),
-                        r.getBytes(4), r.getString(5), blobs(r.getString(6)), r.getString(7), r.getString(8), r.getString(9),
-                        r.getString(10) == null ? null : Instant.parse(r.getString(10))));
-            }
-            return out;
-        } catch (SQLException e) {
-            throw new StoreException("cannot read the outbox", e);
-        }
+    public synchronized List<Outgoing> sentAfter(Outgoing after, int limit) {
+        return run("read the outbox", c -> SharedRows.page(c, SharedRows.sentAfter(OUTGOING_COLUMNS, after == null),
+                after == null ? List.of() : List.of(after.messageId().toString()), limit, this::outgoingRow));
+    }
+
+    private static final String OUTGOING_COLUMNS =
+            "message_id, created_at, expires_at, envelope, idempotency_key, blobs, package_sha256, envelope_sha256, submitter, respond_by";
+
+    private Outgoing outgoingRow(ResultSet r) throws SQLException {
+        return new Outgoing(UUID.fromString(r.getString(1)), Instant.parse(r.getString(2)), Instant.parse(r.getString(3)),
+                r.getBytes(4), r.getString(5), blobs(r.getString(6)), r.getString(7), r.getString(8), r.getString(9),
+                r.getString(10) == null ? null : Instant.parse(r.getString(10)));
     }
 
     @Override

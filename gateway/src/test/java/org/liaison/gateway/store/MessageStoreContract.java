@@ -188,6 +188,62 @@ abstract class MessageStoreContract {
     }
 
     @Test
+    void theWholeInboxAndOutboxAreReadAPageAtATimeEachMessageOnce() throws Exception {
+        try (MessageStore s = open()) {
+            java.util.Set<UUID> in = new java.util.HashSet<>();
+            int n = MessageStore.PAGE + 44; // more than one page
+            for (int i = 0; i < n; i++) {
+                UUID id = UUID.randomUUID();
+                s.storeReceived(received(i % 3 == 0 ? IT : US, id, dir.resolve("blobs/in-" + i), new byte[] {2}));
+                in.add(id);
+            }
+            UUID quarantined = in.iterator().next();
+            assertThat(s.quarantine(quarantined, "an incident")).isTrue();
+            UUID deleted = in.stream().filter(id -> !id.equals(quarantined)).findFirst().orElseThrow();
+            assertThat(s.delete(deleted, true, Instant.now())).isTrue();
+            in.remove(deleted);
+
+            // Pages by key: no message twice, none missed, the deleted one not at all, the quarantined one marked.
+            List<MessageStore.Received> paged = new java.util.ArrayList<>();
+            List<MessageStore.Received> page = s.receivedAfter(null, 100);
+            while (!page.isEmpty()) {
+                assertThat(page.size()).isLessThanOrEqualTo(100);
+                paged.addAll(page);
+                page = s.receivedAfter(page.get(page.size() - 1), 100);
+            }
+            assertThat(paged).extracting(MessageStore.Received::messageId).doesNotHaveDuplicates()
+                    .containsExactlyInAnyOrderElementsOf(in);
+            assertThat(paged).filteredOn(r -> r.quarantine() != null).extracting(MessageStore.Received::messageId)
+                    .containsExactly(quarantined);
+
+            // Going through everything while deleting as it goes (as a retention sweep does) sees each message once.
+            List<UUID> seen = new java.util.ArrayList<>();
+            int removed = 0;
+            for (MessageStore.Received r : s.eachReceived()) {
+                seen.add(r.messageId());
+                if (seen.size() % 2 == 0 && r.quarantine() == null) {
+                    assertThat(s.delete(r.messageId(), true, Instant.now())).isTrue();
+                    removed++;
+                }
+            }
+            assertThat(seen).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(in);
+            assertThat(removed).isGreaterThan(MessageStore.PAGE / 2);
+            assertThat(s.inbox()).hasSize(in.size() - removed).isSortedAccordingTo(
+                    java.util.Comparator.comparing(MessageStore.Received::receivedAt));
+
+            java.util.Set<UUID> out = new java.util.HashSet<>();
+            for (int i = 0; i < n; i++) {
+                out.add(queued(s, null, AL));
+            }
+            List<UUID> sent = new java.util.ArrayList<>();
+            s.eachSent().forEach(o -> sent.add(o.messageId()));
+            assertThat(sent).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(out);
+            assertThat(s.sentAfter(null, 10)).hasSize(10);
+            assertThat(s.sent()).hasSize(n).isSortedAccordingTo(java.util.Comparator.comparing(MessageStore.Outgoing::createdAt).reversed());
+        }
+    }
+
+    @Test
     void anIdempotencyKeyNamesOneMessage() throws Exception {
         try (MessageStore s = open()) {
             UUID first = queued(s, "key-1");
