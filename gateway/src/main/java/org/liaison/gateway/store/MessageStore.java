@@ -267,10 +267,7 @@ public interface MessageStore extends AutoCloseable {
      * for tests and tools with a bounded store. The node itself goes through {@link #eachReceived}.
      */
     default List<Received> inbox() {
-        List<Received> out = new java.util.ArrayList<>();
-        eachReceived().forEach(out::add);
-        out.sort(java.util.Comparator.comparing(Received::receivedAt));
-        return out;
+        return Pages.all(eachReceived(), java.util.Comparator.comparing(Received::receivedAt));
     }
 
     /** The received message with this id: the one not quarantined if there is one, else a quarantined one. */
@@ -300,10 +297,7 @@ public interface MessageStore extends AutoCloseable {
      * with a bounded store. The node itself goes through {@link #eachSent}.
      */
     default List<Outgoing> sent() {
-        List<Outgoing> out = new java.util.ArrayList<>();
-        eachSent().forEach(out::add);
-        out.sort(java.util.Comparator.comparing(Outgoing::createdAt).reversed());
-        return out;
+        return Pages.all(eachSent(), java.util.Comparator.comparing(Outgoing::createdAt).reversed());
     }
 
     Optional<Idempotent> messageForIdempotencyKey(String key);

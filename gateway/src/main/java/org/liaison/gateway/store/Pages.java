@@ -19,6 +19,14 @@ final class Pages<T> implements Iterator<T> {
         this.after = after;
     }
 
+    /** Every row at once, in {@code order} (for tests and tools with a bounded store). */
+    static <T> List<T> all(Iterable<T> each, java.util.Comparator<T> order) {
+        List<T> out = new java.util.ArrayList<>();
+        each.forEach(out::add);
+        out.sort(order);
+        return out;
+    }
+
     @Override
     public boolean hasNext() {
         if (page != null && next < page.size()) {
