@@ -259,7 +259,7 @@ public interface MessageStore extends AutoCloseable {
      * sweep, and again at every start.
      */
     default Iterable<Received> eachReceived() {
-        return () -> new Pages<>(last -> receivedAfter(last, PAGE));
+        return () -> new Pages<>(this::receivedAfter);
     }
 
     /**
@@ -289,7 +289,7 @@ public interface MessageStore extends AutoCloseable {
 
     /** Every message this node sends or sent (and did not delete), a page at a time (see {@link #eachReceived}). */
     default Iterable<Outgoing> eachSent() {
-        return () -> new Pages<>(last -> sentAfter(last, PAGE));
+        return () -> new Pages<>(this::sentAfter);
     }
 
     /**

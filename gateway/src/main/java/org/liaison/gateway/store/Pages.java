@@ -3,19 +3,20 @@ package org.liaison.gateway.store;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 
 /**
- * Goes through rows a page at a time: the next page (rows after the last one seen, by key) is read
- * when the loop reaches the end of this one; a page shorter than asked for is the last.
+ * Goes through rows a page at a time: the next page of {@link MessageStore#PAGE} rows (after the last
+ * one seen, by key; from the first for null) is read when the loop reaches the end of this one; a page
+ * shorter than asked for is the last.
  */
 final class Pages<T> implements Iterator<T> {
-    private final Function<T, List<T>> after;
+    private final BiFunction<T, Integer, List<T>> after;
     private List<T> page;
     private int next;
     private boolean last;
 
-    Pages(Function<T, List<T>> after) {
+    Pages(BiFunction<T, Integer, List<T>> after) {
         this.after = after;
     }
 
@@ -35,10 +36,9 @@ final class Pages<T> implements Iterator<T> {
         if (last) {
             return false;
         }
-        List<T> more = after.apply(page == null ? null : page.get(page.size() - 1));
+        List<T> more = after.apply(page == null ? null : page.get(page.size() - 1), MessageStore.PAGE);
         last = more.size() < MessageStore.PAGE;
         if (more.isEmpty()) {
-            last = true;
             return false;
         }
         page = more;

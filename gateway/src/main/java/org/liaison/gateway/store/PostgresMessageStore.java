@@ -432,6 +432,8 @@ public final class PostgresMessageStore implements MessageStore {
 
     private static final String DELIVERY_COLUMNS =
             "message_id, recipient, state, attempts, next_attempt_at, last_error, receipt, delivered_at";
+    /** Read by a delivery pass for each recipient with something due; rows another node is claiming are skipped. */
+    private static final String DUE_FOR_RECIPIENT = SharedRows.dueForRecipient(DELIVERY_COLUMNS, " FOR UPDATE SKIP LOCKED");
 
     private static Delivery delivery(ResultSet r) throws SQLException {
         return new Delivery(UUID.fromString(r.getString(1)), AuthorityId.of(r.getString(2)), State.valueOf(r.getString(3)),
@@ -471,8 +473,7 @@ public final class PostgresMessageStore implements MessageStore {
     @Override
     public List<Delivery> dueDeliveries(Instant now, AuthorityId recipient, int limit) {
         Object at = at(now);
-        return deliveries("read deliveries", SharedRows.dueForRecipient(DELIVERY_COLUMNS, " FOR UPDATE SKIP LOCKED"), recipient.value(),
-                at, limit, recipient.value(), at, limit, limit);
+        return deliveries("read deliveries", DUE_FOR_RECIPIENT, recipient.value(), at, limit, recipient.value(), at, limit, limit);
     }
 
     @Override
