@@ -100,6 +100,31 @@ class SequentialFileTest {
                 java.nio.file.FileAlreadyExistsException.class);
     }
 
+    /**
+     * A large direct file writes behind: the disk's failure on a buffer written in the background is not
+     * lost. It fails the next call, and every call after it, so a broken payload is never synced as whole.
+     */
+    @Test
+    void aWriteThatFailsBehindFailsTheNextCallAndEveryOneAfter() throws Exception {
+        Path p = dir.resolve("failing");
+        byte[] data = bytes(4 * SequentialFile.BUFFER, 9);
+        SequentialFile f = SequentialFile.create(p, 64L << 20);
+        org.junit.jupiter.api.Assumptions.assumeTrue(f.direct(), "direct I/O on this file system (writing behind needs it)");
+        f.write(data, 0, SequentialFile.BUFFER); // the first buffer goes out in the writer's thread (a refusal falls back there)
+        java.lang.reflect.Field channel = SequentialFile.class.getDeclaredField("channel");
+        channel.setAccessible(true);
+        ((java.nio.channels.FileChannel) channel.get(f)).close(); // the disk fails from here on
+        f.write(data, SequentialFile.BUFFER, SequentialFile.BUFFER); // handed to the writer behind, which fails
+        Throwable first = org.assertj.core.api.Assertions.catchThrowable(f::sync);
+        assertThat(first).isInstanceOf(java.io.IOException.class);
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> f.write(data, 0, 1))).isInstanceOf(java.io.IOException.class)
+                .hasMessageContaining("failed");
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(f::sync)).isInstanceOf(java.io.IOException.class);
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(f::close)).isInstanceOf(java.io.IOException.class);
+        f.abort();
+        assertThat(Files.size(p)).isEqualTo(SequentialFile.BUFFER);
+    }
+
     /** Read back in odd pieces with skips, small files through the page cache and large ones past it: the same bytes. */
     @ParameterizedTest
     @ValueSource(ints = {0, 10, 100_000, (5 << 20) + 3, 9 << 20})
