@@ -89,6 +89,8 @@ public final class MessageBenchmark {
             if (!Boolean.getBoolean("liaison.bench.noHandshakes")) {
                 handshakes(t, al, 150);
             }
+        } finally {
+            org.liaison.certs.SecureFiles.deleteTree(dir); // about 450 MB of stores and logs per run
         }
     }
 
