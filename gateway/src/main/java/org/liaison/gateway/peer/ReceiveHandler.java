@@ -60,6 +60,8 @@ public final class ReceiveHandler extends SimpleChannelInboundHandler<HttpObject
     private boolean finishing;
     /** The notice being received (null: none). */
     private java.io.ByteArrayOutputStream notice;
+    /** Its bytes in the node's budget for unverified heads, released once the notice is taken or dropped. */
+    private org.liaison.gateway.net.BufferBudget.Lease noticeLease;
     private final java.util.concurrent.Executor finishers;
 
     /**
@@ -140,6 +142,7 @@ public final class ReceiveHandler extends SimpleChannelInboundHandler<HttpObject
                                 + org.liaison.protocol.envelope.Notices.MAX_BYTES + " bytes");
                     }
                     notice = new java.io.ByteArrayOutputStream();
+                    noticeLease = node.buffers().lease(ctx.channel());
                 } else if (!HttpMethod.POST.equals(req.method()) || !PATH.equals(req.uri())) {
                     throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "unknown request " + req.method() + " (expected POST " + PATH + " or "
                             + NOTICE_PATH + ")");
@@ -164,17 +167,25 @@ public final class ReceiveHandler extends SimpleChannelInboundHandler<HttpObject
             if (msg instanceof HttpContent && notice != null) {
                 ByteBuf content = ((HttpContent) msg).content();
                 if (notice.size() + content.readableBytes() > org.liaison.protocol.envelope.Notices.MAX_BYTES) {
-                    notice = null;
+                    dropNotice();
                     throw new ProtocolException(ErrorCode.PAYLOAD_TOO_LARGE, "a notice exceeds "
                             + org.liaison.protocol.envelope.Notices.MAX_BYTES + " bytes");
+                }
+                try {
+                    noticeLease.reserve(content.readableBytes());
+                } catch (ProtocolException e) {
+                    dropNotice();
+                    throw e;
                 }
                 byte[] part = new byte[content.readableBytes()];
                 content.readBytes(part);
                 notice.writeBytes(part);
                 if (msg instanceof LastHttpContent) {
                     byte[] xml = notice.toByteArray();
+                    org.liaison.gateway.net.BufferBudget.Lease lease = noticeLease;
                     notice = null;
-                    takeNotice(ctx, peer, xml);
+                    noticeLease = null;
+                    takeNotice(ctx, peer, xml, lease);
                 }
                 return;
             }
@@ -199,12 +210,17 @@ public final class ReceiveHandler extends SimpleChannelInboundHandler<HttpObject
     }
 
     /** Verifies and keeps a notice off the event loop (a signature, the store, the audit log); answers on it. */
-    private void takeNotice(ChannelHandlerContext ctx, AuthorityId peer, byte[] xml) {
+    private void takeNotice(ChannelHandlerContext ctx, AuthorityId peer, byte[] xml, org.liaison.gateway.net.BufferBudget.Lease lease) {
         finishing = true;
         org.liaison.gateway.net.Workers.offLoop(ctx, finishers, "take a notice", () -> {
-            node.noticeReceived(peer, xml);
+            try {
+                node.noticeReceived(peer, xml);
+            } finally {
+                lease.release();
+            }
             return Boolean.TRUE;
         }, (ok, failure) -> {
+            lease.release(); // also when the task never ran (the node stopping)
             finishing = false;
             if (failure != null) {
                 refuse(ctx, peer, null, failure);
@@ -402,6 +418,7 @@ public final class ReceiveHandler extends SimpleChannelInboundHandler<HttpObject
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         held.clear();
+        dropNotice();
         suspendMessage();
         super.channelInactive(ctx);
     }
@@ -424,6 +441,16 @@ public final class ReceiveHandler extends SimpleChannelInboundHandler<HttpObject
             LOG.debug("connection from {} failed: {}", peer, cause.toString());
         }
         suspendMessage();
+        dropNotice();
         ctx.close();
+    }
+
+    /** A notice half received is dropped: its bytes leave the budget. */
+    private void dropNotice() {
+        notice = null;
+        if (noticeLease != null) {
+            noticeLease.release();
+            noticeLease = null;
+        }
     }
 }

@@ -184,4 +184,36 @@ class ReceiveHandlerTest {
         assertThat(ch.isOpen()).isFalse();
         assertThat(budget.inUse()).isZero();
     }
+
+    /**
+     * A stage notice is held whole before its signature is checked, like an envelope: its bytes count
+     * against the node's budget for unverified heads. Before, every connection could hold 32 KiB of
+     * notice outside the budget, so many connections held memory the budget was meant to bound.
+     */
+    @Test
+    void noticesBeingReceivedCountAgainstTheBudgetAndLeaveItWhenDropped() {
+        int part = org.liaison.protocol.envelope.Notices.MAX_BYTES - 2048;
+        List<EmbeddedChannel> open = new java.util.ArrayList<>();
+        EmbeddedChannel refused = null;
+        for (int i = 0; i < 20 && refused == null; i++) {
+            EmbeddedChannel ch = channel();
+            ch.writeInbound(post(ReceiveHandler.NOTICE_PATH, part + 1), new DefaultHttpContent(Unpooled.wrappedBuffer(new byte[part])));
+            ch.runPendingTasks();
+            if (ch.outboundMessages().isEmpty()) {
+                open.add(ch);
+                assertThat(budget.inUse()).isEqualTo((long) part * open.size());
+            } else {
+                refused = ch;
+            }
+        }
+        assertThat(refused).as("a notice beyond the node's budget is refused").isNotNull();
+        assertThat(open).hasSize((int) (4 * MAX_ENVELOPE / part));
+        FullHttpResponse r = answer(refused);
+        assertThat(r.status().code()).isEqualTo(503);
+        assertThat(body(r)).contains(ErrorCode.UNAVAILABLE.code());
+        for (EmbeddedChannel ch : open) {
+            ch.close();
+        }
+        assertThat(budget.inUse()).isZero();
+    }
 }
