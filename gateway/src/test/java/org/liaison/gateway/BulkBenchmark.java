@@ -43,6 +43,13 @@ import org.liaison.protocol.pkg.Manifests;
  * (sealed → receipt verified), (d) the whole path (submit through the local API → receipt
  * verified), (e) a fetch with the CLI (download, decrypt, verify, files written). The sender node
  * runs in this JVM, the receiver as a {@code liaison serve} process; both -Xmx256m.
+ *
+ * <p>It also prints where the CPU goes, to judge the whole path against what this machine can do:
+ * the cores both processes kept busy during the submit and during the delivery, and a floor — the
+ * CPU per byte of the path's unavoidable work measured here (a bare TLS hop, both ends, as in (a);
+ * SHA-256; the payload's AES-GCM) summed for the whole path (two TLS hops, three SHA-256 passes: the
+ * plaintext and ciphertext at submission, the ciphertext at the receiver; one AES-GCM) and spread
+ * over every core.
  */
 public final class BulkBenchmark {
     public static void main(String[] args) throws Exception {
@@ -66,6 +73,9 @@ public final class BulkBenchmark {
                 t.config(AL).toString()));
         Process receiver = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(receiverLog.toFile()).start();
         Map<String, List<Double>> mbs = new LinkedHashMap<>();
+        List<Double> bareCpu = new ArrayList<>();
+        List<Double> submitCores = new ArrayList<>();
+        List<Double> deliveryCores = new ArrayList<>();
         for (String k : List.of("a bare TLS 1.3", "b scp", "c delivery", "d submit->receipt", "e fetch")) {
             mbs.put(k, new ArrayList<>());
         }
@@ -95,17 +105,25 @@ public final class BulkBenchmark {
                 System.out.printf("rep 0 (warm-up, %d MiB, not counted) done%n", warmSize >> 20);
             }
             for (int rep = 0; rep < reps; rep++) {
-                mbs.get("a bare TLS 1.3").add(size / 1e6 / bareTls(server, client, file));
+                long c0 = processCpuNanos();
+                double bare = bareTls(server, client, file);
+                bareCpu.add((processCpuNanos() - c0) / (double) size);
+                mbs.get("a bare TLS 1.3").add(size / 1e6 / bare);
                 if (scp != null) {
                     mbs.get("b scp").add(size / 1e6 / scp(scp, file, dir.resolve("scp-copy.bin")));
                 }
                 byte[] manifest = manifest(t, file, size, sha);
+                long cpu0 = processCpuNanos() + cpuNanos(receiver);
                 long t0 = System.nanoTime();
                 UUID id = UUID.fromString(sender.submit(manifest, List.of(file), null, null));
                 long t1 = System.nanoTime();
+                long cpu1 = processCpuNanos() + cpuNanos(receiver);
                 TestNodes.await("delivery", Duration.ofMinutes(60),
                         () -> it.store().deliveries(id).get(0).state() == MessageStore.State.DELIVERED);
                 long t2 = System.nanoTime();
+                long cpu2 = processCpuNanos() + cpuNanos(receiver);
+                submitCores.add((cpu1 - cpu0) / (double) (t1 - t0));
+                deliveryCores.add((cpu2 - cpu1) / (double) (t2 - t1));
                 mbs.get("c delivery").add(size / 1e6 / ((t2 - t1) / 1e9));
                 mbs.get("d submit->receipt").add(size / 1e6 / ((t2 - t0) / 1e9));
                 Path out = dir.resolve("fetched-" + rep);
@@ -141,6 +159,54 @@ public final class BulkBenchmark {
         if (!mbs.get("b scp").isEmpty()) {
             System.out.printf("delivery / scp           %.2f  (target >= 1.0)%n", median(mbs.get("c delivery")) / median(mbs.get("b scp")));
         }
+        int cores = Runtime.getRuntime().availableProcessors();
+        System.out.printf("%ncores busy (both JVMs, of %d): submit %.2f, delivery %.2f; bare TLS %.2f CPU ns/B%n", cores,
+                median(submitCores), median(deliveryCores), median(bareCpu));
+        double[] f = floor(size);
+        double floor = 2 * median(bareCpu) + 3 * f[0] + f[1];
+        System.out.printf("floor: SHA-256 %.2f ns/B, payload AES-GCM %.2f ns/B; whole path >= %.2f CPU ns/B -> at most %.0f MB/s"
+                + " on %d cores, %.2f x bare TLS%n", f[0], f[1], floor, cores * 1e3 / floor, cores, cores * 1e3 / floor / a);
+    }
+
+    /** CPU nanoseconds per byte of SHA-256 and of the payload cipher (AES-256-GCM segments), in this JVM, best of three. */
+    static double[] floor(long size) throws Exception {
+        byte[] buf = new byte[1 << 20];
+        new java.util.Random(1).nextBytes(buf);
+        long n = Math.min(size, 512L << 20);
+        double sha = Double.MAX_VALUE;
+        double gcm = Double.MAX_VALUE;
+        for (int i = 0; i < 3; i++) {
+            long c0 = processCpuNanos();
+            MessageDigest d = MessageDigest.getInstance("SHA-256");
+            for (long k = 0; k < n; k += buf.length) {
+                d.update(buf);
+            }
+            d.digest();
+            long c1 = processCpuNanos();
+            try (OutputStream out = org.liaison.protocol.stream.PayloadCipher.encrypt(org.liaison.protocol.xenc.ContentEncryption.newContentKey(),
+                    0, org.liaison.protocol.stream.PayloadCipher.DEFAULT_SEGMENT_SIZE, OutputStream.nullOutputStream())) {
+                for (long k = 0; k < n; k += buf.length) {
+                    out.write(buf);
+                }
+            }
+            long c2 = processCpuNanos();
+            sha = Math.min(sha, (c1 - c0) / (double) n);
+            gcm = Math.min(gcm, (c2 - c1) / (double) n);
+        }
+        return new double[] {sha, gcm};
+    }
+
+    /** This JVM's CPU time so far, all threads. */
+    static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
+    }
+
+    /** Another process's CPU time so far (user and system, from /proc), in nanoseconds. */
+    static long cpuNanos(Process p) throws java.io.IOException {
+        String stat = Files.readString(Path.of("/proc/" + p.pid() + "/stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10_000_000L; // clock ticks of 10 ms (USER_HZ 100)
     }
 
     /** A file of {@code size} random-looking bytes; returns its SHA-256. */

@@ -30,8 +30,9 @@ public final class DirectIo {
     private DirectIo() {}
 
     /**
-     * Files holding 1 MiB buffers at once, at most (32 MiB of direct memory): a member that opens many
-     * transfers, or a user many fetches, cannot exhaust direct memory; beyond it a file gets a 64 KiB one.
+     * Files holding 1 MiB buffers at once, at most (two each: one filled or read while the other goes to or
+     * comes from the disk; about 68 MiB of direct memory in all): a member that opens many transfers, or a
+     * user many fetches, cannot exhaust direct memory; beyond it a file gets one 64 KiB buffer.
      */
     public static final int MAX_LARGE = 32;
     private static final java.util.concurrent.Semaphore LARGE = new java.util.concurrent.Semaphore(MAX_LARGE);
