@@ -159,6 +159,10 @@ public final class BulkBenchmark {
         if (!mbs.get("b scp").isEmpty()) {
             System.out.printf("delivery / scp           %.2f  (target >= 1.0)%n", median(mbs.get("c delivery")) / median(mbs.get("b scp")));
         }
+        // The same ratios taken within each repetition, whose stages ran a few seconds apart: less of the
+        // machine's drift between the medians above.
+        System.out.printf("paired per repetition:  delivery / bare TLS %s, whole path / bare TLS %s%n",
+                paired(mbs.get("c delivery"), mbs.get("a bare TLS 1.3")), paired(mbs.get("d submit->receipt"), mbs.get("a bare TLS 1.3")));
         int cores = Runtime.getRuntime().availableProcessors();
         System.out.printf("%ncores busy (both JVMs, of %d): submit %.2f, delivery %.2f; bare TLS %.2f CPU ns/B%n", cores,
                 median(submitCores), median(deliveryCores), median(bareCpu));
@@ -166,6 +170,15 @@ public final class BulkBenchmark {
         double floor = 2 * median(bareCpu) + 3 * f[0] + f[1];
         System.out.printf("floor: SHA-256 %.2f ns/B, payload AES-GCM %.2f ns/B; whole path >= %.2f CPU ns/B -> at most %.0f MB/s"
                 + " on %d cores, %.2f x bare TLS%n", f[0], f[1], floor, cores * 1e3 / floor, cores, cores * 1e3 / floor / a);
+    }
+
+    /** The median and range of {@code x[i] / y[i]} over the repetitions. */
+    static String paired(List<Double> x, List<Double> y) {
+        List<Double> r = new ArrayList<>();
+        for (int i = 0; i < Math.min(x.size(), y.size()); i++) {
+            r.add(x.get(i) / y.get(i));
+        }
+        return r.isEmpty() ? "n/a" : String.format("%.2f (%.2f – %.2f)", median(r), min(r), max(r));
     }
 
     /** CPU nanoseconds per byte of SHA-256 and of the payload cipher (AES-256-GCM segments), in this JVM, best of three. */
