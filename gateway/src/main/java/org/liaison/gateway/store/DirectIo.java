@@ -57,6 +57,29 @@ public final class DirectIo {
         return IO;
     }
 
+    /** A read or write of a block, run in the background. */
+    @FunctionalInterface
+    interface Step {
+        void run() throws IOException;
+    }
+
+    /** Runs {@code step} on {@link #io} (a block read ahead or written behind); its IOException fails the future. */
+    static java.util.concurrent.CompletableFuture<Void> inBackground(Step step) {
+        return java.util.concurrent.CompletableFuture.runAsync(() -> {
+            try {
+                step.run();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }, IO);
+    }
+
+    /** The IOException behind a background step's failure, as {@code get} or {@code join} wrapped it. */
+    static IOException failure(Throwable wrapped, String what) {
+        Throwable c = wrapped.getCause() instanceof java.io.UncheckedIOException u ? u.getCause() : wrapped.getCause();
+        return c instanceof IOException io ? io : new IOException(what, c);
+    }
+
     /**
      * The alignment direct I/O on {@code file} needs (its file system's block size, at least 4 KiB),
      * or 0 when direct I/O is not to be used for a file of {@code size} bytes there.

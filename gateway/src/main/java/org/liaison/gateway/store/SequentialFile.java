@@ -177,17 +177,11 @@ public final class SequentialFile implements AutoCloseable {
     private void flush(boolean tail) throws IOException {
         failIfFailed();
         int filled = buf.position();
-        if (!tail && spare != null && proven && align > 1 && filled == buf.capacity()) {
+        if (!tail && spare != null && proven && filled == buf.capacity()) {
             awaitWriting();
             ByteBuffer full = buf.flip();
             long at = blockStart;
-            writing = java.util.concurrent.CompletableFuture.runAsync(() -> {
-                try {
-                    writeOut(full, at);
-                } catch (IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-            }, DirectIo.io());
+            writing = DirectIo.inBackground(() -> writeOut(full, at));
             buf = spare;
             spare = full;
             buf.clear();
@@ -225,10 +219,9 @@ public final class SequentialFile implements AutoCloseable {
             // Direct I/O refused at the first write (an unexpected alignment, a file system that fails it): write buffered.
             channel = DirectIo.reopenBuffered(file, channel, e, StandardOpenOption.READ, StandardOpenOption.WRITE);
             align = 1;
+            proven = false;
             b.position(start);
-            while (b.hasRemaining()) {
-                channel.write(b, at + b.position() - start);
-            }
+            writeOut(b, at);
         }
     }
 
@@ -249,8 +242,7 @@ public final class SequentialFile implements AutoCloseable {
         try {
             w.join(); // at most one buffer's write: not worth an interruptible wait that would leave it running
         } catch (java.util.concurrent.CompletionException e) {
-            Throwable c = e.getCause() instanceof java.io.UncheckedIOException u ? u.getCause() : e.getCause();
-            failed = c instanceof IOException io ? io : new IOException("writing " + file, c);
+            failed = DirectIo.failure(e, "writing " + file);
             throw failed;
         } finally {
             writing = null;

@@ -127,13 +127,7 @@ public final class SequentialReader extends InputStream {
         }
         aheadStart = start;
         ByteBuffer target = spare;
-        ahead = CompletableFuture.runAsync(() -> {
-            try {
-                fill(target, start);
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        }, DirectIo.io());
+        ahead = DirectIo.inBackground(() -> fill(target, start));
     }
 
     private void awaitAhead() throws IOException {
@@ -147,10 +141,7 @@ public final class SequentialReader extends InputStream {
             throw new java.io.InterruptedIOException("interrupted while reading " + file);
         } catch (ExecutionException e) {
             aheadStart = -1;
-            if (e.getCause() instanceof java.io.UncheckedIOException u) {
-                throw u.getCause();
-            }
-            throw new IOException("reading " + file, e.getCause());
+            throw DirectIo.failure(e, "reading " + file);
         }
     }
 
