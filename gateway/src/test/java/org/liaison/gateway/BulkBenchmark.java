@@ -49,7 +49,8 @@ import org.liaison.protocol.pkg.Manifests;
  * CPU per byte of the path's unavoidable work measured here (a bare TLS hop, both ends, as in (a);
  * SHA-256; the payload's AES-GCM) summed for the whole path (two TLS hops, three SHA-256 passes: the
  * plaintext and ciphertext at submission, the ciphertext at the receiver; one AES-GCM) and spread
- * over every core.
+ * over every core. Last, each thread's CPU per payload byte in each of the two stages (by process and thread
+ * name, as the kernel shortens it to 15 characters), to show which part of the path the time goes to.
  */
 public final class BulkBenchmark {
     public static void main(String[] args) throws Exception {
@@ -76,6 +77,8 @@ public final class BulkBenchmark {
         List<Double> bareCpu = new ArrayList<>();
         List<Double> submitCores = new ArrayList<>();
         List<Double> deliveryCores = new ArrayList<>();
+        Map<String, Long> submitThreads = new java.util.TreeMap<>();
+        Map<String, Long> deliveryThreads = new java.util.TreeMap<>();
         for (String k : List.of("a bare TLS 1.3", "b scp", "c delivery", "d submit->receipt", "e fetch")) {
             mbs.put(k, new ArrayList<>());
         }
@@ -114,14 +117,19 @@ public final class BulkBenchmark {
                 }
                 byte[] manifest = manifest(t, file, size, sha);
                 long cpu0 = processCpuNanos() + cpuNanos(receiver);
+                Map<String, Long> th0 = threadTicks(receiver);
                 long t0 = System.nanoTime();
                 UUID id = UUID.fromString(sender.submit(manifest, List.of(file), null, null));
                 long t1 = System.nanoTime();
                 long cpu1 = processCpuNanos() + cpuNanos(receiver);
+                Map<String, Long> th1 = threadTicks(receiver);
                 TestNodes.await("delivery", Duration.ofMinutes(60),
                         () -> it.store().deliveries(id).get(0).state() == MessageStore.State.DELIVERED);
                 long t2 = System.nanoTime();
                 long cpu2 = processCpuNanos() + cpuNanos(receiver);
+                Map<String, Long> th2 = threadTicks(receiver);
+                addByName(submitThreads, th0, th1);
+                addByName(deliveryThreads, th1, th2);
                 submitCores.add((cpu1 - cpu0) / (double) (t1 - t0));
                 deliveryCores.add((cpu2 - cpu1) / (double) (t2 - t1));
                 mbs.get("c delivery").add(size / 1e6 / ((t2 - t1) / 1e9));
@@ -170,6 +178,53 @@ public final class BulkBenchmark {
         double floor = 2 * median(bareCpu) + 3 * f[0] + f[1];
         System.out.printf("floor: SHA-256 %.2f ns/B, payload AES-GCM %.2f ns/B; whole path >= %.2f CPU ns/B -> at most %.0f MB/s"
                 + " on %d cores, %.2f x bare TLS%n", f[0], f[1], floor, cores * 1e3 / floor, cores, cores * 1e3 / floor / a);
+        System.out.printf("%nCPU ns per payload byte by thread, summed over the repetitions (this JVM: the CLI's HttpClient and the"
+                + " sender node; the receiver process; from /proc, 10 ms ticks):%n");
+        printByThread("submit", submitThreads, reps * size);
+        printByThread("delivery", deliveryThreads, reps * size);
+    }
+
+    /** Clock ticks (10 ms, USER_HZ 100) of each thread of this JVM and of {@code receiver}, by "process tid name". */
+    static Map<String, Long> threadTicks(Process receiver) throws java.io.IOException {
+        Map<String, Long> m = new java.util.HashMap<>();
+        for (long pid : new long[] {ProcessHandle.current().pid(), receiver.pid()}) {
+            String who = pid == receiver.pid() ? "receiver" : "sender";
+            try (var tasks = Files.newDirectoryStream(Path.of("/proc/" + pid + "/task"))) {
+                for (Path task : tasks) {
+                    String stat;
+                    try {
+                        stat = Files.readString(task.resolve("stat"));
+                    } catch (java.io.IOException ended) {
+                        continue; // the thread ended meanwhile
+                    }
+                    String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replaceAll("[-#]\\d+|\\d+$", "").replaceAll("-$", "");
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    m.put(who + " " + task.getFileName() + " " + name, Long.parseLong(f[11]) + Long.parseLong(f[12]));
+                }
+            }
+        }
+        return m;
+    }
+
+    /** Adds each thread's ticks between {@code before} and {@code after} to {@code into}, by process and thread name. */
+    static void addByName(Map<String, Long> into, Map<String, Long> before, Map<String, Long> after) {
+        after.forEach((key, ticks) -> {
+            String byName = key.substring(0, key.indexOf(' ')) + ": " + key.substring(key.indexOf(' ', key.indexOf(' ') + 1) + 1);
+            into.merge(byName, ticks - before.getOrDefault(key, 0L), Long::sum);
+        });
+    }
+
+    static void printByThread(String stage, Map<String, Long> ticks, long bytes) {
+        StringBuilder line = new StringBuilder();
+        double total = 0;
+        for (Map.Entry<String, Long> e : ticks.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).toList()) {
+            double nsPerByte = e.getValue() * 10e6 / bytes;
+            total += nsPerByte;
+            if (nsPerByte >= 0.02) {
+                line.append(String.format("%n  %-40s %.2f", e.getKey(), nsPerByte));
+            }
+        }
+        System.out.printf("%s: %.2f CPU ns/B in all%s%n", stage, total, line);
     }
 
     /** The median and range of {@code x[i] / y[i]} over the repetitions. */
