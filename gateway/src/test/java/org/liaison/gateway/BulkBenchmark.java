@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -59,6 +60,8 @@ public final class BulkBenchmark {
         long size = Long.parseLong(args[1]) << 20;
         int reps = args.length > 2 ? Integer.parseInt(args[2]) : 3;
         String scp = System.getProperty("liaison.bench.scp");
+        int warmMessages = Integer.getInteger("liaison.bench.warmupMessages", 300);
+        long warmSize = Long.getLong("liaison.bench.warmupMiB", 256) << 20;
         TestNodes t = new TestNodes(dir.resolve("federation"));
         String provider = System.getProperty("liaison.bench.provider", "jdk");
         TlsProviderTest.useProvider(t, IT, provider);
@@ -78,8 +81,8 @@ public final class BulkBenchmark {
         List<Double> bareCpu = new ArrayList<>();
         List<Double> submitCores = new ArrayList<>();
         List<Double> deliveryCores = new ArrayList<>();
-        Map<String, Long> submitThreads = new java.util.TreeMap<>();
-        Map<String, Long> deliveryThreads = new java.util.TreeMap<>();
+        Map<String, Long> submitThreads = new HashMap<>();
+        Map<String, Long> deliveryThreads = new HashMap<>();
         for (String k : List.of("a bare TLS 1.3", "b scp", "c delivery", "d submit->receipt", "e fetch")) {
             mbs.put(k, new ArrayList<>());
         }
@@ -89,13 +92,10 @@ public final class BulkBenchmark {
             String receiverProfile = t.federation.profiles().get(AL).get(org.liaison.certs.Role.INVESTIGATOR).toString();
             Credential server = t.federation.pki().authority(IT).gatewayTls();
             Credential client = t.federation.pki().authority(AL).gatewayTls();
-            // One uncounted round first, of every Java stage: the JIT compiles the path (a node runs for months; the
-            // first gigabyte through a fresh JVM measured at about half the speed of the next).
             // Small packages first: the code each message runs once (XML, signatures, the store, the audit log) is
             // compiled by then, as in a node that has run a while. Without them the receiver's JIT compilers took
             // 0.5-0.7 CPU ns per payload byte of a measured delivery after a 1 GiB warm-up, with them 0.26-0.40
             // (the by-thread figures printed last).
-            int warmMessages = Integer.getInteger("liaison.bench.warmupMessages", 300);
             if (warmMessages > 0) {
                 Path small = dir.resolve("warm-up-small.bin");
                 String smallSha = write(small, 4096);
@@ -108,7 +108,8 @@ public final class BulkBenchmark {
                 Files.delete(small);
                 System.out.printf("rep 0 (warm-up, %d small packages, not counted) done%n", warmMessages);
             }
-            long warmSize = Long.getLong("liaison.bench.warmupMiB", 256) << 20;
+            // Then one uncounted round of every Java stage: the JIT compiles the path (a node runs for months; the
+            // first gigabyte through a fresh JVM measured at about half the speed of the next).
             if (warmSize > 0) {
                 Path warm = dir.resolve("warm-up.bin");
                 String warmSha = write(warm, warmSize);
@@ -135,17 +136,17 @@ public final class BulkBenchmark {
                 }
                 byte[] manifest = manifest(t, file, size, sha);
                 long cpu0 = processCpuNanos() + cpuNanos(receiver);
-                Map<String, Long> th0 = threadTicks(receiver);
+                Map<String, ThreadTicks> th0 = threadTicks(receiver);
                 long t0 = System.nanoTime();
                 UUID id = UUID.fromString(sender.submit(manifest, List.of(file), null, null));
                 long t1 = System.nanoTime();
                 long cpu1 = processCpuNanos() + cpuNanos(receiver);
-                Map<String, Long> th1 = threadTicks(receiver);
+                Map<String, ThreadTicks> th1 = threadTicks(receiver);
                 TestNodes.await("delivery", Duration.ofMinutes(60),
                         () -> it.store().deliveries(id).get(0).state() == MessageStore.State.DELIVERED);
                 long t2 = System.nanoTime();
                 long cpu2 = processCpuNanos() + cpuNanos(receiver);
-                Map<String, Long> th2 = threadTicks(receiver);
+                Map<String, ThreadTicks> th2 = threadTicks(receiver);
                 addByName(submitThreads, th0, th1);
                 addByName(deliveryThreads, th1, th2);
                 submitCores.add((cpu1 - cpu0) / (double) (t1 - t0));
@@ -170,8 +171,7 @@ public final class BulkBenchmark {
             receiver.waitFor(60, TimeUnit.SECONDS);
         }
         System.out.printf("%n%d MiB, %d repetitions after a warm-up round of %d small packages and %d MiB, Java %s (%s), peer TLS provider %s%n",
-                size >> 20, reps, Integer.getInteger("liaison.bench.warmupMessages", 300), Long.getLong("liaison.bench.warmupMiB", 256),
-                Runtime.version(), System.getProperty("java.vm.name"), provider);
+                size >> 20, reps, warmMessages, warmSize >> 20, Runtime.version(), System.getProperty("java.vm.name"), provider);
         System.out.printf("%-20s %8s %20s%n", "stage", "MB/s", "range");
         for (Map.Entry<String, List<Double>> e : mbs.entrySet()) {
             if (e.getValue().isEmpty()) {
@@ -203,11 +203,15 @@ public final class BulkBenchmark {
         printByThread("delivery", deliveryThreads, reps * size);
     }
 
-    /** Clock ticks (10 ms, USER_HZ 100) of each thread of this JVM and of {@code receiver}, by "process tid name". */
-    static Map<String, Long> threadTicks(Process receiver) throws java.io.IOException {
-        Map<String, Long> m = new java.util.HashMap<>();
+    /** One thread's CPU so far: its "process: name" (digits of pool numbering dropped) and its clock ticks. */
+    record ThreadTicks(String name, long ticks) {
+    }
+
+    /** Each thread of this JVM and of {@code receiver}, by "pid/tid". */
+    static Map<String, ThreadTicks> threadTicks(Process receiver) throws java.io.IOException {
+        Map<String, ThreadTicks> m = new HashMap<>();
         for (long pid : new long[] {ProcessHandle.current().pid(), receiver.pid()}) {
-            String who = pid == receiver.pid() ? "receiver" : "sender";
+            String who = pid == receiver.pid() ? "receiver: " : "sender: ";
             try (var tasks = Files.newDirectoryStream(Path.of("/proc/" + pid + "/task"))) {
                 for (Path task : tasks) {
                     String stat;
@@ -217,8 +221,7 @@ public final class BulkBenchmark {
                         continue; // the thread ended meanwhile
                     }
                     String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replaceAll("[-#]\\d+|\\d+$", "").replaceAll("-$", "");
-                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                    m.put(who + " " + task.getFileName() + " " + name, Long.parseLong(f[11]) + Long.parseLong(f[12]));
+                    m.put(pid + "/" + task.getFileName(), new ThreadTicks(who + name, ticks(stat)));
                 }
             }
         }
@@ -226,10 +229,10 @@ public final class BulkBenchmark {
     }
 
     /** Adds each thread's ticks between {@code before} and {@code after} to {@code into}, by process and thread name. */
-    static void addByName(Map<String, Long> into, Map<String, Long> before, Map<String, Long> after) {
-        after.forEach((key, ticks) -> {
-            String byName = key.substring(0, key.indexOf(' ')) + ": " + key.substring(key.indexOf(' ', key.indexOf(' ') + 1) + 1);
-            into.merge(byName, ticks - before.getOrDefault(key, 0L), Long::sum);
+    static void addByName(Map<String, Long> into, Map<String, ThreadTicks> before, Map<String, ThreadTicks> after) {
+        after.forEach((thread, now) -> {
+            ThreadTicks then = before.get(thread);
+            into.merge(now.name(), now.ticks() - (then == null ? 0 : then.ticks()), Long::sum);
         });
     }
 
@@ -291,9 +294,13 @@ public final class BulkBenchmark {
 
     /** Another process's CPU time so far (user and system, from /proc), in nanoseconds. */
     static long cpuNanos(Process p) throws java.io.IOException {
-        String stat = Files.readString(Path.of("/proc/" + p.pid() + "/stat"));
+        return ticks(Files.readString(Path.of("/proc/" + p.pid() + "/stat"))) * 10_000_000L;
+    }
+
+    /** User plus system time in a /proc {@code stat} line, in clock ticks of 10 ms (USER_HZ 100). */
+    static long ticks(String stat) {
         String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10_000_000L; // clock ticks of 10 ms (USER_HZ 100)
+        return Long.parseLong(f[11]) + Long.parseLong(f[12]);
     }
 
     /** A file of {@code size} random-looking bytes; returns its SHA-256. */
