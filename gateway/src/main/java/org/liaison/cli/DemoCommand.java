@@ -15,8 +15,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import org.apache.logging.log4j.Level;
-import org.apache.logging.log4j.core.config.Configurator;
 import org.liaison.certs.AuthorityId;
 import org.liaison.certs.Suite;
 import org.liaison.gateway.config.FederationSetup;
@@ -38,11 +36,17 @@ import picocli.CommandLine.Spec;
             "evidence files to Albania; Albania's investigator fetches and verifies it, acknowledges it and answers, and",
             "Italy sees each stage; a US investigator shares a file with the joint investigation team; status shows the",
             "signed receipts; a colleague without clearance is refused. Everything happens in a",
-            "temporary folder, removed at the end (keep it with --dir; keep the nodes up with --keep-running)."},
-        footer = {"", "Examples:", "  liaison demo", "  liaison demo --suite rsa --dir demo-run", "  liaison demo --dir demo-run --keep-running"})
+            "temporary folder, removed at the end (keep it with --dir; keep the nodes up with --keep-running).", "",
+            "The console tells the story; the nodes' own log lines (and their audit entries) go to DIR/logs/nodes.log,",
+            "which is kept (also when the rest of a temporary folder is removed). --verbose shows them live instead."},
+        footer = {"", "Examples:", "  liaison demo", "  liaison demo --suite rsa --dir demo-run", "  liaison demo --dir demo-run --keep-running",
+            "  liaison demo --verbose                the nodes' log lines on the console, between the steps"})
 public final class DemoCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
+
+    @picocli.CommandLine.ParentCommand
+    LiaisonCommand root;
 
     @Option(names = "--suite", defaultValue = "modern", paramLabel = "modern|rsa", description = "Crypto suite (default: ${DEFAULT-VALUE}).")
     String suite;
@@ -73,7 +77,9 @@ public final class DemoCommand implements Callable<Integer> {
         long started = System.nanoTime();
         Path dir = workDir != null ? Files.createDirectories(workDir) : Files.createTempDirectory("liaison-demo-");
         boolean keepDir = workDir != null || keepRunning;
-        Configurator.setRootLevel(Level.WARN); // the story, not the nodes' logs
+        // The story on the console; the nodes' log lines, audit entries included, in a file (live with --verbose).
+        Path logs = dir.resolve("logs");
+        DemoLogs demoLogs = root != null && root.verbose() ? null : DemoLogs.toFile(logs.resolve("nodes.log"));
         List<GatewayNode> nodes = new ArrayList<>();
         try {
             say("1. Three authorities join a federation: PKI, signed directory with a joint investigation team, one node each.");
@@ -185,6 +191,10 @@ public final class DemoCommand implements Callable<Integer> {
 
             double seconds = (System.nanoTime() - started) / 1e9;
             say(String.format("Done: 3 messages, %d receipts, %d evidence bytes, %.1f s.", receipts, bytes, seconds));
+            if (demoLogs != null) {
+                out.println("   The nodes' log lines and audit entries: " + logs.resolve("nodes.log")
+                        + (keepDir ? "" : " (the rest of the temporary folder is removed)"));
+            }
             if (keepDir) {
                 out.println("   Kept in " + dir + ". Check the received package yourself:");
                 out.println("   liaison verify " + received + " --federation " + fed.dir());
@@ -211,7 +221,21 @@ public final class DemoCommand implements Callable<Integer> {
                     n.close();
                 }
                 if (!keepDir) {
-                    org.liaison.certs.SecureFiles.deleteTree(dir);
+                    deleteAllBut(dir, logs);
+                }
+            }
+            if (demoLogs != null && !keepRunning) {
+                demoLogs.close();
+            }
+        }
+    }
+
+    /** Removes the demo's folder except its logs (which hold no key, password or evidence content). */
+    private static void deleteAllBut(Path dir, Path keep) throws IOException {
+        try (java.util.stream.Stream<Path> entries = Files.list(dir)) {
+            for (Path p : entries.toList()) {
+                if (!p.equals(keep)) {
+                    org.liaison.certs.SecureFiles.deleteTree(p);
                 }
             }
         }
