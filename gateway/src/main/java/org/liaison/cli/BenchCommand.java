@@ -29,6 +29,7 @@ import picocli.CommandLine.Spec;
 public final class BenchCommand {
 
     @Command(name = "keys", mixinStandardHelpOptions = true,
+            header = "Key generation, signing, verification and key agreement per key type and provider.",
             description = {"Key generation, signing, verification and key agreement for Liaison's key types, with the JDK",
                 "providers (SunEC, SunRsaSign) and Bouncy Castle, operation by operation, in one run."},
             footer = {"", "Example:", "  liaison bench keys --seconds 1 --json"})

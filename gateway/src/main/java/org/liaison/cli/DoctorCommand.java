@@ -13,6 +13,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "doctor", mixinStandardHelpOptions = true,
+        header = "Check a node's set-up before and after a change, one line per check.",
         description = {"Check a node's set-up before and after a change, one line per check: the configuration, the",
             "keystores, the directory (signature, freshness) and this node's certificates in it, the store (a PostgreSQL",
             "database reachable with its password), how long each",

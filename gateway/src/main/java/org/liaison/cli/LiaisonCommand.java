@@ -50,6 +50,7 @@ public final class LiaisonCommand {
         m.put("verify", VerifyCommand::new);
         m.put("audit", org.liaison.cli.audit.AuditCommand::new);
         m.put("bench", BenchCommand::new);
+        m.put("completion", CompletionCommand::new);
         m.put("help", picocli.CommandLine.HelpCommand::new);
         return java.util.Collections.unmodifiableMap(m);
     }

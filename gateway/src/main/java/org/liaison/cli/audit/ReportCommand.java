@@ -17,6 +17,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "report", mixinStandardHelpOptions = true,
+        header = "Write the audit report as one self-contained, offline HTML page.",
         description = {"Write the audit report: one self-contained HTML page (no script, no external resource; it works",
             "offline and can be mailed or archived) with the log's verification result and the content-free figures of",
             "'audit stats' as tables and charts: volume per period and counterpart, delivery times and times to answer,",

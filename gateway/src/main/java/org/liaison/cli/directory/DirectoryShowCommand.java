@@ -23,6 +23,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "show", mixinStandardHelpOptions = true,
+        header = "Show a verified directory: its authorities, endpoints, certificates and JITs.",
         description = {"Show a verified directory: authorities (services, suites, endpoints, certificate fingerprints) and JITs.",
             "The directory is verified first (give --federation, or --operator-ca and --operator-crl)."},
         footer = {"", "Example:", "  liaison directory show federation/directory.xml --federation federation --json"})

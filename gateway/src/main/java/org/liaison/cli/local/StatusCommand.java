@@ -13,6 +13,7 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 @Command(name = "status", mixinStandardHelpOptions = true,
+        header = "Show the messages you sent and their delivery to each recipient.",
         description = {"Show the messages you sent (and your cases'; operators: all of your authority's) and their delivery to each",
             "recipient.", "",
             "Each recipient's delivery is queued, sending, retrying (with",

@@ -15,6 +15,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "migrate", mixinStandardHelpOptions = true,
+        header = "Move a stopped node's SQLite store and audit log into PostgreSQL, for a cluster.",
         description = {"Move a stopped node's SQLite store and audit log into an empty PostgreSQL database, so that several",
             "nodes of the authority can share them. All in one transaction; audit entries keep their bytes and indices",
             "and checkpoints their signatures, so what peers and auditors hold stays valid. Payload files stay in the data",

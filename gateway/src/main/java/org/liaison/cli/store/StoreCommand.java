@@ -3,6 +3,7 @@ package org.liaison.cli.store;
 import picocli.CommandLine.Command;
 
 @Command(name = "store", mixinStandardHelpOptions = true,
+        header = "Back up, restore and migrate a node's data folder.",
         description = {"Back up, restore and migrate a node's data folder: the message database, the encrypted payloads, the audit",
             "log and the peers' pinned audit checkpoints. Keystores and node.yaml are not in it: back up /etc/liaison",
             "(or wherever they are) separately, and keep both as securely as the node itself."},
