@@ -4,9 +4,17 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 
-/** JSON output of commands ({@code --json}): pretty, stable key order as the command builds it. */
+/**
+ * JSON output of commands ({@code --json}): pretty, stable key order as the command builds it; the data exact,
+ * with every control, bidi control and line separator written as a JSON escape ({@link org.liaison.gateway.log.JsonEscapes}).
+ */
 public final class Json {
     private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    static {
+        // Exact data for programs; C1 and bidi controls as JSON escapes, so that a terminal shows them inert.
+        MAPPER.getFactory().setCharacterEscapes(org.liaison.gateway.log.JsonEscapes.INSTANCE);
+    }
 
     private Json() {}
 

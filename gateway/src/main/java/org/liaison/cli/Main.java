@@ -1,5 +1,7 @@
 package org.liaison.cli;
 
+import static org.liaison.protocol.UntrustedText.printable;
+
 import java.io.PrintWriter;
 import java.security.GeneralSecurityException;
 import picocli.CommandLine;
@@ -35,12 +37,12 @@ public final class Main {
         cl.setExitCodeExceptionMapper(e -> e instanceof CommandLine.ParameterException ? USAGE : FAILED);
         cl.setParameterExceptionHandler((e, a) -> {
             CommandLine c = e.getCommandLine();
-            c.getErr().println("liaison: " + e.getMessage());
+            c.getErr().println("liaison: " + printable(e.getMessage()));
             c.getErr().println("Try '" + c.getCommandSpec().qualifiedName() + " --help' for usage and examples.");
             return USAGE;
         });
         cl.setExecutionExceptionHandler((e, c, parsed) -> {
-            c.getErr().println("liaison: " + describe(e));
+            c.getErr().println("liaison: " + printable(describe(e))); // a refusal may quote what a peer or a request held
             if (root.verbose()) {
                 e.printStackTrace(c.getErr());
             }

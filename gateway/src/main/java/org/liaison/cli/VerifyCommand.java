@@ -1,5 +1,7 @@
 package org.liaison.cli;
 
+import static org.liaison.protocol.UntrustedText.printable;
+
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -79,7 +81,7 @@ public final class VerifyCommand implements Callable<Integer> {
             o.println(Json.write(m));
         } else {
             for (EvidenceFolder.Check c : report.checks()) {
-                o.printf("%s  %-24s %s%n", c.ok() ? "ok  " : "FAIL", c.what(), c.detail());
+                o.printf("%s  %-24s %s%n", c.ok() ? "ok  " : "FAIL", printable(c.what()), printable(c.detail()));
             }
             o.println(report.valid() ? "VALID: every check holds." : "INVALID: do not rely on this package.");
         }

@@ -1,5 +1,7 @@
 package org.liaison.cli.audit;
 
+import static org.liaison.protocol.UntrustedText.printable;
+
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,14 +56,18 @@ public final class AuditCommand {
         }
     }
 
-    /** Prints a proof as JSON, or as aligned "name value" lines. */
+    /**
+     * Prints a proof as JSON, or as aligned "name value" lines; a value of several lines (a checkpoint's text) keeps
+     * its lines, and everything else a terminal would act on in what the log holds is shown escaped.
+     */
     static void print(PrintWriter o, Map<String, Object> m, boolean json) {
         if (json) {
             o.println(Json.write(m));
             return;
         }
         int width = m.keySet().stream().mapToInt(String::length).max().orElse(0) + 2;
-        m.forEach((k, v) -> o.printf("%-" + width + "s%s%n", k, v instanceof String ? ((String) v).strip() : v));
+        m.forEach((k, v) -> o.printf("%-" + width + "s%s%n", k, org.liaison.protocol.UntrustedText.printableLines(
+                v instanceof String ? ((String) v).strip() : String.valueOf(v))));
     }
 
     static java.util.List<String> hex(java.util.List<byte[]> hashes) {
@@ -222,7 +228,7 @@ public final class AuditCommand {
                             + "for a copy of a running node; after a stop every entry is covered)");
                 }
             } else {
-                r.problems().forEach(p -> o.println("FAIL  " + p));
+                r.problems().forEach(p -> o.println("FAIL  " + printable(p)));
                 o.println("INVALID: the log was altered (" + r.entries() + " entries read, verified up to " + r.verifiedSize() + ")");
             }
             return r.valid() ? Main.OK : Main.FAILED;

@@ -1,5 +1,7 @@
 package org.liaison.cli.audit;
 
+import static org.liaison.protocol.UntrustedText.printable;
+
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -100,7 +102,7 @@ final class ExportCommand implements Callable<Integer> {
                 o.println("VALID: " + c.entries() + " entries proven in the log of size " + c.treeSize() + ", " + c.checkpoints()
                         + " signed checkpoints, each extending the one before");
             } else {
-                c.problems().forEach(p -> o.println("FAIL  " + p));
+                c.problems().forEach(p -> o.println("FAIL  " + printable(p)));
                 o.println("INVALID: the bundle does not prove what it claims");
             }
             return c.valid() ? Main.OK : Main.FAILED;

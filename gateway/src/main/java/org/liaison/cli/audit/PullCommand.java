@@ -1,5 +1,7 @@
 package org.liaison.cli.audit;
 
+import static org.liaison.protocol.UntrustedText.printable;
+
 import java.io.DataInputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -89,7 +91,7 @@ final class PullCommand implements Callable<Integer> {
             o.println("VALID: the last checkpoint covers " + r.verifiedSize() + " entries");
             return Main.OK;
         }
-        r.problems().forEach(p -> o.println("FAIL  " + p));
+        r.problems().forEach(p -> o.println("FAIL  " + printable(p)));
         o.println("INVALID: the copy does not verify");
         return Main.FAILED;
     }

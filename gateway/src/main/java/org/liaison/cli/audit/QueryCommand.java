@@ -1,5 +1,7 @@
 package org.liaison.cli.audit;
 
+import static org.liaison.protocol.UntrustedText.printable;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -47,9 +49,11 @@ final class QueryCommand implements Callable<Integer> {
         String format = "%-6s %-20s %-17s %-22s %-36s %-18s %-9s %s";
         o.println(String.format(format, "INDEX", "TIME (UTC)", "TYPE", "ACTOR", "MESSAGE", "COUNTERPART", "OUTCOME", "REASON").stripTrailing());
         for (AuditEntries.Entry e : found) {
-            o.println(String.format(format, e.index(), e.time().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString(), e.type(),
-                    cut(e.actor(), 22), e.messageId() == null ? "-" : e.messageId(), cut(e.counterpart(), 18), e.outcome(),
-                    e.reason() == null ? "" : e.reason()).stripTrailing());
+            // Every field came from the log, and some from outside (a refused certificate's subject, a request's path).
+            o.println(String.format(format, e.index(), e.time().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString(),
+                    printable(e.type()), cut(printable(e.actor()), 22), e.messageId() == null ? "-" : printable(e.messageId()),
+                    cut(printable(e.counterpart()), 18), printable(e.outcome()), e.reason() == null ? "" : printable(e.reason()))
+                    .stripTrailing());
         }
         o.println(found.size() + " of the log's entries match");
         return Main.OK;

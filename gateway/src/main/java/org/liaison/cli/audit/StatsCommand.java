@@ -1,5 +1,7 @@
 package org.liaison.cli.audit;
 
+import static org.liaison.protocol.UntrustedText.printable;
+
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import org.liaison.cli.Json;
@@ -42,19 +44,20 @@ final class StatsCommand implements Callable<Integer> {
             return Main.OK;
         }
         o.println("Messages sent (per recipient)");
-        r.sent().forEach(c -> o.printf("  %-10s %-28s %-12s %6d%n", c.period(), c.service(), c.counterpart(), c.count()));
+        r.sent().forEach(c -> o.printf("  %-10s %-28s %-12s %6d%n", c.period(), printable(c.service()), printable(c.counterpart()), c.count()));
         if (r.sent().isEmpty()) {
             o.println("  none");
         }
         o.println("Messages received");
-        r.received().forEach(c -> o.printf("  %-10s %-28s %-12s %6d%n", c.period(), c.service(), c.counterpart(), c.count()));
+        r.received().forEach(c -> o.printf("  %-10s %-28s %-12s %6d%n", c.period(), printable(c.service()), printable(c.counterpart()),
+                c.count()));
         if (r.received().isEmpty()) {
             o.println("  none");
         }
         times(o, "Delivery times (sealed to receipt)", r.deliveryTimes());
         times(o, "Response times (received to reply sealed)", r.responseTimes());
         o.println("Time to answer by the request's service");
-        r.responseTimesByService().forEach(t -> o.printf("  %-28s n=%-6d median %9.3f s   p90 %9.3f s%n", t.service(), t.count(),
+        r.responseTimesByService().forEach(t -> o.printf("  %-28s n=%-6d median %9.3f s   p90 %9.3f s%n", printable(t.service()), t.count(),
                 t.medianSeconds(), t.p90Seconds()));
         if (r.responseTimesByService().isEmpty()) {
             o.println("  none");
@@ -65,17 +68,17 @@ final class StatsCommand implements Callable<Integer> {
             o.println("  none");
         }
         o.println("Requests declined, by reason (given: by this authority; received: by a recipient)");
-        r.declined().forEach(d -> o.printf("  %-10s %-9s %-26s %6d%n", d.period(), d.direction(), d.reason(), d.count()));
+        r.declined().forEach(d -> o.printf("  %-10s %-9s %-26s %6d%n", d.period(), d.direction(), printable(d.reason()), d.count()));
         if (r.declined().isEmpty()) {
             o.println("  none");
         }
         o.println("Packages with protection marks");
-        r.marked().forEach(m -> o.printf("  %-10s %-9s %-18s %6d%n", m.period(), m.direction(), m.mark(), m.count()));
+        r.marked().forEach(m -> o.printf("  %-10s %-9s %-18s %6d%n", m.period(), m.direction(), printable(m.mark()), m.count()));
         if (r.marked().isEmpty()) {
             o.println("  none");
         }
         o.println("Failures and refusals");
-        r.failures().forEach(f -> o.printf("  %-10s %-22s %-14s %6d%n", f.period(), f.kind(), f.code(), f.count()));
+        r.failures().forEach(f -> o.printf("  %-10s %-22s %-14s %6d%n", f.period(), printable(f.kind()), printable(f.code()), f.count()));
         if (r.failures().isEmpty()) {
             o.println("  none");
         }

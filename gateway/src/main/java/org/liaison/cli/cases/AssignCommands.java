@@ -1,5 +1,7 @@
 package org.liaison.cli.cases;
 
+import static org.liaison.protocol.UntrustedText.printable;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -48,10 +50,10 @@ public final class AssignCommands {
             if (json) {
                 spec.commandLine().getOut().println(Json.write(answer));
             } else if (answer.has("assigned")) {
-                spec.commandLine().getOut().printf("%s %s case %s%n", answer.path("person").asText(),
+                spec.commandLine().getOut().printf("%s %s case %s%n", printable(answer.path("person").asText()),
                         answer.path("assigned").asBoolean() ? "is now on" : "was already on", caseRef);
             } else {
-                spec.commandLine().getOut().printf("%s %s case %s%n", answer.path("person").asText(),
+                spec.commandLine().getOut().printf("%s %s case %s%n", printable(answer.path("person").asText()),
                         answer.path("unassigned").asBoolean() ? "is no longer on" : "was not on", caseRef);
             }
             return 0;
@@ -102,8 +104,8 @@ public final class AssignCommands {
                 spec.commandLine().getOut().println("No one is assigned to a case.");
             }
             for (JsonNode a : answer) {
-                spec.commandLine().getOut().printf("%-24s %s  (since %s)%n", a.path("case").asText(), a.path("person").asText(),
-                        a.path("assignedAt").asText());
+                spec.commandLine().getOut().printf("%-24s %s  (since %s)%n", printable(a.path("case").asText()),
+                        printable(a.path("person").asText()), printable(a.path("assignedAt").asText()));
             }
             return 0;
         }

@@ -1,5 +1,7 @@
 package org.liaison.cli.certs;
 
+import static org.liaison.protocol.UntrustedText.printable;
+
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -53,7 +55,7 @@ public final class InspectCommand implements Callable<Integer> {
             if (json) {
                 o.println(Json.write(crl));
             } else {
-                crl.forEach((k, v) -> o.printf("%-16s %s%n", k, v));
+                crl.forEach((k, v) -> o.printf("%-16s %s%n", k, printable(String.valueOf(v))));
             }
             return 0;
         }
@@ -70,7 +72,7 @@ public final class InspectCommand implements Callable<Integer> {
             if (infos.size() > 1) {
                 o.println((i == 0 ? "Certificate " : "Issuer certificate ") + (i + 1) + " of " + infos.size());
             }
-            infos.get(i).forEach((k, v) -> o.printf("  %-18s %s%n", k, v instanceof List<?> l && l.isEmpty() ? "none" : v));
+            infos.get(i).forEach((k, v) -> o.printf("  %-18s %s%n", k, v instanceof List<?> l && l.isEmpty() ? "none" : printable(String.valueOf(v))));
         }
         return 0;
     }

@@ -1,5 +1,7 @@
 package org.liaison.cli.certs;
 
+import static org.liaison.protocol.UntrustedText.printable;
+
 import java.nio.file.Path;
 import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
@@ -103,10 +105,10 @@ public final class VerifyCommand implements Callable<Integer> {
         if (json) {
             o.println(Json.write(result));
         } else if (Boolean.TRUE.equals(result.get("valid"))) {
-            o.println("VALID for " + p.id() + ": " + result.get("subject"));
-            o.println("  chain: " + String.join("  <-  ", (List<String>) result.get("chain")));
+            o.println("VALID for " + p.id() + ": " + printable((String) result.get("subject")));
+            o.println("  chain: " + printable(String.join("  <-  ", (List<String>) result.get("chain"))));
         } else {
-            o.println("REJECTED for " + p.id() + ": " + result.get("message"));
+            o.println("REJECTED for " + p.id() + ": " + printable(String.valueOf(result.get("message"))));
             o.println("  reason code: " + result.get("reason"));
         }
         return code;

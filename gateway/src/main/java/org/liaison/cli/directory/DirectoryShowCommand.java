@@ -1,5 +1,7 @@
 package org.liaison.cli.directory;
 
+import static org.liaison.protocol.UntrustedText.printable;
+
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -87,8 +89,8 @@ public final class DirectoryShowCommand implements Callable<Integer> {
                 + d.nextUpdate());
         for (Map<String, Object> a : as) {
             o.println();
-            o.println(a.get("id") + "  " + a.get("name"));
-            o.println("  endpoints   " + a.get("endpoints"));
+            o.println(a.get("id") + "  " + printable(String.valueOf(a.get("name"))));
+            o.println("  endpoints   " + printable(String.valueOf(a.get("endpoints"))));
             o.println("  suites      " + a.get("suites"));
             o.println("  services    " + String.join(", ", (List<String>) a.get("services")));
             o.println("  gateway TLS " + a.get("gatewayCertificates"));
@@ -100,7 +102,7 @@ public final class DirectoryShowCommand implements Callable<Integer> {
         }
         for (Map<String, Object> j : js) {
             o.println();
-            o.println(j.get("id") + "  " + j.get("name") + " (lead " + j.get("lead") + ", " + j.get("legalBasis") + ")");
+            o.println(printable(j.get("id") + "  " + j.get("name") + " (lead " + j.get("lead") + ", " + j.get("legalBasis") + ")"));
             o.println("  members " + j.get("members") + ", valid " + j.get("validFrom") + " to " + j.get("validUntil"));
         }
         return 0;

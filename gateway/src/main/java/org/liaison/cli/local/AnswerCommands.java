@@ -59,11 +59,11 @@ public final class AnswerCommands {
             if (json) {
                 spec.commandLine().getOut().println(Json.write(answer));
             } else if (answer.path("new").asBoolean()) {
-                spec.commandLine().getOut().printf("%s %s%s; %s will be told%n", answer.path("messageId").asText(), answer.path("stage").asText(),
-                        answer.path("reason").isNull() ? "" : " (" + answer.path("reason").asText() + ")", answer.path("to").asText());
+                spec.commandLine().getOut().printf("%s %s%s; %s will be told%n", StatusCommand.text(answer, "messageId"), StatusCommand.text(answer, "stage"),
+                        answer.path("reason").isNull() ? "" : " (" + StatusCommand.text(answer, "reason") + ")", StatusCommand.text(answer, "to"));
             } else {
-                spec.commandLine().getOut().printf("%s was %s already; nothing changed%n", answer.path("messageId").asText(),
-                        answer.path("stage").asText());
+                spec.commandLine().getOut().printf("%s was %s already; nothing changed%n", StatusCommand.text(answer, "messageId"),
+                        StatusCommand.text(answer, "stage"));
             }
             return 0;
         }

@@ -1,5 +1,7 @@
 package org.liaison.cli.local;
 
+import static org.liaison.protocol.UntrustedText.printable;
+
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -83,7 +85,7 @@ public final class FetchCommand implements Callable<Integer> {
             PrintWriter o = spec.commandLine().getOut();
             if (!report.valid()) {
                 for (EvidenceFolder.Check c : report.checks()) {
-                    o.printf("%s  %-24s %s%n", c.ok() ? "ok  " : "FAIL", c.what(), c.detail());
+                    o.printf("%s  %-24s %s%n", c.ok() ? "ok  " : "FAIL", printable(c.what()), printable(c.detail()));
                 }
                 discard = true;
                 throw new UserException("the package does not verify; nothing was kept");
@@ -101,7 +103,7 @@ public final class FetchCommand implements Callable<Integer> {
                 o.println(Json.write(r));
             } else {
                 for (EvidenceFolder.Check c : report.checks()) {
-                    o.printf("ok    %-24s %s%n", c.what(), c.detail());
+                    o.printf("ok    %-24s %s%n", printable(c.what()), printable(c.detail())); // names chosen by the sender
                 }
                 o.println("Saved and verified in " + out);
             }

@@ -1,5 +1,8 @@
 package org.liaison.cli.local;
 
+import static org.liaison.cli.local.StatusCommand.text;
+import static org.liaison.protocol.UntrustedText.printable;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -54,26 +57,26 @@ public final class InboxCommand implements Callable<Integer> {
         }
         for (JsonNode m : list) {
             if (m.has("quarantined") || m.has("problem")) {
-                o.printf("%s  from %-7s %s  received %s%n", m.path("messageId").asText(), m.path("from").asText(),
-                        m.has("quarantined") ? "QUARANTINED: " + m.path("quarantined").asText()
-                                : "CANNOT BE READ: " + m.path("problem").asText() + " (tell your gateway's operator)",
-                        m.path("received").asText());
+                o.printf("%s  from %-7s %s  received %s%n", text(m, "messageId"), text(m, "from"),
+                        m.has("quarantined") ? "QUARANTINED: " + text(m, "quarantined")
+                                : "CANNOT BE READ: " + text(m, "problem") + " (tell your gateway's operator)",
+                        text(m, "received"));
                 continue;
             }
             List<String> marks = new ArrayList<>();
-            marks.add(m.path("classification").asText());
-            m.path("handling").forEach(h -> marks.add(h.asText()));
+            marks.add(text(m, "classification"));
+            m.path("handling").forEach(h -> marks.add(printable(h.asText())));
             if (m.has("clearanceRequired")) {
                 List<String> need = new ArrayList<>();
-                m.path("clearanceRequired").forEach(h -> need.add(h.asText()));
+                m.path("clearanceRequired").forEach(h -> need.add(printable(h.asText())));
                 o.printf("%s  from %-7s %-22s %s  received %s  NEEDS CLEARANCE: %s (case and files not shown)%n",
-                        m.path("messageId").asText(), m.path("from").asText(), m.path("service").asText(), marks,
-                        m.path("received").asText(), String.join(", ", need));
+                        text(m, "messageId"), text(m, "from"), text(m, "service"), marks,
+                        text(m, "received"), String.join(", ", need));
                 continue;
             }
-            o.printf("%s  from %-7s %-22s case %-18s %s  %d file(s), %d bytes  received %s%s%n", m.path("messageId").asText(),
-                    m.path("from").asText(), m.path("service").asText(), m.path("case").asText(), marks, m.path("files").asInt(),
-                    m.path("bytes").asLong(), m.path("received").asText(), deadline(m) + told(m));
+            o.printf("%s  from %-7s %-22s case %-18s %s  %d file(s), %d bytes  received %s%s%n", text(m, "messageId"),
+                    text(m, "from"), text(m, "service"), text(m, "case"), marks, m.path("files").asInt(),
+                    m.path("bytes").asLong(), text(m, "received"), deadline(m) + told(m));
         }
         return 0;
     }
@@ -83,7 +86,7 @@ public final class InboxCommand implements Callable<Integer> {
         StringBuilder b = new StringBuilder();
         for (JsonNode s : m.path("stages")) {
             if (!s.asText().equals("opened")) {
-                b.append("  ").append(s.asText().toUpperCase(java.util.Locale.ROOT));
+                b.append("  ").append(printable(s.asText().toUpperCase(java.util.Locale.ROOT)));
             }
         }
         return b.toString();
@@ -93,10 +96,10 @@ public final class InboxCommand implements Callable<Integer> {
     private static String deadline(JsonNode m) {
         StringBuilder b = new StringBuilder();
         if (m.has("urgency")) {
-            b.append("  ").append(m.path("urgency").asText().toUpperCase(java.util.Locale.ROOT));
+            b.append("  ").append(printable(m.path("urgency").asText().toUpperCase(java.util.Locale.ROOT)));
         }
         if (m.has("respondBy")) {
-            b.append("  respond by ").append(m.path("respondBy").asText());
+            b.append("  respond by ").append(text(m, "respondBy"));
             if (m.path("overdue").asBoolean(false)) {
                 b.append("  OVERDUE");
             } else if (m.path("answered").asBoolean(false)) {

@@ -1,5 +1,7 @@
 package org.liaison.cli.local;
 
+import static org.liaison.protocol.UntrustedText.printable;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.concurrent.Callable;
 import org.liaison.cli.Json;
@@ -41,7 +43,7 @@ public final class QuarantineCommand implements Callable<Integer> {
         if (json) {
             spec.commandLine().getOut().println(Json.write(answer));
         } else {
-            spec.commandLine().getOut().println("Quarantined " + answer.path("messageId").asText() + ": " + reason);
+            spec.commandLine().getOut().println("Quarantined " + StatusCommand.text(answer, "messageId") + ": " + printable(reason));
         }
         return 0;
     }

@@ -1,5 +1,7 @@
 package org.liaison.cli.local;
 
+import static org.liaison.protocol.UntrustedText.printable;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
@@ -63,33 +65,34 @@ public final class StatusCommand implements Callable<Integer> {
         boolean any = false;
         for (JsonNode m : messages) {
             any = true;
-            o.printf("%s  %s to %s  created %s%s%s%n", m.path("messageId").asText(), m.path("service").asText(), m.path("to").asText(),
-                    m.path("created").asText(), m.path("inReplyTo").isNull() ? "" : "  (reply to " + m.path("inReplyTo").asText() + ")",
-                    !m.has("respondBy") ? "" : "  respond by " + m.path("respondBy").asText()
+            // What peers wrote (notes, errors) and what the node holds is shown with every control escaped (UntrustedText).
+            o.printf("%s  %s to %s  created %s%s%s%n", text(m, "messageId"), text(m, "service"), text(m, "to"),
+                    text(m, "created"), m.path("inReplyTo").isNull() ? "" : "  (reply to " + text(m, "inReplyTo") + ")",
+                    !m.has("respondBy") ? "" : "  respond by " + text(m, "respondBy")
                             + (m.path("overdue").asBoolean(false) ? "  OVERDUE" : m.path("answered").asBoolean(false) ? " (answered)" : ""));
             for (JsonNode d : m.path("deliveries")) {
-                String state = d.path("state").asText();
+                String state = text(d, "state");
                 String detail;
                 switch (state) {
                     case "delivered":
-                        detail = "at " + d.path("deliveredAt").asText() + ", receipt SHA-256 " + d.path("receiptSha256").asText().substring(0, 16) + "…";
+                        detail = "at " + text(d, "deliveredAt") + ", receipt SHA-256 " + text(d, "receiptSha256").substring(0, 16) + "…";
                         break;
                     case "retrying":
-                        detail = "next attempt " + d.path("nextAttempt").asText() + " after " + d.path("attempts").asInt()
-                                + " attempt(s): " + d.path("lastError").asText();
+                        detail = "next attempt " + text(d, "nextAttempt") + " after " + d.path("attempts").asInt()
+                                + " attempt(s): " + text(d, "lastError");
                         break;
                     case "failed":
                     case "expired":
-                        detail = d.path("lastError").asText();
+                        detail = text(d, "lastError");
                         break;
                     default:
                         detail = "";
                 }
-                o.printf("    %-7s %-9s %s%n", d.path("recipient").asText(), state, detail);
+                o.printf("    %-7s %-9s %s%n", text(d, "recipient"), state, detail);
                 for (JsonNode st : d.path("stages")) {
-                    o.printf("    %-7s %-12s %s%s%s%n", "", st.path("stage").asText(), st.path("at").asText(),
-                            st.path("reason").isNull() ? "" : "  reason: " + st.path("reason").asText(),
-                            st.path("note").isNull() ? "" : "  \"" + st.path("note").asText().replaceAll("\\p{Cntrl}", " ") + "\"");
+                    o.printf("    %-7s %-12s %s%s%s%n", "", text(st, "stage"), text(st, "at"),
+                            st.path("reason").isNull() ? "" : "  reason: " + text(st, "reason"),
+                            st.path("note").isNull() ? "" : "  \"" + text(st, "note") + "\"");
                 }
             }
         }
@@ -97,5 +100,10 @@ public final class StatusCommand implements Callable<Integer> {
             o.println(overdue ? "No request is overdue." : "No sent messages yet.");
         }
         return 0;
+    }
+
+    /** A field of the gateway's answer as it may be shown on a terminal. */
+    static String text(JsonNode node, String field) {
+        return printable(node.path(field).asText());
     }
 }

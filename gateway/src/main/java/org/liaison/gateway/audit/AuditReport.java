@@ -200,8 +200,12 @@ public final class AuditReport {
         return s.append("</svg>\n").toString();
     }
 
-    /** Text for HTML and SVG: the five XML specials escaped. */
-    static String esc(String s) {
+    /**
+     * Text for HTML and SVG: the five XML specials escaped, and what a browser would act on or XML refuses —
+     * controls, bidirectional overrides, line separators, from the log's fields — shown as visible escapes.
+     */
+    static String esc(String text) {
+        String s = org.liaison.protocol.UntrustedText.printable(text);
         StringBuilder b = new StringBuilder(s.length());
         for (char c : s.toCharArray()) {
             switch (c) {
