@@ -38,7 +38,7 @@ class DocsTest {
     @Test
     void operatorsGuideCommandsRunAsWritten() throws Exception {
         String log = run("docs/operators.md");
-        assertThat(log).contains("revoked");
+        assertThat(log).contains("REJECTED for investigator: revoked").contains("exit code 1");
         assertThat(dir.resolve("it-backup")).isDirectory();
     }
 
