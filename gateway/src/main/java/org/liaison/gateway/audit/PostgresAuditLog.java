@@ -73,7 +73,7 @@ public final class PostgresAuditLog implements AuditLog {
     private long checkpointedSize;
 
     private PostgresAuditLog(HikariDataSource pool, String url, String user, char[] password, String origin, String nodeId,
-            SignedNote.Signer signer, Path snapshots) throws SQLException {
+            SignedNote.Signer signer, Path snapshots, Runnable betweenReads) throws SQLException {
         this.pool = pool;
         this.url = url;
         this.user = user;
@@ -82,8 +82,9 @@ public final class PostgresAuditLog implements AuditLog {
         this.nodeId = nodeId;
         this.signer = signer;
         this.snapshots = snapshots;
-        catchUp();
-        this.recent = recentEntries();
+        // The checkpoint first, then the entries: every entry a stored checkpoint covers was committed
+        // before it was signed, so the entries read afterwards reach its size, even while another node
+        // appends and signs a larger one meanwhile (read the other way round, that looked like tampering).
         try (Connection c = pool.getConnection(); Statement s = c.createStatement();
                 ResultSet r = s.executeQuery("SELECT size, note FROM audit_checkpoints ORDER BY size DESC LIMIT 1")) {
             if (r.next()) {
@@ -91,6 +92,9 @@ public final class PostgresAuditLog implements AuditLog {
                 latestCheckpoint = r.getString(2);
             }
         }
+        betweenReads.run();
+        catchUp();
+        this.recent = recentEntries();
     }
 
     /**
@@ -100,6 +104,12 @@ public final class PostgresAuditLog implements AuditLog {
      */
     public static PostgresAuditLog open(String url, String user, char[] password, Path keyFile, String origin, String nodeId,
             Duration every, Path snapshots) throws IOException {
+        return open(url, user, password, keyFile, origin, nodeId, every, snapshots, () -> { });
+    }
+
+    /** As above; {@code betweenReads} runs between the two reads of the log at open (tests: another node writes then). */
+    static PostgresAuditLog open(String url, String user, char[] password, Path keyFile, String origin, String nodeId,
+            Duration every, Path snapshots, Runnable betweenReads) throws IOException {
         if (!Files.exists(keyFile)) {
             throw new FileAuditLog.AuditLogDamagedException("the audit log key " + keyFile + " does not exist. Nothing was changed."
                     + " Every node of the authority needs the same key file (auditKey in node.yaml)");
@@ -116,7 +126,7 @@ public final class PostgresAuditLog implements AuditLog {
             try (Connection conn = ds.getConnection()) {
                 createSchema(conn);
             }
-            log = new PostgresAuditLog(ds, url, user, password, origin, nodeId, signer, snapshots);
+            log = new PostgresAuditLog(ds, url, user, password, origin, nodeId, signer, snapshots, betweenReads);
             log.verifyAtOpen();
         } catch (SQLException | IOException | RuntimeException e) {
             ds.close();
