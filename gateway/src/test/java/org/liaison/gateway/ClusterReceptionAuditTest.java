@@ -62,6 +62,19 @@ class ClusterReceptionAuditTest {
             List<String> receptions = entries.stream().filter(e -> e.contains(id.toString()) && e.contains("\"type\":\"receive")).toList();
             assertThat(receptions).as("the log's receptions of " + id).hasSize(1);
             assertThat(receptions.get(0)).contains("\"type\":\"receive\"").contains("\"outcome\":\"ok\"");
+            // The checkpoints signed inside the receptions' transactions are the log's: a pulled copy verifies,
+            // and Albania checked the one its receipt brought against the key the directory lists.
+            org.liaison.gateway.audit.AuditLog.Snapshot copy = it.audit().snapshot();
+            Path pulled = java.nio.file.Files.createDirectories(dir.resolve("pulled"));
+            java.nio.file.Files.copy(copy.entries(), pulled.resolve(org.liaison.gateway.audit.FileAuditLog.ENTRIES));
+            java.nio.file.Files.copy(copy.checkpoints(), pulled.resolve(org.liaison.gateway.audit.FileAuditLog.CHECKPOINTS));
+            org.liaison.gateway.audit.AuditLogVerifier.Report report = org.liaison.gateway.audit.AuditLogVerifier.verify(pulled,
+                    it.audit().verifierKey());
+            assertThat(report.problems()).isEmpty();
+            assertThat(report.valid()).isTrue();
+            al.peerLogs().drain();
+            assertThat(al.peerLogs().stored(IT)).isPresent();
+            assertThat(al.metrics().scrape()).doesNotContain("liaison_audit_peer_alarms_total");
         }
     }
 }
