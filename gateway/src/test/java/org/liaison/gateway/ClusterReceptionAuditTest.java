@@ -77,4 +77,34 @@ class ClusterReceptionAuditTest {
             assertThat(al.metrics().scrape()).doesNotContain("liaison_audit_peer_alarms_total");
         }
     }
+
+    /**
+     * The single node (file audit log, SQLite): the entry is durable before the store (a receipt's
+     * checkpoint covers it; a crash between the two is found at the next start). When the store fails
+     * instead, the sender's retry is the same reception: it is logged as a receive-duplicate, not as a
+     * second reception.
+     */
+    @Test
+    void onOneNodeARetryAfterAFailedStoreIsNotASecondReception() throws Exception {
+        TestNodes t = new TestNodes(dir);
+        UUID id;
+        try (GatewayNode it = t.startLogged(IT); GatewayNode al = t.start(AL)) {
+            String db = "jdbc:sqlite:" + t.auditDir(IT).resolveSibling("messages.db");
+            try (Connection c = DriverManager.getConnection(db); Statement s = c.createStatement()) {
+                s.execute("CREATE TRIGGER fail_insert BEFORE INSERT ON inbox BEGIN SELECT RAISE(ABORT, 'injected store failure'); END");
+            }
+            id = al.outbox().submit(t.submission(AL, List.of(IT), null, null, TestNodes.text("received once")));
+            TestNodes.await("a refused attempt", Duration.ofSeconds(30), () -> al.store().deliveries(id).get(0).attempts() >= 1
+                    && al.store().deliveries(id).get(0).lastError() != null);
+            try (Connection c = DriverManager.getConnection(db); Statement s = c.createStatement()) {
+                s.execute("DROP TRIGGER fail_insert");
+            }
+            TestNodes.await("delivery", Duration.ofSeconds(30), () -> NodeExchangeTest.delivered(al, id));
+            assertThat(it.store().receiptFor(AL, id)).isPresent();
+        }
+        List<String> entries = org.liaison.gateway.audit.AuditLogVerifier.entries(t.auditDir(IT)).stream()
+                .map(e -> new String(e, StandardCharsets.UTF_8)).filter(e -> e.contains(id.toString())).toList();
+        assertThat(entries.stream().filter(e -> e.contains("\"type\":\"receive\"")).toList()).as(entries.toString()).hasSize(1);
+        assertThat(entries).anyMatch(e -> e.contains("\"type\":\"receive-duplicate\"") && e.contains("failed store"));
+    }
 }

@@ -769,6 +769,11 @@ public final class GatewayNode implements NodeState, AutoCloseable {
     }
 
     @Override
+    public void receiveLoggedNotStored(AuthorityId sender, java.util.UUID messageId) {
+        receivedBeforeCrash.add(sender + "/" + messageId);
+    }
+
+    @Override
     public void peerIsUp(AuthorityId peer) {
         worker.peerIsUp(peer);
     }

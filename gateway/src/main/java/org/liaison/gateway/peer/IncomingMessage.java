@@ -393,7 +393,7 @@ public final class IncomingMessage {
             boolean again = node.receiveLoggedBeforeACrash(sender, verified.header().messageId());
             AuditEvent received = AuditEvent.of(again ? "receive-duplicate" : "receive", sender.value(),
                     verified.header().messageId().toString(), sender.value(), "ok",
-                    again ? "logged before a crash; stored now" : null).about(verified.header())
+                    again ? "logged before a crash or a failed store; stored now" : null).about(verified.header())
                     .with("envelopeSha256", verified.sha256()).with("handling", handling).with("respondBy", respondBy(receivedManifest));
             byte[] receipt;
             MessageStore.Stored outcome;
@@ -419,8 +419,14 @@ public final class IncomingMessage {
                 long logged = node.audit().record(received);
                 // The receipt carries a checkpoint that already covers this reception.
                 receipt = Receipts.create(verified, node.me(), now, node.audit().checkpointCovering(logged), node.signing());
-                outcome = node.store().storeReceived(new MessageStore.Received(sender, verified.header().messageId(),
-                        now, envelope, verified.sha256(), receipt, blobs, null, receivedManifest.getCase()));
+                try {
+                    outcome = node.store().storeReceived(new MessageStore.Received(sender, verified.header().messageId(),
+                            now, envelope, verified.sha256(), receipt, blobs, null, receivedManifest.getCase()));
+                } catch (RuntimeException notStored) {
+                    // Logged, not stored (the refusal follows in the log): the sender's retry is the same reception.
+                    node.receiveLoggedNotStored(sender, verified.header().messageId());
+                    throw notStored;
+                }
             }
             switch (outcome) {
                 case STORED:
