@@ -125,6 +125,35 @@ class AuditExchangeTest {
                 .anyMatch(e -> e.contains("\"type\":\"audit-copy\""));
     }
 
+    /**
+     * Issue 25, item 15: a peer lists two endpoints (the nodes of a cluster) and the first is down. Its
+     * consistency proofs are asked at the next endpoint, as its deliveries are: the log is checked.
+     */
+    @Test
+    void aPeersLogIsCheckedThroughItsSecondEndpointWhileTheFirstIsDown() throws Exception {
+        TestNodes t = new TestNodes(dir);
+        Path file = t.federation.dir().resolve(org.liaison.gateway.config.FederationSetup.DIRECTORY);
+        org.liaison.protocol.model.Directory d = org.liaison.protocol.directory.DirectoryEdits.read(java.nio.file.Files.readAllBytes(file));
+        d.getAuthority().stream().filter(a -> a.getId().equals(AL.value())).findFirst().orElseThrow().getEndpoint()
+                .add(0, "https://127.0.0.1:" + TestCluster.freePort()); // nothing listens there
+        org.liaison.protocol.directory.DirectoryEdits.nextEdition(d, Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+        java.nio.file.Files.write(file, org.liaison.protocol.directory.DirectorySigner.sign(d, t.federation.pki().directorySigning()));
+        try (GatewayNode it = t.startLogged(IT); GatewayNode al = t.startLogged(AL)) {
+            assertThat(it.trust().directory().require(AL).endpoints()).hasSize(2);
+            UUID id = it.outbox().submit(t.submission(IT, List.of(AL), null, null, TestNodes.text("through the second node")));
+            TestNodes.await("delivery", Duration.ofSeconds(30), () -> NodeExchangeTest.delivered(it, id));
+            it.peerLogs().drain();
+            assertThat(it.peerLogs().stored(AL)).as("Italy checked Albania's first checkpoint").isPresent();
+            Checkpoint held = Checkpoint.ofNote(it.peerLogs().stored(AL).orElseThrow());
+            long next = al.audit().record(org.liaison.gateway.audit.AuditEvent.of("fetch", "AL-PP", id.toString(), null, "ok", null));
+            String newer = al.audit().checkpointCovering(next);
+            assertThat(Checkpoint.ofNote(newer).size()).isGreaterThan(held.size());
+            // A larger checkpoint needs a consistency proof from Albania: asked at its second endpoint.
+            assertThat(it.peerLogs().check(AL, newer)).isEqualTo(org.liaison.gateway.audit.PeerLogs.Outcome.CONSISTENT);
+            assertThat(it.peerLogs().stored(AL)).contains(newer);
+        }
+    }
+
     static long indexOf(List<byte[]> entries, String... parts) {
         for (int i = 0; i < entries.size(); i++) {
             String e = new String(entries.get(i), StandardCharsets.UTF_8);

@@ -73,7 +73,7 @@ public final class PostgresAuditLog implements AuditLog {
     private long checkpointedSize;
 
     private PostgresAuditLog(HikariDataSource pool, String url, String user, char[] password, String origin, String nodeId,
-            SignedNote.Signer signer, Path snapshots) throws SQLException {
+            SignedNote.Signer signer, Path snapshots, Runnable betweenReads) throws SQLException {
         this.pool = pool;
         this.url = url;
         this.user = user;
@@ -82,8 +82,9 @@ public final class PostgresAuditLog implements AuditLog {
         this.nodeId = nodeId;
         this.signer = signer;
         this.snapshots = snapshots;
-        catchUp();
-        this.recent = recentEntries();
+        // The checkpoint first, then the entries: every entry a stored checkpoint covers was committed
+        // before it was signed, so the entries read afterwards reach its size, even while another node
+        // appends and signs a larger one meanwhile (read the other way round, that looked like tampering).
         try (Connection c = pool.getConnection(); Statement s = c.createStatement();
                 ResultSet r = s.executeQuery("SELECT size, note FROM audit_checkpoints ORDER BY size DESC LIMIT 1")) {
             if (r.next()) {
@@ -91,6 +92,9 @@ public final class PostgresAuditLog implements AuditLog {
                 latestCheckpoint = r.getString(2);
             }
         }
+        betweenReads.run();
+        catchUp();
+        this.recent = recentEntries();
     }
 
     /**
@@ -100,6 +104,12 @@ public final class PostgresAuditLog implements AuditLog {
      */
     public static PostgresAuditLog open(String url, String user, char[] password, Path keyFile, String origin, String nodeId,
             Duration every, Path snapshots) throws IOException {
+        return open(url, user, password, keyFile, origin, nodeId, every, snapshots, () -> { });
+    }
+
+    /** As above; {@code betweenReads} runs between the two reads of the log at open (tests: another node writes then). */
+    static PostgresAuditLog open(String url, String user, char[] password, Path keyFile, String origin, String nodeId,
+            Duration every, Path snapshots, Runnable betweenReads) throws IOException {
         if (!Files.exists(keyFile)) {
             throw new FileAuditLog.AuditLogDamagedException("the audit log key " + keyFile + " does not exist. Nothing was changed."
                     + " Every node of the authority needs the same key file (auditKey in node.yaml)");
@@ -116,7 +126,7 @@ public final class PostgresAuditLog implements AuditLog {
             try (Connection conn = ds.getConnection()) {
                 createSchema(conn);
             }
-            log = new PostgresAuditLog(ds, url, user, password, origin, nodeId, signer, snapshots);
+            log = new PostgresAuditLog(ds, url, user, password, origin, nodeId, signer, snapshots, betweenReads);
             log.verifyAtOpen();
         } catch (SQLException | IOException | RuntimeException e) {
             ds.close();
@@ -170,9 +180,15 @@ public final class PostgresAuditLog implements AuditLog {
     /** Reads the entries appended since the tree was last brought up to date (by any node), in index order. */
     private void catchUp() throws SQLException {
         org.liaison.gateway.net.EventLoops.assertOffLoop("a read of the shared audit log");
+        try (Connection c = pool.getConnection()) {
+            catchUp(c);
+        }
+    }
+
+    /** As {@link #catchUp()}, on {@code c}. */
+    private void catchUp(Connection c) throws SQLException {
         synchronized (this) {
-            try (Connection c = pool.getConnection();
-                    PreparedStatement p = c.prepareStatement("SELECT seq, entry FROM audit_entries WHERE seq >= ? ORDER BY seq")) {
+            try (PreparedStatement p = c.prepareStatement("SELECT seq, entry FROM audit_entries WHERE seq >= ? ORDER BY seq")) {
                 p.setLong(1, tree.size());
                 try (ResultSet r = p.executeQuery()) {
                     while (r.next()) {
@@ -238,6 +254,90 @@ public final class PostgresAuditLog implements AuditLog {
         } catch (SQLException x) {
             healthy = false;
             throw new FileAuditLog.AuditWriteException("cannot append to the shared audit log: " + x.getMessage(), x);
+        }
+    }
+
+    /** Work done in the transaction of an audit append (see {@link #recordWith}). */
+    public interface InTransaction<T> {
+        /**
+         * @param c the transaction's connection (on the authority's database)
+         * @param checkpoint a signed checkpoint of the log up to and including the entry, stored in the same transaction
+         */
+        T run(Connection c, long index, String checkpoint) throws SQLException, org.liaison.protocol.ProtocolException;
+    }
+
+    /**
+     * Appends {@code e} and does {@code work} in one transaction on the authority's database: the entry,
+     * a checkpoint covering it and what {@code work} writes are committed together when {@code keep}
+     * accepts work's result, and none of them otherwise (the index is given back). For an event that must
+     * agree with what the node stores (a reception and its receipt). Other appends, on every node, wait
+     * for the transaction: the head row is held until it ends.
+     */
+    public <T> T recordWith(AuditEvent e, InTransaction<T> work, java.util.function.Predicate<T> keep)
+            throws org.liaison.protocol.ProtocolException {
+        org.liaison.gateway.net.EventLoops.assertOffLoop("an audit append");
+        try (Connection c = pool.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                long seq;
+                try (Statement s = c.createStatement(); ResultSet r = s.executeQuery(
+                        "UPDATE audit_head SET next = next + 1 WHERE id = 1 RETURNING next - 1")) {
+                    r.next();
+                    seq = r.getLong(1);
+                }
+                catchUp(c); // every entry below seq is committed: its appender held the head row until then
+                byte[] bytes = FileAuditLog.entryBytes(seq, e);
+                try (PreparedStatement p = c.prepareStatement("INSERT INTO audit_entries (seq, entry, node) VALUES (?, ?, ?)")) {
+                    p.setLong(1, seq);
+                    p.setBytes(2, bytes);
+                    p.setString(3, nodeId);
+                    p.executeUpdate();
+                }
+                Checkpoint cp;
+                synchronized (this) {
+                    if (tree.size() != seq) {
+                        throw new SQLException("the shared audit log holds " + tree.size() + " entries before entry " + seq);
+                    }
+                    cp = new Checkpoint(origin, seq + 1, tree.rootWith(Merkle.leafHash(bytes)));
+                }
+                String note;
+                try {
+                    note = SignedNote.sign(cp.text(), signer);
+                } catch (GeneralSecurityException x) {
+                    throw new IllegalStateException("cannot sign an audit checkpoint: " + x.getMessage(), x);
+                }
+                try (PreparedStatement p = c.prepareStatement("INSERT INTO audit_checkpoints (size, note, node) VALUES (?, ?, ?)"
+                        + " ON CONFLICT (size) DO NOTHING")) {
+                    p.setLong(1, cp.size());
+                    p.setString(2, note);
+                    p.setString(3, nodeId);
+                    p.executeUpdate();
+                }
+                T out = work.run(c, seq, note);
+                if (!keep.test(out)) {
+                    c.rollback();
+                    return out;
+                }
+                c.commit();
+                healthy = true;
+                AUDIT.info("{}", new String(bytes, StandardCharsets.UTF_8));
+                synchronized (this) {
+                    if (cp.size() > checkpointedSize) {
+                        checkpointedSize = cp.size();
+                        latestCheckpoint = note;
+                    }
+                }
+                return out;
+            } catch (SQLException | RuntimeException | org.liaison.protocol.ProtocolException x) {
+                c.rollback();
+                throw x;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        } catch (SQLException x) {
+            healthy = false;
+            throw new FileAuditLog.AuditWriteException("cannot append to the shared audit log (nothing of it was committed): "
+                    + x.getMessage(), x);
         }
     }
 

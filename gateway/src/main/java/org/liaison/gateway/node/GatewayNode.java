@@ -690,12 +690,28 @@ public final class GatewayNode implements NodeState, AutoCloseable {
         return peerLogs;
     }
 
-    /** Asks {@code peer} over the peer API for its log key and a consistency proof. */
+    /**
+     * Asks {@code peer} over the peer API for its log key and a consistency proof: at each endpoint the
+     * directory lists for it in turn (the nodes of a cluster share one log), as deliveries do, until one answers.
+     */
     private org.liaison.gateway.audit.PeerLogs.Proof proveFor(AuthorityId peer, long from, long to)
             throws org.liaison.protocol.ProtocolException {
-        java.net.URI endpoint = java.net.URI.create(trust.get().directory().require(peer).endpoints().get(0));
-        byte[] body = client.get(peer, endpoint, org.liaison.gateway.peer.ReceiveHandler.CONSISTENCY_PATH + "?from=" + from + "&to=" + to);
-        return org.liaison.gateway.peer.AuditProofs.readProof(body);
+        List<String> endpoints = trust.get().directory().require(peer).endpoints();
+        org.liaison.protocol.ProtocolException last = null;
+        for (String e : endpoints) {
+            try {
+                byte[] body = client.get(peer, java.net.URI.create(e),
+                        org.liaison.gateway.peer.ReceiveHandler.CONSISTENCY_PATH + "?from=" + from + "&to=" + to);
+                return org.liaison.gateway.peer.AuditProofs.readProof(body);
+            } catch (org.liaison.protocol.ProtocolException failed) {
+                LOG.debug("no consistency proof from {} at {}: {}", peer, e, failed.getMessage());
+                last = failed;
+            }
+        }
+        if (last == null) {
+            throw new org.liaison.protocol.ProtocolException(org.liaison.protocol.ErrorCode.UNAVAILABLE, peer + " lists no endpoint");
+        }
+        throw last;
     }
 
     @Override
@@ -750,6 +766,11 @@ public final class GatewayNode implements NodeState, AutoCloseable {
     @Override
     public boolean receiveLoggedBeforeACrash(AuthorityId sender, java.util.UUID messageId) {
         return receivedBeforeCrash.remove(sender + "/" + messageId);
+    }
+
+    @Override
+    public void receiveLoggedNotStored(AuthorityId sender, java.util.UUID messageId) {
+        receivedBeforeCrash.add(sender + "/" + messageId);
     }
 
     @Override

@@ -460,9 +460,20 @@ public final class Outbox {
                         manifest.manifest().getRespondBy() == null ? null
                                 : org.liaison.protocol.xml.Formats.instant(manifest.manifest().getRespondBy()),
                         manifest.manifest().getCase()), recipients, now);
-                if (taken.isPresent()) { // another process on the same store took the key meanwhile
-                    throw new ProtocolException(ErrorCode.IDEMPOTENCY_CONFLICT, "idempotency key " + userKey + " was taken by message "
-                            + taken.get().messageId() + " while this one was sealed; submit again to get it");
+                if (taken.isPresent()) {
+                    // Another node of the authority (same store) stored a message under this key between the check and
+                    // this store: that one is the message, as on one node. This sealed copy is never stored; the log says so.
+                    String before = taken.get().packageSha256();
+                    if (before != null && !before.equals(packageSha256)) {
+                        throw new ProtocolException(ErrorCode.IDEMPOTENCY_CONFLICT, "idempotency key " + userKey + " was used for message "
+                                + taken.get().messageId() + " with another package; use a new key for a new package");
+                    }
+                    abort();
+                    node.blobs().discard(committed);
+                    node.audit().record(AuditEvent.of("submit-failed", node.me().value(), id.toString(), null, "failed",
+                            "sealed but not stored: idempotency key taken meanwhile by message " + taken.get().messageId()
+                                    + " (another node); answered with it"));
+                    return taken.get().messageId();
                 }
                 if (inReplyTo != null) {
                     node.sealedReply(inReplyTo);

@@ -391,14 +391,43 @@ public final class IncomingMessage {
             // A crash between this entry and the store's commit, then the sender's retry, would log the reception
             // twice: the second one is then a receive-duplicate, so that each reception counts once.
             boolean again = node.receiveLoggedBeforeACrash(sender, verified.header().messageId());
-            long logged = node.audit().record(AuditEvent.of(again ? "receive-duplicate" : "receive", sender.value(),
+            AuditEvent received = AuditEvent.of(again ? "receive-duplicate" : "receive", sender.value(),
                     verified.header().messageId().toString(), sender.value(), "ok",
-                    again ? "logged before a crash; stored now" : null).about(verified.header())
-                    .with("envelopeSha256", verified.sha256()).with("handling", handling).with("respondBy", respondBy(receivedManifest)));
-            // The receipt carries a checkpoint that already covers this reception.
-            byte[] receipt = Receipts.create(verified, node.me(), now, node.audit().checkpointCovering(logged), node.signing());
-            MessageStore.Stored outcome = node.store().storeReceived(new MessageStore.Received(sender, verified.header().messageId(),
-                    now, envelope, verified.sha256(), receipt, blobs, null, receivedManifest.getCase()));
+                    again ? "logged before a crash or a failed store; stored now" : null).about(verified.header())
+                    .with("envelopeSha256", verified.sha256()).with("handling", handling).with("respondBy", respondBy(receivedManifest));
+            byte[] receipt;
+            MessageStore.Stored outcome;
+            if (node.audit() instanceof org.liaison.gateway.audit.PostgresAuditLog shared
+                    && node.store() instanceof org.liaison.gateway.store.PostgresMessageStore pg) {
+                // A cluster: the log and the store are in the authority's one database. The entry, a checkpoint
+                // covering it, and the message with its receipt (carrying that checkpoint) commit in one
+                // transaction, or none does: the log never shows a reception the store does not hold.
+                Stored both = shared.recordWith(received, (c, index, checkpoint) -> {
+                    byte[] r = Receipts.create(verified, node.me(), now, checkpoint, node.signing());
+                    return new Stored(pg.storeReceived(c, new MessageStore.Received(sender, verified.header().messageId(), now,
+                            envelope, verified.sha256(), r, blobs, null, receivedManifest.getCase())), r);
+                }, st -> st.outcome() == MessageStore.Stored.STORED);
+                receipt = both.receipt();
+                outcome = both.outcome();
+                if (outcome == MessageStore.Stored.DUPLICATE) { // another node stored it meanwhile: its entry is the reception
+                    node.audit().record(AuditEvent.of("receive-duplicate", sender.value(), verified.header().messageId().toString(),
+                            sender.value(), "ok", "stored by another node meanwhile; its receipt sent again"));
+                }
+            } else {
+                // One node: the entry is durable before the message is stored (a crash between the two is found at the
+                // next start, and the sender's retry is then logged as a receive-duplicate).
+                long logged = node.audit().record(received);
+                // The receipt carries a checkpoint that already covers this reception.
+                receipt = Receipts.create(verified, node.me(), now, node.audit().checkpointCovering(logged), node.signing());
+                try {
+                    outcome = node.store().storeReceived(new MessageStore.Received(sender, verified.header().messageId(),
+                            now, envelope, verified.sha256(), receipt, blobs, null, receivedManifest.getCase()));
+                } catch (RuntimeException notStored) {
+                    // Logged, not stored (the refusal follows in the log): the sender's retry is the same reception.
+                    node.receiveLoggedNotStored(sender, verified.header().messageId());
+                    throw notStored;
+                }
+            }
             switch (outcome) {
                 case STORED:
                     node.receivedPackage(sender, verified.header().messageId(), verified.header().inReplyTo(), receivedManifest);
@@ -418,6 +447,9 @@ public final class IncomingMessage {
             throw org.liaison.gateway.net.Workers.refusal("store the message", e); // no path or detail goes to the peer
         }
     }
+
+    /** What a reception's store came to, and the receipt it was stored with. */
+    private record Stored(MessageStore.Stored outcome, byte[] receipt) {}
 
     /** How the reception went, for the log: payload bytes, then the seconds of the body, the sync and the rest. */
     public String timing() {

@@ -57,6 +57,10 @@ public interface PeerContext {
         return false;
     }
 
+    /** A {@code receive} entry was logged and the store then failed: the next reception of the message is the same one. */
+    default void receiveLoggedNotStored(AuthorityId sender, java.util.UUID messageId) {
+    }
+
     /**
      * A stage notice {@code peer} sent about a message this node sent it (see {@code Stages}): verified,
      * kept and audited, or refused with the reason.

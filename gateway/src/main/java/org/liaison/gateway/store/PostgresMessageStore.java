@@ -219,25 +219,36 @@ public final class PostgresMessageStore implements MessageStore {
 
     @Override
     public Stored storeReceived(Received m) {
-        int inserted = with("store a received message", c -> {
-            try (PreparedStatement p = c.prepareStatement("INSERT INTO inbox (sender, message_id, received_at, envelope,"
-                    + " envelope_sha256, receipt, blobs, case_ref) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
-                p.setString(1, m.sender().value());
-                p.setString(2, m.messageId().toString());
-                p.setObject(3, at(m.receivedAt()));
-                p.setBytes(4, m.envelope());
-                p.setString(5, m.envelopeSha256());
-                p.setBytes(6, m.receipt());
-                p.setString(7, stored(m.blobs()));
-                p.setString(8, m.caseRef());
-                return p.executeUpdate();
+        return with("store a received message", c -> storeReceived(c, m));
+    }
+
+    /**
+     * As {@link #storeReceived(Received)}, on {@code c}: a connection to this store's database, in a
+     * transaction of the caller's (the shared audit log's append of the reception, committed with it).
+     */
+    public Stored storeReceived(Connection c, Received m) throws SQLException {
+        try (PreparedStatement p = c.prepareStatement("INSERT INTO inbox (sender, message_id, received_at, envelope,"
+                + " envelope_sha256, receipt, blobs, case_ref) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
+            p.setString(1, m.sender().value());
+            p.setString(2, m.messageId().toString());
+            p.setObject(3, at(m.receivedAt()));
+            p.setBytes(4, m.envelope());
+            p.setString(5, m.envelopeSha256());
+            p.setBytes(6, m.receipt());
+            p.setString(7, stored(m.blobs()));
+            p.setString(8, m.caseRef());
+            if (p.executeUpdate() == 1) {
+                return Stored.STORED;
             }
-        });
-        if (inserted == 1) {
-            return Stored.STORED;
         }
         // Not inserted: the same sender's message (primary key) or another sender's id (unique index).
-        return receiptFor(m.sender(), m.messageId()).isPresent() ? Stored.DUPLICATE : Stored.ID_CONFLICT;
+        try (PreparedStatement p = c.prepareStatement("SELECT 1 FROM inbox WHERE sender = ? AND message_id = ?")) {
+            p.setString(1, m.sender().value());
+            p.setString(2, m.messageId().toString());
+            try (ResultSet r = p.executeQuery()) {
+                return r.next() ? Stored.DUPLICATE : Stored.ID_CONFLICT;
+            }
+        }
     }
 
     private static final String RECEIVED_COLUMNS = "sender, message_id, received_at, envelope, envelope_sha256, receipt, blobs, quarantine";

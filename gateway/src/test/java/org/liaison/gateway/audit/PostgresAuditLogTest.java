@@ -117,4 +117,52 @@ class PostgresAuditLogTest {
         }
         assertThatThrownBy(() -> open(db, key, "node-c")).hasMessageContaining("do not reproduce its last checkpoint");
     }
+
+    /**
+     * Issue 25, item 13: a node opening while another integrates. The other node appends and signs a
+     * larger checkpoint between the opening node's two reads of the log: an integration in flight, not
+     * tampering, so the node opens (and its tree reproduces the checkpoint it holds).
+     */
+    @Test
+    void aNodeOpensWhileTheOtherSignsALargerCheckpoint() throws Exception {
+        LocalPostgres.Database db = database();
+        Path key = dir.resolve("audit-log.key");
+        String vkey = FileAuditLog.createKey(key, "liaison/IT-DNA");
+        PostgresAuditLog a = open(db, key, "node-a");
+        try {
+            for (int i = 0; i < 5; i++) {
+                a.record(AuditEvent.of("receive", "AL-PP", "m" + i, "AL-PP", "ok", null));
+            }
+            a.checkpointNow();
+            Runnable otherNodeIntegrates = () -> {
+                try {
+                    for (int i = 5; i < 12; i++) {
+                        a.record(AuditEvent.of("receive", "AL-PP", "m" + i, "AL-PP", "ok", null));
+                    }
+                    a.checkpointNow();
+                } catch (java.sql.SQLException e) {
+                    throw new IllegalStateException(e);
+                }
+            };
+            PostgresAuditLog b = PostgresAuditLog.open(db.url(), db.user(), db.password().toCharArray(), key, "liaison/IT-DNA", "node-b",
+                    Duration.ofMillis(100), dir.resolve("snapshots").resolve("node-b"), otherNodeIntegrates);
+            try {
+                Checkpoint held = Checkpoint.parse(SignedNote.open(b.checkpoint(), vkey));
+                Checkpoint latest = Checkpoint.parse(SignedNote.open(a.checkpointNow(), vkey));
+                assertThat(latest.size()).isGreaterThan(held.size());
+                assertThat(Merkle.verifyConsistency(held.size(), latest.size(), held.rootHash(), latest.rootHash(),
+                        b.consistencyProof(held.size(), latest.size()))).isTrue();
+            } finally {
+                b.close();
+            }
+        } finally {
+            a.close();
+        }
+
+        // Real tampering is still refused: an entry the last checkpoint covers removed from the end.
+        try (Connection c = DriverManager.getConnection(db.url(), db.user(), db.password()); Statement st = c.createStatement()) {
+            st.executeUpdate("DELETE FROM audit_entries WHERE seq = (SELECT max(seq) FROM audit_entries)");
+        }
+        assertThatThrownBy(() -> open(db, key, "node-c")).hasMessageContaining("do not reproduce its last checkpoint");
+    }
 }

@@ -49,6 +49,23 @@ public final class MerkleTree {
         return size == 0 ? Merkle.emptyRoot() : hash(0, size);
     }
 
+    /**
+     * MTH of this tree with {@code nextLeafHash} as one more leaf, without appending it (a root to sign
+     * for an entry that is not committed yet: nothing changes if it never is).
+     */
+    public byte[] rootWith(byte[] nextLeafHash) {
+        return withNext(0, size() + 1, nextLeafHash);
+    }
+
+    /** MTH of leaves [from, to), the last of which ({@code size()}) is {@code next}. */
+    private byte[] withNext(long from, long to, byte[] next) {
+        if (to - from == 1) {
+            return next;
+        }
+        long k = Merkle.split(to - from);
+        return Merkle.nodeHash(hash(from, from + k), withNext(from + k, to, next));
+    }
+
     /** RFC 9162 2.1.3.1: the inclusion proof of leaf {@code index} in the tree of the first {@code size} leaves. */
     public List<byte[]> inclusionProof(long index, long size) {
         check(index, size);

@@ -68,6 +68,19 @@ class MerkleTest {
     }
 
     @Test
+    void theRootWithOneMoreLeafIsTheRootOfTheLongerTreeAndChangesNothing() {
+        List<byte[]> leaves = new ArrayList<>();
+        for (int i = 0; i < 70; i++) {
+            leaves.add(Merkle.leafHash(("entry " + i).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        }
+        for (int n = 0; n < leaves.size(); n++) {
+            MerkleTree t = MerkleTree.of(leaves.subList(0, n));
+            assertThat(t.rootWith(leaves.get(n))).as("size " + (n + 1)).isEqualTo(Merkle.root(leaves.subList(0, n + 1)));
+            assertThat(t.size()).isEqualTo(n);
+        }
+    }
+
+    @Test
     void inclusionProofsMatchTheReference() {
         List<byte[]> leaves = leaves();
         List<byte[]> p0 = hashes("96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
