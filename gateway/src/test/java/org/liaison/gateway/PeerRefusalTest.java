@@ -248,4 +248,40 @@ class PeerRefusalTest extends AlbaniaNodeTest {
         TestNodes.await("audit", Duration.ofSeconds(2), () -> audit.events().stream().map(AuditEvent::type).anyMatch("timeout"::equals));
         assertThat(al.store().inbox()).isEmpty();
     }
+
+    @Test
+    void aPeerThatCutsManyDeliveriesStagesWithinItsBudgetAndWhatIsDroppedIsAuditedAndCounted() throws Exception {
+        java.nio.file.Path staged = t.federation.dir().resolve(AL.value()).resolve("data/blobs/transfers").resolve(IT.value());
+        int cuts = org.liaison.gateway.peer.StagedTransfers.MAX_PER_PEER + 3;
+        for (int i = 0; i < cuts; i++) {
+            byte[] body = RawPeer.message(al.trust().directory(), t.investigator(IT), IT, List.of(AL), auth(IT).envelopeSigning());
+            int envelope = java.nio.ByteBuffer.wrap(body).getInt();
+            try (SSLSocket s = RawPeer.connect(al.peerPort(), auth(IT).gatewayTls(), "TLSv1.3")) {
+                s.getOutputStream().write(("POST " + org.liaison.gateway.peer.ReceiveHandler.PATH + " HTTP/1.1\r\nHost: peer\r\n"
+                        + "Content-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                s.getOutputStream().write(body, 0, 4 + envelope); // the signed envelope, then the connection breaks
+                s.getOutputStream().flush();
+                int before = i;
+                TestNodes.await("the transfer staged", Duration.ofSeconds(10), () -> {
+                    try (var d = java.nio.file.Files.list(staged)) {
+                        return d.count() == Math.min(before + 1, org.liaison.gateway.peer.StagedTransfers.MAX_PER_PEER);
+                    } catch (IOException e) {
+                        return false;
+                    }
+                });
+                TestNodes.await("the dropped transfer audited", Duration.ofSeconds(10), () -> audit.events().stream()
+                        .filter(e -> e.type().equals("transfer-dropped")).count() == Math.max(0,
+                                before + 1 - org.liaison.gateway.peer.StagedTransfers.MAX_PER_PEER));
+            }
+        }
+        try (var d = java.nio.file.Files.list(staged)) {
+            assertThat(d.count()).isEqualTo(org.liaison.gateway.peer.StagedTransfers.MAX_PER_PEER);
+        }
+        assertThat(audit.events()).filteredOn(e -> e.type().equals("transfer-dropped")).hasSize(3)
+                .allMatch(e -> IT.value().equals(e.counterpart()) && e.reason().contains("more than "
+                        + org.liaison.gateway.peer.StagedTransfers.MAX_PER_PEER + " transfers staged from " + IT));
+        assertThat(al.metrics().scrape()).contains("liaison_transfers_dropped_total{reason=\"budget\"} 3.0")
+                .containsPattern("liaison_transfers_staged(\\{[^}]*\\})? " + org.liaison.gateway.peer.StagedTransfers.MAX_PER_PEER + "\\.0");
+        assertThat(al.store().inbox()).isEmpty();
+    }
 }

@@ -370,25 +370,88 @@ class ResumeTest {
             assertThat(it.store().sent()).hasSize(1);
             assertThat(it.outbox().submit(first)).isEqualTo(id); // the key made that message
 
-            // Abandoned uploads cannot pile up: beyond MAX_PARKED the oldest go.
-            for (int i = 0; i < Outbox.MAX_PARKED + 4; i++) {
+            // Abandoned uploads cannot pile up: beyond a person's share, the next broken ones are not kept.
+            for (int i = 0; i < Outbox.MAX_PARKED_PER_PERSON + 4; i++) {
                 var each = t.submission(IT, List.of(AL), null, "many-" + i, TestNodes.text("abandoned " + i));
                 var session = it.outbox().begin(each.manifestXml(), me, "many-" + i, null, null, null);
                 session.write(java.nio.ByteBuffer.wrap("aban".getBytes()));
                 it.outbox().park(session);
                 clock.advance(Duration.ofMillis(1)); // distinct deadlines
             }
-            assertThat(it.outbox().parkedBytes(me, "many-0")).isZero();
-            assertThat(it.outbox().parkedBytes(me, "many-" + (Outbox.MAX_PARKED + 3))).isEqualTo(4);
-            long kept = java.util.stream.IntStream.range(0, Outbox.MAX_PARKED + 4)
+            assertThat(it.outbox().parkedBytes(me, "many-0")).isEqualTo(4);
+            assertThat(it.outbox().parkedBytes(me, "many-" + (Outbox.MAX_PARKED_PER_PERSON + 3))).isZero();
+            long kept = java.util.stream.IntStream.range(0, Outbox.MAX_PARKED_PER_PERSON + 4)
                     .filter(i -> it.outbox().parkedBytes(me, "many-" + i) > 0).count();
-            assertThat(kept).isEqualTo(Outbox.MAX_PARKED);
+            assertThat(kept).isEqualTo(Outbox.MAX_PARKED_PER_PERSON);
 
             // An hour on (by the node's clock), every parked upload is gone.
             clock.advance(Outbox.PARK.minusSeconds(5));
-            assertThat(it.outbox().parkedBytes(me, "many-" + (Outbox.MAX_PARKED + 3))).isEqualTo(4);
+            assertThat(it.outbox().parkedBytes(me, "many-" + (Outbox.MAX_PARKED_PER_PERSON - 1))).isEqualTo(4);
             clock.advance(Duration.ofSeconds(10));
-            assertThat(it.outbox().parkedBytes(me, "many-" + (Outbox.MAX_PARKED + 3))).isZero();
+            assertThat(it.outbox().parkedBytes(me, "many-" + (Outbox.MAX_PARKED_PER_PERSON - 1))).isZero();
+        }
+    }
+
+    /** Another investigator of the same authority, with a certificate of its national CA. */
+    static org.liaison.certs.Credential anotherInvestigator(TestNodes t, String name) throws Exception {
+        java.security.KeyPair kp = t.federation.pki().suite().keyFor(org.liaison.certs.CertificateProfile.INVESTIGATOR).generate();
+        java.time.Instant now = java.time.Instant.now();
+        return org.liaison.certs.Credential.create(kp.getPrivate(), t.federation.pki().authority(IT).ca().issue(
+                new org.liaison.certs.CertificateAuthority.Request("CN=IT-DNA investigator " + name + ", OU=IT-DNA", kp.getPublic(),
+                        org.liaison.certs.CertificateProfile.INVESTIGATOR, now.minusSeconds(60), now.plus(Duration.ofDays(1)), List.of(),
+                        List.of(), -1)));
+    }
+
+    /** A session of {@code person} under {@code key} that took 4 file bytes, then broke. */
+    static void breakAnUpload(GatewayNode node, org.liaison.certs.Credential person, String key) throws Exception {
+        byte[] manifest = RawPeer.manifest(person, IT, List.of(AL), java.util.Set.of(), "abandoned".getBytes());
+        var session = node.outbox().begin(manifest, person.certificate(), key, null, null, null);
+        session.write(java.nio.ByteBuffer.wrap("aban".getBytes()));
+        node.outbox().park(session);
+    }
+
+    @Test
+    void oneInvestigatorsBrokenUploadsNeverPushOutAnothersAndWhatIsNotKeptIsRefusedAndAudited() throws Exception {
+        TestNodes t = new TestNodes(dir);
+        org.liaison.gateway.audit.MemoryAuditLog audit = new org.liaison.gateway.audit.MemoryAuditLog();
+        try (GatewayNode it = GatewayNode.start(t.config(IT), audit, TUNING)) {
+            org.liaison.certs.Credential victim = t.investigator(IT);
+            breakAnUpload(it, victim, "mine");
+            assertThat(it.outbox().parkedBytes(victim.certificate(), "mine")).isEqualTo(4);
+
+            // Another investigator breaks more uploads than the whole node keeps: beyond their share, none is kept.
+            org.liaison.certs.Credential flooder = anotherInvestigator(t, "F");
+            for (int i = 0; i <= Outbox.MAX_PARKED; i++) {
+                breakAnUpload(it, flooder, "flood-" + i);
+            }
+            assertThat(it.outbox().parkedBytes(victim.certificate(), "mine")).isEqualTo(4);
+            assertThat(java.util.stream.IntStream.rangeClosed(0, Outbox.MAX_PARKED)
+                    .filter(i -> it.outbox().parkedBytes(flooder.certificate(), "flood-" + i) > 0).count())
+                    .isEqualTo(Outbox.MAX_PARKED_PER_PERSON);
+            String flooderId = "SHA256:" + org.liaison.certs.Fingerprint.of(flooder.certificate()).hex();
+            assertThat(audit.events()).filteredOn(e -> e.type().equals("upload-not-kept") && e.actor().equals(flooderId)
+                    && e.reason().contains(org.liaison.protocol.ErrorCode.PARKED_UPLOADS_FULL.code()))
+                    .hasSize(Outbox.MAX_PARKED + 1 - Outbox.MAX_PARKED_PER_PERSON);
+
+            // A resume of one that was not kept says why; the kept ones resume.
+            byte[] manifest = RawPeer.manifest(flooder, IT, List.of(AL), java.util.Set.of(), "abandoned".getBytes());
+            org.liaison.protocol.ProtocolException refused = org.assertj.core.api.Assertions.catchThrowableOfType(() -> it.outbox()
+                    .begin(manifest, flooder.certificate(), "flood-" + Outbox.MAX_PARKED, null, null, null, 4),
+                    org.liaison.protocol.ProtocolException.class);
+            assertThat(refused.code()).isEqualTo(org.liaison.protocol.ErrorCode.PARKED_UPLOADS_FULL);
+            assertThat(refused.getMessage()).contains("at most " + Outbox.MAX_PARKED_PER_PERSON + " per person")
+                    .contains("send it from the start");
+
+            // Many people, each within their share, fill the node: then nobody's parked upload is pushed out either.
+            for (int p = 0; p * Outbox.MAX_PARKED_PER_PERSON < Outbox.MAX_PARKED; p++) {
+                org.liaison.certs.Credential each = anotherInvestigator(t, "P" + p);
+                for (int i = 0; i < Outbox.MAX_PARKED_PER_PERSON; i++) {
+                    breakAnUpload(it, each, "each-" + i);
+                }
+            }
+            assertThat(it.outbox().parkedBytes(victim.certificate(), "mine")).isEqualTo(4);
+            assertThat(audit.events()).anyMatch(e -> e.type().equals("upload-not-kept") && e.reason().contains("this node held "
+                    + Outbox.MAX_PARKED));
         }
     }
 

@@ -50,7 +50,11 @@ public enum ErrorCode {
     /** A file received under no-onward-transfer would go to a third authority: refused by the recipient's own node. */
     ONWARD_TRANSFER_REFUSED(34, Category.POLICY, false),
     /** Need to know: the message belongs to a case the person is not assigned to. */
-    NOT_ASSIGNED(35, Category.POLICY, false);
+    NOT_ASSIGNED(35, Category.POLICY, false),
+    /** A broken upload was not kept for a resume: its person's share of parked uploads (or the node's) was full. Send it whole. */
+    PARKED_UPLOADS_FULL(42, Category.TRANSPORT, true),
+    /** HTTP/1.1 pipelining: a request sent before the answer to the previous one was dropped and the connection closed. Send it again. */
+    PIPELINING_REFUSED(43, Category.TRANSPORT, true);
 
     public enum Category {
         SECURITY, FORMAT, POLICY, TRANSPORT, INTERNAL;

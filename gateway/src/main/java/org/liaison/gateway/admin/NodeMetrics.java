@@ -109,6 +109,20 @@ public final class NodeMetrics {
         }).baseUnit("bytes").description("Free disk in the data folder").register(registry);
     }
 
+    /** Unfinished received transfers staged for a resume (how many, and their bytes), read when scraped. */
+    public void bindStagedTransfers(Supplier<long[]> countAndBytes) {
+        Gauge.builder("liaison.transfers.staged", () -> (double) countAndBytes.get()[0])
+                .description("Received transfers staged unfinished, waiting for a resume").register(registry);
+        Gauge.builder("liaison.transfers.staged.bytes", () -> (double) countAndBytes.get()[1]).baseUnit("bytes")
+                .description("Bytes of received transfers staged unfinished").register(registry);
+    }
+
+    /** A staged transfer dropped unfinished: {@code why} is {@code budget} (its peer staged too many) or {@code abandoned}. */
+    public void transferDropped(String why) {
+        Counter.builder("liaison.transfers.dropped").tag("reason", why)
+                .description("Staged received transfers dropped unfinished").register(registry).increment();
+    }
+
     /** Requests received here past their RespondBy with no reply sealed here yet, read when scraped. */
     public void bindOverdue(java.util.function.LongSupplier received, java.util.function.LongSupplier sent) {
         Gauge.builder("liaison.requests.overdue", () -> (double) received.getAsLong()).tag("side", "received")

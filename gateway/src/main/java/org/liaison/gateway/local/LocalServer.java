@@ -24,7 +24,8 @@ import org.liaison.gateway.tls.TlsContexts;
 /**
  * The local API listener, for this authority's investigators and operators. Pipeline per
  * connection: {@code tls} (TLS 1.3, a personal certificate of this authority's national CA
- * required) → {@code timeout} → {@code http} (HTTP/1.1 with limits) → {@code deadlines} (slow clients,
+ * required) → {@code timeout} → {@code http} (HTTP/1.1 with limits) → {@code serial} (no pipelining:
+ * {@link org.liaison.gateway.net.OneRequestAtATime}) → {@code deadlines} (slow clients,
  * {@link org.liaison.gateway.net.SlowClientGuard}) → {@code user} (names the person and
  * their roles) → {@code api} ({@link LocalApiHandler}, which streams fetched packages chunk by chunk as the
  * client reads them).
@@ -66,6 +67,7 @@ public final class LocalServer implements AutoCloseable {
                                         ch.remoteAddress().getPort(), handshakes)) // certificate checks off the event loop
                                 .addLast("timeout", new org.liaison.gateway.net.IdleTimeout(readTimeout)) // a long download runs while it moves
                                 .addLast("http", new HttpServerCodec(4096, 8192, 64 * 1024))
+                                .addLast("serial", new org.liaison.gateway.net.OneRequestAtATime(c -> pipelined(node, c)))
                                 .addLast("deadlines", new org.liaison.gateway.net.SlowClientGuard(
                                         org.liaison.gateway.net.SlowClientGuard.Mode.HTTP, readTimeout,
                                         org.liaison.gateway.peer.PeerServer.MIN_BYTES_PER_SECOND))
@@ -74,6 +76,14 @@ public final class LocalServer implements AutoCloseable {
                     }
                 });
         channel = org.liaison.gateway.net.Listeners.bind(b, host, port, "local API", this::close);
+    }
+
+    /** A client pipelined HTTP/1.1 requests: they were dropped, and the connection closes after the answer before them. */
+    private void pipelined(NodeState node, io.netty.channel.ChannelHandlerContext ctx) {
+        LocalUser user = ctx.channel().attr(USER).get();
+        org.liaison.gateway.audit.AuditEvent e = org.liaison.gateway.audit.AuditEvent.of("reject", user == null ? "unknown" : user.actor(),
+                null, null, "refused", "local API: " + org.liaison.gateway.net.OneRequestAtATime.REFUSAL);
+        org.liaison.gateway.net.Workers.quietly(finishers, () -> node.audit().append(e), "audit pipelined requests");
     }
 
     public int port() {

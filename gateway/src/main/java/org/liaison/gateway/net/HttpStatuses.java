@@ -24,6 +24,7 @@ public final class HttpStatuses {
             case IDEMPOTENCY_CONFLICT:
             case MESSAGE_ID_CONFLICT:
             case RESUME_MISMATCH:
+            case PARKED_UPLOADS_FULL:
                 return HttpResponseStatus.CONFLICT;
             default:
                 switch (code.category()) {

@@ -243,8 +243,18 @@ public final class GatewayNode implements NodeState, AutoCloseable {
             this.blobs = new BlobStore(data.resolve("blobs"));
             // A folder shared by the authority's nodes (PostgreSQL store): another node may be writing in it now.
             blobs.cleanStaging(store instanceof org.liaison.gateway.store.PostgresMessageStore ? Duration.ofHours(1) : Duration.ZERO);
-            this.transfers = new org.liaison.gateway.peer.StagedTransfers(data.resolve("blobs").resolve("transfers"));
+            // A staged transfer dropped unfinished is counted and audited: the sender's resume point is gone.
+            this.transfers = new org.liaison.gateway.peer.StagedTransfers(data.resolve("blobs").resolve("transfers"),
+                    (sender, id, bytes, why) -> {
+                        metrics.transferDropped(why);
+                        audit.record(AuditEvent.of("transfer-dropped", me.value(), id.toString(), sender.value(), "dropped",
+                                (why.equals("budget") ? "more than " + org.liaison.gateway.peer.StagedTransfers.MAX_PER_PEER
+                                        + " transfers staged from " + sender : "abandoned for "
+                                        + org.liaison.gateway.peer.StagedTransfers.KEEP.toDays() + " days") + "; " + bytes
+                                        + " bytes staged").with("bytes", Long.toString(bytes)));
+                    });
             transfers.removeAbandoned(now);
+            metrics.bindStagedTransfers(transfers::stagedCountAndBytes);
             int recovered = store.recoverInterrupted(now);
             findReceptionsCutByACrash();
             if (store instanceof org.liaison.gateway.store.PostgresMessageStore pg) {

@@ -111,41 +111,79 @@ public final class Outbox {
     public static final Duration PARK = Duration.ofHours(1);
     /**
      * How many broken uploads are kept at once (each holds about half a MiB of cipher buffers and an open
-     * file): beyond it the one closest to its end goes, so that abandoned uploads cannot exhaust memory.
+     * file), so that abandoned uploads cannot exhaust memory.
      */
-    public static final int MAX_PARKED = 16;
+    public static final int MAX_PARKED = 32;
+    /**
+     * Each person's share of {@link #MAX_PARKED}. An upload that breaks while its person already has this
+     * many waiting, or while the node holds {@link #MAX_PARKED}, is not kept (PARKED_UPLOADS_FULL when it is
+     * resumed, audited as {@code upload-not-kept}): what is parked is never pushed out by someone else.
+     */
+    public static final int MAX_PARKED_PER_PERSON = 4;
 
     private record Parked(Session session, Instant until) {}
 
     /** Uploads that broke, by scoped idempotency key: their staged ciphertext and cipher state, kept for {@link #PARK}. */
     private final java.util.concurrent.ConcurrentHashMap<String, Parked> parked = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Scoped keys of uploads that broke and were not kept, and why (so that their resume says so); bounded, oldest out. */
+    private final java.util.Map<String, String> notKept = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(java.util.Map.Entry<String, String> eldest) {
+            return size() > 1024;
+        }
+    });
 
     /** The idempotency key of a user (their certificate): keys are scoped to the manifest's signer. */
     public static String scopedKey(X509Certificate user, String idempotencyKey) {
-        return "SHA256:" + Fingerprint.of(user).hex() + "/" + idempotencyKey;
+        return person(user) + "/" + idempotencyKey;
+    }
+
+    private static String person(X509Certificate user) {
+        return "SHA256:" + Fingerprint.of(user).hex();
     }
 
     /**
      * An upload with an idempotency key broke: its session stays, encrypted bytes and cipher state, so
      * that the same submission resumes after the file bytes it accepted ({@link Session#accepted}). Kept
      * in memory only (a restarted node starts the upload again): no content key is written to disk.
+     * Beyond the person's share ({@link #MAX_PARKED_PER_PERSON}) or the node's ({@link #MAX_PARKED}) it
+     * is dropped instead, and the refusal audited.
      */
     public void park(Session session) {
         if (session.idempotencyKey == null || session.existing != null) {
             session.abort();
             return;
         }
-        dropExpired(node.clock().instant());
-        Parked old = parked.put(session.idempotencyKey, new Parked(session, node.clock().instant().plus(PARK)));
+        Instant now = node.clock().instant();
+        dropExpired(now);
+        String refused = null;
+        Parked old;
+        synchronized (parked) {
+            old = parked.get(session.idempotencyKey);
+            long others = parked.size() - (old == null ? 0 : 1);
+            long mine = parked.values().stream().filter(p -> p.session().person.equals(session.person)
+                    && !p.session().idempotencyKey.equals(session.idempotencyKey)).count();
+            if (mine >= MAX_PARKED_PER_PERSON) {
+                refused = "you had " + mine + " broken uploads waiting for a resume already (at most " + MAX_PARKED_PER_PERSON
+                        + " per person, each kept for " + PARK.toMinutes() + " minutes)";
+            } else if (others >= MAX_PARKED) {
+                refused = "this node held " + others + " broken uploads waiting for a resume (at most " + MAX_PARKED + ")";
+            } else {
+                parked.put(session.idempotencyKey, new Parked(session, now.plus(PARK)));
+                notKept.remove(session.idempotencyKey);
+            }
+        }
+        if (refused != null) {
+            session.abort();
+            String why = "the upload with idempotency key " + session.userKey + " broke after " + session.accepted()
+                    + " file bytes and was not kept for a resume: " + refused;
+            notKept.put(session.idempotencyKey, why);
+            node.audit().record(AuditEvent.of("upload-not-kept", session.person, null, null, "refused",
+                    ErrorCode.PARKED_UPLOADS_FULL.code() + " " + why));
+            return;
+        }
         if (old != null && old.session() != session) {
             old.session().abort();
-        }
-        while (parked.size() > MAX_PARKED) {
-            parked.entrySet().stream().min(java.util.Comparator.comparing(e -> e.getValue().until())).ifPresent(e -> {
-                if (parked.remove(e.getKey(), e.getValue())) {
-                    e.getValue().session().abort();
-                }
-            });
         }
     }
 
@@ -205,7 +243,11 @@ public final class Outbox {
                 return new Session(earlier.get());
             }
             Parked p = parked.remove(scopedKey);
+            String dropped = notKept.remove(scopedKey);
             if (resumeFrom > 0) {
+                if (p == null && dropped != null) {
+                    throw new ProtocolException(ErrorCode.PARKED_UPLOADS_FULL, dropped + ": send it from the start");
+                }
                 if (p == null || !p.session().packageSha256.equals(packageSha256)
                         || !java.util.Objects.equals(p.session().inReplyTo, inReplyTo)) {
                     if (p != null) {
@@ -256,6 +298,8 @@ public final class Outbox {
         private final String packageSha256;
         private final String idempotencyKey;
         private final String userKey;
+        /** Whose upload this is (the manifest signer's fingerprint): parked uploads are shared out by it. */
+        private final String person;
         private final UUID conversationId;
         private final UUID inReplyTo;
         private final Duration ttl;
@@ -279,6 +323,7 @@ public final class Outbox {
             this.packageSha256 = null;
             this.idempotencyKey = null;
             this.userKey = null;
+            this.person = null;
             this.conversationId = null;
             this.inReplyTo = null;
             this.ttl = null;
@@ -293,6 +338,7 @@ public final class Outbox {
             this.packageSha256 = packageSha256;
             this.idempotencyKey = idempotencyKey;
             this.userKey = userKey;
+            this.person = person(manifest.investigator());
             this.conversationId = conversationId;
             this.inReplyTo = inReplyTo;
             this.ttl = ttl;

@@ -8,6 +8,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.ChannelHandlerContext;
+import org.liaison.gateway.net.OneRequestAtATime;
 import org.liaison.gateway.net.SlowClientGuard;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
@@ -34,8 +35,9 @@ import org.liaison.gateway.tls.PeerIdentity;
  *   <li>{@code alpn} — by the protocol the client chose, adds either
  *     <ul>
  *       <li>{@code http} — HTTP/1.1 codec with limits on the request line, headers and chunk size, then
- *           {@code deadlines} (a request head within the read timeout, a body at a minimum rate:
- *           {@link SlowClientGuard}), then {@code api} ({@link ReceiveHandler}); or</li>
+ *           {@code serial} (no pipelining: {@link OneRequestAtATime}), then {@code deadlines} (a request head
+ *           within the read timeout, a body at a minimum rate: {@link SlowClientGuard}), then {@code api}
+ *           ({@link ReceiveHandler}); or</li>
  *       <li>{@code http2} — HTTP/2 with a header-list limit and at most 16 concurrent streams, then
  *           {@code deadlines} (a complete frame within each read timeout), then {@code streams}: per
  *           stream, an HTTP/1.1 object codec, the same {@code deadlines} and {@code api} handlers.</li>
@@ -102,6 +104,7 @@ public final class PeerServer implements AutoCloseable {
                                         } else {
                                             ctx.pipeline()
                                                     .addLast("http", new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADER_SIZE, MAX_CHUNK_SIZE))
+                                                    .addLast("serial", new OneRequestAtATime(c -> pipelined(node, c)))
                                                     .addLast("deadlines", new SlowClientGuard(SlowClientGuard.Mode.HTTP, readTimeout,
                                                             MIN_BYTES_PER_SECOND))
                                                     .addLast("api", new ReceiveHandler(node, maxMessageBytes, finishers, writers));
@@ -111,6 +114,15 @@ public final class PeerServer implements AutoCloseable {
                     }
                 });
         this.channel = org.liaison.gateway.net.Listeners.bind(b, host, port, "peer API", this::close);
+    }
+
+    /** A peer pipelined HTTP/1.1 requests: they were dropped, and the connection closes after the answer before them. */
+    private void pipelined(PeerContext node, ChannelHandlerContext ctx) {
+        org.liaison.certs.AuthorityId peer = PeerAuthenticationHandler.peerOf(ctx.channel());
+        org.liaison.gateway.audit.AuditEvent e = org.liaison.gateway.audit.AuditEvent.of("reject", peer == null ? "unknown" : peer.value(),
+                null, peer == null ? null : peer.value(), "refused", OneRequestAtATime.REFUSAL);
+        node.metrics().refused(org.liaison.protocol.ErrorCode.PIPELINING_REFUSED.code());
+        org.liaison.gateway.net.Workers.quietly(finishers, () -> node.audit().append(e), "audit pipelined requests");
     }
 
     public int port() {

@@ -21,6 +21,8 @@ import javax.crypto.SecretKey;
 import org.apache.logging.log4j.LogManager;
 import org.liaison.certs.AuthorityId;
 import org.liaison.gateway.store.BlobStore;
+import org.liaison.protocol.ErrorCode;
+import org.liaison.protocol.ProtocolException;
 import org.liaison.protocol.envelope.PayloadInfo;
 import org.liaison.protocol.stream.PayloadCipher;
 
@@ -38,6 +40,11 @@ import org.liaison.protocol.stream.PayloadCipher;
  * payload key (a segment altered on disk, or torn by a crash, and everything after it, is asked
  * for again), and the digest of each whole payload is still checked against the signed envelope
  * at the end. One request at a time holds a message's folder ({@link #claim}).
+ *
+ * <p>Each peer stages at most {@link #MAX_PER_PEER} transfers: a new one beyond it pushes out that
+ * peer's least recently written transfer that no request holds (never another peer's), and every
+ * folder dropped unfinished — for the budget or abandoned for {@link #KEEP} — is reported to
+ * {@link Drops} (the node audits and counts it).
  */
 public final class StagedTransfers {
     static final String ENVELOPE = "envelope";
@@ -51,12 +58,26 @@ public final class StagedTransfers {
      */
     public record Point(long offset, int payload, long within, MessageDigest digest) {}
 
+    /**
+     * How many unfinished transfers one peer may have staged. A sender retries a broken delivery while it
+     * has others to send, over a few connections; a peer that cuts many deliveries only loses the resume
+     * point of its own oldest ones.
+     */
+    public static final int MAX_PER_PEER = 8;
+
+    /** Where the node hears of a staged transfer dropped unfinished: {@code why} is {@code budget} or {@code abandoned}. */
+    public interface Drops {
+        void dropped(AuthorityId sender, UUID messageId, long bytes, String why);
+    }
+
     private final Path root;
+    private final Drops drops;
     private final Set<String> held = ConcurrentHashMap.newKeySet();
     private final Map<String, Point> verified = new ConcurrentHashMap<>();
 
-    public StagedTransfers(Path root) throws IOException {
+    public StagedTransfers(Path root, Drops drops) throws IOException {
         this.root = Files.createDirectories(root);
+        this.drops = drops;
     }
 
     public Path dir(AuthorityId sender, UUID messageId) {
@@ -82,14 +103,92 @@ public final class StagedTransfers {
         return Files.exists(f) ? Files.readAllBytes(f) : null;
     }
 
-    /** Starts a message's folder afresh (whatever was staged goes) with its envelope. Hold the claim. */
-    public Path start(AuthorityId sender, UUID messageId, byte[] envelope) throws IOException {
+    /**
+     * Starts a message's folder afresh (whatever was staged goes) with its envelope, within the sender's
+     * budget ({@link #MAX_PER_PEER}). Hold the claim.
+     *
+     * @throws ProtocolException UNAVAILABLE when every transfer the sender has staged is being received now
+     */
+    public Path start(AuthorityId sender, UUID messageId, byte[] envelope) throws IOException, ProtocolException {
         verified.remove(key(sender, messageId));
         Path d = dir(sender, messageId);
         discardFolder(d);
+        makeRoom(sender, messageId);
         Files.createDirectories(d);
         Files.write(d.resolve(ENVELOPE), envelope, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         return d;
+    }
+
+    /** Drops the sender's least recently written unheld transfers until a new one fits in its budget. */
+    private synchronized void makeRoom(AuthorityId sender, UUID starting) throws IOException, ProtocolException {
+        Path folder = root.resolve(sender.value());
+        if (!Files.isDirectory(folder)) {
+            return;
+        }
+        List<Map.Entry<Instant, Path>> staged = new java.util.ArrayList<>();
+        try (var messages = Files.list(folder)) {
+            for (Path m : (Iterable<Path>) messages::iterator) {
+                if (!m.getFileName().toString().equals(starting.toString())) {
+                    staged.add(Map.entry(lastWritten(m), m));
+                }
+            }
+        }
+        staged.sort(Map.Entry.comparingByKey());
+        int over = staged.size() - (MAX_PER_PEER - 1);
+        for (Map.Entry<Instant, Path> e : staged) {
+            if (over <= 0) {
+                return;
+            }
+            UUID id;
+            try {
+                id = UUID.fromString(e.getValue().getFileName().toString());
+            } catch (IllegalArgumentException notOurs) {
+                continue;
+            }
+            if (!claim(sender, id)) {
+                continue; // being received now
+            }
+            try {
+                long bytes = bytes(e.getValue());
+                discard(sender, id);
+                drops.dropped(sender, id, bytes, "budget");
+                over--;
+            } finally {
+                release(sender, id);
+            }
+        }
+        if (over > 0) {
+            throw new ProtocolException(ErrorCode.UNAVAILABLE, sender + " has " + staged.size() + " transfers being received (at most "
+                    + MAX_PER_PEER + " staged per peer); try again when one ends");
+        }
+    }
+
+    private static long bytes(Path folder) throws IOException {
+        long n = 0;
+        try (var files = Files.list(folder)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                n += Files.size(f);
+            }
+        }
+        return n;
+    }
+
+    /** The number of unfinished transfers staged, and their bytes (metrics; a listing of the folders). */
+    public long[] stagedCountAndBytes() {
+        long[] out = new long[2];
+        try (var senders = Files.list(root)) {
+            for (Path s : (Iterable<Path>) senders::iterator) {
+                try (var messages = Files.list(s)) {
+                    for (Path m : (Iterable<Path>) messages::iterator) {
+                        out[0]++;
+                        out[1] += bytes(m);
+                    }
+                }
+            }
+        } catch (IOException | java.io.UncheckedIOException e) {
+            // a folder going while it is listed: the next scrape counts again
+        }
+        return out;
     }
 
     /** Removes a message's folder. Hold the claim. */
@@ -174,7 +273,14 @@ public final class StagedTransfers {
                 try (var messages = Files.list(s)) {
                     for (Path m : (Iterable<Path>) messages::iterator) {
                         if (lastWritten(m).plus(KEEP).isBefore(now)) {
+                            long bytes = bytes(m);
                             discardFolder(m);
+                            try {
+                                drops.dropped(AuthorityId.of(s.getFileName().toString()), UUID.fromString(m.getFileName().toString()),
+                                        bytes, "abandoned");
+                            } catch (IllegalArgumentException notOurs) {
+                                // a folder this node did not name: removed, nothing to report
+                            }
                         }
                     }
                 }

@@ -23,6 +23,8 @@ import org.liaison.gateway.audit.AuditLog;
  * entry) and logged as one WARN line without a stack trace; later ones in the same window are only
  * counted, and one {@code auth-failure} entry with their number, first and last reason closes the
  * window (at the next refusal after it, or at {@link #flush}). Every refusal increments the metric.
+ * At most {@link #MAX_WINDOWS} windows are open at once; refusals from further clients share one
+ * window per API, so that a flood from many addresses writes a bounded number of entries too.
  * Refusals are appended to the audit log without an fsync of their own: they acknowledge nothing,
  * and the next durable entry covers them.
  */
@@ -30,6 +32,13 @@ public final class AuthFailures implements AutoCloseable {
     private static final Logger LOG = LogManager.getLogger(AuthFailures.class);
 
     static final int MAX_ACTORS_PER_HOST = 8;
+    /**
+     * How many windows (client, API, certificate) are open at once. Beyond it, refusals from further
+     * clients share one window per API ({@code from} {@value #MANY}): a flood from many addresses (an
+     * IPv6 prefix, a botnet) writes a bounded number of entries a minute, and every refusal is still counted.
+     */
+    static final int MAX_WINDOWS = 256;
+    static final String MANY = "*";
     private final AuditLog audit;
     /** Audit appends happen here: refusals are reported from event loops and trust managers, which must not write files. */
     private final java.util.concurrent.ExecutorService writer = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
@@ -116,6 +125,7 @@ public final class AuthFailures implements AutoCloseable {
         String h = host == null ? "unknown" : host;
         Instant now = clock.instant();
         boolean first;
+        String from = h;
         synchronized (this) {
             closeEnded(now);
             // One window per client, API and certificate; a host that shows many certificates in one
@@ -125,17 +135,23 @@ public final class AuthFailures implements AutoCloseable {
                     >= MAX_ACTORS_PER_HOST) {
                 key = h + " " + api + " *";
             }
+            if (!windows.containsKey(key) && windows.size() >= MAX_WINDOWS) {
+                key = MANY + " " + api + " *";
+                from = MANY;
+            }
             Window w = windows.get(key);
             first = w == null;
             if (first) {
-                windows.put(key, new Window(h, api, now));
+                windows.put(key, new Window(from, api, now));
             } else {
                 w.more++;
                 w.lastReason = reason;
             }
         }
         if (first) {
-            AuditEvent e = AuditEvent.of("auth-failure", actor, null, null, "refused", api + ": " + reason).with("from", h);
+            String why = from.equals(MANY) ? reason + " (at " + h + "; while " + MAX_WINDOWS + " clients are refused at once,"
+                    + " the refusals of further ones are audited together, from " + MANY + ")" : reason;
+            AuditEvent e = AuditEvent.of("auth-failure", actor, null, null, "refused", api + ": " + why).with("from", from);
             org.liaison.gateway.net.Workers.quietly(writer, () -> audit.append(e), "audit a refused authentication");
             LOG.warn("{}: refused a client at {}: {}", api, h, reason);
         } else {
