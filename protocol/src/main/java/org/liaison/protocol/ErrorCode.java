@@ -50,7 +50,9 @@ public enum ErrorCode {
     /** A file received under no-onward-transfer would go to a third authority: refused by the recipient's own node. */
     ONWARD_TRANSFER_REFUSED(34, Category.POLICY, false),
     /** Need to know: the message belongs to a case the person is not assigned to. */
-    NOT_ASSIGNED(35, Category.POLICY, false);
+    NOT_ASSIGNED(35, Category.POLICY, false),
+    /** A reply is not addressed to the sender of the message it answers (other addressees may be added, not put in its place). */
+    REPLY_NOT_TO_SENDER(36, Category.POLICY, false);
 
     public enum Category {
         SECURITY, FORMAT, POLICY, TRANSPORT, INTERNAL;
