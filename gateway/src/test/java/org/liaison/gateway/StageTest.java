@@ -148,8 +148,13 @@ class StageTest {
             String request = asked.out().strip();
             TestNodes.await("the delivery", Duration.ofSeconds(20), () -> alNode.store().inbox().size() == 1);
 
+            // A large answer: the gateway refuses it while the CLI still uploads, and the CLI still says why.
+            Path large = dir.resolve("records.bin");
+            try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(large.toFile(), "rw")) {
+                f.setLength(96L << 20);
+            }
             BackupRestoreTest.Run elsewhere = BackupRestoreTest.cli("--profile", al.toString(), "submit", "--in-reply-to", request, "--to",
-                    "US-OIA", "--service", "mla-response", "--case", "OP-STAGES", "--legal-basis", "UNTOC art. 18", file.toString());
+                    "US-OIA", "--service", "mla-response", "--case", "OP-STAGES", "--legal-basis", "UNTOC art. 18", large.toString());
             assertThat(NeedToKnowTest.refusal(elsewhere, "LIAISON:0036")).contains("IT-DNA").contains("message " + request);
             assertThat(alAudit.events()).filteredOn(e -> e.type().equals("submit-refused")).singleElement()
                     .satisfies(e -> assertThat(e.reason()).contains("LIAISON:0036"));

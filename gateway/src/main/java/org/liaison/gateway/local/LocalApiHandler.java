@@ -1174,7 +1174,15 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
         request = null;
     }
 
+    /**
+     * How long a refused upload's connection stays open, its remaining bytes read and dropped, after the
+     * answer (unless the client closes first): closing with unread bytes resets the connection, which can
+     * discard the answer at the client before it reads it — the user would learn only that it broke.
+     */
+    static final long LINGER_MILLIS = 5_000;
+
     private void refuse(ChannelHandlerContext ctx, LocalUser user, ProtocolException e) {
+        boolean uploading = submit != null; // the client may still be sending the package
         if (submit != null) {
             submit.abort();
             submit = null;
@@ -1192,7 +1200,14 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
             r.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
             r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
             r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-            ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+            if (uploading) {
+                held.clear();
+                ctx.channel().config().setAutoRead(true); // the rest is read and dropped (answered: channelRead0 ignores it)
+                ctx.writeAndFlush(r).addListener(f -> ctx.executor().schedule(() -> ctx.close(), LINGER_MILLIS,
+                        java.util.concurrent.TimeUnit.MILLISECONDS));
+            } else {
+                ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+            }
         } catch (IOException x) {
             ctx.close();
         }
