@@ -115,4 +115,44 @@ class ClearanceTest {
         assertThat(gateway.code()).isEqualTo(Main.FAILED);
         assertThat(gateway.err()).contains("--clearance is for personal certificates");
     }
+
+    /**
+     * Answering needs the same clearance as reading: a reply in-reply-to a package marked minor-involved by a
+     * person without that clearance is refused (LIAISON:0033), audited as submit-refused, and changes nothing;
+     * acknowledging it is refused alike. The cleared colleague answers it.
+     */
+    @Test
+    void onlyAClearedPersonAnswersAPackageMarkedForMinors() throws Exception {
+        TestNodes t = new TestNodes(dir.resolve("fed"));
+        MemoryAuditLog alAudit = new MemoryAuditLog();
+        Path italy = t.federation.profiles().get(IT).get(org.liaison.certs.Role.INVESTIGATOR);
+        Path cleared = t.federation.profiles().get(AL).get(org.liaison.certs.Role.INVESTIGATOR);
+        Path uncleared = colleague(t, "no-clearance", "");
+        Path file = Files.writeString(dir.resolve("interview.txt"), "interview of a minor");
+        try (GatewayNode it = t.start(IT); GatewayNode al = GatewayNode.start(t.config(AL), alAudit, TestNodes.FAST)) {
+            BackupRestoreTest.Run sent = BackupRestoreTest.cli("--profile", italy.toString(), "submit", "--to", "AL-PP", "--service",
+                    "mla-request", "--case", "OP-MINOR-2", "--legal-basis", "UNTOC art. 18", "--handling", "minor-involved",
+                    "--respond-by", "P14D", file.toString());
+            assertThat(sent.code()).as(sent.err()).isZero();
+            String id = sent.out().strip();
+            TestNodes.await("the delivery", Duration.ofSeconds(20), () -> al.store().inbox().size() == 1);
+
+            BackupRestoreTest.Run reply = BackupRestoreTest.cli("--profile", uncleared.toString(), "submit", "--to", "IT-DNA", "--service",
+                    "mla-response", "--case", "OP-MINOR-2", "--legal-basis", "UNTOC art. 18", "--in-reply-to", id, file.toString());
+            assertThat(NeedToKnowTest.refusal(reply, "LIAISON:0033")).contains("marked minor-involved").contains("answer");
+            assertThat(alAudit.events()).filteredOn(e -> e.type().equals("submit-refused")).singleElement()
+                    .satisfies(e -> assertThat(e.messageId()).isEqualTo(id))
+                    .satisfies(e -> assertThat(e.reason()).contains("LIAISON:0033").contains("minor-involved"));
+            NeedToKnowTest.refusal(BackupRestoreTest.cli("--profile", uncleared.toString(), "acknowledge", id), "LIAISON:0033");
+            assertThat(al.store().sent()).isEmpty();
+            assertThat(al.isAnswered(UUID.fromString(id))).isFalse();
+            assertThat(al.store().stages(UUID.fromString(id), true)).isEmpty();
+            assertThat(alAudit.events()).noneMatch(e -> e.type().equals("seal") || e.type().equals("stage"));
+
+            BackupRestoreTest.Run answer = BackupRestoreTest.cli("--profile", cleared.toString(), "submit", "--to", "IT-DNA", "--service",
+                    "mla-response", "--case", "OP-MINOR-2", "--legal-basis", "UNTOC art. 18", "--in-reply-to", id, file.toString());
+            assertThat(answer.code()).as(answer.err()).isZero();
+            assertThat(al.isAnswered(UUID.fromString(id))).isTrue();
+        }
+    }
 }

@@ -127,6 +127,58 @@ class NeedToKnowTest {
         }
     }
 
+    /** The one line the CLI prints for a refusal: the gateway's reason and its code. */
+    static String refusal(BackupRestoreTest.Run r, String code) {
+        assertThat(r.code()).as(r.out()).isEqualTo(org.liaison.cli.Main.FAILED);
+        List<String> said = r.err().lines().filter(l -> l.startsWith("liaison: ")).toList();
+        assertThat(said).as(r.err()).singleElement().satisfies(l -> assertThat(l).contains(code).endsWith("[" + code + "]"));
+        return said.get(0);
+    }
+
+    /**
+     * Answering a request needs the right to read it: a reply in-reply-to a message of a case the person
+     * is not on is refused like a fetch of it (LIAISON:0035), audited as submit-refused, and changes
+     * nothing — no message, no answered mark, nothing for the requesting authority.
+     */
+    @Test
+    void aReplyNeedsTheRightToReadWhatItAnswers() throws Exception {
+        TestNodes t = new TestNodes(dir.resolve("fed"));
+        Files.writeString(t.config(AL), "caseAccess: assigned\n", StandardOpenOption.APPEND);
+        Path it = t.federation.profiles().get(IT).get(Role.INVESTIGATOR);
+        Path maria = t.federation.profiles().get(AL).get(Role.INVESTIGATOR);
+        Path ardit = ClearanceTest.colleague(t, "ardit", "minor-involved,victim-data,witness-protected");
+        Path ops = t.federation.profiles().get(AL).get(Role.OPERATOR);
+        String mariaSubject = Pem.readCertificate(maria.resolve("credential.pem")).getSubjectX500Principal().getName();
+        Path file = Files.writeString(dir.resolve("request.txt"), "records");
+        MemoryAuditLog alAudit = new MemoryAuditLog();
+        try (GatewayNode itNode = t.start(IT); GatewayNode alNode = GatewayNode.start(t.config(AL), alAudit, TestNodes.FAST)) {
+            String a = submit(it, file, "AL-PP", "OP-A", "--respond-by", "P14D");
+            TestNodes.await("the delivery", Duration.ofSeconds(20), () -> alNode.store().inbox().size() == 1);
+            assertThat(BackupRestoreTest.cli("--profile", ops.toString(), "cases", "assign", "OP-A", mariaSubject).code()).isZero();
+            assertThat(fetch(ardit, a, dir.resolve("a0")).err()).contains(ErrorCode.NOT_ASSIGNED.code());
+
+            // Ardit is not on OP-A: he may not answer it either.
+            BackupRestoreTest.Run reply = BackupRestoreTest.cli("--profile", ardit.toString(), "submit", "--to", "IT-DNA", "--service",
+                    "mla-response", "--case", "OP-A", "--legal-basis", "UNTOC art. 18", "--in-reply-to", a, file.toString());
+            assertThat(refusal(reply, ErrorCode.NOT_ASSIGNED.code())).contains("message " + a).contains("answer")
+                    .contains("cases assign");
+            assertThat(alAudit.events()).filteredOn(e -> e.type().equals("submit-refused")).singleElement()
+                    .satisfies(e -> assertThat(e.messageId()).isEqualTo(a))
+                    .satisfies(e -> assertThat(e.reason()).contains(ErrorCode.NOT_ASSIGNED.code()));
+            assertThat(alNode.store().sent()).isEmpty();
+            assertThat(alNode.isAnswered(java.util.UUID.fromString(a))).isFalse();
+            assertThat(alAudit.events()).noneMatch(e -> e.type().equals("seal") || e.type().equals("stage"));
+            JsonNode listed = JSON.readTree(BackupRestoreTest.cli("--profile", maria.toString(), "inbox", "--json").out()).get(0);
+            assertThat(listed.path("answered").asBoolean()).isFalse();
+            assertThat(sent(ardit)).isEmpty();
+
+            // Maria, who is on the case, answers it.
+            String answer = submit(maria, file, "IT-DNA", "OP-A", "--in-reply-to", a);
+            assertThat(sent(maria)).containsExactly(answer);
+            assertThat(alNode.isAnswered(java.util.UUID.fromString(a))).isTrue();
+        }
+    }
+
     @Test
     void inOpenModeACaseIsEveryonesUntilItHasATeam() throws Exception {
         TestNodes t = new TestNodes(dir.resolve("fed"));

@@ -130,6 +130,50 @@ class StageTest {
         }
     }
 
+    /**
+     * A reply goes to the sender of the request it answers (others may be added): one addressed only to
+     * another authority is refused (LIAISON:0036), audited, and marks nothing answered on either side.
+     */
+    @Test
+    void aReplyThatDoesNotGoToTheRequestsSenderIsRefused() throws Exception {
+        TestNodes t = new TestNodes(dir.resolve("fed"));
+        Path it = t.federation.profiles().get(IT).get(Role.INVESTIGATOR);
+        Path al = t.federation.profiles().get(AL).get(Role.INVESTIGATOR);
+        Path file = Files.writeString(dir.resolve("request.txt"), "please send the records of account 4711");
+        MemoryAuditLog alAudit = new MemoryAuditLog();
+        try (GatewayNode itNode = t.start(IT); GatewayNode alNode = GatewayNode.start(t.config(AL), alAudit, TestNodes.FAST)) {
+            BackupRestoreTest.Run asked = BackupRestoreTest.cli("--profile", it.toString(), "submit", "--to", "AL-PP", "--service",
+                    "mla-request", "--case", "OP-STAGES", "--legal-basis", "UNTOC art. 18", "--respond-by", "P14D", file.toString());
+            assertThat(asked.code()).as(asked.err()).isZero();
+            String request = asked.out().strip();
+            TestNodes.await("the delivery", Duration.ofSeconds(20), () -> alNode.store().inbox().size() == 1);
+
+            // A large answer: the gateway refuses it while the CLI still uploads, and the CLI still says why.
+            Path large = dir.resolve("records.bin");
+            try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(large.toFile(), "rw")) {
+                f.setLength(96L << 20);
+            }
+            BackupRestoreTest.Run elsewhere = BackupRestoreTest.cli("--profile", al.toString(), "submit", "--in-reply-to", request, "--to",
+                    "US-OIA", "--service", "mla-response", "--case", "OP-STAGES", "--legal-basis", "UNTOC art. 18", large.toString());
+            assertThat(NeedToKnowTest.refusal(elsewhere, "LIAISON:0036")).contains("IT-DNA").contains("message " + request);
+            assertThat(alAudit.events()).filteredOn(e -> e.type().equals("submit-refused")).singleElement()
+                    .satisfies(e -> assertThat(e.reason()).contains("LIAISON:0036"));
+            assertThat(alNode.store().sent()).isEmpty();
+            assertThat(alNode.isAnswered(UUID.fromString(request))).isFalse();
+            assertThat(stages(alAudit, request)).isEmpty();
+            assertThat(alAudit.events()).noneMatch(e -> e.type().equals("seal"));
+            JsonNode owed = JSON.readTree(BackupRestoreTest.cli("--profile", al.toString(), "inbox", "--json").out()).get(0);
+            assertThat(owed.path("answered").asBoolean()).isFalse();
+
+            // To Italy and, besides, to the United States: a reply.
+            BackupRestoreTest.Run both = BackupRestoreTest.cli("--profile", al.toString(), "submit", "--in-reply-to", request, "--to",
+                    "US-OIA,IT-DNA", "--service", "mla-response", "--case", "OP-STAGES", "--legal-basis", "UNTOC art. 18", file.toString());
+            assertThat(both.code()).as(both.err()).isZero();
+            assertThat(alNode.isAnswered(UUID.fromString(request))).isTrue();
+            TestNodes.await("answered at Italy", Duration.ofSeconds(20), () -> hasStage(it, request, "AL-PP", Stages.ANSWERED));
+        }
+    }
+
     private static java.util.List<String> stages(MemoryAuditLog log, String id) {
         return log.events().stream().filter(e -> e.type().equals("stage") && id.equals(e.messageId())).map(AuditEvent::outcome).toList();
     }

@@ -51,6 +51,8 @@ public enum ErrorCode {
     ONWARD_TRANSFER_REFUSED(34, Category.POLICY, false),
     /** Need to know: the message belongs to a case the person is not assigned to. */
     NOT_ASSIGNED(35, Category.POLICY, false),
+    /** A reply is not addressed to the sender of the message it answers (other addressees may be added, not put in its place). */
+    REPLY_NOT_TO_SENDER(36, Category.POLICY, false),
     /** A broken upload was not kept for a resume: its person's share of parked uploads (or the node's) was full. Send it whole. */
     PARKED_UPLOADS_FULL(42, Category.TRANSPORT, true),
     /** HTTP/1.1 pipelining: a request sent before the answer to the previous one was dropped and the connection closed. Send it again. */

@@ -151,7 +151,10 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
             }
         }
 
-        /** Checks the package (signature, signer, idempotency key, the message replied to): blocking, off the event loop. */
+        /**
+         * Checks the package (signature, signer, idempotency key, the message replied to): blocking, off the event
+         * loop. Answering a message needs the right to read it ({@link #readable}), checked before anything else.
+         */
         void begin() throws ProtocolException, IOException {
             UUID conversation = null;
             UUID replyTo = null;
@@ -161,8 +164,7 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
                 if (original.isEmpty()) {
                     throw new ProtocolException(ErrorCode.NOT_FOUND, "message " + replyTo + " is not in this node's inbox");
                 }
-                conversation = Envelopes.readStored(original.get().envelope(), original.get().envelopeSha256()).header()
-                        .conversationId();
+                conversation = readable(user, original.get(), Use.ANSWER).envelope().header().conversationId();
             }
             // The manifest is verified, and its signer must be this user, before the key is looked up.
             Outbox.Session made = outbox.begin(manifest, user.certificate(), idempotencyKey, conversation, replyTo, null, resumeFrom);
@@ -310,18 +312,7 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
     private Answer decide(LocalUser user, UUID id, boolean decline, String reasonCode, String note) throws ProtocolException {
         MessageStore.Received r = node.store().received(id).orElseThrow(() -> new ProtocolException(ErrorCode.NOT_FOUND,
                 "no received message " + id));
-        if (r.quarantine() != null) {
-            throw new ProtocolException(ErrorCode.QUARANTINED, "message " + id + " was set aside by an operator: " + r.quarantine());
-        }
-        Map<String, Object> summary = summary(r);
-        requireAssigned(user, r, (String) summary.get("case"), inReplyTo(summary),
-                Envelopes.readStored(r.envelope(), r.envelopeSha256()).header());
-        @SuppressWarnings("unchecked")
-        List<String> missing = user.missingClearances((List<String>) summary.get("handling"));
-        if (!missing.isEmpty()) {
-            throw new ProtocolException(ErrorCode.CLEARANCE_REQUIRED, "message " + id + " is marked " + String.join(", ", missing)
-                    + ": only a person with that clearance can answer it");
-        }
+        readable(user, r, decline ? Use.DECLINE : Use.ACKNOWLEDGE);
         String reason = null;
         if (decline) {
             if (reasonCode == null) {
@@ -536,9 +527,6 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
             UUID id = parseId(uri.substring((PREFIX + "inbox/").length()));
             MessageStore.Received r = node.store().received(id).orElseThrow(() -> new ProtocolException(ErrorCode.NOT_FOUND,
                     "no received message " + id));
-            if (r.quarantine() != null) {
-                throw new ProtocolException(ErrorCode.QUARANTINED, "message " + id + " was set aside by an operator: " + r.quarantine());
-            }
             try {
                 return fetch(user, r, LocalApi.rangeStart(request.headers().get(HttpHeaderNames.RANGE)));
             } catch (ProtocolException e) {
@@ -785,22 +773,13 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
      * inside a file decrypts from the segment that holds {@code from}: nothing before it is read.
      */
     private Answer fetch(LocalUser user, MessageStore.Received r, long from) throws ProtocolException, IOException {
-        Envelopes.Stored env = Envelopes.readStored(r.envelope(), r.envelopeSha256());
-        Envelopes.Opened o = Envelopes.open(env, node.me(), decryptionKeys());
-        Manifest m = Formats.fromElement(SecureXml.parse(o.manifestXml(), XmlLimits.DEFAULT).getDocumentElement(), Manifest.class);
+        Readable read = readable(user, r, Use.FETCH);
+        Envelopes.Stored env = read.envelope();
+        Envelopes.Opened o = read.opened();
+        Manifest m = read.manifest();
         if (m.getFile().size() != env.payloads().size()) {
             throw new ProtocolException(ErrorCode.STORED_DATA_CORRUPT, "the manifest lists " + m.getFile().size() + " files but "
                     + env.payloads().size() + " payloads are stored");
-        }
-        requireAssigned(user, r, m.getCase(), env.header().inReplyTo(), env.header());
-        List<String> missing = user.missingClearances(m.getHandling().getFlag().stream().map(HandlingFlag::value).toList());
-        if (!missing.isEmpty()) {
-            String why = "message " + r.messageId() + " is marked " + String.join(", ", missing) + ": it opens only for a person"
-                    + " whose certificate carries that clearance (ask your national CA; liaison certs issue --clearance)";
-            node.audit().record(AuditEvent.of("fetch-refused", user.actor(), r.messageId().toString(), r.sender().value(), "refused",
-                    ErrorCode.CLEARANCE_REQUIRED.code() + " no clearance for " + String.join(", ", missing)).about(env.header()));
-            LOG.warn("refused message {} to {}: no clearance for {}", r.messageId(), user.actor(), missing);
-            throw new ProtocolException(ErrorCode.CLEARANCE_REQUIRED, why);
         }
         long length = 4L + o.manifestXml().length + m.getFile().stream().mapToLong(File::getSize).sum();
         if (from < 0 || from >= length && from > 0) {
@@ -1109,16 +1088,63 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
         return v == null ? null : UUID.fromString((String) v);
     }
 
-    /** Refuses (and audits) a person who may not see a received message's content: not on its case. */
-    private void requireAssigned(LocalUser user, MessageStore.Received r, String caseRef, UUID inReplyTo,
-            org.liaison.protocol.envelope.EnvelopeHeader h) throws ProtocolException {
-        if (access(user).sees(caseRef, inReplyTo)) {
-            return;
+    /** What a person does with a received message; each needs the right to read it. */
+    private enum Use {
+        FETCH("fetch-refused", "open"),
+        ACKNOWLEDGE("fetch-refused", "acknowledge"),
+        DECLINE("fetch-refused", "decline"),
+        /** A submission in reply to it ({@code X-Liaison-In-Reply-To}): it settles the request on both sides. */
+        ANSWER("submit-refused", "answer");
+
+        /** The audit event of a refusal. */
+        final String refused;
+        final String verb;
+
+        Use(String refused, String verb) {
+            this.refused = refused;
+            this.verb = verb;
         }
-        node.audit().record(AuditEvent.of("fetch-refused", user.actor(), r.messageId().toString(), r.sender().value(), "refused",
-                ErrorCode.NOT_ASSIGNED.code() + " not assigned to the case").about(h));
-        throw new ProtocolException(ErrorCode.NOT_ASSIGNED, "message " + r.messageId() + " belongs to case " + caseRef
-                + ", which you are not assigned to (an operator assigns people to cases: liaison cases assign)");
+    }
+
+    /** A received message a person may read: its envelope, opened, and its manifest. */
+    private record Readable(Envelopes.Stored envelope, Envelopes.Opened opened, Manifest manifest) {}
+
+    /**
+     * Whether this person may read a received message: the one place that decides it, for every use of
+     * the message — fetching it, acknowledging or declining it, answering it (a reply settles the request
+     * on both sides, and replies to it become its author's to read, so it needs the same right). Refused
+     * when an operator set it aside (LIAISON:0031), when it belongs to a case the person is not on (need
+     * to know, LIAISON:0035), or when its protection marks need a clearance the person's certificate does
+     * not carry (LIAISON:0033). Each refusal is audited ({@link Use#refused}) and changes nothing.
+     */
+    private Readable readable(LocalUser user, MessageStore.Received r, Use use) throws ProtocolException {
+        String id = r.messageId().toString();
+        if (r.quarantine() != null) {
+            node.audit().record(AuditEvent.of(use.refused, user.actor(), id, r.sender().value(), "refused",
+                    ErrorCode.QUARANTINED.code() + " quarantined").with("use", use.verb));
+            throw new ProtocolException(ErrorCode.QUARANTINED, "message " + id + " was set aside by an operator: " + r.quarantine());
+        }
+        Envelopes.Stored env = Envelopes.readStored(r.envelope(), r.envelopeSha256());
+        Envelopes.Opened o = Envelopes.open(env, node.me(), decryptionKeys());
+        Manifest m = Formats.fromElement(SecureXml.parse(o.manifestXml(), XmlLimits.DEFAULT).getDocumentElement(), Manifest.class);
+        if (!access(user).sees(m.getCase(), env.header().inReplyTo())) {
+            node.audit().record(AuditEvent.of(use.refused, user.actor(), id, r.sender().value(), "refused",
+                    ErrorCode.NOT_ASSIGNED.code() + " not assigned to the case").about(env.header()).with("use", use.verb));
+            throw new ProtocolException(ErrorCode.NOT_ASSIGNED, "message " + id + " belongs to case " + m.getCase()
+                    + ", which you are not assigned to, so you may not " + use.verb + " it (an operator assigns people to cases:"
+                    + " liaison cases assign)");
+        }
+        List<String> missing = user.missingClearances(m.getHandling().getFlag().stream().map(HandlingFlag::value).toList());
+        if (!missing.isEmpty()) {
+            node.audit().record(AuditEvent.of(use.refused, user.actor(), id, r.sender().value(), "refused",
+                    ErrorCode.CLEARANCE_REQUIRED.code() + " no clearance for " + String.join(", ", missing)).about(env.header())
+                    .with("use", use.verb));
+            LOG.warn("refused message {} to {} ({}): no clearance for {}", id, user.actor(), use.verb, missing);
+            throw new ProtocolException(ErrorCode.CLEARANCE_REQUIRED, "message " + id + " is marked " + String.join(", ", missing)
+                    + ": only a person whose certificate carries that clearance may " + use.verb + " it (ask your national CA;"
+                    + " liaison certs issue --clearance)");
+        }
+        return new Readable(env, o, m);
     }
 
     private static UUID parseId(String s) throws ProtocolException {
@@ -1148,7 +1174,15 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
         request = null;
     }
 
+    /**
+     * How long a refused upload's connection stays open, its remaining bytes read and dropped, after the
+     * answer (unless the client closes first): closing with unread bytes resets the connection, which can
+     * discard the answer at the client before it reads it — the user would learn only that it broke.
+     */
+    static final long LINGER_MILLIS = 5_000;
+
     private void refuse(ChannelHandlerContext ctx, LocalUser user, ProtocolException e) {
+        boolean uploading = submit != null; // the client may still be sending the package
         if (submit != null) {
             submit.abort();
             submit = null;
@@ -1166,7 +1200,14 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
             r.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
             r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
             r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-            ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+            if (uploading) {
+                held.clear();
+                ctx.channel().config().setAutoRead(true); // the rest is read and dropped (answered: channelRead0 ignores it)
+                ctx.writeAndFlush(r).addListener(f -> ctx.executor().schedule(() -> ctx.close(), LINGER_MILLIS,
+                        java.util.concurrent.TimeUnit.MILLISECONDS));
+            } else {
+                ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+            }
         } catch (IOException x) {
             ctx.close();
         }

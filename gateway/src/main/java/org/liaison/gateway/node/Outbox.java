@@ -228,6 +228,9 @@ public final class Outbox {
         List<AuthorityId> addressees = m.manifest().getJit() != null
                 ? node.trust().directory().requireJit(m.manifest().getJit(), now).members().stream().filter(a -> !a.equals(node.me())).toList()
                 : m.manifest().getTo().stream().map(AuthorityId::of).toList();
+        if (inReplyTo != null) {
+            requireSenderAddressed(m, inReplyTo, addressees);
+        }
         try {
             node.checkOnwardTransfer(m.manifest(), addressees);
         } catch (ProtocolException refused) {
@@ -271,6 +274,25 @@ public final class Outbox {
         }
         return new Session(m, manifestXml, packageSha256, scopedKey, idempotencyKey, conversationId, inReplyTo,
                 ttl == null ? DEFAULT_TTL : ttl, now);
+    }
+
+    /**
+     * A reply settles the request it answers, on both sides: it must go to that request's sender (others may
+     * be added). Otherwise it is refused (LIAISON:0036), audited as {@code submit-refused}, and nothing changes.
+     */
+    private void requireSenderAddressed(Manifests.Verified m, UUID inReplyTo, List<AuthorityId> addressees) throws ProtocolException {
+        AuthorityId asker = node.store().received(inReplyTo).map(MessageStore.Received::sender).orElseThrow(() ->
+                new ProtocolException(ErrorCode.NOT_FOUND, "message " + inReplyTo + " is not in this node's inbox"));
+        if (addressees.contains(asker)) {
+            return;
+        }
+        ProtocolException refused = new ProtocolException(ErrorCode.REPLY_NOT_TO_SENDER, "message " + inReplyTo + " came from " + asker
+                + ", so a reply to it must be addressed to " + asker + " (others may be added), not only to "
+                + (m.manifest().getJit() != null ? "the other members of " + m.manifest().getJit()
+                        : String.join(", ", addressees.stream().map(AuthorityId::value).toList())));
+        node.audit().record(AuditEvent.of("submit-refused", "SHA256:" + Fingerprint.of(m.investigator()).hex(), inReplyTo.toString(),
+                addressees.toString(), "refused", refused.code().code() + " " + refused.getMessage()));
+        throw refused;
     }
 
     /** The message an earlier submission with this key made from the same package; a different package is a conflict. */
