@@ -478,17 +478,16 @@ public final class Outbox {
         }
 
         private UUID seal() throws IOException, ProtocolException {
-            UUID[] sealingId = {null};
+            UUID id = UUID.randomUUID();
+            sealing.add(id); // from before its folder is in place until it is stored (or discarded): not an orphan
             try {
-                return seal(sealingId);
+                return seal(id);
             } finally {
-                if (sealingId[0] != null) {
-                    sealing.remove(sealingId[0]);
-                }
+                sealing.remove(id);
             }
         }
 
-        private UUID seal(UUID[] sealingId) throws IOException, ProtocolException {
+        private UUID seal(UUID id) throws IOException, ProtocolException {
             UUID sealed = null;
             Path committed = null;
             try {
@@ -496,14 +495,11 @@ public final class Outbox {
                     throw new ProtocolException(ErrorCode.DIGEST_MISMATCH, "the upload ended inside file " + file + " ("
                             + manifest.manifest().getFile().get(file).getName() + ")");
                 }
-                UUID id = UUID.randomUUID();
                 EnvelopeHeader h = new EnvelopeHeader(id, conversationId == null ? id : conversationId, inReplyTo, now,
                         now.plus(ttl), node.me(), manifest.manifest().getTo().stream().map(AuthorityId::of).toList(),
                         manifest.manifest().getJit(), manifest.manifest().getService(), inReplyTo == null ? "submit" : "reply");
                 List<AuthorityId> recipients = Envelopes.recipients(h, node.trust().directory());
                 byte[] envelope = Envelopes.seal(h, node.trust().directory(), manifestXml, payloads, cek, node.signing());
-                sealing.add(id); // until it is stored (or discarded): not an orphan
-                sealingId[0] = id;
                 Path blobs = node.blobs().commit(staging, node.blobs().outbox(id));
                 committed = blobs;
                 staging = null;
