@@ -75,7 +75,9 @@ public final class Main {
             return java.time.Instant.now();
         }
         try {
-            return java.time.Instant.parse(value);
+            return org.liaison.protocol.xml.Formats.inRange(java.time.Instant.parse(value), option);
+        } catch (org.liaison.protocol.ProtocolException e) {
+            throw new IllegalArgumentException(e.getMessage());
         } catch (java.time.format.DateTimeParseException e) {
             throw new IllegalArgumentException(option + ": " + value + " (expected: an ISO-8601 instant such as 2027-01-01T00:00:00Z)");
         }

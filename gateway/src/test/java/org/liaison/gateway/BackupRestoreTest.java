@@ -108,6 +108,63 @@ class BackupRestoreTest {
     }
 
     @Test
+    void aRestoreDeletesAgainWhatWasDeletedAfterTheBackup() throws Exception {
+        TestNodes t = new TestNodes(dir.resolve("federation"));
+        Path alConfig = t.config(AL);
+        Path data = alConfig.resolveSibling("data");
+        Path backup = dir.resolve("backup");
+        Path it = t.federation.profiles().get(IT).get(org.liaison.certs.Role.INVESTIGATOR);
+        Path file = Files.writeString(dir.resolve("request.txt"), "records");
+        UUID kept;
+        UUID gone;
+        try (GatewayNode itNode = t.startLogged(IT); GatewayNode al = t.startLogged(AL)) {
+            kept = UUID.fromString(submitCase(it, file, "OP-KEEP"));
+            gone = UUID.fromString(submitCase(it, file, "OP-GONE"));
+            TestNodes.await("two deliveries", Duration.ofSeconds(20), () -> al.store().inbox().size() == 2);
+            assertThat(cli("store", "backup", "--config", alConfig.toString(), "--out", backup.toString()).code()).isZero();
+            Run delete = cli("--profile", StoredDataTest.operatorProfile(t).toString(), "cases", "delete", "OP-GONE", "--reason",
+                    "court order 2026/116");
+            assertThat(delete.code()).as(delete.err()).isZero();
+        }
+        try (var s = org.liaison.gateway.store.SqliteMessageStore.open(backup.resolve("messages.db"))) {
+            assertThat(s.received(gone)).isPresent(); // the backup holds it: a plain copy would bring it back
+        }
+
+        // In place: the data folder moved aside, and no later log named: refused, nothing restored.
+        Path old = Files.move(data, alConfig.resolveSibling("data-old"));
+        Run refused = cli("store", "restore", "--from", backup.toString(), "--config", alConfig.toString());
+        assertThat(refused.code()).isEqualTo(Main.FAILED);
+        assertThat(refused.err()).contains("--deletions-from").contains("Nothing restored");
+        assertThat(data).doesNotExist();
+
+        Run r = cli("store", "restore", "--from", backup.toString(), "--config", alConfig.toString(), "--deletions-from",
+                old.resolve("audit").toString());
+        assertThat(r.code()).as(r.out() + r.err()).isZero();
+        assertThat(r.out()).contains("1 message(s) deleted after the backup deleted again");
+        try (var s = org.liaison.gateway.store.SqliteMessageStore.open(data.resolve("messages.db"))) {
+            assertThat(s.received(kept)).isPresent();
+            assertThat(s.received(gone)).isEmpty();
+            assertThat(s.deletedBlobs()).hasSize(1).allSatisfy(b -> assertThat(b).doesNotExist());
+        }
+        // The restored log verifies and records each deletion carried out again, with the original's reason.
+        String vkey = Files.readString(data.resolve("audit/log.vkey")).strip();
+        assertThat(AuditLogVerifier.verify(data.resolve("audit"), vkey).valid()).isTrue();
+        Run deletions = cli("audit", "query", data.resolve("audit").toString(), "--key", vkey, "--type", "delete", "--json");
+        assertThat(deletions.out()).contains(gone.toString()).contains("deleted again after a restore").contains("court order 2026/116");
+        // The node starts on it and does not hold the deleted message.
+        try (GatewayNode al = GatewayNode.start(alConfig, TestNodes.FAST)) {
+            assertThat(al.store().inbox()).extracting(MessageStore.Received::messageId).containsExactly(kept);
+        }
+    }
+
+    static String submitCase(Path profile, Path file, String caseRef) {
+        Run r = cli("--profile", profile.toString(), "submit", "--to", "AL-PP", "--service", "mla-request", "--case", caseRef,
+                "--legal-basis", "UNTOC art. 18", "--new", file.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        return r.out().strip();
+    }
+
+    @Test
     void aChangedBackupOrANonEmptyTargetIsRefusedAndNothingIsWritten() throws Exception {
         TestNodes t = new TestNodes(dir.resolve("federation"));
         Path alConfig = t.config(AL);

@@ -142,6 +142,47 @@ class CliEndToEndTest {
     }
 
     @Test
+    void aPackageWithEmptyFilesIsFetchedWholeAndVerifies() throws Exception {
+        t = new TestNodes(dir.resolve("fed"));
+        Path evidence = Files.createDirectories(dir.resolve("evidence"));
+        Files.write(evidence.resolve("empty-first.bin"), new byte[0]);
+        Files.writeString(evidence.resolve("note.txt"), "between two empty files");
+        Files.write(evidence.resolve("empty.bin"), new byte[0]);
+        String it = profile(IT, "investigator");
+        String al = profile(AL, "investigator");
+        try (GatewayNode n1 = t.start(IT); GatewayNode n2 = t.start(AL)) {
+            Run submit = liaison("--profile", it, "submit", "--to", "AL-PP", "--service", "mla-request", "--case", "C-EMPTY",
+                    "--legal-basis", "UNTOC art. 18", evidence.resolve("empty-first.bin").toString(),
+                    evidence.resolve("note.txt").toString(), evidence.resolve("empty.bin").toString());
+            assertThat(submit.exit()).as(submit.err()).isZero();
+            String id = submit.out().trim();
+            awaitDelivered(it, id);
+
+            Path out = dir.resolve("received");
+            Run fetch = liaison("--profile", al, "fetch", id, "--out", out.toString());
+            assertThat(fetch.exit()).as(fetch.out() + fetch.err()).isZero();
+            assertThat(out.resolve("files/empty-first.bin")).isRegularFile().isEmptyFile();
+            assertThat(out.resolve("files/empty.bin")).isRegularFile().isEmptyFile();
+            assertThat(Files.readString(out.resolve("files/note.txt"))).isEqualTo("between two empty files");
+            Run verify = liaison("--profile", al, "verify", out.toString());
+            assertThat(verify.exit()).as(verify.out() + verify.err()).isZero();
+
+            // A download that stopped after the last byte, before the trailing empty file was written, completes
+            // without asking the gateway for a range past the end.
+            Path again = dir.resolve("again");
+            Path partial = dir.resolve(".again.partial");
+            Files.createDirectories(partial.resolve("files"));
+            Files.writeString(partial.resolve(".message-id"), id);
+            Files.copy(out.resolve("manifest.xml"), partial.resolve("manifest.xml"));
+            Files.copy(out.resolve("files/empty-first.bin"), partial.resolve("files/empty-first.bin"));
+            Files.copy(out.resolve("files/note.txt"), partial.resolve("files/note.txt"));
+            Run resumed = liaison("--profile", al, "fetch", id, "--out", again.toString());
+            assertThat(resumed.exit()).as(resumed.out() + resumed.err()).isZero();
+            assertThat(again.resolve("files/empty.bin")).isRegularFile().isEmptyFile();
+        }
+    }
+
+    @Test
     void refusalsOnTheLocalApi() throws Exception {
         t = new TestNodes(dir.resolve("fed"));
         Path f = Files.writeString(dir.resolve("x.txt"), "x");

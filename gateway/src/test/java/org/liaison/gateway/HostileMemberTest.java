@@ -149,6 +149,28 @@ class HostileMemberTest extends AlbaniaNodeTest {
     }
 
     @Test
+    void aSignedManifestWithADateOutOfRangeIsRefusedAndAudited() throws Exception {
+        // Year 292278995 overflowed into an overdue request of year -292275054; a deadline a thousand years ahead is no deadline.
+        for (String respondBy : List.of("292278995-01-01T00:00:00Z", "3026-01-01T00:00:00Z")) {
+            Document doc = SecureXml.parse(RawPeer.manifest(t.investigator(IT), IT, List.of(AL), Set.of()), XmlLimits.DEFAULT);
+            Element root = doc.getDocumentElement();
+            root.removeChild(root.getElementsByTagNameNS("http://www.w3.org/2000/09/xmldsig#", "Signature").item(0));
+            Element by = doc.createElementNS(root.getNamespaceURI(), "RespondBy");
+            by.setTextContent(respondBy);
+            root.insertBefore(by, root.getElementsByTagNameNS(root.getNamespaceURI(), "File").item(0));
+            XmlSignatures.sign(doc, t.investigator(IT)); // a real investigator's signature over the absurd date
+            RawPeer.Response r = send(IT, RawPeer.message(al.trust().directory(), auth(IT).envelopeSigning(), IT, List.of(AL),
+                    UUID.randomUUID(), SecureXml.serialize(doc), RawPeer.PAYLOAD));
+            assertThat(r.status()).as(respondBy).isEqualTo(400);
+            assertThat(r.body()).as(respondBy).contains(ErrorCode.SCHEMA_INVALID.code());
+            assertThat(al.store().inbox()).as(respondBy).isEmpty();
+            String year = respondBy.substring(0, respondBy.indexOf('-'));
+            assertThat(eventually(events -> events.stream().anyMatch(e -> e.type().equals("reject") && e.reason() != null
+                    && e.reason().startsWith(ErrorCode.SCHEMA_INVALID.code()) && e.reason().contains(year)))).as(respondBy).isTrue();
+        }
+    }
+
+    @Test
     void aManifestWhoseSizeDiffersFromThePayloadIsRefused() throws Exception {
         byte[] manifest = RawPeer.manifest(t.investigator(IT), IT, List.of(AL), Set.of()); // says 7 bytes
         RawPeer.Response r = send(IT, RawPeer.message(al.trust().directory(), auth(IT).envelopeSigning(), IT, List.of(AL),

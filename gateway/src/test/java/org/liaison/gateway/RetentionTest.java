@@ -158,6 +158,42 @@ class RetentionTest {
     }
 
     @Test
+    void aQuarantinedMessageIsNoWayAroundACaseDeletionOrItsRetention() throws Exception {
+        TestNodes t = new TestNodes(dir.resolve("fed"));
+        Path it = t.federation.profiles().get(IT).get(Role.INVESTIGATOR);
+        Path file = Files.writeString(dir.resolve("request.txt"), "records");
+        Files.writeString(t.config(AL), "retention:\n  law-enforcement-exchange: PT6S\n", java.nio.file.StandardOpenOption.APPEND);
+        org.liaison.gateway.audit.MemoryAuditLog alAudit = new org.liaison.gateway.audit.MemoryAuditLog();
+        try (GatewayNode itNode = t.start(IT); GatewayNode alNode = GatewayNode.start(t.config(AL), alAudit, TestNodes.FAST)) {
+            UUID held = UUID.fromString(submit(it, file, "OP-HELD"));
+            BackupRestoreTest.Run lee = BackupRestoreTest.cli("--profile", it.toString(), "submit", "--to", "AL-PP", "--service",
+                    "law-enforcement-exchange", "--case", "OP-SHORT", "--legal-basis", "UNTOC art. 18", "--new", file.toString());
+            assertThat(lee.code()).as(lee.err()).isZero();
+            UUID expiring = UUID.fromString(lee.out().strip());
+            TestNodes.await("two deliveries", Duration.ofSeconds(20), () -> alNode.store().inbox().size() == 2);
+            Path heldBlobs = alNode.store().received(held).orElseThrow().blobs();
+            assertThat(alNode.store().quarantine(held, "incident 7")).isTrue();
+            assertThat(alNode.store().quarantine(expiring, "incident 7")).isTrue();
+
+            // The operator deletes the case: the quarantined message goes with it (its envelope held its content keys).
+            Path ops = StoredDataTest.operatorProfile(t);
+            BackupRestoreTest.Run delete = BackupRestoreTest.cli("--profile", ops.toString(), "cases", "delete", "OP-HELD", "--reason",
+                    "court order 2026/115");
+            assertThat(delete.code()).as(delete.out() + delete.err()).isZero();
+            assertThat(delete.out()).contains(held.toString());
+            assertThat(alNode.store().received(held)).isEmpty();
+            assertThat(heldBlobs).doesNotExist();
+            assertThat(alAudit.events()).filteredOn(e -> e.type().equals("delete") && e.messageId().equals(held.toString()))
+                    .singleElement().satisfies(e -> assertThat(e.reason()).contains("court order 2026/115").contains("quarantined: incident 7"));
+
+            // Its retention ends for a quarantined message too.
+            TestNodes.await("the retention of the quarantined message", Duration.ofSeconds(30), () -> alNode.store().inbox().isEmpty());
+            assertThat(alAudit.events()).filteredOn(e -> e.type().equals("delete") && e.messageId().equals(expiring.toString()))
+                    .singleElement().satisfies(e -> assertThat(e.reason()).contains("retention PT6S expired"));
+        }
+    }
+
+    @Test
     void retentionPeriodsAreReadStrictly() {
         assertThat(Retention.periods(Map.of("default", "P2Y")).get(Service.CONSULAR_NOTIFICATION).text()).isEqualTo("P2Y");
         assertThat(Retention.periods(null).get(Service.CONSULAR_NOTIFICATION).text()).isEqualTo("P1Y");

@@ -172,6 +172,11 @@ public final class FetchCommand implements Callable<Integer> {
                 have = 0;
             }
         }
+        if (m != null && have == 4L + Files.size(manifestFile) + m.getFile().stream().mapToLong(File::getSize).sum()) {
+            // Every byte arrived: only empty files may be missing, and there is nothing left to ask the gateway for.
+            writeFiles(m, files, new DataInputStream(InputStream.nullInputStream()));
+            return;
+        }
         LocalClient.Download d = new LocalClient(profileDir).withProgressOnTerminal(!json).fetch(id, have);
         if (d.from() == 0 && have > 0) { // the gateway sends the whole: start again
             m = null;
@@ -190,23 +195,32 @@ public final class FetchCommand implements Callable<Integer> {
                 m = Formats.fromElement(SecureXml.parse(manifest, XmlLimits.DEFAULT).getDocumentElement(), Manifest.class);
                 org.liaison.certs.SecureFiles.writeAtomically(manifestFile, manifest, false);
             }
-            Files.createDirectories(files);
-            for (File f : m.getFile()) {
-                Path target = files.resolve(f.getName()).normalize();
-                if (!target.getParent().equals(files)) {
-                    throw new UserException("the package names an unsafe file name: " + f.getName());
+            writeFiles(m, files, in);
+        }
+    }
+
+    /** Writes (or completes) each file of the package in order from {@code in}; an empty file is created too. */
+    private static void writeFiles(Manifest m, Path files, DataInputStream in) throws IOException {
+        Files.createDirectories(files);
+        for (File f : m.getFile()) {
+            Path target = files.resolve(f.getName()).normalize();
+            if (!target.getParent().equals(files)) {
+                throw new UserException("the package names an unsafe file name: " + f.getName());
+            }
+            boolean exists = Files.exists(target);
+            long kept = exists ? Math.min(Files.size(target), f.getSize()) : 0;
+            if (kept == f.getSize()) {
+                if (!exists) { // no byte to stream, but the file is part of the package all the same
+                    Files.createFile(target);
                 }
-                long kept = Files.exists(target) ? Math.min(Files.size(target), f.getSize()) : 0;
-                if (kept == f.getSize()) {
-                    continue;
-                }
-                // Written in large blocks, a large file past the page cache; what arrived is kept when the stream breaks.
-                try (org.liaison.gateway.store.SequentialFile out = org.liaison.gateway.store.SequentialFile.continueAt(target, kept,
-                        f.getSize())) {
-                    long copied = copy(in, out.stream(false), f.getSize() - kept);
-                    if (copied != f.getSize() - kept) {
-                        throw new java.io.EOFException("it ended inside " + f.getName());
-                    }
+                continue;
+            }
+            // Written in large blocks, a large file past the page cache; what arrived is kept when the stream breaks.
+            try (org.liaison.gateway.store.SequentialFile out = org.liaison.gateway.store.SequentialFile.continueAt(target, kept,
+                    f.getSize())) {
+                long copied = copy(in, out.stream(false), f.getSize() - kept);
+                if (copied != f.getSize() - kept) {
+                    throw new java.io.EOFException("it ended inside " + f.getName());
                 }
             }
         }

@@ -255,14 +255,20 @@ public final class SubmitCommand implements Callable<Integer> {
             } else {
                 at = Instant.parse(value);
             }
-        } catch (java.time.format.DateTimeParseException e) {
+        } catch (java.time.DateTimeException | ArithmeticException e) { // not a date, or a duration past any date
             throw new IllegalArgumentException("--respond-by: " + value + " (expected a date 2026-12-31, a time 2026-12-31T12:00:00Z or a"
                     + " duration P14D / PT48H)");
         }
         if (!at.isAfter(now)) {
             throw new IllegalArgumentException("--respond-by: " + value + " is not in the future");
         }
-        return at.truncatedTo(ChronoUnit.SECONDS);
+        at = at.truncatedTo(ChronoUnit.SECONDS);
+        try {
+            Manifests.checkRespondBy(now, at); // the rule the recipient's node applies
+        } catch (org.liaison.protocol.ProtocolException e) {
+            throw new IllegalArgumentException("--respond-by: " + value + " is too far ahead (" + e.getMessage() + ")");
+        }
+        return at;
     }
 
     /**

@@ -193,6 +193,12 @@ public final class NodeMetrics {
         return true;
     }
 
+    /** A payload folder no message referred to was removed (see {@code Outbox.removeOrphans}). */
+    public void orphanRemoved() {
+        Counter.builder("liaison.orphans.removed").description("Outbox payload folders removed because no message referred to them")
+                .register(registry).increment();
+    }
+
     public void tlsFailure() {
         tlsFailures.increment();
     }

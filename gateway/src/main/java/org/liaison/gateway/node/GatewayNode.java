@@ -338,6 +338,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
             worker.start(tuning.poll());
             stages.start(tuning.poll());
             running = true;
+            removeOrphans();
             reloader.scheduleWithFixedDelay(this::reload, tuning.reloadEvery().toMillis(), tuning.reloadEvery().toMillis(),
                     TimeUnit.MILLISECONDS);
             // The configuration's digest: a change between two runs shows in the log.
@@ -457,6 +458,24 @@ public final class GatewayNode implements NodeState, AutoCloseable {
             retention.sweepIfDue(clock().instant());
         } catch (RuntimeException e) {
             LOG.warn("cannot apply retention: {}", e.toString());
+        }
+        removeOrphans();
+    }
+
+    /** When to look for orphan payload folders next: at start, then once per {@link Outbox#ORPHAN_GRACE}. */
+    private Instant nextOrphanSweep = Instant.MIN;
+
+    /** Outbox payload folders no message refers to (a crash between a seal and its storing): see {@link Outbox#removeOrphans}. */
+    private void removeOrphans() { // at start, then on the reloader thread only
+        Instant now = clock().instant();
+        if (now.isBefore(nextOrphanSweep)) {
+            return;
+        }
+        nextOrphanSweep = now.plus(Outbox.ORPHAN_GRACE); // each folder costs a store lookup: not at every reload
+        try {
+            outbox.removeOrphans(now);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("cannot look for orphan payload folders: {}", e.toString());
         }
     }
 

@@ -16,6 +16,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import javax.crypto.SecretKey;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 import java.security.cert.X509Certificate;
 import org.liaison.certs.AuthorityId;
 import org.liaison.certs.Fingerprint;
@@ -39,6 +41,8 @@ import org.liaison.protocol.xenc.ContentEncryption;
  * it with one queued delivery per recipient — all or nothing.
  */
 public final class Outbox {
+    private static final Logger LOG = LogManager.getLogger(Outbox.class);
+
     public static final Duration DEFAULT_TTL = Duration.ofDays(7);
 
     /** Something to read a file's plaintext from, once. */
@@ -122,6 +126,54 @@ public final class Outbox {
     public static final int MAX_PARKED_PER_PERSON = 4;
 
     private record Parked(Session session, Instant until) {}
+
+    /**
+     * How old a payload folder in the outbox must be before a sweep may remove it when no message refers to
+     * it: a seal moves the folder into place moments before the message is stored, on this node or (a shared
+     * folder) on another node of the authority.
+     */
+    public static final Duration ORPHAN_GRACE = Duration.ofHours(1);
+
+    /** The messages being sealed here now: their payload folder is in place, their row not stored yet. */
+    private final java.util.Set<UUID> sealing = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /**
+     * Removes the outbox's payload folders that no message refers to — what a crash between a seal and
+     * its storing leaves (the client's retry made another message, so nothing is lost) — each older than
+     * {@link #ORPHAN_GRACE} and not being sealed here; audited ({@code orphan-removed}) and counted. An
+     * upload in progress or parked for a resume is in a staging folder, never in the outbox; a folder
+     * whose name is not a message id is left alone.
+     *
+     * @return how many folders were removed
+     */
+    public int removeOrphans(Instant now) throws IOException {
+        Path outboxRoot = node.blobs().outboxRoot();
+        java.nio.file.attribute.FileTime before = java.nio.file.attribute.FileTime.from(now.minus(ORPHAN_GRACE));
+        List<Path> folders;
+        try (var list = java.nio.file.Files.list(outboxRoot)) {
+            folders = list.toList();
+        }
+        int removed = 0;
+        for (Path folder : folders) {
+            UUID id;
+            try {
+                id = UUID.fromString(folder.getFileName().toString());
+            } catch (IllegalArgumentException notAMessage) {
+                continue;
+            }
+            if (sealing.contains(id) || java.nio.file.Files.getLastModifiedTime(folder).compareTo(before) >= 0
+                    || node.store().outgoing(id).isPresent()) {
+                continue;
+            }
+            node.audit().record(AuditEvent.of("orphan-removed", node.me().value(), id.toString(), null, "deleted",
+                    "a payload folder in the outbox that no message refers to (a node stopped between a seal and storing it)"));
+            BlobStore.deleteFolder(folder);
+            node.metrics().orphanRemoved();
+            LOG.info("removed the payload folder of message {}: no message refers to it", id);
+            removed++;
+        }
+        return removed;
+    }
 
     /** Uploads that broke, by scoped idempotency key: their staged ciphertext and cipher state, kept for {@link #PARK}. */
     private final java.util.concurrent.ConcurrentHashMap<String, Parked> parked = new java.util.concurrent.ConcurrentHashMap<>();
@@ -494,6 +546,16 @@ public final class Outbox {
         }
 
         private UUID seal() throws IOException, ProtocolException {
+            UUID id = UUID.randomUUID();
+            sealing.add(id); // from before its folder is in place until it is stored (or discarded): not an orphan
+            try {
+                return seal(id);
+            } finally {
+                sealing.remove(id);
+            }
+        }
+
+        private UUID seal(UUID id) throws IOException, ProtocolException {
             UUID sealed = null;
             Path committed = null;
             try {
@@ -501,7 +563,6 @@ public final class Outbox {
                     throw new ProtocolException(ErrorCode.DIGEST_MISMATCH, "the upload ended inside file " + file + " ("
                             + manifest.manifest().getFile().get(file).getName() + ")");
                 }
-                UUID id = UUID.randomUUID();
                 EnvelopeHeader h = new EnvelopeHeader(id, conversationId == null ? id : conversationId, inReplyTo, now,
                         now.plus(ttl), node.me(), manifest.manifest().getTo().stream().map(AuthorityId::of).toList(),
                         manifest.manifest().getJit(), manifest.manifest().getService(), inReplyTo == null ? "submit" : "reply");

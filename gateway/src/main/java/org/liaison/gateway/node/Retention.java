@@ -127,13 +127,14 @@ public final class Retention {
                 BlobStore.deleteFolder(blobs);
             }
         }
+        Period longest = periods.values().stream().max(java.util.Comparator.comparing(Period::approximately)).orElseThrow();
         for (MessageStore.Received r : node.store().eachReceived()) {
-            if (r.quarantine() != null) {
-                continue; // set aside for an incident: kept until the operator releases it
-            }
             try {
-                EnvelopeHeader h = Envelopes.readStored(r.envelope(), r.envelopeSha256()).header();
-                Period p = periods.get(h.service());
+                // A quarantined message is set aside for an incident, not kept past its retention: its envelope
+                // holds its content keys. One whose envelope no longer reads is kept for the longest period.
+                EnvelopeHeader h = r.quarantine() == null ? Envelopes.readStored(r.envelope(), r.envelopeSha256()).header()
+                        : readableHeader(r);
+                Period p = h == null ? longest : periods.get(h.service());
                 Instant expires = p.after(r.receivedAt());
                 if (!expires.isAfter(now)) {
                     delete(r, h, "system", "retention " + p.text() + " expired", null);
@@ -175,12 +176,11 @@ public final class Retention {
         List<UUID> sent = new ArrayList<>();
         String why = "case " + caseRef + " deleted: " + reason;
         java.util.Set<UUID> tagged = new java.util.HashSet<>(node.store().messagesOfCase(caseRef, true, false));
-        for (UUID id : node.store().messagesOfCase(caseRef, true, true)) {
-            MessageStore.Received r = node.store().received(id).orElse(null);
-            if (r == null || r.quarantine() != null) {
-                continue;
-            }
-            EnvelopeHeader h = Envelopes.readStored(r.envelope(), r.envelopeSha256()).header();
+        List<UUID> ofCase = node.store().messagesOfCase(caseRef, true, true);
+        for (MessageStore.Received r : rowsOf(ofCase)) {
+            UUID id = r.messageId();
+            // Quarantined ones too: setting a message aside does not keep it past its case's deletion.
+            EnvelopeHeader h = r.quarantine() == null ? Envelopes.readStored(r.envelope(), r.envelopeSha256()).header() : readableHeader(r);
             if (!tagged.contains(id) && !caseRef.equals(caseOf(r))) {
                 continue;
             }
@@ -201,6 +201,43 @@ public final class Retention {
         return new Deleted(received, sent);
     }
 
+    /**
+     * The received rows with these ids: the one {@link MessageStore#received} finds, and, for an id listed
+     * more than once (a quarantined row beside another sender's with the same id), every row with it.
+     */
+    private List<MessageStore.Received> rowsOf(List<UUID> ids) {
+        java.util.Set<UUID> seen = new java.util.HashSet<>();
+        java.util.Set<UUID> twice = new java.util.HashSet<>();
+        for (UUID id : ids) {
+            if (!seen.add(id)) {
+                twice.add(id);
+            }
+        }
+        List<MessageStore.Received> out = new ArrayList<>();
+        for (UUID id : seen) {
+            if (!twice.contains(id)) {
+                node.store().received(id).ifPresent(out::add);
+            }
+        }
+        if (!twice.isEmpty()) { // rare (store migration 2 set such rows aside): worth one pass over the inbox
+            for (MessageStore.Received r : node.store().eachReceived()) {
+                if (twice.contains(r.messageId())) {
+                    out.add(r);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The header of a quarantined message, or null when its envelope no longer reads (it is deleted all the same). */
+    private static EnvelopeHeader readableHeader(MessageStore.Received r) {
+        try {
+            return Envelopes.readStored(r.envelope(), r.envelopeSha256()).header();
+        } catch (ProtocolException | RuntimeException unreadable) {
+            return null;
+        }
+    }
+
     /** The case of a received message stored before cases were recorded (null: its manifest does not open). */
     private String caseOf(MessageStore.Received r) {
         try {
@@ -216,32 +253,44 @@ public final class Retention {
 
     private boolean delete(MessageStore.Received r, EnvelopeHeader h, String actor, String why, String caseRef) throws ProtocolException {
         // A no-onward-transfer restriction outlives the copy held here: its files' digests stay.
-        List<String> digests = OnwardTransfers.protectedDigests(OnwardTransfers.manifestOf(node, r));
-        return erase(r.messageId(), true, h, r.sender().value(), r.blobs(), r.envelopeSha256(), Envelopes.sha256(r.receipt()), actor, why,
-                caseRef, () -> {
-                    if (!digests.isEmpty()) {
-                        node.store().keepProtected(r.messageId(), r.sender(), digests);
+        List<String> digests;
+        try {
+            digests = OnwardTransfers.protectedDigests(OnwardTransfers.manifestOf(node, r));
+        } catch (ProtocolException | RuntimeException unreadable) {
+            if (r.quarantine() == null) {
+                throw unreadable;
+            }
+            digests = List.of(); // set aside because it no longer reads: there are no files left to know
+        }
+        List<String> kept = digests;
+        return erase(r.messageId(), true, h, r.sender().value(), r.blobs(), r.envelopeSha256(), Envelopes.sha256(r.receipt()), actor,
+                r.quarantine() == null ? why : why + " (quarantined: " + r.quarantine() + ")", caseRef, () -> {
+                    if (!kept.isEmpty()) {
+                        node.store().keepProtected(r.messageId(), r.sender(), kept);
                     }
-                });
+                }, () -> node.store().deleteReceived(r.sender(), r.messageId(), node.clock().instant()));
     }
 
     private boolean delete(MessageStore.Outgoing o, EnvelopeHeader h, String actor, String why, String caseRef) {
-        return erase(o.messageId(), false, h, recipients(h), o.blobs(), o.recordedEnvelopeSha256(), null, actor, why, caseRef, () -> { });
+        return erase(o.messageId(), false, h, recipients(h), o.blobs(), o.recordedEnvelopeSha256(), null, actor, why, caseRef, () -> { },
+                () -> node.store().delete(o.messageId(), false, node.clock().instant()));
     }
 
     private boolean erase(UUID id, boolean received, EnvelopeHeader h, String counterpart, Path blobs, String envelopeSha256,
-            String receiptSha256, String actor, String why, String caseRef, Runnable keep) {
+            String receiptSha256, String actor, String why, String caseRef, Runnable keep, java.util.function.BooleanSupplier destroy) {
         // Logged first (durably): a crash after it and before the store's change leaves a logged deletion that the next
         // sweep (or the operator's repeated case deletion) carries out; never a deletion without its entry.
-        AuditEvent e = AuditEvent.of("delete", actor, id.toString(), counterpart, "deleted", why).about(h)
-                .with("direction", received ? "received" : "sent").with("envelopeSha256", envelopeSha256)
-                .with("receiptSha256", receiptSha256);
+        AuditEvent e = AuditEvent.of("delete", actor, id.toString(), counterpart, "deleted", why);
+        if (h != null) { // null: a quarantined envelope that no longer reads
+            e = e.about(h);
+        }
+        e = e.with("direction", received ? "received" : "sent").with("envelopeSha256", envelopeSha256).with("receiptSha256", receiptSha256);
         if (caseRef != null) {
             e = e.with("case", caseRef);
         }
         node.audit().record(e);
         keep.run();
-        if (!node.store().delete(id, received, node.clock().instant())) {
+        if (!destroy.getAsBoolean()) {
             return false;
         }
         BlobStore.deleteFolder(blobs);

@@ -116,6 +116,58 @@ public final class Backup {
         return summary(data, listed.size());
     }
 
+    /** A deletion recorded in a later log and carried out again on a restored data folder. */
+    public record Reapplied(String messageId, boolean received, String counterpart, long index, Instant at, String reason,
+            String envelopeSha256) {}
+
+    /**
+     * Carries out again, on the restored data folder {@code data}, every deletion ({@code delete} entry)
+     * recorded in the audit log folder {@code laterLog} — the log of the data folder the backup replaces,
+     * which goes on past the backup — so that a message deleted after the backup (retention, a case's
+     * deletion, a quarantined one's) is not brought back: its envelope, the only copy of its content keys,
+     * is destroyed again and its payloads removed. Deletions the backup already holds change nothing.
+     * A record cut short at the log's end (a crash) is left out; the entries are read, not verified
+     * (verify them with {@code liaison audit verify}): what they cause is only a deletion.
+     *
+     * @return the deletions carried out (none when every one was already in the backup)
+     */
+    public static List<Reapplied> reapplyDeletions(Path data, Path laterLog) throws IOException {
+        Path entries = laterLog.resolve(FileAuditLog.ENTRIES);
+        if (!Files.isRegularFile(entries)) {
+            throw new IOException(laterLog + " is not an audit log folder (no " + FileAuditLog.ENTRIES + " in it)");
+        }
+        List<org.liaison.gateway.audit.AuditEntries.Entry> deletions = new java.util.ArrayList<>();
+        try (FileChannel ch = FileChannel.open(entries, StandardOpenOption.READ)) {
+            List<byte[]> raw = org.liaison.gateway.audit.AuditLogReader.records(ch, true);
+            for (int i = 0; i < raw.size(); i++) {
+                org.liaison.gateway.audit.AuditEntries.Entry e = org.liaison.gateway.audit.AuditEntries.parse(i, raw.get(i));
+                if (e.type().equals("delete") && e.messageId() != null && e.detail("direction") != null) {
+                    deletions.add(e);
+                }
+            }
+        }
+        List<Reapplied> done = new java.util.ArrayList<>();
+        try (SqliteMessageStore store = SqliteMessageStore.open(data.resolve("messages.db"))) {
+            Instant now = Instant.now();
+            for (org.liaison.gateway.audit.AuditEntries.Entry e : deletions) {
+                boolean received = e.detail("direction").equals("received");
+                java.util.UUID id = java.util.UUID.fromString(e.messageId());
+                boolean deleted = received ? store.deleteReceived(org.liaison.certs.AuthorityId.of(e.counterpart()), id, now)
+                        : store.delete(id, false, now);
+                if (deleted) {
+                    done.add(new Reapplied(e.messageId(), received, e.counterpart(), e.index(), e.time(), e.reason(),
+                            e.detail("envelopeSha256")));
+                }
+            }
+            for (Path blobs : store.deletedBlobs()) {
+                BlobStore.deleteFolder(blobs);
+            }
+        } catch (IllegalArgumentException e) {
+            throw new IOException("a delete entry of " + laterLog + " cannot be read: " + e.getMessage(), e);
+        }
+        return done;
+    }
+
     private static Summary finish(Path out, Path data) throws IOException {
         Map<String, String> files = digests(out);
         Map<String, Object> m = new LinkedHashMap<>();

@@ -45,6 +45,11 @@ public final class BlobStore {
         return root.resolve("outbox").resolve(messageId.toString());
     }
 
+    /** The folder that holds the payload folders of the messages to send ({@link #outbox(UUID)}). */
+    public Path outboxRoot() {
+        return root.resolve("outbox");
+    }
+
     /** Moves a complete staging folder into place; the files in it must already be fsynced. */
     public Path commit(Path staging, Path target) throws IOException {
         Files.createDirectories(target.getParent());

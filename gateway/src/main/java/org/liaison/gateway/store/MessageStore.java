@@ -196,6 +196,14 @@ public interface MessageStore extends AutoCloseable {
      */
     boolean delete(UUID messageId, boolean received, Instant at);
 
+    /**
+     * Deletes the received message {@code sender} sent with this id, as {@link #delete} does, whether or not
+     * it is quarantined: setting a message aside keeps it for an incident, not past its retention or its
+     * case's deletion (its envelope would keep its content keys). {@code false} when there is no such
+     * message (or it was deleted before).
+     */
+    boolean deleteReceived(AuthorityId sender, UUID messageId, Instant at);
+
     /** A person assigned to a case by an operator ({@code person}: "SHA256:" and a certificate fingerprint, or a subject DN). */
     record Assignment(String caseRef, String person, String assignedBy, Instant assignedAt) {}
 

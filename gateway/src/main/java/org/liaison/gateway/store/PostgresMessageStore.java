@@ -315,6 +315,12 @@ public final class PostgresMessageStore implements MessageStore {
     }
 
     @Override
+    public boolean deleteReceived(AuthorityId sender, UUID messageId, Instant at) {
+        java.util.Objects.requireNonNull(sender, "sender");
+        return transaction("delete a message", c -> SharedRows.delete(c, messageId, true, sender, at));
+    }
+
+    @Override
     public List<UUID> messagesOfCase(String caseRef, boolean received, boolean untagged) {
         return with("find a case's messages", c -> SharedRows.messagesOfCase(c, caseRef, received, untagged));
     }

@@ -118,13 +118,24 @@ final class SharedRows {
      * waiting fail. The caller removes the blobs after the commit. Whether it was there and not deleted before.
      */
     static boolean delete(Connection c, UUID messageId, boolean received, Instant at) throws SQLException {
+        return delete(c, messageId, received, null, at);
+    }
+
+    /**
+     * As {@link #delete(Connection, UUID, boolean, Instant)}; with a {@code sender}, the received message of that
+     * sender, quarantined or not (without one, the received message not quarantined).
+     */
+    static boolean delete(Connection c, UUID messageId, boolean received, AuthorityId sender, Instant at) throws SQLException {
         String table = received ? "inbox" : "outbox";
         int n;
         try (PreparedStatement p = c.prepareStatement("UPDATE " + table + " SET envelope = ?, deleted_ms = ? WHERE message_id = ?"
-                + " AND deleted_ms IS NULL" + (received ? " AND quarantine IS NULL" : ""))) {
+                + " AND deleted_ms IS NULL" + (!received ? "" : sender == null ? " AND quarantine IS NULL" : " AND sender = ?"))) {
             p.setBytes(1, new byte[0]);
             p.setLong(2, at.toEpochMilli());
             p.setString(3, messageId.toString());
+            if (received && sender != null) {
+                p.setString(4, sender.value());
+            }
             n = p.executeUpdate();
         }
         if (n > 0 && !received) {

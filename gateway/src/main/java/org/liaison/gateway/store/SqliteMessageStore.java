@@ -230,10 +230,19 @@ public final class SqliteMessageStore implements MessageStore {
 
     @Override
     public synchronized boolean delete(UUID messageId, boolean received, Instant at) {
+        return delete(messageId, received, null, at);
+    }
+
+    @Override
+    public synchronized boolean deleteReceived(AuthorityId sender, UUID messageId, Instant at) {
+        return delete(messageId, true, java.util.Objects.requireNonNull(sender, "sender"), at);
+    }
+
+    private boolean delete(UUID messageId, boolean received, AuthorityId sender, Instant at) {
         boolean deleted = run("delete a message", c -> {
             c.setAutoCommit(false);
             try {
-                boolean d = SharedRows.delete(c, messageId, received, at);
+                boolean d = SharedRows.delete(c, messageId, received, sender, at);
                 c.commit();
                 return d;
             } catch (SQLException | RuntimeException e) {

@@ -143,6 +143,26 @@ abstract class MessageStoreContract {
     }
 
     @Test
+    void aQuarantinedMessageIsDeletedByItsSenderAndIdNotBesideAnotherSendersRow() throws Exception {
+        try (MessageStore s = open()) {
+            UUID id = UUID.randomUUID();
+            s.storeReceived(received(IT, id, dir.resolve("blobs/it"), new byte[] {1}));
+            assertThat(s.quarantine(id, "an incident")).isTrue();
+            s.storeReceived(received(US, id, dir.resolve("blobs/us"), new byte[] {2})); // allowed beside a quarantined row
+            assertThat(s.deleteReceived(AL, id, Instant.now())).isFalse();
+            assertThat(s.deleteReceived(IT, id, Instant.now())).isTrue(); // the quarantined one, not the US's
+            assertThat(s.deleteReceived(IT, id, Instant.now())).isFalse();
+            assertThat(s.inbox()).singleElement().satisfies(r -> {
+                assertThat(r.sender()).isEqualTo(US);
+                assertThat(r.quarantine()).isNull();
+            });
+            assertThat(s.deletedBlobs()).containsExactly(dir.resolve("blobs/it"));
+            assertThat(s.deleteReceived(US, id, Instant.now())).isTrue();
+            assertThat(s.inbox()).isEmpty();
+        }
+    }
+
+    @Test
     void dueDeliveriesAreReadPerRecipientOnlyAsManyAsAsked() throws Exception {
         try (MessageStore s = open()) {
             List<UUID> toAl = new java.util.ArrayList<>();

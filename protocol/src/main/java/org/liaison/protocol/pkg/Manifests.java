@@ -142,11 +142,32 @@ public final class Manifests {
                 throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "two files are named " + f.getName());
             }
         }
-        // A deadline set before the request was made would flag it overdue the moment it arrives.
-        if (m.getRespondBy() != null && !Formats.instant(m.getRespondBy()).isAfter(Formats.instant(m.getCreated()))) {
-            throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "the package asks for an answer by " + Formats.instant(m.getRespondBy())
-                    + ", before it was made (" + Formats.instant(m.getCreated()) + ")");
+        Instant created = Formats.instant(m.getCreated());
+        if (m.getRespondBy() != null) {
+            checkRespondBy(created, Formats.instant(m.getRespondBy()));
         }
         return new Verified(m, v.signer(), from, xml.clone());
+    }
+
+    /** How far after its request a deadline may lie: beyond it a "deadline" is no deadline, and likely a mistake. */
+    public static final java.time.Duration LONGEST_DEADLINE = java.time.Duration.ofDays(10 * 366);
+
+    /**
+     * Refuses a RespondBy that is not after the request was made (it would flag the request overdue the
+     * moment it arrives) or lies more than {@link #LONGEST_DEADLINE} after it. The one rule for whoever
+     * verifies a manifest (the sender's node, the recipient's, an offline verifier) and the command line.
+     *
+     * @throws ProtocolException ({@link ErrorCode#SCHEMA_INVALID})
+     */
+    public static void checkRespondBy(Instant created, Instant respondBy) throws ProtocolException {
+        Formats.inRange(respondBy, "RespondBy");
+        if (!respondBy.isAfter(created)) {
+            throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "the package asks for an answer by " + respondBy
+                    + ", before it was made (" + created + ")");
+        }
+        if (respondBy.isAfter(created.plus(LONGEST_DEADLINE))) {
+            throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "RespondBy: " + respondBy + " (expected: at most "
+                    + LONGEST_DEADLINE.toDays() + " days after the request was made, " + created + ")");
+        }
     }
 }

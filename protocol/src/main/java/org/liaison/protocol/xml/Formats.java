@@ -128,13 +128,52 @@ public final class Formats {
         }
     }
 
+    /**
+     * The earliest instant a Liaison document may carry: nothing in a federation predates it, and a
+     * time before it is a mistake or an attack, never a date to act on.
+     */
+    public static final Instant EARLIEST = Instant.parse("1970-01-01T00:00:00Z");
+
+    /**
+     * The latest instant a Liaison document may carry. Beyond it a year has five digits, and a time
+     * near the end of {@code long} milliseconds (year 292278994) overflows the calendar arithmetic
+     * silently: a deadline of year 292278995 became one of year -292275054, "overdue".
+     */
+    public static final Instant LATEST = Instant.parse("9999-12-31T23:59:59Z");
+
+    /**
+     * {@code instant}, when it lies between {@link #EARLIEST} and {@link #LATEST}.
+     *
+     * @param what what the time is, for the error ("RespondBy", "--respond-by")
+     * @throws ProtocolException ({@link ErrorCode#SCHEMA_INVALID}) otherwise
+     */
+    public static Instant inRange(Instant instant, String what) throws ProtocolException {
+        if (instant.isBefore(EARLIEST) || instant.isAfter(LATEST)) {
+            throw outOfRange(what, instant.toString());
+        }
+        return instant;
+    }
+
+    private static ProtocolException outOfRange(String what, String value) {
+        return new ProtocolException(ErrorCode.SCHEMA_INVALID, what + ": " + value + " (expected: a time between " + EARLIEST + " and "
+                + LATEST + ")");
+    }
+
+    /** An xs:dateTime of {@code instant}, which must lie between {@link #EARLIEST} and {@link #LATEST}. */
     public static XMLGregorianCalendar time(Instant instant) {
+        if (instant.isBefore(EARLIEST) || instant.isAfter(LATEST)) {
+            throw new IllegalArgumentException("time: " + instant + " (expected: between " + EARLIEST + " and " + LATEST + ")");
+        }
         GregorianCalendar c = new GregorianCalendar(TimeZone.getTimeZone("UTC"));
         c.setTimeInMillis(instant.toEpochMilli());
         return DATATYPES.newXMLGregorianCalendar(c);
     }
 
-    /** An instant from an xs:dateTime; a time without a zone is refused rather than guessed. */
+    /**
+     * An instant from an xs:dateTime; a time without a zone is refused rather than guessed, and one
+     * outside {@link #EARLIEST} to {@link #LATEST} is refused before any calendar arithmetic (which
+     * would overflow silently far out). Every time read from a Liaison document comes through here.
+     */
     public static Instant instant(XMLGregorianCalendar c) throws ProtocolException {
         if (c == null) {
             throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "a required time is missing");
@@ -142,6 +181,11 @@ public final class Formats {
         if (c.getTimezone() == javax.xml.datatype.DatatypeConstants.FIELD_UNDEFINED) {
             throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "time " + c + " has no time zone (expected e.g. 2026-11-28T10:00:00Z)");
         }
-        return c.toGregorianCalendar().toInstant();
+        // A year in range first (its eon is null below a billion): the zone moves a time by 14 hours at most.
+        if (c.getEon() != null || c.getYear() == javax.xml.datatype.DatatypeConstants.FIELD_UNDEFINED || c.getYear() < 1969
+                || c.getYear() > 10000) {
+            throw outOfRange("time", c.toXMLFormat());
+        }
+        return inRange(c.toGregorianCalendar().toInstant(), "time");
     }
 }
