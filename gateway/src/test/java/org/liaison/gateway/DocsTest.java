@@ -49,7 +49,7 @@ class DocsTest {
         while (m.find()) {
             links.add(m.group(1));
         }
-        assertThat(links).contains("docs/operators.md", "docs/formats.md", "docs/performance.md");
+        assertThat(links).contains("docs/operators.md", "docs/formats.md", "docs/performance.md", "docs/security.md");
         for (String link : links) {
             assertThat(ROOT.resolve(link)).as(link).exists();
         }
