@@ -3,6 +3,7 @@ package org.liaison.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.liaison.gateway.TestNodes.AL;
 import static org.liaison.gateway.TestNodes.IT;
+import static org.liaison.gateway.TestNodes.US;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,6 +16,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.UUID;
@@ -86,14 +88,30 @@ class ServeProcessTest {
         assertThat(lines).anyMatch(l -> l.contains("\"type\":\"receive\"")).anyMatch(l -> l.contains("\"type\":\"stop\""));
     }
 
+    /**
+     * ContainerImageTest's federation without containers: three `liaison serve` processes on loopback,
+     * `liaison doctor` passing for each, a package sent and fetched with the CLI, and found in both
+     * auditors' pulled copies of the audit logs.
+     */
     @Test
     void investigatorsUseTheCliAgainstServeProcesses() throws Exception {
         TestNodes t = new TestNodes(dir.resolve("fed"));
         Process it = serve(t.config(IT), dir.resolve("it.log"));
         Process al = serve(t.config(AL), dir.resolve("al.log"));
+        Process us = serve(t.config(US), dir.resolve("us.log"));
         try {
             awaitLog(dir.resolve("it.log"), "gateway started", Duration.ofSeconds(60));
             awaitLog(dir.resolve("al.log"), "gateway started", Duration.ofSeconds(60));
+            awaitLog(dir.resolve("us.log"), "gateway started", Duration.ofSeconds(60));
+            for (AuthorityId node : List.of(IT, AL, US)) {
+                CliEndToEndTest.Run doctor = CliEndToEndTest.liaison("doctor", "--config", t.config(node).toString());
+                assertThat(doctor.exit()).as(node + ": " + doctor.out() + doctor.err()).isZero();
+                for (AuthorityId peer : List.of(IT, AL, US)) {
+                    if (!peer.equals(node)) {
+                        assertThat(doctor.out()).contains("peer " + peer.value());
+                    }
+                }
+            }
             String itUser = t.federation.profiles().get(IT).get(org.liaison.certs.Role.INVESTIGATOR).toString();
             String alUser = t.federation.profiles().get(AL).get(org.liaison.certs.Role.INVESTIGATOR).toString();
             Path file = Files.writeString(dir.resolve("statement.txt"), "statement for the process test");
@@ -106,11 +124,26 @@ class ServeProcessTest {
             CliEndToEndTest.Run fetch = CliEndToEndTest.liaison("--profile", alUser, "fetch", id, "--out", dir.resolve("got").toString());
             assertThat(fetch.exit()).as(fetch.out() + fetch.err()).isZero();
             assertThat(Files.readString(dir.resolve("got/files/statement.txt"))).isEqualTo("statement for the process test");
+            // Each side's auditor pulls its node's log (verified against the listed key) and finds the package in it.
+            for (Map.Entry<AuthorityId, List<String>> e : Map.of(IT, List.of("submit", "seal", "receipt"),
+                    AL, List.of("receive", "fetch")).entrySet()) {
+                String auditor = t.federation.profiles().get(e.getKey()).get(org.liaison.certs.Role.AUDITOR).toString();
+                Path copy = dir.resolve("audit-" + e.getKey().value());
+                CliEndToEndTest.Run pulled = CliEndToEndTest.liaison("--profile", auditor, "audit", "pull", "--out", copy.toString());
+                assertThat(pulled.exit()).as(pulled.err()).isZero();
+                CliEndToEndTest.Run q = CliEndToEndTest.liaison("audit", "query", copy.toString(), "--message", id, "--json");
+                assertThat(q.exit()).as(q.err()).isZero();
+                for (String type : e.getValue()) {
+                    assertThat(q.out()).as(e.getKey() + "'s log").contains("\"" + type + "\"");
+                }
+            }
         } finally {
             it.destroy();
             al.destroy();
+            us.destroy();
             it.waitFor(30, TimeUnit.SECONDS);
             al.waitFor(30, TimeUnit.SECONDS);
+            us.waitFor(30, TimeUnit.SECONDS);
         }
     }
 
