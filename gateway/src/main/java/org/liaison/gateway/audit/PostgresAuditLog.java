@@ -228,19 +228,8 @@ public final class PostgresAuditLog implements AuditLog {
         try (Connection c = pool.getConnection()) {
             c.setAutoCommit(false);
             try {
-                long seq;
-                try (Statement s = c.createStatement(); ResultSet r = s.executeQuery(
-                        "UPDATE audit_head SET next = next + 1 WHERE id = 1 RETURNING next - 1")) {
-                    r.next();
-                    seq = r.getLong(1);
-                }
-                byte[] bytes = FileAuditLog.entryBytes(seq, e);
-                try (PreparedStatement p = c.prepareStatement("INSERT INTO audit_entries (seq, entry, node) VALUES (?, ?, ?)")) {
-                    p.setLong(1, seq);
-                    p.setBytes(2, bytes);
-                    p.setString(3, nodeId);
-                    p.executeUpdate();
-                }
+                long seq = nextIndex(c);
+                byte[] bytes = insertEntry(c, seq, e);
                 c.commit();
                 healthy = true;
                 AUDIT.info("{}", new String(bytes, StandardCharsets.UTF_8));
@@ -255,6 +244,27 @@ public final class PostgresAuditLog implements AuditLog {
             healthy = false;
             throw new FileAuditLog.AuditWriteException("cannot append to the shared audit log: " + x.getMessage(), x);
         }
+    }
+
+    /** Takes the next index in the gapless order; the head row stays held until the transaction ends. */
+    private static long nextIndex(Connection c) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet r = s.executeQuery(
+                "UPDATE audit_head SET next = next + 1 WHERE id = 1 RETURNING next - 1")) {
+            r.next();
+            return r.getLong(1);
+        }
+    }
+
+    /** Inserts entry {@code seq} in the transaction; returns its bytes (what the leaf hash covers). */
+    private byte[] insertEntry(Connection c, long seq, AuditEvent e) throws SQLException {
+        byte[] bytes = FileAuditLog.entryBytes(seq, e);
+        try (PreparedStatement p = c.prepareStatement("INSERT INTO audit_entries (seq, entry, node) VALUES (?, ?, ?)")) {
+            p.setLong(1, seq);
+            p.setBytes(2, bytes);
+            p.setString(3, nodeId);
+            p.executeUpdate();
+        }
+        return bytes;
     }
 
     /** Work done in the transaction of an audit append (see {@link #recordWith}). */
@@ -279,20 +289,9 @@ public final class PostgresAuditLog implements AuditLog {
         try (Connection c = pool.getConnection()) {
             c.setAutoCommit(false);
             try {
-                long seq;
-                try (Statement s = c.createStatement(); ResultSet r = s.executeQuery(
-                        "UPDATE audit_head SET next = next + 1 WHERE id = 1 RETURNING next - 1")) {
-                    r.next();
-                    seq = r.getLong(1);
-                }
+                long seq = nextIndex(c);
                 catchUp(c); // every entry below seq is committed: its appender held the head row until then
-                byte[] bytes = FileAuditLog.entryBytes(seq, e);
-                try (PreparedStatement p = c.prepareStatement("INSERT INTO audit_entries (seq, entry, node) VALUES (?, ?, ?)")) {
-                    p.setLong(1, seq);
-                    p.setBytes(2, bytes);
-                    p.setString(3, nodeId);
-                    p.executeUpdate();
-                }
+                byte[] bytes = insertEntry(c, seq, e);
                 Checkpoint cp;
                 synchronized (this) {
                     if (tree.size() != seq) {
