@@ -45,6 +45,21 @@ public final class ContainerSupport implements ExecutionCondition {
     }
 
     /** The project's version, from the root POM (the image is tagged and labelled with it). */
+    private static final java.util.concurrent.atomic.AtomicInteger DATABASES = new java.util.concurrent.atomic.AtomicInteger();
+
+    /** A new, empty database in the container, so that each test starts from nothing as on loopback. */
+    public static org.liaison.gateway.store.LocalPostgres.Database newDatabase(
+            org.testcontainers.postgresql.PostgreSQLContainer postgres) throws java.sql.SQLException {
+        String name = "liaison_" + DATABASES.incrementAndGet();
+        try (var c = java.sql.DriverManager.getConnection(postgres.getJdbcUrl(), postgres.getUsername(), postgres.getPassword());
+                var s = c.createStatement()) {
+            s.execute("CREATE DATABASE " + name);
+        }
+        String url = postgres.getJdbcUrl();
+        return new org.liaison.gateway.store.LocalPostgres.Database(url.substring(0, url.lastIndexOf('/') + 1) + name,
+                postgres.getUsername(), postgres.getPassword());
+    }
+
     static String projectVersion() throws IOException {
         String pom = Files.readString(DeployFilesTest.DEPLOY.getParent().resolve("pom.xml"));
         Matcher m = Pattern.compile("<artifactId>liaison-parent</artifactId>\\s*<version>([^<]+)</version>").matcher(pom);

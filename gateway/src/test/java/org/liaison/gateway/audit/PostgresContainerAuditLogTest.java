@@ -19,7 +19,7 @@ class PostgresContainerAuditLogTest extends PostgresAuditLogTest {
     static final PostgreSQLContainer POSTGRES = new PostgreSQLContainer(ContainerSupport.postgres());
 
     @Override
-    LocalPostgres.Database database() {
-        return new LocalPostgres.Database(POSTGRES.getJdbcUrl(), POSTGRES.getUsername(), POSTGRES.getPassword());
+    LocalPostgres.Database database() throws Exception {
+        return ContainerSupport.newDatabase(POSTGRES); // each test its own, as on loopback
     }
 }

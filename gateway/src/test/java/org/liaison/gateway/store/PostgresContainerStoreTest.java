@@ -17,16 +17,8 @@ class PostgresContainerStoreTest extends PostgresMessageStoreTest {
     @Container
     static final PostgreSQLContainer POSTGRES = new PostgreSQLContainer(ContainerSupport.postgres());
 
-    private static int databases;
-
     @Override
     LocalPostgres.Database database() throws Exception {
-        String name = "liaison_" + (++databases);
-        try (var c = java.sql.DriverManager.getConnection(POSTGRES.getJdbcUrl(), POSTGRES.getUsername(), POSTGRES.getPassword());
-                var s = c.createStatement()) {
-            s.execute("CREATE DATABASE " + name);
-        }
-        String url = POSTGRES.getJdbcUrl();
-        return new LocalPostgres.Database(url.substring(0, url.lastIndexOf('/') + 1) + name, POSTGRES.getUsername(), POSTGRES.getPassword());
+        return ContainerSupport.newDatabase(POSTGRES);
     }
 }
