@@ -374,9 +374,10 @@ public final class PostgresAuditLog implements AuditLog {
         }
         try (Statement s = c.createStatement(); ResultSet r = s.executeQuery("SELECT pg_try_advisory_lock(" + LEADER_LOCK + ")")) {
             if (r.next() && r.getBoolean(1)) {
+                // The takeover is on the record before this node acts (or says it acts) as the leader.
+                record(AuditEvent.of("audit-leader", nodeId, null, null, "ok", "integrates the shared audit log"));
                 leader = true;
                 LOG.info("this node ({}) now integrates the authority's audit log", nodeId);
-                record(AuditEvent.of("audit-leader", nodeId, null, null, "ok", "integrates the shared audit log"));
             }
         }
     }
