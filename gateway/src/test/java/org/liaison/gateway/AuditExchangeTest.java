@@ -142,8 +142,15 @@ class AuditExchangeTest {
             assertThat(it.trust().directory().require(AL).endpoints()).hasSize(2);
             UUID id = it.outbox().submit(t.submission(IT, List.of(AL), null, null, TestNodes.text("through the second node")));
             TestNodes.await("delivery", Duration.ofSeconds(30), () -> NodeExchangeTest.delivered(it, id));
-            it.peerLogs().drain();
-            assertThat(it.peerLogs().stored(AL)).as("Italy checked Albania's first checkpoint").isPresent();
+            // The receipt's checkpoint is checked after the delivery is marked: wait for that check, not just the queue.
+            TestNodes.await("Italy to check Albania's first checkpoint", Duration.ofSeconds(30), () -> {
+                try {
+                    it.peerLogs().drain();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return it.peerLogs().stored(AL).isPresent();
+            });
             Checkpoint held = Checkpoint.ofNote(it.peerLogs().stored(AL).orElseThrow());
             long next = al.audit().record(org.liaison.gateway.audit.AuditEvent.of("fetch", "AL-PP", id.toString(), null, "ok", null));
             String newer = al.audit().checkpointCovering(next);
