@@ -71,10 +71,8 @@ public final class HybridKem {
             checkSize("ML-KEM-768 encapsulation key", mlkem, MLKEM_PUBLIC_BYTES);
             MLKEMPublicKeyParameters m;
             try {
-                // The (t, rho) constructor runs FIPS 203's modulus check (7.2: every coefficient below q);
-                // the one taking the whole encoding does not.
-                int t = MLKEM_PUBLIC_BYTES - 32;
-                m = new MLKEMPublicKeyParameters(ML_KEM_768, Arrays.copyOfRange(mlkem, 0, t), Arrays.copyOfRange(mlkem, t, MLKEM_PUBLIC_BYTES));
+                // Bouncy Castle runs FIPS 203's modulus check here (7.2: every coefficient below q).
+                m = new MLKEMPublicKeyParameters(ML_KEM_768, mlkem);
             } catch (RuntimeException e) {
                 throw new ProtocolException(ErrorCode.ALGORITHM_REJECTED, "the ML-KEM-768 encapsulation key is invalid: " + e.getMessage());
             }
