@@ -36,7 +36,10 @@ import org.w3c.dom.NodeList;
  *   <li>{@code modern} recipients (X25519 key): ECDH-ES key agreement with a fresh ephemeral key
  *       ({@code xmldsig-more#x25519}), HKDF-SHA256 with a random salt, AES-256 key wrap — the
  *       combination eDelivery AS4 2.0 uses;</li>
- *   <li>{@code rsa} recipients: RSA-OAEP ({@code xmlenc11#rsa-oaep}) with SHA-256 and MGF1-SHA-256.</li>
+ *   <li>{@code rsa} recipients: RSA-OAEP ({@code xmlenc11#rsa-oaep}) with SHA-256 and MGF1-SHA-256;</li>
+ *   <li>hybrid recipients (X25519 + ML-KEM-768, the coming {@code pq-hybrid} suite): the {@link HybridKem}
+ *       ({@code urn:liaison:xml:1#kem-x25519-mlkem768}), its two ciphertexts in an
+ *       {@code l:HybridKemCiphertext} in the KeyInfo, AES-256 key wrap under the derived key.</li>
  * </ul>
  *
  * <p><b>Security guarantees.</b> Before any decryption, every {@code Algorithm} in the
@@ -153,6 +156,165 @@ public final class ContentEncryption {
         } catch (org.apache.xml.security.exceptions.XMLSecurityException | RuntimeException e) {
             throw uniform();
         }
+    }
+
+    /** The allow-list of a hybrid EncryptedKey: AES-256 key wrap under the key the hybrid KEM derives. */
+    private static final Set<String> HYBRID_KEY_ALGORITHMS = Set.of(XMLCipher.AES_256_KeyWrap, HybridKem.ALGORITHM);
+    static final String HYBRID_CIPHERTEXT = "HybridKemCiphertext";
+    static final String HYBRID_X25519 = "X25519Ciphertext";
+    static final String HYBRID_MLKEM = "MLKEM768Ciphertext";
+    private static final int WRAPPED_KEY_BYTES = 40; // RFC 3394 wrap of a 32-byte key
+
+    /**
+     * Wraps {@code contentKey} for the holder of a hybrid ({@code pq-hybrid}) key: a fresh
+     * {@link HybridKem} encapsulation gives a 32-byte key-encryption key, under which the content
+     * key is wrapped with AES-256 key wrap (RFC 3394). Returns
+     * <pre>{@code
+     * <xenc:EncryptedKey Recipient="…">
+     *   <xenc:EncryptionMethod Algorithm="http://www.w3.org/2001/04/xmlenc#kw-aes256"/>
+     *   <ds:KeyInfo>
+     *     <l:HybridKemCiphertext Algorithm="urn:liaison:xml:1#kem-x25519-mlkem768">
+     *       <l:X25519Ciphertext>base64, 32 bytes</l:X25519Ciphertext>
+     *       <l:MLKEM768Ciphertext>base64, 1088 bytes</l:MLKEM768Ciphertext>
+     *     </l:HybridKemCiphertext>
+     *   </ds:KeyInfo>
+     *   <xenc:CipherData><xenc:CipherValue>base64, 40 bytes</xenc:CipherValue></xenc:CipherData>
+     * </xenc:EncryptedKey>}</pre>
+     */
+    public static Element wrapKey(Document doc, SecretKey contentKey, HybridKem.PublicKey recipient, String recipientId)
+            throws ProtocolException {
+        HybridKem.Encapsulation enc = HybridKem.encapsulate(recipient, RANDOM);
+        byte[] wrapped;
+        try {
+            javax.crypto.Cipher kw = javax.crypto.Cipher.getInstance("AESWrap");
+            kw.init(javax.crypto.Cipher.WRAP_MODE, new SecretKeySpec(enc.secret(), "AES"));
+            wrapped = kw.wrap(contentKey);
+        } catch (GeneralSecurityException e) {
+            throw new ProtocolException(ErrorCode.INTERNAL, "cannot wrap the content key for " + recipientId + ": " + e.getMessage(), e);
+        } finally {
+            java.util.Arrays.fill(enc.secret(), (byte) 0);
+        }
+        java.util.Base64.Encoder b64 = java.util.Base64.getEncoder();
+        Element ek = doc.createElementNS(Formats.XENC_NS, "xenc:EncryptedKey");
+        ek.setAttribute("Recipient", recipientId);
+        Element method = doc.createElementNS(Formats.XENC_NS, "xenc:EncryptionMethod");
+        method.setAttribute("Algorithm", XMLCipher.AES_256_KeyWrap);
+        ek.appendChild(method);
+        Element keyInfo = doc.createElementNS(Formats.DSIG_NS, "ds:KeyInfo");
+        Element ct = doc.createElementNS(Formats.NS, "l:" + HYBRID_CIPHERTEXT);
+        ct.setAttribute("Algorithm", HybridKem.ALGORITHM);
+        Element x = doc.createElementNS(Formats.NS, "l:" + HYBRID_X25519);
+        x.setTextContent(b64.encodeToString(enc.x25519Ciphertext()));
+        Element m = doc.createElementNS(Formats.NS, "l:" + HYBRID_MLKEM);
+        m.setTextContent(b64.encodeToString(enc.mlkemCiphertext()));
+        ct.appendChild(x);
+        ct.appendChild(m);
+        keyInfo.appendChild(ct);
+        ek.appendChild(keyInfo);
+        Element data = doc.createElementNS(Formats.XENC_NS, "xenc:CipherData");
+        Element value = doc.createElementNS(Formats.XENC_NS, "xenc:CipherValue");
+        value.setTextContent(b64.encodeToString(wrapped));
+        data.appendChild(value);
+        ek.appendChild(data);
+        return ek;
+    }
+
+    /**
+     * Unwraps the content key from an xenc:EncryptedKey made by {@link #wrapKey(Document, SecretKey,
+     * HybridKem.PublicKey, String)}. The whole structure is checked before the key is touched: an
+     * unknown or classical algorithm is ALGORITHM_REJECTED, a missing, extra or misplaced element, bad
+     * base64 or a ciphertext of the wrong size is SCHEMA_INVALID. After that, every failure is the
+     * uniform DECRYPTION_FAILED.
+     */
+    public static SecretKey unwrapKey(Element encryptedKey, HybridKem.PrivateKey key) throws ProtocolException {
+        checkAlgorithms(encryptedKey, "EncryptedKey", HYBRID_KEY_ALGORITHMS);
+        java.util.List<Element> parts = children(encryptedKey, "EncryptedKey");
+        expect(parts, 3, "EncryptedKey", "EncryptionMethod, KeyInfo and CipherData");
+        Element method = expect(parts.get(0), Formats.XENC_NS, "EncryptionMethod");
+        if (!XMLCipher.AES_256_KeyWrap.equals(method.getAttribute("Algorithm"))) {
+            throw new ProtocolException(ErrorCode.ALGORITHM_REJECTED, "a hybrid EncryptedKey must be wrapped with "
+                    + XMLCipher.AES_256_KeyWrap + ", not " + method.getAttribute("Algorithm"));
+        }
+        expect(children(method, "EncryptionMethod"), 0, "EncryptionMethod", "nothing");
+        Element keyInfo = expect(parts.get(1), Formats.DSIG_NS, "KeyInfo");
+        java.util.List<Element> ki = children(keyInfo, "KeyInfo");
+        expect(ki, 1, "KeyInfo", "one " + HYBRID_CIPHERTEXT);
+        Element ct = expect(ki.get(0), Formats.NS, HYBRID_CIPHERTEXT);
+        if (!HybridKem.ALGORITHM.equals(ct.getAttribute("Algorithm"))) {
+            throw new ProtocolException(ErrorCode.ALGORITHM_REJECTED, HYBRID_CIPHERTEXT + " algorithm '" + ct.getAttribute("Algorithm")
+                    + "' is not " + HybridKem.ALGORITHM);
+        }
+        java.util.List<Element> cts = children(ct, HYBRID_CIPHERTEXT);
+        expect(cts, 2, HYBRID_CIPHERTEXT, HYBRID_X25519 + " then " + HYBRID_MLKEM);
+        byte[] ctX = base64(expect(cts.get(0), Formats.NS, HYBRID_X25519), HybridKem.X25519_BYTES);
+        byte[] ctM = base64(expect(cts.get(1), Formats.NS, HYBRID_MLKEM), HybridKem.MLKEM_CIPHERTEXT_BYTES);
+        Element data = expect(parts.get(2), Formats.XENC_NS, "CipherData");
+        java.util.List<Element> cd = children(data, "CipherData");
+        expect(cd, 1, "CipherData", "one CipherValue");
+        byte[] wrapped = base64(expect(cd.get(0), Formats.XENC_NS, "CipherValue"), WRAPPED_KEY_BYTES);
+        // Only now is the key used.
+        byte[] kek = HybridKem.decapsulate(key, ctX, ctM);
+        try {
+            javax.crypto.Cipher kw = javax.crypto.Cipher.getInstance("AESWrap");
+            kw.init(javax.crypto.Cipher.UNWRAP_MODE, new SecretKeySpec(kek, "AES"));
+            Key k = kw.unwrap(wrapped, "AES", javax.crypto.Cipher.SECRET_KEY);
+            byte[] raw = k.getEncoded();
+            if (raw == null || raw.length != 32) {
+                throw uniform();
+            }
+            return new SecretKeySpec(raw, "AES");
+        } catch (GeneralSecurityException | RuntimeException e) {
+            throw uniform();
+        } finally {
+            java.util.Arrays.fill(kek, (byte) 0);
+        }
+    }
+
+    /** The child elements of {@code e}; any other content but white space (text, comments, processing instructions) is refused. */
+    private static java.util.List<Element> children(Element e, String what) throws ProtocolException {
+        java.util.List<Element> out = new java.util.ArrayList<>();
+        for (org.w3c.dom.Node n = e.getFirstChild(); n != null; n = n.getNextSibling()) {
+            if (n.getNodeType() == org.w3c.dom.Node.ELEMENT_NODE) {
+                out.add((Element) n);
+            } else if (n.getNodeType() != org.w3c.dom.Node.TEXT_NODE || !n.getNodeValue().isBlank()) {
+                throw new ProtocolException(ErrorCode.SCHEMA_INVALID, what + " may contain only elements");
+            }
+        }
+        return out;
+    }
+
+    private static void expect(java.util.List<Element> children, int count, String what, String expected) throws ProtocolException {
+        if (children.size() != count) {
+            throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "a hybrid " + what + " must contain " + expected + ", found "
+                    + children.size() + " element(s)");
+        }
+    }
+
+    private static Element expect(Element e, String ns, String local) throws ProtocolException {
+        if (!ns.equals(e.getNamespaceURI()) || !local.equals(e.getLocalName())) {
+            throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "a hybrid EncryptedKey has " + e.getLocalName()
+                    + " where " + local + " belongs");
+        }
+        return e;
+    }
+
+    /** Strict base64 of a text-only element (XML white space allowed between characters), of exactly {@code size} bytes. */
+    private static byte[] base64(Element e, int size) throws ProtocolException {
+        for (org.w3c.dom.Node n = e.getFirstChild(); n != null; n = n.getNextSibling()) {
+            if (n.getNodeType() != org.w3c.dom.Node.TEXT_NODE) {
+                throw new ProtocolException(ErrorCode.SCHEMA_INVALID, e.getLocalName() + " must contain only base64 text");
+            }
+        }
+        byte[] b;
+        try {
+            b = java.util.Base64.getDecoder().decode(e.getTextContent().replaceAll("[ \\t\\r\\n]", ""));
+        } catch (IllegalArgumentException bad) {
+            throw new ProtocolException(ErrorCode.SCHEMA_INVALID, e.getLocalName() + " is not base64");
+        }
+        if (b.length != size) {
+            throw new ProtocolException(ErrorCode.SCHEMA_INVALID, e.getLocalName() + " must hold " + size + " bytes, not " + b.length);
+        }
+        return b;
     }
 
     /**
