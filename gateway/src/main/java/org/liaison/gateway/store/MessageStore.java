@@ -22,15 +22,45 @@ public interface MessageStore extends AutoCloseable {
      * null when read back, or for messages stored before it was recorded).
      */
     record Received(AuthorityId sender, UUID messageId, Instant receivedAt, byte[] envelope, String envelopeSha256,
-            byte[] receipt, Path blobs, String quarantine, String caseRef) {
+            byte[] receipt, Path blobs, String quarantine, String caseRef, Listing listing) {
+        /** A message without its listing fields (a row from before they were kept: see {@link #recordListing}). */
+        public Received(AuthorityId sender, UUID messageId, Instant receivedAt, byte[] envelope, String envelopeSha256,
+                byte[] receipt, Path blobs, String quarantine, String caseRef) {
+            this(sender, messageId, receivedAt, envelope, envelopeSha256, receipt, blobs, quarantine, caseRef, null);
+        }
+
         public Received(AuthorityId sender, UUID messageId, Instant receivedAt, byte[] envelope, String envelopeSha256,
                 byte[] receipt, Path blobs, String quarantine) {
-            this(sender, messageId, receivedAt, envelope, envelopeSha256, receipt, blobs, quarantine, null);
+            this(sender, messageId, receivedAt, envelope, envelopeSha256, receipt, blobs, quarantine, null, null);
         }
 
         public Received(AuthorityId sender, UUID messageId, Instant receivedAt, byte[] envelope, String envelopeSha256,
                 byte[] receipt, Path blobs) {
-            this(sender, messageId, receivedAt, envelope, envelopeSha256, receipt, blobs, null, null);
+            this(sender, messageId, receivedAt, envelope, envelopeSha256, receipt, blobs, null, null, null);
+        }
+    }
+
+    /**
+     * What a listing shows of a received message besides its sender, time and case, taken from its signed
+     * manifest and envelope header at reception and kept in columns (the fields the audit log holds in the
+     * clear), so that listings read rows, not envelopes. {@code handling}: the protection marks.
+     */
+    record Listing(String service, String classification, List<String> handling, int files, long bytes, Instant respondBy,
+            String urgency, UUID conversationId, UUID inReplyTo) {
+        public Listing {
+            handling = List.copyOf(handling);
+            java.util.Objects.requireNonNull(service, "service");
+            java.util.Objects.requireNonNull(conversationId, "conversationId");
+        }
+
+        /** The listing of a package with this manifest and header. */
+        public static Listing of(org.liaison.protocol.model.Manifest m, org.liaison.protocol.envelope.EnvelopeHeader header)
+                throws org.liaison.protocol.ProtocolException {
+            return new Listing(m.getService().value(), m.getHandling().getClassification().value(),
+                    m.getHandling().getFlag().stream().map(org.liaison.protocol.model.HandlingFlag::value).toList(), m.getFile().size(),
+                    m.getFile().stream().mapToLong(org.liaison.protocol.model.File::getSize).sum(),
+                    m.getRespondBy() == null ? null : org.liaison.protocol.xml.Formats.instant(m.getRespondBy()),
+                    m.getUrgency() == null ? null : m.getUrgency().value(), header.conversationId(), header.inReplyTo());
         }
     }
 
@@ -277,6 +307,23 @@ public interface MessageStore extends AutoCloseable {
     default List<Received> inbox() {
         return Pages.all(eachReceived(), java.util.Comparator.comparing(Received::receivedAt));
     }
+
+    /**
+     * Up to {@code limit} received messages as {@link #receivedAfter} pages them, without their envelopes
+     * (null in the rows): what a listing reads.
+     */
+    List<Received> listedAfter(Received after, int limit);
+
+    /** Every received message without its envelope, a page at a time (see {@link #eachReceived}). */
+    default Iterable<Received> eachListed() {
+        return () -> new Pages<>(this::listedAfter);
+    }
+
+    /**
+     * Fills the listing of a row stored without one (and its case, if it has none), once its envelope has
+     * been read; {@code false} if there is no such row.
+     */
+    boolean recordListing(AuthorityId sender, UUID messageId, String caseRef, Listing listing);
 
     /** The received message with this id: the one not quarantined if there is one, else a quarantined one. */
     Optional<Received> received(UUID messageId);
