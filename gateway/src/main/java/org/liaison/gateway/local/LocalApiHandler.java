@@ -579,14 +579,22 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
         });
     }
 
+    /**
+     * A sent message's status, from the fields kept in the store at sealing: no envelope is read. A row
+     * stored before they were kept has its envelope read once, here, and its fields filled.
+     */
     private Map<String, Object> status(MessageStore.Outgoing o) throws ProtocolException {
-        Envelopes.Stored env = Envelopes.readStored(o.envelope(), o.recordedEnvelopeSha256());
+        MessageStore.Sealed sealed = o.sealed();
+        if (sealed == null) {
+            sealed = MessageStore.Sealed.of(Envelopes.readStored(o.envelope(), o.recordedEnvelopeSha256()).header());
+            node.store().recordSealed(o.messageId(), sealed);
+        }
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("messageId", o.messageId().toString());
-        m.put("conversationId", env.header().conversationId().toString());
-        m.put("inReplyTo", env.header().inReplyTo() == null ? null : env.header().inReplyTo().toString());
-        m.put("service", env.header().service().value());
-        m.put("to", env.header().jit() != null ? env.header().jit() : env.header().to().toString());
+        m.put("conversationId", sealed.conversationId().toString());
+        m.put("inReplyTo", sealed.inReplyTo() == null ? null : sealed.inReplyTo().toString());
+        m.put("service", sealed.service());
+        m.put("to", sealed.to());
         m.put("created", o.createdAt().toString());
         m.put("expires", o.expiresAt().toString());
         if (o.respondBy() != null) {

@@ -19,7 +19,8 @@ public interface MessageStore extends AutoCloseable {
      * A message this node received and acknowledged. {@code quarantine} is null, or the reason an
      * operator (or a migration) set it aside: a quarantined message is listed as such and never served.
      * {@code caseRef}: the case of its signed manifest (stored with it, so that a case can be deleted;
-     * null when read back, or for messages stored before it was recorded).
+     * null for messages stored before it was recorded). {@code listing}: what a listing shows of it (null:
+     * a row stored before listings were kept; see {@link MessageStore#recordListing}).
      */
     record Received(AuthorityId sender, UUID messageId, Instant receivedAt, byte[] envelope, String envelopeSha256,
             byte[] receipt, Path blobs, String quarantine, String caseRef, Listing listing) {
@@ -65,6 +66,23 @@ public interface MessageStore extends AutoCloseable {
     }
 
     /**
+     * What a listing of sent messages shows besides their times and case, from the envelope header at
+     * sealing, kept in columns: the service, the addressees as shown ({@code to}: the JIT, or the list of
+     * authorities), the conversation and the message answered.
+     */
+    record Sealed(String service, String to, UUID conversationId, UUID inReplyTo) {
+        public Sealed {
+            java.util.Objects.requireNonNull(service, "service");
+            java.util.Objects.requireNonNull(to, "to");
+            java.util.Objects.requireNonNull(conversationId, "conversationId");
+        }
+
+        public static Sealed of(org.liaison.protocol.envelope.EnvelopeHeader h) {
+            return new Sealed(h.service().value(), h.jit() != null ? h.jit() : h.to().toString(), h.conversationId(), h.inReplyTo());
+        }
+    }
+
+    /**
      * A message this node sends; {@code submitter} is the investigator who submitted it ("SHA256:" and
      * their certificate's fingerprint; null for messages stored before it was recorded — shown to
      * operators only). {@code idempotencyKey} is already scoped to the submitting user
@@ -72,17 +90,26 @@ public interface MessageStore extends AutoCloseable {
      * that a key reused for another package can be told apart.
      */
     record Outgoing(UUID messageId, Instant createdAt, Instant expiresAt, byte[] envelope, String idempotencyKey, Path blobs,
-            String packageSha256, String envelopeSha256, String submitter, Instant respondBy, String caseRef) {
-        /** A message as read back (its case is asked for with {@link MessageStore#caseOf}). */
+            String packageSha256, String envelopeSha256, String submitter, Instant respondBy, String caseRef, Sealed sealed) {
+        /** A message without its listing fields (a row from before they were kept: see {@link #recordSealed}). */
+        public Outgoing(UUID messageId, Instant createdAt, Instant expiresAt, byte[] envelope, String idempotencyKey, Path blobs,
+                String packageSha256, String envelopeSha256, String submitter, Instant respondBy, String caseRef) {
+            this(messageId, createdAt, expiresAt, envelope, idempotencyKey, blobs, packageSha256, envelopeSha256, submitter, respondBy,
+                    caseRef, null);
+        }
+
+        /** A message with a deadline, without its case or listing fields. */
         public Outgoing(UUID messageId, Instant createdAt, Instant expiresAt, byte[] envelope, String idempotencyKey, Path blobs,
                 String packageSha256, String envelopeSha256, String submitter, Instant respondBy) {
-            this(messageId, createdAt, expiresAt, envelope, idempotencyKey, blobs, packageSha256, envelopeSha256, submitter, respondBy, null);
+            this(messageId, createdAt, expiresAt, envelope, idempotencyKey, blobs, packageSha256, envelopeSha256, submitter, respondBy, null,
+                    null);
         }
 
         /** A message that asks for no answer by a date. */
         public Outgoing(UUID messageId, Instant createdAt, Instant expiresAt, byte[] envelope, String idempotencyKey, Path blobs,
                 String packageSha256, String envelopeSha256, String submitter) {
-            this(messageId, createdAt, expiresAt, envelope, idempotencyKey, blobs, packageSha256, envelopeSha256, submitter, null, null);
+            this(messageId, createdAt, expiresAt, envelope, idempotencyKey, blobs, packageSha256, envelopeSha256, submitter, null, null,
+                    null);
         }
 
         /** The envelope's recorded SHA-256 (rows stored before it was recorded: the envelope's own, so unchecked). */
@@ -338,6 +365,9 @@ public interface MessageStore extends AutoCloseable {
     Optional<Idempotent> storeOutgoing(Outgoing outgoing, List<AuthorityId> recipients, Instant now);
 
     Optional<Outgoing> outgoing(UUID messageId);
+
+    /** Fills the listing fields of a sent message stored without them; {@code false} if there is no such message. */
+    boolean recordSealed(UUID messageId, Sealed sealed);
 
     /** Up to {@code limit} messages sent (not deleted) after {@code after} in id order; from the first when it is null. */
     List<Outgoing> sentAfter(Outgoing after, int limit);

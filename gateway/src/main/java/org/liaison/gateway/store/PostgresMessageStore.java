@@ -388,8 +388,8 @@ public final class PostgresMessageStore implements MessageStore {
         try {
             return transaction("store an outgoing message", c -> {
                 try (PreparedStatement p = c.prepareStatement("INSERT INTO outbox (message_id, created_at, expires_at, envelope,"
-                        + " idempotency_key, blobs, package_sha256, envelope_sha256, submitter, respond_by, case_ref)"
-                        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                        + " idempotency_key, blobs, package_sha256, envelope_sha256, submitter, respond_by, " + SharedRows.SENT_COLUMNS + ")"
+                        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
                         PreparedStatement d = c.prepareStatement("INSERT INTO deliveries (message_id, recipient, state, attempts,"
                                 + " next_attempt_at) VALUES (?, ?, 'QUEUED', 0, ?)")) {
                     p.setString(1, o.messageId().toString());
@@ -403,6 +403,7 @@ public final class PostgresMessageStore implements MessageStore {
                     p.setString(9, o.submitter());
                     p.setObject(10, at(o.respondBy()));
                     p.setString(11, o.caseRef());
+                    SharedRows.bindSealed(p, 12, o.sealed());
                     p.executeUpdate();
                     for (AuthorityId r : recipients) {
                         d.setString(1, o.messageId().toString());
@@ -426,12 +427,18 @@ public final class PostgresMessageStore implements MessageStore {
         }
     }
 
-    private static final String OUTGOING_COLUMNS =
-            "message_id, created_at, expires_at, envelope, idempotency_key, blobs, package_sha256, envelope_sha256, submitter, respond_by";
+    private static final String OUTGOING_COLUMNS = "message_id, created_at, expires_at, envelope, idempotency_key, blobs,"
+            + " package_sha256, envelope_sha256, submitter, respond_by, " + SharedRows.SENT_COLUMNS;
 
     private Outgoing outgoing(ResultSet r) throws SQLException {
         return new Outgoing(UUID.fromString(r.getString(1)), instant(r, 2), instant(r, 3), r.getBytes(4), r.getString(5),
-                blobs(r.getString(6)), r.getString(7), r.getString(8), r.getString(9), instant(r, 10));
+                blobs(r.getString(6)), r.getString(7), r.getString(8), r.getString(9), instant(r, 10), r.getString(11),
+                SharedRows.sealed(r, 11));
+    }
+
+    @Override
+    public boolean recordSealed(UUID messageId, Sealed sealed) {
+        return with("record a sent message's listing", c -> SharedRows.recordSealed(c, messageId, sealed));
     }
 
     @Override

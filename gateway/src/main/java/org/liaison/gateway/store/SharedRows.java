@@ -57,7 +57,43 @@ final class SharedRows {
             + "ALTER TABLE inbox ADD COLUMN in_reply_to TEXT;"
             + "CREATE INDEX inbox_by_service ON inbox (service);"
             + "CREATE INDEX inbox_by_conversation ON inbox (conversation_id);"
-            + "CREATE INDEX inbox_by_respond ON inbox (respond_ms);";
+            + "CREATE INDEX inbox_by_respond ON inbox (respond_ms);"
+            + "ALTER TABLE outbox ADD COLUMN service TEXT;"
+            + "ALTER TABLE outbox ADD COLUMN addressed TEXT;"
+            + "ALTER TABLE outbox ADD COLUMN conversation_id TEXT;"
+            + "ALTER TABLE outbox ADD COLUMN in_reply_to TEXT;"
+            + "CREATE INDEX outbox_by_conversation ON outbox (conversation_id);";
+
+    /** The outbox's case and listing columns, in the order {@link #sealed} reads them. */
+    static final String SENT_COLUMNS = "case_ref, service, addressed, conversation_id, in_reply_to";
+
+    /** The listing read from {@link #SENT_COLUMNS} starting at column {@code at} (case_ref); null for a row without one. */
+    static MessageStore.Sealed sealed(ResultSet r, int at) throws SQLException {
+        String service = r.getString(at + 1);
+        if (service == null) {
+            return null;
+        }
+        String reply = r.getString(at + 4);
+        return new MessageStore.Sealed(service, r.getString(at + 2), UUID.fromString(r.getString(at + 3)),
+                reply == null ? null : UUID.fromString(reply));
+    }
+
+    /** Binds a sent message's four listing columns (after case_ref) from parameter {@code at} on; all null for none. */
+    static void bindSealed(PreparedStatement p, int at, MessageStore.Sealed s) throws SQLException {
+        p.setString(at, s == null ? null : s.service());
+        p.setString(at + 1, s == null ? null : s.to());
+        p.setString(at + 2, s == null ? null : s.conversationId().toString());
+        p.setString(at + 3, s == null || s.inReplyTo() == null ? null : s.inReplyTo().toString());
+    }
+
+    static boolean recordSealed(Connection c, UUID messageId, MessageStore.Sealed s) throws SQLException {
+        try (PreparedStatement p = c.prepareStatement("UPDATE outbox SET service = ?, addressed = ?, conversation_id = ?, in_reply_to = ?"
+                + " WHERE message_id = ?")) {
+            bindSealed(p, 1, s);
+            p.setString(5, messageId.toString());
+            return p.executeUpdate() == 1;
+        }
+    }
 
     /** The inbox's case and listing columns, in the order {@link #listing} reads them. */
     static final String LISTING_COLUMNS = "case_ref, service, classification, handling, files, bytes, respond_ms, urgency,"

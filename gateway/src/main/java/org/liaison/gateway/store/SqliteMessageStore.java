@@ -346,8 +346,8 @@ public final class SqliteMessageStore implements MessageStore {
         try {
             db.setAutoCommit(false);
             try (PreparedStatement p = db.prepareStatement("INSERT INTO outbox (message_id, created_at, expires_at, envelope,"
-                    + " idempotency_key, blobs, package_sha256, envelope_sha256, submitter, respond_by, case_ref)"
-                    + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                    + " idempotency_key, blobs, package_sha256, envelope_sha256, submitter, respond_by, " + SharedRows.SENT_COLUMNS + ")"
+                    + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
                     PreparedStatement d = db.prepareStatement("INSERT INTO deliveries (message_id, recipient, state, attempts,"
                             + " next_attempt_at) VALUES (?, ?, 'QUEUED', 0, ?)")) {
                 p.setString(1, o.messageId().toString());
@@ -361,6 +361,7 @@ public final class SqliteMessageStore implements MessageStore {
                 p.setString(9, o.submitter());
                 p.setString(10, o.respondBy() == null ? null : o.respondBy().toString());
                 p.setString(11, o.caseRef());
+                SharedRows.bindSealed(p, 12, o.sealed());
                 p.executeUpdate();
                 for (AuthorityId r : recipients) {
                     d.setString(1, o.messageId().toString());
@@ -400,13 +401,18 @@ public final class SqliteMessageStore implements MessageStore {
                 after == null ? List.of() : List.of(after.messageId().toString()), limit, this::outgoingRow));
     }
 
-    private static final String OUTGOING_COLUMNS =
-            "message_id, created_at, expires_at, envelope, idempotency_key, blobs, package_sha256, envelope_sha256, submitter, respond_by";
+    private static final String OUTGOING_COLUMNS = "message_id, created_at, expires_at, envelope, idempotency_key, blobs,"
+            + " package_sha256, envelope_sha256, submitter, respond_by, " + SharedRows.SENT_COLUMNS;
 
     private Outgoing outgoingRow(ResultSet r) throws SQLException {
         return new Outgoing(UUID.fromString(r.getString(1)), Instant.parse(r.getString(2)), Instant.parse(r.getString(3)),
                 r.getBytes(4), r.getString(5), blobs(r.getString(6)), r.getString(7), r.getString(8), r.getString(9),
-                r.getString(10) == null ? null : Instant.parse(r.getString(10)));
+                r.getString(10) == null ? null : Instant.parse(r.getString(10)), r.getString(11), SharedRows.sealed(r, 11));
+    }
+
+    @Override
+    public synchronized boolean recordSealed(UUID messageId, Sealed sealed) {
+        return run("record a sent message's listing", c -> SharedRows.recordSealed(c, messageId, sealed));
     }
 
     @Override

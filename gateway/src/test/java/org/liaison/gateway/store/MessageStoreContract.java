@@ -451,4 +451,27 @@ abstract class MessageStoreContract {
             assertThat(s.received(tagged).orElseThrow().caseRef()).isEqualTo("OP-KEPT");
         }
     }
+    /** A sent row reads back its case and listing fields; one stored without them gets them recorded. */
+    @Test
+    void aSentMessageReadsBackItsCaseAndListingFields() throws Exception {
+        try (MessageStore s = open()) {
+            UUID id = UUID.randomUUID();
+            MessageStore.Sealed sealed = new MessageStore.Sealed("mla-request", "[AL-PP, US-OIA]", UUID.randomUUID(), UUID.randomUUID());
+            s.storeOutgoing(new MessageStore.Outgoing(id, Instant.now(), Instant.now().plus(Duration.ofDays(1)), new byte[] {1}, null,
+                    dir.resolve("blobs/outbox/" + id), "pkg", "env", "me", null, "OP-S", sealed), List.of(AL), Instant.now());
+            UUID bare = inCase(s, null, "OP-T");
+
+            assertThat(s.outgoing(id).orElseThrow().sealed()).isEqualTo(sealed);
+            assertThat(s.outgoing(id).orElseThrow().caseRef()).isEqualTo("OP-S");
+            assertThat(s.sent()).filteredOn(o -> o.messageId().equals(id)).singleElement()
+                    .satisfies(o -> assertThat(o.sealed()).isEqualTo(sealed));
+            assertThat(s.outgoing(bare).orElseThrow().sealed()).isNull();
+            assertThat(s.outgoing(bare).orElseThrow().caseRef()).isEqualTo("OP-T");
+
+            MessageStore.Sealed jit = new MessageStore.Sealed("jit-notification", "JIT-7", UUID.randomUUID(), null);
+            assertThat(s.recordSealed(bare, jit)).isTrue();
+            assertThat(s.recordSealed(UUID.randomUUID(), jit)).isFalse();
+            assertThat(s.outgoing(bare).orElseThrow().sealed()).isEqualTo(jit);
+        }
+    }
 }
