@@ -122,12 +122,16 @@ class SqliteMessageStoreTest extends MessageStoreContract {
         }
         // Back to version 8's schema, the row kept (SQLite drops a column only once its indexes are gone).
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {
-            for (String index : List.of("inbox_by_service", "inbox_by_conversation", "inbox_by_respond", "inbox_by_received")) {
+            for (String index : List.of("inbox_by_service", "inbox_by_conversation", "inbox_by_respond", "inbox_by_received",
+                    "outbox_by_conversation")) {
                 st.execute("DROP INDEX " + index);
             }
             for (String column : List.of("service", "classification", "handling", "files", "bytes", "respond_ms", "urgency",
                     "conversation_id", "in_reply_to")) {
                 st.execute("ALTER TABLE inbox DROP COLUMN " + column);
+            }
+            for (String column : List.of("service", "addressed", "conversation_id", "in_reply_to")) {
+                st.execute("ALTER TABLE outbox DROP COLUMN " + column);
             }
             st.execute("PRAGMA user_version=8");
         }
