@@ -500,24 +500,32 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
             }
             long offset = outbox.parkedBytes(user.certificate(), key);
             return c -> json(c, HttpResponseStatus.OK, Map.of("offset", offset));
-        } else if (uri.equals(PREFIX + "inbox")) {
+        } else if (uri.equals(PREFIX + "inbox") || uri.startsWith(PREFIX + "inbox?")) {
             require(user, Role.INVESTIGATOR, Role.OPERATOR);
-            List<Map.Entry<java.time.Instant, Map<String, Object>>> rows = new ArrayList<>();
+            InboxQuery query = InboxQuery.of(new io.netty.handler.codec.http.QueryStringDecoder(uri).parameters());
+            List<Map.Entry<InboxQuery.Key, Map<String, Object>>> rows = new ArrayList<>();
             CaseAccess.View access = access(user);
-            for (MessageStore.Received r : node.store().eachReceived()) { // a page at a time
+            for (MessageStore.Received r : node.store().eachListed()) { // a page at a time, rows without envelopes
                 Map<String, Object> row = listed(r, user, access);
-                if (row != null) {
-                    rows.add(Map.entry(r.receivedAt(), row));
+                if (row != null && query.matches(row)) {
+                    InboxQuery.Key key = InboxQuery.Key.of(row);
+                    if (query.after() == null || key.compareTo(query.after()) > 0) {
+                        rows.add(Map.entry(key, row));
+                    }
                 }
             }
-            // What is owed first: overdue, then urgent, then by deadline; the rest as received.
-            rows.sort(java.util.Comparator.<Map.Entry<java.time.Instant, Map<String, Object>>, Boolean>comparing(
-                    e -> !Boolean.TRUE.equals(e.getValue().get("overdue")))
-                    .thenComparing(e -> !"urgent".equals(e.getValue().get("urgency")))
-                    .thenComparing(e -> e.getValue().get("respondBy") == null || Boolean.TRUE.equals(e.getValue().get("answered"))
-                            ? "~" : (String) e.getValue().get("respondBy"))
-                    .thenComparing(Map.Entry::getKey));
-            List<Object> list = rows.stream().<Object>map(Map.Entry::getValue).toList();
+            // What is owed first: overdue, then urgent, then by deadline; the rest as received (InboxQuery.Key).
+            rows.sort(Map.Entry.comparingByKey());
+            List<Object> list = new ArrayList<>();
+            for (Map.Entry<InboxQuery.Key, Map<String, Object>> e : rows) {
+                if (query.limit() != null) {
+                    if (list.size() == query.limit()) {
+                        break;
+                    }
+                    e.getValue().put("cursor", e.getKey().cursor()); // for the next page: ?after=CURSOR of the last row
+                }
+                list.add(e.getValue());
+            }
             return c -> json(c, HttpResponseStatus.OK, list);
         } else if (uri.equals(PREFIX + "audit")) {
             require(user, Role.AUDITOR);
@@ -571,14 +579,22 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
         });
     }
 
+    /**
+     * A sent message's status, from the fields kept in the store at sealing: no envelope is read. A row
+     * stored before they were kept has its envelope read once, here, and its fields filled.
+     */
     private Map<String, Object> status(MessageStore.Outgoing o) throws ProtocolException {
-        Envelopes.Stored env = Envelopes.readStored(o.envelope(), o.recordedEnvelopeSha256());
+        MessageStore.Sealed sealed = o.sealed();
+        if (sealed == null) {
+            sealed = MessageStore.Sealed.of(Envelopes.readStored(o.envelope(), o.recordedEnvelopeSha256()).header());
+            node.store().recordSealed(o.messageId(), sealed);
+        }
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("messageId", o.messageId().toString());
-        m.put("conversationId", env.header().conversationId().toString());
-        m.put("inReplyTo", env.header().inReplyTo() == null ? null : env.header().inReplyTo().toString());
-        m.put("service", env.header().service().value());
-        m.put("to", env.header().jit() != null ? env.header().jit() : env.header().to().toString());
+        m.put("conversationId", sealed.conversationId().toString());
+        m.put("inReplyTo", sealed.inReplyTo() == null ? null : sealed.inReplyTo().toString());
+        m.put("service", sealed.service());
+        m.put("to", sealed.to());
         m.put("created", o.createdAt().toString());
         m.put("expires", o.expiresAt().toString());
         if (o.respondBy() != null) {
@@ -737,32 +753,45 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
         return x;
     }
 
+    /**
+     * A row as listed, from the listing fields kept in the store's columns: no envelope is read. A row stored
+     * before they were kept has its envelope read once, here, and its listing filled for every later listing.
+     */
     private Map<String, Object> summary(MessageStore.Received r) throws ProtocolException {
-        Envelopes.Stored env = Envelopes.readStored(r.envelope(), r.envelopeSha256());
-        Envelopes.Opened o = Envelopes.open(env, node.me(), decryptionKeys());
-        Manifest m = Formats.fromElement(SecureXml.parse(o.manifestXml(), XmlLimits.DEFAULT).getDocumentElement(), Manifest.class);
+        MessageStore.Listing l = r.listing();
+        String caseRef = r.caseRef();
+        if (l == null) {
+            MessageStore.Received whole = node.store().received(r.messageId()).filter(w -> w.sender().equals(r.sender()))
+                    .orElseThrow(() -> new ProtocolException(ErrorCode.NOT_FOUND, "message " + r.messageId() + " is gone"));
+            Envelopes.Stored env = Envelopes.readStored(whole.envelope(), whole.envelopeSha256());
+            Envelopes.Opened o = Envelopes.open(env, node.me(), decryptionKeys());
+            Manifest m = Formats.fromElement(SecureXml.parse(o.manifestXml(), XmlLimits.DEFAULT).getDocumentElement(), Manifest.class);
+            l = MessageStore.Listing.of(m, env.header());
+            caseRef = m.getCase();
+            node.store().recordListing(r.sender(), r.messageId(), caseRef, l);
+        }
         Map<String, Object> x = new LinkedHashMap<>();
         x.put("messageId", r.messageId().toString());
         x.put("from", r.sender().value());
-        x.put("service", m.getService().value());
-        x.put("case", m.getCase());
-        x.put("classification", m.getHandling().getClassification().value());
-        x.put("handling", m.getHandling().getFlag().stream().map(HandlingFlag::value).toList());
-        x.put("files", m.getFile().size());
-        x.put("bytes", m.getFile().stream().mapToLong(File::getSize).sum());
+        x.put("service", l.service());
+        x.put("case", caseRef);
+        x.put("classification", l.classification());
+        x.put("handling", l.handling());
+        x.put("files", l.files());
+        x.put("bytes", l.bytes());
         x.put("received", r.receivedAt().toString());
-        if (m.getRespondBy() != null) {
-            java.time.Instant by = Formats.instant(m.getRespondBy());
+        if (l.respondBy() != null) {
+            java.time.Instant by = l.respondBy();
             boolean answered = node.isAnswered(r.messageId());
             x.put("respondBy", by.toString());
             x.put("answered", answered);
             x.put("overdue", !answered && by.isBefore(node.clock().instant()));
         }
-        if (m.getUrgency() != null) {
-            x.put("urgency", m.getUrgency().value());
+        if (l.urgency() != null) {
+            x.put("urgency", l.urgency());
         }
-        x.put("conversationId", env.header().conversationId().toString());
-        x.put("inReplyTo", env.header().inReplyTo() == null ? null : env.header().inReplyTo().toString());
+        x.put("conversationId", l.conversationId().toString());
+        x.put("inReplyTo", l.inReplyTo() == null ? null : l.inReplyTo().toString());
         x.put("stages", node.store().stages(r.messageId(), true).stream().map(MessageStore.Stage::stage).toList());
         return x;
     }

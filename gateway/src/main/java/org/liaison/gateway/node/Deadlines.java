@@ -112,15 +112,23 @@ final class Deadlines {
         }
         Map<UUID, Instant> d = new HashMap<>();
         Set<UUID> replies = new HashSet<>();
-        for (MessageStore.Received r : node.store().eachReceived()) {
+        // From the listing fields kept in the store (no envelope read); a row stored before they were kept has its
+        // envelope read here, once: its fields are filled for every later start and listing.
+        for (MessageStore.Received listed : node.store().eachListed()) {
             try {
-                UUID inReplyTo = Envelopes.readStored(r.envelope(), r.envelopeSha256()).header().inReplyTo();
-                if (inReplyTo != null) {
-                    replies.add(inReplyTo);
+                MessageStore.Listing l = listed.listing();
+                if (l == null) {
+                    MessageStore.Received r = node.store().received(listed.messageId()).filter(w -> w.sender().equals(listed.sender()))
+                            .orElseThrow(() -> new IllegalStateException("gone"));
+                    Manifest m = OnwardTransfers.manifestOf(node, r);
+                    l = MessageStore.Listing.of(m, Envelopes.readStored(r.envelope(), r.envelopeSha256()).header());
+                    node.store().recordListing(r.sender(), r.messageId(), m.getCase(), l);
                 }
-                Manifest m = OnwardTransfers.manifestOf(node, r);
-                if (m.getRespondBy() != null) {
-                    d.put(r.messageId(), Formats.instant(m.getRespondBy()));
+                if (l.inReplyTo() != null) {
+                    replies.add(l.inReplyTo());
+                }
+                if (l.respondBy() != null) {
+                    d.put(listed.messageId(), l.respondBy());
                 }
             } catch (ProtocolException | RuntimeException unreadable) {
                 // reported where it is listed or fetched
@@ -133,9 +141,13 @@ final class Deadlines {
                 sentWithDate.put(o.messageId(), o.respondBy());
             }
             try {
-                UUID inReplyTo = Envelopes.readStored(o.envelope(), o.recordedEnvelopeSha256()).header().inReplyTo();
-                if (inReplyTo != null) {
-                    a.add(inReplyTo);
+                MessageStore.Sealed sealed = o.sealed();
+                if (sealed == null) {
+                    sealed = MessageStore.Sealed.of(Envelopes.readStored(o.envelope(), o.recordedEnvelopeSha256()).header());
+                    node.store().recordSealed(o.messageId(), sealed);
+                }
+                if (sealed.inReplyTo() != null) {
+                    a.add(sealed.inReplyTo());
                 }
             } catch (ProtocolException | RuntimeException unreadable) {
                 // as above

@@ -588,7 +588,7 @@ public final class Outbox {
                         "SHA256:" + org.liaison.certs.Fingerprint.of(manifest.investigator()).hex(),
                         manifest.manifest().getRespondBy() == null ? null
                                 : org.liaison.protocol.xml.Formats.instant(manifest.manifest().getRespondBy()),
-                        manifest.manifest().getCase()), recipients, now);
+                        manifest.manifest().getCase(), MessageStore.Sealed.of(h)), recipients, now);
                 if (taken.isPresent()) {
                     // Another node of the authority (same store) stored a message under this key between the check and
                     // this store: that one is the message, as on one node. This sealed copy is never stored; the log says so.

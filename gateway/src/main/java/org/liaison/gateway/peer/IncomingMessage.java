@@ -328,6 +328,15 @@ public final class IncomingMessage {
      * @throws ProtocolException when the body ended before the envelope's payloads were complete
      */
     /** The date the package asks an answer by (ISO-8601), or null. */
+    /** What a listing shows of the package, kept with it; null if the manifest cannot say (the listing then reads it). */
+    private static MessageStore.Listing listing(org.liaison.protocol.model.Manifest m, org.liaison.protocol.envelope.EnvelopeHeader h) {
+        try {
+            return m == null ? null : MessageStore.Listing.of(m, h);
+        } catch (ProtocolException | RuntimeException unreadable) {
+            return null;
+        }
+    }
+
     static String respondBy(org.liaison.protocol.model.Manifest m) {
         try {
             return m == null || m.getRespondBy() == null ? null : org.liaison.protocol.xml.Formats.instant(m.getRespondBy()).toString();
@@ -388,6 +397,7 @@ public final class IncomingMessage {
             Path blobs = node.blobs().commit(staging, node.blobs().inbox(sender, verified.header().messageId()));
             staging = null;
             Instant now = node.clock().instant();
+            MessageStore.Listing listing = listing(receivedManifest, verified.header());
             // A crash between this entry and the store's commit, then the sender's retry, would log the reception
             // twice: the second one is then a receive-duplicate, so that each reception counts once.
             boolean again = node.receiveLoggedBeforeACrash(sender, verified.header().messageId());
@@ -405,7 +415,7 @@ public final class IncomingMessage {
                 Stored both = shared.recordWith(received, (c, index, checkpoint) -> {
                     byte[] r = Receipts.create(verified, node.me(), now, checkpoint, node.signing());
                     return new Stored(pg.storeReceived(c, new MessageStore.Received(sender, verified.header().messageId(), now,
-                            envelope, verified.sha256(), r, blobs, null, receivedManifest.getCase())), r);
+                            envelope, verified.sha256(), r, blobs, null, receivedManifest.getCase(), listing)), r);
                 }, st -> st.outcome() == MessageStore.Stored.STORED);
                 receipt = both.receipt();
                 outcome = both.outcome();
@@ -421,7 +431,7 @@ public final class IncomingMessage {
                 receipt = Receipts.create(verified, node.me(), now, node.audit().checkpointCovering(logged), node.signing());
                 try {
                     outcome = node.store().storeReceived(new MessageStore.Received(sender, verified.header().messageId(),
-                            now, envelope, verified.sha256(), receipt, blobs, null, receivedManifest.getCase()));
+                            now, envelope, verified.sha256(), receipt, blobs, null, receivedManifest.getCase(), listing));
                 } catch (RuntimeException notStored) {
                     // Logged, not stored (the refusal follows in the log): the sender's retry is the same reception.
                     node.receiveLoggedNotStored(sender, verified.header().messageId());

@@ -19,18 +19,66 @@ public interface MessageStore extends AutoCloseable {
      * A message this node received and acknowledged. {@code quarantine} is null, or the reason an
      * operator (or a migration) set it aside: a quarantined message is listed as such and never served.
      * {@code caseRef}: the case of its signed manifest (stored with it, so that a case can be deleted;
-     * null when read back, or for messages stored before it was recorded).
+     * null for messages stored before it was recorded). {@code listing}: what a listing shows of it (null:
+     * a row stored before listings were kept; see {@link MessageStore#recordListing}).
      */
     record Received(AuthorityId sender, UUID messageId, Instant receivedAt, byte[] envelope, String envelopeSha256,
-            byte[] receipt, Path blobs, String quarantine, String caseRef) {
+            byte[] receipt, Path blobs, String quarantine, String caseRef, Listing listing) {
+        /** A message without its listing fields (a row from before they were kept: see {@link #recordListing}). */
+        public Received(AuthorityId sender, UUID messageId, Instant receivedAt, byte[] envelope, String envelopeSha256,
+                byte[] receipt, Path blobs, String quarantine, String caseRef) {
+            this(sender, messageId, receivedAt, envelope, envelopeSha256, receipt, blobs, quarantine, caseRef, null);
+        }
+
         public Received(AuthorityId sender, UUID messageId, Instant receivedAt, byte[] envelope, String envelopeSha256,
                 byte[] receipt, Path blobs, String quarantine) {
-            this(sender, messageId, receivedAt, envelope, envelopeSha256, receipt, blobs, quarantine, null);
+            this(sender, messageId, receivedAt, envelope, envelopeSha256, receipt, blobs, quarantine, null, null);
         }
 
         public Received(AuthorityId sender, UUID messageId, Instant receivedAt, byte[] envelope, String envelopeSha256,
                 byte[] receipt, Path blobs) {
-            this(sender, messageId, receivedAt, envelope, envelopeSha256, receipt, blobs, null, null);
+            this(sender, messageId, receivedAt, envelope, envelopeSha256, receipt, blobs, null, null, null);
+        }
+    }
+
+    /**
+     * What a listing shows of a received message besides its sender, time and case, taken from its signed
+     * manifest and envelope header at reception and kept in columns (the fields the audit log holds in the
+     * clear), so that listings read rows, not envelopes. {@code handling}: the protection marks.
+     */
+    record Listing(String service, String classification, List<String> handling, int files, long bytes, Instant respondBy,
+            String urgency, UUID conversationId, UUID inReplyTo) {
+        public Listing {
+            handling = List.copyOf(handling);
+            java.util.Objects.requireNonNull(service, "service");
+            java.util.Objects.requireNonNull(conversationId, "conversationId");
+        }
+
+        /** The listing of a package with this manifest and header. */
+        public static Listing of(org.liaison.protocol.model.Manifest m, org.liaison.protocol.envelope.EnvelopeHeader header)
+                throws org.liaison.protocol.ProtocolException {
+            return new Listing(m.getService().value(), m.getHandling().getClassification().value(),
+                    m.getHandling().getFlag().stream().map(org.liaison.protocol.model.HandlingFlag::value).toList(), m.getFile().size(),
+                    m.getFile().stream().mapToLong(org.liaison.protocol.model.File::getSize).sum(),
+                    m.getRespondBy() == null ? null : org.liaison.protocol.xml.Formats.instant(m.getRespondBy()),
+                    m.getUrgency() == null ? null : m.getUrgency().value(), header.conversationId(), header.inReplyTo());
+        }
+    }
+
+    /**
+     * What a listing of sent messages shows besides their times and case, from the envelope header at
+     * sealing, kept in columns: the service, the addressees as shown ({@code to}: the JIT, or the list of
+     * authorities), the conversation and the message answered.
+     */
+    record Sealed(String service, String to, UUID conversationId, UUID inReplyTo) {
+        public Sealed {
+            java.util.Objects.requireNonNull(service, "service");
+            java.util.Objects.requireNonNull(to, "to");
+            java.util.Objects.requireNonNull(conversationId, "conversationId");
+        }
+
+        public static Sealed of(org.liaison.protocol.envelope.EnvelopeHeader h) {
+            return new Sealed(h.service().value(), h.jit() != null ? h.jit() : h.to().toString(), h.conversationId(), h.inReplyTo());
         }
     }
 
@@ -42,17 +90,26 @@ public interface MessageStore extends AutoCloseable {
      * that a key reused for another package can be told apart.
      */
     record Outgoing(UUID messageId, Instant createdAt, Instant expiresAt, byte[] envelope, String idempotencyKey, Path blobs,
-            String packageSha256, String envelopeSha256, String submitter, Instant respondBy, String caseRef) {
-        /** A message as read back (its case is asked for with {@link MessageStore#caseOf}). */
+            String packageSha256, String envelopeSha256, String submitter, Instant respondBy, String caseRef, Sealed sealed) {
+        /** A message without its listing fields (a row from before they were kept: see {@link #recordSealed}). */
+        public Outgoing(UUID messageId, Instant createdAt, Instant expiresAt, byte[] envelope, String idempotencyKey, Path blobs,
+                String packageSha256, String envelopeSha256, String submitter, Instant respondBy, String caseRef) {
+            this(messageId, createdAt, expiresAt, envelope, idempotencyKey, blobs, packageSha256, envelopeSha256, submitter, respondBy,
+                    caseRef, null);
+        }
+
+        /** A message with a deadline, without its case or listing fields. */
         public Outgoing(UUID messageId, Instant createdAt, Instant expiresAt, byte[] envelope, String idempotencyKey, Path blobs,
                 String packageSha256, String envelopeSha256, String submitter, Instant respondBy) {
-            this(messageId, createdAt, expiresAt, envelope, idempotencyKey, blobs, packageSha256, envelopeSha256, submitter, respondBy, null);
+            this(messageId, createdAt, expiresAt, envelope, idempotencyKey, blobs, packageSha256, envelopeSha256, submitter, respondBy, null,
+                    null);
         }
 
         /** A message that asks for no answer by a date. */
         public Outgoing(UUID messageId, Instant createdAt, Instant expiresAt, byte[] envelope, String idempotencyKey, Path blobs,
                 String packageSha256, String envelopeSha256, String submitter) {
-            this(messageId, createdAt, expiresAt, envelope, idempotencyKey, blobs, packageSha256, envelopeSha256, submitter, null, null);
+            this(messageId, createdAt, expiresAt, envelope, idempotencyKey, blobs, packageSha256, envelopeSha256, submitter, null, null,
+                    null);
         }
 
         /** The envelope's recorded SHA-256 (rows stored before it was recorded: the envelope's own, so unchecked). */
@@ -278,6 +335,23 @@ public interface MessageStore extends AutoCloseable {
         return Pages.all(eachReceived(), java.util.Comparator.comparing(Received::receivedAt));
     }
 
+    /**
+     * Up to {@code limit} received messages as {@link #receivedAfter} pages them, without their envelopes
+     * (null in the rows): what a listing reads.
+     */
+    List<Received> listedAfter(Received after, int limit);
+
+    /** Every received message without its envelope, a page at a time (see {@link #eachReceived}). */
+    default Iterable<Received> eachListed() {
+        return () -> new Pages<>(this::listedAfter);
+    }
+
+    /**
+     * Fills the listing of a row stored without one (and its case, if it has none), once its envelope has
+     * been read; {@code false} if there is no such row.
+     */
+    boolean recordListing(AuthorityId sender, UUID messageId, String caseRef, Listing listing);
+
     /** The received message with this id: the one not quarantined if there is one, else a quarantined one. */
     Optional<Received> received(UUID messageId);
 
@@ -291,6 +365,9 @@ public interface MessageStore extends AutoCloseable {
     Optional<Idempotent> storeOutgoing(Outgoing outgoing, List<AuthorityId> recipients, Instant now);
 
     Optional<Outgoing> outgoing(UUID messageId);
+
+    /** Fills the listing fields of a sent message stored without them; {@code false} if there is no such message. */
+    boolean recordSealed(UUID messageId, Sealed sealed);
 
     /** Up to {@code limit} messages sent (not deleted) after {@code after} in id order; from the first when it is null. */
     List<Outgoing> sentAfter(Outgoing after, int limit);

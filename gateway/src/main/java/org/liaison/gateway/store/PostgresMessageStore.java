@@ -55,6 +55,8 @@ public final class PostgresMessageStore implements MessageStore {
         SharedRows.migration("BYTEA"),
         // 4: due deliveries by recipient (a delivery pass reads what it can start, not the backlog)
         SharedRows.DUE_BY_RECIPIENT,
+        // 5: the listing fields of received messages in columns (listings read rows, not envelopes)
+        SharedRows.LISTING,
     };
 
     private final HikariDataSource pool;
@@ -228,7 +230,7 @@ public final class PostgresMessageStore implements MessageStore {
      */
     public Stored storeReceived(Connection c, Received m) throws SQLException {
         try (PreparedStatement p = c.prepareStatement("INSERT INTO inbox (sender, message_id, received_at, envelope,"
-                + " envelope_sha256, receipt, blobs, case_ref) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
+                + " envelope_sha256, receipt, blobs, " + SharedRows.LISTING_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
             p.setString(1, m.sender().value());
             p.setString(2, m.messageId().toString());
             p.setObject(3, at(m.receivedAt()));
@@ -237,6 +239,7 @@ public final class PostgresMessageStore implements MessageStore {
             p.setBytes(6, m.receipt());
             p.setString(7, stored(m.blobs()));
             p.setString(8, m.caseRef());
+            SharedRows.bindListing(p, 9, m.listing());
             if (p.executeUpdate() == 1) {
                 return Stored.STORED;
             }
@@ -251,17 +254,31 @@ public final class PostgresMessageStore implements MessageStore {
         }
     }
 
-    private static final String RECEIVED_COLUMNS = "sender, message_id, received_at, envelope, envelope_sha256, receipt, blobs, quarantine";
+    private static final String RECEIVED_COLUMNS = "sender, message_id, received_at, envelope, envelope_sha256, receipt, blobs, quarantine, "
+            + SharedRows.LISTING_COLUMNS;
+    /** As RECEIVED_COLUMNS without the envelope: what a listing reads. */
+    private static final String LISTED_COLUMNS = RECEIVED_COLUMNS.replace(" envelope,", " NULL,");
 
     private Received received(ResultSet r) throws SQLException {
         return new Received(AuthorityId.of(r.getString(1)), UUID.fromString(r.getString(2)), instant(r, 3), r.getBytes(4),
-                r.getString(5), r.getBytes(6), blobs(r.getString(7)), r.getString(8));
+                r.getString(5), r.getBytes(6), blobs(r.getString(7)), r.getString(8), r.getString(9), SharedRows.listing(r, 9));
     }
 
     @Override
     public List<Received> receivedAfter(Received after, int limit) {
         return with("read the inbox", c -> SharedRows.page(c, SharedRows.receivedAfter(RECEIVED_COLUMNS, after == null),
                 after == null ? List.of() : List.of(after.sender().value(), after.messageId().toString()), limit, this::received));
+    }
+
+    @Override
+    public List<Received> listedAfter(Received after, int limit) {
+        return with("read the inbox", c -> SharedRows.page(c, SharedRows.receivedAfter(LISTED_COLUMNS, after == null),
+                after == null ? List.of() : List.of(after.sender().value(), after.messageId().toString()), limit, this::received));
+    }
+
+    @Override
+    public boolean recordListing(AuthorityId sender, UUID messageId, String caseRef, Listing listing) {
+        return with("record a message's listing", c -> SharedRows.recordListing(c, sender, messageId, caseRef, listing));
     }
 
     @Override
@@ -371,8 +388,8 @@ public final class PostgresMessageStore implements MessageStore {
         try {
             return transaction("store an outgoing message", c -> {
                 try (PreparedStatement p = c.prepareStatement("INSERT INTO outbox (message_id, created_at, expires_at, envelope,"
-                        + " idempotency_key, blobs, package_sha256, envelope_sha256, submitter, respond_by, case_ref)"
-                        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                        + " idempotency_key, blobs, package_sha256, envelope_sha256, submitter, respond_by, " + SharedRows.SENT_COLUMNS + ")"
+                        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
                         PreparedStatement d = c.prepareStatement("INSERT INTO deliveries (message_id, recipient, state, attempts,"
                                 + " next_attempt_at) VALUES (?, ?, 'QUEUED', 0, ?)")) {
                     p.setString(1, o.messageId().toString());
@@ -386,6 +403,7 @@ public final class PostgresMessageStore implements MessageStore {
                     p.setString(9, o.submitter());
                     p.setObject(10, at(o.respondBy()));
                     p.setString(11, o.caseRef());
+                    SharedRows.bindSealed(p, 12, o.sealed());
                     p.executeUpdate();
                     for (AuthorityId r : recipients) {
                         d.setString(1, o.messageId().toString());
@@ -409,12 +427,18 @@ public final class PostgresMessageStore implements MessageStore {
         }
     }
 
-    private static final String OUTGOING_COLUMNS =
-            "message_id, created_at, expires_at, envelope, idempotency_key, blobs, package_sha256, envelope_sha256, submitter, respond_by";
+    private static final String OUTGOING_COLUMNS = "message_id, created_at, expires_at, envelope, idempotency_key, blobs,"
+            + " package_sha256, envelope_sha256, submitter, respond_by, " + SharedRows.SENT_COLUMNS;
 
     private Outgoing outgoing(ResultSet r) throws SQLException {
         return new Outgoing(UUID.fromString(r.getString(1)), instant(r, 2), instant(r, 3), r.getBytes(4), r.getString(5),
-                blobs(r.getString(6)), r.getString(7), r.getString(8), r.getString(9), instant(r, 10));
+                blobs(r.getString(6)), r.getString(7), r.getString(8), r.getString(9), instant(r, 10), r.getString(11),
+                SharedRows.sealed(r, 11));
+    }
+
+    @Override
+    public boolean recordSealed(UUID messageId, Sealed sealed) {
+        return with("record a sent message's listing", c -> SharedRows.recordSealed(c, messageId, sealed));
     }
 
     @Override

@@ -41,6 +41,116 @@ final class SharedRows {
                 + "CREATE INDEX outbox_by_case ON outbox (case_ref);";
     }
 
+    /**
+     * The listing fields of a received message, kept in columns beside its envelope (store migration 9 on
+     * SQLite, 5 on PostgreSQL), so that a listing reads rows, never envelopes. Rows from before have them
+     * null (files IS NULL marks them) until the node fills them, parsing each such envelope once.
+     */
+    static final String LISTING = "ALTER TABLE inbox ADD COLUMN service TEXT;"
+            + "ALTER TABLE inbox ADD COLUMN classification TEXT;"
+            + "ALTER TABLE inbox ADD COLUMN handling TEXT;"
+            + "ALTER TABLE inbox ADD COLUMN files INTEGER;"
+            + "ALTER TABLE inbox ADD COLUMN bytes BIGINT;"
+            + "ALTER TABLE inbox ADD COLUMN respond_ms BIGINT;"
+            + "ALTER TABLE inbox ADD COLUMN urgency TEXT;"
+            + "ALTER TABLE inbox ADD COLUMN conversation_id TEXT;"
+            + "ALTER TABLE inbox ADD COLUMN in_reply_to TEXT;"
+            + "CREATE INDEX inbox_by_service ON inbox (service);"
+            + "CREATE INDEX inbox_by_conversation ON inbox (conversation_id);"
+            + "CREATE INDEX inbox_by_respond ON inbox (respond_ms);"
+            + "ALTER TABLE outbox ADD COLUMN service TEXT;"
+            + "ALTER TABLE outbox ADD COLUMN addressed TEXT;"
+            + "ALTER TABLE outbox ADD COLUMN conversation_id TEXT;"
+            + "ALTER TABLE outbox ADD COLUMN in_reply_to TEXT;"
+            + "CREATE INDEX outbox_by_conversation ON outbox (conversation_id);";
+
+    /** The outbox's case and listing columns, in the order {@link #sealed} reads them. */
+    static final String SENT_COLUMNS = "case_ref, service, addressed, conversation_id, in_reply_to";
+
+    /** The listing read from {@link #SENT_COLUMNS} starting at column {@code at} (case_ref); null for a row without one. */
+    static MessageStore.Sealed sealed(ResultSet r, int at) throws SQLException {
+        String service = r.getString(at + 1);
+        if (service == null) {
+            return null;
+        }
+        String reply = r.getString(at + 4);
+        return new MessageStore.Sealed(service, r.getString(at + 2), UUID.fromString(r.getString(at + 3)),
+                reply == null ? null : UUID.fromString(reply));
+    }
+
+    /** Binds a sent message's four listing columns (after case_ref) from parameter {@code at} on; all null for none. */
+    static void bindSealed(PreparedStatement p, int at, MessageStore.Sealed s) throws SQLException {
+        p.setString(at, s == null ? null : s.service());
+        p.setString(at + 1, s == null ? null : s.to());
+        p.setString(at + 2, s == null ? null : s.conversationId().toString());
+        p.setString(at + 3, s == null || s.inReplyTo() == null ? null : s.inReplyTo().toString());
+    }
+
+    static boolean recordSealed(Connection c, UUID messageId, MessageStore.Sealed s) throws SQLException {
+        try (PreparedStatement p = c.prepareStatement("UPDATE outbox SET service = ?, addressed = ?, conversation_id = ?, in_reply_to = ?"
+                + " WHERE message_id = ?")) {
+            bindSealed(p, 1, s);
+            p.setString(5, messageId.toString());
+            return p.executeUpdate() == 1;
+        }
+    }
+
+    /** The inbox's case and listing columns, in the order {@link #listing} reads them. */
+    static final String LISTING_COLUMNS = "case_ref, service, classification, handling, files, bytes, respond_ms, urgency,"
+            + " conversation_id, in_reply_to";
+
+    /** The listing read from {@link #LISTING_COLUMNS} starting at column {@code at} (case_ref); null for a row without one. */
+    static MessageStore.Listing listing(ResultSet r, int at) throws SQLException {
+        int files = r.getInt(at + 4);
+        if (r.wasNull()) {
+            return null;
+        }
+        String handling = r.getString(at + 3);
+        long respond = r.getLong(at + 6);
+        Instant respondBy = r.wasNull() ? null : Instant.ofEpochMilli(respond);
+        String reply = r.getString(at + 9);
+        return new MessageStore.Listing(r.getString(at + 1), r.getString(at + 2),
+                handling == null || handling.isEmpty() ? List.of() : List.of(handling.split(" ")), files, r.getLong(at + 5), respondBy,
+                r.getString(at + 7), UUID.fromString(r.getString(at + 8)), reply == null ? null : UUID.fromString(reply));
+    }
+
+    /** Binds a listing's nine columns (after case_ref) from parameter {@code at} on; all null for none. */
+    static void bindListing(PreparedStatement p, int at, MessageStore.Listing l) throws SQLException {
+        if (l == null) {
+            for (int i = 0; i < 9; i++) {
+                p.setNull(at + i, i == 3 ? java.sql.Types.INTEGER : i == 4 || i == 5 ? java.sql.Types.BIGINT : java.sql.Types.VARCHAR);
+            }
+            return;
+        }
+        p.setString(at, l.service());
+        p.setString(at + 1, l.classification());
+        p.setString(at + 2, String.join(" ", l.handling()));
+        p.setInt(at + 3, l.files());
+        p.setLong(at + 4, l.bytes());
+        if (l.respondBy() == null) {
+            p.setNull(at + 5, java.sql.Types.BIGINT);
+        } else {
+            p.setLong(at + 5, l.respondBy().toEpochMilli());
+        }
+        p.setString(at + 6, l.urgency());
+        p.setString(at + 7, l.conversationId().toString());
+        p.setString(at + 8, l.inReplyTo() == null ? null : l.inReplyTo().toString());
+    }
+
+    /** Fills a row's case (if it has none) and listing; false if there is no such row. */
+    static boolean recordListing(Connection c, AuthorityId sender, UUID messageId, String caseRef, MessageStore.Listing l)
+            throws SQLException {
+        try (PreparedStatement p = c.prepareStatement("UPDATE inbox SET case_ref = COALESCE(case_ref, ?), service = ?,"
+                + " classification = ?, handling = ?, files = ?, bytes = ?, respond_ms = ?, urgency = ?, conversation_id = ?,"
+                + " in_reply_to = ? WHERE sender = ? AND message_id = ?")) {
+            p.setString(1, caseRef);
+            bindListing(p, 2, l);
+            p.setString(11, sender.value());
+            p.setString(12, messageId.toString());
+            return p.executeUpdate() == 1;
+        }
+    }
+
     static boolean recordStage(Connection c, MessageStore.Stage s, boolean outgoing, Instant now) throws SQLException {
         try (PreparedStatement p = c.prepareStatement("INSERT INTO notices (message_id, party, stage, outgoing, at_ms, reason, xml, next_ms)"
                 + " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")) {

@@ -51,6 +51,8 @@ public final class SqliteMessageStore implements MessageStore {
         SharedRows.migration("BLOB"),
         // 8: due deliveries by recipient (a delivery pass reads what it can start, not the backlog)
         SharedRows.DUE_BY_RECIPIENT,
+        // 9: the listing fields of received messages in columns (listings read rows, not envelopes)
+        SharedRows.LISTING + "CREATE INDEX inbox_by_received ON inbox (received_at);",
     };
 
     private final Connection db;
@@ -150,7 +152,7 @@ public final class SqliteMessageStore implements MessageStore {
     public synchronized Stored storeReceived(Received m) {
         org.liaison.gateway.net.EventLoops.assertOffLoop("a store call");
         try (PreparedStatement p = db.prepareStatement("INSERT OR IGNORE INTO inbox (sender, message_id, received_at, envelope,"
-                + " envelope_sha256, receipt, blobs, case_ref) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
+                + " envelope_sha256, receipt, blobs, " + SharedRows.LISTING_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
             p.setString(1, m.sender().value());
             p.setString(2, m.messageId().toString());
             p.setString(3, m.receivedAt().toString());
@@ -159,6 +161,7 @@ public final class SqliteMessageStore implements MessageStore {
             p.setBytes(6, m.receipt());
             p.setString(7, stored(m.blobs()));
             p.setString(8, m.caseRef());
+            SharedRows.bindListing(p, 9, m.listing());
             if (p.executeUpdate() == 1) {
                 return Stored.STORED;
             }
@@ -169,17 +172,31 @@ public final class SqliteMessageStore implements MessageStore {
         }
     }
 
-    private static final String RECEIVED_COLUMNS = "sender, message_id, received_at, envelope, envelope_sha256, receipt, blobs, quarantine";
+    private static final String RECEIVED_COLUMNS = "sender, message_id, received_at, envelope, envelope_sha256, receipt, blobs, quarantine, "
+            + SharedRows.LISTING_COLUMNS;
+    /** As RECEIVED_COLUMNS without the envelope: what a listing reads. */
+    private static final String LISTED_COLUMNS = RECEIVED_COLUMNS.replace(" envelope,", " NULL,");
 
     private Received received(ResultSet r) throws SQLException {
         return new Received(AuthorityId.of(r.getString(1)), UUID.fromString(r.getString(2)), Instant.parse(r.getString(3)),
-                r.getBytes(4), r.getString(5), r.getBytes(6), blobs(r.getString(7)), r.getString(8));
+                r.getBytes(4), r.getString(5), r.getBytes(6), blobs(r.getString(7)), r.getString(8), r.getString(9), SharedRows.listing(r, 9));
     }
 
     @Override
     public synchronized List<Received> receivedAfter(Received after, int limit) {
         return run("read the inbox", c -> SharedRows.page(c, SharedRows.receivedAfter(RECEIVED_COLUMNS, after == null),
                 after == null ? List.of() : List.of(after.sender().value(), after.messageId().toString()), limit, this::received));
+    }
+
+    @Override
+    public synchronized List<Received> listedAfter(Received after, int limit) {
+        return run("read the inbox", c -> SharedRows.page(c, SharedRows.receivedAfter(LISTED_COLUMNS, after == null),
+                after == null ? List.of() : List.of(after.sender().value(), after.messageId().toString()), limit, this::received));
+    }
+
+    @Override
+    public synchronized boolean recordListing(AuthorityId sender, UUID messageId, String caseRef, Listing listing) {
+        return run("record a message's listing", c -> SharedRows.recordListing(c, sender, messageId, caseRef, listing));
     }
 
     @Override
@@ -329,8 +346,8 @@ public final class SqliteMessageStore implements MessageStore {
         try {
             db.setAutoCommit(false);
             try (PreparedStatement p = db.prepareStatement("INSERT INTO outbox (message_id, created_at, expires_at, envelope,"
-                    + " idempotency_key, blobs, package_sha256, envelope_sha256, submitter, respond_by, case_ref)"
-                    + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                    + " idempotency_key, blobs, package_sha256, envelope_sha256, submitter, respond_by, " + SharedRows.SENT_COLUMNS + ")"
+                    + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
                     PreparedStatement d = db.prepareStatement("INSERT INTO deliveries (message_id, recipient, state, attempts,"
                             + " next_attempt_at) VALUES (?, ?, 'QUEUED', 0, ?)")) {
                 p.setString(1, o.messageId().toString());
@@ -344,6 +361,7 @@ public final class SqliteMessageStore implements MessageStore {
                 p.setString(9, o.submitter());
                 p.setString(10, o.respondBy() == null ? null : o.respondBy().toString());
                 p.setString(11, o.caseRef());
+                SharedRows.bindSealed(p, 12, o.sealed());
                 p.executeUpdate();
                 for (AuthorityId r : recipients) {
                     d.setString(1, o.messageId().toString());
@@ -383,13 +401,18 @@ public final class SqliteMessageStore implements MessageStore {
                 after == null ? List.of() : List.of(after.messageId().toString()), limit, this::outgoingRow));
     }
 
-    private static final String OUTGOING_COLUMNS =
-            "message_id, created_at, expires_at, envelope, idempotency_key, blobs, package_sha256, envelope_sha256, submitter, respond_by";
+    private static final String OUTGOING_COLUMNS = "message_id, created_at, expires_at, envelope, idempotency_key, blobs,"
+            + " package_sha256, envelope_sha256, submitter, respond_by, " + SharedRows.SENT_COLUMNS;
 
     private Outgoing outgoingRow(ResultSet r) throws SQLException {
         return new Outgoing(UUID.fromString(r.getString(1)), Instant.parse(r.getString(2)), Instant.parse(r.getString(3)),
                 r.getBytes(4), r.getString(5), blobs(r.getString(6)), r.getString(7), r.getString(8), r.getString(9),
-                r.getString(10) == null ? null : Instant.parse(r.getString(10)));
+                r.getString(10) == null ? null : Instant.parse(r.getString(10)), r.getString(11), SharedRows.sealed(r, 11));
+    }
+
+    @Override
+    public synchronized boolean recordSealed(UUID messageId, Sealed sealed) {
+        return run("record a sent message's listing", c -> SharedRows.recordSealed(c, messageId, sealed));
     }
 
     @Override

@@ -395,4 +395,83 @@ abstract class MessageStoreContract {
             }
         }
     }
+    static final MessageStore.Listing LISTING = new MessageStore.Listing("mla-request", "restricted",
+            List.of("victim-data", "no-onward-transfer"), 3, 12_345_678_901L, Instant.parse("2031-02-03T04:05:06.789Z"), "urgent",
+            UUID.randomUUID(), UUID.randomUUID());
+
+    /** A received row reads back every field it declares: its case and listing too (issue 26, item 5). */
+    @Test
+    void aReceivedMessageReadsBackItsCaseAndListingAndAListingPageHasNoEnvelope() throws Exception {
+        try (MessageStore s = open()) {
+            UUID id = UUID.randomUUID();
+            MessageStore.Received got = received(IT, id, dir.resolve("blobs/in"), new byte[] {2});
+            s.storeReceived(new MessageStore.Received(got.sender(), id, got.receivedAt(), got.envelope(), got.envelopeSha256(),
+                    got.receipt(), got.blobs(), null, "OP-A", LISTING));
+            UUID bare = UUID.randomUUID();
+            s.storeReceived(received(US, bare, dir.resolve("blobs/b"), new byte[] {3}));
+
+            MessageStore.Received back = s.received(id).orElseThrow();
+            assertThat(back.caseRef()).isEqualTo("OP-A");
+            assertThat(back.listing()).isEqualTo(LISTING);
+            assertThat(back.envelope()).containsExactly(1);
+            assertThat(s.inbox()).filteredOn(r -> r.messageId().equals(id)).singleElement()
+                    .satisfies(r -> assertThat(r.listing()).isEqualTo(LISTING));
+            List<MessageStore.Received> listed = new ArrayList<>();
+            s.eachListed().forEach(listed::add);
+            assertThat(listed).extracting(MessageStore.Received::messageId).containsExactlyInAnyOrder(id, bare);
+            assertThat(listed).allSatisfy(r -> assertThat(r.envelope()).isNull());
+            assertThat(listed).filteredOn(r -> r.messageId().equals(id)).singleElement().satisfies(r -> {
+                assertThat(r.listing()).isEqualTo(LISTING);
+                assertThat(r.caseRef()).isEqualTo("OP-A");
+                assertThat(r.receipt()).containsExactly(2);
+            });
+            assertThat(s.received(bare).orElseThrow().listing()).isNull(); // stored without one: marked so
+        }
+    }
+
+    @Test
+    void aRowStoredWithoutAListingGetsItRecordedAndKeepsACaseItHad() throws Exception {
+        try (MessageStore s = open()) {
+            UUID id = UUID.randomUUID();
+            s.storeReceived(received(IT, id, dir.resolve("blobs/in"), new byte[] {2}));
+            UUID tagged = UUID.randomUUID();
+            MessageStore.Received t = received(US, tagged, dir.resolve("blobs/t"), new byte[] {3});
+            s.storeReceived(new MessageStore.Received(t.sender(), tagged, t.receivedAt(), t.envelope(), t.envelopeSha256(), t.receipt(),
+                    t.blobs(), null, "OP-KEPT"));
+            MessageStore.Listing none = new MessageStore.Listing("notification", "official", List.of(), 0, 0, null, null,
+                    UUID.randomUUID(), null);
+
+            assertThat(s.recordListing(IT, id, "OP-NEW", LISTING)).isTrue();
+            assertThat(s.recordListing(US, tagged, "OP-OTHER", none)).isTrue();
+            assertThat(s.recordListing(AL, id, "OP-NEW", LISTING)).isFalse(); // no such sender's message
+
+            assertThat(s.received(id).orElseThrow().listing()).isEqualTo(LISTING);
+            assertThat(s.received(id).orElseThrow().caseRef()).isEqualTo("OP-NEW");
+            assertThat(s.received(tagged).orElseThrow().listing()).isEqualTo(none);
+            assertThat(s.received(tagged).orElseThrow().caseRef()).isEqualTo("OP-KEPT");
+        }
+    }
+    /** A sent row reads back its case and listing fields; one stored without them gets them recorded. */
+    @Test
+    void aSentMessageReadsBackItsCaseAndListingFields() throws Exception {
+        try (MessageStore s = open()) {
+            UUID id = UUID.randomUUID();
+            MessageStore.Sealed sealed = new MessageStore.Sealed("mla-request", "[AL-PP, US-OIA]", UUID.randomUUID(), UUID.randomUUID());
+            s.storeOutgoing(new MessageStore.Outgoing(id, Instant.now(), Instant.now().plus(Duration.ofDays(1)), new byte[] {1}, null,
+                    dir.resolve("blobs/outbox/" + id), "pkg", "env", "me", null, "OP-S", sealed), List.of(AL), Instant.now());
+            UUID bare = inCase(s, null, "OP-T");
+
+            assertThat(s.outgoing(id).orElseThrow().sealed()).isEqualTo(sealed);
+            assertThat(s.outgoing(id).orElseThrow().caseRef()).isEqualTo("OP-S");
+            assertThat(s.sent()).filteredOn(o -> o.messageId().equals(id)).singleElement()
+                    .satisfies(o -> assertThat(o.sealed()).isEqualTo(sealed));
+            assertThat(s.outgoing(bare).orElseThrow().sealed()).isNull();
+            assertThat(s.outgoing(bare).orElseThrow().caseRef()).isEqualTo("OP-T");
+
+            MessageStore.Sealed jit = new MessageStore.Sealed("jit-notification", "JIT-7", UUID.randomUUID(), null);
+            assertThat(s.recordSealed(bare, jit)).isTrue();
+            assertThat(s.recordSealed(UUID.randomUUID(), jit)).isFalse();
+            assertThat(s.outgoing(bare).orElseThrow().sealed()).isEqualTo(jit);
+        }
+    }
 }

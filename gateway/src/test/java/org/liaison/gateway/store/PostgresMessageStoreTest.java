@@ -136,4 +136,35 @@ class PostgresMessageStoreTest extends MessageStoreContract {
             pool.shutdownNow();
         }
     }
+    /**
+     * A store at schema 4 (before the listing columns) with rows: migration 5 adds the columns, keeps every
+     * row and its case, and marks the rows as without a listing (the node fills them, reading each envelope once).
+     */
+    @Test
+    void migrationFiveAddsTheListingColumnsAndMarksOlderRowsAsWithoutOne() throws Exception {
+        UUID id = UUID.randomUUID();
+        try (MessageStore s = open()) {
+            s.storeReceived(new MessageStore.Received(IT, id, java.time.Instant.now(), new byte[] {1}, "00", new byte[] {2},
+                    dir.resolve("b"), null, "OP-OLD", LISTING));
+        }
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(db.url(), db.user(), db.password());
+                java.sql.Statement st = c.createStatement()) {
+            st.execute("ALTER TABLE inbox DROP COLUMN service, DROP COLUMN classification, DROP COLUMN handling, DROP COLUMN files,"
+                    + " DROP COLUMN bytes, DROP COLUMN respond_ms, DROP COLUMN urgency, DROP COLUMN conversation_id, DROP COLUMN in_reply_to");
+            st.execute("ALTER TABLE outbox DROP COLUMN service, DROP COLUMN addressed, DROP COLUMN conversation_id, DROP COLUMN in_reply_to");
+            st.execute("UPDATE liaison_schema SET version = 4");
+        }
+        try (MessageStore s = open()) {
+            MessageStore.Received r = s.received(id).orElseThrow();
+            assertThat(r.caseRef()).isEqualTo("OP-OLD");
+            assertThat(r.listing()).isNull();
+            assertThat(s.recordListing(IT, id, "OP-OLD", LISTING)).isTrue();
+            assertThat(s.received(id).orElseThrow().listing()).isEqualTo(LISTING);
+        }
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(db.url(), db.user(), db.password());
+                java.sql.Statement st = c.createStatement(); java.sql.ResultSet r = st.executeQuery("SELECT version FROM liaison_schema")) {
+            assertThat(r.next()).isTrue();
+            assertThat(r.getInt(1)).isEqualTo(5);
+        }
+    }
 }

@@ -108,4 +108,43 @@ class SqliteMessageStoreTest extends MessageStoreContract {
             assertThat(s.inbox()).filteredOn(r -> r.quarantine() != null).extracting(MessageStore.Received::sender).containsExactly(IT);
         }
     }
+    /**
+     * A store at version 8 (before the listing columns) with rows: migration 9 adds the columns, keeps every
+     * row and its case, and marks the rows as without a listing (the node fills them, reading each envelope once).
+     */
+    @Test
+    void migrationNineAddsTheListingColumnsAndMarksOlderRowsAsWithoutOne() throws Exception {
+        Path db = dir.resolve("v8/messages.db");
+        UUID id = UUID.randomUUID();
+        try (MessageStore s = SqliteMessageStore.open(db)) {
+            s.storeReceived(new MessageStore.Received(IT, id, Instant.now(), new byte[] {1}, "00", new byte[] {2}, dir.resolve("b"),
+                    null, "OP-OLD", LISTING));
+        }
+        // Back to version 8's schema, the row kept (SQLite drops a column only once its indexes are gone).
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {
+            for (String index : List.of("inbox_by_service", "inbox_by_conversation", "inbox_by_respond", "inbox_by_received",
+                    "outbox_by_conversation")) {
+                st.execute("DROP INDEX " + index);
+            }
+            for (String column : List.of("service", "classification", "handling", "files", "bytes", "respond_ms", "urgency",
+                    "conversation_id", "in_reply_to")) {
+                st.execute("ALTER TABLE inbox DROP COLUMN " + column);
+            }
+            for (String column : List.of("service", "addressed", "conversation_id", "in_reply_to")) {
+                st.execute("ALTER TABLE outbox DROP COLUMN " + column);
+            }
+            st.execute("PRAGMA user_version=8");
+        }
+        try (MessageStore s = SqliteMessageStore.open(db)) {
+            MessageStore.Received r = s.received(id).orElseThrow();
+            assertThat(r.caseRef()).isEqualTo("OP-OLD");
+            assertThat(r.listing()).isNull();
+            assertThat(s.recordListing(IT, id, "OP-OLD", LISTING)).isTrue();
+            assertThat(s.received(id).orElseThrow().listing()).isEqualTo(LISTING);
+        }
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement();
+                var r = st.executeQuery("PRAGMA user_version")) {
+            assertThat(r.getInt(1)).isEqualTo(9);
+        }
+    }
 }
