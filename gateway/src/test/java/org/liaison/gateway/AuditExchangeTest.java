@@ -146,10 +146,13 @@ class AuditExchangeTest {
             TestNodes.await("Italy to check Albania's first checkpoint", Duration.ofSeconds(30), () -> {
                 try {
                     it.peerLogs().drain();
+                    return it.peerLogs().stored(AL).isPresent();
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
+                    return false;
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
                 }
-                return it.peerLogs().stored(AL).isPresent();
             });
             Checkpoint held = Checkpoint.ofNote(it.peerLogs().stored(AL).orElseThrow());
             long next = al.audit().record(org.liaison.gateway.audit.AuditEvent.of("fetch", "AL-PP", id.toString(), null, "ok", null));
