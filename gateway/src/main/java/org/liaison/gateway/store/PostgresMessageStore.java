@@ -229,17 +229,9 @@ public final class PostgresMessageStore implements MessageStore {
      * transaction of the caller's (the shared audit log's append of the reception, committed with it).
      */
     public Stored storeReceived(Connection c, Received m) throws SQLException {
-        try (PreparedStatement p = c.prepareStatement("INSERT INTO inbox (sender, message_id, received_at, envelope,"
-                + " envelope_sha256, receipt, blobs, " + SharedRows.LISTING_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
-            p.setString(1, m.sender().value());
-            p.setString(2, m.messageId().toString());
-            p.setObject(3, at(m.receivedAt()));
-            p.setBytes(4, m.envelope());
-            p.setString(5, m.envelopeSha256());
-            p.setBytes(6, m.receipt());
-            p.setString(7, stored(m.blobs()));
-            p.setString(8, m.caseRef());
-            SharedRows.bindListing(p, 9, m.listing());
+        try (PreparedStatement p = c.prepareStatement("INSERT INTO inbox (" + SharedRows.RECEIVED_COLUMNS + ") VALUES ("
+                + SharedRows.RECEIVED_VALUES + ") ON CONFLICT DO NOTHING")) {
+            SharedRows.bindReceived(p, m, at(m.receivedAt()), stored(m.blobs()));
             if (p.executeUpdate() == 1) {
                 return Stored.STORED;
             }

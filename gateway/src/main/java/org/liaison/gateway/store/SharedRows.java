@@ -114,6 +114,23 @@ final class SharedRows {
                 r.getString(at + 7), UUID.fromString(r.getString(at + 8)), reply == null ? null : UUID.fromString(reply));
     }
 
+    /** The inbox's columns a reception inserts: seven, then {@link #LISTING_COLUMNS}; bound by {@link #bindReceived}. */
+    static final String RECEIVED_COLUMNS = "sender, message_id, received_at, envelope, envelope_sha256, receipt, blobs, " + LISTING_COLUMNS;
+    static final String RECEIVED_VALUES = "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?";
+
+    /** Binds a received message to {@link #RECEIVED_COLUMNS}; the time and the payload folder as the store keeps them. */
+    static void bindReceived(PreparedStatement p, MessageStore.Received m, Object receivedAt, String blobs) throws SQLException {
+        p.setString(1, m.sender().value());
+        p.setString(2, m.messageId().toString());
+        p.setObject(3, receivedAt);
+        p.setBytes(4, m.envelope());
+        p.setString(5, m.envelopeSha256());
+        p.setBytes(6, m.receipt());
+        p.setString(7, blobs);
+        p.setString(8, m.caseRef());
+        bindListing(p, 9, m.listing());
+    }
+
     /** Binds a listing's nine columns (after case_ref) from parameter {@code at} on; all null for none. */
     static void bindListing(PreparedStatement p, int at, MessageStore.Listing l) throws SQLException {
         if (l == null) {

@@ -151,17 +151,9 @@ public final class SqliteMessageStore implements MessageStore {
     @Override
     public synchronized Stored storeReceived(Received m) {
         org.liaison.gateway.net.EventLoops.assertOffLoop("a store call");
-        try (PreparedStatement p = db.prepareStatement("INSERT OR IGNORE INTO inbox (sender, message_id, received_at, envelope,"
-                + " envelope_sha256, receipt, blobs, " + SharedRows.LISTING_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-            p.setString(1, m.sender().value());
-            p.setString(2, m.messageId().toString());
-            p.setString(3, m.receivedAt().toString());
-            p.setBytes(4, m.envelope());
-            p.setString(5, m.envelopeSha256());
-            p.setBytes(6, m.receipt());
-            p.setString(7, stored(m.blobs()));
-            p.setString(8, m.caseRef());
-            SharedRows.bindListing(p, 9, m.listing());
+        try (PreparedStatement p = db.prepareStatement("INSERT OR IGNORE INTO inbox (" + SharedRows.RECEIVED_COLUMNS + ") VALUES ("
+                + SharedRows.RECEIVED_VALUES + ")")) {
+            SharedRows.bindReceived(p, m, m.receivedAt().toString(), stored(m.blobs()));
             if (p.executeUpdate() == 1) {
                 return Stored.STORED;
             }
