@@ -108,10 +108,16 @@ public final class CertificateAuthority {
 
     /** What to certify. */
     public record Request(String subject, PublicKey publicKey, CertificateProfile profile, Instant notBefore,
-            Instant notAfter, List<String> dnsNames, List<String> ipAddresses, int pathLength, java.util.Set<Clearance> clearances) {
+            Instant notAfter, List<String> dnsNames, List<String> ipAddresses, int pathLength, java.util.Set<Clearance> clearances,
+            X509Certificate related) {
         public Request(String subject, PublicKey publicKey, CertificateProfile profile, Instant notBefore, Instant notAfter,
                 List<String> dnsNames, List<String> ipAddresses, int pathLength) {
             this(subject, publicKey, profile, notBefore, notAfter, dnsNames, ipAddresses, pathLength, java.util.Set.of());
+        }
+
+        public Request(String subject, PublicKey publicKey, CertificateProfile profile, Instant notBefore, Instant notAfter,
+                List<String> dnsNames, List<String> ipAddresses, int pathLength, java.util.Set<Clearance> clearances) {
+            this(subject, publicKey, profile, notBefore, notAfter, dnsNames, ipAddresses, pathLength, clearances, null);
         }
 
         public Request {
@@ -135,16 +141,24 @@ public final class CertificateAuthority {
         }
 
         public Request withSubjectAltNames(List<String> dns, List<String> ips) {
-            return new Request(subject, publicKey, profile, notBefore, notAfter, dns, ips, pathLength, clearances);
+            return new Request(subject, publicKey, profile, notBefore, notAfter, dns, ips, pathLength, clearances, related);
         }
 
         public Request withPathLength(int len) {
-            return new Request(subject, publicKey, profile, notBefore, notAfter, dnsNames, ipAddresses, len, clearances);
+            return new Request(subject, publicKey, profile, notBefore, notAfter, dnsNames, ipAddresses, len, clearances, related);
         }
 
         /** The same request with these clearances (personal certificates only). */
         public Request withClearances(java.util.Set<Clearance> c) {
-            return new Request(subject, publicKey, profile, notBefore, notAfter, dnsNames, ipAddresses, pathLength, c);
+            return new Request(subject, publicKey, profile, notBefore, notAfter, dnsNames, ipAddresses, pathLength, c, related);
+        }
+
+        /**
+         * The same request, binding the new certificate to {@code cert} of the same holder with an RFC 9763
+         * RelatedCertificate extension (an ML-KEM-768 certificate names the X25519 certificate it completes).
+         */
+        public Request relatedTo(X509Certificate cert) {
+            return new Request(subject, publicKey, profile, notBefore, notAfter, dnsNames, ipAddresses, pathLength, clearances, cert);
         }
     }
 
@@ -197,6 +211,13 @@ public final class CertificateAuthority {
             }
             b.addExtension(Extension.subjectKeyIdentifier, false, new SubjectKeyIdentifier(keyIdentifier(request.publicKey())));
             b.addExtension(Extension.authorityKeyIdentifier, false, new AuthorityKeyIdentifier(subjectKeyIdentifier(issuer)));
+            if (request.related() != null) {
+                if (!p.equals(CertificateProfile.ENCRYPTION) || subjectKey != KeyAlgorithm.ML_KEM_768) {
+                    throw new GeneralSecurityException("only an ML-KEM-768 encryption certificate names a related certificate, not a "
+                            + subjectKey.id() + " " + p.id() + " one");
+                }
+                b.addExtension(Extension.relatedCertificate, false, KemCertificates.relatedCertificate(request.related()));
+            }
         } catch (CertIOException e) {
             throw new GeneralSecurityException("cannot encode certificate extensions", e);
         }

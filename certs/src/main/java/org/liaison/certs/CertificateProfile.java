@@ -20,7 +20,10 @@ public enum CertificateProfile {
     /** A gateway's envelope and receipt signing certificate. */
     ENVELOPE_SIGNING(false, KeyUsage.digitalSignature | KeyUsage.nonRepudiation,
             List.of(LiaisonOids.EKU_ENVELOPE_SIGNING), null, List.of(Purpose.ENVELOPE_SIGNING)),
-    /** An authority's encryption certificate (keyAgreement for X25519, keyEncipherment for RSA). */
+    /**
+     * An authority's encryption certificate (keyAgreement for X25519, keyEncipherment for RSA and for
+     * ML-KEM-768, as draft-ietf-lamps-kyber-certificates requires: keyEncipherment only).
+     */
     ENCRYPTION(false, 0, List.of(), null, List.of(Purpose.ENCRYPTION)),
     /** The federation operator's directory signing certificate. */
     DIRECTORY_SIGNING(false, KeyUsage.digitalSignature | KeyUsage.nonRepudiation,
@@ -80,7 +83,7 @@ public enum CertificateProfile {
     public boolean accepts(KeyAlgorithm key) {
         switch (this) {
             case ENCRYPTION:
-                return key == KeyAlgorithm.X25519 || key == KeyAlgorithm.RSA_3072;
+                return key == KeyAlgorithm.X25519 || key == KeyAlgorithm.RSA_3072 || key == KeyAlgorithm.ML_KEM_768;
             case GATEWAY_TLS:
                 return key == KeyAlgorithm.EC_P256 || key == KeyAlgorithm.RSA_3072;
             default:

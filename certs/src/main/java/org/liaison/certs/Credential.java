@@ -22,10 +22,32 @@ import javax.crypto.KeyAgreement;
 public final class Credential {
     private final PrivateKey privateKey;
     private final List<X509Certificate> chain;
+    private final PrivateKey kemKey;
+    private final X509Certificate kemCertificate;
 
-    private Credential(PrivateKey privateKey, List<X509Certificate> chain) {
+    private Credential(PrivateKey privateKey, List<X509Certificate> chain, PrivateKey kemKey, X509Certificate kemCertificate) {
         this.privateKey = privateKey;
         this.chain = chain;
+        this.kemKey = kemKey;
+        this.kemCertificate = kemCertificate;
+    }
+
+    /**
+     * A {@code pq-hybrid} encryption credential: an X25519 key with its chain, and an ML-KEM-768 key
+     * with its certificate, issued by the same CA and bound to the X25519 certificate (see
+     * {@link KemCertificates}). Both keys must match their certificates.
+     *
+     * @throws GeneralSecurityException naming the half that does not match or is not bound
+     */
+    public static Credential hybrid(PrivateKey x25519, List<X509Certificate> chain, PrivateKey mlkem, X509Certificate kemCertificate)
+            throws GeneralSecurityException {
+        Credential c = create(x25519, chain);
+        KemCertificates.checkPair(c.certificate(), kemCertificate);
+        if (!matchesMlKem(mlkem, kemCertificate.getPublicKey())) {
+            throw new GeneralSecurityException("the ML-KEM-768 private key does not match its certificate (SHA-256 "
+                    + Fingerprint.of(kemCertificate).hex() + ")");
+        }
+        return new Credential(c.privateKey, c.chain, KeyAlgorithm.seedOnly(mlkem), kemCertificate);
     }
 
     /**
@@ -40,7 +62,7 @@ public final class Credential {
                     + chain.get(0).getSubjectX500Principal().getName() + " (SHA-256 "
                     + Fingerprint.of(chain.get(0)).hex() + ")");
         }
-        return new Credential(privateKey, List.copyOf(chain));
+        return new Credential(privateKey, List.copyOf(chain), null, null);
     }
 
     /**
@@ -53,6 +75,24 @@ public final class Credential {
 
     public X509Certificate certificate() {
         return chain.get(0);
+    }
+
+    /** The ML-KEM-768 certificate of a {@code pq-hybrid} encryption credential; empty for every other credential. */
+    public java.util.Optional<X509Certificate> kemCertificate() {
+        return java.util.Optional.ofNullable(kemCertificate);
+    }
+
+    /** The ML-KEM-768 private key of a {@code pq-hybrid} encryption credential, or null (a capability, as {@link #privateKey()}). */
+    public PrivateKey kemPrivateKey() {
+        return kemKey;
+    }
+
+    /**
+     * The key that opens what is encrypted to this credential: a {@link HybridPrivateKey} for a
+     * {@code pq-hybrid} encryption credential, the private key otherwise.
+     */
+    public PrivateKey decryptionKey() {
+        return kemKey == null ? privateKey : new HybridPrivateKey(privateKey, kemKey);
     }
 
     public List<X509Certificate> chain() {
@@ -101,6 +141,26 @@ public final class Credential {
         v.initVerify(pub);
         v.update(challenge);
         return v.verify(sig);
+    }
+
+    /** Whether an ML-KEM-768 private key (its seed) derives the public key of the certificate. */
+    static boolean matchesMlKem(PrivateKey priv, PublicKey pub) throws GeneralSecurityException {
+        if (KeyAlgorithm.of(pub) != KeyAlgorithm.ML_KEM_768) {
+            return false;
+        }
+        try {
+            org.bouncycastle.crypto.params.AsymmetricKeyParameter k =
+                    org.bouncycastle.crypto.util.PrivateKeyFactory.createKey(KeyAlgorithm.seedOnly(priv).getEncoded());
+            org.bouncycastle.crypto.params.AsymmetricKeyParameter p =
+                    org.bouncycastle.crypto.util.PublicKeyFactory.createKey(pub.getEncoded());
+            if (!(k instanceof org.bouncycastle.crypto.params.MLKEMPrivateKeyParameters mk)
+                    || !(p instanceof org.bouncycastle.crypto.params.MLKEMPublicKeyParameters mp)) {
+                return false;
+            }
+            return MessageDigest.isEqual(mk.getPublicKeyParameters().getEncoded(), mp.getEncoded());
+        } catch (java.io.IOException | RuntimeException e) {
+            throw new GeneralSecurityException("cannot read the ML-KEM-768 key: " + e.getMessage(), e);
+        }
     }
 
     private static byte[] agree(PrivateKey priv, PublicKey pub) throws GeneralSecurityException {

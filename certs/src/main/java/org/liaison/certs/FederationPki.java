@@ -23,7 +23,9 @@ import java.util.Map;
  *   CC-NAME/ca/                       the authority's national CA
  *   CC-NAME/gateway-tls.*             gateway TLS (server and client), SANs localhost and 127.0.0.1
  *   CC-NAME/envelope-signing.*        envelope and receipt signing
- *   CC-NAME/encryption.*              content-key encryption (X25519 or RSA by suite)
+ *   CC-NAME/encryption.*              content-key encryption (X25519 or RSA by suite; pq-hybrid: X25519 and
+ *                                     ML-KEM-768, two certificates in one keystore; the ML-KEM one
+ *                                     also in encryption-kem.pem)
  *   CC-NAME/users/ROLE/credential.*   one investigator and one auditor
  * </pre>
  *
@@ -108,10 +110,28 @@ public final class FederationPki {
         List<X509Certificate> chain = ca.issue(new CertificateAuthority.Request(subject, kp.getPublic(), profile, notBefore,
                 notAfter, dns, dns.isEmpty() ? List.of() : List.of("127.0.0.1", "::1"), -1, clearances));
         Credential c = Credential.create(kp.getPrivate(), chain);
+        if (profile == CertificateProfile.ENCRYPTION && suite.kemKey().isPresent()) {
+            c = withKem(ca, c, suite.kemKey().get(), subject, notBefore, notAfter);
+        }
         char[] pw = Passwords.fromFileOrCreate(dir.resolve(name + ".password"));
         Keystores.save(c, dir.resolve(name + ".p12"), pw);
         Pem.writeCertificates(dir.resolve(name + ".pem"), chain);
+        if (c.kemCertificate().isPresent()) {
+            Pem.writeCertificates(dir.resolve(name + "-kem.pem"), List.of(c.kemCertificate().get()));
+        }
         return c;
+    }
+
+    /**
+     * Completes an X25519 encryption credential with a {@code kem} (ML-KEM-768) key and a certificate for
+     * it from the same CA, bound to the X25519 certificate (see {@link KemCertificates}).
+     */
+    public static Credential withKem(CaStore ca, Credential encryption, KeyAlgorithm kem, String subject, Instant notBefore,
+            Instant notAfter) throws IOException, GeneralSecurityException {
+        KeyPair kp = kem.generate();
+        List<X509Certificate> chain = ca.issue(CertificateAuthority.Request.of(subject, kp.getPublic(), CertificateProfile.ENCRYPTION,
+                notBefore, notAfter).relatedTo(encryption.certificate()));
+        return Credential.hybrid(encryption.privateKey(), encryption.chain(), kp.getPrivate(), chain.get(0));
     }
 
     public Path directory() {

@@ -26,7 +26,15 @@ public enum KeyAlgorithm {
     /** Signatures (RSA-PSS) and key transport (RSA-OAEP) in the {@code rsa} suite. */
     RSA_3072("RSA-3072"),
     /** TLS keys. */
-    EC_P256("EC-P256");
+    EC_P256("EC-P256"),
+    /**
+     * ML-KEM-768 (FIPS 203) encapsulation keys: the second half of a {@code pq-hybrid} encryption
+     * credential. Private keys are kept in FIPS 203's 64-byte seed form (see {@link #seedOnly}).
+     */
+    ML_KEM_768("ML-KEM-768");
+
+    /** id-alg-ml-kem-768 (NIST CSOR; draft-ietf-lamps-kyber-certificates). */
+    public static final String ML_KEM_768_OID = "2.16.840.1.101.3.4.4.2";
 
     private final String id;
 
@@ -55,15 +63,55 @@ public enum KeyAlgorithm {
                 kpg = KeyPairGenerator.getInstance("EC", Providers.bouncyCastle());
                 kpg.initialize(new ECGenParameterSpec("secp256r1"));
                 break;
+            case ML_KEM_768:
+                kpg = KeyPairGenerator.getInstance("ML-KEM", Providers.bouncyCastle());
+                kpg.initialize(org.bouncycastle.jcajce.spec.MLKEMParameterSpec.ml_kem_768);
+                java.security.KeyPair kp = kpg.generateKeyPair();
+                return new java.security.KeyPair(kp.getPublic(), seedOnly(kp.getPrivate()));
             default:
                 throw new AssertionError(this);
         }
         return kpg.generateKeyPair();
     }
 
+    /**
+     * An ML-KEM-768 private key re-encoded in the seed form of draft-ietf-lamps-kyber-certificates
+     * ({@code seed [0] OCTET STRING (SIZE (64))}): 86 bytes of PKCS#8 instead of 2,498, and the
+     * expanded key is derived again, and so checked, whenever it is loaded.
+     *
+     * @throws GeneralSecurityException when the key is not ML-KEM-768 or carries no seed
+     */
+    public static java.security.PrivateKey seedOnly(java.security.PrivateKey key) throws GeneralSecurityException {
+        try {
+            org.bouncycastle.asn1.pkcs.PrivateKeyInfo info = org.bouncycastle.asn1.pkcs.PrivateKeyInfo.getInstance(key.getEncoded());
+            if (!ML_KEM_768_OID.equals(info.getPrivateKeyAlgorithm().getAlgorithm().getId())) {
+                throw new GeneralSecurityException("not an ML-KEM-768 private key: " + key.getAlgorithm());
+            }
+            org.bouncycastle.asn1.ASN1Primitive inner = info.parsePrivateKey().toASN1Primitive();
+            byte[] seed;
+            if (inner instanceof org.bouncycastle.asn1.ASN1TaggedObject t) {
+                seed = org.bouncycastle.asn1.ASN1OctetString.getInstance(t, false).getOctets(); // already the seed form
+            } else if (inner instanceof org.bouncycastle.asn1.ASN1Sequence both) {
+                seed = org.bouncycastle.asn1.ASN1OctetString.getInstance(both.getObjectAt(0)).getOctets();
+            } else {
+                throw new GeneralSecurityException("the ML-KEM-768 private key carries no seed (expanded form only)");
+            }
+            if (seed.length != 64) {
+                throw new GeneralSecurityException("the ML-KEM-768 seed must be 64 bytes, not " + seed.length);
+            }
+            byte[] der = new org.bouncycastle.asn1.pkcs.PrivateKeyInfo(info.getPrivateKeyAlgorithm(),
+                    new org.bouncycastle.asn1.DERTaggedObject(false, 0, new org.bouncycastle.asn1.DEROctetString(seed))).getEncoded();
+            java.util.Arrays.fill(seed, (byte) 0);
+            return java.security.KeyFactory.getInstance("ML-KEM", Providers.bouncyCastle())
+                    .generatePrivate(new java.security.spec.PKCS8EncodedKeySpec(der));
+        } catch (java.io.IOException | IllegalArgumentException | ClassCastException e) {
+            throw new GeneralSecurityException("cannot read the ML-KEM-768 private key: " + e.getMessage(), e);
+        }
+    }
+
     /** Whether keys of this type can sign (and so can be a CA key). */
     public boolean canSign() {
-        return this != X25519;
+        return this != X25519 && this != ML_KEM_768;
     }
 
     /** The JCA (Bouncy Castle naming) signature algorithm used when a key of this type signs certificates and CRLs. */
@@ -96,15 +144,37 @@ public enum KeyAlgorithm {
         if (key instanceof ECPublicKey && ((ECPublicKey) key).getParams().getCurve().getField().getFieldSize() == 256) {
             return EC_P256;
         }
+        if (ML_KEM_768_OID.equals(spkiAlgorithm(key))) {
+            return ML_KEM_768;
+        }
         throw new GeneralSecurityException("unsupported key: " + describe(key)
-                + " (expected: Ed25519, X25519, RSA >= 3072 bits or EC P-256)");
+                + " (expected: Ed25519, X25519, RSA >= 3072 bits, EC P-256 or ML-KEM-768)");
     }
 
     static String describe(PublicKey key) {
         if (key instanceof RSAPublicKey) {
             return "RSA-" + ((RSAPublicKey) key).getModulus().bitLength();
         }
+        if (ML_KEM_768_OID.equals(spkiAlgorithm(key))) {
+            return "ML-KEM-768";
+        }
         return key.getAlgorithm();
+    }
+
+    /**
+     * The algorithm OID of a key's SubjectPublicKeyInfo, or null. The JDK 17 certificate parser gives
+     * keys it does not know (ML-KEM) as an opaque X.509 key named by its OID: the encoding is what counts.
+     */
+    private static String spkiAlgorithm(PublicKey key) {
+        byte[] der = key.getEncoded();
+        if (der == null || !"X.509".equals(key.getFormat())) {
+            return null;
+        }
+        try {
+            return org.bouncycastle.asn1.x509.SubjectPublicKeyInfo.getInstance(der).getAlgorithm().getAlgorithm().getId();
+        } catch (RuntimeException e) {
+            return null;
+        }
     }
 
     public static KeyAlgorithm fromId(String id) {
@@ -113,7 +183,7 @@ public enum KeyAlgorithm {
                 return a;
             }
         }
-        throw new IllegalArgumentException("key algorithm: " + id + " (expected: Ed25519, X25519, RSA-3072, EC-P256)");
+        throw new IllegalArgumentException("key algorithm: " + id + " (expected: Ed25519, X25519, RSA-3072, EC-P256, ML-KEM-768)");
     }
 
     @Override

@@ -23,6 +23,8 @@ import java.util.List;
  */
 public final class Keystores {
     public static final String ALIAS = "liaison";
+    /** The alias of the ML-KEM-768 key and certificate in a {@code pq-hybrid} encryption keystore (beside {@link #ALIAS}, X25519). */
+    public static final String KEM_ALIAS = "liaison-mlkem";
 
     private Keystores() {}
 
@@ -31,6 +33,12 @@ public final class Keystores {
         ks.load(null, null);
         ks.setKeyEntry(ALIAS, pkcs8v1(credential.privateKey()), password,
                 credential.chain().toArray(new Certificate[0]));
+        if (credential.kemCertificate().isPresent()) {
+            List<Certificate> kemChain = new ArrayList<>();
+            kemChain.add(credential.kemCertificate().get());
+            kemChain.addAll(credential.chain().subList(1, credential.chain().size()));
+            ks.setKeyEntry(KEM_ALIAS, credential.kemPrivateKey(), password, kemChain.toArray(new Certificate[0]));
+        }
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ks.store(out, password);
         SecureFiles.writeAtomically(file, out.toByteArray(), true);
@@ -86,10 +94,30 @@ public final class Keystores {
                 keyAliases.add(alias);
             }
         }
-        if (keyAliases.size() != 1) {
-            throw new IOException("keystore " + file + " holds " + keyAliases.size() + " private keys (expected: exactly 1)");
+        // One key, or (a pq-hybrid encryption credential) the X25519 key and the ML-KEM-768 key under KEM_ALIAS.
+        boolean hybrid = keyAliases.size() == 2 && keyAliases.contains(KEM_ALIAS);
+        if (keyAliases.size() != 1 && !hybrid) {
+            throw new IOException("keystore " + file + " holds " + keyAliases.size() + " private keys (expected: exactly 1, or 2 of"
+                    + " which one is '" + KEM_ALIAS + "')");
         }
-        String alias = keyAliases.get(0);
+        if (hybrid) {
+            Providers.installAsFallback(); // the JDK reads an ML-KEM PKCS#8 key through Bouncy Castle's key factory
+        }
+        String alias = keyAliases.get(0).equals(KEM_ALIAS) ? keyAliases.get(1) : keyAliases.get(0);
+        PrivateKey key = key(ks, alias, file, password);
+        List<X509Certificate> certs = chain(ks, alias, file);
+        try {
+            if (hybrid) {
+                List<X509Certificate> kemChain = chain(ks, KEM_ALIAS, file);
+                return Credential.hybrid(key, certs, key(ks, KEM_ALIAS, file, password), kemChain.get(0));
+            }
+            return Credential.create(key, certs);
+        } catch (GeneralSecurityException e) {
+            throw new GeneralSecurityException("keystore " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static PrivateKey key(KeyStore ks, String alias, Path file, char[] password) throws IOException, GeneralSecurityException {
         Key key;
         try {
             key = ks.getKey(alias, password);
@@ -99,6 +127,10 @@ public final class Keystores {
         if (!(key instanceof PrivateKey)) {
             throw new IOException("keystore " + file + " holds no private key");
         }
+        return (PrivateKey) key;
+    }
+
+    private static List<X509Certificate> chain(KeyStore ks, String alias, Path file) throws IOException, GeneralSecurityException {
         Certificate[] chain = ks.getCertificateChain(alias);
         if (chain == null || chain.length == 0) {
             throw new IOException("keystore " + file + " has a key without a certificate");
@@ -107,10 +139,6 @@ public final class Keystores {
         for (Certificate c : chain) {
             certs.add((X509Certificate) c);
         }
-        try {
-            return Credential.create((PrivateKey) key, certs);
-        } catch (GeneralSecurityException e) {
-            throw new GeneralSecurityException("keystore " + file + ": " + e.getMessage(), e);
-        }
+        return certs;
     }
 }

@@ -47,14 +47,20 @@ public enum Purpose {
             try {
                 key = KeyAlgorithm.of(cert.getPublicKey());
             } catch (GeneralSecurityException e) {
-                throw reject(cert, "needs an X25519 or RSA encryption key, has " + KeyAlgorithm.describe(cert.getPublicKey()));
+                throw reject(cert, "needs an X25519, RSA or ML-KEM-768 encryption key, has " + KeyAlgorithm.describe(cert.getPublicKey()));
             }
             if (key == KeyAlgorithm.X25519) {
                 neededUsage = List.of("keyAgreement");
             } else if (key == KeyAlgorithm.RSA_3072) {
                 neededUsage = List.of("keyEncipherment");
+            } else if (key == KeyAlgorithm.ML_KEM_768) {
+                // draft-ietf-lamps-kyber-certificates: keyEncipherment and nothing else.
+                List<String> has = KeyUsages.keyUsage(cert);
+                if (!has.equals(List.of("keyEncipherment"))) {
+                    throw reject(cert, "an ML-KEM-768 key needs key usage keyEncipherment only, has " + KeyUsages.describe(has));
+                }
             } else {
-                throw reject(cert, "needs an X25519 or RSA encryption key, has " + key.id());
+                throw reject(cert, "needs an X25519, RSA or ML-KEM-768 encryption key, has " + key.id());
             }
         }
         // Key usage is required to be present: an end-entity certificate without it is refused.

@@ -77,6 +77,19 @@ public final class TestPki {
         return Credential.create(kp.getPrivate(), chain);
     }
 
+    /**
+     * A {@code pq-hybrid} encryption credential from the intermediate: an X25519 certificate and an
+     * ML-KEM-768 certificate bound to it (RFC 9763 RelatedCertificate).
+     */
+    public Credential hybridEncryption(String commonName) throws GeneralSecurityException {
+        Credential x = issue(CertificateProfile.ENCRYPTION, commonName);
+        KeyPair kem = KeyAlgorithm.ML_KEM_768.generate();
+        List<X509Certificate> chain = intermediate.issue(CertificateAuthority.Request.of(
+                x.certificate().getSubjectX500Principal().getName(), kem.getPublic(), CertificateProfile.ENCRYPTION,
+                now.minus(Duration.ofDays(1)), now.plus(Duration.ofDays(365))).relatedTo(x.certificate()));
+        return Credential.hybrid(x.privateKey(), x.chain(), kem.getPrivate(), chain.get(0));
+    }
+
     /** Revokes a certificate issued by the root or the intermediate, effective a minute ago. */
     public void revoke(X509Certificate cert, CRLReason reason) {
         Revocation r = new Revocation(cert.getSerialNumber(), now.minus(Duration.ofMinutes(1)), reason);

@@ -41,8 +41,8 @@ public final class CreateCaCommand implements Callable<Integer> {
     @Option(names = "--name", required = true, paramLabel = "DN", description = "Distinguished name, e.g. \"CN=IT-DNA National CA, O=DNA, C=IT\".")
     String name;
 
-    @Option(names = "--suite", defaultValue = "modern", paramLabel = "modern|rsa",
-            description = "Crypto suite: modern (Ed25519, the default) or rsa (RSA-3072, RSA-PSS).")
+    @Option(names = "--suite", defaultValue = "modern", paramLabel = "modern|rsa|pq-hybrid",
+            description = "Crypto suite: modern (Ed25519, the default), rsa (RSA-3072, RSA-PSS) or pq-hybrid (Ed25519).")
     String suite;
 
     @Option(names = "--days", defaultValue = "3650", description = "Validity in days (default: ${DEFAULT-VALUE}).")

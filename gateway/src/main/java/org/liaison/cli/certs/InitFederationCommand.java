@@ -41,7 +41,8 @@ public final class InitFederationCommand implements Callable<Integer> {
             description = "Authority ids: country code, hyphen, short name (e.g. IT-DNA,AL-PP,US-OIA).")
     List<String> authorities;
 
-    @Option(names = "--suite", defaultValue = "modern", paramLabel = "modern|rsa", description = "Crypto suite (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--suite", defaultValue = "modern", paramLabel = "modern|rsa|pq-hybrid",
+            description = "Crypto suite (default: ${DEFAULT-VALUE}; pq-hybrid adds ML-KEM-768 to encryption).")
     String suite;
 
     @Option(names = "--days", defaultValue = "365", description = "Validity of the certificates in days (default: ${DEFAULT-VALUE}).")

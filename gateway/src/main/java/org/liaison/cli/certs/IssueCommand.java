@@ -16,6 +16,7 @@ import org.liaison.certs.CaStore;
 import org.liaison.certs.CertificateAuthority;
 import org.liaison.certs.CertificateProfile;
 import org.liaison.certs.Credential;
+import org.liaison.certs.FederationPki;
 import org.liaison.certs.Fingerprint;
 import org.liaison.certs.KeyAlgorithm;
 import org.liaison.certs.Keystores;
@@ -34,15 +35,18 @@ import picocli.CommandLine.Spec;
             "The key and certificate go to a new PKCS#12 keystore, the chain (leaf first) to a PEM file beside it.",
             "",
             "Profiles: gateway-tls (ECDSA P-256; serverAuth + clientAuth; give --dns/--ip), envelope-signing,",
-            "encryption (X25519 in the modern suite, RSA-3072 in rsa), directory-signing, investigator, auditor, operator.",
-            "The key type follows the CA's suite unless --key says otherwise."},
+            "encryption (X25519 in the modern suite, RSA-3072 in rsa, X25519 and ML-KEM-768 in pq-hybrid), directory-signing,",
+            "investigator, auditor, operator. The key type follows the CA's suite (or --suite) unless --key says otherwise.",
+            "With --suite pq-hybrid, an encryption keystore holds two certificates: X25519, and ML-KEM-768 bound to it."},
         footer = {"", "Examples:",
             "  liaison certs issue --ca it-ca --ca-password-file it-ca/password --profile gateway-tls \\",
             "      --subject \"CN=IT-DNA gateway, O=DNA, C=IT\" --dns localhost --ip 127.0.0.1 --out gw-tls.p12 --password-file gw.pw",
             "  liaison certs issue --ca it-ca --ca-password-file it-ca/password --profile auditor \\",
             "      --subject \"CN=Luca Bianchi, OU=IT-DNA, O=DNA, C=IT\" --out bianchi.p12 --password-file bianchi.pw",
             "  liaison certs issue --ca it-ca --ca-password-file it-ca/password --profile investigator --clearance minor-involved \\",
-            "      --subject \"CN=Anna Conti, OU=IT-DNA, O=DNA, C=IT\" --out conti.p12 --password-file conti.pw"})
+            "      --subject \"CN=Anna Conti, OU=IT-DNA, O=DNA, C=IT\" --out conti.p12 --password-file conti.pw",
+            "  liaison certs issue --ca it-ca --ca-password-file it-ca/password --profile encryption --suite pq-hybrid \\",
+            "      --subject \"CN=IT-DNA encryption, O=DNA, C=IT\" --out encryption.p12 --password-file enc.pw"})
 public final class IssueCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -58,6 +62,10 @@ public final class IssueCommand implements Callable<Integer> {
 
     @Option(names = "--subject", required = true, paramLabel = "DN", description = "Distinguished name of the holder.")
     String subject;
+
+    @Option(names = "--suite", paramLabel = "modern|rsa|pq-hybrid",
+            description = "Crypto suite the key follows (default: the CA's; pq-hybrid needs an Ed25519 CA).")
+    String suite;
 
     @Option(names = "--key", paramLabel = "ALG", description = "Key type: Ed25519, X25519, RSA-3072 or EC-P256 (default: by profile and suite).")
     String key;
@@ -106,8 +114,14 @@ public final class IssueCommand implements Callable<Integer> {
         }
         CaStore ca = CaStore.open(caDir, PasswordOptions.Ca.require(caPassword));
         char[] pw = PasswordOptions.read(password, "", true);
-        Suite suite = Suite.ofSignatureKey(KeyAlgorithm.of(ca.authority().certificate().getPublicKey()));
+        KeyAlgorithm caKey = KeyAlgorithm.of(ca.authority().certificate().getPublicKey());
+        Suite suite = this.suite == null ? Suite.ofSignatureKey(caKey) : Suite.fromId(this.suite);
+        if (suite.signatureKey() != caKey) {
+            throw new UserException("--suite " + suite.id() + " needs a CA with an " + suite.signatureKey().id() + " key; " + caDir
+                    + " has an " + caKey.id() + " key");
+        }
         KeyAlgorithm alg = key == null ? suite.keyFor(p) : KeyAlgorithm.fromId(key);
+        boolean hybrid = p == CertificateProfile.ENCRYPTION && alg == suite.encryptionKey() && suite.kemKey().isPresent();
         if (!p.accepts(alg)) {
             throw new IllegalArgumentException("--key: " + alg.id() + " cannot be certified for " + p.id());
         }
@@ -123,8 +137,16 @@ public final class IssueCommand implements Callable<Integer> {
         List<X509Certificate> chain = ca.issue(new CertificateAuthority.Request(subject, kp.getPublic(), p,
                 now.minus(Duration.ofMinutes(5)), now.plus(Duration.ofDays(days)), dns, ip, -1, granted));
         Credential credential = Credential.create(kp.getPrivate(), chain);
+        if (hybrid) {
+            credential = FederationPki.withKem(ca, credential, suite.kemKey().get(), subject, now.minus(Duration.ofMinutes(5)),
+                    now.plus(Duration.ofDays(days)));
+        }
         Keystores.save(credential, out, pw);
         Pem.writeCertificates(pem, chain);
+        Path kemPem = pem.resolveSibling(pem.getFileName().toString().replaceFirst("\\.pem$", "") + "-kem.pem");
+        if (credential.kemCertificate().isPresent()) {
+            Pem.writeCertificates(kemPem, List.of(credential.kemCertificate().get())); // for `liaison directory edit --add kem=`
+        }
 
         X509Certificate cert = credential.certificate();
         Map<String, Object> result = new LinkedHashMap<>();
@@ -136,6 +158,11 @@ public final class IssueCommand implements Callable<Integer> {
         result.put("notAfter", cert.getNotAfter().toInstant().toString());
         result.put("sha256", Fingerprint.of(cert).hex());
         result.put("spkiSha256", Fingerprint.ofSpki(cert).hex());
+        if (credential.kemCertificate().isPresent()) {
+            result.put("kemKey", KeyAlgorithm.ML_KEM_768.id());
+            result.put("kemSha256", Fingerprint.of(credential.kemCertificate().get()).hex());
+            result.put("kemCertificate", kemPem.toString());
+        }
         result.put("keystore", out.toString());
         result.put("certificate", pem.toString());
         if (json) {
@@ -147,6 +174,10 @@ public final class IssueCommand implements Callable<Integer> {
             o.println("  key          " + alg.id());
             o.println("  valid until  " + result.get("notAfter"));
             o.println("  SHA-256      " + result.get("sha256"));
+            if (result.containsKey("kemSha256")) {
+                o.println("  and          " + result.get("kemKey") + " certificate, SHA-256 " + result.get("kemSha256")
+                        + " (bound to the one above) in " + kemPem);
+            }
             o.println("  keystore     " + out + "   chain " + pem);
         }
         return 0;

@@ -27,8 +27,9 @@ import picocli.CommandLine.Spec;
 @Command(name = "edit", mixinStandardHelpOptions = true,
         description = {"Prepare the next edition of the directory (an unsigned draft) for a key rotation.",
             "The draft gets the next sequence number, is issued now and is valid as long as the edition it follows.",
-            "Edits apply in this order: --add, --use, --remove. PURPOSE is tls, signing, encryption, or audit (the audit log's",
-            "verifier key, given as the key or a log.vkey file; --add and --remove only).",
+            "Edits apply in this order: --add, --use, --remove, --suite. PURPOSE is tls, signing, encryption, kem (the",
+            "ML-KEM-768 certificate of a pq-hybrid encryption key, FILE-kem.pem; --add and --remove only), or audit (the",
+            "audit log's verifier key, given as the key or a log.vkey file; --add and --remove only).",
             "  --add lists a new certificate after those in use: peers accept it from now on, nothing uses it yet.",
             "  --use lists a certificate first: for encryption, the one senders seal to from now on.",
             "  --remove withdraws a certificate: peers refuse it from now on.",
@@ -37,7 +38,10 @@ import picocli.CommandLine.Spec;
         footer = {"", "Example (announce Italy's new TLS certificate, then sign):",
             "  liaison directory edit federation/directory.xml --authority IT-DNA --add tls=new-tls.pem --out draft.xml",
             "  liaison directory sign draft.xml --key federation/operator/directory-signing.p12 \\",
-            "      --password-file federation/operator/directory-signing.password --out directory-2.xml"})
+            "      --password-file federation/operator/directory-signing.password --out directory-2.xml",
+            "Example (move Albania to pq-hybrid: announce, then use, its new hybrid encryption key):",
+            "  liaison directory edit directory.xml --authority AL-PP --add encryption=enc2.pem --add kem=enc2-kem.pem --out d2.xml",
+            "  liaison directory edit directory-2.xml --authority AL-PP --use encryption=enc2.pem --suite pq-hybrid --out d3.xml"})
 public final class DirectoryEditCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -57,6 +61,10 @@ public final class DirectoryEditCommand implements Callable<Integer> {
     @Option(names = "--remove", paramLabel = "PURPOSE=FILE.pem|SHA256", description = "Withdraw a certificate (repeatable).")
     List<String> remove = new ArrayList<>();
 
+    @Option(names = "--suite", split = ",", paramLabel = "SUITE",
+            description = "Set the suites the authority announces (modern, rsa, pq-hybrid; comma-separated).")
+    List<String> suites = new ArrayList<>();
+
     @Option(names = "--out", required = true, paramLabel = "FILE", description = "Where to write the draft (not overwritten).")
     Path out;
 
@@ -65,8 +73,8 @@ public final class DirectoryEditCommand implements Callable<Integer> {
         if (Files.exists(out)) {
             throw new UserException(out + " already exists; choose another --out");
         }
-        if (add.isEmpty() && use.isEmpty() && remove.isEmpty()) {
-            throw new UserException("nothing to change: give --add, --use or --remove");
+        if (add.isEmpty() && use.isEmpty() && remove.isEmpty() && suites.isEmpty()) {
+            throw new UserException("nothing to change: give --add, --use, --remove or --suite");
         }
         AuthorityId id;
         try {
@@ -95,6 +103,17 @@ public final class DirectoryEditCommand implements Callable<Integer> {
             } else {
                 DirectoryEdits.remove(d, id, purpose(pv[0]), fingerprint(pv[1]));
             }
+        }
+        if (!suites.isEmpty()) {
+            List<org.liaison.certs.Suite> list = new ArrayList<>();
+            for (String s : suites) {
+                try {
+                    list.add(org.liaison.certs.Suite.fromId(s.trim()));
+                } catch (IllegalArgumentException e) {
+                    throw new UserException("--suite: " + e.getMessage());
+                }
+            }
+            DirectoryEdits.suites(d, id, list);
         }
         DirectoryEdits.nextEdition(d, Instant.now().truncatedTo(ChronoUnit.SECONDS));
         SecureFiles.writeNew(out, SecureXml.serialize(Formats.toDocument(d)), false);

@@ -30,8 +30,8 @@ public record NodeKeys(Credential tls, Credential signing, Credential encryption
     /** Every private key this node may decrypt with, the current one first. */
     public List<PrivateKey> decryptionKeys() {
         List<PrivateKey> out = new ArrayList<>();
-        out.add(encryption.privateKey());
-        previousEncryption.forEach(c -> out.add(c.privateKey()));
+        out.add(encryption.decryptionKey());
+        previousEncryption.forEach(c -> out.add(c.decryptionKey()));
         return List.copyOf(out);
     }
 
@@ -39,6 +39,7 @@ public record NodeKeys(Credential tls, Credential signing, Credential encryption
     boolean sameKeys(NodeKeys other) {
         return tls.fingerprint().equals(other.tls.fingerprint()) && signing.fingerprint().equals(other.signing.fingerprint())
                 && encryption.fingerprint().equals(other.encryption.fingerprint())
+                && encryption.kemCertificate().map(Fingerprint::of).equals(other.encryption.kemCertificate().map(Fingerprint::of))
                 && previousEncryption.stream().map(Credential::fingerprint).toList()
                         .equals(other.previousEncryption.stream().map(Credential::fingerprint).toList());
     }
@@ -136,6 +137,20 @@ public record NodeKeys(Credential tls, Credential signing, Credential encryption
         Fingerprint f = encryption.fingerprint();
         if (e.encryptionCertificates().stream().noneMatch(c -> Fingerprint.of(c).equals(f))) {
             throw new IllegalStateException(unlisted("encryption", encryption, "encryption", directory, me));
+        }
+        // Senders seal with the hybrid KEM exactly when the directory binds an ML-KEM-768 certificate to the one in use:
+        // the keystore must hold the same halves, or what is sealed to this node would not open.
+        java.util.Optional<java.security.cert.X509Certificate> listedKem = e.kemCertificateFor(encryption.certificate());
+        java.util.Optional<java.security.cert.X509Certificate> heldKem = encryption.kemCertificate();
+        if (heldKem.isPresent() && (listedKem.isEmpty() || !Fingerprint.of(listedKem.get()).equals(Fingerprint.of(heldKem.get())))) {
+            throw new IllegalStateException("the encryption keystore holds an ML-KEM-768 certificate (SHA-256 "
+                    + Fingerprint.of(heldKem.get()).hex() + ") that directory #" + directory.sequence() + " does not list for " + me
+                    + " (publish a directory that lists it as KemCertificate first)");
+        }
+        if (heldKem.isEmpty() && listedKem.isPresent()) {
+            throw new IllegalStateException("directory #" + directory.sequence() + " lists an ML-KEM-768 certificate (SHA-256 "
+                    + Fingerprint.of(listedKem.get()).hex() + ") for " + me + "'s encryption certificate, but the encryption keystore"
+                    + " holds no ML-KEM-768 key");
         }
     }
 

@@ -34,7 +34,7 @@ public interface PeerContext {
 
     /** Every key this authority may decrypt with: the current encryption key first, then those it replaced. */
     default java.util.List<java.security.PrivateKey> decryptionKeys() {
-        return java.util.List.of(encryption().privateKey());
+        return java.util.List.of(encryption().decryptionKey());
     }
 
     int maxEnvelopeBytes();

@@ -53,6 +53,7 @@ public final class DirectoryDrafts {
             x.getGatewayCertificate().add(der(a.gatewayTls().certificate()));
             x.getSigningCertificate().add(der(a.envelopeSigning().certificate()));
             x.getEncryptionCertificate().add(der(a.encryption().certificate()));
+            a.encryption().kemCertificate().ifPresent(k -> x.getKemCertificate().add(der(k)));
             x.getNationalCa().add(der(a.ca().authority().certificate()));
             if (auditLogKeys.containsKey(a.id())) {
                 x.getAuditLogKey().add(auditLogKeys.get(a.id()));

@@ -32,13 +32,18 @@ public final class DirectoryEdits {
 
     /** The lists of an authority's entry that hold its own certificates. */
     public enum Purpose {
-        TLS, SIGNING, ENCRYPTION;
+        /**
+         * TLS, SIGNING and ENCRYPTION are ordered lists (the first is in use); KEM lists the ML-KEM-768
+         * certificates that complete encryption certificates into pq-hybrid keys (each names its X25519
+         * certificate, so their order means nothing).
+         */
+        TLS, SIGNING, ENCRYPTION, KEM;
 
         public static Purpose of(String s) {
             try {
                 return valueOf(s.toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("unknown certificate purpose '" + s + "' (expected: tls, signing or encryption)");
+                throw new IllegalArgumentException("unknown certificate purpose '" + s + "' (expected: tls, signing, encryption or kem)");
             }
         }
 
@@ -47,8 +52,19 @@ public final class DirectoryEdits {
                 case TLS -> a.getGatewayCertificate();
                 case SIGNING -> a.getSigningCertificate();
                 case ENCRYPTION -> a.getEncryptionCertificate();
+                case KEM -> a.getKemCertificate();
             };
         }
+    }
+
+    /** Sets the crypto suites {@code id} announces (e.g. pq-hybrid once its hybrid encryption key is in use). */
+    public static void suites(Directory d, AuthorityId id, List<org.liaison.certs.Suite> suites) throws ProtocolException {
+        if (suites.isEmpty() || suites.stream().distinct().count() != suites.size()) {
+            throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "suites: " + suites + " (expected: one or more, each once)");
+        }
+        List<org.liaison.protocol.model.Suite> list = entry(d, id).getSuite();
+        list.clear();
+        suites.forEach(s -> list.add(org.liaison.protocol.model.Suite.fromValue(s.id())));
     }
 
     /** Reads a directory (signed or a draft) as a draft: its signature, if any, is dropped. */
@@ -106,6 +122,10 @@ public final class DirectoryEdits {
 
     /** Moves the listed certificate {@code fingerprint} first: for encryption, the one senders seal to from now on. */
     public static void use(Directory d, AuthorityId id, Purpose purpose, Fingerprint fingerprint) throws ProtocolException {
+        if (purpose == Purpose.KEM) {
+            throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "an ML-KEM-768 certificate is used with the encryption certificate"
+                    + " it names: use encryption=<that certificate>");
+        }
         List<byte[]> list = purpose.list(entry(d, id));
         int i = require(list, fingerprint, id, purpose);
         list.add(0, list.remove(i));
@@ -115,11 +135,33 @@ public final class DirectoryEdits {
     public static void remove(Directory d, AuthorityId id, Purpose purpose, Fingerprint fingerprint) throws ProtocolException {
         List<byte[]> list = purpose.list(entry(d, id));
         int i = require(list, fingerprint, id, purpose);
-        if (list.size() == 1) {
+        if (list.size() == 1 && purpose != Purpose.KEM) {
             throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "this is the only " + purpose.name().toLowerCase(Locale.ROOT)
                     + " certificate " + id + " lists: add its successor first");
         }
-        list.remove(i);
+        byte[] removed = list.remove(i);
+        if (purpose == Purpose.ENCRYPTION) {
+            // The ML-KEM-768 certificate that completed it goes with it (it would complete nothing).
+            X509Certificate enc = parse(removed);
+            List<byte[]> kems = entry(d, id).getKemCertificate();
+            for (int k = kems.size() - 1; k >= 0; k--) {
+                try {
+                    if (org.liaison.certs.KemCertificates.names(parse(kems.get(k)), enc)) {
+                        kems.remove(k);
+                    }
+                } catch (GeneralSecurityException e) {
+                    throw new ProtocolException(ErrorCode.SCHEMA_INVALID, e.getMessage());
+                }
+            }
+        }
+    }
+
+    private static X509Certificate parse(byte[] der) throws ProtocolException {
+        try {
+            return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(der));
+        } catch (GeneralSecurityException e) {
+            throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "the directory lists a certificate that cannot be read");
+        }
     }
 
     private static Authority entry(Directory d, AuthorityId id) throws ProtocolException {

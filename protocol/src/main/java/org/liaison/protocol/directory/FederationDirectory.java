@@ -17,6 +17,7 @@ import java.util.Optional;
 import java.util.Set;
 import org.liaison.certs.AuthorityId;
 import org.liaison.certs.Fingerprint;
+import org.liaison.certs.KemCertificates;
 import org.liaison.certs.Suite;
 import org.liaison.protocol.ErrorCode;
 import org.liaison.protocol.ProtocolException;
@@ -35,7 +36,26 @@ public final class FederationDirectory {
     /** One authority's entry. Certificates are parsed; compare them by {@link Fingerprint}. */
     public record Entry(AuthorityId id, String name, String country, Set<Service> services, Set<Suite> suites,
             List<String> endpoints, List<X509Certificate> gatewayCertificates, List<X509Certificate> signingCertificates,
-            List<X509Certificate> encryptionCertificates, List<X509Certificate> nationalCas, List<String> auditLogKeys) {
+            List<X509Certificate> encryptionCertificates, List<X509Certificate> nationalCas, List<String> auditLogKeys,
+            List<X509Certificate> kemCertificates) {
+
+        /**
+         * The ML-KEM-768 certificate that completes {@code encryption} (one of this entry's X25519 encryption
+         * certificates) into a hybrid key, if the directory lists one; the directory was refused if it lists one that
+         * completes none, or two for one.
+         */
+        public Optional<X509Certificate> kemCertificateFor(X509Certificate encryption) {
+            for (X509Certificate k : kemCertificates) {
+                try {
+                    if (KemCertificates.names(k, encryption)) {
+                        return Optional.of(k);
+                    }
+                } catch (GeneralSecurityException unreadable) {
+                    // refused when the directory was read: not reached
+                }
+            }
+            return Optional.empty();
+        }
 
         /** Whether {@code cert} is one of this authority's gateway TLS certificates (by fingerprint). */
         public boolean isGatewayCertificate(X509Certificate cert) {
@@ -110,7 +130,8 @@ public final class FederationDirectory {
             Entry e = new Entry(id, a.getName(), a.getCountry(), Collections.unmodifiableSet(services),
                     Collections.unmodifiableSet(suites), List.copyOf(a.getEndpoint()), certs(a.getGatewayCertificate(), id),
                     certs(a.getSigningCertificate(), id), certs(a.getEncryptionCertificate(), id), certs(a.getNationalCa(), id),
-                    List.copyOf(a.getAuditLogKey()));
+                    List.copyOf(a.getAuditLogKey()), certs(a.getKemCertificate(), id));
+            HybridKeys.check(e);
             if (authorities.put(id, e) != null) {
                 throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "authority " + id + " is listed twice");
             }

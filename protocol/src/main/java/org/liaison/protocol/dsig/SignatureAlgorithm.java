@@ -10,7 +10,7 @@ import org.liaison.certs.Suite;
  * that allows it. A URI not in this enum is refused before any cryptographic work.
  */
 public enum SignatureAlgorithm {
-    /** The {@code modern} suite (RFC 9231 identifier). */
+    /** The {@code modern} and {@code pq-hybrid} suites (RFC 9231 identifier). */
     ED25519("http://www.w3.org/2021/04/xmldsig-more#eddsa-ed25519", KeyAlgorithm.ED25519, Suite.MODERN),
     /** The {@code rsa} suite: RSASSA-PSS with SHA-256 and MGF1-SHA-256 (RFC 9231 section 2.3.10). */
     RSA_PSS_SHA256("http://www.w3.org/2007/05/xmldsig-more#sha256-rsa-MGF1", KeyAlgorithm.RSA_3072, Suite.RSA),
@@ -46,7 +46,7 @@ public enum SignatureAlgorithm {
     /** The signature algorithm of a suite. */
     public static SignatureAlgorithm of(Suite suite) {
         for (SignatureAlgorithm a : values()) {
-            if (a.suite == suite) {
+            if (a.suite != null && a.suite.signatureKey() == suite.signatureKey()) { // pq-hybrid signs as modern does
                 return a;
             }
         }
@@ -67,7 +67,7 @@ public enum SignatureAlgorithm {
     public static Set<SignatureAlgorithm> allowedBy(Set<Suite> suites) {
         Set<SignatureAlgorithm> out = EnumSet.noneOf(SignatureAlgorithm.class);
         for (SignatureAlgorithm a : values()) {
-            if (a.suite != null && suites.contains(a.suite)) {
+            if (a.suite != null && suites.stream().anyMatch(s -> s.signatureKey() == a.suite.signatureKey())) {
                 out.add(a);
             }
         }

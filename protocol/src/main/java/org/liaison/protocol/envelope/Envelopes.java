@@ -17,9 +17,11 @@ import java.util.UUID;
 import javax.crypto.SecretKey;
 import org.liaison.certs.AuthorityId;
 import org.liaison.certs.Credential;
+import org.liaison.certs.HybridPrivateKey;
 import org.liaison.protocol.ErrorCode;
 import org.liaison.protocol.ProtocolException;
 import org.liaison.protocol.directory.FederationDirectory;
+import org.liaison.protocol.directory.HybridKeys;
 import org.liaison.protocol.directory.Trust;
 import org.liaison.protocol.dsig.SignatureAlgorithm;
 import org.liaison.protocol.dsig.XmlSignatures;
@@ -28,6 +30,7 @@ import org.liaison.protocol.model.Header;
 import org.liaison.protocol.model.Payload;
 import org.liaison.protocol.model.Recipient;
 import org.liaison.protocol.xenc.ContentEncryption;
+import org.liaison.protocol.xenc.HybridKem;
 import org.liaison.protocol.xml.Formats;
 import org.liaison.protocol.xml.SecureXml;
 import org.liaison.protocol.xml.XmlLimits;
@@ -94,7 +97,10 @@ public final class Envelopes {
             rec.setAuthority(r.value());
             // The first listed is the one in use; others are the previous key (still held by the recipient during a
             // rotation) or the next one (announced before its holder uses it).
-            rec.setAny(ContentEncryption.wrapKey(doc, contentKey, entry.encryptionCertificates().get(0), r.value()));
+            // A pq-hybrid recipient (its certificate in use has an ML-KEM-768 partner) gets the hybrid KEM, others the classical wrap.
+            java.util.Optional<HybridKem.PublicKey> hybrid = HybridKeys.sealingKey(entry);
+            rec.setAny(hybrid.isPresent() ? ContentEncryption.wrapKey(doc, contentKey, hybrid.get(), r.value())
+                    : ContentEncryption.wrapKey(doc, contentKey, entry.encryptionCertificates().get(0), r.value()));
             e.getRecipient().add(rec);
         }
         em.setAny(ContentEncryption.encrypt(doc, manifestXml, ContentEncryption.manifestKey(contentKey)));
@@ -272,13 +278,32 @@ public final class Envelopes {
             throw new ProtocolException(ErrorCode.NOT_A_RECIPIENT, "message " + envelope.header().messageId()
                     + " holds no key for " + me);
         }
+        // The form of the wrapped key picks the kind of key: a hybrid wrap opens only with a whole hybrid key, a classical
+        // one only with a classical key (never with the X25519 half of a hybrid key). Refused before any key is used.
+        boolean hybridWrap = isHybridWrap(mine);
+        List<PrivateKey> usable = new ArrayList<>();
+        for (PrivateKey k : encryptionKeys) {
+            if ((k instanceof HybridPrivateKey) == hybridWrap) {
+                usable.add(k);
+            }
+        }
+        if (usable.isEmpty()) {
+            throw new ProtocolException(ErrorCode.ALGORITHM_REJECTED, "message " + envelope.header().messageId() + " wraps the key for "
+                    + me + (hybridWrap ? " with the hybrid KEM (X25519 + ML-KEM-768), but this authority holds no hybrid key"
+                            : " classically, but this authority holds only hybrid (X25519 + ML-KEM-768) keys"));
+        }
         SecretKey cek = null;
         ProtocolException failed = null;
-        for (PrivateKey k : encryptionKeys) {
+        for (PrivateKey k : usable) {
             try {
-                cek = ContentEncryption.unwrapKey(mine, k);
+                cek = k instanceof HybridPrivateKey h
+                        ? ContentEncryption.unwrapKey(mine, HybridKem.PrivateKey.of(h.x25519(), h.mlkem()))
+                        : ContentEncryption.unwrapKey(mine, k);
                 break;
             } catch (ProtocolException e) {
+                if (e.code() != ErrorCode.DECRYPTION_FAILED) {
+                    throw e; // a structure or algorithm refusal does not depend on the key: no other key is tried
+                }
                 failed = e;
             }
         }
@@ -289,6 +314,20 @@ public final class Envelopes {
         SecretKey manifestKey = envelope.model().getFormat() == null ? cek : ContentEncryption.manifestKey(cek);
         byte[] manifest = ContentEncryption.decrypt(envelope.model().getEncryptedManifest().getAny(), manifestKey);
         return new Opened(cek, manifest);
+    }
+
+    /** Whether an xenc:EncryptedKey claims the hybrid KEM anywhere (an element or an Algorithm of its namespace's KEM). */
+    static boolean isHybridWrap(Element encryptedKey) {
+        if (encryptedKey.getElementsByTagNameNS(Formats.NS, "HybridKemCiphertext").getLength() > 0) {
+            return true;
+        }
+        org.w3c.dom.NodeList all = encryptedKey.getElementsByTagNameNS("*", "*");
+        for (int i = 0; i < all.getLength(); i++) {
+            if (HybridKem.ALGORITHM.equals(((Element) all.item(i)).getAttribute("Algorithm"))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     public static String sha256(byte[] bytes) {
