@@ -90,9 +90,9 @@ public enum KeyAlgorithm {
             org.bouncycastle.asn1.ASN1Primitive inner = info.parsePrivateKey().toASN1Primitive();
             byte[] seed;
             if (inner instanceof org.bouncycastle.asn1.ASN1TaggedObject t) {
-                seed = org.bouncycastle.asn1.ASN1OctetString.getInstance(t, false).getOctets(); // already the seed form
+                seed = org.bouncycastle.asn1.ASN1OctetString.getInstance(t, false).getOctets().clone(); // already the seed form
             } else if (inner instanceof org.bouncycastle.asn1.ASN1Sequence both) {
-                seed = org.bouncycastle.asn1.ASN1OctetString.getInstance(both.getObjectAt(0)).getOctets();
+                seed = org.bouncycastle.asn1.ASN1OctetString.getInstance(both.getObjectAt(0)).getOctets().clone();
             } else {
                 throw new GeneralSecurityException("the ML-KEM-768 private key carries no seed (expanded form only)");
             }
@@ -101,6 +101,7 @@ public enum KeyAlgorithm {
             }
             byte[] der = new org.bouncycastle.asn1.pkcs.PrivateKeyInfo(info.getPrivateKeyAlgorithm(),
                     new org.bouncycastle.asn1.DERTaggedObject(false, 0, new org.bouncycastle.asn1.DEROctetString(seed))).getEncoded();
+            // Only this copy is cleared: the arrays Bouncy Castle returned may be the key's own.
             java.util.Arrays.fill(seed, (byte) 0);
             return java.security.KeyFactory.getInstance("ML-KEM", Providers.bouncyCastle())
                     .generatePrivate(new java.security.spec.PKCS8EncodedKeySpec(der));

@@ -37,7 +37,8 @@ public final class Keystores {
             List<Certificate> kemChain = new ArrayList<>();
             kemChain.add(credential.kemCertificate().get());
             kemChain.addAll(credential.chain().subList(1, credential.chain().size()));
-            ks.setKeyEntry(KEM_ALIAS, credential.kemPrivateKey(), password, kemChain.toArray(new Certificate[0]));
+            // A copy: the JDK clears the encoding of the key it stores, and Bouncy Castle's ML-KEM key hands out its own.
+            ks.setKeyEntry(KEM_ALIAS, KeyAlgorithm.seedOnly(credential.kemPrivateKey()), password, kemChain.toArray(new Certificate[0]));
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ks.store(out, password);

@@ -113,6 +113,19 @@ class PqHybridCredentialTest {
         assertThat(KeyAlgorithm.ML_KEM_768.canSign()).isFalse();
     }
 
+    /**
+     * Regression: the JDK's PKCS#12 keystore clears the encoded key it stores, and Bouncy Castle's ML-KEM key hands out
+     * its own encoding: saving a credential cleared the key it still held (all-zero seed, no longer its certificate's).
+     */
+    @Test
+    void savingACredentialLeavesItsMlKemKeyIntact() throws Exception {
+        Credential c = TestPki.create(Suite.PQ_HYBRID).hybridEncryption("seed");
+        Keystores.save(c, dir.resolve("k.p12"), "secret".toCharArray());
+        assertThat(Credential.matchesMlKem(c.kemPrivateKey(), c.kemCertificate().get().getPublicKey())).isTrue();
+        KeyPair kp = KeyAlgorithm.ML_KEM_768.generate();
+        assertThat(Credential.matchesMlKem(KeyAlgorithm.seedOnly(KeyAlgorithm.seedOnly(kp.getPrivate())), kp.getPublic())).isTrue();
+    }
+
     @Test
     void federationPkiIssuesHybridEncryptionCredentials() throws Exception {
         FederationPki f = FederationPki.create(dir.resolve("fed"), List.of(AuthorityId.of("IT-DNA")), Suite.PQ_HYBRID,

@@ -88,7 +88,7 @@ class MessageFlowTest {
         assertThat(v.recipients()).containsExactly(AL);
         assertThat(new String(s.envelope(), StandardCharsets.UTF_8)).doesNotContain("statement.txt").doesNotContain("OP-CORRIDOR");
 
-        Envelopes.Opened o = Envelopes.open(v, AL, f.authority(AL).encryption().privateKey());
+        Envelopes.Opened o = Envelopes.open(v, AL, f.authority(AL).encryption().decryptionKey());
         Manifests.Verified m = Manifests.verify(o.manifestXml(), f.trust(), f.now);
         assertThat(m.from()).isEqualTo(IT);
         assertThat(m.manifest().getFile().get(0).getSha256()).isEqualTo(Envelopes.sha256(EVIDENCE));
@@ -126,8 +126,8 @@ class MessageFlowTest {
         TestFederation f = new TestFederation(dir, suite);
         Sent s = send(f, IT, List.of(AL), null, f.authority(IT).users().get(Role.INVESTIGATOR));
         Envelopes.Verified v = Envelopes.verify(s.envelope(), f.trust(), f.now, IT, AL);
-        java.security.PrivateKey albania = f.authority(AL).encryption().privateKey();
-        java.security.PrivateKey other = f.authority(US).encryption().privateKey(); // a key of the same type, not Albania's
+        java.security.PrivateKey albania = f.authority(AL).encryption().decryptionKey();
+        java.security.PrivateKey other = f.authority(US).encryption().decryptionKey(); // a key of the same type, not Albania's
 
         Envelopes.Opened o = Envelopes.open(v, AL, List.of(other, albania));
         assertThat(Manifests.verify(o.manifestXml(), f.trust(), f.now).from()).isEqualTo(IT);
@@ -144,7 +144,7 @@ class MessageFlowTest {
         for (AuthorityId member : List.of(IT, AL)) {
             Envelopes.Verified v = Envelopes.verify(s.envelope(), f.trust(), f.now, US, member);
             assertThat(v.recipients()).containsExactlyInAnyOrder(IT, AL);
-            Envelopes.Opened o = Envelopes.open(v, member, f.authority(member).encryption().privateKey());
+            Envelopes.Opened o = Envelopes.open(v, member, f.authority(member).encryption().decryptionKey());
             assertThat(Manifests.verify(o.manifestXml(), f.trust(), f.now).manifest().getJit()).isEqualTo(TestFederation.JIT);
         }
     }
@@ -166,7 +166,7 @@ class MessageFlowTest {
                 .isEqualTo(ErrorCode.MESSAGE_EXPIRED);
         // A recipient that holds no key in it cannot open it.
         Envelopes.Verified v = Envelopes.verify(s.envelope(), f.trust(), f.now, IT, AL);
-        assertThat(refusal(() -> Envelopes.open(v, US, f.authority(US).encryption().privateKey())).code())
+        assertThat(refusal(() -> Envelopes.open(v, US, f.authority(US).encryption().decryptionKey())).code())
                 .isEqualTo(ErrorCode.NOT_A_RECIPIENT);
         // A changed byte breaks the gateway signature.
         String tampered = new String(s.envelope(), StandardCharsets.UTF_8).replace("<Action>submit</Action>", "<Action>resend</Action>");
@@ -254,7 +254,7 @@ class MessageFlowTest {
         Sent s = send(f, IT, List.of(AL), null, f.authority(IT).users().get(Role.INVESTIGATOR));
         Envelopes.Verified v = Envelopes.verify(s.envelope(), f.trust(), f.now, IT, AL);
         assertThat(v.model().getFormat()).isEqualTo(Envelopes.FORMAT);
-        Envelopes.Opened o = Envelopes.open(v, AL, f.authority(AL).encryption().privateKey());
+        Envelopes.Opened o = Envelopes.open(v, AL, f.authority(AL).encryption().decryptionKey());
         // The content key itself does not open the manifest: only the key derived from it for that purpose does.
         assertThat(refusal(() -> org.liaison.protocol.xenc.ContentEncryption.decrypt(v.model().getEncryptedManifest().getAny(),
                 o.contentKey())).code()).isEqualTo(ErrorCode.DECRYPTION_FAILED);
