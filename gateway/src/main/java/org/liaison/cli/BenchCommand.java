@@ -29,9 +29,11 @@ import picocli.CommandLine.Spec;
 public final class BenchCommand {
 
     @Command(name = "keys", mixinStandardHelpOptions = true,
-            header = "Key generation, signing, verification and key agreement per key type and provider.",
+            header = "Key generation, signing, verification, key agreement and content-key wrapping per key type.",
             description = {"Key generation, signing, verification and key agreement for Liaison's key types, with the JDK",
-                "providers (SunEC, SunRsaSign) and Bouncy Castle, operation by operation, in one run."},
+                "providers (SunEC, SunRsaSign) and Bouncy Castle, operation by operation, in one run.",
+                "Then an envelope's content key wrapped and unwrapped for one recipient in each suite (X25519, RSA-3072 OAEP,",
+                "X25519+ML-KEM-768), and the bytes each recipient adds to an envelope."},
             footer = {"", "Example:", "  liaison bench keys --seconds 1 --json"})
     static final class Keys implements Callable<Integer> {
         @Spec
@@ -76,8 +78,21 @@ public final class BenchCommand {
                     o.flush();
                 }
             }
+            if (!json) {
+                o.printf("%n%-30s %12s %12s %12s%n", "content key per recipient", "wrap/s", "unwrap/s", "bytes/recip.");
+            }
+            List<Map<String, Object>> wraps = KeyWrapBench.rows(this::measure);
+            if (!json) {
+                for (Map<String, Object> w : wraps) {
+                    o.printf("%-30s %12.1f %12.1f %12d%n", w.get("recipientKey"), (Double) w.get("wrapPerSecond"),
+                            (Double) w.get("unwrapPerSecond"), (Integer) w.get("bytesPerRecipient"));
+                }
+            }
             if (json) {
-                o.println(Json.write(rows));
+                Map<String, Object> all = new LinkedHashMap<>();
+                all.put("operations", rows);
+                all.put("contentKeyWrap", wraps);
+                o.println(Json.write(all));
             }
             return 0;
         }

@@ -48,7 +48,8 @@ public final class DemoCommand implements Callable<Integer> {
     @picocli.CommandLine.ParentCommand
     LiaisonCommand root;
 
-    @Option(names = "--suite", defaultValue = "modern", paramLabel = "modern|rsa", description = "Crypto suite (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--suite", defaultValue = "modern", paramLabel = "modern|rsa|pq-hybrid",
+            description = "Crypto suite (default: ${DEFAULT-VALUE}; pq-hybrid adds ML-KEM-768 to content-key wrapping).")
     String suite;
 
     @Option(names = "--dir", paramLabel = "DIR", description = "Work in this new folder instead of a temporary one, and keep it. "
