@@ -41,6 +41,36 @@ class CertsCommandTest {
     }
 
     @Test
+    void pqHybridCaIssuesAnEncryptionKeystoreWithBothCertificatesThatVerify() throws Exception {
+        Run ca = liaison("certs", "create-ca", "--out", p("ca"), "--name", "CN=AL-PP National CA, O=Prokuroria, C=AL",
+                "--suite", "pq-hybrid", "--password-file", p("ca.pw"));
+        assertThat(ca.exit()).as(ca.err()).isZero();
+        Run issue = liaison("certs", "issue", "--ca", p("ca"), "--ca-password-file", p("ca.pw"), "--profile", "encryption",
+                "--suite", "pq-hybrid", "--subject", "CN=AL-PP encryption, O=Prokuroria, C=AL", "--out", p("enc.p12"),
+                "--password-file", p("enc.pw"), "--json");
+        assertThat(issue.exit()).as(issue.err()).isZero();
+        assertThat(issue.out()).contains("\"key\" : \"X25519\"").contains("\"kemKey\" : \"ML-KEM-768\"");
+        org.liaison.certs.Credential c = org.liaison.certs.Keystores.load(dir.resolve("enc.p12"),
+                org.liaison.certs.Passwords.fromFile(dir.resolve("enc.pw")));
+        assertThat(c.kemCertificate()).isPresent();
+        for (String pem : new String[] {"enc.pem", "enc-kem.pem"}) {
+            Run ok = liaison("certs", "verify", p(pem), "--purpose", "encryption", "--anchor", p("ca/ca.pem"), "--crl", p("ca/crl.pem"));
+            assertThat(ok.exit()).as(pem + ok.out() + ok.err()).isZero();
+        }
+        // Without --suite, an Ed25519 CA's encryption key is X25519 alone (modern), as before.
+        Run modern = liaison("certs", "issue", "--ca", p("ca"), "--ca-password-file", p("ca.pw"), "--profile", "encryption",
+                "--subject", "CN=AL-PP encryption 2, O=Prokuroria, C=AL", "--out", p("enc2.p12"), "--password-file", p("enc.pw"));
+        assertThat(modern.exit()).as(modern.err()).isZero();
+        assertThat(Files.exists(dir.resolve("enc2-kem.pem"))).isFalse();
+        // A suite whose signatures the CA cannot make is refused, and nothing is written.
+        Run rsa = liaison("certs", "issue", "--ca", p("ca"), "--ca-password-file", p("ca.pw"), "--profile", "encryption",
+                "--suite", "rsa", "--subject", "CN=x, C=AL", "--out", p("enc3.p12"), "--password-file", p("enc.pw"));
+        assertThat(rsa.exit()).isNotZero();
+        assertThat(rsa.err()).contains("--suite rsa needs a CA with an RSA-3072 key");
+        assertThat(Files.exists(dir.resolve("enc3.p12"))).isFalse();
+    }
+
+    @Test
     void issueVerifyRevokeVerifyAgain() throws Exception {
         Run ca = liaison("certs", "create-ca", "--out", p("ca"), "--name", "CN=AL-PP National CA, O=Prokuroria, C=AL",
                 "--password-file", p("ca.pw"));

@@ -178,4 +178,42 @@ class PqHybridRotationTest {
             assertThat(alNode.decryptionKeys().get(0)).isInstanceOf(HybridPrivateKey.class);
         }
     }
+
+    private Path issueHybrid(String name) {
+        cli("certs", "issue", "--ca", al.resolve("ca").toString(), "--ca-password-file", al.resolve("ca.password").toString(),
+                "--profile", "encryption", "--suite", "pq-hybrid", "--subject", "CN=AL-PP " + name + ", O=PP, C=AL",
+                "--out", al.resolve(name + ".p12").toString(), "--password-file", al.resolve("encryption.password").toString());
+        return al.resolve(name + ".p12");
+    }
+
+    /** Senders would seal classically to a node that holds the X25519 key only inside its hybrid key: refused at start. */
+    @Test
+    void aNodeDoesNotStartWithAnMlKemKeyTheDirectoryDoesNotList() throws Exception {
+        t = new TestNodes(dir.resolve("federation"));
+        fed = t.federation.dir();
+        al = fed.resolve(AL.value());
+        Path enc2 = issueHybrid("encryption-2");
+        publish("--add", "encryption=" + al.resolve("encryption-2.pem"), "--use", "encryption=" + al.resolve("encryption-2.pem"));
+        Files.move(enc2, al.resolve("encryption.p12"), StandardCopyOption.REPLACE_EXISTING);
+        assertThatThrownBy(() -> GatewayNode.start(t.config(AL), new MemoryAuditLog(), TestNodes.FAST))
+                .hasMessageContaining("holds an ML-KEM-768 certificate").hasMessageContaining("does not list for AL-PP");
+    }
+
+    /** Senders would seal with the hybrid KEM to a node that holds no ML-KEM key: refused at start. */
+    @Test
+    void aNodeDoesNotStartWithoutTheMlKemKeyTheDirectoryLists() throws Exception {
+        t = new TestNodes(dir.resolve("federation"));
+        fed = t.federation.dir();
+        al = fed.resolve(AL.value());
+        Path enc2 = issueHybrid("encryption-2");
+        publish("--add", "encryption=" + al.resolve("encryption-2.pem"), "--add", "kem=" + al.resolve("encryption-2-kem.pem"),
+                "--use", "encryption=" + al.resolve("encryption-2.pem"));
+        char[] pw = org.liaison.certs.Passwords.fromFile(al.resolve("encryption.password"));
+        org.liaison.certs.Credential hybrid = org.liaison.certs.Keystores.load(enc2, pw);
+        org.liaison.certs.Keystores.save(org.liaison.certs.Credential.create(hybrid.privateKey(), hybrid.chain()),
+                al.resolve("encryption-x25519-only.p12"), pw);
+        Files.move(al.resolve("encryption-x25519-only.p12"), al.resolve("encryption.p12"), StandardCopyOption.REPLACE_EXISTING);
+        assertThatThrownBy(() -> GatewayNode.start(t.config(AL), new MemoryAuditLog(), TestNodes.FAST))
+                .hasMessageContaining("lists an ML-KEM-768 certificate").hasMessageContaining("holds no ML-KEM-768 key");
+    }
 }
