@@ -62,6 +62,7 @@ public final class DirectoryShowCommand implements Callable<Integer> {
             a.put("gatewayCertificates", fingerprints(e.gatewayCertificates()));
             a.put("signingCertificates", fingerprints(e.signingCertificates()));
             a.put("encryptionCertificates", fingerprints(e.encryptionCertificates()));
+            a.put("kemCertificates", fingerprints(e.kemCertificates()));
             a.put("auditLogKeys", e.auditLogKeys());
             a.put("nationalCas", fingerprints(e.nationalCas()));
             as.add(a);
@@ -96,6 +97,9 @@ public final class DirectoryShowCommand implements Callable<Integer> {
             o.println("  gateway TLS " + a.get("gatewayCertificates"));
             o.println("  signing     " + a.get("signingCertificates"));
             o.println("  encryption  " + a.get("encryptionCertificates") + " (senders seal to the first)");
+            if (!((List<?>) a.get("kemCertificates")).isEmpty()) {
+                o.println("  ML-KEM-768  " + a.get("kemCertificates") + " (each completes the encryption certificate it names)");
+            }
             o.println("  national CA " + a.get("nationalCas"));
             o.println("  audit key   " + (((List<?>) a.get("auditLogKeys")).isEmpty() ? "(none listed: peers pin the first they see)"
                     : a.get("auditLogKeys")));
