@@ -54,10 +54,13 @@ public final class MessageBenchmark {
     public static void main(String[] args) throws Exception {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
         Path dir = Files.createTempDirectory("liaison-message-bench");
-        TestNodes t = new TestNodes(dir);
+        // -Dliaison.bench.suite=pq-hybrid measures the post-quantum hybrid suite (the default: modern).
+        org.liaison.certs.Suite suite = org.liaison.certs.Suite.fromId(System.getProperty("liaison.bench.suite", "modern"));
+        TestNodes t = new TestNodes(org.liaison.gateway.config.FederationSetup.create(dir, List.of(IT, AL, TestNodes.US), suite,
+                Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS), Duration.ofDays(30)));
         GatewayNode.Tuning tuning = TestNodes.FAST.toBuilder().readTimeout(Duration.ofSeconds(30)).build();
-        System.out.printf("java %s, %d cores, TLS provider %s%n", System.getProperty("java.version"),
-                Runtime.getRuntime().availableProcessors(), System.getProperty("liaison.bench.provider", "jdk"));
+        System.out.printf("java %s, %d cores, TLS provider %s, suite %s%n", System.getProperty("java.version"),
+                Runtime.getRuntime().availableProcessors(), System.getProperty("liaison.bench.provider", "jdk"), suite);
         String provider = System.getProperty("liaison.bench.provider", "jdk");
         TlsProviderTest.useProvider(t, IT, provider);
         TlsProviderTest.useProvider(t, AL, provider);
@@ -191,7 +194,7 @@ public final class MessageBenchmark {
                 byte[] env = Envelopes.seal(new EnvelopeHeader(id, id, null, now, now.plus(Duration.ofHours(1)), IT, List.of(AL), null,
                         Service.MLA_REQUEST, "submit"), it.trust().directory(), manifest, payloads, cek, itSigning);
                 Envelopes.Verified v = Envelopes.verify(env, trust, now, IT, AL); // at reception
-                ReceivedPackage.open(v, AL, al.encryption().privateKey(), trust, now);
+                ReceivedPackage.open(v, AL, al.encryption().decryptionKey(), trust, now);
                 byte[] receipt = Receipts.create(v, AL, now, null, alSigning);
                 Receipts.verify(receipt, it.trust(), now, AL, id, env, payloads); // back at the sender
             } catch (Exception e) {
