@@ -179,6 +179,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
     private final DirectoryVerifier directoryVerifier;
     private final MessageStore store;
     private final BlobStore blobs;
+    private final org.liaison.gateway.evidence.EvidenceIssuer evidence;
     private final org.liaison.gateway.peer.StagedTransfers transfers;
     private final AuditLog audit;
     private final Tuning tuning;
@@ -241,6 +242,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
         opened.add(store);
         try {
             this.blobs = new BlobStore(data.resolve("blobs"));
+            this.evidence = new org.liaison.gateway.evidence.EvidenceIssuer(this, data.resolve(org.liaison.gateway.evidence.EvidenceIssuer.FOLDER));
             // A folder shared by the authority's nodes (PostgreSQL store): another node may be writing in it now.
             blobs.cleanStaging(store instanceof org.liaison.gateway.store.PostgresMessageStore ? Duration.ofHours(1) : Duration.ZERO);
             // A staged transfer dropped unfinished is counted and audited: the sender's resume point is gone.
@@ -643,6 +645,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
                 audit.record(AuditEvent.of("deadline-passed", me.value(), id.toString(), null, "overdue",
                         "no reply received by the requested date"));
                 LOG.warn("message {}: the requested answer is overdue", id);
+                evidence.deadlinePassed(id);
             }
         } catch (RuntimeException e) {
             LOG.warn("cannot check deadlines: {}", e.toString());
@@ -692,6 +695,11 @@ public final class GatewayNode implements NodeState, AutoCloseable {
     @Override
     public MessageStore store() {
         return store;
+    }
+
+    @Override
+    public org.liaison.gateway.evidence.EvidenceIssuer evidence() {
+        return evidence;
     }
 
     @Override

@@ -288,6 +288,7 @@ public final class Outbox {
         } catch (ProtocolException refused) {
             node.audit().record(AuditEvent.of("submit-refused", "SHA256:" + Fingerprint.of(m.investigator()).hex(), null,
                     addressees.toString(), "refused", refused.code().code() + " " + refused.getMessage()));
+            node.evidence().submissionRefused(m.manifest(), addressees, refused.code().code(), refused.getMessage());
             throw refused;
         }
         String scopedKey = idempotencyKey == null ? null : scopedKey(m.investigator(), idempotencyKey);
@@ -344,6 +345,7 @@ public final class Outbox {
                         : String.join(", ", addressees.stream().map(AuthorityId::value).toList())));
         node.audit().record(AuditEvent.of("submit-refused", "SHA256:" + Fingerprint.of(m.investigator()).hex(), inReplyTo.toString(),
                 addressees.toString(), "refused", refused.code().code() + " " + refused.getMessage()));
+        node.evidence().submissionRefused(m.manifest(), addressees, refused.code().code(), refused.getMessage());
         throw refused;
     }
 
@@ -604,6 +606,7 @@ public final class Outbox {
                                     + " (another node); answered with it"));
                     return taken.get().messageId();
                 }
+                node.evidence().submissionAccepted(h, recipients, manifest.manifest(), manifestXml, envelope, payloads);
                 if (inReplyTo != null) {
                     node.sealedReply(inReplyTo);
                 }
