@@ -56,9 +56,44 @@ public final class EvidenceIssuer {
     private final Path root;
     private final java.util.concurrent.atomic.AtomicLong failures = new java.util.concurrent.atomic.AtomicLong();
 
+    private final TrustedTime trustedTime;
+
     public EvidenceIssuer(PeerContext node, Path root) {
+        this(node, root, null);
+    }
+
+    /** @param trustedTime the node's TSA, or {@code null} when none is configured */
+    public EvidenceIssuer(PeerContext node, Path root, TrustedTime trustedTime) {
         this.node = node;
         this.root = root;
+        this.trustedTime = trustedTime;
+    }
+
+    /** Starts stamping (when a TSA is configured) and publishes the alarm metrics. */
+    public void start(org.liaison.gateway.admin.NodeMetrics metrics) {
+        metrics.bindEvidence(this::failures, trustedTime == null ? () -> 0 : trustedTime::secondsWithout,
+                trustedTime == null ? () -> 0 : trustedTime::failures);
+        if (trustedTime != null) {
+            trustedTime.start(trustedTime.every());
+        }
+    }
+
+    /** The node's trusted time, when a TSA is configured. */
+    public Optional<TrustedTime> trustedTime() {
+        return Optional.ofNullable(trustedTime);
+    }
+
+    /** Refuses a new submission while the node has been without trusted time too long (LIAISON:0058); nothing without a TSA. */
+    public void requireTrustedTime() throws ProtocolException {
+        if (trustedTime != null) {
+            trustedTime.check();
+        }
+    }
+
+    public void close() {
+        if (trustedTime != null) {
+            trustedTime.close();
+        }
     }
 
     /** An evidence issued here: its id, event, digest, where it is, and its audit entry's index. */

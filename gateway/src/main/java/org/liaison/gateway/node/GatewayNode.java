@@ -242,7 +242,8 @@ public final class GatewayNode implements NodeState, AutoCloseable {
         opened.add(store);
         try {
             this.blobs = new BlobStore(data.resolve("blobs"));
-            this.evidence = new org.liaison.gateway.evidence.EvidenceIssuer(this, data.resolve(org.liaison.gateway.evidence.EvidenceIssuer.FOLDER));
+            this.evidence = new org.liaison.gateway.evidence.EvidenceIssuer(this, data.resolve(org.liaison.gateway.evidence.EvidenceIssuer.FOLDER),
+                    org.liaison.gateway.evidence.TrustedTime.configured(config.timestamping(), configFile, audit::checkpoint, clock(), data));
             // A folder shared by the authority's nodes (PostgreSQL store): another node may be writing in it now.
             blobs.cleanStaging(store instanceof org.liaison.gateway.store.PostgresMessageStore ? Duration.ofHours(1) : Duration.ZERO);
             // A staged transfer dropped unfinished is counted and audited: the sender's resume point is gone.
@@ -339,6 +340,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
                     this::ready);
             worker.start(tuning.poll());
             stages.start(tuning.poll());
+            evidence.start(metrics);
             running = true;
             removeOrphans();
             reloader.scheduleWithFixedDelay(this::reload, tuning.reloadEvery().toMillis(), tuning.reloadEvery().toMillis(),
@@ -845,7 +847,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
         running = false;
         RuntimeException first = null;
         Runnable[] steps = {() -> ifBound(server, PeerServer::stopAccepting), () -> ifBound(local, l -> l.stopAccepting()),
-            reloader::shutdownNow, worker::close, stages::close, peerLogs::close,
+            reloader::shutdownNow, worker::close, stages::close, evidence::close, peerLogs::close,
             () -> ifBound(server, PeerServer::close), client::close, () -> ifBound(admin, a -> a.close()), () -> ifBound(local, l -> l.close()),
             outbox::close, authFailures::close,
             () -> {

@@ -267,6 +267,7 @@ public final class Outbox {
      */
     public Session begin(byte[] manifestXml, X509Certificate submitter, String idempotencyKey, UUID conversationId, UUID inReplyTo,
             Duration ttl, long resumeFrom) throws ProtocolException, IOException {
+        node.evidence().requireTrustedTime(); // LIAISON:0058 before any work
         Instant now = node.clock().instant();
         Manifests.Verified m = Manifests.verify(manifestXml, node.trust(), now);
         if (submitter != null && !Fingerprint.of(m.investigator()).equals(Fingerprint.of(submitter))) {
