@@ -58,15 +58,29 @@ public final class EvidenceIssuer {
 
     private final TrustedTime trustedTime;
 
+    private final EvidenceContainer.Pins pins;
+
     public EvidenceIssuer(PeerContext node, Path root) {
-        this(node, root, null);
+        this(node, root, null, null);
     }
 
-    /** @param trustedTime the node's TSA, or {@code null} when none is configured */
-    public EvidenceIssuer(PeerContext node, Path root, TrustedTime trustedTime) {
+    /**
+     * @param trustedTime the node's TSA, or {@code null} when none is configured
+     * @param pins the directory's pins, for the containers this node exports
+     */
+    public EvidenceIssuer(PeerContext node, Path root, TrustedTime trustedTime, EvidenceContainer.Pins pins) {
         this.node = node;
         this.root = root;
         this.trustedTime = trustedTime;
+        this.pins = pins;
+    }
+
+    /** The sealed ASiC-E container of message {@code id} (see {@link EvidenceContainer}); the caller has authorised it. */
+    public byte[] export(UUID id) throws ProtocolException, IOException {
+        if (node == null || pins == null) {
+            throw new ProtocolException(org.liaison.protocol.ErrorCode.NOT_FOUND, "this node keeps no evidence");
+        }
+        return EvidenceContainer.export(node, this, pins, id);
     }
 
     /** Starts stamping (when a TSA is configured) and publishes the alarm metrics. */

@@ -196,6 +196,11 @@ public final class TrustedTime implements AutoCloseable {
         return stamps().stream().filter(s -> s.size() > index).findFirst();
     }
 
+    /** The TSA this node asks. */
+    public TimeStamps.Authority authority() {
+        return tsa;
+    }
+
     /** The TSA's chain (TSA certificate first). */
     public List<java.security.cert.X509Certificate> chain() {
         return tsa.chain();
