@@ -393,7 +393,7 @@ public final class EvidenceContainer {
                 TimeStamps.Verified t = TimeStamps.verify(token, TrustedTime.sha256(note.getBytes(StandardCharsets.UTF_8)), tsaChain);
                 proven.add("existed before " + t.time() + " (RFC 3161 token of " + tsaChain.get(0).getSubjectX500Principal().getName()
                         + " over that checkpoint)");
-                if (t.time().isBefore(c.eventTime().minus(Evidences_SKEW))) {
+                if (t.time().isBefore(c.eventTime().minus(CLOCK_SKEW))) {
                     bad.add("the time-stamp (" + t.time() + ") is before the event's time (" + c.eventTime() + ")");
                 }
             }
@@ -402,7 +402,7 @@ public final class EvidenceContainer {
         }
     }
 
-    private static final java.time.Duration Evidences_SKEW = java.time.Duration.ofMinutes(5);
+    private static final java.time.Duration CLOCK_SKEW = java.time.Duration.ofMinutes(5);
 
     /** A receipt or notice the evidence rests on: present, of that digest, and signed by its issuer. */
     private static void checkRelated(Map<String, byte[]> files, Evidences.Content c, Trust trust, List<String> proven, List<String> bad) {
