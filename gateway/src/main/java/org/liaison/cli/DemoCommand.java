@@ -170,6 +170,8 @@ public final class DemoCommand implements Callable<Integer> {
                 out.println("   " + line);
             }
 
+            evidenceContainer(fed, dir, itUser, request);
+
             if (!keepRunning) {
                 say("8. The nodes stop; each one's tamper-evident audit log verifies (signed checkpoints over every event),");
                 out.println("   and each holds checkpoints of its peers' logs that those logs bear out.");
@@ -283,6 +285,45 @@ public final class DemoCommand implements Callable<Integer> {
         Files.writeString(p, content, StandardCharsets.UTF_8);
         bytes += content.getBytes(StandardCharsets.UTF_8).length;
         return p;
+    }
+
+    /**
+     * Italy's investigator exports the request's evidence container (ASiC-E, sealed by Italy's node), checks it
+     * offline with the operator's root, and a copy with one evidence changed is refused.
+     */
+    private void evidenceContainer(FederationSetup.Result fed, Path dir, String itUser, String request) throws IOException {
+        say("7b. Italy's investigator exports the request's evidence as one sealed container, for a court; it verifies offline.");
+        Path containers = Files.createDirectories(dir.resolve("evidence-containers"));
+        Path container = containers.resolve("mla-request-" + request.substring(0, 8) + ".asice");
+        run("--profile", itUser, "evidence", "export", request, "--out", container.toString());
+        out.println("   $ liaison --profile " + rel(dir, itUser) + " evidence export " + request.substring(0, 8) + "… --out "
+                + rel(dir, container.toString()));
+        Path root = fed.dir().resolve("operator").resolve("ca").resolve(org.liaison.certs.CaStore.CERTIFICATE);
+        out.println("   $ liaison evidence verify " + rel(dir, container.toString()) + " --root " + root);
+        for (String line : run("evidence", "verify", container.toString(), "--root", root.toString()).split("\n")) {
+            out.println("   " + line);
+        }
+        java.util.Map<String, byte[]> entries = new java.util.LinkedHashMap<>();
+        try (java.util.zip.ZipInputStream z = new java.util.zip.ZipInputStream(Files.newInputStream(container))) {
+            for (java.util.zip.ZipEntry e = z.getNextEntry(); e != null; e = z.getNextEntry()) {
+                if (!e.getName().equals(org.liaison.gateway.evidence.AsicE.MIMETYPE)) {
+                    entries.put(e.getName(), z.readAllBytes());
+                }
+            }
+        }
+        String first = entries.keySet().stream().filter(n -> n.startsWith("evidence/")).findFirst().orElseThrow();
+        entries.put(first, new String(entries.get(first), StandardCharsets.UTF_8).replace("mla-request", "mla-response")
+                .getBytes(StandardCharsets.UTF_8));
+        Path tampered = containers.resolve("tampered.asice");
+        Files.write(tampered, org.liaison.gateway.evidence.AsicE.write(entries));
+        StringWriter o = new StringWriter();
+        int code = Main.run(new String[] {"evidence", "verify", tampered.toString(), "--root", root.toString()}, new PrintWriter(o),
+                new PrintWriter(new StringWriter()));
+        if (code == 0) {
+            throw new UserException("the demo expected the tampered container to be refused, but it verified");
+        }
+        out.println("   refused  a copy with one evidence changed (the service rewritten):");
+        o.toString().lines().filter(l -> l.startsWith("  - ")).limit(2).forEach(l -> out.println("         " + l));
     }
 
     /** Runs a `liaison` command as a user would, and returns what it printed; a failure ends the demo. */

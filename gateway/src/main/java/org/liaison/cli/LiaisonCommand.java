@@ -49,6 +49,7 @@ public final class LiaisonCommand {
         m.put("store", org.liaison.cli.store.StoreCommand::new);
         m.put("verify", VerifyCommand::new);
         m.put("audit", org.liaison.cli.audit.AuditCommand::new);
+        m.put("evidence", org.liaison.cli.evidence.EvidenceCommand::new);
         m.put("bench", BenchCommand::new);
         m.put("completion", CompletionCommand::new);
         m.put("help", picocli.CommandLine.HelpCommand::new);

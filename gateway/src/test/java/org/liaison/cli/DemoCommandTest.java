@@ -36,7 +36,9 @@ class DemoCommandTest {
         assertThat(out).contains("node up").contains("AL-PP   delivered").contains("receipt SHA-256")
                 .contains("Saved and verified").contains("in reply to").contains("refused  an Albanian auditor")
                 .contains("4 receipts").contains("IT-DNA  VALID: ").contains("signed checkpoints")
-                .contains("audit pull").contains("fetch  ").contains("AL-PP   holds IT-DNA's log at size")
+                .contains("audit pull").contains("fetch  ")
+                .contains("evidence export").contains("VALID: every signature, proof and time-stamp")
+                .contains("refused  a copy with one evidence changed").contains("was changed after the seal").contains("AL-PP   holds IT-DNA's log at size")
                 .doesNotContain("INCONSISTENT").doesNotContain("no peer checkpoints");
 
         StringWriter vout = new StringWriter();

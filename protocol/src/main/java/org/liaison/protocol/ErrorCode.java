@@ -56,7 +56,9 @@ public enum ErrorCode {
     /** A broken upload was not kept for a resume: its person's share of parked uploads (or the node's) was full. Send it whole. */
     PARKED_UPLOADS_FULL(42, Category.TRANSPORT, true),
     /** HTTP/1.1 pipelining: a request sent before the answer to the previous one was dropped and the connection closed. Send it again. */
-    PIPELINING_REFUSED(43, Category.TRANSPORT, true);
+    PIPELINING_REFUSED(43, Category.TRANSPORT, true),
+    /** The node has had no RFC 3161 time-stamp from its TSA for longer than it may (timestamping.maxWithout): no new submissions until it has. */
+    TRUSTED_TIME_UNAVAILABLE(58, Category.TRANSPORT, true);
 
     public enum Category {
         SECURITY, FORMAT, POLICY, TRANSPORT, INTERNAL;

@@ -368,6 +368,11 @@ public final class LocalClient {
         return download(org.liaison.gateway.local.LocalApi.INBOX + "/" + id, from);
     }
 
+    /** The sealed evidence container of a message (see the local API). */
+    public InputStream evidence(String id) throws IOException {
+        return download(org.liaison.gateway.local.LocalApi.EVIDENCE + "/" + id);
+    }
+
     /** A copy of the node's audit log (auditors; see the local API). */
     public InputStream auditLog() throws IOException {
         return download(org.liaison.gateway.local.LocalApi.AUDIT);

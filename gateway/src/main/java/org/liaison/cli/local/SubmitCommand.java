@@ -96,8 +96,9 @@ public final class SubmitCommand implements Callable<Integer> {
 
     @Option(names = "--respond-by", paramLabel = "DATE|DURATION",
             description = {"When you need the answer: a date (2026-12-31: the end of that day, UTC), a time (2026-12-31T12:00:00Z)",
-                "or a duration from now (P14D, PT48H). It travels in the signed manifest; the recipient's inbox sorts and flags",
-                "by it (inbox --overdue)."})
+                "or a duration from now (P14D, PT48H), or a preset: e-evidence (10 days) or e-evidence-emergency (8 hours), the",
+                "periods of the EU e-Evidence Regulation 2023/1543 art. 10. It travels in the signed manifest; the recipient's",
+                "inbox sorts and flags by it (inbox --overdue); the evidence container shows whether the answer came in time."})
     String respondBy;
 
     @Option(names = "--urgency", paramLabel = "urgent|normal",
@@ -244,11 +245,18 @@ public final class SubmitCommand implements Callable<Integer> {
      * Uploads the package; an earlier attempt with the same key that broke partway resumes where the
      * gateway's copy ends (the gateway keeps a broken upload for an hour, while it runs).
      */
+    /** The --respond-by presets: the e-Evidence Regulation's periods to answer a production order (art. 10(2) and 10(4)). */
+    static final java.util.Map<String, java.time.Duration> RESPOND_BY_PRESETS = java.util.Map.of("e-evidence", java.time.Duration.ofDays(10),
+            "e-evidence-emergency", java.time.Duration.ofHours(8));
+
     /** --respond-by as an instant: a date (the end of that day, UTC), an ISO instant, or an ISO duration from {@code now}. */
     static Instant deadline(String value, Instant now) {
         Instant at;
         try {
-            if (value.startsWith("P") || value.startsWith("p")) {
+            java.time.Duration preset = RESPOND_BY_PRESETS.get(value.toLowerCase(Locale.ROOT));
+            if (preset != null) {
+                at = now.plus(preset);
+            } else if (value.startsWith("P") || value.startsWith("p")) {
                 at = now.plus(java.time.Duration.parse(value.toUpperCase(Locale.ROOT)));
             } else if (value.length() == 10) {
                 at = java.time.LocalDate.parse(value).plusDays(1).atStartOfDay(java.time.ZoneOffset.UTC).toInstant().minusSeconds(1);

@@ -39,6 +39,21 @@ public final class NodeMetrics {
                 .register(registry);
     }
 
+    /**
+     * The evidence alarms, read when scraped: evidences that could not be issued, seconds without trusted
+     * time (0 when every checkpoint is stamped or no TSA is configured) and failed TSA requests.
+     */
+    public void bindEvidence(java.util.function.LongSupplier failures, java.util.function.DoubleSupplier secondsWithout,
+            java.util.function.LongSupplier tsaFailures) {
+        io.micrometer.core.instrument.FunctionCounter.builder("liaison.evidence.failures", failures, s -> s.getAsLong())
+                .description("Evidences that could not be issued (the act stands; see the log)").register(registry);
+        Gauge.builder("liaison.trusted.time.seconds.without", secondsWithout, s -> s.getAsDouble())
+                .description("Seconds since the oldest audit checkpoint still without an RFC 3161 token (alarm above timestamping.every)")
+                .register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("liaison.tsa.failures", tsaFailures, s -> s.getAsLong())
+                .description("Requests to the time-stamping authority that failed").register(registry);
+    }
+
     /** Payload bytes a peer client put on the wire, read when scraped. */
     public void bindPayloadSent(java.util.function.LongSupplier sent) {
         io.micrometer.core.instrument.FunctionCounter.builder("liaison.payload.sent", sent, s -> s.getAsLong()).baseUnit("bytes")

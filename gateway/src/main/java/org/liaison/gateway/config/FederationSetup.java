@@ -108,7 +108,7 @@ public final class FederationSetup {
                     crls, new NodeConfig.Listener(listen, p[0]), new NodeConfig.Listener(listen, p[1]),
                     new NodeConfig.Listener(listen, p[2]), new NodeConfig.Keystore("gateway-tls.p12", "gateway-tls.password"),
                     new NodeConfig.Keystore("envelope-signing.p12", "envelope-signing.password"),
-                    new NodeConfig.Keystore("encryption.p12", "encryption.password"), null, null, AUDIT_KEY, null, null, null, null);
+                    new NodeConfig.Keystore("encryption.p12", "encryption.password"), null, null, AUDIT_KEY, null, null, null, null, null);
             node.write(a.resolve(NODE_CONFIG), "Liaison node of " + id + ". Run it with: liaison serve --config " + a.resolve(NODE_CONFIG)
                     + "\nPeer API on port " + p[0] + ", local API on " + p[1] + ", admin (health, metrics) on " + p[2] + "."
                     + (containers ? "\nIn a container named " + host(id) + " (deploy/compose)." : ""));

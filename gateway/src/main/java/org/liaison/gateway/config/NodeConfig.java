@@ -43,7 +43,16 @@ import org.liaison.certs.SecureFiles;
 public record NodeConfig(String authority, String dataDir, DirectorySource directory, List<String> crls, Listener peer,
         Listener local, Listener admin, Keystore tls, Keystore signing, Keystore encryption, String tlsProvider,
         List<Keystore> previousEncryption, String auditKey, Store store, String nodeId, java.util.Map<String, String> retention,
-        String caseAccess) {
+        String caseAccess, Timestamping timestamping) {
+
+    /**
+     * An RFC 3161 time-stamping authority for the evidence this node issues (see {@code TrustedTime}): its
+     * {@code url}, the PEM file of its {@code certificates} (the TSA certificate first, its CA chain to the
+     * root after), how often the audit log's checkpoint is stamped ({@code every} seconds, default 10) and
+     * how long the node may go without a token before it refuses new submissions ({@code maxWithout}
+     * seconds, default 14400).
+     */
+    public record Timestamping(String url, String certificates, Integer every, Integer maxWithout) {}
 
     /** Where the signed directory comes from, and the operator CA it must be signed under. */
     public record DirectorySource(String file, String operatorCa, String operatorCrl) {}
@@ -131,6 +140,19 @@ public record NodeConfig(String authority, String dataDir, DirectorySource direc
         }
         if (caseAccess != null && !caseAccess.equals("open") && !caseAccess.equals("assigned")) {
             throw new IllegalArgumentException("caseAccess: " + caseAccess + " (expected: open or assigned)");
+        }
+        if (timestamping != null) {
+            require(timestamping.url(), "timestamping.url");
+            require(timestamping.certificates(), "timestamping.certificates");
+            if (!timestamping.url().startsWith("http://") && !timestamping.url().startsWith("https://")) {
+                throw new IllegalArgumentException("timestamping.url: " + timestamping.url() + " (expected: an http:// or https:// URL)");
+            }
+            if (timestamping.every() != null && (timestamping.every() < 1 || timestamping.every() > 3600)) {
+                throw new IllegalArgumentException("timestamping.every: " + timestamping.every() + " (expected: 1 to 3600 seconds)");
+            }
+            if (timestamping.maxWithout() != null && timestamping.maxWithout() < 60) {
+                throw new IllegalArgumentException("timestamping.maxWithout: " + timestamping.maxWithout() + " (expected: at least 60 seconds)");
+            }
         }
         if (tlsProvider != null && !tlsProvider.equals("jdk") && !tlsProvider.equals("openssl")) {
             throw new IllegalArgumentException("tlsProvider: " + tlsProvider + " (expected: jdk or openssl)");

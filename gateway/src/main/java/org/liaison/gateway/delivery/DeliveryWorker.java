@@ -236,6 +236,7 @@ public final class DeliveryWorker implements AutoCloseable {
                     "expired at " + m.expiresAt()));
             node.audit().record(AuditEvent.of("expire", node.me().value(), d.messageId().toString(), d.recipient().value(), "failed",
                     "expired before delivery"));
+            node.evidence().expired(m, d.recipient());
             return false;
         }
         Envelopes.Stored env = null;
@@ -262,6 +263,7 @@ public final class DeliveryWorker implements AutoCloseable {
             node.store().transition(d.messageId(), d.recipient(), State.SENDING, new MessageStore.Deliver(attempts, receipt, r.received()));
             node.audit().record(AuditEvent.of("receipt", d.recipient().value(), d.messageId().toString(), d.recipient().value(), "ok",
                     null).about(env.header()).with("peerCheckpoint", r.checkpoint()));
+            node.evidence().relayed(env.header(), d.recipient(), receipt, r.envelopeSha256());
             if (r.checkpoint() != null) {
                 node.peerLogs().observe(d.recipient(), r.checkpoint());
             }
@@ -280,6 +282,9 @@ public final class DeliveryWorker implements AutoCloseable {
             AuditEvent failed = AuditEvent.of("send-attempt", node.me().value(), d.messageId().toString(), d.recipient().value(),
                     state.id(), reason);
             node.audit().record(env == null ? failed : failed.about(env.header()));
+            if (env != null && state != State.RETRYING) {
+                node.evidence().notRelayed(env.header(), d.recipient(), state == State.EXPIRED, e.code().code(), e.getMessage());
+            }
             LOG.warn("delivery of {} to {} {}: {}", d.messageId(), d.recipient(), state.id(), reason);
         } catch (RuntimeException e) {
             node.store().transition(d.messageId(), d.recipient(), State.SENDING, new MessageStore.Retry(attempts,

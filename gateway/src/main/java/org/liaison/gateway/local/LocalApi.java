@@ -35,6 +35,8 @@ public final class LocalApi {
     public static final String MESSAGES = PREFIX + "messages";
     public static final String INBOX = PREFIX + "inbox";
     public static final String AUDIT = PREFIX + "audit";
+    /** {@code GET EVIDENCE/ID}: the message's sealed ASiC-E evidence container (its sender's investigators, its recipients' who may open it, auditors). */
+    public static final String EVIDENCE = PREFIX + "evidence";
     /** {@code POST} (operator): delete every message of the case named in {@link #CASE}, with a {@link #REASON}. */
     public static final String CASE_DELETE = PREFIX + "cases/delete";
     /** A case reference, URL-encoded. */

@@ -527,6 +527,28 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
                 list.add(e.getValue());
             }
             return c -> json(c, HttpResponseStatus.OK, list);
+        } else if (uri.startsWith(LocalApi.EVIDENCE + "/")) {
+            require(user, Role.INVESTIGATOR, Role.AUDITOR);
+            UUID id = parseId(uri.substring((LocalApi.EVIDENCE + "/").length()));
+            if (!user.roles().contains(Role.AUDITOR)) { // an investigator: a message they follow, or one they may open
+                Optional<MessageStore.Outgoing> o = node.store().outgoing(id);
+                if (o.isPresent() ? !access(user).follows(o.get()) : node.store().received(id).isEmpty()) {
+                    throw new ProtocolException(ErrorCode.NOT_FOUND, "no message " + id + " of yours");
+                }
+                if (o.isEmpty()) {
+                    readable(user, node.store().received(id).orElseThrow(), Use.FETCH);
+                }
+            }
+            byte[] zip = node.evidence().export(id);
+            node.audit().record(AuditEvent.of("evidence-export", user.actor(), id.toString(), null, "ok", null)
+                    .with("containerSha256", Envelopes.sha256(zip)));
+            return c -> {
+                FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.wrappedBuffer(zip));
+                r.headers().set(HttpHeaderNames.CONTENT_TYPE, org.liaison.gateway.evidence.AsicE.MIME_TYPE);
+                r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, zip.length);
+                c.writeAndFlush(r);
+                this.request = null;
+            };
         } else if (uri.equals(PREFIX + "audit")) {
             require(user, Role.AUDITOR);
             return auditSnapshot(user);

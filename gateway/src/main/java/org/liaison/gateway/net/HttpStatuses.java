@@ -13,6 +13,7 @@ public final class HttpStatuses {
                 return HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE;
             case UNAVAILABLE:
             case STORAGE_FULL:
+            case TRUSTED_TIME_UNAVAILABLE:
                 return HttpResponseStatus.SERVICE_UNAVAILABLE;
             case TIMEOUT:
                 return HttpResponseStatus.REQUEST_TIMEOUT;

@@ -179,6 +179,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
     private final DirectoryVerifier directoryVerifier;
     private final MessageStore store;
     private final BlobStore blobs;
+    private final org.liaison.gateway.evidence.EvidenceIssuer evidence;
     private final org.liaison.gateway.peer.StagedTransfers transfers;
     private final AuditLog audit;
     private final Tuning tuning;
@@ -241,6 +242,10 @@ public final class GatewayNode implements NodeState, AutoCloseable {
         opened.add(store);
         try {
             this.blobs = new BlobStore(data.resolve("blobs"));
+            this.evidence = new org.liaison.gateway.evidence.EvidenceIssuer(this, data.resolve(org.liaison.gateway.evidence.EvidenceIssuer.FOLDER),
+                    org.liaison.gateway.evidence.TrustedTime.configured(config.timestamping(), configFile, audit::checkpoint, clock(), data),
+                    new org.liaison.gateway.evidence.EvidenceContainer.Pins(path(config.directory().operatorCa()),
+                            path(config.directory().operatorCrl())));
             // A folder shared by the authority's nodes (PostgreSQL store): another node may be writing in it now.
             blobs.cleanStaging(store instanceof org.liaison.gateway.store.PostgresMessageStore ? Duration.ofHours(1) : Duration.ZERO);
             // A staged transfer dropped unfinished is counted and audited: the sender's resume point is gone.
@@ -337,6 +342,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
                     this::ready);
             worker.start(tuning.poll());
             stages.start(tuning.poll());
+            evidence.start(metrics);
             running = true;
             removeOrphans();
             reloader.scheduleWithFixedDelay(this::reload, tuning.reloadEvery().toMillis(), tuning.reloadEvery().toMillis(),
@@ -643,6 +649,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
                 audit.record(AuditEvent.of("deadline-passed", me.value(), id.toString(), null, "overdue",
                         "no reply received by the requested date"));
                 LOG.warn("message {}: the requested answer is overdue", id);
+                evidence.deadlinePassed(id);
             }
         } catch (RuntimeException e) {
             LOG.warn("cannot check deadlines: {}", e.toString());
@@ -692,6 +699,11 @@ public final class GatewayNode implements NodeState, AutoCloseable {
     @Override
     public MessageStore store() {
         return store;
+    }
+
+    @Override
+    public org.liaison.gateway.evidence.EvidenceIssuer evidence() {
+        return evidence;
     }
 
     @Override
@@ -837,7 +849,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
         running = false;
         RuntimeException first = null;
         Runnable[] steps = {() -> ifBound(server, PeerServer::stopAccepting), () -> ifBound(local, l -> l.stopAccepting()),
-            reloader::shutdownNow, worker::close, stages::close, peerLogs::close,
+            reloader::shutdownNow, worker::close, stages::close, evidence::close, peerLogs::close,
             () -> ifBound(server, PeerServer::close), client::close, () -> ifBound(admin, a -> a.close()), () -> ifBound(local, l -> l.close()),
             outbox::close, authFailures::close,
             () -> {

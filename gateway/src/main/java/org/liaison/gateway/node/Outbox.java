@@ -267,6 +267,7 @@ public final class Outbox {
      */
     public Session begin(byte[] manifestXml, X509Certificate submitter, String idempotencyKey, UUID conversationId, UUID inReplyTo,
             Duration ttl, long resumeFrom) throws ProtocolException, IOException {
+        node.evidence().requireTrustedTime(); // LIAISON:0058 before any work
         Instant now = node.clock().instant();
         Manifests.Verified m = Manifests.verify(manifestXml, node.trust(), now);
         if (submitter != null && !Fingerprint.of(m.investigator()).equals(Fingerprint.of(submitter))) {
@@ -288,6 +289,7 @@ public final class Outbox {
         } catch (ProtocolException refused) {
             node.audit().record(AuditEvent.of("submit-refused", "SHA256:" + Fingerprint.of(m.investigator()).hex(), null,
                     addressees.toString(), "refused", refused.code().code() + " " + refused.getMessage()));
+            node.evidence().submissionRefused(m.manifest(), addressees, refused.code().code(), refused.getMessage());
             throw refused;
         }
         String scopedKey = idempotencyKey == null ? null : scopedKey(m.investigator(), idempotencyKey);
@@ -344,6 +346,7 @@ public final class Outbox {
                         : String.join(", ", addressees.stream().map(AuthorityId::value).toList())));
         node.audit().record(AuditEvent.of("submit-refused", "SHA256:" + Fingerprint.of(m.investigator()).hex(), inReplyTo.toString(),
                 addressees.toString(), "refused", refused.code().code() + " " + refused.getMessage()));
+        node.evidence().submissionRefused(m.manifest(), addressees, refused.code().code(), refused.getMessage());
         throw refused;
     }
 
@@ -604,6 +607,7 @@ public final class Outbox {
                                     + " (another node); answered with it"));
                     return taken.get().messageId();
                 }
+                node.evidence().submissionAccepted(h, recipients, manifest.manifest(), manifestXml, envelope, payloads);
                 if (inReplyTo != null) {
                     node.sealedReply(inReplyTo);
                 }

@@ -98,6 +98,7 @@ public final class Stages implements AutoCloseable {
         }
         node.audit().record(AuditEvent.of("stage", actor, r.messageId().toString(), r.sender().value(), stage, reason).about(h)
                 .with("noticeSha256", Envelopes.sha256(xml)).with("notice", "sent"));
+        node.evidence().stage(h, stage, now, reason, note, xml);
         LOG.info("message {} from {}: {}{}, notice queued", r.messageId(), r.sender(), stage, reason == null ? "" : " (" + reason + ")");
         wake();
         return true;
@@ -106,6 +107,7 @@ public final class Stages implements AutoCloseable {
     /** A reply to a received message was sealed here: the recipient's own log records the answer. */
     public void replied(UUID inReplyTo, AuthorityId to) {
         node.audit().record(AuditEvent.of("stage", node.me().value(), inReplyTo.toString(), to.value(), ANSWERED, null));
+        node.evidence().answered(inReplyTo, to, node.me(), null);
     }
 
     private void sendDue() {
@@ -192,6 +194,7 @@ public final class Stages implements AutoCloseable {
         if (node.store().recordStage(new MessageStore.Stage(inReplyTo, from, ANSWERED, node.clock().instant(), null, null), false)) {
             node.audit().record(AuditEvent.of("stage", from.value(), inReplyTo.toString(), from.value(), ANSWERED, null)
                     .with("reply", reply.toString()));
+            node.evidence().answered(inReplyTo, node.me(), from, reply);
         }
     }
 

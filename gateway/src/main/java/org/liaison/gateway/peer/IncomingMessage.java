@@ -440,6 +440,7 @@ public final class IncomingMessage {
             }
             switch (outcome) {
                 case STORED:
+                    node.evidence().delivered(verified.header(), verified.sha256(), verified.payloads(), receipt, now);
                     node.receivedPackage(sender, verified.header().messageId(), verified.header().inReplyTo(), receivedManifest);
                     return receipt;
                 case DUPLICATE:

@@ -69,6 +69,11 @@ public interface PeerContext {
         throw new org.liaison.protocol.ProtocolException(org.liaison.protocol.ErrorCode.NOT_FOUND, "this node takes no notices");
     }
 
+    /** Issues the evidence of this node's acts (see EvidenceIssuer). */
+    default org.liaison.gateway.evidence.EvidenceIssuer evidence() {
+        return org.liaison.gateway.evidence.EvidenceIssuer.NONE;
+    }
+
     /** {@code peer} just made an authenticated request: it is up (deliveries to it waiting in backoff may go now). */
     default void peerIsUp(AuthorityId peer) {
     }
