@@ -112,8 +112,8 @@ public final class FileAuditLog implements AuditLog {
     private volatile String latestCheckpoint;
     public static final String INDEX = "entries.index";
     public static final String MIGRATED = "tiles.migrated";
-    /** Full tiles kept in memory for reading (about 16 KiB each with the levels above their hashes). */
-    static final int CACHE_TILES = 256;
+    /** Full tiles kept in memory for reading (about 16 KiB each with the levels above their hashes: 16 MiB at most). */
+    static final int CACHE_TILES = 1024;
     /** Completed tiles that make the background write them at once rather than at the next checkpoint period. */
     static final int PERSIST_TILES = 64;
 
