@@ -175,16 +175,18 @@ public final class FileAuditLog implements AuditLog {
      */
     private void recover() throws IOException {
         TileState st = null;
+        String unusable = null;
         try {
             st = TileState.read(dir);
         } catch (IOException x) {
-            LogManager.getLogger(FileAuditLog.class).warn("audit log: {}; converting the entries into tiles again", x.getMessage());
+            unusable = x.getMessage();
+            LogManager.getLogger(FileAuditLog.class).warn("audit log: {}; converting the entries into tiles again", unusable);
         }
         long[] ends;
         try {
             if (st == null) {
                 throw new Rebuild(Files.size(dir.resolve(ENTRIES)) == 0 && Files.size(dir.resolve(CHECKPOINTS)) == 0 ? null
-                        : "no tile state (a log of the earlier format, or a restored copy)");
+                        : unusable != null ? unusable : "no tile state (a log of the earlier format, or a restored copy)");
             }
             try {
                 ends = open(st);
