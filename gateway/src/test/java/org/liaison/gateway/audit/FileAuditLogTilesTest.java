@@ -109,6 +109,26 @@ class FileAuditLogTilesTest {
                 .hasMessageContaining("entry " + (n - 100) + " is not the one its tiles hold: the log was altered");
     }
 
+    @Test
+    void fullVerificationComparesTheIndexAndTheStateWithTheEntries() throws Exception {
+        try (FileAuditLog log = open()) {
+            for (int i = 0; i < 1000; i++) {
+                log.append(event(i));
+            }
+        }
+        String vkey = Files.readString(dir.resolve(FileAuditLog.VERIFIER_KEY)).strip();
+        assertThat(AuditLogVerifier.verify(dir, vkey).problems()).isEmpty();
+        byte[] index = Files.readAllBytes(dir.resolve(FileAuditLog.INDEX));
+        byte[] changed = index.clone();
+        changed[15] ^= 1; // where entry 256 starts
+        Files.write(dir.resolve(FileAuditLog.INDEX), changed);
+        assertThat(AuditLogVerifier.verify(dir, vkey).problems()).containsExactly(FileAuditLog.INDEX
+                + ": the run from entry 256 starts at byte " + ByteBuffer.wrap(index, 8, 8).getLong() + ", not where the index says");
+        Files.write(dir.resolve(FileAuditLog.INDEX), index);
+        Files.delete(dir.resolve("tile/0/002"));
+        assertThat(AuditLogVerifier.verify(dir, vkey).problems()).containsExactly("tile/0/002 is missing (the tile state covers it)");
+    }
+
     /** A log whose process died after its last tile state: the entries after it are added at open, and nothing is lost. */
     @Test
     void entriesWrittenAfterTheLastTileStateAreAddedAtOpen() throws Exception {
