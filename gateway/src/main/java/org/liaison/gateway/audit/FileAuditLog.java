@@ -833,6 +833,39 @@ public final class FileAuditLog implements AuditLog {
         return tree.root(size);
     }
 
+    /**
+     * The C2SP entry bundle {@code index}, its first {@code width} entries (256: full): each entry as a
+     * big-endian uint16 length and the bytes hashed. Read from the entries file (the entry store)
+     * through the index, so entries are not written twice.
+     */
+    public byte[] entryBundle(long index, int width) throws IOException {
+        new TilePath.Tile(-1, index, width); // checks the ranges
+        long from;
+        synchronized (this) {
+            if (index * TilePath.WIDTH + width > tree.size()) {
+                throw new IllegalArgumentException("entry bundle " + TilePath.entries(index, width) + " is beyond a log of " + tree.size()
+                        + " entries");
+            }
+            long[] pending = pendingIndex.stream().filter(e -> e[0] == index).findFirst().orElse(null);
+            from = index == 0 ? 0 : pending != null ? pending[1] : indexAt(index);
+        }
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        int[] n = {0};
+        AuditLogReader.forEach(entries, from, (pos, r) -> {
+            if (r.length > 0xffff) {
+                throw new IOException("entry " + (index * TilePath.WIDTH + n[0]) + " has " + r.length + " bytes, more than an entry bundle holds");
+            }
+            out.write(r.length >> 8);
+            out.write(r.length & 0xff);
+            out.write(r);
+            return ++n[0] < width;
+        });
+        if (n[0] != width) {
+            throw new IOException("the entries file ends before entry bundle " + TilePath.entries(index, width));
+        }
+        return out.toByteArray();
+    }
+
     /** The C2SP hash tile {@code level}/{@code index}, its first {@code width} hashes (256: full), for serving. */
     @Override
     public synchronized byte[] tile(int level, long index, int width) {

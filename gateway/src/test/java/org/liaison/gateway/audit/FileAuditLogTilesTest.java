@@ -109,6 +109,33 @@ class FileAuditLogTilesTest {
                 .hasMessageContaining("entry " + (n - 100) + " is not the one its tiles hold: the log was altered");
     }
 
+    /** Entry bundles (tile/entries/N) are served from the entries file; each entry hashes to its leaf in the level-0 tile. */
+    @Test
+    void entryBundlesHashToTheLevel0Tiles() throws Exception {
+        try (FileAuditLog log = open()) {
+            for (int i = 0; i < 700; i++) {
+                log.append(event(i));
+            }
+            log.persist(true); // bundles 0 and 1 through the index on disk, 2 from what waits for it
+            for (int i = 700; i < 800; i++) {
+                log.append(event(i));
+            }
+            for (long[] b : new long[][] {{0, 256}, {1, 256}, {2, 256}, {3, 32}, {1, 5}}) {
+                byte[] bundle = log.entryBundle(b[0], (int) b[1]);
+                byte[] tile = log.tile(0, b[0], (int) b[1]);
+                ByteBuffer in = ByteBuffer.wrap(bundle);
+                for (int k = 0; k < b[1]; k++) {
+                    byte[] e = new byte[in.getShort() & 0xffff];
+                    in.get(e);
+                    assertThat(Merkle.leafHash(e)).isEqualTo(java.util.Arrays.copyOfRange(tile, 32 * k, 32 * k + 32));
+                    assertThat(new String(e, StandardCharsets.UTF_8)).startsWith("{\"index\":" + (b[0] * 256 + k) + ",");
+                }
+                assertThat(in.hasRemaining()).isFalse();
+            }
+            assertThatThrownBy(() -> log.entryBundle(3, 33)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("beyond");
+        }
+    }
+
     @Test
     void fullVerificationComparesTheIndexAndTheStateWithTheEntries() throws Exception {
         try (FileAuditLog log = open()) {
