@@ -363,9 +363,8 @@ public final class FileAuditLog implements AuditLog {
         java.util.ArrayDeque<byte[]> ring = new java.util.ArrayDeque<>();
         long[] offsetAtLast = {0};
         long lastSize = cps.isEmpty() ? -1 : cps.get(cps.size() - 1).size();
-        int[] checked = {0};
         long end = AuditLogReader.forEach(entries, 0, (pos, r) -> {
-            checkRoots(at, cps, checked);
+            checkRoots(at, cps);
             if (tree.size() == lastSize) {
                 offsetAtLast[0] = pos;
             }
@@ -379,7 +378,7 @@ public final class FileAuditLog implements AuditLog {
             }
             return true;
         });
-        checkRoots(at, cps, checked);
+        checkRoots(at, cps);
         if (!at.isEmpty()) {
             long beyond = at.lastKey();
             throw damaged("it has fewer entries (" + tree.size() + ") than its " + (at.get(beyond).contains(cps.size() - 1) ? "last " : "")
@@ -410,7 +409,7 @@ public final class FileAuditLog implements AuditLog {
     }
 
     /** During a conversion: the checkpoints of the tree's current size must have its root (found, they are done). */
-    private void checkRoots(java.util.TreeMap<Long, List<Integer>> at, List<Checkpoint> cps, int[] checked) throws IOException {
+    private void checkRoots(java.util.TreeMap<Long, List<Integer>> at, List<Checkpoint> cps) throws IOException {
         List<Integer> due = at.remove(tree.size());
         if (due == null) {
             return;
@@ -422,7 +421,6 @@ public final class FileAuditLog implements AuditLog {
                         + " log was altered" : "its first " + tree.size() + " entries do not match its signed checkpoint #" + k
                         + ": the log was altered");
             }
-            checked[0]++;
         }
     }
 
