@@ -42,6 +42,16 @@ public interface AuditLog extends AutoCloseable {
         throw new UnsupportedOperationException("this audit log keeps no Merkle tree");
     }
 
+    /** The RFC 9162 inclusion proof of entry {@code index} in the tree of the first {@code size} entries. */
+    default java.util.List<byte[]> inclusionProof(long index, long size) {
+        throw new UnsupportedOperationException("this audit log keeps no Merkle tree");
+    }
+
+    /** The C2SP tlog-tiles hash tile {@code level}/{@code index}, its first {@code width} hashes (256: a full tile). */
+    default byte[] tile(int level, long index, int width) {
+        throw new UnsupportedOperationException("this audit log keeps no hash tiles");
+    }
+
     /** The key that verifies this log's checkpoints ({@code NAME+hash+key}); {@code null} when it signs none. */
     default String verifierKey() {
         return null;

@@ -37,6 +37,40 @@ public final class AuditLogReader {
         return out;
     }
 
+    /** Receives each complete record and the file offset it starts at; returns false to stop. */
+    @FunctionalInterface
+    public interface RecordHandler {
+        boolean handle(long offset, byte[] record) throws IOException;
+    }
+
+    /**
+     * Streams the complete records from byte {@code from} of {@code ch} (a record's start) without
+     * holding them; returns the offset after the last record handled. What follows it (an incomplete
+     * final record) is left for the caller to judge by comparing with {@code ch.size()}.
+     */
+    public static long forEach(FileChannel ch, long from, RecordHandler handler) throws IOException {
+        long size = ch.size();
+        long pos = from;
+        PositionalReader reader = new PositionalReader(ch);
+        reader.at = from;
+        java.io.DataInputStream in = new java.io.DataInputStream(new java.io.BufferedInputStream(
+                java.nio.channels.Channels.newInputStream(reader), 1 << 16));
+        while (size - pos >= 4) {
+            int n = in.readInt();
+            if (n <= 0 || pos + 4 + n > size) {
+                break;
+            }
+            byte[] b = new byte[n];
+            in.readFully(b);
+            long at = pos;
+            pos += 4 + n;
+            if (!handler.handle(at, b)) {
+                break;
+            }
+        }
+        return pos;
+    }
+
     /** Reads a channel from byte 0 with positional reads, leaving its position alone. */
     private static final class PositionalReader implements java.nio.channels.ReadableByteChannel {
         private final FileChannel ch;

@@ -71,50 +71,87 @@ public final class AuditLogVerifier {
      */
     public static Report verify(Path dir, String verifierKey, List<String> held) throws IOException {
         List<String> problems = new ArrayList<>();
-        List<byte[]> records;
-        try (FileChannel ch = FileChannel.open(dir.resolve(FileAuditLog.ENTRIES), StandardOpenOption.READ)) {
-            try {
-                records = AuditLogReader.records(ch, false);
-            } catch (IOException e) {
-                problems.add("entries: " + e.getMessage());
-                records = AuditLogReader.records(ch, true);
-            }
-        }
-        org.liaison.protocol.tlog.MerkleTree leaves = new org.liaison.protocol.tlog.MerkleTree();
-        for (int i = 0; i < records.size(); i++) {
-            byte[] r = records.get(i);
-            leaves.append(Merkle.leafHash(r));
-            try {
-                JsonNode n = JSON.readTree(r);
-                if (n == null || !n.isObject() || n.path("index").asLong(-1) != i) {
-                    problems.add("entry " + i + ": its index field says " + (n == null ? "nothing" : n.path("index").asText())
-                            + " (an entry was inserted, removed or moved before it)");
-                    break;
-                }
-            } catch (IOException e) {
-                problems.add("entry " + i + ": not a JSON object (changed bytes)");
-                break;
-            }
-        }
         List<byte[]> notes;
         try (FileChannel ch = FileChannel.open(dir.resolve(FileAuditLog.CHECKPOINTS), StandardOpenOption.READ)) {
             try {
                 notes = AuditLogReader.records(ch, false);
             } catch (IOException e) {
                 // A crash while writing a checkpoint leaves this too, until the node's next start; copy again after it.
+                notes = null;
                 problems.add("checkpoints: " + e.getMessage() + ": a checkpoint was cut short or a record length changed");
+            }
+            if (notes == null) {
                 notes = AuditLogReader.records(ch, true);
             }
         }
+        // The sizes whose roots are needed, taken as the entries stream past them: memory stays small at any size.
+        List<Object> cps = new ArrayList<>();
+        java.util.Set<Long> sizes = new java.util.HashSet<>();
+        for (byte[] n : notes) {
+            cps.add(parse(new String(n, StandardCharsets.UTF_8), verifierKey));
+        }
+        List<Object> helds = new ArrayList<>();
+        for (String h : held) {
+            helds.add(parse(h, verifierKey));
+        }
+        for (Object c : concat(cps, helds)) {
+            if (c instanceof Checkpoint cp) {
+                sizes.add(cp.size());
+            }
+        }
+        TileState state = null;
+        if (java.nio.file.Files.exists(dir.resolve(TileState.FILE))) {
+            try {
+                state = TileState.read(dir);
+                sizes.add(state.size());
+            } catch (IOException e) {
+                problems.add(e.getMessage());
+            }
+        }
+        Tiles tiles = new Tiles(dir, state, problems);
+        java.util.Map<Long, byte[]> roots = new java.util.HashMap<>();
+        org.liaison.protocol.tlog.TiledTree leaves = new org.liaison.protocol.tlog.TiledTree(org.liaison.protocol.tlog.TileStore.NONE, 1);
+        boolean[] stopped = {false};
+        long end;
+        long fileSize;
+        try (FileChannel ch = FileChannel.open(dir.resolve(FileAuditLog.ENTRIES), StandardOpenOption.READ)) {
+            fileSize = ch.size();
+            end = AuditLogReader.forEach(ch, 0, (pos, r) -> {
+                long i = leaves.size();
+                if (sizes.contains(i)) {
+                    roots.put(i, leaves.root(i));
+                }
+                tiles.at(leaves, pos, true);
+                leaves.append(Merkle.leafHash(r));
+                tiles.compare(leaves);
+                try {
+                    JsonNode n = JSON.readTree(r);
+                    if (n == null || !n.isObject() || n.path("index").asLong(-1) != i) {
+                        problems.add("entry " + i + ": its index field says " + (n == null ? "nothing" : n.path("index").asText())
+                                + " (an entry was inserted, removed or moved before it)");
+                        stopped[0] = true;
+                    }
+                } catch (IOException e) {
+                    problems.add("entry " + i + ": not a JSON object (changed bytes)");
+                    stopped[0] = true;
+                }
+                return !stopped[0];
+            });
+        }
+        if (!stopped[0] && end < fileSize) {
+            problems.add(0, "entries: incomplete record at byte " + end + " (after entry " + (leaves.size() - 1) + ")");
+        }
+        if (sizes.contains(leaves.size())) {
+            roots.put(leaves.size(), leaves.root(leaves.size()));
+        }
+        if (!stopped[0]) {
+            tiles.at(leaves, end, false);
+        }
         long previous = 0;
         long verified = 0;
-        for (int k = 0; k < notes.size(); k++) {
-            String note = new String(notes.get(k), StandardCharsets.UTF_8);
-            Checkpoint c;
-            try {
-                c = Checkpoint.parse(SignedNote.open(note, verifierKey));
-            } catch (GeneralSecurityException | IllegalArgumentException e) {
-                problems.add("checkpoint #" + k + ": " + e.getMessage());
+        for (int k = 0; k < cps.size(); k++) {
+            if (!(cps.get(k) instanceof Checkpoint c)) {
+                problems.add("checkpoint #" + k + ": " + cps.get(k));
                 continue;
             }
             if (c.size() < previous) {
@@ -123,7 +160,7 @@ public final class AuditLogVerifier {
             if (c.size() > leaves.size()) {
                 problems.add("checkpoint #" + k + " covers " + c.size() + " entries but the log holds " + leaves.size()
                         + ": entries were removed");
-            } else if (!MessageDigest.isEqual(leaves.root(c.size()), c.rootHash())) {
+            } else if (!MessageDigest.isEqual(roots.get(c.size()), c.rootHash())) {
                 problems.add("checkpoint #" + k + " (size " + c.size() + ") does not match the entries: an entry at index " + verified
                         + " to " + (c.size() - 1) + " was changed");
             } else {
@@ -134,22 +171,141 @@ public final class AuditLogVerifier {
         if (notes.isEmpty() && !(leaves.size() == 0)) {
             problems.add("no signed checkpoint covers the " + leaves.size() + " entries");
         }
-        for (int h = 0; h < held.size(); h++) {
-            Checkpoint c;
-            try {
-                c = Checkpoint.parse(SignedNote.open(held.get(h), verifierKey));
-            } catch (GeneralSecurityException | IllegalArgumentException e) {
-                problems.add("held checkpoint #" + h + " is not a checkpoint of this log's key: " + e.getMessage());
+        for (int h = 0; h < helds.size(); h++) {
+            if (!(helds.get(h) instanceof Checkpoint c)) {
+                problems.add("held checkpoint #" + h + " is not a checkpoint of this log's key: " + helds.get(h));
                 continue;
             }
             if (c.size() > leaves.size()) {
                 problems.add("held checkpoint #" + h + " covers " + c.size() + " entries but the log holds " + leaves.size()
                         + ": the log was rolled back");
-            } else if (!MessageDigest.isEqual(leaves.root(c.size()), c.rootHash())) {
+            } else if (!MessageDigest.isEqual(roots.get(c.size()), c.rootHash())) {
                 problems.add("held checkpoint #" + h + " (size " + c.size() + ") does not match the log's first " + c.size()
                         + " entries: the history was rewritten (a fork)");
             }
         }
+        tiles.finish(leaves, roots, verifierKey, notes);
         return new Report(leaves.size(), notes.size(), verified, problems);
+    }
+
+    /** The checkpoint of a signed note under the key, or the reason it is not one (a String). */
+    private static Object parse(String note, String verifierKey) {
+        try {
+            return Checkpoint.parse(SignedNote.open(note, verifierKey));
+        } catch (GeneralSecurityException | IllegalArgumentException e) {
+            return e.getMessage();
+        }
+    }
+
+    private static List<Object> concat(List<Object> a, List<Object> b) {
+        List<Object> out = new ArrayList<>(a);
+        out.addAll(b);
+        return out;
+    }
+
+    /**
+     * The tiles, index and state a node keeps beside the entries (none in a pulled copy or a log of the
+     * earlier format), compared with what the entries give as they stream past: each full tile, where
+     * each run of 256 entries starts, the state's right edge and checkpoint.
+     */
+    private static final class Tiles {
+        private static final int MAX_REPORTED = 20;
+        private final org.liaison.protocol.tlog.TileFiles files;
+        private final TileState state;
+        private final List<String> problems;
+        private final FileChannel index;
+        private int reported;
+
+        Tiles(Path dir, TileState state, List<String> problems) throws IOException {
+            this.files = new org.liaison.protocol.tlog.TileFiles(dir);
+            this.state = state;
+            this.problems = problems;
+            this.index = state != null && java.nio.file.Files.exists(dir.resolve(FileAuditLog.INDEX))
+                    ? FileChannel.open(dir.resolve(FileAuditLog.INDEX), StandardOpenOption.READ) : null;
+        }
+
+        private void report(String p) {
+            if (reported++ < MAX_REPORTED) {
+                problems.add(p);
+            } else if (reported == MAX_REPORTED + 1) {
+                problems.add("(more tile problems not listed)");
+            }
+        }
+
+        /** Entry {@code leaves.size()} starts (or, not {@code entry}, the entries end) at {@code pos}: as the index and the state say? */
+        void at(org.liaison.protocol.tlog.TiledTree leaves, long pos, boolean entry) throws IOException {
+            if (state == null) {
+                return;
+            }
+            long i = leaves.size();
+            if (i == state.size()) {
+                if (pos != state.entriesOffset()) {
+                    report(TileState.FILE + ": says entry " + i + " starts at byte " + state.entriesOffset() + ", not " + pos);
+                }
+                List<byte[]> edge = leaves.edgeAt(i);
+                boolean same = edge.size() == state.edge().size();
+                for (int l = 0; same && l < edge.size(); l++) {
+                    same = java.util.Arrays.equals(edge.get(l), state.edge().get(l));
+                }
+                if (!same) {
+                    report(TileState.FILE + ": its right edge (size " + i + ") does not match the entries");
+                }
+            }
+            if (entry && index != null && i > 0 && i % 256 == 0 && i <= state.size()) {
+                java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8);
+                index.read(b, (i / 256) * 8);
+                if (b.position() < 8 || b.getLong(0) != pos) {
+                    report(FileAuditLog.INDEX + ": the run from entry " + i + " starts at byte " + pos + ", not where the index says");
+                }
+            }
+        }
+
+        /** Each tile the entries complete: the same as the file (which must exist up to the state's size). */
+        void compare(org.liaison.protocol.tlog.TiledTree leaves) throws IOException {
+            if (leaves.pendingCount() == 0) {
+                return;
+            }
+            java.util.Map<org.liaison.protocol.tlog.TilePath.Tile, byte[]> done = leaves.pending();
+            leaves.taken(done.keySet());
+            if (state == null) {
+                return;
+            }
+            for (var t : done.entrySet()) {
+                byte[] file = files.read(t.getKey().level(), t.getKey().index());
+                if (file == null) {
+                    long endIndex = (t.getKey().index() + 1) << (8 * (t.getKey().level() + 1));
+                    if (endIndex <= state.size()) {
+                        report(t.getKey().path() + " is missing (the tile state covers it)");
+                    }
+                } else if (!java.util.Arrays.equals(file, t.getValue())) {
+                    report(t.getKey().path() + " does not match the entries");
+                }
+            }
+        }
+
+        void finish(org.liaison.protocol.tlog.TiledTree leaves, java.util.Map<Long, byte[]> roots, String verifierKey, List<byte[]> notes)
+                throws IOException {
+            if (index != null) {
+                index.close();
+            }
+            if (state == null) {
+                return;
+            }
+            if (state.size() > leaves.size()) {
+                report(TileState.FILE + ": covers " + state.size() + " entries but the log holds " + leaves.size());
+                return;
+            }
+            if (state.note() != null) {
+                Object c = parse(state.note(), verifierKey);
+                if (!(c instanceof Checkpoint cp) || cp.size() != state.size() || !MessageDigest.isEqual(cp.rootHash(),
+                        roots.get(state.size()))) {
+                    report(TileState.FILE + ": its checkpoint is not a checkpoint of the entries' first " + state.size() + " under the key");
+                }
+                boolean held = notes.stream().anyMatch(n -> new String(n, StandardCharsets.UTF_8).equals(state.note()));
+                if (!held) {
+                    report(TileState.FILE + ": its checkpoint is not in the checkpoints file");
+                }
+            }
+        }
     }
 }

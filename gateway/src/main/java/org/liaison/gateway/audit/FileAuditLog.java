@@ -20,8 +20,10 @@ import org.apache.logging.log4j.Logger;
 import org.liaison.certs.SecureFiles;
 import org.liaison.protocol.tlog.Checkpoint;
 import org.liaison.protocol.tlog.Merkle;
-import org.liaison.protocol.tlog.MerkleTree;
 import org.liaison.protocol.tlog.SignedNote;
+import org.liaison.protocol.tlog.TileFiles;
+import org.liaison.protocol.tlog.TilePath;
+import org.liaison.protocol.tlog.TiledTree;
 
 /**
  * The tamper-evident audit log: an append-only file of entries (each the exact JSON bytes that
@@ -33,7 +35,25 @@ import org.liaison.protocol.tlog.SignedNote;
  *   checkpoints   records: 4-byte big-endian length ‖ signed note
  *   log.key       the log's Ed25519 seed (owner-only)
  *   log.vkey      the verifier key to give auditors (NAME+hash+key)
+ *   tile/L/N      the Merkle tree as C2SP tlog-tiles hash tiles (full tiles only, written once, synced)
+ *   entries.index 8 bytes per 256 entries: where entry 256·t starts in the entries file
+ *   tiles.state   the size the tiles were last made durable at: its right edge, its signed
+ *                 checkpoint, where that entry and checkpoint lie in the files (see TileState)
+ *   tiles.migrated what each conversion of the entries into tiles checked (appended to)
  * </pre>
+ *
+ * <p><b>Tiles.</b> The tree is a {@link TiledTree}: the right edge in memory, full tiles read on demand
+ * through a small cache, so memory does not grow with the log. The entries file stays the entry store
+ * (backups, pulls and exports read it; entry bundles would write every entry twice). Tiles, the index
+ * and the state are derived from the entries and made durable in the background (every checkpoint
+ * period, when enough tiles wait, and at close), never on the path of an append.
+ *
+ * <p><b>Opening</b> costs the same at any size: the state's edge must reproduce its signed checkpoint;
+ * the last {@value #RECENT}+ entries before it must hash to the tiles, the entries written after it are
+ * added, and the result must reproduce the latest signed checkpoint. A log without a state (the old
+ * format, a restored backup) is converted once: every entry re-hashed into tiles, and every checkpoint
+ * it holds must come out with the same root. Full verification of every entry stays an explicit
+ * operation ({@code liaison audit verify}, {@link AuditLogVerifier}).
  *
  * <p><b>Durability.</b> {@link #record} returns only after its entry is fsynced; concurrent callers
  * share one fsync (group commit). {@link #append} does not wait: the next record's fsync covers it.
@@ -60,8 +80,18 @@ public final class FileAuditLog implements AuditLog {
     private final SignedNote.Signer signer;
     private final FileChannel entries;
     private final FileChannel checkpoints;
-    private final MerkleTree tree = new MerkleTree();
+    private final FileChannel index;
+    private final TileFiles tileFiles;
+    private TiledTree tree;
+    /** (tile t, offset of entry 256·t) not yet written to the index. */
+    private final List<long[]> pendingIndex = new java.util.ArrayList<>();
     private final Object checkpointLock = new Object();
+    private final Object persistLock = new Object();
+    private final java.util.concurrent.atomic.AtomicBoolean persistQueued = new java.util.concurrent.atomic.AtomicBoolean();
+    /** Whether the open converted the log (no usable tile state): the state is written before the open returns. */
+    private boolean rebuilt;
+    /** The size of the tile state last written (-1: none yet by this process). */
+    private long persistedSize = -1;
     private final Object flushLock = new Object();
     private final ScheduledExecutorService checkpointer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "liaison-audit-checkpoint");
@@ -75,7 +105,17 @@ public final class FileAuditLog implements AuditLog {
     /** A failed append left bytes that could not be removed yet. */
     private volatile boolean tailDamaged;
     private long checkpointedSize = -1;
+    /** Where entry {@code checkpointedSize} starts, and where the latest checkpoint lies in its file. */
+    private long checkpointedOffset;
+    private long noteStart;
+    private long noteEnd;
     private volatile String latestCheckpoint;
+    public static final String INDEX = "entries.index";
+    public static final String MIGRATED = "tiles.migrated";
+    /** Full tiles kept in memory for reading (about 16 KiB each with the levels above their hashes: 16 MiB at most). */
+    static final int CACHE_TILES = 1024;
+    /** Completed tiles that make the background write them at once rather than at the next checkpoint period. */
+    static final int PERSIST_TILES = 64;
 
     /** How many of the last entries are kept from the open (see {@link #recentAtOpen}). */
     static final int RECENT = 4096;
@@ -94,23 +134,33 @@ public final class FileAuditLog implements AuditLog {
         this.dir = dir;
         this.origin = origin;
         this.signer = signer;
+        this.tileFiles = new TileFiles(dir);
         FileChannel e = null;
         FileChannel c = null;
+        FileChannel i = null;
         try {
             e = wrap.apply(FileChannel.open(dir.resolve(ENTRIES), StandardOpenOption.CREATE, StandardOpenOption.READ,
                     StandardOpenOption.WRITE));
             c = FileChannel.open(dir.resolve(CHECKPOINTS), StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            i = FileChannel.open(dir.resolve(INDEX), StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
             this.entries = e;
             this.checkpoints = c;
+            this.index = i;
             recover();
         } catch (IOException | RuntimeException x) {
-            if (e != null) {
-                e.close();
-            }
-            if (c != null) {
-                c.close();
+            for (FileChannel ch : new FileChannel[] {e, c, i}) {
+                if (ch != null) {
+                    ch.close();
+                }
             }
             throw x;
+        }
+    }
+
+    /** A derived file (a tile, the index, the state) that cannot be used: the log is converted again from its entries. */
+    private static final class Rebuild extends Exception {
+        Rebuild(String why) {
+            super(why, null, false, false);
         }
     }
 
@@ -119,36 +169,38 @@ public final class FileAuditLog implements AuditLog {
      * changed: the entries must reproduce the last signed checkpoint (its size and its root, under
      * this log's key), and what follows the last complete record must be small enough to be one
      * record cut short by a crash. Only then is such a tail dropped; otherwise the log refuses to
-     * open and the files stay exactly as they were.
+     * open and the entries and checkpoints stay exactly as they were. With a tile state this reads
+     * the state, the last few thousand entries and what was written after the state, whatever the
+     * log's size; without one (or with derived files that cannot be used) it converts the log.
      */
     private void recover() throws IOException {
-        List<byte[]> records = AuditLogReader.records(entries, true);
-        recent = List.copyOf(records.subList(Math.max(0, records.size() - RECENT), records.size()));
-        long end = 0;
-        for (byte[] r : records) {
-            tree.append(Merkle.leafHash(r));
-            end += 4 + r.length;
+        TileState st = null;
+        String unusable = null;
+        try {
+            st = TileState.read(dir);
+        } catch (IOException x) {
+            unusable = x.getMessage();
+            LogManager.getLogger(FileAuditLog.class).warn("audit log: {}; converting the entries into tiles again", unusable);
         }
-        List<byte[]> notes = AuditLogReader.records(checkpoints, true);
-        long cend = notes.stream().mapToLong(n -> 4 + n.length).sum();
-        if (!notes.isEmpty()) {
-            String note = new String(notes.get(notes.size() - 1), java.nio.charset.StandardCharsets.UTF_8);
-            Checkpoint last;
+        long[] ends;
+        try {
+            if (st == null) {
+                throw new Rebuild(Files.size(dir.resolve(ENTRIES)) == 0 && Files.size(dir.resolve(CHECKPOINTS)) == 0 ? null
+                        : unusable != null ? unusable : "no tile state (a log of the earlier format, or a restored copy)");
+            }
             try {
-                last = Checkpoint.parse(SignedNote.open(note, signer.verifierKey()));
-            } catch (GeneralSecurityException | IllegalArgumentException x) {
-                throw damaged("its last checkpoint does not verify under the log's key (" + x.getMessage() + ")");
+                ends = open(st);
+            } catch (java.io.UncheckedIOException x) {
+                throw new Rebuild("a tile cannot be used (" + x.getCause().getMessage() + ")");
             }
-            if (last.size() > tree.size()) {
-                throw damaged("it has fewer entries (" + tree.size() + ") than its last signed checkpoint (" + last.size()
-                        + "): entries were removed or damaged");
+        } catch (Rebuild r) {
+            if (r.getMessage() != null && st != null) {
+                LogManager.getLogger(FileAuditLog.class).warn("audit log: {}; converting the entries into tiles again", r.getMessage());
             }
-            if (!java.security.MessageDigest.isEqual(tree.root(last.size()), last.rootHash())) {
-                throw damaged("its first " + last.size() + " entries do not match its last signed checkpoint: the log was altered");
-            }
-            latestCheckpoint = note;
-            checkpointedSize = last.size();
+            ends = rebuild(r.getMessage());
         }
+        long end = ends[0];
+        long cend = ends[1];
         long tail = entries.size() - end;
         if (tail > MAX_TAIL) {
             throw damaged(tail + " bytes after entry " + (tree.size() - 1) + " are not a record");
@@ -168,6 +220,286 @@ public final class FileAuditLog implements AuditLog {
             checkpoints.truncate(cend); // an unsynced checkpoint cut short: re-made identical when needed
         }
         checkpoints.position(cend);
+    }
+
+    /** A checkpoint record: the note and where it lies in the checkpoints file. */
+    private record Note(String text, long start, long end) {}
+
+    /** The checkpoint records from byte {@code from} of the checkpoints file. */
+    private List<Note> notes(long from) throws IOException {
+        List<Note> out = new java.util.ArrayList<>();
+        AuditLogReader.forEach(checkpoints, from, (at, r) -> out.add(new Note(new String(r, java.nio.charset.StandardCharsets.UTF_8), at,
+                at + 4 + r.length)));
+        return out;
+    }
+
+    private Checkpoint verified(String note, String which) throws IOException {
+        try {
+            return Checkpoint.parse(SignedNote.open(note, signer.verifierKey()));
+        } catch (GeneralSecurityException | IllegalArgumentException x) {
+            throw damaged(which + " does not verify under the log's key (" + x.getMessage() + ")");
+        }
+    }
+
+    /** The open from a tile state; returns the ends of the last complete entry and checkpoint records. */
+    private long[] open(TileState st) throws IOException, Rebuild {
+        if (st.note() != null) {
+            Checkpoint sc = verified(st.note(), "the checkpoint in its tile state");
+            if (sc.size() != st.size()) {
+                throw damaged("its tile state is for size " + st.size() + " but holds a checkpoint of size " + sc.size());
+            }
+            try {
+                tree = TiledTree.fromEdge(st.size(), st.edge(), tileFiles, CACHE_TILES);
+            } catch (IllegalArgumentException x) {
+                throw damaged("its tile state is not the right edge of a tree of " + st.size() + " entries (" + x.getMessage() + ")");
+            }
+            if (!java.security.MessageDigest.isEqual(tree.root(st.size()), sc.rootHash())) {
+                throw damaged("its tiles do not reproduce its checkpoint of size " + st.size() + ": the log was altered");
+            }
+        } else {
+            tree = new TiledTree(tileFiles, CACHE_TILES);
+        }
+        if (entries.size() < st.entriesOffset()) {
+            throw damaged("it has fewer entries than its last signed checkpoint (" + st.size() + "): entries were removed or damaged");
+        }
+        if (checkpoints.size() < st.noteEnd()) {
+            throw damaged("its checkpoints file ends before the checkpoint of size " + st.size() + " it held: checkpoints were removed");
+        }
+        // The latest checkpoint: read from the one the state holds on (later ones were written after it).
+        List<Note> notes = notes(st.noteStart());
+        if (st.note() != null && (notes.isEmpty() || !notes.get(0).text().equals(st.note()) || notes.get(0).end() != st.noteEnd())) {
+            throw damaged("its checkpoints file does not hold the checkpoint of size " + st.size() + " where it was written:"
+                    + " checkpoints were changed");
+        }
+        long cend = notes.isEmpty() ? st.noteStart() : notes.get(notes.size() - 1).end();
+        Note latest = notes.isEmpty() ? null : notes.get(notes.size() - 1);
+        Checkpoint last = latest == null ? null : verified(latest.text(), "its last checkpoint");
+        if (last != null && last.size() < st.size()) {
+            throw damaged("its last checkpoint (size " + last.size() + ") goes back from the one of size " + st.size() + " before it");
+        }
+        // The last entries before the state must be the ones the tiles hold; the ones after it are added.
+        long first = (Math.max(0, st.size() - RECENT) / TilePath.WIDTH) * TilePath.WIDTH;
+        long from;
+        try {
+            from = first == 0 ? 0 : indexAt(first / TilePath.WIDTH);
+        } catch (IOException x) {
+            throw new Rebuild("the entries index cannot be read (" + x.getMessage() + ")");
+        }
+        java.util.ArrayDeque<byte[]> ring = new java.util.ArrayDeque<>();
+        long[] at = {first, -1};
+        long end;
+        try {
+            end = AuditLogReader.forEach(entries, from, (pos, r) -> {
+                long i = at[0];
+                if (i < st.size()) {
+                    if (!java.security.MessageDigest.isEqual(Merkle.leafHash(r), tree.leafHash(i))) {
+                        if (i == first) {
+                            throw new IOException(new Rebuild("the entries index does not point at entry " + first));
+                        }
+                        throw damaged("entry " + i + " is not the one its tiles hold: the log was altered");
+                    }
+                } else {
+                    if (i == st.size() && pos != st.entriesOffset()) {
+                        throw damaged("entry " + i + " is not where its tile state says: entries were removed, added or changed");
+                    }
+                    appendLeaf(i, pos, r);
+                }
+                if (last != null && i == last.size()) {
+                    at[1] = pos;
+                }
+                ring.addLast(r);
+                if (ring.size() > RECENT) {
+                    ring.removeFirst();
+                }
+                at[0] = i + 1;
+                return true;
+            });
+        } catch (java.io.UncheckedIOException x) {
+            throw new Rebuild("a tile cannot be used (" + x.getCause().getMessage() + ")");
+        } catch (IOException x) {
+            if (x.getCause() instanceof Rebuild r) {
+                throw r;
+            }
+            throw x;
+        }
+        if (at[0] < st.size() || (at[0] == st.size() && end != st.entriesOffset())) {
+            throw damaged("it has fewer entries (" + at[0] + ") than its last signed checkpoint (" + st.size()
+                    + "): entries were removed or damaged");
+        }
+        recent = List.copyOf(ring);
+        if (last != null) {
+            if (last.size() > tree.size()) {
+                throw damaged("it has fewer entries (" + tree.size() + ") than its last signed checkpoint (" + last.size()
+                        + "): entries were removed or damaged");
+            }
+            if (!java.security.MessageDigest.isEqual(tree.root(last.size()), last.rootHash())) {
+                throw damaged("its first " + last.size() + " entries do not match its last signed checkpoint: the log was altered");
+            }
+            latestCheckpoint = latest.text();
+            checkpointedSize = last.size();
+            checkpointedOffset = last.size() == tree.size() ? end : at[1];
+            noteStart = latest.start();
+            noteEnd = latest.end();
+        }
+        return new long[] {end, cend};
+    }
+
+    /**
+     * Converts the entries into tiles (a log of the earlier format, or one whose derived files are
+     * lost): every entry re-hashed, and every checkpoint held must come out with the same root.
+     */
+    private long[] rebuild(String why) throws IOException {
+        pendingIndex.clear();
+        recent = List.of();
+        List<Note> notes = notes(0);
+        java.util.TreeMap<Long, List<Integer>> at = new java.util.TreeMap<>();
+        List<Checkpoint> cps = new java.util.ArrayList<>();
+        for (int k = 0; k < notes.size(); k++) {
+            Checkpoint c = verified(notes.get(k).text(), k == notes.size() - 1 ? "its last checkpoint" : "its checkpoint #" + k);
+            cps.add(c);
+            at.computeIfAbsent(c.size(), x -> new java.util.ArrayList<>()).add(k);
+        }
+        tree = new TiledTree(tileFiles, CACHE_TILES);
+        java.util.ArrayDeque<byte[]> ring = new java.util.ArrayDeque<>();
+        long[] offsetAtLast = {0};
+        long lastSize = cps.isEmpty() ? -1 : cps.get(cps.size() - 1).size();
+        long end = AuditLogReader.forEach(entries, 0, (pos, r) -> {
+            checkRoots(at, cps);
+            if (tree.size() == lastSize) {
+                offsetAtLast[0] = pos;
+            }
+            appendLeaf(tree.size(), pos, r);
+            ring.addLast(r);
+            if (ring.size() > RECENT) {
+                ring.removeFirst();
+            }
+            if (tree.pendingCount() >= 16 * PERSIST_TILES) {
+                writeTiles(); // keeps the memory bounded; nothing relies on them until the state is written
+            }
+            return true;
+        });
+        checkRoots(at, cps);
+        if (!at.isEmpty()) {
+            long beyond = at.lastKey();
+            throw damaged("it has fewer entries (" + tree.size() + ") than its " + (at.get(beyond).contains(cps.size() - 1) ? "last " : "")
+                    + "signed checkpoint (" + beyond + "): entries were removed or damaged");
+        }
+        if (tree.size() == lastSize) {
+            offsetAtLast[0] = end;
+        }
+        recent = List.copyOf(ring);
+        if (!notes.isEmpty()) {
+            Note latest = notes.get(notes.size() - 1);
+            latestCheckpoint = latest.text();
+            checkpointedSize = lastSize;
+            checkpointedOffset = offsetAtLast[0];
+            noteStart = latest.start();
+            noteEnd = latest.end();
+        }
+        rebuilt = true;
+        if (why != null) {
+            String record = java.time.Instant.now() + " converted into tiles (" + why + "): " + tree.size() + " entries re-hashed; "
+                    + cps.size() + " signed checkpoint(s) held, every one reproduced by the tiles" + (cps.isEmpty() ? "" : " (sizes "
+                    + cps.get(0).size() + " to " + lastSize + ", latest root " + java.util.HexFormat.of().formatHex(
+                            cps.get(cps.size() - 1).rootHash()) + ")") + "\n";
+            Files.writeString(dir.resolve(MIGRATED), record, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            LogManager.getLogger(FileAuditLog.class).warn("audit log: {}", record.strip());
+        }
+        return new long[] {end, notes.isEmpty() ? 0 : notes.get(notes.size() - 1).end()};
+    }
+
+    /** During a conversion: the checkpoints of the tree's current size must have its root (found, they are done). */
+    private void checkRoots(java.util.TreeMap<Long, List<Integer>> at, List<Checkpoint> cps) throws IOException {
+        List<Integer> due = at.remove(tree.size());
+        if (due == null) {
+            return;
+        }
+        byte[] root = tree.root(tree.size());
+        for (int k : due) {
+            if (!java.security.MessageDigest.isEqual(root, cps.get(k).rootHash())) {
+                throw damaged(k == cps.size() - 1 ? "its first " + tree.size() + " entries do not match its last signed checkpoint: the"
+                        + " log was altered" : "its first " + tree.size() + " entries do not match its signed checkpoint #" + k
+                        + ": the log was altered");
+            }
+        }
+    }
+
+    /** Adds entry {@code i} (at {@code pos} in the entries file) to the tree; notes where each run of 256 starts. */
+    private void appendLeaf(long i, long pos, byte[] bytes) {
+        tree.append(Merkle.leafHash(bytes));
+        if (i % TilePath.WIDTH == 0) {
+            pendingIndex.add(new long[] {i / TilePath.WIDTH, pos});
+        }
+    }
+
+    /** Where entry 256·{@code t} starts in the entries file, from the index. */
+    private long indexAt(long t) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(8);
+        while (b.hasRemaining()) {
+            if (index.read(b, t * 8 + b.position()) < 0) {
+                throw new IOException("the index ends before run " + t);
+            }
+        }
+        long offset = b.flip().getLong();
+        if (offset <= 0 || offset > entries.size()) {
+            throw new IOException("the index says run " + t + " starts at byte " + offset);
+        }
+        return offset;
+    }
+
+    /**
+     * Writes the completed tiles and the index entries that wait, durably, and lets the tree read them
+     * from the files from then on. Not on an append's path.
+     */
+    private void writeTiles() throws IOException {
+        java.util.Map<TilePath.Tile, byte[]> tiles;
+        List<long[]> idx;
+        synchronized (this) {
+            tiles = tree.pending();
+            idx = new java.util.ArrayList<>(pendingIndex);
+        }
+        tileFiles.write(tiles);
+        for (long[] e : idx) {
+            ByteBuffer b = ByteBuffer.allocate(8).putLong(0, e[1]);
+            while (b.hasRemaining()) {
+                index.write(b, e[0] * 8 + b.position());
+            }
+        }
+        index.force(false);
+        synchronized (this) {
+            tree.taken(tiles.keySet());
+            pendingIndex.removeAll(idx);
+        }
+    }
+
+    /**
+     * Makes the tiles durable up to the latest checkpoint and writes the state that lets the next open
+     * start there ({@code sign}: first signs a checkpoint of the current size, as the periodic
+     * checkpoint does).
+     */
+    void persist(boolean sign) throws IOException, GeneralSecurityException {
+        synchronized (persistLock) {
+            if (sign || (latestCheckpoint == null && size() > 0)) {
+                checkpointNow();
+            }
+            TileState st;
+            synchronized (this) {
+                st = latestCheckpoint == null ? new TileState(0, 0, 0, 0, List.of(), null)
+                        : new TileState(checkpointedSize, checkpointedOffset, noteStart, noteEnd, tree.edgeAt(checkpointedSize),
+                                latestCheckpoint);
+            }
+            boolean unchanged;
+            synchronized (this) {
+                unchanged = st.size() == persistedSize && tree.pendingCount() == 0 && pendingIndex.isEmpty();
+            }
+            if (unchanged) {
+                return;
+            }
+            checkpoints.force(false);
+            writeTiles();
+            st.write(dir);
+            persistedSize = st.size();
+        }
     }
 
     private IOException damaged(String what) {
@@ -265,6 +597,14 @@ public final class FileAuditLog implements AuditLog {
         }
         SignedNote.Signer signer = signer(keyFile, origin);
         FileAuditLog log = new FileAuditLog(dir, origin, signer, wrap);
+        if (log.rebuilt) {
+            try {
+                log.persist(false);
+            } catch (IOException | GeneralSecurityException | RuntimeException x) {
+                log.close();
+                throw x;
+            }
+        }
         SecureFiles.writeAtomically(dir.resolve(VERIFIER_KEY), (signer.verifierKey() + "\n")
                 .getBytes(java.nio.charset.StandardCharsets.US_ASCII), false);
         log.checkpointer.scheduleWithFixedDelay(log::checkpointQuietly, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
@@ -328,9 +668,19 @@ public final class FileAuditLog implements AuditLog {
                 cutBack();
                 throw new AuditWriteException("cannot append to the audit log: " + x.getMessage(), x);
             }
-            tree.append(Merkle.leafHash(bytes));
+            appendLeaf(index, written, bytes);
             written += 4 + bytes.length;
             AUDIT.info("{}", new String(bytes, java.nio.charset.StandardCharsets.UTF_8));
+            if (tree.pendingCount() >= PERSIST_TILES && persistQueued.compareAndSet(false, true)) {
+                try {
+                    checkpointer.execute(() -> {
+                        persistQueued.set(false);
+                        checkpointQuietly();
+                    });
+                } catch (java.util.concurrent.RejectedExecutionException closing) {
+                    persistQueued.set(false); // close writes them
+                }
+            }
             return new long[] {index, written};
         }
     }
@@ -395,13 +745,15 @@ public final class FileAuditLog implements AuditLog {
     public String checkpointNow() throws IOException, GeneralSecurityException {
         synchronized (checkpointLock) {
             Checkpoint c;
+            long offset;
             synchronized (this) {
                 if (tree.size() == checkpointedSize) {
                     return latestCheckpoint;
                 }
                 c = new Checkpoint(origin, tree.size(), tree.root(tree.size()));
+                offset = written;
             }
-            flushTo(currentWritten());
+            flushTo(offset);
             String note = SignedNote.sign(c.text(), signer);
             byte[] bytes = note.getBytes(java.nio.charset.StandardCharsets.UTF_8);
             ByteBuffer b = ByteBuffer.allocate(4 + bytes.length).putInt(bytes.length).put(bytes).flip();
@@ -420,6 +772,9 @@ public final class FileAuditLog implements AuditLog {
             // so a checkpoint lost in a crash is re-made identical. The periodic checkpoint and close sync.
             synchronized (this) {
                 checkpointedSize = c.size();
+                checkpointedOffset = offset;
+                noteStart = before;
+                noteEnd = checkpoints.position();
                 latestCheckpoint = note;
             }
             return note;
@@ -459,14 +814,60 @@ public final class FileAuditLog implements AuditLog {
         return new Snapshot(signer.verifierKey(), dir.resolve(CHECKPOINTS), checkpointBytes, dir.resolve(ENTRIES), entryBytes);
     }
 
-    /** RFC 9162 consistency proof between two sizes this log has had. */
+    /** RFC 9162 consistency proof between two sizes this log has had (read from its tiles). */
     @Override
     public synchronized List<byte[]> consistencyProof(long first, long second) {
         return tree.consistencyProof(first, second);
     }
 
-    private synchronized long currentWritten() {
-        return written;
+    /** RFC 9162 inclusion proof of entry {@code index} in the tree of the first {@code size} entries (read from its tiles). */
+    @Override
+    public synchronized List<byte[]> inclusionProof(long index, long size) {
+        return tree.inclusionProof(index, size);
+    }
+
+    /** The Merkle root of the first {@code size} entries. */
+    public synchronized byte[] root(long size) {
+        return tree.root(size);
+    }
+
+    /**
+     * The C2SP entry bundle {@code index}, its first {@code width} entries (256: full): each entry as a
+     * big-endian uint16 length and the bytes hashed. Read from the entries file (the entry store)
+     * through the index, so entries are not written twice.
+     */
+    public byte[] entryBundle(long index, int width) throws IOException {
+        new TilePath.Tile(-1, index, width); // checks the ranges
+        long from;
+        synchronized (this) {
+            if (index * TilePath.WIDTH + width > tree.size()) {
+                throw new IllegalArgumentException("entry bundle " + TilePath.entries(index, width) + " is beyond a log of " + tree.size()
+                        + " entries");
+            }
+            long[] pending = pendingIndex.stream().filter(e -> e[0] == index).findFirst().orElse(null);
+            from = index == 0 ? 0 : pending != null ? pending[1] : indexAt(index);
+        }
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        int[] n = {0};
+        AuditLogReader.forEach(entries, from, (pos, r) -> {
+            if (r.length > 0xffff) {
+                throw new IOException("entry " + (index * TilePath.WIDTH + n[0]) + " has " + r.length + " bytes, more than an entry bundle holds");
+            }
+            out.write(r.length >> 8);
+            out.write(r.length & 0xff);
+            out.write(r);
+            return ++n[0] < width;
+        });
+        if (n[0] != width) {
+            throw new IOException("the entries file ends before entry bundle " + TilePath.entries(index, width));
+        }
+        return out.toByteArray();
+    }
+
+    /** The C2SP hash tile {@code level}/{@code index}, its first {@code width} hashes (256: full), for serving. */
+    @Override
+    public synchronized byte[] tile(int level, long index, int width) {
+        return tree.tile(level, index, width);
     }
 
     private void checkpointQuietly() {
@@ -474,10 +875,9 @@ public final class FileAuditLog implements AuditLog {
             probe();
         }
         try {
-            checkpointNow();
-            checkpoints.force(false);
+            persist(true);
         } catch (IOException | GeneralSecurityException | RuntimeException e) {
-            LogManager.getLogger(FileAuditLog.class).error("cannot write an audit checkpoint: {}", e.toString());
+            LogManager.getLogger(FileAuditLog.class).error("cannot write an audit checkpoint or its tiles: {}", e.toString());
         }
     }
 
@@ -505,11 +905,18 @@ public final class FileAuditLog implements AuditLog {
 
     @Override
     public void close() {
-        checkpointer.shutdownNow();
+        // Not interrupted: an interrupt in the middle of a write would close the channels it writes.
+        checkpointer.shutdown();
+        try {
+            checkpointer.awaitTermination(1, TimeUnit.MINUTES);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         checkpointQuietly();
         try {
             entries.close();
             checkpoints.close();
+            index.close();
         } catch (IOException e) {
             LogManager.getLogger(FileAuditLog.class).error("cannot close the audit log: {}", e.toString());
         }

@@ -83,6 +83,11 @@ class FileAuditLogTest {
         }
         Files.write(dir.resolve(FileAuditLog.ENTRIES), java.util.Arrays.copyOf(all, (int) keep));
         Files.write(dir.resolve(FileAuditLog.CHECKPOINTS), new byte[0]);
+        // The tile state still holds the signed size 20: the node refuses to open the cut log...
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> FileAuditLog.open(dir, "liaison/IT-DNA", Duration.ofHours(1)))
+                .hasMessageContaining("fewer entries");
+        // ...so the operator removes the derived files too (the tiles, their index and state).
+        removeTiles(dir);
         try (FileAuditLog log = FileAuditLog.open(dir, "liaison/IT-DNA", Duration.ofHours(1))) {
             for (int i = 10; i < 25; i++) {
                 log.record(AuditEvent.of("receive", "IT-DNA", "other-" + i, "AL-PP", "ok", null));
@@ -101,6 +106,7 @@ class FileAuditLogTest {
         }
         Files.write(dir.resolve(FileAuditLog.ENTRIES), java.util.Arrays.copyOf(all, (int) keep));
         Files.write(dir.resolve(FileAuditLog.CHECKPOINTS), new byte[0]);
+        removeTiles(dir);
         try (FileAuditLog log = FileAuditLog.open(dir, "liaison/IT-DNA", Duration.ofHours(1))) {
             assertThat(log.size()).isEqualTo(15); // re-signed at close
         }
@@ -109,6 +115,13 @@ class FileAuditLogTest {
                 new PrintWriter(out), new PrintWriter(new StringWriter()));
         assertThat(code).isEqualTo(Main.FAILED);
         assertThat(out.toString()).contains("held checkpoint #0 covers 20 entries but the log holds 15: the log was rolled back");
+    }
+
+    /** Removes what a log derives from its entries (tiles, index, state): what someone rewriting the entries would do. */
+    static void removeTiles(Path dir) throws java.io.IOException {
+        org.liaison.certs.SecureFiles.deleteTree(dir.resolve("tile"));
+        Files.deleteIfExists(dir.resolve(FileAuditLog.INDEX));
+        Files.deleteIfExists(dir.resolve(TileState.FILE));
     }
 
     @Test
