@@ -35,7 +35,13 @@ public final class FederationDirectory {
     /** One authority's entry. Certificates are parsed; compare them by {@link Fingerprint}. */
     public record Entry(AuthorityId id, String name, String country, Set<Service> services, Set<Suite> suites,
             List<String> endpoints, List<X509Certificate> gatewayCertificates, List<X509Certificate> signingCertificates,
-            List<X509Certificate> encryptionCertificates, List<X509Certificate> nationalCas, List<String> auditLogKeys) {
+            List<X509Certificate> encryptionCertificates, List<X509Certificate> nationalCas, List<String> auditLogKeys,
+            List<String> tlsGroups) {
+
+        /** Whether this authority's gateway announces the TLS key-exchange group {@code group} (e.g. X25519MLKEM768). */
+        public boolean announcesTlsGroup(String group) {
+            return tlsGroups.contains(group);
+        }
 
         /** Whether {@code cert} is one of this authority's gateway TLS certificates (by fingerprint). */
         public boolean isGatewayCertificate(X509Certificate cert) {
@@ -110,7 +116,7 @@ public final class FederationDirectory {
             Entry e = new Entry(id, a.getName(), a.getCountry(), Collections.unmodifiableSet(services),
                     Collections.unmodifiableSet(suites), List.copyOf(a.getEndpoint()), certs(a.getGatewayCertificate(), id),
                     certs(a.getSigningCertificate(), id), certs(a.getEncryptionCertificate(), id), certs(a.getNationalCa(), id),
-                    List.copyOf(a.getAuditLogKey()));
+                    List.copyOf(a.getAuditLogKey()), List.copyOf(a.getTlsGroup()));
             if (authorities.put(id, e) != null) {
                 throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "authority " + id + " is listed twice");
             }
