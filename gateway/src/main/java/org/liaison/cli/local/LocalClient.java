@@ -77,8 +77,10 @@ public final class LocalClient {
         }
         TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
         tmf.init(anchors);
-        SSLContext ctx = SSLContext.getInstance("TLSv1.3");
-        ctx.init(new javax.net.ssl.KeyManager[] {new org.liaison.gateway.tls.SingleKeyManager(credential)}, tmf.getTrustManagers(), null);
+        // Bouncy Castle's JSSE, offering the hybrid group X25519MLKEM768 first (then the classical ones): a gateway
+        // whose authority announces hybrid TLS takes it; one that does not takes X25519.
+        SSLContext ctx = org.liaison.gateway.tls.HybridTls.hybridClientContext(
+                new javax.net.ssl.KeyManager[] {org.liaison.gateway.tls.HybridTls.bcKeyManager(credential, false)}, tmf.getTrustManagers());
         SSLParameters params = new SSLParameters();
         params.setProtocols(new String[] {"TLSv1.3"});
         this.tls = ctx;
@@ -227,6 +229,7 @@ public final class LocalClient {
             p.setEndpointIdentificationAlgorithm("HTTPS");
             p.setServerNames(List.of(new javax.net.ssl.SNIHostName(host.matches("[0-9.:]+") ? "localhost" : host)));
             socket.setSSLParameters(p);
+            org.liaison.gateway.tls.HybridTls.offerBc(socket); // the groups again: standard parameters may have reset them
             try {
                 socket.getOutputStream().write(req.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
                 socket.getOutputStream().flush();

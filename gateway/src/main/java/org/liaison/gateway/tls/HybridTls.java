@@ -91,6 +91,11 @@ public final class HybridTls {
         return BcGroups.configure(engineOrSocket);
     }
 
+    /** A key manager presenting {@code credential} under Bouncy Castle's JSSE (as a server too when {@code server}). */
+    public static javax.net.ssl.KeyManager bcKeyManager(org.liaison.certs.Credential credential, boolean server) {
+        return new BcKeyManager(credential, server);
+    }
+
     /** A client context of Bouncy Castle's JSSE (TLS 1.3) whose engines and sockets offer the hybrid group first. */
     public static javax.net.ssl.SSLContext hybridClientContext(javax.net.ssl.KeyManager[] keys, javax.net.ssl.TrustManager[] trust)
             throws java.security.GeneralSecurityException {
@@ -100,6 +105,43 @@ public final class HybridTls {
     /** The group of a socket's handshake (Bouncy Castle's sockets), or {@link #UNKNOWN}. */
     public static String group(java.net.Socket socket) {
         return BcGroups.group(socket);
+    }
+
+    /**
+     * Refuses a node whose entry announces the hybrid group while its peer API runs on the JDK's TLS, which cannot
+     * offer it (Java 17 has no ML-KEM in TLS): its peers would refuse every connection with it.
+     */
+    public static void requireProvider(FederationDirectory directory, AuthorityId me, io.netty.handler.ssl.SslProvider provider) {
+        if (provider != io.netty.handler.ssl.SslProvider.OPENSSL && announces(directory, me)) {
+            throw new IllegalStateException("directory #" + directory.sequence() + " announces " + X25519MLKEM768 + " for " + me
+                    + ", but this node's peer API uses the JDK's TLS (tlsProvider: jdk, or netty-tcnative cannot load here), which"
+                    + " cannot offer it: use tlsProvider: openssl, or withdraw the announcement with 'liaison directory edit"
+                    + " --remove tls-group=" + X25519MLKEM768 + "'");
+        }
+    }
+
+    /** {@code make}, called once, on first use (a context few nodes need is not built at every start). */
+    public static <T> java.util.function.Supplier<T> lazily(Maker<T> make) {
+        return new java.util.function.Supplier<T>() {
+            private T made;
+
+            @Override
+            public synchronized T get() {
+                if (made == null) {
+                    try {
+                        made = make.make();
+                    } catch (Exception e) {
+                        throw new IllegalStateException("cannot make a TLS context: " + e.getMessage(), e);
+                    }
+                }
+                return made;
+            }
+        };
+    }
+
+    /** Makes something that may fail. */
+    public interface Maker<T> {
+        T make() throws Exception;
     }
 
     /** Whether the group {@code name} (as {@link #group} returns it) is the hybrid one. */

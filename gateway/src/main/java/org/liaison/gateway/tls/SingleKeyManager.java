@@ -17,16 +17,8 @@ public final class SingleKeyManager extends X509ExtendedKeyManager {
     private static final String ALIAS = "me";
     private final Credential credential;
 
-    private final boolean server;
-
     public SingleKeyManager(Credential credential) {
-        this(credential, false);
-    }
-
-    /** As a server's key manager too when {@code server} (the local API under Bouncy Castle's JSSE, which asks by its own key-type names). */
-    public SingleKeyManager(Credential credential, boolean server) {
         this.credential = credential;
-        this.server = server;
     }
 
     @Override
@@ -46,17 +38,12 @@ public final class SingleKeyManager extends X509ExtendedKeyManager {
 
     @Override
     public String[] getServerAliases(String keyType, Principal[] issuers) {
-        return server ? new String[] {ALIAS} : null;
+        return null;
     }
 
     @Override
     public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
-        return server ? ALIAS : null;
-    }
-
-    @Override
-    public String chooseEngineServerAlias(String keyType, Principal[] issuers, SSLEngine engine) {
-        return server ? ALIAS : null;
+        return null;
     }
 
     @Override

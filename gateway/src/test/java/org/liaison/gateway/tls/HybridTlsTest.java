@@ -46,7 +46,7 @@ class HybridTlsTest {
     }
 
     static SslContext server(SslProvider provider) throws Exception {
-        SslContextBuilder b = (provider == SslProvider.JDK ? SslContextBuilder.forServer(new SingleKeyManager(
+        SslContextBuilder b = (provider == SslProvider.JDK ? SslContextBuilder.forServer(HybridTls.bcKeyManager(
                 org.liaison.certs.Credential.create(key.getPrivate(), java.util.List.of(cert)), true))
                 : SslContextBuilder.forServer(key.getPrivate(), cert)).sslProvider(provider).protocols(TlsContexts.PROTOCOLS)
                 .clientAuth(ClientAuth.REQUIRE).trustManager(InsecureTrustManagerFactory.INSTANCE);
