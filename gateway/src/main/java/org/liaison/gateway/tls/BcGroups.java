@@ -28,7 +28,19 @@ import org.bouncycastle.jsse.provider.BouncyCastleJsseProvider;
  * and when that fails the answer is {@link HybridTls#UNKNOWN} — which nothing treats as hybrid.
  */
 final class BcGroups {
+    /**
+     * Bouncy Castle's JSSE logs through java.util.logging, at WARNING for every context it makes (entries of the JDK's
+     * security properties it ignores) and at INFO for every alert: a CLI command would print them on the terminal.
+     * Only SEVERE passes; refusals are audited and logged by the node itself. Held here, as java.util.logging keeps
+     * its loggers weakly.
+     */
+    private static final java.util.logging.Logger BC_LOG = quiet(java.util.logging.Logger.getLogger("org.bouncycastle.jsse"));
     private static final Provider JSSE = new BouncyCastleJsseProvider(org.liaison.certs.Providers.bouncyCastle());
+
+    private static java.util.logging.Logger quiet(java.util.logging.Logger l) {
+        l.setLevel(java.util.logging.Level.SEVERE);
+        return l;
+    }
 
     private BcGroups() {}
 
