@@ -129,17 +129,22 @@ class HybridTlsNodeTest {
         MemoryAuditLog usAudit = new MemoryAuditLog();
         try (GatewayNode al = GatewayNode.start(t.config(AL), alAudit, TestNodes.FAST);
                 GatewayNode us = GatewayNode.start(t.config(US), usAudit, TestNodes.FAST)) {
+            UUID id = us.outbox().submit(t.submission(US, List.of(AL), null, null, TestNodes.text("to fetch")));
+            TestNodes.await("delivery US -> AL", Duration.ofSeconds(20), () -> NodeExchangeTest.delivered(us, id));
             org.liaison.cli.local.LocalClient alInvestigator = new org.liaison.cli.local.LocalClient(
                     t.federation.profiles().get(AL).get(Role.INVESTIGATOR));
-            assertThat(alInvestigator.get(org.liaison.gateway.local.LocalApi.INBOX)).isEmpty();
-            TestNodes.await("the local handshake audited: " + alAudit.events(), Duration.ofSeconds(10),
-                    () -> handshakes(alAudit, "local API").stream().anyMatch(e -> "X25519MLKEM768".equals(e.details().get("group"))));
+            assertThat(alInvestigator.get(org.liaison.gateway.local.LocalApi.INBOX)).hasSize(1); // one blocking TLS socket
+            try (java.io.InputStream in = alInvestigator.fetch(id.toString())) { // the JDK's HttpClient on the same context
+                assertThat(in.readAllBytes().length).isGreaterThan(4);
+            }
+            TestNodes.await("both local handshakes audited: " + alAudit.events(), Duration.ofSeconds(10),
+                    () -> handshakes(alAudit, "local API").stream().filter(e -> "X25519MLKEM768".equals(e.details().get("group"))).count() >= 2);
             assertThat(al.metrics().scrape()).contains(
                     "liaison_tls_handshakes_total{api=\"local-API\",group=\"X25519MLKEM768\",outcome=\"ok\"}");
 
             org.liaison.cli.local.LocalClient usInvestigator = new org.liaison.cli.local.LocalClient(
                     t.federation.profiles().get(US).get(Role.INVESTIGATOR));
-            assertThat(usInvestigator.get(org.liaison.gateway.local.LocalApi.INBOX)).isEmpty();
+            assertThat(usInvestigator.get(org.liaison.gateway.local.LocalApi.INBOX)).isEmpty(); // US sent, received nothing
             TestNodes.await("the local handshake audited: " + usAudit.events(), Duration.ofSeconds(10),
                     () -> handshakes(usAudit, "local API").stream().anyMatch(e -> e.outcome().equals("ok")));
             assertThat(handshakes(usAudit, "local API")).noneMatch(e -> "X25519MLKEM768".equals(e.details().get("group")));

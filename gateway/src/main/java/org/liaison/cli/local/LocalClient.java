@@ -424,17 +424,34 @@ public final class LocalClient {
         }
     }
 
+    /**
+     * The TLS alert by which the gateway refused the person's certificate, or null: the JDK's TLS says "Received fatal
+     * alert: certificate_unknown", Bouncy Castle's (which the client uses, for hybrid TLS) "certificate_unknown(46)",
+     * possibly as the cause of another exception.
+     */
+    private static String refusalAlert(Throwable e) {
+        for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            String m = String.valueOf(c.getMessage());
+            boolean alert = m.contains("alert") || m.contains("Alert") || m.matches("(?s).*[a-z_]+\\(\\d+\\).*");
+            if (alert && (m.contains("certificate") || m.contains("access_denied"))) {
+                return m;
+            }
+        }
+        return null;
+    }
+
     /** What a failed exchange means, in words: see {@link #send(HttpRequest, HttpResponse.BodyHandler, String)}. */
     private UserException failure(IOException e, String outcome) {
         if (e instanceof ConnectException) {
             return new UserException("cannot reach your gateway at " + base + ": is the node running (liaison serve)?");
         }
+        String alert = refusalAlert(e);
+        if (alert != null) {
+            return new UserException("your gateway at " + base + " refused your certificate (" + alert
+                    + "); check that it is of this authority and not revoked");
+        }
         if (e instanceof javax.net.ssl.SSLException) {
             String m = String.valueOf(e.getMessage());
-            if (m.contains("alert") && (m.contains("certificate") || m.contains("access_denied"))) {
-                return new UserException("your gateway at " + base + " refused your certificate (" + m
-                        + "); check that it is of this authority and not revoked");
-            }
             return new UserException("the TLS connection to your gateway at " + base + " broke before an answer (" + m + "); " + outcome);
         }
         if (e instanceof java.net.http.HttpTimeoutException || e instanceof java.net.SocketTimeoutException) {
