@@ -24,7 +24,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Side-by-side measurements, printed as figures and ratios from one run.",
             "Figures on a shared machine are noisy: compare the ratio, and repeat."},
-        subcommands = {BenchCommand.Keys.class},
+        subcommands = {BenchCommand.Keys.class, BenchTlsCommand.class},
         footer = {"", "Example:", "  liaison bench keys --seconds 2"})
 public final class BenchCommand {
 

@@ -57,6 +57,12 @@ public enum ErrorCode {
     PARKED_UPLOADS_FULL(42, Category.TRANSPORT, true),
     /** HTTP/1.1 pipelining: a request sent before the answer to the previous one was dropped and the connection closed. Send it again. */
     PIPELINING_REFUSED(43, Category.TRANSPORT, true),
+    /**
+     * Both gateways announce hybrid TLS (X25519MLKEM768) in the directory, but the handshake negotiated a classical
+     * group: the connection is refused (no downgrade). Retryable: while a new directory reaches the nodes, one of the
+     * two may not offer the group yet; once both have it, the next attempt is hybrid.
+     */
+    TLS_DOWNGRADE_REFUSED(46, Category.SECURITY, true),
     /** The node has had no RFC 3161 time-stamp from its TSA for longer than it may (timestamping.maxWithout): no new submissions until it has. */
     TRUSTED_TIME_UNAVAILABLE(58, Category.TRANSPORT, true);
 

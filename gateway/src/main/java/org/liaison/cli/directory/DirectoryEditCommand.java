@@ -28,8 +28,9 @@ import picocli.CommandLine.Spec;
         description = {"Prepare the next edition of the directory (an unsigned draft) for a key rotation.",
             "The draft gets the next sequence number, is issued now and is valid as long as the edition it follows.",
             "Edits apply in this order: --add, --use, --remove, --suite. PURPOSE is tls, signing, encryption, kem (the",
-            "ML-KEM-768 certificate of a pq-hybrid encryption key, FILE-kem.pem; --add and --remove only), or audit (the",
-            "audit log's verifier key, given as the key or a log.vkey file; --add and --remove only).",
+            "ML-KEM-768 certificate of a pq-hybrid encryption key, FILE-kem.pem; --add and --remove only), audit (the",
+            "audit log's verifier key, given as the key or a log.vkey file; --add and --remove only), or tls-group (hybrid",
+            "TLS key exchange the gateway announces: tls-group=X25519MLKEM768; --add and --remove only; see docs/operators.md).",
             "  --add lists a new certificate after those in use: peers accept it from now on, nothing uses it yet.",
             "  --use lists a certificate first: for encryption, the one senders seal to from now on.",
             "  --remove withdraws a certificate: peers refuse it from now on.",
@@ -88,6 +89,8 @@ public final class DirectoryEditCommand implements Callable<Integer> {
             String[] pv = split(a, "--add");
             if (pv[0].equals(AUDIT)) {
                 DirectoryEdits.addAuditLogKey(d, id, auditKey(pv[1]));
+            } else if (pv[0].equals(TLS_GROUP)) {
+                DirectoryEdits.addTlsGroup(d, id, pv[1], org.liaison.gateway.tls.HybridTls.GROUPS);
             } else {
                 DirectoryEdits.add(d, id, purpose(pv[0]), certificate(pv[1]));
             }
@@ -100,6 +103,8 @@ public final class DirectoryEditCommand implements Callable<Integer> {
             String[] pv = split(r, "--remove");
             if (pv[0].equals(AUDIT)) {
                 DirectoryEdits.removeAuditLogKey(d, id, auditKey(pv[1]));
+            } else if (pv[0].equals(TLS_GROUP)) {
+                DirectoryEdits.removeTlsGroup(d, id, pv[1]);
             } else {
                 DirectoryEdits.remove(d, id, purpose(pv[0]), fingerprint(pv[1]));
             }
@@ -131,6 +136,7 @@ public final class DirectoryEditCommand implements Callable<Integer> {
     }
 
     private static final String AUDIT = "audit";
+    private static final String TLS_GROUP = "tls-group";
 
     /** An audit log verifier key (NAME+hash+key), given as itself or as a file holding it (log.vkey). */
     private static String auditKey(String value) {

@@ -77,8 +77,10 @@ public final class LocalClient {
         }
         TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
         tmf.init(anchors);
-        SSLContext ctx = SSLContext.getInstance("TLSv1.3");
-        ctx.init(new javax.net.ssl.KeyManager[] {new org.liaison.gateway.tls.SingleKeyManager(credential)}, tmf.getTrustManagers(), null);
+        // Bouncy Castle's JSSE, offering the hybrid group X25519MLKEM768 first (then the classical ones): a gateway
+        // whose authority announces hybrid TLS takes it; one that does not takes X25519.
+        SSLContext ctx = org.liaison.gateway.tls.HybridTls.hybridClientContext(
+                new javax.net.ssl.KeyManager[] {org.liaison.gateway.tls.HybridTls.bcKeyManager(credential, false)}, tmf.getTrustManagers());
         SSLParameters params = new SSLParameters();
         params.setProtocols(new String[] {"TLSv1.3"});
         this.tls = ctx;
@@ -227,6 +229,7 @@ public final class LocalClient {
             p.setEndpointIdentificationAlgorithm("HTTPS");
             p.setServerNames(List.of(new javax.net.ssl.SNIHostName(host.matches("[0-9.:]+") ? "localhost" : host)));
             socket.setSSLParameters(p);
+            org.liaison.gateway.tls.HybridTls.offerBc(socket); // the groups again: standard parameters may have reset them
             try {
                 socket.getOutputStream().write(req.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
                 socket.getOutputStream().flush();
@@ -426,17 +429,34 @@ public final class LocalClient {
         }
     }
 
+    /**
+     * The TLS alert by which the gateway refused the person's certificate, or null: the JDK's TLS says "Received fatal
+     * alert: certificate_unknown", Bouncy Castle's (which the client uses, for hybrid TLS) "certificate_unknown(46)",
+     * possibly as the cause of another exception.
+     */
+    private static String refusalAlert(Throwable e) {
+        for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            String m = String.valueOf(c.getMessage());
+            boolean alert = m.contains("alert") || m.contains("Alert") || m.matches("(?s).*[a-z_]+\\(\\d+\\).*");
+            if (alert && (m.contains("certificate") || m.contains("access_denied"))) {
+                return m;
+            }
+        }
+        return null;
+    }
+
     /** What a failed exchange means, in words: see {@link #send(HttpRequest, HttpResponse.BodyHandler, String)}. */
     private UserException failure(IOException e, String outcome) {
         if (e instanceof ConnectException) {
             return new UserException("cannot reach your gateway at " + base + ": is the node running (liaison serve)?");
         }
+        String alert = refusalAlert(e);
+        if (alert != null) {
+            return new UserException("your gateway at " + base + " refused your certificate (" + alert
+                    + "); check that it is of this authority and not revoked");
+        }
         if (e instanceof javax.net.ssl.SSLException) {
             String m = String.valueOf(e.getMessage());
-            if (m.contains("alert") && (m.contains("certificate") || m.contains("access_denied"))) {
-                return new UserException("your gateway at " + base + " refused your certificate (" + m
-                        + "); check that it is of this authority and not revoked");
-            }
             return new UserException("the TLS connection to your gateway at " + base + " broke before an answer (" + m + "); " + outcome);
         }
         if (e instanceof java.net.http.HttpTimeoutException || e instanceof java.net.SocketTimeoutException) {

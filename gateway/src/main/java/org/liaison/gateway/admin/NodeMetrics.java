@@ -218,6 +218,13 @@ public final class NodeMetrics {
         tlsFailures.increment();
     }
 
+    /** A completed TLS handshake on {@code api} (peer API, delivery, local API) by key-exchange group and outcome (ok, refused). */
+    public void tlsHandshake(String api, String group, String outcome) {
+        Counter.builder("liaison.tls.handshakes").tag("api", api.replace(' ', '-')).tag("group", group).tag("outcome", outcome)
+                .description("Completed TLS handshakes by API, key-exchange group (X25519MLKEM768: hybrid) and outcome")
+                .register(registry).increment();
+    }
+
     public String scrape() {
         return registry.scrape();
     }

@@ -74,11 +74,19 @@ public final class PeerClient implements AutoCloseable {
             new java.util.concurrent.ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicLong connections = new java.util.concurrent.atomic.AtomicLong();
 
-    /** {@code tls} is asked for each new connection (see {@link #retireConnections}). */
-    public PeerClient(java.util.function.Supplier<SslContext> tls, PeerIdentity identity, Duration timeout) {
+    private final org.liaison.gateway.tls.TlsHandshakes tlsHandshakes;
+    private static final io.netty.util.AttributeKey<Boolean> GROUP_CHECKED = io.netty.util.AttributeKey.valueOf("liaison.tls-group");
+
+    /**
+     * {@code tls} is asked for each new connection (see {@link #retireConnections}); {@code tlsHandshakes} sets its
+     * key-exchange groups, and audits and checks the group each one negotiated (no downgrade between hybrid peers).
+     */
+    public PeerClient(java.util.function.Supplier<SslContext> tls, PeerIdentity identity, Duration timeout,
+            org.liaison.gateway.tls.TlsHandshakes tlsHandshakes) {
         this.tls = tls;
         this.identity = identity;
         this.timeout = timeout;
+        this.tlsHandshakes = tlsHandshakes;
     }
 
     /**
@@ -192,8 +200,10 @@ public final class PeerClient implements AutoCloseable {
                 public void channelCreated(Channel ch) {
                     connections.incrementAndGet();
                     ch.attr(GENERATION).set(generation);
+                    SslHandler ssl = tls.get().newHandler(ch.alloc(), host, port, handshakes);
+                    tlsHandshakes.offer(ssl.engine()); // the hybrid group first when this node announces it
                     ch.pipeline()
-                            .addLast("tls", tls.get().newHandler(ch.alloc(), host, port, handshakes))
+                            .addLast("tls", ssl)
                             .addLast("timeout", new org.liaison.gateway.net.IdleTimeout(timeout)) // a long upload runs while it moves
                             .addLast("http", new HttpClientCodec())
                             .addLast("aggregate", new HttpObjectAggregator(MAX_RESPONSE))
@@ -319,6 +329,15 @@ public final class PeerClient implements AutoCloseable {
                     answer.completeExceptionally(reused ? new IOException("the server's certificate on a reused connection is no"
                             + " longer accepted: " + e.getMessage()) : new ProtocolException(ErrorCode.UNAUTHORIZED, e.getMessage()));
                     return;
+                }
+                if (ch.attr(GROUP_CHECKED).setIfAbsent(Boolean.TRUE) == null) { // once per connection
+                    org.liaison.gateway.tls.TlsHandshakes.Outcome o = tlsHandshakes.peer(org.liaison.gateway.tls.TlsHandshakes.DELIVERY,
+                            recipient, ssl.engine(), endpoint.toString());
+                    if (o.refused()) {
+                        ch.close(); // nothing was sent on it
+                        answer.completeExceptionally(new ProtocolException(ErrorCode.TLS_DOWNGRADE_REFUSED, o.refusal()));
+                        return;
+                    }
                 }
                 ch.attr(ANSWER).set(answer);
                 ch.pipeline().replace("timeout", "timeout", new org.liaison.gateway.net.IdleTimeout(timeout));

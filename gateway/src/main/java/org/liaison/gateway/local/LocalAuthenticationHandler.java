@@ -43,10 +43,14 @@ final class LocalAuthenticationHandler extends ChannelInboundHandlerAdapter {
     private ClientAuthorization<LocalUser> auth;
     private boolean refused;
 
-    LocalAuthenticationHandler(AuthorityId me, Supplier<Trust> trust, AuthFailures failures) {
+    private final org.liaison.gateway.tls.TlsHandshakes handshakes;
+
+    LocalAuthenticationHandler(AuthorityId me, Supplier<Trust> trust, AuthFailures failures,
+            org.liaison.gateway.tls.TlsHandshakes handshakes) {
         this.me = me;
         this.trust = trust;
         this.failures = failures;
+        this.handshakes = handshakes;
     }
 
     @Override
@@ -66,7 +70,10 @@ final class LocalAuthenticationHandler extends ChannelInboundHandlerAdapter {
             }
             auth = new ClientAuthorization<>(trust, chain, (t, ch, now) -> UserTrustManager.validate(me, t, ch, now));
             try {
-                c.channel().attr(LocalServer.USER).set(auth.current(Instant.now()));
+                LocalUser user = auth.current(Instant.now());
+                handshakes.local(user.actor(), ssl.engine(), c.channel().remoteAddress() instanceof java.net.InetSocketAddress
+                        ? ((java.net.InetSocketAddress) c.channel().remoteAddress()).getHostString() : null);
+                c.channel().attr(LocalServer.USER).set(user);
             } catch (CertificateException x) {
                 failures.refused(c.channel(), UserTrustManager.API, actor(), "session refused: " + x.getMessage());
                 c.close();

@@ -40,6 +40,11 @@ public final class LocalServer implements AutoCloseable {
     private final java.util.concurrent.ExecutorService writers = org.liaison.gateway.net.Workers.pool("upload");
     /** Where TLS handshakes' delegated tasks (certificate checks) run. */
     private final java.util.concurrent.ExecutorService handshakes = org.liaison.gateway.net.Workers.pool("local-tls");
+    /**
+     * Where Bouncy Castle's TLS (hybrid, see {@link #hybridContext}) runs: it has no delegated tasks, so its certificate
+     * checks would run on the event loop; its handler runs here instead. Made on first use.
+     */
+    private volatile io.netty.util.concurrent.EventExecutorGroup bcTls;
 
     /**
      * The local API's TLS with {@code tls} as the server's credential. Always the JDK's TLS: BoringSSL (the
@@ -55,27 +60,58 @@ public final class LocalServer implements AutoCloseable {
                 .sessionTimeout(TlsContexts.SESSION_TIMEOUT).build();
     }
 
+    /**
+     * As {@link #context}, with Bouncy Castle's JSSE, whose connections prefer the hybrid group X25519MLKEM768
+     * (see {@link org.liaison.gateway.tls.HybridTls}): for a node whose directory entry announces it.
+     */
+    public static SslContext hybridContext(Credential tls, NodeState node, org.liaison.gateway.tls.AuthFailures failures)
+            throws javax.net.ssl.SSLException {
+        return SslContextBuilder.forServer(org.liaison.gateway.tls.HybridTls.bcKeyManager(tls, true))
+                .sslProvider(SslProvider.JDK).sslContextProvider(org.liaison.gateway.tls.HybridTls.bcjsse())
+                .protocols(TlsContexts.PROTOCOLS).clientAuth(ClientAuth.REQUIRE)
+                .trustManager(new UserTrustManager(node.me(), node::trust, failures))
+                .sessionTimeout(TlsContexts.SESSION_TIMEOUT).build();
+    }
+
     /** {@code tls} (see {@link #context}) is asked for each new connection: a rotated key serves the next handshake. */
     public LocalServer(String host, int port, java.util.function.Supplier<SslContext> tls, NodeState node, Outbox outbox,
-            Duration readTimeout, org.liaison.gateway.tls.AuthFailures failures) throws java.io.IOException, InterruptedException {
+            Duration readTimeout, org.liaison.gateway.tls.AuthFailures failures, org.liaison.gateway.tls.TlsHandshakes tlsHandshakes)
+            throws java.io.IOException, InterruptedException {
         ServerBootstrap b = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        io.netty.handler.ssl.SslHandler ssl = tls.get().newHandler(ch.alloc(), ch.remoteAddress().getHostString(),
+                                ch.remoteAddress().getPort(), handshakes); // certificate checks off the event loop
+                        if (org.liaison.gateway.tls.HybridTls.offerBc(ssl.engine())) { // hybrid first: Bouncy Castle's engines only
+                            ch.pipeline().addLast(bcTls(), "tls", ssl);
+                        } else {
+                            ch.pipeline().addLast("tls", ssl);
+                        }
                         ch.pipeline()
-                                .addLast("tls", tls.get().newHandler(ch.alloc(), ch.remoteAddress().getHostString(),
-                                        ch.remoteAddress().getPort(), handshakes)) // certificate checks off the event loop
                                 .addLast("timeout", new org.liaison.gateway.net.IdleTimeout(readTimeout)) // a long download runs while it moves
                                 .addLast("http", new HttpServerCodec(4096, 8192, 64 * 1024))
                                 .addLast("serial", new org.liaison.gateway.net.OneRequestAtATime(c -> pipelined(node, c)))
                                 .addLast("deadlines", new org.liaison.gateway.net.SlowClientGuard(
                                         org.liaison.gateway.net.SlowClientGuard.Mode.HTTP, readTimeout,
                                         org.liaison.gateway.peer.PeerServer.MIN_BYTES_PER_SECOND))
-                                .addLast("user", new LocalAuthenticationHandler(node.me(), node::trust, failures))
+                                .addLast("user", new LocalAuthenticationHandler(node.me(), node::trust, failures, tlsHandshakes))
                                 .addLast("api", new LocalApiHandler(node, outbox, finishers, writers));
                     }
                 });
         channel = org.liaison.gateway.net.Listeners.bind(b, host, port, "local API", this::close);
+    }
+
+    private io.netty.util.concurrent.EventExecutorGroup bcTls() {
+        if (bcTls == null) {
+            synchronized (this) {
+                if (bcTls == null) {
+                    bcTls = new io.netty.util.concurrent.DefaultEventExecutorGroup(2,
+                            new io.netty.util.concurrent.DefaultThreadFactory("liaison-local-tls-bc", true));
+                }
+            }
+        }
+        return bcTls;
     }
 
     /** A client pipelined HTTP/1.1 requests: they were dropped, and the connection closes after the answer before them. */
@@ -102,6 +138,9 @@ public final class LocalServer implements AutoCloseable {
         org.liaison.gateway.net.Workers.drain(finishers, 10); // uploads being stored finish before the store closes
         org.liaison.gateway.net.Workers.drain(writers, 10);
         handshakes.shutdownNow();
+        if (bcTls != null) {
+            bcTls.shutdownGracefully(0, 5, TimeUnit.SECONDS);
+        }
         group.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
     }
 }

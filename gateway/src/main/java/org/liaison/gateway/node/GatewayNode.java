@@ -168,11 +168,13 @@ public final class GatewayNode implements NodeState, AutoCloseable {
     private final AtomicReference<NodeKeys> keys = new AtomicReference<>();
     /** The TLS contexts made from {@link #keys}: peer server, peer client, local API. */
     private record Contexts(io.netty.handler.ssl.SslContext peerServer, io.netty.handler.ssl.SslContext peerClient,
-            io.netty.handler.ssl.SslContext local) {}
+            io.netty.handler.ssl.SslContext local, java.util.function.Supplier<io.netty.handler.ssl.SslContext> localHybrid) {}
     private final AtomicReference<Contexts> contexts = new AtomicReference<>();
     private SslProvider tlsProvider;
     private DirectoryTrustManager trustManager;
     private org.liaison.gateway.tls.AuthFailures authFailures;
+    /** Hybrid TLS: groups offered, negotiated groups audited and counted, no downgrade (see HybridTls). */
+    private org.liaison.gateway.tls.TlsHandshakes tlsHandshakes;
     /** Two envelopes of the largest size per connection, sixteen for the node (64 MiB with the defaults). */
     private final org.liaison.gateway.net.BufferBudget buffers;
     private final AtomicReference<Trust> trust = new AtomicReference<>();
@@ -287,8 +289,11 @@ public final class GatewayNode implements NodeState, AutoCloseable {
             this.authFailures = new org.liaison.gateway.tls.AuthFailures(audit, metrics::tlsFailure);
             this.trustManager = new DirectoryTrustManager(identity, authFailures);
             this.tlsProvider = TlsContexts.provider(config.tlsProvider());
+            this.tlsHandshakes = new org.liaison.gateway.tls.TlsHandshakes(me, trust::get, audit, metrics::tlsHandshake);
+            opened.add(tlsHandshakes);
+            org.liaison.gateway.tls.HybridTls.requireProvider(directory, me, tlsProvider);
             contexts.set(contexts(loadedKeys));
-            this.client = new PeerClient(() -> contexts.get().peerClient(), identity, tuning.clientTimeout());
+            this.client = new PeerClient(() -> contexts.get().peerClient(), identity, tuning.clientTimeout(), tlsHandshakes);
             metrics.bindPayloadSent(client::payloadBytesSent);
             opened.add(client);
             this.peerLogs = new org.liaison.gateway.audit.PeerLogs(data.resolve("audit-peers"), audit, this::proveFor,
@@ -335,9 +340,10 @@ public final class GatewayNode implements NodeState, AutoCloseable {
         }
         try {
             this.server = new PeerServer(config.peer().host(), config.peer().port(), () -> contexts.get().peerServer(), identity,
-                    authFailures, this, tuning.readTimeout(), tuning.maxMessageBytes());
+                    authFailures, tlsHandshakes, this, tuning.readTimeout(), tuning.maxMessageBytes());
             this.local = new org.liaison.gateway.local.LocalServer(config.local().host(), config.local().port(),
-                    () -> contexts.get().local(), this, outbox, tuning.readTimeout(), authFailures);
+                    () -> tlsHandshakes.hybridHere() ? contexts.get().localHybrid().get() : contexts.get().local(), this, outbox,
+                    tuning.readTimeout(), authFailures, tlsHandshakes);
             this.admin = new org.liaison.gateway.admin.AdminServer(config.admin().host(), config.admin().port(), metrics,
                     this::ready);
             worker.start(tuning.poll());
@@ -426,7 +432,8 @@ public final class GatewayNode implements NodeState, AutoCloseable {
 
     private Contexts contexts(NodeKeys k) throws javax.net.ssl.SSLException {
         return new Contexts(TlsContexts.server(k.tls(), trustManager, tlsProvider), TlsContexts.client(k.tls(), trustManager, tlsProvider),
-                org.liaison.gateway.local.LocalServer.context(k.tls(), this, authFailures));
+                org.liaison.gateway.local.LocalServer.context(k.tls(), this, authFailures),
+                org.liaison.gateway.tls.HybridTls.lazily(() -> org.liaison.gateway.local.LocalServer.hybridContext(k.tls(), this, authFailures)));
     }
 
     /** The directory, when it lists this authority's audit log keys, must list the one this node's log signs with. */
@@ -556,6 +563,11 @@ public final class GatewayNode implements NodeState, AutoCloseable {
                         "directory #" + current.directory().sequence() + " -> #" + next.sequence()));
                 LOG.info("loaded directory #{}", next.sequence());
                 keyFilesRefused = null; // keystores refused under the last directory are tried again under this one
+                try {
+                    org.liaison.gateway.tls.HybridTls.requireProvider(next, me, tlsProvider);
+                } catch (IllegalStateException jdk) {
+                    LOG.error("peers that announce hybrid TLS will refuse this node: {}", jdk.getMessage());
+                }
                 try {
                     keys.get().check(next, me);
                 } catch (IllegalStateException unlisted) {
@@ -851,7 +863,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
         Runnable[] steps = {() -> ifBound(server, PeerServer::stopAccepting), () -> ifBound(local, l -> l.stopAccepting()),
             reloader::shutdownNow, worker::close, stages::close, evidence::close, peerLogs::close,
             () -> ifBound(server, PeerServer::close), client::close, () -> ifBound(admin, a -> a.close()), () -> ifBound(local, l -> l.close()),
-            outbox::close, authFailures::close,
+            outbox::close, authFailures::close, tlsHandshakes::close,
             () -> {
                 if (recordStop) {
                     audit.record(AuditEvent.of("stop", me.value(), null, null, "ok", null));

@@ -31,6 +31,7 @@ public final class PeerAuthenticationHandler extends ChannelInboundHandlerAdapte
     private static final Logger LOG = LogManager.getLogger(PeerAuthenticationHandler.class);
     private final PeerIdentity identity;
     private final AuthFailures failures;
+    private final org.liaison.gateway.tls.TlsHandshakes handshakes;
 
     /** The peer of a connection, or of the HTTP/2 connection a stream belongs to. */
     public static AuthorityId peerOf(io.netty.channel.Channel ch) {
@@ -38,9 +39,10 @@ public final class PeerAuthenticationHandler extends ChannelInboundHandlerAdapte
         return peer == null && ch.parent() != null ? ch.parent().attr(PEER).get() : peer;
     }
 
-    public PeerAuthenticationHandler(PeerIdentity identity, AuthFailures failures) {
+    public PeerAuthenticationHandler(PeerIdentity identity, AuthFailures failures, org.liaison.gateway.tls.TlsHandshakes handshakes) {
         this.identity = identity;
         this.failures = failures;
+        this.handshakes = handshakes;
     }
 
     @Override
@@ -62,7 +64,16 @@ public final class PeerAuthenticationHandler extends ChannelInboundHandlerAdapte
             ClientAuthorization<AuthorityId> auth = new ClientAuthorization<>(identity::trust, chain,
                     (trust, c, now) -> PeerIdentity.identify(trust, c.get(0), Purpose.TLS_CLIENT));
             try {
-                ctx.channel().attr(PEER).set(auth.current(Instant.now()));
+                AuthorityId peer = auth.current(Instant.now());
+                // No downgrade: two gateways that announce hybrid TLS talk only over it (checked before PEER is set,
+                // so that nothing the client sent is read).
+                org.liaison.gateway.tls.TlsHandshakes.Outcome o = handshakes.peer(API, peer, ssl.engine(), host(ctx));
+                if (o.refused()) {
+                    failures.refused(ctx.channel(), API, peer.value(), o.refusal());
+                    ctx.close();
+                    return;
+                }
+                ctx.channel().attr(PEER).set(peer);
                 auth.attach(ctx.channel());
             } catch (CertificateException x) {
                 // A resumed session skips the trust manager: its certificate is refused here.
@@ -73,6 +84,11 @@ public final class PeerAuthenticationHandler extends ChannelInboundHandlerAdapte
             }
         }
         super.userEventTriggered(ctx, evt);
+    }
+
+    private static String host(ChannelHandlerContext ctx) {
+        return ctx.channel().remoteAddress() instanceof java.net.InetSocketAddress
+                ? ((java.net.InetSocketAddress) ctx.channel().remoteAddress()).getHostString() : null;
     }
 
     @Override

@@ -63,7 +63,7 @@ public final class PeerServer implements AutoCloseable {
 
     /** {@code tls} is asked for each new connection: a rotated key serves the next handshake. */
     public PeerServer(String host, int port, java.util.function.Supplier<SslContext> tls, PeerIdentity identity, org.liaison.gateway.tls.AuthFailures failures,
-            PeerContext node, Duration readTimeout, long maxMessageBytes) throws InterruptedException, java.io.IOException {
+            org.liaison.gateway.tls.TlsHandshakes tlsHandshakes, PeerContext node, Duration readTimeout, long maxMessageBytes) throws InterruptedException, java.io.IOException {
         ServerBootstrap b = new ServerBootstrap()
                 .group(boss, workers)
                 .channel(NioServerSocketChannel.class)
@@ -76,10 +76,11 @@ public final class PeerServer implements AutoCloseable {
                         SslHandler ssl = tls.get().newHandler(ch.alloc(), ch.remoteAddress().getHostString(), ch.remoteAddress().getPort(),
                                 handshakes);
                         ssl.setHandshakeTimeout(10, TimeUnit.SECONDS);
+                        tlsHandshakes.offer(ssl.engine()); // the hybrid group first when this node announces it
                         ch.pipeline()
                                 .addLast("tls", ssl)
                                 .addLast("timeout", new org.liaison.gateway.net.IdleTimeout(readTimeout))
-                                .addLast("auth", new PeerAuthenticationHandler(identity, failures))
+                                .addLast("auth", new PeerAuthenticationHandler(identity, failures, tlsHandshakes))
                                 .addLast("alpn", new ApplicationProtocolNegotiationHandler(ApplicationProtocolNames.HTTP_1_1) {
                                     @Override
                                     protected void configurePipeline(ChannelHandlerContext ctx, String protocol) {

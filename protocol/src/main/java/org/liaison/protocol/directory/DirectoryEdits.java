@@ -120,6 +120,26 @@ public final class DirectoryEdits {
         }
     }
 
+    /** Announces the TLS key-exchange group {@code group} (one of {@code known}) for {@code id}'s gateway. */
+    public static void addTlsGroup(Directory d, AuthorityId id, String group, java.util.Collection<String> known) throws ProtocolException {
+        if (!known.contains(group)) {
+            throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "unknown TLS group '" + group + "' (expected: "
+                    + String.join(" or ", known) + ")");
+        }
+        List<String> groups = entry(d, id).getTlsGroup();
+        if (groups.contains(group)) {
+            throw new ProtocolException(ErrorCode.SCHEMA_INVALID, id + " already announces the TLS group " + group);
+        }
+        groups.add(group);
+    }
+
+    /** Withdraws the announcement of the TLS key-exchange group {@code group} for {@code id}'s gateway. */
+    public static void removeTlsGroup(Directory d, AuthorityId id, String group) throws ProtocolException {
+        if (!entry(d, id).getTlsGroup().remove(group)) {
+            throw new ProtocolException(ErrorCode.SCHEMA_INVALID, id + " announces no TLS group " + group);
+        }
+    }
+
     /** Moves the listed certificate {@code fingerprint} first: for encryption, the one senders seal to from now on. */
     public static void use(Directory d, AuthorityId id, Purpose purpose, Fingerprint fingerprint) throws ProtocolException {
         if (purpose == Purpose.KEM) {

@@ -37,7 +37,7 @@ public final class FederationDirectory {
     public record Entry(AuthorityId id, String name, String country, Set<Service> services, Set<Suite> suites,
             List<String> endpoints, List<X509Certificate> gatewayCertificates, List<X509Certificate> signingCertificates,
             List<X509Certificate> encryptionCertificates, List<X509Certificate> nationalCas, List<String> auditLogKeys,
-            List<X509Certificate> kemCertificates) {
+            List<X509Certificate> kemCertificates, List<String> tlsGroups) {
 
         /**
          * The ML-KEM-768 certificate that completes {@code encryption} (one of this entry's X25519 encryption
@@ -55,6 +55,11 @@ public final class FederationDirectory {
                 }
             }
             return Optional.empty();
+        }
+
+        /** Whether this authority's gateway announces the TLS key-exchange group {@code group} (e.g. X25519MLKEM768). */
+        public boolean announcesTlsGroup(String group) {
+            return tlsGroups.contains(group);
         }
 
         /** Whether {@code cert} is one of this authority's gateway TLS certificates (by fingerprint). */
@@ -130,7 +135,7 @@ public final class FederationDirectory {
             Entry e = new Entry(id, a.getName(), a.getCountry(), Collections.unmodifiableSet(services),
                     Collections.unmodifiableSet(suites), List.copyOf(a.getEndpoint()), certs(a.getGatewayCertificate(), id),
                     certs(a.getSigningCertificate(), id), certs(a.getEncryptionCertificate(), id), certs(a.getNationalCa(), id),
-                    List.copyOf(a.getAuditLogKey()), certs(a.getKemCertificate(), id));
+                    List.copyOf(a.getAuditLogKey()), certs(a.getKemCertificate(), id), List.copyOf(a.getTlsGroup()));
             HybridKeys.check(e);
             if (authorities.put(id, e) != null) {
                 throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "authority " + id + " is listed twice");
