@@ -20,7 +20,7 @@ import org.liaison.protocol.directory.FederationDirectory;
  */
 public final class HybridTls {
     /** The hybrid group, by its IANA name (the same in BoringSSL and Bouncy Castle). */
-    public static final String X25519MLKEM768 = "X25519MLKEM768";
+    public static final String X25519MLKEM768 = org.liaison.protocol.directory.DirectoryDrafts.HYBRID_TLS_GROUP;
     /** The groups a directory entry may announce. */
     public static final List<String> GROUPS = List.of(X25519MLKEM768);
     /** BoringSSL's names: the hybrid group first, then the classical ones (BoringSSL's default, in its order). */

@@ -54,6 +54,10 @@ public final class DirectoryDrafts {
             x.getSigningCertificate().add(der(a.envelopeSigning().certificate()));
             x.getEncryptionCertificate().add(der(a.encryption().certificate()));
             a.encryption().kemCertificate().ifPresent(k -> x.getKemCertificate().add(der(k)));
+            if (pki.suite() == org.liaison.certs.Suite.PQ_HYBRID) {
+                // A pq-hybrid federation keeps its sessions post-quantum too: each gateway announces hybrid TLS.
+                x.getTlsGroup().add(HYBRID_TLS_GROUP);
+            }
             x.getNationalCa().add(der(a.ca().authority().certificate()));
             if (auditLogKeys.containsKey(a.id())) {
                 x.getAuditLogKey().add(auditLogKeys.get(a.id()));
@@ -77,6 +81,9 @@ public final class DirectoryDrafts {
         }
         return d;
     }
+
+    /** The hybrid TLS 1.3 key exchange a pq-hybrid federation's gateways announce (X25519 + ML-KEM-768). */
+    public static final String HYBRID_TLS_GROUP = "X25519MLKEM768";
 
     private static byte[] der(X509Certificate c) {
         try {
