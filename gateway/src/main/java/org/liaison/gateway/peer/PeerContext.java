@@ -69,6 +69,11 @@ public interface PeerContext {
         throw new org.liaison.protocol.ProtocolException(org.liaison.protocol.ErrorCode.NOT_FOUND, "this node takes no notices");
     }
 
+    /** This node as a witness of other authorities' audit logs (see {@code Witness}); null when it witnesses none. */
+    default org.liaison.gateway.witness.Witness witness() {
+        return null;
+    }
+
     /** {@code peer} just made an authenticated request: it is up (deliveries to it waiting in backoff may go now). */
     default void peerIsUp(AuthorityId peer) {
     }
