@@ -6,6 +6,7 @@ import static org.liaison.gateway.TestNodes.IT;
 import static org.liaison.gateway.TestNodes.US;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -62,6 +63,52 @@ class WitnessNodesTest {
             assertThat(Cosignature.verify(held, it.trust().directory().witnessing().keysOf(AL).get(0))).isPresent();
             assertThat(id).isNotNull();
         }
+
+        // The auditor's side, offline with the directory alone: the node's folder, its cosigned checkpoints beside it.
+        Path fed = t.federation.dir();
+        Path audit = t.auditDir(IT);
+        String[] verified = cli("audit", "verify", audit.toString(), "--federation", fed.toString());
+        assertThat(verified[0]).as(verified[1] + verified[2]).isEqualTo("0");
+        assertThat(verified[1]).contains("witnesses: cosigned checkpoint of size").contains("quorum 2: met").contains("VALID");
+        Path proof = dir.resolve("entry-0.tlog-proof");
+        String[] proved = cli("audit", "prove", audit.toString(), "--index", "0", "--tlog-proof", proof.toString());
+        assertThat(proved[0]).as(proved[2]).isEqualTo("0");
+        assertThat(Files.readString(proof)).startsWith("c2sp.org/tlog-proof@v1\nextra ");
+        String[] checked = cli("audit", "check-proof", proof.toString(), "--federation", fed.toString());
+        assertThat(checked[0]).as(checked[1] + checked[2]).isEqualTo("0");
+        assertThat(checked[1]).contains("2 of 2 witnesses cosigned");
+
+        // the same proof with one cosignature dropped: the quorum is not met, a non-zero exit
+        String text = Files.readString(proof);
+        String us = text.lines().filter(l -> l.startsWith("— liaison-witness/US-OIA ")).findFirst().orElseThrow();
+        Path weak = dir.resolve("weak.tlog-proof");
+        Files.writeString(weak, text.replace(us + "\n", ""));
+        String[] refused = cli("audit", "check-proof", weak.toString(), "--federation", fed.toString());
+        assertThat(refused[0]).isEqualTo(Integer.toString(org.liaison.cli.Main.FAILED));
+        assertThat(refused[1]).contains("QUORUM NOT MET");
+        Path weakNote = dir.resolve("weak.note");
+        Files.writeString(weakNote, org.liaison.protocol.tlog.TlogProof.parse(text.replace(us + "\n", "")).checkpointNote());
+        String[] unwitnessed = cli("audit", "verify", audit.toString(), "--federation", fed.toString(), "--cosigned", weakNote.toString());
+        assertThat(unwitnessed[0]).isEqualTo(Integer.toString(org.liaison.cli.Main.FAILED));
+        assertThat(unwitnessed[1]).contains("QUORUM NOT MET").contains("NOT WITNESSED");
+
+        // a witness's answer showing another history at a size this copy holds: the auditor learns of the split view
+        Path key = fed.resolve("IT-DNA").resolve(FederationSetup.AUDIT_KEY);
+        ForkableLog other = new ForkableLog(IT, key, "another history").grow(2);
+        String otherNote = Cosignature.withSignatures(other.note(), List.of(Cosignature.sign(Cosignature.body(other.note()),
+                WitnessKeys.load(fed.resolve("AL-PP").resolve(WitnessKeys.FILE), AL), 1_700_000_000L)));
+        Path forked = dir.resolve("al-latest.note");
+        Files.writeString(forked, otherNote);
+        String[] split = cli("audit", "verify", audit.toString(), "--federation", fed.toString(), "--cosigned", forked.toString());
+        assertThat(split[0]).isEqualTo(Integer.toString(org.liaison.cli.Main.FAILED));
+        assertThat(split[1]).contains("a split view").contains("cosigned by [AL-PP]");
+    }
+
+    static String[] cli(String... args) {
+        java.io.StringWriter out = new java.io.StringWriter();
+        java.io.StringWriter err = new java.io.StringWriter();
+        int code = org.liaison.cli.Main.run(args, new java.io.PrintWriter(out), new java.io.PrintWriter(err));
+        return new String[] {Integer.toString(code), out.toString(), err.toString()};
     }
 
     @Test
