@@ -174,6 +174,7 @@ public final class DemoCommand implements Callable<Integer> {
                 out.println("   and each holds checkpoints of its peers' logs that those logs bear out.");
                 for (GatewayNode n : nodes) {
                     n.peerLogs().drain(); // the peer checkpoints received last are checked before the nodes stop
+                    n.submitter().round(); // and each node's latest checkpoint goes to its witnesses (the others) once more
                 }
                 for (GatewayNode n : nodes) {
                     n.close();
@@ -186,6 +187,15 @@ public final class DemoCommand implements Callable<Integer> {
                 }
                 for (AuthorityId id : List.of(IT, AL, US)) {
                     out.printf("   %-7s holds %s%n", id, peerCheckpoints(fed, id));
+                }
+                out.println("   Each log is witnessed by the two other nodes (quorum 2 of 2); the latest cosigned checkpoints:");
+                org.liaison.protocol.directory.FederationDirectory directory = new org.liaison.protocol.directory.DirectoryVerifier(
+                        org.liaison.certs.Pem.readCertificate(fed.dir().resolve("operator/ca/" + org.liaison.certs.CaStore.CERTIFICATE)),
+                        List.of(org.liaison.certs.Pem.readCrl(fed.dir().resolve("operator/ca/" + org.liaison.certs.CaStore.CRL))))
+                        .verify(java.nio.file.Files.readAllBytes(fed.dir().resolve(FederationSetup.DIRECTORY)), java.time.Instant.now());
+                for (AuthorityId id : List.of(IT, AL, US)) {
+                    out.printf("   %-7s %s%n", id, org.liaison.gateway.witness.WitnessWiring.describe(directory,
+                            auditDir(fed, id).resolveSibling("audit-cosigned"), id));
                 }
             }
 

@@ -37,6 +37,7 @@ class DemoCommandTest {
                 .contains("Saved and verified").contains("in reply to").contains("refused  an Albanian auditor")
                 .contains("4 receipts").contains("IT-DNA  VALID: ").contains("signed checkpoints")
                 .contains("audit pull").contains("fetch  ").contains("AL-PP   holds IT-DNA's log at size")
+                .contains("quorum 2: met")
                 .doesNotContain("INCONSISTENT").doesNotContain("no peer checkpoints");
 
         StringWriter vout = new StringWriter();

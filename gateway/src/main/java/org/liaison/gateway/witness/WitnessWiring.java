@@ -78,6 +78,24 @@ public final class WitnessWiring {
         throw last != null ? last : new ProtocolException(ErrorCode.UNAVAILABLE, witness + " lists no endpoint");
     }
 
+    /**
+     * One line on the latest cosigned checkpoint in {@code cosignedDir} ({@link Submitter#LATEST}) against the
+     * directory's policy, for the demo: its size and who cosigned it.
+     */
+    public static String describe(FederationDirectory d, java.nio.file.Path cosignedDir, AuthorityId log) {
+        try {
+            java.nio.file.Path f = cosignedDir.resolve(Submitter.LATEST);
+            if (!java.nio.file.Files.exists(f)) {
+                return "no cosigned checkpoint yet";
+            }
+            String note = java.nio.file.Files.readString(f);
+            return "checkpoint of size " + org.liaison.protocol.tlog.Checkpoint.ofNote(note).size() + ": "
+                    + d.witnessing().policy(log).check(note);
+        } catch (java.io.IOException | RuntimeException e) {
+            return "cannot read the cosigned checkpoint: " + e.getMessage();
+        }
+    }
+
     /** Warns when the directory lists witness keys for this authority and not this node's. */
     public static void checkListed(FederationDirectory d, AuthorityId me, Cosignature.WitnessKey mine) {
         List<Cosignature.WitnessKey> listed = d.witnessing().keysOf(me);

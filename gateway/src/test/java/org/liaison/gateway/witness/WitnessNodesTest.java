@@ -64,6 +64,12 @@ class WitnessNodesTest {
             assertThat(id).isNotNull();
         }
 
+        assertThat(org.liaison.gateway.node.Doctor.examine(t.config(IT), org.liaison.gateway.node.Doctor.Limits.DEFAULT,
+                java.time.Clock.systemUTC())).filteredOn(c -> c.name().equals("witness key")).singleElement().satisfies(c -> {
+                    assertThat(c.status()).isEqualTo(org.liaison.gateway.node.Doctor.Status.OK);
+                    assertThat(c.detail()).startsWith("liaison-witness/IT-DNA+").contains("witnesses 2 log(s)");
+                });
+
         // The auditor's side, offline with the directory alone: the node's folder, its cosigned checkpoints beside it.
         Path fed = t.federation.dir();
         Path audit = t.auditDir(IT);
