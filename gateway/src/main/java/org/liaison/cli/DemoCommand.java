@@ -182,7 +182,8 @@ public final class DemoCommand implements Callable<Integer> {
                 nodes.clear();
                 for (AuthorityId id : List.of(IT, AL, US)) {
                     Path audit = auditDir(fed, id);
-                    String line = run("audit", "verify", audit.toString(), "--key", verifierKey(fed, id)).trim();
+                    String line = run("audit", "verify", audit.toString(), "--key", verifierKey(fed, id), "--federation", fed.dir().toString())
+                            .trim().lines().findFirst().orElse("");
                     out.printf("   %-7s %s%n", id, line);
                 }
                 for (AuthorityId id : List.of(IT, AL, US)) {

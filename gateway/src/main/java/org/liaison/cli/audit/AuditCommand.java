@@ -262,11 +262,6 @@ public final class AuditCommand {
                 }
             }
             AuditLogVerifier.Report r = new AuditLogVerifier.Report(r0.entries(), r0.checkpoints(), r0.verifiedSize(), all);
-            if (w != null && !folder.json) {
-                w.lines().forEach(l -> o.println("witnesses: " + l));
-            } else if (w == null && !folder.json) {
-                o.println("note: witness cosignatures not checked (give --federation DIR or --directory FILE to check the quorum)");
-            }
             if (folder.json) {
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("valid", r.valid());
@@ -288,6 +283,11 @@ public final class AuditCommand {
                 o.println(r0.valid() ? "NOT WITNESSED: the log's hashes and signatures are intact, but its witnesses' cosignatures fail"
                         + " the directory's policy or show another history (see above)"
                         : "INVALID: the log was altered (" + r.entries() + " entries read, verified up to " + r.verifiedSize() + ")");
+            }
+            if (w != null && !folder.json) {
+                w.lines().forEach(l -> o.println("witnesses: " + l));
+            } else if (w == null && !folder.json) {
+                o.println("note: witness cosignatures not checked (give --federation DIR or --directory FILE to check the quorum)");
             }
             return r.valid() ? Main.OK : Main.FAILED;
         }
