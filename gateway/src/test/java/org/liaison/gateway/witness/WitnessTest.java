@@ -177,6 +177,40 @@ class WitnessTest {
     }
 
     @Test
+    void theOperatorSetsWitnessesAndKeysWithDirectoryEdit() throws Exception {
+        Path fed = nodes.federation.dir();
+        Path key = dir.resolve("new-witness.key");
+        String vkey = WitnessKeys.create(key, US);
+        Path d1 = dir.resolve("d1.xml");
+        String[] r = WitnessNodesTest.cli("directory", "edit", fed.resolve("directory.xml").toString(), "--authority", "US-OIA",
+                "--add", "witness=" + vkey, "--witnesses", "1:AL-PP", "--out", d1.toString());
+        assertThat(r[0]).as(r[1] + r[2]).isEqualTo("0");
+        Path signed = dir.resolve("directory-2.xml");
+        r = WitnessNodesTest.cli("directory", "sign", d1.toString(), "--key", fed.resolve("operator/directory-signing.p12").toString(),
+                "--password-file", fed.resolve("operator/directory-signing.password").toString(), "--out", signed.toString());
+        assertThat(r[0]).as(r[1] + r[2]).isEqualTo("0");
+        FederationDirectory d2 = new DirectoryVerifier(org.liaison.certs.Pem.readCertificate(fed.resolve("operator/ca/ca.pem")),
+                List.of(org.liaison.certs.Pem.readCrl(fed.resolve("operator/ca/crl.pem")))).verify(Files.readAllBytes(signed), Instant.now());
+        assertThat(d2.witnessing().keysOf(US)).hasSize(2).contains(Cosignature.WitnessKey.parse(vkey));
+        assertThat(d2.witnessing().of(US).orElseThrow().witnesses()).containsExactly(AL);
+        assertThat(d2.witnessing().of(US).orElseThrow().quorum()).isEqualTo(1);
+        // a quorum larger than the witnesses, or not a witness key: refused, nothing written
+        Path d3 = dir.resolve("d3.xml");
+        r = WitnessNodesTest.cli("directory", "edit", signed.toString(), "--authority", "US-OIA", "--witnesses", "2:AL-PP", "--out",
+                d3.toString());
+        assertThat(r[0]).isNotEqualTo("0");
+        assertThat(r[2]).contains("quorum 2 of 1");
+        r = WitnessNodesTest.cli("directory", "edit", signed.toString(), "--authority", "US-OIA", "--add", "witness="
+                + directory.require(US).auditLogKeys().get(0), "--out", d3.toString());
+        assertThat(r[0]).isNotEqualTo("0");
+        assertThat(r[2]).contains("not a witness key");
+        assertThat(d3).doesNotExist();
+        // and 'directory show' names them
+        r = WitnessNodesTest.cli("directory", "show", signed.toString(), "--federation", fed.toString());
+        assertThat(r[1]).as(r[2]).contains("its log is witnessed by 1 of [AL-PP]");
+    }
+
+    @Test
     void concurrentSubmissionsNeverRollTheHeldSizeBack() throws Exception {
         ForkableLog log = italy("a").grow(1);
         assertThat(al.addCheckpoint(IT, log.request(0)).status()).isEqualTo(200);
