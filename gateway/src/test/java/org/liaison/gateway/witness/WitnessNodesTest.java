@@ -70,6 +70,15 @@ class WitnessNodesTest {
                     assertThat(c.detail()).startsWith("liaison-witness/IT-DNA+").contains("witnesses 2 log(s)");
                 });
 
+        // a backup keeps what the node cosigned as a witness and its own cosigned checkpoints
+        Path backup = dir.resolve("backup-al");
+        String[] backedUp = cli("store", "backup", "--config", t.config(AL).toString(), "--out", backup.toString());
+        assertThat(backedUp[0]).as(backedUp[1] + backedUp[2]).isEqualTo("0");
+        assertThat(backup.resolve("witness").resolve(Witness.originHash("liaison/IT-DNA") + ".checkpoint")).exists();
+        Path backupIt = dir.resolve("backup-it");
+        assertThat(cli("store", "backup", "--config", t.config(IT).toString(), "--out", backupIt.toString())[0]).isEqualTo("0");
+        assertThat(backupIt.resolve("audit-cosigned").resolve(Submitter.QUORUM)).exists();
+
         // The auditor's side, offline with the directory alone: the node's folder, its cosigned checkpoints beside it.
         Path fed = t.federation.dir();
         Path audit = t.auditDir(IT);
