@@ -177,6 +177,7 @@ public final class DemoCommand implements Callable<Integer> {
                 out.println("   and each holds checkpoints of its peers' logs that those logs bear out.");
                 for (GatewayNode n : nodes) {
                     n.peerLogs().drain(); // the peer checkpoints received last are checked before the nodes stop
+                    n.submitter().round(); // and each node's latest checkpoint goes to its witnesses (the others) once more
                 }
                 for (GatewayNode n : nodes) {
                     n.close();
@@ -184,11 +185,21 @@ public final class DemoCommand implements Callable<Integer> {
                 nodes.clear();
                 for (AuthorityId id : List.of(IT, AL, US)) {
                     Path audit = auditDir(fed, id);
-                    String line = run("audit", "verify", audit.toString(), "--key", verifierKey(fed, id)).trim();
+                    String line = run("audit", "verify", audit.toString(), "--key", verifierKey(fed, id), "--federation", fed.dir().toString())
+                            .trim().lines().findFirst().orElse("");
                     out.printf("   %-7s %s%n", id, line);
                 }
                 for (AuthorityId id : List.of(IT, AL, US)) {
                     out.printf("   %-7s holds %s%n", id, peerCheckpoints(fed, id));
+                }
+                out.println("   Each log is witnessed by the two other nodes (quorum 2 of 2); the latest cosigned checkpoints:");
+                org.liaison.protocol.directory.FederationDirectory directory = new org.liaison.protocol.directory.DirectoryVerifier(
+                        org.liaison.certs.Pem.readCertificate(fed.dir().resolve("operator/ca/" + org.liaison.certs.CaStore.CERTIFICATE)),
+                        List.of(org.liaison.certs.Pem.readCrl(fed.dir().resolve("operator/ca/" + org.liaison.certs.CaStore.CRL))))
+                        .verify(java.nio.file.Files.readAllBytes(fed.dir().resolve(FederationSetup.DIRECTORY)), java.time.Instant.now());
+                for (AuthorityId id : List.of(IT, AL, US)) {
+                    out.printf("   %-7s %s%n", id, org.liaison.gateway.witness.WitnessWiring.describe(directory,
+                            auditDir(fed, id).resolveSibling("audit-cosigned"), id));
                 }
             }
 

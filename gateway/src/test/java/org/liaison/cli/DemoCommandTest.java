@@ -39,6 +39,7 @@ class DemoCommandTest {
                 .contains("audit pull").contains("fetch  ")
                 .contains("evidence export").contains("VALID: every signature, proof and time-stamp")
                 .contains("refused  a copy with one evidence changed").contains("was changed after the seal").contains("AL-PP   holds IT-DNA's log at size")
+                .contains("quorum 2: met")
                 .doesNotContain("INCONSISTENT").doesNotContain("no peer checkpoints");
 
         StringWriter vout = new StringWriter();

@@ -24,7 +24,7 @@ import picocli.CommandLine.Spec;
         description = {"Check a node's tamper-evident audit log (a Merkle tree log with signed checkpoints).",
             "Works offline on a copy of the node's audit folder (dataDir/audit); auditors get one with 'audit pull'."},
         subcommands = {AuditCommand.Verify.class, QueryCommand.class, StatsCommand.class, ReportCommand.class, AuditCommand.Prove.class,
-            AuditCommand.Consistency.class, ExportCommand.class, ExportCommand.Check.class, PullCommand.class},
+            AuditCommand.Consistency.class, CheckProofCommand.class, ExportCommand.class, ExportCommand.Check.class, PullCommand.class},
         footer = {"", "Examples:",
             "  liaison --profile federation/IT-DNA/users/auditor audit pull --out it-audit   a copy over the node's local API",
             "  liaison audit verify it-audit --key \"$(cat it-dna-log.vkey)\"                  every hash and signature",
@@ -92,9 +92,34 @@ public final class AuditCommand {
         @Option(names = "--checkpoint", defaultValue = "-1", paramLabel = "K", description = "Checkpoint number (default: the latest).")
         int checkpoint;
 
+        @Option(names = "--tlog-proof", paramLabel = "FILE", description = {"Also write a self-contained C2SP tlog-proof (the entry, its",
+            "inclusion proof and the cosigned checkpoint) that 'audit check-proof' verifies with the directory alone."})
+        Path tlogProof;
+
+        @Option(names = "--cosigned", paramLabel = "FILE", description = {"The cosigned checkpoint for --tlog-proof (default:",
+            "audit-cosigned/quorum.note beside DIR)."})
+        Path cosigned;
+
         @Override
         public Integer call() throws Exception {
             String vkey = folder.key();
+            if (tlogProof != null) {
+                Path c = cosigned != null ? cosigned : folder.dir.toAbsolutePath().resolveSibling("audit-cosigned")
+                        .resolve(org.liaison.gateway.witness.Submitter.QUORUM);
+                if (!Files.exists(c)) {
+                    throw new UserException("--tlog-proof: no cosigned checkpoint at " + c + "; give --cosigned FILE");
+                }
+                String note = Files.readString(c, java.nio.charset.StandardCharsets.UTF_8);
+                try {
+                    org.liaison.protocol.tlog.SignedNote.open(note, vkey);
+                } catch (java.security.GeneralSecurityException e) {
+                    throw new UserException(c + " is not a checkpoint signed by this log's key: " + e.getMessage());
+                }
+                org.liaison.protocol.tlog.TlogProof p = CheckProofCommand.prove(AuditLogVerifier.entries(folder.dir), index, note);
+                org.liaison.certs.SecureFiles.writeNew(tlogProof, p.bytes(), false);
+                spec.commandLine().getOut().println("tlog-proof of entry " + index + " against the cosigned checkpoint of size "
+                        + org.liaison.protocol.tlog.Checkpoint.ofNote(note).size() + " -> " + tlogProof);
+            }
             java.util.List<byte[]> entries = AuditLogVerifier.entries(folder.dir);
             java.util.List<org.liaison.protocol.tlog.Checkpoint> cps = AuditLogVerifier.checkpoints(folder.dir, vkey);
             if (cps.isEmpty()) {
@@ -197,10 +222,26 @@ public final class AuditCommand {
                     "it; this is what catches a history rewritten and re-signed with the log's own key, or rolled back."})
         List<Path> held = new java.util.ArrayList<>();
 
+        @Option(names = "--cosigned", paramLabel = "FILE", description = {"A cosigned checkpoint of this log (repeatable): the node's",
+            "dataDir/audit-cosigned/*.note (read by default beside DIR), or a witness's latest. With the directory",
+            "(--federation or --directory), its cosignatures must meet the quorum the directory sets for the log."})
+        List<Path> cosigned = new java.util.ArrayList<>();
+
+        @picocli.CommandLine.Mixin
+        org.liaison.cli.FederationOptions federation = new org.liaison.cli.FederationOptions();
+
         @Override
         public Integer call() throws Exception {
             PrintWriter o = spec.commandLine().getOut();
             String vkey = folder.key();
+            Witnessed.Report w = null;
+            if (federation.canVerify()) {
+                w = Witnessed.check(federation.verifiedDirectory(java.time.Instant.now()), vkey, AuditLogVerifier.entries(folder.dir),
+                        Witnessed.files(folder.dir, cosigned));
+            } else if (!cosigned.isEmpty()) {
+                throw new UserException("--cosigned needs the directory whose witness policy it is checked against: give --federation DIR,"
+                        + " or --directory FILE with --operator-ca and --operator-crl");
+            }
             List<String> notes = new java.util.ArrayList<>();
             for (Path h : held) {
                 if (!Files.exists(h)) {
@@ -211,7 +252,16 @@ public final class AuditCommand {
             if (folder.key == null && !folder.json) {
                 o.println("note: using the verifier key found in the folder; pass --key to check against one you trust");
             }
-            AuditLogVerifier.Report r = AuditLogVerifier.verify(folder.dir, vkey, notes);
+            AuditLogVerifier.Report r0 = AuditLogVerifier.verify(folder.dir, vkey, notes);
+            List<String> all = new java.util.ArrayList<>(r0.problems());
+            if (w != null) {
+                all.addAll(w.problems());
+                if ((w.witnessed() || !Witnessed.files(folder.dir, cosigned).isEmpty()) && !w.quorumMet()) {
+                    all.add("QUORUM NOT MET: no checkpoint of this copy carries the cosignatures the directory's witness policy demands"
+                            + (Witnessed.files(folder.dir, cosigned).isEmpty() ? " (no cosigned checkpoint given: --cosigned FILE)" : ""));
+                }
+            }
+            AuditLogVerifier.Report r = new AuditLogVerifier.Report(r0.entries(), r0.checkpoints(), r0.verifiedSize(), all);
             if (folder.json) {
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("valid", r.valid());
@@ -219,6 +269,7 @@ public final class AuditCommand {
                 m.put("checkpoints", r.checkpoints());
                 m.put("verifiedSize", r.verifiedSize());
                 m.put("problems", r.problems());
+                m.put("quorumMet", w == null ? null : w.quorumMet());
                 o.println(Json.write(m));
             } else if (r.valid()) {
                 o.println("VALID: " + r.entries() + " entries, " + r.checkpoints() + " signed checkpoints, the last covering "
@@ -229,7 +280,14 @@ public final class AuditCommand {
                 }
             } else {
                 r.problems().forEach(p -> o.println("FAIL  " + printable(p)));
-                o.println("INVALID: the log was altered (" + r.entries() + " entries read, verified up to " + r.verifiedSize() + ")");
+                o.println(r0.valid() ? "NOT WITNESSED: the log's hashes and signatures are intact, but its witnesses' cosignatures fail"
+                        + " the directory's policy or show another history (see above)"
+                        : "INVALID: the log was altered (" + r.entries() + " entries read, verified up to " + r.verifiedSize() + ")");
+            }
+            if (w != null && !folder.json) {
+                w.lines().forEach(l -> o.println("witnesses: " + l));
+            } else if (w == null && !folder.json) {
+                o.println("note: witness cosignatures not checked (give --federation DIR or --directory FILE to check the quorum)");
             }
             return r.valid() ? Main.OK : Main.FAILED;
         }

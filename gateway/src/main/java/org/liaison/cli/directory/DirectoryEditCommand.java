@@ -29,8 +29,10 @@ import picocli.CommandLine.Spec;
             "The draft gets the next sequence number, is issued now and is valid as long as the edition it follows.",
             "Edits apply in this order: --add, --use, --remove, --suite. PURPOSE is tls, signing, encryption, kem (the",
             "ML-KEM-768 certificate of a pq-hybrid encryption key, FILE-kem.pem; --add and --remove only), audit (the",
-            "audit log's verifier key, given as the key or a log.vkey file; --add and --remove only), or tls-group (hybrid",
-            "TLS key exchange the gateway announces: tls-group=X25519MLKEM768; --add and --remove only; see docs/operators.md).",
+            "audit log's verifier key, given as the key or a log.vkey file; --add and --remove only), tls-group (hybrid",
+            "TLS key exchange the gateway announces: tls-group=X25519MLKEM768; --add and --remove only; see docs/operators.md),",
+            "or witness (the node's witness key, a vkey; --add and --remove only).",
+            "  --witnesses K:ID,ID sets who witnesses the authority's audit log and how many must cosign (none: unwitnessed).",
             "  --add lists a new certificate after those in use: peers accept it from now on, nothing uses it yet.",
             "  --use lists a certificate first: for encryption, the one senders seal to from now on.",
             "  --remove withdraws a certificate: peers refuse it from now on.",
@@ -65,6 +67,8 @@ public final class DirectoryEditCommand implements Callable<Integer> {
     @Option(names = "--suite", split = ",", paramLabel = "SUITE",
             description = "Set the suites the authority announces (modern, rsa, pq-hybrid; comma-separated).")
     List<String> suites = new ArrayList<>();
+    @Option(names = "--witnesses", paramLabel = "K:ID,ID|none", description = "Who witnesses the log, and the quorum K.")
+    String witnesses;
 
     @Option(names = "--out", required = true, paramLabel = "FILE", description = "Where to write the draft (not overwritten).")
     Path out;
@@ -74,8 +78,8 @@ public final class DirectoryEditCommand implements Callable<Integer> {
         if (Files.exists(out)) {
             throw new UserException(out + " already exists; choose another --out");
         }
-        if (add.isEmpty() && use.isEmpty() && remove.isEmpty() && suites.isEmpty()) {
-            throw new UserException("nothing to change: give --add, --use, --remove or --suite");
+        if (add.isEmpty() && use.isEmpty() && remove.isEmpty() && suites.isEmpty() && witnesses == null) {
+            throw new UserException("nothing to change: give --add, --use, --remove, --suite or --witnesses");
         }
         AuthorityId id;
         try {
@@ -91,6 +95,8 @@ public final class DirectoryEditCommand implements Callable<Integer> {
                 DirectoryEdits.addAuditLogKey(d, id, auditKey(pv[1]));
             } else if (pv[0].equals(TLS_GROUP)) {
                 DirectoryEdits.addTlsGroup(d, id, pv[1], org.liaison.gateway.tls.HybridTls.GROUPS);
+            } else if (pv[0].equals(WITNESS)) {
+                DirectoryEdits.addWitnessKey(d, id, witnessKey(pv[1]));
             } else {
                 DirectoryEdits.add(d, id, purpose(pv[0]), certificate(pv[1]));
             }
@@ -105,6 +111,8 @@ public final class DirectoryEditCommand implements Callable<Integer> {
                 DirectoryEdits.removeAuditLogKey(d, id, auditKey(pv[1]));
             } else if (pv[0].equals(TLS_GROUP)) {
                 DirectoryEdits.removeTlsGroup(d, id, pv[1]);
+            } else if (pv[0].equals(WITNESS)) {
+                DirectoryEdits.removeWitnessKey(d, id, witnessKey(pv[1]));
             } else {
                 DirectoryEdits.remove(d, id, purpose(pv[0]), fingerprint(pv[1]));
             }
@@ -119,6 +127,10 @@ public final class DirectoryEditCommand implements Callable<Integer> {
                 }
             }
             DirectoryEdits.suites(d, id, list);
+        }
+        if (witnesses != null) {
+            WitnessOption w = WitnessOption.parse(witnesses);
+            DirectoryEdits.setWitnesses(d, id, w.quorum(), w.ids());
         }
         DirectoryEdits.nextEdition(d, Instant.now().truncatedTo(ChronoUnit.SECONDS));
         SecureFiles.writeNew(out, SecureXml.serialize(Formats.toDocument(d)), false);
@@ -137,6 +149,45 @@ public final class DirectoryEditCommand implements Callable<Integer> {
 
     private static final String AUDIT = "audit";
     private static final String TLS_GROUP = "tls-group";
+    private static final String WITNESS = "witness";
+
+    /** A witness key (vkey), given as itself or as a file holding it. */
+    private static String witnessKey(String value) {
+        String key = value;
+        if (!value.contains("+") && Files.exists(Path.of(value))) {
+            try {
+                key = Files.readString(Path.of(value)).strip();
+            } catch (java.io.IOException e) {
+                throw new UserException("cannot read " + value + ": " + e.getMessage());
+            }
+        }
+        try {
+            org.liaison.protocol.tlog.Cosignature.WitnessKey.parse(key);
+        } catch (IllegalArgumentException e) {
+            throw new UserException("not a witness key (NAME+keyid+key, as 'liaison doctor' prints it): " + e.getMessage());
+        }
+        return key;
+    }
+
+    /** {@code --witnesses K:ID,ID} or {@code none}. */
+    record WitnessOption(int quorum, List<AuthorityId> ids) {
+        static WitnessOption parse(String s) {
+            if (s.equals("none")) {
+                return new WitnessOption(0, List.of());
+            }
+            int colon = s.indexOf(':');
+            try {
+                int k = Integer.parseInt(s.substring(0, Math.max(colon, 0)));
+                List<AuthorityId> ids = new ArrayList<>();
+                for (String id : s.substring(colon + 1).split(",")) {
+                    ids.add(AuthorityId.of(id.strip()));
+                }
+                return new WitnessOption(k, ids);
+            } catch (IllegalArgumentException e) {
+                throw new UserException("--witnesses " + s + ": expected K:ID,ID (e.g. 2:AL-PP,US-OIA) or none (" + e.getMessage() + ")");
+            }
+        }
+    }
 
     /** An audit log verifier key (NAME+hash+key), given as itself or as a file holding it (log.vkey). */
     private static String auditKey(String value) {

@@ -64,6 +64,8 @@ public final class DirectoryShowCommand implements Callable<Integer> {
             a.put("encryptionCertificates", fingerprints(e.encryptionCertificates()));
             a.put("kemCertificates", fingerprints(e.kemCertificates()));
             a.put("auditLogKeys", e.auditLogKeys());
+            a.put("witnessKeys", d.witnessing().keysOf(e.id()).stream().map(Object::toString).toList());
+            a.put("witnesses", d.witnessing().of(e.id()).map(w -> w.quorum() + " of " + w.witnesses()).orElse("none"));
             a.put("nationalCas", fingerprints(e.nationalCas()));
             as.add(a);
         }
@@ -103,6 +105,7 @@ public final class DirectoryShowCommand implements Callable<Integer> {
             o.println("  national CA " + a.get("nationalCas"));
             o.println("  audit key   " + (((List<?>) a.get("auditLogKeys")).isEmpty() ? "(none listed: peers pin the first they see)"
                     : a.get("auditLogKeys")));
+            o.println("  witness key " + a.get("witnessKeys") + "; its log is witnessed by " + a.get("witnesses"));
         }
         for (Map<String, Object> j : js) {
             o.println();

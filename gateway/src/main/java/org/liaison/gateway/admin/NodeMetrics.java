@@ -185,6 +185,40 @@ public final class NodeMetrics {
                 .description("Peer audit checkpoints that were badly signed or inconsistent with the one held").register(registry).increment();
     }
 
+    private final java.util.concurrent.atomic.AtomicLong quorumMet = new java.util.concurrent.atomic.AtomicLong(1);
+    private final java.util.concurrent.atomic.AtomicLong quorumUnmetSeconds = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicBoolean quorumBound = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /** An add-checkpoint request this node answered as a witness, by log and outcome (cosigned, conflict, bad-proof, fork, …). */
+    public void witnessRequest(String log, String outcome) {
+        Counter.builder("liaison.witness.requests").tag("log", log).tag("outcome", outcome)
+                .description("Checkpoints submitted to this node as a witness, by outcome").register(registry).increment();
+    }
+
+    /** A log showed this witness two checkpoints of one size with different roots: an alarm. */
+    public void witnessFork(String log) {
+        Counter.builder("liaison.witness.forks").tag("log", log)
+                .description("Forks seen as a witness: validly signed checkpoints of one size with different roots").register(registry).increment();
+    }
+
+    /** A submission of this node's checkpoint to one of its witnesses, by outcome. */
+    public void witnessSubmission(String witness, String outcome) {
+        Counter.builder("liaison.witness.submissions").tag("witness", witness).tag("outcome", outcome)
+                .description("This node's checkpoints submitted to its witnesses, by outcome").register(registry).increment();
+    }
+
+    /** Whether the audit log's latest checkpoint has its witnesses' quorum, and for how long it has lacked it. */
+    public void auditQuorum(boolean met, long unmetSeconds) {
+        if (quorumBound.compareAndSet(false, true)) {
+            Gauge.builder("liaison.audit.quorum.met", quorumMet, java.util.concurrent.atomic.AtomicLong::get)
+                    .description("1 when the audit log's latest checkpoint has its witnesses' quorum").register(registry);
+            Gauge.builder("liaison.audit.quorum.unmet", quorumUnmetSeconds, java.util.concurrent.atomic.AtomicLong::get).baseUnit("seconds")
+                    .description("How long the audit log's latest checkpoints have lacked their quorum").register(registry);
+        }
+        quorumMet.set(met ? 1 : 0);
+        quorumUnmetSeconds.set(unmetSeconds);
+    }
+
     /** The outcome of checking a peer's audit checkpoint: first, consistent, older, alarm, unreachable. */
     public void peerLogCheck(String peer, String outcome) {
         Counter.builder("liaison.audit.peer.checks").tag("peer", peer).tag("outcome", outcome)

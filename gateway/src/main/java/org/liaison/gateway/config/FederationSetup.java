@@ -88,7 +88,13 @@ public final class FederationSetup {
             auditKeys.put(id, org.liaison.gateway.audit.FileAuditLog.createKey(dir.resolve(id.value()).resolve(AUDIT_KEY),
                     auditLogName(id)));
         }
-        byte[] directory = DirectorySigner.sign(DirectoryDrafts.draft(pki, "Liaison federation", endpoints, auditKeys, 1, now,
+        // Each node's witness key: every authority's log is witnessed by all the others, a majority of them cosigning.
+        Map<AuthorityId, String> witnessKeys = new LinkedHashMap<>();
+        for (AuthorityId id : ids) {
+            witnessKeys.put(id, org.liaison.gateway.witness.WitnessKeys.create(dir.resolve(id.value())
+                    .resolve(org.liaison.gateway.witness.WitnessKeys.FILE), id));
+        }
+        byte[] directory = DirectorySigner.sign(DirectoryDrafts.draft(pki, "Liaison federation", endpoints, auditKeys, witnessKeys, 1, now,
                 now.plus(Duration.ofDays(30)), jits), pki.directorySigning());
         SecureFiles.writeAtomically(dir.resolve(DIRECTORY), directory, false);
 

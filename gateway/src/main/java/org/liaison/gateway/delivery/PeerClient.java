@@ -181,6 +181,23 @@ public final class PeerClient implements AutoCloseable {
         });
     }
 
+    /** A peer's answer with its status and content type, whatever the status (for protocols that answer in statuses). */
+    public record Answer(int status, String contentType, byte[] body) {}
+
+    /** {@code POST path} of a small body; returns the answer whatever its status (the witness protocol's 409 and 422). */
+    public Answer postForAnswer(AuthorityId peer, URI endpoint, String path, String contentType, byte[] body) throws ProtocolException {
+        java.util.concurrent.atomic.AtomicReference<Answer> out = new java.util.concurrent.atomic.AtomicReference<>();
+        byte[] b = exchange(peer, endpoint, body.length, (ch, answer) -> {
+            io.netty.handler.codec.http.FullHttpRequest req = new io.netty.handler.codec.http.DefaultFullHttpRequest(HttpVersion.HTTP_1_1,
+                    HttpMethod.POST, path, io.netty.buffer.Unpooled.wrappedBuffer(body));
+            req.headers().set(HttpHeaderNames.HOST, endpoint.getHost() + ":" + port(endpoint));
+            req.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
+            req.headers().set(HttpHeaderNames.CONTENT_LENGTH, body.length);
+            ch.writeAndFlush(req);
+        }, r -> out.set(new Answer(r.status().code(), r.headers().get(HttpHeaderNames.CONTENT_TYPE), null)));
+        return new Answer(out.get().status(), out.get().contentType(), b);
+    }
+
     private static int port(URI endpoint) {
         return endpoint.getPort() < 0 ? 443 : endpoint.getPort();
     }
@@ -274,12 +291,19 @@ public final class PeerClient implements AutoCloseable {
 
     private byte[] exchange(AuthorityId recipient, URI endpoint, long bodyBytes,
             java.util.function.BiConsumer<Channel, CompletableFuture<FullHttpResponse>> request) throws ProtocolException {
+        return exchange(recipient, endpoint, bodyBytes, request, (java.util.function.Consumer<FullHttpResponse>) null);
+    }
+
+    /** As above; with {@code head}, any status is an answer: {@code head} sees the response and its body is returned. */
+    private byte[] exchange(AuthorityId recipient, URI endpoint, long bodyBytes,
+            java.util.function.BiConsumer<Channel, CompletableFuture<FullHttpResponse>> request,
+            java.util.function.Consumer<FullHttpResponse> head) throws ProtocolException {
         try {
-            return exchange(recipient, endpoint, bodyBytes, request, true);
+            return exchange(recipient, endpoint, bodyBytes, request, true, head);
         } catch (Stale e) {
             // Once more on a new connection: receiving is idempotent (a duplicate gets the same receipt).
             try {
-                return exchange(recipient, endpoint, bodyBytes, request, false);
+                return exchange(recipient, endpoint, bodyBytes, request, false, head);
             } catch (Stale again) {
                 throw new ProtocolException(ErrorCode.UNAVAILABLE, "delivery to " + recipient + " failed: "
                         + again.getCause().getMessage());
@@ -288,8 +312,8 @@ public final class PeerClient implements AutoCloseable {
     }
 
     private byte[] exchange(AuthorityId recipient, URI endpoint, long bodyBytes,
-            java.util.function.BiConsumer<Channel, CompletableFuture<FullHttpResponse>> request, boolean mayReuse)
-            throws ProtocolException, Stale {
+            java.util.function.BiConsumer<Channel, CompletableFuture<FullHttpResponse>> request, boolean mayReuse,
+            java.util.function.Consumer<FullHttpResponse> head) throws ProtocolException, Stale {
         io.netty.channel.pool.SimpleChannelPool pool = pool(recipient, endpoint);
         Channel acquired;
         try {
@@ -350,8 +374,11 @@ public final class PeerClient implements AutoCloseable {
             FullHttpResponse r = answer.get(limit(bodyBytes).toMillis(), TimeUnit.MILLISECONDS);
             try {
                 byte[] body = ByteBufUtil.getBytes(r.content());
-                if (r.status().equals(HttpResponseStatus.OK)) {
+                if (r.status().equals(HttpResponseStatus.OK) || head != null) {
                     reusable = io.netty.handler.codec.http.HttpUtil.isKeepAlive(r);
+                    if (head != null) {
+                        head.accept(r);
+                    }
                     return body;
                 }
                 throw ErrorDocuments.read(body);

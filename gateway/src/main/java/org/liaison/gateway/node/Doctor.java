@@ -114,6 +114,7 @@ public final class Doctor {
                 add("listed", Status.FAIL, e.getMessage());
             }
             auditKey(config, directory, me);
+            witnessKey(config, directory, me);
         }
         if (keys != null) {
             for (Validity.Dated c : Validity.certificates(keys, directory, me, operatorCa)) {
@@ -198,6 +199,28 @@ public final class Doctor {
             } catch (IOException e) {
                 add("audit key", Status.FAIL, vkey + ": " + e.getMessage());
             }
+        }
+    }
+
+    /** The node's witness key (witness.key beside node.yaml, or the one the node made): shown, and whether the directory lists it. */
+    private void witnessKey(NodeConfig config, FederationDirectory directory, AuthorityId me) {
+        Path beside = configFile.toAbsolutePath().resolveSibling(org.liaison.gateway.witness.WitnessKeys.FILE);
+        Path own = path(config.dataDir()).resolve("witness").resolve(org.liaison.gateway.witness.WitnessKeys.FILE);
+        Path file = Files.exists(beside) ? beside : own;
+        if (!Files.exists(file)) {
+            add("witness key", directory.witnessing().witnessedBy(me).isEmpty() ? Status.OK : Status.WARN,
+                    "none yet: the node makes " + own + " at its first start; then list it (liaison directory edit --add witness=…)");
+            return;
+        }
+        try {
+            org.liaison.protocol.tlog.Cosignature.WitnessKey mine = org.liaison.gateway.witness.WitnessKeys.load(file, me).key();
+            boolean listed = directory.witnessing().keysOf(me).contains(mine);
+            int logs = directory.witnessing().witnessedBy(me).size();
+            add("witness key", listed || logs == 0 ? Status.OK : Status.WARN, mine.vkey() + (listed ? " (listed; witnesses " + logs
+                    + " log(s))" : " is not listed in directory #" + directory.sequence() + (logs == 0 ? "" : ": its cosignatures of "
+                    + logs + " log(s) will not count") + "; list it with liaison directory edit --add witness=" + mine.vkey()));
+        } catch (IOException e) {
+            add("witness key", Status.FAIL, e.getMessage());
         }
     }
 

@@ -192,6 +192,8 @@ public final class GatewayNode implements NodeState, AutoCloseable {
     private final Retention retention;
     private final DeliveryWorker worker;
     private final org.liaison.gateway.audit.PeerLogs peerLogs;
+    private final org.liaison.gateway.witness.Witness witness;
+    private final org.liaison.gateway.witness.Submitter submitter;
     private final Outbox outbox;
     private final org.liaison.gateway.admin.NodeMetrics metrics = new org.liaison.gateway.admin.NodeMetrics();
     private volatile org.liaison.gateway.admin.AdminServer admin;
@@ -302,6 +304,15 @@ public final class GatewayNode implements NodeState, AutoCloseable {
                 Duration.ofSeconds(5),
                 peer -> trust.get().directory().authority(peer).map(FederationDirectory.Entry::auditLogKeys).orElse(List.of()));
             opened.add(peerLogs);
+            // This node as a witness of the logs the directory names, and the submitter of its own checkpoints to its witnesses.
+            this.witness = new org.liaison.gateway.witness.Witness(data.resolve("witness"), me, org.liaison.gateway.witness.WitnessKeys
+                    .forNode(configFile.toAbsolutePath().getParent(), data, me), () -> trust.get().directory(), audit,
+                    org.liaison.gateway.witness.WitnessWiring.witnessEvents(metrics), clock());
+            org.liaison.gateway.witness.WitnessWiring.checkListed(directory, me, witness.key());
+            this.submitter = new org.liaison.gateway.witness.Submitter(data.resolve("audit-cosigned"), me, audit, () -> trust.get().directory(),
+                    this::askWitness,
+                    org.liaison.gateway.witness.WitnessWiring.submitterEvents(metrics), clock());
+            opened.add(submitter);
             this.retention = new Retention(this, Retention.periods(config.retention()));
             this.outbox = new Outbox(this);
             this.worker = new DeliveryWorker(this, client, tuning.backoff());
@@ -349,6 +360,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
             worker.start(tuning.poll());
             stages.start(tuning.poll());
             evidence.start(metrics);
+            submitter.start(org.liaison.gateway.witness.WitnessWiring.EVERY);
             running = true;
             removeOrphans();
             reloader.scheduleWithFixedDelay(this::reload, tuning.reloadEvery().toMillis(), tuning.reloadEvery().toMillis(),
@@ -743,6 +755,27 @@ public final class GatewayNode implements NodeState, AutoCloseable {
         return peerLogs;
     }
 
+    @Override
+    public org.liaison.gateway.witness.Witness witness() {
+        return witness;
+    }
+
+    /** Posts an add-checkpoint body to {@code witness}'s peer API; its answer whatever the status. */
+    public org.liaison.gateway.delivery.PeerClient.Answer askWitness(AuthorityId witness, byte[] body)
+            throws org.liaison.protocol.ProtocolException {
+        return org.liaison.gateway.witness.WitnessWiring.post(client, trust.get().directory(), witness, body);
+    }
+
+    /** The latest checkpoint of {@code log} that {@code witness} cosigned (its monitoring answer). */
+    public String witnessedCheckpoint(AuthorityId witness, AuthorityId log) throws org.liaison.protocol.ProtocolException {
+        return org.liaison.gateway.witness.WitnessWiring.latest(client, trust.get().directory(), witness, log);
+    }
+
+    /** Gets this node's checkpoints cosigned by its witnesses (see {@link org.liaison.gateway.witness.Submitter}). */
+    public org.liaison.gateway.witness.Submitter submitter() {
+        return submitter;
+    }
+
     /**
      * Asks {@code peer} over the peer API for its log key and a consistency proof: at each endpoint the
      * directory lists for it in turn (the nodes of a cluster share one log), as deliveries do, until one answers.
@@ -861,7 +894,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
         running = false;
         RuntimeException first = null;
         Runnable[] steps = {() -> ifBound(server, PeerServer::stopAccepting), () -> ifBound(local, l -> l.stopAccepting()),
-            reloader::shutdownNow, worker::close, stages::close, evidence::close, peerLogs::close,
+            reloader::shutdownNow, worker::close, stages::close, evidence::close, peerLogs::close, submitter::close,
             () -> ifBound(server, PeerServer::close), client::close, () -> ifBound(admin, a -> a.close()), () -> ifBound(local, l -> l.close()),
             outbox::close, authFailures::close, tlsHandshakes::close,
             () -> {

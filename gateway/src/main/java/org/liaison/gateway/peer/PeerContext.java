@@ -74,6 +74,11 @@ public interface PeerContext {
         return org.liaison.gateway.evidence.EvidenceIssuer.NONE;
     }
 
+    /** This node as a witness of other authorities' audit logs (see {@code Witness}); null when it witnesses none. */
+    default org.liaison.gateway.witness.Witness witness() {
+        return null;
+    }
+
     /** {@code peer} just made an authenticated request: it is up (deliveries to it waiting in backoff may go now). */
     default void peerIsUp(AuthorityId peer) {
     }

@@ -130,6 +130,8 @@ public final class ReceiveHandler extends SimpleChannelInboundHandler<HttpObject
                 java.util.regex.Matcher transfer = TRANSFER.matcher(get.uri());
                 if (transfer.matches()) {
                     answerTransferState(ctx, peer, java.util.UUID.fromString(transfer.group(1)));
+                } else if (node.witness() != null && org.liaison.gateway.witness.WitnessRequest.isLatest(get.uri())) {
+                    answerWitness(ctx, () -> node.witness().latest(org.liaison.gateway.witness.WitnessRequest.originHashOf(get.uri())));
                 } else {
                     answerAuditRequest(ctx, peer, get);
                 }
@@ -143,6 +145,8 @@ public final class ReceiveHandler extends SimpleChannelInboundHandler<HttpObject
                     }
                     notice = new java.io.ByteArrayOutputStream();
                     noticeLease = node.buffers().lease(ctx.channel());
+                } else if (node.witness() != null && org.liaison.gateway.witness.WitnessRequest.isAddCheckpoint(req)) {
+                    witnessing = org.liaison.gateway.witness.WitnessRequest.start(req);
                 } else if (!HttpMethod.POST.equals(req.method()) || !PATH.equals(req.uri())) {
                     throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "unknown request " + req.method() + " (expected POST " + PATH + " or "
                             + NOTICE_PATH + ")");
@@ -152,7 +156,7 @@ public final class ReceiveHandler extends SimpleChannelInboundHandler<HttpObject
                     throw new ProtocolException(ErrorCode.PAYLOAD_TOO_LARGE, "message of " + declared + " bytes exceeds the limit of "
                             + maxMessageBytes);
                 }
-                if (notice == null) {
+                if (notice == null && witnessing == null) {
                     message = new IncomingMessage(node, peer, node.buffers().lease(ctx.channel()), resumeFrom(req));
                     writeOffLoop(ctx, peer, message);
                 }
@@ -163,6 +167,14 @@ public final class ReceiveHandler extends SimpleChannelInboundHandler<HttpObject
                     throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "a GET request has no body");
                 }
                 return; // the empty end of a GET
+            }
+            if (msg instanceof HttpContent && witnessing != null) {
+                if (witnessing.add((HttpContent) msg)) {
+                    byte[] body = witnessing.body();
+                    witnessing = null;
+                    answerWitness(ctx, () -> node.witness().addCheckpoint(peer, body));
+                }
+                return;
             }
             if (msg instanceof HttpContent && notice != null) {
                 ByteBuf content = ((HttpContent) msg).content();
@@ -207,6 +219,22 @@ public final class ReceiveHandler extends SimpleChannelInboundHandler<HttpObject
         } catch (ProtocolException e) {
             refuse(ctx, peer, message == null ? null : message.messageId(), e);
         }
+    }
+
+    /** An add-checkpoint body being received (null: none). */
+    private org.liaison.gateway.witness.WitnessRequest witnessing;
+
+    /** Answers a witness request off the event loop (a signature check, an fsync), with the status the witness protocol gives. */
+    private void answerWitness(ChannelHandlerContext ctx, java.util.function.Supplier<org.liaison.gateway.witness.Witness.Answer> work) {
+        finishing = true;
+        org.liaison.gateway.net.Workers.offLoop(ctx, finishers, "witness a checkpoint", work::get, (a, failure) -> {
+            finishing = false;
+            if (failure != null) {
+                refuse(ctx, PeerAuthenticationHandler.peerOf(ctx.channel()), null, failure);
+                return;
+            }
+            respond(ctx, HttpResponseStatus.valueOf(a.status()), a.contentType(), a.body(), false);
+        });
     }
 
     /** Verifies and keeps a notice off the event loop (a signature, the store, the audit log); answers on it. */

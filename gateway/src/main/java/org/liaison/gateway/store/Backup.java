@@ -71,7 +71,8 @@ public final class Backup {
             throw new IOException("cannot back up the message database: " + e.getMessage(), e);
         }
         // 2. The payloads referenced by that snapshot (and any written since, which are harmless).
-        for (String folder : List.of("blobs/inbox", "blobs/outbox", "audit-peers")) {
+        // (with what this node cosigned as a witness, and the cosignatures of its own checkpoints)
+        for (String folder : List.of("blobs/inbox", "blobs/outbox", "audit-peers", "witness", "audit-cosigned")) {
             copyTree(data.resolve(folder), out.resolve(folder));
         }
         // 3. The audit log: its key, then whole checkpoints, then the entries.
@@ -270,8 +271,20 @@ public final class Backup {
 
             @Override
             public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                copyPrefix(file, to.resolve(from.relativize(file).toString()), Long.MAX_VALUE);
+                try {
+                    copyPrefix(file, to.resolve(from.relativize(file).toString()), Long.MAX_VALUE);
+                } catch (java.nio.file.NoSuchFileException gone) {
+                    // a temporary file renamed into place meanwhile (an atomic write): what it became is copied
+                }
                 return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+                if (e instanceof java.nio.file.NoSuchFileException) {
+                    return FileVisitResult.CONTINUE;
+                }
+                throw e;
             }
         });
     }

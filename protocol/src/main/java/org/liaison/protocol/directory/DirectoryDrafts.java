@@ -36,6 +36,16 @@ public final class DirectoryDrafts {
     /** As above, listing each authority's audit log verifier key from {@code auditLogKeys} (where it has one). */
     public static Directory draft(FederationPki pki, String federation, Map<AuthorityId, String> endpoints,
             Map<AuthorityId, String> auditLogKeys, long sequence, Instant issued, Instant nextUpdate, List<JitDraft> jits) {
+        return draft(pki, federation, endpoints, auditLogKeys, Map.of(), sequence, issued, nextUpdate, jits);
+    }
+
+    /**
+     * As above, also listing each authority's witness key from {@code witnessKeys}: every authority's
+     * log is then witnessed by all the others that have one, with a majority quorum ({@link Witnessing#majority}).
+     */
+    public static Directory draft(FederationPki pki, String federation, Map<AuthorityId, String> endpoints,
+            Map<AuthorityId, String> auditLogKeys, Map<AuthorityId, String> witnessKeys, long sequence, Instant issued,
+            Instant nextUpdate, List<JitDraft> jits) {
         Directory d = new Directory();
         d.setFederation(federation);
         d.setSequence(sequence);
@@ -61,6 +71,17 @@ public final class DirectoryDrafts {
             x.getNationalCa().add(der(a.ca().authority().certificate()));
             if (auditLogKeys.containsKey(a.id())) {
                 x.getAuditLogKey().add(auditLogKeys.get(a.id()));
+            }
+            if (witnessKeys.containsKey(a.id())) {
+                x.getWitnessKey().add(witnessKeys.get(a.id()));
+            }
+            List<String> others = pki.authorities().keySet().stream().filter(o -> !o.equals(a.id()) && witnessKeys.containsKey(o))
+                    .map(AuthorityId::value).toList();
+            if (!others.isEmpty()) {
+                org.liaison.protocol.model.Witnesses w = new org.liaison.protocol.model.Witnesses();
+                w.getWitness().addAll(others);
+                w.setQuorum(Witnessing.majority(others.size()));
+                x.setWitnesses(w);
             }
             d.getAuthority().add(x);
         }

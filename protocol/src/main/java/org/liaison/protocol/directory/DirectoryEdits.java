@@ -140,6 +140,53 @@ public final class DirectoryEdits {
         }
     }
 
+    /** Lists {@code vkey} as a key {@code id}'s node cosigns with as a witness (at most two: the current one and its successor). */
+    public static void addWitnessKey(Directory d, AuthorityId id, String vkey) throws ProtocolException {
+        try {
+            org.liaison.protocol.tlog.Cosignature.WitnessKey.parse(vkey);
+        } catch (IllegalArgumentException e) {
+            throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "not a witness key: " + e.getMessage());
+        }
+        List<String> keys = entry(d, id).getWitnessKey();
+        if (keys.contains(vkey)) {
+            throw new ProtocolException(ErrorCode.SCHEMA_INVALID, id + " already lists this witness key");
+        }
+        if (keys.size() >= 2) {
+            throw new ProtocolException(ErrorCode.SCHEMA_INVALID, id + " lists 2 witness keys already: remove one first");
+        }
+        keys.add(vkey);
+    }
+
+    /** Withdraws {@code vkey} from {@code id}'s witness keys. */
+    public static void removeWitnessKey(Directory d, AuthorityId id, String vkey) throws ProtocolException {
+        if (!entry(d, id).getWitnessKey().remove(vkey)) {
+            throw new ProtocolException(ErrorCode.SCHEMA_INVALID, id + " lists no witness key " + vkey);
+        }
+    }
+
+    /**
+     * Sets who witnesses {@code id}'s log and the quorum; no witnesses removes the policy (the log is
+     * then not witnessed). The whole directory is checked again when it is signed and loaded.
+     */
+    public static void setWitnesses(Directory d, AuthorityId id, int quorum, List<AuthorityId> witnesses) throws ProtocolException {
+        Authority a = entry(d, id);
+        if (witnesses.isEmpty()) {
+            a.setWitnesses(null);
+            return;
+        }
+        if (quorum < 1 || quorum > witnesses.size()) {
+            throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "quorum " + quorum + " of " + witnesses.size()
+                    + " witnesses (expected 1 to " + witnesses.size() + ")");
+        }
+        for (AuthorityId w : witnesses) {
+            entry(d, w); // a known authority
+        }
+        org.liaison.protocol.model.Witnesses x = new org.liaison.protocol.model.Witnesses();
+        witnesses.forEach(w -> x.getWitness().add(w.value()));
+        x.setQuorum(quorum);
+        a.setWitnesses(x);
+    }
+
     /** Moves the listed certificate {@code fingerprint} first: for encryption, the one senders seal to from now on. */
     public static void use(Directory d, AuthorityId id, Purpose purpose, Fingerprint fingerprint) throws ProtocolException {
         if (purpose == Purpose.KEM) {

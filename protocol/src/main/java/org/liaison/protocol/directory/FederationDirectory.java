@@ -101,6 +101,7 @@ public final class FederationDirectory {
     private final Map<AuthorityId, Entry> authorities;
     private final Map<String, JitEntry> jits;
     private final byte[] xml;
+    private Witnessing witnessing = Witnessing.NONE;
 
     private FederationDirectory(String federation, long sequence, Instant issued, Instant nextUpdate,
             Map<AuthorityId, Entry> authorities, Map<String, JitEntry> jits, byte[] xml) {
@@ -166,8 +167,10 @@ public final class FederationDirectory {
                 throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "JIT " + j.getId() + " is listed twice");
             }
         }
-        return new FederationDirectory(d.getFederation(), d.getSequence(), Formats.instant(d.getIssued()),
+        FederationDirectory out = new FederationDirectory(d.getFederation(), d.getSequence(), Formats.instant(d.getIssued()),
                 Formats.instant(d.getNextUpdate()), authorities, jits, xml);
+        out.witnessing = Witnessing.read(d, authorities.keySet());
+        return out;
     }
 
     private static List<X509Certificate> certs(List<byte[]> ders, AuthorityId id) throws ProtocolException {
@@ -230,6 +233,11 @@ public final class FederationDirectory {
                     + j.validFrom() + " to " + j.validUntil() + ")");
         }
         return j;
+    }
+
+    /** Who witnesses whose audit log, and the quorums (see {@link Witnessing}). */
+    public Witnessing witnessing() {
+        return witnessing;
     }
 
     /** The exact signed bytes, as received or written. */

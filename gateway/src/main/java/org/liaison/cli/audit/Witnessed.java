@@ -1,0 +1,89 @@
+package org.liaison.cli.audit;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.List;
+import org.liaison.certs.AuthorityId;
+import org.liaison.cli.UserException;
+import org.liaison.gateway.witness.Submitter;
+import org.liaison.protocol.directory.FederationDirectory;
+import org.liaison.protocol.tlog.Checkpoint;
+import org.liaison.protocol.tlog.MerkleTree;
+import org.liaison.protocol.tlog.SignedNote;
+import org.liaison.protocol.tlog.WitnessPolicy;
+
+/**
+ * The witness check of {@code audit verify}: cosigned checkpoints of the log (the node's
+ * {@code dataDir/audit-cosigned/*.note}, or a witness's monitoring answer) checked against the
+ * directory's witness policy for the log's authority, and against the copy (same root at the same size).
+ */
+final class Witnessed {
+    /** What was found: lines to print, problems (a fork, a foreign key), and whether the quorum is met by a checkpoint of this copy. */
+    record Report(List<String> lines, List<String> problems, boolean witnessed, boolean quorumMet, String best) {}
+
+    private Witnessed() {}
+
+    /** The cosigned checkpoints to check: those given, or the node's own beside its audit folder. */
+    static List<Path> files(Path auditDir, List<Path> given) {
+        if (!given.isEmpty()) {
+            return given;
+        }
+        Path own = auditDir.toAbsolutePath().resolveSibling("audit-cosigned");
+        return java.util.stream.Stream.of(own.resolve(Submitter.LATEST), own.resolve(Submitter.QUORUM)).filter(Files::exists).toList();
+    }
+
+    /** The authority whose log has {@code origin} ("liaison/ID"). */
+    static AuthorityId authorityOf(String origin) {
+        if (!origin.startsWith("liaison/")) {
+            throw new UserException("the log's origin " + origin + " is not an authority's audit log (liaison/ID)");
+        }
+        return AuthorityId.of(origin.substring("liaison/".length()));
+    }
+
+    static Report check(FederationDirectory d, String vkey, List<byte[]> entries, List<Path> files) throws java.io.IOException {
+        List<String> lines = new ArrayList<>();
+        List<String> problems = new ArrayList<>();
+        MerkleTree tree = new MerkleTree();
+        entries.forEach(e -> tree.append(org.liaison.protocol.tlog.Merkle.leafHash(e)));
+        boolean met = false;
+        boolean witnessed = d.witnessing().of(authorityOf(vkey.split("\\+", 2)[0])).isPresent();
+        String best = null;
+        long bestSize = -1;
+        for (Path f : files) {
+            if (!Files.exists(f)) {
+                throw new UserException("--cosigned: " + f + ": no such file");
+            }
+            String note = Files.readString(f, StandardCharsets.UTF_8);
+            Checkpoint c;
+            try {
+                c = Checkpoint.parse(SignedNote.open(note, vkey));
+            } catch (GeneralSecurityException | IllegalArgumentException e) {
+                problems.add(f + " is not a checkpoint signed by this log's key: " + e.getMessage());
+                continue;
+            }
+            AuthorityId log = authorityOf(c.origin());
+            WitnessPolicy.Result r = d.witnessing().policy(log).check(note);
+            if (c.size() > tree.size()) {
+                lines.add("cosigned checkpoint of size " + c.size() + " is newer than this copy (" + tree.size() + " entries): " + r);
+                continue;
+            }
+            if (!MessageDigest.isEqual(tree.root(c.size()), c.rootHash())) {
+                problems.add("the cosigned checkpoint of size " + c.size() + " in " + f + " does not match this copy's first " + c.size()
+                        + " entries: the log showed its witnesses another history (a split view)" + (r.cosignedBy().isEmpty() ? ""
+                                : "; cosigned by " + r.cosignedBy()));
+                continue;
+            }
+            lines.add("cosigned checkpoint of size " + c.size() + ": " + r);
+            if (r.satisfied() && c.size() > bestSize) {
+                met = true;
+                bestSize = c.size();
+                best = note;
+            }
+        }
+        return new Report(lines, problems, witnessed, met, best);
+    }
+}
