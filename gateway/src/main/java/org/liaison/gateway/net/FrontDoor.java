@@ -59,7 +59,7 @@ public class FrontDoor<P> extends SimpleChannelInboundHandler<HttpObject> {
         P authenticate(Channel channel) throws ProtocolException;
 
         /** Refuses unless {@code principal} holds one of {@code roles} (never empty). */
-        void authorize(P principal, Set<Role> roles) throws ProtocolException;
+        void authorize(P principal, java.util.List<Role> roles) throws ProtocolException;
 
         /** The refusal of a request the HTTP decoder could not read. */
         ProtocolException malformed(Throwable cause);
@@ -174,6 +174,7 @@ public class FrontDoor<P> extends SimpleChannelInboundHandler<HttpObject> {
         request = null;
         received = 0;
         lastUri = req.uri();
+        lastParams = Map.of();
         P who = policy.authenticate(ctx.channel());
         if (finishing) {
             throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "one request at a time: the previous one is still being answered");
@@ -191,6 +192,7 @@ public class FrontDoor<P> extends SimpleChannelInboundHandler<HttpObject> {
             throw policy.unknown(method, req.uri(), m.miss());
         }
         Routes.Route<P> r = m.route();
+        lastParams = m.params();
         if (!r.roles().isEmpty()) {
             policy.authorize(who, r.roles());
         }
@@ -419,7 +421,7 @@ public class FrontDoor<P> extends SimpleChannelInboundHandler<HttpObject> {
     /** The one refusal writer: recorded by the policy, answered with its error document, the connection closed. */
     private void refuse(ChannelHandlerContext ctx, ProtocolException e) {
         boolean uploading = body != null || buffered != null; // the client may still be sending
-        String id = body == null ? null : body.id();
+        String id = body != null ? body.id() : lastParams.get("id"); // what the refusal is about: the body's, or the path's
         refuse(ctx, id, e, uploading);
     }
 
@@ -452,7 +454,9 @@ public class FrontDoor<P> extends SimpleChannelInboundHandler<HttpObject> {
         }
     }
 
+    /** The URI and path parameters of the last request (for refusals after it was handed on). */
     private String lastUri = "";
+    private Map<String, String> lastParams = Map.of();
 
     private void dropBuffered() {
         buffered = null;

@@ -5,7 +5,6 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.liaison.certs.Role;
 import org.liaison.gateway.net.BufferBudget.Lease;
 import org.liaison.protocol.ProtocolException;
@@ -41,7 +40,7 @@ public final class Routes<P> {
      * One route. {@code limit}: the most body bytes it takes ({@link Body#NONE}: 0), refused as
      * {@code PAYLOAD_TOO_LARGE} when announced or sent; {@code what}: how refusals name the body.
      */
-    public record Route<P>(String method, String pattern, Set<Role> roles, boolean query, Body body, long limit, String what,
+    public record Route<P>(String method, String pattern, List<Role> roles, boolean query, Body body, long limit, String what,
             Service<P> service, Buffered<P> buffered, Upload<P> upload) {
         Map<String, String> match(String path) {
             String[] want = pattern.split("/", -1);
@@ -73,21 +72,21 @@ public final class Routes<P> {
     private final List<Route<P>> routes = new ArrayList<>();
 
     public Routes<P> get(String pattern, Service<P> service, Role... roles) {
-        return add(new Route<>("GET", pattern, Set.of(roles), false, Body.NONE, 0, null, service, null, null));
+        return add(new Route<>("GET", pattern, List.of(roles), false, Body.NONE, 0, null, service, null, null));
     }
 
     public Routes<P> post(String pattern, Service<P> service, Role... roles) {
-        return add(new Route<>("POST", pattern, Set.of(roles), false, Body.NONE, 0, null, service, null, null));
+        return add(new Route<>("POST", pattern, List.of(roles), false, Body.NONE, 0, null, service, null, null));
     }
 
     /** A {@code POST} whose body, up to {@code limit} bytes, is held whole before {@code service} takes it. */
     public Routes<P> buffered(String pattern, long limit, String what, Buffered<P> service, Role... roles) {
-        return add(new Route<>("POST", pattern, Set.of(roles), false, Body.BUFFERED, limit, what, null, service, null));
+        return add(new Route<>("POST", pattern, List.of(roles), false, Body.BUFFERED, limit, what, null, service, null));
     }
 
     /** A {@code POST} whose body, up to {@code limit} bytes, streams into what {@code upload} opens. */
     public Routes<P> streamed(String pattern, long limit, String what, Upload<P> upload, Role... roles) {
-        return add(new Route<>("POST", pattern, Set.of(roles), false, Body.STREAMED, limit, what, null, null, upload));
+        return add(new Route<>("POST", pattern, List.of(roles), false, Body.STREAMED, limit, what, null, null, upload));
     }
 
     /** The last route added also takes a query string. */

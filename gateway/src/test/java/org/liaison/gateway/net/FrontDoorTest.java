@@ -60,7 +60,7 @@ class FrontDoorTest {
             return "alice";
         }
 
-        public void authorize(String principal, Set<Role> needed) throws ProtocolException {
+        public void authorize(String principal, List<Role> needed) throws ProtocolException {
             if (needed.stream().noneMatch(roles::contains)) {
                 throw new ProtocolException(ErrorCode.UNAUTHORIZED, principal + " may not");
             }
@@ -208,7 +208,7 @@ class FrontDoorTest {
         FullHttpResponse r = answer(ch);
         assertThat(r.status().code()).isEqualTo(403);
         assertThat(text(r)).contains("alice may not").doesNotContain("deleted");
-        assertThat(refusals).containsExactly(ErrorCode.UNAUTHORIZED.code());
+        assertThat(refusals).containsExactly(ErrorCode.UNAUTHORIZED.code() + " 7"); // about the path's id
     }
 
     @Test
