@@ -61,7 +61,12 @@ public final class LocalApiHandler extends FrontDoor<LocalUser> {
 
     /** The local API's route table. */
     static Routes<LocalUser> routes(NodeState node, Outbox outbox) {
-        ReadAccess access = new ReadAccess(node);
+        return routes(node, outbox, ReadAccess.parsing(node));
+    }
+
+    /** The route table with {@code opener} as the one place where stored envelopes are opened. */
+    static Routes<LocalUser> routes(NodeState node, Outbox outbox, ReadAccess.Opener opener) {
+        ReadAccess access = new ReadAccess(node, opener);
         Uploads uploads = new Uploads(node, outbox, access);
         SentMessages sent = new SentMessages(node, access);
         InboxListing inbox = new InboxListing(node, access);

@@ -53,12 +53,17 @@ final class ReadAccess {
     private final Opener opener;
 
     ReadAccess(NodeState node) {
-        this(node, r -> {
+        this(node, parsing(node));
+    }
+
+    /** Opens a stored envelope with the node's decryption keys: verified against its digest, decrypted, its manifest parsed. */
+    static Opener parsing(NodeState node) {
+        return r -> {
             Envelopes.Stored env = Envelopes.readStored(r.envelope(), r.envelopeSha256());
             Envelopes.Opened o = Envelopes.open(env, node.me(), node.decryptionKeys());
             Manifest m = Formats.fromElement(SecureXml.parse(o.manifestXml(), XmlLimits.DEFAULT).getDocumentElement(), Manifest.class);
             return new Readable(env, o, m);
-        });
+        };
     }
 
     ReadAccess(NodeState node, Opener opener) {
