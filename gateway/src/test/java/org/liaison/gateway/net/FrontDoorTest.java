@@ -2,7 +2,6 @@ package org.liaison.gateway.net;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -495,10 +494,5 @@ class FrontDoorTest {
         public String id() {
             return "upload-1";
         }
-    }
-
-    @SuppressWarnings("unused")
-    private static ByteBuf bytes(String s) {
-        return Unpooled.copiedBuffer(s, StandardCharsets.US_ASCII);
     }
 }
