@@ -71,7 +71,12 @@ public final class Stages implements AutoCloseable {
 
     /** A received message was fetched: the first time, an opened notice is queued for its sender. */
     public void opened(MessageStore.Received r) throws ProtocolException {
-        queue(r, OPENED, null, null, node.me().value());
+        opened(r, Envelopes.readStored(r.envelope(), r.envelopeSha256()).header());
+    }
+
+    /** {@link #opened(MessageStore.Received)} with its envelope's header, read already by the caller. */
+    public void opened(MessageStore.Received r, EnvelopeHeader h) throws ProtocolException {
+        queue(r, h, OPENED, null, null, node.me().value());
     }
 
     /**
@@ -79,14 +84,20 @@ public final class Stages implements AutoCloseable {
      * ({@code false}: that stage was sent before; nothing changed).
      */
     public boolean decide(MessageStore.Received r, String stage, String reason, String note, String actor) throws ProtocolException {
+        return decide(r, Envelopes.readStored(r.envelope(), r.envelopeSha256()).header(), stage, reason, note, actor);
+    }
+
+    /** {@link #decide(MessageStore.Received, String, String, String, String)} with its envelope's header, read already by the caller. */
+    public boolean decide(MessageStore.Received r, EnvelopeHeader h, String stage, String reason, String note, String actor)
+            throws ProtocolException {
         if (!ACKNOWLEDGED.equals(stage) && !DECLINED.equals(stage)) {
             throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "a request is acknowledged or declined, not " + stage);
         }
-        return queue(r, stage, reason, note, actor);
+        return queue(r, h, stage, reason, note, actor);
     }
 
-    private boolean queue(MessageStore.Received r, String stage, String reason, String note, String actor) throws ProtocolException {
-        EnvelopeHeader h = Envelopes.readStored(r.envelope(), r.envelopeSha256()).header();
+    private boolean queue(MessageStore.Received r, EnvelopeHeader h, String stage, String reason, String note, String actor)
+            throws ProtocolException {
         Instant now = node.clock().instant();
         if (!node.store().stages(r.messageId(), true).stream().noneMatch(s -> s.stage().equals(stage))) {
             return false; // checked first so that a retried command does not sign again

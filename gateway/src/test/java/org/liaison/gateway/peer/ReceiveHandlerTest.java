@@ -160,6 +160,45 @@ class ReceiveHandlerTest {
         assertThat(body(answer(get))).contains("a GET request has no body");
     }
 
+    /** The peer route table's GET routes reach their services (here: a node without a signed log) and answer with the Date. */
+    @Test
+    void theGetRoutesAnswerAndRefuseAsBefore() {
+        EmbeddedChannel ch = channel();
+        ch.writeInbound(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, ReceiveHandler.CONSISTENCY_PATH + "?from=1&to=2"));
+        FullHttpResponse r = answer(ch);
+        assertThat(r.status().code()).isEqualTo(404);
+        assertThat(body(r)).contains("this node keeps no signed audit log");
+        assertThat(r.headers().get(HttpHeaderNames.DATE)).isNotNull();
+        assertThat(r.headers().get(HttpHeaderNames.CONTENT_TYPE)).isEqualTo(ReceiveHandler.ERROR_TYPE);
+
+        EmbeddedChannel sizes = channel();
+        sizes.writeInbound(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, ReceiveHandler.CONSISTENCY_PATH + "?from=x"));
+        assertThat(body(answer(sizes))).contains("from and to must be tree sizes");
+
+        EmbeddedChannel upper = channel();
+        String path = ReceiveHandler.transferPath(java.util.UUID.randomUUID()).toUpperCase(java.util.Locale.ROOT)
+                .replace("/LIAISON/V1/MESSAGES/", "/liaison/v1/messages/").replace("/TRANSFER", "/transfer");
+        upper.writeInbound(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, path));
+        FullHttpResponse u = answer(upper);
+        assertThat(u.status().code()).isEqualTo(400);
+        assertThat(body(u)).contains("unknown request GET " + path + " (expected GET " + ReceiveHandler.CONSISTENCY_PATH + ")");
+
+        EmbeddedChannel put = channel();
+        put.writeInbound(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.PUT, ReceiveHandler.PATH));
+        assertThat(body(answer(put))).contains("unknown request PUT (expected POST " + ReceiveHandler.PATH + " or "
+                + ReceiveHandler.NOTICE_PATH + ")");
+    }
+
+    @Test
+    void aNoticeAnnouncedOverItsLimitIsRefusedBeforeItsBody() {
+        EmbeddedChannel ch = channel();
+        ch.writeInbound(post(ReceiveHandler.NOTICE_PATH, org.liaison.protocol.envelope.Notices.MAX_BYTES + 1));
+        FullHttpResponse r = answer(ch);
+        assertThat(r.status().code()).isEqualTo(413);
+        assertThat(body(r)).contains("a notice exceeds " + org.liaison.protocol.envelope.Notices.MAX_BYTES + " bytes");
+        assertThat(budget.inUse()).isZero();
+    }
+
     @Test
     void aHeadThatNeverCompletesIsCutOffAtTheDeadline() {
         EmbeddedChannel ch = channel();

@@ -1,0 +1,81 @@
+package org.liaison.gateway.local;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.SequenceInputStream;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import org.apache.logging.log4j.LogManager;
+import org.liaison.gateway.audit.AuditEvent;
+import org.liaison.gateway.audit.AuditLog;
+import org.liaison.gateway.net.Answer;
+import org.liaison.gateway.net.Request;
+import org.liaison.gateway.node.NodeState;
+import org.liaison.protocol.ErrorCode;
+import org.liaison.protocol.ProtocolException;
+
+/**
+ * {@code GET AUDIT}: an auditor's online copy of the log: 4-byte length, verifier key (UTF-8), 8-byte
+ * length, checkpoints file, 8-byte length, entries file — as long as they were when asked.
+ */
+final class AuditCopy {
+    private final NodeState node;
+
+    AuditCopy(NodeState node) {
+        this.node = node;
+    }
+
+    Answer copy(Request<LocalUser> request) throws ProtocolException, IOException {
+        AuditLog.Snapshot s;
+        try {
+            s = node.audit().snapshot();
+        } catch (UnsupportedOperationException e) {
+            throw new ProtocolException(ErrorCode.NOT_FOUND, "this node keeps no audit log files");
+        }
+        byte[] key = s.verifierKey().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        List<InputStream> parts = new ArrayList<>();
+        parts.add(new ByteArrayInputStream(ByteBuffer.allocate(4 + key.length + 8).putInt(key.length).put(key)
+                .putLong(s.checkpointsLength()).array()));
+        parts.add(prefix(s.checkpoints(), s.checkpointsLength()));
+        parts.add(new ByteArrayInputStream(ByteBuffer.allocate(8).putLong(s.entriesLength()).array()));
+        parts.add(prefix(s.entries(), s.entriesLength()));
+        node.audit().record(AuditEvent.of("audit-copy", request.principal().actor(), null, null, "ok", null)
+                .with("entriesBytes", Long.toString(s.entriesLength())));
+        long total = 4L + key.length + 8 + s.checkpointsLength() + 8 + s.entriesLength();
+        InputStream copy = new SequenceInputStream(Collections.enumeration(parts));
+        return new Answer.Stream(LocalApi.AUDIT_LOG_TYPE, 0, total, copy,
+                failure -> LogManager.getLogger(LocalApiHandler.class).error("a download stopped: {}", failure.getMessage()));
+    }
+
+    /** The first {@code length} bytes of a file that may still grow. */
+    private static InputStream prefix(Path file, long length) throws IOException {
+        return new java.io.FilterInputStream(Files.newInputStream(file)) {
+            private long left = length;
+
+            @Override
+            public int read() throws IOException {
+                if (left <= 0) {
+                    return -1;
+                }
+                int b = super.read();
+                left -= b < 0 ? 0 : 1;
+                return b;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                if (left <= 0) {
+                    return -1;
+                }
+                int n = super.read(b, off, (int) Math.min(len, left));
+                left -= Math.max(n, 0);
+                return n;
+            }
+        };
+    }
+}

@@ -1,0 +1,153 @@
+package org.liaison.gateway.local;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.liaison.gateway.net.Answer;
+import org.liaison.gateway.net.Request;
+import org.liaison.gateway.node.NodeState;
+import org.liaison.gateway.store.MessageStore;
+import org.liaison.protocol.ErrorCode;
+import org.liaison.protocol.ProtocolException;
+
+/** {@code GET INBOX}: the received messages a person may see, from the store's listing columns (see {@link InboxQuery}). */
+final class InboxListing {
+    private final NodeState node;
+    private final ReadAccess access;
+
+    InboxListing(NodeState node, ReadAccess access) {
+        this.node = node;
+        this.access = access;
+    }
+
+    Answer list(Request<LocalUser> request) throws ProtocolException {
+        LocalUser user = request.principal();
+        InboxQuery query = InboxQuery.of(request.query());
+        List<Map.Entry<InboxQuery.Key, Map<String, Object>>> rows = new ArrayList<>();
+        CaseAccess.View view = access.view(user);
+        for (MessageStore.Received r : node.store().eachListed()) { // a page at a time, rows without envelopes
+            Map<String, Object> row = listed(r, user, view);
+            if (row != null && query.matches(row)) {
+                InboxQuery.Key key = InboxQuery.Key.of(row);
+                if (query.after() == null || key.compareTo(query.after()) > 0) {
+                    rows.add(Map.entry(key, row));
+                }
+            }
+        }
+        // What is owed first: overdue, then urgent, then by deadline; the rest as received (InboxQuery.Key).
+        rows.sort(Map.Entry.comparingByKey());
+        List<Object> list = new ArrayList<>();
+        for (Map.Entry<InboxQuery.Key, Map<String, Object>> e : rows) {
+            if (query.limit() != null) {
+                if (list.size() == query.limit()) {
+                    break;
+                }
+                e.getValue().put("cursor", e.getKey().cursor()); // for the next page: ?after=CURSOR of the last row
+            }
+            list.add(e.getValue());
+        }
+        return Answer.json(list);
+    }
+
+    private static UUID inReplyTo(Map<String, Object> row) {
+        Object v = row.get("inReplyTo");
+        return v == null ? null : UUID.fromString((String) v);
+    }
+
+    /**
+     * One inbox row as listed. A row that cannot be read (changed at rest, or stored before the
+     * node checked packages at reception) is listed with its problem instead of failing the
+     * whole listing; a quarantined row is listed as such. Null: a message of a case this person is not on.
+     */
+    private Map<String, Object> listed(MessageStore.Received r, LocalUser user, CaseAccess.View view) {
+        try {
+            if (r.quarantine() != null) {
+                Map<String, Object> x = new LinkedHashMap<>();
+                x.put("messageId", r.messageId().toString());
+                x.put("from", r.sender().value());
+                x.put("received", r.receivedAt().toString());
+                x.put("quarantined", r.quarantine());
+                return x;
+            }
+            Map<String, Object> summary = summary(r);
+            if (!view.sees((String) summary.get("case"), inReplyTo(summary))) {
+                return null; // need to know: not listed at all
+            }
+            return redacted(summary, user);
+        } catch (ProtocolException | RuntimeException e) {
+            String problem = e instanceof ProtocolException ? ((ProtocolException) e).code().code() + " " + e.getMessage()
+                    : "unreadable: " + e.getClass().getSimpleName();
+            access.storedDataIncident(r, problem);
+            Map<String, Object> x = new LinkedHashMap<>();
+            x.put("messageId", r.messageId().toString());
+            x.put("from", r.sender().value());
+            x.put("received", r.receivedAt().toString());
+            x.put("problem", problem);
+            return x;
+        }
+    }
+
+    /**
+     * A person without the clearance a package's protection marks need sees that it exists — who sent it,
+     * when, which service, its marks — but not its case, its files or its conversation.
+     */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> redacted(Map<String, Object> summary, LocalUser user) {
+        List<String> missing = user.missingClearances((List<String>) summary.get("handling"));
+        if (missing.isEmpty()) {
+            return summary;
+        }
+        Map<String, Object> x = new LinkedHashMap<>();
+        for (String k : List.of("messageId", "from", "service", "classification", "handling", "received", "respondBy", "answered",
+                "overdue", "urgency")) {
+            if (summary.containsKey(k)) {
+                x.put(k, summary.get(k));
+            }
+        }
+        x.put("clearanceRequired", missing);
+        return x;
+    }
+
+    /**
+     * A row as listed, from the listing fields kept in the store's columns: no envelope is read. A row stored
+     * before they were kept has its envelope read once, here, and its listing filled for every later listing.
+     */
+    private Map<String, Object> summary(MessageStore.Received r) throws ProtocolException {
+        MessageStore.Listing l = r.listing();
+        String caseRef = r.caseRef();
+        if (l == null) {
+            MessageStore.Received whole = node.store().received(r.messageId()).filter(w -> w.sender().equals(r.sender()))
+                    .orElseThrow(() -> new ProtocolException(ErrorCode.NOT_FOUND, "message " + r.messageId() + " is gone"));
+            ReadAccess.Readable read = access.open(whole);
+            l = MessageStore.Listing.of(read.manifest(), read.envelope().header());
+            caseRef = read.manifest().getCase();
+            node.store().recordListing(r.sender(), r.messageId(), caseRef, l);
+        }
+        Map<String, Object> x = new LinkedHashMap<>();
+        x.put("messageId", r.messageId().toString());
+        x.put("from", r.sender().value());
+        x.put("service", l.service());
+        x.put("case", caseRef);
+        x.put("classification", l.classification());
+        x.put("handling", l.handling());
+        x.put("files", l.files());
+        x.put("bytes", l.bytes());
+        x.put("received", r.receivedAt().toString());
+        if (l.respondBy() != null) {
+            java.time.Instant by = l.respondBy();
+            boolean answered = node.isAnswered(r.messageId());
+            x.put("respondBy", by.toString());
+            x.put("answered", answered);
+            x.put("overdue", !answered && by.isBefore(node.clock().instant()));
+        }
+        if (l.urgency() != null) {
+            x.put("urgency", l.urgency());
+        }
+        x.put("conversationId", l.conversationId().toString());
+        x.put("inReplyTo", l.inReplyTo() == null ? null : l.inReplyTo().toString());
+        x.put("stages", node.store().stages(r.messageId(), true).stream().map(MessageStore.Stage::stage).toList());
+        return x;
+    }
+}

@@ -1,0 +1,127 @@
+package org.liaison.gateway.local;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.liaison.gateway.net.Answer;
+import org.liaison.gateway.net.Request;
+import org.liaison.gateway.node.NodeState;
+import org.liaison.gateway.store.MessageStore;
+import org.liaison.protocol.ErrorCode;
+import org.liaison.protocol.ProtocolException;
+import org.liaison.protocol.envelope.Envelopes;
+import org.liaison.protocol.xml.Formats;
+import org.liaison.protocol.xml.SecureXml;
+import org.liaison.protocol.xml.XmlLimits;
+
+/** {@code GET MESSAGES[/ID]}: sent messages and each recipient's delivery state and stages. */
+final class SentMessages {
+    private static final Logger LOG = LogManager.getLogger(LocalApiHandler.class);
+    private final NodeState node;
+    private final ReadAccess access;
+
+    SentMessages(NodeState node, ReadAccess access) {
+        this.node = node;
+        this.access = access;
+    }
+
+    /** Read a page at a time (the envelopes are not all held at once), listed newest first. */
+    Answer list(Request<LocalUser> request) {
+        List<Map.Entry<java.time.Instant, Object>> rows = new ArrayList<>();
+        CaseAccess.View view = access.view(request.principal());
+        for (MessageStore.Outgoing o : node.store().eachSent()) {
+            if (!view.follows(o)) {
+                continue;
+            }
+            try {
+                rows.add(Map.entry(o.createdAt(), status(o)));
+            } catch (ProtocolException | RuntimeException e) { // one unreadable row does not break the listing
+                if (node.metrics().storedDataFailure(o.messageId())) {
+                    LOG.error("STORED DATA: sent message {} cannot be read: {}", o.messageId(), e.getMessage());
+                }
+                rows.add(Map.entry(o.createdAt(), Map.of("messageId", o.messageId().toString(), "problem",
+                        e.getMessage() == null ? "unreadable" : e.getMessage())));
+            }
+        }
+        rows.sort(Map.Entry.<java.time.Instant, Object>comparingByKey().reversed());
+        return Answer.json(rows.stream().map(Map.Entry::getValue).toList());
+    }
+
+    Answer one(Request<LocalUser> request) throws ProtocolException {
+        UUID id = ReadAccess.parseId(request.param("id"));
+        CaseAccess.View view = access.view(request.principal());
+        MessageStore.Outgoing o = node.store().outgoing(id).filter(view::follows)
+                .orElseThrow(() -> new ProtocolException(ErrorCode.NOT_FOUND, "no sent message " + id + " of yours"));
+        return Answer.json(status(o));
+    }
+
+    /**
+     * A sent message's status, from the fields kept in the store at sealing: no envelope is read. A row
+     * stored before they were kept has its envelope read once, here, and its fields filled.
+     */
+    private Map<String, Object> status(MessageStore.Outgoing o) throws ProtocolException {
+        MessageStore.Sealed sealed = o.sealed();
+        if (sealed == null) {
+            sealed = MessageStore.Sealed.of(Envelopes.readStored(o.envelope(), o.recordedEnvelopeSha256()).header());
+            node.store().recordSealed(o.messageId(), sealed);
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("messageId", o.messageId().toString());
+        m.put("conversationId", sealed.conversationId().toString());
+        m.put("inReplyTo", sealed.inReplyTo() == null ? null : sealed.inReplyTo().toString());
+        m.put("service", sealed.service());
+        m.put("to", sealed.to());
+        m.put("created", o.createdAt().toString());
+        m.put("expires", o.expiresAt().toString());
+        if (o.respondBy() != null) {
+            boolean answered = node.replyReceivedFor(o.messageId());
+            m.put("respondBy", o.respondBy().toString());
+            m.put("answered", answered);
+            m.put("overdue", !answered && o.respondBy().isBefore(node.clock().instant()));
+        }
+        List<Object> ds = new ArrayList<>();
+        List<MessageStore.Stage> stages = node.store().stages(o.messageId(), false);
+        for (MessageStore.Delivery d : node.store().deliveries(o.messageId())) {
+            Map<String, Object> x = new LinkedHashMap<>();
+            x.put("recipient", d.recipient().value());
+            x.put("state", d.state().id());
+            x.put("attempts", d.attempts());
+            x.put("nextAttempt", d.state() == MessageStore.State.RETRYING ? d.nextAttemptAt().toString() : null);
+            x.put("deliveredAt", d.deliveredAt() == null ? null : d.deliveredAt().toString());
+            x.put("receiptSha256", d.receipt() == null ? null : Envelopes.sha256(d.receipt()));
+            x.put("lastError", d.lastError());
+            List<Object> st = new ArrayList<>();
+            for (MessageStore.Stage s : stages) {
+                if (s.party().equals(d.recipient())) {
+                    Map<String, Object> y = new LinkedHashMap<>();
+                    y.put("stage", s.stage());
+                    y.put("at", s.at().toString());
+                    y.put("reason", s.reason());
+                    y.put("note", noteOf(s));
+                    st.add(y);
+                }
+            }
+            x.put("stages", st);
+            ds.add(x);
+        }
+        m.put("deliveries", ds);
+        return m;
+    }
+
+    /** The note of a notice (verified when it arrived), or null. */
+    private static String noteOf(MessageStore.Stage s) {
+        if (s.xml() == null) {
+            return null;
+        }
+        try {
+            return Formats.fromElement(SecureXml.parse(s.xml(), XmlLimits.DEFAULT).getDocumentElement(),
+                    org.liaison.protocol.model.Notice.class).getNote();
+        } catch (ProtocolException e) {
+            return null;
+        }
+    }
+}
