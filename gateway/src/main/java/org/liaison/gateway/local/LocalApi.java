@@ -34,6 +34,11 @@ public final class LocalApi {
     public static final String SUBMIT = PREFIX + "submit";
     public static final String MESSAGES = PREFIX + "messages";
     public static final String INBOX = PREFIX + "inbox";
+    /**
+     * The header of a listing's answer (GET MESSAGES, GET INBOX: a page, {@code limit} rows, 100 unless given) when
+     * more rows follow: the cursor to ask for the next page with ({@code after=}).
+     */
+    public static final String NEXT_PAGE = "Liaison-Next-Page";
     public static final String AUDIT = PREFIX + "audit";
     /** {@code POST} (operator): delete every message of the case named in {@link #CASE}, with a {@link #REASON}. */
     public static final String CASE_DELETE = PREFIX + "cases/delete";

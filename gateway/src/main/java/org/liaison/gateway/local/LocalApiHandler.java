@@ -460,28 +460,11 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
         if (!HttpMethod.GET.equals(request.method())) {
             throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "unknown request " + request.method() + " " + uri);
         }
-        if (uri.equals(PREFIX + "messages")) {
+        if (uri.equals(PREFIX + "messages") || uri.startsWith(PREFIX + "messages?")) {
             require(user, Role.INVESTIGATOR, Role.OPERATOR);
-            // Read a page at a time (the envelopes are not all held at once), listed newest first.
-            List<Map.Entry<java.time.Instant, Object>> rows = new ArrayList<>();
-            CaseAccess.View access = access(user);
-            for (MessageStore.Outgoing o : node.store().eachSent()) {
-                if (!access.follows(o)) {
-                    continue;
-                }
-                try {
-                    rows.add(Map.entry(o.createdAt(), status(o)));
-                } catch (ProtocolException | RuntimeException e) { // one unreadable row does not break the listing
-                    if (node.metrics().storedDataFailure(o.messageId())) {
-                        LOG.error("STORED DATA: sent message {} cannot be read: {}", o.messageId(), e.getMessage());
-                    }
-                    rows.add(Map.entry(o.createdAt(), Map.of("messageId", o.messageId().toString(), "problem",
-                            e.getMessage() == null ? "unreadable" : e.getMessage())));
-                }
-            }
-            rows.sort(Map.Entry.<java.time.Instant, Object>comparingByKey().reversed());
-            List<Object> list = rows.stream().map(Map.Entry::getValue).toList();
-            return c -> json(c, HttpResponseStatus.OK, list);
+            ListingQuery query = ListingQuery.sent(new io.netty.handler.codec.http.QueryStringDecoder(uri).parameters());
+            ListingPages.Page page = ListingPages.sent(node.store(), query, access(user).viewer(), node.clock().instant(), this::sentRow);
+            return c -> page(c, page);
         } else if (uri.startsWith(PREFIX + "messages/")) {
             require(user, Role.INVESTIGATOR, Role.OPERATOR);
             UUID id = parseId(uri.substring((PREFIX + "messages/").length()));
@@ -502,31 +485,11 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
             return c -> json(c, HttpResponseStatus.OK, Map.of("offset", offset));
         } else if (uri.equals(PREFIX + "inbox") || uri.startsWith(PREFIX + "inbox?")) {
             require(user, Role.INVESTIGATOR, Role.OPERATOR);
-            InboxQuery query = InboxQuery.of(new io.netty.handler.codec.http.QueryStringDecoder(uri).parameters());
-            List<Map.Entry<InboxQuery.Key, Map<String, Object>>> rows = new ArrayList<>();
+            ListingQuery query = ListingQuery.inbox(new io.netty.handler.codec.http.QueryStringDecoder(uri).parameters());
             CaseAccess.View access = access(user);
-            for (MessageStore.Received r : node.store().eachListed()) { // a page at a time, rows without envelopes
-                Map<String, Object> row = listed(r, user, access);
-                if (row != null && query.matches(row)) {
-                    InboxQuery.Key key = InboxQuery.Key.of(row);
-                    if (query.after() == null || key.compareTo(query.after()) > 0) {
-                        rows.add(Map.entry(key, row));
-                    }
-                }
-            }
-            // What is owed first: overdue, then urgent, then by deadline; the rest as received (InboxQuery.Key).
-            rows.sort(Map.Entry.comparingByKey());
-            List<Object> list = new ArrayList<>();
-            for (Map.Entry<InboxQuery.Key, Map<String, Object>> e : rows) {
-                if (query.limit() != null) {
-                    if (list.size() == query.limit()) {
-                        break;
-                    }
-                    e.getValue().put("cursor", e.getKey().cursor()); // for the next page: ?after=CURSOR of the last row
-                }
-                list.add(e.getValue());
-            }
-            return c -> json(c, HttpResponseStatus.OK, list);
+            ListingPages.Page page = ListingPages.inbox(node.store(), query, access.viewer(), node.clock().instant(),
+                    l -> listed(l.row(), user, access));
+            return c -> page(c, page);
         } else if (uri.equals(PREFIX + "audit")) {
             require(user, Role.AUDITOR);
             return auditSnapshot(user);
@@ -579,12 +542,45 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
         });
     }
 
+    /** A listed sent message; one that cannot be read is listed with its problem (it does not break the listing). */
+    private Map<String, Object> sentRow(MessageStore.Listed<MessageStore.Outgoing> l) {
+        MessageStore.Outgoing o = l.row();
+        try {
+            return status(o);
+        } catch (ProtocolException | RuntimeException e) {
+            if (node.metrics().storedDataFailure(o.messageId())) {
+                LOG.error("STORED DATA: sent message {} cannot be read: {}", o.messageId(), e.getMessage());
+            }
+            Map<String, Object> x = new LinkedHashMap<>();
+            x.put("messageId", o.messageId().toString());
+            x.put("created", o.createdAt().toString());
+            x.put("problem", e.getMessage() == null ? "unreadable" : e.getMessage());
+            return x;
+        }
+    }
+
+    /** A page of a listing: its rows, and the cursor of the next page in {@link LocalApi#NEXT_PAGE} when more follow. */
+    private void page(ChannelHandlerContext ctx, ListingPages.Page page) throws IOException {
+        byte[] bytes = JSON.writeValueAsBytes(page.rows());
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.wrappedBuffer(bytes));
+        r.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
+        r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
+        if (page.next() != null) {
+            r.headers().set(LocalApi.NEXT_PAGE, page.next());
+        }
+        ctx.writeAndFlush(r);
+        request = null;
+    }
+
     /**
      * A sent message's status, from the fields kept in the store at sealing: no envelope is read. A row
      * stored before they were kept has its envelope read once, here, and its fields filled.
      */
     private Map<String, Object> status(MessageStore.Outgoing o) throws ProtocolException {
         MessageStore.Sealed sealed = o.sealed();
+        if (sealed == null && o.envelope() == null) { // a listed row (read without its envelope) stored before the fields were kept
+            o = node.store().outgoing(o.messageId()).orElseThrow(() -> new ProtocolException(ErrorCode.NOT_FOUND, "gone"));
+        }
         if (sealed == null) {
             sealed = MessageStore.Sealed.of(Envelopes.readStored(o.envelope(), o.recordedEnvelopeSha256()).header());
             node.store().recordSealed(o.messageId(), sealed);
