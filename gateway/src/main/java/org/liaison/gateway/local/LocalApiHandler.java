@@ -590,6 +590,7 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<HttpObjec
         m.put("conversationId", sealed.conversationId().toString());
         m.put("inReplyTo", sealed.inReplyTo() == null ? null : sealed.inReplyTo().toString());
         m.put("service", sealed.service());
+        m.put("case", o.caseRef());
         m.put("to", sealed.to());
         m.put("created", o.createdAt().toString());
         m.put("expires", o.expiresAt().toString());
