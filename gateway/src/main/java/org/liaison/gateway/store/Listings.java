@@ -46,6 +46,11 @@ final class Listings {
                 + "UPDATE inbox SET owed_ms = respond_ms WHERE answered_ms IS NULL AND quarantine IS NULL AND deleted_ms IS NULL;"
                 + "CREATE INDEX inbox_owed ON inbox (urgent, owed_ms, received_ms, message_id, sender) WHERE owed_ms IS NOT NULL;"
                 + "CREATE INDEX inbox_unowed ON inbox (urgent, received_ms, message_id, sender) WHERE owed_ms IS NULL;"
+                // A case's pages in the same order, read from the case's rows only (a case can hold thousands).
+                + "CREATE INDEX inbox_case_owed ON inbox (case_ref, urgent, owed_ms, received_ms, message_id, sender)"
+                + " WHERE owed_ms IS NOT NULL;"
+                + "CREATE INDEX inbox_case_unowed ON inbox (case_ref, urgent, received_ms, message_id, sender) WHERE owed_ms IS NULL;"
+                + "CREATE INDEX outbox_case_created ON outbox (case_ref, created_ms, message_id);"
                 + "CREATE INDEX inbox_retention ON inbox (service, received_ms);"
                 + "CREATE INDEX inbox_unlisted ON inbox (sender, message_id) WHERE files IS NULL;"
                 + "CREATE INDEX outbox_by_created ON outbox (created_ms, message_id);"

@@ -79,16 +79,21 @@ public final class SqliteMessageStore implements MessageStore {
                 s.execute("PRAGMA busy_timeout=5000");
                 s.execute("PRAGMA secure_delete=ON"); // a deleted envelope's bytes are overwritten, not left in free pages
             }
-            migrate(c);
+            int was = migrate(c);
             Path base = file.toAbsolutePath().getParent();
-            relativizeBlobPaths(c, base);
+            if (was < MIGRATIONS.length) {
+                // Once, when a store written by an earlier version is migrated: this reads every row (and, past the
+                // envelope column, their pages): a cost of the node's whole history at every start otherwise.
+                relativizeBlobPaths(c, base);
+            }
             return new SqliteMessageStore(c, base);
         } catch (SQLException | java.io.IOException e) {
             throw new StoreException("cannot open the message store " + file + ": " + e.getMessage(), e);
         }
     }
 
-    private static void migrate(Connection c) throws SQLException {
+    /** Applies the migrations the store lacks; returns its version before. */
+    private static int migrate(Connection c) throws SQLException {
         int version;
         try (Statement s = c.createStatement(); ResultSet r = s.executeQuery("PRAGMA user_version")) {
             version = r.getInt(1);
@@ -114,6 +119,7 @@ public final class SqliteMessageStore implements MessageStore {
                 c.setAutoCommit(true);
             }
         }
+        return version;
     }
 
     /** Rows written by earlier versions hold absolute blob paths: those under {@code base} become relative. */

@@ -153,7 +153,7 @@ class PostgresMessageStoreTest extends MessageStoreContract {
             st.execute("ALTER TABLE inbox DROP COLUMN received_ms, DROP COLUMN answered_ms, DROP COLUMN owed_ms, DROP COLUMN urgent");
             st.execute("ALTER TABLE outbox DROP COLUMN created_ms, DROP COLUMN respond_ms, DROP COLUMN answered_ms, DROP COLUMN passed_ms");
             for (String index : List.of("inbox_by_reply", "outbox_by_reply", "inbox_retention", "inbox_unlisted", "outbox_retention",
-                    "outbox_unsealed", "outbox_by_submitter", "inbox_deleted", "outbox_deleted")) {
+                    "outbox_unsealed", "outbox_by_submitter", "outbox_case_created", "inbox_deleted", "outbox_deleted")) {
                 st.execute("DROP INDEX IF EXISTS " + index);
             }
             st.execute("ALTER TABLE inbox DROP COLUMN service, DROP COLUMN classification, DROP COLUMN handling, DROP COLUMN files,"
