@@ -56,8 +56,11 @@ final class Listings {
                 + "CREATE INDEX outbox_by_created ON outbox (created_ms, message_id);"
                 + "CREATE INDEX outbox_retention ON outbox (service, created_ms);"
                 + "CREATE INDEX outbox_owed ON outbox (respond_ms) WHERE answered_ms IS NULL;"
+                // The passed deadlines not audited yet: not every one ever audited, at every pass.
+                + "CREATE INDEX outbox_unpassed ON outbox (respond_ms) WHERE answered_ms IS NULL AND passed_ms IS NULL;"
                 + "CREATE INDEX outbox_unsealed ON outbox (message_id) WHERE service IS NULL;"
-                + "CREATE INDEX outbox_by_submitter ON outbox (submitter);"
+                // An investigator's own sent messages, newest first, without sorting all of them.
+                + "CREATE INDEX outbox_by_submitter ON outbox (submitter, created_ms, message_id);"
                 + "CREATE INDEX inbox_deleted ON inbox (deleted_ms) WHERE deleted_ms IS NOT NULL;"
                 + "CREATE INDEX outbox_deleted ON outbox (deleted_ms) WHERE deleted_ms IS NOT NULL;";
     }

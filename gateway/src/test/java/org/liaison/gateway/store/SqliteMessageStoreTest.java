@@ -202,7 +202,7 @@ class SqliteMessageStoreTest extends MessageStoreContract {
     static void backToNine(Path db) throws Exception {
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {
             for (String index : List.of("inbox_by_reply", "outbox_by_reply", "inbox_owed", "inbox_unowed", "inbox_case_owed", "inbox_case_unowed", "outbox_case_created", "inbox_retention",
-                    "inbox_unlisted", "outbox_by_created", "outbox_retention", "outbox_owed", "outbox_unsealed", "outbox_by_submitter",
+                    "inbox_unlisted", "outbox_by_created", "outbox_retention", "outbox_owed", "outbox_unpassed", "outbox_unsealed", "outbox_by_submitter",
                     "inbox_deleted", "outbox_deleted")) {
                 st.execute("DROP INDEX " + index);
             }
