@@ -83,7 +83,7 @@ public final class HistoryBenchmark {
             if (Boolean.getBoolean("liaison.bench.keep")) {
                 System.out.println("kept: " + dir);
             } else {
-                BlobStore.deleteFolder(dir);
+                deleteTree(dir);
             }
         }
         System.out.println();
@@ -117,9 +117,18 @@ public final class HistoryBenchmark {
         Path seedDir = Files.isDirectory(shm) ? Files.createTempDirectory(shm, "liaison-history-") : dir;
         Map<String, double[]> out = measure(seedDir, dir, n, classpath);
         if (!seedDir.equals(dir)) {
-            BlobStore.deleteFolder(seedDir);
+            deleteTree(seedDir);
         }
         return out;
+    }
+
+    /** Removes a folder and everything under it. */
+    private static void deleteTree(Path dir) throws Exception {
+        try (var all = Files.walk(dir)) {
+            for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
     }
 
     private static void copy(Path from, Path to) throws Exception {
