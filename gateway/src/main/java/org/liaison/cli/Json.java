@@ -16,7 +16,22 @@ public final class Json {
         MAPPER.getFactory().setCharacterEscapes(org.liaison.gateway.log.JsonEscapes.INSTANCE);
     }
 
+    private static final ObjectMapper LINES = new ObjectMapper();
+
+    static {
+        LINES.getFactory().setCharacterEscapes(org.liaison.gateway.log.JsonEscapes.INSTANCE);
+    }
+
     private Json() {}
+
+    /** One value on one line (a listing's {@code --json}: one object per line, for scripts), escaped as {@link #write}. */
+    public static String line(Object value) {
+        try {
+            return LINES.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot render JSON output", e);
+        }
+    }
 
     public static String write(Object value) {
         try {

@@ -79,7 +79,7 @@ class ClearanceTest {
             TestNodes.await("delivery", Duration.ofSeconds(20), () -> NodeExchangeTest.delivered(it, id));
 
             // The cleared investigator sees the case and fetches the package.
-            JsonNode seen = JSON.readTree(BackupRestoreTest.cli("--profile", cleared.toString(), "inbox", "--json").out()).get(0);
+            JsonNode seen = JsonLines.of(BackupRestoreTest.cli("--profile", cleared.toString(), "inbox", "--json").out()).get(0);
             assertThat(seen.path("case").asText()).isEqualTo("OP-MINOR-1");
             assertThat(seen.has("clearanceRequired")).isFalse();
             BackupRestoreTest.Run ok = BackupRestoreTest.cli("--profile", cleared.toString(), "fetch", id.toString(), "--out",
@@ -89,7 +89,7 @@ class ClearanceTest {
 
             // Without the clearance (or with another one): the message exists, its case and files are not shown, fetch is refused.
             for (Path person : List.of(uncleared, otherClearance)) {
-                JsonNode listed = JSON.readTree(BackupRestoreTest.cli("--profile", person.toString(), "inbox", "--json").out()).get(0);
+                JsonNode listed = JsonLines.of(BackupRestoreTest.cli("--profile", person.toString(), "inbox", "--json").out()).get(0);
                 assertThat(listed.path("messageId").asText()).isEqualTo(id.toString());
                 assertThat(listed.path("clearanceRequired").toString()).isEqualTo("[\"minor-involved\"]");
                 assertThat(listed.has("case")).isFalse();

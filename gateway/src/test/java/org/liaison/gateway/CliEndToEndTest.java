@@ -45,6 +45,12 @@ class CliEndToEndTest {
         return new ObjectMapper().readTree(r.out());
     }
 
+    /** A listing's --json output: one object per line. */
+    static JsonNode lines(Run r) throws Exception {
+        assertThat(r.exit()).as(r.out() + r.err()).isZero();
+        return JsonLines.of(r.out());
+    }
+
     void awaitDelivered(String profile, String id) throws Exception {
         TestNodes.await("delivery of " + id, Duration.ofSeconds(30), () -> {
             try {
@@ -87,9 +93,9 @@ class CliEndToEndTest {
                     "--legal-basis", "UNTOC art. 18", "--idempotency-key", "k-1", evidence.resolve("bank-statement.txt").toString());
             assertThat(other.exit()).isEqualTo(1);
             assertThat(other.err()).contains("LIAISON:0028").contains("k-1").contains(id);
-            assertThat(json(liaison("--profile", it, "status", "--json"))).hasSize(1);
+            assertThat(lines(liaison("--profile", it, "status", "--json"))).hasSize(1);
 
-            JsonNode inbox = json(liaison("--profile", al, "inbox", "--json"));
+            JsonNode inbox = lines(liaison("--profile", al, "inbox", "--json"));
             assertThat(inbox).hasSize(1);
             assertThat(inbox.get(0).path("case").asText()).isEqualTo("OP-CORRIDOR-2026");
             assertThat(inbox.get(0).path("handling").toString()).contains("minor-involved");
@@ -110,7 +116,7 @@ class CliEndToEndTest {
             assertThat(reply.exit()).as(reply.err()).isZero();
             String replyId = reply.out().trim();
             awaitDelivered(al, replyId);
-            JsonNode itInbox = json(liaison("--profile", it, "inbox", "--json"));
+            JsonNode itInbox = lines(liaison("--profile", it, "inbox", "--json"));
             assertThat(itInbox.get(0).path("inReplyTo").asText()).isEqualTo(id);
             assertThat(itInbox.get(0).path("conversationId").asText()).isEqualTo(id);
 
@@ -120,7 +126,7 @@ class CliEndToEndTest {
                     evidence.resolve("answer.txt").toString());
             assertThat(jit.exit()).as(jit.err()).isZero();
             awaitDelivered(profile(US, "investigator"), jit.out().trim());
-            assertThat(json(liaison("--profile", al, "inbox", "--json"))).hasSize(2);
+            assertThat(lines(liaison("--profile", al, "inbox", "--json"))).hasSize(2);
 
             // Re-running the same command (no key given) is safe by default: the same message, and it says so.
             String[] sameJit = {"--profile", profile(US, "investigator"), "submit", "--jit", t.federation.jitId(), "--service",

@@ -80,7 +80,7 @@ class DeadlineTest {
             clock.advance(Duration.ofMinutes(61));
             assertThat(overdueMetric(alNode)).isEqualTo(1.0);
 
-            JsonNode inbox = JSON.readTree(BackupRestoreTest.cli("--profile", al.toString(), "inbox", "--json").out());
+            JsonNode inbox = JsonLines.of(BackupRestoreTest.cli("--profile", al.toString(), "inbox", "--json").out());
             List<String> order = new ArrayList<>();
             inbox.forEach(m -> order.add(m.path("messageId").asText()));
             assertThat(order.get(0)).isEqualTo(soon);
@@ -106,7 +106,7 @@ class DeadlineTest {
             BackupRestoreTest.Run reply = BackupRestoreTest.cli("--profile", al.toString(), "submit", "--in-reply-to", soon, "--to", "IT-DNA",
                     "--service", "mla-response", "--case", "OP-DUE", "--legal-basis", "UNTOC art. 18", file.toString());
             assertThat(reply.code()).as(reply.err()).isZero();
-            JsonNode after = JSON.readTree(BackupRestoreTest.cli("--profile", al.toString(), "inbox", "--json").out());
+            JsonNode after = JsonLines.of(BackupRestoreTest.cli("--profile", al.toString(), "inbox", "--json").out());
             after.forEach(m -> {
                 if (m.path("messageId").asText().equals(soon)) {
                     assertThat(m.path("overdue").asBoolean()).isFalse();

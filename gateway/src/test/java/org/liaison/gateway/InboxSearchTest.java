@@ -5,7 +5,6 @@ import static org.liaison.gateway.TestNodes.AL;
 import static org.liaison.gateway.TestNodes.IT;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -40,7 +39,15 @@ class InboxSearchTest {
         args.addAll(List.of(more));
         BackupRestoreTest.Run r = BackupRestoreTest.cli(args.toArray(new String[0]));
         assertThat(r.code()).as(r.err()).isZero();
-        return new ObjectMapper().readTree(r.out());
+        return JsonLines.of(r.out());
+    }
+
+    private static JsonNode status(Path profile, String... more) throws Exception {
+        List<String> args = new ArrayList<>(List.of("--profile", profile.toString(), "status", "--json"));
+        args.addAll(List.of(more));
+        BackupRestoreTest.Run r = BackupRestoreTest.cli(args.toArray(new String[0]));
+        assertThat(r.code()).as(r.err()).isZero();
+        return JsonLines.of(r.out());
     }
 
     private static List<String> ids(JsonNode rows) {
@@ -102,7 +109,33 @@ class InboxSearchTest {
                 String name = bad[bad.length - 2].substring(2);
                 assertThat(r.err()).as(String.join(" ", bad)).contains("LIAISON:0003").contains(name + ":");
             }
-            assertThat(BackupRestoreTest.cli("--profile", al.toString(), "inbox", "--after", "x").err()).contains("--limit");
+            assertThat(BackupRestoreTest.cli("--profile", al.toString(), "inbox", "--after", "x").err()).contains("LIAISON:0003")
+                    .contains("after:");
+
+            // The text ends with the exact command of the next page; --json gives one object per line and puts it on stderr.
+            assertThat(first.out()).contains("\n  liaison --profile " + al + " inbox --limit 2 --after " + next.group(1));
+            BackupRestoreTest.Run lines = BackupRestoreTest.cli("--profile", al.toString(), "inbox", "--limit", "2", "--json");
+            assertThat(lines.out().strip().split("\n")).hasSize(2);
+            assertThat(lines.err()).contains("inbox --limit 2 --json --after ");
+            assertThat(ids(json(al, "--unanswered"))).containsExactlyInAnyOrder(a, b, c);
+
+            // The sender's side takes the same shape: status filters by case, recipient, service and time, a page at a time.
+            assertThat(ids(status(it))).containsExactly(c, b, a); // newest first
+            assertThat(ids(status(it, "--case", "OP-A"))).containsExactly(c, a);
+            assertThat(ids(status(it, "--to", "AL-PP", "--service", "mla-request"))).containsExactly(b, a);
+            assertThat(status(it, "--to", "US-OIA")).isEmpty();
+            assertThat(ids(status(it, "--unanswered"))).containsExactly(c, b, a);
+            assertThat(status(it, "--overdue")).isEmpty();
+            assertThat(status(it, "--since", tomorrow)).isEmpty();
+            BackupRestoreTest.Run sentFirst = BackupRestoreTest.cli("--profile", it.toString(), "status", "--limit", "2");
+            Matcher sentNext = Pattern.compile("run the same command with --after (\\S+)").matcher(sentFirst.out());
+            assertThat(sentNext.find()).as(sentFirst.out()).isTrue();
+            assertThat(sentFirst.out()).contains(c).contains(b).doesNotContain(a);
+            BackupRestoreTest.Run sentSecond = BackupRestoreTest.cli("--profile", it.toString(), "status", "--limit", "2", "--after",
+                    sentNext.group(1));
+            assertThat(sentSecond.out()).contains(a).doesNotContain(c).doesNotContain("--after");
+            BackupRestoreTest.Run badTo = BackupRestoreTest.cli("--profile", it.toString(), "status", "--to", "nobody");
+            assertThat(badTo.err()).contains("LIAISON:0003").contains("to:");
         }
     }
 }

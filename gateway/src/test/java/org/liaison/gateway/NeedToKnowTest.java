@@ -46,13 +46,13 @@ class NeedToKnowTest {
         BackupRestoreTest.Run r = BackupRestoreTest.cli("--profile", profile.toString(), "inbox", "--json");
         assertThat(r.code()).as(r.err()).isZero();
         List<String> ids = new ArrayList<>();
-        JSON.readTree(r.out()).forEach(m -> ids.add(m.path("messageId").asText()));
+        JsonLines.of(r.out()).forEach(m -> ids.add(m.path("messageId").asText()));
         return ids;
     }
 
     private static List<String> sent(Path profile) throws Exception {
         List<String> ids = new ArrayList<>();
-        JSON.readTree(BackupRestoreTest.cli("--profile", profile.toString(), "status", "--json").out())
+        JsonLines.of(BackupRestoreTest.cli("--profile", profile.toString(), "status", "--json").out())
                 .forEach(m -> ids.add(m.path("messageId").asText()));
         return ids;
     }
@@ -168,7 +168,7 @@ class NeedToKnowTest {
             assertThat(alNode.store().sent()).isEmpty();
             assertThat(alNode.isAnswered(java.util.UUID.fromString(a))).isFalse();
             assertThat(alAudit.events()).noneMatch(e -> e.type().equals("seal") || e.type().equals("stage"));
-            JsonNode listed = JSON.readTree(BackupRestoreTest.cli("--profile", maria.toString(), "inbox", "--json").out()).get(0);
+            JsonNode listed = JsonLines.of(BackupRestoreTest.cli("--profile", maria.toString(), "inbox", "--json").out()).get(0);
             assertThat(listed.path("answered").asBoolean()).isFalse();
             assertThat(sent(ardit)).isEmpty();
 

@@ -162,7 +162,7 @@ class StageTest {
             assertThat(alNode.isAnswered(UUID.fromString(request))).isFalse();
             assertThat(stages(alAudit, request)).isEmpty();
             assertThat(alAudit.events()).noneMatch(e -> e.type().equals("seal"));
-            JsonNode owed = JSON.readTree(BackupRestoreTest.cli("--profile", al.toString(), "inbox", "--json").out()).get(0);
+            JsonNode owed = JsonLines.of(BackupRestoreTest.cli("--profile", al.toString(), "inbox", "--json").out()).get(0);
             assertThat(owed.path("answered").asBoolean()).isFalse();
 
             // To Italy and, besides, to the United States: a reply.

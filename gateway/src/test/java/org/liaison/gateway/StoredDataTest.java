@@ -76,7 +76,7 @@ class StoredDataTest {
 
             // The inbox still lists everything, from the listing fields kept at reception (it reads no envelope):
             // the damage shows when the package is fetched, below.
-            JsonNode inbox = CliEndToEndTest.json(CliEndToEndTest.liaison("--profile", profile(t, AL), "inbox", "--json"));
+            JsonNode inbox = CliEndToEndTest.lines(CliEndToEndTest.liaison("--profile", profile(t, AL), "inbox", "--json"));
             assertThat(inbox).hasSize(4);
             assertThat(inbox.findValuesAsText("messageId")).contains(envelopeHit.toString());
             assertThat(inbox.toString()).doesNotContain("problem");

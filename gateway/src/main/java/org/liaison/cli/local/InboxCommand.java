@@ -8,7 +8,6 @@ import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.liaison.cli.Json;
 import org.liaison.cli.LiaisonCommand;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -19,12 +18,14 @@ import picocli.CommandLine.Spec;
 @Command(name = "inbox", mixinStandardHelpOptions = true,
         description = {"List the messages your authority received: id, sender, service, case, handling marks, size and time.",
             "What is owed comes first: requests past their respond-by date without a reply (OVERDUE), then urgent ones,",
-            "then by deadline. Fetch one with `liaison fetch ID --out DIR`; answer it with `liaison acknowledge` or",
+            "then by deadline, then the newest. A page at a time (100 unless --limit says; the output ends with the command",
+            "that lists the next page). Fetch one with `liaison fetch ID --out DIR`; answer it with `liaison acknowledge` or",
             "`liaison decline`. You see the messages of the cases you are on and the replies to your own (an operator",
             "assigns cases: `liaison cases assign`); operators see every message's metadata, never its content."},
         footer = {"", "Examples:", "  liaison --profile federation/AL-PP/users/investigator inbox",
             "  liaison --profile federation/AL-PP/users/investigator inbox --overdue",
-            "  liaison --profile federation/AL-PP/users/investigator inbox --case OP-1 --from IT-DNA --since 2026-01-01 --limit 50"})
+            "  liaison --profile federation/AL-PP/users/investigator inbox --case OP-1 --from IT-DNA --since 2026-01-01 --limit 50",
+            "  liaison --profile federation/AL-PP/users/investigator inbox --unanswered --json"})
 public final class InboxCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -32,62 +33,25 @@ public final class InboxCommand implements Callable<Integer> {
     @ParentCommand
     LiaisonCommand root;
 
-    @Option(names = "--json", description = "Print as JSON.")
-    boolean json;
-
-    @Option(names = "--overdue", description = "Only requests past their respond-by date that have no reply yet.")
-    boolean overdue;
-
-    @Option(names = "--case", paramLabel = "CASE", description = "Only the messages of this case.")
-    String caseRef;
+    @picocli.CommandLine.Mixin
+    ListingOptions page = new ListingOptions();
 
     @Option(names = "--from", paramLabel = "AUTHORITY", description = "Only the messages from this authority (such as IT-DNA).")
     String from;
 
-    @Option(names = "--service", paramLabel = "SERVICE", description = "Only the messages of this service (such as mla-request).")
-    String service;
-
-    @Option(names = "--since", paramLabel = "WHEN", description = "Only those received at or after this day (2026-12-07) or instant (UTC).")
-    String since;
-
-    @Option(names = "--until", paramLabel = "WHEN", description = "Only those received before this day or instant (UTC).")
-    String until;
-
-    @Option(names = "--limit", paramLabel = "N", description = "At most N messages (1 to 1000): a page; the output says how to get the next.")
-    Integer limit;
-
-    @Option(names = "--after", paramLabel = "CURSOR", description = "The page after the one that gave this cursor (with --limit).")
-    String after;
-
-    /** The listing's query string: the filters and the page, URL-encoded (the gateway checks them). */
-    String query() {
-        StringBuilder q = new StringBuilder();
-        String[][] p = {{"case", caseRef}, {"from", from}, {"service", service}, {"since", since}, {"until", until},
-            {"overdue", overdue ? "true" : null}, {"limit", limit == null ? null : limit.toString()}, {"after", after}};
-        for (String[] kv : p) {
-            if (kv[1] != null) {
-                q.append(q.length() == 0 ? '?' : '&').append(kv[0]).append('=')
-                        .append(java.net.URLEncoder.encode(kv[1], java.nio.charset.StandardCharsets.UTF_8));
-            }
-        }
-        return q.toString();
-    }
-
     @Override
     public Integer call() throws Exception {
-        if (after != null && limit == null) {
-            throw new org.liaison.cli.UserException("--after: give --limit too (the size of the page)");
-        }
-        JsonNode list = new LocalClient(root.profile()).get(org.liaison.gateway.local.LocalApi.INBOX + query());
+        LocalClient.Page answer = new LocalClient(root.profile()).page(org.liaison.gateway.local.LocalApi.INBOX + page.query("from", from));
+        JsonNode list = answer.rows();
         PrintWriter o = spec.commandLine().getOut();
-        if (json) {
-            o.println(Json.write(list));
+        if (page.printJson(o, list)) {
+            page.printNext(spec, answer.next());
             return 0;
         }
-        boolean filtered = caseRef != null || from != null || service != null || since != null || until != null;
+        boolean filtered = page.filtered() || from != null;
         if (list.isEmpty()) {
-            o.println(after != null ? "No more messages." : filtered ? "No message matches."
-                    : overdue ? "No request is overdue." : "The inbox is empty.");
+            o.println(page.after != null ? "No more messages." : filtered ? "No message matches."
+                    : page.overdue ? "No request is overdue." : "The inbox is empty.");
             return 0;
         }
         for (JsonNode m : list) {
@@ -113,9 +77,7 @@ public final class InboxCommand implements Callable<Integer> {
                     text(m, "from"), text(m, "service"), text(m, "case"), marks, m.path("files").asInt(),
                     m.path("bytes").asLong(), text(m, "received"), deadline(m) + told(m));
         }
-        if (limit != null && list.size() == limit) {
-            o.printf("More may follow: run the same command with --after %s%n", text(list.get(list.size() - 1), "cursor"));
-        }
+        page.printNext(spec, answer.next());
         return 0;
     }
 

@@ -187,6 +187,15 @@ public final class LocalClient {
         return exchange("GET", path);
     }
 
+    /** A page of a listing: its rows, and the cursor of the next page (null: this was the last). */
+    public record Page(JsonNode rows, String next) {}
+
+    /** A page of a listing (GET inbox or messages with its query); the gateway says whether more follow. */
+    public Page page(String path) throws IOException {
+        SmallAnswer r = call("GET", path);
+        return new Page(json(r.statusCode(), r.body()), r.next());
+    }
+
     /** A request without a body that changes something (operators: quarantine), with extra headers as name, value pairs. */
     /** An operator's reason as a request header's value: 1 to 500 characters on one line, URL-encoded. */
     public static String reason(String reason) throws org.liaison.cli.UserException {
@@ -206,6 +215,11 @@ public final class LocalClient {
      * after its handshake ended, as an alert behind the request: a failed write reads on to find it.
      */
     private JsonNode exchange(String method, String path, String... headers) throws IOException {
+        SmallAnswer r = call(method, path, headers);
+        return json(r.statusCode(), r.body());
+    }
+
+    private SmallAnswer call(String method, String path, String... headers) throws IOException {
         String host = base.getHost();
         int port = base.getPort() < 0 ? 443 : base.getPort();
         StringBuilder req = new StringBuilder(method).append(' ').append(base.resolve(path).getRawPath());
@@ -250,7 +264,7 @@ public final class LocalClient {
             throw new UserException("your gateway at " + base + " answered something that is not well-formed HTTP; nothing was"
                     + " changed; try again");
         }
-        return json(r.statusCode(), r.body());
+        return r;
     }
 
     /** The answer's head and exactly its body (by Content-Length, or chunks), without waiting for the connection to close. */
@@ -325,7 +339,12 @@ public final class LocalClient {
         }
         int status = Integer.parseInt(statusLine[1]);
         boolean chunked = false;
+        String next = null;
+        String nextHeader = org.liaison.gateway.local.LocalApi.NEXT_PAGE.toLowerCase(java.util.Locale.ROOT) + ":";
         for (String h : head) {
+            if (h.toLowerCase(java.util.Locale.ROOT).startsWith(nextHeader)) {
+                next = h.substring(nextHeader.length()).strip();
+            }
             if (h.toLowerCase(java.util.Locale.ROOT).startsWith("transfer-encoding:") && h.toLowerCase(java.util.Locale.ROOT).contains("chunked")) {
                 chunked = true;
             }
@@ -349,11 +368,11 @@ public final class LocalClient {
             }
             body = out.toByteArray();
         }
-        return new SmallAnswer(status, body);
+        return new SmallAnswer(status, body, next);
     }
 
-    /** A whole answer read by {@link #exchange}. */
-    private record SmallAnswer(int statusCode, byte[] body) {}
+    /** A whole answer read by {@link #exchange}; {@code next}: a listing's next page (LocalApi.NEXT_PAGE). */
+    private record SmallAnswer(int statusCode, byte[] body, String next) {}
 
     /** The package stream of a received message (see the local API). */
     public InputStream fetch(String id) throws IOException {

@@ -23,9 +23,12 @@ import picocli.CommandLine.Spec;
             "reason) or expired. Then what the recipient did with it: opened (one of its investigators fetched it; who is",
             "not said), acknowledged or declined (with a reason code; liaison acknowledge, liaison decline) and answered",
             "(its reply arrived). A request sent with --respond-by shows its date, and OVERDUE once it passed with no reply",
-            "received (--overdue: only those)."},
+            "received (--overdue: only those).", "",
+            "A page at a time, newest first (100 unless --limit says; the output ends with the command that lists the next",
+            "page); --case, --to, --service, --since, --until, --overdue and --unanswered narrow it."},
         footer = {"", "Examples:", "  liaison --profile federation/IT-DNA/users/investigator status",
             "  liaison --profile federation/IT-DNA/users/investigator status --overdue",
+            "  liaison --profile federation/IT-DNA/users/investigator status --to AL-PP --unanswered --limit 20",
             "  liaison --profile P status 3f2a0c7e-… --json"})
 public final class StatusCommand implements Callable<Integer> {
     @Spec
@@ -37,29 +40,34 @@ public final class StatusCommand implements Callable<Integer> {
     @Parameters(paramLabel = "ID", arity = "0..1", description = "One message (default: all).")
     String id;
 
-    @Option(names = "--json", description = "Print as JSON.")
-    boolean json;
+    @picocli.CommandLine.Mixin
+    ListingOptions page = new ListingOptions();
 
-    @Option(names = "--overdue", description = "Only requests past their respond-by date with no reply received.")
-    boolean overdue;
+    @Option(names = "--to", paramLabel = "AUTHORITY", description = "Only the messages sent to this authority (such as AL-PP).")
+    String to;
 
     @Override
     public Integer call() throws Exception {
         LocalClient client = new LocalClient(root.profile());
-        JsonNode answer = client.get(id == null ? org.liaison.gateway.local.LocalApi.MESSAGES : org.liaison.gateway.local.LocalApi.MESSAGES + "/" + id);
         PrintWriter o = spec.commandLine().getOut();
-        if (overdue) {
-            com.fasterxml.jackson.databind.node.ArrayNode only = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode();
-            (answer.isArray() ? answer : com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode().add(answer)).forEach(m -> {
-                if (m.path("overdue").asBoolean(false)) {
-                    only.add(m);
-                }
-            });
-            answer = only;
-        }
-        if (json) {
-            o.println(Json.write(answer));
-            return 0;
+        JsonNode answer;
+        String next = null;
+        if (id != null) {
+            answer = client.get(org.liaison.gateway.local.LocalApi.MESSAGES + "/" + id);
+            if (page.overdue && !answer.path("overdue").asBoolean(false)) {
+                answer = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode();
+            } else if (page.json) {
+                o.println(Json.line(answer));
+                return 0;
+            }
+        } else {
+            LocalClient.Page p = client.page(org.liaison.gateway.local.LocalApi.MESSAGES + page.query("to", to));
+            answer = p.rows();
+            next = p.next();
+            if (page.printJson(o, answer)) {
+                page.printNext(spec, next);
+                return 0;
+            }
         }
         Iterable<JsonNode> messages = answer.isArray() ? answer : java.util.List.of(answer);
         boolean any = false;
@@ -97,8 +105,10 @@ public final class StatusCommand implements Callable<Integer> {
             }
         }
         if (!any) {
-            o.println(overdue ? "No request is overdue." : "No sent messages yet.");
+            o.println(page.after != null ? "No more messages." : page.overdue ? "No request is overdue."
+                    : page.filtered() || to != null ? "No message matches." : "No sent messages yet.");
         }
+        page.printNext(spec, next);
         return 0;
     }
 

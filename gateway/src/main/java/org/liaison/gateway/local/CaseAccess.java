@@ -112,6 +112,11 @@ public final class CaseAccess {
             return mode == Mode.OPEN && !assigned.contains(caseRef);
         }
 
+        /** What the store's listings need to apply these rules in SQL (see store/Listings). */
+        public MessageStore.Viewer viewer() {
+            return new MessageStore.Viewer(operator(), user.actor(), mine, mode == Mode.OPEN);
+        }
+
         /** The cases this user is assigned to. */
         public Set<String> cases() {
             return Set.copyOf(mine);

@@ -12,7 +12,7 @@ import org.liaison.gateway.store.MessageStore;
 import org.liaison.protocol.ErrorCode;
 import org.liaison.protocol.ProtocolException;
 
-/** {@code GET INBOX}: the received messages a person may see, from the store's listing columns (see {@link InboxQuery}). */
+/** {@code GET INBOX}: the received messages a person may see, from the store's listing columns (see {@link ListingPages}). */
 final class InboxListing {
     private final NodeState node;
     private final ReadAccess access;
@@ -22,33 +22,19 @@ final class InboxListing {
         this.access = access;
     }
 
+    /** A page of the inbox, read from the store's columns and indexes (see {@link ListingPages}); the next page's cursor in {@link LocalApi#NEXT_PAGE}. */
     Answer list(Request<LocalUser> request) throws ProtocolException {
         LocalUser user = request.principal();
-        InboxQuery query = InboxQuery.of(request.query());
-        List<Map.Entry<InboxQuery.Key, Map<String, Object>>> rows = new ArrayList<>();
+        ListingQuery query = ListingQuery.inbox(request.query());
         CaseAccess.View view = access.view(user);
-        for (MessageStore.Received r : node.store().eachListed()) { // a page at a time, rows without envelopes
-            Map<String, Object> row = listed(r, user, view);
-            if (row != null && query.matches(row)) {
-                InboxQuery.Key key = InboxQuery.Key.of(row);
-                if (query.after() == null || key.compareTo(query.after()) > 0) {
-                    rows.add(Map.entry(key, row));
-                }
-            }
-        }
-        // What is owed first: overdue, then urgent, then by deadline; the rest as received (InboxQuery.Key).
-        rows.sort(Map.Entry.comparingByKey());
-        List<Object> list = new ArrayList<>();
-        for (Map.Entry<InboxQuery.Key, Map<String, Object>> e : rows) {
-            if (query.limit() != null) {
-                if (list.size() == query.limit()) {
-                    break;
-                }
-                e.getValue().put("cursor", e.getKey().cursor()); // for the next page: ?after=CURSOR of the last row
-            }
-            list.add(e.getValue());
-        }
-        return Answer.json(list);
+        ListingPages.Page page = ListingPages.inbox(node.store(), query, view.viewer(), node.clock().instant(),
+                l -> listed(l.row(), user, view));
+        return page(page);
+    }
+
+    /** A page of a listing as the answer: its rows, and the cursor of the next page in {@link LocalApi#NEXT_PAGE} when more follow. */
+    static Answer page(ListingPages.Page page) {
+        return Answer.json(page.rows(), page.next() == null ? Map.of() : Map.of(LocalApi.NEXT_PAGE, page.next()));
     }
 
     private static UUID inReplyTo(Map<String, Object> row) {

@@ -34,6 +34,11 @@ public final class LocalApi {
     public static final String SUBMIT = PREFIX + "submit";
     public static final String MESSAGES = PREFIX + "messages";
     public static final String INBOX = PREFIX + "inbox";
+    /**
+     * The header of a listing's answer (GET MESSAGES, GET INBOX: a page, {@code limit} rows, 100 unless given) when
+     * more rows follow: the cursor to ask for the next page with ({@code after=}).
+     */
+    public static final String NEXT_PAGE = "Liaison-Next-Page";
     public static final String AUDIT = PREFIX + "audit";
     /** {@code GET EVIDENCE/ID}: the message's sealed ASiC-E evidence container (its sender's investigators, its recipients' who may open it, auditors). */
     public static final String EVIDENCE = PREFIX + "evidence";

@@ -80,7 +80,7 @@ public final class LocalApiHandler extends FrontDoor<LocalUser> {
         return new Routes<LocalUser>()
                 .streamed(LocalApi.SUBMIT, Long.MAX_VALUE, "package", uploads::open, Role.INVESTIGATOR)
                 .get(LocalApi.SUBMIT, uploads::parked, Role.INVESTIGATOR)
-                .get(LocalApi.MESSAGES, sent::list, Role.INVESTIGATOR, Role.OPERATOR)
+                .get(LocalApi.MESSAGES, sent::list, Role.INVESTIGATOR, Role.OPERATOR).query()
                 .get(LocalApi.MESSAGES + "/{id}", sent::one, Role.INVESTIGATOR, Role.OPERATOR)
                 .get(LocalApi.INBOX, inbox::list, Role.INVESTIGATOR, Role.OPERATOR).query()
                 .get(one, packages::fetch, Role.INVESTIGATOR)

@@ -29,26 +29,28 @@ final class SentMessages {
         this.access = access;
     }
 
-    /** Read a page at a time (the envelopes are not all held at once), listed newest first. */
-    Answer list(Request<LocalUser> request) {
-        List<Map.Entry<java.time.Instant, Object>> rows = new ArrayList<>();
+    /** A page of the messages sent from here, newest first, from the store's columns (see {@link ListingPages}). */
+    Answer list(Request<LocalUser> request) throws ProtocolException {
+        ListingQuery query = ListingQuery.sent(request.query());
         CaseAccess.View view = access.view(request.principal());
-        for (MessageStore.Outgoing o : node.store().eachSent()) {
-            if (!view.follows(o)) {
-                continue;
+        return InboxListing.page(ListingPages.sent(node.store(), query, view.viewer(), node.clock().instant(), this::sentRow));
+    }
+
+    /** A listed sent message; one that cannot be read is listed with its problem (it does not break the listing). */
+    private Map<String, Object> sentRow(MessageStore.Listed<MessageStore.Outgoing> l) {
+        MessageStore.Outgoing o = l.row();
+        try {
+            return status(o);
+        } catch (ProtocolException | RuntimeException e) {
+            if (node.metrics().storedDataFailure(o.messageId())) {
+                LOG.error("STORED DATA: sent message {} cannot be read: {}", o.messageId(), e.getMessage());
             }
-            try {
-                rows.add(Map.entry(o.createdAt(), status(o)));
-            } catch (ProtocolException | RuntimeException e) { // one unreadable row does not break the listing
-                if (node.metrics().storedDataFailure(o.messageId())) {
-                    LOG.error("STORED DATA: sent message {} cannot be read: {}", o.messageId(), e.getMessage());
-                }
-                rows.add(Map.entry(o.createdAt(), Map.of("messageId", o.messageId().toString(), "problem",
-                        e.getMessage() == null ? "unreadable" : e.getMessage())));
-            }
+            Map<String, Object> x = new java.util.LinkedHashMap<>();
+            x.put("messageId", o.messageId().toString());
+            x.put("created", o.createdAt().toString());
+            x.put("problem", e.getMessage() == null ? "unreadable" : e.getMessage());
+            return x;
         }
-        rows.sort(Map.Entry.<java.time.Instant, Object>comparingByKey().reversed());
-        return Answer.json(rows.stream().map(Map.Entry::getValue).toList());
     }
 
     Answer one(Request<LocalUser> request) throws ProtocolException {
@@ -65,6 +67,9 @@ final class SentMessages {
      */
     private Map<String, Object> status(MessageStore.Outgoing o) throws ProtocolException {
         MessageStore.Sealed sealed = o.sealed();
+        if (sealed == null && o.envelope() == null) { // a listed row (read without its envelope) stored before the fields were kept
+            o = node.store().outgoing(o.messageId()).orElseThrow(() -> new ProtocolException(ErrorCode.NOT_FOUND, "gone"));
+        }
         if (sealed == null) {
             sealed = MessageStore.Sealed.of(Envelopes.readStored(o.envelope(), o.recordedEnvelopeSha256()).header());
             node.store().recordSealed(o.messageId(), sealed);
@@ -74,6 +79,7 @@ final class SentMessages {
         m.put("conversationId", sealed.conversationId().toString());
         m.put("inReplyTo", sealed.inReplyTo() == null ? null : sealed.inReplyTo().toString());
         m.put("service", sealed.service());
+        m.put("case", o.caseRef());
         m.put("to", sealed.to());
         m.put("created", o.createdAt().toString());
         m.put("expires", o.expiresAt().toString());

@@ -11,8 +11,12 @@ public sealed interface Answer {
     ObjectMapper JSON = new ObjectMapper();
     String JSON_TYPE = "application/json";
 
-    /** A whole body: {@code 200} unless said otherwise. */
-    record Bytes(int status, String type, byte[] body) implements Answer {}
+    /** A whole body: {@code 200} unless said otherwise; {@code headers}: more response headers (a page's next cursor, say). */
+    record Bytes(int status, String type, byte[] body, java.util.Map<String, String> headers) implements Answer {
+        public Bytes(int status, String type, byte[] body) {
+            this(status, type, body, java.util.Map.of());
+        }
+    }
 
     /**
      * A body streamed as the client reads it, from byte {@code from} of {@code length} ({@code 206} with a
@@ -25,6 +29,15 @@ public sealed interface Answer {
     static Answer json(Object body) {
         try {
             return new Bytes(200, JSON_TYPE, JSON.writeValueAsBytes(body));
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("not JSON: " + body.getClass().getSimpleName(), e);
+        }
+    }
+
+    /** JSON with more response headers. */
+    static Answer json(Object body, java.util.Map<String, String> headers) {
+        try {
+            return new Bytes(200, JSON_TYPE, JSON.writeValueAsBytes(body), headers);
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException("not JSON: " + body.getClass().getSimpleName(), e);
         }

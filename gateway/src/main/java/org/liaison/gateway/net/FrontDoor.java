@@ -390,6 +390,7 @@ public class FrontDoor<P> extends SimpleChannelInboundHandler<HttpObject> {
                     Unpooled.wrappedBuffer(b.body()));
             r.headers().set(HttpHeaderNames.CONTENT_TYPE, b.type());
             r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, b.body().length);
+            b.headers().forEach(r.headers()::set);
             policy.decorate(r.headers());
             ctx.writeAndFlush(r);
             return;

@@ -1,161 +1,141 @@
 package org.liaison.gateway.node;
 
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.liaison.gateway.audit.AuditEvent;
 import org.liaison.gateway.peer.PeerContext;
 import org.liaison.gateway.store.MessageStore;
 import org.liaison.protocol.ProtocolException;
 import org.liaison.protocol.envelope.Envelopes;
 import org.liaison.protocol.model.Manifest;
-import org.liaison.protocol.xml.Formats;
 
 /**
- * Deadlines on both sides. The answers this authority owes: each received request's
- * {@code RespondBy} (from its signed manifest) and whether a reply to it was sealed here. The
- * answers owed to it: each request it sent with a {@code RespondBy} (recorded at sealing) and
- * whether a reply to it was received. Built from the store on first use (the inbox's manifests and
- * envelope headers, the outbox's rows and envelope headers), then kept up to date as packages arrive
- * and replies are sealed. Holds ids and times only.
+ * Deadlines on both sides, read from the store's columns and indexes (issue 26): never an envelope, never
+ * the whole history, nothing held in memory. The answers this authority owes: each received request's
+ * {@code RespondBy} (kept at reception) not settled by a reply sealed here ({@code owed_ms}). The answers
+ * owed to it: each request sent with a {@code RespondBy} not settled by a reply received here. The store
+ * settles a request when its reply is stored (see store/Listings); each passed deadline of a sent request
+ * is audited once ({@code deadline-passed}) and marked so in the store.
+ *
+ * <p>Rows stored before the listing columns were kept are filled at start from their envelopes
+ * ({@link #fillListings}), a page at a time, one transaction per page.
  */
 final class Deadlines {
+    private static final Logger LOG = LogManager.getLogger(Deadlines.class);
+    /** Rows per transaction when filling the listings of older rows. */
+    static final int FILL_BATCH = 256;
+
     private final PeerContext node;
-    private Map<UUID, Instant> due;
-    private Set<UUID> answered;
-    /** Requests sent from here with a RespondBy, and the ids replies received here answer. */
-    private Map<UUID, Instant> asked;
-    private Set<UUID> repliesReceived;
-    /** Sent requests whose passed deadline was audited (by this process, or found audited when it started). */
-    private final Set<UUID> reported = new HashSet<>();
 
     Deadlines(PeerContext node) {
         this.node = node;
     }
 
-    /** A request was sealed here with a RespondBy. */
-    synchronized void sent(UUID messageId, Instant respondBy) {
-        if (asked != null && respondBy != null) {
-            asked.put(messageId, respondBy);
-        }
-    }
-
-    /** A package that answers {@code inReplyTo} was received here. */
-    synchronized void replyReceived(UUID inReplyTo) {
-        if (repliesReceived != null && inReplyTo != null) {
-            repliesReceived.add(inReplyTo);
-        }
-    }
-
     /** Whether a reply to the request {@code messageId} sent from here was received. */
-    synchronized boolean replyReceivedFor(UUID messageId) {
-        load();
-        return repliesReceived.contains(messageId);
+    boolean replyReceivedFor(UUID messageId) {
+        return node.store().answered(messageId, false);
     }
 
     /** How many requests sent from here are past their RespondBy with no reply received. */
-    synchronized long overdueSent(Instant now) {
-        load();
-        return asked.entrySet().stream().filter(e -> e.getValue().isBefore(now) && !repliesReceived.contains(e.getKey())).count();
+    long overdueSent(Instant now) {
+        return node.store().overdue(now, false);
     }
 
-    /** Sent requests whose deadline passed unanswered and that were not reported yet; marks them reported. */
-    synchronized java.util.List<UUID> newlyPassed(Instant now) {
-        load();
-        java.util.List<UUID> out = new java.util.ArrayList<>();
-        asked.forEach((id, by) -> {
-            if (by.isBefore(now) && !repliesReceived.contains(id) && reported.add(id)) {
-                out.add(id);
+    /** Audits, once, each request sent from here whose deadline passed without a reply; marks it in the store. */
+    void auditPassed(Instant now, java.util.function.Consumer<UUID> evidence) {
+        while (true) {
+            List<UUID> passed = node.store().deadlinesPassed(now, 256);
+            for (UUID id : passed) {
+                node.audit().record(AuditEvent.of("deadline-passed", node.me().value(), id.toString(), null, "overdue",
+                        "no reply received by the requested date"));
+                LOG.warn("message {}: the requested answer is overdue", id);
+                evidence.accept(id);
             }
-        });
-        return out;
-    }
-
-    /** Sent requests whose passed deadline the audit log already records (what a restart finds). */
-    synchronized void alreadyReported(java.util.Collection<UUID> ids) {
-        reported.addAll(ids);
-    }
-
-    synchronized void received(UUID messageId, Manifest m) {
-        if (due != null && m.getRespondBy() != null) {
-            try {
-                due.put(messageId, Formats.instant(m.getRespondBy()));
-            } catch (ProtocolException unreadable) {
-                // a manifest that passed the schema has a readable time; nothing to count otherwise
+            if (passed.isEmpty()) {
+                return;
+            }
+            node.store().deadlinesAudited(passed, now);
+            if (passed.size() < 256) {
+                return;
             }
         }
     }
 
-    synchronized void replied(UUID inReplyTo) {
-        if (answered != null && inReplyTo != null) {
-            answered.add(inReplyTo);
+    /** Sent requests whose passed deadline the audit log already records (what a restart finds). */
+    void alreadyReported(java.util.Collection<UUID> ids) {
+        if (!ids.isEmpty()) {
+            node.store().deadlinesAudited(ids, node.clock().instant());
         }
     }
 
     /** Whether a reply to {@code messageId} was sealed here. */
-    synchronized boolean isAnswered(UUID messageId) {
-        load();
-        return answered.contains(messageId);
+    boolean isAnswered(UUID messageId) {
+        return node.store().answered(messageId, true);
     }
 
     /** How many received requests are past their RespondBy without a reply sealed here. */
-    synchronized long overdue(Instant now) {
-        load();
-        return due.entrySet().stream().filter(e -> e.getValue().isBefore(now) && !answered.contains(e.getKey())).count();
+    long overdue(Instant now) {
+        return node.store().overdue(now, true);
     }
 
-    private void load() {
-        if (due != null) {
-            return;
-        }
-        Map<UUID, Instant> d = new HashMap<>();
-        Set<UUID> replies = new HashSet<>();
-        // From the listing fields kept in the store (no envelope read); a row stored before they were kept has its
-        // envelope read here, once: its fields are filled for every later start and listing.
-        for (MessageStore.Received listed : node.store().eachListed()) {
-            try {
-                MessageStore.Listing l = listed.listing();
-                if (l == null) {
-                    MessageStore.Received r = node.store().received(listed.messageId()).filter(w -> w.sender().equals(listed.sender()))
-                            .orElseThrow(() -> new IllegalStateException("gone"));
+    /**
+     * Fills the listing columns of rows stored before they were kept, from their envelopes (received: the
+     * manifest too): {@value #FILL_BATCH} rows per transaction. A row that does not read is left as it is
+     * (listed with its problem, reported where it is listed or fetched). Returns how many rows were filled.
+     */
+    int fillListings() {
+        int filled = 0;
+        MessageStore.Cursor after = null;
+        while (true) {
+            List<MessageStore.Received> page = node.store().unlisted(after, FILL_BATCH);
+            List<MessageStore.Filled> rows = new ArrayList<>();
+            for (MessageStore.Received r : page) {
+                after = new MessageStore.Cursor(0, 0, 0, r.messageId().toString(), r.sender().value());
+                try {
                     Manifest m = OnwardTransfers.manifestOf(node, r);
-                    l = MessageStore.Listing.of(m, Envelopes.readStored(r.envelope(), r.envelopeSha256()).header());
-                    node.store().recordListing(r.sender(), r.messageId(), m.getCase(), l);
+                    rows.add(new MessageStore.Filled(r.sender(), r.messageId(), m.getCase(),
+                            MessageStore.Listing.of(m, Envelopes.readStored(r.envelope(), r.envelopeSha256()).header())));
+                } catch (ProtocolException | RuntimeException unreadable) {
+                    // reported where it is listed or fetched
                 }
-                if (l.inReplyTo() != null) {
-                    replies.add(l.inReplyTo());
-                }
-                if (l.respondBy() != null) {
-                    d.put(listed.messageId(), l.respondBy());
-                }
-            } catch (ProtocolException | RuntimeException unreadable) {
-                // reported where it is listed or fetched
+            }
+            if (!rows.isEmpty()) {
+                node.store().recordListings(rows);
+                filled += rows.size();
+            }
+            if (page.size() < FILL_BATCH) {
+                break;
             }
         }
-        Set<UUID> a = new HashSet<>();
-        Map<UUID, Instant> sentWithDate = new HashMap<>();
-        for (MessageStore.Outgoing o : node.store().eachSent()) {
-            if (o.respondBy() != null) {
-                sentWithDate.put(o.messageId(), o.respondBy());
+        after = null;
+        while (true) {
+            List<MessageStore.Outgoing> page = node.store().unsealed(after, FILL_BATCH);
+            Map<UUID, MessageStore.Sealed> rows = new HashMap<>();
+            for (MessageStore.Outgoing o : page) {
+                after = new MessageStore.Cursor(0, 0, 0, o.messageId().toString(), "");
+                try {
+                    rows.put(o.messageId(), MessageStore.Sealed.of(Envelopes.readStored(o.envelope(), o.recordedEnvelopeSha256()).header()));
+                } catch (ProtocolException | RuntimeException unreadable) {
+                    // as above
+                }
             }
-            try {
-                MessageStore.Sealed sealed = o.sealed();
-                if (sealed == null) {
-                    sealed = MessageStore.Sealed.of(Envelopes.readStored(o.envelope(), o.recordedEnvelopeSha256()).header());
-                    node.store().recordSealed(o.messageId(), sealed);
-                }
-                if (sealed.inReplyTo() != null) {
-                    a.add(sealed.inReplyTo());
-                }
-            } catch (ProtocolException | RuntimeException unreadable) {
-                // as above
+            if (!rows.isEmpty()) {
+                node.store().recordSealed(rows);
+                filled += rows.size();
+            }
+            if (page.size() < FILL_BATCH) {
+                break;
             }
         }
-        due = d;
-        answered = a;
-        asked = sentWithDate;
-        repliesReceived = replies;
+        if (filled > 0) {
+            LOG.info("filled the listing columns of {} message(s) stored before they were kept", filled);
+        }
+        return filled;
     }
 }

@@ -284,6 +284,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
                 }
             }
             deadlines.alreadyReported(passed);
+            deadlines.fillListings(); // rows stored before the listing columns were kept: once, a page per transaction
             metrics.bindValidity(() -> Validity.certificates(keys.get(), trust.get().directory(), me, operatorCa),
                     () -> Validity.crls(trust.get().crls()), () -> Validity.directory(trust.get().directory()), data);
 
@@ -645,20 +646,17 @@ public final class GatewayNode implements NodeState, AutoCloseable {
     public void receivedPackage(AuthorityId from, java.util.UUID messageId, java.util.UUID inReplyTo,
             org.liaison.protocol.model.Manifest manifest) {
         onward.received(from, messageId, manifest);
-        deadlines.received(messageId, manifest);
-        deadlines.replyReceived(inReplyTo);
         stages.replyReceived(from, inReplyTo, messageId);
     }
 
     @Override
     public void sealedReply(java.util.UUID inReplyTo) {
-        deadlines.replied(inReplyTo);
         store.received(inReplyTo).ifPresent(r -> stages.replied(inReplyTo, r.sender()));
     }
 
     @Override
     public void sealedRequest(java.util.UUID messageId, Instant respondBy) {
-        deadlines.sent(messageId, respondBy);
+        // kept by the store with the message (store/Listings): nothing to hold here
     }
 
     @Override
@@ -669,12 +667,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
     /** Audits, once, each request sent from here whose deadline passed without a reply (the reload loop calls it). */
     private void auditPassedDeadlines() {
         try {
-            for (java.util.UUID id : deadlines.newlyPassed(clock().instant())) {
-                audit.record(AuditEvent.of("deadline-passed", me.value(), id.toString(), null, "overdue",
-                        "no reply received by the requested date"));
-                LOG.warn("message {}: the requested answer is overdue", id);
-                evidence.deadlinePassed(id);
-            }
+            deadlines.auditPassed(clock().instant(), evidence::deadlinePassed);
         } catch (RuntimeException e) {
             LOG.warn("cannot check deadlines: {}", e.toString());
         }

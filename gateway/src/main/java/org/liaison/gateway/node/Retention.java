@@ -122,46 +122,98 @@ public final class Retention {
         }
         Duration shortest = periods.values().stream().map(Period::approximately).min(Duration::compareTo).orElseThrow();
         Instant next = now.plus(shortest.compareTo(Duration.ofHours(1)) < 0 ? shortest : Duration.ofHours(1));
-        for (Path blobs : node.store().deletedBlobs()) {
-            if (java.nio.file.Files.exists(blobs)) {
-                BlobStore.deleteFolder(blobs);
-            }
-        }
-        Period longest = periods.values().stream().max(java.util.Comparator.comparing(Period::approximately)).orElseThrow();
-        for (MessageStore.Received r : node.store().eachReceived()) {
-            try {
-                // A quarantined message is set aside for an incident, not kept past its retention: its envelope
-                // holds its content keys. One whose envelope no longer reads is kept for the longest period.
-                EnvelopeHeader h = r.quarantine() == null ? Envelopes.readStored(r.envelope(), r.envelopeSha256()).header()
-                        : readableHeader(r);
-                Period p = h == null ? longest : periods.get(h.service());
-                Instant expires = p.after(r.receivedAt());
-                if (!expires.isAfter(now)) {
-                    delete(r, h, "system", "retention " + p.text() + " expired", null);
-                } else if (expires.isBefore(next)) {
-                    next = expires;
+        if (nextSweep.equals(Instant.EPOCH)) { // the first sweep of this process: what a crash left (an index of deleted rows)
+            for (Path blobs : node.store().deletedBlobs()) {
+                if (java.nio.file.Files.exists(blobs)) {
+                    BlobStore.deleteFolder(blobs);
                 }
-            } catch (ProtocolException | RuntimeException e) {
-                LOG.warn("retention: received message {} cannot be read ({}); left for the operator", r.messageId(), e.getMessage());
             }
         }
-        for (MessageStore.Outgoing o : node.store().eachSent()) {
-            try {
-                EnvelopeHeader h = Envelopes.readStored(o.envelope(), o.recordedEnvelopeSha256()).header();
-                Period p = periods.get(h.service());
-                Instant expires = p.after(o.createdAt());
-                if (!expires.isAfter(now)) {
-                    if (node.store().deliveries(o.messageId()).stream().allMatch(d -> d.state().isFinal())) {
+        // From the store's columns and indexes (issue 26): per service, only the rows old enough to have expired are
+        // read (with their envelopes, to audit and delete them); when the next one expires is the oldest row's time.
+        Period briefest = periods.values().stream().min(java.util.Comparator.comparing(Period::approximately)).orElseThrow();
+        for (Service s : Service.values()) {
+            Period p = periods.get(s);
+            next = earlier(next, sweepReceived(s.value(), p, now), now);
+            next = earlier(next, sweepSent(s.value(), p, now), now);
+        }
+        // Rows whose service was never recorded (their envelope did not read when the columns were filled).
+        sweepReceived(null, briefest, now);
+        nextSweep = next;
+    }
+
+    private static Instant earlier(Instant next, Instant expires, Instant now) {
+        return expires != null && expires.isAfter(now) && expires.isBefore(next) ? expires : next;
+    }
+
+    /** Rows per page of the sweep. */
+    private static final int SWEEP_PAGE = 256;
+
+    /**
+     * The time at or before which a row kept for {@code p} may have expired by {@code now}: exact for a duration;
+     * for a calendar period, three days later (months differ by up to three days), each row then checked exactly.
+     */
+    private static Instant cutoff(Period p, Instant now) {
+        if (p.text().startsWith("PT")) {
+            return now.minus(Duration.parse(p.text()));
+        }
+        return now.atOffset(ZoneOffset.UTC).minus(java.time.Period.parse(p.text())).toInstant().plus(Duration.ofDays(3));
+    }
+
+    /** Deletes the received messages of a service past {@code p}; returns when the oldest one left expires (null: none). */
+    private Instant sweepReceived(String service, Period p, Instant now) {
+        Period longest = periods.values().stream().max(java.util.Comparator.comparing(Period::approximately)).orElseThrow();
+        MessageStore.Cursor after = null;
+        while (true) {
+            List<MessageStore.Listed<MessageStore.Received>> page = node.store().receivedUpTo(service, cutoff(p, now), after, SWEEP_PAGE);
+            for (MessageStore.Listed<MessageStore.Received> l : page) {
+                after = l.key();
+                MessageStore.Received r = l.row();
+                try {
+                    // A quarantined message is set aside for an incident, not kept past its retention: its envelope
+                    // holds its content keys. One whose envelope no longer reads is kept for the longest period.
+                    EnvelopeHeader h = r.quarantine() == null ? Envelopes.readStored(r.envelope(), r.envelopeSha256()).header()
+                            : readableHeader(r);
+                    Period kept = h == null ? longest : periods.get(h.service());
+                    if (!kept.after(r.receivedAt()).isAfter(now)) {
+                        delete(r, h, "system", "retention " + kept.text() + " expired", null);
+                    }
+                } catch (ProtocolException | RuntimeException e) {
+                    LOG.warn("retention: received message {} cannot be read ({}); left for the operator", r.messageId(), e.getMessage());
+                }
+            }
+            if (page.size() < SWEEP_PAGE) {
+                break;
+            }
+        }
+        Instant oldest = service == null ? null : node.store().oldest(true, service);
+        return oldest == null ? null : p.after(oldest);
+    }
+
+    /** Deletes the sent messages of a service past {@code p} whose deliveries are over; returns when the oldest one left expires. */
+    private Instant sweepSent(String service, Period p, Instant now) {
+        MessageStore.Cursor after = null;
+        while (true) {
+            List<MessageStore.Listed<MessageStore.Outgoing>> page = node.store().sentUpTo(service, cutoff(p, now), after, SWEEP_PAGE);
+            for (MessageStore.Listed<MessageStore.Outgoing> l : page) {
+                after = l.key();
+                MessageStore.Outgoing o = l.row();
+                try {
+                    if (!p.after(o.createdAt()).isAfter(now)
+                            && node.store().deliveries(o.messageId()).stream().allMatch(d -> d.state().isFinal())) {
+                        EnvelopeHeader h = Envelopes.readStored(o.envelope(), o.recordedEnvelopeSha256()).header();
                         delete(o, h, "system", "retention " + p.text() + " expired", null);
                     }
-                } else if (expires.isBefore(next)) {
-                    next = expires;
+                } catch (ProtocolException | RuntimeException e) {
+                    LOG.warn("retention: sent message {} cannot be read ({}); left for the operator", o.messageId(), e.getMessage());
                 }
-            } catch (ProtocolException | RuntimeException e) {
-                LOG.warn("retention: sent message {} cannot be read ({}); left for the operator", o.messageId(), e.getMessage());
+            }
+            if (page.size() < SWEEP_PAGE) {
+                break;
             }
         }
-        nextSweep = next;
+        Instant oldest = node.store().oldest(false, service);
+        return oldest == null ? null : p.after(oldest);
     }
 
     /** What a case deletion removed. */

@@ -4,9 +4,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -48,8 +46,6 @@ public final class Stages implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
-    /** Attempts made per notice by this process (a restart begins the backoff again: harmless). */
-    private final Map<String, Integer> attempts = new ConcurrentHashMap<>();
 
     public Stages(PeerContext node, PeerClient client, Backoff backoff) {
         this.node = node;
@@ -132,18 +128,16 @@ public final class Stages implements AutoCloseable {
     }
 
     private void send(MessageStore.Stage n) {
-        String key = n.messageId() + "/" + n.stage();
+        // This attempt's number: the attempts kept with the notice in the store, so that a restart keeps the backoff.
+        int attempt = node.store().noticeAttempts(n) + 1;
         try {
             List<String> endpoints = node.trust().directory().require(n.party()).endpoints();
-            int attempt = attempts.merge(key, 1, Integer::sum);
             URI endpoint = URI.create(endpoints.get((attempt - 1) % endpoints.size()));
             client.post(n.party(), endpoint, org.liaison.gateway.peer.ReceiveHandler.NOTICE_PATH, NOTICE_TYPE, n.xml());
             node.store().noticeAttempted(n, node.clock().instant(), null);
-            attempts.remove(key);
             node.audit().record(AuditEvent.of("notice-delivered", node.me().value(), n.messageId().toString(), n.party().value(), n.stage(),
                     null));
         } catch (ProtocolException e) {
-            int attempt = attempts.getOrDefault(key, 1);
             if (e.code().isRetryable()) {
                 node.store().noticeAttempted(n, null, node.clock().instant().plus(backoff.delay(attempt)));
                 LOG.info("notice {} of message {} to {}: {} (attempt {}, will retry)", n.stage(), n.messageId(), n.party(), e.getMessage(),
@@ -151,13 +145,12 @@ public final class Stages implements AutoCloseable {
             } else {
                 // Refused for good (the sender deleted the message, say): kept, not sent again; the log says why.
                 node.store().noticeAttempted(n, null, node.clock().instant().plus(Duration.ofDays(3650)));
-                attempts.remove(key);
                 node.audit().record(AuditEvent.of("notice-refused", node.me().value(), n.messageId().toString(), n.party().value(), n.stage(),
                         e.code().code() + " " + e.getMessage()));
                 LOG.warn("notice {} of message {} refused by {}: {}", n.stage(), n.messageId(), n.party(), e.getMessage());
             }
         } catch (RuntimeException e) {
-            node.store().noticeAttempted(n, null, node.clock().instant().plus(backoff.delay(attempts.getOrDefault(key, 1))));
+            node.store().noticeAttempted(n, null, node.clock().instant().plus(backoff.delay(attempt)));
             LOG.warn("notice {} of message {} to {}: {}", n.stage(), n.messageId(), n.party(), e.toString());
         }
     }

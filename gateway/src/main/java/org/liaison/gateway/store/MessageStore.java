@@ -424,6 +424,80 @@ public interface MessageStore extends AutoCloseable {
     /** Deliveries left SENDING by a crash go back to RETRYING, due now. Called at start. */
     int recoverInterrupted(Instant now);
 
+    // ----- listings as pages, deadlines and retention from columns (issue 26; SQL in Listings) -----
+
+    /** Who lists: an operator sees every row ({@code all}); an investigator, as {@code local.CaseAccess} says. */
+    record Viewer(boolean all, String actor, java.util.Set<String> cases, boolean openIntake) {
+        public Viewer {
+            cases = java.util.Set.copyOf(cases);
+        }
+    }
+
+    /**
+     * What a listing asks: {@code party} is the sender (received) or a recipient (sent); {@code since} inclusive,
+     * {@code until} exclusive; {@code overdue}: past its respond-by date without a reply; {@code unanswered}: a
+     * request (not itself a reply) without a reply yet.
+     */
+    record ListingFilter(String caseRef, String party, String service, Instant since, Instant until, boolean overdue,
+            boolean unanswered, Viewer viewer) {}
+
+    /** Where a row stands in a listing's order (see Listings): its segment, date, time, id and sender. */
+    record Cursor(int segment, long owed, long at, String messageId, String sender) {}
+
+    /** A listed row, its place in the order, and whether a reply settled it. */
+    record Listed<T>(T row, Cursor key, boolean answered) {}
+
+    /**
+     * Up to {@code limit} received messages after {@code after} (null: from the first) in the inbox's order (what is
+     * owed first; see Listings), matching the filter and visible to its viewer; without their envelopes.
+     */
+    List<Listed<Received>> inboxPage(ListingFilter filter, Instant now, Cursor after, int limit);
+
+    /** Up to {@code limit} sent messages after {@code after}, newest first, matching the filter; without envelopes. */
+    List<Listed<Outgoing>> sentPage(ListingFilter filter, Instant now, Cursor after, int limit);
+
+    /** Whether a reply settled the message (received: a reply sealed here; sent: a reply received here). */
+    boolean answered(UUID messageId, boolean received);
+
+    /** How many requests are past their respond-by date without a reply (received: owed by this authority). */
+    long overdue(Instant now, boolean received);
+
+    /** Up to {@code limit} sent requests past their date without a reply whose passing was not recorded. */
+    List<UUID> deadlinesPassed(Instant now, int limit);
+
+    /** Records that these requests' passed deadlines were audited (idempotent). */
+    void deadlinesAudited(java.util.Collection<UUID> ids, Instant at);
+
+    /**
+     * Up to {@code limit} received messages (with their envelopes) of a service (null: without a recorded one)
+     * received at or before {@code cutoff}, oldest first, after {@code after}.
+     */
+    List<Listed<Received>> receivedUpTo(String service, Instant cutoff, Cursor after, int limit);
+
+    /** As {@link #receivedUpTo}, for sent messages (created at or before {@code cutoff}). */
+    List<Listed<Outgoing>> sentUpTo(String service, Instant cutoff, Cursor after, int limit);
+
+    /** The oldest time held of a service's messages (null service: without a recorded one); null when there are none. */
+    Instant oldest(boolean received, String service);
+
+    /** Up to {@code limit} received messages (with envelopes) stored without their listing, after {@code after} (sender, id). */
+    List<Received> unlisted(Cursor after, int limit);
+
+    /** Up to {@code limit} sent messages (with envelopes) stored without their listing fields, after {@code after} (id). */
+    List<Outgoing> unsealed(Cursor after, int limit);
+
+    /** A received row's listing, read from its envelope. */
+    record Filled(AuthorityId sender, UUID messageId, String caseRef, Listing listing) {}
+
+    /** Fills the listings of rows stored without one, in one transaction. */
+    void recordListings(List<Filled> rows);
+
+    /** Fills the listing fields of sent rows stored without them, in one transaction. */
+    void recordSealed(java.util.Map<UUID, Sealed> rows);
+
+    /** How many attempts to send this notice were made (kept with the notice, across restarts). */
+    int noticeAttempts(Stage notice);
+
     @Override
     void close();
 

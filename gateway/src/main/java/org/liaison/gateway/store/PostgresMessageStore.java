@@ -57,6 +57,8 @@ public final class PostgresMessageStore implements MessageStore {
         SharedRows.DUE_BY_RECIPIENT,
         // 5: the listing fields of received messages in columns (listings read rows, not envelopes)
         SharedRows.LISTING,
+        // 6: times, answers and what is owed in columns; the indexes that make listings, deadlines and retention pages
+        Listings.migration(c -> "FLOOR(EXTRACT(EPOCH FROM " + c + ") * 1000)::BIGINT"),
     };
 
     private final HikariDataSource pool;
@@ -233,6 +235,7 @@ public final class PostgresMessageStore implements MessageStore {
                 + SharedRows.RECEIVED_VALUES + ") ON CONFLICT DO NOTHING")) {
             SharedRows.bindReceived(p, m, at(m.receivedAt()), stored(m.blobs()));
             if (p.executeUpdate() == 1) {
+                Listings.received(c, m);
                 return Stored.STORED;
             }
         }
@@ -289,7 +292,8 @@ public final class PostgresMessageStore implements MessageStore {
     @Override
     public boolean quarantine(UUID messageId, String reason) {
         return with("quarantine a message", c -> {
-            try (PreparedStatement p = c.prepareStatement("UPDATE inbox SET quarantine = ? WHERE message_id = ? AND quarantine IS NULL")) {
+            try (PreparedStatement p = c.prepareStatement("UPDATE inbox SET quarantine = ?" + Listings.SET_ASIDE
+                    + " WHERE message_id = ? AND quarantine IS NULL")) {
                 p.setString(1, reason);
                 p.setString(2, messageId.toString());
                 return p.executeUpdate() > 0;
@@ -404,6 +408,7 @@ public final class PostgresMessageStore implements MessageStore {
                         d.addBatch();
                     }
                     d.executeBatch();
+                    Listings.stored(c, o);
                     return Optional.<Idempotent>empty();
                 }
             });
@@ -426,6 +431,92 @@ public final class PostgresMessageStore implements MessageStore {
         return new Outgoing(UUID.fromString(r.getString(1)), instant(r, 2), instant(r, 3), r.getBytes(4), r.getString(5),
                 blobs(r.getString(6)), r.getString(7), r.getString(8), r.getString(9), instant(r, 10), r.getString(11),
                 SharedRows.sealed(r, 11));
+    }
+
+    /** As OUTGOING_COLUMNS without the envelope: what a listing reads. */
+    private static final String SENT_LISTED = OUTGOING_COLUMNS.replace(" envelope,", " NULL,");
+
+    @Override
+    public List<Listed<Received>> inboxPage(ListingFilter filter, Instant now, Cursor after, int limit) {
+        return with("list the inbox", c -> Listings.inbox(c, LISTED_COLUMNS, filter, now, after, limit, this::received));
+    }
+
+    @Override
+    public List<Listed<Outgoing>> sentPage(ListingFilter filter, Instant now, Cursor after, int limit) {
+        return with("list sent messages", c -> Listings.sent(c, SENT_LISTED, filter, now, after, limit, this::outgoing));
+    }
+
+    @Override
+    public boolean answered(UUID messageId, boolean received) {
+        return with("read an answer", c -> Listings.answered(c, messageId, received));
+    }
+
+    @Override
+    public long overdue(Instant now, boolean received) {
+        return with("count overdue requests", c -> Listings.overdue(c, now, received));
+    }
+
+    @Override
+    public List<UUID> deadlinesPassed(Instant now, int limit) {
+        return with("read passed deadlines", c -> Listings.passed(c, now, limit));
+    }
+
+    @Override
+    public void deadlinesAudited(java.util.Collection<UUID> ids, Instant at) {
+        transaction("record audited deadlines", c -> {
+            Listings.markPassed(c, ids, at);
+            return null;
+        });
+    }
+
+    @Override
+    public List<Listed<Received>> receivedUpTo(String service, Instant cutoff, Cursor after, int limit) {
+        return with("read the inbox", c -> Listings.stored(c, true, RECEIVED_COLUMNS, service, cutoff, after, limit, this::received));
+    }
+
+    @Override
+    public List<Listed<Outgoing>> sentUpTo(String service, Instant cutoff, Cursor after, int limit) {
+        return with("read the outbox", c -> Listings.stored(c, false, OUTGOING_COLUMNS, service, cutoff, after, limit, this::outgoing));
+    }
+
+    @Override
+    public Instant oldest(boolean received, String service) {
+        return with("read the oldest message", c -> Listings.oldest(c, received, service));
+    }
+
+    @Override
+    public List<Received> unlisted(Cursor after, int limit) {
+        return with("read the inbox", c -> Listings.unlisted(c, true, RECEIVED_COLUMNS, after, limit, this::received));
+    }
+
+    @Override
+    public List<Outgoing> unsealed(Cursor after, int limit) {
+        return with("read the outbox", c -> Listings.unlisted(c, false, OUTGOING_COLUMNS, after, limit, this::outgoing));
+    }
+
+    @Override
+    public void recordListings(List<Filled> rows) {
+        transaction("record listings", c -> {
+            for (Filled f : rows) {
+                SharedRows.recordListing(c, f.sender(), f.messageId(), f.caseRef(), f.listing());
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public void recordSealed(java.util.Map<UUID, Sealed> rows) {
+        transaction("record sent messages' listings", c -> {
+            for (java.util.Map.Entry<UUID, Sealed> e : rows.entrySet()) {
+                SharedRows.recordSealed(c, e.getKey(), e.getValue());
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public int noticeAttempts(Stage notice) {
+        return with("read a notice's attempts", c -> SharedRows.noticeAttempts(c, notice));
     }
 
     @Override

@@ -91,8 +91,12 @@ final class SharedRows {
                 + " WHERE message_id = ?")) {
             bindSealed(p, 1, s);
             p.setString(5, messageId.toString());
-            return p.executeUpdate() == 1;
+            if (p.executeUpdate() != 1) {
+                return false;
+            }
         }
+        Listings.sealedLater(c, messageId, s);
+        return true;
     }
 
     /** The inbox's case and listing columns, in the order {@link #listing} reads them. */
@@ -115,8 +119,9 @@ final class SharedRows {
     }
 
     /** The inbox's columns a reception inserts: seven, then {@link #LISTING_COLUMNS}; bound by {@link #bindReceived}. */
-    static final String RECEIVED_COLUMNS = "sender, message_id, received_at, envelope, envelope_sha256, receipt, blobs, " + LISTING_COLUMNS;
-    static final String RECEIVED_VALUES = "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?";
+    static final String RECEIVED_COLUMNS = "sender, message_id, received_at, envelope, envelope_sha256, receipt, blobs, " + LISTING_COLUMNS
+            + Listings.RECEIVED_COLUMNS;
+    static final String RECEIVED_VALUES = "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?" + Listings.RECEIVED_VALUES;
 
     /** Binds a received message to {@link #RECEIVED_COLUMNS}; the time and the payload folder as the store keeps them. */
     static void bindReceived(PreparedStatement p, MessageStore.Received m, Object receivedAt, String blobs) throws SQLException {
@@ -129,6 +134,7 @@ final class SharedRows {
         p.setString(7, blobs);
         p.setString(8, m.caseRef());
         bindListing(p, 9, m.listing());
+        Listings.bindReceived(p, 18, m);
     }
 
     /** Binds a listing's nine columns (after case_ref) from parameter {@code at} on; all null for none. */
@@ -164,8 +170,12 @@ final class SharedRows {
             bindListing(p, 2, l);
             p.setString(11, sender.value());
             p.setString(12, messageId.toString());
-            return p.executeUpdate() == 1;
+            if (p.executeUpdate() != 1) {
+                return false;
+            }
         }
+        Listings.listedLater(c, sender, messageId, l);
+        return true;
     }
 
     static boolean recordStage(Connection c, MessageStore.Stage s, boolean outgoing, Instant now) throws SQLException {
@@ -223,6 +233,18 @@ final class SharedRows {
         return out;
     }
 
+    static int noticeAttempts(Connection c, MessageStore.Stage s) throws SQLException {
+        try (PreparedStatement p = c.prepareStatement("SELECT attempts FROM notices WHERE message_id = ? AND party = ? AND stage = ?"
+                + " AND outgoing = 1")) {
+            p.setString(1, s.messageId().toString());
+            p.setString(2, s.party().value());
+            p.setString(3, s.stage());
+            try (ResultSet r = p.executeQuery()) {
+                return r.next() ? r.getInt(1) : 0;
+            }
+        }
+    }
+
     static int noticeAttempted(Connection c, MessageStore.Stage s, Instant deliveredAt, Instant next) throws SQLException {
         try (PreparedStatement p = c.prepareStatement("UPDATE notices SET attempts = attempts + 1, delivered_ms = ?, next_ms = ?"
                 + " WHERE message_id = ? AND party = ? AND stage = ? AND outgoing = 1")) {
@@ -255,7 +277,8 @@ final class SharedRows {
     static boolean delete(Connection c, UUID messageId, boolean received, AuthorityId sender, Instant at) throws SQLException {
         String table = received ? "inbox" : "outbox";
         int n;
-        try (PreparedStatement p = c.prepareStatement("UPDATE " + table + " SET envelope = ?, deleted_ms = ? WHERE message_id = ?"
+        try (PreparedStatement p = c.prepareStatement("UPDATE " + table + " SET envelope = ?, deleted_ms = ?"
+                + (received ? Listings.DELETED : "") + " WHERE message_id = ?"
                 + " AND deleted_ms IS NULL" + (!received ? "" : sender == null ? " AND quarantine IS NULL" : " AND sender = ?"))) {
             p.setBytes(1, new byte[0]);
             p.setLong(2, at.toEpochMilli());

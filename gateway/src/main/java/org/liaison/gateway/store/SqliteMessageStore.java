@@ -53,6 +53,10 @@ public final class SqliteMessageStore implements MessageStore {
         SharedRows.DUE_BY_RECIPIENT,
         // 9: the listing fields of received messages in columns (listings read rows, not envelopes)
         SharedRows.LISTING + "CREATE INDEX inbox_by_received ON inbox (received_at);",
+        // 10: times, answers and what is owed in columns; the indexes that make listings, deadlines and retention pages
+        // (milliseconds from the ISO text as Java wrote it, truncated as Instant.toEpochMilli does: SQLite's %f rounds)
+        Listings.migration(c -> "CAST(strftime('%s', substr(" + c + ", 1, 19)) AS INTEGER) * 1000 + CASE WHEN instr(" + c + ", '.') > 0"
+                + " THEN CAST(substr(substr(replace(" + c + ", 'Z', ''), instr(" + c + ", '.') + 1) || '000', 1, 3) AS INTEGER) ELSE 0 END"),
     };
 
     private final Connection db;
@@ -75,16 +79,21 @@ public final class SqliteMessageStore implements MessageStore {
                 s.execute("PRAGMA busy_timeout=5000");
                 s.execute("PRAGMA secure_delete=ON"); // a deleted envelope's bytes are overwritten, not left in free pages
             }
-            migrate(c);
+            int was = migrate(c);
             Path base = file.toAbsolutePath().getParent();
-            relativizeBlobPaths(c, base);
+            if (was < MIGRATIONS.length) {
+                // Once, when a store written by an earlier version is migrated: this reads every row (and, past the
+                // envelope column, their pages): a cost of the node's whole history at every start otherwise.
+                relativizeBlobPaths(c, base);
+            }
             return new SqliteMessageStore(c, base);
         } catch (SQLException | java.io.IOException e) {
             throw new StoreException("cannot open the message store " + file + ": " + e.getMessage(), e);
         }
     }
 
-    private static void migrate(Connection c) throws SQLException {
+    /** Applies the migrations the store lacks; returns its version before. */
+    private static int migrate(Connection c) throws SQLException {
         int version;
         try (Statement s = c.createStatement(); ResultSet r = s.executeQuery("PRAGMA user_version")) {
             version = r.getInt(1);
@@ -110,6 +119,7 @@ public final class SqliteMessageStore implements MessageStore {
                 c.setAutoCommit(true);
             }
         }
+        return version;
     }
 
     /** Rows written by earlier versions hold absolute blob paths: those under {@code base} become relative. */
@@ -154,8 +164,28 @@ public final class SqliteMessageStore implements MessageStore {
         try (PreparedStatement p = db.prepareStatement("INSERT OR IGNORE INTO inbox (" + SharedRows.RECEIVED_COLUMNS + ") VALUES ("
                 + SharedRows.RECEIVED_VALUES + ")")) {
             SharedRows.bindReceived(p, m, m.receivedAt().toString(), stored(m.blobs()));
-            if (p.executeUpdate() == 1) {
-                return Stored.STORED;
+            boolean reply = m.listing() != null && m.listing().inReplyTo() != null;
+            if (reply) {
+                db.setAutoCommit(false); // the reply and the request it settles, in one transaction
+            }
+            try {
+                if (p.executeUpdate() == 1) {
+                    Listings.received(db, m);
+                    if (reply) {
+                        db.commit();
+                    }
+                    return Stored.STORED;
+                }
+                if (reply) {
+                    db.rollback();
+                }
+            } catch (SQLException | RuntimeException e) {
+                if (reply) {
+                    db.rollback();
+                }
+                throw e;
+            } finally {
+                db.setAutoCommit(true);
             }
             // Ignored: the same sender's message (primary key) or another sender's id (unique index).
             return receiptFor(m.sender(), m.messageId()).isPresent() ? Stored.DUPLICATE : Stored.ID_CONFLICT;
@@ -208,7 +238,8 @@ public final class SqliteMessageStore implements MessageStore {
     @Override
     public synchronized boolean quarantine(UUID messageId, String reason) {
         org.liaison.gateway.net.EventLoops.assertOffLoop("a store call");
-        try (PreparedStatement p = db.prepareStatement("UPDATE inbox SET quarantine = ? WHERE message_id = ? AND quarantine IS NULL")) {
+        try (PreparedStatement p = db.prepareStatement("UPDATE inbox SET quarantine = ?" + Listings.SET_ASIDE
+                + " WHERE message_id = ? AND quarantine IS NULL")) {
             p.setString(1, reason);
             p.setString(2, messageId.toString());
             return p.executeUpdate() > 0;
@@ -361,6 +392,7 @@ public final class SqliteMessageStore implements MessageStore {
                     d.setString(3, now.toString());
                     d.executeUpdate();
                 }
+                Listings.stored(db, o);
                 db.commit();
                 return Optional.empty();
             } catch (SQLException e) {
@@ -600,6 +632,108 @@ public final class SqliteMessageStore implements MessageStore {
         } catch (SQLException e) {
             throw new StoreException("cannot recover deliveries", e);
         }
+    }
+
+    /** As OUTGOING_COLUMNS without the envelope: what a listing reads. */
+    private static final String SENT_LISTED = OUTGOING_COLUMNS.replace(" envelope,", " NULL,");
+
+    @Override
+    public synchronized List<Listed<Received>> inboxPage(ListingFilter filter, Instant now, Cursor after, int limit) {
+        return run("list the inbox", c -> Listings.inbox(c, LISTED_COLUMNS, filter, now, after, limit, this::received));
+    }
+
+    @Override
+    public synchronized List<Listed<Outgoing>> sentPage(ListingFilter filter, Instant now, Cursor after, int limit) {
+        return run("list sent messages", c -> Listings.sent(c, SENT_LISTED, filter, now, after, limit, this::outgoingRow));
+    }
+
+    @Override
+    public synchronized boolean answered(UUID messageId, boolean received) {
+        return run("read an answer", c -> Listings.answered(c, messageId, received));
+    }
+
+    @Override
+    public synchronized long overdue(Instant now, boolean received) {
+        return run("count overdue requests", c -> Listings.overdue(c, now, received));
+    }
+
+    @Override
+    public synchronized List<UUID> deadlinesPassed(Instant now, int limit) {
+        return run("read passed deadlines", c -> Listings.passed(c, now, limit));
+    }
+
+    @Override
+    public synchronized void deadlinesAudited(java.util.Collection<UUID> ids, Instant at) {
+        inTransaction("record audited deadlines", c -> {
+            Listings.markPassed(c, ids, at);
+            return null;
+        });
+    }
+
+    @Override
+    public synchronized List<Listed<Received>> receivedUpTo(String service, Instant cutoff, Cursor after, int limit) {
+        return run("read the inbox", c -> Listings.stored(c, true, RECEIVED_COLUMNS, service, cutoff, after, limit, this::received));
+    }
+
+    @Override
+    public synchronized List<Listed<Outgoing>> sentUpTo(String service, Instant cutoff, Cursor after, int limit) {
+        return run("read the outbox", c -> Listings.stored(c, false, OUTGOING_COLUMNS, service, cutoff, after, limit, this::outgoingRow));
+    }
+
+    @Override
+    public synchronized Instant oldest(boolean received, String service) {
+        return run("read the oldest message", c -> Listings.oldest(c, received, service));
+    }
+
+    @Override
+    public synchronized List<Received> unlisted(Cursor after, int limit) {
+        return run("read the inbox", c -> Listings.unlisted(c, true, RECEIVED_COLUMNS, after, limit, this::received));
+    }
+
+    @Override
+    public synchronized List<Outgoing> unsealed(Cursor after, int limit) {
+        return run("read the outbox", c -> Listings.unlisted(c, false, OUTGOING_COLUMNS, after, limit, this::outgoingRow));
+    }
+
+    @Override
+    public synchronized void recordListings(List<Filled> rows) {
+        inTransaction("record listings", c -> {
+            for (Filled f : rows) {
+                SharedRows.recordListing(c, f.sender(), f.messageId(), f.caseRef(), f.listing());
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public synchronized void recordSealed(java.util.Map<UUID, Sealed> rows) {
+        inTransaction("record sent messages' listings", c -> {
+            for (java.util.Map.Entry<UUID, Sealed> e : rows.entrySet()) {
+                SharedRows.recordSealed(c, e.getKey(), e.getValue());
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public synchronized int noticeAttempts(Stage notice) {
+        return run("read a notice's attempts", c -> SharedRows.noticeAttempts(c, notice));
+    }
+
+    private <T> T inTransaction(String what, Work<T> w) {
+        return run(what, c -> {
+            c.setAutoCommit(false);
+            try {
+                T out = w.run(c);
+                c.commit();
+                return out;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        });
     }
 
     @Override

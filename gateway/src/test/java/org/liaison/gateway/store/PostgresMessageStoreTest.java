@@ -149,6 +149,13 @@ class PostgresMessageStoreTest extends MessageStoreContract {
         }
         try (java.sql.Connection c = java.sql.DriverManager.getConnection(db.url(), db.user(), db.password());
                 java.sql.Statement st = c.createStatement()) {
+            // Migration 6's columns first (PostgreSQL drops their indexes with them).
+            st.execute("ALTER TABLE inbox DROP COLUMN received_ms, DROP COLUMN answered_ms, DROP COLUMN owed_ms, DROP COLUMN urgent");
+            st.execute("ALTER TABLE outbox DROP COLUMN created_ms, DROP COLUMN respond_ms, DROP COLUMN answered_ms, DROP COLUMN passed_ms");
+            for (String index : List.of("inbox_by_reply", "outbox_by_reply", "inbox_retention", "inbox_unlisted", "outbox_retention",
+                    "outbox_unsealed", "outbox_by_submitter", "outbox_case_created", "inbox_deleted", "outbox_deleted")) {
+                st.execute("DROP INDEX IF EXISTS " + index);
+            }
             st.execute("ALTER TABLE inbox DROP COLUMN service, DROP COLUMN classification, DROP COLUMN handling, DROP COLUMN files,"
                     + " DROP COLUMN bytes, DROP COLUMN respond_ms, DROP COLUMN urgency, DROP COLUMN conversation_id, DROP COLUMN in_reply_to");
             st.execute("ALTER TABLE outbox DROP COLUMN service, DROP COLUMN addressed, DROP COLUMN conversation_id, DROP COLUMN in_reply_to");
@@ -164,7 +171,7 @@ class PostgresMessageStoreTest extends MessageStoreContract {
         try (java.sql.Connection c = java.sql.DriverManager.getConnection(db.url(), db.user(), db.password());
                 java.sql.Statement st = c.createStatement(); java.sql.ResultSet r = st.executeQuery("SELECT version FROM liaison_schema")) {
             assertThat(r.next()).isTrue();
-            assertThat(r.getInt(1)).isEqualTo(5);
+            assertThat(r.getInt(1)).isEqualTo(6);
         }
     }
 }

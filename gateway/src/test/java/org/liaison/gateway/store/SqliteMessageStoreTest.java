@@ -72,6 +72,8 @@ class SqliteMessageStoreTest extends MessageStoreContract {
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + a.resolve("messages.db")); Statement st = c.createStatement()) {
             st.executeUpdate("UPDATE inbox SET blobs = '" + a.toAbsolutePath() + "/blobs/inbox/IT-DNA/" + id + "'");
         }
+        // As an earlier version left it: paths are made relative when its store is migrated (not read at every start).
+        backToNine(a.resolve("messages.db"));
         try (MessageStore s = SqliteMessageStore.open(a.resolve("messages.db"))) {
             assertThat(s.received(id).orElseThrow().blobs()).isEqualTo(a.toAbsolutePath().resolve("blobs/inbox/IT-DNA/" + id));
         }
@@ -120,6 +122,7 @@ class SqliteMessageStoreTest extends MessageStoreContract {
             s.storeReceived(new MessageStore.Received(IT, id, Instant.now(), new byte[] {1}, "00", new byte[] {2}, dir.resolve("b"),
                     null, "OP-OLD", LISTING));
         }
+        backToNine(db);
         // Back to version 8's schema, the row kept (SQLite drops a column only once its indexes are gone).
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {
             for (String index : List.of("inbox_by_service", "inbox_by_conversation", "inbox_by_respond", "inbox_by_received",
@@ -144,7 +147,72 @@ class SqliteMessageStoreTest extends MessageStoreContract {
         }
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement();
                 var r = st.executeQuery("PRAGMA user_version")) {
-            assertThat(r.getInt(1)).isEqualTo(9);
+            assertThat(r.getInt(1)).isEqualTo(10);
+        }
+    }
+
+    /**
+     * A store at version 9 with history: migration 10 fills the times, answers and what is owed from the rows
+     * (a request answered here, one owed and overdue, a reply received to a request sent from here, a deleted row),
+     * so that listings and deadlines read them from the first start.
+     */
+    @Test
+    void migrationTenFillsTimesAnswersAndWhatIsOwedFromTheRowsHeld() throws Exception {
+        Path db = dir.resolve("v9/messages.db");
+        Instant now = Instant.now();
+        UUID answered = UUID.randomUUID();
+        UUID owed = UUID.randomUUID();
+        UUID gone = UUID.randomUUID();
+        UUID asked = UUID.randomUUID();
+        MessageStore.Listing due = new MessageStore.Listing("mla-request", "official", List.of(), 1, 1, now.minusSeconds(3600), "urgent",
+                UUID.randomUUID(), null);
+        try (MessageStore s = SqliteMessageStore.open(db)) {
+            for (UUID id : List.of(answered, owed, gone)) {
+                s.storeReceived(new MessageStore.Received(IT, id, now.minusSeconds(7200), new byte[] {1}, "00", new byte[] {2},
+                        dir.resolve("b" + id), null, "OP-1", due));
+            }
+            s.storeOutgoing(new MessageStore.Outgoing(UUID.randomUUID(), now, now.plusSeconds(60), new byte[] {1}, null, dir.resolve("o"),
+                    "p", "e", "me", null, "OP-1", new MessageStore.Sealed("mla-request", "[IT-DNA]", UUID.randomUUID(), answered)),
+                    List.of(IT), now);
+            s.storeOutgoing(new MessageStore.Outgoing(asked, now.minusSeconds(9000), now.plusSeconds(60), new byte[] {1}, null,
+                    dir.resolve("o2"), "p", "e", "me", now.minusSeconds(60), "OP-1",
+                    new MessageStore.Sealed("mla-request", "[US-OIA]", UUID.randomUUID(), null)), List.of(US), now);
+            s.storeReceived(new MessageStore.Received(US, UUID.randomUUID(), now.minusSeconds(30), new byte[] {1}, "00", new byte[] {2},
+                    dir.resolve("r"), null, "OP-1", new MessageStore.Listing("mla-request", "official", List.of(), 1, 1, null, null,
+                            UUID.randomUUID(), asked)));
+            s.deleteReceived(IT, gone, now);
+        }
+        backToNine(db);
+        try (MessageStore s = SqliteMessageStore.open(db)) {
+            assertThat(s.answered(answered, true)).isTrue();
+            assertThat(s.answered(owed, true)).isFalse();
+            assertThat(s.answered(asked, false)).isTrue();
+            assertThat(s.overdue(now, true)).isEqualTo(1); // owed: the answered one is settled, the deleted one gone
+            assertThat(s.overdue(now, false)).isZero();
+            MessageStore.ListingFilter all = new MessageStore.ListingFilter(null, null, null, null, null, false, false,
+                    new MessageStore.Viewer(true, "op", java.util.Set.of(), true));
+            List<MessageStore.Listed<MessageStore.Received>> page = s.inboxPage(all, now, null, 10);
+            assertThat(page).extracting(l -> l.row().messageId()).startsWith(owed).hasSize(3).doesNotContain(gone);
+            assertThat(page.get(0).key().at()).isEqualTo(now.minusSeconds(7200).toEpochMilli());
+            assertThat(s.sentPage(all, now, null, 10)).hasSize(2);
+        }
+    }
+
+    /** Back to version 9's schema (before times, answers and what is owed were kept in columns), the rows kept. */
+    static void backToNine(Path db) throws Exception {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {
+            for (String index : List.of("inbox_by_reply", "outbox_by_reply", "inbox_owed", "inbox_unowed", "inbox_case_owed", "inbox_case_unowed", "outbox_case_created", "inbox_retention",
+                    "inbox_unlisted", "outbox_by_created", "outbox_retention", "outbox_owed", "outbox_unpassed", "outbox_unsealed", "outbox_by_submitter",
+                    "inbox_deleted", "outbox_deleted")) {
+                st.execute("DROP INDEX " + index);
+            }
+            for (String column : List.of("received_ms", "answered_ms", "owed_ms", "urgent")) {
+                st.execute("ALTER TABLE inbox DROP COLUMN " + column);
+            }
+            for (String column : List.of("created_ms", "respond_ms", "answered_ms", "passed_ms")) {
+                st.execute("ALTER TABLE outbox DROP COLUMN " + column);
+            }
+            st.execute("PRAGMA user_version=9");
         }
     }
 }
