@@ -54,7 +54,9 @@ class LocalRoutesTest {
         assertThat(roles(routes, "POST", LocalApi.CASE_UNASSIGN)).containsExactly(Role.OPERATOR);
         assertThat(roles(routes, "POST", LocalApi.CASE_DELETE)).containsExactly(Role.OPERATOR);
         assertThat(roles(routes, "GET", LocalApi.AUDIT)).containsExactly(Role.AUDITOR);
-        assertThat(routes.match("GET", LocalApi.MESSAGES + "?all=1").route()).as("only the inbox takes a query").isNull();
+        assertThat(roles(routes, "GET", LocalApi.MESSAGES + "?to=AL-PP&limit=5")).containsExactly(Role.INVESTIGATOR, Role.OPERATOR);
+        assertThat(roles(routes, "GET", LocalApi.EVIDENCE + "/" + ID)).containsExactly(Role.INVESTIGATOR, Role.AUDITOR);
+        assertThat(routes.match("GET", LocalApi.message(ID) + "?all=1").route()).as("only the listings take a query").isNull();
         assertThat(routes.match("DELETE", LocalApi.inbox(ID)).miss()).isEqualTo(Routes.Miss.WRONG_METHOD);
     }
 
