@@ -13,6 +13,7 @@ import java.util.List;
 public final class MerkleTree {
     /** levels.get(h).get(i): the hash of leaves [i·2^h, (i+1)·2^h). */
     private final List<List<byte[]>> levels = new ArrayList<>();
+    private final Rfc9162.PerfectSubtrees subtrees = (from, h) -> levels.get(h).get((int) (from >> h));
 
     public MerkleTree() {
         levels.add(new ArrayList<>());
@@ -72,19 +73,13 @@ public final class MerkleTree {
         if (index >= size) {
             throw new IllegalArgumentException("inclusion proof: index " + index + " is not below size " + size);
         }
-        List<byte[]> proof = new ArrayList<>();
-        path(index, 0, size, proof);
-        return proof;
+        return Rfc9162.inclusion(subtrees, index, size);
     }
 
     /** RFC 9162 2.1.4.1: the consistency proof between the trees of the first {@code first} and {@code second} leaves. */
     public List<byte[]> consistencyProof(long first, long second) {
         check(first, second);
-        List<byte[]> proof = new ArrayList<>();
-        if (first > 0 && first < second) {
-            subproof(first, 0, second, true, proof);
-        }
-        return proof;
+        return Rfc9162.consistency(subtrees, first, second);
     }
 
     private void check(long low, long size) {
@@ -94,47 +89,8 @@ public final class MerkleTree {
         }
     }
 
-    /** MTH of leaves [from, to), from the stored complete subtrees. */
+    /** MTH of leaves [from, to). */
     private byte[] hash(long from, long to) {
-        long n = to - from;
-        if (Long.bitCount(n) == 1 && from % n == 0) {
-            int h = Long.numberOfTrailingZeros(n);
-            return levels.get(h).get((int) (from >> h));
-        }
-        long k = Merkle.split(n);
-        return Merkle.nodeHash(hash(from, from + k), hash(from + k, to));
-    }
-
-    private void path(long m, long from, long to, List<byte[]> out) {
-        long n = to - from;
-        if (n == 1) {
-            return;
-        }
-        long k = Merkle.split(n);
-        if (m < k) {
-            path(m, from, from + k, out);
-            out.add(hash(from + k, to));
-        } else {
-            path(m - k, from + k, to, out);
-            out.add(hash(from, from + k));
-        }
-    }
-
-    private void subproof(long m, long from, long to, boolean whole, List<byte[]> out) {
-        long n = to - from;
-        if (m == n) {
-            if (!whole) {
-                out.add(hash(from, to));
-            }
-            return;
-        }
-        long k = Merkle.split(n);
-        if (m <= k) {
-            subproof(m, from, from + k, whole, out);
-            out.add(hash(from + k, to));
-        } else {
-            subproof(m - k, from + k, to, false, out);
-            out.add(hash(from, from + k));
-        }
+        return Rfc9162.hash(subtrees, from, to);
     }
 }

@@ -29,6 +29,7 @@ public final class TiledTree {
     private final Map<TilePath.Tile, Tile> pending = new LinkedHashMap<>();
     /** edge.get(L): the partial tile of level L (width (size / 256^L) mod 256). */
     private final List<Tile> edge = new ArrayList<>();
+    private final Rfc9162.PerfectSubtrees subtrees = this::subtree;
     private long size;
 
     public TiledTree(TileStore store, int cacheTiles) {
@@ -222,19 +223,13 @@ public final class TiledTree {
         if (index >= at) {
             throw new IllegalArgumentException("inclusion proof: index " + index + " is not below size " + at);
         }
-        List<byte[]> proof = new ArrayList<>();
-        path(index, 0, at, proof);
-        return proof;
+        return Rfc9162.inclusion(subtrees, index, at);
     }
 
     /** RFC 9162 2.1.4.1: the consistency proof between the trees of the first {@code first} and {@code second} leaves. */
     public List<byte[]> consistencyProof(long first, long second) {
         check(first, second);
-        List<byte[]> proof = new ArrayList<>();
-        if (first > 0 && first < second) {
-            subproof(first, 0, second, true, proof);
-        }
-        return proof;
+        return Rfc9162.consistency(subtrees, first, second);
     }
 
     private void check(long low, long at) {
@@ -243,45 +238,8 @@ public final class TiledTree {
         }
     }
 
+    /** MTH of leaves [from, to). */
     private byte[] hash(long from, long to) {
-        long n = to - from;
-        if (Long.bitCount(n) == 1 && from % n == 0) {
-            return subtree(from, Long.numberOfTrailingZeros(n));
-        }
-        long k = Merkle.split(n);
-        return Merkle.nodeHash(hash(from, from + k), hash(from + k, to));
-    }
-
-    private void path(long m, long from, long to, List<byte[]> out) {
-        long n = to - from;
-        if (n == 1) {
-            return;
-        }
-        long k = Merkle.split(n);
-        if (m < k) {
-            path(m, from, from + k, out);
-            out.add(hash(from + k, to));
-        } else {
-            path(m - k, from + k, to, out);
-            out.add(hash(from, from + k));
-        }
-    }
-
-    private void subproof(long m, long from, long to, boolean whole, List<byte[]> out) {
-        long n = to - from;
-        if (m == n) {
-            if (!whole) {
-                out.add(hash(from, to));
-            }
-            return;
-        }
-        long k = Merkle.split(n);
-        if (m <= k) {
-            subproof(m, from, from + k, whole, out);
-            out.add(hash(from + k, to));
-        } else {
-            subproof(m - k, from + k, to, false, out);
-            out.add(hash(from, from + k));
-        }
+        return Rfc9162.hash(subtrees, from, to);
     }
 }
