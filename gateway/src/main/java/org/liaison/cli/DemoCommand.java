@@ -110,10 +110,10 @@ public final class DemoCommand implements Callable<Integer> {
             status(itUser, request, dir);
 
             say("3. Albania's investigator sees it in the inbox, fetches it (decrypted by Albania's gateway) and verifies it.");
-            JsonNode inbox = JSON.readTree(run("--profile", alUser, "inbox", "--json"));
-            out.printf("   inbox: %s from %s, case %s, %s %s, %d files%n", inbox.get(0).path("service").asText(),
-                    inbox.get(0).path("from").asText(), inbox.get(0).path("case").asText(),
-                    inbox.get(0).path("classification").asText(), inbox.get(0).path("handling"), inbox.get(0).path("files").asInt());
+            JsonNode inbox = firstRow(run("--profile", alUser, "inbox", "--json"));
+            out.printf("   inbox: %s from %s, case %s, %s %s, %d files%n", inbox.path("service").asText(),
+                    inbox.path("from").asText(), inbox.path("case").asText(),
+                    inbox.path("classification").asText(), inbox.path("handling"), inbox.path("files").asInt());
             Path received = dir.resolve("received").resolve(AL.value()).resolve("OP-CORRIDOR-2026");
             Files.createDirectories(received.getParent());
             for (String line : run("--profile", alUser, "fetch", request, "--out", received.toString()).split("\n")) {
@@ -128,8 +128,8 @@ public final class DemoCommand implements Callable<Integer> {
                     "--case", "OP-CORRIDOR-2026", "--legal-basis", "UNTOC art. 18", answer.toString()).trim();
             awaitDelivered(alUser, reply);
             status(alUser, reply, dir);
-            JsonNode itInbox = JSON.readTree(run("--profile", itUser, "inbox", "--json"));
-            out.println("   Italy's inbox: " + itInbox.get(0).path("service").asText() + " in reply to " + itInbox.get(0).path("inReplyTo").asText());
+            JsonNode itInbox = firstRow(run("--profile", itUser, "inbox", "--json"));
+            out.println("   Italy's inbox: " + itInbox.path("service").asText() + " in reply to " + itInbox.path("inReplyTo").asText());
             out.println("   Italy sees each stage of its request, from Albania's signed notices (who opened it is not said):");
             awaitStages(itUser, request, "opened", "acknowledged", "answered");
             status(itUser, request, dir);
@@ -245,6 +245,12 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     /** Removes the demo's folder except its logs (which hold no key, password or evidence content). */
+    /** The first row of a listing printed with --json (one object per line). */
+    private static JsonNode firstRow(String jsonLines) throws IOException {
+        String first = jsonLines.strip().lines().findFirst().orElseThrow(() -> new IOException("the listing is empty"));
+        return JSON.readTree(first);
+    }
+
     private static void deleteAllBut(Path dir, Path keep) throws IOException {
         try (java.util.stream.Stream<Path> entries = Files.list(dir)) {
             for (Path p : entries.toList()) {

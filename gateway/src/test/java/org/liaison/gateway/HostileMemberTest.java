@@ -198,9 +198,11 @@ class HostileMemberTest extends AlbaniaNodeTest {
         assertThat(list.status()).isEqualTo(200);
         JsonNode rows = new ObjectMapper().readTree(list.body());
         assertThat(rows).hasSize(2);
-        assertThat(rows.get(0).path("messageId").asText()).isEqualTo(good.toString());
-        assertThat(rows.get(0).path("case").asText()).isEqualTo("OP-RAW-1");
-        assertThat(rows.get(1).path("problem").asText()).isNotEmpty();
+        // Newest first: the bad row, stored last, is listed with its problem; the good one as usual.
+        assertThat(rows.get(0).path("messageId").asText()).isEqualTo(bad.toString());
+        assertThat(rows.get(0).path("problem").asText()).isNotEmpty();
+        assertThat(rows.get(1).path("messageId").asText()).isEqualTo(good.toString());
+        assertThat(rows.get(1).path("case").asText()).isEqualTo("OP-RAW-1");
         assertThat(al.metrics().scrape()).contains("liaison_store_corrupt_total");
 
         // Investigators cannot quarantine; the operator can, with a reason, and it is audited.
@@ -217,7 +219,14 @@ class HostileMemberTest extends AlbaniaNodeTest {
         assertThat(q.status()).as(q.body()).isEqualTo(200);
         assertThat(audit.events()).anyMatch(e -> e.type().equals("quarantine") && bad.toString().equals(e.messageId()));
         JsonNode after = new ObjectMapper().readTree(inboxListing(operator).body());
-        assertThat(after.get(1).path("quarantined").asText()).isEqualTo("unreadable since 2026-11");
+        JsonNode quarantined = null;
+        for (JsonNode row : after) {
+            if (row.path("messageId").asText().equals(bad.toString())) {
+                quarantined = row;
+            }
+        }
+        assertThat(quarantined).as("the quarantined row is still listed").isNotNull();
+        assertThat(quarantined.path("quarantined").asText()).isEqualTo("unreadable since 2026-11");
         RawPeer.Response fetch = local(t.investigator(AL), "GET", LocalApiHandler.PREFIX + "inbox/" + bad, "");
         assertThat(fetch.body()).contains(ErrorCode.QUARANTINED.code());
     }
