@@ -129,7 +129,7 @@ public final class StagedTransfers {
         try (var messages = Files.list(folder)) {
             for (Path m : (Iterable<Path>) messages::iterator) {
                 if (!m.getFileName().toString().equals(starting.toString())) {
-                    staged.add(Map.entry(lastWritten(m), m));
+                    lastWritten(m).ifPresent(t -> staged.add(Map.entry(t, m)));
                 }
             }
         }
@@ -272,7 +272,7 @@ public final class StagedTransfers {
             for (Path s : (Iterable<Path>) senders::iterator) {
                 try (var messages = Files.list(s)) {
                     for (Path m : (Iterable<Path>) messages::iterator) {
-                        if (lastWritten(m).plus(KEEP).isBefore(now)) {
+                        if (lastWritten(m).map(t -> t.plus(KEEP).isBefore(now)).orElse(false)) {
                             long bytes = bytes(m);
                             discardFolder(m);
                             try {
@@ -288,16 +288,29 @@ public final class StagedTransfers {
         }
     }
 
-    /** When anything in a transfer's folder was last written (a payload grows without touching the folder). */
-    private static Instant lastWritten(Path folder) throws IOException {
-        Instant last = Files.getLastModifiedTime(folder).toInstant();
-        try (var files = Files.list(folder)) {
-            for (Path f : (Iterable<Path>) files::iterator) {
-                Instant t = Files.getLastModifiedTime(f).toInstant();
-                last = t.isAfter(last) ? t : last;
+    /**
+     * When anything in a transfer's folder was last written (a payload grows without touching the folder);
+     * empty when the folder went meanwhile: a transfer that completed (its files moved into the store) or was
+     * dropped while another sender's message was making room — nothing to make room from, not a failure.
+     */
+    static java.util.Optional<Instant> lastWritten(Path folder) throws IOException {
+        try {
+            Instant last = Files.getLastModifiedTime(folder).toInstant();
+            try (var files = Files.list(folder)) {
+                for (Path f : (Iterable<Path>) files::iterator) {
+                    Instant t;
+                    try {
+                        t = Files.getLastModifiedTime(f).toInstant();
+                    } catch (java.nio.file.NoSuchFileException moved) {
+                        continue; // moved into the store as the listing ran
+                    }
+                    last = t.isAfter(last) ? t : last;
+                }
             }
+            return java.util.Optional.of(last);
+        } catch (java.nio.file.NoSuchFileException gone) {
+            return java.util.Optional.empty();
         }
-        return last;
     }
 
     static MessageDigest sha256() {

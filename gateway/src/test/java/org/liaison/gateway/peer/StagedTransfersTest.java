@@ -49,6 +49,22 @@ class StagedTransfersTest {
         assertThat(t.stagedEnvelope(it, growing)).isEqualTo("<Envelope/>".getBytes());
     }
 
+    /**
+     * Seen under load (MessageBenchmark): making room for a new transfer listed the sender's staged folders
+     * while another of its transfers completed and moved away; the vanished folder failed the new message
+     * ("could not check the message", LIAISON:0022) instead of being passed over.
+     */
+    @Test
+    void aTransferFolderThatGoesWhileRoomIsMadeIsPassedOver() throws Exception {
+        StagedTransfers t = new StagedTransfers(dir, this::dropped);
+        AuthorityId it = AuthorityId.of("IT-DNA");
+        Path d = t.start(it, UUID.randomUUID(), "<Envelope/>".getBytes());
+        assertThat(StagedTransfers.lastWritten(d)).isPresent();
+        org.liaison.certs.SecureFiles.deleteTree(d); // completed: its files moved into the store
+        assertThat(StagedTransfers.lastWritten(d)).isEmpty();
+        assertThat(t.start(it, UUID.randomUUID(), "<Envelope/>".getBytes())).exists();
+    }
+
     @Test
     void oneRequestAtATimeHoldsAMessagesFolder() throws Exception {
         StagedTransfers t = new StagedTransfers(dir, this::dropped);
