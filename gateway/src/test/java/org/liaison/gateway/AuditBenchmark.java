@@ -29,7 +29,7 @@ import org.liaison.gateway.node.GatewayNode;
  */
 public final class AuditBenchmark {
     /** Records nothing: the baseline. */
-    static final class NoAuditLog implements AuditLog {
+    static final class NoAuditLog extends org.liaison.gateway.audit.MemoryAuditLog {
         private final AtomicLong next = new AtomicLong();
 
         @Override

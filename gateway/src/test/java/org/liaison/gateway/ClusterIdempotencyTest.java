@@ -11,7 +11,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.liaison.gateway.audit.AuditEvent;
-import org.liaison.gateway.audit.AuditLog;
 import org.liaison.gateway.audit.MemoryAuditLog;
 import org.liaison.gateway.node.GatewayNode;
 import org.liaison.gateway.node.Outbox;
@@ -28,8 +27,7 @@ class ClusterIdempotencyTest {
     Path dir;
 
     /** Runs {@code beforeSeal} once, when the node records its first seal (after the key was checked, before the store). */
-    static final class SealHook implements AuditLog {
-        final MemoryAuditLog events = new MemoryAuditLog();
+    static final class SealHook extends MemoryAuditLog {
         final AtomicReference<Runnable> beforeSeal = new AtomicReference<>();
 
         @Override
@@ -38,7 +36,7 @@ class ClusterIdempotencyTest {
             if (r != null) {
                 r.run();
             }
-            return events.record(e);
+            return super.record(e);
         }
     }
 
@@ -64,8 +62,8 @@ class ClusterIdempotencyTest {
             assertThat(answered).isEqualTo(first.get());
             assertThat(one.store().sent()).extracting(m -> m.messageId()).containsExactly(first.get());
             // Node 2's sealed copy was never stored: the log says so, and no payload folder of it stays.
-            assertThat(second.events.events()).anyMatch(e -> e.type().equals("submit-failed") && !e.messageId().equals(first.get().toString()));
-            AuditEvent sealed = second.events.events().stream().filter(e -> e.type().equals("seal")).findFirst().orElseThrow();
+            assertThat(second.events()).anyMatch(e -> e.type().equals("submit-failed") && !e.messageId().equals(first.get().toString()));
+            AuditEvent sealed = second.events().stream().filter(e -> e.type().equals("seal")).findFirst().orElseThrow();
             assertThat(two.blobs().outbox(UUID.fromString(sealed.messageId()))).doesNotExist();
             // Submitted again through node 2: the same message.
             assertThat(two.outbox().submit(s)).isEqualTo(first.get());

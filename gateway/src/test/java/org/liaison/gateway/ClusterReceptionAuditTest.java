@@ -64,7 +64,7 @@ class ClusterReceptionAuditTest {
             assertThat(receptions.get(0)).contains("\"type\":\"receive\"").contains("\"outcome\":\"ok\"");
             // The checkpoints signed inside the receptions' transactions are the log's: a pulled copy verifies,
             // and Albania checked the one its receipt brought against the key the directory lists.
-            org.liaison.gateway.audit.AuditLog.Snapshot copy = it.audit().snapshot();
+            org.liaison.gateway.audit.AuditLog.Snapshot copy = it.audit().tree().orElseThrow().snapshot();
             Path pulled = java.nio.file.Files.createDirectories(dir.resolve("pulled"));
             java.nio.file.Files.copy(copy.entries(), pulled.resolve(org.liaison.gateway.audit.FileAuditLog.ENTRIES));
             java.nio.file.Files.copy(copy.checkpoints(), pulled.resolve(org.liaison.gateway.audit.FileAuditLog.CHECKPOINTS));

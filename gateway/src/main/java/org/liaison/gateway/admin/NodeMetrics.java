@@ -94,16 +94,15 @@ public final class NodeMetrics {
      * each CRL's age and seconds to its next update (by issuer), and the data folder's free disk.
      * Negative seconds: expired. Alert rules on them are in deploy/prometheus/alerts.yml.
      */
-    public void bindValidity(Supplier<List<org.liaison.gateway.node.Validity.Dated>> certificates,
-            Supplier<List<org.liaison.gateway.node.Validity.Dated>> crls, Supplier<org.liaison.gateway.node.Validity.Dated> directory,
-            Path dataDir) {
+    public void bindValidity(Supplier<? extends List<? extends Dated>> certificates,
+            Supplier<? extends List<? extends Dated>> crls, Supplier<? extends Dated> directory, Path dataDir) {
         for (String purpose : List.of("tls", "signing", "encryption", "national-ca", "operator-ca")) {
             Gauge.builder("liaison.certificate.expiry", () -> secondsLeft(certificates.get(), purpose, null))
                     .tag("purpose", purpose).baseUnit("seconds")
                     .description("Seconds until the certificate expires (the earliest, when several serve the purpose)")
                     .register(registry);
         }
-        for (org.liaison.gateway.node.Validity.Dated crl : crls.get()) {
+        for (Dated crl : crls.get()) {
             String issuer = crl.subject();
             Gauge.builder("liaison.crl.next.update", () -> secondsLeft(crls.get(), "crl", issuer)).tag("issuer", issuer)
                     .baseUnit("seconds").description("Seconds until the CRL's next update; below zero the node refuses what its CA issued")
@@ -148,7 +147,18 @@ public final class NodeMetrics {
                         + " no reply received").register(registry);
     }
 
-    private static double secondsLeft(List<org.liaison.gateway.node.Validity.Dated> all, String name, String subject) {
+    /** Something valid from {@code from()} until {@code until()}; {@code name()} says what (tls, crl, directory, ...). */
+    public interface Dated {
+        String name();
+
+        String subject();
+
+        java.time.Instant from();
+
+        java.time.Instant until();
+    }
+
+    private static double secondsLeft(List<? extends Dated> all, String name, String subject) {
         return all.stream().filter(d -> d.name().equals(name) && (subject == null || d.subject().equals(subject)))
                 .mapToDouble(d -> java.time.Duration.between(java.time.Instant.now(), d.until()).toSeconds()).min().orElse(Double.NaN);
     }

@@ -51,6 +51,15 @@ public final class AuditEntries {
                 text(o, "counterpart"), text(o, "outcome"), text(o, "reason"), details, raw);
     }
 
+    /** An entry read alone (from a log's tail, say): its index is the one it records. */
+    public static Entry parse(byte[] raw) throws IOException {
+        JsonNode o = JSON.readTree(raw);
+        if (o == null || !o.isObject() || !o.path("index").canConvertToLong()) {
+            throw new IOException("not a log entry");
+        }
+        return parse(o.path("index").asLong(), raw);
+    }
+
     private static String text(JsonNode o, String field) {
         JsonNode v = o.get(field);
         return v == null || v.isNull() ? null : v.asText();

@@ -67,7 +67,7 @@ import org.liaison.protocol.tlog.TiledTree;
  * incomplete final record (a crash mid-append) dropped. A log that does not pass is refused and
  * left untouched ({@link AuditLogDamagedException}, saying what to do).
  */
-public final class FileAuditLog implements AuditLog {
+public final class FileAuditLog implements AuditLog, AuditLog.Tree {
     private static final Logger AUDIT = LogManager.getLogger("liaison.audit");
     private static final ObjectMapper JSON = new ObjectMapper();
     public static final String ENTRIES = "entries";
@@ -612,6 +612,11 @@ public final class FileAuditLog implements AuditLog {
     }
 
     @Override
+    public java.util.Optional<AuditLog.Tree> tree() {
+        return java.util.Optional.of(this);
+    }
+
+    @Override
     public String verifierKey() {
         return signer.verifierKey();
     }
@@ -821,7 +826,6 @@ public final class FileAuditLog implements AuditLog {
     }
 
     /** RFC 9162 inclusion proof of entry {@code index} in the tree of the first {@code size} entries (read from its tiles). */
-    @Override
     public synchronized List<byte[]> inclusionProof(long index, long size) {
         return tree.inclusionProof(index, size);
     }
@@ -865,7 +869,6 @@ public final class FileAuditLog implements AuditLog {
     }
 
     /** The C2SP hash tile {@code level}/{@code index}, its first {@code width} hashes (256: full), for serving. */
-    @Override
     public synchronized byte[] tile(int level, long index, int width) {
         return tree.tile(level, index, width);
     }

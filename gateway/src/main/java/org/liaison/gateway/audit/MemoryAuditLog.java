@@ -9,7 +9,7 @@ import org.apache.logging.log4j.Logger;
  * The interim audit log: events kept in memory in order, and mirrored to the {@code liaison.audit}
  * Log4j logger. It is not durable and has no checkpoints; the Merkle transparency log replaces it.
  */
-public final class MemoryAuditLog implements AuditLog {
+public class MemoryAuditLog implements AuditLog {
     private static final Logger AUDIT = LogManager.getLogger("liaison.audit");
     private final List<AuditEvent> events = new ArrayList<>();
 
@@ -24,5 +24,50 @@ public final class MemoryAuditLog implements AuditLog {
 
     public synchronized List<AuditEvent> events() {
         return List.copyOf(events);
+    }
+
+    @Override
+    public long append(AuditEvent e) {
+        return record(e); // nothing is durable here: appending is recording
+    }
+
+    /** Always: memory does not fill as a disk does. */
+    @Override
+    public boolean healthy() {
+        return true;
+    }
+
+    /** Nothing: a log in memory starts empty. */
+    @Override
+    public List<byte[]> recentAtOpen() {
+        return List.of();
+    }
+
+    /** None: this log signs no checkpoints. */
+    @Override
+    public String checkpoint() {
+        return null;
+    }
+
+    /** None: this log signs no checkpoints. */
+    @Override
+    public String checkpointCovering(long index) {
+        return null;
+    }
+
+    /** None: this log signs no checkpoints. */
+    @Override
+    public String verifierKey() {
+        return null;
+    }
+
+    /** None: this log keeps no Merkle tree and no files. */
+    @Override
+    public java.util.Optional<AuditLog.Tree> tree() {
+        return java.util.Optional.empty();
+    }
+
+    @Override
+    public void close() {
     }
 }

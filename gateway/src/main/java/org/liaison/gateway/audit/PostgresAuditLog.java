@@ -40,7 +40,7 @@ import org.liaison.protocol.tlog.SignedNote;
  * signing the same size sign the same note — no fork is possible. Entry bytes and checkpoints are
  * those of {@link FileAuditLog}: {@code liaison audit} reads a pulled copy the same way.
  */
-public final class PostgresAuditLog implements AuditLog {
+public final class PostgresAuditLog implements AuditLog, AuditLog.Tree {
     private static final Logger LOG = LogManager.getLogger(PostgresAuditLog.class);
     private static final Logger AUDIT = LogManager.getLogger("liaison.audit");
     /** The advisory lock of the integrator ("LIAISONA"). */
@@ -432,6 +432,16 @@ public final class PostgresAuditLog implements AuditLog {
             }
             return latestCheckpoint;
         }
+    }
+
+    @Override
+    public long append(AuditEvent e) {
+        return record(e); // each record is a committed transaction: nothing to group
+    }
+
+    @Override
+    public java.util.Optional<AuditLog.Tree> tree() {
+        return java.util.Optional.of(this);
     }
 
     @Override

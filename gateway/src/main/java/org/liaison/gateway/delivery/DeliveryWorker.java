@@ -17,7 +17,6 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.liaison.certs.AuthorityId;
 import org.liaison.gateway.audit.AuditEvent;
-import org.liaison.gateway.node.NodeState;
 import org.liaison.gateway.store.BlobStore;
 import org.liaison.gateway.store.MessageStore;
 import org.liaison.gateway.store.MessageStore.State;
@@ -36,7 +35,7 @@ import org.liaison.protocol.envelope.Receipts;
 public final class DeliveryWorker implements AutoCloseable {
     private static final Logger LOG = LogManager.getLogger(DeliveryWorker.class);
 
-    private final NodeState node;
+    private final DeliveryContext node;
     private final PeerClient client;
     private final Backoff backoff;
     private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> thread(r, "delivery-poll"));
@@ -50,7 +49,7 @@ public final class DeliveryWorker implements AutoCloseable {
     private final ExecutorService senders = Executors.newCachedThreadPool(r -> thread(r, "delivery"));
     private final Map<AuthorityId, Integer> inFlight = new ConcurrentHashMap<>();
 
-    public DeliveryWorker(NodeState node, PeerClient client, Backoff backoff) {
+    public DeliveryWorker(DeliveryContext node, PeerClient client, Backoff backoff) {
         this.node = node;
         this.client = client;
         this.backoff = backoff;

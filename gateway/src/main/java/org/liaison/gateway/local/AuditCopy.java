@@ -15,7 +15,6 @@ import org.liaison.gateway.audit.AuditEvent;
 import org.liaison.gateway.audit.AuditLog;
 import org.liaison.gateway.net.Answer;
 import org.liaison.gateway.net.Request;
-import org.liaison.gateway.node.NodeState;
 import org.liaison.protocol.ErrorCode;
 import org.liaison.protocol.ProtocolException;
 
@@ -24,19 +23,15 @@ import org.liaison.protocol.ProtocolException;
  * length, checkpoints file, 8-byte length, entries file — as long as they were when asked.
  */
 final class AuditCopy {
-    private final NodeState node;
+    private final LocalNode node;
 
-    AuditCopy(NodeState node) {
+    AuditCopy(LocalNode node) {
         this.node = node;
     }
 
     Answer copy(Request<LocalUser> request) throws ProtocolException, IOException {
-        AuditLog.Snapshot s;
-        try {
-            s = node.audit().snapshot();
-        } catch (UnsupportedOperationException e) {
-            throw new ProtocolException(ErrorCode.NOT_FOUND, "this node keeps no audit log files");
-        }
+        AuditLog.Snapshot s = node.audit().tree()
+                .orElseThrow(() -> new ProtocolException(ErrorCode.NOT_FOUND, "this node keeps no audit log files")).snapshot();
         byte[] key = s.verifierKey().getBytes(java.nio.charset.StandardCharsets.UTF_8);
         List<InputStream> parts = new ArrayList<>();
         parts.add(new ByteArrayInputStream(ByteBuffer.allocate(4 + key.length + 8).putInt(key.length).put(key)

@@ -9,16 +9,15 @@ import org.liaison.certs.Role;
 import org.liaison.gateway.audit.AuditEvent;
 import org.liaison.gateway.net.Answer;
 import org.liaison.gateway.net.Request;
-import org.liaison.gateway.node.NodeState;
 import org.liaison.gateway.store.MessageStore;
 import org.liaison.protocol.ErrorCode;
 import org.liaison.protocol.ProtocolException;
 
 /** Cases: who is assigned to which (need to know), and an operator's deletion of a case's messages. */
 final class Cases {
-    private final NodeState node;
+    private final LocalNode node;
 
-    Cases(NodeState node) {
+    Cases(LocalNode node) {
         this.node = node;
     }
 
@@ -81,7 +80,7 @@ final class Cases {
         if (reason == null || reason.isBlank() || reason.length() > 500 || reason.chars().anyMatch(ch -> ch < 0x20)) {
             throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "a reason of 1 to 500 characters on one line is needed");
         }
-        org.liaison.gateway.node.Retention.Deleted d = node.retention().deleteCase(caseRef, request.principal().actor(), reason);
+        CaseDeletion.Deleted d = node.retention().deleteCase(caseRef, request.principal().actor(), reason);
         if (d.received().isEmpty() && d.sent().isEmpty()) {
             throw new ProtocolException(ErrorCode.NOT_FOUND, "no message of case " + caseRef + " is held here");
         }

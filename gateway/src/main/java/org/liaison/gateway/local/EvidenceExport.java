@@ -7,7 +7,6 @@ import org.liaison.gateway.audit.AuditEvent;
 import org.liaison.gateway.evidence.AsicE;
 import org.liaison.gateway.net.Answer;
 import org.liaison.gateway.net.Request;
-import org.liaison.gateway.node.NodeState;
 import org.liaison.gateway.store.MessageStore;
 import org.liaison.protocol.ErrorCode;
 import org.liaison.protocol.ProtocolException;
@@ -18,10 +17,10 @@ import org.liaison.protocol.envelope.Envelopes;
  * authority's; investigators a message they sent or follow, or a received one they may open. Audited.
  */
 final class EvidenceExport {
-    private final NodeState node;
+    private final LocalNode node;
     private final ReadAccess access;
 
-    EvidenceExport(NodeState node, ReadAccess access) {
+    EvidenceExport(LocalNode node, ReadAccess access) {
         this.node = node;
         this.access = access;
     }

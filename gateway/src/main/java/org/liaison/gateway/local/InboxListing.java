@@ -7,17 +7,16 @@ import java.util.Map;
 import java.util.UUID;
 import org.liaison.gateway.net.Answer;
 import org.liaison.gateway.net.Request;
-import org.liaison.gateway.node.NodeState;
 import org.liaison.gateway.store.MessageStore;
 import org.liaison.protocol.ErrorCode;
 import org.liaison.protocol.ProtocolException;
 
 /** {@code GET INBOX}: the received messages a person may see, from the store's listing columns (see {@link ListingPages}). */
 final class InboxListing {
-    private final NodeState node;
+    private final LocalNode node;
     private final ReadAccess access;
 
-    InboxListing(NodeState node, ReadAccess access) {
+    InboxListing(LocalNode node, ReadAccess access) {
         this.node = node;
         this.access = access;
     }

@@ -14,8 +14,6 @@ import org.liaison.gateway.net.BufferBudget;
 import org.liaison.gateway.net.FrontDoor;
 import org.liaison.gateway.net.Routes;
 import org.liaison.gateway.net.Workers;
-import org.liaison.gateway.node.NodeState;
-import org.liaison.gateway.node.Outbox;
 import org.liaison.protocol.ErrorCode;
 import org.liaison.protocol.ProtocolException;
 
@@ -56,17 +54,17 @@ public final class LocalApiHandler extends FrontDoor<LocalUser> {
      * @param finishers where answers are worked out (store, decryption, audit), uploads checked and sealed, downloads read
      * @param writers where upload bytes are digested and encrypted while the event loop reads on
      */
-    public LocalApiHandler(NodeState node, Outbox outbox, Executor finishers, Executor writers) {
+    public LocalApiHandler(LocalNode node, Submissions outbox, Executor finishers, Executor writers) {
         super(routes(node, outbox), new Policy(node, finishers), finishers, writers);
     }
 
     /** The local API's route table. */
-    static Routes<LocalUser> routes(NodeState node, Outbox outbox) {
+    static Routes<LocalUser> routes(LocalNode node, Submissions outbox) {
         return routes(node, outbox, ReadAccess.parsing(node));
     }
 
     /** The route table with {@code opener} as the one place where stored envelopes are opened. */
-    static Routes<LocalUser> routes(NodeState node, Outbox outbox, ReadAccess.Opener opener) {
+    static Routes<LocalUser> routes(LocalNode node, Submissions outbox, ReadAccess.Opener opener) {
         ReadAccess access = new ReadAccess(node, opener);
         Uploads uploads = new Uploads(node, outbox, access);
         SentMessages sent = new SentMessages(node, access);
@@ -97,10 +95,10 @@ public final class LocalApiHandler extends FrontDoor<LocalUser> {
 
     /** The local API's side of the front door: people named by their certificate, JSON errors, audited refusals. */
     static final class Policy implements FrontDoor.Policy<LocalUser> {
-        private final NodeState node;
+        private final LocalNode node;
         private final Executor finishers;
 
-        Policy(NodeState node, Executor finishers) {
+        Policy(LocalNode node, Executor finishers) {
             this.node = node;
             this.finishers = finishers;
         }

@@ -17,8 +17,6 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.liaison.certs.Credential;
-import org.liaison.gateway.node.NodeState;
-import org.liaison.gateway.node.Outbox;
 import org.liaison.gateway.tls.TlsContexts;
 
 /**
@@ -52,7 +50,7 @@ public final class LocalServer implements AutoCloseable {
      * netty-tcnative offers no way to add it, so it would refuse every modern-suite personal certificate
      * (certificate_required). The peer API may use either provider.
      */
-    public static SslContext context(Credential tls, NodeState node, org.liaison.gateway.tls.AuthFailures failures)
+    public static SslContext context(Credential tls, LocalNode node, org.liaison.gateway.tls.AuthFailures failures)
             throws javax.net.ssl.SSLException {
         return SslContextBuilder.forServer(tls.privateKey(), tls.chain().toArray(new X509Certificate[0]))
                 .sslProvider(SslProvider.JDK).protocols(TlsContexts.PROTOCOLS).clientAuth(ClientAuth.REQUIRE)
@@ -64,7 +62,7 @@ public final class LocalServer implements AutoCloseable {
      * As {@link #context}, with Bouncy Castle's JSSE, whose connections prefer the hybrid group X25519MLKEM768
      * (see {@link org.liaison.gateway.tls.HybridTls}): for a node whose directory entry announces it.
      */
-    public static SslContext hybridContext(Credential tls, NodeState node, org.liaison.gateway.tls.AuthFailures failures)
+    public static SslContext hybridContext(Credential tls, LocalNode node, org.liaison.gateway.tls.AuthFailures failures)
             throws javax.net.ssl.SSLException {
         return SslContextBuilder.forServer(org.liaison.gateway.tls.HybridTls.bcKeyManager(tls, true))
                 .sslProvider(SslProvider.JDK).sslContextProvider(org.liaison.gateway.tls.HybridTls.bcjsse())
@@ -74,7 +72,7 @@ public final class LocalServer implements AutoCloseable {
     }
 
     /** {@code tls} (see {@link #context}) is asked for each new connection: a rotated key serves the next handshake. */
-    public LocalServer(String host, int port, java.util.function.Supplier<SslContext> tls, NodeState node, Outbox outbox,
+    public LocalServer(String host, int port, java.util.function.Supplier<SslContext> tls, LocalNode node, Submissions outbox,
             Duration readTimeout, org.liaison.gateway.tls.AuthFailures failures, org.liaison.gateway.tls.TlsHandshakes tlsHandshakes)
             throws java.io.IOException, InterruptedException {
         ServerBootstrap b = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
@@ -115,7 +113,7 @@ public final class LocalServer implements AutoCloseable {
     }
 
     /** A client pipelined HTTP/1.1 requests: they were dropped, and the connection closes after the answer before them. */
-    private void pipelined(NodeState node, io.netty.channel.ChannelHandlerContext ctx) {
+    private void pipelined(LocalNode node, io.netty.channel.ChannelHandlerContext ctx) {
         LocalUser user = ctx.channel().attr(USER).get();
         org.liaison.gateway.audit.AuditEvent e = org.liaison.gateway.audit.AuditEvent.of("reject", user == null ? "unknown" : user.actor(),
                 null, null, "refused", "local API: " + org.liaison.gateway.net.OneRequestAtATime.REFUSAL);

@@ -14,7 +14,6 @@ import java.util.UUID;
 import org.liaison.gateway.audit.AuditEvent;
 import org.liaison.gateway.net.Answer;
 import org.liaison.gateway.net.Request;
-import org.liaison.gateway.node.NodeState;
 import org.liaison.gateway.store.BlobStore;
 import org.liaison.gateway.store.MessageStore;
 import org.liaison.protocol.ErrorCode;
@@ -31,10 +30,10 @@ import org.liaison.protocol.stream.PayloadCipher;
  * holds {@code FROM}: nothing before it is read. The envelope is opened once per request.
  */
 final class Packages {
-    private final NodeState node;
+    private final LocalNode node;
     private final ReadAccess access;
 
-    Packages(NodeState node, ReadAccess access) {
+    Packages(LocalNode node, ReadAccess access) {
         this.node = node;
         this.access = access;
     }

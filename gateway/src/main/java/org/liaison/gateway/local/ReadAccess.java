@@ -4,7 +4,6 @@ import java.util.List;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.liaison.gateway.audit.AuditEvent;
-import org.liaison.gateway.node.NodeState;
 import org.liaison.gateway.store.MessageStore;
 import org.liaison.protocol.ErrorCode;
 import org.liaison.protocol.ProtocolException;
@@ -49,15 +48,15 @@ final class ReadAccess {
     /** A received message a person may read: its envelope, opened, and its manifest. */
     record Readable(Envelopes.Stored envelope, Envelopes.Opened opened, Manifest manifest) {}
 
-    private final NodeState node;
+    private final LocalNode node;
     private final Opener opener;
 
-    ReadAccess(NodeState node) {
+    ReadAccess(LocalNode node) {
         this(node, parsing(node));
     }
 
     /** Opens a stored envelope with the node's decryption keys: verified against its digest, decrypted, its manifest parsed. */
-    static Opener parsing(NodeState node) {
+    static Opener parsing(LocalNode node) {
         return r -> {
             Envelopes.Stored env = Envelopes.readStored(r.envelope(), r.envelopeSha256());
             Envelopes.Opened o = Envelopes.open(env, node.me(), node.decryptionKeys());
@@ -66,7 +65,7 @@ final class ReadAccess {
         };
     }
 
-    ReadAccess(NodeState node, Opener opener) {
+    ReadAccess(LocalNode node, Opener opener) {
         this.node = node;
         this.opener = opener;
     }

@@ -8,7 +8,6 @@ import org.apache.logging.log4j.Logger;
 import org.liaison.gateway.audit.AuditEvent;
 import org.liaison.gateway.net.Answer;
 import org.liaison.gateway.net.Request;
-import org.liaison.gateway.node.NodeState;
 import org.liaison.gateway.store.MessageStore;
 import org.liaison.protocol.ErrorCode;
 import org.liaison.protocol.ProtocolException;
@@ -16,10 +15,10 @@ import org.liaison.protocol.ProtocolException;
 /** What people do with a received message besides reading it: acknowledge or decline it (investigator), set it aside (operator). */
 final class ReceivedActions {
     private static final Logger LOG = LogManager.getLogger(LocalApiHandler.class);
-    private final NodeState node;
+    private final LocalNode node;
     private final ReadAccess access;
 
-    ReceivedActions(NodeState node, ReadAccess access) {
+    ReceivedActions(LocalNode node, ReadAccess access) {
         this.node = node;
         this.access = access;
     }
@@ -60,7 +59,7 @@ final class ReceivedActions {
                 throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "a note has at most 4096 characters and no control characters");
             }
         }
-        String stage = decline ? org.liaison.gateway.node.Stages.DECLINED : org.liaison.gateway.node.Stages.ACKNOWLEDGED;
+        String stage = decline ? ReceivedStages.DECLINED : ReceivedStages.ACKNOWLEDGED;
         boolean fresh = node.stages().decide(r, read.envelope().header(), stage, reason, text, user.actor());
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("messageId", id.toString());

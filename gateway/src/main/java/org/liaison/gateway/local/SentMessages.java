@@ -9,7 +9,6 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.liaison.gateway.net.Answer;
 import org.liaison.gateway.net.Request;
-import org.liaison.gateway.node.NodeState;
 import org.liaison.gateway.store.MessageStore;
 import org.liaison.protocol.ErrorCode;
 import org.liaison.protocol.ProtocolException;
@@ -21,10 +20,10 @@ import org.liaison.protocol.xml.XmlLimits;
 /** {@code GET MESSAGES[/ID]}: sent messages and each recipient's delivery state and stages. */
 final class SentMessages {
     private static final Logger LOG = LogManager.getLogger(LocalApiHandler.class);
-    private final NodeState node;
+    private final LocalNode node;
     private final ReadAccess access;
 
-    SentMessages(NodeState node, ReadAccess access) {
+    SentMessages(LocalNode node, ReadAccess access) {
         this.node = node;
         this.access = access;
     }

@@ -14,8 +14,6 @@ import org.liaison.gateway.net.PayloadSink;
 import org.liaison.gateway.net.Request;
 import org.liaison.gateway.net.StreamedBody;
 import org.liaison.gateway.net.Workers;
-import org.liaison.gateway.node.NodeState;
-import org.liaison.gateway.node.Outbox;
 import org.liaison.gateway.peer.LengthPrefixed;
 import org.liaison.gateway.store.MessageStore;
 import org.liaison.protocol.ErrorCode;
@@ -24,15 +22,15 @@ import org.liaison.protocol.xml.XmlLimits;
 
 /**
  * The outbox's side of the local API: {@code POST SUBMIT} streams an investigator's package (4-byte
- * manifest length, signed manifest, the files' bytes in order) into an {@link Outbox.Session}, the manifest
+ * manifest length, signed manifest, the files' bytes in order) into an {@link Submissions.Upload}, the manifest
  * checked before any file byte; {@code GET SUBMIT} says where a broken upload resumes.
  */
 final class Uploads {
-    private final NodeState node;
-    private final Outbox outbox;
+    private final LocalNode node;
+    private final Submissions outbox;
     private final ReadAccess access;
 
-    Uploads(NodeState node, Outbox outbox, ReadAccess access) {
+    Uploads(LocalNode node, Submissions outbox, ReadAccess access) {
         this.node = node;
         this.outbox = outbox;
         this.access = access;
@@ -58,7 +56,7 @@ final class Uploads {
         final BufferBudget.Lease lease;
         final LengthPrefixed head;
         byte[] manifest;
-        Outbox.Session session;
+        Submissions.Upload session;
         final String idempotencyKey;
         final String inReplyTo;
         final LocalUser user;
@@ -131,7 +129,7 @@ final class Uploads {
                 conversation = access.readable(user, original.get(), ReadAccess.Use.ANSWER).envelope().header().conversationId();
             }
             // The manifest is verified, and its signer must be this user, before the key is looked up.
-            Outbox.Session made = outbox.begin(manifest, user.certificate(), idempotencyKey, conversation, replyTo, null, resumeFrom);
+            Submissions.Upload made = outbox.begin(manifest, user.certificate(), idempotencyKey, conversation, replyTo, null, resumeFrom);
             synchronized (this) {
                 if (aborted) { // the connection broke while the package was checked: nothing may stay staged
                     made.abort();
@@ -191,7 +189,7 @@ final class Uploads {
 
         /**
          * The connection broke: an upload with an idempotency key is parked, after the bytes already
-         * queued, so that the same submission resumes where it stopped (see {@link Outbox#park}). Once.
+         * queued, so that the same submission resumes where it stopped (see {@link Submissions.Upload#park}). Once.
          */
         @Override
         public void suspend() {
@@ -212,7 +210,7 @@ final class Uploads {
                         fail();
                     } else {
                         aborted = true; // nothing more is written through this request
-                        outbox.park(session);
+                        session.park();
                     }
                 }
             });
@@ -230,7 +228,7 @@ final class Uploads {
          */
         @Override
         public void fail() {
-            Outbox.Session made;
+            Submissions.Upload made;
             synchronized (this) {
                 aborted = true;
                 made = session;

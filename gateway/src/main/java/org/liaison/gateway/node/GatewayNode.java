@@ -4,9 +4,6 @@ import io.netty.handler.ssl.SslProvider;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
-import java.security.cert.X509CRL;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -14,16 +11,13 @@ import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.liaison.certs.AuthorityId;
 import org.liaison.certs.Credential;
 import org.liaison.certs.Passwords;
-import org.liaison.certs.Pem;
 import org.liaison.gateway.audit.AuditEvent;
 import org.liaison.gateway.audit.AuditLog;
-import org.liaison.protocol.envelope.Envelopes;
 import org.liaison.gateway.config.NodeConfig;
 import org.liaison.gateway.delivery.Backoff;
 import org.liaison.gateway.delivery.DeliveryWorker;
@@ -36,7 +30,6 @@ import org.liaison.gateway.tls.DirectoryTrustManager;
 import org.liaison.gateway.tls.PeerIdentity;
 import org.liaison.gateway.tls.TlsContexts;
 import org.liaison.protocol.ProtocolException;
-import org.liaison.protocol.directory.DirectoryVerifier;
 import org.liaison.protocol.directory.FederationDirectory;
 import org.liaison.protocol.directory.Trust;
 
@@ -164,21 +157,14 @@ public final class GatewayNode implements NodeState, AutoCloseable {
     private final Path configFile;
     private final NodeConfig config;
     private final AuthorityId me;
-    /** The node's keys, replaced whole when their files change (see {@link #reloadKeys}). */
-    private final AtomicReference<NodeKeys> keys = new AtomicReference<>();
-    /** The TLS contexts made from {@link #keys}: peer server, peer client, local API. */
-    private record Contexts(io.netty.handler.ssl.SslContext peerServer, io.netty.handler.ssl.SslContext peerClient,
-            io.netty.handler.ssl.SslContext local, java.util.function.Supplier<io.netty.handler.ssl.SslContext> localHybrid) {}
-    private final AtomicReference<Contexts> contexts = new AtomicReference<>();
-    private SslProvider tlsProvider;
+    /** The directory and CRLs, the node's keys and the TLS contexts made from them, reloaded when their files change. */
+    private final TrustHolder trust;
     private DirectoryTrustManager trustManager;
     private org.liaison.gateway.tls.AuthFailures authFailures;
     /** Hybrid TLS: groups offered, negotiated groups audited and counted, no downgrade (see HybridTls). */
     private org.liaison.gateway.tls.TlsHandshakes tlsHandshakes;
     /** Two envelopes of the largest size per connection, sixteen for the node (64 MiB with the defaults). */
     private final org.liaison.gateway.net.BufferBudget buffers;
-    private final AtomicReference<Trust> trust = new AtomicReference<>();
-    private final DirectoryVerifier directoryVerifier;
     private final MessageStore store;
     private final BlobStore blobs;
     private final org.liaison.gateway.evidence.EvidenceIssuer evidence;
@@ -205,12 +191,13 @@ public final class GatewayNode implements NodeState, AutoCloseable {
     private final PeerIdentity identity;
     private final String configSha256;
     private final int recoveredAtOpen;
+    /** What the audit log's tail says a crash left half-done (read once at open). */
+    private final CrashRecovery recovery;
     private final ScheduledExecutorService reloader = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "liaison-reload");
         t.setDaemon(true);
         return t;
     });
-    private volatile List<FileTime> trustFilesSeen;
 
     private GatewayNode(Path configFile, NodeConfig.Loaded loaded, AuditLog audit, Tuning tuning) throws Exception {
         this.configFile = configFile;
@@ -219,17 +206,9 @@ public final class GatewayNode implements NodeState, AutoCloseable {
         this.audit = audit;
         this.tuning = tuning;
         this.buffers = new org.liaison.gateway.net.BufferBudget(2L * tuning.maxEnvelopeBytes(), 16L * tuning.maxEnvelopeBytes());
-        NodeKeys loadedKeys = NodeKeys.load(config, this::path, null);
-        keys.set(loadedKeys);
-        Credential tls = loadedKeys.tls();
-        X509Certificate operatorCa = Pem.readCertificate(path(config.directory().operatorCa()));
-        this.directoryVerifier = new DirectoryVerifier(operatorCa,
-                List.of(Pem.readCrl(path(config.directory().operatorCrl()))));
         Instant now = clock().instant();
-        FederationDirectory directory = directoryVerifier.verify(Files.readAllBytes(path(config.directory().file())), now);
-        trust.set(new Trust(directory, readCrls()));
-        trustFilesSeen = trustFileTimes();
-        loadedKeys.check(directory, me);
+        this.trust = new TrustHolder(config, configFile, me, audit, clock(), now);
+        FederationDirectory directory = trust.trust().directory();
         checkAuditKey(directory);
 
         Path data = path(config.dataDir());
@@ -265,7 +244,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
             transfers.removeAbandoned(now);
             metrics.bindStagedTransfers(transfers::stagedCountAndBytes);
             int recovered = store.recoverInterrupted(now);
-            findReceptionsCutByACrash();
+            this.recovery = CrashRecovery.read(audit.recentAtOpen(), (from, id) -> store.receiptFor(from, id).isPresent());
             if (store instanceof org.liaison.gateway.store.PostgresMessageStore pg) {
                 metrics.bindStore(store::countDeliveriesByState, () -> pg.sizeBytes());
             } else {
@@ -273,44 +252,34 @@ public final class GatewayNode implements NodeState, AutoCloseable {
             }
             metrics.bindOverdue(() -> deadlines.overdue(clock().instant()), () -> deadlines.overdueSent(clock().instant()));
             // Deadlines the audit log records as passed already (a restart does not record them again).
-            List<java.util.UUID> passed = new ArrayList<>();
-            for (byte[] e : audit.recentAtOpen()) {
-                String entry = new String(e, java.nio.charset.StandardCharsets.UTF_8);
-                if (entry.contains("\"type\":\"deadline-passed\"")) {
-                    java.util.regex.Matcher id = java.util.regex.Pattern.compile("\"messageId\":\"([0-9a-f-]{36})\"").matcher(entry);
-                    if (id.find()) {
-                        passed.add(java.util.UUID.fromString(id.group(1)));
-                    }
-                }
-            }
-            deadlines.alreadyReported(passed);
+            deadlines.alreadyReported(recovery.deadlinesPassed());
             deadlines.fillListings(); // rows stored before the listing columns were kept: once, a page per transaction
-            metrics.bindValidity(() -> Validity.certificates(keys.get(), trust.get().directory(), me, operatorCa),
-                    () -> Validity.crls(trust.get().crls()), () -> Validity.directory(trust.get().directory()), data);
+            metrics.bindValidity(() -> Validity.certificates(trust.keys(), trust.trust().directory(), me, trust.operatorCa()),
+                    () -> Validity.crls(trust.trust().crls()), () -> Validity.directory(trust.trust().directory()), data);
 
-            this.identity = new PeerIdentity(trust::get);
+            this.identity = new PeerIdentity(trust::trust);
             this.authFailures = new org.liaison.gateway.tls.AuthFailures(audit, metrics::tlsFailure);
             this.trustManager = new DirectoryTrustManager(identity, authFailures);
-            this.tlsProvider = TlsContexts.provider(config.tlsProvider());
-            this.tlsHandshakes = new org.liaison.gateway.tls.TlsHandshakes(me, trust::get, audit, metrics::tlsHandshake);
+            SslProvider tlsProvider = TlsContexts.provider(config.tlsProvider());
+            this.tlsHandshakes = new org.liaison.gateway.tls.TlsHandshakes(me, trust::trust, audit, metrics::tlsHandshake);
             opened.add(tlsHandshakes);
             org.liaison.gateway.tls.HybridTls.requireProvider(directory, me, tlsProvider);
-            contexts.set(contexts(loadedKeys));
-            this.client = new PeerClient(() -> contexts.get().peerClient(), identity, tuning.clientTimeout(), tlsHandshakes);
+            trust.useTls(tlsProvider, k -> contexts(k, tlsProvider), this::retireConnections);
+            this.client = new PeerClient(() -> trust.contexts().peerClient(), identity, tuning.clientTimeout(), tlsHandshakes);
             metrics.bindPayloadSent(client::payloadBytesSent);
             opened.add(client);
             this.peerLogs = new org.liaison.gateway.audit.PeerLogs(data.resolve("audit-peers"), audit, this::proveFor,
                     (peer, reason) -> metrics.peerLogAlarm(peer.value()),
                 (peer, outcome) -> metrics.peerLogCheck(peer.value(), outcome.name().toLowerCase(java.util.Locale.ROOT)),
                 Duration.ofSeconds(5),
-                peer -> trust.get().directory().authority(peer).map(FederationDirectory.Entry::auditLogKeys).orElse(List.of()));
+                peer -> trust.trust().directory().authority(peer).map(FederationDirectory.Entry::auditLogKeys).orElse(List.of()));
             opened.add(peerLogs);
             // This node as a witness of the logs the directory names, and the submitter of its own checkpoints to its witnesses.
             this.witness = new org.liaison.gateway.witness.Witness(data.resolve("witness"), me, org.liaison.gateway.witness.WitnessKeys
-                    .forNode(configFile.toAbsolutePath().getParent(), data, me), () -> trust.get().directory(), audit,
+                    .forNode(configFile.toAbsolutePath().getParent(), data, me), () -> trust.trust().directory(), audit,
                     org.liaison.gateway.witness.WitnessWiring.witnessEvents(metrics), clock());
             org.liaison.gateway.witness.WitnessWiring.checkListed(directory, me, witness.key());
-            this.submitter = new org.liaison.gateway.witness.Submitter(data.resolve("audit-cosigned"), me, audit, () -> trust.get().directory(),
+            this.submitter = new org.liaison.gateway.witness.Submitter(data.resolve("audit-cosigned"), me, audit, () -> trust.trust().directory(),
                     this::askWitness,
                     org.liaison.gateway.witness.WitnessWiring.submitterEvents(metrics), clock());
             opened.add(submitter);
@@ -351,10 +320,10 @@ public final class GatewayNode implements NodeState, AutoCloseable {
             throw new IllegalStateException(me + " gateway: start() after a start or a close");
         }
         try {
-            this.server = new PeerServer(config.peer().host(), config.peer().port(), () -> contexts.get().peerServer(), identity,
+            this.server = new PeerServer(config.peer().host(), config.peer().port(), () -> trust.contexts().peerServer(), identity,
                     authFailures, tlsHandshakes, this, tuning.readTimeout(), tuning.maxMessageBytes());
             this.local = new org.liaison.gateway.local.LocalServer(config.local().host(), config.local().port(),
-                    () -> tlsHandshakes.hybridHere() ? contexts.get().localHybrid().get() : contexts.get().local(), this, outbox,
+                    () -> tlsHandshakes.hybridHere() ? trust.contexts().localHybrid().get() : trust.contexts().local(), this, outbox,
                     tuning.readTimeout(), authFailures, tlsHandshakes);
             this.admin = new org.liaison.gateway.admin.AdminServer(config.admin().host(), config.admin().port(), metrics,
                     this::ready);
@@ -369,7 +338,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
             // The configuration's digest: a change between two runs shows in the log.
             audit.record(AuditEvent.of("start", me.value(), null, null, "ok", "directory #" + directoryAtOpen.sequence())
                     .with("configSha256", configSha256)
-                    .with("tlsCertificateSha256", keys.get().tls().fingerprint().hex()));
+                    .with("tlsCertificateSha256", trust.keys().tls().fingerprint().hex()));
         } catch (Exception | Error e) {
             try {
                 shutDown.set(true);
@@ -382,7 +351,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
         LOG.info("{} gateway started: peer API on {}:{}, local API on {}:{}, admin on {}:{}, directory #{} ({} authorities), "
                 + "peer TLS by {}, TLS certificate SHA-256 {}{}", me, config.peer().host(), server.port(), config.local().host(),
                 local.port(), config.admin().host(), admin.port(), directoryAtOpen.sequence(), directoryAtOpen.authorities().size(),
-                tlsProvider == SslProvider.OPENSSL ? "OpenSSL (BoringSSL)" : "the JDK", keys.get().tls().fingerprint(),
+                trust.tlsProvider() == SslProvider.OPENSSL ? "OpenSSL (BoringSSL)" : "the JDK", trust.keys().tls().fingerprint(),
                 recoveredAtOpen > 0 ? ", " + recoveredAtOpen + " interrupted deliveries resumed" : "");
         return this;
     }
@@ -443,8 +412,8 @@ public final class GatewayNode implements NodeState, AutoCloseable {
         return NodeConfig.resolve(configFile, p);
     }
 
-    private Contexts contexts(NodeKeys k) throws javax.net.ssl.SSLException {
-        return new Contexts(TlsContexts.server(k.tls(), trustManager, tlsProvider), TlsContexts.client(k.tls(), trustManager, tlsProvider),
+    private TrustHolder.Contexts contexts(NodeKeys k, SslProvider tlsProvider) throws javax.net.ssl.SSLException {
+        return new TrustHolder.Contexts(TlsContexts.server(k.tls(), trustManager, tlsProvider), TlsContexts.client(k.tls(), trustManager, tlsProvider),
                 org.liaison.gateway.local.LocalServer.context(k.tls(), this, authFailures),
                 org.liaison.gateway.tls.HybridTls.lazily(() -> org.liaison.gateway.local.LocalServer.hybridContext(k.tls(), this, authFailures)));
     }
@@ -459,26 +428,15 @@ public final class GatewayNode implements NodeState, AutoCloseable {
         }
     }
 
-    private List<X509CRL> readCrls() throws IOException {
-        List<X509CRL> crls = new ArrayList<>();
-        for (String c : config.crls()) {
-            crls.add(Pem.readCrl(path(c)));
-        }
-        return crls;
-    }
-
-    private List<FileTime> trustFileTimes() throws IOException {
-        List<FileTime> times = new ArrayList<>();
-        times.add(Files.getLastModifiedTime(path(config.directory().file())));
-        for (String c : config.crls()) {
-            times.add(Files.getLastModifiedTime(path(c)));
-        }
-        return times;
+    /** New keys are in use: pooled connections made with the old ones retire. */
+    private void retireConnections() {
+        client.retireConnections();
     }
 
     private void reload() {
-        reloadTrust();
-        reloadKeys();
+        authFailures.flush(false); // summaries of refusal windows that ended: no count waits for the next refusal
+        trust.reloadTrust();
+        trust.reloadKeys();
         auditPassedDeadlines();
         try {
             retention.sweepIfDue(clock().instant());
@@ -508,94 +466,6 @@ public final class GatewayNode implements NodeState, AutoCloseable {
     /** Retention and deletion (see {@link Retention}). */
     public Retention retention() {
         return retention;
-    }
-
-    /**
-     * Loads the node's keystores again when their files changed, and uses the new keys once the
-     * current directory lists their certificates; otherwise (a keystore half-written, a wrong
-     * password, a certificate not yet published) the keys in use stay and the refusal is logged
-     * and audited. Connections already open finish with the key they were made with.
-     */
-    void reloadKeys() {
-        NodeKeys current = keys.get();
-        List<String> times = NodeKeys.times(config, this::path);
-        if (times.equals(current.files()) || times.equals(keyFilesRefused)) {
-            return;
-        }
-        NodeKeys next;
-        Contexts made;
-        try {
-            next = NodeKeys.load(config, this::path, current);
-            next.check(trust.get().directory(), me);
-            made = contexts(next);
-        } catch (Exception e) {
-            keyFilesRefused = times; // tried once per change of the files
-            audit.record(AuditEvent.of("keys-refused", me.value(), null, null, "refused", e.getMessage()));
-            LOG.error("refused the changed keystores, keeping the keys in use: {}", e.getMessage());
-            return;
-        }
-        keyFilesRefused = null;
-        if (next.sameKeys(current)) {
-            keys.set(next); // the files were rewritten with the keys in use: nothing changes
-            return;
-        }
-        // Logged (durably) before the keys are used: no message is signed or opened with a key the log does not name.
-        audit.record(AuditEvent.of("keys-change", me.value(), null, null, "ok", null)
-                .with("tlsCertificateSha256", next.tls().fingerprint().hex())
-                .with("signingCertificateSha256", next.signing().fingerprint().hex())
-                .with("encryptionCertificateSha256", next.encryption().fingerprint().hex()));
-        contexts.set(made);
-        keys.set(next);
-        client.retireConnections();
-        LOG.info("now using TLS certificate SHA-256 {}, signing {}, encryption {} ({} previous encryption keys held)",
-                next.tls().fingerprint(), next.signing().fingerprint(), next.encryption().fingerprint(),
-                next.previousEncryption().size());
-        if ((config.previousEncryption() == null ? 0 : config.previousEncryption().size()) < next.previousEncryption().size()) {
-            LOG.warn("an encryption key this node replaced is held in memory only: add its keystore under previousEncryption in {}"
-                    + " so that messages sealed to it still open after a restart", configFile);
-        }
-    }
-
-    private volatile List<String> keyFilesRefused;
-
-    /** Loads a newer directory or CRLs when their files changed; a refused directory leaves the current one in place. */
-    void reloadTrust() {
-        authFailures.flush(false); // summaries of refusal windows that ended: no count waits for the next refusal
-        try {
-            List<FileTime> times = trustFileTimes();
-            if (times.equals(trustFilesSeen)) {
-                return;
-            }
-            trustFilesSeen = times;
-            Trust current = trust.get();
-            FederationDirectory next = directoryVerifier.accept(current.directory(),
-                    Files.readAllBytes(path(config.directory().file())), clock().instant());
-            trust.set(new Trust(next, readCrls()));
-            if (next != current.directory()) {
-                audit.record(AuditEvent.of("directory-change", me.value(), null, null, "ok",
-                        "directory #" + current.directory().sequence() + " -> #" + next.sequence()));
-                LOG.info("loaded directory #{}", next.sequence());
-                keyFilesRefused = null; // keystores refused under the last directory are tried again under this one
-                try {
-                    org.liaison.gateway.tls.HybridTls.requireProvider(next, me, tlsProvider);
-                } catch (IllegalStateException jdk) {
-                    LOG.error("peers that announce hybrid TLS will refuse this node: {}", jdk.getMessage());
-                }
-                try {
-                    keys.get().check(next, me);
-                } catch (IllegalStateException unlisted) {
-                    audit.record(AuditEvent.of("keys-unlisted", me.value(), null, null, "refused", unlisted.getMessage()));
-                    LOG.error("peers will refuse this node: {}", unlisted.getMessage());
-                }
-            } else {
-                audit.record(AuditEvent.of("crl-reload", me.value(), null, null, "ok", null));
-            }
-        } catch (ProtocolException e) {
-            audit.record(AuditEvent.of("directory-refused", me.value(), null, null, "refused", e.code().code() + " " + e.getMessage()));
-            LOG.error("refused the new directory, keeping #{}: {}", trust.get().directory().sequence(), e.getMessage());
-        } catch (IOException | RuntimeException e) {
-            LOG.error("cannot reload the directory or CRLs: {}", e.toString());
-        }
     }
 
     public Outbox outbox() {
@@ -630,12 +500,12 @@ public final class GatewayNode implements NodeState, AutoCloseable {
 
     @Override
     public Credential encryption() {
-        return keys.get().encryption();
+        return trust.keys().encryption();
     }
 
     @Override
     public List<java.security.PrivateKey> decryptionKeys() {
-        return keys.get().decryptionKeys();
+        return trust.keys().decryptionKeys();
     }
 
     private final OnwardTransfers onward = new OnwardTransfers(this);
@@ -652,11 +522,6 @@ public final class GatewayNode implements NodeState, AutoCloseable {
     @Override
     public void sealedReply(java.util.UUID inReplyTo) {
         store.received(inReplyTo).ifPresent(r -> stages.replied(inReplyTo, r.sender()));
-    }
-
-    @Override
-    public void sealedRequest(java.util.UUID messageId, Instant respondBy) {
-        // kept by the store with the message (store/Listings): nothing to hold here
     }
 
     @Override
@@ -700,7 +565,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
 
     /** The keys in use now. */
     public NodeKeys keys() {
-        return keys.get();
+        return trust.keys();
     }
 
     @Override
@@ -710,7 +575,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
 
     @Override
     public Trust trust() {
-        return trust.get();
+        return trust.trust();
     }
 
     @Override
@@ -749,19 +614,19 @@ public final class GatewayNode implements NodeState, AutoCloseable {
     }
 
     @Override
-    public org.liaison.gateway.witness.Witness witness() {
-        return witness;
+    public java.util.Optional<org.liaison.gateway.witness.Witness> witness() {
+        return java.util.Optional.of(witness);
     }
 
     /** Posts an add-checkpoint body to {@code witness}'s peer API; its answer whatever the status. */
     public org.liaison.gateway.delivery.PeerClient.Answer askWitness(AuthorityId witness, byte[] body)
             throws org.liaison.protocol.ProtocolException {
-        return org.liaison.gateway.witness.WitnessWiring.post(client, trust.get().directory(), witness, body);
+        return org.liaison.gateway.witness.WitnessWiring.post(client, trust.trust().directory(), witness, body);
     }
 
     /** The latest checkpoint of {@code log} that {@code witness} cosigned (its monitoring answer). */
     public String witnessedCheckpoint(AuthorityId witness, AuthorityId log) throws org.liaison.protocol.ProtocolException {
-        return org.liaison.gateway.witness.WitnessWiring.latest(client, trust.get().directory(), witness, log);
+        return org.liaison.gateway.witness.WitnessWiring.latest(client, trust.trust().directory(), witness, log);
     }
 
     /** Gets this node's checkpoints cosigned by its witnesses (see {@link org.liaison.gateway.witness.Submitter}). */
@@ -775,7 +640,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
      */
     private org.liaison.gateway.audit.PeerLogs.Proof proveFor(AuthorityId peer, long from, long to)
             throws org.liaison.protocol.ProtocolException {
-        List<String> endpoints = trust.get().directory().require(peer).endpoints();
+        List<String> endpoints = trust.trust().directory().require(peer).endpoints();
         org.liaison.protocol.ProtocolException last = null;
         for (String e : endpoints) {
             try {
@@ -795,7 +660,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
 
     @Override
     public Credential signing() {
-        return keys.get().signing();
+        return trust.keys().signing();
     }
 
     @Override
@@ -811,7 +676,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
      * in the data folder. Not ready while the disk is full; ready again by itself when space returns.
      */
     boolean ready() {
-        if (!running || !clock().instant().isBefore(trust.get().directory().nextUpdate()) || !audit.healthy()) {
+        if (!running || !clock().instant().isBefore(trust.trust().directory().nextUpdate()) || !audit.healthy()) {
             return false;
         }
         try {
@@ -821,35 +686,14 @@ public final class GatewayNode implements NodeState, AutoCloseable {
         }
     }
 
-    /** "sender/id" of receptions the audit log recorded but the store did not hold at start (a crash between the two). */
-    private final java.util.Set<String> receivedBeforeCrash = java.util.concurrent.ConcurrentHashMap.newKeySet();
-
-    private void findReceptionsCutByACrash() {
-        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
-        for (byte[] entry : audit.recentAtOpen()) {
-            try {
-                com.fasterxml.jackson.databind.JsonNode e = json.readTree(entry);
-                if ("receive".equals(e.path("type").asText()) && !e.path("messageId").isNull()) {
-                    AuthorityId from = AuthorityId.of(e.path("counterpart").asText());
-                    java.util.UUID id = java.util.UUID.fromString(e.path("messageId").asText());
-                    if (store.receiptFor(from, id).isEmpty()) {
-                        receivedBeforeCrash.add(from + "/" + id);
-                    }
-                }
-            } catch (java.io.IOException | IllegalArgumentException skip) {
-                // not an entry of interest
-            }
-        }
-    }
-
     @Override
     public boolean receiveLoggedBeforeACrash(AuthorityId sender, java.util.UUID messageId) {
-        return receivedBeforeCrash.remove(sender + "/" + messageId);
+        return recovery.receiveLoggedBeforeACrash(sender, messageId);
     }
 
     @Override
     public void receiveLoggedNotStored(AuthorityId sender, java.util.UUID messageId) {
-        receivedBeforeCrash.add(sender + "/" + messageId);
+        recovery.receiveLoggedNotStored(sender, messageId);
     }
 
     @Override

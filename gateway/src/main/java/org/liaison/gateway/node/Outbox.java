@@ -40,7 +40,7 @@ import org.liaison.protocol.xenc.ContentEncryption;
  * disk), checks each file against the manifest's size and SHA-256, seals the envelope, and stores
  * it with one queued delivery per recipient — all or nothing.
  */
-public final class Outbox {
+public final class Outbox implements org.liaison.gateway.local.Submissions {
     private static final Logger LOG = LogManager.getLogger(Outbox.class);
 
     public static final Duration DEFAULT_TTL = Duration.ofDays(7);
@@ -248,6 +248,7 @@ public final class Outbox {
     }
 
     /** The file bytes a broken upload with this key kept, waiting for a resume (0 when none waits). */
+    @Override
     public long parkedBytes(X509Certificate user, String idempotencyKey) {
         dropExpired(node.clock().instant());
         Parked p = parked.get(scopedKey(user, idempotencyKey));
@@ -265,6 +266,7 @@ public final class Outbox {
      * with the same key and package when {@code resumeFrom} &gt; 0: its file bytes then continue at
      * {@code resumeFrom}, which must be what the parked session accepted (else RESUME_MISMATCH).
      */
+    @Override
     public Session begin(byte[] manifestXml, X509Certificate submitter, String idempotencyKey, UUID conversationId, UUID inReplyTo,
             Duration ttl, long resumeFrom) throws ProtocolException, IOException {
         node.evidence().requireTrustedTime(); // LIAISON:0058 before any work
@@ -368,7 +370,7 @@ public final class Outbox {
     private final java.util.concurrent.ConcurrentHashMap<String, Object> finishing = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** One submission in progress. Not thread-safe: one writer. */
-    public final class Session {
+    public final class Session implements org.liaison.gateway.local.Submissions.Upload {
         private final UUID existing;
         private final Manifests.Verified manifest;
         private final byte[] manifestXml;
@@ -425,6 +427,7 @@ public final class Outbox {
         }
 
         /** The message an earlier submission with the same idempotency key made, or null. */
+        @Override
         public UUID existing() {
             return existing;
         }
@@ -487,6 +490,7 @@ public final class Outbox {
         }
 
         /** Accepts the next bytes of the files, in manifest order; encrypts them as they come. */
+        @Override
         public synchronized void write(java.nio.ByteBuffer data) throws IOException, ProtocolException {
             List<File> files = manifest.manifest().getFile();
             while (data.hasRemaining()) {
@@ -518,6 +522,7 @@ public final class Outbox {
         }
 
         /** All bytes arrived: seals the envelope and queues it. Nothing is queued if anything is missing. */
+        @Override
         public UUID finish() throws IOException, ProtocolException {
             if (existing != null) {
                 return existing;
@@ -611,9 +616,6 @@ public final class Outbox {
                 if (inReplyTo != null) {
                     node.sealedReply(inReplyTo);
                 }
-                if (manifest.manifest().getRespondBy() != null) {
-                    node.sealedRequest(id, org.liaison.protocol.xml.Formats.instant(manifest.manifest().getRespondBy()));
-                }
                 onStored.run();
                 return id;
             } catch (ProtocolException | IOException | RuntimeException e) {
@@ -630,6 +632,12 @@ public final class Outbox {
         }
 
         /** Drops everything written so far. Idempotent. */
+        @Override
+        public void park() {
+            Outbox.this.park(this);
+        }
+
+        @Override
         public synchronized void abort() {
             try {
                 if (encrypting != null) {

@@ -28,7 +28,7 @@ import org.liaison.protocol.model.Service;
  * keeps the digests (the envelope's, and a received message's receipt), and records a {@code delete}
  * entry in the audit log (which never held content). {@code liaison audit query --type delete} lists them.
  */
-public final class Retention {
+public final class Retention implements org.liaison.gateway.local.CaseDeletion {
     private static final Logger LOG = LogManager.getLogger(Retention.class);
 
     /** How long each service's messages are kept when the configuration says nothing (see the README). */
@@ -216,13 +216,11 @@ public final class Retention {
         return oldest == null ? null : p.after(oldest);
     }
 
-    /** What a case deletion removed. */
-    public record Deleted(List<UUID> received, List<UUID> sent) {}
-
     /**
      * Deletes every message of a case, received and sent (an operator's decision, with a reason); each is
      * audited. Received messages stored before cases were recorded are matched by opening their manifest.
      */
+    @Override
     public synchronized Deleted deleteCase(String caseRef, String actor, String reason) throws ProtocolException {
         List<UUID> received = new ArrayList<>();
         List<UUID> sent = new ArrayList<>();

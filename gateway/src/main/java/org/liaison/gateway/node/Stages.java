@@ -31,11 +31,9 @@ import org.liaison.protocol.envelope.Notices;
  * verified and kept with it, and a reply received from one of them marks it <em>answered</em>; each stage
  * is audited. {@code liaison status} shows them per recipient.
  */
-public final class Stages implements AutoCloseable {
+public final class Stages implements org.liaison.gateway.local.ReceivedStages, AutoCloseable {
     private static final Logger LOG = LogManager.getLogger(Stages.class);
     public static final String OPENED = "opened";
-    public static final String ACKNOWLEDGED = "acknowledged";
-    public static final String DECLINED = "declined";
     public static final String ANSWERED = "answered";
 
     private final PeerContext node;
@@ -71,6 +69,7 @@ public final class Stages implements AutoCloseable {
     }
 
     /** {@link #opened(MessageStore.Received)} with its envelope's header, read already by the caller. */
+    @Override
     public void opened(MessageStore.Received r, EnvelopeHeader h) throws ProtocolException {
         queue(r, h, OPENED, null, null, node.me().value());
     }
@@ -84,6 +83,7 @@ public final class Stages implements AutoCloseable {
     }
 
     /** {@link #decide(MessageStore.Received, String, String, String, String)} with its envelope's header, read already by the caller. */
+    @Override
     public boolean decide(MessageStore.Received r, EnvelopeHeader h, String stage, String reason, String note, String actor)
             throws ProtocolException {
         if (!ACKNOWLEDGED.equals(stage) && !DECLINED.equals(stage)) {

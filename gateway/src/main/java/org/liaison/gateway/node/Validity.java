@@ -18,7 +18,7 @@ public final class Validity {
     private Validity() {}
 
     /** Something valid from {@code from} until {@code until}; {@code name} says what (tls, crl, directory, ...). */
-    public record Dated(String name, String subject, Instant from, Instant until) {
+    public record Dated(String name, String subject, Instant from, Instant until) implements org.liaison.gateway.admin.NodeMetrics.Dated {
         public boolean expiredAt(Instant now) {
             return !now.isBefore(until);
         }

@@ -12,9 +12,7 @@ public interface PeerContext {
     AuthorityId me();
 
     /** The node's time (the system clock but in tests): use it rather than {@code Instant.now()}. */
-    default java.time.Clock clock() {
-        return java.time.Clock.systemUTC();
-    }
+    java.time.Clock clock();
 
     Trust trust();
 
@@ -33,16 +31,13 @@ public interface PeerContext {
     Credential encryption();
 
     /** Every key this authority may decrypt with: the current encryption key first, then those it replaced. */
-    default java.util.List<java.security.PrivateKey> decryptionKeys() {
-        return java.util.List.of(encryption().decryptionKey());
-    }
+    java.util.List<java.security.PrivateKey> decryptionKeys();
 
     int maxEnvelopeBytes();
 
     /** A package was received and stored (its manifest checked): for what this node keeps about received packages. */
-    default void receivedPackage(org.liaison.certs.AuthorityId from, java.util.UUID messageId, java.util.UUID inReplyTo,
-            org.liaison.protocol.model.Manifest manifest) {
-    }
+    void receivedPackage(org.liaison.certs.AuthorityId from, java.util.UUID messageId, java.util.UUID inReplyTo,
+            org.liaison.protocol.model.Manifest manifest);
 
     /** The memory budget for envelopes and manifests being received (see {@link org.liaison.gateway.net.BufferBudget}). */
     org.liaison.gateway.net.BufferBudget buffers();
@@ -53,33 +48,23 @@ public interface PeerContext {
      * Whether the audit log already has a {@code receive} entry for this message although the store
      * does not hold it: a crash came between the two. Asked once; the answer is forgotten after.
      */
-    default boolean receiveLoggedBeforeACrash(AuthorityId sender, java.util.UUID messageId) {
-        return false;
-    }
+    boolean receiveLoggedBeforeACrash(AuthorityId sender, java.util.UUID messageId);
 
     /** A {@code receive} entry was logged and the store then failed: the next reception of the message is the same one. */
-    default void receiveLoggedNotStored(AuthorityId sender, java.util.UUID messageId) {
-    }
+    void receiveLoggedNotStored(AuthorityId sender, java.util.UUID messageId);
 
     /**
      * A stage notice {@code peer} sent about a message this node sent it (see {@code Stages}): verified,
      * kept and audited, or refused with the reason.
      */
-    default void noticeReceived(AuthorityId peer, byte[] xml) throws org.liaison.protocol.ProtocolException {
-        throw new org.liaison.protocol.ProtocolException(org.liaison.protocol.ErrorCode.NOT_FOUND, "this node takes no notices");
-    }
+    void noticeReceived(AuthorityId peer, byte[] xml) throws org.liaison.protocol.ProtocolException;
 
     /** Issues the evidence of this node's acts (see EvidenceIssuer). */
-    default org.liaison.gateway.evidence.EvidenceIssuer evidence() {
-        return org.liaison.gateway.evidence.EvidenceIssuer.NONE;
-    }
+    org.liaison.gateway.evidence.EvidenceIssuer evidence();
 
-    /** This node as a witness of other authorities' audit logs (see {@code Witness}); null when it witnesses none. */
-    default org.liaison.gateway.witness.Witness witness() {
-        return null;
-    }
+    /** This node as a witness of other authorities' audit logs (see {@code Witness}); empty when it witnesses none. */
+    java.util.Optional<org.liaison.gateway.witness.Witness> witness();
 
     /** {@code peer} just made an authenticated request: it is up (deliveries to it waiting in backoff may go now). */
-    default void peerIsUp(AuthorityId peer) {
-    }
+    void peerIsUp(AuthorityId peer);
 }

@@ -86,12 +86,11 @@ public final class ReceiveHandler extends FrontDoor<AuthorityId> {
                 })
                 .get(PATH + "/{id}/transfer", r -> transferState(node, r))
                 .get(CONSISTENCY_PATH, r -> consistency(node, r)).query();
-        org.liaison.gateway.witness.Witness witness = node.witness();
-        if (witness != null) { // C2SP tlog-witness: the spec's statuses and text bodies, not <Error> documents
+        node.witness().ifPresent(witness -> { // C2SP tlog-witness: the spec's statuses and text bodies, not <Error> documents
             routes.buffered(org.liaison.gateway.witness.Witness.ADD_CHECKPOINT, org.liaison.protocol.tlog.AddCheckpoint.MAX_BYTES,
                             "add-checkpoint request", (r, body) -> witnessAnswer(witness.addCheckpoint(r.principal(), body)))
                     .get(org.liaison.gateway.witness.Witness.PREFIX + "/{origin}/checkpoint", r -> witnessAnswer(witness.latest(r.param("origin"))));
-        }
+        });
         return routes;
     }
 
@@ -142,11 +141,12 @@ public final class ReceiveHandler extends FrontDoor<AuthorityId> {
             throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "from and to must be tree sizes");
         }
         String key = node.audit().verifierKey();
-        if (key == null) {
+        java.util.Optional<org.liaison.gateway.audit.AuditLog.Tree> tree = node.audit().tree();
+        if (key == null || tree.isEmpty()) {
             throw new ProtocolException(ErrorCode.NOT_FOUND, "this node keeps no signed audit log");
         }
         try {
-            return Answer.bytes(JSON_TYPE, AuditProofs.writeProof(key, from, to, node.audit().consistencyProof(from, to)));
+            return Answer.bytes(JSON_TYPE, AuditProofs.writeProof(key, from, to, tree.get().consistencyProof(from, to)));
         } catch (IllegalArgumentException e) {
             throw new ProtocolException(ErrorCode.NOT_FOUND, e.getMessage());
         } catch (java.io.IOException e) {

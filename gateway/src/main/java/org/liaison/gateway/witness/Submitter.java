@@ -191,7 +191,8 @@ public final class Submitter implements AutoCloseable {
             }
             List<byte[]> proof;
             try {
-                proof = old == 0 || old == cp.size() ? List.of() : audit.consistencyProof(old, cp.size());
+                proof = old == 0 || old == cp.size() ? List.of() : audit.tree()
+                        .orElseThrow(() -> new IllegalStateException("the audit log keeps no Merkle tree")).consistencyProof(old, cp.size());
             } catch (RuntimeException e) {
                 LOG.warn("no consistency proof from {} to {} for witness {}: {}", old, cp.size(), w, e.getMessage());
                 events.submitted(w, "no-proof");

@@ -85,6 +85,43 @@ class ReceiveHandlerTest {
         public org.liaison.gateway.admin.NodeMetrics metrics() {
             return metrics;
         }
+
+        public java.time.Clock clock() {
+            return java.time.Clock.systemUTC();
+        }
+
+        public List<java.security.PrivateKey> decryptionKeys() {
+            throw new AssertionError("something was decrypted");
+        }
+
+        public void receivedPackage(AuthorityId from, java.util.UUID messageId, java.util.UUID inReplyTo,
+                org.liaison.protocol.model.Manifest manifest) {
+            throw new AssertionError("a package was received");
+        }
+
+        public boolean receiveLoggedBeforeACrash(AuthorityId sender, java.util.UUID messageId) {
+            throw new AssertionError("a reception was looked up");
+        }
+
+        public void receiveLoggedNotStored(AuthorityId sender, java.util.UUID messageId) {
+            throw new AssertionError("a reception was logged");
+        }
+
+        public void noticeReceived(AuthorityId peer, byte[] xml) {
+            throw new AssertionError("a notice was taken");
+        }
+
+        public org.liaison.gateway.evidence.EvidenceIssuer evidence() {
+            return org.liaison.gateway.evidence.EvidenceIssuer.NONE;
+        }
+
+        public java.util.Optional<org.liaison.gateway.witness.Witness> witness() {
+            return java.util.Optional.empty();
+        }
+
+        public void peerIsUp(AuthorityId peer) {
+            // an authenticated request: nothing waits on it here
+        }
     };
     final BufferBudget budget = new BufferBudget(2 * MAX_ENVELOPE, 4 * MAX_ENVELOPE);
 
