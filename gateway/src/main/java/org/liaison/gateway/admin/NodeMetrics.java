@@ -95,23 +95,23 @@ public final class NodeMetrics {
      * Negative seconds: expired. Alert rules on them are in deploy/prometheus/alerts.yml.
      */
     public void bindValidity(Supplier<? extends List<? extends Dated>> certificates,
-            Supplier<? extends List<? extends Dated>> crls, Supplier<? extends Dated> directory, Path dataDir) {
+            Supplier<? extends List<? extends Dated>> crls, Supplier<? extends Dated> directory, Path dataDir, java.time.Clock clock) {
         for (String purpose : List.of("tls", "signing", "encryption", "national-ca", "operator-ca")) {
-            Gauge.builder("liaison.certificate.expiry", () -> secondsLeft(certificates.get(), purpose, null))
+            Gauge.builder("liaison.certificate.expiry", () -> secondsLeft(certificates.get(), purpose, null, clock))
                     .tag("purpose", purpose).baseUnit("seconds")
                     .description("Seconds until the certificate expires (the earliest, when several serve the purpose)")
                     .register(registry);
         }
         for (Dated crl : crls.get()) {
             String issuer = crl.subject();
-            Gauge.builder("liaison.crl.next.update", () -> secondsLeft(crls.get(), "crl", issuer)).tag("issuer", issuer)
+            Gauge.builder("liaison.crl.next.update", () -> secondsLeft(crls.get(), "crl", issuer, clock)).tag("issuer", issuer)
                     .baseUnit("seconds").description("Seconds until the CRL's next update; below zero the node refuses what its CA issued")
                     .register(registry);
             Gauge.builder("liaison.crl.age", () -> crls.get().stream().filter(c -> c.subject().equals(issuer))
-                    .mapToDouble(c -> java.time.Duration.between(c.from(), java.time.Instant.now()).toSeconds()).max().orElse(Double.NaN))
+                    .mapToDouble(c -> java.time.Duration.between(c.from(), clock.instant()).toSeconds()).max().orElse(Double.NaN))
                     .tag("issuer", issuer).baseUnit("seconds").description("Seconds since the CRL was issued").register(registry);
         }
-        Gauge.builder("liaison.directory.next.update", () -> java.time.Duration.between(java.time.Instant.now(),
+        Gauge.builder("liaison.directory.next.update", () -> java.time.Duration.between(clock.instant(),
                 directory.get().until()).toSeconds()).baseUnit("seconds").description("Seconds until the directory's next update")
                 .register(registry);
         Gauge.builder("liaison.disk.free", () -> {
@@ -158,9 +158,9 @@ public final class NodeMetrics {
         java.time.Instant until();
     }
 
-    private static double secondsLeft(List<? extends Dated> all, String name, String subject) {
+    private static double secondsLeft(List<? extends Dated> all, String name, String subject, java.time.Clock clock) {
         return all.stream().filter(d -> d.name().equals(name) && (subject == null || d.subject().equals(subject)))
-                .mapToDouble(d -> java.time.Duration.between(java.time.Instant.now(), d.until()).toSeconds()).min().orElse(Double.NaN);
+                .mapToDouble(d -> java.time.Duration.between(clock.instant(), d.until()).toSeconds()).min().orElse(Double.NaN);
     }
 
     private static double size(Path p) {

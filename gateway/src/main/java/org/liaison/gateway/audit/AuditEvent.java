@@ -37,7 +37,14 @@ public record AuditEvent(Instant time, String type, String actor, String message
                 .with("inReplyTo", h.inReplyTo() == null ? null : h.inReplyTo().toString());
     }
 
+    /** An event at the node's time ({@code clock}: the node's, so that tests that move it see entries move with it). */
+    public static AuditEvent of(java.time.Clock clock, String type, String actor, String messageId, String counterpart, String outcome,
+            String reason) {
+        return new AuditEvent(clock.instant(), type, actor, messageId, counterpart, outcome, reason, Map.of());
+    }
+
+    /** An event at the system's time: for tools and parts that run without a node (a node's parts use its clock). */
     public static AuditEvent of(String type, String actor, String messageId, String counterpart, String outcome, String reason) {
-        return new AuditEvent(Instant.now(), type, actor, messageId, counterpart, outcome, reason, Map.of());
+        return of(java.time.Clock.systemUTC(), type, actor, messageId, counterpart, outcome, reason);
     }
 }

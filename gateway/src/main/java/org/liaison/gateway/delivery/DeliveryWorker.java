@@ -38,7 +38,7 @@ public final class DeliveryWorker implements AutoCloseable {
     private final DeliveryContext node;
     private final PeerClient client;
     private final Backoff backoff;
-    private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> thread(r, "delivery-poll"));
+    private final ScheduledExecutorService scheduler;
     /** Deliveries in flight to one recipient at most: a backlog drains in parallel, a dead peer holds only this many threads. */
     static final int PER_RECIPIENT = 4;
     /**
@@ -46,19 +46,16 @@ public final class DeliveryWorker implements AutoCloseable {
      * {@value #PER_RECIPIENT} per peer), and a dead or slow peer holds only its own — a fixed pool
      * would let four dead peers take every thread and stall deliveries to live ones.
      */
-    private final ExecutorService senders = Executors.newCachedThreadPool(r -> thread(r, "delivery"));
+    private final ExecutorService senders;
     private final Map<AuthorityId, Integer> inFlight = new ConcurrentHashMap<>();
 
-    public DeliveryWorker(DeliveryContext node, PeerClient client, Backoff backoff) {
+    public DeliveryWorker(DeliveryContext node, PeerClient client, Backoff backoff, org.liaison.gateway.net.NodeRuntime runtime) {
+        this.scheduler = runtime.scheduler("liaison-delivery-poll");
+        this.senders = runtime.tasks("liaison-delivery");
+        this.prober = runtime.scheduler("liaison-delivery-probe");
         this.node = node;
         this.client = client;
         this.backoff = backoff;
-    }
-
-    private static Thread thread(Runnable r, String name) {
-        Thread t = new Thread(r, "liaison-" + name);
-        t.setDaemon(true);
-        return t;
     }
 
     /** Looks for due deliveries now rather than at the next poll (a message was stored, a recipient became free). */
@@ -79,7 +76,7 @@ public final class DeliveryWorker implements AutoCloseable {
     /** How often peers whose deliveries wait in backoff are probed (a TCP connect), and the least time between two wake-ups. */
     static final Duration PROBE_EVERY = Duration.ofSeconds(5);
     private final Map<AuthorityId, Instant> lastWoken = new ConcurrentHashMap<>();
-    private final ExecutorService prober = Executors.newSingleThreadExecutor(r -> thread(r, "delivery-probe"));
+    private final ExecutorService prober;
 
     /**
      * A sign that {@code peer} is up (it connected to us, or took a delivery): its deliveries waiting in
@@ -233,7 +230,7 @@ public final class DeliveryWorker implements AutoCloseable {
         if (!now.isBefore(m.expiresAt())) {
             node.store().transition(d.messageId(), d.recipient(), State.SENDING, new MessageStore.Expire(d.attempts(),
                     "expired at " + m.expiresAt()));
-            node.audit().record(AuditEvent.of("expire", node.me().value(), d.messageId().toString(), d.recipient().value(), "failed",
+            node.audit().record(AuditEvent.of(node.clock(), "expire", node.me().value(), d.messageId().toString(), d.recipient().value(), "failed",
                     "expired before delivery"));
             node.evidence().expired(m, d.recipient());
             return false;
@@ -260,7 +257,7 @@ public final class DeliveryWorker implements AutoCloseable {
             node.metrics().deliveryAttempt("delivered");
             node.metrics().delivered(java.time.Duration.between(m.createdAt(), node.clock().instant()));
             node.store().transition(d.messageId(), d.recipient(), State.SENDING, new MessageStore.Deliver(attempts, receipt, r.received()));
-            node.audit().record(AuditEvent.of("receipt", d.recipient().value(), d.messageId().toString(), d.recipient().value(), "ok",
+            node.audit().record(AuditEvent.of(node.clock(), "receipt", d.recipient().value(), d.messageId().toString(), d.recipient().value(), "ok",
                     null).about(env.header()).with("peerCheckpoint", r.checkpoint()));
             node.evidence().relayed(env.header(), d.recipient(), receipt, r.envelopeSha256());
             if (r.checkpoint() != null) {
@@ -278,7 +275,7 @@ public final class DeliveryWorker implements AutoCloseable {
             node.metrics().deliveryAttempt(state.id());
             node.store().transition(d.messageId(), d.recipient(), State.SENDING, state == State.FAILED ? new MessageStore.Fail(attempts, reason)
                     : state == State.EXPIRED ? new MessageStore.Expire(attempts, reason) : new MessageStore.Retry(attempts, next, reason));
-            AuditEvent failed = AuditEvent.of("send-attempt", node.me().value(), d.messageId().toString(), d.recipient().value(),
+            AuditEvent failed = AuditEvent.of(node.clock(), "send-attempt", node.me().value(), d.messageId().toString(), d.recipient().value(),
                     state.id(), reason);
             node.audit().record(env == null ? failed : failed.about(env.header()));
             if (env != null && state != State.RETRYING) {

@@ -61,9 +61,9 @@ public final class PeerClient implements AutoCloseable {
     private static final io.netty.util.AttributeKey<Long> IDLE_SINCE = io.netty.util.AttributeKey.valueOf("liaison.idle-since");
     private final EventLoopGroup group = org.liaison.gateway.net.EventLoops.group("client", 2);
     /** Where the server's certificate is checked (the trust manager audits refusals): not the event loop. */
-    private final java.util.concurrent.ExecutorService handshakes = org.liaison.gateway.net.Workers.pool("client-tls");
+    private final java.util.concurrent.ExecutorService handshakes;
     /** Where payload files are read ahead of the wire (see MessageBody): not the event loop. */
-    private final java.util.concurrent.ExecutorService readers = org.liaison.gateway.net.Workers.pool("client-read");
+    private final java.util.concurrent.ExecutorService readers;
     private static final io.netty.util.AttributeKey<Integer> GENERATION = io.netty.util.AttributeKey.valueOf("liaison.keys");
     private final java.util.function.Supplier<SslContext> tls;
     /** Raised when the node's TLS key changes: connections made with an earlier key are not reused. */
@@ -81,8 +81,13 @@ public final class PeerClient implements AutoCloseable {
      * {@code tls} is asked for each new connection (see {@link #retireConnections}); {@code tlsHandshakes} sets its
      * key-exchange groups, and audits and checks the group each one negotiated (no downgrade between hybrid peers).
      */
+    private final java.time.Clock clock;
+
     public PeerClient(java.util.function.Supplier<SslContext> tls, PeerIdentity identity, Duration timeout,
-            org.liaison.gateway.tls.TlsHandshakes tlsHandshakes) {
+            org.liaison.gateway.tls.TlsHandshakes tlsHandshakes, org.liaison.gateway.net.NodeRuntime runtime) {
+        this.handshakes = runtime.tls("client-tls");
+        this.readers = runtime.blocking("client-read");
+        this.clock = runtime.clock();
         this.tls = tls;
         this.identity = identity;
         this.timeout = timeout;
@@ -345,7 +350,7 @@ public final class PeerClient implements AutoCloseable {
                     return;
                 }
                 try {
-                    serverAuthorization(ch, ssl, recipient, endpoint).current(java.time.Instant.now());
+                    serverAuthorization(ch, ssl, recipient, endpoint).current(clock.instant());
                 } catch (Exception e) {
                     // On a connection made earlier, the server may since have rotated its key (and the directory
                     // withdrawn the old certificate): nothing was sent, so it is asked again on a new connection,

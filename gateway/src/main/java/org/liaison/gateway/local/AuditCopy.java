@@ -39,7 +39,7 @@ final class AuditCopy {
         parts.add(prefix(s.checkpoints(), s.checkpointsLength()));
         parts.add(new ByteArrayInputStream(ByteBuffer.allocate(8).putLong(s.entriesLength()).array()));
         parts.add(prefix(s.entries(), s.entriesLength()));
-        node.audit().record(AuditEvent.of("audit-copy", request.principal().actor(), null, null, "ok", null)
+        node.audit().record(AuditEvent.of(node.clock(), "audit-copy", request.principal().actor(), null, null, "ok", null)
                 .with("entriesBytes", Long.toString(s.entriesLength())));
         long total = 4L + key.length + 8 + s.checkpointsLength() + 8 + s.entriesLength();
         InputStream copy = new SequenceInputStream(Collections.enumeration(parts));

@@ -63,7 +63,7 @@ final class Cases {
         boolean changed = assign ? node.store().assign(new MessageStore.Assignment(caseRef, person, user.actor(), node.clock().instant()))
                 : node.store().unassign(caseRef, person);
         if (changed) {
-            node.audit().record(AuditEvent.of(assign ? "case-assign" : "case-unassign", user.actor(), null, null, "ok", null)
+            node.audit().record(AuditEvent.of(node.clock(), assign ? "case-assign" : "case-unassign", user.actor(), null, null, "ok", null)
                     .with("case", caseRef).with("person", person));
         }
         Map<String, Object> out = new LinkedHashMap<>();

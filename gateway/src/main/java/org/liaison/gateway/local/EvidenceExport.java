@@ -38,7 +38,7 @@ final class EvidenceExport {
             }
         }
         byte[] zip = node.evidence().export(id);
-        node.audit().record(AuditEvent.of("evidence-export", user.actor(), id.toString(), null, "ok", null)
+        node.audit().record(AuditEvent.of(node.clock(), "evidence-export", user.actor(), id.toString(), null, "ok", null)
                 .with("containerSha256", Envelopes.sha256(zip)));
         return Answer.bytes(AsicE.MIME_TYPE, zip);
     }

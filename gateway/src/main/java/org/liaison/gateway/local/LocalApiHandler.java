@@ -148,7 +148,7 @@ public final class LocalApiHandler extends FrontDoor<LocalUser> {
         public void refused(Channel channel, String id, ProtocolException e) {
             LocalUser user = channel.attr(LocalServer.USER).get();
             // On a worker; the refusal is answered even when it cannot be audited (a full disk): the user learns why.
-            AuditEvent rejected = AuditEvent.of("reject", user == null ? "unknown" : user.actor(), null, null, "refused",
+            AuditEvent rejected = AuditEvent.of(node.clock(), "reject", user == null ? "unknown" : user.actor(), null, null, "refused",
                     "local API: " + e.code().code() + " " + e.getMessage());
             Workers.quietly(finishers, () -> node.audit().append(rejected), "audit a refusal");
         }

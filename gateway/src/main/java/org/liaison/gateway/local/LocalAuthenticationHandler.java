@@ -45,8 +45,11 @@ final class LocalAuthenticationHandler extends ChannelInboundHandlerAdapter {
 
     private final org.liaison.gateway.tls.TlsHandshakes handshakes;
 
+    private final java.time.Clock clock;
+
     LocalAuthenticationHandler(AuthorityId me, Supplier<Trust> trust, AuthFailures failures,
-            org.liaison.gateway.tls.TlsHandshakes handshakes) {
+            org.liaison.gateway.tls.TlsHandshakes handshakes, java.time.Clock clock) {
+        this.clock = clock;
         this.me = me;
         this.trust = trust;
         this.failures = failures;
@@ -70,7 +73,7 @@ final class LocalAuthenticationHandler extends ChannelInboundHandlerAdapter {
             }
             auth = new ClientAuthorization<>(trust, chain, (t, ch, now) -> UserTrustManager.validate(me, t, ch, now));
             try {
-                LocalUser user = auth.current(Instant.now());
+                LocalUser user = auth.current(clock.instant());
                 handshakes.local(user.actor(), ssl.engine(), c.channel().remoteAddress() instanceof java.net.InetSocketAddress
                         ? ((java.net.InetSocketAddress) c.channel().remoteAddress()).getHostString() : null);
                 c.channel().attr(LocalServer.USER).set(user);
@@ -96,7 +99,7 @@ final class LocalAuthenticationHandler extends ChannelInboundHandlerAdapter {
         }
         if (msg instanceof HttpRequest) {
             try {
-                c.channel().attr(LocalServer.USER).set(auth.current(Instant.now()));
+                c.channel().attr(LocalServer.USER).set(auth.current(clock.instant()));
             } catch (CertificateException x) {
                 ReferenceCountUtil.release(msg);
                 refused = true;

@@ -33,11 +33,11 @@ public final class LocalServer implements AutoCloseable {
     private final EventLoopGroup group = org.liaison.gateway.net.EventLoops.group("local", 0);
     private final Channel channel;
     /** Where a finished upload is sealed and stored, off the event loops (see LocalApiHandler). */
-    private final java.util.concurrent.ExecutorService finishers = org.liaison.gateway.net.Workers.pool("submit");
+    private final java.util.concurrent.ExecutorService finishers;
     /** Where uploads are encrypted while the event loops decode the next bytes (not the finishers: they wait for these). */
-    private final java.util.concurrent.ExecutorService writers = org.liaison.gateway.net.Workers.pool("upload");
+    private final java.util.concurrent.ExecutorService writers;
     /** Where TLS handshakes' delegated tasks (certificate checks) run. */
-    private final java.util.concurrent.ExecutorService handshakes = org.liaison.gateway.net.Workers.pool("local-tls");
+    private final java.util.concurrent.ExecutorService handshakes;
     /**
      * Where Bouncy Castle's TLS (hybrid, see {@link #hybridContext}) runs: it has no delegated tasks, so its certificate
      * checks would run on the event loop; its handler runs here instead. Made on first use.
@@ -54,7 +54,7 @@ public final class LocalServer implements AutoCloseable {
             throws javax.net.ssl.SSLException {
         return SslContextBuilder.forServer(tls.privateKey(), tls.chain().toArray(new X509Certificate[0]))
                 .sslProvider(SslProvider.JDK).protocols(TlsContexts.PROTOCOLS).clientAuth(ClientAuth.REQUIRE)
-                .trustManager(new UserTrustManager(node.me(), node::trust, failures))
+                .trustManager(new UserTrustManager(node.me(), node::trust, failures, node.clock()))
                 .sessionTimeout(TlsContexts.SESSION_TIMEOUT).build();
     }
 
@@ -67,14 +67,17 @@ public final class LocalServer implements AutoCloseable {
         return SslContextBuilder.forServer(org.liaison.gateway.tls.HybridTls.bcKeyManager(tls, true))
                 .sslProvider(SslProvider.JDK).sslContextProvider(org.liaison.gateway.tls.HybridTls.bcjsse())
                 .protocols(TlsContexts.PROTOCOLS).clientAuth(ClientAuth.REQUIRE)
-                .trustManager(new UserTrustManager(node.me(), node::trust, failures))
+                .trustManager(new UserTrustManager(node.me(), node::trust, failures, node.clock()))
                 .sessionTimeout(TlsContexts.SESSION_TIMEOUT).build();
     }
 
     /** {@code tls} (see {@link #context}) is asked for each new connection: a rotated key serves the next handshake. */
     public LocalServer(String host, int port, java.util.function.Supplier<SslContext> tls, LocalNode node, Submissions outbox,
-            Duration readTimeout, org.liaison.gateway.tls.AuthFailures failures, org.liaison.gateway.tls.TlsHandshakes tlsHandshakes)
-            throws java.io.IOException, InterruptedException {
+            Duration readTimeout, org.liaison.gateway.tls.AuthFailures failures, org.liaison.gateway.tls.TlsHandshakes tlsHandshakes,
+            org.liaison.gateway.net.NodeRuntime runtime) throws java.io.IOException, InterruptedException {
+        this.finishers = runtime.blocking("submit");
+        this.writers = runtime.writers("upload");
+        this.handshakes = runtime.tls("local-tls");
         ServerBootstrap b = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
@@ -93,7 +96,7 @@ public final class LocalServer implements AutoCloseable {
                                 .addLast("deadlines", new org.liaison.gateway.net.SlowClientGuard(
                                         org.liaison.gateway.net.SlowClientGuard.Mode.HTTP, readTimeout,
                                         org.liaison.gateway.peer.PeerServer.MIN_BYTES_PER_SECOND))
-                                .addLast("user", new LocalAuthenticationHandler(node.me(), node::trust, failures, tlsHandshakes))
+                                .addLast("user", new LocalAuthenticationHandler(node.me(), node::trust, failures, tlsHandshakes, node.clock()))
                                 .addLast("api", new LocalApiHandler(node, outbox, finishers, writers));
                     }
                 });
@@ -115,7 +118,7 @@ public final class LocalServer implements AutoCloseable {
     /** A client pipelined HTTP/1.1 requests: they were dropped, and the connection closes after the answer before them. */
     private void pipelined(LocalNode node, io.netty.channel.ChannelHandlerContext ctx) {
         LocalUser user = ctx.channel().attr(USER).get();
-        org.liaison.gateway.audit.AuditEvent e = org.liaison.gateway.audit.AuditEvent.of("reject", user == null ? "unknown" : user.actor(),
+        org.liaison.gateway.audit.AuditEvent e = org.liaison.gateway.audit.AuditEvent.of(node.clock(), "reject", user == null ? "unknown" : user.actor(),
                 null, null, "refused", "local API: " + org.liaison.gateway.net.OneRequestAtATime.REFUSAL);
         org.liaison.gateway.net.Workers.quietly(finishers, () -> node.audit().append(e), "audit pipelined requests");
     }

@@ -48,7 +48,7 @@ final class Packages {
         } catch (ProtocolException e) {
             if (e.code() == ErrorCode.STORED_DATA_CORRUPT || e.code() == ErrorCode.DECRYPTION_FAILED) {
                 access.storedDataIncident(r, e.getMessage());
-                node.audit().record(AuditEvent.of("fetch-failed", user.actor(), r.messageId().toString(), r.sender().value(),
+                node.audit().record(AuditEvent.of(node.clock(), "fetch-failed", user.actor(), r.messageId().toString(), r.sender().value(),
                         "failed", e.code().code() + " " + e.getMessage()));
                 throw new ProtocolException(ErrorCode.STORED_DATA_CORRUPT, "message " + id + " cannot be served: "
                         + e.getMessage() + "; the operator has been alerted");
@@ -110,7 +110,7 @@ final class Packages {
             body.close();
             throw new ProtocolException(ErrorCode.STORED_DATA_CORRUPT, "a stored payload does not decrypt (" + e.getMessage() + ")");
         }
-        AuditEvent fetched = AuditEvent.of("fetch", user.actor(), r.messageId().toString(), r.sender().value(), "ok",
+        AuditEvent fetched = AuditEvent.of(node.clock(), "fetch", user.actor(), r.messageId().toString(), r.sender().value(), "ok",
                 from > 0 ? "resumed at byte " + from : null).about(env.header()).with("case", m.getCase());
         node.audit().record(fetched);
         node.stages().opened(r, env.header()); // the first time: the sender learns that this authority opened it (not who)
@@ -118,7 +118,7 @@ final class Packages {
         // A payload that fails authentication midway ends the response early: the client sees a short package and refuses it.
         return new Answer.Stream(LocalApi.PACKAGE_TYPE, from, length, all, failure -> {
             access.storedDataIncident(r, failure.getMessage());
-            node.audit().record(AuditEvent.of("fetch-failed", user.actor(), r.messageId().toString(), r.sender().value(), "failed",
+            node.audit().record(AuditEvent.of(node.clock(), "fetch-failed", user.actor(), r.messageId().toString(), r.sender().value(), "failed",
                     ErrorCode.STORED_DATA_CORRUPT.code() + " " + failure.getMessage()));
         });
     }

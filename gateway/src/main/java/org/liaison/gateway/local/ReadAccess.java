@@ -89,7 +89,7 @@ final class ReadAccess {
     Readable readable(LocalUser user, MessageStore.Received r, Use use) throws ProtocolException {
         String id = r.messageId().toString();
         if (r.quarantine() != null) {
-            node.audit().record(AuditEvent.of(use.refused, user.actor(), id, r.sender().value(), "refused",
+            node.audit().record(AuditEvent.of(node.clock(), use.refused, user.actor(), id, r.sender().value(), "refused",
                     ErrorCode.QUARANTINED.code() + " quarantined").with("use", use.verb));
             throw new ProtocolException(ErrorCode.QUARANTINED, "message " + id + " was set aside by an operator: " + r.quarantine());
         }
@@ -97,7 +97,7 @@ final class ReadAccess {
         Envelopes.Stored env = read.envelope();
         Manifest m = read.manifest();
         if (!view(user).sees(m.getCase(), env.header().inReplyTo())) {
-            node.audit().record(AuditEvent.of(use.refused, user.actor(), id, r.sender().value(), "refused",
+            node.audit().record(AuditEvent.of(node.clock(), use.refused, user.actor(), id, r.sender().value(), "refused",
                     ErrorCode.NOT_ASSIGNED.code() + " not assigned to the case").about(env.header()).with("use", use.verb));
             throw new ProtocolException(ErrorCode.NOT_ASSIGNED, "message " + id + " belongs to case " + m.getCase()
                     + ", which you are not assigned to, so you may not " + use.verb + " it (an operator assigns people to cases:"
@@ -105,7 +105,7 @@ final class ReadAccess {
         }
         List<String> missing = user.missingClearances(m.getHandling().getFlag().stream().map(HandlingFlag::value).toList());
         if (!missing.isEmpty()) {
-            node.audit().record(AuditEvent.of(use.refused, user.actor(), id, r.sender().value(), "refused",
+            node.audit().record(AuditEvent.of(node.clock(), use.refused, user.actor(), id, r.sender().value(), "refused",
                     ErrorCode.CLEARANCE_REQUIRED.code() + " no clearance for " + String.join(", ", missing)).about(env.header())
                     .with("use", use.verb));
             LOG.warn("refused message {} to {} ({}): no clearance for {}", id, user.actor(), use.verb, missing);

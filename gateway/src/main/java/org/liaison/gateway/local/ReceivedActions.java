@@ -80,7 +80,7 @@ final class ReceivedActions {
         if (!node.store().quarantine(id, reason)) {
             throw new ProtocolException(ErrorCode.NOT_FOUND, "no received message " + id + " that is not already quarantined");
         }
-        node.audit().record(AuditEvent.of("quarantine", request.principal().actor(), id.toString(), null, "ok", reason));
+        node.audit().record(AuditEvent.of(node.clock(), "quarantine", request.principal().actor(), id.toString(), null, "ok", reason));
         LOG.warn("message {} quarantined by {}", id, request.principal().actor());
         return Answer.json(Map.of("messageId", id.toString(), "quarantined", reason));
     }

@@ -160,7 +160,7 @@ final class Uploads {
         public Answer finish() throws Exception {
             try {
                 UUID id = seal();
-                node.audit().record(AuditEvent.of("submit-accepted", user.actor(), id.toString(), null, "ok", null));
+                node.audit().record(AuditEvent.of(node.clock(), "submit-accepted", user.actor(), id.toString(), null, "ok", null));
                 return Answer.json(Map.of("messageId", id.toString()));
             } catch (Exception e) {
                 fail();

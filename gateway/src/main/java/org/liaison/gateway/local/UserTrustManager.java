@@ -30,7 +30,10 @@ final class UserTrustManager extends X509ExtendedTrustManager {
     private final Supplier<Trust> trust;
     private final AuthFailures failures;
 
-    UserTrustManager(AuthorityId me, Supplier<Trust> trust, AuthFailures failures) {
+    private final java.time.Clock clock;
+
+    UserTrustManager(AuthorityId me, Supplier<Trust> trust, AuthFailures failures, java.time.Clock clock) {
+        this.clock = clock;
         this.me = me;
         this.trust = trust;
         this.failures = failures;
@@ -55,7 +58,7 @@ final class UserTrustManager extends X509ExtendedTrustManager {
             throw new CertificateException("no certificate presented");
         }
         try {
-            validate(me, trust.get(), Arrays.asList(chain), Instant.now());
+            validate(me, trust.get(), Arrays.asList(chain), clock.instant());
         } catch (CertificateException e) {
             failures.refused(engine, API, "SHA256:" + org.liaison.certs.Fingerprint.of(chain[0]).hex(), e.getMessage());
             throw e;

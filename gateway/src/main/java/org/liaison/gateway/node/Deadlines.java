@@ -52,7 +52,7 @@ final class Deadlines {
         while (true) {
             List<UUID> passed = node.store().deadlinesPassed(now, 256);
             for (UUID id : passed) {
-                node.audit().record(AuditEvent.of("deadline-passed", node.me().value(), id.toString(), null, "overdue",
+                node.audit().record(AuditEvent.of(node.clock(), "deadline-passed", node.me().value(), id.toString(), null, "overdue",
                         "no reply received by the requested date"));
                 LOG.warn("message {}: the requested answer is overdue", id);
                 evidence.accept(id);

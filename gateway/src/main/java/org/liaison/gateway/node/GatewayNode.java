@@ -46,9 +46,10 @@ public final class GatewayNode implements NodeState, AutoCloseable {
      * shorten them): {@code Tuning.builder().readTimeout(Duration.ofSeconds(3)).build()}.
      */
     public record Tuning(Duration readTimeout, Duration clientTimeout, Backoff backoff, Duration poll, long maxMessageBytes,
-            int maxEnvelopeBytes, Duration reloadEvery, java.time.Clock clock) {
+            int maxEnvelopeBytes, Duration reloadEvery, java.time.Clock clock, org.liaison.gateway.net.NodeRuntime.Factory executors) {
         public static final Tuning DEFAULT = new Tuning(Duration.ofSeconds(30), Duration.ofSeconds(60), Backoff.DEFAULT,
-                Duration.ofMillis(500), 64L << 30, 4 << 20, Duration.ofSeconds(5), java.time.Clock.systemUTC());
+                Duration.ofMillis(500), 64L << 30, 4 << 20, Duration.ofSeconds(5), java.time.Clock.systemUTC(),
+                org.liaison.gateway.net.NodeRuntime.SYSTEM);
 
         public Tuning {
             positive(readTimeout, "readTimeout");
@@ -57,6 +58,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
             positive(reloadEvery, "reloadEvery");
             java.util.Objects.requireNonNull(backoff, "backoff");
             java.util.Objects.requireNonNull(clock, "clock");
+            java.util.Objects.requireNonNull(executors, "executors");
             if (maxEnvelopeBytes <= 0 || maxMessageBytes < maxEnvelopeBytes) {
                 throw new IllegalArgumentException("maxEnvelopeBytes, maxMessageBytes: " + maxEnvelopeBytes + ", " + maxMessageBytes
                         + " (expected: 0 < maxEnvelopeBytes <= maxMessageBytes)");
@@ -88,9 +90,11 @@ public final class GatewayNode implements NodeState, AutoCloseable {
             private int maxEnvelopeBytes;
             private Duration reloadEvery;
             private java.time.Clock clock;
+            private org.liaison.gateway.net.NodeRuntime.Factory executors;
 
             private Builder(Tuning t) {
                 clock = t.clock;
+                executors = t.executors;
                 readTimeout = t.readTimeout;
                 clientTimeout = t.clientTimeout;
                 backoff = t.backoff;
@@ -148,8 +152,15 @@ public final class GatewayNode implements NodeState, AutoCloseable {
                 return this;
             }
 
+            /** Where the node's executors come from (tests count or queue them; production keeps {@code NodeRuntime.SYSTEM}). */
+            public Builder executors(org.liaison.gateway.net.NodeRuntime.Factory f) {
+                executors = f;
+                return this;
+            }
+
             public Tuning build() {
-                return new Tuning(readTimeout, clientTimeout, backoff, poll, maxMessageBytes, maxEnvelopeBytes, reloadEvery, clock);
+                return new Tuning(readTimeout, clientTimeout, backoff, poll, maxMessageBytes, maxEnvelopeBytes, reloadEvery, clock,
+                        executors);
             }
         }
     }
@@ -193,11 +204,9 @@ public final class GatewayNode implements NodeState, AutoCloseable {
     private final int recoveredAtOpen;
     /** What the audit log's tail says a crash left half-done (read once at open). */
     private final CrashRecovery recovery;
-    private final ScheduledExecutorService reloader = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "liaison-reload");
-        t.setDaemon(true);
-        return t;
-    });
+    /** The clock and the executors, built once here and handed to the parts (see NodeRuntime). */
+    private final org.liaison.gateway.net.NodeRuntime runtime;
+    private final ScheduledExecutorService reloader;
 
     private GatewayNode(Path configFile, NodeConfig.Loaded loaded, AuditLog audit, Tuning tuning) throws Exception {
         this.configFile = configFile;
@@ -205,6 +214,8 @@ public final class GatewayNode implements NodeState, AutoCloseable {
         this.me = AuthorityId.of(config.authority());
         this.audit = audit;
         this.tuning = tuning;
+        this.runtime = new org.liaison.gateway.net.NodeRuntime(tuning.clock(), tuning.executors());
+        this.reloader = runtime.scheduler("liaison-reload");
         this.buffers = new org.liaison.gateway.net.BufferBudget(2L * tuning.maxEnvelopeBytes(), 16L * tuning.maxEnvelopeBytes());
         Instant now = clock().instant();
         this.trust = new TrustHolder(config, configFile, me, audit, clock(), now);
@@ -217,10 +228,10 @@ public final class GatewayNode implements NodeState, AutoCloseable {
         if (storeConfig != null && storeConfig.isPostgresql()) {
             org.liaison.gateway.store.PostgresMessageStore pg = org.liaison.gateway.store.PostgresMessageStore.open(storeConfig.url(),
                     storeConfig.user(), Passwords.fromFile(path(storeConfig.passwordFile())), storeConfig.poolSize(), data,
-                    config.effectiveNodeId());
+                    config.effectiveNodeId(), clock());
             this.store = pg;
         } else {
-            this.store = SqliteMessageStore.open(data.resolve("messages.db"));
+            this.store = SqliteMessageStore.open(data.resolve("messages.db"), clock());
         }
         opened.add(store);
         try {
@@ -235,7 +246,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
             this.transfers = new org.liaison.gateway.peer.StagedTransfers(data.resolve("blobs").resolve("transfers"),
                     (sender, id, bytes, why) -> {
                         metrics.transferDropped(why);
-                        audit.record(AuditEvent.of("transfer-dropped", me.value(), id.toString(), sender.value(), "dropped",
+                        audit.record(AuditEvent.of(clock(), "transfer-dropped", me.value(), id.toString(), sender.value(), "dropped",
                                 (why.equals("budget") ? "more than " + org.liaison.gateway.peer.StagedTransfers.MAX_PER_PEER
                                         + " transfers staged from " + sender : "abandoned for "
                                         + org.liaison.gateway.peer.StagedTransfers.KEEP.toDays() + " days") + "; " + bytes
@@ -255,7 +266,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
             deadlines.alreadyReported(recovery.deadlinesPassed());
             deadlines.fillListings(); // rows stored before the listing columns were kept: once, a page per transaction
             metrics.bindValidity(() -> Validity.certificates(trust.keys(), trust.trust().directory(), me, trust.operatorCa()),
-                    () -> Validity.crls(trust.trust().crls()), () -> Validity.directory(trust.trust().directory()), data);
+                    () -> Validity.crls(trust.trust().crls()), () -> Validity.directory(trust.trust().directory()), data, clock());
 
             this.identity = new PeerIdentity(trust::trust);
             this.authFailures = new org.liaison.gateway.tls.AuthFailures(audit, metrics::tlsFailure);
@@ -265,7 +276,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
             opened.add(tlsHandshakes);
             org.liaison.gateway.tls.HybridTls.requireProvider(directory, me, tlsProvider);
             trust.useTls(tlsProvider, k -> contexts(k, tlsProvider), this::retireConnections);
-            this.client = new PeerClient(() -> trust.contexts().peerClient(), identity, tuning.clientTimeout(), tlsHandshakes);
+            this.client = new PeerClient(() -> trust.contexts().peerClient(), identity, tuning.clientTimeout(), tlsHandshakes, runtime);
             metrics.bindPayloadSent(client::payloadBytesSent);
             opened.add(client);
             this.peerLogs = new org.liaison.gateway.audit.PeerLogs(data.resolve("audit-peers"), audit, this::proveFor,
@@ -285,17 +296,17 @@ public final class GatewayNode implements NodeState, AutoCloseable {
             opened.add(submitter);
             this.retention = new Retention(this, Retention.periods(config.retention()));
             this.outbox = new Outbox(this);
-            this.worker = new DeliveryWorker(this, client, tuning.backoff());
+            this.worker = new DeliveryWorker(this, client, tuning.backoff(), runtime);
             outbox.onStored(worker::wake);
             opened.add(worker);
-            this.stages = new Stages(this, client, tuning.backoff());
+            this.stages = new Stages(this, client, tuning.backoff(), runtime);
             opened.add(stages);
             this.directoryAtOpen = directory;
             this.configSha256 = loaded.sha256(); // of the bytes that were parsed
             this.recoveredAtOpen = recovered;
         } catch (Exception | Error e) {
             // An open that fails half-way releases what it had opened.
-            reloader.shutdownNow();
+            runtime.close();
             for (int i = opened.size() - 1; i >= 0; i--) {
                 try {
                     opened.get(i).close();
@@ -321,10 +332,10 @@ public final class GatewayNode implements NodeState, AutoCloseable {
         }
         try {
             this.server = new PeerServer(config.peer().host(), config.peer().port(), () -> trust.contexts().peerServer(), identity,
-                    authFailures, tlsHandshakes, this, tuning.readTimeout(), tuning.maxMessageBytes());
+                    authFailures, tlsHandshakes, this, tuning.readTimeout(), tuning.maxMessageBytes(), runtime);
             this.local = new org.liaison.gateway.local.LocalServer(config.local().host(), config.local().port(),
                     () -> tlsHandshakes.hybridHere() ? trust.contexts().localHybrid().get() : trust.contexts().local(), this, outbox,
-                    tuning.readTimeout(), authFailures, tlsHandshakes);
+                    tuning.readTimeout(), authFailures, tlsHandshakes, runtime);
             this.admin = new org.liaison.gateway.admin.AdminServer(config.admin().host(), config.admin().port(), metrics,
                     this::ready);
             worker.start(tuning.poll());
@@ -336,7 +347,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
             reloader.scheduleWithFixedDelay(this::reload, tuning.reloadEvery().toMillis(), tuning.reloadEvery().toMillis(),
                     TimeUnit.MILLISECONDS);
             // The configuration's digest: a change between two runs shows in the log.
-            audit.record(AuditEvent.of("start", me.value(), null, null, "ok", "directory #" + directoryAtOpen.sequence())
+            audit.record(AuditEvent.of(clock(), "start", me.value(), null, null, "ok", "directory #" + directoryAtOpen.sequence())
                     .with("configSha256", configSha256)
                     .with("tlsCertificateSha256", trust.keys().tls().fingerprint().hex()));
         } catch (Exception | Error e) {
@@ -703,7 +714,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
 
     @Override
     public java.time.Clock clock() {
-        return tuning.clock();
+        return runtime.clock();
     }
 
     @Override
@@ -736,9 +747,9 @@ public final class GatewayNode implements NodeState, AutoCloseable {
             outbox::close, authFailures::close, tlsHandshakes::close,
             () -> {
                 if (recordStop) {
-                    audit.record(AuditEvent.of("stop", me.value(), null, null, "ok", null));
+                    audit.record(AuditEvent.of(clock(), "stop", me.value(), null, null, "ok", null));
                 }
-            }, store::close, audit::close};
+            }, store::close, audit::close, runtime::close};
         for (Runnable step : steps) {
             try {
                 step.run();

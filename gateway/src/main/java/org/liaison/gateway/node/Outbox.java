@@ -165,7 +165,7 @@ public final class Outbox implements org.liaison.gateway.local.Submissions {
                     || node.store().outgoing(id).isPresent()) {
                 continue;
             }
-            node.audit().record(AuditEvent.of("orphan-removed", node.me().value(), id.toString(), null, "deleted",
+            node.audit().record(AuditEvent.of(node.clock(), "orphan-removed", node.me().value(), id.toString(), null, "deleted",
                     "a payload folder in the outbox that no message refers to (a node stopped between a seal and storing it)"));
             BlobStore.deleteFolder(folder);
             node.metrics().orphanRemoved();
@@ -230,7 +230,7 @@ public final class Outbox implements org.liaison.gateway.local.Submissions {
             String why = "the upload with idempotency key " + session.userKey + " broke after " + session.accepted()
                     + " file bytes and was not kept for a resume: " + refused;
             notKept.put(session.idempotencyKey, why);
-            node.audit().record(AuditEvent.of("upload-not-kept", session.person, null, null, "refused",
+            node.audit().record(AuditEvent.of(node.clock(), "upload-not-kept", session.person, null, null, "refused",
                     ErrorCode.PARKED_UPLOADS_FULL.code() + " " + why));
             return;
         }
@@ -289,7 +289,7 @@ public final class Outbox implements org.liaison.gateway.local.Submissions {
         try {
             node.checkOnwardTransfer(m.manifest(), addressees);
         } catch (ProtocolException refused) {
-            node.audit().record(AuditEvent.of("submit-refused", "SHA256:" + Fingerprint.of(m.investigator()).hex(), null,
+            node.audit().record(AuditEvent.of(node.clock(), "submit-refused", "SHA256:" + Fingerprint.of(m.investigator()).hex(), null,
                     addressees.toString(), "refused", refused.code().code() + " " + refused.getMessage()));
             node.evidence().submissionRefused(m.manifest(), addressees, refused.code().code(), refused.getMessage());
             throw refused;
@@ -346,7 +346,7 @@ public final class Outbox implements org.liaison.gateway.local.Submissions {
                 + ", so a reply to it must be addressed to " + asker + " (others may be added), not only to "
                 + (m.manifest().getJit() != null ? "the other members of " + m.manifest().getJit()
                         : String.join(", ", addressees.stream().map(AuthorityId::value).toList())));
-        node.audit().record(AuditEvent.of("submit-refused", "SHA256:" + Fingerprint.of(m.investigator()).hex(), inReplyTo.toString(),
+        node.audit().record(AuditEvent.of(node.clock(), "submit-refused", "SHA256:" + Fingerprint.of(m.investigator()).hex(), inReplyTo.toString(),
                 addressees.toString(), "refused", refused.code().code() + " " + refused.getMessage()));
         node.evidence().submissionRefused(m.manifest(), addressees, refused.code().code(), refused.getMessage());
         throw refused;
@@ -582,10 +582,10 @@ public final class Outbox implements org.liaison.gateway.local.Submissions {
                 // Both events are durable (one fsync) before the message exists: a message in the store
                 // always has them; a crash before the store leaves a logged seal and no message, which
                 // the investigator sees as a failed submit.
-                node.audit().append(AuditEvent.of("submit", "SHA256:" + org.liaison.certs.Fingerprint.of(manifest.investigator()).hex(),
+                node.audit().append(AuditEvent.of(node.clock(), "submit", "SHA256:" + org.liaison.certs.Fingerprint.of(manifest.investigator()).hex(),
                         id.toString(), recipients.toString(), "ok", null).about(h).with("case", manifest.manifest().getCase()));
                 var flags = manifest.manifest().getHandling().getFlag();
-                node.audit().record(AuditEvent.of("seal", node.me().value(), id.toString(), recipients.toString(), "ok", null).about(h)
+                node.audit().record(AuditEvent.of(node.clock(), "seal", node.me().value(), id.toString(), recipients.toString(), "ok", null).about(h)
                         .with("envelopeSha256", Envelopes.sha256(envelope)).with("handling", flags.isEmpty() ? null
                                 : String.join(",", flags.stream().map(org.liaison.protocol.model.HandlingFlag::value).toList()))
                         .with("respondBy", manifest.manifest().getRespondBy() == null ? null
@@ -607,7 +607,7 @@ public final class Outbox implements org.liaison.gateway.local.Submissions {
                     }
                     abort();
                     node.blobs().discard(committed);
-                    node.audit().record(AuditEvent.of("submit-failed", node.me().value(), id.toString(), null, "failed",
+                    node.audit().record(AuditEvent.of(node.clock(), "submit-failed", node.me().value(), id.toString(), null, "failed",
                             "sealed but not stored: idempotency key taken meanwhile by message " + taken.get().messageId()
                                     + " (another node); answered with it"));
                     return taken.get().messageId();
@@ -624,7 +624,7 @@ public final class Outbox implements org.liaison.gateway.local.Submissions {
                     node.blobs().discard(committed); // nothing refers to it: no orphan folder stays
                 }
                 if (sealed != null) {
-                    node.audit().record(AuditEvent.of("submit-failed", node.me().value(), sealed.toString(), null, "failed",
+                    node.audit().record(AuditEvent.of(node.clock(), "submit-failed", node.me().value(), sealed.toString(), null, "failed",
                             "sealed but not stored: " + e.getMessage()));
                 }
                 throw e;

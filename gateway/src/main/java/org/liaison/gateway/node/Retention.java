@@ -330,7 +330,7 @@ public final class Retention implements org.liaison.gateway.local.CaseDeletion {
             String receiptSha256, String actor, String why, String caseRef, Runnable keep, java.util.function.BooleanSupplier destroy) {
         // Logged first (durably): a crash after it and before the store's change leaves a logged deletion that the next
         // sweep (or the operator's repeated case deletion) carries out; never a deletion without its entry.
-        AuditEvent e = AuditEvent.of("delete", actor, id.toString(), counterpart, "deleted", why);
+        AuditEvent e = AuditEvent.of(node.clock(), "delete", actor, id.toString(), counterpart, "deleted", why);
         if (h != null) { // null: a quarantined envelope that no longer reads
             e = e.about(h);
         }

@@ -39,13 +39,10 @@ public final class Stages implements org.liaison.gateway.local.ReceivedStages, A
     private final PeerContext node;
     private final PeerClient client;
     private final Backoff backoff;
-    private final ScheduledExecutorService sender = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "notices");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ScheduledExecutorService sender;
 
-    public Stages(PeerContext node, PeerClient client, Backoff backoff) {
+    public Stages(PeerContext node, PeerClient client, Backoff backoff, org.liaison.gateway.net.NodeRuntime runtime) {
+        this.sender = runtime.scheduler("notices");
         this.node = node;
         this.client = client;
         this.backoff = backoff;
@@ -103,7 +100,7 @@ public final class Stages implements org.liaison.gateway.local.ReceivedStages, A
         if (!node.store().recordStage(new MessageStore.Stage(r.messageId(), r.sender(), stage, now, reason, xml), true)) {
             return false;
         }
-        node.audit().record(AuditEvent.of("stage", actor, r.messageId().toString(), r.sender().value(), stage, reason).about(h)
+        node.audit().record(AuditEvent.of(node.clock(), "stage", actor, r.messageId().toString(), r.sender().value(), stage, reason).about(h)
                 .with("noticeSha256", Envelopes.sha256(xml)).with("notice", "sent"));
         node.evidence().stage(h, stage, now, reason, note, xml);
         LOG.info("message {} from {}: {}{}, notice queued", r.messageId(), r.sender(), stage, reason == null ? "" : " (" + reason + ")");
@@ -113,7 +110,7 @@ public final class Stages implements org.liaison.gateway.local.ReceivedStages, A
 
     /** A reply to a received message was sealed here: the recipient's own log records the answer. */
     public void replied(UUID inReplyTo, AuthorityId to) {
-        node.audit().record(AuditEvent.of("stage", node.me().value(), inReplyTo.toString(), to.value(), ANSWERED, null));
+        node.audit().record(AuditEvent.of(node.clock(), "stage", node.me().value(), inReplyTo.toString(), to.value(), ANSWERED, null));
         node.evidence().answered(inReplyTo, to, node.me(), null);
     }
 
@@ -135,7 +132,7 @@ public final class Stages implements org.liaison.gateway.local.ReceivedStages, A
             URI endpoint = URI.create(endpoints.get((attempt - 1) % endpoints.size()));
             client.post(n.party(), endpoint, org.liaison.gateway.peer.ReceiveHandler.NOTICE_PATH, NOTICE_TYPE, n.xml());
             node.store().noticeAttempted(n, node.clock().instant(), null);
-            node.audit().record(AuditEvent.of("notice-delivered", node.me().value(), n.messageId().toString(), n.party().value(), n.stage(),
+            node.audit().record(AuditEvent.of(node.clock(), "notice-delivered", node.me().value(), n.messageId().toString(), n.party().value(), n.stage(),
                     null));
         } catch (ProtocolException e) {
             if (e.code().isRetryable()) {
@@ -145,7 +142,7 @@ public final class Stages implements org.liaison.gateway.local.ReceivedStages, A
             } else {
                 // Refused for good (the sender deleted the message, say): kept, not sent again; the log says why.
                 node.store().noticeAttempted(n, null, node.clock().instant().plus(Duration.ofDays(3650)));
-                node.audit().record(AuditEvent.of("notice-refused", node.me().value(), n.messageId().toString(), n.party().value(), n.stage(),
+                node.audit().record(AuditEvent.of(node.clock(), "notice-refused", node.me().value(), n.messageId().toString(), n.party().value(), n.stage(),
                         e.code().code() + " " + e.getMessage()));
                 LOG.warn("notice {} of message {} refused by {}: {}", n.stage(), n.messageId(), n.party(), e.getMessage());
             }
@@ -184,7 +181,7 @@ public final class Stages implements org.liaison.gateway.local.ReceivedStages, A
             throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "the notice is dated " + c.at() + ", before the message was sent");
         }
         if (node.store().recordStage(new MessageStore.Stage(c.messageId(), peer, c.stage(), c.at(), c.reason(), v.xml()), false)) {
-            node.audit().record(AuditEvent.of("stage", peer.value(), c.messageId().toString(), peer.value(), c.stage(), c.reason()).about(h)
+            node.audit().record(AuditEvent.of(node.clock(), "stage", peer.value(), c.messageId().toString(), peer.value(), c.stage(), c.reason()).about(h)
                     .with("noticeSha256", Envelopes.sha256(v.xml())).with("notice", "received"));
             LOG.info("message {}: {} by {}{}", c.messageId(), c.stage(), peer, c.reason() == null ? "" : " (" + c.reason() + ")");
         }
@@ -196,7 +193,7 @@ public final class Stages implements org.liaison.gateway.local.ReceivedStages, A
             return;
         }
         if (node.store().recordStage(new MessageStore.Stage(inReplyTo, from, ANSWERED, node.clock().instant(), null, null), false)) {
-            node.audit().record(AuditEvent.of("stage", from.value(), inReplyTo.toString(), from.value(), ANSWERED, null)
+            node.audit().record(AuditEvent.of(node.clock(), "stage", from.value(), inReplyTo.toString(), from.value(), ANSWERED, null)
                     .with("reply", reply.toString()));
             node.evidence().answered(inReplyTo, node.me(), from, reply);
         }

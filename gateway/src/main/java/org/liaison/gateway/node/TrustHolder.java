@@ -129,7 +129,7 @@ final class TrustHolder {
                     Files.readAllBytes(path.apply(config.directory().file())), clock.instant());
             trust.set(new Trust(next, readCrls()));
             if (next != current.directory()) {
-                audit.record(AuditEvent.of("directory-change", me.value(), null, null, "ok",
+                audit.record(AuditEvent.of(clock, "directory-change", me.value(), null, null, "ok",
                         "directory #" + current.directory().sequence() + " -> #" + next.sequence()));
                 LOG.info("loaded directory #{}", next.sequence());
                 keyFilesRefused = null; // keystores refused under the last directory are tried again under this one
@@ -141,14 +141,14 @@ final class TrustHolder {
                 try {
                     keys.get().check(next, me);
                 } catch (IllegalStateException unlisted) {
-                    audit.record(AuditEvent.of("keys-unlisted", me.value(), null, null, "refused", unlisted.getMessage()));
+                    audit.record(AuditEvent.of(clock, "keys-unlisted", me.value(), null, null, "refused", unlisted.getMessage()));
                     LOG.error("peers will refuse this node: {}", unlisted.getMessage());
                 }
             } else {
-                audit.record(AuditEvent.of("crl-reload", me.value(), null, null, "ok", null));
+                audit.record(AuditEvent.of(clock, "crl-reload", me.value(), null, null, "ok", null));
             }
         } catch (ProtocolException e) {
-            audit.record(AuditEvent.of("directory-refused", me.value(), null, null, "refused", e.code().code() + " " + e.getMessage()));
+            audit.record(AuditEvent.of(clock, "directory-refused", me.value(), null, null, "refused", e.code().code() + " " + e.getMessage()));
             LOG.error("refused the new directory, keeping #{}: {}", trust.get().directory().sequence(), e.getMessage());
         } catch (IOException | RuntimeException e) {
             LOG.error("cannot reload the directory or CRLs: {}", e.toString());
@@ -175,7 +175,7 @@ final class TrustHolder {
             made = contextMaker.make(next);
         } catch (Exception e) {
             keyFilesRefused = times; // tried once per change of the files
-            audit.record(AuditEvent.of("keys-refused", me.value(), null, null, "refused", e.getMessage()));
+            audit.record(AuditEvent.of(clock, "keys-refused", me.value(), null, null, "refused", e.getMessage()));
             LOG.error("refused the changed keystores, keeping the keys in use: {}", e.getMessage());
             return;
         }
@@ -185,7 +185,7 @@ final class TrustHolder {
             return;
         }
         // Logged (durably) before the keys are used: no message is signed or opened with a key the log does not name.
-        audit.record(AuditEvent.of("keys-change", me.value(), null, null, "ok", null)
+        audit.record(AuditEvent.of(clock, "keys-change", me.value(), null, null, "ok", null)
                 .with("tlsCertificateSha256", next.tls().fingerprint().hex())
                 .with("signingCertificateSha256", next.signing().fingerprint().hex())
                 .with("encryptionCertificateSha256", next.encryption().fingerprint().hex()));

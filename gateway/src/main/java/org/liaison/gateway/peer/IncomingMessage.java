@@ -157,7 +157,7 @@ public final class IncomingMessage {
         Optional<byte[]> stored = node.store().receiptFor(verified.header().from(), verified.header().messageId());
         if (stored.isPresent()) {
             storedReceipt = stored.get();
-            node.audit().record(AuditEvent.of("receive-duplicate", tlsPeer.value(), verified.header().messageId().toString(),
+            node.audit().record(AuditEvent.of(node.clock(), "receive-duplicate", tlsPeer.value(), verified.header().messageId().toString(),
                     tlsPeer.value(), "ok", "already received: stored receipt returned"));
             return;
         }
@@ -197,7 +197,7 @@ public final class IncomingMessage {
         out = transfers.cutBackTo(sender, id, p, verified.payloads().size(),
                 p.payload() < verified.payloads().size() ? verified.payloads().get(p.payload()).ciphertextSize() : 0);
         node.metrics().transferResumed();
-        node.audit().record(AuditEvent.of("receive-resume", tlsPeer.value(), id.toString(), tlsPeer.value(), "ok",
+        node.audit().record(AuditEvent.of(node.clock(), "receive-resume", tlsPeer.value(), id.toString(), tlsPeer.value(), "ok",
                 "resumed at payload byte " + p.offset()));
         if (payload >= verified.payloads().size()) {
             out = null;
@@ -401,7 +401,7 @@ public final class IncomingMessage {
             // A crash between this entry and the store's commit, then the sender's retry, would log the reception
             // twice: the second one is then a receive-duplicate, so that each reception counts once.
             boolean again = node.receiveLoggedBeforeACrash(sender, verified.header().messageId());
-            AuditEvent received = AuditEvent.of(again ? "receive-duplicate" : "receive", sender.value(),
+            AuditEvent received = AuditEvent.of(node.clock(), again ? "receive-duplicate" : "receive", sender.value(),
                     verified.header().messageId().toString(), sender.value(), "ok",
                     again ? "logged before a crash or a failed store; stored now" : null).about(verified.header())
                     .with("envelopeSha256", verified.sha256()).with("handling", handling).with("respondBy", respondBy(receivedManifest));
@@ -420,7 +420,7 @@ public final class IncomingMessage {
                 receipt = both.receipt();
                 outcome = both.outcome();
                 if (outcome == MessageStore.Stored.DUPLICATE) { // another node stored it meanwhile: its entry is the reception
-                    node.audit().record(AuditEvent.of("receive-duplicate", sender.value(), verified.header().messageId().toString(),
+                    node.audit().record(AuditEvent.of(node.clock(), "receive-duplicate", sender.value(), verified.header().messageId().toString(),
                             sender.value(), "ok", "stored by another node meanwhile; its receipt sent again"));
                 }
             } else {

@@ -7,7 +7,6 @@ import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.AttributeKey;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
-import java.time.Instant;
 import java.util.List;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -39,7 +38,12 @@ public final class PeerAuthenticationHandler extends ChannelInboundHandlerAdapte
         return peer == null && ch.parent() != null ? ch.parent().attr(PEER).get() : peer;
     }
 
-    public PeerAuthenticationHandler(PeerIdentity identity, AuthFailures failures, org.liaison.gateway.tls.TlsHandshakes handshakes) {
+    private final java.time.Clock clock;
+
+    /** {@code clock}: the node's time, against which the session's certificates are checked. */
+    public PeerAuthenticationHandler(PeerIdentity identity, AuthFailures failures, org.liaison.gateway.tls.TlsHandshakes handshakes,
+            java.time.Clock clock) {
+        this.clock = clock;
         this.identity = identity;
         this.failures = failures;
         this.handshakes = handshakes;
@@ -64,7 +68,7 @@ public final class PeerAuthenticationHandler extends ChannelInboundHandlerAdapte
             ClientAuthorization<AuthorityId> auth = new ClientAuthorization<>(identity::trust, chain,
                     (trust, c, now) -> PeerIdentity.identify(trust, c.get(0), Purpose.TLS_CLIENT));
             try {
-                AuthorityId peer = auth.current(Instant.now());
+                AuthorityId peer = auth.current(clock.instant());
                 // No downgrade: two gateways that announce hybrid TLS talk only over it (checked before PEER is set,
                 // so that nothing the client sent is read).
                 org.liaison.gateway.tls.TlsHandshakes.Outcome o = handshakes.peer(API, peer, ssl.engine(), host(ctx));

@@ -55,15 +55,19 @@ public final class PeerServer implements AutoCloseable {
     private final EventLoopGroup workers = org.liaison.gateway.net.EventLoops.group("peer", 0);
     private final Channel channel;
     /** Where complete messages are stored and receipted, off the event loops (see ReceiveHandler). */
-    private final java.util.concurrent.ExecutorService finishers = org.liaison.gateway.net.Workers.pool("receive");
+    private final java.util.concurrent.ExecutorService finishers;
     /** Where received payload bytes are hashed and written, while the event loops decrypt and decode the next ones. */
-    private final java.util.concurrent.ExecutorService writers = org.liaison.gateway.net.Workers.pool("payload");
+    private final java.util.concurrent.ExecutorService writers;
     /** Where TLS handshakes' delegated tasks (certificate checks) run. */
-    private final java.util.concurrent.ExecutorService handshakes = org.liaison.gateway.net.Workers.pool("peer-tls");
+    private final java.util.concurrent.ExecutorService handshakes;
 
     /** {@code tls} is asked for each new connection: a rotated key serves the next handshake. */
     public PeerServer(String host, int port, java.util.function.Supplier<SslContext> tls, PeerIdentity identity, org.liaison.gateway.tls.AuthFailures failures,
-            org.liaison.gateway.tls.TlsHandshakes tlsHandshakes, PeerContext node, Duration readTimeout, long maxMessageBytes) throws InterruptedException, java.io.IOException {
+            org.liaison.gateway.tls.TlsHandshakes tlsHandshakes, PeerContext node, Duration readTimeout, long maxMessageBytes,
+            org.liaison.gateway.net.NodeRuntime runtime) throws InterruptedException, java.io.IOException {
+        this.finishers = runtime.blocking("receive");
+        this.writers = runtime.writers("payload");
+        this.handshakes = runtime.tls("peer-tls");
         ServerBootstrap b = new ServerBootstrap()
                 .group(boss, workers)
                 .channel(NioServerSocketChannel.class)
@@ -80,7 +84,7 @@ public final class PeerServer implements AutoCloseable {
                         ch.pipeline()
                                 .addLast("tls", ssl)
                                 .addLast("timeout", new org.liaison.gateway.net.IdleTimeout(readTimeout))
-                                .addLast("auth", new PeerAuthenticationHandler(identity, failures, tlsHandshakes))
+                                .addLast("auth", new PeerAuthenticationHandler(identity, failures, tlsHandshakes, runtime.clock()))
                                 .addLast("alpn", new ApplicationProtocolNegotiationHandler(ApplicationProtocolNames.HTTP_1_1) {
                                     @Override
                                     protected void configurePipeline(ChannelHandlerContext ctx, String protocol) {
@@ -120,7 +124,7 @@ public final class PeerServer implements AutoCloseable {
     /** A peer pipelined HTTP/1.1 requests: they were dropped, and the connection closes after the answer before them. */
     private void pipelined(PeerContext node, ChannelHandlerContext ctx) {
         org.liaison.certs.AuthorityId peer = PeerAuthenticationHandler.peerOf(ctx.channel());
-        org.liaison.gateway.audit.AuditEvent e = org.liaison.gateway.audit.AuditEvent.of("reject", peer == null ? "unknown" : peer.value(),
+        org.liaison.gateway.audit.AuditEvent e = org.liaison.gateway.audit.AuditEvent.of(node.clock(), "reject", peer == null ? "unknown" : peer.value(),
                 null, peer == null ? null : peer.value(), "refused", OneRequestAtATime.REFUSAL);
         node.metrics().refused(org.liaison.protocol.ErrorCode.PIPELINING_REFUSED.code());
         org.liaison.gateway.net.Workers.quietly(finishers, () -> node.audit().append(e), "audit pipelined requests");

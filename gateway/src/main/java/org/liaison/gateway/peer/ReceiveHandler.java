@@ -172,7 +172,7 @@ public final class ReceiveHandler extends FrontDoor<AuthorityId> {
                 throw new ProtocolException(ErrorCode.UNAUTHORIZED, "the connection is not authenticated");
             }
             try {
-                auth.current(java.time.Instant.now());
+                auth.current(node.clock().instant());
             } catch (java.security.cert.CertificateException e) {
                 throw new ProtocolException(ErrorCode.UNAUTHORIZED, "the certificate of this connection is no longer accepted: "
                         + e.getMessage());
@@ -229,7 +229,7 @@ public final class ReceiveHandler extends FrontDoor<AuthorityId> {
             AuthorityId peer = PeerAuthenticationHandler.peerOf(channel);
             // Appended without an fsync of its own (a refusal acknowledges nothing; the next durable entry covers it), on a
             // worker. The refusal is answered even when it cannot be audited (a full disk): the peer learns why.
-            AuditEvent rejected = AuditEvent.of("reject", peer == null ? "unknown" : peer.value(), id, peer == null ? null : peer.value(),
+            AuditEvent rejected = AuditEvent.of(node.clock(), "reject", peer == null ? "unknown" : peer.value(), id, peer == null ? null : peer.value(),
                     "refused", e.code().code() + " " + e.getMessage());
             Workers.quietly(finishers, () -> node.audit().append(rejected), "audit a refusal");
             LOG.warn("refused a message from {}: {} [{}]", peer, e.getMessage(), e.code().code());
@@ -256,7 +256,7 @@ public final class ReceiveHandler extends FrontDoor<AuthorityId> {
         public void failed(Channel channel, Throwable cause) {
             AuthorityId peer = PeerAuthenticationHandler.peerOf(channel);
             if (cause instanceof ReadTimeoutException) {
-                AuditEvent stalled = AuditEvent.of("timeout", peer == null ? "unknown" : peer.value(), null, null, "closed",
+                AuditEvent stalled = AuditEvent.of(node.clock(), "timeout", peer == null ? "unknown" : peer.value(), null, null, "closed",
                         "the peer stalled");
                 Workers.quietly(finishers, () -> node.audit().append(stalled), "audit a stalled peer");
             } else {

@@ -65,7 +65,11 @@ public final class PostgresMessageStore implements MessageStore {
     private final Path base;
     private final String nodeId;
 
-    private PostgresMessageStore(HikariDataSource pool, Path base, String nodeId) {
+    /** The node's time, for what the store stamps itself (stages recorded). */
+    private final java.time.Clock clock;
+
+    private PostgresMessageStore(HikariDataSource pool, Path base, String nodeId, java.time.Clock clock) {
+        this.clock = clock;
         this.pool = pool;
         this.base = base;
         this.nodeId = nodeId;
@@ -77,6 +81,12 @@ public final class PostgresMessageStore implements MessageStore {
      * authority mounts at the same place). {@code nodeId} names this process in the leases it takes.
      */
     public static PostgresMessageStore open(String url, String user, char[] password, int poolSize, Path blobBase, String nodeId) {
+        return open(url, user, password, poolSize, blobBase, nodeId, java.time.Clock.systemUTC());
+    }
+
+    /** As {@link #open(String, String, char[], int, Path, String)}; {@code clock}: the node's time. */
+    public static PostgresMessageStore open(String url, String user, char[] password, int poolSize, Path blobBase, String nodeId,
+            java.time.Clock clock) {
         HikariDataSource ds;
         try {
             ds = pool(url, user, password, poolSize, "liaison-store", nodeId);
@@ -89,7 +99,7 @@ public final class PostgresMessageStore implements MessageStore {
             ds.close();
             throw new StoreException("cannot open the message store " + url + ": " + rootMessage(e), e);
         }
-        return new PostgresMessageStore(ds, blobBase.toAbsolutePath().normalize(), nodeId);
+        return new PostgresMessageStore(ds, blobBase.toAbsolutePath().normalize(), nodeId, clock);
     }
 
     /**
@@ -303,7 +313,7 @@ public final class PostgresMessageStore implements MessageStore {
 
     @Override
     public boolean recordStage(Stage stage, boolean outgoing) {
-        return with("record a stage", c -> SharedRows.recordStage(c, stage, outgoing, Instant.now()));
+        return with("record a stage", c -> SharedRows.recordStage(c, stage, outgoing, clock.instant()));
     }
 
     @Override

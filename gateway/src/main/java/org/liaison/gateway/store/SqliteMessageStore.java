@@ -63,12 +63,22 @@ public final class SqliteMessageStore implements MessageStore {
     /** Blob paths are kept relative to this folder (the store's own), so that a restored copy works anywhere. */
     private final Path base;
 
-    private SqliteMessageStore(Connection db, Path base) {
+    /** The node's time, for what the store stamps itself (stages recorded). */
+    private final java.time.Clock clock;
+
+    private SqliteMessageStore(Connection db, Path base, java.time.Clock clock) {
         this.db = db;
         this.base = base;
+        this.clock = clock;
     }
 
+    /** As {@link #open(Path, java.time.Clock)} with the system's clock (tools). */
     public static SqliteMessageStore open(Path file) {
+        return open(file, java.time.Clock.systemUTC());
+    }
+
+    /** Opens (creating and migrating it if need be) the store in {@code file}; {@code clock}: the node's time. */
+    public static SqliteMessageStore open(Path file, java.time.Clock clock) {
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
             Connection c = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
@@ -86,7 +96,7 @@ public final class SqliteMessageStore implements MessageStore {
                 // envelope column, their pages): a cost of the node's whole history at every start otherwise.
                 relativizeBlobPaths(c, base);
             }
-            return new SqliteMessageStore(c, base);
+            return new SqliteMessageStore(c, base, clock);
         } catch (SQLException | java.io.IOException e) {
             throw new StoreException("cannot open the message store " + file + ": " + e.getMessage(), e);
         }
@@ -250,7 +260,7 @@ public final class SqliteMessageStore implements MessageStore {
 
     @Override
     public synchronized boolean recordStage(Stage stage, boolean outgoing) {
-        return run("record a stage", c -> SharedRows.recordStage(c, stage, outgoing, Instant.now()));
+        return run("record a stage", c -> SharedRows.recordStage(c, stage, outgoing, clock.instant()));
     }
 
     @Override
