@@ -134,7 +134,7 @@ public final class EvidenceIssuer {
         Path file = dir.resolve(name);
         SecureFiles.writeAtomically(file, xml, false);
         AuthorityId counterpart = c.issuer().equals(c.sender()) ? c.recipients().get(0) : c.sender();
-        long index = node.audit().record(AuditEvent.of("evidence", node.me().value(), c.messageId().toString(), counterpart.value(),
+        long index = node.audit().record(AuditEvent.of(node.clock(), "evidence", node.me().value(), c.messageId().toString(), counterpart.value(),
                 c.event().id(), c.reasons().isEmpty() ? null : c.reasons().get(0).code()).with("evidenceId", c.evidenceId().toString())
                 .with("evidenceSha256", sha));
         Files.write(dir.resolve(INDEX), (name + " " + index + "\n").getBytes(StandardCharsets.US_ASCII), StandardOpenOption.CREATE,

@@ -252,7 +252,7 @@ public final class Witness {
     private Answer refuse(AuthorityId log, AuthorityId submitter, int status, String outcome, String why, Checkpoint cp, Held h) {
         events.outcome(log, outcome);
         LOG.warn("witness: refused a checkpoint of {} (size {}) from {}: {} [{}]", log, cp.size(), submitter, why, status);
-        AuditEvent e = AuditEvent.of("witness-refused", submitter == null ? "unknown" : submitter.value(), null, log.value(), "refused",
+        AuditEvent e = AuditEvent.of(clock, "witness-refused", submitter == null ? "unknown" : submitter.value(), null, log.value(), "refused",
                 status + " " + why).with("size", Long.toString(cp.size())).with("heldSize", h == null ? "0" : Long.toString(h.size()));
         try {
             audit.append(e);
@@ -266,7 +266,7 @@ public final class Witness {
         LOG.error("witness: ALARM the log of {} presented a checkpoint of size {} with another root than the one this witness cosigned"
                 + " (a fork: two histories under one valid key); both are recorded in the audit log", log, h.size());
         events.fork(log);
-        AuditEvent e = AuditEvent.of("witness-fork", submitter == null ? "unknown" : submitter.value(), null, log.value(), "alarm",
+        AuditEvent e = AuditEvent.of(clock, "witness-fork", submitter == null ? "unknown" : submitter.value(), null, log.value(), "alarm",
                 "two checkpoints of size " + h.size() + " with different roots, both validly signed")
                 .with("cosignedCheckpoint", h.note()).with("presentedCheckpoint", presented);
         try {
