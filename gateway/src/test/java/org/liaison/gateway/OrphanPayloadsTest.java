@@ -63,7 +63,7 @@ class OrphanPayloadsTest {
             assertThat(outbox.resolve(queued.toString())).isDirectory();
             assertThat(young).isDirectory();
             assertThat(other).isDirectory();
-            assertThat(it.store().outgoing(queued)).isPresent();
+            assertThat(it.store().sent().outgoing(queued)).isPresent();
             assertThat(audit.events()).filteredOn(e -> e.type().equals("orphan-removed")).singleElement()
                     .satisfies(e -> assertThat(e.messageId()).isEqualTo(crashed.toString()));
             assertThat(removedMetric(it)).isEqualTo(1.0);

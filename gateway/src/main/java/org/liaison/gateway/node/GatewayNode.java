@@ -264,12 +264,12 @@ public final class GatewayNode implements NodeState, AutoCloseable {
                     });
             transfers.removeAbandoned(now);
             metrics.bindStagedTransfers(transfers::stagedCountAndBytes);
-            int recovered = store.recoverInterrupted(now);
+            int recovered = store.deliveries().recoverInterrupted(now);
             findReceptionsCutByACrash();
             if (store instanceof org.liaison.gateway.store.PostgresMessageStore pg) {
-                metrics.bindStore(store::countDeliveriesByState, () -> pg.sizeBytes());
+                metrics.bindStore(store.deliveries()::countByState, () -> pg.sizeBytes());
             } else {
-                metrics.bindStore(store::countDeliveriesByState, data.resolve("messages.db"));
+                metrics.bindStore(store.deliveries()::countByState, data.resolve("messages.db"));
             }
             metrics.bindOverdue(() -> deadlines.overdue(clock().instant()), () -> deadlines.overdueSent(clock().instant()));
             // Deadlines the audit log records as passed already (a restart does not record them again).
@@ -651,7 +651,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
 
     @Override
     public void sealedReply(java.util.UUID inReplyTo) {
-        store.received(inReplyTo).ifPresent(r -> stages.replied(inReplyTo, r.sender()));
+        store.inbox().received(inReplyTo).ifPresent(r -> stages.replied(inReplyTo, r.sender()));
     }
 
     @Override
@@ -832,7 +832,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
                 if ("receive".equals(e.path("type").asText()) && !e.path("messageId").isNull()) {
                     AuthorityId from = AuthorityId.of(e.path("counterpart").asText());
                     java.util.UUID id = java.util.UUID.fromString(e.path("messageId").asText());
-                    if (store.receiptFor(from, id).isEmpty()) {
+                    if (store.inbox().receiptFor(from, id).isEmpty()) {
                         receivedBeforeCrash.add(from + "/" + id);
                     }
                 }

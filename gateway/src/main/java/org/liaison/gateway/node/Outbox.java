@@ -162,7 +162,7 @@ public final class Outbox {
                 continue;
             }
             if (sealing.contains(id) || java.nio.file.Files.getLastModifiedTime(folder).compareTo(before) >= 0
-                    || node.store().outgoing(id).isPresent()) {
+                    || node.store().sent().outgoing(id).isPresent()) {
                 continue;
             }
             node.audit().record(AuditEvent.of("orphan-removed", node.me().value(), id.toString(), null, "deleted",
@@ -335,7 +335,7 @@ public final class Outbox {
      * be added). Otherwise it is refused (LIAISON:0036), audited as {@code submit-refused}, and nothing changes.
      */
     private void requireSenderAddressed(Manifests.Verified m, UUID inReplyTo, List<AuthorityId> addressees) throws ProtocolException {
-        AuthorityId asker = node.store().received(inReplyTo).map(MessageStore.Received::sender).orElseThrow(() ->
+        AuthorityId asker = node.store().inbox().received(inReplyTo).map(MessageStore.Received::sender).orElseThrow(() ->
                 new ProtocolException(ErrorCode.NOT_FOUND, "message " + inReplyTo + " is not in this node's inbox"));
         if (addressees.contains(asker)) {
             return;
@@ -352,7 +352,7 @@ public final class Outbox {
 
     /** The message an earlier submission with this key made from the same package; a different package is a conflict. */
     private Optional<UUID> earlier(String scopedKey, String key, String packageSha256) throws ProtocolException {
-        Optional<MessageStore.Idempotent> earlier = node.store().messageForIdempotencyKey(scopedKey);
+        Optional<MessageStore.Idempotent> earlier = node.store().sent().messageForIdempotencyKey(scopedKey);
         if (earlier.isEmpty()) {
             return Optional.empty();
         }
@@ -586,7 +586,7 @@ public final class Outbox {
                         .with("respondBy", manifest.manifest().getRespondBy() == null ? null
                                 : org.liaison.protocol.xml.Formats.instant(manifest.manifest().getRespondBy()).toString()));
                 sealed = id;
-                Optional<MessageStore.Idempotent> taken = node.store().storeOutgoing(new MessageStore.Outgoing(id, now, h.expires(),
+                Optional<MessageStore.Idempotent> taken = node.store().sent().storeOutgoing(new MessageStore.Outgoing(id, now, h.expires(),
                         envelope, idempotencyKey, blobs, packageSha256, Envelopes.sha256(envelope),
                         "SHA256:" + org.liaison.certs.Fingerprint.of(manifest.investigator()).hex(),
                         manifest.manifest().getRespondBy() == null ? null

@@ -43,12 +43,12 @@ class OneParsePerRequestTest {
         try (GatewayNode it = t.start(IT); GatewayNode al = t.start(AL)) {
             UUID id = it.outbox().submit(t.submission(IT, List.of(AL), null, null, TestNodes.text("the records of account 4711")));
             TestNodes.await("delivery", Duration.ofSeconds(60),
-                    () -> it.store().deliveries(id).get(0).state() == MessageStore.State.DELIVERED);
+                    () -> it.store().deliveries().of(id).get(0).state() == MessageStore.State.DELIVERED);
             AtomicInteger opened = new AtomicInteger();
             ReadAccess.Opener parsing = ReadAccess.parsing(al);
             ReadAccess.Opener counting = r -> {
                 opened.incrementAndGet();
-                return parsing.open(al.store().received(r.messageId()).orElseThrow()); // the real row
+                return parsing.open(al.store().inbox().received(r.messageId()).orElseThrow()); // the real row
             };
             Routes<LocalUser> routes = LocalApiHandler.routes(withGarbledEnvelopes(al), al.outbox(), counting);
             LocalUser user = new LocalUser(t.investigator(AL).certificate(), Set.of(Role.INVESTIGATOR));
