@@ -101,6 +101,18 @@ public interface SentStore {
     /** A seal ended without storing its message (its folder was discarded). */
     void sealEnded(UUID messageId);
 
-    /** Up to {@code limit} seals started before {@code before} that neither stored their message nor ended, oldest first. */
+    /**
+     * Up to {@code limit} seals started before {@code before} that neither stored their message nor ended, oldest
+     * first: read from an index of the seals left (a handful), never from the outbox's history.
+     */
     List<UUID> unfinishedSeals(Instant before, int limit);
+
+    /**
+     * Whether the outbox folder still has to be looked through once for folders from before seals were kept
+     * (a store made or migrated by this version: once; then never again).
+     */
+    boolean outboxScanDue();
+
+    /** The one look through the outbox folder was made (see {@link #outboxScanDue}). */
+    void outboxScanned();
 }

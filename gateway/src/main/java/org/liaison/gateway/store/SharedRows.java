@@ -410,7 +410,8 @@ final class SharedRows {
      *   <li>whether a row's listing columns are kept ({@code kept}: LISTED, LEGACY, UNREADABLE), marked
      *       explicitly; rows from before the listing columns were filled are LEGACY.</li>
      *   <li>the seals in progress (an outbox payload folder in place before its message is stored), so that a
-     *       sweep for orphan folders reads the seals that never finished, not the outbox folder.</li>
+     *       sweep for orphan folders reads the seals that never finished, not the outbox folder; one row (the nil
+     *       id) asks for the outbox folder to be looked through once, for folders from before.</li>
      * </ul>
      */
     static String aggregates(SqlDialect d) {
@@ -430,6 +431,8 @@ final class SharedRows {
                 + "UPDATE outbox SET kept = 'LEGACY' WHERE service IS NULL;"
                 + "CREATE INDEX outbox_legacy ON outbox (message_id) WHERE kept = 'LEGACY';"
                 + "CREATE TABLE seals (message_id TEXT PRIMARY KEY, started_ms BIGINT NOT NULL);"
-                + "CREATE INDEX seals_by_start ON seals (started_ms);";
+                + "CREATE INDEX seals_by_start ON seals (started_ms);"
+                // The outbox folder is looked through once for folders left by a crash before seals were kept (nil id).
+                + "INSERT INTO seals (message_id, started_ms) VALUES ('" + SqlSent.OUTBOX_SCAN + "', 0);";
     }
 }

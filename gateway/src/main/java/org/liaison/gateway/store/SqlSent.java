@@ -238,9 +238,11 @@ final class SqlSent implements SentStore {
     public List<UUID> unfinishedSeals(Instant before, int limit) {
         return db.with("read unfinished seals", c -> {
             List<UUID> out = new ArrayList<>();
-            try (PreparedStatement p = c.prepareStatement("SELECT message_id FROM seals WHERE started_ms < ? ORDER BY started_ms LIMIT ?")) {
+            try (PreparedStatement p = c.prepareStatement("SELECT message_id FROM seals WHERE started_ms < ? AND message_id <> ?"
+                    + " ORDER BY started_ms LIMIT ?")) {
                 p.setLong(1, before.toEpochMilli());
-                p.setInt(2, limit);
+                p.setString(2, OUTBOX_SCAN);
+                p.setInt(3, limit);
                 try (ResultSet r = p.executeQuery()) {
                     while (r.next()) {
                         out.add(UUID.fromString(r.getString(1)));
@@ -249,5 +251,25 @@ final class SqlSent implements SentStore {
             }
             return out;
         });
+    }
+
+    /** The seal row that stands for the outbox folder's one look-through (SharedRows.aggregates puts it in). */
+    static final String OUTBOX_SCAN = new UUID(0, 0).toString();
+
+    @Override
+    public boolean outboxScanDue() {
+        return db.with("read the seals", c -> {
+            try (PreparedStatement p = c.prepareStatement("SELECT 1 FROM seals WHERE message_id = ?")) {
+                p.setString(1, OUTBOX_SCAN);
+                try (ResultSet r = p.executeQuery()) {
+                    return r.next();
+                }
+            }
+        });
+    }
+
+    @Override
+    public void outboxScanned() {
+        sealEnded(UUID.fromString(OUTBOX_SCAN));
     }
 }

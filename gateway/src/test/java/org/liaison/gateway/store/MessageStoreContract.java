@@ -498,6 +498,36 @@ abstract class MessageStoreContract {
         }
     }
 
+    /**
+     * Orphan outbox folders are found from the seals left behind (Outbox.removeOrphans): a seal is recorded before
+     * its folder is in place, storing its message ends it in the same transaction, a discarded one ends it; what is
+     * left and old enough is read from an index, whatever the outbox holds.
+     */
+    @Test
+    void aSealLeftBehindIsFoundByItsIndexAndStoringItsMessageEndsIt() throws Exception {
+        try (MessageStore s = open()) {
+            Instant now = Instant.now();
+            Instant old = now.minus(Duration.ofHours(2));
+            UUID stored = UUID.randomUUID();
+            UUID crashed = UUID.randomUUID();
+            UUID discarded = UUID.randomUUID();
+            UUID young = UUID.randomUUID();
+            for (UUID id : List.of(stored, crashed, discarded)) {
+                s.sent().sealing(id, old);
+            }
+            s.sent().sealing(young, now);
+            s.sent().storeOutgoing(new MessageStore.Outgoing(stored, old, now.plus(Duration.ofDays(1)), new byte[] {1}, null,
+                    dir.resolve("blobs/outbox/" + stored), "pkg", "env", "me"), List.of(AL), now);
+            s.sent().sealEnded(discarded);
+            assertThat(s.sent().unfinishedSeals(now.minus(Duration.ofHours(1)), 10)).containsExactly(crashed);
+            assertThat(s.sent().unfinishedSeals(now.plusSeconds(1), 10)).containsExactly(crashed, young);
+            // The outbox folder itself is looked through once (a store from before seals were kept), then never.
+            assertThat(s.sent().outboxScanDue()).isTrue();
+            s.sent().outboxScanned();
+            assertThat(s.sent().outboxScanDue()).isFalse();
+        }
+    }
+
     /** The blob folders of deleted messages, received and sent. */
     static List<Path> deletedBlobs(MessageStore s) {
         return java.util.stream.Stream.concat(s.inbox().deletedBlobs().stream(), s.sent().deletedBlobs().stream()).toList();
