@@ -3,7 +3,6 @@ package org.liaison.gateway.store;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
-import java.util.Optional;
 import java.util.UUID;
 import org.liaison.certs.AuthorityId;
 

@@ -13,9 +13,10 @@ import java.util.function.Function;
 import org.liaison.certs.AuthorityId;
 
 /**
- * The SQL that both stores run as it is: stages of messages (times kept as epoch milliseconds, so that
- * they compare the same in SQLite and PostgreSQL) and deletions. The stores call these on their own
- * connection, inside their own locking and transactions.
+ * Row-level SQL the aggregate stores ({@link SqlInbox}, {@link SqlSent}, {@link SqlDeliveries}, {@link SqlCases})
+ * share: the listing columns, deletions, cases, protected files, the due deliveries' queries, pages, and the
+ * schema migrations both dialects apply. Newer times are epoch milliseconds, so that they compare the same in
+ * SQLite and PostgreSQL. Called on the aggregate's connection, inside its transaction.
  */
 final class SharedRows {
     private SharedRows() {}

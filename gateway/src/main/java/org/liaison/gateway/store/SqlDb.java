@@ -63,7 +63,7 @@ final class SqlDb {
         return dialect.instant(r, column);
     }
 
-    /** The connection-free part: nothing to close here (the store that made the connections closes them). */
+    /** One connection, one unit of work at a time (SQLite: one writer anyway); the store that opened it closes it. */
     static Connections single(Connection c, Object lock) {
         return new Connections() {
             @Override

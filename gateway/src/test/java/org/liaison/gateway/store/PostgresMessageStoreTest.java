@@ -122,6 +122,31 @@ class PostgresMessageStoreTest extends MessageStoreContract {
         }
     }
 
+    /**
+     * Notices to send have the deliveries' leases: of two nodes that race for one, exactly one claims it; a node
+     * restarting takes back its own notice leases and expired ones, never those of a node that is alive.
+     */
+    @Test
+    void aNoticeIsClaimedByOneNodeAndARestartTakesBackOnlyItsOwnOrExpiredLeases() throws Exception {
+        try (MessageStore a = open("node-a"); MessageStore b = open("node-b")) {
+            Instant now = Instant.now();
+            List<MessageStore.Stage> n = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                n.add(new MessageStore.Stage(UUID.randomUUID(), IT, "opened", now, null, new byte[] {1}));
+                a.notices().recordStage(n.get(i), true, now);
+            }
+            assertThat(a.notices().transition(n.get(0), State.QUEUED, new MessageStore.Send(now.plusSeconds(300)))).isTrue();
+            assertThat(b.notices().transition(n.get(0), State.QUEUED, new MessageStore.Send(now.plusSeconds(300)))).isFalse();
+            assertThat(b.notices().transition(n.get(1), State.QUEUED, new MessageStore.Send(now.plusSeconds(300)))).isTrue();
+            assertThat(b.notices().transition(n.get(2), State.QUEUED, new MessageStore.Send(now.minusSeconds(1)))).isTrue();
+            try (MessageStore restarted = open("node-a")) {
+                assertThat(restarted.notices().recoverInterrupted(now)).isEqualTo(2);
+                assertThat(n).extracting(x -> restarted.notices().notice(x).orElseThrow().state())
+                        .containsExactly(State.RETRYING, State.SENDING, State.RETRYING);
+            }
+        }
+    }
+
     @Test
     void twoNodesOpeningAnEmptyDatabaseTogetherMigrateItOnce() throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(2);
