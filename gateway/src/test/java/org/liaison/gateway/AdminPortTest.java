@@ -37,7 +37,7 @@ class AdminPortTest {
 
             UUID id = it.outbox().submit(t.submission(IT, List.of(AL), null, null, TestNodes.text("counted")));
             TestNodes.await("delivery", Duration.ofSeconds(20),
-                    () -> it.store().deliveries(id).get(0).state() == MessageStore.State.DELIVERED);
+                    () -> it.store().deliveries().of(id).get(0).state() == MessageStore.State.DELIVERED);
             org.liaison.certs.CertificateAuthority self = org.liaison.certs.CertificateAuthority.createRoot("CN=intruder",
                     org.liaison.certs.KeyAlgorithm.EC_P256, java.time.Instant.now().minusSeconds(60),
                     java.time.Instant.now().plusSeconds(3600), 0);

@@ -58,8 +58,8 @@ class AuditExchangeTest {
 
             // Each receipt's checkpoint already covers the receiver's "receive" entry for that message.
             UUID first = sent.get(IT).get(0);
-            MessageStore.Outgoing m = it.store().outgoing(first).orElseThrow();
-            MessageStore.Delivery d = it.store().deliveries(first).stream().filter(x -> x.recipient().equals(AL)).findFirst().orElseThrow();
+            MessageStore.Outgoing m = it.store().sent().outgoing(first).orElseThrow();
+            MessageStore.Delivery d = it.store().deliveries().of(first).stream().filter(x -> x.recipient().equals(AL)).findFirst().orElseThrow();
             Receipts.Verified r = Receipts.verify(d.receipt(), it.trust(), Instant.now(), AL, first, m.envelope(),
                     Envelopes.readStored(m.envelope(), m.recordedEnvelopeSha256()).payloads());
             long receiveIndex = indexOf(AuditLogVerifier.entries(t.auditDir(AL)), "\"type\":\"receive\"", first.toString());

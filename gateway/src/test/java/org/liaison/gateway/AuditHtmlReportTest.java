@@ -62,7 +62,7 @@ class AuditHtmlReportTest {
             }
             ids.add(al.outbox().submit(t.submission(TestNodes.AL, List.of(TestNodes.IT), null, null, TestNodes.text("back"))));
             TestNodes.await("deliveries", Duration.ofSeconds(30), () -> ids.stream().allMatch(id ->
-                    (it.store().deliveries(id).isEmpty() ? al : it).store().deliveries(id).stream()
+                    (it.store().deliveries().of(id).isEmpty() ? al : it).store().deliveries().of(id).stream()
                             .allMatch(d -> d.state() == MessageStore.State.DELIVERED)));
         }
         Path audit = t.auditDir(TestNodes.IT);

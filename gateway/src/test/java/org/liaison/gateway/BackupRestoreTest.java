@@ -64,16 +64,16 @@ class BackupRestoreTest {
                 }
             }, "load");
             load.start();
-            TestNodes.await("messages arriving", Duration.ofSeconds(30), () -> al.store().inbox().size() >= 10);
+            TestNodes.await("messages arriving", Duration.ofSeconds(30), () -> al.store().inbox().all().size() >= 10);
             Run b = cli("store", "backup", "--config", alConfig.toString(), "--out", backup.toString(), "--json");
             assertThat(b.code()).as(b.err()).isZero();
             backedUp = b.out();
             TestNodes.await("more messages after the backup", Duration.ofSeconds(30),
-                    () -> al.store().inbox().size() >= 10 + 10);
+                    () -> al.store().inbox().all().size() >= 10 + 10);
             stop.set(true);
             load.join();
             TestNodes.await("every message delivered", Duration.ofSeconds(30),
-                    () -> sent.stream().allMatch(id -> it.store().deliveries(id).get(0).state() == MessageStore.State.DELIVERED));
+                    () -> sent.stream().allMatch(id -> it.store().deliveries().of(id).get(0).state() == MessageStore.State.DELIVERED));
         }
         long inBackup = Long.parseLong(backedUp.replaceAll("(?s).*\"received\" : (\\d+).*", "$1"));
         assertThat(inBackup).isGreaterThanOrEqualTo(10).isLessThan(sent.size());
@@ -92,7 +92,7 @@ class BackupRestoreTest {
         Path moved = alConfig.resolveSibling("node-restored.yaml");
         Files.writeString(moved, Files.readString(alConfig, StandardCharsets.UTF_8).replace("dataDir: data", "dataDir: " + restored));
         try (GatewayNode al = GatewayNode.start(moved, TestNodes.FAST)) {
-            List<MessageStore.Received> inbox = al.store().inbox();
+            List<MessageStore.Received> inbox = al.store().inbox().all();
             assertThat((long) inbox.size()).isEqualTo(inBackup);
             for (MessageStore.Received m : inbox) {
                 Envelopes.Verified v = Envelopes.verify(m.envelope(), al.trust(), Instant.now(), IT, AL);
@@ -120,14 +120,14 @@ class BackupRestoreTest {
         try (GatewayNode itNode = t.startLogged(IT); GatewayNode al = t.startLogged(AL)) {
             kept = UUID.fromString(submitCase(it, file, "OP-KEEP"));
             gone = UUID.fromString(submitCase(it, file, "OP-GONE"));
-            TestNodes.await("two deliveries", Duration.ofSeconds(20), () -> al.store().inbox().size() == 2);
+            TestNodes.await("two deliveries", Duration.ofSeconds(20), () -> al.store().inbox().all().size() == 2);
             assertThat(cli("store", "backup", "--config", alConfig.toString(), "--out", backup.toString()).code()).isZero();
             Run delete = cli("--profile", StoredDataTest.operatorProfile(t).toString(), "cases", "delete", "OP-GONE", "--reason",
                     "court order 2026/116");
             assertThat(delete.code()).as(delete.err()).isZero();
         }
         try (var s = org.liaison.gateway.store.SqliteMessageStore.open(backup.resolve("messages.db"))) {
-            assertThat(s.received(gone)).isPresent(); // the backup holds it: a plain copy would bring it back
+            assertThat(s.inbox().received(gone)).isPresent(); // the backup holds it: a plain copy would bring it back
         }
 
         // In place: the data folder moved aside, and no later log named: refused, nothing restored.
@@ -142,9 +142,9 @@ class BackupRestoreTest {
         assertThat(r.code()).as(r.out() + r.err()).isZero();
         assertThat(r.out()).contains("1 message(s) deleted after the backup deleted again");
         try (var s = org.liaison.gateway.store.SqliteMessageStore.open(data.resolve("messages.db"))) {
-            assertThat(s.received(kept)).isPresent();
-            assertThat(s.received(gone)).isEmpty();
-            assertThat(s.deletedBlobs()).hasSize(1).allSatisfy(b -> assertThat(b).doesNotExist());
+            assertThat(s.inbox().received(kept)).isPresent();
+            assertThat(s.inbox().received(gone)).isEmpty();
+            assertThat(java.util.stream.Stream.concat(s.inbox().deletedBlobs().stream(), s.sent().deletedBlobs().stream()).toList()).hasSize(1).allSatisfy(b -> assertThat(b).doesNotExist());
         }
         // The restored log verifies and records each deletion carried out again, with the original's reason.
         String vkey = Files.readString(data.resolve("audit/log.vkey")).strip();
@@ -153,7 +153,7 @@ class BackupRestoreTest {
         assertThat(deletions.out()).contains(gone.toString()).contains("deleted again after a restore").contains("court order 2026/116");
         // The node starts on it and does not hold the deleted message.
         try (GatewayNode al = GatewayNode.start(alConfig, TestNodes.FAST)) {
-            assertThat(al.store().inbox()).extracting(MessageStore.Received::messageId).containsExactly(kept);
+            assertThat(al.store().inbox().all()).extracting(MessageStore.Received::messageId).containsExactly(kept);
         }
     }
 
@@ -170,7 +170,7 @@ class BackupRestoreTest {
         Path alConfig = t.config(AL);
         try (GatewayNode it = t.startLogged(IT); GatewayNode al = t.startLogged(AL)) {
             UUID id = it.outbox().submit(t.submission(IT, List.of(AL), null, null, TestNodes.text("one")));
-            TestNodes.await("delivery", Duration.ofSeconds(20), () -> al.store().inbox().size() == 1);
+            TestNodes.await("delivery", Duration.ofSeconds(20), () -> al.store().inbox().all().size() == 1);
         }
         Path backup = dir.resolve("backup");
         assertThat(cli("store", "backup", "--config", alConfig.toString(), "--out", backup.toString()).code()).isZero();

@@ -104,7 +104,7 @@ public final class BulkBenchmark {
                     ids.add(UUID.fromString(sender.submit(manifest(t, small, 4096, smallSha), List.of(small), null, null)));
                 }
                 TestNodes.await("warm-up deliveries", Duration.ofMinutes(30), () -> ids.stream().allMatch(
-                        id -> it.store().deliveries(id).get(0).state() == MessageStore.State.DELIVERED));
+                        id -> it.store().deliveries().of(id).get(0).state() == MessageStore.State.DELIVERED));
                 Files.delete(small);
                 System.out.printf("rep 0 (warm-up, %d small packages, not counted) done%n", warmMessages);
             }
@@ -116,7 +116,7 @@ public final class BulkBenchmark {
                 bareTls(server, client, warm);
                 UUID w = UUID.fromString(sender.submit(manifest(t, warm, warmSize, warmSha), List.of(warm), null, null));
                 TestNodes.await("warm-up delivery", Duration.ofMinutes(60),
-                        () -> it.store().deliveries(w).get(0).state() == MessageStore.State.DELIVERED);
+                        () -> it.store().deliveries().of(w).get(0).state() == MessageStore.State.DELIVERED);
                 CliEndToEndTest.Run fetch = CliEndToEndTest.liaison("--profile", receiverProfile, "fetch", w.toString(), "--out",
                         dir.resolve("warm-fetched").toString());
                 if (fetch.exit() != 0) {
@@ -143,7 +143,7 @@ public final class BulkBenchmark {
                 long cpu1 = processCpuNanos() + cpuNanos(receiver);
                 Map<String, ThreadTicks> th1 = threadTicks(receiver);
                 TestNodes.await("delivery", Duration.ofMinutes(60),
-                        () -> it.store().deliveries(id).get(0).state() == MessageStore.State.DELIVERED);
+                        () -> it.store().deliveries().of(id).get(0).state() == MessageStore.State.DELIVERED);
                 long t2 = System.nanoTime();
                 long cpu2 = processCpuNanos() + cpuNanos(receiver);
                 Map<String, ThreadTicks> th2 = threadTicks(receiver);

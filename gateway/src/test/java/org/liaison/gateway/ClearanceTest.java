@@ -135,7 +135,7 @@ class ClearanceTest {
                     "--respond-by", "P14D", file.toString());
             assertThat(sent.code()).as(sent.err()).isZero();
             String id = sent.out().strip();
-            TestNodes.await("the delivery", Duration.ofSeconds(20), () -> al.store().inbox().size() == 1);
+            TestNodes.await("the delivery", Duration.ofSeconds(20), () -> al.store().inbox().all().size() == 1);
 
             BackupRestoreTest.Run reply = BackupRestoreTest.cli("--profile", uncleared.toString(), "submit", "--to", "IT-DNA", "--service",
                     "mla-response", "--case", "OP-MINOR-2", "--legal-basis", "UNTOC art. 18", "--in-reply-to", id, file.toString());
@@ -144,9 +144,9 @@ class ClearanceTest {
                     .satisfies(e -> assertThat(e.messageId()).isEqualTo(id))
                     .satisfies(e -> assertThat(e.reason()).contains("LIAISON:0033").contains("minor-involved"));
             NeedToKnowTest.refusal(BackupRestoreTest.cli("--profile", uncleared.toString(), "acknowledge", id), "LIAISON:0033");
-            assertThat(al.store().sent()).isEmpty();
+            assertThat(al.store().sent().all()).isEmpty();
             assertThat(al.isAnswered(UUID.fromString(id))).isFalse();
-            assertThat(al.store().stages(UUID.fromString(id), true)).isEmpty();
+            assertThat(al.store().notices().stages(UUID.fromString(id), true)).isEmpty();
             assertThat(alAudit.events()).noneMatch(e -> e.type().equals("seal") || e.type().equals("stage"));
 
             BackupRestoreTest.Run answer = BackupRestoreTest.cli("--profile", cleared.toString(), "submit", "--to", "IT-DNA", "--service",

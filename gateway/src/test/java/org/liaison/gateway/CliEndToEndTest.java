@@ -221,7 +221,7 @@ class CliEndToEndTest {
             Throwable refused = org.assertj.core.api.Assertions.catchThrowable(
                     () -> client.submit(s.manifestXml(), List.of(forged), null, null));
             assertThat(refused).hasMessageContaining("does not match the size and SHA-256");
-            assertThat(n1.store().sent()).isEmpty();
+            assertThat(n1.store().sent().all()).isEmpty();
 
             // Fetching from a node that is not a recipient: nothing there.
             Run none = liaison("--profile", profile(IT, "investigator"), "fetch", java.util.UUID.randomUUID().toString(), "--out",

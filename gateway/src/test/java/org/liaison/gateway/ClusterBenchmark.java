@@ -91,7 +91,7 @@ public final class ClusterBenchmark {
         }
         MessageStore store = italy.get(0).store();
         TestNodes.await("every delivery", Duration.ofMinutes(10), () -> ids.stream().allMatch(id ->
-                store.deliveries(id).stream().allMatch(d -> d.state() == MessageStore.State.DELIVERED)));
+                store.deliveries().of(id).stream().allMatch(d -> d.state() == MessageStore.State.DELIVERED)));
         return n / ((System.nanoTime() - start) / 1e9);
     }
 }

@@ -109,13 +109,13 @@ class ClusterFailoverTest {
                     itDir.resolve("data"), "observer")) {
                 TestNodes.await("every message delivered both ways", Duration.ofSeconds(120), () ->
                         toAl.stream().allMatch(id -> delivered(italy, id)) && toIt.stream().allMatch(id -> delivered(al.store(), id)));
-                assertThat(italy.inbox()).extracting(MessageStore.Received::messageId).containsExactlyInAnyOrderElementsOf(toIt);
-                assertThat(al.store().inbox()).extracting(MessageStore.Received::messageId).containsExactlyInAnyOrderElementsOf(toAl);
+                assertThat(italy.inbox().all()).extracting(MessageStore.Received::messageId).containsExactlyInAnyOrderElementsOf(toIt);
+                assertThat(al.store().inbox().all()).extracting(MessageStore.Received::messageId).containsExactlyInAnyOrderElementsOf(toAl);
                 Map<String, Integer> receptions = new HashMap<>();
                 alAudit.events().stream().filter(e -> e.type().equals("receive")).forEach(e -> receptions.merge(e.messageId(), 1, Integer::sum));
                 assertThat(receptions).hasSize(150).allSatisfy((id, n) -> assertThat(n).as(id).isEqualTo(1));
-                long retried = toAl.stream().filter(id -> italy.deliveries(id).get(0).attempts() > 1).count();
-                long alRetried = toIt.stream().filter(id -> al.store().deliveries(id).get(0).attempts() > 1).count();
+                long retried = toAl.stream().filter(id -> italy.deliveries().of(id).get(0).attempts() > 1).count();
+                long alRetried = toIt.stream().filter(id -> al.store().deliveries().of(id).get(0).attempts() > 1).count();
                 System.out.printf("cluster failover: 150 messages each way; Italy's deliveries needing more than one attempt: %d,"
                         + " Albania's: %d; duplicates Albania answered with the stored receipt: %d%n", retried, alRetried,
                         alAudit.events().stream().filter(e -> e.type().startsWith("receive") && !e.type().equals("receive")).count());
@@ -152,7 +152,7 @@ class ClusterFailoverTest {
     }
 
     private static boolean delivered(MessageStore s, UUID id) {
-        List<MessageStore.Delivery> ds = s.deliveries(id);
+        List<MessageStore.Delivery> ds = s.deliveries().of(id);
         return !ds.isEmpty() && ds.stream().allMatch(d -> d.state() == MessageStore.State.DELIVERED);
     }
 }

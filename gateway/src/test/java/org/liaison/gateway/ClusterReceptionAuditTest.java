@@ -44,7 +44,7 @@ class ClusterReceptionAuditTest {
             }
             UUID id = al.outbox().submit(t.submission(AL, List.of(IT), null, null, TestNodes.text("received once")));
             TestNodes.await("delivery", Duration.ofSeconds(30), () -> NodeExchangeTest.delivered(al, id));
-            assertThat(it.store().receiptFor(AL, id)).isPresent();
+            assertThat(it.store().inbox().receiptFor(AL, id)).isPresent();
             List<String> entries = new ArrayList<>();
             long inserts;
             try (Connection c = DriverManager.getConnection(db.url(), db.user(), db.password()); Statement s = c.createStatement()) {
@@ -94,13 +94,13 @@ class ClusterReceptionAuditTest {
                 s.execute("CREATE TRIGGER fail_insert BEFORE INSERT ON inbox BEGIN SELECT RAISE(ABORT, 'injected store failure'); END");
             }
             id = al.outbox().submit(t.submission(AL, List.of(IT), null, null, TestNodes.text("received once")));
-            TestNodes.await("a refused attempt", Duration.ofSeconds(30), () -> al.store().deliveries(id).get(0).attempts() >= 1
-                    && al.store().deliveries(id).get(0).lastError() != null);
+            TestNodes.await("a refused attempt", Duration.ofSeconds(30), () -> al.store().deliveries().of(id).get(0).attempts() >= 1
+                    && al.store().deliveries().of(id).get(0).lastError() != null);
             try (Connection c = DriverManager.getConnection(db); Statement s = c.createStatement()) {
                 s.execute("DROP TRIGGER fail_insert");
             }
             TestNodes.await("delivery", Duration.ofSeconds(30), () -> NodeExchangeTest.delivered(al, id));
-            assertThat(it.store().receiptFor(AL, id)).isPresent();
+            assertThat(it.store().inbox().receiptFor(AL, id)).isPresent();
         }
         List<String> entries = org.liaison.gateway.audit.AuditLogVerifier.entries(t.auditDir(IT)).stream()
                 .map(e -> new String(e, StandardCharsets.UTF_8)).filter(e -> e.contains(id.toString())).toList();

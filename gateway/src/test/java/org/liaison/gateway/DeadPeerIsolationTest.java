@@ -74,14 +74,14 @@ class DeadPeerIsolationTest {
                 }
             }
             TestNodes.await("every dead peer's slots taken", Duration.ofSeconds(20), () -> stuck.stream()
-                    .allMatch(id -> it.store().deliveries(id).get(0).state() == MessageStore.State.SENDING));
+                    .allMatch(id -> it.store().deliveries().of(id).get(0).state() == MessageStore.State.SENDING));
 
             UUID live = it.outbox().submit(t.submission(IT, List.of(AL), null, null, TestNodes.text("to the live peer")));
             TestNodes.await("delivery to the live peer", Duration.ofSeconds(30),
-                    () -> it.store().deliveries(live).get(0).state() == MessageStore.State.DELIVERED);
+                    () -> it.store().deliveries().of(live).get(0).state() == MessageStore.State.DELIVERED);
             // It went while all sixteen attempts to the dead peers were still hanging: it waited for none of them.
-            assertThat(stuck).allMatch(id -> it.store().deliveries(id).get(0).attempts() == 0
-                    && it.store().deliveries(id).get(0).state() == MessageStore.State.SENDING);
+            assertThat(stuck).allMatch(id -> it.store().deliveries().of(id).get(0).attempts() == 0
+                    && it.store().deliveries().of(id).get(0).state() == MessageStore.State.SENDING);
         } finally {
             for (ServerSocket s : holes) {
                 s.close();

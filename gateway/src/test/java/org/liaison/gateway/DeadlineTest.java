@@ -75,7 +75,7 @@ class DeadlineTest {
             String later = submit(it, file, "--respond-by", "P14D", "--urgency", "urgent");
             String consular = submit(it, file, "--service", "consular-notification");
             String soon = submit(it, file, "--respond-by", "PT1H");
-            TestNodes.await("four deliveries", Duration.ofSeconds(20), () -> alNode.store().inbox().size() == 4);
+            TestNodes.await("four deliveries", Duration.ofSeconds(20), () -> alNode.store().inbox().all().size() == 4);
             assertThat(overdueMetric(alNode)).isEqualTo(0.0);
             clock.advance(Duration.ofMinutes(61));
             assertThat(overdueMetric(alNode)).isEqualTo(1.0);

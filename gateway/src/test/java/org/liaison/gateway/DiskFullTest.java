@@ -78,13 +78,13 @@ class DiskFullTest {
                 RawPeer.Response after = IdempotencyKeyTest.submit(it, investigator, "after",
                         RawPeer.manifest(investigator, IT, List.of(AL), Set.of()), RawPeer.PAYLOAD);
                 assertThat(after.status()).as(after.body()).isEqualTo(200);
-                assertThat(it.store().sent()).hasSize(2);
+                assertThat(it.store().sent().all()).hasSize(2);
             }
             Path audit = small.resolve("data/audit");
             AuditLogVerifier.Report r = AuditLogVerifier.verify(audit, Files.readString(audit.resolve("log.vkey")).strip());
             assertThat(r.problems()).isEmpty();
             try (GatewayNode again = t.startLogged(IT)) { // and it starts again
-                assertThat(again.store().sent()).hasSize(2);
+                assertThat(again.store().sent().all()).hasSize(2);
             }
         } finally {
             org.liaison.gateway.TestMounts.unmount(small);

@@ -68,7 +68,7 @@ class EvidenceContainerTest {
             try (GatewayNode itNode = t.startLogged(IT); GatewayNode alNode = t.startLogged(AL)) {
                 String id = ok("--profile", it.toString(), "submit", "--to", "AL-PP", "--service", "mla-request", "--case", "OP-COURT",
                         "--legal-basis", "UNTOC art. 18", "--respond-by", "e-evidence", "--new", file.toString()).out().strip();
-                TestNodes.await("delivered", Duration.ofSeconds(30), () -> alNode.store().received(UUID.fromString(id)).isPresent());
+                TestNodes.await("delivered", Duration.ofSeconds(30), () -> alNode.store().inbox().received(UUID.fromString(id)).isPresent());
                 ok("--profile", al.toString(), "fetch", id, "--out", dir.resolve("got").toString());
                 ok("--profile", al.toString(), "acknowledge", id);
                 ok("--profile", al.toString(), "submit", "--to", "IT-DNA", "--service", "mla-response", "--case", "OP-COURT",
@@ -80,7 +80,7 @@ class EvidenceContainerTest {
                         long last = ev.isEmpty() ? -1 : ev.get(ev.size() - 1).auditIndex();
                         return ev.size() == 3 && ev.stream().allMatch(x -> x.auditIndex() >= 0)
                                 && itNode.evidence().trustedTime().orElseThrow().covering(last).isPresent()
-                                && itNode.store().stages(UUID.fromString(id), false).size() >= 2; // acknowledged, answered
+                                && itNode.store().notices().stages(UUID.fromString(id), false).size() >= 2; // acknowledged, answered
                     } catch (Exception e) {
                         throw new AssertionError(e);
                     }

@@ -230,10 +230,10 @@ public final class HistoryBenchmark {
         try (GatewayNode al = GatewayNode.start(config, TestNodes.FAST)) {
             Retention retention = new Retention(al, Retention.periods(Map.of("default", "P20Y")));
             out.put("retention sweep", time(() -> new Retention(al, retention.periods()).sweepIfDue(Instant.now())));
-            out.put("deadline pass (passed, to audit)", time(() -> al.store().deadlinesPassed(Instant.now(), 256)));
+            out.put("deadline pass (passed, to audit)", time(() -> al.store().sent().deadlinesPassed(Instant.now(), 256)));
             out.put("overdue counts (metrics)", time(() -> {
-                al.store().overdue(Instant.now(), true);
-                al.store().overdue(Instant.now(), false);
+                al.store().inbox().overdue(Instant.now());
+                al.store().sent().overdue(Instant.now());
             }));
         }
         return out;
@@ -343,21 +343,21 @@ public final class HistoryBenchmark {
                                 byte[] receipt = Envelopes.sha256(env).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
                                 audit.record(AuditEvent.of("receive", IT.value(), id.toString(), IT.value(), "accepted", null).about(h)
                                         .with("case", caseRef));
-                                store.storeReceived(new MessageStore.Received(IT, id, at, env, Envelopes.sha256(env), receipt, folder, null,
+                                store.inbox().storeReceived(new MessageStore.Received(IT, id, at, env, Envelopes.sha256(env), receipt, folder, null,
                                         caseRef, listing));
                                 received.add(id);
                             } else {
                                 audit.record(AuditEvent.of("submit-accepted", alInvestigator, id.toString(), null, "ok", null).about(h));
-                                store.storeOutgoing(new MessageStore.Outgoing(id, at, at.plus(Duration.ofDays(7)), env, null, folder,
+                                store.sent().storeOutgoing(new MessageStore.Outgoing(id, at, at.plus(Duration.ofDays(7)), env, null, folder,
                                         Envelopes.sha256(manifest), Envelopes.sha256(env), alInvestigator, respondBy, caseRef,
                                         MessageStore.Sealed.of(h)), List.of(IT), at);
-                                store.transition(id, IT, MessageStore.State.QUEUED, new MessageStore.Send(at.plusSeconds(60)));
-                                store.transition(id, IT, MessageStore.State.SENDING, new MessageStore.Deliver(1,
+                                store.deliveries().transition(id, IT, MessageStore.State.QUEUED, new MessageStore.Send(at.plusSeconds(60)));
+                                store.deliveries().transition(id, IT, MessageStore.State.SENDING, new MessageStore.Deliver(1,
                                         new byte[] {'r'}, at.plusSeconds(1)));
                                 if (respondBy != null && respondBy.isBefore(now)) { // as the node did when it passed
                                     audit.record(AuditEvent.of("deadline-passed", AL.value(), id.toString(), null, "overdue",
                                             "no reply received by the requested date"));
-                                    store.deadlinesAudited(List.of(id), respondBy);
+                                    store.sent().deadlinesAudited(List.of(id), respondBy);
                                 }
                                 synchronized (sent) {
                                     sent[0] = id;

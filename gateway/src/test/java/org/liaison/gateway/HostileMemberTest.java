@@ -87,7 +87,7 @@ class HostileMemberTest extends AlbaniaNodeTest {
         assertThat(r.status()).isEqualTo(409);
         assertThat(r.body()).contains(ErrorCode.MESSAGE_ID_CONFLICT.code());
         assertThat(refusedWith(ErrorCode.MESSAGE_ID_CONFLICT)).isTrue();
-        assertThat(al.store().inbox()).extracting(MessageStore.Received::sender).containsExactly(IT);
+        assertThat(al.store().inbox().all()).extracting(MessageStore.Received::sender).containsExactly(IT);
     }
 
     @Test
@@ -97,8 +97,8 @@ class HostileMemberTest extends AlbaniaNodeTest {
         RawPeer.Response second = send(IT, honest(IT, id));
         assertThat(second.status()).isEqualTo(409);
         assertThat(second.body()).contains(ErrorCode.MESSAGE_ID_CONFLICT.code());
-        assertThat(al.store().inbox()).hasSize(1);
-        assertThat(al.store().received(id).orElseThrow().sender()).isEqualTo(US);
+        assertThat(al.store().inbox().all()).hasSize(1);
+        assertThat(al.store().inbox().received(id).orElseThrow().sender()).isEqualTo(US);
     }
 
     @Test
@@ -111,7 +111,7 @@ class HostileMemberTest extends AlbaniaNodeTest {
         assertThat(r.status()).isEqualTo(403);
         assertThat(r.body()).contains(ErrorCode.PACKAGE_MISMATCH.code()).contains("no-onward-transfer");
         assertThat(refusedWith(ErrorCode.PACKAGE_MISMATCH)).isTrue();
-        assertThat(al.store().inbox()).isEmpty();
+        assertThat(al.store().inbox().all()).isEmpty();
     }
 
     @Test
@@ -121,7 +121,7 @@ class HostileMemberTest extends AlbaniaNodeTest {
                 UUID.randomUUID(), forUs, RawPeer.PAYLOAD));
         assertThat(r.status()).isEqualTo(403);
         assertThat(r.body()).contains(ErrorCode.PACKAGE_MISMATCH.code());
-        assertThat(al.store().inbox()).isEmpty();
+        assertThat(al.store().inbox().all()).isEmpty();
     }
 
     @Test
@@ -130,7 +130,7 @@ class HostileMemberTest extends AlbaniaNodeTest {
         RawPeer.Response r = send(IT, RawPeer.message(al.trust().directory(), auth(IT).envelopeSigning(), IT, List.of(AL),
                 UUID.randomUUID(), notAManifest, RawPeer.PAYLOAD));
         assertThat(r.status()).isEqualTo(400);
-        assertThat(al.store().inbox()).isEmpty();
+        assertThat(al.store().inbox().all()).isEmpty();
         assertThat(inboxListing(t.investigator(AL)).status()).isEqualTo(200);
     }
 
@@ -145,7 +145,7 @@ class HostileMemberTest extends AlbaniaNodeTest {
                 UUID.randomUUID(), SecureXml.serialize(doc), RawPeer.PAYLOAD));
         assertThat(r.status()).isEqualTo(400);
         assertThat(r.body()).contains(ErrorCode.SCHEMA_INVALID.code());
-        assertThat(al.store().inbox()).isEmpty();
+        assertThat(al.store().inbox().all()).isEmpty();
     }
 
     @Test
@@ -163,7 +163,7 @@ class HostileMemberTest extends AlbaniaNodeTest {
                     UUID.randomUUID(), SecureXml.serialize(doc), RawPeer.PAYLOAD));
             assertThat(r.status()).as(respondBy).isEqualTo(400);
             assertThat(r.body()).as(respondBy).contains(ErrorCode.SCHEMA_INVALID.code());
-            assertThat(al.store().inbox()).as(respondBy).isEmpty();
+            assertThat(al.store().inbox().all()).as(respondBy).isEmpty();
             String year = respondBy.substring(0, respondBy.indexOf('-'));
             assertThat(eventually(events -> events.stream().anyMatch(e -> e.type().equals("reject") && e.reason() != null
                     && e.reason().startsWith(ErrorCode.SCHEMA_INVALID.code()) && e.reason().contains(year)))).as(respondBy).isTrue();
@@ -177,7 +177,7 @@ class HostileMemberTest extends AlbaniaNodeTest {
                 UUID.randomUUID(), manifest, "a longer payload than the manifest says".getBytes(StandardCharsets.UTF_8)));
         assertThat(r.status()).isEqualTo(403);
         assertThat(r.body()).contains(ErrorCode.PACKAGE_MISMATCH.code());
-        assertThat(al.store().inbox()).isEmpty();
+        assertThat(al.store().inbox().all()).isEmpty();
     }
 
     RawPeer.Response inboxListing(Credential user) throws Exception {
@@ -191,7 +191,7 @@ class HostileMemberTest extends AlbaniaNodeTest {
         // A row stored before reception checked packages (or changed at rest): its envelope does not read.
         UUID bad = UUID.randomUUID();
         byte[] junk = "<not-an-envelope/>".getBytes(StandardCharsets.UTF_8);
-        al.store().storeReceived(new MessageStore.Received(US, bad, Instant.now(), junk, org.liaison.protocol.envelope.Envelopes.sha256(junk),
+        al.store().inbox().storeReceived(new MessageStore.Received(US, bad, Instant.now(), junk, org.liaison.protocol.envelope.Envelopes.sha256(junk),
                 junk, dir.resolve("nowhere")));
 
         RawPeer.Response list = inboxListing(t.investigator(AL));
@@ -213,7 +213,7 @@ class HostileMemberTest extends AlbaniaNodeTest {
         RawPeer.Response forged = local(operator, "POST", LocalApiHandler.PREFIX + "inbox/" + bad + LocalApiHandler.QUARANTINE,
                 LocalApiHandler.REASON_HEADER + ": ok%0AX-Forged: yes\r\n");
         assertThat(forged.status()).isEqualTo(400);
-        assertThat(al.store().received(bad).orElseThrow().quarantine()).isNull();
+        assertThat(al.store().inbox().received(bad).orElseThrow().quarantine()).isNull();
         RawPeer.Response q = local(operator, "POST", LocalApiHandler.PREFIX + "inbox/" + bad + LocalApiHandler.QUARANTINE,
                 LocalApiHandler.REASON_HEADER + ": unreadable since 2026-11\r\n");
         assertThat(q.status()).as(q.body()).isEqualTo(200);
@@ -306,7 +306,7 @@ class HostileMemberTest extends AlbaniaNodeTest {
         RawPeer.Response r = sendResumed(IT, altered, verified);
         assertThat(r.status()).isEqualTo(403);
         assertThat(r.body()).contains(ErrorCode.DIGEST_MISMATCH.code());
-        assertThat(al.store().inbox()).isEmpty();
+        assertThat(al.store().inbox().all()).isEmpty();
         assertThat(transferOffset(IT, id)).isZero();
 
         // Broken again, then resumed with the right bytes: stored once, receipted, and the package is whole.
@@ -314,7 +314,7 @@ class HostileMemberTest extends AlbaniaNodeTest {
         assertThat(transferOffset(IT, id)).isEqualTo(verified);
         RawPeer.Response ok = sendResumed(IT, resumed(body, verified), verified);
         assertThat(ok.status()).as(ok.body()).isEqualTo(200);
-        assertThat(al.store().inbox()).extracting(MessageStore.Received::messageId).containsExactly(id);
+        assertThat(al.store().inbox().all()).extracting(MessageStore.Received::messageId).containsExactly(id);
         assertThat(eventually(events -> events.stream().anyMatch(e -> e.type().equals("receive-resume")))).isTrue();
         // Asked again, the receiver says it has the message; a resend of the envelope alone gets the same receipt.
         try (SSLSocket s = RawPeer.connect(al.peerPort(), auth(IT).gatewayTls(), "TLSv1.3")) {
@@ -324,7 +324,7 @@ class HostileMemberTest extends AlbaniaNodeTest {
         RawPeer.Response again = sendResumed(IT, resumed(body, body.length - payloadStart), body.length - payloadStart);
         assertThat(again.status()).isEqualTo(200);
         assertThat(again.body()).isEqualTo(ok.body());
-        assertThat(al.store().inbox()).hasSize(1);
+        assertThat(al.store().inbox().all()).hasSize(1);
     }
 
     @Test
@@ -343,7 +343,7 @@ class HostileMemberTest extends AlbaniaNodeTest {
         RawPeer.Response none = sendResumed(IT, resumed(body, 10), 10);
         assertThat(none.status()).isEqualTo(409);
         assertThat(none.body()).contains(ErrorCode.RESUME_MISMATCH.code());
-        assertThat(al.store().inbox()).isEmpty();
+        assertThat(al.store().inbox().all()).isEmpty();
 
         assertThat(send(IT, body).status()).isEqualTo(200);
         String path = LocalApiHandler.PREFIX + "inbox/" + id;

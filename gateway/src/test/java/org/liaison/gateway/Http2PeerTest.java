@@ -70,7 +70,7 @@ class Http2PeerTest {
             HttpResponse<String> refused = post(client, al.peerPort(), forged);
             assertThat(refused.statusCode()).isEqualTo(403);
             assertThat(refused.body()).contains("LIAISON:0013");
-            assertThat(al.store().inbox()).hasSize(1);
+            assertThat(al.store().inbox().all()).hasSize(1);
         }
     }
 }

@@ -112,7 +112,7 @@ class HybridTlsNodeTest {
                     .anyMatch(e -> e.type().equals("auth-failure") && e.reason().contains(ErrorCode.TLS_DOWNGRADE_REFUSED.code())
                             && e.actor().equals(IT.value())));
             assertThat(handshakes(alAudit, "peer API")).anyMatch(e -> e.outcome().equals("refused") && "X25519".equals(e.details().get("group")));
-            assertThat(al.store().inbox()).isEmpty();
+            assertThat(al.store().inbox().all()).isEmpty();
             assertThat(al.metrics().scrape()).contains("liaison_tls_handshakes_total{api=\"peer-API\",group=\"X25519\",outcome=\"refused\"}");
 
             // The same classical client with the credential of the United States (no announcement) is answered.

@@ -79,7 +79,7 @@ class IdempotencyKeyTest {
                     RawPeer.PAYLOAD);
             assertThat(other.status()).isEqualTo(409);
             assertThat(other.body()).contains(ErrorCode.IDEMPOTENCY_CONFLICT.code()).contains("case-7").contains(aId);
-            assertThat(it.store().sent()).hasSize(2);
+            assertThat(it.store().sent().all()).hasSize(2);
 
             // Need to know: each investigator follows their own messages only.
             String bId = new ObjectMapper().readTree(bs.body()).path("messageId").asText();

@@ -66,7 +66,7 @@ class InboxSearchTest {
             String a = submit(it, file, "OP-A", "mla-request");
             String b = submit(it, file, "OP-B", "mla-request");
             String c = submit(it, file, "OP-A", "consular-notification");
-            TestNodes.await("three deliveries", Duration.ofSeconds(30), () -> alNode.store().inbox().size() == 3);
+            TestNodes.await("three deliveries", Duration.ofSeconds(30), () -> alNode.store().inbox().all().size() == 3);
 
             assertThat(ids(json(al))).containsExactlyInAnyOrder(a, b, c);
             assertThat(ids(json(al, "--case", "OP-A"))).containsExactlyInAnyOrder(a, c);

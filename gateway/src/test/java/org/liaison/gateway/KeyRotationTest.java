@@ -95,7 +95,7 @@ class KeyRotationTest {
     }
 
     private static boolean delivered(GatewayNode node, UUID id) {
-        List<MessageStore.Delivery> ds = node.store().deliveries(id);
+        List<MessageStore.Delivery> ds = node.store().deliveries().of(id);
         return !ds.isEmpty() && ds.stream().allMatch(d -> d.state() == MessageStore.State.DELIVERED);
     }
 
@@ -183,16 +183,16 @@ class KeyRotationTest {
                         () -> toAl.stream().allMatch(id -> delivered(it, id)) && toIt.stream().allMatch(id -> delivered(alNode, id)));
             } catch (AssertionError e) {
                 List<String> stuck = new ArrayList<>();
-                toAl.stream().filter(id -> !delivered(it, id)).forEach(id -> stuck.add("to AL " + it.store().deliveries(id)));
-                toIt.stream().filter(id -> !delivered(alNode, id)).forEach(id -> stuck.add("to IT " + alNode.store().deliveries(id)));
+                toAl.stream().filter(id -> !delivered(it, id)).forEach(id -> stuck.add("to AL " + it.store().deliveries().of(id)));
+                toIt.stream().filter(id -> !delivered(alNode, id)).forEach(id -> stuck.add("to IT " + alNode.store().deliveries().of(id)));
                 throw new AssertionError(e.getMessage() + ": " + stuck, e);
             }
-            assertThat(alNode.store().inbox()).hasSize(toAl.size());
-            assertThat(it.store().inbox()).hasSize(toIt.size());
+            assertThat(alNode.store().inbox().all()).hasSize(toAl.size());
+            assertThat(it.store().inbox().all()).hasSize(toIt.size());
             assertThat(has(alAudit, "keys-unlisted")).isFalse();
 
             // What was sealed to the old encryption key opens with the keys the node holds, not with the new key alone.
-            MessageStore.Received first = alNode.store().inbox().stream().filter(r -> r.messageId().equals(sealedToOldKey))
+            MessageStore.Received first = alNode.store().inbox().all().stream().filter(r -> r.messageId().equals(sealedToOldKey))
                     .findFirst().orElseThrow();
             Envelopes.Verified v = Envelopes.verify(first.envelope(), alNode.trust(), Instant.now(), IT, AL);
             assertThat(Envelopes.open(v, AL, alNode.decryptionKeys()).manifestXml()).isNotEmpty();

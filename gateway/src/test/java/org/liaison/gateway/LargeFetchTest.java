@@ -31,7 +31,7 @@ class LargeFetchTest {
         try (GatewayNode it = t.start(IT); GatewayNode al = t.start(AL)) {
             UUID id = it.outbox().submit(ServeProcessTest.large(t, IT, AL, size));
             TestNodes.await("delivery", Duration.ofSeconds(60),
-                    () -> it.store().deliveries(id).get(0).state() == MessageStore.State.DELIVERED);
+                    () -> it.store().deliveries().of(id).get(0).state() == MessageStore.State.DELIVERED);
             LocalClient client = new LocalClient(t.federation.profiles().get(AL).get(org.liaison.certs.Role.INVESTIGATOR));
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
             long total = 0;

@@ -42,7 +42,7 @@ public final class LargeTransfer {
                 UUID id = it.outbox().submit(ServeProcessTest.large(t, IT, AL, size));
                 long t1 = System.nanoTime();
                 TestNodes.await("delivery", Duration.ofMinutes(30),
-                        () -> it.store().deliveries(id).get(0).state() == MessageStore.State.DELIVERED);
+                        () -> it.store().deliveries().of(id).get(0).state() == MessageStore.State.DELIVERED);
                 long t2 = System.nanoTime();
                 double submit = (t1 - t0) / 1e9;
                 double deliver = (t2 - t1) / 1e9;

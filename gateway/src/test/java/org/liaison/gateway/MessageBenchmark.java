@@ -158,8 +158,8 @@ public final class MessageBenchmark {
             long[] x = f.get();
             UUID id = new UUID(x[0], x[1]);
             TestNodes.await("delivery of " + id, Duration.ofMinutes(5),
-                    () -> it.store().deliveries(id).get(0).state() == MessageStore.State.DELIVERED);
-            Instant delivered = it.store().deliveries(id).get(0).deliveredAt();
+                    () -> it.store().deliveries().of(id).get(0).state() == MessageStore.State.DELIVERED);
+            Instant delivered = it.store().deliveries().of(id).get(0).deliveredAt();
             latencies.add((double) (delivered.toEpochMilli() - x[2]));
             if (delivered.isAfter(last)) {
                 last = delivered;

@@ -76,7 +76,7 @@ class NeedToKnowTest {
         try (GatewayNode itNode = t.start(IT); GatewayNode alNode = GatewayNode.start(t.config(AL), alAudit, TestNodes.FAST)) {
             String a = submit(it, file, "AL-PP", "OP-A");
             String b = submit(it, file, "AL-PP", "OP-B");
-            TestNodes.await("two deliveries", Duration.ofSeconds(20), () -> alNode.store().inbox().size() == 2);
+            TestNodes.await("two deliveries", Duration.ofSeconds(20), () -> alNode.store().inbox().all().size() == 2);
 
             // Nobody is on either case yet: no investigator sees them; the operator sees both, without content.
             assertThat(inbox(maria)).isEmpty();
@@ -113,9 +113,9 @@ class NeedToKnowTest {
             assertThat(sent(maria)).containsExactly(answer);
             assertThat(sent(ardit)).isEmpty();
             assertThat(sent(ops)).containsExactly(answer);
-            TestNodes.await("Albania's answer at Italy", Duration.ofSeconds(20), () -> itNode.store().inbox().size() == 1);
+            TestNodes.await("Albania's answer at Italy", Duration.ofSeconds(20), () -> itNode.store().inbox().all().size() == 1);
             String followUp = submit(it, file, "AL-PP", "OP-A-FOLLOW-UP", "--in-reply-to", answer);
-            TestNodes.await("the follow-up", Duration.ofSeconds(20), () -> alNode.store().inbox().size() == 3);
+            TestNodes.await("the follow-up", Duration.ofSeconds(20), () -> alNode.store().inbox().all().size() == 3);
             assertThat(inbox(maria)).containsExactlyInAnyOrder(a, followUp);
             assertThat(inbox(ardit)).containsExactly(b);
 
@@ -153,7 +153,7 @@ class NeedToKnowTest {
         MemoryAuditLog alAudit = new MemoryAuditLog();
         try (GatewayNode itNode = t.start(IT); GatewayNode alNode = GatewayNode.start(t.config(AL), alAudit, TestNodes.FAST)) {
             String a = submit(it, file, "AL-PP", "OP-A", "--respond-by", "P14D");
-            TestNodes.await("the delivery", Duration.ofSeconds(20), () -> alNode.store().inbox().size() == 1);
+            TestNodes.await("the delivery", Duration.ofSeconds(20), () -> alNode.store().inbox().all().size() == 1);
             assertThat(BackupRestoreTest.cli("--profile", ops.toString(), "cases", "assign", "OP-A", mariaSubject).code()).isZero();
             assertThat(fetch(ardit, a, dir.resolve("a0")).err()).contains(ErrorCode.NOT_ASSIGNED.code());
 
@@ -165,7 +165,7 @@ class NeedToKnowTest {
             assertThat(alAudit.events()).filteredOn(e -> e.type().equals("submit-refused")).singleElement()
                     .satisfies(e -> assertThat(e.messageId()).isEqualTo(a))
                     .satisfies(e -> assertThat(e.reason()).contains(ErrorCode.NOT_ASSIGNED.code()));
-            assertThat(alNode.store().sent()).isEmpty();
+            assertThat(alNode.store().sent().all()).isEmpty();
             assertThat(alNode.isAnswered(java.util.UUID.fromString(a))).isFalse();
             assertThat(alAudit.events()).noneMatch(e -> e.type().equals("seal") || e.type().equals("stage"));
             JsonNode listed = JsonLines.of(BackupRestoreTest.cli("--profile", maria.toString(), "inbox", "--json").out()).get(0);
@@ -191,7 +191,7 @@ class NeedToKnowTest {
         try (GatewayNode itNode = t.start(IT); GatewayNode alNode = t.start(AL)) {
             String a = submit(it, file, "AL-PP", "OP-A");
             String b = submit(it, file, "AL-PP", "OP-B");
-            TestNodes.await("two deliveries", Duration.ofSeconds(20), () -> alNode.store().inbox().size() == 2);
+            TestNodes.await("two deliveries", Duration.ofSeconds(20), () -> alNode.store().inbox().all().size() == 2);
             assertThat(inbox(ardit)).containsExactlyInAnyOrder(a, b);
             assertThat(BackupRestoreTest.cli("--profile", ops.toString(), "cases", "assign", "OP-A", mariaSubject).code()).isZero();
             assertThat(inbox(ardit)).containsExactly(b);

@@ -26,7 +26,7 @@ class NodeExchangeTest {
     Path dir;
 
     static boolean delivered(GatewayNode node, UUID id) {
-        List<MessageStore.Delivery> ds = node.store().deliveries(id);
+        List<MessageStore.Delivery> ds = node.store().deliveries().of(id);
         return !ds.isEmpty() && ds.stream().allMatch(d -> d.state() == MessageStore.State.DELIVERED);
     }
 
@@ -37,10 +37,10 @@ class NodeExchangeTest {
             UUID id = it.outbox().submit(t.submission(IT, List.of(AL), null, null, TestNodes.text("ledger", "statement")));
             TestNodes.await("delivery to AL-PP", Duration.ofSeconds(20), () -> delivered(it, id));
 
-            MessageStore.Delivery d = it.store().deliveries(id).get(0);
+            MessageStore.Delivery d = it.store().deliveries().of(id).get(0);
             assertThat(d.receipt()).isNotNull();
             assertThat(d.attempts()).isEqualTo(1);
-            List<MessageStore.Received> inbox = al.store().inbox();
+            List<MessageStore.Received> inbox = al.store().inbox().all();
             assertThat(inbox).hasSize(1);
             MessageStore.Received r = inbox.get(0);
             assertThat(r.messageId()).isEqualTo(id);
@@ -62,9 +62,9 @@ class NodeExchangeTest {
         try (GatewayNode it = t.start(IT); GatewayNode al = t.start(AL); GatewayNode us = t.start(US)) {
             UUID id = us.outbox().submit(t.submission(US, List.of(), t.federation.jitId(), null, TestNodes.text("ledger")));
             TestNodes.await("delivery to both JIT members", Duration.ofSeconds(20), () -> delivered(us, id));
-            assertThat(us.store().deliveries(id)).extracting(MessageStore.Delivery::recipient).containsExactlyInAnyOrder(IT, AL);
-            assertThat(it.store().inbox()).extracting(MessageStore.Received::messageId).containsExactly(id);
-            assertThat(al.store().inbox()).extracting(MessageStore.Received::messageId).containsExactly(id);
+            assertThat(us.store().deliveries().of(id)).extracting(MessageStore.Delivery::recipient).containsExactlyInAnyOrder(IT, AL);
+            assertThat(it.store().inbox().all()).extracting(MessageStore.Received::messageId).containsExactly(id);
+            assertThat(al.store().inbox().all()).extracting(MessageStore.Received::messageId).containsExactly(id);
         }
     }
 
@@ -74,15 +74,15 @@ class NodeExchangeTest {
         try (GatewayNode it = t.start(IT)) {
             UUID id = it.outbox().submit(t.submission(IT, List.of(AL), null, null, TestNodes.text("late")));
             TestNodes.await("a failed attempt", Duration.ofSeconds(10),
-                    () -> it.store().deliveries(id).get(0).state() == MessageStore.State.RETRYING);
-            assertThat(it.store().deliveries(id).get(0).lastError()).contains("cannot connect");
+                    () -> it.store().deliveries().of(id).get(0).state() == MessageStore.State.RETRYING);
+            assertThat(it.store().deliveries().of(id).get(0).lastError()).contains("cannot connect");
             TestNodes.await("a second failed attempt", Duration.ofSeconds(20),
-                    () -> it.store().deliveries(id).get(0).attempts() >= 2);
-            assertThat(it.store().deliveries(id).get(0).state()).isEqualTo(MessageStore.State.RETRYING);
+                    () -> it.store().deliveries().of(id).get(0).attempts() >= 2);
+            assertThat(it.store().deliveries().of(id).get(0).state()).isEqualTo(MessageStore.State.RETRYING);
             try (GatewayNode al = t.start(AL)) {
                 TestNodes.await("delivery after the recipient came up", Duration.ofSeconds(20), () -> delivered(it, id));
-                assertThat(al.store().inbox()).hasSize(1);
-                assertThat(it.store().deliveries(id).get(0).attempts()).isGreaterThan(2);
+                assertThat(al.store().inbox().all()).hasSize(1);
+                assertThat(it.store().deliveries().of(id).get(0).attempts()).isGreaterThan(2);
             }
         }
     }
@@ -108,8 +108,8 @@ class NodeExchangeTest {
             slam.setDaemon(true);
             slam.start();
             UUID id = it.outbox().submit(t.submission(IT, List.of(AL), null, null, TestNodes.text("to a slammed door")));
-            TestNodes.await("eight failed attempts", Duration.ofSeconds(60), () -> it.store().deliveries(id).get(0).attempts() >= 8);
-            MessageStore.Delivery d = it.store().deliveries(id).get(0);
+            TestNodes.await("eight failed attempts", Duration.ofSeconds(60), () -> it.store().deliveries().of(id).get(0).attempts() >= 8);
+            MessageStore.Delivery d = it.store().deliveries().of(id).get(0);
             assertThat(d.state()).isEqualTo(MessageStore.State.RETRYING);
             assertThat(d.lastError()).doesNotContain("NullPointerException").doesNotContain("unexpected");
         }
@@ -124,9 +124,9 @@ class NodeExchangeTest {
                 UUID id = it.outbox().submit(t.submission(IT, List.of(AL), null, null, TestNodes.text("message " + i)));
                 ids.add(id);
                 TestNodes.await("delivery " + i, Duration.ofSeconds(20),
-                        () -> it.store().deliveries(id).get(0).state() == MessageStore.State.DELIVERED);
+                        () -> it.store().deliveries().of(id).get(0).state() == MessageStore.State.DELIVERED);
             }
-            assertThat(al.store().inbox()).hasSize(12);
+            assertThat(al.store().inbox().all()).hasSize(12);
             // One handshake per message before; now a connection serves message after message.
             assertThat(it.peerClient().connectionsOpened()).isLessThanOrEqualTo(4);
         }
@@ -155,7 +155,7 @@ class NodeExchangeTest {
                     List.of(() -> new ByteArrayInputStream("orig".getBytes())), null, null, null, null);
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> it.outbox().submit(shorter))
                     .hasMessageContaining("the upload ended inside file 0");
-            assertThat(it.store().dueDeliveries(Instant.now().plusSeconds(3600), 10)).isEmpty();
+            assertThat(it.store().deliveries().dueDeliveries(Instant.now().plusSeconds(3600), 10)).isEmpty();
         }
     }
 }

@@ -43,11 +43,11 @@ class NodeReliabilityTest {
             assertThat(first.status()).isEqualTo(200);
             assertThat(second.status()).isEqualTo(200);
             assertThat(second.body()).isEqualTo(first.body());
-            assertThat(al.store().inbox()).hasSize(1);
+            assertThat(al.store().inbox().all()).hasSize(1);
         }
         // Also after a restart of the receiver.
         try (GatewayNode al = t.start(AL)) {
-            assertThat(al.store().inbox()).hasSize(1);
+            assertThat(al.store().inbox().all()).hasSize(1);
         }
     }
 
@@ -59,13 +59,13 @@ class NodeReliabilityTest {
         try (GatewayNode it = GatewayNode.start(t.config(IT), new org.liaison.gateway.audit.MemoryAuditLog(), slowBackoff)) {
             UUID id = it.outbox().submit(t.submission(IT, List.of(AL), null, null, TestNodes.text("while AL is down")));
             TestNodes.await("a failed attempt", Duration.ofSeconds(20),
-                    () -> it.store().deliveries(id).get(0).state() == MessageStore.State.RETRYING);
-            assertThat(it.store().deliveries(id).get(0).nextAttemptAt()).isAfter(Instant.now().plus(Duration.ofMinutes(2)));
+                    () -> it.store().deliveries().of(id).get(0).state() == MessageStore.State.RETRYING);
+            assertThat(it.store().deliveries().of(id).get(0).nextAttemptAt()).isAfter(Instant.now().plus(Duration.ofMinutes(2)));
             try (GatewayNode al = t.start(AL)) {
                 // The probe finds AL up and the delivery goes at once, minutes before its backoff ends.
                 TestNodes.await("delivery after AL is back", Duration.ofSeconds(20),
-                        () -> it.store().deliveries(id).get(0).state() == MessageStore.State.DELIVERED);
-                assertThat(al.store().inbox()).hasSize(1);
+                        () -> it.store().deliveries().of(id).get(0).state() == MessageStore.State.DELIVERED);
+                assertThat(al.store().inbox().all()).hasSize(1);
             }
         }
     }
@@ -92,11 +92,11 @@ class NodeReliabilityTest {
         assertThat(thrown).hasMessageContaining("broke while stopping");
         assertThat(thrown.getSuppressed()).anyMatch(x -> x.getMessage().contains("could not be closed"));
         // The steps after the failing one ran: the store is closed.
-        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> al.store().inbox())).isNotNull();
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> al.store().inbox().all())).isNotNull();
         // Every port, thread and the store were released all the same: the node starts again on the same ports.
         try (GatewayNode again = t.start(AL)) {
             assertThat(again.peerPort()).isEqualTo(al.peerPort());
-            assertThat(again.store().inbox()).isEmpty();
+            assertThat(again.store().inbox().all()).isEmpty();
         }
     }
 
@@ -107,7 +107,7 @@ class NodeReliabilityTest {
         GatewayNode al = GatewayNode.open(t.config(AL), audit, TestNodes.FAST);
         try {
             // Opened: the store and the checks are there, no port is bound, nothing is recorded as started.
-            assertThat(al.store().inbox()).isEmpty();
+            assertThat(al.store().inbox().all()).isEmpty();
             assertThat(org.assertj.core.api.Assertions.catchThrowable(al::peerPort))
                     .isInstanceOf(IllegalStateException.class).hasMessageContaining("not started");
             int peerPort = al.config().peer().port();
@@ -144,7 +144,7 @@ class NodeReliabilityTest {
             Throwable thrown = org.assertj.core.api.Assertions.catchThrowable(al::start);
             assertThat(thrown).isInstanceOf(java.net.BindException.class);
             // Released: the store is closed, and the peer port bound before the failure is free again.
-            assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> al.store().inbox())).isNotNull();
+            assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> al.store().inbox().all())).isNotNull();
         }
         al.close(); // after the failed start released everything: nothing more to do, nothing thrown
         try (GatewayNode again = t.start(AL)) {
@@ -160,8 +160,8 @@ class NodeReliabilityTest {
         try (GatewayNode al = t.start(AL)) {
             try (GatewayNode it = t.start(IT)) {
                 id = it.outbox().submit(t.submission(IT, List.of(AL), null, null, TestNodes.text("once")));
-                TestNodes.await("delivery", Duration.ofSeconds(20), () -> it.store().deliveries(id).get(0).state() == MessageStore.State.DELIVERED);
-                receipt = it.store().deliveries(id).get(0).receipt();
+                TestNodes.await("delivery", Duration.ofSeconds(20), () -> it.store().deliveries().of(id).get(0).state() == MessageStore.State.DELIVERED);
+                receipt = it.store().deliveries().of(id).get(0).receipt();
             }
             // As if the sender had crashed before it recorded the receipt: the delivery is left SENDING.
             java.nio.file.Path db = org.liaison.gateway.config.NodeConfig.resolve(t.config(IT),
@@ -172,9 +172,9 @@ class NodeReliabilityTest {
             }
             try (GatewayNode it = t.start(IT)) {
                 TestNodes.await("redelivery", Duration.ofSeconds(20),
-                        () -> it.store().deliveries(id).get(0).state() == MessageStore.State.DELIVERED);
-                assertThat(it.store().deliveries(id).get(0).receipt()).isEqualTo(receipt);
-                assertThat(al.store().inbox()).hasSize(1);
+                        () -> it.store().deliveries().of(id).get(0).state() == MessageStore.State.DELIVERED);
+                assertThat(it.store().deliveries().of(id).get(0).receipt()).isEqualTo(receipt);
+                assertThat(al.store().inbox().all()).hasSize(1);
             }
         }
     }

@@ -72,11 +72,11 @@ class OnwardTransferTest {
 
             // Copied elsewhere, the gateway still knows it: refused, audited, nothing queued.
             Path copy = Files.copy(inPackage, dir.resolve("copy.txt"));
-            int sentBefore = al.store().sent().size();
+            int sentBefore = al.store().sent().all().size();
             BackupRestoreTest.Run node = BackupRestoreTest.cli(submit(alUser, "US-OIA", copy));
             assertThat(node.code()).isEqualTo(Main.FAILED);
             assertThat(node.err()).contains("LIAISON:0034").contains("message " + id);
-            assertThat(al.store().sent()).hasSize(sentBefore);
+            assertThat(al.store().sent().all()).hasSize(sentBefore);
             assertThat(alAudit.events()).filteredOn(e -> e.type().equals("submit-refused")).singleElement()
                     .satisfies(e -> assertThat(e.reason()).contains("LIAISON:0034"));
 
@@ -94,7 +94,7 @@ class OnwardTransferTest {
             BackupRestoreTest.Run delete = BackupRestoreTest.cli("--profile", ops.toString(), "cases", "delete", "OP-RELAY", "--reason",
                     "retention decision 12/2026");
             assertThat(delete.code()).as(delete.err()).isZero();
-            assertThat(al.store().received(id)).isEmpty();
+            assertThat(al.store().inbox().received(id)).isEmpty();
         }
         // ... also once the node rebuilt its index without the message.
         try (GatewayNode it = t.start(IT); GatewayNode al = t.start(AL)) {

@@ -160,8 +160,8 @@ class OutsideTextTest {
             }
             assertThat(submit.code()).as(submit.err()).isZero();
             String id = submit.out().strip();
-            TestNodes.await("the delivery", Duration.ofSeconds(20), () -> alNode.store().inbox().size() == 1);
-            var env = alNode.store().received(UUID.fromString(id)).orElseThrow();
+            TestNodes.await("the delivery", Duration.ofSeconds(20), () -> alNode.store().inbox().all().size() == 1);
+            var env = alNode.store().inbox().received(UUID.fromString(id)).orElseThrow();
             UUID conversation = org.liaison.protocol.envelope.Envelopes.readStored(env.envelope(), env.envelopeSha256()).header()
                     .conversationId();
             // Albania's node acknowledges with a note of its own making: XML carries C1, bidi and separators (not ESC).

@@ -34,7 +34,7 @@ class PeerRefusalTest extends AlbaniaNodeTest {
             }
         });
         assertThat(thrown).isInstanceOf(IOException.class);
-        assertThat(al.store().inbox()).isEmpty();
+        assertThat(al.store().inbox().all()).isEmpty();
     }
 
     boolean audited(String type, String reasonPart) {
@@ -49,7 +49,7 @@ class PeerRefusalTest extends AlbaniaNodeTest {
             assertThat(r.status()).isEqualTo(200);
             assertThat(r.body()).contains("<Receipt");
         }
-        assertThat(al.store().inbox()).hasSize(1);
+        assertThat(al.store().inbox().all()).hasSize(1);
     }
 
     @Test
@@ -95,7 +95,7 @@ class PeerRefusalTest extends AlbaniaNodeTest {
             double closedAfter = trickle(s, new byte[200], 500); // 2 bytes a second, far below the minimum rate
             assertThat(closedAfter).as("seconds until the server closed").isBetween(0.0, 30.0);
         }
-        assertThat(al.store().inbox()).isEmpty();
+        assertThat(al.store().inbox().all()).isEmpty();
     }
 
     @Test
@@ -173,7 +173,7 @@ class PeerRefusalTest extends AlbaniaNodeTest {
             assertThat(r.status()).isEqualTo(403);
             assertThat(r.body()).contains("LIAISON:0013").contains("connection is from IT-DNA");
         }
-        assertThat(al.store().inbox()).isEmpty();
+        assertThat(al.store().inbox().all()).isEmpty();
         assertThat(eventually(events -> audited("reject", "LIAISON:0013"))).isTrue();
     }
 
@@ -185,7 +185,7 @@ class PeerRefusalTest extends AlbaniaNodeTest {
             assertThat(r.status()).isEqualTo(422);
             assertThat(r.body()).contains("LIAISON:0012");
         }
-        assertThat(al.store().inbox()).isEmpty();
+        assertThat(al.store().inbox().all()).isEmpty();
     }
 
     @Test
@@ -208,7 +208,7 @@ class PeerRefusalTest extends AlbaniaNodeTest {
             assertThat(r.status()).isEqualTo(413);
             assertThat(r.body()).contains("envelope of");
         }
-        assertThat(al.store().inbox()).isEmpty();
+        assertThat(al.store().inbox().all()).isEmpty();
     }
 
     @Test
@@ -246,7 +246,7 @@ class PeerRefusalTest extends AlbaniaNodeTest {
             assertThat(seconds).isBetween(2L, 10L);
         }
         TestNodes.await("audit", Duration.ofSeconds(2), () -> audit.events().stream().map(AuditEvent::type).anyMatch("timeout"::equals));
-        assertThat(al.store().inbox()).isEmpty();
+        assertThat(al.store().inbox().all()).isEmpty();
     }
 
     @Test
@@ -282,6 +282,6 @@ class PeerRefusalTest extends AlbaniaNodeTest {
                         + org.liaison.gateway.peer.StagedTransfers.MAX_PER_PEER + " transfers staged from " + IT));
         assertThat(al.metrics().scrape()).contains("liaison_transfers_dropped_total{reason=\"budget\"} 3.0")
                 .containsPattern("liaison_transfers_staged(\\{[^}]*\\})? " + org.liaison.gateway.peer.StagedTransfers.MAX_PER_PEER + "\\.0");
-        assertThat(al.store().inbox()).isEmpty();
+        assertThat(al.store().inbox().all()).isEmpty();
     }
 }

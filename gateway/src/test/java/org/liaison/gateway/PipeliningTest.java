@@ -60,7 +60,7 @@ class PipeliningTest extends AlbaniaNodeTest {
                     .isInstanceOf(IOException.class);
         }
         assertThat(pipeliningAudited()).isTrue();
-        assertThat(al.store().inbox()).isEmpty();
+        assertThat(al.store().inbox().all()).isEmpty();
     }
 
     @Test
@@ -75,7 +75,7 @@ class PipeliningTest extends AlbaniaNodeTest {
             assertThat(catchThrowable(() -> RawPeer.read(s.getInputStream()))).isInstanceOf(IOException.class);
         }
         assertThat(pipeliningAudited()).isTrue();
-        assertThat(al.store().inbox()).isEmpty();
+        assertThat(al.store().inbox().all()).isEmpty();
     }
 
     @Test

@@ -70,12 +70,12 @@ class PqHybridRotationTest {
     }
 
     private static boolean delivered(GatewayNode node, UUID id) {
-        List<MessageStore.Delivery> ds = node.store().deliveries(id);
+        List<MessageStore.Delivery> ds = node.store().deliveries().of(id);
         return !ds.isEmpty() && ds.stream().allMatch(d -> d.state() == MessageStore.State.DELIVERED);
     }
 
     private static MessageStore.Received received(GatewayNode node, UUID id) {
-        return node.store().inbox().stream().filter(r -> r.messageId().equals(id)).findFirst().orElseThrow();
+        return node.store().inbox().all().stream().filter(r -> r.messageId().equals(id)).findFirst().orElseThrow();
     }
 
     @Test
@@ -149,8 +149,8 @@ class PqHybridRotationTest {
 
             TestNodes.await("every message delivered", Duration.ofSeconds(60),
                     () -> toAl.stream().allMatch(id -> delivered(it, id)) && toIt.stream().allMatch(id -> delivered(alNode, id)));
-            assertThat(alNode.store().inbox()).hasSize(toAl.size());
-            assertThat(it.store().inbox()).hasSize(toIt.size());
+            assertThat(alNode.store().inbox().all()).hasSize(toAl.size());
+            assertThat(it.store().inbox().all()).hasSize(toIt.size());
             assertThat(alAudit.events().stream().map(AuditEvent::type)).doesNotContain("keys-unlisted", "keys-refused");
 
             // The first message: classical, opens with the old key the node holds, not with the hybrid key.

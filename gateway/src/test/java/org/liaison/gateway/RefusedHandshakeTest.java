@@ -60,7 +60,7 @@ class RefusedHandshakeTest extends AlbaniaNodeTest {
         restartWith(provider);
         assertThat(tryOnce(RawPeer.context(null), al.peerPort())).isFalse();
         assertAuditedAndCounted("peer API", 1.0);
-        assertThat(al.store().inbox()).isEmpty();
+        assertThat(al.store().inbox().all()).isEmpty();
     }
 
     @ParameterizedTest(name = "{0}")
@@ -82,7 +82,7 @@ class RefusedHandshakeTest extends AlbaniaNodeTest {
         Credential person = auth(IT).users().get(who.endsWith("auditor") ? Role.AUDITOR : Role.INVESTIGATOR);
         assertThat(tryOnce(RawPeer.context(HostileMemberTest.jdkKey(person)), al.peerPort())).isFalse();
         assertAuditedAndCounted("peer API", 1.0);
-        assertThat(al.store().inbox()).isEmpty();
+        assertThat(al.store().inbox().all()).isEmpty();
     }
 
     @ParameterizedTest(name = "{0}")
@@ -107,6 +107,6 @@ class RefusedHandshakeTest extends AlbaniaNodeTest {
         assertAuditedAndCounted("peer API", 1.0);
         // Refused on the resumed session (where TLS runs no trust manager), not by a full handshake.
         assertThat(authFailures()).anyMatch(e -> e.reason().contains("session refused") && e.reason().contains("revoked"));
-        assertThat(al.store().inbox()).hasSize(1);
+        assertThat(al.store().inbox().all()).hasSize(1);
     }
 }

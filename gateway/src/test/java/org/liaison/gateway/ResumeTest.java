@@ -128,10 +128,10 @@ class ResumeTest {
                 halfStaged(t, AL);
                 it.destroyForcibly(); // kill -9 mid-transfer
                 it.waitFor(10, TimeUnit.SECONDS);
-                assertThat(al.store().inbox()).isEmpty();
+                assertThat(al.store().inbox().all()).isEmpty();
                 Process again = ServeProcessTest.serve(t.config(IT), dir.resolve("it-again.log"));
                 try {
-                    TestNodes.await("delivery after restart", Duration.ofSeconds(300), () -> al.store().inbox().size() == 1);
+                    TestNodes.await("delivery after restart", Duration.ofSeconds(300), () -> al.store().inbox().all().size() == 1);
                     ServeProcessTest.awaitLog(dir.resolve("it-again.log"), "delivered " + id, Duration.ofSeconds(30));
                     assertThat(Files.readString(dir.resolve("it-again.log"))).contains("resuming the delivery of " + id);
                     again.destroy();
@@ -145,13 +145,13 @@ class ResumeTest {
             long wire = al.metrics().payloadBytesReceived();
             report("sender killed", wire);
             assertThat(wire).isGreaterThanOrEqualTo(wireSize()).isLessThan((long) (wireSize() * MAX_RATIO));
-            assertThat(al.store().inbox()).hasSize(1);
-            assertThat(al.store().inbox().get(0).messageId()).isEqualTo(id);
+            assertThat(al.store().inbox().all()).hasSize(1);
+            assertThat(al.store().inbox().all().get(0).messageId()).isEqualTo(id);
             assertThat(fetchedSha(t, AL, id)).isEqualTo(sentSha());
             assertThat(stagedFolders(t, AL)).isZero();
         }
         try (MessageStore store = SqliteMessageStore.open(t.federation.dir().resolve("IT-DNA/data/messages.db"))) {
-            assertThat(store.deliveries(id).get(0).state()).isEqualTo(MessageStore.State.DELIVERED);
+            assertThat(store.deliveries().of(id).get(0).state()).isEqualTo(MessageStore.State.DELIVERED);
         }
     }
 
@@ -168,7 +168,7 @@ class ResumeTest {
                 al.waitFor(10, TimeUnit.SECONDS);
                 al = ServeProcessTest.serve(t.config(AL), dir.resolve("al-again.log"));
                 TestNodes.await("delivery after the receiver's restart", Duration.ofSeconds(300),
-                        () -> it.store().deliveries(id).get(0).state() == MessageStore.State.DELIVERED);
+                        () -> it.store().deliveries().of(id).get(0).state() == MessageStore.State.DELIVERED);
                 long wire = it.payloadBytesSent();
                 report("receiver killed", wire);
                 assertThat(wire).isGreaterThanOrEqualTo(wireSize()).isLessThan((long) (wireSize() * MAX_RATIO));
@@ -180,7 +180,7 @@ class ResumeTest {
             }
         }
         try (MessageStore store = SqliteMessageStore.open(t.federation.dir().resolve("AL-PP/data/messages.db"))) {
-            assertThat(store.inbox()).hasSize(1);
+            assertThat(store.inbox().all()).hasSize(1);
         }
         assertThat(stagedFolders(t, AL)).isZero();
     }
@@ -209,7 +209,7 @@ class ResumeTest {
             }
             relay.open();
             TestNodes.await("delivery after the cut", Duration.ofSeconds(300),
-                    () -> it.store().deliveries(id).get(0).state() == MessageStore.State.DELIVERED);
+                    () -> it.store().deliveries().of(id).get(0).state() == MessageStore.State.DELIVERED);
             long wire = al.metrics().payloadBytesReceived();
             report("connection cut, stored segment 10 altered", wire);
             // Resumed at segment 10, not at half and not at 0: more than the whole once, less than the whole plus half.
@@ -218,7 +218,7 @@ class ResumeTest {
                     .isLessThan(wireSize() + wireSize() / 2 + (32L << 20));
             assertThat(relay.connections()).isGreaterThanOrEqualTo(2);
             assertThat(fetchedSha(t, AL, id)).isEqualTo(sentSha());
-            assertThat(al.store().inbox()).hasSize(1);
+            assertThat(al.store().inbox().all()).hasSize(1);
             assertThat(stagedFolders(t, AL)).isZero();
         }
     }
@@ -230,7 +230,7 @@ class ResumeTest {
         try (GatewayNode it = start(t, IT); GatewayNode al = start(t, AL)) {
             UUID id = it.outbox().submit(ServeProcessTest.large(t, IT, AL, SIZE));
             TestNodes.await("delivery", Duration.ofSeconds(300),
-                    () -> it.store().deliveries(id).get(0).state() == MessageStore.State.DELIVERED);
+                    () -> it.store().deliveries().of(id).get(0).state() == MessageStore.State.DELIVERED);
             String user = t.federation.profiles().get(AL).get(org.liaison.certs.Role.INVESTIGATOR).toString();
             Path got = dir.resolve("got");
             Path partial = dir.resolve(".got.partial/files/disk-image.bin");
@@ -324,9 +324,9 @@ class ResumeTest {
             assertThat(again.err()).contains("Resuming the upload at byte " + kept + " of " + SIZE);
             UUID id = UUID.fromString(again.out().trim());
             TestNodes.await("delivery", Duration.ofSeconds(300),
-                    () -> it.store().deliveries(id).get(0).state() == MessageStore.State.DELIVERED);
+                    () -> it.store().deliveries().of(id).get(0).state() == MessageStore.State.DELIVERED);
             assertThat(fetchedSha(t, AL, id)).isEqualTo(sentSha());
-            assertThat(it.store().sent()).hasSize(1);
+            assertThat(it.store().sent().all()).hasSize(1);
             assertThat(client.uploadOffset(key)).isZero();
             System.out.printf("resume figure: CLI submit killed at ~50%% of %d MiB: resumed at file byte %d%n", SIZE >> 20, kept);
         }
@@ -367,7 +367,7 @@ class ResumeTest {
             var resumed = it.outbox().begin(first.manifestXml(), me, "key-1", null, null, null, 11);
             resumed.write(java.nio.ByteBuffer.wrap("second half".getBytes()));
             UUID id = resumed.finish();
-            assertThat(it.store().sent()).hasSize(1);
+            assertThat(it.store().sent().all()).hasSize(1);
             assertThat(it.outbox().submit(first)).isEqualTo(id); // the key made that message
 
             // Abandoned uploads cannot pile up: beyond a person's share, the next broken ones are not kept.
@@ -479,9 +479,9 @@ class ResumeTest {
                 GatewayNode it = GatewayNode.start(t.config(IT), new org.liaison.gateway.audit.MemoryAuditLog(), impatient)) {
             UUID id = it.outbox().submit(ServeProcessTest.large(t, IT, AL, 6L << 20));
             TestNodes.await("delivery", Duration.ofSeconds(60),
-                    () -> it.store().deliveries(id).get(0).state() == MessageStore.State.DELIVERED);
+                    () -> it.store().deliveries().of(id).get(0).state() == MessageStore.State.DELIVERED);
             // In one attempt: not cut by a read timeout and finished by resumes.
-            assertThat(it.store().deliveries(id).get(0).attempts()).isEqualTo(1);
+            assertThat(it.store().deliveries().of(id).get(0).attempts()).isEqualTo(1);
             assertThat(al.metrics().payloadBytesReceived()).isEqualTo(PayloadCipher.ciphertextSize(6L << 20,
                     PayloadCipher.DEFAULT_SEGMENT_SIZE));
         }

@@ -76,8 +76,8 @@ class RetentionTest {
             assertThat(alNode.retention().periods().get(Service.MLA_REQUEST).text()).isEqualTo("PT4S");
             assertThat(alNode.retention().periods().get(Service.EXTRADITION_REQUEST).text()).isEqualTo("P10Y");
             id = submit(it, file, "OP-KEEP");
-            TestNodes.await("the delivery", Duration.ofSeconds(20), () -> alNode.store().inbox().size() == 1);
-            MessageStore.Received r = alNode.store().received(UUID.fromString(id)).orElseThrow();
+            TestNodes.await("the delivery", Duration.ofSeconds(20), () -> alNode.store().inbox().all().size() == 1);
+            MessageStore.Received r = alNode.store().inbox().received(UUID.fromString(id)).orElseThrow();
             key = wrappedKey(r.envelope());
             blobs = r.blobs();
             receipt = r.receipt();
@@ -86,14 +86,14 @@ class RetentionTest {
 
             // The row goes first, then the files (a sweep carries a logged deletion out whole after a crash between the two).
             TestNodes.await("the retention to end", Duration.ofSeconds(30),
-                    () -> alNode.store().inbox().isEmpty() && !Files.exists(blobs));
+                    () -> alNode.store().inbox().all().isEmpty() && !Files.exists(blobs));
             // The digests stay: a late duplicate of the message gets the receipt given then, and is not stored again.
-            assertThat(alNode.store().receiptFor(IT, UUID.fromString(id))).hasValueSatisfying(x -> assertThat(x).isEqualTo(receipt));
+            assertThat(alNode.store().inbox().receiptFor(IT, UUID.fromString(id))).hasValueSatisfying(x -> assertThat(x).isEqualTo(receipt));
             BackupRestoreTest.Run fetch = BackupRestoreTest.cli("--profile", t.federation.profiles().get(AL).get(Role.INVESTIGATOR).toString(),
                     "fetch", id, "--out", dir.resolve("got").toString());
             assertThat(fetch.code()).isNotZero();
             // Italy's copy is under Italy's retention (five years by default): kept.
-            assertThat(itNode.store().outgoing(UUID.fromString(id))).isPresent();
+            assertThat(itNode.store().sent().outgoing(UUID.fromString(id))).isPresent();
         }
         // Crypto-shredding at rest: the wrapped key is in no file of the store any more (not in free pages, not in the WAL).
         assertThat(storeFilesContain(data, key)).isFalse();
@@ -125,12 +125,12 @@ class RetentionTest {
         try (GatewayNode itNode = t.start(IT); GatewayNode alNode = GatewayNode.start(t.config(AL), alAudit, TestNodes.FAST)) {
             String gone = submit(it, file, "OP-CLOSED/2026");
             String kept = submit(it, file, "OP-OPEN");
-            TestNodes.await("two deliveries", Duration.ofSeconds(20), () -> alNode.store().inbox().size() == 2);
+            TestNodes.await("two deliveries", Duration.ofSeconds(20), () -> alNode.store().inbox().all().size() == 2);
             BackupRestoreTest.Run reply = BackupRestoreTest.cli("--profile", al.toString(), "submit", "--in-reply-to", gone, "--to", "IT-DNA",
                     "--service", "mla-response", "--case", "OP-CLOSED/2026", "--legal-basis", "UNTOC art. 18", file.toString());
             assertThat(reply.code()).as(reply.err()).isZero();
             String replyId = reply.out().strip();
-            TestNodes.await("the reply delivered", Duration.ofSeconds(20), () -> itNode.store().inbox().size() == 1);
+            TestNodes.await("the reply delivered", Duration.ofSeconds(20), () -> itNode.store().inbox().all().size() == 1);
 
             // An investigator may not; an unknown case is a clear error that deletes nothing.
             BackupRestoreTest.Run notAllowed = BackupRestoreTest.cli("--profile", al.toString(), "cases", "delete", "OP-CLOSED/2026",
@@ -140,14 +140,14 @@ class RetentionTest {
             BackupRestoreTest.Run unknown = BackupRestoreTest.cli("--profile", ops.toString(), "cases", "delete", "OP-NONE", "--reason", "x");
             assertThat(unknown.code()).isNotZero();
             assertThat(unknown.err()).contains("no message of case OP-NONE");
-            assertThat(alNode.store().inbox()).hasSize(2);
+            assertThat(alNode.store().inbox().all()).hasSize(2);
 
             BackupRestoreTest.Run delete = BackupRestoreTest.cli("--profile", ops.toString(), "cases", "delete", "OP-CLOSED/2026",
                     "--reason", "court order 2026/114");
             assertThat(delete.code()).as(delete.err()).isZero();
             assertThat(delete.out()).contains("1 received and 1 sent").contains(gone).contains(replyId);
-            assertThat(alNode.store().inbox()).extracting(MessageStore.Received::messageId).containsExactly(UUID.fromString(kept));
-            assertThat(alNode.store().outgoing(UUID.fromString(replyId))).isEmpty();
+            assertThat(alNode.store().inbox().all()).extracting(MessageStore.Received::messageId).containsExactly(UUID.fromString(kept));
+            assertThat(alNode.store().sent().outgoing(UUID.fromString(replyId))).isEmpty();
             assertThat(alAudit.events()).filteredOn(e -> e.type().equals("delete")).hasSize(2)
                     .allMatch(e -> e.reason().equals("case OP-CLOSED/2026 deleted: court order 2026/114") && e.actor().startsWith("SHA256:"));
             BackupRestoreTest.Run again = BackupRestoreTest.cli("--profile", ops.toString(), "cases", "delete", "OP-CLOSED/2026", "--reason",
@@ -170,10 +170,10 @@ class RetentionTest {
                     "law-enforcement-exchange", "--case", "OP-SHORT", "--legal-basis", "UNTOC art. 18", "--new", file.toString());
             assertThat(lee.code()).as(lee.err()).isZero();
             UUID expiring = UUID.fromString(lee.out().strip());
-            TestNodes.await("two deliveries", Duration.ofSeconds(20), () -> alNode.store().inbox().size() == 2);
-            Path heldBlobs = alNode.store().received(held).orElseThrow().blobs();
-            assertThat(alNode.store().quarantine(held, "incident 7")).isTrue();
-            assertThat(alNode.store().quarantine(expiring, "incident 7")).isTrue();
+            TestNodes.await("two deliveries", Duration.ofSeconds(20), () -> alNode.store().inbox().all().size() == 2);
+            Path heldBlobs = alNode.store().inbox().received(held).orElseThrow().blobs();
+            assertThat(alNode.store().inbox().quarantine(held, "incident 7")).isTrue();
+            assertThat(alNode.store().inbox().quarantine(expiring, "incident 7")).isTrue();
 
             // The operator deletes the case: the quarantined message goes with it (its envelope held its content keys).
             Path ops = StoredDataTest.operatorProfile(t);
@@ -181,13 +181,13 @@ class RetentionTest {
                     "court order 2026/115");
             assertThat(delete.code()).as(delete.out() + delete.err()).isZero();
             assertThat(delete.out()).contains(held.toString());
-            assertThat(alNode.store().received(held)).isEmpty();
+            assertThat(alNode.store().inbox().received(held)).isEmpty();
             assertThat(heldBlobs).doesNotExist();
             assertThat(alAudit.events()).filteredOn(e -> e.type().equals("delete") && e.messageId().equals(held.toString()))
                     .singleElement().satisfies(e -> assertThat(e.reason()).contains("court order 2026/115").contains("quarantined: incident 7"));
 
             // Its retention ends for a quarantined message too.
-            TestNodes.await("the retention of the quarantined message", Duration.ofSeconds(30), () -> alNode.store().inbox().isEmpty());
+            TestNodes.await("the retention of the quarantined message", Duration.ofSeconds(30), () -> alNode.store().inbox().all().isEmpty());
             assertThat(alAudit.events()).filteredOn(e -> e.type().equals("delete") && e.messageId().equals(expiring.toString()))
                     .singleElement().satisfies(e -> assertThat(e.reason()).contains("retention PT6S expired"));
         }

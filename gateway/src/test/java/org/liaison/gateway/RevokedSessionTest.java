@@ -94,7 +94,7 @@ class RevokedSessionTest extends AlbaniaNodeTest {
                 RawPeer.message(al.trust().directory(), t.investigator(IT), IT, List.of(AL), t.federation.pki().authority(IT)
                         .envelopeSigning()));
         assertThat(resumed == null || resumed.status() == 403).as("refused, not %s", resumed).isTrue();
-        assertThat(al.store().inbox()).hasSize(1);
+        assertThat(al.store().inbox().all()).hasSize(1);
         assertThat(eventually(events -> events.stream().anyMatch(e -> e.type().equals("auth-failure")
                 && e.reason().contains("peer API")))).isTrue();
     }

@@ -87,7 +87,7 @@ class SafeRetryTest {
             assertThat(first.err()).contains("resuming an earlier attempt");
             CliEndToEndTest.Run second = CliEndToEndTest.liaison(submit);
             assertThat(second.out().trim()).isEqualTo(first.out().trim());
-            assertThat(node.store().sent()).hasSize(1);
+            assertThat(node.store().sent().all()).hasSize(1);
         }
     }
 
@@ -116,13 +116,13 @@ class SafeRetryTest {
             pool.shutdown();
             assertThat(ids).hasSize(10);
             ids.values().forEach(v -> assertThat(v).hasSize(1));
-            assertThat(it.store().sent()).hasSize(10);
+            assertThat(it.store().sent().all()).hasSize(10);
             // The audit log names only messages that exist; no orphan folder is left.
             java.util.Set<String> existing = new java.util.HashSet<>();
-            it.store().sent().forEach(o -> existing.add(o.messageId().toString()));
+            it.store().sent().all().forEach(o -> existing.add(o.messageId().toString()));
             assertThat(audit.events()).filteredOn(e -> List.of("submit", "seal", "submit-failed").contains(e.type()))
                     .allMatch(e -> existing.contains(e.messageId()));
-            try (var folders = Files.list(it.store().sent().get(0).blobs().getParent())) {
+            try (var folders = Files.list(it.store().sent().all().get(0).blobs().getParent())) {
                 assertThat(folders.count()).isEqualTo(10);
             }
         }
@@ -134,7 +134,7 @@ class SafeRetryTest {
         UUID id = UUID.randomUUID();
         Path auditDir = t.auditDir(AL);
         try (GatewayNode al = t.startLogged(AL)) {
-            assertThat(al.store().inbox()).isEmpty(); // creates the log
+            assertThat(al.store().inbox().all()).isEmpty(); // creates the log
         }
         // The node logged the reception, then died before its store committed it.
         try (org.liaison.gateway.audit.FileAuditLog log = t.auditLog(AL, java.time.Duration.ofHours(1))) {
@@ -146,7 +146,7 @@ class SafeRetryTest {
             try (SSLSocket s = RawPeer.connect(al.peerPort(), t.federation.pki().authority(IT).gatewayTls(), "TLSv1.3")) {
                 assertThat(RawPeer.post(s, "", body).status()).isEqualTo(200); // the sender's retry
             }
-            assertThat(al.store().inbox()).hasSize(1);
+            assertThat(al.store().inbox().all()).hasSize(1);
         }
         long receives = 0;
         long duplicates = 0;

@@ -69,7 +69,7 @@ class ServeProcessTest {
             try (GatewayNode it = t.start(IT)) {
                 UUID id = it.outbox().submit(t.submission(IT, List.of(AL), null, null, TestNodes.text("to a process")));
                 TestNodes.await("delivery", Duration.ofSeconds(30),
-                        () -> it.store().deliveries(id).get(0).state() == MessageStore.State.DELIVERED);
+                        () -> it.store().deliveries().of(id).get(0).state() == MessageStore.State.DELIVERED);
             }
             al.destroy(); // SIGTERM
             assertThat(al.waitFor(30, TimeUnit.SECONDS)).isTrue();
@@ -78,7 +78,7 @@ class ServeProcessTest {
             al.destroyForcibly();
         }
         try (MessageStore store = SqliteMessageStore.open(t.federation.dir().resolve("AL-PP/data/messages.db"))) {
-            assertThat(store.inbox()).hasSize(1);
+            assertThat(store.inbox().all()).hasSize(1);
         }
         // The SIEM feed holds every entry of the audit log, byte for byte, one per line.
         List<String> lines = Files.readAllLines(feed);

@@ -79,7 +79,7 @@ class StageTest {
                 GatewayNode alNode = GatewayNode.start(t.config(AL), alAudit, TestNodes.FAST)) {
             String declined = submit(it, file, "AL-PP");
             String accepted = submit(it, file, "AL-PP");
-            TestNodes.await("two deliveries", Duration.ofSeconds(20), () -> alNode.store().inbox().size() == 2);
+            TestNodes.await("two deliveries", Duration.ofSeconds(20), () -> alNode.store().inbox().all().size() == 2);
             assertThat(delivery(it, declined, "AL-PP").path("stages")).isEmpty();
 
             // Albania's investigator opens the first: Italy learns it was opened, not by whom.
@@ -123,7 +123,7 @@ class StageTest {
             assertThat(stages(alAudit, accepted)).containsExactlyInAnyOrder("acknowledged", "answered");
             assertThat(itAudit.events()).filteredOn(e -> e.type().equals("stage") && "declined".equals(e.outcome()))
                     .allMatch(e -> "dual-criminality".equals(e.reason()));
-            byte[] notice = alNode.store().stages(UUID.fromString(declined), true).stream()
+            byte[] notice = alNode.store().notices().stages(UUID.fromString(declined), true).stream()
                     .filter(s -> s.stage().equals(Stages.OPENED)).findFirst().orElseThrow().xml();
             String investigator = alAudit.events().stream().filter(e -> e.type().equals("fetch")).findFirst().orElseThrow().actor();
             assertThat(new String(notice, java.nio.charset.StandardCharsets.UTF_8)).doesNotContain(investigator.substring(7, 23));
@@ -146,7 +146,7 @@ class StageTest {
                     "mla-request", "--case", "OP-STAGES", "--legal-basis", "UNTOC art. 18", "--respond-by", "P14D", file.toString());
             assertThat(asked.code()).as(asked.err()).isZero();
             String request = asked.out().strip();
-            TestNodes.await("the delivery", Duration.ofSeconds(20), () -> alNode.store().inbox().size() == 1);
+            TestNodes.await("the delivery", Duration.ofSeconds(20), () -> alNode.store().inbox().all().size() == 1);
 
             // A large answer: the gateway refuses it while the CLI still uploads, and the CLI still says why.
             Path large = dir.resolve("records.bin");
@@ -158,7 +158,7 @@ class StageTest {
             assertThat(NeedToKnowTest.refusal(elsewhere, "LIAISON:0036")).contains("IT-DNA").contains("message " + request);
             assertThat(alAudit.events()).filteredOn(e -> e.type().equals("submit-refused")).singleElement()
                     .satisfies(e -> assertThat(e.reason()).contains("LIAISON:0036"));
-            assertThat(alNode.store().sent()).isEmpty();
+            assertThat(alNode.store().sent().all()).isEmpty();
             assertThat(alNode.isAnswered(UUID.fromString(request))).isFalse();
             assertThat(stages(alAudit, request)).isEmpty();
             assertThat(alAudit.events()).noneMatch(e -> e.type().equals("seal"));
@@ -187,8 +187,8 @@ class StageTest {
         try (GatewayNode itNode = GatewayNode.start(t.config(IT), itAudit, TestNodes.FAST); GatewayNode alNode = t.start(AL);
                 GatewayNode usNode = t.start(US)) {
             String id = submit(it, file, "AL-PP");
-            TestNodes.await("the delivery", Duration.ofSeconds(20), () -> alNode.store().inbox().size() == 1);
-            var env = alNode.store().received(UUID.fromString(id)).orElseThrow();
+            TestNodes.await("the delivery", Duration.ofSeconds(20), () -> alNode.store().inbox().all().size() == 1);
+            var env = alNode.store().inbox().received(UUID.fromString(id)).orElseThrow();
             UUID conversation = org.liaison.protocol.envelope.Envelopes.readStored(env.envelope(), env.envelopeSha256()).header()
                     .conversationId();
             URI italy = URI.create(itNode.trust().directory().require(IT).endpoints().get(0));
@@ -210,7 +210,7 @@ class StageTest {
             assertThat(org.junit.jupiter.api.Assertions.assertThrows(ProtocolException.class,
                     () -> alNode.peerClient().post(IT, italy, ReceiveHandler.NOTICE_PATH, Stages.NOTICE_TYPE, elsewhere)).getMessage())
                     .contains("another conversation");
-            assertThat(itNode.store().stages(UUID.fromString(id), false)).isEmpty();
+            assertThat(itNode.store().notices().stages(UUID.fromString(id), false)).isEmpty();
             TestNodes.await("the refusals audited", Duration.ofSeconds(10), () -> itAudit.events().stream()
                     .filter(e -> e.type().equals("reject")).count() >= 3);
             assertThat(itAudit.events()).filteredOn(e -> e.type().equals("reject") && "US-OIA".equals(e.actor()))
@@ -247,7 +247,7 @@ class StageTest {
         Path file = Files.writeString(dir.resolve("request.txt"), "records");
         try (GatewayNode itNode = t.start(IT); GatewayNode alNode = t.start(AL)) {
             String id = submit(it, file, "AL-PP");
-            TestNodes.await("the delivery", Duration.ofSeconds(20), () -> alNode.store().inbox().size() == 1);
+            TestNodes.await("the delivery", Duration.ofSeconds(20), () -> alNode.store().inbox().all().size() == 1);
             org.liaison.cli.local.LocalClient alClient = new org.liaison.cli.local.LocalClient(al);
             String inbox = org.liaison.gateway.local.LocalApi.INBOX + "/" + id;
             // A reason code the schema does not have, a reason on an acknowledgement, a decline without one.
@@ -271,15 +271,15 @@ class StageTest {
             assertThat(refusal(() -> opsClient.post(org.liaison.gateway.local.LocalApi.CASE_DELETE,
                     org.liaison.gateway.local.LocalApi.CASE, "OP-STAGES", org.liaison.gateway.local.LocalApi.REASON, "one%0Atwo")))
                     .contains("one line");
-            assertThat(alNode.store().inbox()).hasSize(1);
-            assertThat(alNode.store().stages(UUID.fromString(id), true)).isEmpty();
+            assertThat(alNode.store().inbox().all()).hasSize(1);
+            assertThat(alNode.store().notices().stages(UUID.fromString(id), true)).isEmpty();
 
             // A notice over 32 KiB, and one dated before the message was sent: refused by Italy, nothing recorded.
             URI italy = URI.create(itNode.trust().directory().require(IT).endpoints().get(0));
             ProtocolException big = org.junit.jupiter.api.Assertions.assertThrows(ProtocolException.class, () -> alNode.peerClient()
                     .post(IT, italy, ReceiveHandler.NOTICE_PATH, Stages.NOTICE_TYPE, new byte[Notices.MAX_BYTES + 1]));
             assertThat(big.code()).isEqualTo(ErrorCode.PAYLOAD_TOO_LARGE);
-            var env = alNode.store().received(UUID.fromString(id)).orElseThrow();
+            var env = alNode.store().inbox().received(UUID.fromString(id)).orElseThrow();
             UUID conversation = org.liaison.protocol.envelope.Envelopes.readStored(env.envelope(), env.envelopeSha256()).header()
                     .conversationId();
             byte[] backdated = Notices.create(new Notices.Content(UUID.randomUUID(), UUID.fromString(id), conversation, IT, AL, "opened",
@@ -287,7 +287,7 @@ class StageTest {
             assertThat(org.junit.jupiter.api.Assertions.assertThrows(ProtocolException.class,
                     () -> alNode.peerClient().post(IT, italy, ReceiveHandler.NOTICE_PATH, Stages.NOTICE_TYPE, backdated)).getMessage())
                     .contains("before the message was sent");
-            assertThat(itNode.store().stages(UUID.fromString(id), false)).isEmpty();
+            assertThat(itNode.store().notices().stages(UUID.fromString(id), false)).isEmpty();
         }
     }
 }

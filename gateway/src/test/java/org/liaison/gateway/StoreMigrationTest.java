@@ -48,11 +48,12 @@ class StoreMigrationTest {
                         && received.stream().allMatch(id -> NodeExchangeTest.delivered(al, id)));
             }
             // A stage told by Albania, and a deleted message (its digests kept): both move too.
-            it.store().recordStage(new MessageStore.Stage(sent.get(0), AL, "opened", java.time.Instant.now(), null, new byte[] {1}), false);
-            assertThat(it.store().delete(sent.get(1), false, java.time.Instant.now())).isTrue();
+            it.store().notices().recordStage(new MessageStore.Stage(sent.get(0), AL, "opened", java.time.Instant.now(), null, new byte[] {1}), false,
+                    java.time.Instant.now());
+            assertThat(it.store().sent().delete(sent.get(1), java.time.Instant.now())).isTrue();
             pending = it.outbox().submit(t.submission(IT, List.of(AL), null, null, TestNodes.text("while Albania is down")));
             TestNodes.await("a failed attempt", Duration.ofSeconds(10),
-                    () -> it.store().deliveries(pending).get(0).state() == MessageStore.State.RETRYING);
+                    () -> it.store().deliveries().of(pending).get(0).state() == MessageStore.State.RETRYING);
         }
         entriesBefore = AuditLogVerifier.entries(t.auditDir(IT)).size();
 
@@ -89,17 +90,17 @@ class StoreMigrationTest {
         Files.writeString(pw, db.password() + "\n");
         try (GatewayNode it = t.startLogged(IT); GatewayNode al = t.startLogged(AL)) {
             assertThat(it.store()).isInstanceOf(org.liaison.gateway.store.PostgresMessageStore.class);
-            assertThat(it.store().inbox()).extracting(MessageStore.Received::messageId).containsExactlyInAnyOrderElementsOf(received);
-            assertThat(it.store().sent()).hasSize(5);
-            assertThat(it.store().outgoing(sent.get(1))).isEmpty(); // deleted before the move: still deleted
-            assertThat(it.store().stages(sent.get(0), false)).extracting(MessageStore.Stage::stage).containsExactly("opened");
+            assertThat(it.store().inbox().all()).extracting(MessageStore.Received::messageId).containsExactlyInAnyOrderElementsOf(received);
+            assertThat(it.store().sent().all()).hasSize(5);
+            assertThat(it.store().sent().outgoing(sent.get(1))).isEmpty(); // deleted before the move: still deleted
+            assertThat(it.store().notices().stages(sent.get(0), false)).extracting(MessageStore.Stage::stage).containsExactly("opened");
             TestNodes.await("the pending delivery", Duration.ofSeconds(30), () -> NodeExchangeTest.delivered(it, pending));
             UUID after = it.outbox().submit(t.submission(IT, List.of(AL), null, null, TestNodes.text("after the move")));
             TestNodes.await("a new delivery", Duration.ofSeconds(30), () -> NodeExchangeTest.delivered(it, after));
             // Albania held Italy's checkpoints from the file log; the one on its next receipt from Italy extends them.
             UUID back = al.outbox().submit(t.submission(AL, List.of(IT), null, null, TestNodes.text("to Italy on PostgreSQL")));
             TestNodes.await("a delivery to the moved node", Duration.ofSeconds(30), () -> NodeExchangeTest.delivered(al, back));
-            assertThat(it.store().received(back)).isPresent();
+            assertThat(it.store().inbox().received(back)).isPresent();
             TestNodes.await("Albania's check of Italy's log", Duration.ofSeconds(30),
                     () -> al.metrics().scrape().contains("liaison_audit_peer_checks_total{outcome=\"consistent\",peer=\"IT-DNA\"}"));
             assertThat(al.metrics().scrape()).doesNotContain("liaison_audit_peer_alarms_total");

@@ -58,16 +58,16 @@ class StoredDataTest {
             UUID laterSegmentHit = it.outbox().submit(t.submission(IT, List.of(AL), null, null, List.of(big)));
             UUID envelopeHit = it.outbox().submit(t.submission(IT, List.of(AL), null, null, TestNodes.text("second")));
             UUID intact = it.outbox().submit(t.submission(IT, List.of(AL), null, null, TestNodes.text("third")));
-            TestNodes.await("deliveries", Duration.ofSeconds(30), () -> al.store().inbox().size() == 4);
+            TestNodes.await("deliveries", Duration.ofSeconds(30), () -> al.store().inbox().all().size() == 4);
 
             // One byte of a stored payload flips (in its second segment), one byte of a stored envelope too.
-            MessageStore.Received p = al.store().received(payloadHit).orElseThrow();
+            MessageStore.Received p = al.store().inbox().received(payloadHit).orElseThrow();
             flip(BlobStore.payload(p.blobs(), 0), 100_000); // in the first 256 KiB segment
-            flip(BlobStore.payload(al.store().received(laterSegmentHit).orElseThrow().blobs(), 0), 290_000); // in the second
+            flip(BlobStore.payload(al.store().inbox().received(laterSegmentHit).orElseThrow().blobs(), 0), 290_000); // in the second
             Path db = org.liaison.gateway.config.NodeConfig.resolve(t.config(AL), al.config().dataDir()).resolve("messages.db");
             try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db);
                     PreparedStatement u = c.prepareStatement("UPDATE inbox SET envelope = ? WHERE message_id = ?")) {
-                byte[] env = al.store().received(envelopeHit).orElseThrow().envelope().clone();
+                byte[] env = al.store().inbox().received(envelopeHit).orElseThrow().envelope().clone();
                 env[env.length / 2] ^= 1;
                 u.setBytes(1, env);
                 u.setString(2, envelopeHit.toString());

@@ -41,8 +41,8 @@ class TlsProviderTest {
         try (GatewayNode it = t.start(IT); GatewayNode al = t.start(AL)) {
             UUID id = it.outbox().submit(t.submission(IT, List.of(AL), null, null, TestNodes.text("over " + sender + " to " + receiver)));
             TestNodes.await("delivery", Duration.ofSeconds(20),
-                    () -> it.store().deliveries(id).get(0).state() == MessageStore.State.DELIVERED);
-            assertThat(al.store().inbox()).hasSize(1);
+                    () -> it.store().deliveries().of(id).get(0).state() == MessageStore.State.DELIVERED);
+            assertThat(al.store().inbox().all()).hasSize(1);
 
             Throwable tls12 = catchThrowable(() -> RawPeer.connect(al.peerPort(), t.federation.pki().authority(IT).gatewayTls(),
                     "TLSv1.2").close());
@@ -53,7 +53,7 @@ class TlsProviderTest {
                 }
             });
             assertThat(notGateway).isInstanceOf(IOException.class);
-            assertThat(al.store().inbox()).hasSize(1);
+            assertThat(al.store().inbox().all()).hasSize(1);
 
             // The local API with the same provider: investigators (Ed25519 personal certificates) list and fetch.
             org.liaison.cli.local.LocalClient investigator = new org.liaison.cli.local.LocalClient(

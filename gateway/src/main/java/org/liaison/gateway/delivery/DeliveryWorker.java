@@ -93,7 +93,7 @@ public final class DeliveryWorker implements AutoCloseable {
         try {
             scheduler.execute(() -> {
                 try {
-                    int n = node.store().retryNow(peer, node.clock().instant());
+                    int n = node.store().deliveries().retryNow(peer, node.clock().instant());
                     if (n > 0) {
                         LOG.info("{} is reachable again: {} waiting deliveries retried now", peer, n);
                         poll();
@@ -110,7 +110,7 @@ public final class DeliveryWorker implements AutoCloseable {
     /** Peers with deliveries waiting in backoff get a TCP connect each probe; one that answers is up again. */
     private void probe() {
         try {
-            for (AuthorityId peer : node.store().recipientsWaiting(node.clock().instant().plus(PROBE_EVERY))) {
+            for (AuthorityId peer : node.store().deliveries().recipientsWaiting(node.clock().instant().plus(PROBE_EVERY))) {
                 URI endpoint = URI.create(node.trust().directory().require(peer).endpoints().get(0));
                 prober.execute(() -> {
                     try (java.net.Socket s = new java.net.Socket()) {
@@ -158,10 +158,10 @@ public final class DeliveryWorker implements AutoCloseable {
     void poll() {
         try {
             Instant now = node.clock().instant();
-            for (AuthorityId recipient : node.store().recipientsDue(now)) {
+            for (AuthorityId recipient : node.store().deliveries().recipientsDue(now)) {
                 int free = PER_RECIPIENT - inFlight.getOrDefault(recipient, 0);
                 if (free > 0) {
-                    start(node.store().dueDeliveries(now, recipient, free), now);
+                    start(node.store().deliveries().dueDeliveries(now, recipient, free), now);
                 }
             }
         } catch (RuntimeException e) {
@@ -177,7 +177,7 @@ public final class DeliveryWorker implements AutoCloseable {
             }
             String key = d.messageId() + "/" + d.recipient();
             sending.add(key);
-            if (!node.store().transition(d.messageId(), d.recipient(), d.state(), new MessageStore.Send(now.plus(LEASE)))) {
+            if (!node.store().deliveries().transition(d.messageId(), d.recipient(), d.state(), new MessageStore.Send(now.plus(LEASE)))) {
                 sending.remove(key); // moved meanwhile
                 inFlight.merge(d.recipient(), -1, Integer::sum);
                 continue;
@@ -205,8 +205,8 @@ public final class DeliveryWorker implements AutoCloseable {
         try {
             Instant now = node.clock().instant();
             java.util.Set<String> mine = java.util.Set.copyOf(sending);
-            node.store().renewLeases(mine, now.plus(LEASE));
-            int n = node.store().recoverExpiredLeases(now, mine);
+            node.store().deliveries().renewLeases(mine, now.plus(LEASE));
+            int n = node.store().deliveries().recoverExpiredLeases(now, mine);
             if (n > 0) {
                 LOG.warn("{} deliveries stuck in sending were taken back for a new attempt", n);
                 poll();
@@ -220,14 +220,14 @@ public final class DeliveryWorker implements AutoCloseable {
     private boolean attempt(MessageStore.Delivery d) {
         Instant now = node.clock().instant();
         int attempts = d.attempts() + 1;
-        Optional<MessageStore.Outgoing> found = node.store().outgoing(d.messageId());
+        Optional<MessageStore.Outgoing> found = node.store().sent().outgoing(d.messageId());
         if (found.isEmpty()) {
-            node.store().transition(d.messageId(), d.recipient(), State.SENDING, new MessageStore.Fail(attempts, "message not in the outbox"));
+            node.store().deliveries().transition(d.messageId(), d.recipient(), State.SENDING, new MessageStore.Fail(attempts, "message not in the outbox"));
             return false;
         }
         MessageStore.Outgoing m = found.get();
         if (!now.isBefore(m.expiresAt())) {
-            node.store().transition(d.messageId(), d.recipient(), State.SENDING, new MessageStore.Expire(d.attempts(),
+            node.store().deliveries().transition(d.messageId(), d.recipient(), State.SENDING, new MessageStore.Expire(d.attempts(),
                     "expired at " + m.expiresAt()));
             node.audit().record(AuditEvent.of(node.clock(), "expire", node.me().value(), d.messageId().toString(), d.recipient().value(), "failed",
                     "expired before delivery"));
@@ -255,7 +255,7 @@ public final class DeliveryWorker implements AutoCloseable {
             // Metrics first: whoever sees DELIVERED in the store also sees it counted.
             node.metrics().deliveryAttempt("delivered");
             node.metrics().delivered(java.time.Duration.between(m.createdAt(), node.clock().instant()));
-            node.store().transition(d.messageId(), d.recipient(), State.SENDING, new MessageStore.Deliver(attempts, receipt, r.received()));
+            node.store().deliveries().transition(d.messageId(), d.recipient(), State.SENDING, new MessageStore.Deliver(attempts, receipt, r.received()));
             node.audit().record(AuditEvent.of(node.clock(), "receipt", d.recipient().value(), d.messageId().toString(), d.recipient().value(), "ok",
                     null).about(env.header()).with("peerCheckpoint", r.checkpoint()));
             node.evidence().relayed(env.header(), d.recipient(), receipt, r.envelopeSha256());
@@ -272,7 +272,7 @@ public final class DeliveryWorker implements AutoCloseable {
             State state = !e.code().isRetryable() ? State.FAILED : next.isBefore(m.expiresAt()) ? State.RETRYING : State.EXPIRED;
             String reason = e.getMessage() + " [" + e.code().code() + "]";
             node.metrics().deliveryAttempt(state.id());
-            node.store().transition(d.messageId(), d.recipient(), State.SENDING, state == State.FAILED ? new MessageStore.Fail(attempts, reason)
+            node.store().deliveries().transition(d.messageId(), d.recipient(), State.SENDING, state == State.FAILED ? new MessageStore.Fail(attempts, reason)
                     : state == State.EXPIRED ? new MessageStore.Expire(attempts, reason) : new MessageStore.Retry(attempts, next, reason));
             AuditEvent failed = AuditEvent.of(node.clock(), "send-attempt", node.me().value(), d.messageId().toString(), d.recipient().value(),
                     state.id(), reason);
@@ -282,7 +282,7 @@ public final class DeliveryWorker implements AutoCloseable {
             }
             LOG.warn("delivery of {} to {} {}: {}", d.messageId(), d.recipient(), state.id(), reason);
         } catch (RuntimeException e) {
-            node.store().transition(d.messageId(), d.recipient(), State.SENDING, new MessageStore.Retry(attempts,
+            node.store().deliveries().transition(d.messageId(), d.recipient(), State.SENDING, new MessageStore.Retry(attempts,
                     now.plus(backoff.delay(attempts)), "internal error: " + e));
             LOG.error("delivery of {} to {} failed unexpectedly", d.messageId(), d.recipient(), e);
         }

@@ -82,19 +82,19 @@ public final class EvidenceContainer {
      */
     public static byte[] export(PeerContext node, EvidenceIssuer issuer, Pins pins, UUID id) throws ProtocolException, IOException {
         Map<String, byte[]> files = new LinkedHashMap<>();
-        Optional<MessageStore.Outgoing> sent = node.store().outgoing(id);
-        Optional<MessageStore.Received> received = sent.isPresent() ? Optional.empty() : node.store().received(id);
+        Optional<MessageStore.Outgoing> sent = node.store().sent().outgoing(id);
+        Optional<MessageStore.Received> received = sent.isPresent() ? Optional.empty() : node.store().inbox().received(id);
         if (sent.isEmpty() && received.isEmpty()) {
             throw new ProtocolException(ErrorCode.NOT_FOUND, "no message " + id + " is held here");
         }
         if (sent.isPresent()) {
             files.put(ENVELOPE, sent.get().envelope());
-            for (MessageStore.Delivery d : node.store().deliveries(id)) {
+            for (MessageStore.Delivery d : node.store().deliveries().of(id)) {
                 if (d.receipt() != null) {
                     files.put("message/receipt-" + d.recipient().value() + ".xml", d.receipt());
                 }
             }
-            for (MessageStore.Stage s : node.store().stages(id, false)) { // the notices its recipients sent
+            for (MessageStore.Stage s : node.store().notices().stages(id, false)) { // the notices its recipients sent
                 if (s.xml() != null) {
                     files.put("message/notice-" + s.party().value() + "-" + s.stage() + ".xml", s.xml());
                 }
@@ -105,7 +105,7 @@ public final class EvidenceContainer {
             files.put(MANIFEST, Envelopes.open(Envelopes.readStored(r.envelope(), r.envelopeSha256()), node.me(), node.decryptionKeys())
                     .manifestXml());
             files.put("message/receipt-" + node.me().value() + ".xml", r.receipt());
-            for (MessageStore.Stage s : node.store().stages(id, true)) { // the notices this node sent its sender
+            for (MessageStore.Stage s : node.store().notices().stages(id, true)) { // the notices this node sent its sender
                 if (s.xml() != null) {
                     files.put("message/notice-" + node.me().value() + "-" + s.stage() + ".xml", s.xml());
                 }

@@ -300,8 +300,8 @@ public final class EvidenceIssuer {
         if (node == null) {
             return;
         }
-        List<AuthorityId> recipients = node.store().deliveries(request).stream().map(d -> d.recipient()).toList();
-        Instant respondBy = node.store().outgoing(request).map(o -> o.respondBy()).orElse(null);
+        List<AuthorityId> recipients = node.store().deliveries().of(request).stream().map(d -> d.recipient()).toList();
+        Instant respondBy = node.store().sent().outgoing(request).map(o -> o.respondBy()).orElse(null);
         deadlinePassed(request, recipients, respondBy);
     }
 

@@ -78,7 +78,7 @@ public final class CaseAccess {
             this.store = store;
             this.user = user;
             this.mode = mode;
-            for (MessageStore.Assignment a : store.assignments()) {
+            for (MessageStore.Assignment a : store.cases().assignments()) {
                 assigned.add(a.caseRef());
                 if (is(a.person(), user)) {
                     mine.add(a.caseRef());
@@ -95,7 +95,7 @@ public final class CaseAccess {
             if (operator() || user.actor().equals(o.submitter())) {
                 return true;
             }
-            return store.caseOf(o.messageId(), false).map(mine::contains).orElse(false);
+            return store.cases().caseOf(o.messageId(), false).map(mine::contains).orElse(false);
         }
 
         /**
@@ -106,7 +106,7 @@ public final class CaseAccess {
             if (operator() || mine.contains(caseRef)) {
                 return true;
             }
-            if (inReplyTo != null && store.outgoing(inReplyTo).map(o -> user.actor().equals(o.submitter())).orElse(false)) {
+            if (inReplyTo != null && store.sent().outgoing(inReplyTo).map(o -> user.actor().equals(o.submitter())).orElse(false)) {
                 return true;
             }
             return mode == Mode.OPEN && !assigned.contains(caseRef);

@@ -25,7 +25,7 @@ final class Cases {
     Answer list(Request<LocalUser> request) {
         LocalUser user = request.principal();
         List<Object> list = new ArrayList<>();
-        for (MessageStore.Assignment a : node.store().assignments()) {
+        for (MessageStore.Assignment a : node.store().cases().assignments()) {
             if (user.roles().contains(Role.OPERATOR) || CaseAccess.is(a.person(), user)) {
                 Map<String, Object> x = new LinkedHashMap<>();
                 x.put("case", a.caseRef());
@@ -60,8 +60,8 @@ final class Cases {
         } catch (IllegalArgumentException e) {
             throw new ProtocolException(ErrorCode.SCHEMA_INVALID, e.getMessage());
         }
-        boolean changed = assign ? node.store().assign(new MessageStore.Assignment(caseRef, person, user.actor(), node.clock().instant()))
-                : node.store().unassign(caseRef, person);
+        boolean changed = assign ? node.store().cases().assign(new MessageStore.Assignment(caseRef, person, user.actor(), node.clock().instant()))
+                : node.store().cases().unassign(caseRef, person);
         if (changed) {
             node.audit().record(AuditEvent.of(node.clock(), assign ? "case-assign" : "case-unassign", user.actor(), null, null, "ok", null)
                     .with("case", caseRef).with("person", person));

@@ -29,12 +29,12 @@ final class EvidenceExport {
         LocalUser user = request.principal();
         UUID id = ReadAccess.parseId(request.param("id"));
         if (!user.roles().contains(Role.AUDITOR)) {
-            Optional<MessageStore.Outgoing> o = node.store().outgoing(id);
-            if (o.isPresent() ? !access.view(user).follows(o.get()) : node.store().received(id).isEmpty()) {
+            Optional<MessageStore.Outgoing> o = node.store().sent().outgoing(id);
+            if (o.isPresent() ? !access.view(user).follows(o.get()) : node.store().inbox().received(id).isEmpty()) {
                 throw new ProtocolException(ErrorCode.NOT_FOUND, "no message " + id + " of yours");
             }
             if (o.isEmpty()) {
-                access.readable(user, node.store().received(id).orElseThrow(), ReadAccess.Use.FETCH);
+                access.readable(user, node.store().inbox().received(id).orElseThrow(), ReadAccess.Use.FETCH);
             }
         }
         byte[] zip = node.evidence().export(id);

@@ -103,12 +103,12 @@ final class InboxListing {
         MessageStore.Listing l = r.listing();
         String caseRef = r.caseRef();
         if (l == null) {
-            MessageStore.Received whole = node.store().received(r.messageId()).filter(w -> w.sender().equals(r.sender()))
+            MessageStore.Received whole = node.store().inbox().received(r.messageId()).filter(w -> w.sender().equals(r.sender()))
                     .orElseThrow(() -> new ProtocolException(ErrorCode.NOT_FOUND, "message " + r.messageId() + " is gone"));
             ReadAccess.Readable read = access.open(whole);
             l = MessageStore.Listing.of(read.manifest(), read.envelope().header());
             caseRef = read.manifest().getCase();
-            node.store().recordListing(r.sender(), r.messageId(), caseRef, l);
+            node.store().inbox().recordListing(r.sender(), r.messageId(), caseRef, l);
         }
         Map<String, Object> x = new LinkedHashMap<>();
         x.put("messageId", r.messageId().toString());
@@ -132,7 +132,7 @@ final class InboxListing {
         }
         x.put("conversationId", l.conversationId().toString());
         x.put("inReplyTo", l.inReplyTo() == null ? null : l.inReplyTo().toString());
-        x.put("stages", node.store().stages(r.messageId(), true).stream().map(MessageStore.Stage::stage).toList());
+        x.put("stages", node.store().notices().stages(r.messageId(), true).stream().map(MessageStore.Stage::stage).toList());
         return x;
     }
 }

@@ -33,13 +33,13 @@ final class ListingPages {
     /** A page of the inbox for this query and viewer. */
     static Page inbox(MessageStore store, ListingQuery q, MessageStore.Viewer viewer, Instant now, Render<MessageStore.Received> render) {
         MessageStore.ListingFilter f = q.filter(viewer);
-        return page(q, (after, n) -> store.inboxPage(f, now, after, n), render);
+        return page(q, (after, n) -> store.inbox().page(f, now, after, n), render);
     }
 
     /** A page of the messages sent from here for this query and viewer. */
     static Page sent(MessageStore store, ListingQuery q, MessageStore.Viewer viewer, Instant now, Render<MessageStore.Outgoing> render) {
         MessageStore.ListingFilter f = q.filter(viewer);
-        return page(q, (after, n) -> store.sentPage(f, now, after, n), render);
+        return page(q, (after, n) -> store.sent().page(f, now, after, n), render);
     }
 
     static <T> Page page(ListingQuery q, Fetch<T> fetch, Render<T> render) {

@@ -41,7 +41,7 @@ final class Packages {
     Answer fetch(Request<LocalUser> request) throws ProtocolException, IOException {
         LocalUser user = request.principal();
         UUID id = ReadAccess.parseId(request.param("id"));
-        MessageStore.Received r = node.store().received(id).orElseThrow(() -> new ProtocolException(ErrorCode.NOT_FOUND,
+        MessageStore.Received r = node.store().inbox().received(id).orElseThrow(() -> new ProtocolException(ErrorCode.NOT_FOUND,
                 "no received message " + id));
         try {
             return fetch(user, r, LocalApi.rangeStart(request.header("Range")));

@@ -40,7 +40,7 @@ final class ReceivedActions {
         LocalUser user = request.principal();
         UUID id = ReadAccess.parseId(request.param("id"));
         String reasonCode = request.header(LocalApi.REASON_CODE);
-        MessageStore.Received r = node.store().received(id).orElseThrow(() -> new ProtocolException(ErrorCode.NOT_FOUND,
+        MessageStore.Received r = node.store().inbox().received(id).orElseThrow(() -> new ProtocolException(ErrorCode.NOT_FOUND,
                 "no received message " + id));
         ReadAccess.Readable read = access.readable(user, r, decline ? ReadAccess.Use.DECLINE : ReadAccess.Use.ACKNOWLEDGE);
         String reason = null;
@@ -77,7 +77,7 @@ final class ReceivedActions {
         if (reason == null || reason.isBlank() || reason.length() > 500 || reason.chars().anyMatch(c -> c < 0x20)) {
             throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "give a reason (header " + LocalApi.REASON + ", 1 to 500 characters)");
         }
-        if (!node.store().quarantine(id, reason)) {
+        if (!node.store().inbox().quarantine(id, reason)) {
             throw new ProtocolException(ErrorCode.NOT_FOUND, "no received message " + id + " that is not already quarantined");
         }
         node.audit().record(AuditEvent.of(node.clock(), "quarantine", request.principal().actor(), id.toString(), null, "ok", reason));

@@ -55,7 +55,7 @@ final class SentMessages {
     Answer one(Request<LocalUser> request) throws ProtocolException {
         UUID id = ReadAccess.parseId(request.param("id"));
         CaseAccess.View view = access.view(request.principal());
-        MessageStore.Outgoing o = node.store().outgoing(id).filter(view::follows)
+        MessageStore.Outgoing o = node.store().sent().outgoing(id).filter(view::follows)
                 .orElseThrow(() -> new ProtocolException(ErrorCode.NOT_FOUND, "no sent message " + id + " of yours"));
         return Answer.json(status(o));
     }
@@ -67,11 +67,11 @@ final class SentMessages {
     private Map<String, Object> status(MessageStore.Outgoing o) throws ProtocolException {
         MessageStore.Sealed sealed = o.sealed();
         if (sealed == null && o.envelope() == null) { // a listed row (read without its envelope) stored before the fields were kept
-            o = node.store().outgoing(o.messageId()).orElseThrow(() -> new ProtocolException(ErrorCode.NOT_FOUND, "gone"));
+            o = node.store().sent().outgoing(o.messageId()).orElseThrow(() -> new ProtocolException(ErrorCode.NOT_FOUND, "gone"));
         }
         if (sealed == null) {
             sealed = MessageStore.Sealed.of(Envelopes.readStored(o.envelope(), o.recordedEnvelopeSha256()).header());
-            node.store().recordSealed(o.messageId(), sealed);
+            node.store().sent().recordSealed(o.messageId(), sealed);
         }
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("messageId", o.messageId().toString());
@@ -89,8 +89,8 @@ final class SentMessages {
             m.put("overdue", !answered && o.respondBy().isBefore(node.clock().instant()));
         }
         List<Object> ds = new ArrayList<>();
-        List<MessageStore.Stage> stages = node.store().stages(o.messageId(), false);
-        for (MessageStore.Delivery d : node.store().deliveries(o.messageId())) {
+        List<MessageStore.Stage> stages = node.store().notices().stages(o.messageId(), false);
+        for (MessageStore.Delivery d : node.store().deliveries().of(o.messageId())) {
             Map<String, Object> x = new LinkedHashMap<>();
             x.put("recipient", d.recipient().value());
             x.put("state", d.state().id());

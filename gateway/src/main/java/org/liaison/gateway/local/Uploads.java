@@ -122,7 +122,7 @@ final class Uploads {
             UUID replyTo = null;
             if (inReplyTo != null) {
                 replyTo = ReadAccess.parseId(inReplyTo);
-                Optional<MessageStore.Received> original = node.store().received(replyTo);
+                Optional<MessageStore.Received> original = node.store().inbox().received(replyTo);
                 if (original.isEmpty()) {
                     throw new ProtocolException(ErrorCode.NOT_FOUND, "message " + replyTo + " is not in this node's inbox");
                 }

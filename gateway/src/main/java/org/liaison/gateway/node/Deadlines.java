@@ -39,18 +39,18 @@ final class Deadlines {
 
     /** Whether a reply to the request {@code messageId} sent from here was received. */
     boolean replyReceivedFor(UUID messageId) {
-        return node.store().answered(messageId, false);
+        return node.store().sent().answered(messageId);
     }
 
     /** How many requests sent from here are past their RespondBy with no reply received. */
     long overdueSent(Instant now) {
-        return node.store().overdue(now, false);
+        return node.store().sent().overdue(now);
     }
 
     /** Audits, once, each request sent from here whose deadline passed without a reply; marks it in the store. */
     void auditPassed(Instant now, java.util.function.Consumer<UUID> evidence) {
         while (true) {
-            List<UUID> passed = node.store().deadlinesPassed(now, 256);
+            List<UUID> passed = node.store().sent().deadlinesPassed(now, 256);
             for (UUID id : passed) {
                 node.audit().record(AuditEvent.of(node.clock(), "deadline-passed", node.me().value(), id.toString(), null, "overdue",
                         "no reply received by the requested date"));
@@ -60,7 +60,7 @@ final class Deadlines {
             if (passed.isEmpty()) {
                 return;
             }
-            node.store().deadlinesAudited(passed, now);
+            node.store().sent().deadlinesAudited(passed, now);
             if (passed.size() < 256) {
                 return;
             }
@@ -70,18 +70,18 @@ final class Deadlines {
     /** Sent requests whose passed deadline the audit log already records (what a restart finds). */
     void alreadyReported(java.util.Collection<UUID> ids) {
         if (!ids.isEmpty()) {
-            node.store().deadlinesAudited(ids, node.clock().instant());
+            node.store().sent().deadlinesAudited(ids, node.clock().instant());
         }
     }
 
     /** Whether a reply to {@code messageId} was sealed here. */
     boolean isAnswered(UUID messageId) {
-        return node.store().answered(messageId, true);
+        return node.store().inbox().answered(messageId);
     }
 
     /** How many received requests are past their RespondBy without a reply sealed here. */
     long overdue(Instant now) {
-        return node.store().overdue(now, true);
+        return node.store().inbox().overdue(now);
     }
 
     /**
@@ -93,21 +93,25 @@ final class Deadlines {
         int filled = 0;
         MessageStore.Cursor after = null;
         while (true) {
-            List<MessageStore.Received> page = node.store().unlisted(after, FILL_BATCH);
+            List<MessageStore.Received> page = node.store().inbox().unlisted(after, FILL_BATCH);
             List<MessageStore.Filled> rows = new ArrayList<>();
+            List<MessageStore.Received> unreadable = new ArrayList<>();
             for (MessageStore.Received r : page) {
                 after = new MessageStore.Cursor(0, 0, 0, r.messageId().toString(), r.sender().value());
                 try {
                     Manifest m = OnwardTransfers.manifestOf(node, r);
                     rows.add(new MessageStore.Filled(r.sender(), r.messageId(), m.getCase(),
                             MessageStore.Listing.of(m, Envelopes.readStored(r.envelope(), r.envelopeSha256()).header())));
-                } catch (ProtocolException | RuntimeException unreadable) {
-                    // reported where it is listed or fetched
+                } catch (ProtocolException | RuntimeException e) {
+                    unreadable.add(r); // marked so, not read again at every start; reported where it is listed or fetched
                 }
             }
             if (!rows.isEmpty()) {
-                node.store().recordListings(rows);
+                node.store().inbox().recordListings(rows);
                 filled += rows.size();
+            }
+            if (!unreadable.isEmpty()) {
+                node.store().inbox().unreadable(unreadable);
             }
             if (page.size() < FILL_BATCH) {
                 break;
@@ -115,19 +119,23 @@ final class Deadlines {
         }
         after = null;
         while (true) {
-            List<MessageStore.Outgoing> page = node.store().unsealed(after, FILL_BATCH);
+            List<MessageStore.Outgoing> page = node.store().sent().unsealed(after, FILL_BATCH);
             Map<UUID, MessageStore.Sealed> rows = new HashMap<>();
+            List<MessageStore.Outgoing> unreadable = new ArrayList<>();
             for (MessageStore.Outgoing o : page) {
                 after = new MessageStore.Cursor(0, 0, 0, o.messageId().toString(), "");
                 try {
                     rows.put(o.messageId(), MessageStore.Sealed.of(Envelopes.readStored(o.envelope(), o.recordedEnvelopeSha256()).header()));
-                } catch (ProtocolException | RuntimeException unreadable) {
-                    // as above
+                } catch (ProtocolException | RuntimeException e) {
+                    unreadable.add(o); // as above
                 }
             }
             if (!rows.isEmpty()) {
-                node.store().recordSealed(rows);
+                node.store().sent().recordSealed(rows);
                 filled += rows.size();
+            }
+            if (!unreadable.isEmpty()) {
+                node.store().sent().unreadable(unreadable);
             }
             if (page.size() < FILL_BATCH) {
                 break;

@@ -227,10 +227,10 @@ public final class GatewayNode implements NodeState, AutoCloseable {
         if (storeConfig != null && storeConfig.isPostgresql()) {
             org.liaison.gateway.store.PostgresMessageStore pg = org.liaison.gateway.store.PostgresMessageStore.open(storeConfig.url(),
                     storeConfig.user(), Passwords.fromFile(path(storeConfig.passwordFile())), storeConfig.poolSize(), data,
-                    config.effectiveNodeId(), clock());
+                    config.effectiveNodeId());
             this.store = pg;
         } else {
-            this.store = SqliteMessageStore.open(data.resolve("messages.db"), clock());
+            this.store = SqliteMessageStore.open(data.resolve("messages.db"));
         }
         opened.add(store);
         try {
@@ -253,12 +253,12 @@ public final class GatewayNode implements NodeState, AutoCloseable {
                     });
             transfers.removeAbandoned(now);
             metrics.bindStagedTransfers(transfers::stagedCountAndBytes);
-            int recovered = store.recoverInterrupted(now);
-            this.recovery = CrashRecovery.read(audit.recentAtOpen(), (from, id) -> store.receiptFor(from, id).isPresent());
+            int recovered = store.deliveries().recoverInterrupted(now);
+            this.recovery = CrashRecovery.read(audit.recentAtOpen(), (from, id) -> store.inbox().receiptFor(from, id).isPresent());
             if (store instanceof org.liaison.gateway.store.PostgresMessageStore pg) {
-                metrics.bindStore(store::countDeliveriesByState, () -> pg.sizeBytes());
+                metrics.bindStore(store.deliveries()::countByState, () -> pg.sizeBytes());
             } else {
-                metrics.bindStore(store::countDeliveriesByState, data.resolve("messages.db"));
+                metrics.bindStore(store.deliveries()::countByState, data.resolve("messages.db"));
             }
             metrics.bindOverdue(() -> deadlines.overdue(clock().instant()), () -> deadlines.overdueSent(clock().instant()));
             // Deadlines the audit log records as passed already (a restart does not record them again).
@@ -531,7 +531,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
 
     @Override
     public void sealedReply(java.util.UUID inReplyTo) {
-        store.received(inReplyTo).ifPresent(r -> stages.replied(inReplyTo, r.sender()));
+        store.inbox().received(inReplyTo).ifPresent(r -> stages.replied(inReplyTo, r.sender()));
     }
 
     @Override

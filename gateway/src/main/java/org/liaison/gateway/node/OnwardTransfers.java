@@ -64,10 +64,10 @@ final class OnwardTransfers {
     private synchronized Map<String, Origin> index() {
         if (files == null) {
             Map<String, Origin> built = new HashMap<>();
-            for (MessageStore.ProtectedFile f : node.store().protectedFiles()) { // of messages deleted since
+            for (MessageStore.ProtectedFile f : node.store().inbox().protectedFiles()) { // of messages deleted since
                 built.putIfAbsent(f.sha256(), new Origin(f.messageId(), f.sender()));
             }
-            for (MessageStore.Received r : node.store().eachReceived()) {
+            for (MessageStore.Received r : node.store().inbox().eachReceived()) {
                 if (r.quarantine() != null) {
                     continue;
                 }

@@ -139,38 +139,77 @@ public final class Outbox implements org.liaison.gateway.local.Submissions {
 
     /**
      * Removes the outbox's payload folders that no message refers to — what a crash between a seal and
-     * its storing leaves (the client's retry made another message, so nothing is lost) — each older than
-     * {@link #ORPHAN_GRACE} and not being sealed here; audited ({@code orphan-removed}) and counted. An
-     * upload in progress or parked for a resume is in a staging folder, never in the outbox; a folder
-     * whose name is not a message id is left alone.
+     * its storing leaves (the client's retry made another message, so nothing is lost) — each sealed more than
+     * {@link #ORPHAN_GRACE} ago and not being sealed here; audited ({@code orphan-removed}) and counted. They are
+     * found in the store: a seal is recorded before its folder is moved into place, and ends when its message is
+     * stored (in the same transaction) or its folder discarded, so a sweep reads the seals left behind (an index
+     * of a handful of rows), not the outbox folder, which holds a folder per message the node ever sent and
+     * holds. Once, for a store from before seals were kept, the folder is looked through as it was before
+     * ({@link #scanOutboxFolder}). An upload in progress or parked for a resume is in a staging folder, never in
+     * the outbox.
      *
      * @return how many folders were removed
      */
     public int removeOrphans(Instant now) throws IOException {
-        Path outboxRoot = node.blobs().outboxRoot();
-        java.nio.file.attribute.FileTime before = java.nio.file.attribute.FileTime.from(now.minus(ORPHAN_GRACE));
-        List<Path> folders;
-        try (var list = java.nio.file.Files.list(outboxRoot)) {
-            folders = list.toList();
-        }
         int removed = 0;
-        for (Path folder : folders) {
-            UUID id;
-            try {
-                id = UUID.fromString(folder.getFileName().toString());
-            } catch (IllegalArgumentException notAMessage) {
-                continue;
+        if (node.store().sent().outboxScanDue()) {
+            removed += scanOutboxFolder(now);
+            node.store().sent().outboxScanned();
+        }
+        Path outboxRoot = node.blobs().outboxRoot();
+        while (true) {
+            List<UUID> left = node.store().sent().unfinishedSeals(now.minus(ORPHAN_GRACE), 256);
+            for (UUID id : left) {
+                if (sealing.contains(id)) {
+                    continue; // still sealing here (a seal that takes an hour): not an orphan yet
+                }
+                Path folder = outboxRoot.resolve(id.toString());
+                if (java.nio.file.Files.exists(folder) && node.store().sent().outgoing(id).isEmpty()) {
+                    removeOrphan(id, folder);
+                    removed++;
+                }
+                node.store().sent().sealEnded(id);
             }
-            if (sealing.contains(id) || java.nio.file.Files.getLastModifiedTime(folder).compareTo(before) >= 0
-                    || node.store().outgoing(id).isPresent()) {
-                continue;
+            if (left.size() < 256) {
+                return removed;
             }
-            node.audit().record(AuditEvent.of(node.clock(), "orphan-removed", node.me().value(), id.toString(), null, "deleted",
-                    "a payload folder in the outbox that no message refers to (a node stopped between a seal and storing it)"));
-            BlobStore.deleteFolder(folder);
-            node.metrics().orphanRemoved();
-            LOG.info("removed the payload folder of message {}: no message refers to it", id);
-            removed++;
+        }
+    }
+
+    private void removeOrphan(UUID id, Path folder) throws IOException {
+        node.audit().record(AuditEvent.of(node.clock(), "orphan-removed", node.me().value(), id.toString(), null, "deleted",
+                "a payload folder in the outbox that no message refers to (a node stopped between a seal and storing it)"));
+        BlobStore.deleteFolder(folder);
+        node.metrics().orphanRemoved();
+        LOG.info("removed the payload folder of message {}: no message refers to it", id);
+    }
+
+    /**
+     * The outbox folder looked through once, for a store from before seals were kept: its folders older than
+     * {@link #ORPHAN_GRACE} that no message refers to (a folder whose name is not a message id is left alone).
+     */
+    private int scanOutboxFolder(Instant now) throws IOException {
+        Path outboxRoot = node.blobs().outboxRoot();
+        if (!java.nio.file.Files.isDirectory(outboxRoot)) {
+            return 0;
+        }
+        java.nio.file.attribute.FileTime before = java.nio.file.attribute.FileTime.from(now.minus(ORPHAN_GRACE));
+        int removed = 0;
+        try (var list = java.nio.file.Files.newDirectoryStream(outboxRoot)) {
+            for (Path folder : list) {
+                UUID id;
+                try {
+                    id = UUID.fromString(folder.getFileName().toString());
+                } catch (IllegalArgumentException notAMessage) {
+                    continue;
+                }
+                if (sealing.contains(id) || java.nio.file.Files.getLastModifiedTime(folder).compareTo(before) >= 0
+                        || node.store().sent().outgoing(id).isPresent()) {
+                    continue;
+                }
+                removeOrphan(id, folder);
+                removed++;
+            }
         }
         return removed;
     }
@@ -337,7 +376,7 @@ public final class Outbox implements org.liaison.gateway.local.Submissions {
      * be added). Otherwise it is refused (LIAISON:0036), audited as {@code submit-refused}, and nothing changes.
      */
     private void requireSenderAddressed(Manifests.Verified m, UUID inReplyTo, List<AuthorityId> addressees) throws ProtocolException {
-        AuthorityId asker = node.store().received(inReplyTo).map(MessageStore.Received::sender).orElseThrow(() ->
+        AuthorityId asker = node.store().inbox().received(inReplyTo).map(MessageStore.Received::sender).orElseThrow(() ->
                 new ProtocolException(ErrorCode.NOT_FOUND, "message " + inReplyTo + " is not in this node's inbox"));
         if (addressees.contains(asker)) {
             return;
@@ -354,7 +393,7 @@ public final class Outbox implements org.liaison.gateway.local.Submissions {
 
     /** The message an earlier submission with this key made from the same package; a different package is a conflict. */
     private Optional<UUID> earlier(String scopedKey, String key, String packageSha256) throws ProtocolException {
-        Optional<MessageStore.Idempotent> earlier = node.store().messageForIdempotencyKey(scopedKey);
+        Optional<MessageStore.Idempotent> earlier = node.store().sent().messageForIdempotencyKey(scopedKey);
         if (earlier.isEmpty()) {
             return Optional.empty();
         }
@@ -557,6 +596,9 @@ public final class Outbox implements org.liaison.gateway.local.Submissions {
             UUID id = UUID.randomUUID();
             sealing.add(id); // from before its folder is in place until it is stored (or discarded): not an orphan
             try {
+                // Recorded before the folder is in place: a crash from here until the message is stored leaves the
+                // seal, which names the folder to remove (see removeOrphans); storing the message ends it.
+                node.store().sent().sealing(id, now);
                 return seal(id);
             } finally {
                 sealing.remove(id);
@@ -591,7 +633,7 @@ public final class Outbox implements org.liaison.gateway.local.Submissions {
                         .with("respondBy", manifest.manifest().getRespondBy() == null ? null
                                 : org.liaison.protocol.xml.Formats.instant(manifest.manifest().getRespondBy()).toString()));
                 sealed = id;
-                Optional<MessageStore.Idempotent> taken = node.store().storeOutgoing(new MessageStore.Outgoing(id, now, h.expires(),
+                Optional<MessageStore.Idempotent> taken = node.store().sent().storeOutgoing(new MessageStore.Outgoing(id, now, h.expires(),
                         envelope, idempotencyKey, blobs, packageSha256, Envelopes.sha256(envelope),
                         "SHA256:" + org.liaison.certs.Fingerprint.of(manifest.investigator()).hex(),
                         manifest.manifest().getRespondBy() == null ? null
@@ -607,6 +649,7 @@ public final class Outbox implements org.liaison.gateway.local.Submissions {
                     }
                     abort();
                     node.blobs().discard(committed);
+                    sealEnded(id);
                     node.audit().record(AuditEvent.of(node.clock(), "submit-failed", node.me().value(), id.toString(), null, "failed",
                             "sealed but not stored: idempotency key taken meanwhile by message " + taken.get().messageId()
                                     + " (another node); answered with it"));
@@ -623,11 +666,21 @@ public final class Outbox implements org.liaison.gateway.local.Submissions {
                 if (committed != null) {
                     node.blobs().discard(committed); // nothing refers to it: no orphan folder stays
                 }
+                sealEnded(id);
                 if (sealed != null) {
                     node.audit().record(AuditEvent.of(node.clock(), "submit-failed", node.me().value(), sealed.toString(), null, "failed",
                             "sealed but not stored: " + e.getMessage()));
                 }
                 throw e;
+            }
+        }
+
+        /** The seal of {@code id} ended without its message (its folder discarded); if the store fails, the sweep ends it. */
+        private void sealEnded(UUID id) {
+            try {
+                node.store().sent().sealEnded(id);
+            } catch (RuntimeException e) {
+                LOG.warn("cannot record the end of the seal of {}: {}", id, e.toString());
             }
         }
 

@@ -123,7 +123,8 @@ public final class Retention implements org.liaison.gateway.local.CaseDeletion {
         Duration shortest = periods.values().stream().map(Period::approximately).min(Duration::compareTo).orElseThrow();
         Instant next = now.plus(shortest.compareTo(Duration.ofHours(1)) < 0 ? shortest : Duration.ofHours(1));
         if (nextSweep.equals(Instant.EPOCH)) { // the first sweep of this process: what a crash left (an index of deleted rows)
-            for (Path blobs : node.store().deletedBlobs()) {
+            for (Path blobs : java.util.stream.Stream.concat(node.store().inbox().deletedBlobs().stream(),
+                    node.store().sent().deletedBlobs().stream()).toList()) {
                 if (java.nio.file.Files.exists(blobs)) {
                     BlobStore.deleteFolder(blobs);
                 }
@@ -165,7 +166,7 @@ public final class Retention implements org.liaison.gateway.local.CaseDeletion {
         Period longest = periods.values().stream().max(java.util.Comparator.comparing(Period::approximately)).orElseThrow();
         MessageStore.Cursor after = null;
         while (true) {
-            List<MessageStore.Listed<MessageStore.Received>> page = node.store().receivedUpTo(service, cutoff(p, now), after, SWEEP_PAGE);
+            List<MessageStore.Listed<MessageStore.Received>> page = node.store().inbox().upTo(service, cutoff(p, now), after, SWEEP_PAGE);
             for (MessageStore.Listed<MessageStore.Received> l : page) {
                 after = l.key();
                 MessageStore.Received r = l.row();
@@ -186,7 +187,7 @@ public final class Retention implements org.liaison.gateway.local.CaseDeletion {
                 break;
             }
         }
-        Instant oldest = service == null ? null : node.store().oldest(true, service);
+        Instant oldest = service == null ? null : node.store().inbox().oldest(service);
         return oldest == null ? null : p.after(oldest);
     }
 
@@ -194,13 +195,13 @@ public final class Retention implements org.liaison.gateway.local.CaseDeletion {
     private Instant sweepSent(String service, Period p, Instant now) {
         MessageStore.Cursor after = null;
         while (true) {
-            List<MessageStore.Listed<MessageStore.Outgoing>> page = node.store().sentUpTo(service, cutoff(p, now), after, SWEEP_PAGE);
+            List<MessageStore.Listed<MessageStore.Outgoing>> page = node.store().sent().upTo(service, cutoff(p, now), after, SWEEP_PAGE);
             for (MessageStore.Listed<MessageStore.Outgoing> l : page) {
                 after = l.key();
                 MessageStore.Outgoing o = l.row();
                 try {
                     if (!p.after(o.createdAt()).isAfter(now)
-                            && node.store().deliveries(o.messageId()).stream().allMatch(d -> d.state().isFinal())) {
+                            && node.store().deliveries().of(o.messageId()).stream().allMatch(d -> d.state().isFinal())) {
                         EnvelopeHeader h = Envelopes.readStored(o.envelope(), o.recordedEnvelopeSha256()).header();
                         delete(o, h, "system", "retention " + p.text() + " expired", null);
                     }
@@ -212,7 +213,7 @@ public final class Retention implements org.liaison.gateway.local.CaseDeletion {
                 break;
             }
         }
-        Instant oldest = node.store().oldest(false, service);
+        Instant oldest = node.store().sent().oldest(service);
         return oldest == null ? null : p.after(oldest);
     }
 
@@ -225,8 +226,8 @@ public final class Retention implements org.liaison.gateway.local.CaseDeletion {
         List<UUID> received = new ArrayList<>();
         List<UUID> sent = new ArrayList<>();
         String why = "case " + caseRef + " deleted: " + reason;
-        java.util.Set<UUID> tagged = new java.util.HashSet<>(node.store().messagesOfCase(caseRef, true, false));
-        List<UUID> ofCase = node.store().messagesOfCase(caseRef, true, true);
+        java.util.Set<UUID> tagged = new java.util.HashSet<>(node.store().cases().messagesOfCase(caseRef, true, false));
+        List<UUID> ofCase = node.store().cases().messagesOfCase(caseRef, true, true);
         for (MessageStore.Received r : rowsOf(ofCase)) {
             UUID id = r.messageId();
             // Quarantined ones too: setting a message aside does not keep it past its case's deletion.
@@ -238,8 +239,8 @@ public final class Retention implements org.liaison.gateway.local.CaseDeletion {
                 received.add(id);
             }
         }
-        for (UUID id : node.store().messagesOfCase(caseRef, false, false)) {
-            MessageStore.Outgoing o = node.store().outgoing(id).orElse(null);
+        for (UUID id : node.store().cases().messagesOfCase(caseRef, false, false)) {
+            MessageStore.Outgoing o = node.store().sent().outgoing(id).orElse(null);
             if (o == null) {
                 continue;
             }
@@ -266,11 +267,11 @@ public final class Retention implements org.liaison.gateway.local.CaseDeletion {
         List<MessageStore.Received> out = new ArrayList<>();
         for (UUID id : seen) {
             if (!twice.contains(id)) {
-                node.store().received(id).ifPresent(out::add);
+                node.store().inbox().received(id).ifPresent(out::add);
             }
         }
         if (!twice.isEmpty()) { // rare (store migration 2 set such rows aside): worth one pass over the inbox
-            for (MessageStore.Received r : node.store().eachReceived()) {
+            for (MessageStore.Received r : node.store().inbox().eachReceived()) {
                 if (twice.contains(r.messageId())) {
                     out.add(r);
                 }
@@ -316,14 +317,14 @@ public final class Retention implements org.liaison.gateway.local.CaseDeletion {
         return erase(r.messageId(), true, h, r.sender().value(), r.blobs(), r.envelopeSha256(), Envelopes.sha256(r.receipt()), actor,
                 r.quarantine() == null ? why : why + " (quarantined: " + r.quarantine() + ")", caseRef, () -> {
                     if (!kept.isEmpty()) {
-                        node.store().keepProtected(r.messageId(), r.sender(), kept);
+                        node.store().inbox().keepProtected(r.messageId(), r.sender(), kept);
                     }
-                }, () -> node.store().deleteReceived(r.sender(), r.messageId(), node.clock().instant()));
+                }, () -> node.store().inbox().delete(r.sender(), r.messageId(), node.clock().instant()));
     }
 
     private boolean delete(MessageStore.Outgoing o, EnvelopeHeader h, String actor, String why, String caseRef) {
         return erase(o.messageId(), false, h, recipients(h), o.blobs(), o.recordedEnvelopeSha256(), null, actor, why, caseRef, () -> { },
-                () -> node.store().delete(o.messageId(), false, node.clock().instant()));
+                () -> node.store().sent().delete(o.messageId(), node.clock().instant()));
     }
 
     private boolean erase(UUID id, boolean received, EnvelopeHeader h, String counterpart, Path blobs, String envelopeSha256,

@@ -49,6 +49,13 @@ public final class Stages implements org.liaison.gateway.local.ReceivedStages, A
 
     /** Sends due notices every {@code poll}, and at once after {@link #wake}. */
     public void start(Duration poll) {
+        sender.execute(() -> {
+            try {
+                node.store().notices().recoverInterrupted(node.clock().instant()); // what this process was sending when it stopped
+            } catch (RuntimeException e) {
+                LOG.warn("cannot recover interrupted notices: {}", e.toString());
+            }
+        });
         sender.scheduleWithFixedDelay(this::sendDue, poll.toMillis(), poll.toMillis(), TimeUnit.MILLISECONDS);
     }
 
@@ -91,12 +98,12 @@ public final class Stages implements org.liaison.gateway.local.ReceivedStages, A
     private boolean queue(MessageStore.Received r, EnvelopeHeader h, String stage, String reason, String note, String actor)
             throws ProtocolException {
         Instant now = node.clock().instant();
-        if (!node.store().stages(r.messageId(), true).stream().noneMatch(s -> s.stage().equals(stage))) {
+        if (!node.store().notices().stages(r.messageId(), true).stream().noneMatch(s -> s.stage().equals(stage))) {
             return false; // checked first so that a retried command does not sign again
         }
         byte[] xml = Notices.create(new Notices.Content(UUID.randomUUID(), r.messageId(), h.conversationId(), r.sender(), node.me(),
                 stage, now, reason, note), node.signing());
-        if (!node.store().recordStage(new MessageStore.Stage(r.messageId(), r.sender(), stage, now, reason, xml), true)) {
+        if (!node.store().notices().recordStage(new MessageStore.Stage(r.messageId(), r.sender(), stage, now, reason, xml), true, now)) {
             return false;
         }
         node.audit().record(AuditEvent.of(node.clock(), "stage", actor, r.messageId().toString(), r.sender().value(), stage, reason).about(h)
@@ -113,9 +120,18 @@ public final class Stages implements org.liaison.gateway.local.ReceivedStages, A
         node.evidence().answered(inReplyTo, to, node.me(), null);
     }
 
+    /**
+     * How long a notice being sent is leased to this process: one POST, bounded by the client's timeouts. A
+     * lease that ends without an outcome (the process stopped) makes the notice due again, here or on another
+     * node of the authority; a notice sent twice is recorded once by its recipient.
+     */
+    static final Duration LEASE = Duration.ofMinutes(2);
+
     private void sendDue() {
         try {
-            for (MessageStore.Stage n : node.store().noticesDue(node.clock().instant(), 64)) {
+            Instant now = node.clock().instant();
+            node.store().notices().recoverExpiredLeases(now, java.util.Set.of()); // this thread sends them all: none in flight now
+            for (MessageStore.Notice n : node.store().notices().due(now, 64)) {
                 send(n);
             }
         } catch (RuntimeException e) {
@@ -123,30 +139,43 @@ public final class Stages implements org.liaison.gateway.local.ReceivedStages, A
         }
     }
 
-    private void send(MessageStore.Stage n) {
-        // This attempt's number: the attempts kept with the notice in the store, so that a restart keeps the backoff.
-        int attempt = node.store().noticeAttempts(n) + 1;
+    /**
+     * Sends one notice: claimed first (QUEUED or RETRYING to SENDING, leased: of two nodes on one store, one
+     * sends it), then delivered, retried after a backoff (its attempts are kept in the store, so that a restart
+     * keeps the backoff), or failed for good.
+     */
+    private void send(MessageStore.Notice due) {
+        MessageStore.Stage n = due.stage();
+        Instant now = node.clock().instant();
+        if (!node.store().notices().transition(n, due.state(), new MessageStore.Send(now.plus(LEASE)))) {
+            return; // taken by another node meanwhile
+        }
+        int attempt = due.attempts() + 1;
         try {
             List<String> endpoints = node.trust().directory().require(n.party()).endpoints();
             URI endpoint = URI.create(endpoints.get((attempt - 1) % endpoints.size()));
-            client.post(n.party(), endpoint, org.liaison.gateway.peer.ReceiveHandler.NOTICE_PATH, NOTICE_TYPE, n.xml());
-            node.store().noticeAttempted(n, node.clock().instant(), null);
+            byte[] answer = client.post(n.party(), endpoint, org.liaison.gateway.peer.ReceiveHandler.NOTICE_PATH, NOTICE_TYPE, n.xml());
+            node.store().notices().transition(n, MessageStore.State.SENDING, new MessageStore.Deliver(attempt,
+                    answer == null ? new byte[0] : answer, node.clock().instant()));
             node.audit().record(AuditEvent.of(node.clock(), "notice-delivered", node.me().value(), n.messageId().toString(), n.party().value(), n.stage(),
                     null));
         } catch (ProtocolException e) {
             if (e.code().isRetryable()) {
-                node.store().noticeAttempted(n, null, node.clock().instant().plus(backoff.delay(attempt)));
+                node.store().notices().transition(n, MessageStore.State.SENDING, new MessageStore.Retry(attempt,
+                        node.clock().instant().plus(backoff.delay(attempt)), e.code().code() + " " + e.getMessage()));
                 LOG.info("notice {} of message {} to {}: {} (attempt {}, will retry)", n.stage(), n.messageId(), n.party(), e.getMessage(),
                         attempt);
             } else {
                 // Refused for good (the sender deleted the message, say): kept, not sent again; the log says why.
-                node.store().noticeAttempted(n, null, node.clock().instant().plus(Duration.ofDays(3650)));
+                node.store().notices().transition(n, MessageStore.State.SENDING, new MessageStore.Fail(attempt,
+                        e.code().code() + " " + e.getMessage()));
                 node.audit().record(AuditEvent.of(node.clock(), "notice-refused", node.me().value(), n.messageId().toString(), n.party().value(), n.stage(),
                         e.code().code() + " " + e.getMessage()));
                 LOG.warn("notice {} of message {} refused by {}: {}", n.stage(), n.messageId(), n.party(), e.getMessage());
             }
         } catch (RuntimeException e) {
-            node.store().noticeAttempted(n, null, node.clock().instant().plus(backoff.delay(attempt)));
+            node.store().notices().transition(n, MessageStore.State.SENDING, new MessageStore.Retry(attempt,
+                    node.clock().instant().plus(backoff.delay(attempt)), e.toString()));
             LOG.warn("notice {} of message {} to {}: {}", n.stage(), n.messageId(), n.party(), e.toString());
         }
     }
@@ -167,9 +196,9 @@ public final class Stages implements org.liaison.gateway.local.ReceivedStages, A
             throw new ProtocolException(ErrorCode.NOT_A_RECIPIENT, "the notice is about a message of " + c.sender() + ", not of "
                     + node.me());
         }
-        MessageStore.Outgoing o = node.store().outgoing(c.messageId()).orElseThrow(() -> new ProtocolException(ErrorCode.NOT_FOUND,
+        MessageStore.Outgoing o = node.store().sent().outgoing(c.messageId()).orElseThrow(() -> new ProtocolException(ErrorCode.NOT_FOUND,
                 "no message " + c.messageId() + " sent from " + node.me()));
-        if (node.store().deliveries(c.messageId()).stream().noneMatch(d -> d.recipient().equals(peer))) {
+        if (node.store().deliveries().of(c.messageId()).stream().noneMatch(d -> d.recipient().equals(peer))) {
             throw new ProtocolException(ErrorCode.NOT_A_RECIPIENT, "message " + c.messageId() + " was not sent to " + peer);
         }
         EnvelopeHeader h = Envelopes.readStored(o.envelope(), o.recordedEnvelopeSha256()).header();
@@ -179,7 +208,8 @@ public final class Stages implements org.liaison.gateway.local.ReceivedStages, A
         if (c.at().isBefore(o.createdAt().minus(Notices.CLOCK_SKEW))) {
             throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "the notice is dated " + c.at() + ", before the message was sent");
         }
-        if (node.store().recordStage(new MessageStore.Stage(c.messageId(), peer, c.stage(), c.at(), c.reason(), v.xml()), false)) {
+        if (node.store().notices().recordStage(new MessageStore.Stage(c.messageId(), peer, c.stage(), c.at(), c.reason(), v.xml()), false,
+                node.clock().instant())) {
             node.audit().record(AuditEvent.of(node.clock(), "stage", peer.value(), c.messageId().toString(), peer.value(), c.stage(), c.reason()).about(h)
                     .with("noticeSha256", Envelopes.sha256(v.xml())).with("notice", "received"));
             LOG.info("message {}: {} by {}{}", c.messageId(), c.stage(), peer, c.reason() == null ? "" : " (" + c.reason() + ")");
@@ -188,10 +218,11 @@ public final class Stages implements org.liaison.gateway.local.ReceivedStages, A
 
     /** A package from {@code from} answering {@code inReplyTo} arrived: if that is a message sent from here to it, it is answered. */
     public void replyReceived(AuthorityId from, UUID inReplyTo, UUID reply) {
-        if (inReplyTo == null || node.store().deliveries(inReplyTo).stream().noneMatch(d -> d.recipient().equals(from))) {
+        if (inReplyTo == null || node.store().deliveries().of(inReplyTo).stream().noneMatch(d -> d.recipient().equals(from))) {
             return;
         }
-        if (node.store().recordStage(new MessageStore.Stage(inReplyTo, from, ANSWERED, node.clock().instant(), null, null), false)) {
+        if (node.store().notices().recordStage(new MessageStore.Stage(inReplyTo, from, ANSWERED, node.clock().instant(), null, null), false,
+                node.clock().instant())) {
             node.audit().record(AuditEvent.of(node.clock(), "stage", from.value(), inReplyTo.toString(), from.value(), ANSWERED, null)
                     .with("reply", reply.toString()));
             node.evidence().answered(inReplyTo, node.me(), from, reply);

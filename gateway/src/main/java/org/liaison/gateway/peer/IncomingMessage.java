@@ -154,7 +154,7 @@ public final class IncomingMessage {
     private void onEnvelope() throws ProtocolException, IOException {
         Instant now = node.clock().instant();
         verified = Envelopes.verify(envelope, node.trust(), now, tlsPeer, node.me());
-        Optional<byte[]> stored = node.store().receiptFor(verified.header().from(), verified.header().messageId());
+        Optional<byte[]> stored = node.store().inbox().receiptFor(verified.header().from(), verified.header().messageId());
         if (stored.isPresent()) {
             storedReceipt = stored.get();
             node.audit().record(AuditEvent.of(node.clock(), "receive-duplicate", tlsPeer.value(), verified.header().messageId().toString(),
@@ -211,7 +211,7 @@ public final class IncomingMessage {
      */
     public static long resumeOffset(PeerContext node, AuthorityId peer, java.util.UUID messageId) throws ProtocolException {
         try {
-            if (node.store().receiptFor(peer, messageId).isPresent()) {
+            if (node.store().inbox().receiptFor(peer, messageId).isPresent()) {
                 return -1;
             }
             StagedTransfers transfers = node.transfers();
@@ -315,7 +315,7 @@ public final class IncomingMessage {
 
     /** Message ids are scoped to their sender: an id this node holds from another sender is refused. */
     private void refuseIdConflict() throws ProtocolException {
-        Optional<MessageStore.Received> held = node.store().received(verified.header().messageId());
+        Optional<MessageStore.Received> held = node.store().inbox().received(verified.header().messageId());
         if (held.isPresent() && !held.get().sender().equals(verified.header().from())) {
             throw new ProtocolException(ErrorCode.MESSAGE_ID_CONFLICT, "message id " + verified.header().messageId()
                     + " is already held from another authority; a sender must use fresh ids");
@@ -430,7 +430,7 @@ public final class IncomingMessage {
                 // The receipt carries a checkpoint that already covers this reception.
                 receipt = Receipts.create(verified, node.me(), now, node.audit().checkpointCovering(logged), node.signing());
                 try {
-                    outcome = node.store().storeReceived(new MessageStore.Received(sender, verified.header().messageId(),
+                    outcome = node.store().inbox().storeReceived(new MessageStore.Received(sender, verified.header().messageId(),
                             now, envelope, verified.sha256(), receipt, blobs, null, receivedManifest.getCase(), listing));
                 } catch (RuntimeException notStored) {
                     // Logged, not stored (the refusal follows in the log): the sender's retry is the same reception.
@@ -444,7 +444,7 @@ public final class IncomingMessage {
                     node.receivedPackage(sender, verified.header().messageId(), verified.header().inReplyTo(), receivedManifest);
                     return receipt;
                 case DUPLICATE:
-                    return node.store().receiptFor(sender, verified.header().messageId()).orElseThrow();
+                    return node.store().inbox().receiptFor(sender, verified.header().messageId()).orElseThrow();
                 default: // another sender's message with this id was stored meanwhile
                     node.blobs().discard(blobs);
                     throw new ProtocolException(ErrorCode.MESSAGE_ID_CONFLICT, "message id " + verified.header().messageId()

@@ -153,14 +153,15 @@ public final class Backup {
             for (org.liaison.gateway.audit.AuditEntries.Entry e : deletions) {
                 boolean received = e.detail("direction").equals("received");
                 java.util.UUID id = java.util.UUID.fromString(e.messageId());
-                boolean deleted = received ? store.deleteReceived(org.liaison.certs.AuthorityId.of(e.counterpart()), id, now)
-                        : store.delete(id, false, now);
+                boolean deleted = received ? store.inbox().delete(org.liaison.certs.AuthorityId.of(e.counterpart()), id, now)
+                        : store.sent().delete(id, now);
                 if (deleted) {
                     done.add(new Reapplied(e.messageId(), received, e.counterpart(), e.index(), e.time(), e.reason(),
                             e.detail("envelopeSha256")));
                 }
             }
-            for (Path blobs : store.deletedBlobs()) {
+            for (Path blobs : java.util.stream.Stream.concat(store.inbox().deletedBlobs().stream(),
+                    store.sent().deletedBlobs().stream()).toList()) {
                 BlobStore.deleteFolder(blobs);
             }
         } catch (IllegalArgumentException e) {

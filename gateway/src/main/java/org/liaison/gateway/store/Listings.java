@@ -456,12 +456,12 @@ final class Listings {
 
     // ----- rows stored before their listing was kept -----
 
-    /** Up to {@code limit} rows without their listing (received: files; sent: service) after {@code after}, by key. */
+    /** Up to {@code limit} rows stored before their listing was kept (LEGACY), after {@code after}, by key. */
     static <T> List<T> unlisted(Connection c, boolean received, String columns, MessageStore.Cursor after, int limit,
             SharedRows.RowReader<T> read) throws SQLException {
         List<Object> params = new ArrayList<>();
         StringBuilder sql = new StringBuilder("SELECT ").append(columns).append(" FROM ").append(received ? "inbox" : "outbox")
-                .append(" WHERE deleted_ms IS NULL AND ").append(received ? "files IS NULL" : "service IS NULL");
+                .append(" WHERE deleted_ms IS NULL AND kept = 'LEGACY'");
         if (after != null) {
             sql.append(received ? " AND (sender, message_id) > (?, ?)" : " AND message_id > ?");
             if (received) {

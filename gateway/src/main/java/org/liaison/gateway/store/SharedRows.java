@@ -13,9 +13,10 @@ import java.util.function.Function;
 import org.liaison.certs.AuthorityId;
 
 /**
- * The SQL that both stores run as it is: stages of messages (times kept as epoch milliseconds, so that
- * they compare the same in SQLite and PostgreSQL) and deletions. The stores call these on their own
- * connection, inside their own locking and transactions.
+ * Row-level SQL the aggregate stores ({@link SqlInbox}, {@link SqlSent}, {@link SqlDeliveries}, {@link SqlCases})
+ * share: the listing columns, deletions, cases, protected files, the due deliveries' queries, pages, and the
+ * schema migrations both dialects apply. Newer times are epoch milliseconds, so that they compare the same in
+ * SQLite and PostgreSQL. Called on the aggregate's connection, inside its transaction.
  */
 final class SharedRows {
     private SharedRows() {}
@@ -87,8 +88,8 @@ final class SharedRows {
     }
 
     static boolean recordSealed(Connection c, UUID messageId, MessageStore.Sealed s) throws SQLException {
-        try (PreparedStatement p = c.prepareStatement("UPDATE outbox SET service = ?, addressed = ?, conversation_id = ?, in_reply_to = ?"
-                + " WHERE message_id = ?")) {
+        try (PreparedStatement p = c.prepareStatement("UPDATE outbox SET service = ?, addressed = ?, conversation_id = ?, in_reply_to = ?,"
+                + " kept = 'LISTED' WHERE message_id = ?")) {
             bindSealed(p, 1, s);
             p.setString(5, messageId.toString());
             if (p.executeUpdate() != 1) {
@@ -120,8 +121,8 @@ final class SharedRows {
 
     /** The inbox's columns a reception inserts: seven, then {@link #LISTING_COLUMNS}; bound by {@link #bindReceived}. */
     static final String RECEIVED_COLUMNS = "sender, message_id, received_at, envelope, envelope_sha256, receipt, blobs, " + LISTING_COLUMNS
-            + Listings.RECEIVED_COLUMNS;
-    static final String RECEIVED_VALUES = "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?" + Listings.RECEIVED_VALUES;
+            + Listings.RECEIVED_COLUMNS + ", kept";
+    static final String RECEIVED_VALUES = "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?" + Listings.RECEIVED_VALUES + ", ?";
 
     /** Binds a received message to {@link #RECEIVED_COLUMNS}; the time and the payload folder as the store keeps them. */
     static void bindReceived(PreparedStatement p, MessageStore.Received m, Object receivedAt, String blobs) throws SQLException {
@@ -135,6 +136,7 @@ final class SharedRows {
         p.setString(8, m.caseRef());
         bindListing(p, 9, m.listing());
         Listings.bindReceived(p, 18, m);
+        p.setString(21, m.kept().name());
     }
 
     /** Binds a listing's nine columns (after case_ref) from parameter {@code at} on; all null for none. */
@@ -165,7 +167,7 @@ final class SharedRows {
             throws SQLException {
         try (PreparedStatement p = c.prepareStatement("UPDATE inbox SET case_ref = COALESCE(case_ref, ?), service = ?,"
                 + " classification = ?, handling = ?, files = ?, bytes = ?, respond_ms = ?, urgency = ?, conversation_id = ?,"
-                + " in_reply_to = ? WHERE sender = ? AND message_id = ?")) {
+                + " in_reply_to = ?, kept = 'LISTED' WHERE sender = ? AND message_id = ?")) {
             p.setString(1, caseRef);
             bindListing(p, 2, l);
             p.setString(11, sender.value());
@@ -176,89 +178,6 @@ final class SharedRows {
         }
         Listings.listedLater(c, sender, messageId, l);
         return true;
-    }
-
-    static boolean recordStage(Connection c, MessageStore.Stage s, boolean outgoing, Instant now) throws SQLException {
-        try (PreparedStatement p = c.prepareStatement("INSERT INTO notices (message_id, party, stage, outgoing, at_ms, reason, xml, next_ms)"
-                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
-            p.setString(1, s.messageId().toString());
-            p.setString(2, s.party().value());
-            p.setString(3, s.stage());
-            p.setInt(4, outgoing ? 1 : 0);
-            p.setLong(5, s.at().toEpochMilli());
-            p.setString(6, s.reason());
-            p.setBytes(7, s.xml());
-            if (outgoing) {
-                p.setLong(8, now.toEpochMilli());
-            } else {
-                p.setNull(8, java.sql.Types.BIGINT);
-            }
-            return p.executeUpdate() == 1;
-        }
-    }
-
-    private static final String STAGE_COLUMNS = "message_id, party, stage, at_ms, reason, xml, delivered_ms";
-
-    private static MessageStore.Stage stage(ResultSet r) throws SQLException {
-        long delivered = r.getLong(7);
-        return new MessageStore.Stage(UUID.fromString(r.getString(1)), AuthorityId.of(r.getString(2)), r.getString(3),
-                Instant.ofEpochMilli(r.getLong(4)), r.getString(5), r.getBytes(6), r.wasNull() ? null : Instant.ofEpochMilli(delivered));
-    }
-
-    static List<MessageStore.Stage> stages(Connection c, UUID messageId, boolean outgoing) throws SQLException {
-        try (PreparedStatement p = c.prepareStatement("SELECT " + STAGE_COLUMNS + " FROM notices WHERE message_id = ? AND outgoing = ?"
-                + " ORDER BY at_ms")) {
-            p.setString(1, messageId.toString());
-            p.setInt(2, outgoing ? 1 : 0);
-            return list(p);
-        }
-    }
-
-    static List<MessageStore.Stage> noticesDue(Connection c, Instant now, int limit) throws SQLException {
-        try (PreparedStatement p = c.prepareStatement("SELECT " + STAGE_COLUMNS + " FROM notices WHERE outgoing = 1 AND delivered_ms IS NULL"
-                + " AND next_ms <= ? ORDER BY next_ms LIMIT ?")) {
-            p.setLong(1, now.toEpochMilli());
-            p.setInt(2, limit);
-            return list(p);
-        }
-    }
-
-    private static List<MessageStore.Stage> list(PreparedStatement p) throws SQLException {
-        List<MessageStore.Stage> out = new ArrayList<>();
-        try (ResultSet r = p.executeQuery()) {
-            while (r.next()) {
-                out.add(stage(r));
-            }
-        }
-        return out;
-    }
-
-    static int noticeAttempts(Connection c, MessageStore.Stage s) throws SQLException {
-        try (PreparedStatement p = c.prepareStatement("SELECT attempts FROM notices WHERE message_id = ? AND party = ? AND stage = ?"
-                + " AND outgoing = 1")) {
-            p.setString(1, s.messageId().toString());
-            p.setString(2, s.party().value());
-            p.setString(3, s.stage());
-            try (ResultSet r = p.executeQuery()) {
-                return r.next() ? r.getInt(1) : 0;
-            }
-        }
-    }
-
-    static int noticeAttempted(Connection c, MessageStore.Stage s, Instant deliveredAt, Instant next) throws SQLException {
-        try (PreparedStatement p = c.prepareStatement("UPDATE notices SET attempts = attempts + 1, delivered_ms = ?, next_ms = ?"
-                + " WHERE message_id = ? AND party = ? AND stage = ? AND outgoing = 1")) {
-            if (deliveredAt == null) {
-                p.setNull(1, java.sql.Types.BIGINT);
-            } else {
-                p.setLong(1, deliveredAt.toEpochMilli());
-            }
-            p.setLong(2, (next == null ? deliveredAt : next).toEpochMilli());
-            p.setString(3, s.messageId().toString());
-            p.setString(4, s.party().value());
-            p.setString(5, s.stage());
-            return p.executeUpdate();
-        }
     }
 
     /**
@@ -470,17 +389,51 @@ final class SharedRows {
         T read(ResultSet r) throws SQLException;
     }
 
-    /** The blob folders of deleted messages (the sweeper makes sure they are gone). */
-    static List<Path> deletedBlobs(Connection c, Function<String, Path> blobs) throws SQLException {
+    /** The blob folders of a table's deleted messages (the sweeper makes sure they are gone). */
+    static List<Path> deletedBlobs(Connection c, String table, Function<String, Path> blobs) throws SQLException {
         List<Path> out = new ArrayList<>();
-        for (String table : new String[] {"inbox", "outbox"}) {
-            try (PreparedStatement p = c.prepareStatement("SELECT blobs FROM " + table + " WHERE deleted_ms IS NOT NULL");
-                    ResultSet r = p.executeQuery()) {
-                while (r.next()) {
-                    out.add(blobs.apply(r.getString(1)));
-                }
+        try (PreparedStatement p = c.prepareStatement("SELECT blobs FROM " + table + " WHERE deleted_ms IS NOT NULL");
+                ResultSet r = p.executeQuery()) {
+            while (r.next()) {
+                out.add(blobs.apply(r.getString(1)));
             }
         }
         return out;
+    }
+
+    /**
+     * The migration of the stores split by aggregate (SQLite 11, PostgreSQL 7):
+     * <ul>
+     *   <li>notices to send get a delivery's state machine and leases ({@link Leases}): state, last error, the
+     *       peer's answer, the lease and its holder. Notices kept before: delivered ones DELIVERED, those refused
+     *       for good (set ten years ahead) FAILED, the rest QUEUED or RETRYING by their attempts. Stages told by
+     *       recipients have no state.</li>
+     *   <li>whether a row's listing columns are kept ({@code kept}: LISTED, LEGACY, UNREADABLE), marked
+     *       explicitly; rows from before the listing columns were filled are LEGACY.</li>
+     *   <li>the seals in progress (an outbox payload folder in place before its message is stored), so that a
+     *       sweep for orphan folders reads the seals that never finished, not the outbox folder; one row (the nil
+     *       id) asks for the outbox folder to be looked through once, for folders from before.</li>
+     * </ul>
+     */
+    static String aggregates(SqlDialect d) {
+        return "ALTER TABLE notices ADD COLUMN state TEXT;"
+                + "ALTER TABLE notices ADD COLUMN last_error TEXT;"
+                + "ALTER TABLE notices ADD COLUMN receipt " + d.bytes + ";"
+                + "ALTER TABLE notices ADD COLUMN lease_ms BIGINT;"
+                + "ALTER TABLE notices ADD COLUMN leased_by TEXT;"
+                + "UPDATE notices SET state = CASE WHEN delivered_ms IS NOT NULL THEN 'DELIVERED'"
+                + " WHEN next_ms > at_ms + 3000 * CAST(86400000 AS BIGINT) THEN 'FAILED'"
+                + " WHEN attempts = 0 THEN 'QUEUED' ELSE 'RETRYING' END WHERE outgoing = 1;"
+                + "CREATE INDEX notices_state_due ON notices (state, next_ms) WHERE outgoing = 1;"
+                + "ALTER TABLE inbox ADD COLUMN kept TEXT NOT NULL DEFAULT 'LISTED';"
+                + "UPDATE inbox SET kept = 'LEGACY' WHERE files IS NULL;"
+                + "CREATE INDEX inbox_legacy ON inbox (sender, message_id) WHERE kept = 'LEGACY';"
+                + "ALTER TABLE outbox ADD COLUMN kept TEXT NOT NULL DEFAULT 'LISTED';"
+                + "UPDATE outbox SET kept = 'LEGACY' WHERE service IS NULL;"
+                + "CREATE INDEX outbox_legacy ON outbox (message_id) WHERE kept = 'LEGACY';"
+                + "CREATE TABLE seals (message_id TEXT PRIMARY KEY, started_ms BIGINT NOT NULL);"
+                + "CREATE INDEX seals_by_start ON seals (started_ms);"
+                // The outbox folder is looked through once for folders left by a crash before seals were kept (nil id).
+                + "INSERT INTO seals (message_id, started_ms) VALUES ('" + SqlSent.OUTBOX_SCAN + "', 0);";
     }
 }

@@ -58,15 +58,16 @@ public final class StoreMigration {
             to.setAutoCommit(false);
             try {
                 long inbox = copy(from, to, "SELECT sender, message_id, received_at, envelope, envelope_sha256, receipt, blobs, quarantine,"
-                        + " deleted_ms, case_ref FROM inbox", "INSERT INTO inbox (sender, message_id, received_at, envelope, envelope_sha256,"
-                        + " receipt, blobs, quarantine, deleted_ms, case_ref) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", 3);
+                        + " deleted_ms, case_ref, 'LEGACY' FROM inbox", "INSERT INTO inbox (sender, message_id, received_at, envelope,"
+                        + " envelope_sha256, receipt, blobs, quarantine, deleted_ms, case_ref, kept) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", 3);
                 long outbox = copy(from, to, "SELECT message_id, created_at, expires_at, envelope, idempotency_key, blobs, package_sha256,"
-                        + " envelope_sha256, submitter, respond_by, deleted_ms, case_ref FROM outbox", "INSERT INTO outbox (message_id,"
+                        + " envelope_sha256, submitter, respond_by, deleted_ms, case_ref, 'LEGACY' FROM outbox", "INSERT INTO outbox (message_id,"
                         + " created_at, expires_at, envelope, idempotency_key, blobs, package_sha256, envelope_sha256, submitter, respond_by,"
-                        + " deleted_ms, case_ref) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", 2, 3, 10);
-                copy(from, to, "SELECT message_id, party, stage, outgoing, at_ms, reason, xml, delivered_ms, attempts, next_ms FROM notices",
-                        "INSERT INTO notices (message_id, party, stage, outgoing, at_ms, reason, xml, delivered_ms, attempts, next_ms)"
-                        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                        + " deleted_ms, case_ref, kept) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", 2, 3, 10);
+                copy(from, to, "SELECT message_id, party, stage, outgoing, at_ms, reason, xml, delivered_ms, attempts, next_ms,"
+                        + " CASE state WHEN 'SENDING' THEN 'RETRYING' ELSE state END, last_error, receipt FROM notices",
+                        "INSERT INTO notices (message_id, party, stage, outgoing, at_ms, reason, xml, delivered_ms, attempts, next_ms, state,"
+                        + " last_error, receipt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
                 copy(from, to, "SELECT case_ref, person, assigned_by, assigned_ms FROM assignments",
                         "INSERT INTO assignments (case_ref, person, assigned_by, assigned_ms) VALUES (?, ?, ?, ?)");
                 copy(from, to, "SELECT sha256, message_id, sender FROM protected_files",

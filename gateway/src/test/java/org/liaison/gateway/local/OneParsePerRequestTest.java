@@ -43,12 +43,12 @@ class OneParsePerRequestTest {
         try (GatewayNode it = t.start(IT); GatewayNode al = t.start(AL)) {
             UUID id = it.outbox().submit(t.submission(IT, List.of(AL), null, null, TestNodes.text("the records of account 4711")));
             TestNodes.await("delivery", Duration.ofSeconds(60),
-                    () -> it.store().deliveries(id).get(0).state() == MessageStore.State.DELIVERED);
+                    () -> it.store().deliveries().of(id).get(0).state() == MessageStore.State.DELIVERED);
             AtomicInteger opened = new AtomicInteger();
             ReadAccess.Opener parsing = ReadAccess.parsing(al);
             ReadAccess.Opener counting = r -> {
                 opened.incrementAndGet();
-                return parsing.open(al.store().received(r.messageId()).orElseThrow()); // the real row
+                return parsing.open(al.store().inbox().received(r.messageId()).orElseThrow()); // the real row
             };
             Routes<LocalUser> routes = LocalApiHandler.routes(withGarbledEnvelopes(al), al.outbox(), counting);
             LocalUser user = new LocalUser(t.investigator(AL).certificate(), Set.of(Role.INVESTIGATOR));
@@ -78,9 +78,10 @@ class OneParsePerRequestTest {
     /** The node, with a store whose received rows carry bytes that are no envelope. */
     private static NodeState withGarbledEnvelopes(GatewayNode node) {
         MessageStore real = node.store();
-        MessageStore store = (MessageStore) Proxy.newProxyInstance(MessageStore.class.getClassLoader(),
-                new Class<?>[] {MessageStore.class}, (p, method, args) -> {
-                    Object out = invoke(method, real, args);
+        org.liaison.gateway.store.InboxStore realInbox = real.inbox();
+        org.liaison.gateway.store.InboxStore inbox = (org.liaison.gateway.store.InboxStore) Proxy.newProxyInstance(
+                MessageStore.class.getClassLoader(), new Class<?>[] {org.liaison.gateway.store.InboxStore.class}, (p, method, args) -> {
+                    Object out = invoke(method, realInbox, args);
                     if (method.getName().equals("received") && out instanceof Optional<?> o && o.isPresent()) {
                         MessageStore.Received r = (MessageStore.Received) o.get();
                         return Optional.of(new MessageStore.Received(r.sender(), r.messageId(), r.receivedAt(),
@@ -89,6 +90,8 @@ class OneParsePerRequestTest {
                     }
                     return out;
                 });
+        MessageStore store = (MessageStore) Proxy.newProxyInstance(MessageStore.class.getClassLoader(),
+                new Class<?>[] {MessageStore.class}, (p, method, args) -> method.getName().equals("inbox") ? inbox : invoke(method, real, args));
         return (NodeState) Proxy.newProxyInstance(NodeState.class.getClassLoader(), new Class<?>[] {NodeState.class},
                 (p, method, args) -> method.getName().equals("store") ? store : invoke(method, node, args));
     }

@@ -67,7 +67,7 @@ abstract class HistoryContract {
 
     private UUID sent(MessageStore s, String submitter, String caseRef, Instant at, Instant respondBy, UUID inReplyTo, AuthorityId... to) {
         UUID id = UUID.randomUUID();
-        s.storeOutgoing(new MessageStore.Outgoing(id, at, at.plus(Duration.ofDays(30)), new byte[] {1}, null, dir.resolve("o/" + id), "p",
+        s.sent().storeOutgoing(new MessageStore.Outgoing(id, at, at.plus(Duration.ofDays(30)), new byte[] {1}, null, dir.resolve("o/" + id), "p",
                 "e", submitter, respondBy, caseRef, new MessageStore.Sealed("mla-request", List.of(to).toString(), UUID.randomUUID(),
                         inReplyTo)), List.of(to), at);
         return id;
@@ -81,16 +81,16 @@ abstract class HistoryContract {
             Instant respondBy = i % 5 == 0 ? NOW.minus(Duration.ofDays(i + 1)) : i % 5 == 1 ? NOW.plus(Duration.ofDays(i)) : null;
             MessageStore.Received r = received(from[i % 3], "OP-" + i % 4, i % 2 == 0 ? "mla-request" : "consular-notification",
                     NOW.minus(Duration.ofDays(i)).minusMillis(i), respondBy, i % 7 == 0 ? "urgent" : "normal", null);
-            assertThat(s.storeReceived(r)).isEqualTo(MessageStore.Stored.STORED);
+            assertThat(s.inbox().storeReceived(r)).isEqualTo(MessageStore.Stored.STORED);
             boolean answered = i % 10 == 0 || i == 11;
             if (answered) { // a reply sealed here settles it
                 sent(s, "SHA256:someone", "OP-" + i % 4, NOW.minus(Duration.ofHours(1)), null, r.messageId(), r.sender());
             }
             rows.add(new Row(r, answered, false));
         }
-        assertThat(s.quarantine(rows.get(3).r().messageId(), "incident")).isTrue();
+        assertThat(s.inbox().quarantine(rows.get(3).r().messageId(), "incident")).isTrue();
         rows.set(3, new Row(rows.get(3).r(), false, true));
-        assertThat(s.deleteReceived(rows.get(4).r().sender(), rows.get(4).r().messageId(), NOW)).isTrue();
+        assertThat(s.inbox().delete(rows.get(4).r().sender(), rows.get(4).r().messageId(), NOW)).isTrue();
         rows.remove(4);
         return rows;
     }
@@ -104,7 +104,7 @@ abstract class HistoryContract {
         List<UUID> out = new ArrayList<>();
         MessageStore.Cursor after = null;
         while (true) {
-            List<? extends MessageStore.Listed<?>> page = inbox ? s.inboxPage(f, NOW, after, limit) : s.sentPage(f, NOW, after, limit);
+            List<? extends MessageStore.Listed<?>> page = inbox ? s.inbox().page(f, NOW, after, limit) : s.sent().page(f, NOW, after, limit);
             for (MessageStore.Listed<?> l : page) {
                 out.add(l.row() instanceof MessageStore.Received r ? r.messageId() : ((MessageStore.Outgoing) l.row()).messageId());
                 after = l.key();
@@ -132,7 +132,7 @@ abstract class HistoryContract {
             }
             assertThat(all).hasSize(39);
             // Envelopes are not read by a listing.
-            assertThat(s.inboxPage(filter(null, null, null, null, null, false, false, OPERATOR), NOW, null, 5))
+            assertThat(s.inbox().page(filter(null, null, null, null, null, false, false, OPERATOR), NOW, null, 5))
                     .allSatisfy(l -> assertThat(l.row().envelope()).isNull());
 
             Instant since = NOW.minus(Duration.ofDays(20));
@@ -156,9 +156,9 @@ abstract class HistoryContract {
             assertThat(expected(rows, Row::overdue)).isNotEmpty();
 
             // Deadlines from the same columns.
-            assertThat(s.overdue(NOW, true)).isEqualTo(rows.stream().filter(Row::overdue).count());
-            assertThat(s.answered(rows.get(0).r().messageId(), true)).isTrue();
-            assertThat(s.answered(rows.get(1).r().messageId(), true)).isFalse();
+            assertThat(s.inbox().overdue(NOW)).isEqualTo(rows.stream().filter(Row::overdue).count());
+            assertThat(s.inbox().answered(rows.get(0).r().messageId())).isTrue();
+            assertThat(s.inbox().answered(rows.get(1).r().messageId())).isFalse();
         }
     }
 
@@ -166,8 +166,8 @@ abstract class HistoryContract {
     void anInvestigatorListsTheirCasesTheRepliesToTheirOwnAndTheOpenIntakeNothingElse() throws Exception {
         try (MessageStore s = open()) {
             String me = "SHA256:" + "a".repeat(64);
-            s.assign(new MessageStore.Assignment("OP-1", me, "op", NOW));
-            s.assign(new MessageStore.Assignment("OP-2", "SHA256:" + "b".repeat(64), "op", NOW));
+            s.cases().assign(new MessageStore.Assignment("OP-1", me, "op", NOW));
+            s.cases().assign(new MessageStore.Assignment("OP-2", "SHA256:" + "b".repeat(64), "op", NOW));
             UUID mine = sent(s, me, "OP-9", NOW.minus(Duration.ofDays(2)), null, null, IT);
             UUID theirs = sent(s, "SHA256:other", "OP-2", NOW.minus(Duration.ofDays(2)), null, null, IT);
             MessageStore.Received onMyCase = received(IT, "OP-1", "mla-request", NOW.minus(Duration.ofDays(1)), null, null, null);
@@ -177,9 +177,9 @@ abstract class HistoryContract {
             MessageStore.Received intake = received(US, "OP-7", "mla-request", NOW.minus(Duration.ofHours(5)), null, null, null);
             MessageStore.Received setAside = received(US, "OP-2", "mla-request", NOW.minus(Duration.ofHours(6)), null, null, null);
             for (MessageStore.Received r : List.of(onMyCase, onTheirs, replyToMe, replyToThem, intake, setAside)) {
-                s.storeReceived(r);
+                s.inbox().storeReceived(r);
             }
-            s.quarantine(setAside.messageId(), "incident");
+            s.inbox().quarantine(setAside.messageId(), "incident");
 
             MessageStore.ListingFilter open = filter(null, null, null, null, null, false, false,
                     new MessageStore.Viewer(false, me, Set.of("OP-1"), true));
@@ -205,7 +205,7 @@ abstract class HistoryContract {
             UUID answered = sent(s, "SHA256:x", "OP-1", NOW.minus(Duration.ofDays(9)), NOW.minus(Duration.ofDays(1)), null, US);
             UUID ahead = sent(s, "SHA256:x", "OP-2", NOW.minus(Duration.ofDays(8)), NOW.plus(Duration.ofDays(1)), null, IT, US);
             UUID plain = sent(s, "SHA256:x", "OP-2", NOW.minus(Duration.ofDays(7)), null, null, FR);
-            s.storeReceived(received(US, "OP-1", "mla-request", NOW.minus(Duration.ofDays(2)), null, null, answered));
+            s.inbox().storeReceived(received(US, "OP-1", "mla-request", NOW.minus(Duration.ofDays(2)), null, null, answered));
             MessageStore.ListingFilter all = filter(null, null, null, null, null, false, false, OPERATOR);
             assertThat(pages(s, all, 2, false)).containsExactly(plain, ahead, answered, late);
             assertThat(pages(s, filter(null, "US-OIA", null, null, null, false, false, OPERATOR), 1, false)).containsExactly(ahead, answered);
@@ -213,14 +213,14 @@ abstract class HistoryContract {
             assertThat(pages(s, filter(null, null, null, null, null, false, true, OPERATOR), 5, false)).containsExactly(plain, ahead, late);
             assertThat(pages(s, filter("OP-2", null, null, NOW.minus(Duration.ofDays(8)), null, false, false, OPERATOR), 5, false))
                     .containsExactly(plain, ahead);
-            assertThat(s.answered(answered, false)).isTrue();
-            assertThat(s.answered(late, false)).isFalse();
-            assertThat(s.overdue(NOW, false)).isEqualTo(1);
+            assertThat(s.sent().answered(answered)).isTrue();
+            assertThat(s.sent().answered(late)).isFalse();
+            assertThat(s.sent().overdue(NOW)).isEqualTo(1);
 
             // Each passed deadline is found until it is marked audited, then never again.
-            assertThat(s.deadlinesPassed(NOW, 10)).containsExactly(late);
-            s.deadlinesAudited(List.of(late), NOW);
-            assertThat(s.deadlinesPassed(NOW, 10)).isEmpty();
+            assertThat(s.sent().deadlinesPassed(NOW, 10)).containsExactly(late);
+            s.sent().deadlinesAudited(List.of(late), NOW);
+            assertThat(s.sent().deadlinesPassed(NOW, 10)).isEmpty();
         }
     }
 
@@ -230,15 +230,15 @@ abstract class HistoryContract {
             List<UUID> old = new ArrayList<>();
             for (int i = 0; i < 7; i++) {
                 MessageStore.Received r = received(IT, "OP-1", "mla-request", NOW.minus(Duration.ofDays(100 + i)), null, null, null);
-                s.storeReceived(r);
+                s.inbox().storeReceived(r);
                 old.add(r.messageId());
             }
-            s.storeReceived(received(IT, "OP-1", "mla-request", NOW.minus(Duration.ofDays(10)), null, null, null));
-            s.storeReceived(received(IT, "OP-1", "consular-notification", NOW.minus(Duration.ofDays(200)), null, null, null));
+            s.inbox().storeReceived(received(IT, "OP-1", "mla-request", NOW.minus(Duration.ofDays(10)), null, null, null));
+            s.inbox().storeReceived(received(IT, "OP-1", "consular-notification", NOW.minus(Duration.ofDays(200)), null, null, null));
             List<UUID> found = new ArrayList<>();
             MessageStore.Cursor after = null;
             while (true) {
-                List<MessageStore.Listed<MessageStore.Received>> page = s.receivedUpTo("mla-request", NOW.minus(Duration.ofDays(50)), after, 3);
+                List<MessageStore.Listed<MessageStore.Received>> page = s.inbox().upTo("mla-request", NOW.minus(Duration.ofDays(50)), after, 3);
                 page.forEach(l -> found.add(l.row().messageId()));
                 page.forEach(l -> assertThat(l.row().envelope()).isNotNull());
                 if (page.size() < 3) {
@@ -247,8 +247,8 @@ abstract class HistoryContract {
                 after = page.get(page.size() - 1).key();
             }
             assertThat(found).containsExactlyInAnyOrderElementsOf(old).doesNotHaveDuplicates();
-            assertThat(s.oldest(true, "consular-notification")).isEqualTo(NOW.minus(Duration.ofDays(200)));
-            assertThat(s.oldest(true, "extradition-request")).isNull();
+            assertThat(s.inbox().oldest("consular-notification")).isEqualTo(NOW.minus(Duration.ofDays(200)));
+            assertThat(s.inbox().oldest("extradition-request")).isNull();
         }
     }
 }

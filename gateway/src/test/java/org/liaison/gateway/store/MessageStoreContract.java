@@ -46,7 +46,7 @@ abstract class MessageStoreContract {
 
     UUID queued(MessageStore s, String key, AuthorityId... to) {
         UUID id = UUID.randomUUID();
-        Optional<MessageStore.Idempotent> earlier = s.storeOutgoing(new MessageStore.Outgoing(id, Instant.now(),
+        Optional<MessageStore.Idempotent> earlier = s.sent().storeOutgoing(new MessageStore.Outgoing(id, Instant.now(),
                 Instant.now().plus(Duration.ofDays(1)), new byte[] {1}, key, dir.resolve("blobs/outbox/" + id), "pkg", "env", "me"),
                 List.of(to.length == 0 ? new AuthorityId[] {AL} : to), Instant.now());
         return earlier.map(MessageStore.Idempotent::messageId).orElse(id);
@@ -54,29 +54,29 @@ abstract class MessageStoreContract {
 
     UUID inCase(MessageStore s, String key, String caseRef) {
         UUID id = UUID.randomUUID();
-        s.storeOutgoing(new MessageStore.Outgoing(id, Instant.now(), Instant.now().plus(Duration.ofDays(1)), new byte[] {1}, key,
+        s.sent().storeOutgoing(new MessageStore.Outgoing(id, Instant.now(), Instant.now().plus(Duration.ofDays(1)), new byte[] {1}, key,
                 dir.resolve("blobs/outbox/" + id), "pkg", "env", "me", null, caseRef), List.of(AL), Instant.now());
         return id;
     }
 
     static State state(MessageStore s, UUID id) {
-        return s.deliveries(id).get(0).state();
+        return s.deliveries().of(id).get(0).state();
     }
 
     @Test
     void anIdIsHeldOnceWhateverItsSenderAndADuplicateGetsTheFirstReceipt() throws Exception {
         try (MessageStore s = open()) {
             UUID id = UUID.randomUUID();
-            assertThat(s.storeReceived(received(IT, id, dir.resolve("blobs/x"), new byte[] {2}))).isEqualTo(MessageStore.Stored.STORED);
-            assertThat(s.storeReceived(received(IT, id, dir.resolve("blobs/x2"), new byte[] {9}))).isEqualTo(MessageStore.Stored.DUPLICATE);
-            assertThat(s.receiptFor(IT, id)).hasValueSatisfying(r -> assertThat(r).containsExactly(2));
-            assertThat(s.storeReceived(received(US, id, dir.resolve("blobs/y"), new byte[] {3}))).isEqualTo(MessageStore.Stored.ID_CONFLICT);
-            assertThat(s.inbox()).hasSize(1);
-            assertThat(s.received(id).orElseThrow().blobs()).isEqualTo(dir.resolve("blobs/x"));
-            assertThat(s.quarantine(id, "unreadable")).isTrue();
-            assertThat(s.quarantine(id, "again")).isFalse();
-            assertThat(s.received(id).orElseThrow().quarantine()).isEqualTo("unreadable");
-            assertThat(s.received(UUID.randomUUID())).isEmpty();
+            assertThat(s.inbox().storeReceived(received(IT, id, dir.resolve("blobs/x"), new byte[] {2}))).isEqualTo(MessageStore.Stored.STORED);
+            assertThat(s.inbox().storeReceived(received(IT, id, dir.resolve("blobs/x2"), new byte[] {9}))).isEqualTo(MessageStore.Stored.DUPLICATE);
+            assertThat(s.inbox().receiptFor(IT, id)).hasValueSatisfying(r -> assertThat(r).containsExactly(2));
+            assertThat(s.inbox().storeReceived(received(US, id, dir.resolve("blobs/y"), new byte[] {3}))).isEqualTo(MessageStore.Stored.ID_CONFLICT);
+            assertThat(s.inbox().all()).hasSize(1);
+            assertThat(s.inbox().received(id).orElseThrow().blobs()).isEqualTo(dir.resolve("blobs/x"));
+            assertThat(s.inbox().quarantine(id, "unreadable")).isTrue();
+            assertThat(s.inbox().quarantine(id, "again")).isFalse();
+            assertThat(s.inbox().received(id).orElseThrow().quarantine()).isEqualTo("unreadable");
+            assertThat(s.inbox().received(UUID.randomUUID())).isEmpty();
         }
     }
 
@@ -85,26 +85,49 @@ abstract class MessageStoreContract {
         try (MessageStore s = open()) {
             UUID id = UUID.randomUUID();
             Instant at = Instant.now().truncatedTo(ChronoUnit.MILLIS);
-            assertThat(s.recordStage(new MessageStore.Stage(id, AL, "opened", at, null, new byte[] {7}), false)).isTrue();
-            assertThat(s.recordStage(new MessageStore.Stage(id, AL, "opened", at.plusSeconds(9), null, new byte[] {8}), false)).isFalse();
-            assertThat(s.recordStage(new MessageStore.Stage(id, AL, "declined", at.plusSeconds(1), "dual-criminality", new byte[] {9}),
-                    false)).isTrue();
-            assertThat(s.recordStage(new MessageStore.Stage(id, US, "opened", at.plusSeconds(2), null, null), false)).isTrue();
-            assertThat(s.stages(id, false)).extracting(MessageStore.Stage::stage).containsExactly("opened", "declined", "opened");
-            assertThat(s.stages(id, false).get(0).xml()).containsExactly(7);
-            assertThat(s.stages(id, false).get(1).reason()).isEqualTo("dual-criminality");
-            assertThat(s.stages(id, true)).isEmpty();
-            assertThat(s.noticesDue(Instant.now().plusSeconds(60), 10)).isEmpty(); // received stages are not sent on
+            assertThat(s.notices().recordStage(new MessageStore.Stage(id, AL, "opened", at, null, new byte[] {7}),
+                    false, Instant.now())).isTrue();
+            assertThat(s.notices().recordStage(new MessageStore.Stage(id, AL, "opened", at.plusSeconds(9), null, new byte[] {8}),
+                    false, Instant.now())).isFalse();
+            assertThat(s.notices().recordStage(new MessageStore.Stage(id, AL, "declined", at.plusSeconds(1), "dual-criminality", new byte[] {9}),
+                    false, Instant.now())).isTrue();
+            assertThat(s.notices().recordStage(new MessageStore.Stage(id, US, "opened", at.plusSeconds(2), null, null),
+                    false, Instant.now())).isTrue();
+            assertThat(s.notices().stages(id, false)).extracting(MessageStore.Stage::stage).containsExactly("opened", "declined", "opened");
+            assertThat(s.notices().stages(id, false).get(0).xml()).containsExactly(7);
+            assertThat(s.notices().stages(id, false).get(1).reason()).isEqualTo("dual-criminality");
+            assertThat(s.notices().stages(id, true)).isEmpty();
+            assertThat(s.notices().due(Instant.now().plusSeconds(60), 10)).isEmpty(); // received stages are not sent on
 
             MessageStore.Stage notice = new MessageStore.Stage(id, IT, "opened", at, null, new byte[] {1});
-            assertThat(s.recordStage(notice, true)).isTrue();
-            assertThat(s.noticesDue(Instant.now().plusSeconds(1), 10)).extracting(MessageStore.Stage::messageId).containsExactly(id);
-            s.noticeAttempted(notice, null, Instant.now().plusSeconds(30));
-            assertThat(s.noticesDue(Instant.now().plusSeconds(1), 10)).isEmpty();
-            assertThat(s.noticesDue(Instant.now().plusSeconds(31), 10)).hasSize(1);
-            s.noticeAttempted(notice, Instant.now(), null);
-            assertThat(s.noticesDue(Instant.now().plusSeconds(3600), 10)).isEmpty();
-            assertThat(s.stages(id, true).get(0).delivered()).isNotNull();
+            Instant now = Instant.now();
+            assertThat(s.notices().recordStage(notice, true, now)).isTrue();
+            assertThat(s.notices().due(now.plusSeconds(1), 10)).singleElement().satisfies(n -> {
+                assertThat(n.stage().messageId()).isEqualTo(id);
+                assertThat(n.state()).isEqualTo(State.QUEUED);
+                assertThat(n.attempts()).isZero();
+            });
+            // Claimed once (compare and set), as a delivery is; not due while it is being sent.
+            assertThat(s.notices().transition(notice, State.QUEUED, new MessageStore.Send(now.plusSeconds(60)))).isTrue();
+            assertThat(s.notices().transition(notice, State.QUEUED, new MessageStore.Send(now.plusSeconds(60)))).isFalse();
+            assertThat(s.notices().due(now.plusSeconds(1), 10)).isEmpty();
+            assertThat(s.notices().transition(notice, State.SENDING, new MessageStore.Retry(1, now.plusSeconds(30), "down"))).isTrue();
+            assertThat(s.notices().due(now.plusSeconds(1), 10)).isEmpty();
+            assertThat(s.notices().due(now.plusSeconds(31), 10)).singleElement().satisfies(n -> {
+                assertThat(n.state()).isEqualTo(State.RETRYING);
+                assertThat(n.attempts()).isEqualTo(1);
+                assertThat(n.lastError()).isEqualTo("down");
+            });
+            assertThat(s.notices().transition(notice, State.RETRYING, new MessageStore.Send(now.plusSeconds(60)))).isTrue();
+            assertThat(s.notices().transition(notice, State.SENDING, new MessageStore.Deliver(2, new byte[] {5}, now))).isTrue();
+            assertThat(s.notices().due(now.plusSeconds(3600), 10)).isEmpty();
+            assertThat(s.notices().notice(notice)).hasValueSatisfying(n -> {
+                assertThat(n.state()).isEqualTo(State.DELIVERED);
+                assertThat(n.attempts()).isEqualTo(2);
+            });
+            assertThatThrownBy(() -> s.notices().transition(notice, State.DELIVERED, new MessageStore.Send(now)))
+                    .isInstanceOf(IllegalStateException.class);
+            assertThat(s.notices().stages(id, true).get(0).delivered()).isNotNull();
         }
     }
 
@@ -113,32 +136,32 @@ abstract class MessageStoreContract {
         try (MessageStore s = open()) {
             UUID in = UUID.randomUUID();
             MessageStore.Received got = received(IT, in, dir.resolve("blobs/in"), new byte[] {2});
-            s.storeReceived(new MessageStore.Received(got.sender(), in, got.receivedAt(), got.envelope(), got.envelopeSha256(),
+            s.inbox().storeReceived(new MessageStore.Received(got.sender(), in, got.receivedAt(), got.envelope(), got.envelopeSha256(),
                     got.receipt(), got.blobs(), null, "OP-A"));
             UUID out = inCase(s, "k", "OP-A");
             UUID other = inCase(s, null, "OP-B");
             UUID untagged = UUID.randomUUID();
-            s.storeReceived(received(US, untagged, dir.resolve("blobs/u"), new byte[] {3}));
-            assertThat(s.messagesOfCase("OP-A", true, false)).containsExactly(in);
-            assertThat(s.messagesOfCase("OP-A", true, true)).containsExactlyInAnyOrder(in, untagged);
-            assertThat(s.messagesOfCase("OP-A", false, false)).containsExactly(out);
-            assertThat(s.caseOf(other, false)).contains("OP-B");
-            assertThat(s.caseOf(in, true)).contains("OP-A");
+            s.inbox().storeReceived(received(US, untagged, dir.resolve("blobs/u"), new byte[] {3}));
+            assertThat(s.cases().messagesOfCase("OP-A", true, false)).containsExactly(in);
+            assertThat(s.cases().messagesOfCase("OP-A", true, true)).containsExactlyInAnyOrder(in, untagged);
+            assertThat(s.cases().messagesOfCase("OP-A", false, false)).containsExactly(out);
+            assertThat(s.cases().caseOf(other, false)).contains("OP-B");
+            assertThat(s.cases().caseOf(in, true)).contains("OP-A");
 
-            assertThat(s.delete(in, true, Instant.now())).isTrue();
-            assertThat(s.delete(in, true, Instant.now())).isFalse();
-            assertThat(s.delete(out, false, Instant.now())).isTrue();
-            assertThat(s.delete(UUID.randomUUID(), false, Instant.now())).isFalse();
-            assertThat(s.inbox()).extracting(MessageStore.Received::messageId).containsExactly(untagged);
-            assertThat(s.received(in)).isEmpty();
-            assertThat(s.receiptFor(IT, in)).hasValueSatisfying(r -> assertThat(r).containsExactly(2));
-            assertThat(s.storeReceived(received(IT, in, dir.resolve("blobs/again"), new byte[] {5}))).isEqualTo(MessageStore.Stored.DUPLICATE);
-            assertThat(s.outgoing(out)).isEmpty();
-            assertThat(s.sent()).extracting(MessageStore.Outgoing::messageId).containsExactly(other);
-            assertThat(s.deliveries(out)).allMatch(d -> d.state() == State.FAILED);
-            assertThat(s.dueDeliveries(Instant.now().plusSeconds(60), 10)).extracting(MessageStore.Delivery::messageId).containsExactly(other);
-            assertThat(s.messagesOfCase("OP-A", true, true)).containsExactly(untagged);
-            assertThat(s.deletedBlobs()).containsExactlyInAnyOrder(dir.resolve("blobs/in"), dir.resolve("blobs/outbox/" + out));
+            assertThat(s.inbox().delete(in, Instant.now())).isTrue();
+            assertThat(s.inbox().delete(in, Instant.now())).isFalse();
+            assertThat(s.sent().delete(out, Instant.now())).isTrue();
+            assertThat(s.sent().delete(UUID.randomUUID(), Instant.now())).isFalse();
+            assertThat(s.inbox().all()).extracting(MessageStore.Received::messageId).containsExactly(untagged);
+            assertThat(s.inbox().received(in)).isEmpty();
+            assertThat(s.inbox().receiptFor(IT, in)).hasValueSatisfying(r -> assertThat(r).containsExactly(2));
+            assertThat(s.inbox().storeReceived(received(IT, in, dir.resolve("blobs/again"), new byte[] {5}))).isEqualTo(MessageStore.Stored.DUPLICATE);
+            assertThat(s.sent().outgoing(out)).isEmpty();
+            assertThat(s.sent().all()).extracting(MessageStore.Outgoing::messageId).containsExactly(other);
+            assertThat(s.deliveries().of(out)).allMatch(d -> d.state() == State.FAILED);
+            assertThat(s.deliveries().dueDeliveries(Instant.now().plusSeconds(60), 10)).extracting(MessageStore.Delivery::messageId).containsExactly(other);
+            assertThat(s.cases().messagesOfCase("OP-A", true, true)).containsExactly(untagged);
+            assertThat(deletedBlobs(s)).containsExactlyInAnyOrder(dir.resolve("blobs/in"), dir.resolve("blobs/outbox/" + out));
         }
     }
 
@@ -146,19 +169,19 @@ abstract class MessageStoreContract {
     void aQuarantinedMessageIsDeletedByItsSenderAndIdNotBesideAnotherSendersRow() throws Exception {
         try (MessageStore s = open()) {
             UUID id = UUID.randomUUID();
-            s.storeReceived(received(IT, id, dir.resolve("blobs/it"), new byte[] {1}));
-            assertThat(s.quarantine(id, "an incident")).isTrue();
-            s.storeReceived(received(US, id, dir.resolve("blobs/us"), new byte[] {2})); // allowed beside a quarantined row
-            assertThat(s.deleteReceived(AL, id, Instant.now())).isFalse();
-            assertThat(s.deleteReceived(IT, id, Instant.now())).isTrue(); // the quarantined one, not the US's
-            assertThat(s.deleteReceived(IT, id, Instant.now())).isFalse();
-            assertThat(s.inbox()).singleElement().satisfies(r -> {
+            s.inbox().storeReceived(received(IT, id, dir.resolve("blobs/it"), new byte[] {1}));
+            assertThat(s.inbox().quarantine(id, "an incident")).isTrue();
+            s.inbox().storeReceived(received(US, id, dir.resolve("blobs/us"), new byte[] {2})); // allowed beside a quarantined row
+            assertThat(s.inbox().delete(AL, id, Instant.now())).isFalse();
+            assertThat(s.inbox().delete(IT, id, Instant.now())).isTrue(); // the quarantined one, not the US's
+            assertThat(s.inbox().delete(IT, id, Instant.now())).isFalse();
+            assertThat(s.inbox().all()).singleElement().satisfies(r -> {
                 assertThat(r.sender()).isEqualTo(US);
                 assertThat(r.quarantine()).isNull();
             });
-            assertThat(s.deletedBlobs()).containsExactly(dir.resolve("blobs/it"));
-            assertThat(s.deleteReceived(US, id, Instant.now())).isTrue();
-            assertThat(s.inbox()).isEmpty();
+            assertThat(deletedBlobs(s)).containsExactly(dir.resolve("blobs/it"));
+            assertThat(s.inbox().delete(US, id, Instant.now())).isTrue();
+            assertThat(s.inbox().all()).isEmpty();
         }
     }
 
@@ -171,13 +194,13 @@ abstract class MessageStoreContract {
             }
             UUID toUs = queued(s, null, US);
             Instant later = Instant.now().plusSeconds(1);
-            assertThat(s.recipientsDue(later)).containsExactlyInAnyOrder(AL, US);
-            assertThat(s.dueDeliveries(later, AL, 4)).hasSize(4).allMatch(d -> d.recipient().equals(AL))
+            assertThat(s.deliveries().recipientsDue(later)).containsExactlyInAnyOrder(AL, US);
+            assertThat(s.deliveries().dueDeliveries(later, AL, 4)).hasSize(4).allMatch(d -> d.recipient().equals(AL))
                     .extracting(MessageStore.Delivery::messageId).isSubsetOf(toAl);
-            assertThat(s.dueDeliveries(later, US, 4)).extracting(MessageStore.Delivery::messageId).containsExactly(toUs);
-            assertThat(s.transition(toUs, US, State.QUEUED, new MessageStore.Send(later.plusSeconds(60)))).isTrue();
-            assertThat(s.recipientsDue(later)).containsExactly(AL);
-            assertThat(s.recipientsDue(Instant.now().minusSeconds(60))).isEmpty();
+            assertThat(s.deliveries().dueDeliveries(later, US, 4)).extracting(MessageStore.Delivery::messageId).containsExactly(toUs);
+            assertThat(s.deliveries().transition(toUs, US, State.QUEUED, new MessageStore.Send(later.plusSeconds(60)))).isTrue();
+            assertThat(s.deliveries().recipientsDue(later)).containsExactly(AL);
+            assertThat(s.deliveries().recipientsDue(Instant.now().minusSeconds(60))).isEmpty();
         }
     }
 
@@ -188,22 +211,22 @@ abstract class MessageStoreContract {
             UUID second = queued(s, null, AL);
             UUID retried = queued(s, null, AL);
             Instant now = Instant.now();
-            assertThat(s.transition(retried, AL, State.QUEUED, new MessageStore.Send(now.plusSeconds(60)))).isTrue();
+            assertThat(s.deliveries().transition(retried, AL, State.QUEUED, new MessageStore.Send(now.plusSeconds(60)))).isTrue();
             // Due an hour ago: it waits longer than the two still queued.
-            assertThat(s.transition(retried, AL, State.SENDING, new MessageStore.Retry(1, now.minusSeconds(3600), "refused"))).isTrue();
+            assertThat(s.deliveries().transition(retried, AL, State.SENDING, new MessageStore.Retry(1, now.minusSeconds(3600), "refused"))).isTrue();
             UUID later = queued(s, null, AL);
-            assertThat(s.transition(later, AL, State.QUEUED, new MessageStore.Send(now.plusSeconds(60)))).isTrue();
-            assertThat(s.transition(later, AL, State.SENDING, new MessageStore.Retry(1, now.plusSeconds(3600), "refused"))).isTrue();
+            assertThat(s.deliveries().transition(later, AL, State.QUEUED, new MessageStore.Send(now.plusSeconds(60)))).isTrue();
+            assertThat(s.deliveries().transition(later, AL, State.SENDING, new MessageStore.Retry(1, now.plusSeconds(3600), "refused"))).isTrue();
             Instant at = Instant.now().plusSeconds(1);
-            assertThat(s.dueDeliveries(at, AL, 2)).extracting(MessageStore.Delivery::messageId).hasSize(2).startsWith(retried)
+            assertThat(s.deliveries().dueDeliveries(at, AL, 2)).extracting(MessageStore.Delivery::messageId).hasSize(2).startsWith(retried)
                     .isSubsetOf(retried, first, second);
-            assertThat(s.dueDeliveries(at, AL, 10)).extracting(MessageStore.Delivery::messageId)
+            assertThat(s.deliveries().dueDeliveries(at, AL, 10)).extracting(MessageStore.Delivery::messageId)
                     .containsExactlyInAnyOrder(retried, first, second); // not the one due in an hour
-            assertThat(s.dueDeliveries(at, US, 10)).isEmpty();
-            assertThat(s.recipientsDue(at)).containsExactly(AL);
-            assertThat(s.recipientsDue(now.minusSeconds(7200))).isEmpty(); // nothing was due two hours ago
-            assertThat(s.recipientsDue(now.minusSeconds(1800))).containsExactly(AL); // only the retried one
-            assertThat(s.dueDeliveries(now.minusSeconds(1800), AL, 10)).extracting(MessageStore.Delivery::messageId).containsExactly(retried);
+            assertThat(s.deliveries().dueDeliveries(at, US, 10)).isEmpty();
+            assertThat(s.deliveries().recipientsDue(at)).containsExactly(AL);
+            assertThat(s.deliveries().recipientsDue(now.minusSeconds(7200))).isEmpty(); // nothing was due two hours ago
+            assertThat(s.deliveries().recipientsDue(now.minusSeconds(1800))).containsExactly(AL); // only the retried one
+            assertThat(s.deliveries().dueDeliveries(now.minusSeconds(1800), AL, 10)).extracting(MessageStore.Delivery::messageId).containsExactly(retried);
         }
     }
 
@@ -214,22 +237,22 @@ abstract class MessageStoreContract {
             int n = MessageStore.PAGE + 44; // more than one page
             for (int i = 0; i < n; i++) {
                 UUID id = UUID.randomUUID();
-                s.storeReceived(received(i % 3 == 0 ? IT : US, id, dir.resolve("blobs/in-" + i), new byte[] {2}));
+                s.inbox().storeReceived(received(i % 3 == 0 ? IT : US, id, dir.resolve("blobs/in-" + i), new byte[] {2}));
                 in.add(id);
             }
             UUID quarantined = in.iterator().next();
-            assertThat(s.quarantine(quarantined, "an incident")).isTrue();
+            assertThat(s.inbox().quarantine(quarantined, "an incident")).isTrue();
             UUID deleted = in.stream().filter(id -> !id.equals(quarantined)).findFirst().orElseThrow();
-            assertThat(s.delete(deleted, true, Instant.now())).isTrue();
+            assertThat(s.inbox().delete(deleted, Instant.now())).isTrue();
             in.remove(deleted);
 
             // Pages by key: no message twice, none missed, the deleted one not at all, the quarantined one marked.
             List<MessageStore.Received> paged = new java.util.ArrayList<>();
-            List<MessageStore.Received> page = s.receivedAfter(null, 100);
+            List<MessageStore.Received> page = s.inbox().receivedAfter(null, 100);
             while (!page.isEmpty()) {
                 assertThat(page.size()).isLessThanOrEqualTo(100);
                 paged.addAll(page);
-                page = s.receivedAfter(page.get(page.size() - 1), 100);
+                page = s.inbox().receivedAfter(page.get(page.size() - 1), 100);
             }
             assertThat(paged).extracting(MessageStore.Received::messageId).doesNotHaveDuplicates()
                     .containsExactlyInAnyOrderElementsOf(in);
@@ -239,16 +262,16 @@ abstract class MessageStoreContract {
             // Going through everything while deleting as it goes (as a retention sweep does) sees each message once.
             List<UUID> seen = new java.util.ArrayList<>();
             int removed = 0;
-            for (MessageStore.Received r : s.eachReceived()) {
+            for (MessageStore.Received r : s.inbox().eachReceived()) {
                 seen.add(r.messageId());
                 if (seen.size() % 2 == 0 && r.quarantine() == null) {
-                    assertThat(s.delete(r.messageId(), true, Instant.now())).isTrue();
+                    assertThat(s.inbox().delete(r.messageId(), Instant.now())).isTrue();
                     removed++;
                 }
             }
             assertThat(seen).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(in);
             assertThat(removed).isGreaterThan(MessageStore.PAGE / 2);
-            assertThat(s.inbox()).hasSize(in.size() - removed).isSortedAccordingTo(
+            assertThat(s.inbox().all()).hasSize(in.size() - removed).isSortedAccordingTo(
                     java.util.Comparator.comparing(MessageStore.Received::receivedAt));
 
             java.util.Set<UUID> out = new java.util.HashSet<>();
@@ -256,10 +279,10 @@ abstract class MessageStoreContract {
                 out.add(queued(s, null, AL));
             }
             List<UUID> sent = new java.util.ArrayList<>();
-            s.eachSent().forEach(o -> sent.add(o.messageId()));
+            s.sent().eachSent().forEach(o -> sent.add(o.messageId()));
             assertThat(sent).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(out);
-            assertThat(s.sentAfter(null, 10)).hasSize(10);
-            assertThat(s.sent()).hasSize(n).isSortedAccordingTo(java.util.Comparator.comparing(MessageStore.Outgoing::createdAt).reversed());
+            assertThat(s.sent().sentAfter(null, 10)).hasSize(10);
+            assertThat(s.sent().all()).hasSize(n).isSortedAccordingTo(java.util.Comparator.comparing(MessageStore.Outgoing::createdAt).reversed());
         }
     }
 
@@ -269,14 +292,14 @@ abstract class MessageStoreContract {
             UUID first = queued(s, "key-1");
             UUID again = queued(s, "key-1");
             assertThat(again).isEqualTo(first);
-            assertThat(s.messageForIdempotencyKey("key-1")).hasValueSatisfying(i -> {
+            assertThat(s.sent().messageForIdempotencyKey("key-1")).hasValueSatisfying(i -> {
                 assertThat(i.messageId()).isEqualTo(first);
                 assertThat(i.packageSha256()).isEqualTo("pkg");
             });
-            assertThat(s.sent()).extracting(MessageStore.Outgoing::messageId).containsExactly(first);
-            assertThat(s.outgoing(first).orElseThrow().blobs()).isEqualTo(dir.resolve("blobs/outbox/" + first));
+            assertThat(s.sent().all()).extracting(MessageStore.Outgoing::messageId).containsExactly(first);
+            assertThat(s.sent().outgoing(first).orElseThrow().blobs()).isEqualTo(dir.resolve("blobs/outbox/" + first));
             assertThat(queued(s, null)).isNotEqualTo(queued(s, null)); // no key: two messages
-            assertThat(s.sent()).hasSize(3);
+            assertThat(s.sent().all()).hasSize(3);
         }
     }
 
@@ -285,12 +308,12 @@ abstract class MessageStoreContract {
         try (MessageStore s = open()) {
             UUID id = UUID.randomUUID();
             Instant by = Instant.now().plus(Duration.ofDays(14)).truncatedTo(ChronoUnit.SECONDS);
-            s.storeOutgoing(new MessageStore.Outgoing(id, Instant.now(), Instant.now().plus(Duration.ofDays(30)), new byte[] {1}, null,
+            s.sent().storeOutgoing(new MessageStore.Outgoing(id, Instant.now(), Instant.now().plus(Duration.ofDays(30)), new byte[] {1}, null,
                     dir.resolve("b"), "pkg", "env", "me", by), List.of(AL), Instant.now());
-            assertThat(s.outgoing(id).orElseThrow().respondBy()).isEqualTo(by);
-            assertThat(s.sent()).extracting(MessageStore.Outgoing::respondBy).containsExactly(by);
+            assertThat(s.sent().outgoing(id).orElseThrow().respondBy()).isEqualTo(by);
+            assertThat(s.sent().all()).extracting(MessageStore.Outgoing::respondBy).containsExactly(by);
             UUID none = queued(s, null);
-            assertThat(s.outgoing(none).orElseThrow().respondBy()).isNull();
+            assertThat(s.sent().outgoing(none).orElseThrow().respondBy()).isNull();
         }
     }
 
@@ -305,21 +328,21 @@ abstract class MessageStoreContract {
                         continue;
                     }
                     UUID id = queued(s, null);
-                    assertThatThrownBy(() -> s.transition(id, AL, from, t)).isInstanceOf(IllegalStateException.class)
+                    assertThatThrownBy(() -> s.deliveries().transition(id, AL, from, t)).isInstanceOf(IllegalStateException.class)
                             .hasMessageContaining(from + " may not go to " + t.to());
                     assertThat(state(s, id)).isEqualTo(State.QUEUED);
                 }
             }
             UUID id = queued(s, null);
-            assertThat(s.transition(id, AL, State.QUEUED, new MessageStore.Send(Instant.now().plusSeconds(60)))).isTrue();
-            assertThat(s.transition(id, AL, State.SENDING, new MessageStore.Deliver(1, new byte[] {7}, Instant.now()))).isTrue();
+            assertThat(s.deliveries().transition(id, AL, State.QUEUED, new MessageStore.Send(Instant.now().plusSeconds(60)))).isTrue();
+            assertThat(s.deliveries().transition(id, AL, State.SENDING, new MessageStore.Deliver(1, new byte[] {7}, Instant.now()))).isTrue();
             assertThat(state(s, id)).isEqualTo(State.DELIVERED);
-            assertThat(s.deliveries(id).get(0).receipt()).containsExactly(7);
-            assertThat(s.deliveries(id).get(0).deliveredAt()).isNotNull();
+            assertThat(s.deliveries().of(id).get(0).receipt()).containsExactly(7);
+            assertThat(s.deliveries().of(id).get(0).deliveredAt()).isNotNull();
             // Compare and set: a transition from a state the delivery is no longer in changes nothing.
-            assertThat(s.transition(id, AL, State.SENDING, new MessageStore.Retry(2, Instant.now(), "late"))).isFalse();
+            assertThat(s.deliveries().transition(id, AL, State.SENDING, new MessageStore.Retry(2, Instant.now(), "late"))).isFalse();
             assertThat(state(s, id)).isEqualTo(State.DELIVERED);
-            assertThat(s.recoverInterrupted(Instant.now())).isZero();
+            assertThat(s.deliveries().recoverInterrupted(Instant.now())).isZero();
             assertThat(state(s, id)).isEqualTo(State.DELIVERED);
         }
     }
@@ -330,19 +353,19 @@ abstract class MessageStoreContract {
             Instant now = Instant.now();
             UUID a = queued(s, null, AL, US);
             UUID b = queued(s, null, AL);
-            assertThat(s.dueDeliveries(now.plusSeconds(1), 10)).extracting(MessageStore.Delivery::messageId).contains(a, b).hasSize(3);
-            assertThat(s.dueDeliveries(now.plusSeconds(1), 2)).hasSize(2);
-            assertThat(s.transition(b, AL, State.QUEUED, new MessageStore.Send(now.plusSeconds(60)))).isTrue();
-            assertThat(s.transition(b, AL, State.SENDING, new MessageStore.Retry(1, now.plusSeconds(600), "down"))).isTrue();
-            assertThat(s.deliveries(b).get(0).lastError()).isEqualTo("down");
-            assertThat(s.dueDeliveries(now.plusSeconds(1), 10)).extracting(MessageStore.Delivery::messageId).doesNotContain(b);
-            assertThat(s.recipientsWaiting(now)).containsExactly(AL);
-            assertThat(s.retryNow(AL, now.plusSeconds(1))).isEqualTo(1);
-            assertThat(s.dueDeliveries(now.plusSeconds(2), 10)).extracting(MessageStore.Delivery::messageId).contains(b);
-            assertThat(s.transition(a, US, State.QUEUED, new MessageStore.Fail(0, "refused"))).isTrue();
-            assertThat(s.countDeliveriesByState()).containsEntry(State.QUEUED, 1L).containsEntry(State.RETRYING, 1L)
+            assertThat(s.deliveries().dueDeliveries(now.plusSeconds(1), 10)).extracting(MessageStore.Delivery::messageId).contains(a, b).hasSize(3);
+            assertThat(s.deliveries().dueDeliveries(now.plusSeconds(1), 2)).hasSize(2);
+            assertThat(s.deliveries().transition(b, AL, State.QUEUED, new MessageStore.Send(now.plusSeconds(60)))).isTrue();
+            assertThat(s.deliveries().transition(b, AL, State.SENDING, new MessageStore.Retry(1, now.plusSeconds(600), "down"))).isTrue();
+            assertThat(s.deliveries().of(b).get(0).lastError()).isEqualTo("down");
+            assertThat(s.deliveries().dueDeliveries(now.plusSeconds(1), 10)).extracting(MessageStore.Delivery::messageId).doesNotContain(b);
+            assertThat(s.deliveries().recipientsWaiting(now)).containsExactly(AL);
+            assertThat(s.deliveries().retryNow(AL, now.plusSeconds(1))).isEqualTo(1);
+            assertThat(s.deliveries().dueDeliveries(now.plusSeconds(2), 10)).extracting(MessageStore.Delivery::messageId).contains(b);
+            assertThat(s.deliveries().transition(a, US, State.QUEUED, new MessageStore.Fail(0, "refused"))).isTrue();
+            assertThat(s.deliveries().countByState()).containsEntry(State.QUEUED, 1L).containsEntry(State.RETRYING, 1L)
                     .containsEntry(State.FAILED, 1L).doesNotContainKey(State.DELIVERED);
-            assertThat(s.deliveries(a)).extracting(MessageStore.Delivery::recipient).containsExactly(AL, US);
+            assertThat(s.deliveries().of(a)).extracting(MessageStore.Delivery::recipient).containsExactly(AL, US);
         }
     }
 
@@ -353,15 +376,15 @@ abstract class MessageStoreContract {
             UUID running = queued(s, null);
             UUID fresh = queued(s, null);
             Instant now = Instant.now();
-            s.transition(lost, AL, State.QUEUED, new MessageStore.Send(now.minusSeconds(1)));
-            s.transition(running, AL, State.QUEUED, new MessageStore.Send(now.minusSeconds(1)));
-            s.transition(fresh, AL, State.QUEUED, new MessageStore.Send(now.plusSeconds(300)));
-            assertThat(s.recoverExpiredLeases(now, Set.of(running + "/" + AL))).isEqualTo(1);
+            s.deliveries().transition(lost, AL, State.QUEUED, new MessageStore.Send(now.minusSeconds(1)));
+            s.deliveries().transition(running, AL, State.QUEUED, new MessageStore.Send(now.minusSeconds(1)));
+            s.deliveries().transition(fresh, AL, State.QUEUED, new MessageStore.Send(now.plusSeconds(300)));
+            assertThat(s.deliveries().recoverExpiredLeases(now, Set.of(running + "/" + AL))).isEqualTo(1);
             assertThat(state(s, lost)).isEqualTo(State.RETRYING);
             assertThat(state(s, running)).isEqualTo(State.SENDING);
             assertThat(state(s, fresh)).isEqualTo(State.SENDING);
-            s.renewLeases(Set.of(running + "/" + AL), now.plusSeconds(300));
-            assertThat(s.recoverExpiredLeases(now, Set.of())).isZero();
+            s.deliveries().renewLeases(Set.of(running + "/" + AL), now.plusSeconds(300));
+            assertThat(s.deliveries().recoverExpiredLeases(now, Set.of())).isZero();
         }
     }
 
@@ -379,11 +402,11 @@ abstract class MessageStoreContract {
                     distinct.add(f.get());
                 }
                 assertThat(distinct).hasSize(1);
-                assertThat(s.sent()).hasSize(1);
+                assertThat(s.sent().all()).hasSize(1);
                 UUID id = distinct.iterator().next();
                 List<Future<Boolean>> claims = new ArrayList<>();
                 for (int i = 0; i < 8; i++) {
-                    claims.add(pool.submit(() -> s.transition(id, AL, State.QUEUED, new MessageStore.Send(Instant.now().plusSeconds(60)))));
+                    claims.add(pool.submit(() -> s.deliveries().transition(id, AL, State.QUEUED, new MessageStore.Send(Instant.now().plusSeconds(60)))));
                 }
                 int won = 0;
                 for (Future<Boolean> f : claims) {
@@ -405,19 +428,19 @@ abstract class MessageStoreContract {
         try (MessageStore s = open()) {
             UUID id = UUID.randomUUID();
             MessageStore.Received got = received(IT, id, dir.resolve("blobs/in"), new byte[] {2});
-            s.storeReceived(new MessageStore.Received(got.sender(), id, got.receivedAt(), got.envelope(), got.envelopeSha256(),
+            s.inbox().storeReceived(new MessageStore.Received(got.sender(), id, got.receivedAt(), got.envelope(), got.envelopeSha256(),
                     got.receipt(), got.blobs(), null, "OP-A", LISTING));
             UUID bare = UUID.randomUUID();
-            s.storeReceived(received(US, bare, dir.resolve("blobs/b"), new byte[] {3}));
+            s.inbox().storeReceived(received(US, bare, dir.resolve("blobs/b"), new byte[] {3}));
 
-            MessageStore.Received back = s.received(id).orElseThrow();
+            MessageStore.Received back = s.inbox().received(id).orElseThrow();
             assertThat(back.caseRef()).isEqualTo("OP-A");
             assertThat(back.listing()).isEqualTo(LISTING);
             assertThat(back.envelope()).containsExactly(1);
-            assertThat(s.inbox()).filteredOn(r -> r.messageId().equals(id)).singleElement()
+            assertThat(s.inbox().all()).filteredOn(r -> r.messageId().equals(id)).singleElement()
                     .satisfies(r -> assertThat(r.listing()).isEqualTo(LISTING));
             List<MessageStore.Received> listed = new ArrayList<>();
-            s.eachListed().forEach(listed::add);
+            s.inbox().eachListed().forEach(listed::add);
             assertThat(listed).extracting(MessageStore.Received::messageId).containsExactlyInAnyOrder(id, bare);
             assertThat(listed).allSatisfy(r -> assertThat(r.envelope()).isNull());
             assertThat(listed).filteredOn(r -> r.messageId().equals(id)).singleElement().satisfies(r -> {
@@ -425,7 +448,7 @@ abstract class MessageStoreContract {
                 assertThat(r.caseRef()).isEqualTo("OP-A");
                 assertThat(r.receipt()).containsExactly(2);
             });
-            assertThat(s.received(bare).orElseThrow().listing()).isNull(); // stored without one: marked so
+            assertThat(s.inbox().received(bare).orElseThrow().listing()).isNull(); // stored without one: marked so
         }
     }
 
@@ -433,22 +456,22 @@ abstract class MessageStoreContract {
     void aRowStoredWithoutAListingGetsItRecordedAndKeepsACaseItHad() throws Exception {
         try (MessageStore s = open()) {
             UUID id = UUID.randomUUID();
-            s.storeReceived(received(IT, id, dir.resolve("blobs/in"), new byte[] {2}));
+            s.inbox().storeReceived(received(IT, id, dir.resolve("blobs/in"), new byte[] {2}));
             UUID tagged = UUID.randomUUID();
             MessageStore.Received t = received(US, tagged, dir.resolve("blobs/t"), new byte[] {3});
-            s.storeReceived(new MessageStore.Received(t.sender(), tagged, t.receivedAt(), t.envelope(), t.envelopeSha256(), t.receipt(),
+            s.inbox().storeReceived(new MessageStore.Received(t.sender(), tagged, t.receivedAt(), t.envelope(), t.envelopeSha256(), t.receipt(),
                     t.blobs(), null, "OP-KEPT"));
             MessageStore.Listing none = new MessageStore.Listing("notification", "official", List.of(), 0, 0, null, null,
                     UUID.randomUUID(), null);
 
-            assertThat(s.recordListing(IT, id, "OP-NEW", LISTING)).isTrue();
-            assertThat(s.recordListing(US, tagged, "OP-OTHER", none)).isTrue();
-            assertThat(s.recordListing(AL, id, "OP-NEW", LISTING)).isFalse(); // no such sender's message
+            assertThat(s.inbox().recordListing(IT, id, "OP-NEW", LISTING)).isTrue();
+            assertThat(s.inbox().recordListing(US, tagged, "OP-OTHER", none)).isTrue();
+            assertThat(s.inbox().recordListing(AL, id, "OP-NEW", LISTING)).isFalse(); // no such sender's message
 
-            assertThat(s.received(id).orElseThrow().listing()).isEqualTo(LISTING);
-            assertThat(s.received(id).orElseThrow().caseRef()).isEqualTo("OP-NEW");
-            assertThat(s.received(tagged).orElseThrow().listing()).isEqualTo(none);
-            assertThat(s.received(tagged).orElseThrow().caseRef()).isEqualTo("OP-KEPT");
+            assertThat(s.inbox().received(id).orElseThrow().listing()).isEqualTo(LISTING);
+            assertThat(s.inbox().received(id).orElseThrow().caseRef()).isEqualTo("OP-NEW");
+            assertThat(s.inbox().received(tagged).orElseThrow().listing()).isEqualTo(none);
+            assertThat(s.inbox().received(tagged).orElseThrow().caseRef()).isEqualTo("OP-KEPT");
         }
     }
     /** A sent row reads back its case and listing fields; one stored without them gets them recorded. */
@@ -457,21 +480,56 @@ abstract class MessageStoreContract {
         try (MessageStore s = open()) {
             UUID id = UUID.randomUUID();
             MessageStore.Sealed sealed = new MessageStore.Sealed("mla-request", "[AL-PP, US-OIA]", UUID.randomUUID(), UUID.randomUUID());
-            s.storeOutgoing(new MessageStore.Outgoing(id, Instant.now(), Instant.now().plus(Duration.ofDays(1)), new byte[] {1}, null,
+            s.sent().storeOutgoing(new MessageStore.Outgoing(id, Instant.now(), Instant.now().plus(Duration.ofDays(1)), new byte[] {1}, null,
                     dir.resolve("blobs/outbox/" + id), "pkg", "env", "me", null, "OP-S", sealed), List.of(AL), Instant.now());
             UUID bare = inCase(s, null, "OP-T");
 
-            assertThat(s.outgoing(id).orElseThrow().sealed()).isEqualTo(sealed);
-            assertThat(s.outgoing(id).orElseThrow().caseRef()).isEqualTo("OP-S");
-            assertThat(s.sent()).filteredOn(o -> o.messageId().equals(id)).singleElement()
+            assertThat(s.sent().outgoing(id).orElseThrow().sealed()).isEqualTo(sealed);
+            assertThat(s.sent().outgoing(id).orElseThrow().caseRef()).isEqualTo("OP-S");
+            assertThat(s.sent().all()).filteredOn(o -> o.messageId().equals(id)).singleElement()
                     .satisfies(o -> assertThat(o.sealed()).isEqualTo(sealed));
-            assertThat(s.outgoing(bare).orElseThrow().sealed()).isNull();
-            assertThat(s.outgoing(bare).orElseThrow().caseRef()).isEqualTo("OP-T");
+            assertThat(s.sent().outgoing(bare).orElseThrow().sealed()).isNull();
+            assertThat(s.sent().outgoing(bare).orElseThrow().caseRef()).isEqualTo("OP-T");
 
             MessageStore.Sealed jit = new MessageStore.Sealed("jit-notification", "JIT-7", UUID.randomUUID(), null);
-            assertThat(s.recordSealed(bare, jit)).isTrue();
-            assertThat(s.recordSealed(UUID.randomUUID(), jit)).isFalse();
-            assertThat(s.outgoing(bare).orElseThrow().sealed()).isEqualTo(jit);
+            assertThat(s.sent().recordSealed(bare, jit)).isTrue();
+            assertThat(s.sent().recordSealed(UUID.randomUUID(), jit)).isFalse();
+            assertThat(s.sent().outgoing(bare).orElseThrow().sealed()).isEqualTo(jit);
         }
+    }
+
+    /**
+     * Orphan outbox folders are found from the seals left behind (Outbox.removeOrphans): a seal is recorded before
+     * its folder is in place, storing its message ends it in the same transaction, a discarded one ends it; what is
+     * left and old enough is read from an index, whatever the outbox holds.
+     */
+    @Test
+    void aSealLeftBehindIsFoundByItsIndexAndStoringItsMessageEndsIt() throws Exception {
+        try (MessageStore s = open()) {
+            Instant now = Instant.now();
+            Instant old = now.minus(Duration.ofHours(2));
+            UUID stored = UUID.randomUUID();
+            UUID crashed = UUID.randomUUID();
+            UUID discarded = UUID.randomUUID();
+            UUID young = UUID.randomUUID();
+            for (UUID id : List.of(stored, crashed, discarded)) {
+                s.sent().sealing(id, old);
+            }
+            s.sent().sealing(young, now);
+            s.sent().storeOutgoing(new MessageStore.Outgoing(stored, old, now.plus(Duration.ofDays(1)), new byte[] {1}, null,
+                    dir.resolve("blobs/outbox/" + stored), "pkg", "env", "me"), List.of(AL), now);
+            s.sent().sealEnded(discarded);
+            assertThat(s.sent().unfinishedSeals(now.minus(Duration.ofHours(1)), 10)).containsExactly(crashed);
+            assertThat(s.sent().unfinishedSeals(now.plusSeconds(1), 10)).containsExactly(crashed, young);
+            // The outbox folder itself is looked through once (a store from before seals were kept), then never.
+            assertThat(s.sent().outboxScanDue()).isTrue();
+            s.sent().outboxScanned();
+            assertThat(s.sent().outboxScanDue()).isFalse();
+        }
+    }
+
+    /** The blob folders of deleted messages, received and sent. */
+    static List<Path> deletedBlobs(MessageStore s) {
+        return java.util.stream.Stream.concat(s.inbox().deletedBlobs().stream(), s.sent().deletedBlobs().stream()).toList();
     }
 }

@@ -52,13 +52,13 @@ class SqliteMessageStoreTest extends MessageStoreContract {
         Path a = dir.resolve("a/data");
         UUID id = UUID.randomUUID();
         try (MessageStore s = SqliteMessageStore.open(a.resolve("messages.db"))) {
-            s.storeReceived(received(IT, id, a.resolve("blobs/inbox/IT-DNA/" + id)));
+            s.inbox().storeReceived(received(IT, id, a.resolve("blobs/inbox/IT-DNA/" + id)));
         }
         Path b = dir.resolve("restored/data");
         Files.createDirectories(b.getParent());
         Files.move(a, b);
         try (MessageStore s = SqliteMessageStore.open(b.resolve("messages.db"))) {
-            assertThat(s.received(id).orElseThrow().blobs()).isEqualTo(b.resolve("blobs/inbox/IT-DNA/" + id));
+            assertThat(s.inbox().received(id).orElseThrow().blobs()).isEqualTo(b.resolve("blobs/inbox/IT-DNA/" + id));
         }
     }
 
@@ -67,7 +67,7 @@ class SqliteMessageStoreTest extends MessageStoreContract {
         Path a = dir.resolve("a/data");
         UUID id = UUID.randomUUID();
         try (MessageStore s = SqliteMessageStore.open(a.resolve("messages.db"))) {
-            s.storeReceived(received(IT, id, a.resolve("blobs/inbox/IT-DNA/" + id)));
+            s.inbox().storeReceived(received(IT, id, a.resolve("blobs/inbox/IT-DNA/" + id)));
         }
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + a.resolve("messages.db")); Statement st = c.createStatement()) {
             st.executeUpdate("UPDATE inbox SET blobs = '" + a.toAbsolutePath() + "/blobs/inbox/IT-DNA/" + id + "'");
@@ -75,7 +75,7 @@ class SqliteMessageStoreTest extends MessageStoreContract {
         // As an earlier version left it: paths are made relative when its store is migrated (not read at every start).
         backToNine(a.resolve("messages.db"));
         try (MessageStore s = SqliteMessageStore.open(a.resolve("messages.db"))) {
-            assertThat(s.received(id).orElseThrow().blobs()).isEqualTo(a.toAbsolutePath().resolve("blobs/inbox/IT-DNA/" + id));
+            assertThat(s.inbox().received(id).orElseThrow().blobs()).isEqualTo(a.toAbsolutePath().resolve("blobs/inbox/IT-DNA/" + id));
         }
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + a.resolve("messages.db")); Statement st = c.createStatement();
                 var r = st.executeQuery("SELECT blobs FROM inbox")) {
@@ -105,9 +105,9 @@ class SqliteMessageStoreTest extends MessageStoreContract {
             st.execute("PRAGMA user_version=1");
         }
         try (MessageStore s = SqliteMessageStore.open(db)) {
-            assertThat(s.inbox()).hasSize(2);
-            assertThat(s.received(id).orElseThrow().sender()).isEqualTo(US);
-            assertThat(s.inbox()).filteredOn(r -> r.quarantine() != null).extracting(MessageStore.Received::sender).containsExactly(IT);
+            assertThat(s.inbox().all()).hasSize(2);
+            assertThat(s.inbox().received(id).orElseThrow().sender()).isEqualTo(US);
+            assertThat(s.inbox().all()).filteredOn(r -> r.quarantine() != null).extracting(MessageStore.Received::sender).containsExactly(IT);
         }
     }
     /**
@@ -119,7 +119,7 @@ class SqliteMessageStoreTest extends MessageStoreContract {
         Path db = dir.resolve("v8/messages.db");
         UUID id = UUID.randomUUID();
         try (MessageStore s = SqliteMessageStore.open(db)) {
-            s.storeReceived(new MessageStore.Received(IT, id, Instant.now(), new byte[] {1}, "00", new byte[] {2}, dir.resolve("b"),
+            s.inbox().storeReceived(new MessageStore.Received(IT, id, Instant.now(), new byte[] {1}, "00", new byte[] {2}, dir.resolve("b"),
                     null, "OP-OLD", LISTING));
         }
         backToNine(db);
@@ -139,15 +139,15 @@ class SqliteMessageStoreTest extends MessageStoreContract {
             st.execute("PRAGMA user_version=8");
         }
         try (MessageStore s = SqliteMessageStore.open(db)) {
-            MessageStore.Received r = s.received(id).orElseThrow();
+            MessageStore.Received r = s.inbox().received(id).orElseThrow();
             assertThat(r.caseRef()).isEqualTo("OP-OLD");
             assertThat(r.listing()).isNull();
-            assertThat(s.recordListing(IT, id, "OP-OLD", LISTING)).isTrue();
-            assertThat(s.received(id).orElseThrow().listing()).isEqualTo(LISTING);
+            assertThat(s.inbox().recordListing(IT, id, "OP-OLD", LISTING)).isTrue();
+            assertThat(s.inbox().received(id).orElseThrow().listing()).isEqualTo(LISTING);
         }
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement();
                 var r = st.executeQuery("PRAGMA user_version")) {
-            assertThat(r.getInt(1)).isEqualTo(10);
+            assertThat(r.getInt(1)).isEqualTo(11);
         }
     }
 
@@ -168,38 +168,96 @@ class SqliteMessageStoreTest extends MessageStoreContract {
                 UUID.randomUUID(), null);
         try (MessageStore s = SqliteMessageStore.open(db)) {
             for (UUID id : List.of(answered, owed, gone)) {
-                s.storeReceived(new MessageStore.Received(IT, id, now.minusSeconds(7200), new byte[] {1}, "00", new byte[] {2},
+                s.inbox().storeReceived(new MessageStore.Received(IT, id, now.minusSeconds(7200), new byte[] {1}, "00", new byte[] {2},
                         dir.resolve("b" + id), null, "OP-1", due));
             }
-            s.storeOutgoing(new MessageStore.Outgoing(UUID.randomUUID(), now, now.plusSeconds(60), new byte[] {1}, null, dir.resolve("o"),
+            s.sent().storeOutgoing(new MessageStore.Outgoing(UUID.randomUUID(), now, now.plusSeconds(60), new byte[] {1}, null, dir.resolve("o"),
                     "p", "e", "me", null, "OP-1", new MessageStore.Sealed("mla-request", "[IT-DNA]", UUID.randomUUID(), answered)),
                     List.of(IT), now);
-            s.storeOutgoing(new MessageStore.Outgoing(asked, now.minusSeconds(9000), now.plusSeconds(60), new byte[] {1}, null,
+            s.sent().storeOutgoing(new MessageStore.Outgoing(asked, now.minusSeconds(9000), now.plusSeconds(60), new byte[] {1}, null,
                     dir.resolve("o2"), "p", "e", "me", now.minusSeconds(60), "OP-1",
                     new MessageStore.Sealed("mla-request", "[US-OIA]", UUID.randomUUID(), null)), List.of(US), now);
-            s.storeReceived(new MessageStore.Received(US, UUID.randomUUID(), now.minusSeconds(30), new byte[] {1}, "00", new byte[] {2},
+            s.inbox().storeReceived(new MessageStore.Received(US, UUID.randomUUID(), now.minusSeconds(30), new byte[] {1}, "00", new byte[] {2},
                     dir.resolve("r"), null, "OP-1", new MessageStore.Listing("mla-request", "official", List.of(), 1, 1, null, null,
                             UUID.randomUUID(), asked)));
-            s.deleteReceived(IT, gone, now);
+            s.inbox().delete(IT, gone, now);
         }
         backToNine(db);
         try (MessageStore s = SqliteMessageStore.open(db)) {
-            assertThat(s.answered(answered, true)).isTrue();
-            assertThat(s.answered(owed, true)).isFalse();
-            assertThat(s.answered(asked, false)).isTrue();
-            assertThat(s.overdue(now, true)).isEqualTo(1); // owed: the answered one is settled, the deleted one gone
-            assertThat(s.overdue(now, false)).isZero();
+            assertThat(s.inbox().answered(answered)).isTrue();
+            assertThat(s.inbox().answered(owed)).isFalse();
+            assertThat(s.sent().answered(asked)).isTrue();
+            assertThat(s.inbox().overdue(now)).isEqualTo(1); // owed: the answered one is settled, the deleted one gone
+            assertThat(s.sent().overdue(now)).isZero();
             MessageStore.ListingFilter all = new MessageStore.ListingFilter(null, null, null, null, null, false, false,
                     new MessageStore.Viewer(true, "op", java.util.Set.of(), true));
-            List<MessageStore.Listed<MessageStore.Received>> page = s.inboxPage(all, now, null, 10);
+            List<MessageStore.Listed<MessageStore.Received>> page = s.inbox().page(all, now, null, 10);
             assertThat(page).extracting(l -> l.row().messageId()).startsWith(owed).hasSize(3).doesNotContain(gone);
             assertThat(page.get(0).key().at()).isEqualTo(now.minusSeconds(7200).toEpochMilli());
-            assertThat(s.sentPage(all, now, null, 10)).hasSize(2);
+            assertThat(s.sent().page(all, now, null, 10)).hasSize(2);
         }
     }
 
     /** Back to version 9's schema (before times, answers and what is owed were kept in columns), the rows kept. */
+    /** Back to version 10's schema (before the stores were split by aggregate), the rows kept. */
+    static void backToTen(Path db) throws Exception {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {
+            for (String index : List.of("notices_state_due", "inbox_legacy", "outbox_legacy", "seals_by_start")) {
+                st.execute("DROP INDEX " + index);
+            }
+            st.execute("DROP TABLE seals");
+            for (String column : List.of("state", "last_error", "receipt", "lease_ms", "leased_by")) {
+                st.execute("ALTER TABLE notices DROP COLUMN " + column);
+            }
+            st.execute("ALTER TABLE inbox DROP COLUMN kept");
+            st.execute("ALTER TABLE outbox DROP COLUMN kept");
+            st.execute("PRAGMA user_version=10");
+        }
+    }
+
+    /**
+     * Migration 11: rows from before the listing columns are marked LEGACY explicitly (not told by nulls), and the
+     * notices kept before get the delivery states their columns say (delivered, refused for good, retrying, queued).
+     */
+    @Test
+    void migrationElevenMarksLegacyRowsAndGivesNoticesTheirStates() throws Exception {
+        Path db = dir.resolve("v10/messages.db");
+        UUID listed = UUID.randomUUID();
+        UUID legacy = UUID.randomUUID();
+        Instant now = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+        List<MessageStore.Stage> notices = new java.util.ArrayList<>();
+        for (String stage : List.of("opened", "acknowledged", "declined", "answered")) {
+            notices.add(new MessageStore.Stage(UUID.randomUUID(), IT, stage, now, null, new byte[] {1}));
+        }
+        try (MessageStore s = SqliteMessageStore.open(db)) {
+            s.inbox().storeReceived(new MessageStore.Received(IT, listed, now, new byte[] {1}, "00", new byte[] {2}, dir.resolve("a"),
+                    null, "OP-1", LISTING));
+            s.inbox().storeReceived(new MessageStore.Received(IT, legacy, now, new byte[] {1}, "00", new byte[] {2}, dir.resolve("b")));
+            for (MessageStore.Stage n : notices) {
+                s.notices().recordStage(n, true, now);
+            }
+        }
+        backToTen(db);
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {
+            // As version 10 kept them: delivered; refused for good (next attempt ten years on); retried once; never tried.
+            st.execute("UPDATE notices SET delivered_ms = at_ms, attempts = 1 WHERE stage = 'opened'");
+            st.execute("UPDATE notices SET next_ms = at_ms + 3650 * CAST(86400000 AS BIGINT), attempts = 1 WHERE stage = 'acknowledged'");
+            st.execute("UPDATE notices SET next_ms = at_ms + 60000, attempts = 1 WHERE stage = 'declined'");
+        }
+        try (MessageStore s = SqliteMessageStore.open(db)) {
+            assertThat(s.inbox().received(listed).orElseThrow().kept()).isEqualTo(MessageStore.Kept.LISTED);
+            assertThat(s.inbox().received(legacy).orElseThrow()).satisfies(r -> {
+                assertThat(r.kept()).isEqualTo(MessageStore.Kept.LEGACY);
+                assertThat(r.listing()).isNull();
+            });
+            assertThat(s.inbox().unlisted(null, 10)).extracting(MessageStore.Received::messageId).containsExactly(legacy);
+            assertThat(notices).extracting(n -> s.notices().notice(n).orElseThrow().state()).containsExactly(MessageStore.State.DELIVERED,
+                    MessageStore.State.FAILED, MessageStore.State.RETRYING, MessageStore.State.QUEUED);
+        }
+    }
+
     static void backToNine(Path db) throws Exception {
+        backToTen(db);
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {
             for (String index : List.of("inbox_by_reply", "outbox_by_reply", "inbox_owed", "inbox_unowed", "inbox_case_owed", "inbox_case_unowed", "outbox_case_created", "inbox_retention",
                     "inbox_unlisted", "outbox_by_created", "outbox_retention", "outbox_owed", "outbox_unpassed", "outbox_unsealed", "outbox_by_submitter",
