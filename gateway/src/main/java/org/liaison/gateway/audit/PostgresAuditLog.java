@@ -131,7 +131,9 @@ public final class PostgresAuditLog implements AuditLog {
 
     private static IOException damaged(String what) {
         return new FileAuditLog.AuditLogDamagedException("the shared audit log cannot be opened: " + what + ". Nothing was changed."
-                + " Pull a copy ('liaison audit pull') and check it with 'liaison audit verify', then restore the database from a backup");
+                + " Pull a copy and check it with 'liaison audit verify'. When only its tiles are damaged (the entries verify), stop"
+                + " every node, delete the rows of audit_tiles and audit_tree, and the next open converts the entries into tiles again,"
+                + " every stored checkpoint checked; otherwise restore the database from a backup");
     }
 
     /** The tree from the stored tree state and the entries after it; a log without a state is converted first. */
