@@ -49,21 +49,29 @@ final class PostgresTiles implements TileStore {
     @Override
     public synchronized byte[] read(int level, long index) throws IOException {
         try {
-            if (reader == null || !reader.isValid(2)) {
-                close();
-                reader = connector.connect();
+            return query(level, index);
+        } catch (SQLException first) {
+            close(); // a broken connection (the server restarted): once more on a new one
+            try {
+                return query(level, index);
+            } catch (SQLException e) {
+                throw new IOException("cannot read tile " + TilePath.tile(level, index, TilePath.WIDTH) + " of the shared audit log: "
+                        + e.getMessage(), e);
             }
-            try (PreparedStatement p = reader.prepareStatement("SELECT tile FROM audit_tiles WHERE level = ? AND idx = ?")) {
-                p.setInt(1, level);
-                p.setLong(2, index);
-                try (ResultSet r = p.executeQuery()) {
-                    reads++;
-                    return r.next() ? r.getBytes(1) : null;
-                }
+        }
+    }
+
+    private byte[] query(int level, long index) throws SQLException {
+        if (reader == null) {
+            reader = connector.connect();
+        }
+        try (PreparedStatement p = reader.prepareStatement("SELECT tile FROM audit_tiles WHERE level = ? AND idx = ?")) {
+            p.setInt(1, level);
+            p.setLong(2, index);
+            try (ResultSet r = p.executeQuery()) {
+                reads++;
+                return r.next() ? r.getBytes(1) : null;
             }
-        } catch (SQLException e) {
-            throw new IOException("cannot read tile " + TilePath.tile(level, index, TilePath.WIDTH) + " of the shared audit log: "
-                    + e.getMessage(), e);
         }
     }
 
