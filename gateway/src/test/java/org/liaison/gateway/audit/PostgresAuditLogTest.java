@@ -259,6 +259,50 @@ class PostgresAuditLogTest {
         assertThat(count(db, "SELECT count(*) FROM audit_tree")).isZero();
     }
 
+    /**
+     * A node that dies after appending past its last tree state (no checkpoint since): another node opens
+     * from the state and the entries after it, and its tree is the dead node's, entry for entry.
+     */
+    @Test
+    void aNodeOpensFromTheTreeStateAndTheEntriesAppendedAfterIt() throws Exception {
+        LocalPostgres.Database db = database();
+        Path key = dir.resolve("audit-log.key");
+        String vkey = FileAuditLog.createKey(key, "liaison/IT-DNA");
+        PostgresAuditLog a = PostgresAuditLog.open(db.url(), db.user(), db.password().toCharArray(), key, "liaison/IT-DNA", "node-a",
+                Duration.ofHours(1), dir.resolve("snapshots").resolve("node-a"));
+        try {
+            await("node-a's first integration round", () -> a.checkpoint() != null); // the next is an hour away
+            for (int i = 0; i < 700; i++) {
+                a.record(AuditEvent.of("receive", "AL-PP", "m" + i, "AL-PP", "ok", null));
+            }
+            Checkpoint first = Checkpoint.parse(SignedNote.open(a.checkpointNow(), vkey));
+            assertThat(count(db, "SELECT size FROM audit_tree")).isEqualTo(first.size());
+            for (int i = 700; i < 1000; i++) {
+                a.record(AuditEvent.of("receive", "AL-PP", "m" + i, "AL-PP", "ok", null));
+            }
+            // node-a is never closed here: no checkpoint, no tree state after entry 700 (as if it died)
+            assertThat(count(db, "SELECT size FROM audit_tree")).isEqualTo(first.size());
+            PostgresAuditLog b = open(db, key, "node-b");
+            try {
+                long entries = count(db, "SELECT count(*) FROM audit_entries");
+                assertThat(entries).isEqualTo(first.size() + 300);
+                assertThat(b.size()).isEqualTo(entries);
+                Checkpoint later = Checkpoint.parse(SignedNote.open(b.checkpointNow(), vkey));
+                assertThat(later.size()).isEqualTo(entries);
+                assertThat(Merkle.verifyConsistency(first.size(), later.size(), first.rootHash(), later.rootHash(),
+                        a.consistencyProof(first.size(), later.size()))).isTrue();
+                for (long i : new long[] {3, 699, 700, 999, entries - 1}) {
+                    assertThat(Merkle.verifyInclusion(Merkle.leafHash(AuditLogVerifierEntries.entry(db, i)), i, later.size(),
+                            b.inclusionProof(i, later.size()), later.rootHash())).as("inclusion of %d", i).isTrue();
+                }
+            } finally {
+                b.close();
+            }
+        } finally {
+            a.close();
+        }
+    }
+
     private static long notesSize(String note, String vkey) throws Exception {
         return Checkpoint.parse(SignedNote.open(note, vkey)).size();
     }
