@@ -211,6 +211,13 @@ public final class NodeMetrics {
                 .description("Forks seen as a witness: validly signed checkpoints of one size with different roots").register(registry).increment();
     }
 
+    /** A fork or refusal this node answered as a witness and counted without recording it in full (its audit budget spent). */
+    public void witnessUnrecorded(String log, String what) {
+        Counter.builder("liaison.witness.unrecorded").tag("log", log).tag("what", what)
+                .description("Forks and refusals answered as a witness but not recorded one by one in the audit log").register(registry)
+                .increment();
+    }
+
     /** A submission of this node's checkpoint to one of its witnesses, by outcome. */
     public void witnessSubmission(String witness, String outcome) {
         Counter.builder("liaison.witness.submissions").tag("witness", witness).tag("outcome", outcome)

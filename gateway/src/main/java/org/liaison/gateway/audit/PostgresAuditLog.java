@@ -24,8 +24,8 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.liaison.protocol.tlog.Checkpoint;
 import org.liaison.protocol.tlog.Merkle;
-import org.liaison.protocol.tlog.MerkleTree;
 import org.liaison.protocol.tlog.SignedNote;
+import org.liaison.protocol.tlog.TiledTree;
 
 /**
  * One audit log for all the nodes of an authority, in its PostgreSQL database (the design
@@ -33,7 +33,18 @@ import org.liaison.protocol.tlog.SignedNote;
  * takes the next index from a one-row counter in the same transaction that inserts it (the row
  * lock serializes appenders across nodes, and a rolled-back append gives its index back), so an
  * entry is durable, numbered and visible in index order once {@link #record} returns. Every node
- * mirrors the Merkle tree by reading the entries in order. One node at a time — the holder of a
+ * mirrors the Merkle tree by reading the entries in order, as a {@link TiledTree}: the right edge in
+ * memory, the full C2SP hash tiles in the database ({@link PostgresTiles}: {@code audit_tiles}, and the
+ * tree state {@code audit_tree} — a size, its right edge and the checkpoint signed at it — moved
+ * forward with the tiles it relies on in one transaction at each checkpoint). Opening costs the same at
+ * any size: the state must reproduce its signed checkpoint, the last {@value FileAuditLog#RECENT}
+ * entries before it must be the ones its tiles hold, the entries after it are added, and the result
+ * must reproduce the latest signed checkpoint. A log without a state (of the earlier format) is
+ * converted once, by one node: every entry re-hashed into tiles, every stored checkpoint reproduced
+ * ({@code audit_tiles_migrated} says what was checked). Full verification stays {@code liaison audit
+ * verify} on a pulled copy. Tiles and the state are in the database rather than on a shared folder: they
+ * commit in one transaction with what relies on them, and are backed up, replicated and restored with
+ * the entries (docs/performance.md has the measurement). One node at a time — the holder of a
  * PostgreSQL advisory lock, taken over when its connection dies with it — integrates: it signs the
  * periodic checkpoints. A receipt's checkpoint may be signed by any node: the key is the
  * authority's (listed in the directory), and Ed25519 signatures are deterministic, so two nodes
@@ -48,7 +59,10 @@ public final class PostgresAuditLog implements AuditLog, AuditLog.Tree {
     private static final String SCHEMA = "CREATE TABLE IF NOT EXISTS audit_head (id INTEGER PRIMARY KEY CHECK (id = 1), next BIGINT NOT NULL);"
             + "INSERT INTO audit_head VALUES (1, 0) ON CONFLICT DO NOTHING;"
             + "CREATE TABLE IF NOT EXISTS audit_entries (seq BIGINT PRIMARY KEY, entry BYTEA NOT NULL, node TEXT NOT NULL);"
-            + "CREATE TABLE IF NOT EXISTS audit_checkpoints (size BIGINT PRIMARY KEY, note TEXT NOT NULL, node TEXT NOT NULL)";
+            + "CREATE TABLE IF NOT EXISTS audit_checkpoints (size BIGINT PRIMARY KEY, note TEXT NOT NULL, node TEXT NOT NULL);"
+            + PostgresTiles.SCHEMA;
+    /** The advisory lock of the conversion of a log of the earlier format into tiles (one node converts). */
+    private static final long MIGRATION_LOCK = LEADER_LOCK + 2;
 
     private final HikariDataSource pool;
     private final String url;
@@ -58,7 +72,10 @@ public final class PostgresAuditLog implements AuditLog, AuditLog.Tree {
     private final String nodeId;
     private final SignedNote.Signer signer;
     private final Path snapshots;
-    private final MerkleTree tree = new MerkleTree();
+    private final PostgresTiles tiles;
+    private TiledTree tree;
+    /** The size of the tree state this node last saw stored (guarded by this). */
+    private long stateSize = -1;
     private final List<byte[]> recent;
     private final ScheduledExecutorService integrator = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "liaison-audit-integrator");
@@ -73,7 +90,7 @@ public final class PostgresAuditLog implements AuditLog, AuditLog.Tree {
     private long checkpointedSize;
 
     private PostgresAuditLog(HikariDataSource pool, String url, String user, char[] password, String origin, String nodeId,
-            SignedNote.Signer signer, Path snapshots, Runnable betweenReads) throws SQLException {
+            SignedNote.Signer signer, Path snapshots, Runnable betweenReads) throws SQLException, IOException {
         this.pool = pool;
         this.url = url;
         this.user = user;
@@ -82,6 +99,7 @@ public final class PostgresAuditLog implements AuditLog, AuditLog.Tree {
         this.nodeId = nodeId;
         this.signer = signer;
         this.snapshots = snapshots;
+        this.tiles = new PostgresTiles(() -> DriverManager.getConnection(url, user, new String(this.password)));
         // The checkpoint first, then the entries: every entry a stored checkpoint covers was committed
         // before it was signed, so the entries read afterwards reach its size, even while another node
         // appends and signs a larger one meanwhile (read the other way round, that looked like tampering).
@@ -93,8 +111,201 @@ public final class PostgresAuditLog implements AuditLog, AuditLog.Tree {
             }
         }
         betweenReads.run();
+        try {
+            openTree();
+            this.recent = recentEntries();
+        } catch (SQLException | IOException | RuntimeException e) {
+            tiles.close();
+            throw e;
+        }
+    }
+
+    private Checkpoint verified(String note, String which) throws IOException {
+        try {
+            return Checkpoint.parse(SignedNote.open(note, signer.verifierKey()));
+        } catch (GeneralSecurityException | IllegalArgumentException e) {
+            throw new FileAuditLog.AuditLogDamagedException("the shared audit log's " + which + " does not verify under the log's key ("
+                    + e.getMessage() + "). Nothing was changed");
+        }
+    }
+
+    private static IOException damaged(String what) {
+        return new FileAuditLog.AuditLogDamagedException("the shared audit log cannot be opened: " + what + ". Nothing was changed."
+                + " Pull a copy and check it with 'liaison audit verify'. When only its tiles are damaged (the entries verify), stop"
+                + " every node, delete the rows of audit_tiles and audit_tree, and the next open converts the entries into tiles again,"
+                + " every stored checkpoint checked; otherwise restore the database from a backup");
+    }
+
+    /** The tree from the stored tree state and the entries after it; a log without a state is converted first. */
+    private void openTree() throws SQLException, IOException {
+        PostgresTiles.State st;
+        try (Connection c = pool.getConnection()) {
+            st = PostgresTiles.state(c);
+        }
+        if (st == null) {
+            migrate();
+        } else {
+            fromState(st);
+        }
         catchUp();
-        this.recent = recentEntries();
+    }
+
+    private synchronized void fromState(PostgresTiles.State st) throws IOException {
+        Checkpoint sc = verified(st.note(), "checkpoint in its tree state");
+        if (sc.size() != st.size()) {
+            throw damaged("its tree state is for size " + st.size() + " but holds a checkpoint of size " + sc.size());
+        }
+        try {
+            tree = TiledTree.fromEdge(st.size(), st.edge(), tiles, FileAuditLog.CACHE_TILES);
+            if (!java.security.MessageDigest.isEqual(tree.root(st.size()), sc.rootHash())) {
+                throw damaged("its tiles do not reproduce the checkpoint of size " + st.size() + " in its tree state: the log was altered");
+            }
+        } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+            throw damaged("its tree state or tiles cannot be used (" + e.getMessage() + ")");
+        }
+        stateSize = st.size();
+    }
+
+    /**
+     * Converts a log of the earlier format (entries and checkpoints, no tiles) once, under an advisory
+     * lock (a node opening meanwhile waits, then opens from the state written): every entry re-hashed into
+     * tiles, every stored checkpoint reproduced by them, then the tiles and the state at the latest
+     * checkpoint stored in one transaction, and what was checked recorded in {@code audit_tiles_migrated}.
+     */
+    private void migrate() throws SQLException, IOException {
+        try (Connection lock = pool.getConnection()) {
+            try (Statement s = lock.createStatement()) {
+                s.execute("SELECT pg_advisory_lock(" + MIGRATION_LOCK + ")");
+            }
+            try {
+                PostgresTiles.State st = PostgresTiles.state(lock);
+                if (st != null) {
+                    fromState(st); // another node converted it meanwhile
+                    return;
+                }
+                convert(lock);
+            } finally {
+                try (Statement s = lock.createStatement()) {
+                    s.execute("SELECT pg_advisory_unlock(" + MIGRATION_LOCK + ")");
+                }
+            }
+        }
+    }
+
+    private void convert(Connection c) throws SQLException, IOException {
+        synchronized (this) {
+            tree = new TiledTree(tiles, FileAuditLog.CACHE_TILES);
+        }
+        long checked = 0;
+        long firstSize = -1;
+        Checkpoint last = null;
+        String lastNote = null;
+        boolean auto = c.getAutoCommit();
+        c.setAutoCommit(false); // a cursor: the entries and checkpoints are read in slices, whatever their number
+        try (Connection w = pool.getConnection();
+                PreparedStatement pe = c.prepareStatement("SELECT seq, entry FROM audit_entries ORDER BY seq");
+                PreparedStatement pc = c.prepareStatement("SELECT size, note FROM audit_checkpoints ORDER BY size")) {
+            pe.setFetchSize(4096);
+            pc.setFetchSize(1024);
+            try (ResultSet entries = pe.executeQuery(); ResultSet cps = pc.executeQuery()) {
+                boolean more = cps.next();
+                while (true) {
+                    // every checkpoint of the size reached must have the tiles' root
+                    while (more && cps.getLong(1) <= tree.size()) {
+                        Checkpoint cp = verified(cps.getString(2), "checkpoint of size " + cps.getLong(1));
+                        synchronized (this) {
+                            if (cp.size() != cps.getLong(1) || !java.security.MessageDigest.isEqual(tree.root(cp.size()), cp.rootHash())) {
+                                throw damaged("its first " + cp.size() + " entries do not reproduce its signed checkpoint of that size:"
+                                        + " the log was altered");
+                            }
+                        }
+                        checked++;
+                        firstSize = firstSize < 0 ? cp.size() : firstSize;
+                        last = cp;
+                        lastNote = cps.getString(2);
+                        more = cps.next();
+                    }
+                    if (!entries.next()) {
+                        break;
+                    }
+                    synchronized (this) {
+                        if (entries.getLong(1) != tree.size()) {
+                            throw damaged("entry " + tree.size() + " is missing before " + entries.getLong(1));
+                        }
+                        tree.append(Merkle.leafHash(entries.getBytes(2)));
+                    }
+                    if (tree.pendingCount() >= 1024) {
+                        writeTiles(w, null); // keeps the memory bounded; nothing relies on them until the state is written
+                    }
+                }
+                if (more) {
+                    throw damaged("it has fewer entries (" + tree.size() + ") than its signed checkpoint of size " + cps.getLong(1)
+                            + ": entries were removed");
+                }
+            }
+            c.commit();
+            PostgresTiles.State st = null;
+            synchronized (this) {
+                if (last != null) {
+                    st = new PostgresTiles.State(last.size(), tree.edgeAt(last.size()), lastNote);
+                }
+            }
+            writeTiles(w, st);
+            if (tree.size() > 0) {
+                String record = "converted into tiles by " + nodeId + ": " + tree.size() + " entries re-hashed; " + checked
+                        + " signed checkpoint(s) held, every one reproduced by the tiles" + (last == null ? "" : " (sizes " + firstSize
+                        + " to " + last.size() + ", latest root " + java.util.HexFormat.of().formatHex(last.rootHash()) + ")");
+                try (PreparedStatement p = w.prepareStatement("INSERT INTO audit_tiles_migrated (node, record) VALUES (?, ?)")) {
+                    p.setString(1, nodeId);
+                    p.setString(2, record);
+                    p.executeUpdate();
+                }
+                LOG.warn("shared audit log: {}", record);
+            }
+        } catch (SQLException | IOException | RuntimeException e) {
+            c.rollback();
+            throw e;
+        } finally {
+            c.setAutoCommit(auto);
+        }
+    }
+
+    /**
+     * Stores the full tiles completed and not yet stored and, with them in one transaction, moves the
+     * tree state forward to {@code st} (when given and beyond the stored one); then reads them from the
+     * database. Never inside an append's transaction (one rolled back would take stored tiles with it).
+     */
+    private void writeTiles(Connection c, PostgresTiles.State st) throws SQLException {
+        java.util.Map<org.liaison.protocol.tlog.TilePath.Tile, byte[]> pending;
+        synchronized (this) {
+            pending = tree.pending();
+            if (st != null && st.size() <= stateSize) {
+                st = null;
+            }
+        }
+        if (pending.isEmpty() && st == null) {
+            return;
+        }
+        boolean auto = c.getAutoCommit();
+        c.setAutoCommit(false);
+        try {
+            PostgresTiles.write(c, pending);
+            if (st != null) {
+                PostgresTiles.advance(c, st);
+            }
+            c.commit();
+        } catch (SQLException | RuntimeException e) {
+            c.rollback();
+            throw e;
+        } finally {
+            c.setAutoCommit(auto);
+        }
+        synchronized (this) {
+            tree.taken(pending.keySet());
+            if (st != null) {
+                stateSize = Math.max(stateSize, st.size());
+            }
+        }
     }
 
     /**
@@ -203,15 +414,41 @@ public final class PostgresAuditLog implements AuditLog, AuditLog.Tree {
         }
     }
 
-    private List<byte[]> recentEntries() throws SQLException {
+    /**
+     * The last {@value FileAuditLog#RECENT} entries of the tree as it was opened; each must be the one the
+     * tiles hold (a changed, removed or added entry among them: the log is refused).
+     */
+    private List<byte[]> recentEntries() throws SQLException, IOException {
         List<byte[]> out = new ArrayList<>();
-        try (Connection c = pool.getConnection();
-                PreparedStatement p = c.prepareStatement("SELECT entry FROM audit_entries WHERE seq >= ? ORDER BY seq")) {
-            p.setLong(1, Math.max(0, tree.size() - FileAuditLog.RECENT));
-            try (ResultSet r = p.executeQuery()) {
-                while (r.next()) {
-                    out.add(r.getBytes(1));
+        synchronized (this) {
+            long size = tree.size();
+            long from = Math.max(0, size - FileAuditLog.RECENT);
+            try (Connection c = pool.getConnection();
+                    PreparedStatement p = c.prepareStatement("SELECT seq, entry FROM audit_entries WHERE seq >= ? AND seq < ? ORDER BY seq")) {
+                p.setLong(1, from);
+                p.setLong(2, size);
+                try (ResultSet r = p.executeQuery()) {
+                    while (r.next()) {
+                        long seq = r.getLong(1);
+                        byte[] e = r.getBytes(2);
+                        if (seq != from + out.size()) {
+                            throw damaged("its entries do not reproduce its last checkpoint: entry " + (from + out.size()) + " is missing");
+                        }
+                        try {
+                            if (!java.security.MessageDigest.isEqual(Merkle.leafHash(e), tree.leafHash(seq))) {
+                                throw damaged("its entries do not reproduce its last checkpoint: entry " + seq + " is not the one its tiles"
+                                        + " hold, the log was altered");
+                            }
+                        } catch (java.io.UncheckedIOException x) {
+                            throw damaged("a tile cannot be used (" + x.getMessage() + ")");
+                        }
+                        out.add(e);
+                    }
                 }
+            }
+            if (out.size() != size - from) {
+                throw damaged("its entries do not reproduce its last checkpoint: it has " + (from + out.size()) + " entries, its tree "
+                        + size);
             }
         }
         return List.copyOf(out);
@@ -358,6 +595,11 @@ public final class PostgresAuditLog implements AuditLog, AuditLog.Tree {
             }
             if (leader) {
                 checkpointNow();
+            } else {
+                catchUp();
+                try (Connection c = pool.getConnection()) {
+                    writeTiles(c, null); // every node stores the tiles it completed: its memory stays bounded
+                }
             }
         } catch (SQLException | RuntimeException e) {
             LOG.warn("audit log integration round failed: {}", e.toString());
@@ -424,6 +666,12 @@ public final class PostgresAuditLog implements AuditLog, AuditLog.Tree {
             p.setString(2, note);
             p.setString(3, nodeId);
             p.executeUpdate();
+            // The tiles and the tree state at this checkpoint: the next open starts there.
+            PostgresTiles.State st;
+            synchronized (this) {
+                st = new PostgresTiles.State(cp.size(), tree.edgeAt(cp.size()), note);
+            }
+            writeTiles(c, st);
         }
         synchronized (this) {
             if (cp.size() > checkpointedSize) {
@@ -473,6 +721,37 @@ public final class PostgresAuditLog implements AuditLog, AuditLog.Tree {
         synchronized (this) {
             return tree.consistencyProof(first, second);
         }
+    }
+
+    /** RFC 9162 inclusion proof of entry {@code index} in the tree of the first {@code size} entries (read from the tiles). */
+    @Override
+    public List<byte[]> inclusionProof(long index, long size) {
+        try {
+            catchUp();
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read the shared audit log: " + e.getMessage(), e);
+        }
+        synchronized (this) {
+            return tree.inclusionProof(index, size);
+        }
+    }
+
+    /** The C2SP hash tile {@code level}/{@code index}, its first {@code width} hashes. */
+    @Override
+    public byte[] tile(int level, long index, int width) {
+        try {
+            catchUp();
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read the shared audit log: " + e.getMessage(), e);
+        }
+        synchronized (this) {
+            return tree.tile(level, index, width);
+        }
+    }
+
+    /** The size of the tree this node mirrors now. */
+    public synchronized long size() {
+        return tree.size();
     }
 
     @Override
@@ -533,6 +812,7 @@ public final class PostgresAuditLog implements AuditLog, AuditLog.Tree {
             LOG.warn("cannot sign the last audit checkpoint: {}", e.toString());
         }
         dropLead();
+        tiles.close();
         pool.close();
     }
 }

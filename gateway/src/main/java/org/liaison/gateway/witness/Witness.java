@@ -38,9 +38,12 @@ import org.liaison.protocol.tlog.SignedNote;
  *
  * <p>Refusals follow the spec: 400 malformed, 404 a log this node does not witness, 403 no valid
  * signature by a listed key, 409 an old size other than the held one (the body is the held size,
- * {@code text/x.tlog.size}), 422 a proof that does not verify or a same-size checkpoint with another
- * root. A checkpoint validly signed for the held size with another root is a fork: recorded with both
- * checkpoints in the audit log ({@code witness-fork}), counted and logged as an error, whatever the status.
+ * {@code text/x.tlog.size}) or a checkpoint of the held size with another root, 422 a proof that does
+ * not verify. A checkpoint validly signed for the held size with another root is a fork: answered 409
+ * with the held size, counted ({@code liaison_witness_forks_total}), and the first of each size recorded
+ * with both checkpoints in the audit log ({@code witness-fork}) and logged as an error. What goes into the
+ * audit log is bounded per log ({@link WitnessAuditBudget}): a member signing endless conflicting
+ * checkpoints gets the same answers, counted, without growing this node's log without bound.
  * Cosigning is not audited (it would change this node's own log, which its witnesses then cosign, and so on).
  */
 public final class Witness {
@@ -61,6 +64,9 @@ public final class Witness {
         void outcome(AuthorityId log, String outcome);
 
         void fork(AuthorityId log);
+
+        /** A fork or refusal answered and counted but not recorded in full (the audit budget was spent). */
+        void unrecorded(AuthorityId log, String what);
     }
 
     private record Held(long size, byte[] root, String note) {}
@@ -74,6 +80,7 @@ public final class Witness {
     private final java.time.Clock clock;
     private final Map<String, Object> locks = new ConcurrentHashMap<>();
     private final Map<String, Optional<Held>> held = new ConcurrentHashMap<>();
+    private final WitnessAuditBudget budget;
 
     public Witness(Path dir, AuthorityId me, Cosignature.Cosigner cosigner, Supplier<FederationDirectory> directory, AuditLog audit,
             Events events, java.time.Clock clock) throws IOException {
@@ -84,6 +91,7 @@ public final class Witness {
         this.audit = audit;
         this.events = events;
         this.clock = clock;
+        this.budget = new WitnessAuditBudget(clock);
         Files.createDirectories(dir);
     }
 
@@ -126,6 +134,7 @@ public final class Witness {
             return Answer.text(404, "this node does not witness the log " + printable(cp.origin()));
         }
         AuthorityId log = found.get();
+        summarize(log, cp.origin());
         List<String> keys = d.authority(log).map(FederationDirectory.Entry::auditLogKeys).orElse(List.of());
         if (!signedByOneOf(req.checkpointNote(), keys)) {
             return refuse(log, submitter, 403, "forbidden", "the checkpoint carries no valid signature by a log key the directory lists for "
@@ -148,13 +157,10 @@ public final class Witness {
             if (fork) {
                 recordFork(log, submitter, h, req.checkpointNote());
             }
-            if (req.oldSize() != heldSize) {
+            if (req.oldSize() != heldSize || fork) {
+                // The spec's 409 for both: an old size other than the held one, and the held size with another root.
                 events.outcome(log, fork ? "fork" : "conflict");
                 return new Answer(409, AddCheckpoint.SIZE_TYPE, (heldSize + "\n").getBytes(StandardCharsets.UTF_8));
-            }
-            if (fork) {
-                events.outcome(log, "fork");
-                return Answer.text(422, "a checkpoint of size " + cp.size() + " with another root than the one cosigned: a fork, recorded");
             }
             if (cp.size() == 0 && !Arrays.equals(cp.rootHash(), Merkle.emptyRoot())) {
                 return refuse(log, submitter, 422, "bad-proof", "a checkpoint of size 0 must have the empty tree's root", cp, h);
@@ -251,6 +257,10 @@ public final class Witness {
 
     private Answer refuse(AuthorityId log, AuthorityId submitter, int status, String outcome, String why, Checkpoint cp, Held h) {
         events.outcome(log, outcome);
+        if (!budget.refusal(cp.origin(), status)) {
+            events.unrecorded(log, "refusal");
+            return Answer.text(status, why);
+        }
         LOG.warn("witness: refused a checkpoint of {} (size {}) from {}: {} [{}]", log, cp.size(), submitter, why, status);
         AuditEvent e = AuditEvent.of(clock, "witness-refused", submitter == null ? "unknown" : submitter.value(), null, log.value(), "refused",
                 status + " " + why).with("size", Long.toString(cp.size())).with("heldSize", h == null ? "0" : Long.toString(h.size()));
@@ -263,9 +273,13 @@ public final class Witness {
     }
 
     private void recordFork(AuthorityId log, AuthorityId submitter, Held h, String presented) {
+        events.fork(log);
+        if (!budget.fork(FederationSetup.auditLogName(log), h.size())) {
+            events.unrecorded(log, "fork");
+            return;
+        }
         LOG.error("witness: ALARM the log of {} presented a checkpoint of size {} with another root than the one this witness cosigned"
                 + " (a fork: two histories under one valid key); both are recorded in the audit log", log, h.size());
-        events.fork(log);
         AuditEvent e = AuditEvent.of(clock, "witness-fork", submitter == null ? "unknown" : submitter.value(), null, log.value(), "alarm",
                 "two checkpoints of size " + h.size() + " with different roots, both validly signed")
                 .with("cosignedCheckpoint", h.note()).with("presentedCheckpoint", presented);
@@ -273,6 +287,25 @@ public final class Witness {
             audit.record(e);
         } catch (RuntimeException failed) {
             LOG.error("cannot audit a fork of {}: {}", log, failed.getMessage());
+        }
+    }
+
+    /** The summary of a budget window of {@code log} that closed with forks or refusals left unrecorded: one entry. */
+    private void summarize(AuthorityId log, String origin) {
+        WitnessAuditBudget.Unrecorded u = budget.closed(origin);
+        if (u == null) {
+            return;
+        }
+        LOG.error("witness: {} further fork(s) and {} refusal(s) of the log of {} between {} and {} were answered and counted, not"
+                + " recorded one by one", u.forks(), u.refusals(), log, u.from(), u.to());
+        AuditEvent e = AuditEvent.of(clock, "witness-unrecorded", me.value(), null, log.value(), u.forks() > 0 ? "alarm" : "refused",
+                u.forks() + " further fork(s) and " + u.refusals() + " refusal(s) answered and counted, not recorded one by one")
+                .with("from", u.from().toString()).with("to", u.to().toString()).with("forks", Long.toString(u.forks()))
+                .with("refusals", Long.toString(u.refusals()));
+        try {
+            audit.append(e);
+        } catch (RuntimeException failed) {
+            LOG.error("cannot audit a witness summary: {}", failed.getMessage());
         }
     }
 

@@ -32,6 +32,11 @@ public final class WitnessWiring {
             public void fork(AuthorityId log) {
                 metrics.witnessFork(log.value());
             }
+
+            @Override
+            public void unrecorded(AuthorityId log, String what) {
+                metrics.witnessUnrecorded(log.value(), what);
+            }
         };
     }
 

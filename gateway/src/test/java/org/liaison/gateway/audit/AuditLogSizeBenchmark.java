@@ -40,6 +40,7 @@ public final class AuditLogSizeBenchmark {
 
     static void write(long n, Path dir, int threads) throws Exception {
         AtomicLong next = new AtomicLong();
+        long[] syncs = {0};
         long t0 = System.nanoTime();
         try (FileAuditLog log = FileAuditLog.open(dir, "liaison/IT-DNA", Duration.ofSeconds(2))) {
             Thread[] ts = new Thread[threads];
@@ -55,6 +56,7 @@ public final class AuditLogSizeBenchmark {
             for (Thread t : ts) {
                 t.join();
             }
+            syncs[0] = log.syncs.get();
         }
         double s = (System.nanoTime() - t0) / 1e9;
         long tiles;
@@ -62,7 +64,8 @@ public final class AuditLogSizeBenchmark {
             tiles = w.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
         }
         System.out.printf("N=%d append: %.0f entries/s (%d writers, record() with group commit; %.2f x Tessera's %.0f/s on a disk),"
-                + " %.1f s; entries %d MiB, tiles %d MiB%n", n, n / s, threads, n / s / TESSERA_DISK, TESSERA_DISK, s,
+                + " %.1f s; %d fsyncs of the entries, %.1f entries each; entries %d MiB, tiles %d MiB%n", n, n / s, threads, n / s / TESSERA_DISK,
+                TESSERA_DISK, s, syncs[0], (double) n / Math.max(1, syncs[0]),
                 Files.size(dir.resolve(FileAuditLog.ENTRIES)) >> 20, tiles >> 20);
     }
 

@@ -165,4 +165,161 @@ class PostgresAuditLogTest {
         }
         assertThatThrownBy(() -> open(db, key, "node-c")).hasMessageContaining("do not reproduce its last checkpoint");
     }
+
+    private static long count(LocalPostgres.Database db, String sql) throws Exception {
+        try (Connection c = DriverManager.getConnection(db.url(), db.user(), db.password()); Statement st = c.createStatement();
+                java.sql.ResultSet r = st.executeQuery(sql)) {
+            r.next();
+            return r.getLong(1);
+        }
+    }
+
+    private static void execute(LocalPostgres.Database db, String sql) throws Exception {
+        try (Connection c = DriverManager.getConnection(db.url(), db.user(), db.password()); Statement st = c.createStatement()) {
+            st.executeUpdate(sql);
+        }
+    }
+
+    /**
+     * Issue 28: the shared log keeps its tree as C2SP tiles in the database. It opens from the tree state
+     * (not by re-reading every entry), proofs come from the tiles, a log of the earlier format (no tiles) is
+     * converted once with every stored checkpoint reproduced, and a changed tile or entry is refused.
+     */
+    @Test
+    void theSharedLogOpensFromItsTilesAndALogWithoutTilesIsConvertedWithTheSameRoots() throws Exception {
+        LocalPostgres.Database db = database();
+        Path key = dir.resolve("audit-log.key");
+        String vkey = FileAuditLog.createKey(key, "liaison/IT-DNA");
+        List<String> notes = new ArrayList<>();
+        PostgresAuditLog a = open(db, key, "node-a");
+        try {
+            for (int i = 0; i < 1300; i++) {
+                a.record(AuditEvent.of("receive", "AL-PP", "m" + i, "AL-PP", "ok", null));
+                if (i % 400 == 399) {
+                    notes.add(a.checkpointNow());
+                }
+            }
+            notes.add(a.checkpointNow());
+        } finally {
+            a.close();
+        }
+        Checkpoint last = Checkpoint.parse(SignedNote.open(notes.get(notes.size() - 1), vkey));
+        long size = last.size();
+        assertThat(size).isGreaterThanOrEqualTo(1300);
+        // full tiles of level 0 (256 entries each) and the state at the last checkpoint are in the database
+        assertThat(count(db, "SELECT count(*) FROM audit_tiles WHERE level = 0")).isEqualTo(size / 256);
+        assertThat(count(db, "SELECT size FROM audit_tree")).isEqualTo(size);
+
+        PostgresAuditLog b = open(db, key, "node-b");
+        try {
+            assertThat(b.size()).isGreaterThanOrEqualTo(size);
+            for (String n : notes) {
+                Checkpoint c = Checkpoint.parse(SignedNote.open(n, vkey));
+                for (long index : new long[] {0, 255, 256, c.size() / 2, c.size() - 1}) {
+                    byte[] entry = AuditLogVerifierEntries.entry(db, index);
+                    assertThat(Merkle.verifyInclusion(Merkle.leafHash(entry), index, c.size(), b.inclusionProof(index, c.size()),
+                            c.rootHash())).as("inclusion of %d in %d", index, c.size()).isTrue();
+                }
+                assertThat(Merkle.verifyConsistency(c.size(), size, c.rootHash(), last.rootHash(), b.consistencyProof(c.size(), size)))
+                        .isTrue();
+            }
+            assertThat(b.tile(0, 1, 256)).hasSize(256 * 32);
+        } finally {
+            b.close();
+        }
+
+        // a log of the earlier format: entries and checkpoints only. Converted at the next open, every checkpoint reproduced.
+        execute(db, "DELETE FROM audit_tiles");
+        execute(db, "DELETE FROM audit_tree");
+        PostgresAuditLog c = open(db, key, "node-c");
+        try {
+            assertThat(Checkpoint.parse(SignedNote.open(c.checkpoint(), vkey)).size()).isGreaterThanOrEqualTo(size);
+            assertThat(c.consistencyProof(notesSize(notes.get(0), vkey), size)).isNotNull();
+            for (String n : notes) {
+                Checkpoint cp = Checkpoint.parse(SignedNote.open(n, vkey));
+                assertThat(Merkle.verifyConsistency(cp.size(), size, cp.rootHash(), last.rootHash(), c.consistencyProof(cp.size(), size)))
+                        .isTrue();
+            }
+        } finally {
+            c.close();
+        }
+        assertThat(count(db, "SELECT count(*) FROM audit_tiles_migrated WHERE record LIKE '%every one reproduced by the tiles%'"))
+                .isEqualTo(1);
+        assertThat(count(db, "SELECT count(*) FROM audit_tiles WHERE level = 0")).isGreaterThanOrEqualTo(size / 256);
+
+        // a changed tile is refused, not used
+        execute(db, "UPDATE audit_tiles SET tile = overlay(tile placing '\\x00'::bytea from 1 for 1) WHERE level = 0 AND idx = 1");
+        assertThatThrownBy(() -> open(db, key, "node-d")).hasMessageContaining("tile");
+        // without tiles again, a changed entry is found by the conversion, which changes nothing
+        execute(db, "DELETE FROM audit_tiles");
+        execute(db, "DELETE FROM audit_tree");
+        execute(db, "UPDATE audit_entries SET entry = convert_to(replace(convert_from(entry, 'UTF8'), 'm7\"', 'm8\"'), 'UTF8')"
+                + " WHERE convert_from(entry, 'UTF8') LIKE '%\"m7\"%'");
+        assertThatThrownBy(() -> open(db, key, "node-e")).hasMessageContaining("do not reproduce its signed checkpoint");
+        assertThat(count(db, "SELECT count(*) FROM audit_tree")).isZero();
+    }
+
+    /**
+     * A node that dies after appending past its last tree state (no checkpoint since): another node opens
+     * from the state and the entries after it, and its tree is the dead node's, entry for entry.
+     */
+    @Test
+    void aNodeOpensFromTheTreeStateAndTheEntriesAppendedAfterIt() throws Exception {
+        LocalPostgres.Database db = database();
+        Path key = dir.resolve("audit-log.key");
+        String vkey = FileAuditLog.createKey(key, "liaison/IT-DNA");
+        PostgresAuditLog a = PostgresAuditLog.open(db.url(), db.user(), db.password().toCharArray(), key, "liaison/IT-DNA", "node-a",
+                Duration.ofHours(1), dir.resolve("snapshots").resolve("node-a"));
+        try {
+            await("node-a's first integration round", () -> a.checkpoint() != null); // the next is an hour away
+            for (int i = 0; i < 700; i++) {
+                a.record(AuditEvent.of("receive", "AL-PP", "m" + i, "AL-PP", "ok", null));
+            }
+            Checkpoint first = Checkpoint.parse(SignedNote.open(a.checkpointNow(), vkey));
+            assertThat(count(db, "SELECT size FROM audit_tree")).isEqualTo(first.size());
+            for (int i = 700; i < 1000; i++) {
+                a.record(AuditEvent.of("receive", "AL-PP", "m" + i, "AL-PP", "ok", null));
+            }
+            // node-a is never closed here: no checkpoint, no tree state after entry 700 (as if it died)
+            assertThat(count(db, "SELECT size FROM audit_tree")).isEqualTo(first.size());
+            PostgresAuditLog b = open(db, key, "node-b");
+            try {
+                long entries = count(db, "SELECT count(*) FROM audit_entries");
+                assertThat(entries).isEqualTo(first.size() + 300);
+                assertThat(b.size()).isEqualTo(entries);
+                Checkpoint later = Checkpoint.parse(SignedNote.open(b.checkpointNow(), vkey));
+                assertThat(later.size()).isEqualTo(entries);
+                assertThat(Merkle.verifyConsistency(first.size(), later.size(), first.rootHash(), later.rootHash(),
+                        a.consistencyProof(first.size(), later.size()))).isTrue();
+                for (long i : new long[] {3, 699, 700, 999, entries - 1}) {
+                    assertThat(Merkle.verifyInclusion(Merkle.leafHash(AuditLogVerifierEntries.entry(db, i)), i, later.size(),
+                            b.inclusionProof(i, later.size()), later.rootHash())).as("inclusion of %d", i).isTrue();
+                }
+            } finally {
+                b.close();
+            }
+        } finally {
+            a.close();
+        }
+    }
+
+    private static long notesSize(String note, String vkey) throws Exception {
+        return Checkpoint.parse(SignedNote.open(note, vkey)).size();
+    }
+
+    /** Reads one entry's bytes straight from the table. */
+    static final class AuditLogVerifierEntries {
+        static LocalPostgres.Database last;
+
+        static byte[] entry(LocalPostgres.Database db, long seq) throws Exception {
+            try (Connection c = DriverManager.getConnection(db.url(), db.user(), db.password());
+                    java.sql.PreparedStatement p = c.prepareStatement("SELECT entry FROM audit_entries WHERE seq = ?")) {
+                p.setLong(1, seq);
+                try (java.sql.ResultSet r = p.executeQuery()) {
+                    r.next();
+                    return r.getBytes(1);
+                }
+            }
+        }
+    }
 }

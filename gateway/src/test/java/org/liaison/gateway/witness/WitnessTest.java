@@ -38,6 +38,7 @@ class WitnessTest {
     final MemoryAuditLog audit = new MemoryAuditLog();
     final List<String> outcomes = new CopyOnWriteArrayList<>();
     final List<AuthorityId> forks = new CopyOnWriteArrayList<>();
+    final List<String> unrecorded = new CopyOnWriteArrayList<>();
     Witness al;
 
     @BeforeEach
@@ -55,6 +56,10 @@ class WitnessTest {
     }
 
     Witness witness(Path state) throws Exception {
+        return witness(state, java.time.Clock.systemUTC());
+    }
+
+    Witness witness(Path state, java.time.Clock clock) throws Exception {
         return new Witness(state, AL, WitnessKeys.load(nodes.federation.dir().resolve("AL-PP").resolve(WitnessKeys.FILE), AL),
                 () -> directory, audit, new Witness.Events() {
                     @Override
@@ -66,7 +71,12 @@ class WitnessTest {
                     public void fork(AuthorityId log) {
                         forks.add(log);
                     }
-                }, java.time.Clock.systemUTC());
+
+                    @Override
+                    public void unrecorded(AuthorityId log, String what) {
+                        unrecorded.add(log + " " + what);
+                    }
+                }, clock);
     }
 
     ForkableLog italy(String tag) throws Exception {
@@ -161,11 +171,17 @@ class WitnessTest {
         assertThat(al.addCheckpoint(IT, honest.request(0)).status()).isEqualTo(200);
         ForkableLog fork = italy("b").grow(6); // same size, another root, signed with Italy's valid key
         Witness.Answer same = al.addCheckpoint(IT, fork.request(6));
-        assertThat(same.status()).isEqualTo(422);
+        // C2SP tlog-witness: the held size with another root is a 409 Conflict, with the held size
+        assertThat(same.status()).isEqualTo(409);
+        assertThat(same.contentType()).isEqualTo(AddCheckpoint.SIZE_TYPE);
+        assertThat(text(same)).isEqualTo("6\n");
         Witness.Answer fresh = al.addCheckpoint(IT, fork.request(0));
         assertThat(fresh.status()).isEqualTo(409);
+        assertThat(text(fresh)).isEqualTo("6\n");
         assertThat(forks).containsExactly(IT, IT);
-        assertThat(events("witness-fork")).hasSize(2).first().satisfies(e -> {
+        // the first fork of a size is recorded in full; the second is counted
+        assertThat(unrecorded).containsExactly("IT-DNA fork");
+        assertThat(events("witness-fork")).hasSize(1).first().satisfies(e -> {
             assertThat(e.outcome()).isEqualTo("alarm");
             assertThat(e.details().get("cosignedCheckpoint")).contains(honest.note().split("\n\n")[0]);
             assertThat(e.details().get("presentedCheckpoint")).isEqualTo(fork.note());
@@ -223,5 +239,80 @@ class WitnessTest {
         requests.parallelStream().forEach(r -> statuses.add(al.addCheckpoint(IT, r).status()));
         assertThat(statuses.stream().filter(s -> s == 200).count()).isEqualTo(1);
         assertThat(statuses).containsOnly(200, 409);
+    }
+
+    /** A clock the test moves. */
+    static final class MovableClock extends java.time.Clock {
+        volatile Instant now = Instant.parse("2026-01-01T00:00:00Z");
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return java.time.ZoneOffset.UTC;
+        }
+
+        @Override
+        public java.time.Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    }
+
+    /**
+     * Issue 28: a member holding its log key signs endless conflicting checkpoints (and bad proofs). Every
+     * one gets the spec's answer and is counted, but the witness's audit log records the first fork of
+     * each size (a few sizes per hour) and a few refusals, not one entry per request.
+     */
+    @Test
+    void manyForksFromOneMemberKeepTheWitnessAuditLogBounded() throws Exception {
+        MovableClock clock = new MovableClock();
+        Witness w = witness(dir.resolve("bounded"), clock);
+        ForkableLog honest = italy("a").grow(6);
+        assertThat(w.addCheckpoint(IT, honest.request(0)).status()).isEqualTo(200);
+        int n = 300;
+        for (int i = 0; i < n; i++) {
+            ForkableLog fork = italy("fork " + i).grow(6); // another root each time, validly signed
+            Witness.Answer a = w.addCheckpoint(IT, fork.request(i % 2 == 0 ? 6 : 0));
+            assertThat(a.status()).isEqualTo(409);
+            assertThat(text(a)).isEqualTo("6\n");
+        }
+        assertThat(events("witness-fork")).hasSize(1);
+        assertThat(forks).hasSize(n);
+        assertThat(unrecorded).hasSize(n - 1);
+
+        // the member grows its log (validly) and forks at every new size: a few sizes are recorded per window
+        for (int size = 7; size < 17; size++) {
+            honest.grow(1);
+            assertThat(w.addCheckpoint(IT, honest.request(size - 1)).status()).isEqualTo(200);
+            for (int i = 0; i < 20; i++) {
+                assertThat(w.addCheckpoint(IT, italy("fork " + size + "/" + i).grow(size).request(size)).status()).isEqualTo(409);
+            }
+        }
+        assertThat(events("witness-fork")).hasSize(WitnessAuditBudget.FORK_SIZES);
+        // bad proofs (422) from the same member: the first few are recorded
+        for (int i = 0; i < 100; i++) {
+            ForkableLog longer = italy("bad " + i).grow(20);
+            assertThat(w.addCheckpoint(IT, new AddCheckpoint(16, longer.tree.consistencyProof(16, 20), longer.note()).encode())
+                    .status()).isEqualTo(422);
+        }
+        assertThat(events("witness-refused")).hasSize(WitnessAuditBudget.REFUSALS);
+        int bound = WitnessAuditBudget.FORK_SIZES + WitnessAuditBudget.REFUSALS;
+        assertThat(audit.events()).hasSize(bound);
+
+        // the next window: one summary of what was only counted, then the budget starts again
+        clock.now = clock.now.plus(WitnessAuditBudget.WINDOW);
+        assertThat(w.addCheckpoint(IT, italy("fork late").grow(16).request(16)).status()).isEqualTo(409);
+        assertThat(events("witness-unrecorded")).singleElement().satisfies(e -> {
+            assertThat(e.details().get("forks")).isEqualTo(Long.toString(n - 1 + 10 * 20 - (WitnessAuditBudget.FORK_SIZES - 1)));
+            assertThat(e.details().get("refusals")).isEqualTo(Long.toString(100 - WitnessAuditBudget.REFUSALS));
+            assertThat(e.outcome()).isEqualTo("alarm");
+        });
+        assertThat(events("witness-fork")).hasSize(WitnessAuditBudget.FORK_SIZES + 1);
+        assertThat(audit.events()).hasSize(bound + 2);
+        // none of it moved what the witness cosigned
+        assertThat(text(w.latest(Witness.originHash(honest.origin)))).contains(honest.note().split("\n\n")[0]);
     }
 }

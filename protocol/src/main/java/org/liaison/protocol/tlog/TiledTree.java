@@ -217,6 +217,23 @@ public final class TiledTree {
         return at == 0 ? Merkle.emptyRoot() : hash(0, at);
     }
 
+    /** MTH of the tree with one more leaf, {@code nextLeafHash}, without adding it (as {@link MerkleTree#rootWith}). */
+    public byte[] rootWith(byte[] nextLeafHash) {
+        if (nextLeafHash.length != H) {
+            throw new IllegalArgumentException("a leaf hash of " + nextLeafHash.length + " bytes");
+        }
+        return withNext(0, size + 1, nextLeafHash);
+    }
+
+    /** MTH of leaves [from, to), the last of which (index {@code size}) is {@code next}. */
+    private byte[] withNext(long from, long to, byte[] next) {
+        if (to - from == 1) {
+            return next;
+        }
+        long k = Merkle.split(to - from);
+        return Merkle.nodeHash(hash(from, from + k), withNext(from + k, to, next));
+    }
+
     /** RFC 9162 2.1.3.1: the inclusion proof of leaf {@code index} in the tree of the first {@code at} leaves. */
     public List<byte[]> inclusionProof(long index, long at) {
         check(index, at);

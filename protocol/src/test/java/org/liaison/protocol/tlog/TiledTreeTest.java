@@ -57,6 +57,7 @@ class TiledTreeTest {
         assertThat(tiled.root(0)).isEqualTo(Merkle.emptyRoot());
         for (long n = 1; n <= 5000; n++) {
             byte[] l = leaf(n - 1);
+            assertThat(tiled.rootWith(l)).as("root with leaf %d", n - 1).isEqualTo(ref.rootWith(l));
             tiled.append(l);
             ref.append(l);
             if (n % 300 == 0) {
