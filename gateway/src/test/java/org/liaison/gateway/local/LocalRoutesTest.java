@@ -18,21 +18,23 @@ import org.junit.jupiter.api.Test;
 import org.liaison.certs.Role;
 import org.liaison.gateway.audit.MemoryAuditLog;
 import org.liaison.gateway.net.Routes;
-import org.liaison.gateway.node.NodeState;
 import org.liaison.protocol.ErrorCode;
 
 /**
  * The local API's route table and policy without a node: which route serves what, with which roles,
  * and the refusals that happen before any service runs (on an {@link EmbeddedChannel}). The node is a
- * fake whose only service is its audit log: reaching anything else fails the test.
+ * fake whose only services are its audit log and its clock: reaching anything else fails the test.
  */
 class LocalRoutesTest {
     static final UUID ID = UUID.fromString("6a3c1d52-0b7e-4f1a-9d2c-3e4f5a6b7c8d");
     final MemoryAuditLog audit = new MemoryAuditLog();
-    final NodeState node = (NodeState) Proxy.newProxyInstance(NodeState.class.getClassLoader(), new Class<?>[] {NodeState.class},
+    final LocalNode node = (LocalNode) Proxy.newProxyInstance(LocalNode.class.getClassLoader(), new Class<?>[] {LocalNode.class},
             (p, m, args) -> {
                 if (m.getName().equals("audit")) {
                     return audit;
+                }
+                if (m.getName().equals("clock")) { // the time of the audited refusals
+                    return java.time.Clock.systemUTC();
                 }
                 throw new AssertionError("the node's " + m.getName() + " was consulted");
             });
