@@ -39,6 +39,12 @@ public interface AuditLog extends AutoCloseable {
         /** The RFC 9162 consistency proof between two sizes of this log, for peers that hold its checkpoints. */
         java.util.List<byte[]> consistencyProof(long first, long second);
 
+        /** The RFC 9162 inclusion proof of entry {@code index} in the tree of the first {@code size} entries, read from tiles. */
+        java.util.List<byte[]> inclusionProof(long index, long size);
+
+        /** The C2SP hash tile {@code level}/{@code index}, its first {@code width} hashes (for peers and witnesses). */
+        byte[] tile(int level, long index, int width);
+
         /**
          * A consistent copy of the log for an auditor: every checkpoint written so far and the entries
          * they cover (and any later ones already on disk), as the first bytes of the two files.
