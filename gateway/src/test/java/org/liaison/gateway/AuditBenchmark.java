@@ -36,6 +36,11 @@ public final class AuditBenchmark {
         public long record(AuditEvent event) {
             return next.getAndIncrement();
         }
+
+        @Override
+        public byte[] entry(long index) {
+            throw new UnsupportedOperationException("no entries");
+        }
     }
 
     public static void main(String[] args) throws Exception {

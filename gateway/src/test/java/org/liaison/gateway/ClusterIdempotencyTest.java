@@ -40,6 +40,11 @@ class ClusterIdempotencyTest {
             }
             return events.record(e);
         }
+
+        @Override
+        public byte[] entry(long index) {
+            throw new UnsupportedOperationException("no entries");
+        }
     }
 
     @Test

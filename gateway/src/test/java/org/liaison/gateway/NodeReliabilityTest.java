@@ -84,6 +84,11 @@ class NodeReliabilityTest {
             }
 
             @Override
+            public byte[] entry(long index) {
+                throw new UnsupportedOperationException("no entries");
+            }
+
+            @Override
             public void close() {
                 throw new IllegalStateException("and could not be closed");
             }

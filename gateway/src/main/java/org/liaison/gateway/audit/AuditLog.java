@@ -47,6 +47,15 @@ public interface AuditLog extends AutoCloseable {
         throw new UnsupportedOperationException("this audit log keeps no Merkle tree");
     }
 
+    /**
+     * The bytes of entry {@code index} as the log hashed them (its RFC 9162 leaf), read by itself: for an
+     * evidence container, which proves one entry without reading the log's history.
+     *
+     * @throws UnsupportedOperationException when this log keeps no entries it can read back
+     * @throws IllegalArgumentException when the log has no entry {@code index}
+     */
+    byte[] entry(long index);
+
     /** The C2SP tlog-tiles hash tile {@code level}/{@code index}, its first {@code width} hashes (256: a full tile). */
     default byte[] tile(int level, long index, int width) {
         throw new UnsupportedOperationException("this audit log keeps no hash tiles");

@@ -22,6 +22,11 @@ public final class MemoryAuditLog implements AuditLog {
         return events.size() - 1;
     }
 
+    @Override
+    public byte[] entry(long index) {
+        throw new UnsupportedOperationException("the in-memory audit log keeps no entry bytes");
+    }
+
     public synchronized List<AuditEvent> events() {
         return List.copyOf(events);
     }

@@ -466,6 +466,33 @@ public final class PostgresAuditLog implements AuditLog {
     }
 
     @Override
+    public List<byte[]> inclusionProof(long index, long size) {
+        try {
+            catchUp();
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read the shared audit log: " + e.getMessage(), e);
+        }
+        synchronized (this) {
+            return tree.inclusionProof(index, size);
+        }
+    }
+
+    @Override
+    public byte[] entry(long index) {
+        try (Connection c = pool.getConnection(); PreparedStatement p = c.prepareStatement("SELECT entry FROM audit_entries WHERE seq = ?")) {
+            p.setLong(1, index);
+            try (ResultSet r = p.executeQuery()) {
+                if (!r.next()) {
+                    throw new IllegalArgumentException("no entry " + index + " in the shared audit log");
+                }
+                return r.getBytes(1);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read audit entry " + index + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
     public String verifierKey() {
         return signer.verifierKey();
     }
