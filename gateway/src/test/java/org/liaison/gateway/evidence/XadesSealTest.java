@@ -2,6 +2,7 @@ package org.liaison.gateway.evidence;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.security.cert.X509CRL;
@@ -10,7 +11,14 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.liaison.certs.CertificateAuthority;
+import org.liaison.certs.KeyAlgorithm;
+import org.liaison.certs.Pem;
 import org.liaison.certs.CertificateProfile;
 import org.liaison.certs.Credential;
 import org.liaison.certs.Suite;
@@ -22,6 +30,9 @@ import org.liaison.certs.testing.TestPki;
  * members' receipts, notices and evidences) is sealed through ds:Manifests and every file is still checked.
  */
 class XadesSealTest {
+    @TempDir
+    Path dir;
+
     private final TestPki pki;
     private final Credential node;
     private final List<X509CRL> crls;
@@ -106,5 +117,52 @@ class XadesSealTest {
         assertThat(onlyCa).contains(java.util.Base64.getEncoder().encodeToString(ca.getEncoded()));
         assertThatThrownBy(() -> XadesSeal.verify(onlyCa.getBytes(StandardCharsets.UTF_8), files, check, null))
                 .hasMessageContaining("CertificateValues");
+    }
+
+    /**
+     * xmlsec1, an independent implementation, verifies a seal over the container's files unpacked beside it
+     * (xmlsec1 1.2 knows no Ed25519: an ECDSA P-256 node key goes through the same sealing path), and refuses
+     * it once a file changed.
+     */
+    @Test
+    void xmlsec1VerifiesTheSealOverTheUnpackedFilesAndRefusesAChangedFile() throws Exception {
+        assumeTrue(xmlsec1Present(), "xmlsec1 is not installed: the seal's interop was not checked (CI installs xmlsec1)");
+        var kp = KeyAlgorithm.EC_P256.generate();
+        var chain = pki.intermediate.issue(CertificateAuthority.Request.of("CN=gw.example", kp.getPublic(), CertificateProfile.GATEWAY_TLS,
+                pki.now.minusSeconds(60), pki.now.plusSeconds(3600)));
+        Credential ec = Credential.create(kp.getPrivate(), chain);
+        Map<String, byte[]> files = files(5);
+        byte[] seal = XadesSeal.seal(files, ec, Instant.now(), null, List.of(ec.certificate()), crls);
+        for (Map.Entry<String, byte[]> f : files.entrySet()) {
+            Files.createDirectories(dir.resolve(f.getKey()).getParent());
+            Files.write(dir.resolve(f.getKey()), f.getValue());
+        }
+        // beside the files (the references are relative to the container's root)
+        Path signature = Files.write(dir.resolve("signatures001.xml"), seal);
+        Path cert = dir.resolve("node.pem");
+        Pem.writeCertificates(cert, List.of(ec.certificate()));
+        assertThat(xmlsec1(signature, cert)).isZero();
+        Files.writeString(dir.resolve("evidence/002-delivered.xml"), "<e n='changed'/>");
+        assertThat(xmlsec1(signature, cert)).isNotZero();
+    }
+
+    private static boolean xmlsec1Present() {
+        try {
+            Process p = new ProcessBuilder("xmlsec1", "--version").redirectErrorStream(true).start();
+            return p.waitFor(20, TimeUnit.SECONDS) && p.exitValue() == 0;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    private static int xmlsec1(Path xml, Path cert) throws Exception {
+        Process p = new ProcessBuilder("xmlsec1", "--verify", "--pubkey-cert-pem", cert.toString(), "--id-attr:Id",
+                XadesSeal.XADES_NS + ":SignedProperties", xml.toString()).directory(xml.getParent().toFile()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        if (p.exitValue() != 0) {
+            System.out.println("xmlsec1: " + out);
+        }
+        return p.exitValue();
     }
 }
