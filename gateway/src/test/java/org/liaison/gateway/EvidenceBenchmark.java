@@ -34,7 +34,12 @@ public final class EvidenceBenchmark {
             f.setLength(size); // sparse zeros: the package's size is what counts here
         }
         Path root = t.federation.dir().resolve("operator/ca/ca.pem");
-        try (GatewayNode itNode = t.startLogged(IT); GatewayNode alNode = t.startLogged(AL); GatewayNode usNode = t.startLogged(US)) {
+        // FAST's timings but reads that wait: a loaded machine (or a 1 GiB upload) must not cut the CLI off.
+        GatewayNode.Tuning patient = GatewayNode.Tuning.builder().readTimeout(Duration.ofSeconds(60)).clientTimeout(Duration.ofSeconds(60))
+                .backoff(new org.liaison.gateway.delivery.Backoff(Duration.ofMillis(200), Duration.ofSeconds(1))).poll(Duration.ofMillis(100))
+                .maxMessageBytes(2L << 30).maxEnvelopeBytes(4 << 20).reloadEvery(Duration.ofMillis(300)).build();
+        try (GatewayNode itNode = GatewayNode.start(t.config(IT), patient); GatewayNode alNode = GatewayNode.start(t.config(AL), patient);
+                GatewayNode usNode = GatewayNode.start(t.config(US), patient)) {
             String id = cli("--profile", it.toString(), "submit", "--to", "AL-PP", "--service", "mla-request", "--case", "OP-BENCH",
                     "--legal-basis", "UNTOC art. 18", "--new", file.toString()).strip();
             TestNodes.await("relayed", Duration.ofMinutes(30), () -> {

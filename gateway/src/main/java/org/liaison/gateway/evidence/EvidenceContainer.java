@@ -47,10 +47,13 @@ import org.liaison.protocol.xml.XmlLimits;
 /**
  * One portable container per message ({@code liaison evidence export}): an ASiC-E file (see {@link AsicE})
  * holding what this node has of the message — the envelope; the signed manifest where this node can open it
- * (the recipient's); the receipts and stage notices; every evidence this node issued about it; for each
- * evidence its audit entry with the RFC 9162 inclusion proof against a signed checkpoint of this node's log,
- * and the RFC 3161 token of that checkpoint when one is held; the directory edition in force with the
- * operator's CA, the CRLs and the TSA's chain — sealed by this node (see {@link XadesSeal}). The files of the
+ * (the recipient's); the receipts and stage notices; every evidence held about it (this node's and the
+ * peer's kept beside them); for each of this node's evidences its audit entry (read by itself) with the
+ * RFC 9162 inclusion proofs (from the log's tiles) against a signed checkpoint, with the RFC 3161 token of
+ * that checkpoint when one is held, and against the latest checkpoint cosigned by the directory's witness
+ * quorum; the directory edition in force with the operator's CA, the CRLs in force now and at each event's
+ * time (see {@link CrlHistory}) and the TSA's chain — sealed by this node (XAdES B-LT, see {@link XadesSeal}).
+ * The export reads the one entry and O(log n) hashes per evidence, not the log's history. The files of the
  * package are referenced (their SHA-256 in the signed manifest and the evidence), not included.
  *
  * <p>{@link #verify} checks all of it with nothing but the container (and, optionally, the operator root or
