@@ -170,7 +170,7 @@ public final class DemoCommand implements Callable<Integer> {
                 out.println("   " + line);
             }
 
-            evidenceContainer(fed, dir, itUser, request);
+            evidenceContainer(fed, dir, itUser, request, nodes.get(0));
 
             if (!keepRunning) {
                 say("8. The nodes stop; each one's tamper-evident audit log verifies (signed checkpoints over every event),");
@@ -308,8 +308,16 @@ public final class DemoCommand implements Callable<Integer> {
      * Italy's investigator exports the request's evidence container (ASiC-E, sealed by Italy's node), checks it
      * offline with the operator's root, and a copy with one evidence changed is refused.
      */
-    private void evidenceContainer(FederationSetup.Result fed, Path dir, String itUser, String request) throws IOException {
+    private void evidenceContainer(FederationSetup.Result fed, Path dir, String itUser, String request, GatewayNode italy) throws IOException {
         say("7b. Italy's investigator exports the request's evidence as one sealed container, for a court; it verifies offline.");
+        // The checkpoint covering the request's last evidence, cosigned by Italy's witnesses (Albania and the US) first.
+        long last = italy.evidence().of(java.util.UUID.fromString(request)).stream().mapToLong(e -> e.auditIndex()).max().orElse(-1);
+        if (last >= 0) {
+            italy.audit().checkpointCovering(last);
+        }
+        for (int i = 0; i < 3 && !italy.submitter().round().map(r -> r.satisfied()).orElse(true); i++) {
+            // a witness that answered with the size it holds is asked again in the next round
+        }
         Path containers = Files.createDirectories(dir.resolve("evidence-containers"));
         Path container = containers.resolve("mla-request-" + request.substring(0, 8) + ".asice");
         run("--profile", itUser, "evidence", "export", request, "--out", container.toString());

@@ -36,6 +36,7 @@ public final class AuditBenchmark {
         public long record(AuditEvent event) {
             return next.getAndIncrement();
         }
+
     }
 
     public static void main(String[] args) throws Exception {

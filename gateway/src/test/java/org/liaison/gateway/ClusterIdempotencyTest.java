@@ -38,6 +38,7 @@ class ClusterIdempotencyTest {
             }
             return super.record(e);
         }
+
     }
 
     @Test

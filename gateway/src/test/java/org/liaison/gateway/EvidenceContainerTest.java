@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static org.liaison.gateway.TestNodes.AL;
 import static org.liaison.gateway.TestNodes.IT;
+import static org.liaison.gateway.TestNodes.US;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -13,9 +14,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.security.cert.X509CRL;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -43,6 +46,11 @@ class EvidenceContainerTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** As {@link TestNodes#FAST}, with reads that wait longer: three nodes and the CLI share two loaded cores here. */
+    private static final GatewayNode.Tuning PATIENT = GatewayNode.Tuning.builder().readTimeout(Duration.ofSeconds(30))
+            .clientTimeout(Duration.ofSeconds(30)).backoff(new org.liaison.gateway.delivery.Backoff(Duration.ofMillis(200), Duration.ofSeconds(1)))
+            .poll(Duration.ofMillis(100)).maxMessageBytes(1L << 30).maxEnvelopeBytes(4 << 20).reloadEvery(Duration.ofMillis(300)).build();
+
     private static BackupRestoreTest.Run ok(String... args) {
         BackupRestoreTest.Run r = BackupRestoreTest.cli(args);
         assertThat(r.code()).as(r.err() + r.out()).isZero();
@@ -65,7 +73,8 @@ class EvidenceContainerTest {
         try (OpensslTsa tsa = OpensslTsa.start(dir.resolve("tsa"))) {
             Files.writeString(t.config(IT), "timestamping:\n  url: " + tsa.url() + "\n  certificates: " + tsa.chainPem + "\n  every: 1\n",
                     StandardOpenOption.APPEND);
-            try (GatewayNode itNode = t.startLogged(IT); GatewayNode alNode = t.startLogged(AL)) {
+            try (GatewayNode itNode = GatewayNode.start(t.config(IT), PATIENT); GatewayNode alNode = GatewayNode.start(t.config(AL), PATIENT);
+                    GatewayNode usNode = GatewayNode.start(t.config(US), PATIENT)) {
                 String id = ok("--profile", it.toString(), "submit", "--to", "AL-PP", "--service", "mla-request", "--case", "OP-COURT",
                         "--legal-basis", "UNTOC art. 18", "--respond-by", "e-evidence", "--new", file.toString()).out().strip();
                 TestNodes.await("delivered", Duration.ofSeconds(30), () -> alNode.store().inbox().received(UUID.fromString(id)).isPresent());
@@ -86,6 +95,8 @@ class EvidenceContainerTest {
                     }
                 });
 
+                witnessed(itNode, id); // the checkpoint covering the evidence cosigned by the directory's quorum (AL and US)
+
                 Path container = dir.resolve("request.asice");
                 ok("--profile", it.toString(), "evidence", "export", id, "--out", container.toString());
                 BackupRestoreTest.Run verified = ok("evidence", "verify", container.toString(), "--root", root.toString(), "--json",
@@ -97,7 +108,9 @@ class EvidenceContainerTest {
                 assertThat(report.path("deadline").asText()).startsWith("answered in time");
                 assertThat(report.path("timeline").findValuesAsText("event")).containsExactly(EvidenceEvent.SUBMISSION_ACCEPTED.id(),
                         EvidenceEvent.RELAYED.id(), EvidenceEvent.ANSWERED.id());
-                assertThat(report.path("timeline").get(0).path("proven").toString()).contains("audit log at entry").contains("existed before");
+                assertThat(report.path("timeline").get(0).path("proven").toString()).contains("audit log at entry").contains("existed before")
+                        .contains("witnessed: under a checkpoint").contains("quorum 2: met");
+                assertThat(report.path("sealLevel").asText()).isEqualTo("B-LT");
                 assertThat(ok("evidence", "verify", container.toString()).out()).contains("VALID").contains("pass --root")
                         .contains("submission-accepted");
 
@@ -134,6 +147,7 @@ class EvidenceContainerTest {
                 assertThat(dom).contains("VALID: every signature").contains("submission-accepted").contains("answered in time");
 
                 // the recipient's side: its auditor's container verifies too (with the investigator's signed manifest)
+                witnessed(alNode, id);
                 Path received = dir.resolve("received.asice");
                 ok("--profile", alAuditor.toString(), "evidence", "export", id, "--out", received.toString());
                 JsonNode alReport = JSON.readTree(ok("evidence", "verify", received.toString(), "--root", root.toString(), "--json").out());
@@ -147,6 +161,11 @@ class EvidenceContainerTest {
                 refused(container, "altered-evidence", m -> put(m, evidence, s -> s.replace("mla-request", "mla-response")), evidence);
                 refused(container, "altered-proof", m -> put(m, "log/proofs.json", s -> flipProofHash(s)), "inclusion proof");
                 refused(container, "altered-timestamp", m -> put(m, "log/proofs.json", s -> flipTimestamp(s)), "token");
+                // a witness's cosignature taken off the cosigned checkpoint: the quorum is reported missing
+                refused(container, "no-quorum", m -> put(m, "log/proofs.json", s -> dropCosignature(s)), "witness quorum missing");
+                // the CRLs taken out of the seal's RevocationValues: not B-LT
+                refused(container, "seal-without-crls", m -> put(m, "META-INF/signatures001.xml",
+                        s -> s.replaceAll("(?s)<xades:EncapsulatedCRLValue>.*?</xades:EncapsulatedCRLValue>", "")), "RevocationValues");
                 try (OpensslTsa other = OpensslTsa.start(dir.resolve("other-tsa"))) {
                     // another TSA's chain in place of the real one: the tokens no longer verify
                     refused(container, "altered-certificate", m -> {
@@ -159,6 +178,38 @@ class EvidenceContainerTest {
                     assertThat(r.code()).isNotZero();
                     assertThat(JSON.readTree(r.out()).path("problems").toString()).contains("directory.xml");
                 }
+
+                // Italy's CA issues a new CRL after the events: the container still checks each event with the CRL of
+                // its time (kept by the node), so it verifies (before, it held only today's CRL, not valid at the events).
+                java.time.Instant reissued = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+                X509CRL newCrl = t.federation.pki().authority(IT).ca().writeCrl(reissued, Duration.ofDays(7));
+                TestNodes.await("Italy's node loads the new CRL", Duration.ofSeconds(10), () -> itNode.trust().crls().contains(newCrl));
+                // and the peer's signed evidence held beside this node's (as h7's wire format stores it): collected and checked
+                Path alEvidence = t.auditDir(AL).resolveSibling("evidence").resolve(id);
+                Path itEvidence = t.auditDir(IT).resolveSibling("evidence").resolve(id);
+                String peerFile;
+                try (var files = Files.list(alEvidence)) {
+                    List<Path> xml = files.filter(f -> f.toString().endsWith(".xml")).sorted().toList();
+                    for (Path f : xml) {
+                        Files.copy(f, itEvidence.resolve(f.getFileName()));
+                    }
+                    peerFile = "evidence/" + xml.get(0).getFileName();
+                }
+                Path later = dir.resolve("later.asice");
+                ok("--profile", it.toString(), "evidence", "export", id, "--out", later.toString());
+                BackupRestoreTest.Run laterRun = BackupRestoreTest.cli("evidence", "verify", later.toString(), "--root", root.toString(), "--json");
+                JsonNode laterReport = JSON.readTree(laterRun.out());
+                assertThat(laterReport.path("valid").asBoolean()).as(laterRun.out()).isTrue();
+                assertThat(laterReport.path("timeline").findValuesAsText("event")).contains(EvidenceEvent.DELIVERED.id(),
+                        EvidenceEvent.ACKNOWLEDGED.id(), EvidenceEvent.SUBMISSION_ACCEPTED.id());
+                assertThat(laterReport.path("timeline").findValuesAsText("issuer")).contains("AL-PP", "IT-DNA");
+                // the CRL in force at the events taken out (only the new one left): the evidences' certificates are unproven
+                refused(later, "crl-of-the-events-removed", m -> {
+                    m.put("certificates/crls.pem", withoutCrlsBefore(m.get("certificates/crls.pem"), newCrl));
+                    return m;
+                }, "revocation status");
+                // the peer's evidence altered: caught by its issuer's signature
+                refused(later, "altered-peer-evidence", m -> put(m, peerFile, s -> s.replace("AL-PP", "US-OIA")), peerFile);
             }
         }
     }
@@ -192,6 +243,52 @@ class EvidenceContainerTest {
         } catch (Exception e) {
             throw new AssertionError(e);
         }
+    }
+
+    /** Each item's cosigned checkpoint with its last cosignature line taken off. */
+    private static String dropCosignature(String proofs) {
+        try {
+            ObjectNode p = (ObjectNode) JSON.readTree(proofs);
+            for (JsonNode item : p.path("items")) {
+                if (item.has("cosigned")) {
+                    ObjectNode c = (ObjectNode) item.path("cosigned");
+                    String note = c.path("checkpoint").asText();
+                    String cut = note.substring(0, note.stripTrailing().lastIndexOf('\n') + 1);
+                    c.put("checkpoint", cut);
+                }
+            }
+            return JSON.writeValueAsString(p);
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** The PEM CRLs but those of {@code latest}'s issuer older than it. */
+    private static byte[] withoutCrlsBefore(byte[] pem, X509CRL latest) {
+        try {
+            StringBuilder out = new StringBuilder();
+            int dropped = 0;
+            for (var c : java.security.cert.CertificateFactory.getInstance("X.509").generateCRLs(new ByteArrayInputStream(pem))) {
+                X509CRL crl = (X509CRL) c;
+                if (crl.getIssuerX500Principal().equals(latest.getIssuerX500Principal()) && crl.getThisUpdate().before(latest.getThisUpdate())) {
+                    dropped++;
+                    continue;
+                }
+                out.append(org.liaison.certs.Pem.crl(crl));
+            }
+            assertThat(dropped).as("the container held the CRL in force at the events").isPositive();
+            return out.toString().getBytes(StandardCharsets.US_ASCII);
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** The evidence of message {@code id} at node {@code n} is under a checkpoint its witnesses' quorum cosigned. */
+    private static void witnessed(GatewayNode n, String id) throws Exception {
+        long last = n.evidence().of(UUID.fromString(id)).stream().mapToLong(x -> x.auditIndex()).max().orElseThrow();
+        n.audit().checkpointCovering(last);
+        TestNodes.await("the witnesses' quorum", Duration.ofSeconds(20),
+                () -> n.submitter().round().map(r -> r.satisfied()).orElse(false));
     }
 
     private static String flipTimestamp(String proofs) {

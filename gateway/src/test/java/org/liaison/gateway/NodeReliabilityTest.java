@@ -82,6 +82,7 @@ class NodeReliabilityTest {
                 return super.record(e);
             }
 
+
             @Override
             public void close() {
                 throw new IllegalStateException("and could not be closed");

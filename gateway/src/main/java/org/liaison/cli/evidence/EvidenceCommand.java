@@ -133,6 +133,7 @@ public final class EvidenceCommand {
         m.put("exporter", r.exporter());
         m.put("sealed", r.sealed() == null ? null : r.sealed().toString());
         m.put("sealTimestamped", r.sealTimestamped() == null ? null : r.sealTimestamped().toString());
+        m.put("sealLevel", r.sealLevel());
         m.put("directorySequence", r.directorySequence());
         m.put("rootPinned", r.rootPinned());
         m.put("deadline", r.deadline());
@@ -153,7 +154,8 @@ public final class EvidenceCommand {
 
     static void print(PrintWriter o, EvidenceContainer.Report r) {
         o.println("Message " + r.messageId() + (r.exporter() == null ? "" : ", container sealed by " + r.exporter() + " at " + r.sealed())
-                + (r.sealTimestamped() == null ? "" : " (time-stamped " + r.sealTimestamped() + ")"));
+                + (r.sealTimestamped() == null ? "" : " (time-stamped " + r.sealTimestamped() + ")")
+                + (r.sealLevel() == null ? "" : ", XAdES " + r.sealLevel()));
         o.println("Directory edition #" + r.directorySequence() + (r.rootPinned() ? ", verified with the root you gave"
                 : ", verified with the container's own operator CA (pass --root to pin the one you trust)"));
         o.println();

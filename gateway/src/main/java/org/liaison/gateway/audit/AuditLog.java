@@ -46,6 +46,14 @@ public interface AuditLog extends AutoCloseable {
         byte[] tile(int level, long index, int width);
 
         /**
+         * The bytes of entry {@code index} as the log hashed them (its RFC 9162 leaf), read by itself: for an
+         * evidence container, which proves one entry without reading the log's history.
+         *
+         * @throws IllegalArgumentException when the log has no entry {@code index}
+         */
+        byte[] entry(long index);
+
+        /**
          * A consistent copy of the log for an auditor: every checkpoint written so far and the entries
          * they cover (and any later ones already on disk), as the first bytes of the two files.
          */

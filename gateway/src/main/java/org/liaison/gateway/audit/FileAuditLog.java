@@ -911,6 +911,34 @@ public final class FileAuditLog implements AuditLog, AuditLog.Tree {
         return out.toByteArray();
     }
 
+    /** Entry {@code index}'s bytes, read from the entries file through the index (its entry bundle, up to 256 entries). */
+    @Override
+    public byte[] entry(long index) {
+        long bundle = index / TilePath.WIDTH;
+        int at = (int) (index % TilePath.WIDTH);
+        long size;
+        synchronized (this) {
+            size = tree.size();
+        }
+        if (index < 0 || index >= size) {
+            throw new IllegalArgumentException("no entry " + index + " in a log of " + size + " entries");
+        }
+        int width = (int) Math.min(TilePath.WIDTH, size - bundle * TilePath.WIDTH);
+        try {
+            byte[] b = entryBundle(bundle, width);
+            int pos = 0;
+            for (int i = 0; ; i++) {
+                int len = ((b[pos] & 0xff) << 8) | (b[pos + 1] & 0xff);
+                if (i == at) {
+                    return java.util.Arrays.copyOfRange(b, pos + 2, pos + 2 + len);
+                }
+                pos += 2 + len;
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read audit entry " + index + ": " + e.getMessage(), e);
+        }
+    }
+
     /** The C2SP hash tile {@code level}/{@code index}, its first {@code width} hashes (256: full), for serving. */
     public synchronized byte[] tile(int level, long index, int width) {
         return tree.tile(level, index, width);

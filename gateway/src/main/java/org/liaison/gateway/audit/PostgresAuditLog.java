@@ -755,6 +755,21 @@ public final class PostgresAuditLog implements AuditLog, AuditLog.Tree {
     }
 
     @Override
+    public byte[] entry(long index) {
+        try (Connection c = pool.getConnection(); PreparedStatement p = c.prepareStatement("SELECT entry FROM audit_entries WHERE seq = ?")) {
+            p.setLong(1, index);
+            try (ResultSet r = p.executeQuery()) {
+                if (!r.next()) {
+                    throw new IllegalArgumentException("no entry " + index + " in the shared audit log");
+                }
+                return r.getBytes(1);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read audit entry " + index + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
     public String verifierKey() {
         return signer.verifierKey();
     }

@@ -25,7 +25,6 @@ import java.util.UUID;
 import org.liaison.certs.AuthorityId;
 import org.liaison.certs.Pem;
 import org.liaison.gateway.audit.AuditLog;
-import org.liaison.gateway.audit.AuditLogVerifier;
 import org.liaison.gateway.peer.PeerContext;
 import org.liaison.gateway.store.MessageStore;
 import org.liaison.protocol.ErrorCode;
@@ -41,7 +40,6 @@ import org.liaison.protocol.evidence.Evidences;
 import org.liaison.protocol.pkg.Manifests;
 import org.liaison.protocol.tlog.Checkpoint;
 import org.liaison.protocol.tlog.Merkle;
-import org.liaison.protocol.tlog.MerkleTree;
 import org.liaison.protocol.tlog.SignedNote;
 import org.liaison.protocol.xml.SecureXml;
 import org.liaison.protocol.xml.XmlLimits;
@@ -49,10 +47,13 @@ import org.liaison.protocol.xml.XmlLimits;
 /**
  * One portable container per message ({@code liaison evidence export}): an ASiC-E file (see {@link AsicE})
  * holding what this node has of the message — the envelope; the signed manifest where this node can open it
- * (the recipient's); the receipts and stage notices; every evidence this node issued about it; for each
- * evidence its audit entry with the RFC 9162 inclusion proof against a signed checkpoint of this node's log,
- * and the RFC 3161 token of that checkpoint when one is held; the directory edition in force with the
- * operator's CA, the CRLs and the TSA's chain — sealed by this node (see {@link XadesSeal}). The files of the
+ * (the recipient's); the receipts and stage notices; every evidence held about it (this node's and the
+ * peer's kept beside them); for each of this node's evidences its audit entry (read by itself) with the
+ * RFC 9162 inclusion proofs (from the log's tiles) against a signed checkpoint, with the RFC 3161 token of
+ * that checkpoint when one is held, and against the latest checkpoint cosigned by the directory's witness
+ * quorum; the directory edition in force with the operator's CA, the CRLs in force now and at each event's
+ * time (see {@link CrlHistory}) and the TSA's chain — sealed by this node (XAdES B-LT, see {@link XadesSeal}).
+ * The export reads the one entry and O(log n) hashes per evidence, not the log's history. The files of the
  * package are referenced (their SHA-256 in the signed manifest and the evidence), not included.
  *
  * <p>{@link #verify} checks all of it with nothing but the container (and, optionally, the operator root or
@@ -72,8 +73,15 @@ public final class EvidenceContainer {
 
     private EvidenceContainer() {}
 
-    /** Where the directory's pins are: the operator's CA and its CRL (paths from node.yaml). */
-    public record Pins(Path operatorCa, Path operatorCrl) {}
+    /**
+     * Where the directory's pins are: the operator's CA and its CRL (paths from node.yaml); and the folder of
+     * this node's cosigned checkpoints ({@code dataDir/audit-cosigned}, null: none).
+     */
+    public record Pins(Path operatorCa, Path operatorCrl, Path cosigned) {
+        public Pins(Path operatorCa, Path operatorCrl) {
+            this(operatorCa, operatorCrl, null);
+        }
+    }
 
     /**
      * Builds and seals the container of message {@code id} from what {@code node} holds.
@@ -115,77 +123,121 @@ public final class EvidenceContainer {
         for (EvidenceIssuer.Stored e : evidences) {
             files.put("evidence/" + e.name(), e.xml());
         }
-        files.put(PROOFS, proofs(node, issuer, evidences));
+        files.put(PROOFS, proofs(node, issuer, evidences, pins.cosigned()));
         files.put(DIRECTORY, node.trust().directory().xml());
         files.put(OPERATOR_CA, Files.readAllBytes(pins.operatorCa()));
-        StringBuilder crls = new StringBuilder();
-        for (X509CRL c : node.trust().crls()) {
-            crls.append(Pem.crl(c));
-        }
+        // The CRLs in force now (for the seal and the directory) and at each event's time (for its signer).
+        Instant now = node.clock().instant();
+        List<X509CRL> current = new ArrayList<>(node.trust().crls());
         if (pins.operatorCrl() != null && Files.exists(pins.operatorCrl())) {
-            crls.append(Pem.crl(Pem.readCrl(pins.operatorCrl())));
+            current.add(Pem.readCrl(pins.operatorCrl()));
+        }
+        List<Instant> times = new ArrayList<>();
+        for (EvidenceIssuer.Stored e : evidences) {
+            try {
+                times.add(Evidences.claimed(e.xml()).eventTime());
+            } catch (ProtocolException unreadable) {
+                // carried as it is; verify reports it
+            }
+        }
+        List<X509CRL> seen = new ArrayList<>(current);
+        CrlHistory history = issuer.crlHistory();
+        if (history != null) {
+            history.keep(current);
+            seen.addAll(history.all());
+        }
+        List<X509CRL> chosen = new ArrayList<>(current);
+        chosen.addAll(CrlHistory.validAtAny(CrlHistory.distinct(seen), times));
+        StringBuilder crls = new StringBuilder();
+        for (X509CRL c : CrlHistory.distinct(chosen)) {
+            crls.append(Pem.crl(c));
         }
         files.put(CRLS, crls.toString().getBytes(StandardCharsets.US_ASCII));
         TimeStamps.Authority tsa = issuer.trustedTime().map(TrustedTime::authority).orElse(null);
         if (tsa != null) {
             files.put(TSA_CHAIN, Pem.certificates(tsa.chain()).getBytes(StandardCharsets.US_ASCII));
         }
-        byte[] seal = XadesSeal.seal(files, node.signing(), node.clock().instant(), tsa);
+        // B-LT: the seal carries its own validation data (the signer's chain, the TSA's, and the CRLs in force now).
+        List<X509Certificate> certificateValues = new ArrayList<>();
+        certificateValues.add(node.signing().certificate());
+        certificateValues.addAll(node.trust().directory().require(node.me()).nationalCas());
+        if (tsa != null) {
+            certificateValues.addAll(tsa.chain());
+        }
+        byte[] seal = XadesSeal.seal(files, node.signing(), now, tsa, certificateValues, CrlHistory.validAt(CrlHistory.distinct(current), now));
         Map<String, byte[]> all = new LinkedHashMap<>(files);
         all.put(AsicE.SIGNATURES, seal);
         return AsicE.write(all);
     }
 
-    /** Each evidence's audit entry and inclusion proof against a signed (and, when held, time-stamped) checkpoint. */
-    private static byte[] proofs(PeerContext node, EvidenceIssuer issuer, List<EvidenceIssuer.Stored> evidences) throws IOException {
+    /**
+     * Each evidence's audit entry (read by itself) and its inclusion proofs (from the log's tiles) against a
+     * signed (and, when held, time-stamped) checkpoint, and against the latest checkpoint cosigned by the
+     * directory's witness quorum ({@code audit-cosigned/quorum.note}; else the latest cosigned one) when it
+     * covers the entry. Reads nothing of the log's history but the entry and O(log n) hashes.
+     */
+    private static byte[] proofs(PeerContext node, EvidenceIssuer issuer, List<EvidenceIssuer.Stored> evidences, Path cosignedDir)
+            throws IOException {
         ObjectNode o = JSON.createObjectNode();
         o.put("format", PROOFS_FORMAT);
         o.put("issuer", node.me().value());
         AuditLog audit = node.audit();
         o.put("verifierKey", audit.verifierKey());
         ArrayNode items = o.putArray("items");
-        List<byte[]> entries = null;
-        MerkleTree tree = null;
-        Optional<AuditLog.Tree> files = audit.tree();
-        if (files.isPresent()) {
-            // The log's files as of now (O(log size): fine for a court's request, see the report to the lead).
-            Path dir = files.get().snapshot().entries().getParent();
-            entries = AuditLogVerifier.entries(dir);
-            tree = MerkleTree.of(entries.stream().map(Merkle::leafHash).toList());
-        } else {
-            o.put("note", "this node's audit log cannot export inclusion proofs (no log files)");
+        Optional<AuditLog.Tree> tree = audit.tree();
+        if (tree.isEmpty()) {
+            o.put("note", "this node's audit log cannot export inclusion proofs (it keeps no log files)");
+        }
+        String cosigned = null;
+        for (String name : List.of(org.liaison.gateway.witness.Submitter.QUORUM, org.liaison.gateway.witness.Submitter.LATEST)) {
+            Path f = cosignedDir == null ? null : cosignedDir.resolve(name);
+            if (cosigned == null && f != null && Files.exists(f)) {
+                cosigned = Files.readString(f, StandardCharsets.UTF_8);
+            }
         }
         for (EvidenceIssuer.Stored e : evidences) {
             ObjectNode item = items.addObject();
             item.put("evidence", "evidence/" + e.name());
             item.put("index", e.auditIndex());
-            if (tree == null || e.auditIndex() < 0 || e.auditIndex() >= entries.size()) {
-                continue;
-            }
             long index = e.auditIndex();
-            item.put("entry", new String(entries.get((int) index), StandardCharsets.UTF_8));
-            String note = null;
-            byte[] token = null;
-            Optional<TrustedTime.Stamp> stamp = issuer.trustedTime().isPresent() ? issuer.trustedTime().get().covering(index) : Optional.empty();
-            if (stamp.isPresent() && stamp.get().size() <= tree.size()) {
-                note = stamp.get().checkpoint();
-                token = stamp.get().token();
-            } else {
-                note = audit.checkpointCovering(index);
+            if (index < 0 || tree.isEmpty()) {
+                continue; // not logged here (another node's evidence, or not logged), or no proofs to give
             }
-            if (note == null) {
-                continue;
-            }
-            long size = Checkpoint.ofNote(note).size();
-            if (size > tree.size()) {
-                continue; // written after the files were read: the next export has it
-            }
-            item.put("checkpoint", note);
-            item.put("treeSize", size);
-            ArrayNode proof = item.putArray("proof");
-            tree.inclusionProof(index, size).forEach(h -> proof.add(HEX.formatHex(h)));
-            if (token != null) {
-                item.put("timestamp", Base64.getEncoder().encodeToString(token));
+            try {
+                byte[] entry = tree.get().entry(index);
+                String note;
+                byte[] token = null;
+                Optional<TrustedTime.Stamp> stamp = issuer.trustedTime().isPresent() ? issuer.trustedTime().get().covering(index) : Optional.empty();
+                if (stamp.isPresent()) {
+                    note = stamp.get().checkpoint();
+                    token = stamp.get().token();
+                } else {
+                    note = audit.checkpointCovering(index);
+                }
+                if (note == null) {
+                    continue;
+                }
+                long size = Checkpoint.ofNote(note).size();
+                item.put("entry", new String(entry, StandardCharsets.UTF_8));
+                item.put("checkpoint", note);
+                item.put("treeSize", size);
+                ArrayNode proof = item.putArray("proof");
+                tree.get().inclusionProof(index, size).forEach(h -> proof.add(HEX.formatHex(h)));
+                if (token != null) {
+                    item.put("timestamp", Base64.getEncoder().encodeToString(token));
+                }
+                if (cosigned != null) {
+                    long csize = Checkpoint.ofNote(cosigned).size();
+                    if (csize > index) {
+                        ObjectNode w = item.putObject("cosigned");
+                        w.put("checkpoint", cosigned);
+                        w.put("treeSize", csize);
+                        ArrayNode wp = w.putArray("proof");
+                        tree.get().inclusionProof(index, csize).forEach(h -> wp.add(HEX.formatHex(h)));
+                    }
+                }
+            } catch (IllegalArgumentException beyond) {
+                item.remove(List.of("entry", "checkpoint", "treeSize", "proof", "timestamp", "cosigned"));
             }
         }
         return JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(o);
@@ -197,7 +249,7 @@ public final class EvidenceContainer {
     public record Event(Instant time, String issuer, String event, String etsi, String file, List<String> proven, List<String> problems) {}
 
     /** The result: the exporter, the timeline, the deadline, and every problem by item and reason (empty: all holds). */
-    public record Report(UUID messageId, String exporter, Instant sealed, Instant sealTimestamped, long directorySequence,
+    public record Report(UUID messageId, String exporter, Instant sealed, Instant sealTimestamped, String sealLevel, long directorySequence,
             boolean rootPinned, List<Event> timeline, String deadline, List<String> problems) {
         public boolean valid() {
             return problems.isEmpty();
@@ -227,14 +279,26 @@ public final class EvidenceContainer {
         Instant claimedSealTime = seal == null ? Instant.now() : claimedSigningTime(seal);
         Trust trust = null;
         FederationDirectory dir = null;
+        List<X509CRL> allCrls = List.of();
+        try {
+            allCrls = crls(files.getOrDefault(CRLS, new byte[0]));
+        } catch (GeneralSecurityException e) {
+            problems.add(CRLS + ": " + e.getMessage());
+        }
         try {
             X509Certificate operator = root != null ? root : certificates(required(files, OPERATOR_CA)).get(0);
-            List<X509CRL> crls = crls(files.getOrDefault(CRLS, new byte[0]));
+            List<X509CRL> crls = CrlHistory.validAt(allCrls, claimedSealTime);
             dir = new DirectoryVerifier(operator, crls).verify(directory != null ? directory : required(files, DIRECTORY), claimedSealTime);
             trust = new Trust(dir, crls);
         } catch (ProtocolException | GeneralSecurityException | IOException e) {
             problems.add(DIRECTORY + ": " + e.getMessage());
         }
+        // Each certificate is checked at each event's time with the CRLs in force then (carried in the container).
+        final FederationDirectory fd = dir;
+        final List<X509CRL> everyCrl = allCrls;
+        Map<Instant, Trust> trusts = new java.util.HashMap<>();
+        java.util.function.Function<Instant, Trust> trustAt = at -> fd == null ? null
+                : trusts.computeIfAbsent(at, t -> new Trust(fd, CrlHistory.validAt(everyCrl, t)));
         List<X509Certificate> tsaChain = null;
         try {
             tsaChain = files.containsKey(TSA_CHAIN) ? certificates(files.get(TSA_CHAIN)) : null;
@@ -244,16 +308,18 @@ public final class EvidenceContainer {
         String exporter = null;
         Instant sealed = null;
         Instant sealTs = null;
+        String sealLevel = null;
         if (seal != null && trust != null) {
-            final Trust t = trust;
             final FederationDirectory d = dir;
             String[] who = new String[1];
             try {
-                XadesSeal.Verified v = XadesSeal.verify(seal, files, claimed -> {
+                // B-LT: the seal's signer is checked with the CRLs inside the seal (its RevocationValues).
+                XadesSeal.Verified v = XadesSeal.verify(seal, files, (claimed, revocationValues) -> {
                     for (FederationDirectory.Entry a : d.authorities().values()) {
                         if (a.isSigningCertificate(claimed)) {
                             who[0] = a.id().value();
-                            return t.gatewaySigner(a.id(), claimedSealTime).resolve(claimed);
+                            return new Trust(d, CrlHistory.validAt(revocationValues, claimedSealTime)).gatewaySigner(a.id(), claimedSealTime)
+                                    .resolve(claimed);
                         }
                     }
                     throw new GeneralSecurityException("the seal's certificate is no authority's gateway signing certificate in the directory");
@@ -261,6 +327,7 @@ public final class EvidenceContainer {
                 exporter = who[0];
                 sealed = v.signingTime();
                 sealTs = v.timestamped();
+                sealLevel = v.level();
             } catch (ProtocolException | GeneralSecurityException | RuntimeException e) {
                 problems.add(AsicE.SIGNATURES + ": " + e.getMessage());
             }
@@ -281,6 +348,14 @@ public final class EvidenceContainer {
             }
         } catch (IOException e) {
             problems.add(PROOFS + ": " + e.getMessage());
+        }
+        org.liaison.protocol.tlog.WitnessPolicy policy = null;
+        if (trust != null && logIssuer != null) {
+            try {
+                policy = dir.witnessing().policy(AuthorityId.of(logIssuer));
+            } catch (IllegalArgumentException e) {
+                problems.add(PROOFS + ": " + e.getMessage());
+            }
         }
         if (trust != null && verifierKey != null && logIssuer != null) {
             try {
@@ -315,15 +390,15 @@ public final class EvidenceContainer {
             }
             if (trust != null) {
                 try {
-                    Evidences.Verified v = Evidences.verify(f.getValue(), trust, c.eventTime());
+                    Evidences.Verified v = Evidences.verify(f.getValue(), trustAt.apply(c.eventTime()), c.eventTime());
                     proven.add("signed by " + c.issuer() + "'s gateway key (" + v.signer().getSubjectX500Principal().getName()
                             + "), valid at the event's time");
                 } catch (ProtocolException e) {
                     bad.add("signature: " + e.getMessage());
                 }
             }
-            checkProof(f.getKey(), f.getValue(), c, proofs.get(f.getKey()), verifierKey, logIssuer, tsaChain, proven, bad);
-            checkRelated(files, c, trust, proven, bad);
+            checkProof(f.getKey(), f.getValue(), c, proofs.get(f.getKey()), verifierKey, logIssuer, tsaChain, policy, proven, bad);
+            checkRelated(files, c, trust == null ? null : trustAt.apply(c.eventTime()), proven, bad);
             if (c.event() == EvidenceEvent.SUBMISSION_ACCEPTED && c.respondBy() != null) {
                 respondBy = c.respondBy();
             }
@@ -341,7 +416,8 @@ public final class EvidenceContainer {
         }
         if (files.containsKey(MANIFEST) && trust != null) {
             try {
-                Manifests.verify(files.get(MANIFEST), trust, sealed == null ? claimedSealTime : sealed);
+                Instant at = sealed == null ? claimedSealTime : sealed;
+                Manifests.verify(files.get(MANIFEST), trustAt.apply(at), at);
             } catch (ProtocolException e) {
                 problems.add(MANIFEST + ": the investigator's signature: " + e.getMessage());
             }
@@ -351,12 +427,12 @@ public final class EvidenceContainer {
                 : answeredAt != null ? (answeredAt.isAfter(respondBy) ? "answered LATE at " + answeredAt + " (respond by " + respondBy + ")"
                         : "answered in time at " + answeredAt + " (respond by " + respondBy + ")")
                 : deadlinePassed ? "NOT answered by " + respondBy + " (deadline passed)" : "respond by " + respondBy + ", no answer yet";
-        return new Report(messageId, exporter, sealed, sealTs, dir == null ? -1 : dir.sequence(), root != null, timeline, deadline,
-                problems);
+        return new Report(messageId, exporter, sealed, sealTs, sealLevel, dir == null ? -1 : dir.sequence(), root != null, timeline,
+                deadline, problems);
     }
 
     private static void checkProof(String name, byte[] xml, Evidences.Content c, JsonNode item, String verifierKey, String logIssuer,
-            List<X509Certificate> tsaChain, List<String> proven, List<String> bad) {
+            List<X509Certificate> tsaChain, org.liaison.protocol.tlog.WitnessPolicy policy, List<String> proven, List<String> bad) {
         if (item == null || !item.has("entry") || !item.has("checkpoint")) {
             if (c.issuer().value().equals(logIssuer)) {
                 bad.add("no inclusion proof in " + PROOFS);
@@ -385,6 +461,7 @@ public final class EvidenceContainer {
                 return;
             }
             proven.add("in " + logIssuer + "'s audit log at entry " + index + " (signed checkpoint of size " + cp.size() + ")");
+            checkWitnessed(item.path("cosigned"), entry, index, verifierKey, logIssuer, policy, proven, bad);
             if (item.has("timestamp")) {
                 if (tsaChain == null) {
                     bad.add("a time-stamp but no TSA chain in the container");
@@ -401,6 +478,41 @@ public final class EvidenceContainer {
         } catch (GeneralSecurityException | IOException | IllegalArgumentException e) {
             bad.add("proof: " + e.getMessage());
         }
+    }
+
+    /** The entry under a checkpoint cosigned by the witness quorum the directory demands for the issuer's log. */
+    private static void checkWitnessed(JsonNode cosigned, byte[] entry, long index, String verifierKey, String logIssuer,
+            org.liaison.protocol.tlog.WitnessPolicy policy, List<String> proven, List<String> bad) throws GeneralSecurityException {
+        if (policy == null) {
+            return; // no trusted directory: reported already
+        }
+        if (policy.quorum() == 0) {
+            proven.add("the directory demands no witness quorum for " + logIssuer + "'s log");
+            return;
+        }
+        String demanded = policy.quorum() + " of " + policy.witnesses().stream().map(w -> w.label()).toList();
+        if (cosigned.isMissingNode() || !cosigned.has("checkpoint")) {
+            bad.add("witness quorum missing: no checkpoint covering entry " + index + " cosigned by the quorum the directory demands for "
+                    + logIssuer + "'s log (" + demanded + ") — not witnessed yet when exported; export again once it is");
+            return;
+        }
+        String note = cosigned.path("checkpoint").asText();
+        Checkpoint cp = Checkpoint.parse(SignedNote.open(note, verifierKey));
+        org.liaison.protocol.tlog.WitnessPolicy.Result r = policy.check(note);
+        if (!r.satisfied()) {
+            bad.add("witness quorum missing: the cosigned checkpoint of size " + cp.size() + " has " + r + " (the directory demands "
+                    + demanded + ")");
+            return;
+        }
+        List<byte[]> proof = new ArrayList<>();
+        for (JsonNode h : cosigned.path("proof")) {
+            proof.add(HEX.parseHex(h.asText()));
+        }
+        if (!Merkle.verifyInclusion(Merkle.leafHash(entry), index, cp.size(), proof, cp.rootHash())) {
+            bad.add("the inclusion proof of entry " + index + " fails against the cosigned checkpoint of size " + cp.size());
+            return;
+        }
+        proven.add("witnessed: under a checkpoint of size " + cp.size() + " that " + r);
     }
 
     private static final java.time.Duration CLOCK_SKEW = java.time.Duration.ofMinutes(5);

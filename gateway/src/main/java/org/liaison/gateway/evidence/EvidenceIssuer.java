@@ -73,6 +73,17 @@ public final class EvidenceIssuer {
         this.root = root;
         this.trustedTime = trustedTime;
         this.pins = pins;
+        this.crls = root == null ? null : new CrlHistory(root.resolve(CRLS));
+    }
+
+    /** Under the evidence folder: every CRL the node held when it issued an evidence or exported a container. */
+    public static final String CRLS = "crls";
+
+    private final CrlHistory crls;
+
+    /** The CRLs this node has held over time (null: it keeps no evidence). */
+    CrlHistory crlHistory() {
+        return crls;
     }
 
     /** The sealed ASiC-E container of message {@code id} (see {@link EvidenceContainer}); the caller has authorised it. */
@@ -128,6 +139,7 @@ public final class EvidenceIssuer {
     public Issued issue(Evidences.Content c) throws ProtocolException, IOException {
         // Not synchronized: each evidence has its own file, and its index line is one short appended write.
         byte[] xml = Evidences.create(c, node.signing());
+        crls.keep(node.trust().crls()); // the CRLs in force at this event's time, for its container
         String sha = Evidences.sha256(xml);
         Path dir = folder(c.messageId());
         String name = String.format("%013d-%s-%s.xml", c.eventTime().toEpochMilli(), c.event().id(), c.evidenceId());

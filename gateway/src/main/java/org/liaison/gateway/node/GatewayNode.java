@@ -238,7 +238,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
             this.evidence = new org.liaison.gateway.evidence.EvidenceIssuer(this, data.resolve(org.liaison.gateway.evidence.EvidenceIssuer.FOLDER),
                     org.liaison.gateway.evidence.TrustedTime.configured(config.timestamping(), configFile, audit::checkpoint, clock(), data),
                     new org.liaison.gateway.evidence.EvidenceContainer.Pins(path(config.directory().operatorCa()),
-                            path(config.directory().operatorCrl())));
+                            path(config.directory().operatorCrl()), data.resolve("audit-cosigned")));
             // A folder shared by the authority's nodes (PostgreSQL store): another node may be writing in it now.
             blobs.cleanStaging(store instanceof org.liaison.gateway.store.PostgresMessageStore ? Duration.ofHours(1) : Duration.ZERO);
             // A staged transfer dropped unfinished is counted and audited: the sender's resume point is gone.

@@ -51,6 +51,27 @@ class FileAuditLogTest {
         assertThat(new String(entry(dir, 3))).startsWith("{\"index\":3,").contains("\"type\":\"receive\"");
     }
 
+    /** One entry read by itself (for an evidence container): the bytes hashed, in the first and a later entry bundle, also after a reopen. */
+    @Test
+    void oneEntryIsReadByItselfAndProvenWithTheTiles() throws Exception {
+        try (FileAuditLog log = FileAuditLog.open(dir, "liaison/IT-DNA", Duration.ofHours(1))) {
+            for (int i = 0; i < 300; i++) {
+                log.record(AuditEvent.of("receive", "IT-DNA", "m-" + i, "AL-PP", "ok", null));
+            }
+            log.checkpointNow();
+            for (int i : new int[] {0, 255, 256, 299}) {
+                byte[] e = log.entry(i);
+                assertThat(e).isEqualTo(entry(dir, i));
+                assertThat(org.liaison.protocol.tlog.Merkle.verifyInclusion(org.liaison.protocol.tlog.Merkle.leafHash(e), i, 300,
+                        log.inclusionProof(i, 300), log.root(300))).isTrue();
+            }
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> log.entry(300)).isInstanceOf(IllegalArgumentException.class);
+        }
+        try (FileAuditLog log = FileAuditLog.open(dir, "liaison/IT-DNA", Duration.ofHours(1))) {
+            assertThat(new String(log.entry(257), java.nio.charset.StandardCharsets.UTF_8)).contains("\"m-257\"");
+        }
+    }
+
     @Test
     void everySingleByteChangeInTheEntriesOrTheCheckpointsIsDetected() throws Exception {
         String vkey = write20();
