@@ -127,10 +127,61 @@ public final class EvidenceIssuer {
      */
     public Issued issue(Evidences.Content c) throws ProtocolException, IOException {
         // Not synchronized: each evidence has its own file, and its index line is one short appended write.
-        byte[] xml = Evidences.create(c, node.signing());
+        return record(c, Evidences.create(c, node.signing()));
+    }
+
+    /**
+     * Stores and logs an evidence this node signed already (from schema 1.4, the {@code delivered} evidence that
+     * answers a message and the stage notices sent as evidence are made where they are sent): as {@link #issue}
+     * does, quietly.
+     */
+    public Optional<Issued> keepSigned(byte[] xml) {
+        if (node == null) {
+            return Optional.empty();
+        }
+        Evidences.Content c = null;
+        try {
+            c = Evidences.claimed(xml);
+            return Optional.of(record(c, xml));
+        } catch (ProtocolException | IOException | RuntimeException e) {
+            failures.incrementAndGet();
+            LOG.error("cannot keep the {} evidence of message {}: {}", c == null ? "?" : c.event().id(), c == null ? "?" : c.messageId(),
+                    e.toString());
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Keeps an evidence a peer issued (verified by the caller: its {@code delivered} evidence, its notices as evidence)
+     * with this node's evidence of the message, in the same folder and naming; {@code auditIndex} is this node's audit
+     * entry that holds its SHA-256 (as {@code evidenceSha256}), noted like an issued one's. Quietly, as {@link #issueQuietly}.
+     */
+    public void keepPeer(Evidences.Content c, byte[] xml, long auditIndex) {
+        if (node == null || root == null) {
+            return;
+        }
+        try {
+            Path dir = folder(c.messageId());
+            String name = name(c);
+            SecureFiles.writeAtomically(dir.resolve(name), xml, false);
+            if (auditIndex >= 0) {
+                Files.write(dir.resolve(INDEX), (name + " " + auditIndex + "\n").getBytes(StandardCharsets.US_ASCII), StandardOpenOption.CREATE,
+                        StandardOpenOption.APPEND, StandardOpenOption.WRITE);
+            }
+        } catch (IOException | RuntimeException e) {
+            failures.incrementAndGet();
+            LOG.error("cannot keep the {} evidence of {} about message {}: {}", c.event().id(), c.issuer(), c.messageId(), e.toString());
+        }
+    }
+
+    private static String name(Evidences.Content c) {
+        return String.format("%013d-%s-%s.xml", c.eventTime().toEpochMilli(), c.event().id(), c.evidenceId());
+    }
+
+    private Issued record(Evidences.Content c, byte[] xml) throws IOException {
         String sha = Evidences.sha256(xml);
         Path dir = folder(c.messageId());
-        String name = String.format("%013d-%s-%s.xml", c.eventTime().toEpochMilli(), c.event().id(), c.evidenceId());
+        String name = name(c);
         Path file = dir.resolve(name);
         SecureFiles.writeAtomically(file, xml, false);
         AuthorityId counterpart = c.issuer().equals(c.sender()) ? c.recipients().get(0) : c.sender();

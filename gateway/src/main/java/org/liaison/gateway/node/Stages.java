@@ -98,14 +98,22 @@ public final class Stages implements AutoCloseable {
         if (!node.store().stages(r.messageId(), true).stream().noneMatch(s -> s.stage().equals(stage))) {
             return false; // checked first so that a retried command does not sign again
         }
-        byte[] xml = Notices.create(new Notices.Content(UUID.randomUUID(), r.messageId(), h.conversationId(), r.sender(), node.me(),
-                stage, now, reason, note), node.signing());
+        Notices.Content content = new Notices.Content(UUID.randomUUID(), r.messageId(), h.conversationId(), r.sender(), node.me(),
+                stage, now, reason, note);
+        // One format from schema 1.4: to a sender that announced it, the notice is this node's evidence of the stage itself.
+        boolean asEvidence = node.peerSchemas().readsEvidence(r.sender());
+        byte[] xml = asEvidence ? org.liaison.protocol.evidence.Evidences.create(Notices.evidence(content), node.signing())
+                : Notices.create(content, node.signing());
         if (!node.store().recordStage(new MessageStore.Stage(r.messageId(), r.sender(), stage, now, reason, xml), true)) {
             return false;
         }
         node.audit().record(AuditEvent.of("stage", actor, r.messageId().toString(), r.sender().value(), stage, reason).about(h)
                 .with("noticeSha256", Envelopes.sha256(xml)).with("notice", "sent"));
-        node.evidence().stage(h, stage, now, reason, note, xml);
+        if (asEvidence) {
+            node.evidence().keepSigned(xml);
+        } else {
+            node.evidence().stage(h, stage, now, reason, note, xml);
+        }
         LOG.info("message {} from {}: {}{}, notice queued", r.messageId(), r.sender(), stage, reason == null ? "" : " (" + reason + ")");
         wake();
         return true;
@@ -184,8 +192,13 @@ public final class Stages implements AutoCloseable {
             throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "the notice is dated " + c.at() + ", before the message was sent");
         }
         if (node.store().recordStage(new MessageStore.Stage(c.messageId(), peer, c.stage(), c.at(), c.reason(), v.xml()), false)) {
-            node.audit().record(AuditEvent.of("stage", peer.value(), c.messageId().toString(), peer.value(), c.stage(), c.reason()).about(h)
-                    .with("noticeSha256", Envelopes.sha256(v.xml())).with("notice", "received"));
+            boolean evidence = org.liaison.protocol.envelope.Receipts.isEvidence(v.xml());
+            long logged = node.audit().record(AuditEvent.of("stage", peer.value(), c.messageId().toString(), peer.value(), c.stage(),
+                    c.reason()).about(h).with("noticeSha256", Envelopes.sha256(v.xml())).with("notice", "received")
+                    .with("evidenceSha256", evidence ? Envelopes.sha256(v.xml()) : null));
+            if (evidence) { // the recipient's evidence of the stage (schema 1.4): kept with this node's evidence of the message
+                node.evidence().keepPeer(org.liaison.protocol.evidence.Evidences.claimed(v.xml()), v.xml(), logged);
+            }
             LOG.info("message {}: {} by {}{}", c.messageId(), c.stage(), peer, c.reason() == null ? "" : " (" + c.reason() + ")");
         }
     }

@@ -79,6 +79,19 @@ public interface PeerContext {
         return null;
     }
 
+    /** The schema version each peer announced (see {@link PeerSchemas}): whether it reads evidence in place of receipts and notices. */
+    default PeerSchemas peerSchemas() {
+        return PeerSchemas.NONE;
+    }
+
+    /**
+     * This node's latest audit checkpoint with its witnesses' cosignatures (the latest that met the directory's quorum, else
+     * the latest with those it got), handed out with its delivered evidence and its consistency proofs; null: none.
+     */
+    default String cosignedCheckpoint() {
+        return null;
+    }
+
     /** {@code peer} just made an authenticated request: it is up (deliveries to it waiting in backoff may go now). */
     default void peerIsUp(AuthorityId peer) {
     }
