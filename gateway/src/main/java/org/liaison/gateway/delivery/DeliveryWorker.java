@@ -261,11 +261,11 @@ public final class DeliveryWorker implements AutoCloseable {
             node.metrics().deliveryAttempt("delivered");
             node.metrics().delivered(java.time.Duration.between(m.createdAt(), node.clock().instant()));
             node.store().transition(d.messageId(), d.recipient(), State.SENDING, new MessageStore.Deliver(attempts, receipt, r.received()));
-            long logged = node.audit().record(AuditEvent.of("receipt", d.recipient().value(), d.messageId().toString(), d.recipient().value(),
-                    "ok", null).about(env.header()).with("peerCheckpoint", r.checkpoint())
+            node.audit().record(AuditEvent.of("receipt", d.recipient().value(), d.messageId().toString(), d.recipient().value(), "ok",
+                    null).about(env.header()).with("peerCheckpoint", r.checkpoint())
                     .with("evidenceSha256", r.evidence() == null ? null : org.liaison.protocol.evidence.Evidences.sha256(receipt)));
             if (r.evidence() != null) { // the recipient's delivered evidence (schema 1.4): kept with this node's evidence of the message
-                node.evidence().keepPeer(r.evidence(), receipt, logged);
+                node.evidence().keepPeer(r.evidence(), receipt);
             }
             node.evidence().relayed(env.header(), d.recipient(), receipt, r.envelopeSha256());
             if (r.checkpoint() != null) {

@@ -153,10 +153,12 @@ public final class EvidenceIssuer {
 
     /**
      * Keeps an evidence a peer issued (verified by the caller: its {@code delivered} evidence, its notices as evidence)
-     * with this node's evidence of the message, in the same folder and naming; {@code auditIndex} is this node's audit
-     * entry that holds its SHA-256 (as {@code evidenceSha256}), noted like an issued one's. Quietly, as {@link #issueQuietly}.
+     * with this node's evidence of the message, in the same folder and naming, and logs that this node holds it: an
+     * {@code evidence} audit entry (actor and {@code evidenceIssuer}: the peer) with its id and SHA-256, whose index is
+     * noted as an issued one's — so that this node's log proves it held the peer's evidence at that size. Quietly, as
+     * {@link #issueQuietly}.
      */
-    public void keepPeer(Evidences.Content c, byte[] xml, long auditIndex) {
+    public void keepPeer(Evidences.Content c, byte[] xml) {
         if (node == null || root == null) {
             return;
         }
@@ -164,10 +166,11 @@ public final class EvidenceIssuer {
             Path dir = folder(c.messageId());
             String name = name(c);
             SecureFiles.writeAtomically(dir.resolve(name), xml, false);
-            if (auditIndex >= 0) {
-                Files.write(dir.resolve(INDEX), (name + " " + auditIndex + "\n").getBytes(StandardCharsets.US_ASCII), StandardOpenOption.CREATE,
-                        StandardOpenOption.APPEND, StandardOpenOption.WRITE);
-            }
+            long index = node.audit().record(AuditEvent.of("evidence", c.issuer().value(), c.messageId().toString(), c.issuer().value(),
+                    c.event().id(), c.reasons().isEmpty() ? null : c.reasons().get(0).code()).with("evidenceId", c.evidenceId().toString())
+                    .with("evidenceSha256", Evidences.sha256(xml)).with("evidenceIssuer", c.issuer().value()));
+            Files.write(dir.resolve(INDEX), (name + " " + index + "\n").getBytes(StandardCharsets.US_ASCII), StandardOpenOption.CREATE,
+                    StandardOpenOption.APPEND, StandardOpenOption.WRITE);
         } catch (IOException | RuntimeException e) {
             failures.incrementAndGet();
             LOG.error("cannot keep the {} evidence of {} about message {}: {}", c.event().id(), c.issuer(), c.messageId(), e.toString());

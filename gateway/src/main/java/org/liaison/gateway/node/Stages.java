@@ -193,11 +193,11 @@ public final class Stages implements AutoCloseable {
         }
         if (node.store().recordStage(new MessageStore.Stage(c.messageId(), peer, c.stage(), c.at(), c.reason(), v.xml()), false)) {
             boolean evidence = org.liaison.protocol.envelope.Receipts.isEvidence(v.xml());
-            long logged = node.audit().record(AuditEvent.of("stage", peer.value(), c.messageId().toString(), peer.value(), c.stage(),
-                    c.reason()).about(h).with("noticeSha256", Envelopes.sha256(v.xml())).with("notice", "received")
+            node.audit().record(AuditEvent.of("stage", peer.value(), c.messageId().toString(), peer.value(), c.stage(), c.reason()).about(h)
+                    .with("noticeSha256", Envelopes.sha256(v.xml())).with("notice", "received")
                     .with("evidenceSha256", evidence ? Envelopes.sha256(v.xml()) : null));
             if (evidence) { // the recipient's evidence of the stage (schema 1.4): kept with this node's evidence of the message
-                node.evidence().keepPeer(org.liaison.protocol.evidence.Evidences.claimed(v.xml()), v.xml(), logged);
+                node.evidence().keepPeer(org.liaison.protocol.evidence.Evidences.claimed(v.xml()), v.xml());
             }
             LOG.info("message {}: {} by {}{}", c.messageId(), c.stage(), peer, c.reason() == null ? "" : " (" + c.reason() + ")");
         }
