@@ -181,9 +181,9 @@ public final class PeerLogs implements AutoCloseable {
     private java.util.function.Function<AuthorityId, org.liaison.protocol.tlog.WitnessPolicy> policies = peer -> null;
     /**
      * How long a peer's checkpoint may lack its witnesses' quorum before it is an alarm: the peer submits its checkpoints
-     * every 3 s and its own node alarms after 2 minutes without the quorum; a minute is twenty rounds.
+     * every 3 s (forty rounds), and its own node raises its alarm after as long ({@code Submitter.ALARM_AFTER}).
      */
-    public static final java.time.Duration QUORUM_GRACE = java.time.Duration.ofMinutes(1);
+    public static final java.time.Duration QUORUM_GRACE = java.time.Duration.ofMinutes(2);
     private java.time.Duration grace = QUORUM_GRACE;
     /** Per peer: the largest size held with its quorum. */
     private final Map<AuthorityId, Long> witnessedSize = new java.util.HashMap<>();
