@@ -87,7 +87,8 @@ class EvidenceContainerTest {
                         var ev = itNode.evidence().of(UUID.fromString(id));
                         // every evidence logged (its index noted) and the last one's entry under a stamped checkpoint
                         long last = ev.isEmpty() ? -1 : ev.get(ev.size() - 1).auditIndex();
-                        return ev.size() == 3 && ev.stream().allMatch(x -> x.auditIndex() >= 0)
+                        // Italy's three, and (schema 1.4) Albania's delivered, opened and acknowledged evidence it received
+                        return ev.size() == 6 && ev.stream().allMatch(x -> x.auditIndex() >= 0)
                                 && itNode.evidence().trustedTime().orElseThrow().covering(last).isPresent()
                                 && itNode.store().notices().stages(UUID.fromString(id), false).size() >= 2; // acknowledged, answered
                     } catch (Exception e) {
@@ -107,7 +108,8 @@ class EvidenceContainerTest {
                 assertThat(report.path("rootPinned").asBoolean()).isTrue();
                 assertThat(report.path("deadline").asText()).startsWith("answered in time");
                 assertThat(report.path("timeline").findValuesAsText("event")).containsExactly(EvidenceEvent.SUBMISSION_ACCEPTED.id(),
-                        EvidenceEvent.RELAYED.id(), EvidenceEvent.ANSWERED.id());
+                        EvidenceEvent.DELIVERED.id(), EvidenceEvent.RELAYED.id(), EvidenceEvent.OPENED.id(), EvidenceEvent.ACKNOWLEDGED.id(),
+                        EvidenceEvent.ANSWERED.id());
                 assertThat(report.path("timeline").get(0).path("proven").toString()).contains("audit log at entry").contains("existed before")
                         .contains("witnessed: under a checkpoint").contains("quorum 2: met");
                 assertThat(report.path("sealLevel").asText()).isEqualTo("B-LT");
@@ -139,7 +141,7 @@ class EvidenceContainerTest {
                         stamped++;
                     }
                 }
-                assertThat(stamped).isEqualTo(3);
+                assertThat(stamped).isEqualTo(6);
 
                 // the HTML report, in headless Chromium
                 String dom = chromium(dir.resolve("report.html"));

@@ -4,10 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.liaison.gateway.TestNodes.AL;
 import static org.liaison.gateway.TestNodes.IT;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -48,6 +50,38 @@ class EvidenceIssuanceTest {
         return out;
     }
 
+    /** What a request's life leaves at both nodes: its id and the reply's. */
+    private record Life(String id, String reply) {}
+
+    private Life requestLife(Path it, Path al, Path file, GatewayNode itNode, int evidencesAtItaly) throws Exception {
+        String id = submit(it, file, "--to", "AL-PP", "--new");
+        TestNodes.await("relayed", Duration.ofSeconds(20), () -> {
+            try {
+                return events(itNode, id).contains(EvidenceEvent.RELAYED);
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        });
+        assertThat(BackupRestoreTest.cli("--profile", al.toString(), "fetch", id, "--out", dir.resolve("got").toString()).code()).isZero();
+        BackupRestoreTest.Run decline = BackupRestoreTest.cli("--profile", al.toString(), "decline", id, "--reason", "dual-criminality",
+                "--note", "not an offence here");
+        assertThat(decline.code()).as(decline.err()).isZero();
+        String reply = submit(al, file, "--to", "IT-DNA", "--in-reply-to", id);
+        TestNodes.await("the answer and the notices at Italy", Duration.ofSeconds(20), () -> {
+            try {
+                return events(itNode, id).contains(EvidenceEvent.ANSWERED) && events(itNode, id).size() == evidencesAtItaly
+                        && itNode.store().notices().stages(UUID.fromString(id), false).size() >= 3;
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        });
+        return new Life(id, reply);
+    }
+
+    /**
+     * Schema 1.4: the recipient's node answers with its delivered evidence (no receipt beside it) and sends its stages as
+     * evidence (no notice beside them); the sender's node keeps them with its own evidence of the message, in its log by digest.
+     */
     @Test
     void eachNodeIssuesSignsStoresAndLogsTheEvidenceOfItsActs() throws Exception {
         TestNodes t = new TestNodes(dir.resolve("fed"));
@@ -58,45 +92,90 @@ class EvidenceIssuanceTest {
         MemoryAuditLog alAudit = new MemoryAuditLog();
         try (GatewayNode itNode = GatewayNode.start(t.config(IT), itAudit, TestNodes.FAST);
                 GatewayNode alNode = GatewayNode.start(t.config(AL), alAudit, TestNodes.FAST)) {
-            String id = submit(it, file, "--to", "AL-PP", "--new");
-            TestNodes.await("relayed", Duration.ofSeconds(20), () -> {
-                try {
-                    return events(itNode, id).contains(EvidenceEvent.RELAYED);
-                } catch (Exception e) {
-                    throw new AssertionError(e);
-                }
-            });
-            assertThat(BackupRestoreTest.cli("--profile", al.toString(), "fetch", id, "--out", dir.resolve("got").toString()).code()).isZero();
-            BackupRestoreTest.Run decline = BackupRestoreTest.cli("--profile", al.toString(), "decline", id, "--reason", "dual-criminality",
-                    "--note", "not an offence here");
-            assertThat(decline.code()).as(decline.err()).isZero();
-            String reply = submit(al, file, "--to", "IT-DNA", "--in-reply-to", id);
-            TestNodes.await("the answer at Italy", Duration.ofSeconds(20), () -> {
-                try {
-                    return events(itNode, id).contains(EvidenceEvent.ANSWERED);
-                } catch (Exception e) {
-                    throw new AssertionError(e);
-                }
-            });
+            Life life = requestLife(it, al, file, itNode, 6);
+            String id = life.id();
 
-            assertThat(events(itNode, id)).containsExactly(EvidenceEvent.SUBMISSION_ACCEPTED, EvidenceEvent.RELAYED, EvidenceEvent.ANSWERED);
+            assertThat(events(itNode, id)).containsExactlyInAnyOrder(EvidenceEvent.SUBMISSION_ACCEPTED, EvidenceEvent.DELIVERED,
+                    EvidenceEvent.RELAYED, EvidenceEvent.OPENED, EvidenceEvent.DECLINED, EvidenceEvent.ANSWERED);
             assertThat(events(alNode, id)).containsExactly(EvidenceEvent.DELIVERED, EvidenceEvent.OPENED, EvidenceEvent.DECLINED,
                     EvidenceEvent.ANSWERED);
-            assertThat(events(alNode, reply)).startsWith(EvidenceEvent.SUBMISSION_ACCEPTED);
+            assertThat(events(alNode, life.reply())).startsWith(EvidenceEvent.SUBMISSION_ACCEPTED);
 
             checkLogged(itNode, itAudit, id);
             checkLogged(alNode, alAudit, id);
 
-            Evidences.Content submitted = Evidences.claimed(itNode.evidence().of(UUID.fromString(id)).get(0).xml());
-            assertThat(submitted.parts()).hasSize(1);
-            assertThat(submitted.parts().get(0).sha256()).matches("[0-9a-f]{64}");
-            assertThat(submitted.parts().get(0).ciphertextSha256()).matches("[0-9a-f]{64}");
+            // One format: what travelled (the receipt and the notices the sender holds) is the recipient's evidence itself.
+            byte[] receipt = itNode.store().deliveries().of(UUID.fromString(id)).get(0).receipt();
+            Evidences.Verified delivered = Evidences.verify(receipt, itNode.trust(), itNode.clock().instant());
+            assertThat(delivered.content().event()).isEqualTo(EvidenceEvent.DELIVERED);
+            assertThat(delivered.content().issuer()).isEqualTo(AL);
+            // (an in-memory log signs no checkpoint: WitnessedEvidenceTest checks the checkpoints a delivered evidence carries)
+            assertThat(delivered.content().parts()).singleElement().extracting(Evidences.Part::ciphertextSha256).isNotNull();
+            assertThat(alNode.store().inbox().received(UUID.fromString(id)).orElseThrow().receipt()).isEqualTo(receipt);
+            assertThat(itNode.evidence().of(UUID.fromString(id))).extracting(EvidenceIssuer.Stored::xml).anyMatch(x -> Arrays.equals(x, receipt));
+            for (var s : itNode.store().notices().stages(UUID.fromString(id), false)) {
+                if (s.xml() != null) {
+                    assertThat(Evidences.verify(s.xml(), itNode.trust(), itNode.clock().instant()).content().issuer()).isEqualTo(AL);
+                }
+            }
             Evidences.Content declined = Evidences.claimed(alNode.evidence().of(UUID.fromString(id)).get(2).xml());
             assertThat(declined.reasons()).containsExactly(new Evidences.Reason("dual-criminality", "not an offence here"));
             assertThat(declined.issuer()).isEqualTo(AL);
+            assertThat(declined.related()).isEmpty();
+            Evidences.Content answered = itNode.evidence().of(UUID.fromString(id)).stream().map(s -> {
+                try {
+                    return Evidences.claimed(s.xml());
+                } catch (Exception e) {
+                    throw new AssertionError(e);
+                }
+            }).filter(c -> c.event() == EvidenceEvent.ANSWERED).findFirst().orElseThrow();
+            assertThat(answered.related()).singleElement().extracting(Evidences.Related::messageId).isEqualTo(UUID.fromString(life.reply()));
+        }
+    }
+
+    /**
+     * A federation upgrading node by node: a sender that announces no schema (a node before 1.4) gets a receipt and notices
+     * as before, with the recipient's evidence issued beside them; a node that announces 1.4 gets evidence. Italy announces
+     * nothing (as an old node): Albania answers its request with a receipt and sends notices; Albania announces 1.4: Italy
+     * answers its reply with a delivered evidence.
+     */
+    @Test
+    void aSenderBeforeSchema14GetsReceiptsAndNoticesAndOneAfterGetsEvidence() throws Exception {
+        TestNodes t = new TestNodes(dir.resolve("fed"));
+        Path it = t.federation.profiles().get(IT).get(Role.INVESTIGATOR);
+        Path al = t.federation.profiles().get(AL).get(Role.INVESTIGATOR);
+        Path file = Files.writeString(dir.resolve("request.txt"), "please send the records of account 4711");
+        MemoryAuditLog itAudit = new MemoryAuditLog();
+        MemoryAuditLog alAudit = new MemoryAuditLog();
+        try (GatewayNode itNode = GatewayNode.start(t.config(IT), itAudit, TestNodes.FAST);
+                GatewayNode alNode = GatewayNode.start(t.config(AL), alAudit, TestNodes.FAST)) {
+            itNode.peerClient().announceSchema(null);
+            Life life = requestLife(it, al, file, itNode, 3);
+            String id = life.id();
+
+            assertThat(events(itNode, id)).containsExactly(EvidenceEvent.SUBMISSION_ACCEPTED, EvidenceEvent.RELAYED, EvidenceEvent.ANSWERED);
+            assertThat(events(alNode, id)).containsExactly(EvidenceEvent.DELIVERED, EvidenceEvent.OPENED, EvidenceEvent.DECLINED,
+                    EvidenceEvent.ANSWERED);
+            checkLogged(itNode, itAudit, id);
+            checkLogged(alNode, alAudit, id);
+            byte[] receipt = itNode.store().deliveries().of(UUID.fromString(id)).get(0).receipt();
+            assertThat(new String(receipt, StandardCharsets.UTF_8)).contains("Receipt").doesNotContain("<Evidence");
+            for (var s : itNode.store().notices().stages(UUID.fromString(id), false)) {
+                if (s.xml() != null) {
+                    assertThat(new String(s.xml(), StandardCharsets.UTF_8)).contains("Notice").doesNotContain("Evidence");
+                }
+            }
+            Evidences.Content declined = Evidences.claimed(alNode.evidence().of(UUID.fromString(id)).get(2).xml());
             assertThat(declined.related()).singleElement().extracting(Evidences.Related::kind).isEqualTo("notice");
-            Evidences.Content answered = Evidences.claimed(itNode.evidence().of(UUID.fromString(id)).get(2).xml());
-            assertThat(answered.related()).singleElement().extracting(Evidences.Related::messageId).isEqualTo(UUID.fromString(reply));
+            assertThat(alNode.peerSchemas().readsEvidence(IT)).isFalse();
+            assertThat(itNode.peerSchemas().readsEvidence(AL)).isTrue();
+
+            // The other way, Albania announces 1.4: Italy answers the reply with its delivered evidence, which Albania keeps.
+            TestNodes.await("the reply delivered", Duration.ofSeconds(20), () -> alNode.store().deliveries().of(UUID.fromString(life.reply()))
+                    .stream().anyMatch(d -> d.receipt() != null));
+            byte[] back = alNode.store().deliveries().of(UUID.fromString(life.reply())).get(0).receipt();
+            assertThat(Evidences.verify(back, alNode.trust(), alNode.clock().instant()).content().event()).isEqualTo(EvidenceEvent.DELIVERED);
+            assertThat(events(alNode, life.reply())).contains(EvidenceEvent.DELIVERED, EvidenceEvent.RELAYED);
         }
     }
 
@@ -105,10 +184,12 @@ class EvidenceIssuanceTest {
         List<AuditEvent> events = audit.events();
         for (EvidenceIssuer.Stored s : node.evidence().of(UUID.fromString(id))) {
             Evidences.Verified v = Evidences.verify(s.xml(), node.trust(), node.clock().instant());
-            assertThat(v.content().issuer()).isEqualTo(node.me());
             assertThat(s.auditIndex()).isBetween(0L, (long) events.size() - 1);
             AuditEvent e = events.get((int) s.auditIndex());
             assertThat(e.type()).isEqualTo("evidence");
+            if (!v.content().issuer().equals(node.me())) { // a peer's evidence: this node's log says it holds it
+                assertThat(e.details()).containsEntry("evidenceIssuer", v.content().issuer().value());
+            }
             assertThat(e.details()).containsEntry("evidenceSha256", Evidences.sha256(s.xml()))
                     .containsEntry("evidenceId", v.content().evidenceId().toString());
             assertThat(e.outcome()).isEqualTo(v.content().event().id());

@@ -172,6 +172,14 @@ public final class AuditCommand {
         @Option(names = "--to", defaultValue = "-1", paramLabel = "K", description = "The later checkpoint's number (default: the latest).")
         int to;
 
+        @Option(names = "--cosigned", paramLabel = "FILE", description = {"A cosigned checkpoint of this log (repeatable; default: the",
+            "node's audit-cosigned/*.note beside DIR, or the cosigned.note of 'audit pull'). With the directory, each",
+            "checkpoint must be witnessed: covered by a cosigned one with the quorum that this copy extends it to."})
+        List<Path> cosigned = new java.util.ArrayList<>();
+
+        @picocli.CommandLine.Mixin
+        org.liaison.cli.FederationOptions federation = new org.liaison.cli.FederationOptions();
+
         @Override
         public Integer call() throws Exception {
             java.util.List<org.liaison.protocol.tlog.Checkpoint> cps = AuditLogVerifier.checkpoints(folder.dir, folder.key());
@@ -190,6 +198,18 @@ public final class AuditCommand {
             m.put("toSize", b.size());
             m.put("toRoot", java.util.HexFormat.of().formatHex(b.rootHash()));
             m.put("consistencyProof", hex(proof));
+            if (federation.canVerify()) { // the witnesses' quorum on both checkpoints
+                Witnessed.Quorum q = Witnessed.quorum(federation.verifiedDirectory(java.time.Instant.now()), folder.key(),
+                        AuditLogVerifier.entries(folder.dir), Witnessed.files(folder.dir, cosigned), a, b);
+                m.put("fromWitnessed", q.from());
+                m.put("toWitnessed", q.to());
+                ok &= q.met();
+            } else if (!cosigned.isEmpty()) {
+                throw new UserException("--cosigned needs the directory whose witness policy it is checked against: give --federation DIR,"
+                        + " or --directory FILE with --operator-ca and --operator-crl");
+            } else {
+                m.put("witnesses", "not checked (give --federation DIR or --directory FILE to check the quorum on both checkpoints)");
+            }
             if (folder.json) { // both signed checkpoints: a third party can authenticate the roots on its own
                 java.util.List<String> notes = AuditLogVerifier.notes(folder.dir);
                 m.put("fromSignedCheckpoint", notes.get(from));

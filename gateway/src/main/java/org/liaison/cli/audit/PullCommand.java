@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.liaison.certs.SecureFiles;
 import org.liaison.cli.Main;
@@ -34,6 +35,9 @@ import picocli.CommandLine.Spec;
 final class PullCommand implements Callable<Integer> {
     private static final int MAX_KEY = 1024;
     static final String LATEST = "latest.checkpoint";
+    /** The node's latest checkpoint with its witnesses' cosignatures, as pulled (from schema 1.4). */
+    static final String COSIGNED = "cosigned.note";
+    private static final int MAX_NOTE = 32 * 1024;
 
     @Spec
     CommandSpec spec;
@@ -53,6 +57,7 @@ final class PullCommand implements Callable<Integer> {
         Files.createDirectories(parent);
         Path tmp = Files.createTempDirectory(parent, "." + out.getFileName() + ".");
         String key;
+        org.liaison.protocol.directory.FederationDirectory directory;
         try {
             try (InputStream raw = new LocalClient(audit.root.profile()).withProgressOnTerminal(true).auditLog();
                     DataInputStream in = new DataInputStream(raw)) {
@@ -61,9 +66,13 @@ final class PullCommand implements Callable<Integer> {
                     throw new UserException("the gateway sent a malformed audit log copy");
                 }
                 key = new String(in.readNBytes(n), StandardCharsets.UTF_8);
-                checkListed(key);
+                directory = checkListed(key);
                 copy(in, tmp.resolve(FileAuditLog.CHECKPOINTS));
                 copy(in, tmp.resolve(FileAuditLog.ENTRIES));
+                byte[] cosigned = cosigned(in);
+                if (cosigned.length > 0) {
+                    SecureFiles.writeNew(tmp.resolve(COSIGNED), cosigned, false);
+                }
             }
             SecureFiles.writeNew(tmp.resolve(FileAuditLog.VERIFIER_KEY), (key + "\n").getBytes(StandardCharsets.UTF_8), false);
             java.util.List<String> notes = AuditLogVerifier.notes(tmp);
@@ -73,7 +82,7 @@ final class PullCommand implements Callable<Integer> {
             }
             Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE);
         } catch (Exception e) {
-            for (String f : new String[] {FileAuditLog.CHECKPOINTS, FileAuditLog.ENTRIES, FileAuditLog.VERIFIER_KEY, LATEST}) {
+            for (String f : new String[] {FileAuditLog.CHECKPOINTS, FileAuditLog.ENTRIES, FileAuditLog.VERIFIER_KEY, LATEST, COSIGNED}) {
                 Files.deleteIfExists(tmp.resolve(f));
             }
             Files.deleteIfExists(tmp);
@@ -87,9 +96,25 @@ final class PullCommand implements Callable<Integer> {
             o.println("keep " + out.resolve(LATEST) + ": the next copy must extend it (liaison audit verify NEXT --held " + out.resolve(LATEST)
                     + ")");
         }
-        if (r.valid()) {
+        // The witnesses: the node's cosigned checkpoint against the directory's quorum for its log, and against this copy.
+        Witnessed.Report w = Witnessed.check(directory, key, AuditLogVerifier.entries(out), Witnessed.files(out, List.of()));
+        w.lines().forEach(l -> o.println("witnesses: " + l));
+        w.problems().forEach(p -> o.println("FAIL  " + printable(p)));
+        if (w.witnessed() && !w.quorumMet()) {
+            // Not a failure of the copy: a node's witnesses cosign a few seconds after its log grows (and not while they
+            // are down). 'audit verify COPY --federation F' is the check that fails without the quorum.
+            o.println("QUORUM NOT MET (yet): no checkpoint of this copy carries the cosignatures the directory's witness policy demands"
+                    + (Files.exists(out.resolve(COSIGNED)) ? "" : " (the node sent no cosigned checkpoint)")
+                    + "; check again with 'liaison audit verify " + out + " --federation DIR' after a later pull");
+        }
+        if (r.valid() && w.problems().isEmpty()) {
             o.println("VALID: the last checkpoint covers " + r.verifiedSize() + " entries");
             return Main.OK;
+        }
+        if (r.valid()) {
+            o.println("NOT WITNESSED: the copy's hashes and signatures are intact, but its witnesses' cosignatures fail the"
+                    + " directory's policy or show another history (see above)");
+            return Main.FAILED;
         }
         r.problems().forEach(p -> o.println("FAIL  " + printable(p)));
         o.println("INVALID: the copy does not verify");
@@ -100,7 +125,7 @@ final class PullCommand implements Callable<Integer> {
      * The key the node sent must be one the signed directory lists for its authority (when the
      * directory lists any): a node cannot hand its auditors a log signed under a key of its choosing.
      */
-    private void checkListed(String key) throws Exception {
+    private org.liaison.protocol.directory.FederationDirectory checkListed(String key) throws Exception {
         Path profileDir = audit.root.profile();
         org.liaison.gateway.config.UserProfile profile = org.liaison.gateway.config.UserProfile.load(profileDir);
         org.liaison.cli.FederationOptions federation = new org.liaison.cli.FederationOptions();
@@ -111,6 +136,25 @@ final class PullCommand implements Callable<Integer> {
             throw new UserException("the gateway signs its audit log with a key (" + key + ") that directory #" + d.sequence()
                     + " does not list for " + id + ": this copy is not trusted and was not kept; tell the federation operator");
         }
+        return d;
+    }
+
+    /** The cosigned checkpoint after the entries (schema 1.4); none from a node before it (the copy ends there). */
+    private static byte[] cosigned(DataInputStream in) throws java.io.IOException {
+        int n;
+        try {
+            n = in.readInt();
+        } catch (java.io.EOFException before14) {
+            return new byte[0];
+        }
+        if (n < 0 || n > MAX_NOTE) {
+            throw new UserException("the gateway sent a malformed audit log copy");
+        }
+        byte[] note = in.readNBytes(n);
+        if (note.length != n) {
+            throw new UserException("the audit log copy ended early; try again");
+        }
+        return note;
     }
 
     private static void copy(DataInputStream in, Path file) throws java.io.IOException {

@@ -33,7 +33,8 @@ final class Witnessed {
             return given;
         }
         Path own = auditDir.toAbsolutePath().resolveSibling("audit-cosigned");
-        return java.util.stream.Stream.of(own.resolve(Submitter.LATEST), own.resolve(Submitter.QUORUM)).filter(Files::exists).toList();
+        return java.util.stream.Stream.of(own.resolve(Submitter.LATEST), own.resolve(Submitter.QUORUM),
+                auditDir.resolve(PullCommand.COSIGNED)).filter(Files::exists).toList(); // the last: what 'audit pull' kept
     }
 
     /** The authority whose log has {@code origin} ("liaison/ID"). */
@@ -85,5 +86,52 @@ final class Witnessed {
             }
         }
         return new Report(lines, problems, witnessed, met, best);
+    }
+
+    /** Whether each of two checkpoints is witnessed: a line for each, and whether both meet the quorum (or none is demanded). */
+    record Quorum(String from, String to, boolean met) {}
+
+    /**
+     * The quorum on checkpoints {@code a} and {@code b} of a copy: each is witnessed when a cosigned checkpoint in
+     * {@code files} (signed by the log's key) meets the directory's quorum for the log and covers it — same size and
+     * root, or larger, with this copy's entries showing that the cosigned one extends it (same root at both sizes).
+     */
+    static Quorum quorum(FederationDirectory d, String vkey, List<byte[]> entries, List<Path> files, Checkpoint a, Checkpoint b)
+            throws java.io.IOException {
+        AuthorityId log = authorityOf(vkey.split("\\+", 2)[0]);
+        WitnessPolicy policy = d.witnessing().policy(log);
+        if (d.witnessing().of(log).isEmpty() || policy.quorum() == 0) {
+            return new Quorum("no quorum demanded for " + log, "no quorum demanded for " + log, true);
+        }
+        MerkleTree tree = new MerkleTree();
+        entries.forEach(e -> tree.append(org.liaison.protocol.tlog.Merkle.leafHash(e)));
+        List<Checkpoint> witnessed = new ArrayList<>();
+        for (Path f : files) {
+            if (!Files.exists(f)) {
+                throw new UserException("--cosigned: " + f + ": no such file");
+            }
+            String note = Files.readString(f, StandardCharsets.UTF_8);
+            try {
+                Checkpoint c = Checkpoint.parse(SignedNote.open(note, vkey));
+                if (policy.check(note).satisfied() && c.size() <= tree.size() && MessageDigest.isEqual(tree.root(c.size()), c.rootHash())) {
+                    witnessed.add(c);
+                }
+            } catch (GeneralSecurityException | IllegalArgumentException e) {
+                // not a checkpoint of this log: it witnesses nothing here
+            }
+        }
+        String from = witnessedLine(a, witnessed, tree, policy);
+        String to = witnessedLine(b, witnessed, tree, policy);
+        return new Quorum(from, to, !from.startsWith("NOT") && !to.startsWith("NOT"));
+    }
+
+    private static String witnessedLine(Checkpoint c, List<Checkpoint> witnessed, MerkleTree tree, WitnessPolicy policy) {
+        boolean inCopy = c.size() <= tree.size() && MessageDigest.isEqual(tree.root(c.size()), c.rootHash());
+        for (Checkpoint w : witnessed) {
+            if (inCopy && w.size() >= c.size()) {
+                return "witnessed: cosigned at size " + w.size() + " by a quorum of " + policy.quorum();
+            }
+        }
+        return "NOT witnessed: no cosigned checkpoint with the quorum of " + policy.quorum() + " covers size " + c.size();
     }
 }

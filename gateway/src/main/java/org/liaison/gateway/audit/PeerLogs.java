@@ -44,14 +44,24 @@ public final class PeerLogs implements AutoCloseable {
         Proof prove(AuthorityId peer, long from, long to) throws ProtocolException;
     }
 
-    public record Proof(String verifierKey, List<byte[]> hashes) {}
+    /**
+     * A peer's answer: its log key, the proof, and the latest checkpoint it holds with its witnesses' cosignatures
+     * ({@code cosigned}, null when it sent none).
+     */
+    public record Proof(String verifierKey, List<byte[]> hashes, String cosigned) {
+        public Proof(String verifierKey, List<byte[]> hashes) {
+            this(verifierKey, hashes, null);
+        }
+    }
 
     /** What a check concluded. */
     /**
      * How a check ended. ALARM is evidence of tampering only; UNPROVEN is the third UNREACHABLE in a
      * row (a peer whose log nobody is checking: a warning, not an alarm).
      */
-    public enum Outcome { FIRST, CONSISTENT, OLDER, ALARM, UNREACHABLE, UNPROVEN }
+    public enum Outcome { FIRST, CONSISTENT, OLDER, ALARM, UNREACHABLE, UNPROVEN,
+        /** A peer's checkpoint still lacked the witnesses' quorum the directory demands for its log after the grace period: an alarm. */
+        UNWITNESSED }
 
     private final Path dir;
     private final java.util.function.Function<AuthorityId, List<String>> listedKeys;
@@ -159,8 +169,130 @@ public final class PeerLogs implements AutoCloseable {
         } else {
             unproven.remove(peer);
         }
+        if (o == Outcome.FIRST || o == Outcome.CONSISTENT || o == Outcome.OLDER) {
+            witnessing(peer, note);
+        }
         checked.accept(peer, o);
         return o;
+    }
+
+    // ----- the witnesses' quorum (C2SP tlog-witness): a peer's checkpoint is not accepted silently without it -----
+
+    private java.util.function.Function<AuthorityId, org.liaison.protocol.tlog.WitnessPolicy> policies = peer -> null;
+    /**
+     * How long a peer's checkpoint may lack its witnesses' quorum before it is an alarm: the peer submits its checkpoints
+     * every 3 s (forty rounds), and its own node raises its alarm after as long ({@code Submitter.ALARM_AFTER}).
+     */
+    public static final java.time.Duration QUORUM_GRACE = java.time.Duration.ofMinutes(2);
+    private java.time.Duration grace = QUORUM_GRACE;
+    /** Per peer: the largest size held with its quorum. */
+    private final Map<AuthorityId, Long> witnessedSize = new java.util.HashMap<>();
+    /** Per peer: the first checkpoint size held without its quorum, since when, and whether that was alarmed. */
+    private final Map<AuthorityId, Unwitnessed> unwitnessed = new java.util.HashMap<>();
+
+    private record Unwitnessed(long size, long sinceNanos, boolean alarmed) {}
+
+    /**
+     * Demands of each peer's checkpoints the witness quorum the directory sets for its log ({@code policies}: its
+     * policy, or null or quorum 0 for none). A checkpoint held without it is checked again after {@code grace} — the
+     * peer's witnesses cosign within seconds (its submitter runs every 3 s) — asking the peer for its latest cosigned
+     * checkpoint; one still not covered by a checkpoint with the quorum is an alarm ({@code peer-log-unwitnessed} audit
+     * entry, error line, metric), once, until the peer's log is witnessed again.
+     */
+    public synchronized void requireQuorum(java.util.function.Function<AuthorityId, org.liaison.protocol.tlog.WitnessPolicy> policies,
+            java.time.Duration grace) {
+        this.policies = policies;
+        this.grace = grace;
+    }
+
+    /**
+     * A peer's checkpoint with the cosignatures it holds (from its delivered evidence): checked for consistency and for
+     * the quorum, on the background thread; returns at once.
+     */
+    public void observeCosigned(AuthorityId peer, String note) {
+        try {
+            checker.execute(() -> check(peer, note));
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            // closing
+        }
+    }
+
+    /** Whether {@code peer}'s held checkpoint has its quorum (or none is demanded): for tests and the status. */
+    public synchronized boolean witnessed(AuthorityId peer) {
+        return !unwitnessed.containsKey(peer);
+    }
+
+    private void witnessing(AuthorityId peer, String note) {
+        org.liaison.protocol.tlog.WitnessPolicy policy = policies.apply(peer);
+        if (policy == null || policy.quorum() == 0) {
+            unwitnessed.remove(peer);
+            return;
+        }
+        long size = Checkpoint.ofNote(note).size();
+        if (policy.check(note).satisfied()) {
+            witnessedSize.merge(peer, size, Math::max);
+            Unwitnessed u = unwitnessed.get(peer);
+            if (u != null && u.size() <= witnessedSize.get(peer)) {
+                unwitnessed.remove(peer);
+                if (u.alarmed()) {
+                    LOG.info("the audit log of {} is witnessed again: a checkpoint of size {} has its quorum", peer, size);
+                }
+            }
+            return;
+        }
+        if (size <= witnessedSize.getOrDefault(peer, -1L) || unwitnessed.containsKey(peer)) {
+            return; // covered by a checkpoint with its quorum, or already waiting for one
+        }
+        unwitnessed.put(peer, new Unwitnessed(size, System.nanoTime(), false));
+        scheduleQuorumCheck(peer, grace.toNanos());
+    }
+
+    private void scheduleQuorumCheck(AuthorityId peer, long nanos) {
+        try {
+            checker.schedule(() -> quorumCheck(peer), nanos, TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            // closing: the next receipt after a restart brings a newer checkpoint
+        }
+    }
+
+    /** The grace period is over: asks the peer for its latest cosigned checkpoint; without the quorum still, an alarm. */
+    private void quorumCheck(AuthorityId peer) {
+        Unwitnessed u;
+        synchronized (this) {
+            u = unwitnessed.get(peer);
+        }
+        if (u == null) {
+            return;
+        }
+        try {
+            Optional<String> held = stored(peer);
+            long size = held.isPresent() ? Checkpoint.ofNote(held.get()).size() : u.size();
+            String cosigned = prover.prove(peer, size, size).cosigned();
+            if (cosigned != null) {
+                check(peer, cosigned);
+            }
+        } catch (ProtocolException | IOException | RuntimeException e) {
+            LOG.warn("cannot ask {} for its cosigned checkpoint now: {}", peer, e.getMessage());
+        }
+        synchronized (this) {
+            Unwitnessed now = unwitnessed.get(peer);
+            if (now == null) {
+                return;
+            }
+            if (!now.alarmed()) {
+                org.liaison.protocol.tlog.WitnessPolicy policy = policies.apply(peer);
+                String reason = peer + " presented a checkpoint of its audit log (size " + now.size() + ") that lacks the quorum of "
+                        + (policy == null ? "?" : policy.quorum() + " of " + policy.witnesses().size()) + " witnesses the directory demands, "
+                        + (System.nanoTime() - now.sinceNanos()) / 1_000_000_000L + " s after it was received: its log is not witnessed"
+                        + " (a split view cannot be ruled out)";
+                audit.record(AuditEvent.of("peer-log-unwitnessed", peer.value(), null, peer.value(), "alarm", reason));
+                LOG.error("AUDIT ALARM: {}", reason);
+                alarm.accept(peer, reason);
+                checked.accept(peer, Outcome.UNWITNESSED);
+                unwitnessed.put(peer, new Unwitnessed(now.size(), now.sinceNanos(), true));
+            }
+        }
+        scheduleQuorumCheck(peer, grace.toNanos()); // checked again: it clears when a checkpoint with the quorum comes
     }
 
     private Outcome unreachable(AuthorityId peer) {

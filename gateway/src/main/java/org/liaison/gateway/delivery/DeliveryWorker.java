@@ -257,10 +257,17 @@ public final class DeliveryWorker implements AutoCloseable {
             node.metrics().delivered(java.time.Duration.between(m.createdAt(), node.clock().instant()));
             node.store().deliveries().transition(d.messageId(), d.recipient(), State.SENDING, new MessageStore.Deliver(attempts, receipt, r.received()));
             node.audit().record(AuditEvent.of(node.clock(), "receipt", d.recipient().value(), d.messageId().toString(), d.recipient().value(), "ok",
-                    null).about(env.header()).with("peerCheckpoint", r.checkpoint()));
+                    null).about(env.header()).with("peerCheckpoint", r.checkpoint())
+                    .with("evidenceSha256", r.evidence() == null ? null : org.liaison.protocol.evidence.Evidences.sha256(receipt)));
+            if (r.evidence() != null) { // the recipient's delivered evidence (schema 1.4): kept with this node's evidence of the message
+                node.evidence().keepPeer(r.evidence(), receipt);
+            }
             node.evidence().relayed(env.header(), d.recipient(), receipt, r.envelopeSha256());
             if (r.checkpoint() != null) {
                 node.peerLogs().observe(d.recipient(), r.checkpoint());
+            }
+            if (r.cosignedCheckpoint() != null) { // its witnesses' cosignatures, checked against the quorum the directory demands
+                node.peerLogs().observeCosigned(d.recipient(), r.cosignedCheckpoint());
             }
             LOG.info("delivered {} to {} (attempt {})", d.messageId(), d.recipient(), attempts);
             if (attempts > 1) {

@@ -114,6 +114,25 @@ public final class PeerClient implements AutoCloseable {
 
     private final java.util.concurrent.atomic.AtomicLong payloadBytesSent = new java.util.concurrent.atomic.AtomicLong();
 
+    /** The schema version this node announces to its peers in every request (null: none, as a node before 1.4 did). */
+    private volatile String schema = org.liaison.protocol.envelope.Receipts.EVIDENCE_SCHEMA;
+
+    /**
+     * Announces {@code version} in the {@value org.liaison.protocol.envelope.Receipts#SCHEMA_HEADER} header of every request
+     * (null: no header, as a node before schema 1.4): a peer from 1.4 on answers a message with a delivered evidence,
+     * and sends its notices as evidence, to a node that announces 1.4 or later; else the receipt and notice of before.
+     */
+    public void announceSchema(String version) {
+        this.schema = version;
+    }
+
+    private void announce(HttpRequest req) {
+        String v = schema;
+        if (v != null) {
+            req.headers().set(org.liaison.protocol.envelope.Receipts.SCHEMA_HEADER, v);
+        }
+    }
+
     /** Delivers one message whole; returns the receiver's receipt, or throws its error document as an exception. */
     public byte[] send(AuthorityId recipient, URI endpoint, byte[] envelope, List<Path> payloads) throws ProtocolException {
         return send(recipient, endpoint, envelope, payloads, 0);
@@ -169,6 +188,7 @@ public final class PeerClient implements AutoCloseable {
         return exchange(peer, endpoint, 0, (ch, answer) -> {
             HttpRequest req = new io.netty.handler.codec.http.DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, pathAndQuery);
             req.headers().set(HttpHeaderNames.HOST, endpoint.getHost() + ":" + port(endpoint));
+            announce(req);
             req.headers().set(HttpHeaderNames.CONTENT_LENGTH, 0);
             ch.writeAndFlush(req);
         });
@@ -180,6 +200,7 @@ public final class PeerClient implements AutoCloseable {
             io.netty.handler.codec.http.FullHttpRequest req = new io.netty.handler.codec.http.DefaultFullHttpRequest(HttpVersion.HTTP_1_1,
                     HttpMethod.POST, path, io.netty.buffer.Unpooled.wrappedBuffer(body));
             req.headers().set(HttpHeaderNames.HOST, endpoint.getHost() + ":" + port(endpoint));
+            announce(req);
             req.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
             req.headers().set(HttpHeaderNames.CONTENT_LENGTH, body.length);
             ch.writeAndFlush(req);
@@ -196,6 +217,7 @@ public final class PeerClient implements AutoCloseable {
             io.netty.handler.codec.http.FullHttpRequest req = new io.netty.handler.codec.http.DefaultFullHttpRequest(HttpVersion.HTTP_1_1,
                     HttpMethod.POST, path, io.netty.buffer.Unpooled.wrappedBuffer(body));
             req.headers().set(HttpHeaderNames.HOST, endpoint.getHost() + ":" + port(endpoint));
+            announce(req);
             req.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
             req.headers().set(HttpHeaderNames.CONTENT_LENGTH, body.length);
             ch.writeAndFlush(req);
@@ -453,6 +475,7 @@ public final class PeerClient implements AutoCloseable {
         body.onReady(chunks::resumeTransfer); // a chunk read ahead is ready: the handler writes on
         HttpRequest req = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, ReceiveHandler.PATH);
         req.headers().set(HttpHeaderNames.HOST, host + ":" + port);
+        announce(req);
         req.headers().set(HttpHeaderNames.CONTENT_TYPE, ReceiveHandler.MESSAGE_TYPE);
         req.headers().set(HttpHeaderNames.CONTENT_LENGTH, body.length());
         if (from > 0) {

@@ -530,7 +530,8 @@ public final class EvidenceContainer {
                     if (trust != null) {
                         try {
                             var doc = SecureXml.parse(f.getValue(), XmlLimits.DEFAULT);
-                            AuthorityId signer = "receipt".equals(r.kind()) ? AuthorityId.of(text(doc, "Receiver")) : AuthorityId.of(text(doc, "From"));
+                            AuthorityId signer = AuthorityId.of(text(doc, "Evidence".equals(doc.getDocumentElement().getLocalName()) ? "Issuer" // 1.4
+                                    : "receipt".equals(r.kind()) ? "Receiver" : "From"));
                             XmlSignatures.verify(doc, SignatureAlgorithm.allSuites(), trust.gatewaySigner(signer, c.eventTime()));
                             proven.add("the " + r.kind() + " " + f.getKey() + " it names is signed by " + signer);
                         } catch (ProtocolException | RuntimeException e) {

@@ -138,11 +138,65 @@ public final class EvidenceIssuer {
      */
     public Issued issue(Evidences.Content c) throws ProtocolException, IOException {
         // Not synchronized: each evidence has its own file, and its index line is one short appended write.
-        byte[] xml = Evidences.create(c, node.signing());
+        return record(c, Evidences.create(c, node.signing()));
+    }
+
+    /**
+     * Stores and logs an evidence this node signed already (from schema 1.4, the {@code delivered} evidence that
+     * answers a message and the stage notices sent as evidence are made where they are sent): as {@link #issue}
+     * does, quietly.
+     */
+    public Optional<Issued> keepSigned(byte[] xml) {
+        if (node == null) {
+            return Optional.empty();
+        }
+        Evidences.Content c = null;
+        try {
+            c = Evidences.claimed(xml);
+            return Optional.of(record(c, xml));
+        } catch (ProtocolException | IOException | RuntimeException e) {
+            failures.incrementAndGet();
+            LOG.error("cannot keep the {} evidence of message {}: {}", c == null ? "?" : c.event().id(), c == null ? "?" : c.messageId(),
+                    e.toString());
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Keeps an evidence a peer issued (verified by the caller: its {@code delivered} evidence, its notices as evidence)
+     * with this node's evidence of the message, in the same folder and naming, and logs that this node holds it: an
+     * {@code evidence} audit entry (actor and {@code evidenceIssuer}: the peer) with its id and SHA-256, whose index is
+     * noted as an issued one's — so that this node's log proves it held the peer's evidence at that size. Quietly, as
+     * {@link #issueQuietly}.
+     */
+    public void keepPeer(Evidences.Content c, byte[] xml) {
+        if (node == null || root == null) {
+            return;
+        }
+        try {
+            Path dir = folder(c.messageId());
+            String name = name(c);
+            SecureFiles.writeAtomically(dir.resolve(name), xml, false);
+            long index = node.audit().record(AuditEvent.of(node.clock(), "evidence", c.issuer().value(), c.messageId().toString(), c.issuer().value(),
+                    c.event().id(), c.reasons().isEmpty() ? null : c.reasons().get(0).code()).with("evidenceId", c.evidenceId().toString())
+                    .with("evidenceSha256", Evidences.sha256(xml)).with("evidenceIssuer", c.issuer().value()));
+            Files.write(dir.resolve(INDEX), (name + " " + index + "\n").getBytes(StandardCharsets.US_ASCII), StandardOpenOption.CREATE,
+                    StandardOpenOption.APPEND, StandardOpenOption.WRITE);
+        } catch (IOException | RuntimeException e) {
+            failures.incrementAndGet();
+            LOG.error("cannot keep the {} evidence of {} about message {}: {}", c.event().id(), c.issuer(), c.messageId(), e.toString());
+        }
+    }
+
+    private static String name(Evidences.Content c) {
+        return String.format("%013d-%s-%s.xml", c.eventTime().toEpochMilli(), c.event().id(), c.evidenceId());
+    }
+
+    private Issued record(Evidences.Content c, byte[] xml) throws IOException {
         crls.keep(node.trust().crls()); // the CRLs in force at this event's time, for its container
         String sha = Evidences.sha256(xml);
         Path dir = folder(c.messageId());
-        String name = String.format("%013d-%s-%s.xml", c.eventTime().toEpochMilli(), c.event().id(), c.evidenceId());
+        String name = name(c);
         Path file = dir.resolve(name);
         SecureFiles.writeAtomically(file, xml, false);
         AuthorityId counterpart = c.issuer().equals(c.sender()) ? c.recipients().get(0) : c.sender();

@@ -20,7 +20,9 @@ import org.liaison.protocol.ProtocolException;
 
 /**
  * {@code GET AUDIT}: an auditor's online copy of the log: 4-byte length, verifier key (UTF-8), 8-byte
- * length, checkpoints file, 8-byte length, entries file — as long as they were when asked.
+ * length, checkpoints file, 8-byte length, entries file — as long as they were when asked — then (schema 1.4) 4-byte
+ * length and the node's latest checkpoint with its witnesses' cosignatures (length 0: none yet). A client before 1.4
+ * stops reading after the entries.
  */
 final class AuditCopy {
     private final LocalNode node;
@@ -39,9 +41,12 @@ final class AuditCopy {
         parts.add(prefix(s.checkpoints(), s.checkpointsLength()));
         parts.add(new ByteArrayInputStream(ByteBuffer.allocate(8).putLong(s.entriesLength()).array()));
         parts.add(prefix(s.entries(), s.entriesLength()));
+        String cosigned = node.cosignedCheckpoint();
+        byte[] note = cosigned == null ? new byte[0] : cosigned.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        parts.add(new ByteArrayInputStream(ByteBuffer.allocate(4 + note.length).putInt(note.length).put(note).array()));
         node.audit().record(AuditEvent.of(node.clock(), "audit-copy", request.principal().actor(), null, null, "ok", null)
                 .with("entriesBytes", Long.toString(s.entriesLength())));
-        long total = 4L + key.length + 8 + s.checkpointsLength() + 8 + s.entriesLength();
+        long total = 4L + key.length + 8 + s.checkpointsLength() + 8 + s.entriesLength() + 4 + note.length;
         InputStream copy = new SequenceInputStream(Collections.enumeration(parts));
         return new Answer.Stream(LocalApi.AUDIT_LOG_TYPE, 0, total, copy,
                 failure -> LogManager.getLogger(LocalApiHandler.class).error("a download stopped: {}", failure.getMessage()));

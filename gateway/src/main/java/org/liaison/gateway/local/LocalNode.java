@@ -29,6 +29,9 @@ public interface LocalNode {
 
     AuditLog audit();
 
+    /** This node's latest audit checkpoint with its witnesses' cosignatures (see PeerContext); null: none yet. */
+    String cosignedCheckpoint();
+
     NodeMetrics metrics();
 
     /** The memory budget for bodies being received. */

@@ -123,6 +123,10 @@ final class SentMessages {
             return null;
         }
         try {
+            if (org.liaison.protocol.envelope.Receipts.isEvidence(s.xml())) { // a notice as evidence (schema 1.4): the reason's text
+                var reasons = org.liaison.protocol.evidence.Evidences.claimed(s.xml()).reasons();
+                return reasons.isEmpty() ? null : reasons.get(0).text();
+            }
             return Formats.fromElement(SecureXml.parse(s.xml(), XmlLimits.DEFAULT).getDocumentElement(),
                     org.liaison.protocol.model.Notice.class).getNote();
         } catch (ProtocolException e) {

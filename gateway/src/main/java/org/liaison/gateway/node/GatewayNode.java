@@ -190,6 +190,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
     private final org.liaison.gateway.audit.PeerLogs peerLogs;
     private final org.liaison.gateway.witness.Witness witness;
     private final org.liaison.gateway.witness.Submitter submitter;
+    private final org.liaison.gateway.peer.PeerSchemas peerSchemas;
     private final Outbox outbox;
     private final org.liaison.gateway.admin.NodeMetrics metrics = new org.liaison.gateway.admin.NodeMetrics();
     private volatile org.liaison.gateway.admin.AdminServer admin;
@@ -235,6 +236,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
         opened.add(store);
         try {
             this.blobs = new BlobStore(data.resolve("blobs"));
+            this.peerSchemas = new org.liaison.gateway.peer.PeerSchemas(data.resolve("peer-schemas"));
             this.evidence = new org.liaison.gateway.evidence.EvidenceIssuer(this, data.resolve(org.liaison.gateway.evidence.EvidenceIssuer.FOLDER),
                     org.liaison.gateway.evidence.TrustedTime.configured(config.timestamping(), configFile, audit::checkpoint, clock(), data),
                     new org.liaison.gateway.evidence.EvidenceContainer.Pins(path(config.directory().operatorCa()),
@@ -284,6 +286,8 @@ public final class GatewayNode implements NodeState, AutoCloseable {
                 Duration.ofSeconds(5),
                 peer -> trust.trust().directory().authority(peer).map(FederationDirectory.Entry::auditLogKeys).orElse(List.of()));
             opened.add(peerLogs);
+            peerLogs.requireQuorum(peer -> trust.trust().directory().witnessing().of(peer).isPresent()
+                    ? trust.trust().directory().witnessing().policy(peer) : null, org.liaison.gateway.audit.PeerLogs.QUORUM_GRACE);
             // This node as a witness of the logs the directory names, and the submitter of its own checkpoints to its witnesses.
             this.witness = new org.liaison.gateway.witness.Witness(data.resolve("witness"), me, org.liaison.gateway.witness.WitnessKeys
                     .forNode(configFile.toAbsolutePath().getParent(), data, me), () -> trust.trust().directory(), audit,
@@ -637,6 +641,17 @@ public final class GatewayNode implements NodeState, AutoCloseable {
     /** The latest checkpoint of {@code log} that {@code witness} cosigned (its monitoring answer). */
     public String witnessedCheckpoint(AuthorityId witness, AuthorityId log) throws org.liaison.protocol.ProtocolException {
         return org.liaison.gateway.witness.WitnessWiring.latest(client, trust.trust().directory(), witness, log);
+    }
+
+    @Override
+    public org.liaison.gateway.peer.PeerSchemas peerSchemas() {
+        return peerSchemas;
+    }
+
+    @Override
+    public String cosignedCheckpoint() {
+        String q = submitter.latestWithQuorum();
+        return q != null ? q : submitter.latest();
     }
 
     /** Gets this node's checkpoints cosigned by its witnesses (see {@link org.liaison.gateway.witness.Submitter}). */

@@ -101,14 +101,22 @@ public final class Stages implements org.liaison.gateway.local.ReceivedStages, A
         if (!node.store().notices().stages(r.messageId(), true).stream().noneMatch(s -> s.stage().equals(stage))) {
             return false; // checked first so that a retried command does not sign again
         }
-        byte[] xml = Notices.create(new Notices.Content(UUID.randomUUID(), r.messageId(), h.conversationId(), r.sender(), node.me(),
-                stage, now, reason, note), node.signing());
+        Notices.Content content = new Notices.Content(UUID.randomUUID(), r.messageId(), h.conversationId(), r.sender(), node.me(),
+                stage, now, reason, note);
+        // One format from schema 1.4: to a sender that announced it, the notice is this node's evidence of the stage itself.
+        boolean asEvidence = node.peerSchemas().readsEvidence(r.sender());
+        byte[] xml = asEvidence ? org.liaison.protocol.evidence.Evidences.create(Notices.evidence(content), node.signing())
+                : Notices.create(content, node.signing());
         if (!node.store().notices().recordStage(new MessageStore.Stage(r.messageId(), r.sender(), stage, now, reason, xml), true, now)) {
             return false;
         }
         node.audit().record(AuditEvent.of(node.clock(), "stage", actor, r.messageId().toString(), r.sender().value(), stage, reason).about(h)
                 .with("noticeSha256", Envelopes.sha256(xml)).with("notice", "sent"));
-        node.evidence().stage(h, stage, now, reason, note, xml);
+        if (asEvidence) {
+            node.evidence().keepSigned(xml);
+        } else {
+            node.evidence().stage(h, stage, now, reason, note, xml);
+        }
         LOG.info("message {} from {}: {}{}, notice queued", r.messageId(), r.sender(), stage, reason == null ? "" : " (" + reason + ")");
         wake();
         return true;
@@ -210,8 +218,13 @@ public final class Stages implements org.liaison.gateway.local.ReceivedStages, A
         }
         if (node.store().notices().recordStage(new MessageStore.Stage(c.messageId(), peer, c.stage(), c.at(), c.reason(), v.xml()), false,
                 node.clock().instant())) {
+            boolean evidence = org.liaison.protocol.envelope.Receipts.isEvidence(v.xml());
             node.audit().record(AuditEvent.of(node.clock(), "stage", peer.value(), c.messageId().toString(), peer.value(), c.stage(), c.reason()).about(h)
-                    .with("noticeSha256", Envelopes.sha256(v.xml())).with("notice", "received"));
+                    .with("noticeSha256", Envelopes.sha256(v.xml())).with("notice", "received")
+                    .with("evidenceSha256", evidence ? Envelopes.sha256(v.xml()) : null));
+            if (evidence) { // the recipient's evidence of the stage (schema 1.4): kept with this node's evidence of the message
+                node.evidence().keepPeer(org.liaison.protocol.evidence.Evidences.claimed(v.xml()), v.xml());
+            }
             LOG.info("message {}: {} by {}{}", c.messageId(), c.stage(), peer, c.reason() == null ? "" : " (" + c.reason() + ")");
         }
     }

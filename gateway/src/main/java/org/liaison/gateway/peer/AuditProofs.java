@@ -15,16 +15,26 @@ import org.liaison.protocol.tlog.Merkle;
 /**
  * The peer API's answer to {@code GET /liaison/v1/audit/consistency?from=N&to=M}: the log's
  * verifier key and the RFC 9162 consistency proof, as JSON
- * {@code {"verifierKey": "...", "from": N, "to": M, "proof": ["hex", ...]}}.
+ * {@code {"verifierKey": "...", "from": N, "to": M, "proof": ["hex", ...]}}, and from schema 1.4 {@code "cosigned"}: the
+ * node's latest checkpoint with its witnesses' cosignatures (what a peer checks the quorum on).
  */
 public final class AuditProofs {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int MAX_HASHES = 128;
+    private static final int MAX_NOTE = 32 * 1024;
 
     private AuditProofs() {}
 
     static byte[] writeProof(String verifierKey, long from, long to, List<byte[]> proof) throws IOException {
+        return writeProof(verifierKey, from, to, proof, null);
+    }
+
+    /** As above, with the node's latest cosigned checkpoint ({@code "cosigned"}, from schema 1.4; null: none). */
+    static byte[] writeProof(String verifierKey, long from, long to, List<byte[]> proof, String cosigned) throws IOException {
         ObjectNode o = JSON.createObjectNode();
+        if (cosigned != null) {
+            o.put("cosigned", cosigned);
+        }
         o.put("verifierKey", verifierKey);
         o.put("from", from);
         o.put("to", to);
@@ -52,7 +62,11 @@ public final class AuditProofs {
                 }
                 out.add(b);
             }
-            return new PeerLogs.Proof(key, out);
+            String cosigned = o.path("cosigned").asText(null);
+            if (cosigned != null && cosigned.length() > MAX_NOTE) {
+                throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "a cosigned checkpoint of " + cosigned.length() + " characters");
+            }
+            return new PeerLogs.Proof(key, out, cosigned);
         } catch (IOException | IllegalArgumentException e) {
             throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "malformed consistency proof answer: " + e.getMessage());
         }

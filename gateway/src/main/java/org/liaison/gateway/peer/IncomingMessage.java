@@ -66,6 +66,8 @@ public final class IncomingMessage {
     private long checkedAt;
     private long bodyEndedAt;
     private long syncedAt;
+    /** Whether the sender announced schema 1.4 or later: the answer is then a signed delivered evidence, not a receipt. */
+    private boolean evidenceReceipt;
     /** Whether this request holds the message's staging folder (see {@link StagedTransfers#claim}). */
     private boolean claimed;
     /** A refusal that leaves the staged bytes for the next attempt. */
@@ -98,6 +100,25 @@ public final class IncomingMessage {
     public void writeOn(java.util.concurrent.Executor writers, org.liaison.gateway.net.PayloadSink.Flow flow, java.util.function.Consumer<ProtocolException> failed) {
         this.sink = new org.liaison.gateway.net.PayloadSink(writers, flow);
         this.onSinkFailure = failed;
+    }
+
+    /**
+     * Answers with a signed {@code delivered} evidence (schema 1.4; it carries what a receipt did and this node's latest
+     * cosigned checkpoint) when {@code evidence}, else with a receipt, for a sender before 1.4. A message received before
+     * gets what was stored then, byte for byte, whichever it is.
+     */
+    public IncomingMessage answerWithEvidence(boolean evidence) {
+        this.evidenceReceipt = evidence;
+        return this;
+    }
+
+    /** The signed answer to the stored message: a delivered evidence or a receipt (see {@link #answerWithEvidence}). */
+    private byte[] receipt(Instant now, String checkpoint) throws ProtocolException {
+        if (!evidenceReceipt) {
+            return Receipts.create(verified, node.me(), now, checkpoint, node.signing());
+        }
+        return org.liaison.protocol.evidence.Evidences.create(Receipts.deliveredEvidence(verified, node.me(), now, checkpoint,
+                node.cosignedCheckpoint()), node.signing());
     }
 
     /** Consumes the next bytes of the body. */
@@ -413,7 +434,7 @@ public final class IncomingMessage {
                 // covering it, and the message with its receipt (carrying that checkpoint) commit in one
                 // transaction, or none does: the log never shows a reception the store does not hold.
                 Stored both = shared.recordWith(received, (c, index, checkpoint) -> {
-                    byte[] r = Receipts.create(verified, node.me(), now, checkpoint, node.signing());
+                    byte[] r = receipt(now, checkpoint);
                     return new Stored(pg.storeReceived(c, new MessageStore.Received(sender, verified.header().messageId(), now,
                             envelope, verified.sha256(), r, blobs, null, receivedManifest.getCase(), listing)), r);
                 }, st -> st.outcome() == MessageStore.Stored.STORED);
@@ -428,7 +449,7 @@ public final class IncomingMessage {
                 // next start, and the sender's retry is then logged as a receive-duplicate).
                 long logged = node.audit().record(received);
                 // The receipt carries a checkpoint that already covers this reception.
-                receipt = Receipts.create(verified, node.me(), now, node.audit().checkpointCovering(logged), node.signing());
+                receipt = receipt(now, node.audit().checkpointCovering(logged));
                 try {
                     outcome = node.store().inbox().storeReceived(new MessageStore.Received(sender, verified.header().messageId(),
                             now, envelope, verified.sha256(), receipt, blobs, null, receivedManifest.getCase(), listing));
@@ -440,7 +461,11 @@ public final class IncomingMessage {
             }
             switch (outcome) {
                 case STORED:
-                    node.evidence().delivered(verified.header(), verified.sha256(), verified.payloads(), receipt, now);
+                    if (evidenceReceipt) { // the answer is the delivered evidence itself: kept and logged as issued
+                        node.evidence().keepSigned(receipt);
+                    } else {
+                        node.evidence().delivered(verified.header(), verified.sha256(), verified.payloads(), receipt, now);
+                    }
                     node.receivedPackage(sender, verified.header().messageId(), verified.header().inReplyTo(), receivedManifest);
                     return receipt;
                 case DUPLICATE:

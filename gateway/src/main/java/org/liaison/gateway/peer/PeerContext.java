@@ -65,6 +65,15 @@ public interface PeerContext {
     /** This node as a witness of other authorities' audit logs (see {@code Witness}); empty when it witnesses none. */
     java.util.Optional<org.liaison.gateway.witness.Witness> witness();
 
+    /** The schema version each peer announced (see {@link PeerSchemas}): whether it reads evidence in place of receipts and notices. */
+    PeerSchemas peerSchemas();
+
+    /**
+     * This node's latest audit checkpoint with its witnesses' cosignatures (the latest that met the directory's quorum, else
+     * the latest with those it got), handed out with its delivered evidence and its consistency proofs; null: none.
+     */
+    String cosignedCheckpoint();
+
     /** {@code peer} just made an authenticated request: it is up (deliveries to it waiting in backoff may go now). */
     void peerIsUp(AuthorityId peer);
 }

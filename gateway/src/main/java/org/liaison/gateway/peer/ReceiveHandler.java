@@ -78,9 +78,14 @@ public final class ReceiveHandler extends FrontDoor<AuthorityId> {
     /** The peer API's route table. */
     static Routes<AuthorityId> routes(PeerContext node, long maxMessageBytes) {
         Routes<AuthorityId> routes = new Routes<AuthorityId>()
-                .streamed(PATH, maxMessageBytes, "message", (r, lease) -> new Reception(node, r.principal(),
-                        new IncomingMessage(node, r.principal(), lease, resumeFrom(r.header(RESUME_FROM)))))
+                .streamed(PATH, maxMessageBytes, "message", (r, lease) -> {
+                    String schema = r.header(org.liaison.protocol.envelope.Receipts.SCHEMA_HEADER);
+                    node.peerSchemas().announced(r.principal(), schema);
+                    return new Reception(node, r.principal(), new IncomingMessage(node, r.principal(), lease,
+                            resumeFrom(r.header(RESUME_FROM))).answerWithEvidence(org.liaison.protocol.envelope.Receipts.readsEvidence(schema)));
+                })
                 .buffered(NOTICE_PATH, org.liaison.protocol.envelope.Notices.MAX_BYTES, "notice", (r, xml) -> {
+                    node.peerSchemas().announced(r.principal(), r.header(org.liaison.protocol.envelope.Receipts.SCHEMA_HEADER));
                     node.noticeReceived(r.principal(), xml);
                     return Answer.bytes(JSON_TYPE, "{}".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
                 })
@@ -146,7 +151,8 @@ public final class ReceiveHandler extends FrontDoor<AuthorityId> {
             throw new ProtocolException(ErrorCode.NOT_FOUND, "this node keeps no signed audit log");
         }
         try {
-            return Answer.bytes(JSON_TYPE, AuditProofs.writeProof(key, from, to, tree.get().consistencyProof(from, to)));
+            return Answer.bytes(JSON_TYPE, AuditProofs.writeProof(key, from, to, tree.get().consistencyProof(from, to),
+                    node.cosignedCheckpoint()));
         } catch (IllegalArgumentException e) {
             throw new ProtocolException(ErrorCode.NOT_FOUND, e.getMessage());
         } catch (java.io.IOException e) {

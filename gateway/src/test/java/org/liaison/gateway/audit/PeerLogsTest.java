@@ -206,4 +206,98 @@ class PeerLogsTest {
             assertThat(alarms).isEmpty();
         }
     }
+
+    // ----- the witnesses' quorum -----
+
+    static final org.liaison.protocol.tlog.Cosignature.Cosigner US_WITNESS = org.liaison.protocol.tlog.Cosignature.Cosigner.of(
+            "liaison-witness/US-OIA", new byte[32]);
+    static final org.liaison.protocol.tlog.Cosignature.Cosigner STRANGER = org.liaison.protocol.tlog.Cosignature.Cosigner.of(
+            "liaison-witness/US-OIA", java.util.Arrays.copyOf(new byte[] {7}, 32));
+    static final org.liaison.protocol.tlog.WitnessPolicy ONE_OF_ONE = new org.liaison.protocol.tlog.WitnessPolicy(
+            List.of(new org.liaison.protocol.tlog.WitnessPolicy.Witness("US-OIA", List.of(US_WITNESS.key()))), 1);
+
+    static String cosigned(String note, org.liaison.protocol.tlog.Cosignature.Cosigner by) throws Exception {
+        return org.liaison.protocol.tlog.Cosignature.withSignatures(note, List.of(org.liaison.protocol.tlog.Cosignature.sign(
+                org.liaison.protocol.tlog.Cosignature.body(note), by, System.currentTimeMillis() / 1000)));
+    }
+
+    /** The peer's answer also carries its latest cosigned checkpoint (what the quorum check asks it for). */
+    final AtomicReference<String> peerCosigned = new AtomicReference<>();
+
+    PeerLogs quorumPeerLogs(Duration grace) throws Exception {
+        PeerLogs p = new PeerLogs(dir.resolve("held"), own, (x, from, to) -> new PeerLogs.Proof(peer.get().verifierKey(),
+                peer.get().consistencyProof(from, to), peerCosigned.get()), (x, reason) -> alarms.add(reason),
+                (x, outcome) -> {
+                    synchronized (outcomes) {
+                        outcomes.add(outcome);
+                    }
+                }, Duration.ZERO);
+        p.requireQuorum(x -> ONE_OF_ONE, grace);
+        return p;
+    }
+
+    /** A checkpoint with its quorum is witnessed at once; one without it is, once the peer shows it cosigned within the grace. */
+    @Test
+    void aCheckpointWithoutItsQuorumIsWitnessedWhenThePeerShowsItCosigned() throws Exception {
+        try (FileAuditLog log = FileAuditLog.open(dir.resolve("al"), "liaison/AL-PP", Duration.ofHours(1));
+                PeerLogs held = quorumPeerLogs(Duration.ofMillis(300))) {
+            peer.set(log);
+            events(log, 3, "a");
+            String c3 = log.checkpointNow();
+            assertThat(held.check(AL, cosigned(c3, US_WITNESS))).isEqualTo(PeerLogs.Outcome.FIRST);
+            assertThat(held.witnessed(AL)).isTrue();
+            events(log, 2, "b");
+            String c5 = log.checkpointNow();
+            assertThat(held.check(AL, c5)).isEqualTo(PeerLogs.Outcome.CONSISTENT);
+            assertThat(held.witnessed(AL)).isFalse(); // not accepted silently: waiting for its quorum
+            peerCosigned.set(cosigned(c5, US_WITNESS)); // the peer's witness cosigns it
+            org.liaison.gateway.TestNodes.await("witnessed", Duration.ofSeconds(10), () -> held.witnessed(AL));
+            assertThat(alarms).isEmpty();
+            assertThat(own.events()).isEmpty();
+        }
+    }
+
+    /**
+     * A peer whose checkpoints lack their quorum beyond the grace period is an alarm (audit entry, the alarm callback, the
+     * UNWITNESSED outcome), once; a cosignature by a key the policy does not list does not count; the quorum clears it.
+     */
+    @Test
+    void aCheckpointStillWithoutItsQuorumAfterTheGraceIsAnAlarm() throws Exception {
+        try (FileAuditLog log = FileAuditLog.open(dir.resolve("al"), "liaison/AL-PP", Duration.ofHours(1));
+                PeerLogs held = quorumPeerLogs(Duration.ofMillis(200))) {
+            peer.set(log);
+            events(log, 3, "a");
+            String c3 = log.checkpointNow();
+            peerCosigned.set(cosigned(c3, STRANGER)); // cosigned, but not by the witness the directory lists
+            assertThat(held.check(AL, c3)).isEqualTo(PeerLogs.Outcome.FIRST);
+            org.liaison.gateway.TestNodes.await("the alarm", Duration.ofSeconds(10), () -> !alarms.isEmpty());
+            assertThat(alarms).singleElement().asString().contains("lacks the quorum of 1 of 1 witnesses");
+            assertThat(own.events()).singleElement().satisfies(e -> {
+                assertThat(e.type()).isEqualTo("peer-log-unwitnessed");
+                assertThat(e.outcome()).isEqualTo("alarm");
+            });
+            synchronized (outcomes) {
+                assertThat(outcomes).contains(PeerLogs.Outcome.UNWITNESSED);
+            }
+            assertThat(held.witnessed(AL)).isFalse();
+            Thread.sleep(600); // further rounds of the check (every grace): the alarm is not repeated
+            assertThat(alarms).hasSize(1);
+
+            assertThat(held.check(AL, cosigned(c3, US_WITNESS))).isEqualTo(PeerLogs.Outcome.CONSISTENT);
+            assertThat(held.witnessed(AL)).isTrue();
+        }
+    }
+
+    /** With no quorum demanded (quorum 0, or a log the directory does not witness), nothing waits and nothing is alarmed. */
+    @Test
+    void noQuorumDemandedNoWait() throws Exception {
+        try (FileAuditLog log = FileAuditLog.open(dir.resolve("al"), "liaison/AL-PP", Duration.ofHours(1));
+                PeerLogs held = quorumPeerLogs(Duration.ofMillis(100))) {
+            held.requireQuorum(x -> null, Duration.ofMillis(100));
+            peer.set(log);
+            events(log, 3, "a");
+            assertThat(held.check(AL, log.checkpointNow())).isEqualTo(PeerLogs.Outcome.FIRST);
+            assertThat(held.witnessed(AL)).isTrue();
+        }
+    }
 }

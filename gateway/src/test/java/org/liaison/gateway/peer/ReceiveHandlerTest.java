@@ -122,6 +122,14 @@ class ReceiveHandlerTest {
         public void peerIsUp(AuthorityId peer) {
             // an authenticated request: nothing waits on it here
         }
+
+        public PeerSchemas peerSchemas() {
+            return PeerSchemas.NONE;
+        }
+
+        public String cosignedCheckpoint() {
+            throw new AssertionError("a checkpoint was asked for");
+        }
     };
     final BufferBudget budget = new BufferBudget(2 * MAX_ENVELOPE, 4 * MAX_ENVELOPE);
 

@@ -11,6 +11,8 @@ import org.liaison.protocol.ProtocolException;
 import org.liaison.protocol.directory.Trust;
 import org.liaison.protocol.dsig.SignatureAlgorithm;
 import org.liaison.protocol.dsig.XmlSignatures;
+import org.liaison.protocol.evidence.EvidenceEvent;
+import org.liaison.protocol.evidence.Evidences;
 import org.liaison.protocol.model.Notice;
 import org.liaison.protocol.model.RefusalReason;
 import org.liaison.protocol.model.Stage;
@@ -89,6 +91,9 @@ public final class Notices {
         if (xml.length > MAX_BYTES) {
             throw new ProtocolException(ErrorCode.PAYLOAD_TOO_LARGE, "a notice of " + xml.length + " bytes exceeds " + MAX_BYTES);
         }
+        if (Receipts.isEvidence(xml)) {
+            return verifyEvidence(xml, trust, now, peer);
+        }
         Document doc = SecureXml.parse(xml, XmlLimits.DEFAULT);
         SecureXml.root(doc, Formats.NS, "Notice");
         Notice claimed = Formats.fromElement(doc.getDocumentElement(), Notice.class);
@@ -120,5 +125,55 @@ public final class Notices {
         if (c.sender().equals(c.from())) {
             throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "an authority sends no notice about its own message");
         }
+    }
+
+    /** The events a notice can be, from schema 1.4 on, when it is an {@code <Evidence>}. */
+    private static final java.util.Map<String, EvidenceEvent> EVENTS = java.util.Map.of("opened", EvidenceEvent.OPENED, "acknowledged",
+            EvidenceEvent.ACKNOWLEDGED, "declined", EvidenceEvent.DECLINED, "answered", EvidenceEvent.ANSWERED);
+
+    /**
+     * A notice as evidence (schema 1.4, for a peer that announced it): the {@code opened}, {@code acknowledged},
+     * {@code declined} or {@code answered} evidence its issuer ({@code c.from()}) signs; the notice's id is the
+     * evidence's, a declined notice's reason code and note are the evidence's reason.
+     */
+    public static Evidences.Content evidence(Content c) throws ProtocolException {
+        check(c);
+        EvidenceEvent e = EVENTS.get(c.stage());
+        if (e == null) {
+            throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "no stage '" + c.stage() + "' (opened, acknowledged, declined, answered)");
+        }
+        Evidences.Content ev = new Evidences.Content(c.noticeId(), e, c.at(), c.from(), c.sender(), java.util.List.of(c.from()),
+                c.messageId(), c.conversationId(), null, null, null, null, null, null, null, null);
+        return c.reason() == null ? ev : ev.withReason(c.reason(), c.note());
+    }
+
+    private static Verified verifyEvidence(byte[] xml, Trust trust, Instant now, AuthorityId peer) throws ProtocolException {
+        Evidences.Content claimed = Evidences.claimed(xml);
+        if (!peer.equals(claimed.issuer())) {
+            throw new ProtocolException(ErrorCode.SENDER_MISMATCH, "a notice from " + claimed.issuer() + " sent by " + peer);
+        }
+        Evidences.Content e = Evidences.verify(xml, SignatureAlgorithm.allowedBy(trust.directory().require(peer).suites()),
+                trust.gatewaySigner(peer, now)).content();
+        String stage = EVENTS.entrySet().stream().filter(x -> x.getValue() == e.event()).map(java.util.Map.Entry::getKey).findFirst()
+                .orElseThrow(() -> new ProtocolException(ErrorCode.SCHEMA_INVALID, "a " + e.event().id() + " evidence is not a notice"));
+        if (e.conversationId() == null) {
+            throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "a notice names its conversation");
+        }
+        if (!e.recipients().contains(peer)) {
+            throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "a notice's issuer is a recipient of the message");
+        }
+        String reason = null;
+        String note = null;
+        if (!e.reasons().isEmpty()) {
+            reason = reason(e.reasons().get(0).code());
+            note = e.reasons().get(0).text();
+        }
+        Content c = new Content(e.evidenceId(), e.messageId(), e.conversationId(), e.sender(), e.issuer(), stage, e.eventTime(), reason,
+                note);
+        check(c);
+        if (c.at().isAfter(now.plus(CLOCK_SKEW))) {
+            throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "the notice is dated " + c.at() + ", in the future");
+        }
+        return new Verified(c, xml.clone());
     }
 }

@@ -11,6 +11,8 @@ import org.liaison.protocol.ProtocolException;
 import org.liaison.protocol.directory.Trust;
 import org.liaison.protocol.dsig.SignatureAlgorithm;
 import org.liaison.protocol.dsig.XmlSignatures;
+import org.liaison.protocol.evidence.EvidenceEvent;
+import org.liaison.protocol.evidence.Evidences;
 import org.liaison.protocol.model.Receipt;
 import org.liaison.protocol.model.ReceivedPayload;
 import org.liaison.protocol.xml.Formats;
@@ -26,9 +28,63 @@ import org.w3c.dom.Document;
 public final class Receipts {
     private Receipts() {}
 
-    /** A receipt that verified and matches what was sent. */
+    /**
+     * The schema version from which a node answers a message with a signed {@code delivered} {@code <Evidence>}
+     * (see {@link Evidences}) in place of a {@code <Receipt>}, and sends stage notices as evidence: a node announces
+     * the version it reads in the {@value #SCHEMA_HEADER} header of its peer requests.
+     */
+    public static final String EVIDENCE_SCHEMA = "1.4";
+    /** The request header in which a node announces the schema version it reads (absent: before 1.4). */
+    public static final String SCHEMA_HEADER = "Liaison-Schema";
+
+    /** Whether a peer that announced {@code schema} (null: nothing) reads evidence in place of receipts and notices. */
+    public static boolean readsEvidence(String schema) {
+        if (schema == null) {
+            return false;
+        }
+        String[] p = schema.trim().split("\\.");
+        try {
+            int major = Integer.parseInt(p[0]);
+            int minor = p.length > 1 ? Integer.parseInt(p[1]) : 0;
+            return major > 1 || (major == 1 && minor >= 4);
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    /**
+     * A receipt that verified and matches what was sent: a {@code <Receipt>} (before schema 1.4; {@code evidence} null)
+     * or a {@code delivered} {@code <Evidence>} ({@code evidence} its content; {@code cosignedCheckpoint} the latest
+     * checkpoint the receiver held with its witnesses' cosignatures, or null).
+     */
     public record Verified(UUID messageId, AuthorityId sender, AuthorityId receiver, Instant received, String envelopeSha256,
-            List<String> payloadSha256, String checkpoint, byte[] xml) {}
+            List<String> payloadSha256, String checkpoint, byte[] xml, String cosignedCheckpoint, Evidences.Content evidence) {
+        public Verified(UUID messageId, AuthorityId sender, AuthorityId receiver, Instant received, String envelopeSha256,
+                List<String> payloadSha256, String checkpoint, byte[] xml) {
+            this(messageId, sender, receiver, received, envelopeSha256, payloadSha256, checkpoint, xml, null, null);
+        }
+    }
+
+    /** Whether {@code xml} is an {@code <Evidence>} document (else, for a reader of both, the format before schema 1.4). */
+    public static boolean isEvidence(byte[] xml) throws ProtocolException {
+        Document doc = SecureXml.parse(xml, XmlLimits.DEFAULT);
+        return "Evidence".equals(doc.getDocumentElement().getLocalName()) && Formats.NS.equals(doc.getDocumentElement().getNamespaceURI());
+    }
+
+    /**
+     * The {@code delivered} evidence of a verified envelope received by {@code receiver}: what a receipt says (the
+     * message, the envelope's and each payload's digest, the time, the receiver's log checkpoint covering the
+     * reception) and the latest cosigned checkpoint the receiver holds ({@code cosigned}, or null), signed.
+     */
+    public static Evidences.Content deliveredEvidence(Envelopes.Verified envelope, AuthorityId receiver, Instant received,
+            String checkpoint, String cosigned) {
+        EnvelopeHeader h = envelope.header();
+        List<Evidences.Part> parts = envelope.payloads().stream().map(p -> new Evidences.Part(p.index(), null, p.ciphertextSha256()))
+                .toList();
+        return Evidences.Content.of(EvidenceEvent.DELIVERED, received, receiver, h.from(), List.of(receiver), h.messageId())
+                .withMessage(h.conversationId(), h.created(), h.service().value(), null).withDigests(envelope.sha256(), null, parts)
+                .withCheckpoint(checkpoint, cosigned);
+    }
 
     /** Makes and signs the receipt for a verified envelope received by {@code receiver}. */
     public static byte[] create(Envelopes.Verified envelope, AuthorityId receiver, Instant received, String checkpoint,
@@ -61,6 +117,9 @@ public final class Receipts {
      */
     public static Verified verify(byte[] xml, Trust trust, Instant now, AuthorityId receiver, UUID messageId, byte[] sentXml,
             List<PayloadInfo> payloads) throws ProtocolException {
+        if (isEvidence(xml)) {
+            return verifyEvidence(xml, trust, now, receiver, messageId, sentXml, payloads);
+        }
         Document doc = SecureXml.parse(xml, XmlLimits.DEFAULT);
         SecureXml.root(doc, Formats.NS, "Receipt");
         Receipt claimed = Formats.fromElement(doc.getDocumentElement(), Receipt.class);
@@ -89,5 +148,44 @@ public final class Receipts {
         }
         return new Verified(messageId, AuthorityId.of(r.getSender()), receiver, Formats.instant(r.getReceived()),
                 r.getEnvelopeSha256(), List.copyOf(digests), r.getCheckpoint(), xml.clone());
+    }
+
+    /** {@link #verify} of a {@code delivered} evidence (schema 1.4): the same checks as of a receipt, and the event's. */
+    private static Verified verifyEvidence(byte[] xml, Trust trust, Instant now, AuthorityId receiver, UUID messageId, byte[] sentXml,
+            List<PayloadInfo> payloads) throws ProtocolException {
+        Evidences.Content claimed = Evidences.claimed(xml);
+        if (!receiver.equals(claimed.issuer())) {
+            throw new ProtocolException(ErrorCode.RECEIPT_MISMATCH, "the delivered evidence is from " + claimed.issuer() + ", expected "
+                    + receiver);
+        }
+        Evidences.Content c = Evidences.verify(xml, SignatureAlgorithm.allowedBy(trust.directory().require(receiver).suites()),
+                trust.gatewaySigner(receiver, now)).content();
+        if (c.event() != EvidenceEvent.DELIVERED) {
+            throw new ProtocolException(ErrorCode.RECEIPT_MISMATCH, "a " + c.event().id() + " evidence in place of a delivered one");
+        }
+        if (!c.recipients().contains(receiver)) {
+            throw new ProtocolException(ErrorCode.RECEIPT_MISMATCH, "the delivered evidence does not name " + receiver + " a recipient");
+        }
+        if (!messageId.equals(c.messageId())) {
+            throw new ProtocolException(ErrorCode.RECEIPT_MISMATCH, "the evidence acknowledges message " + c.messageId() + ", not "
+                    + messageId);
+        }
+        if (!Envelopes.sha256(sentXml).equals(c.envelopeSha256())) {
+            throw new ProtocolException(ErrorCode.RECEIPT_MISMATCH, "the evidence acknowledges other envelope bytes than were sent");
+        }
+        List<String> digests = new ArrayList<>();
+        for (int i = 0; i < c.parts().size(); i++) {
+            Evidences.Part p = c.parts().get(i);
+            if (p.index() != i || p.ciphertextSha256() == null) {
+                throw new ProtocolException(ErrorCode.RECEIPT_MISMATCH, "the evidence's parts are not the payloads in order");
+            }
+            digests.add(p.ciphertextSha256());
+        }
+        List<String> sent = payloads.stream().map(PayloadInfo::ciphertextSha256).toList();
+        if (!digests.equals(sent)) {
+            throw new ProtocolException(ErrorCode.RECEIPT_MISMATCH, "the evidence acknowledges other payloads than were sent");
+        }
+        return new Verified(messageId, c.sender(), receiver, c.eventTime(), c.envelopeSha256(), List.copyOf(digests), c.checkpoint(),
+                xml.clone(), c.cosignedCheckpoint(), c);
     }
 }

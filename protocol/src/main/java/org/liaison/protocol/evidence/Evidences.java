@@ -61,7 +61,7 @@ public final class Evidences {
     public record Content(UUID evidenceId, EvidenceEvent event, Instant eventTime, AuthorityId issuer, AuthorityId sender,
             List<AuthorityId> recipients, UUID messageId, UUID conversationId, Instant submissionTime, String service,
             Instant respondBy, String envelopeSha256, String manifestSha256, List<Part> parts, List<Reason> reasons,
-            List<Related> related) {
+            List<Related> related, String checkpoint, String cosignedCheckpoint) {
         public Content {
             Objects.requireNonNull(evidenceId, "evidenceId");
             Objects.requireNonNull(event, "event");
@@ -75,6 +75,15 @@ public final class Evidences {
             related = related == null ? List.of() : List.copyOf(related);
         }
 
+        /** As before schema 1.4: no checkpoints. */
+        public Content(UUID evidenceId, EvidenceEvent event, Instant eventTime, AuthorityId issuer, AuthorityId sender,
+                List<AuthorityId> recipients, UUID messageId, UUID conversationId, Instant submissionTime, String service,
+                Instant respondBy, String envelopeSha256, String manifestSha256, List<Part> parts, List<Reason> reasons,
+                List<Related> related) {
+            this(evidenceId, event, eventTime, issuer, sender, recipients, messageId, conversationId, submissionTime, service, respondBy,
+                    envelopeSha256, manifestSha256, parts, reasons, related, null, null);
+        }
+
         /** A minimal content: the required fields only; add the rest with the {@code with…} methods. */
         public static Content of(EvidenceEvent event, Instant at, AuthorityId issuer, AuthorityId sender, List<AuthorityId> recipients,
                 UUID messageId) {
@@ -84,26 +93,35 @@ public final class Evidences {
 
         public Content withMessage(UUID conversationId, Instant submissionTime, String service, Instant respondBy) {
             return new Content(evidenceId, event, eventTime, issuer, sender, recipients, messageId, conversationId, submissionTime, service,
-                    respondBy, envelopeSha256, manifestSha256, parts, reasons, related);
+                    respondBy, envelopeSha256, manifestSha256, parts, reasons, related, checkpoint, cosignedCheckpoint);
         }
 
         public Content withDigests(String envelopeSha256, String manifestSha256, List<Part> parts) {
             return new Content(evidenceId, event, eventTime, issuer, sender, recipients, messageId, conversationId, submissionTime, service,
-                    respondBy, envelopeSha256, manifestSha256, parts, reasons, related);
+                    respondBy, envelopeSha256, manifestSha256, parts, reasons, related, checkpoint, cosignedCheckpoint);
         }
 
         public Content withReason(String code, String text) {
             List<Reason> r = new ArrayList<>(reasons);
             r.add(new Reason(code, text));
             return new Content(evidenceId, event, eventTime, issuer, sender, recipients, messageId, conversationId, submissionTime, service,
-                    respondBy, envelopeSha256, manifestSha256, parts, r, related);
+                    respondBy, envelopeSha256, manifestSha256, parts, r, related, checkpoint, cosignedCheckpoint);
         }
 
         public Content withRelated(String kind, String sha256, UUID otherMessage) {
             List<Related> r = new ArrayList<>(related);
             r.add(new Related(kind, sha256, otherMessage));
             return new Content(evidenceId, event, eventTime, issuer, sender, recipients, messageId, conversationId, submissionTime, service,
-                    respondBy, envelopeSha256, manifestSha256, parts, reasons, r);
+                    respondBy, envelopeSha256, manifestSha256, parts, reasons, r, checkpoint, cosignedCheckpoint);
+        }
+
+        /**
+         * The issuer's audit log at the event (schema 1.4): {@code checkpoint}, its signed checkpoint covering the event's log
+         * entry, and {@code cosigned}, the latest checkpoint it holds with its witnesses' cosignatures (null: none yet).
+         */
+        public Content withCheckpoint(String checkpoint, String cosigned) {
+            return new Content(evidenceId, event, eventTime, issuer, sender, recipients, messageId, conversationId, submissionTime, service,
+                    respondBy, envelopeSha256, manifestSha256, parts, reasons, related, checkpoint, cosigned);
         }
     }
 
@@ -154,6 +172,8 @@ public final class Evidences {
             x.setMessageId(r.messageId() == null ? null : r.messageId().toString());
             e.getRelated().add(x);
         }
+        e.setCheckpoint(c.checkpoint());
+        e.setCosignedCheckpoint(c.cosignedCheckpoint());
         Document doc = Formats.toDocument(e);
         Formats.validate(doc.getDocumentElement()); // schema-valid before it is signed
         XmlSignatures.sign(doc, issuerSigning);
@@ -230,7 +250,7 @@ public final class Evidences {
                 e.getConversationId() == null ? null : UUID.fromString(e.getConversationId()),
                 e.getSubmissionTime() == null ? null : Formats.instant(e.getSubmissionTime()),
                 e.getService() == null ? null : e.getService().value(), e.getRespondBy() == null ? null : Formats.instant(e.getRespondBy()),
-                e.getEnvelopeSha256(), e.getManifestSha256(), parts, reasons, related);
+                e.getEnvelopeSha256(), e.getManifestSha256(), parts, reasons, related, e.getCheckpoint(), e.getCosignedCheckpoint());
     }
 
     /** The rules beyond the schema: a reason exactly where the event needs one (or is declined), an issuer party to the message. */

@@ -220,6 +220,53 @@ class MessageFlowTest {
                 .contains("expired on");
     }
 
+    /**
+     * Schema 1.4: the delivered evidence that answers a message verifies where a receipt did, with the same checks, and
+     * carries the checkpoints; a receipt (a node before 1.4) still verifies beside it; other events and other digests are refused.
+     */
+    @Test
+    void aDeliveredEvidenceIsAReceiptAndAReceiptOfBefore14StillVerifies() throws Exception {
+        TestFederation f = new TestFederation(dir, Suite.MODERN);
+        Sent s = send(f, IT, List.of(AL), null, f.authority(IT).users().get(Role.INVESTIGATOR));
+        Sent other = send(f, IT, List.of(AL), null, f.authority(IT).users().get(Role.INVESTIGATOR));
+        Envelopes.Verified v = Envelopes.verify(s.envelope(), f.trust(), f.now, IT, AL);
+        java.util.UUID id = v.header().messageId();
+        byte[] evidence = org.liaison.protocol.evidence.Evidences.create(Receipts.deliveredEvidence(v, AL, f.now, "checkpoint text",
+                "cosigned text"), f.authority(AL).envelopeSigning());
+        Receipts.Verified r = Receipts.verify(evidence, f.trust(), f.now, AL, id, s.envelope(), s.payloads());
+        assertThat(r.evidence()).isNotNull();
+        assertThat(r.evidence().event()).isEqualTo(org.liaison.protocol.evidence.EvidenceEvent.DELIVERED);
+        assertThat(r.checkpoint()).isEqualTo("checkpoint text");
+        assertThat(r.cosignedCheckpoint()).isEqualTo("cosigned text");
+        assertThat(r.payloadSha256()).isEqualTo(s.payloads().stream().map(PayloadInfo::ciphertextSha256).toList());
+        assertThat(r.xml()).isEqualTo(evidence);
+
+        byte[] receipt = Receipts.create(v, AL, f.now, "checkpoint text", f.authority(AL).envelopeSigning());
+        Receipts.Verified old = Receipts.verify(receipt, f.trust(), f.now, AL, id, s.envelope(), s.payloads());
+        assertThat(old.evidence()).isNull();
+        assertThat(old.checkpoint()).isEqualTo(r.checkpoint());
+        assertThat(old.envelopeSha256()).isEqualTo(r.envelopeSha256());
+
+        assertThat(refusal(() -> Receipts.verify(evidence, f.trust(), f.now, AL, id, other.envelope(), s.payloads())).code())
+                .isEqualTo(ErrorCode.RECEIPT_MISMATCH);
+        assertThat(refusal(() -> Receipts.verify(evidence, f.trust(), f.now, US, id, s.envelope(), s.payloads())).code())
+                .isEqualTo(ErrorCode.RECEIPT_MISMATCH);
+        byte[] opened = org.liaison.protocol.evidence.Evidences.create(org.liaison.protocol.evidence.Evidences.Content.of(
+                org.liaison.protocol.evidence.EvidenceEvent.OPENED, f.now, AL, IT, List.of(AL), id)
+                .withDigests(v.sha256(), null, List.of()), f.authority(AL).envelopeSigning());
+        assertThat(refusal(() -> Receipts.verify(opened, f.trust(), f.now, AL, id, s.envelope(), s.payloads())).getMessage())
+                .contains("in place of a delivered one");
+        byte[] selfMade = org.liaison.protocol.evidence.Evidences.create(Receipts.deliveredEvidence(v, AL, f.now, null, null),
+                f.authority(IT).envelopeSigning());
+        assertThat(refusal(() -> Receipts.verify(selfMade, f.trust(), f.now, AL, id, s.envelope(), s.payloads())).code())
+                .isEqualTo(ErrorCode.SIGNER_NOT_TRUSTED);
+        assertThat(Receipts.readsEvidence(Receipts.EVIDENCE_SCHEMA)).isTrue();
+        assertThat(Receipts.readsEvidence("1.3")).isFalse();
+        assertThat(Receipts.readsEvidence(null)).isFalse();
+        assertThat(Receipts.readsEvidence("2")).isTrue();
+        assertThat(Receipts.readsEvidence("x")).isFalse();
+    }
+
     @ParameterizedTest
     @EnumSource(Suite.class)
     void receiptThatAcknowledgesSomethingElseIsRefused(Suite suite) throws Exception {

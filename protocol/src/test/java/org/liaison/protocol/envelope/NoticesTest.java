@@ -80,4 +80,36 @@ class NoticesTest {
         assertThat(refusal(() -> Notices.verify(new byte[Notices.MAX_BYTES + 1], f.trust(), f.now, AL)).code())
                 .isEqualTo(ErrorCode.PAYLOAD_TOO_LARGE);
     }
+
+    /**
+     * Schema 1.4: a notice sent as evidence (to a node that announced 1.4) verifies as the notice did, with the same content
+     * and checks; the notice of before still verifies.
+     */
+    @Test
+    void aNoticeAsEvidenceVerifiesLikeTheNoticeOfBefore() throws Exception {
+        Notices.Content c = declined("dual-criminality", "the conduct is not an offence here");
+        byte[] xml = org.liaison.protocol.evidence.Evidences.create(Notices.evidence(c), f.authority(AL).envelopeSigning());
+        assertThat(new String(xml, StandardCharsets.UTF_8)).contains("urn:liaison:evidence:1#declined");
+        Notices.Verified v = Notices.verify(xml, f.trust(), f.now, AL);
+        assertThat(v.content()).isEqualTo(c);
+        assertThat(v.xml()).isEqualTo(xml);
+        assertThat(Notices.verify(Notices.create(c, f.authority(AL).envelopeSigning()), f.trust(), f.now, AL).content()).isEqualTo(c);
+
+        assertThat(refusal(() -> Notices.verify(xml, f.trust(), f.now, US)).code()).isEqualTo(ErrorCode.SENDER_MISMATCH);
+        byte[] forged = org.liaison.protocol.evidence.Evidences.create(Notices.evidence(c), f.authority(US).envelopeSigning());
+        assertThat(refusal(() -> Notices.verify(forged, f.trust(), f.now, AL)).code()).isIn(ErrorCode.SIGNATURE_INVALID,
+                ErrorCode.SIGNER_NOT_TRUSTED);
+        byte[] changed = new String(xml, StandardCharsets.UTF_8).replace("dual-criminality", "outside-jurisdiction")
+                .getBytes(StandardCharsets.UTF_8);
+        assertThat(refusal(() -> Notices.verify(changed, f.trust(), f.now, AL)).code()).isEqualTo(ErrorCode.SIGNATURE_INVALID);
+        // an evidence of another event is no notice; a declined evidence's reason must be a refusal reason
+        byte[] delivered = org.liaison.protocol.evidence.Evidences.create(org.liaison.protocol.evidence.Evidences.Content.of(
+                org.liaison.protocol.evidence.EvidenceEvent.DELIVERED, f.now, AL, IT, java.util.List.of(AL), c.messageId())
+                .withMessage(c.conversationId(), null, null, null), f.authority(AL).envelopeSigning());
+        assertThat(refusal(() -> Notices.verify(delivered, f.trust(), f.now, AL)).getMessage()).contains("is not a notice");
+        byte[] badReason = org.liaison.protocol.evidence.Evidences.create(org.liaison.protocol.evidence.Evidences.Content.of(
+                org.liaison.protocol.evidence.EvidenceEvent.DECLINED, f.now, AL, IT, java.util.List.of(AL), c.messageId())
+                .withMessage(c.conversationId(), null, null, null).withReason("LIAISON:0001", null), f.authority(AL).envelopeSigning());
+        assertThat(refusal(() -> Notices.verify(badReason, f.trust(), f.now, AL)).getMessage()).contains("no reason code");
+    }
 }
