@@ -62,10 +62,24 @@ public final class SqliteMessageStore implements MessageStore {
     private final Connection db;
     /** Blob paths are kept relative to this folder (the store's own), so that a restored copy works anywhere. */
     private final Path base;
+    private final BatchingConnection batches;
 
     private SqliteMessageStore(Connection db, Path base) {
-        this.db = db;
+        this.batches = BatchingConnection.wrap(db);
+        this.db = batches.connection();
         this.base = base;
+    }
+
+    /**
+     * Runs store calls in one transaction, committed together or not at all (a bulk load, such as
+     * {@code scripts/bench-history}'s seeding: one commit, and one fsync, per batch instead of per row).
+     */
+    public synchronized void inOneTransaction(Runnable calls) {
+        try {
+            batches.inOneTransaction(calls);
+        } catch (SQLException e) {
+            throw new StoreException("cannot commit a batch: " + e.getMessage(), e);
+        }
     }
 
     public static SqliteMessageStore open(Path file) {
