@@ -186,7 +186,7 @@ public final class HistoryBenchmark {
         Path log = dir.resolve("serve.log");
         long t0 = System.nanoTime();
         Process node = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", classpath,
-                "org.liaison.cli.Main", "serve", "--config", config.toString()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+                "-XX:NativeMemoryTracking=summary", "org.liaison.cli.Main", "serve", "--config", config.toString()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         try {
             LocalClient client = new LocalClient(profile);
             while (true) {
@@ -237,6 +237,7 @@ public final class HistoryBenchmark {
             out.put("acknowledge", time(() -> client.post(org.liaison.gateway.local.LocalApi.INBOX + "/"
                     + seeded.received().get(next.getAndIncrement()) + org.liaison.gateway.local.LocalApi.ACKNOWLEDGE)));
             out.put("node peak RSS (MiB)", new double[] {peakRssMiB(node.pid())});
+            diagnose(node.pid(), n);
         } finally {
             node.destroy(); // SIGTERM: the node stops as an operator stops it
             node.waitFor();
@@ -295,6 +296,24 @@ public final class HistoryBenchmark {
         }
         Collections.sort(ms);
         return new double[] {ms.get(ms.size() / 2), ms.get((int) Math.min(ms.size() - 1, Math.ceil(ms.size() * 0.99) - 1))};
+    }
+
+    /** What the node's memory holds at the end (native memory by area, the heap, the largest classes), into a file. */
+    private static void diagnose(long pid, int n) throws Exception {
+        Path file = Path.of(System.getProperty("java.io.tmpdir"), "liaison-history-" + (POSTGRES ? "pg-" : "sqlite-") + n + "-memory.txt");
+        String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
+        StringBuilder all = new StringBuilder();
+        for (String what : List.of("VM.native_memory summary", "GC.heap_info", "GC.class_histogram")) {
+            List<String> command = new ArrayList<>(List.of(jcmd, Long.toString(pid)));
+            command.addAll(List.of(what.split(" ")));
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String text = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            p.waitFor();
+            all.append("== ").append(what).append('\n').append(what.equals("GC.class_histogram")
+                    ? String.join("\n", text.lines().limit(25).toList()) : text).append('\n');
+        }
+        Files.writeString(file, all);
+        System.out.printf("N=%d: the node's memory at the end: %s%n", n, file);
     }
 
     private static double peakRssMiB(long pid) throws Exception {
