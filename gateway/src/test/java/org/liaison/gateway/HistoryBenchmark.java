@@ -49,19 +49,19 @@ import org.liaison.protocol.xenc.ContentEncryption;
 
 /**
  * {@code scripts/bench-history N...} (issue 26): a node holding N messages, measured through its real local API.
- * For each N: a federation; N messages seeded into AL-PP's store and audit log with the node stopped (half
- * received from IT-DNA, half sent to it; each a real package — a manifest signed by the investigator, the file
- * encrypted, the envelope sealed and signed by the gateway — over 40 cases, the services and ten years of
- * dates; a fifth with a respond-by date, some urgent, some answered), through the real store and audit log, in
- * parallel; then {@code liaison serve} started as its own process (start-up: until the local API answers), and
- * this process, a warm client with the CLI's LocalClient, measures: the inbox's first page with and without
+ * For each N: a federation; N messages seeded into AL-PP's store and audit log by {@link HistorySeeder} with the
+ * node opened but not started (half received from IT-DNA, half sent to it; the newest 1,760 each a package sealed
+ * and signed on its own, the older ones rows of their own sharing a pool package's envelope and payload: see
+ * {@link HistorySeeder} for exactly what is shared); then {@code liaison serve} started as its own process
+ * (start-up: until the local API answers; with native memory tracking, its memory summary written to a file at the
+ * end), and this process, a warm client with the CLI's LocalClient, measures: the inbox's first page with and without
  * filters, the 500th page by cursor, the status of one message, the fetch of a small package, acknowledge;
  * the node's peak RSS (VmHWM) at the end. The node stopped, the deadline and retention sweeps are timed on
  * the same store, in this process. Every figure: p50 and p99 (milliseconds); the ratios of the last N to the first.
  *
- * <p>What is not real: the receipts stored with seeded messages (bytes that stand for them: a receipt is
- * verified by the sender, not read here) and the received messages' reception (no TLS transfer: the row, the
- * payload and the audit entry are written as reception writes them).
+ * <p>{@code -Dliaison.bench.postgres=true} ({@code scripts/bench-history --postgres}): the store and audit log on a
+ * throwaway PostgreSQL cluster ({@link org.liaison.gateway.store.LocalPostgres}), synchronous_commit off while
+ * seeding only. {@code -Dliaison.bench.seedOnly=true}: seeding only, for its rate.
  */
 public final class HistoryBenchmark {
     private static final int ROUNDS = 30;
