@@ -24,7 +24,6 @@ import org.liaison.gateway.node.GatewayNode;
 import org.liaison.gateway.store.BlobStore;
 import org.liaison.gateway.store.MessageStore;
 import org.liaison.protocol.envelope.Envelopes;
-import org.liaison.protocol.stream.PayloadCipher;
 
 /**
  * The runbook's backup and restore: a backup taken while Albania's node receives, restored into
@@ -97,7 +96,7 @@ class BackupRestoreTest {
             for (MessageStore.Received m : inbox) {
                 Envelopes.Verified v = Envelopes.verify(m.envelope(), al.trust(), Instant.now(), IT, AL);
                 Envelopes.Opened o = Envelopes.open(v, AL, al.decryptionKeys());
-                byte[] plain = PayloadCipher.decrypt(o.contentKey(), 0, Files.newInputStream(BlobStore.payload(m.blobs(), 0)))
+                byte[] plain = o.payloads().decrypt(0, Files.newInputStream(BlobStore.payload(m.blobs(), 0)))
                         .readAllBytes();
                 assertThat(new String(plain, StandardCharsets.UTF_8)).startsWith("evidence ");
             }

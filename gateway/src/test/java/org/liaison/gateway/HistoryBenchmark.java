@@ -49,19 +49,19 @@ import org.liaison.protocol.xenc.ContentEncryption;
 
 /**
  * {@code scripts/bench-history N...} (issue 26): a node holding N messages, measured through its real local API.
- * For each N: a federation; N messages seeded into AL-PP's store and audit log with the node stopped (half
- * received from IT-DNA, half sent to it; each a real package — a manifest signed by the investigator, the file
- * encrypted, the envelope sealed and signed by the gateway — over 40 cases, the services and ten years of
- * dates; a fifth with a respond-by date, some urgent, some answered), through the real store and audit log, in
- * parallel; then {@code liaison serve} started as its own process (start-up: until the local API answers), and
- * this process, a warm client with the CLI's LocalClient, measures: the inbox's first page with and without
+ * For each N: a federation; N messages seeded into AL-PP's store and audit log by {@link HistorySeeder} with the
+ * node opened but not started (half received from IT-DNA, half sent to it; the newest 1,760 each a package sealed
+ * and signed on its own, the older ones rows of their own sharing a pool package's envelope and payload: see
+ * {@link HistorySeeder} for exactly what is shared); then {@code liaison serve} started as its own process
+ * (start-up: until the local API answers; with native memory tracking, its memory summary written to a file at the
+ * end), and this process, a warm client with the CLI's LocalClient, measures: the inbox's first page with and without
  * filters, the 500th page by cursor, the status of one message, the fetch of a small package, acknowledge;
  * the node's peak RSS (VmHWM) at the end. The node stopped, the deadline and retention sweeps are timed on
  * the same store, in this process. Every figure: p50 and p99 (milliseconds); the ratios of the last N to the first.
  *
- * <p>What is not real: the receipts stored with seeded messages (bytes that stand for them: a receipt is
- * verified by the sender, not read here) and the received messages' reception (no TLS transfer: the row, the
- * payload and the audit entry are written as reception writes them).
+ * <p>{@code -Dliaison.bench.postgres=true} ({@code scripts/bench-history --postgres}): the store and audit log on a
+ * throwaway PostgreSQL cluster ({@link org.liaison.gateway.store.LocalPostgres}), synchronous_commit off while
+ * seeding only. {@code -Dliaison.bench.seedOnly=true}: seeding only, for its rate.
  */
 public final class HistoryBenchmark {
     private static final int ROUNDS = 30;
@@ -111,36 +111,33 @@ public final class HistoryBenchmark {
         }
     }
 
+    private static final boolean POSTGRES = Boolean.getBoolean("liaison.bench.postgres");
+
     private static Map<String, double[]> run(Path dir, int n, String classpath) throws Exception {
-        // Seeded in memory (/dev/shm: no fsync to wait for), then copied to disk, where the node runs.
+        // SQLite: seeded in memory (/dev/shm: no fsync to wait for), then copied to disk, where the node runs.
+        // PostgreSQL: the database is the server's; the node's folder is seeded where it runs.
         Path shm = Path.of("/dev/shm");
-        Path seedDir = Files.isDirectory(shm) ? Files.createTempDirectory(shm, "liaison-history-") : dir;
-        Map<String, double[]> out = measure(seedDir, dir, n, classpath);
-        if (!seedDir.equals(dir)) {
-            deleteTree(seedDir);
+        Path seedDir = !POSTGRES && Files.isDirectory(shm) ? Files.createTempDirectory(shm, "liaison-history-") : dir;
+        try {
+            return measure(seedDir, dir, n, classpath);
+        } finally {
+            if (!seedDir.equals(dir)) {
+                deleteTree(seedDir);
+            }
         }
-        return out;
     }
 
     /** Removes a folder and everything under it. */
     private static void deleteTree(Path dir) throws Exception {
-        try (var all = Files.walk(dir)) {
-            for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
+        new ProcessBuilder("rm", "-rf", dir.toString()).inheritIO().start().waitFor();
     }
 
+    /** A folder's content copied into another, as {@code cp -a} does (a million small files: faster than from Java). */
     private static void copy(Path from, Path to) throws Exception {
-        try (var all = Files.walk(from)) {
-            for (Path p : (Iterable<Path>) all::iterator) {
-                Path target = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(p, target, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
-                }
-            }
+        Files.createDirectories(to);
+        Process cp = new ProcessBuilder("cp", "-a", from + "/.", to.toString()).inheritIO().start();
+        if (cp.waitFor() != 0) {
+            throw new IllegalStateException("cp -a " + from + " " + to + " failed");
         }
     }
 
@@ -149,29 +146,47 @@ public final class HistoryBenchmark {
         Path seedConfig = seeding.config(AL);
         // Keep everything (ten years of dates): the sweep then measures what it reads, not what it deletes.
         Files.writeString(seedConfig, Files.readString(seedConfig) + "\nretention:\n  default: P20Y\n");
-        FederationDirectory directory;
-        try (GatewayNode al = seeding.startLogged(AL)) {
-            directory = al.trust().directory();
+        org.liaison.gateway.store.LocalPostgres.Database db = null;
+        if (POSTGRES) {
+            db = org.liaison.gateway.store.LocalPostgres.newDatabase();
+            seedConfig = TestCluster.configure(seeding.federation, AL, 1, db).configs().get(0);
+            synchronousCommit(db, false); // seeding only: each commit does not wait for the WAL's fsync
         }
+        int threads = Integer.getInteger("liaison.bench.seedThreads", 8);
         long s0 = System.nanoTime();
-        Seeded seeded = seed(seeding, directory, TestNodesData.dataDir(seedConfig), n);
-        double seedSeconds = (System.nanoTime() - s0) / 1e9;
-        System.out.printf("N=%d: seeded in %.1f s (%.0f messages/s)%n", n, seedSeconds, n / seedSeconds);
-        if (!seedDir.equals(dir)) {
-            copy(seedDir, dir);
+        HistorySeeder.Seeded seeded;
+        try (GatewayNode al = GatewayNode.open(seedConfig, TestNodes.FAST)) { // opened, not started: the store and audit log
+            seeded = HistorySeeder.seed(seeding, al.trust().directory(), al.store(), al.audit(), al.blobs(), n, threads);
         }
-        TestNodes t = new TestNodes(new org.liaison.gateway.config.FederationSetup.Result(dir.resolve("fed"), seeding.federation.pki(),
-                seeding.federation.jitId(), seeding.federation.nodes(), relocated(seeding.federation.profiles(), seedDir, dir),
-                seeding.federation.directorySequence()));
-        Path config = t.config(AL);
+        if (POSTGRES) {
+            synchronousCommit(db, true);
+        }
+        double seedSeconds = (System.nanoTime() - s0) / 1e9;
+        System.out.printf("N=%d: seeded in %.1f s (%.0f messages/s; %d packages sealed in %.1f s, rows and audit entries written"
+                + " in %.1f s, %d threads)%n", n, seedSeconds, n / seedSeconds, Math.min(n, HistorySeeder.POOL), seeded.sealSeconds(),
+                seeded.writeSeconds(), threads);
+        Path config = seedConfig;
+        TestNodes t = seeding;
+        if (!seedDir.equals(dir)) {
+            long c0 = System.nanoTime();
+            copy(seedDir, dir);
+            System.out.printf("N=%d: copied to disk in %.1f s%n", n, (System.nanoTime() - c0) / 1e9);
+            t = new TestNodes(new org.liaison.gateway.config.FederationSetup.Result(dir.resolve("fed"), seeding.federation.pki(),
+                    seeding.federation.jitId(), seeding.federation.nodes(), relocated(seeding.federation.profiles(), seedDir, dir),
+                    seeding.federation.directorySequence()));
+            config = dir.resolve(seedDir.relativize(seedConfig).toString());
+        }
 
         Map<String, double[]> out = new LinkedHashMap<>();
         out.put("seeding (messages/s)", new double[] {n / seedSeconds});
+        if (Boolean.getBoolean("liaison.bench.seedOnly")) {
+            return out;
+        }
         Path profile = t.federation.profiles().get(AL).get(Role.INVESTIGATOR);
         Path log = dir.resolve("serve.log");
         long t0 = System.nanoTime();
         Process node = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", classpath,
-                "org.liaison.cli.Main", "serve", "--config", config.toString()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+                "-XX:NativeMemoryTracking=summary", "org.liaison.cli.Main", "serve", "--config", config.toString()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         try {
             LocalClient client = new LocalClient(profile);
             while (true) {
@@ -222,6 +237,7 @@ public final class HistoryBenchmark {
             out.put("acknowledge", time(() -> client.post(org.liaison.gateway.local.LocalApi.INBOX + "/"
                     + seeded.received().get(next.getAndIncrement()) + org.liaison.gateway.local.LocalApi.ACKNOWLEDGE)));
             out.put("node peak RSS (MiB)", new double[] {peakRssMiB(node.pid())});
+            diagnose(node.pid(), n);
         } finally {
             node.destroy(); // SIGTERM: the node stops as an operator stops it
             node.waitFor();
@@ -237,6 +253,14 @@ public final class HistoryBenchmark {
             }));
         }
         return out;
+    }
+
+    /** Turns the server's synchronous_commit off (seeding) or back on (measuring). */
+    private static void synchronousCommit(org.liaison.gateway.store.LocalPostgres.Database db, boolean on) throws Exception {
+        try (var c = java.sql.DriverManager.getConnection(db.url(), db.user(), db.password()); var s = c.createStatement()) {
+            s.execute("ALTER SYSTEM SET synchronous_commit = " + (on ? "on" : "off"));
+            s.execute("SELECT pg_reload_conf()");
+        }
     }
 
     /** The profile folders, moved with the federation. */
@@ -274,6 +298,24 @@ public final class HistoryBenchmark {
         return new double[] {ms.get(ms.size() / 2), ms.get((int) Math.min(ms.size() - 1, Math.ceil(ms.size() * 0.99) - 1))};
     }
 
+    /** What the node's memory holds at the end (native memory by area, the heap, the largest classes), into a file. */
+    private static void diagnose(long pid, int n) throws Exception {
+        Path file = Path.of(System.getProperty("java.io.tmpdir"), "liaison-history-" + (POSTGRES ? "pg-" : "sqlite-") + n + "-memory.txt");
+        String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
+        StringBuilder all = new StringBuilder();
+        for (String what : List.of("VM.native_memory summary", "GC.heap_info", "GC.class_histogram")) {
+            List<String> command = new ArrayList<>(List.of(jcmd, Long.toString(pid)));
+            command.addAll(List.of(what.split(" ")));
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String text = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            p.waitFor();
+            all.append("== ").append(what).append('\n').append(what.equals("GC.class_histogram")
+                    ? String.join("\n", text.lines().limit(25).toList()) : text).append('\n');
+        }
+        Files.writeString(file, all);
+        System.out.printf("N=%d: the node's memory at the end: %s%n", n, file);
+    }
+
     private static double peakRssMiB(long pid) throws Exception {
         for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
             if (line.startsWith("VmHWM:")) {
@@ -281,102 +323,5 @@ public final class HistoryBenchmark {
             }
         }
         return Double.NaN;
-    }
-
-    /** The ids the measurements use: received messages (fetch, acknowledge) and one sent message (status). */
-    record Seeded(List<UUID> received, UUID sent) {}
-
-    private static final Service[] SERVICES = {Service.MLA_REQUEST, Service.MLA_REQUEST, Service.CONSULAR_NOTIFICATION,
-        Service.EXTRADITION_REQUEST, Service.LAW_ENFORCEMENT_EXCHANGE};
-
-    /** N messages into AL's store and audit log, sealed and signed, over two threads. */
-    private static Seeded seed(TestNodes t, FederationDirectory directory, Path data, int n) throws Exception {
-        Credential itSigning = t.federation.pki().authority(IT).envelopeSigning();
-        Credential alSigning = t.federation.pki().authority(AL).envelopeSigning();
-        String alInvestigator = "SHA256:" + org.liaison.certs.Fingerprint.of(t.investigator(AL).certificate()).hex();
-        Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
-        BlobStore blobs = new BlobStore(data.resolve("blobs"));
-        List<UUID> received = Collections.synchronizedList(new ArrayList<>());
-        UUID[] sent = new UUID[1];
-        try (MessageStore store = SqliteMessageStore.open(data.resolve("messages.db"));
-                FileAuditLog audit = t.auditLog(AL, Duration.ofSeconds(2))) {
-            // More threads than cores: sealing is CPU, each store and audit write waits for its fsync (shared by those waiting).
-            int threads = Math.max(16, Runtime.getRuntime().availableProcessors());
-            ExecutorService pool = Executors.newFixedThreadPool(threads);
-            try {
-                List<Future<?>> work = new ArrayList<>();
-                for (int w = 0; w < threads; w++) {
-                    int first = w;
-                    work.add(pool.submit(() -> {
-                        for (int i = first; i < n; i += threads) {
-                            boolean in = i % 2 == 0;
-                            // Ten years of dates, the newest last; spread over cases, services, deadlines and urgency.
-                            Instant at = now.minus(Duration.ofMinutes((long) ((n - i) * (10L * 365 * 24 * 60) / (double) n)));
-                            Service service = SERVICES[i % SERVICES.length];
-                            Instant respondBy = i % 5 == 1 ? at.plus(Duration.ofDays(30)) : null;
-                            Urgency urgency = i % 11 == 0 ? Urgency.URGENT : null;
-                            byte[] file = ("history " + i).getBytes(java.nio.charset.StandardCharsets.UTF_8);
-                            UUID id = UUID.randomUUID();
-                            byte[] manifest = Manifests.sign(new ManifestSpec("OP-HIST-" + i % 40, service, in ? IT : AL, List.of(in ? AL : IT),
-                                    null, Instrument.UNTOC, "18", "", Classification.RESTRICTED, Set.of(), null, respondBy, urgency),
-                                    List.of(new FileEntry("file.txt", "text/plain", file.length, Envelopes.sha256(file),
-                                            List.of(new FileEntry.Custody("bench", now, "bench", "")))),
-                                    t.investigator(in ? IT : AL), UUID.randomUUID(), now);
-                            SecretKey cek = ContentEncryption.newContentKey();
-                            ByteArrayOutputStream ct = new ByteArrayOutputStream();
-                            try (OutputStream enc = PayloadCipher.encrypt(cek, 0, PayloadCipher.DEFAULT_SEGMENT_SIZE, ct)) {
-                                enc.write(file);
-                            }
-                            byte[] payload = ct.toByteArray();
-                            List<PayloadInfo> payloads = List.of(new PayloadInfo(0, PayloadCipher.DEFAULT_SEGMENT_SIZE, payload.length,
-                                    Envelopes.sha256(payload)));
-                            EnvelopeHeader h = new EnvelopeHeader(id, UUID.randomUUID(), null, now, now.plus(Duration.ofDays(7)), in ? IT : AL,
-                                    List.of(in ? AL : IT), null, service, "submit");
-                            byte[] env = Envelopes.seal(h, directory, manifest, payloads, cek, in ? itSigning : alSigning);
-                            Path folder = in ? blobs.inbox(IT, id) : blobs.outbox(id);
-                            Files.createDirectories(folder);
-                            Files.write(BlobStore.payload(folder, 0), payload);
-                            String caseRef = "OP-HIST-" + i % 40;
-                            if (in) {
-                                MessageStore.Listing listing = new MessageStore.Listing(service.value(), "restricted", List.of(), 1, file.length,
-                                        respondBy, urgency == null ? null : urgency.value(), h.conversationId(), null);
-                                byte[] receipt = Envelopes.sha256(env).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-                                audit.record(AuditEvent.of("receive", IT.value(), id.toString(), IT.value(), "accepted", null).about(h)
-                                        .with("case", caseRef));
-                                store.inbox().storeReceived(new MessageStore.Received(IT, id, at, env, Envelopes.sha256(env), receipt, folder, null,
-                                        caseRef, listing));
-                                received.add(id);
-                            } else {
-                                audit.record(AuditEvent.of("submit-accepted", alInvestigator, id.toString(), null, "ok", null).about(h));
-                                store.sent().storeOutgoing(new MessageStore.Outgoing(id, at, at.plus(Duration.ofDays(7)), env, null, folder,
-                                        Envelopes.sha256(manifest), Envelopes.sha256(env), alInvestigator, respondBy, caseRef,
-                                        MessageStore.Sealed.of(h)), List.of(IT), at);
-                                store.deliveries().transition(id, IT, MessageStore.State.QUEUED, new MessageStore.Send(at.plusSeconds(60)));
-                                store.deliveries().transition(id, IT, MessageStore.State.SENDING, new MessageStore.Deliver(1,
-                                        new byte[] {'r'}, at.plusSeconds(1)));
-                                if (respondBy != null && respondBy.isBefore(now)) { // as the node did when it passed
-                                    audit.record(AuditEvent.of("deadline-passed", AL.value(), id.toString(), null, "overdue",
-                                            "no reply received by the requested date"));
-                                    store.sent().deadlinesAudited(List.of(id), respondBy);
-                                }
-                                synchronized (sent) {
-                                    sent[0] = id;
-                                }
-                            }
-                        }
-                        return null;
-                    }));
-                }
-                for (Future<?> f : work) {
-                    f.get();
-                }
-            } finally {
-                pool.shutdown();
-            }
-        }
-        // The newest received first: what a fetch and an acknowledge use.
-        List<UUID> ids = new ArrayList<>(received);
-        Collections.reverse(ids);
-        return new Seeded(ids.subList(0, Math.min(ids.size(), ROUNDS + 1)), sent[0]);
     }
 }

@@ -18,7 +18,6 @@ import org.liaison.gateway.store.BlobStore;
 import org.liaison.gateway.store.MessageStore;
 import org.liaison.protocol.envelope.Envelopes;
 import org.liaison.protocol.pkg.Manifests;
-import org.liaison.protocol.stream.PayloadCipher;
 
 /** Nodes from init-federation exchanging messages over mutual TLS on loopback, in one JVM. */
 class NodeExchangeTest {
@@ -50,7 +49,7 @@ class NodeExchangeTest {
             Envelopes.Verified env = Envelopes.verify(r.envelope(), al.trust(), Instant.now(), IT, AL);
             Envelopes.Opened o = Envelopes.open(env, AL, al.encryption().privateKey());
             assertThat(Manifests.verify(o.manifestXml(), al.trust(), Instant.now()).from()).isEqualTo(IT);
-            byte[] plain = PayloadCipher.decrypt(o.contentKey(), 1, java.nio.file.Files.newInputStream(
+            byte[] plain = o.payloads().decrypt(1, java.nio.file.Files.newInputStream(
                     BlobStore.payload(r.blobs(), 1))).readAllBytes();
             assertThat(new String(plain)).isEqualTo("statement");
         }

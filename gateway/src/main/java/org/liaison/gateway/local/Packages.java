@@ -21,7 +21,6 @@ import org.liaison.protocol.ProtocolException;
 import org.liaison.protocol.envelope.Envelopes;
 import org.liaison.protocol.model.File;
 import org.liaison.protocol.model.Manifest;
-import org.liaison.protocol.stream.PayloadCipher;
 
 /**
  * {@code GET INBOX/ID}: the package of a received message, decrypted as it is read: 4-byte manifest
@@ -97,8 +96,8 @@ final class Packages {
             long within = skip;
             skip = 0;
             // Exactly the manifest's size per file, or an error: the response never holds more or fewer bytes than announced.
-            parts.add(new ExactLength(() -> decryptFrom(o.contentKey(), index, BlobStore.payload(r.blobs(), index),
-                    env.payloads().get(index).segmentSize(), within), size - within, "file " + i));
+            parts.add(new ExactLength(() -> decryptFrom(o.payloads(), index, BlobStore.payload(r.blobs(), index), within),
+                    size - within, "file " + i));
         }
         InputStream body = new SequenceInputStream(Collections.enumeration(parts));
         // The first chunk is read (and its payload segment authenticated) before anything is sent, so that
@@ -123,20 +122,116 @@ final class Packages {
         });
     }
 
-    /** The plaintext of a stored payload from byte {@code within} on, decrypting from the segment that holds it. */
-    private static InputStream decryptFrom(javax.crypto.SecretKey key, int index, Path blob, int segmentSize, long within)
+    /**
+     * The plaintext of a stored payload from byte {@code within} on: the protocol's seekable decrypting channel
+     * (no content key leaves the protocol module), positioned there, which decrypts from the segment that holds it.
+     */
+    private static InputStream decryptFrom(org.liaison.protocol.envelope.PayloadKeys keys, int index, Path blob, long within)
             throws IOException {
-        InputStream in = org.liaison.gateway.store.SequentialReader.open(blob); // a large one past the page cache
+        ForwardChannel stored = new ForwardChannel(blob);
         try {
-            byte[] header = in.readNBytes(PayloadCipher.HEADER_SIZE);
-            long segment = within / segmentSize;
-            in.skipNBytes(PayloadCipher.ciphertextOffset(segment, segmentSize) - PayloadCipher.HEADER_SIZE);
-            InputStream plain = PayloadCipher.decryptFrom(key, index, header, segment, in);
-            plain.skipNBytes(within - segment * segmentSize);
-            return plain;
+            java.nio.channels.SeekableByteChannel plain = keys.newSeekableDecryptingChannel(index, stored);
+            plain.position(within);
+            return java.nio.channels.Channels.newInputStream(plain);
         } catch (IOException | RuntimeException e) {
-            in.close();
+            stored.close();
             throw e;
+        }
+    }
+
+    /**
+     * A stored payload as a read-only channel for the decrypting channel, read front to back by a
+     * {@link org.liaison.gateway.store.SequentialReader} (a large one past the page cache): a position forward skips
+     * (no reads), one backward opens the file again.
+     */
+    static final class ForwardChannel implements java.nio.channels.SeekableByteChannel {
+        private final Path file;
+        private final long size;
+        private InputStream in;
+        private long position;
+
+        ForwardChannel(Path file) throws IOException {
+            this.file = file;
+            this.size = Files.size(file);
+            this.in = org.liaison.gateway.store.SequentialReader.open(file);
+        }
+
+        @Override
+        public int read(ByteBuffer dst) throws IOException {
+            if (in == null) {
+                throw new java.nio.channels.ClosedChannelException();
+            }
+            if (position >= size) {
+                return -1;
+            }
+            int n;
+            if (dst.hasArray()) {
+                n = in.read(dst.array(), dst.arrayOffset() + dst.position(), dst.remaining());
+                if (n > 0) {
+                    dst.position(dst.position() + n);
+                }
+            } else {
+                byte[] b = new byte[Math.min(dst.remaining(), 64 * 1024)];
+                n = in.read(b);
+                if (n > 0) {
+                    dst.put(b, 0, n);
+                }
+            }
+            if (n > 0) {
+                position += n;
+            }
+            return n;
+        }
+
+        @Override
+        public java.nio.channels.SeekableByteChannel position(long to) throws IOException {
+            if (in == null) {
+                throw new java.nio.channels.ClosedChannelException();
+            }
+            if (to < position) {
+                in.close();
+                in = org.liaison.gateway.store.SequentialReader.open(file);
+                position = 0;
+            }
+            long skip = Math.min(to, size) - position;
+            if (skip > 0) {
+                in.skipNBytes(skip);
+            }
+            position = to;
+            return this;
+        }
+
+        @Override
+        public long position() {
+            return position;
+        }
+
+        @Override
+        public long size() {
+            return size;
+        }
+
+        @Override
+        public int write(ByteBuffer src) {
+            throw new java.nio.channels.NonWritableChannelException();
+        }
+
+        @Override
+        public java.nio.channels.SeekableByteChannel truncate(long to) {
+            throw new java.nio.channels.NonWritableChannelException();
+        }
+
+        @Override
+        public boolean isOpen() {
+            return in != null;
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (in != null) {
+                in.close();
+                in = null;
+            }
         }
     }
 

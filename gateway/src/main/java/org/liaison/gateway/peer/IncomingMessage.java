@@ -205,7 +205,7 @@ public final class IncomingMessage {
             throw new ProtocolException(ErrorCode.RESUME_MISMATCH, "nothing is staged for message " + id
                     + " with this envelope: send it from the start");
         }
-        StagedTransfers.Point p = transfers.resumePoint(sender, id, verified.payloads(), checked.opened().contentKey());
+        StagedTransfers.Point p = transfers.resumePoint(sender, id, verified.payloads(), checked.opened().payloads());
         if (p.offset() != resumeFrom) {
             keepStaged = true;
             throw new ProtocolException(ErrorCode.RESUME_MISMATCH, "message " + id + " resumes at payload byte " + p.offset()
@@ -258,7 +258,7 @@ public final class IncomingMessage {
                     return 0;
                 }
                 StagedTransfers.Point p = transfers.resumePoint(peer, messageId, checked.envelope().payloads(),
-                        checked.opened().contentKey());
+                        checked.opened().payloads());
                 transfers.remember(peer, messageId, p);
                 return p.offset();
             } finally {

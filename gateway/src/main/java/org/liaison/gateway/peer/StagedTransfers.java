@@ -17,7 +17,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import javax.crypto.SecretKey;
 import org.apache.logging.log4j.LogManager;
 import org.liaison.certs.AuthorityId;
 import org.liaison.gateway.store.BlobStore;
@@ -211,7 +210,7 @@ public final class StagedTransfers {
      * content key (see {@link PayloadCipher#authenticPrefix}). A complete payload whose digest is not
      * the envelope's is resent whole. Blocking disk reads: call it off the event loop, holding the claim.
      */
-    public Point resumePoint(AuthorityId sender, UUID messageId, List<PayloadInfo> payloads, SecretKey contentKey) throws IOException {
+    public Point resumePoint(AuthorityId sender, UUID messageId, List<PayloadInfo> payloads, org.liaison.protocol.envelope.PayloadKeys keys) throws IOException {
         Point known = verified.remove(key(sender, messageId));
         Path d = dir(sender, messageId);
         if (known != null && stillAt(d, known, payloads.size())) {
@@ -227,7 +226,7 @@ public final class StagedTransfers {
             }
             long prefix;
             try (InputStream in = new BufferedInputStream(Files.newInputStream(f), 1 << 20)) {
-                prefix = PayloadCipher.authenticPrefix(contentKey, i, p.ciphertextSize(), in, digest);
+                prefix = keys.authenticPrefix(i, p.ciphertextSize(), in, digest);
             }
             if (prefix < p.ciphertextSize()) {
                 return new Point(offset + prefix, i, prefix, digest);

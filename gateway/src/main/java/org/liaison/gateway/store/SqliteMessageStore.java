@@ -54,8 +54,32 @@ public final class SqliteMessageStore extends SqlMessageStore {
         SharedRows.aggregates(SqlDialect.SQLITE),
     };
 
+    private final BatchingConnection batches;
+    /** Held by every store call on the one connection (and by a batch, for all of its calls). */
+    private final Object lock;
+
     private SqliteMessageStore(Connection connection, Path base) {
-        super(new SqlDb(SqlDialect.SQLITE, SqlDb.single(connection, new Object()), base, null), false);
+        this(BatchingConnection.wrap(connection), base, new Object());
+    }
+
+    private SqliteMessageStore(BatchingConnection batches, Path base, Object lock) {
+        super(new SqlDb(SqlDialect.SQLITE, SqlDb.single(batches.connection(), lock), base, null), false);
+        this.batches = batches;
+        this.lock = lock;
+    }
+
+    /**
+     * Runs store calls in one transaction, committed together or not at all (a bulk load, such as
+     * {@code scripts/bench-history}'s seeding: one commit, and one fsync, per batch instead of per row).
+     */
+    public void inOneTransaction(Runnable calls) {
+        try {
+            synchronized (lock) {
+                batches.inOneTransaction(calls);
+            }
+        } catch (SQLException e) {
+            throw new StoreException("cannot commit a batch: " + e.getMessage(), e);
+        }
     }
 
     public static SqliteMessageStore open(Path file) {

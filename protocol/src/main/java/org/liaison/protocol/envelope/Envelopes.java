@@ -252,8 +252,16 @@ public final class Envelopes {
         return new Stored(header(e.getHeader()), List.copyOf(recipients), List.copyOf(payloads), xml.clone(), actual, e);
     }
 
-    /** What a recipient decrypts: the content key (for the payloads) and the manifest bytes, exactly as signed. */
-    public record Opened(SecretKey contentKey, byte[] manifestXml) {}
+    /**
+     * What a recipient decrypts: what decrypts the payloads (the content key does not leave this module) and the
+     * manifest bytes, exactly as signed.
+     */
+    public record Opened(PayloadKeys payloads, byte[] manifestXml) {
+        /** The content key: for this package only (its tests). */
+        SecretKey contentKey() {
+            return payloads.contentKey();
+        }
+    }
 
     /** Unwraps this authority's content key and decrypts the manifest. */
     public static Opened open(Sealed envelope, AuthorityId me, PrivateKey encryptionKey) throws ProtocolException {
@@ -313,7 +321,7 @@ public final class Envelopes {
         // Format 1 (read from a node's own store only: verify() accepts only the current format) used the content key itself.
         SecretKey manifestKey = envelope.model().getFormat() == null ? cek : ContentEncryption.manifestKey(cek);
         byte[] manifest = ContentEncryption.decrypt(envelope.model().getEncryptedManifest().getAny(), manifestKey);
-        return new Opened(cek, manifest);
+        return new Opened(new PayloadKeys(cek), manifest);
     }
 
     /** Whether an xenc:EncryptedKey claims the hybrid KEM anywhere (an element or an Algorithm of its namespace's KEM). */

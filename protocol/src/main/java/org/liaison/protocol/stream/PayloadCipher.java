@@ -103,6 +103,33 @@ public final class PayloadCipher {
     }
 
     /**
+     * A read-only channel over the plaintext of a whole ciphertext read from {@code ciphertext}, that can be
+     * positioned anywhere (as Tink's {@code newSeekableDecryptingChannel}): a read decrypts and authenticates the
+     * one segment that holds the position, from the ciphertext's offset of that segment, and returns none of its
+     * bytes unless it authenticates. {@link SeekableByteChannel#size()} is the plaintext size (from the ciphertext's
+     * size, which also tells which segment is the last: a ciphertext cut at a segment boundary does not
+     * authenticate). A position at or past the end reads end of stream. Memory is one segment. Closing it closes
+     * {@code ciphertext}.
+     */
+    public static java.nio.channels.SeekableByteChannel newSeekableDecryptingChannel(SecretKey contentKey, int payloadIndex,
+            java.nio.channels.SeekableByteChannel ciphertext) throws IOException {
+        ByteBuffer h = ByteBuffer.allocate(HEADER_SIZE);
+        ciphertext.position(0);
+        while (h.hasRemaining() && ciphertext.read(h) >= 0) {
+            // the header: read whole
+        }
+        byte[] header = h.array();
+        if (h.hasRemaining() || header[0] != VERSION) {
+            throw new PayloadCorruptException("payload header is missing or of an unknown version");
+        }
+        int segmentSize = ByteBuffer.wrap(header, 1, 4).getInt();
+        if (segmentSize < MIN_SEGMENT_SIZE || segmentSize > MAX_SEGMENT_SIZE) {
+            throw new PayloadCorruptException("payload segment size " + segmentSize + " is out of range");
+        }
+        return new Seekable(deriveKey(contentKey, payloadIndex, header), Arrays.copyOfRange(header, 37, 44), segmentSize, ciphertext);
+    }
+
+    /**
      * The length of the longest prefix of a partly received ciphertext that authenticates: the header
      * and every whole segment after it that decrypts under {@code contentKey}, up to the first one that
      * is incomplete or fails (0 when segment 0 does not authenticate: nor does the header then). A transfer that resumes trusts no stored byte beyond it. Each
@@ -360,6 +387,146 @@ public final class PayloadCipher {
         public void close() throws IOException {
             Arrays.fill(plain, (byte) 0);
             in.close();
+        }
+    }
+
+    /** See {@link #newSeekableDecryptingChannel}. */
+    private static final class Seekable implements java.nio.channels.SeekableByteChannel {
+        private final SecretKeySpec key;
+        private final byte[] prefix;
+        private final int segmentSize;
+        private final java.nio.channels.SeekableByteChannel in;
+        private final Cipher cipher;
+        private final ByteBuffer sealed;
+        private final byte[] plain;
+        private final long ciphertextSize;
+        private final long segments;
+        private final long size;
+        /** The segment decrypted into {@code plain} (-1: none) and its plaintext length. */
+        private long cached = -1;
+        private int cachedLength;
+        private long position;
+        private boolean open = true;
+
+        Seekable(SecretKeySpec key, byte[] prefix, int segmentSize, java.nio.channels.SeekableByteChannel in) throws IOException {
+            this.key = key;
+            this.prefix = prefix;
+            this.segmentSize = segmentSize;
+            this.in = in;
+            this.cipher = gcm();
+            this.sealed = ByteBuffer.allocate(segmentSize + TAG_SIZE);
+            this.plain = new byte[segmentSize];
+            this.ciphertextSize = in.size();
+            long body = ciphertextSize - HEADER_SIZE;
+            if (body < TAG_SIZE) {
+                throw new PayloadCorruptException("payload is truncated (no segment after the header)");
+            }
+            this.segments = (body + segmentSize + TAG_SIZE - 1) / (segmentSize + TAG_SIZE);
+            long lastSealed = body - (segments - 1) * (segmentSize + TAG_SIZE);
+            if (lastSealed < TAG_SIZE || segments > 0x1_0000_0000L) {
+                throw new PayloadCorruptException("payload is truncated (segment " + (segments - 1) + " is incomplete)");
+            }
+            this.size = body - segments * TAG_SIZE;
+        }
+
+        @Override
+        public int read(ByteBuffer dst) throws IOException {
+            check();
+            if (position >= size) {
+                return -1;
+            }
+            int total = 0;
+            while (dst.hasRemaining() && position < size) {
+                long segment = position / segmentSize;
+                load(segment);
+                int within = (int) (position - segment * segmentSize);
+                int n = Math.min(dst.remaining(), cachedLength - within);
+                dst.put(plain, within, n);
+                position += n;
+                total += n;
+            }
+            return total;
+        }
+
+        /** Decrypts and authenticates one segment into {@code plain}. */
+        private void load(long segment) throws IOException {
+            if (cached == segment) {
+                return;
+            }
+            cached = -1;
+            long offset = ciphertextOffset(segment, segmentSize);
+            int n = (int) Math.min(segmentSize + TAG_SIZE, ciphertextSize - offset);
+            sealed.clear().limit(n);
+            in.position(offset);
+            while (sealed.hasRemaining()) {
+                if (in.read(sealed) < 0) {
+                    throw new PayloadCorruptException("payload is truncated (segment " + segment + " is incomplete)");
+                }
+            }
+            boolean last = segment == segments - 1;
+            try {
+                cipher.init(Cipher.DECRYPT_MODE, key, new javax.crypto.spec.GCMParameterSpec(128, nonce(prefix, segment, last)));
+                cachedLength = cipher.doFinal(sealed.array(), 0, n, plain, 0);
+            } catch (javax.crypto.AEADBadTagException e) {
+                throw new PayloadCorruptException("payload segment " + segment
+                        + " failed authentication: it was altered, reordered or truncated, or the key is wrong");
+            } catch (GeneralSecurityException e) {
+                throw new PayloadCorruptException("payload segment " + segment + " cannot be decrypted");
+            }
+            cached = segment;
+        }
+
+        @Override
+        public long position() throws IOException {
+            check();
+            return position;
+        }
+
+        @Override
+        public java.nio.channels.SeekableByteChannel position(long newPosition) throws IOException {
+            check();
+            if (newPosition < 0) {
+                throw new IllegalArgumentException("position: " + newPosition + " (expected: 0 or more)");
+            }
+            position = newPosition;
+            return this;
+        }
+
+        @Override
+        public long size() throws IOException {
+            check();
+            return size;
+        }
+
+        @Override
+        public int write(ByteBuffer src) {
+            throw new java.nio.channels.NonWritableChannelException();
+        }
+
+        @Override
+        public java.nio.channels.SeekableByteChannel truncate(long to) {
+            throw new java.nio.channels.NonWritableChannelException();
+        }
+
+        @Override
+        public boolean isOpen() {
+            return open;
+        }
+
+        private void check() throws java.nio.channels.ClosedChannelException {
+            if (!open) {
+                throw new java.nio.channels.ClosedChannelException();
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (open) {
+                open = false;
+                cached = -1;
+                Arrays.fill(plain, (byte) 0);
+                in.close();
+            }
         }
     }
 }
