@@ -65,12 +65,21 @@ public final class LocalApiBenchmark {
         System.out.printf("java %s, %d cores, peer TLS %s, suite %s, %d messages per level (1 KiB each)%n",
                 System.getProperty("java.version"), Runtime.getRuntime().availableProcessors(), provider, suite, n);
         List<Boolean> modes = witnessing.equals("both") ? List.of(true, false) : List.of(!witnessing.equals("off"));
+        // -Dliaison.bench.baseline=DIR: the same run twice, the nodes first with DIR's classes ahead of this build's (an
+        // earlier version of the classes a change touched), then with this build: a before/after in one run.
+        String baseline = System.getProperty("liaison.bench.baseline");
+        List<String> builds = baseline == null ? java.util.Collections.singletonList(null) : java.util.Arrays.asList(baseline, null);
         Map<String, double[]> byMode = new LinkedHashMap<>();
         double floor = Double.NaN;
+        for (String build : builds) {
         for (boolean witnessed : modes) {
             Path dir = Files.createTempDirectory("liaison-local-bench");
             try {
                 Run run = new Run(dir, suite, provider, witnessed);
+                run.nodeClasspath = build == null ? run.classpath : build + File.pathSeparator + run.classpath;
+                if (baseline != null) {
+                    System.out.println("== nodes run " + (build == null ? "this build" : "the baseline (" + build + " first)"));
+                }
                 if (Double.isNaN(floor)) {
                     floor = run.floor();
                     System.out.printf("crypto floor: %.2f ms of CPU per message (3 Ed25519 signatures, 3 verifications, X25519, one"
@@ -87,6 +96,7 @@ public final class LocalApiBenchmark {
                     System.out.println("kept: " + dir);
                 }
             }
+        }
         }
         if (byMode.size() == 2) {
             double[] on = byMode.get("on");
@@ -111,6 +121,8 @@ public final class LocalApiBenchmark {
         private final Path dir;
         private final TestNodes t;
         private final String classpath = System.getProperty("java.class.path");
+        /** The nodes' class path (this build's unless a baseline goes first). */
+        private String nodeClasspath = classpath;
         private final String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
 
         Run(Path dir, Suite suite, String provider, boolean witnessed) throws Exception {
@@ -152,7 +164,7 @@ public final class LocalApiBenchmark {
                     cmd.add(o.replace("{id}", id.value()));
                 }
             }
-            cmd.addAll(List.of("-Dliaison.log.level=warn", "-cp", classpath, "org.liaison.cli.Main", "serve", "--config",
+            cmd.addAll(List.of("-Dliaison.log.level=warn", "-cp", nodeClasspath, "org.liaison.cli.Main", "serve", "--config",
                     t.config(id).toString()));
             return new ProcessBuilder(cmd).directory(new File("/")).redirectErrorStream(true)
                     .redirectOutput(dir.resolve(id.value() + ".log").toFile()).start();
@@ -172,7 +184,7 @@ public final class LocalApiBenchmark {
                 LocalClient watcher = new LocalClient(profile(IT));
                 for (AuthorityId id : List.of(IT, AL, US)) {
                     LocalClient c = new LocalClient(profile(id));
-                    long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+                    long deadline = System.nanoTime() + Duration.ofMinutes(8).toNanos(); // a loaded machine starts a JVM slowly
                     while (true) {
                         try {
                             c.page(LocalApi.MESSAGES + "?limit=1");
@@ -222,7 +234,50 @@ public final class LocalApiBenchmark {
             for (Map.Entry<AuthorityId, Process> e : nodes.entrySet()) {
                 m.put(e.getKey(), cpuMillis(e.getValue().pid())[0]);
             }
+            if (Boolean.getBoolean("liaison.bench.threads")) {
+                for (AuthorityId id : List.of(IT, AL)) {
+                    Path tasks = Path.of("/proc/" + nodes.get(id).pid() + "/task");
+                    Map<String, Long> now = new java.util.TreeMap<>();
+                    try (var all = Files.list(tasks)) {
+                        for (Path task : all.toList()) {
+                            try {
+                                String name = Files.readString(task.resolve("comm")).strip().replaceAll("[0-9]+", "N");
+                                String stat = Files.readString(task.resolve("stat"));
+                                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                                now.merge(name, (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10, Long::sum);
+                            } catch (java.io.IOException | RuntimeException gone) {
+                                // the thread ended meanwhile
+                            }
+                        }
+                    }
+                    Map<String, Long> before = threadsBefore.remove(id);
+                    if (before == null) {
+                        threadsBefore.put(id, now);
+                    } else {
+                        Map<String, Long> delta = new java.util.TreeMap<>();
+                        now.forEach((k, v) -> delta.put(k, v - before.getOrDefault(k, 0L)));
+                        threads.put(id, delta);
+                    }
+                }
+            }
             return m;
+        }
+
+        /** With -Dliaison.bench.threads=true: each node's CPU by thread (name, digits folded) over the last window. */
+        private final Map<AuthorityId, Map<String, Long>> threadsBefore = new HashMap<>();
+        private final Map<AuthorityId, Map<String, Long>> threads = new HashMap<>();
+
+        private void printThreads(int messages) {
+            for (AuthorityId id : List.of(IT, AL)) {
+                Map<String, Long> delta = threads.get(id);
+                if (delta == null) {
+                    continue;
+                }
+                StringBuilder line = new StringBuilder("   " + id + " by thread (ms per message):");
+                delta.entrySet().stream().filter(e -> e.getValue() > 0).sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                        .limit(10).forEach(e -> line.append(String.format(" %s %.2f;", e.getKey(), e.getValue() / (double) messages)));
+                System.out.println(line);
+            }
         }
 
         /** One level of warm clients: a {@link LocalSubmitters} process; {total CPU ms per message, msg/s}. */
@@ -268,6 +323,7 @@ public final class LocalApiBenchmark {
                 Map<AuthorityId, Long> cpu1 = nodeCpu(nodes);
                 Result r = result(sent, delivered);
                 double[] x = print(String.format("warm clients %2d", clients), r, cpu0, cpu1, clientCpu, "clients (1 process)", floor);
+                printThreads(r.messages());
                 report(failures);
                 return x;
             } finally {
@@ -324,6 +380,7 @@ public final class LocalApiBenchmark {
             Map<AuthorityId, Long> cpu1 = nodeCpu(nodes);
             print(String.format("CLI per message, %2d at a time", parallel), result(sent, delivered), cpu0, cpu1, clientCpu,
                     "CLI processes", floor);
+            printThreads(sent.size());
             report(failures);
         }
 
@@ -382,7 +439,7 @@ public final class LocalApiBenchmark {
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException("message " + last + " was not delivered in 10 minutes");
                 }
-                Thread.sleep(250);
+                Thread.sleep(1000); // each status is a request with a full TLS handshake at the sender: rarely
             }
             Map<String, Instant> out = new HashMap<>();
             while (true) {
