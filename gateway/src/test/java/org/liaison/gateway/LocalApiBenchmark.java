@@ -210,10 +210,13 @@ public final class LocalApiBenchmark {
                     }
                 }
                 for (Map.Entry<AuthorityId, Process> e : nodes.entrySet()) {
-                    String log = Files.readString(dir.resolve(e.getKey().value() + ".log"));
-                    long pipelining = log.lines().filter(l -> l.contains("LIAISON:0043")).count();
-                    if (pipelining > 0) {
-                        System.out.println("   " + e.getKey() + "'s log names LIAISON:0043 " + pipelining + " times");
+                    // Refusals the node audited (pipelined requests: LIAISON:0043), from its audit log's entries.
+                    Path entries = t.auditDir(e.getKey()).resolve("entries");
+                    String audit = Files.exists(entries) ? new String(Files.readAllBytes(entries), StandardCharsets.ISO_8859_1) : "";
+                    long pipelining = audit.split("LIAISON:0043", -1).length - 1;
+                    long rejects = audit.split("\"reject\"", -1).length - 1;
+                    if (pipelining > 0 || rejects > 0) {
+                        System.out.printf("   %s audited %d refusals, %d of them LIAISON:0043 (pipelining)%n", e.getKey(), rejects, pipelining);
                     }
                 }
                 return out;
@@ -295,7 +298,11 @@ public final class LocalApiBenchmark {
                     throw new IllegalStateException("the clients did not start: " + ready + " "
                             + Files.readString(dir.resolve("clients-" + clients + ".log")));
                 }
-                String last = ready.substring("ready ".length());
+                String[] r0 = ready.split(" ", 4);
+                String last = r0[1];
+                if (!r0[2].equals("0")) {
+                    System.out.printf("   warm-up: %s submissions failed; first: %s%n", r0[2], r0.length > 3 ? r0[3] : "");
+                }
                 if (!last.equals("-")) {
                     awaitDelivered(watcher, List.of(last));
                 }

@@ -53,7 +53,10 @@ public final class LocalSubmitters {
         ExecutorService pool = Executors.newFixedThreadPool(clients);
         try {
             List<String> warm = run(pool, each, AuthorityId.of(from), to, warmup, folder, "w");
-            System.out.println("ready " + (warm.isEmpty() ? "-" : warm.get(warm.size() - 1).split(" ")[1]));
+            List<String> warmSent = warm.stream().filter(l -> l.startsWith("sent ")).toList();
+            List<String> warmFailed = warm.stream().filter(l -> l.startsWith("failed ")).toList();
+            System.out.println("ready " + (warmSent.isEmpty() ? "-" : warmSent.get(warmSent.size() - 1).split(" ")[1]) + " "
+                    + warmFailed.size() + (warmFailed.isEmpty() ? "" : " " + warmFailed.get(0).substring("failed ".length())));
             System.out.flush();
             new BufferedReader(new InputStreamReader(System.in, StandardCharsets.US_ASCII)).readLine();
             long cpu0 = cpuMillis();
