@@ -26,7 +26,6 @@ import org.liaison.certs.AuthorityId;
 import org.liaison.certs.Pem;
 import org.liaison.gateway.audit.AuditLog;
 import org.liaison.gateway.audit.AuditLogVerifier;
-import org.liaison.gateway.peer.PeerContext;
 import org.liaison.gateway.store.MessageStore;
 import org.liaison.protocol.ErrorCode;
 import org.liaison.protocol.ProtocolException;
@@ -80,7 +79,7 @@ public final class EvidenceContainer {
      *
      * @throws ProtocolException NOT_FOUND when this node holds no such message
      */
-    public static byte[] export(PeerContext node, EvidenceIssuer issuer, Pins pins, UUID id) throws ProtocolException, IOException {
+    public static byte[] export(EvidenceNode node, EvidenceIssuer issuer, Pins pins, UUID id) throws ProtocolException, IOException {
         Map<String, byte[]> files = new LinkedHashMap<>();
         Optional<MessageStore.Outgoing> sent = node.store().outgoing(id);
         Optional<MessageStore.Received> received = sent.isPresent() ? Optional.empty() : node.store().received(id);
@@ -137,7 +136,7 @@ public final class EvidenceContainer {
     }
 
     /** Each evidence's audit entry and inclusion proof against a signed (and, when held, time-stamped) checkpoint. */
-    private static byte[] proofs(PeerContext node, EvidenceIssuer issuer, List<EvidenceIssuer.Stored> evidences) throws IOException {
+    private static byte[] proofs(EvidenceNode node, EvidenceIssuer issuer, List<EvidenceIssuer.Stored> evidences) throws IOException {
         ObjectNode o = JSON.createObjectNode();
         o.put("format", PROOFS_FORMAT);
         o.put("issuer", node.me().value());
