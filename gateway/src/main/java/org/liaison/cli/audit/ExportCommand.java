@@ -15,7 +15,6 @@ import org.liaison.cli.Json;
 import org.liaison.cli.Main;
 import org.liaison.cli.UserException;
 import org.liaison.gateway.audit.AuditEntries;
-import org.liaison.gateway.audit.AuditExport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;

@@ -8,8 +8,6 @@ import org.liaison.certs.SecureFiles;
 import org.liaison.cli.Main;
 import org.liaison.cli.UserException;
 import org.liaison.gateway.audit.AuditLogVerifier;
-import org.liaison.gateway.audit.AuditReport;
-import org.liaison.gateway.audit.AuditStats;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;

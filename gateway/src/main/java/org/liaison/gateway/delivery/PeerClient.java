@@ -34,6 +34,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.liaison.certs.AuthorityId;
 import org.liaison.certs.Purpose;
+import org.liaison.gateway.net.ResumeFrom;
 import org.liaison.gateway.peer.ReceiveHandler;
 import org.liaison.gateway.tls.PeerIdentity;
 import org.liaison.protocol.ErrorCode;
@@ -451,7 +452,7 @@ public final class PeerClient implements AutoCloseable {
         req.headers().set(HttpHeaderNames.CONTENT_TYPE, ReceiveHandler.MESSAGE_TYPE);
         req.headers().set(HttpHeaderNames.CONTENT_LENGTH, body.length());
         if (from > 0) {
-            req.headers().set(ReceiveHandler.RESUME_FROM, from);
+            req.headers().set(ResumeFrom.HEADER, from);
         }
         ch.write(req);
         // A failed write is not the answer: a receiver that refuses early answers and closes while

@@ -4,7 +4,6 @@ import io.netty.channel.Channel;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
-import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.timeout.ReadTimeoutException;
 import java.util.List;
 import java.util.concurrent.Executor;
@@ -17,6 +16,7 @@ import org.liaison.gateway.net.Answer;
 import org.liaison.gateway.net.BufferBudget;
 import org.liaison.gateway.net.FrontDoor;
 import org.liaison.gateway.net.Request;
+import org.liaison.gateway.net.ResumeFrom;
 import org.liaison.gateway.net.Routes;
 import org.liaison.gateway.net.Workers;
 import org.liaison.protocol.ErrorCode;
@@ -45,8 +45,6 @@ public final class ReceiveHandler extends FrontDoor<AuthorityId> {
     public static final String NOTICE_PATH = "/liaison/v1/notices";
     /** {@code GET} with {@code ?from=N&to=M}: this node's audit log key and a consistency proof (see {@link AuditProofs}). */
     public static final String CONSISTENCY_PATH = "/liaison/v1/audit/consistency";
-    /** The header of a {@code POST} that resumes a broken transfer: where in the payload bytes its body continues. */
-    public static final String RESUME_FROM = "Liaison-Resume-From";
     private static final java.util.regex.Pattern TRANSFER_ID = java.util.regex.Pattern.compile(
             "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
     static final String JSON_TYPE = "application/json";
@@ -58,7 +56,7 @@ public final class ReceiveHandler extends FrontDoor<AuthorityId> {
     /**
      * {@code GET} this path (one of the caller's own messages): {@code {"offset": N, "received": false}}, where
      * its staged transfer resumes in payload bytes (0: from the start), or {@code "received": true} when
-     * it was received already (send the envelope alone, with {@value #RESUME_FROM} = the payloads' total size:
+     * it was received already (send the envelope alone, with {@value ResumeFrom#HEADER} = the payloads' total size:
      * the answer is the stored receipt).
      */
     public static String transferPath(java.util.UUID messageId) {
@@ -79,7 +77,7 @@ public final class ReceiveHandler extends FrontDoor<AuthorityId> {
     static Routes<AuthorityId> routes(PeerContext node, long maxMessageBytes) {
         Routes<AuthorityId> routes = new Routes<AuthorityId>()
                 .streamed(PATH, maxMessageBytes, "message", (r, lease) -> new Reception(node, r.principal(),
-                        new IncomingMessage(node, r.principal(), lease, resumeFrom(r.header(RESUME_FROM)))))
+                        new IncomingMessage(node, r.principal(), lease, ResumeFrom.parse(r.header(ResumeFrom.HEADER)))))
                 .buffered(NOTICE_PATH, org.liaison.protocol.envelope.Notices.MAX_BYTES, "notice", (r, xml) -> {
                     node.noticeReceived(r.principal(), xml);
                     return Answer.bytes(JSON_TYPE, "{}".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
@@ -97,27 +95,6 @@ public final class ReceiveHandler extends FrontDoor<AuthorityId> {
 
     private static Answer witnessAnswer(org.liaison.gateway.witness.Witness.Answer a) {
         return new Answer.Bytes(a.status(), a.contentType(), a.body());
-    }
-
-    /** The {@value #RESUME_FROM} of a request: where its body resumes (0 without the header). */
-    public static long resumeFrom(HttpRequest req) throws ProtocolException {
-        return resumeFrom(req.headers().get(RESUME_FROM));
-    }
-
-    /** The value of a {@value #RESUME_FROM} header (null: absent, 0). */
-    public static long resumeFrom(String v) throws ProtocolException {
-        if (v == null) {
-            return 0;
-        }
-        try {
-            long n = Long.parseLong(v.trim());
-            if (n >= 0) {
-                return n;
-            }
-        } catch (NumberFormatException e) {
-            // refused below
-        }
-        throw new ProtocolException(ErrorCode.SCHEMA_INVALID, RESUME_FROM + " must be a byte offset");
     }
 
     /** Where the caller's broken transfer of one of its messages resumes; read and authenticated on a worker. */
