@@ -21,6 +21,7 @@ import org.liaison.gateway.net.Routes;
 import org.liaison.gateway.net.Workers;
 import org.liaison.protocol.ErrorCode;
 import org.liaison.protocol.ErrorDocuments;
+import org.liaison.protocol.PeerApi;
 import org.liaison.protocol.ProtocolException;
 
 /**
@@ -40,7 +41,7 @@ import org.liaison.protocol.ProtocolException;
  * </pre>
  */
 public final class ReceiveHandler extends FrontDoor<AuthorityId> {
-    public static final String PATH = "/liaison/v1/messages";
+    public static final String PATH = PeerApi.MESSAGES;
     /** {@code POST} a signed stage notice about one of the receiver's messages (see {@code Stages}); answered {@code {}}. */
     public static final String NOTICE_PATH = "/liaison/v1/notices";
     /** {@code GET} with {@code ?from=N&to=M}: this node's audit log key and a consistency proof (see {@link AuditProofs}). */
@@ -48,7 +49,7 @@ public final class ReceiveHandler extends FrontDoor<AuthorityId> {
     private static final java.util.regex.Pattern TRANSFER_ID = java.util.regex.Pattern.compile(
             "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
     static final String JSON_TYPE = "application/json";
-    public static final String MESSAGE_TYPE = "application/vnd.liaison.message";
+    public static final String MESSAGE_TYPE = PeerApi.MESSAGE_TYPE;
     public static final String RECEIPT_TYPE = "application/vnd.liaison.receipt+xml";
     public static final String ERROR_TYPE = "application/vnd.liaison.error+xml";
     private static final Logger LOG = LogManager.getLogger(ReceiveHandler.class);
@@ -60,7 +61,7 @@ public final class ReceiveHandler extends FrontDoor<AuthorityId> {
      * the answer is the stored receipt).
      */
     public static String transferPath(java.util.UUID messageId) {
-        return PATH + "/" + messageId + "/transfer";
+        return PeerApi.transferPath(messageId);
     }
 
     /**
