@@ -19,12 +19,12 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.liaison.certs.Suite;
+import org.liaison.cli.Doctor;
+import org.liaison.cli.Doctor.Check;
+import org.liaison.cli.Doctor.Status;
 import org.liaison.cli.Main;
 import org.liaison.gateway.config.FederationSetup;
 import org.liaison.gateway.config.NodeConfig;
-import org.liaison.gateway.node.Doctor;
-import org.liaison.gateway.node.Doctor.Check;
-import org.liaison.gateway.node.Doctor.Status;
 import org.liaison.gateway.node.GatewayNode;
 
 /** {@code liaison doctor} against healthy nodes and against each way a node's set-up breaks. */

@@ -272,7 +272,7 @@ class HostileMemberTest extends AlbaniaNodeTest {
 
     RawPeer.Response sendResumed(AuthorityId from, byte[] rest, long offset) throws Exception {
         try (SSLSocket s = RawPeer.connect(al.peerPort(), auth(from).gatewayTls(), "TLSv1.3")) {
-            return RawPeer.post(s, org.liaison.gateway.peer.ReceiveHandler.RESUME_FROM + ": " + offset + "\r\n", rest);
+            return RawPeer.post(s, org.liaison.gateway.net.ResumeFrom.HEADER + ": " + offset + "\r\n", rest);
         }
     }
 
@@ -334,7 +334,7 @@ class HostileMemberTest extends AlbaniaNodeTest {
         for (String offset : new String[] {"-5", "abc", "99999999999999999999"}) {
             RawPeer.Response r;
             try (SSLSocket s = RawPeer.connect(al.peerPort(), auth(IT).gatewayTls(), "TLSv1.3")) {
-                r = RawPeer.post(s, org.liaison.gateway.peer.ReceiveHandler.RESUME_FROM + ": " + offset + "\r\n", body);
+                r = RawPeer.post(s, org.liaison.gateway.net.ResumeFrom.HEADER + ": " + offset + "\r\n", body);
             }
             assertThat(r.status()).as(offset).isEqualTo(400);
             assertThat(r.body()).contains(ErrorCode.SCHEMA_INVALID.code());

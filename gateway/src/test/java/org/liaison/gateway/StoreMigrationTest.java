@@ -77,16 +77,16 @@ class StoreMigrationTest {
         assertThat(backup.err()).contains("pg_dump");
         assertThat(dir.resolve("backup")).doesNotExist();
         // The preflight reaches the database (and says so when the password is wrong).
-        List<org.liaison.gateway.node.Doctor.Check> checks = org.liaison.gateway.node.Doctor.examine(itConfig,
-                org.liaison.gateway.node.Doctor.Limits.DEFAULT, java.time.Clock.systemUTC());
+        List<org.liaison.cli.Doctor.Check> checks = org.liaison.cli.Doctor.examine(itConfig,
+                org.liaison.cli.Doctor.Limits.DEFAULT, java.time.Clock.systemUTC());
         assertThat(checks).filteredOn(c -> c.name().equals("store")).singleElement().satisfies(c -> {
-            assertThat(c.status()).isEqualTo(org.liaison.gateway.node.Doctor.Status.OK);
+            assertThat(c.status()).isEqualTo(org.liaison.cli.Doctor.Status.OK);
             assertThat(c.detail()).contains("PostgreSQL").contains("schema version " + org.liaison.gateway.store.PostgresMessageStore.schemaVersion());
         });
         Files.writeString(pw, "wrong\n");
-        assertThat(org.liaison.gateway.node.Doctor.examine(itConfig, org.liaison.gateway.node.Doctor.Limits.DEFAULT,
+        assertThat(org.liaison.cli.Doctor.examine(itConfig, org.liaison.cli.Doctor.Limits.DEFAULT,
                 java.time.Clock.systemUTC())).filteredOn(c -> c.name().equals("store")).singleElement()
-                .satisfies(c -> assertThat(c.status()).isEqualTo(org.liaison.gateway.node.Doctor.Status.FAIL));
+                .satisfies(c -> assertThat(c.status()).isEqualTo(org.liaison.cli.Doctor.Status.FAIL));
         Files.writeString(pw, db.password() + "\n");
         try (GatewayNode it = t.startLogged(IT); GatewayNode al = t.startLogged(AL)) {
             assertThat(it.store()).isInstanceOf(org.liaison.gateway.store.PostgresMessageStore.class);

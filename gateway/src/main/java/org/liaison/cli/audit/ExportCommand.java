@@ -10,12 +10,11 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.liaison.certs.SecureFiles;
 import org.liaison.cli.Json;
 import org.liaison.cli.Main;
+import org.liaison.cli.NewFile;
 import org.liaison.cli.UserException;
 import org.liaison.gateway.audit.AuditEntries;
-import org.liaison.gateway.audit.AuditExport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -40,17 +39,15 @@ final class ExportCommand implements Callable<Integer> {
     @Mixin
     Selection selection;
 
-    @Option(names = "--out", required = true, paramLabel = "FILE", description = "The bundle to write (refused if it exists).")
-    Path out;
+    @Mixin
+    NewFile out;
 
     @Override
     public Integer call() throws Exception {
-        if (Files.exists(out)) {
-            throw new UserException(out + " exists; choose another --out");
-        }
+        out.refuseIfExists();
         List<AuditEntries.Entry> selected = selection.filter().apply(selection.read(folder));
         Map<String, Object> bundle = AuditExport.build(folder.dir, folder.key(), selected, selection.describe(), Instant.now());
-        SecureFiles.writeNew(out, Json.write(bundle).getBytes(StandardCharsets.UTF_8), false);
+        out.write(Json.write(bundle).getBytes(StandardCharsets.UTF_8));
         PrintWriter o = spec.commandLine().getOut();
         List<?> entries = (List<?>) bundle.get("entries");
         o.println("wrote " + out + ": " + entries.size() + " entries with inclusion proofs against the checkpoint of size "

@@ -1,15 +1,10 @@
 package org.liaison.cli.audit;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.concurrent.Callable;
-import org.liaison.certs.SecureFiles;
 import org.liaison.cli.Main;
-import org.liaison.cli.UserException;
+import org.liaison.cli.NewFile;
 import org.liaison.gateway.audit.AuditLogVerifier;
-import org.liaison.gateway.audit.AuditReport;
-import org.liaison.gateway.audit.AuditStats;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -41,22 +36,20 @@ final class ReportCommand implements Callable<Integer> {
             description = "day, week, month or year (default: ${DEFAULT-VALUE}).")
     AuditStats.Period period;
 
-    @Option(names = "--out", required = true, paramLabel = "FILE.html", description = "The report to write (not overwritten).")
-    Path out;
+    @Mixin
+    NewFile out;
 
     @Override
     public Integer call() throws Exception {
-        if (Files.exists(out)) {
-            throw new UserException(out + " already exists; choose another --out");
-        }
+        out.refuseIfExists();
         String key = folder.key();
         AuditLogVerifier.Report verification = AuditLogVerifier.verify(folder.dir, key);
         // A log that does not verify gives no figures (they could be anyone's), unless --unverified asks for them anyway.
         AuditStats.Report stats = AuditStats.compute(verification.valid() || selection.unverified
                 ? selection.filter().apply(selection.read(folder)) : java.util.List.of(), period);
         String name = key.contains("+") ? key.substring(0, key.indexOf('+')) : "audit log";
-        SecureFiles.writeNew(out, AuditReport.html(name, verification, stats, Instant.now())
-                .getBytes(java.nio.charset.StandardCharsets.UTF_8), false);
+        out.write(AuditReport.html(name, verification, stats, Instant.now())
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
         spec.commandLine().getOut().println("Wrote " + out + " (" + (verification.valid() ? "the log verifies" : "THE LOG DOES NOT VERIFY")
                 + "; " + verification.entries() + " entries).");
         return verification.valid() ? Main.OK : Main.FAILED;

@@ -6,7 +6,6 @@ import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import org.liaison.cli.Json;
 import org.liaison.cli.Main;
-import org.liaison.gateway.audit.AuditStats;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;

@@ -11,7 +11,7 @@ import java.util.concurrent.Callable;
 import org.liaison.certs.AuthorityId;
 import org.liaison.certs.Fingerprint;
 import org.liaison.certs.Pem;
-import org.liaison.certs.SecureFiles;
+import org.liaison.cli.NewFile;
 import org.liaison.cli.UserException;
 import org.liaison.protocol.directory.DirectoryEdits;
 import org.liaison.protocol.directory.DirectoryEdits.Purpose;
@@ -19,6 +19,7 @@ import org.liaison.protocol.model.Directory;
 import org.liaison.protocol.xml.Formats;
 import org.liaison.protocol.xml.SecureXml;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -70,14 +71,12 @@ public final class DirectoryEditCommand implements Callable<Integer> {
     @Option(names = "--witnesses", paramLabel = "K:ID,ID|none", description = "Who witnesses the log, and the quorum K.")
     String witnesses;
 
-    @Option(names = "--out", required = true, paramLabel = "FILE", description = "Where to write the draft (not overwritten).")
-    Path out;
+    @Mixin
+    NewFile out;
 
     @Override
     public Integer call() throws Exception {
-        if (Files.exists(out)) {
-            throw new UserException(out + " already exists; choose another --out");
-        }
+        out.refuseIfExists();
         if (add.isEmpty() && use.isEmpty() && remove.isEmpty() && suites.isEmpty() && witnesses == null) {
             throw new UserException("nothing to change: give --add, --use, --remove, --suite or --witnesses");
         }
@@ -133,7 +132,7 @@ public final class DirectoryEditCommand implements Callable<Integer> {
             DirectoryEdits.setWitnesses(d, id, w.quorum(), w.ids());
         }
         DirectoryEdits.nextEdition(d, Instant.now().truncatedTo(ChronoUnit.SECONDS));
-        SecureFiles.writeNew(out, SecureXml.serialize(Formats.toDocument(d)), false);
+        out.write(SecureXml.serialize(Formats.toDocument(d)));
         spec.commandLine().getOut().println("Draft of directory #" + d.getSequence() + " (follows #" + from + ") -> " + out
                 + "; sign it with 'liaison directory sign'");
         return 0;

@@ -5,13 +5,14 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.liaison.certs.Credential;
 import org.liaison.certs.Keystores;
-import org.liaison.certs.SecureFiles;
+import org.liaison.cli.NewFile;
 import org.liaison.cli.UserException;
 import org.liaison.cli.certs.PasswordOptions;
 import org.liaison.protocol.directory.DirectorySigner;
 import org.liaison.protocol.model.Directory;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -37,21 +38,19 @@ public final class DirectorySignCommand implements Callable<Integer> {
     @ArgGroup(exclusive = true)
     PasswordOptions password;
 
-    @Option(names = "--out", required = true, paramLabel = "FILE", description = "Where to write the signed directory (not overwritten).")
-    Path out;
+    @Mixin
+    NewFile out;
 
     @Override
     public Integer call() throws Exception {
-        if (Files.exists(out)) {
-            throw new UserException(out + " already exists; choose another --out");
-        }
+        out.refuseIfExists();
         if (password == null) {
             throw new UserException("no password given: add --password-file FILE or --password-env VAR");
         }
         Credential signer = Keystores.load(key, password.read(false));
         Directory d = org.liaison.protocol.directory.DirectoryEdits.read(Files.readAllBytes(draft));
         byte[] signed = DirectorySigner.sign(d, signer);
-        SecureFiles.writeNew(out, signed, false);
+        out.write(signed);
         spec.commandLine().getOut().println("Signed directory #" + d.getSequence() + " (" + d.getAuthority().size()
                 + " authorities, " + d.getJit().size() + " JITs) -> " + out);
         return 0;

@@ -15,11 +15,13 @@ import org.liaison.certs.Pem;
 import org.liaison.certs.SecureFiles;
 import org.liaison.cli.Json;
 import org.liaison.cli.LiaisonCommand;
+import org.liaison.cli.NewFile;
 import org.liaison.cli.UserException;
 import org.liaison.cli.local.LocalClient;
 import org.liaison.gateway.evidence.AsicE;
 import org.liaison.gateway.evidence.EvidenceContainer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -55,19 +57,17 @@ public final class EvidenceCommand {
         @Parameters(paramLabel = "MESSAGE-ID", description = "The message.")
         String id;
 
-        @Option(names = "--out", required = true, paramLabel = "FILE", description = "The container to write (refused if it exists).")
-        Path out;
+        @Mixin
+        NewFile out;
 
         @Override
         public Integer call() throws Exception {
-            if (Files.exists(out)) {
-                throw new UserException(out + " exists; choose another --out");
-            }
+            out.refuseIfExists();
             byte[] zip;
             try (InputStream in = new LocalClient(parent.root.profile()).evidence(id)) {
                 zip = in.readAllBytes();
             }
-            SecureFiles.writeAtomically(out, zip, false);
+            out.write(zip);
             spec.commandLine().getOut().println("wrote " + out + " (" + zip.length + " bytes); check it with: liaison evidence verify " + out);
             return 0;
         }

@@ -175,7 +175,7 @@ public final class LocalClient {
             req.header(org.liaison.gateway.local.LocalApi.IN_REPLY_TO, inReplyTo);
         }
         if (from > 0) {
-            req.header(org.liaison.gateway.peer.ReceiveHandler.RESUME_FROM, Long.toString(from));
+            req.header(org.liaison.gateway.net.ResumeFrom.HEADER, Long.toString(from));
         }
         return json(send(req.build(), HttpResponse.BodyHandlers.ofByteArray(), "the gateway may have accepted this package;"
                 + " re-run the same command to find out, or to resume the upload where it broke"

@@ -7,7 +7,6 @@ import java.util.concurrent.Callable;
 import org.liaison.cli.Json;
 import org.liaison.cli.UserException;
 import org.liaison.gateway.config.NodeConfig;
-import org.liaison.gateway.store.Backup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;

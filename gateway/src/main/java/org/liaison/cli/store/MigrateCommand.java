@@ -8,7 +8,6 @@ import org.liaison.certs.Passwords;
 import org.liaison.cli.UserException;
 import org.liaison.gateway.config.FederationSetup;
 import org.liaison.gateway.config.NodeConfig;
-import org.liaison.gateway.store.StoreMigration;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;

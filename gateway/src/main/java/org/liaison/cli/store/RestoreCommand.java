@@ -11,7 +11,6 @@ import org.liaison.gateway.audit.AuditEvent;
 import org.liaison.gateway.audit.FileAuditLog;
 import org.liaison.gateway.config.FederationSetup;
 import org.liaison.gateway.config.NodeConfig;
-import org.liaison.gateway.store.Backup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;

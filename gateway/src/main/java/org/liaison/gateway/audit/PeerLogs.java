@@ -320,7 +320,7 @@ public final class PeerLogs implements AutoCloseable {
             } catch (IllegalArgumentException e) {
                 return raise(peer, "a malformed checkpoint: " + e.getMessage());
             }
-            String expectedOrigin = "liaison/" + peer.value();
+            String expectedOrigin = LogOrigin.of(peer);
             if (!c.origin().equals(expectedOrigin)) {
                 return raise(peer, "a checkpoint of log " + c.origin() + " (expected " + expectedOrigin + ")");
             }

@@ -20,6 +20,7 @@ import org.liaison.certs.FederationPki;
 import org.liaison.certs.Role;
 import org.liaison.certs.SecureFiles;
 import org.liaison.certs.Suite;
+import org.liaison.gateway.audit.LogOrigin;
 import org.liaison.protocol.ProtocolException;
 import org.liaison.protocol.directory.DirectoryDrafts;
 import org.liaison.protocol.directory.DirectorySigner;
@@ -35,9 +36,9 @@ public final class FederationSetup {
     /** The audit log's signing key, beside node.yaml. */
     public static final String AUDIT_KEY = "audit-log.key";
 
-    /** The name an authority's audit log signs its checkpoints under (the origin line of its notes). */
+    /** The name an authority's audit log signs its checkpoints under (see {@link LogOrigin}). */
     public static String auditLogName(AuthorityId id) {
-        return "liaison/" + id.value();
+        return LogOrigin.of(id);
     }
 
     private FederationSetup() {}

@@ -34,10 +34,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.liaison.certs.AuthorityId;
 import org.liaison.certs.Purpose;
-import org.liaison.gateway.peer.ReceiveHandler;
+import org.liaison.gateway.net.ResumeFrom;
 import org.liaison.gateway.tls.PeerIdentity;
 import org.liaison.protocol.ErrorCode;
 import org.liaison.protocol.ErrorDocuments;
+import org.liaison.protocol.PeerApi;
 import org.liaison.protocol.ProtocolException;
 
 /**
@@ -164,7 +165,7 @@ public final class PeerClient implements AutoCloseable {
     public long resumeOffset(AuthorityId recipient, URI endpoint, java.util.UUID messageId, long total) throws ProtocolException {
         byte[] body;
         try {
-            body = get(recipient, endpoint, ReceiveHandler.transferPath(messageId));
+            body = get(recipient, endpoint, PeerApi.transferPath(messageId));
         } catch (ProtocolException e) {
             if (e.code().isRetryable()) {
                 throw e;
@@ -473,13 +474,13 @@ public final class PeerClient implements AutoCloseable {
         MessageBody body = new MessageBody(envelope, payloads, sizes, from, payloadBytesSent, readers);
         ChunkedWriteHandler chunks = (ChunkedWriteHandler) ch.pipeline().get("chunks");
         body.onReady(chunks::resumeTransfer); // a chunk read ahead is ready: the handler writes on
-        HttpRequest req = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, ReceiveHandler.PATH);
+        HttpRequest req = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, PeerApi.MESSAGES);
         req.headers().set(HttpHeaderNames.HOST, host + ":" + port);
         announce(req);
-        req.headers().set(HttpHeaderNames.CONTENT_TYPE, ReceiveHandler.MESSAGE_TYPE);
+        req.headers().set(HttpHeaderNames.CONTENT_TYPE, PeerApi.MESSAGE_TYPE);
         req.headers().set(HttpHeaderNames.CONTENT_LENGTH, body.length());
         if (from > 0) {
-            req.headers().set(ReceiveHandler.RESUME_FROM, from);
+            req.headers().set(ResumeFrom.HEADER, from);
         }
         ch.write(req);
         // A failed write is not the answer: a receiver that refuses early answers and closes while

@@ -25,7 +25,6 @@ import java.util.UUID;
 import org.liaison.certs.AuthorityId;
 import org.liaison.certs.Pem;
 import org.liaison.gateway.audit.AuditLog;
-import org.liaison.gateway.peer.PeerContext;
 import org.liaison.gateway.store.MessageStore;
 import org.liaison.protocol.ErrorCode;
 import org.liaison.protocol.ProtocolException;
@@ -88,7 +87,7 @@ public final class EvidenceContainer {
      *
      * @throws ProtocolException NOT_FOUND when this node holds no such message
      */
-    public static byte[] export(PeerContext node, EvidenceIssuer issuer, Pins pins, UUID id) throws ProtocolException, IOException {
+    public static byte[] export(EvidenceNode node, EvidenceIssuer issuer, Pins pins, UUID id) throws ProtocolException, IOException {
         Map<String, byte[]> files = new LinkedHashMap<>();
         Optional<MessageStore.Outgoing> sent = node.store().sent().outgoing(id);
         Optional<MessageStore.Received> received = sent.isPresent() ? Optional.empty() : node.store().inbox().received(id);
@@ -176,7 +175,7 @@ public final class EvidenceContainer {
      * directory's witness quorum ({@code audit-cosigned/quorum.note}; else the latest cosigned one) when it
      * covers the entry. Reads nothing of the log's history but the entry and O(log n) hashes.
      */
-    private static byte[] proofs(PeerContext node, EvidenceIssuer issuer, List<EvidenceIssuer.Stored> evidences, Path cosignedDir)
+    private static byte[] proofs(EvidenceNode node, EvidenceIssuer issuer, List<EvidenceIssuer.Stored> evidences, Path cosignedDir)
             throws IOException {
         ObjectNode o = JSON.createObjectNode();
         o.put("format", PROOFS_FORMAT);

@@ -18,7 +18,6 @@ import org.apache.logging.log4j.Logger;
 import org.liaison.certs.AuthorityId;
 import org.liaison.certs.SecureFiles;
 import org.liaison.gateway.audit.AuditEvent;
-import org.liaison.gateway.peer.PeerContext;
 import org.liaison.protocol.ProtocolException;
 import org.liaison.protocol.envelope.EnvelopeHeader;
 import org.liaison.protocol.envelope.Envelopes;
@@ -52,7 +51,7 @@ public final class EvidenceIssuer {
     /** Issues nothing: for node fakes in tests and tools that keep no evidence. */
     public static final EvidenceIssuer NONE = new EvidenceIssuer(null, null);
 
-    private final PeerContext node;
+    private final EvidenceNode node;
     private final Path root;
     private final java.util.concurrent.atomic.AtomicLong failures = new java.util.concurrent.atomic.AtomicLong();
 
@@ -60,7 +59,7 @@ public final class EvidenceIssuer {
 
     private final EvidenceContainer.Pins pins;
 
-    public EvidenceIssuer(PeerContext node, Path root) {
+    public EvidenceIssuer(EvidenceNode node, Path root) {
         this(node, root, null, null);
     }
 
@@ -68,7 +67,7 @@ public final class EvidenceIssuer {
      * @param trustedTime the node's TSA, or {@code null} when none is configured
      * @param pins the directory's pins, for the containers this node exports
      */
-    public EvidenceIssuer(PeerContext node, Path root, TrustedTime trustedTime, EvidenceContainer.Pins pins) {
+    public EvidenceIssuer(EvidenceNode node, Path root, TrustedTime trustedTime, EvidenceContainer.Pins pins) {
         this.node = node;
         this.root = root;
         this.trustedTime = trustedTime;

@@ -70,7 +70,7 @@ final class Uploads {
         final long resumeFrom;
 
         Submit(Request<LocalUser> req, BufferBudget.Lease lease) throws ProtocolException {
-            this.resumeFrom = org.liaison.gateway.peer.ReceiveHandler.resumeFrom(req.header(org.liaison.gateway.peer.ReceiveHandler.RESUME_FROM));
+            this.resumeFrom = org.liaison.gateway.net.ResumeFrom.parse(req.header(org.liaison.gateway.net.ResumeFrom.HEADER));
             this.lease = lease;
             this.head = new LengthPrefixed(XmlLimits.DEFAULT.maxBytes(), "manifest", lease);
             this.idempotencyKey = req.header(LocalApi.IDEMPOTENCY_KEY);

@@ -69,7 +69,7 @@ public final class Workers {
      * line, no stack trace) when the disk is full, else INTERNAL (logged with its trace).
      */
     public static ProtocolException refusal(String what, Exception e) {
-        if (org.liaison.gateway.store.StorageFull.causedBy(e)) {
+        if (StorageFull.causedBy(e)) {
             LogManager.getLogger(Workers.class).error("STORAGE FULL: could not {}: {} (free space in the data folder; the node"
                     + " takes work again by itself)", what, e.getMessage());
             return new ProtocolException(ErrorCode.STORAGE_FULL, "the node's storage is full, so nothing was accepted; try again later");

@@ -85,7 +85,7 @@ public record NodeKeys(Credential tls, Credential signing, Credential encryption
      * encryption key it held that the new set no longer lists stays in {@code previousEncryption}, so
      * that what was sealed to it still opens until the node restarts.
      */
-    static NodeKeys load(NodeConfig config, Function<String, Path> path, NodeKeys current) throws IOException, GeneralSecurityException {
+    public static NodeKeys load(NodeConfig config, Function<String, Path> path, NodeKeys current) throws IOException, GeneralSecurityException {
         List<String> times = times(config, path);
         Credential tls = load(config.tls(), path, "tls");
         Credential signing = load(config.signing(), path, "signing");

@@ -41,7 +41,7 @@ import org.liaison.protocol.envelope.Receipts;
  * <p>A transfer that breaks stays staged ({@link #suspend}). The sender asks where to resume
  * ({@link #resumeOffset}: a {@code GET} of {@link ReceiveHandler#transferPath}) and sends the same
  * envelope again followed by the payload bytes from that offset on, with the offset in the
- * {@value ReceiveHandler#RESUME_FROM} header; the body is then
+ * {@value org.liaison.gateway.net.ResumeFrom#HEADER} header; the body is then
  * {@code length ‖ envelope ‖ payload bytes [offset, end)}.
  */
 public final class IncomingMessage {

@@ -3,12 +3,13 @@ package org.liaison.gateway.peer;
 import org.liaison.certs.AuthorityId;
 import org.liaison.certs.Credential;
 import org.liaison.gateway.audit.AuditLog;
+import org.liaison.gateway.evidence.EvidenceNode;
 import org.liaison.gateway.store.BlobStore;
 import org.liaison.gateway.store.MessageStore;
 import org.liaison.protocol.directory.Trust;
 
 /** What the peer API needs of the node; the trust can change when a newer directory or CRL is loaded. */
-public interface PeerContext {
+public interface PeerContext extends EvidenceNode {
     AuthorityId me();
 
     /** The node's time (the system clock but in tests): use it rather than {@code Instant.now()}. */

@@ -4,7 +4,6 @@ import io.netty.channel.Channel;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
-import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.timeout.ReadTimeoutException;
 import java.util.List;
 import java.util.concurrent.Executor;
@@ -17,10 +16,12 @@ import org.liaison.gateway.net.Answer;
 import org.liaison.gateway.net.BufferBudget;
 import org.liaison.gateway.net.FrontDoor;
 import org.liaison.gateway.net.Request;
+import org.liaison.gateway.net.ResumeFrom;
 import org.liaison.gateway.net.Routes;
 import org.liaison.gateway.net.Workers;
 import org.liaison.protocol.ErrorCode;
 import org.liaison.protocol.ErrorDocuments;
+import org.liaison.protocol.PeerApi;
 import org.liaison.protocol.ProtocolException;
 
 /**
@@ -40,17 +41,15 @@ import org.liaison.protocol.ProtocolException;
  * </pre>
  */
 public final class ReceiveHandler extends FrontDoor<AuthorityId> {
-    public static final String PATH = "/liaison/v1/messages";
+    public static final String PATH = PeerApi.MESSAGES;
     /** {@code POST} a signed stage notice about one of the receiver's messages (see {@code Stages}); answered {@code {}}. */
     public static final String NOTICE_PATH = "/liaison/v1/notices";
     /** {@code GET} with {@code ?from=N&to=M}: this node's audit log key and a consistency proof (see {@link AuditProofs}). */
     public static final String CONSISTENCY_PATH = "/liaison/v1/audit/consistency";
-    /** The header of a {@code POST} that resumes a broken transfer: where in the payload bytes its body continues. */
-    public static final String RESUME_FROM = "Liaison-Resume-From";
     private static final java.util.regex.Pattern TRANSFER_ID = java.util.regex.Pattern.compile(
             "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
     static final String JSON_TYPE = "application/json";
-    public static final String MESSAGE_TYPE = "application/vnd.liaison.message";
+    public static final String MESSAGE_TYPE = PeerApi.MESSAGE_TYPE;
     public static final String RECEIPT_TYPE = "application/vnd.liaison.receipt+xml";
     public static final String ERROR_TYPE = "application/vnd.liaison.error+xml";
     private static final Logger LOG = LogManager.getLogger(ReceiveHandler.class);
@@ -58,11 +57,11 @@ public final class ReceiveHandler extends FrontDoor<AuthorityId> {
     /**
      * {@code GET} this path (one of the caller's own messages): {@code {"offset": N, "received": false}}, where
      * its staged transfer resumes in payload bytes (0: from the start), or {@code "received": true} when
-     * it was received already (send the envelope alone, with {@value #RESUME_FROM} = the payloads' total size:
+     * it was received already (send the envelope alone, with {@value ResumeFrom#HEADER} = the payloads' total size:
      * the answer is the stored receipt).
      */
     public static String transferPath(java.util.UUID messageId) {
-        return PATH + "/" + messageId + "/transfer";
+        return PeerApi.transferPath(messageId);
     }
 
     /**
@@ -82,7 +81,7 @@ public final class ReceiveHandler extends FrontDoor<AuthorityId> {
                     String schema = r.header(org.liaison.protocol.envelope.Receipts.SCHEMA_HEADER);
                     node.peerSchemas().announced(r.principal(), schema);
                     return new Reception(node, r.principal(), new IncomingMessage(node, r.principal(), lease,
-                            resumeFrom(r.header(RESUME_FROM))).answerWithEvidence(org.liaison.protocol.envelope.Receipts.readsEvidence(schema)));
+                            ResumeFrom.parse(r.header(ResumeFrom.HEADER))).answerWithEvidence(org.liaison.protocol.envelope.Receipts.readsEvidence(schema)));
                 })
                 .buffered(NOTICE_PATH, org.liaison.protocol.envelope.Notices.MAX_BYTES, "notice", (r, xml) -> {
                     node.peerSchemas().announced(r.principal(), r.header(org.liaison.protocol.envelope.Receipts.SCHEMA_HEADER));
@@ -101,27 +100,6 @@ public final class ReceiveHandler extends FrontDoor<AuthorityId> {
 
     private static Answer witnessAnswer(org.liaison.gateway.witness.Witness.Answer a) {
         return new Answer.Bytes(a.status(), a.contentType(), a.body());
-    }
-
-    /** The {@value #RESUME_FROM} of a request: where its body resumes (0 without the header). */
-    public static long resumeFrom(HttpRequest req) throws ProtocolException {
-        return resumeFrom(req.headers().get(RESUME_FROM));
-    }
-
-    /** The value of a {@value #RESUME_FROM} header (null: absent, 0). */
-    public static long resumeFrom(String v) throws ProtocolException {
-        if (v == null) {
-            return 0;
-        }
-        try {
-            long n = Long.parseLong(v.trim());
-            if (n >= 0) {
-                return n;
-            }
-        } catch (NumberFormatException e) {
-            // refused below
-        }
-        throw new ProtocolException(ErrorCode.SCHEMA_INVALID, RESUME_FROM + " must be a byte offset");
     }
 
     /** Where the caller's broken transfer of one of its messages resumes; read and authenticated on a worker. */

@@ -19,7 +19,7 @@ import org.liaison.certs.AuthorityId;
 import org.liaison.certs.SecureFiles;
 import org.liaison.gateway.audit.AuditEvent;
 import org.liaison.gateway.audit.AuditLog;
-import org.liaison.gateway.config.FederationSetup;
+import org.liaison.gateway.audit.LogOrigin;
 import org.liaison.protocol.directory.FederationDirectory;
 import org.liaison.protocol.tlog.AddCheckpoint;
 import org.liaison.protocol.tlog.Checkpoint;
@@ -111,7 +111,7 @@ public final class Witness {
     /** The authority whose log has {@code origin}, if this node witnesses it. */
     private Optional<AuthorityId> witnessedLog(FederationDirectory d, String origin) {
         for (AuthorityId log : d.witnessing().witnessedBy(me)) {
-            if (FederationSetup.auditLogName(log).equals(origin)) {
+            if (LogOrigin.of(log).equals(origin)) {
                 return Optional.of(log);
             }
         }
@@ -195,7 +195,7 @@ public final class Witness {
             return Answer.text(404, "no such log");
         }
         for (AuthorityId log : directory.get().witnessing().witnessedBy(me)) {
-            String origin = FederationSetup.auditLogName(log);
+            String origin = LogOrigin.of(log);
             if (originHash(origin).equals(originHash)) {
                 try {
                     Held h = load(origin);
@@ -274,7 +274,7 @@ public final class Witness {
 
     private void recordFork(AuthorityId log, AuthorityId submitter, Held h, String presented) {
         events.fork(log);
-        if (!budget.fork(FederationSetup.auditLogName(log), h.size())) {
+        if (!budget.fork(LogOrigin.of(log), h.size())) {
             events.unrecorded(log, "fork");
             return;
         }

@@ -75,7 +75,7 @@ public final class WitnessWiring {
         for (String e : d.require(witness).endpoints()) {
             try {
                 return new String(client.get(witness, URI.create(e), Witness.checkpointPath(
-                        org.liaison.gateway.config.FederationSetup.auditLogName(log))), java.nio.charset.StandardCharsets.UTF_8);
+                        org.liaison.gateway.audit.LogOrigin.of(log))), java.nio.charset.StandardCharsets.UTF_8);
             } catch (ProtocolException failed) {
                 last = failed;
             }

@@ -7,6 +7,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.liaison.cli.audit.AuditReport;
+import org.liaison.cli.audit.AuditStats;
 
 /** Deadlines met, counted from the log alone: a request's date is in its receive entry, the answer is the seal of a reply. */
 class AuditDeadlineStatsTest {

@@ -6,6 +6,8 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.liaison.cli.audit.AuditReport;
+import org.liaison.cli.audit.AuditStats;
 import org.liaison.protocol.UntrustedText;
 
 /** A peer's service name and a refusal's text with controls and a bidi override: the HTML report shows them inert. */

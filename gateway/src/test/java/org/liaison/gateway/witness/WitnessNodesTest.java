@@ -64,9 +64,9 @@ class WitnessNodesTest {
             assertThat(id).isNotNull();
         }
 
-        assertThat(org.liaison.gateway.node.Doctor.examine(t.config(IT), org.liaison.gateway.node.Doctor.Limits.DEFAULT,
+        assertThat(org.liaison.cli.Doctor.examine(t.config(IT), org.liaison.cli.Doctor.Limits.DEFAULT,
                 java.time.Clock.systemUTC())).filteredOn(c -> c.name().equals("witness key")).singleElement().satisfies(c -> {
-                    assertThat(c.status()).isEqualTo(org.liaison.gateway.node.Doctor.Status.OK);
+                    assertThat(c.status()).isEqualTo(org.liaison.cli.Doctor.Status.OK);
                     assertThat(c.detail()).startsWith("liaison-witness/IT-DNA+").contains("witnesses 2 log(s)");
                 });
 

@@ -1,4 +1,4 @@
-package org.liaison.gateway.store;
+package org.liaison.cli.store;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -17,6 +17,8 @@ import java.util.ArrayList;
 import java.util.List;
 import org.liaison.gateway.audit.FileAuditLog;
 import org.liaison.gateway.audit.PostgresAuditLog;
+import org.liaison.gateway.store.PostgresMessageStore;
+import org.liaison.gateway.store.SqliteMessageStore;
 import org.liaison.protocol.tlog.Checkpoint;
 
 /**

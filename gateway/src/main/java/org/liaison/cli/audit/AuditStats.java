@@ -1,4 +1,4 @@
-package org.liaison.gateway.audit;
+package org.liaison.cli.audit;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.liaison.gateway.audit.AuditEntries;
 
 /**
  * Content-free figures from an audit log, for reporting on how the cooperation works (as the

@@ -1,4 +1,4 @@
-package org.liaison.gateway.store;
+package org.liaison.gateway.net;
 
 /** Tells a failure for lack of space (ENOSPC, SQLite's SQLITE_FULL) from other I/O failures. */
 public final class StorageFull {

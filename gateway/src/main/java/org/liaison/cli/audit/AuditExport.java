@@ -1,4 +1,4 @@
-package org.liaison.gateway.audit;
+package org.liaison.cli.audit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -14,6 +14,8 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.liaison.gateway.audit.AuditEntries;
+import org.liaison.gateway.audit.AuditLogVerifier;
 import org.liaison.protocol.tlog.Checkpoint;
 import org.liaison.protocol.tlog.Merkle;
 import org.liaison.protocol.tlog.MerkleTree;

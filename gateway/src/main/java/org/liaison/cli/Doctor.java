@@ -1,4 +1,4 @@
-package org.liaison.gateway.node;
+package org.liaison.cli;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -9,8 +9,8 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.FileStore;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
@@ -29,6 +29,8 @@ import javax.net.ssl.X509TrustManager;
 import org.liaison.certs.AuthorityId;
 import org.liaison.certs.Pem;
 import org.liaison.gateway.config.NodeConfig;
+import org.liaison.gateway.node.NodeKeys;
+import org.liaison.gateway.node.Validity;
 import org.liaison.protocol.directory.DirectoryVerifier;
 import org.liaison.protocol.directory.FederationDirectory;
 

@@ -1,4 +1,4 @@
-package org.liaison.gateway.store;
+package org.liaison.cli.store;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -28,6 +28,8 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.liaison.certs.SecureFiles;
 import org.liaison.gateway.audit.FileAuditLog;
+import org.liaison.gateway.store.BlobStore;
+import org.liaison.gateway.store.SqliteMessageStore;
 
 /**
  * A copy of a node's data folder taken while the node runs, and its restore into an empty folder.

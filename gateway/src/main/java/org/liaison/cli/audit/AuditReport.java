@@ -1,4 +1,4 @@
-package org.liaison.gateway.audit;
+package org.liaison.cli.audit;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -9,6 +9,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import org.liaison.gateway.audit.AuditLogVerifier;
 
 /**
  * The audit report a state can hand to its auditors ({@code liaison audit report}): one
