@@ -76,11 +76,7 @@ public final class EvidenceContainer {
      * Where the directory's pins are: the operator's CA and its CRL (paths from node.yaml); and the folder of
      * this node's cosigned checkpoints ({@code dataDir/audit-cosigned}, null: none).
      */
-    public record Pins(Path operatorCa, Path operatorCrl, Path cosigned) {
-        public Pins(Path operatorCa, Path operatorCrl) {
-            this(operatorCa, operatorCrl, null);
-        }
-    }
+    public record Pins(Path operatorCa, Path operatorCrl) {}
 
     /**
      * Builds and seals the container of message {@code id} from what {@code node} holds.
@@ -122,7 +118,7 @@ public final class EvidenceContainer {
         for (EvidenceIssuer.Stored e : evidences) {
             files.put("evidence/" + e.name(), e.xml());
         }
-        files.put(PROOFS, proofs(node, issuer, evidences, pins.cosigned()));
+        files.put(PROOFS, proofs(node, issuer, evidences));
         files.put(DIRECTORY, node.trust().directory().xml());
         files.put(OPERATOR_CA, Files.readAllBytes(pins.operatorCa()));
         // The CRLs in force now (for the seal and the directory) and at each event's time (for its signer).
@@ -172,10 +168,10 @@ public final class EvidenceContainer {
     /**
      * Each evidence's audit entry (read by itself) and its inclusion proofs (from the log's tiles) against a
      * signed (and, when held, time-stamped) checkpoint, and against the latest checkpoint cosigned by the
-     * directory's witness quorum ({@code audit-cosigned/quorum.note}; else the latest cosigned one) when it
+     * directory's witness quorum (else the latest cosigned one, as the node holds them) when it
      * covers the entry. Reads nothing of the log's history but the entry and O(log n) hashes.
      */
-    private static byte[] proofs(EvidenceNode node, EvidenceIssuer issuer, List<EvidenceIssuer.Stored> evidences, Path cosignedDir)
+    private static byte[] proofs(EvidenceNode node, EvidenceIssuer issuer, List<EvidenceIssuer.Stored> evidences)
             throws IOException {
         ObjectNode o = JSON.createObjectNode();
         o.put("format", PROOFS_FORMAT);
@@ -187,13 +183,7 @@ public final class EvidenceContainer {
         if (tree.isEmpty()) {
             o.put("note", "this node's audit log cannot export inclusion proofs (it keeps no log files)");
         }
-        String cosigned = null;
-        for (String name : List.of(org.liaison.gateway.witness.Submitter.QUORUM, org.liaison.gateway.witness.Submitter.LATEST)) {
-            Path f = cosignedDir == null ? null : cosignedDir.resolve(name);
-            if (cosigned == null && f != null && Files.exists(f)) {
-                cosigned = Files.readString(f, StandardCharsets.UTF_8);
-            }
-        }
+        String cosigned = node.cosignedCheckpoint();
         for (EvidenceIssuer.Stored e : evidences) {
             ObjectNode item = items.addObject();
             item.put("evidence", "evidence/" + e.name());

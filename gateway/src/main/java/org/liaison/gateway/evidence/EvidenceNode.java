@@ -30,4 +30,7 @@ public interface EvidenceNode {
 
     /** Every key this authority may decrypt with: the current encryption key first, then those it replaced. */
     List<PrivateKey> decryptionKeys();
+
+    /** The node's latest audit checkpoint cosigned by its witnesses (the latest that met the quorum, else the latest); null: none. */
+    String cosignedCheckpoint();
 }

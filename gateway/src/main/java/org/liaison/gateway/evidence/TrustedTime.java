@@ -87,19 +87,6 @@ public final class TrustedTime implements AutoCloseable {
         }
     }
 
-    /** The trusted time a node's configuration asks for, or {@code null} when it names no TSA. */
-    public static TrustedTime configured(org.liaison.gateway.config.NodeConfig.Timestamping t, Path configFile, Supplier<String> checkpoint,
-            Clock clock, Path data) throws IOException {
-        if (t == null) {
-            return null;
-        }
-        List<java.security.cert.X509Certificate> chain = org.liaison.certs.Pem.readCertificates(
-                org.liaison.gateway.config.NodeConfig.resolve(configFile, t.certificates()));
-        return new TrustedTime(new TimeStamps.Authority(java.net.URI.create(t.url()), chain, Duration.ofSeconds(30)), checkpoint, clock,
-                data.resolve(FOLDER), t.maxWithout() == null ? null : Duration.ofSeconds(t.maxWithout()),
-                t.every() == null ? null : Duration.ofSeconds(t.every()));
-    }
-
     /** How often the checkpoint is stamped. */
     public Duration every() {
         return every;

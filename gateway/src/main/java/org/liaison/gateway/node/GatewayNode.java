@@ -238,9 +238,9 @@ public final class GatewayNode implements NodeState, AutoCloseable {
             this.blobs = new BlobStore(data.resolve("blobs"));
             this.peerSchemas = new org.liaison.gateway.peer.PeerSchemas(data.resolve("peer-schemas"));
             this.evidence = new org.liaison.gateway.evidence.EvidenceIssuer(this, data.resolve(org.liaison.gateway.evidence.EvidenceIssuer.FOLDER),
-                    org.liaison.gateway.evidence.TrustedTime.configured(config.timestamping(), configFile, audit::checkpoint, clock(), data),
+                    trustedTime(config.timestamping(), configFile, audit::checkpoint, clock(), data),
                     new org.liaison.gateway.evidence.EvidenceContainer.Pins(path(config.directory().operatorCa()),
-                            path(config.directory().operatorCrl()), data.resolve("audit-cosigned")));
+                            path(config.directory().operatorCrl())));
             // A folder shared by the authority's nodes (PostgreSQL store): another node may be writing in it now.
             blobs.cleanStaging(store instanceof org.liaison.gateway.store.PostgresMessageStore ? Duration.ofHours(1) : Duration.ZERO);
             // A staged transfer dropped unfinished is counted and audited: the sender's resume point is gone.
@@ -794,4 +794,18 @@ public final class GatewayNode implements NodeState, AutoCloseable {
             step.accept(server);
         }
     }
+
+    /** The trusted time a node's configuration asks for, or {@code null} when it names no TSA. */
+    private static org.liaison.gateway.evidence.TrustedTime trustedTime(org.liaison.gateway.config.NodeConfig.Timestamping t, Path configFile, java.util.function.Supplier<String> checkpoint,
+            java.time.Clock clock, Path data) throws IOException {
+        if (t == null) {
+            return null;
+        }
+        List<java.security.cert.X509Certificate> chain = org.liaison.certs.Pem.readCertificates(
+                org.liaison.gateway.config.NodeConfig.resolve(configFile, t.certificates()));
+        return new org.liaison.gateway.evidence.TrustedTime(new org.liaison.gateway.evidence.TimeStamps.Authority(java.net.URI.create(t.url()), chain, Duration.ofSeconds(30)), checkpoint, clock,
+                data.resolve(org.liaison.gateway.evidence.TrustedTime.FOLDER), t.maxWithout() == null ? null : Duration.ofSeconds(t.maxWithout()),
+                t.every() == null ? null : Duration.ofSeconds(t.every()));
+    }
+
 }
