@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import javax.crypto.KeyAgreement;
+import org.liaison.certs.Providers;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -55,7 +56,7 @@ public final class BenchCommand {
                 throw new IllegalArgumentException("--seconds: " + seconds + " (expected: > 0)");
             }
             Provider jdk = null; // null: the JDK's default provider for the algorithm
-            Provider bc = org.liaison.certs.Providers.bouncyCastle();
+            Provider bc = Providers.bouncyCastle();
             byte[] message = new byte[1024];
             new SecureRandom().nextBytes(message);
             List<Map<String, Object>> rows = new ArrayList<>();

@@ -16,9 +16,23 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.liaison.certs.AuthorityId;
+import org.liaison.certs.CaStore;
+import org.liaison.certs.Pem;
+import org.liaison.certs.Role;
+import org.liaison.certs.SecureFiles;
 import org.liaison.certs.Suite;
+import org.liaison.gateway.audit.AuditLogVerifier;
+import org.liaison.gateway.audit.FileAuditLog;
 import org.liaison.gateway.config.FederationSetup;
+import org.liaison.gateway.evidence.AsicE;
 import org.liaison.gateway.node.GatewayNode;
+import org.liaison.gateway.witness.WitnessWiring;
+import org.liaison.protocol.directory.DirectoryVerifier;
+import org.liaison.protocol.directory.FederationDirectory;
+import org.liaison.protocol.tlog.Checkpoint;
+import org.liaison.protocol.tlog.Merkle;
+import org.liaison.protocol.tlog.MerkleTree;
+import org.liaison.protocol.tlog.SignedNote;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -193,12 +207,12 @@ public final class DemoCommand implements Callable<Integer> {
                     out.printf("   %-7s holds %s%n", id, peerCheckpoints(fed, id));
                 }
                 out.println("   Each log is witnessed by the two other nodes (quorum 2 of 2); the latest cosigned checkpoints:");
-                org.liaison.protocol.directory.FederationDirectory directory = new org.liaison.protocol.directory.DirectoryVerifier(
-                        org.liaison.certs.Pem.readCertificate(fed.dir().resolve("operator/ca/" + org.liaison.certs.CaStore.CERTIFICATE)),
-                        List.of(org.liaison.certs.Pem.readCrl(fed.dir().resolve("operator/ca/" + org.liaison.certs.CaStore.CRL))))
+                FederationDirectory directory = new DirectoryVerifier(
+                        Pem.readCertificate(fed.dir().resolve("operator/ca/" + CaStore.CERTIFICATE)),
+                        List.of(Pem.readCrl(fed.dir().resolve("operator/ca/" + CaStore.CRL))))
                         .verify(java.nio.file.Files.readAllBytes(fed.dir().resolve(FederationSetup.DIRECTORY)), java.time.Instant.now());
                 for (AuthorityId id : List.of(IT, AL, US)) {
-                    out.printf("   %-7s %s%n", id, org.liaison.gateway.witness.WitnessWiring.describe(directory,
+                    out.printf("   %-7s %s%n", id, WitnessWiring.describe(directory,
                             auditDir(fed, id).resolveSibling("audit-cosigned"), id));
                 }
             }
@@ -255,7 +269,7 @@ public final class DemoCommand implements Callable<Integer> {
         try (java.util.stream.Stream<Path> entries = Files.list(dir)) {
             for (Path p : entries.toList()) {
                 if (!p.equals(keep)) {
-                    org.liaison.certs.SecureFiles.deleteTree(p);
+                    SecureFiles.deleteTree(p);
                 }
             }
         }
@@ -266,7 +280,7 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     private static String verifierKey(FederationSetup.Result fed, AuthorityId id) throws java.io.IOException {
-        return Files.readString(auditDir(fed, id).resolve(org.liaison.gateway.audit.FileAuditLog.VERIFIER_KEY)).trim();
+        return Files.readString(auditDir(fed, id).resolve(FileAuditLog.VERIFIER_KEY)).trim();
     }
 
     /**
@@ -280,10 +294,10 @@ public final class DemoCommand implements Callable<Integer> {
             if (peer.equals(id) || !Files.exists(f)) {
                 continue;
             }
-            org.liaison.protocol.tlog.Checkpoint c = org.liaison.protocol.tlog.Checkpoint.parse(
-                    org.liaison.protocol.tlog.SignedNote.open(Files.readString(f), verifierKey(fed, peer)));
-            org.liaison.protocol.tlog.MerkleTree tree = org.liaison.protocol.tlog.MerkleTree.of(org.liaison.gateway.audit.AuditLogVerifier
-                    .entries(auditDir(fed, peer)).stream().map(org.liaison.protocol.tlog.Merkle::leafHash).toList());
+            Checkpoint c = Checkpoint.parse(
+                    SignedNote.open(Files.readString(f), verifierKey(fed, peer)));
+            MerkleTree tree = MerkleTree.of(AuditLogVerifier
+                    .entries(auditDir(fed, peer)).stream().map(Merkle::leafHash).toList());
             boolean consistent = c.size() <= tree.size() && java.util.Arrays.equals(tree.root(c.size()), c.rootHash());
             held.add(peer + "'s log at size " + c.size() + (consistent ? " (consistent)" : " (INCONSISTENT)"));
         }
@@ -291,7 +305,7 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     private String profile(FederationSetup.Result fed, AuthorityId id, String role) {
-        return fed.profiles().get(id).get(org.liaison.certs.Role.fromId(role)).toString();
+        return fed.profiles().get(id).get(Role.fromId(role)).toString();
     }
 
     private static String rel(Path dir, String p) {
@@ -323,7 +337,7 @@ public final class DemoCommand implements Callable<Integer> {
         run("--profile", itUser, "evidence", "export", request, "--out", container.toString());
         out.println("   $ liaison --profile " + rel(dir, itUser) + " evidence export " + request.substring(0, 8) + "… --out "
                 + rel(dir, container.toString()));
-        Path root = fed.dir().resolve("operator").resolve("ca").resolve(org.liaison.certs.CaStore.CERTIFICATE);
+        Path root = fed.dir().resolve("operator").resolve("ca").resolve(CaStore.CERTIFICATE);
         out.println("   $ liaison evidence verify " + rel(dir, container.toString()) + " --root " + root);
         for (String line : run("evidence", "verify", container.toString(), "--root", root.toString()).split("\n")) {
             out.println("   " + line);
@@ -331,7 +345,7 @@ public final class DemoCommand implements Callable<Integer> {
         java.util.Map<String, byte[]> entries = new java.util.LinkedHashMap<>();
         try (java.util.zip.ZipInputStream z = new java.util.zip.ZipInputStream(Files.newInputStream(container))) {
             for (java.util.zip.ZipEntry e = z.getNextEntry(); e != null; e = z.getNextEntry()) {
-                if (!e.getName().equals(org.liaison.gateway.evidence.AsicE.MIMETYPE)) {
+                if (!e.getName().equals(AsicE.MIMETYPE)) {
                     entries.put(e.getName(), z.readAllBytes());
                 }
             }
@@ -340,7 +354,7 @@ public final class DemoCommand implements Callable<Integer> {
         entries.put(first, new String(entries.get(first), StandardCharsets.UTF_8).replace("mla-request", "mla-response")
                 .getBytes(StandardCharsets.UTF_8));
         Path tampered = containers.resolve("tampered.asice");
-        Files.write(tampered, org.liaison.gateway.evidence.AsicE.write(entries));
+        Files.write(tampered, AsicE.write(entries));
         StringWriter o = new StringWriter();
         int code = Main.run(new String[] {"evidence", "verify", tampered.toString(), "--root", root.toString()}, new PrintWriter(o),
                 new PrintWriter(new StringWriter()));

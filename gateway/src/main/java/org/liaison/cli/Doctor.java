@@ -27,12 +27,19 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.X509TrustManager;
 import org.liaison.certs.AuthorityId;
+import org.liaison.certs.Passwords;
 import org.liaison.certs.Pem;
+import org.liaison.gateway.audit.FileAuditLog;
+import org.liaison.gateway.config.FederationSetup;
 import org.liaison.gateway.config.NodeConfig;
 import org.liaison.gateway.node.NodeKeys;
 import org.liaison.gateway.node.Validity;
+import org.liaison.gateway.peer.ReceiveHandler;
+import org.liaison.gateway.tls.SingleKeyManager;
+import org.liaison.gateway.witness.WitnessKeys;
 import org.liaison.protocol.directory.DirectoryVerifier;
 import org.liaison.protocol.directory.FederationDirectory;
+import org.liaison.protocol.tlog.Cosignature;
 
 /**
  * The preflight an operator runs before and after a change ({@code liaison doctor}): the
@@ -156,7 +163,7 @@ public final class Doctor {
             return;
         }
         try (java.sql.Connection c = java.sql.DriverManager.getConnection(st.url(), st.user(),
-                new String(org.liaison.certs.Passwords.fromFile(path(st.passwordFile()))));
+                new String(Passwords.fromFile(path(st.passwordFile()))));
                 java.sql.Statement s = c.createStatement()) {
             s.setQueryTimeout((int) limits.peerTimeout().toSeconds());
             String version;
@@ -180,7 +187,7 @@ public final class Doctor {
 
     /** The audit log's key: listed in the directory (when it lists any) and readable. */
     private void auditKey(NodeConfig config, FederationDirectory directory, AuthorityId me) {
-        Path vkey = path(config.dataDir()).resolve("audit").resolve(org.liaison.gateway.audit.FileAuditLog.VERIFIER_KEY);
+        Path vkey = path(config.dataDir()).resolve("audit").resolve(FileAuditLog.VERIFIER_KEY);
         List<String> listed = directory.authority(me).map(FederationDirectory.Entry::auditLogKeys).orElse(List.of());
         if (config.auditKey() != null && !Files.isReadable(path(config.auditKey()))) {
             add("audit key", Status.FAIL, config.auditKey() + " (auditKey) cannot be read: the audit log does not open without it");
@@ -192,8 +199,8 @@ public final class Doctor {
         } else {
             try {
                 String mine = config.auditKey() != null
-                        ? org.liaison.gateway.audit.FileAuditLog.verifierKeyOf(path(config.auditKey()),
-                                org.liaison.gateway.config.FederationSetup.auditLogName(me))
+                        ? FileAuditLog.verifierKeyOf(path(config.auditKey()),
+                                FederationSetup.auditLogName(me))
                         : Files.readString(vkey).strip();
                 add("audit key", listed.contains(mine) ? Status.OK : Status.FAIL, listed.contains(mine)
                         ? "the log's key is the one directory #" + directory.sequence() + " lists"
@@ -206,8 +213,8 @@ public final class Doctor {
 
     /** The node's witness key (witness.key beside node.yaml, or the one the node made): shown, and whether the directory lists it. */
     private void witnessKey(NodeConfig config, FederationDirectory directory, AuthorityId me) {
-        Path beside = configFile.toAbsolutePath().resolveSibling(org.liaison.gateway.witness.WitnessKeys.FILE);
-        Path own = path(config.dataDir()).resolve("witness").resolve(org.liaison.gateway.witness.WitnessKeys.FILE);
+        Path beside = configFile.toAbsolutePath().resolveSibling(WitnessKeys.FILE);
+        Path own = path(config.dataDir()).resolve("witness").resolve(WitnessKeys.FILE);
         Path file = Files.exists(beside) ? beside : own;
         if (!Files.exists(file)) {
             add("witness key", directory.witnessing().witnessedBy(me).isEmpty() ? Status.OK : Status.WARN,
@@ -215,7 +222,7 @@ public final class Doctor {
             return;
         }
         try {
-            org.liaison.protocol.tlog.Cosignature.WitnessKey mine = org.liaison.gateway.witness.WitnessKeys.load(file, me).key();
+            Cosignature.WitnessKey mine = WitnessKeys.load(file, me).key();
             boolean listed = directory.witnessing().keysOf(me).contains(mine);
             int logs = directory.witnessing().witnessedBy(me).size();
             add("witness key", listed || logs == 0 ? Status.OK : Status.WARN, mine.vkey() + (listed ? " (listed; witnesses " + logs
@@ -332,7 +339,7 @@ public final class Doctor {
         int port = endpoint.getPort() < 0 ? 443 : endpoint.getPort();
         try {
             SSLContext ctx = SSLContext.getInstance("TLSv1.3");
-            ctx.init(new javax.net.ssl.KeyManager[] {new org.liaison.gateway.tls.SingleKeyManager(keys.tls())},
+            ctx.init(new javax.net.ssl.KeyManager[] {new SingleKeyManager(keys.tls())},
                     new javax.net.ssl.TrustManager[] {new ListedServer(e)}, null);
             long timeout = limits.peerTimeout().toMillis();
             try (Socket raw = new Socket()) {
@@ -343,7 +350,7 @@ public final class Doctor {
                     long sent = System.nanoTime();
                     Instant asked = clock.instant();
                     OutputStream out = s.getOutputStream();
-                    out.write(("GET " + org.liaison.gateway.peer.ReceiveHandler.transferPath(new java.util.UUID(0, 0))
+                    out.write(("GET " + ReceiveHandler.transferPath(new java.util.UUID(0, 0))
                             + " HTTP/1.1\r\nHost: " + endpoint.getHost() + ":" + port + "\r\nConnection: close\r\n\r\n")
                             .getBytes(StandardCharsets.US_ASCII));
                     out.flush();

@@ -3,6 +3,7 @@ package org.liaison.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import org.liaison.gateway.log.JsonEscapes;
 
 /**
  * JSON output of commands ({@code --json}): pretty, stable key order as the command builds it; the data exact,
@@ -13,13 +14,13 @@ public final class Json {
 
     static {
         // Exact data for programs; C1 and bidi controls as JSON escapes, so that a terminal shows them inert.
-        MAPPER.getFactory().setCharacterEscapes(org.liaison.gateway.log.JsonEscapes.INSTANCE);
+        MAPPER.getFactory().setCharacterEscapes(JsonEscapes.INSTANCE);
     }
 
     private static final ObjectMapper LINES = new ObjectMapper();
 
     static {
-        LINES.getFactory().setCharacterEscapes(org.liaison.gateway.log.JsonEscapes.INSTANCE);
+        LINES.getFactory().setCharacterEscapes(JsonEscapes.INSTANCE);
     }
 
     private Json() {}

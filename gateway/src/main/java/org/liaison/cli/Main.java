@@ -4,6 +4,8 @@ import static org.liaison.protocol.UntrustedText.printable;
 
 import java.io.PrintWriter;
 import java.security.GeneralSecurityException;
+import org.liaison.protocol.ProtocolException;
+import org.liaison.protocol.xml.Formats;
 import picocli.CommandLine;
 
 /**
@@ -86,8 +88,8 @@ public final class Main {
             return java.time.Instant.now();
         }
         try {
-            return org.liaison.protocol.xml.Formats.inRange(java.time.Instant.parse(value), option);
-        } catch (org.liaison.protocol.ProtocolException e) {
+            return Formats.inRange(java.time.Instant.parse(value), option);
+        } catch (ProtocolException e) {
             throw new IllegalArgumentException(e.getMessage());
         } catch (java.time.format.DateTimeParseException e) {
             throw new IllegalArgumentException(option + ": " + value + " (expected: an ISO-8601 instant such as 2027-01-01T00:00:00Z)");

@@ -11,6 +11,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.liaison.gateway.config.UserProfile;
+import org.liaison.gateway.store.SequentialReader;
 import org.liaison.protocol.directory.Trust;
 import org.liaison.protocol.pkg.EvidenceFolder;
 import picocli.CommandLine.Command;
@@ -57,10 +59,10 @@ public final class VerifyCommand implements Callable<Integer> {
         if (federation.directory == null && federation.federation == null && root != null && root.profileIfAny() != null) {
             // With a profile and nothing else, trust what the profile's federation folder holds.
             Path profile = root.profileIfAny();
-            federation.federationDir(profile.resolve(org.liaison.gateway.config.UserProfile.load(profile).federation()).normalize());
+            federation.federationDir(profile.resolve(UserProfile.load(profile).federation()).normalize());
         }
         Trust trust = federation.trust(Instant.now());
-        EvidenceFolder.Report report = EvidenceFolder.verify(dir, trust, when, org.liaison.gateway.store.SequentialReader::open);
+        EvidenceFolder.Report report = EvidenceFolder.verify(dir, trust, when, SequentialReader::open);
         PrintWriter o = spec.commandLine().getOut();
         if (json) {
             Map<String, Object> m = new LinkedHashMap<>();

@@ -9,6 +9,9 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.liaison.certs.Credential;
+import org.liaison.certs.Keystores;
+import org.liaison.certs.Passwords;
 
 /** The operator's PKI workflow through the real command line. */
 class CertsCommandTest {
@@ -50,8 +53,8 @@ class CertsCommandTest {
                 "--password-file", p("enc.pw"), "--json");
         assertThat(issue.exit()).as(issue.err()).isZero();
         assertThat(issue.out()).contains("\"key\" : \"X25519\"").contains("\"kemKey\" : \"ML-KEM-768\"");
-        org.liaison.certs.Credential c = org.liaison.certs.Keystores.load(dir.resolve("enc.p12"),
-                org.liaison.certs.Passwords.fromFile(dir.resolve("enc.pw")));
+        Credential c = Keystores.load(dir.resolve("enc.p12"),
+                Passwords.fromFile(dir.resolve("enc.pw")));
         assertThat(c.kemCertificate()).isPresent();
         for (String pem : new String[] {"enc.pem", "enc-kem.pem"}) {
             Run ok = liaison("certs", "verify", p(pem), "--purpose", "encryption", "--anchor", p("ca/ca.pem"), "--crl", p("ca/crl.pem"));

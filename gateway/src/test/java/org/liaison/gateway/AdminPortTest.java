@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.liaison.certs.CertificateAuthority;
+import org.liaison.certs.KeyAlgorithm;
 import org.liaison.gateway.node.GatewayNode;
 import org.liaison.gateway.store.MessageStore;
 
@@ -38,8 +40,8 @@ class AdminPortTest {
             UUID id = it.outbox().submit(t.submission(IT, List.of(AL), null, null, TestNodes.text("counted")));
             TestNodes.await("delivery", Duration.ofSeconds(20),
                     () -> it.store().deliveries().of(id).get(0).state() == MessageStore.State.DELIVERED);
-            org.liaison.certs.CertificateAuthority self = org.liaison.certs.CertificateAuthority.createRoot("CN=intruder",
-                    org.liaison.certs.KeyAlgorithm.EC_P256, java.time.Instant.now().minusSeconds(60),
+            CertificateAuthority self = CertificateAuthority.createRoot("CN=intruder",
+                    KeyAlgorithm.EC_P256, java.time.Instant.now().minusSeconds(60),
                     java.time.Instant.now().plusSeconds(3600), 0);
             catchThrowable(() -> RawPeer.connect(al.peerPort(), self.credential(), "TLSv1.3").getInputStream().read());
 

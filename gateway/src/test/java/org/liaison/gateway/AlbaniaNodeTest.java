@@ -6,6 +6,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;
 import org.liaison.certs.AuthorityId;
 import org.liaison.certs.FederationPki;
+import org.liaison.gateway.audit.AuditEvent;
 import org.liaison.gateway.audit.MemoryAuditLog;
 import org.liaison.gateway.node.GatewayNode;
 
@@ -34,7 +35,7 @@ abstract class AlbaniaNodeTest {
      * Waits (a few seconds at most) for an audit entry: refusals and authentication failures are
      * appended from workers after the answer went out, so the test may read the log first.
      */
-    boolean eventually(java.util.function.Predicate<java.util.List<org.liaison.gateway.audit.AuditEvent>> condition)
+    boolean eventually(java.util.function.Predicate<java.util.List<AuditEvent>> condition)
             throws InterruptedException {
         long end = System.nanoTime() + java.time.Duration.ofSeconds(5).toNanos();
         while (System.nanoTime() < end) {

@@ -18,6 +18,7 @@ import org.liaison.certs.AuthorityId;
 import org.liaison.gateway.audit.AuditEvent;
 import org.liaison.gateway.audit.AuditLog;
 import org.liaison.gateway.audit.FileAuditLog;
+import org.liaison.gateway.audit.MemoryAuditLog;
 import org.liaison.gateway.node.GatewayNode;
 
 /**
@@ -29,7 +30,7 @@ import org.liaison.gateway.node.GatewayNode;
  */
 public final class AuditBenchmark {
     /** Records nothing: the baseline. */
-    static final class NoAuditLog extends org.liaison.gateway.audit.MemoryAuditLog {
+    static final class NoAuditLog extends MemoryAuditLog {
         private final AtomicLong next = new AtomicLong();
 
         @Override

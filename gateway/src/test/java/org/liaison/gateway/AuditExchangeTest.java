@@ -17,11 +17,18 @@ import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.liaison.certs.AuthorityId;
+import org.liaison.certs.Role;
+import org.liaison.gateway.audit.AuditEvent;
 import org.liaison.gateway.audit.AuditLogVerifier;
+import org.liaison.gateway.audit.PeerLogs;
+import org.liaison.gateway.config.FederationSetup;
 import org.liaison.gateway.node.GatewayNode;
 import org.liaison.gateway.store.MessageStore;
+import org.liaison.protocol.directory.DirectoryEdits;
+import org.liaison.protocol.directory.DirectorySigner;
 import org.liaison.protocol.envelope.Envelopes;
 import org.liaison.protocol.envelope.Receipts;
+import org.liaison.protocol.model.Directory;
 import org.liaison.protocol.tlog.Checkpoint;
 import org.liaison.protocol.tlog.Merkle;
 import org.liaison.protocol.tlog.SignedNote;
@@ -95,8 +102,8 @@ class AuditExchangeTest {
         try (GatewayNode it = t.startLogged(IT); GatewayNode al = t.startLogged(AL)) {
             UUID id = it.outbox().submit(t.submission(IT, List.of(AL), null, null, TestNodes.text("for the record")));
             TestNodes.await("delivery", Duration.ofSeconds(30), () -> NodeExchangeTest.delivered(it, id));
-            String auditor = t.federation.profiles().get(AL).get(org.liaison.certs.Role.AUDITOR).toString();
-            String investigator = t.federation.profiles().get(AL).get(org.liaison.certs.Role.INVESTIGATOR).toString();
+            String auditor = t.federation.profiles().get(AL).get(Role.AUDITOR).toString();
+            String investigator = t.federation.profiles().get(AL).get(Role.INVESTIGATOR).toString();
             Path copy = dir.resolve("al-audit");
 
             CliEndToEndTest.Run refused = CliEndToEndTest.liaison("--profile", investigator, "audit", "pull", "--out", copy.toString());
@@ -132,12 +139,12 @@ class AuditExchangeTest {
     @Test
     void aPeersLogIsCheckedThroughItsSecondEndpointWhileTheFirstIsDown() throws Exception {
         TestNodes t = new TestNodes(dir);
-        Path file = t.federation.dir().resolve(org.liaison.gateway.config.FederationSetup.DIRECTORY);
-        org.liaison.protocol.model.Directory d = org.liaison.protocol.directory.DirectoryEdits.read(java.nio.file.Files.readAllBytes(file));
+        Path file = t.federation.dir().resolve(FederationSetup.DIRECTORY);
+        Directory d = DirectoryEdits.read(java.nio.file.Files.readAllBytes(file));
         d.getAuthority().stream().filter(a -> a.getId().equals(AL.value())).findFirst().orElseThrow().getEndpoint()
                 .add(0, "https://127.0.0.1:" + TestCluster.freePort()); // nothing listens there
-        org.liaison.protocol.directory.DirectoryEdits.nextEdition(d, Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
-        java.nio.file.Files.write(file, org.liaison.protocol.directory.DirectorySigner.sign(d, t.federation.pki().directorySigning()));
+        DirectoryEdits.nextEdition(d, Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+        java.nio.file.Files.write(file, DirectorySigner.sign(d, t.federation.pki().directorySigning()));
         try (GatewayNode it = t.startLogged(IT); GatewayNode al = t.startLogged(AL)) {
             assertThat(it.trust().directory().require(AL).endpoints()).hasSize(2);
             UUID id = it.outbox().submit(t.submission(IT, List.of(AL), null, null, TestNodes.text("through the second node")));
@@ -155,11 +162,11 @@ class AuditExchangeTest {
                 }
             });
             Checkpoint held = Checkpoint.ofNote(it.peerLogs().stored(AL).orElseThrow());
-            long next = al.audit().record(org.liaison.gateway.audit.AuditEvent.of("fetch", "AL-PP", id.toString(), null, "ok", null));
+            long next = al.audit().record(AuditEvent.of("fetch", "AL-PP", id.toString(), null, "ok", null));
             String newer = al.audit().checkpointCovering(next);
             assertThat(Checkpoint.ofNote(newer).size()).isGreaterThan(held.size());
             // A larger checkpoint needs a consistency proof from Albania: asked at its second endpoint.
-            assertThat(it.peerLogs().check(AL, newer)).isEqualTo(org.liaison.gateway.audit.PeerLogs.Outcome.CONSISTENT);
+            assertThat(it.peerLogs().check(AL, newer)).isEqualTo(PeerLogs.Outcome.CONSISTENT);
             assertThat(it.peerLogs().stored(AL)).contains(newer);
         }
     }

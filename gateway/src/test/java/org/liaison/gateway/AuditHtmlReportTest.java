@@ -15,6 +15,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.liaison.cli.Main;
 import org.liaison.gateway.audit.FileAuditLog;
 import org.liaison.gateway.node.GatewayNode;
 import org.liaison.gateway.store.MessageStore;
@@ -101,7 +102,7 @@ class AuditHtmlReportTest {
         String text = new String(entries, StandardCharsets.ISO_8859_1).replaceFirst("\"type\":\"seal\"", "\"type\":\"sael\"");
         Files.write(copy.resolve(FileAuditLog.ENTRIES), text.getBytes(StandardCharsets.ISO_8859_1));
         BackupRestoreTest.Run bad = BackupRestoreTest.cli("audit", "report", copy.toString(), "--out", dir.resolve("bad.html").toString());
-        assertThat(bad.code()).isEqualTo(org.liaison.cli.Main.FAILED);
+        assertThat(bad.code()).isEqualTo(Main.FAILED);
         assertThat(Files.readString(dir.resolve("bad.html"))).contains("INVALID");
     }
 }

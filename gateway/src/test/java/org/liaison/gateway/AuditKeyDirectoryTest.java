@@ -15,7 +15,10 @@ import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.liaison.certs.Pem;
+import org.liaison.certs.SecureFiles;
 import org.liaison.cli.Doctor;
+import org.liaison.cli.Main;
 import org.liaison.gateway.audit.FileAuditLog;
 import org.liaison.gateway.config.FederationSetup;
 import org.liaison.gateway.node.GatewayNode;
@@ -33,8 +36,8 @@ class AuditKeyDirectoryTest {
     Path dir;
 
     private static FederationDirectory directory(Path fed) throws Exception {
-        return new DirectoryVerifier(org.liaison.certs.Pem.readCertificate(fed.resolve("operator/ca/ca.pem")),
-                List.of(org.liaison.certs.Pem.readCrl(fed.resolve("operator/ca/crl.pem"))))
+        return new DirectoryVerifier(Pem.readCertificate(fed.resolve("operator/ca/ca.pem")),
+                List.of(Pem.readCrl(fed.resolve("operator/ca/crl.pem"))))
                 .verify(Files.readAllBytes(fed.resolve("directory.xml")), Instant.now());
     }
 
@@ -61,7 +64,7 @@ class AuditKeyDirectoryTest {
         // Over the existing log, its checkpoints do not verify under the new key: the log refuses to open.
         assertThatThrownBy(() -> t.startLogged(AL)).hasMessageContaining("cannot be opened");
         // A fresh data folder (a node rebuilt with a new key): the directory does not list it.
-        org.liaison.certs.SecureFiles.deleteTree(fed.resolve("AL-PP/data"));
+        SecureFiles.deleteTree(fed.resolve("AL-PP/data"));
         assertThatThrownBy(() -> t.startLogged(AL)).hasMessageContaining("audit log key of this node")
                 .hasMessageContaining("is not one directory #1 lists for AL-PP");
         assertThat(Doctor.examine(t.config(AL), Doctor.Limits.DEFAULT, Clock.systemUTC())).filteredOn(c -> c.name().equals("audit key"))
@@ -106,7 +109,7 @@ class AuditKeyDirectoryTest {
             // Albania's auditor, whose profile reads the same directory, refuses the copy.
             BackupRestoreTest.Run refused = BackupRestoreTest.cli("--profile", auditor.toString(), "audit", "pull", "--out",
                     dir.resolve("pull-2").toString());
-            assertThat(refused.code()).isEqualTo(org.liaison.cli.Main.FAILED);
+            assertThat(refused.code()).isEqualTo(Main.FAILED);
             assertThat(refused.err()).contains("does not list for AL-PP").contains("not trusted");
             assertThat(dir.resolve("pull-2")).doesNotExist();
         }

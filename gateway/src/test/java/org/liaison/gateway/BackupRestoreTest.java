@@ -18,11 +18,13 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.liaison.certs.Role;
 import org.liaison.cli.Main;
 import org.liaison.gateway.audit.AuditLogVerifier;
 import org.liaison.gateway.node.GatewayNode;
 import org.liaison.gateway.store.BlobStore;
 import org.liaison.gateway.store.MessageStore;
+import org.liaison.gateway.store.SqliteMessageStore;
 import org.liaison.protocol.envelope.Envelopes;
 
 /**
@@ -112,7 +114,7 @@ class BackupRestoreTest {
         Path alConfig = t.config(AL);
         Path data = alConfig.resolveSibling("data");
         Path backup = dir.resolve("backup");
-        Path it = t.federation.profiles().get(IT).get(org.liaison.certs.Role.INVESTIGATOR);
+        Path it = t.federation.profiles().get(IT).get(Role.INVESTIGATOR);
         Path file = Files.writeString(dir.resolve("request.txt"), "records");
         UUID kept;
         UUID gone;
@@ -125,7 +127,7 @@ class BackupRestoreTest {
                     "court order 2026/116");
             assertThat(delete.code()).as(delete.err()).isZero();
         }
-        try (var s = org.liaison.gateway.store.SqliteMessageStore.open(backup.resolve("messages.db"))) {
+        try (var s = SqliteMessageStore.open(backup.resolve("messages.db"))) {
             assertThat(s.inbox().received(gone)).isPresent(); // the backup holds it: a plain copy would bring it back
         }
 
@@ -140,7 +142,7 @@ class BackupRestoreTest {
                 old.resolve("audit").toString());
         assertThat(r.code()).as(r.out() + r.err()).isZero();
         assertThat(r.out()).contains("1 message(s) deleted after the backup deleted again");
-        try (var s = org.liaison.gateway.store.SqliteMessageStore.open(data.resolve("messages.db"))) {
+        try (var s = SqliteMessageStore.open(data.resolve("messages.db"))) {
             assertThat(s.inbox().received(kept)).isPresent();
             assertThat(s.inbox().received(gone)).isEmpty();
             assertThat(java.util.stream.Stream.concat(s.inbox().deletedBlobs().stream(), s.sent().deletedBlobs().stream()).toList()).hasSize(1).allSatisfy(b -> assertThat(b).doesNotExist());

@@ -26,6 +26,8 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLServerSocket;
 import javax.net.ssl.SSLSocket;
 import org.liaison.certs.Credential;
+import org.liaison.certs.Role;
+import org.liaison.certs.SecureFiles;
 import org.liaison.cli.local.LocalClient;
 import org.liaison.gateway.node.GatewayNode;
 import org.liaison.gateway.store.MessageStore;
@@ -35,6 +37,8 @@ import org.liaison.protocol.model.Service;
 import org.liaison.protocol.pkg.FileEntry;
 import org.liaison.protocol.pkg.ManifestSpec;
 import org.liaison.protocol.pkg.Manifests;
+import org.liaison.protocol.stream.PayloadCipher;
+import org.liaison.protocol.xenc.ContentEncryption;
 
 /**
  * Bulk throughput side by side, interleaved, three repetitions after an uncounted warm-up: small packages
@@ -88,8 +92,8 @@ public final class BulkBenchmark {
         }
         try (GatewayNode it = GatewayNode.start(t.config(IT))) {
             ServeProcessTest.awaitLog(receiverLog, "started", Duration.ofSeconds(60));
-            LocalClient sender = new LocalClient(t.federation.profiles().get(IT).get(org.liaison.certs.Role.INVESTIGATOR));
-            String receiverProfile = t.federation.profiles().get(AL).get(org.liaison.certs.Role.INVESTIGATOR).toString();
+            LocalClient sender = new LocalClient(t.federation.profiles().get(IT).get(Role.INVESTIGATOR));
+            String receiverProfile = t.federation.profiles().get(AL).get(Role.INVESTIGATOR).toString();
             Credential server = t.federation.pki().authority(IT).gatewayTls();
             Credential client = t.federation.pki().authority(AL).gatewayTls();
             // Small packages first: the code each message runs once (XML, signatures, the store, the audit log) is
@@ -122,7 +126,7 @@ public final class BulkBenchmark {
                 if (fetch.exit() != 0) {
                     throw new IllegalStateException("warm-up fetch failed: " + fetch.err());
                 }
-                org.liaison.certs.SecureFiles.deleteTree(dir.resolve("warm-fetched"));
+                SecureFiles.deleteTree(dir.resolve("warm-fetched"));
                 Files.delete(warm);
                 System.out.printf("rep 0 (warm-up, %d MiB, not counted) done%n", warmSize >> 20);
             }
@@ -162,7 +166,7 @@ public final class BulkBenchmark {
                     throw new IllegalStateException("fetch failed: " + fetch.err());
                 }
                 mbs.get("e fetch").add(size / 1e6 / ((f1 - f0) / 1e9));
-                org.liaison.certs.SecureFiles.deleteTree(out);
+                SecureFiles.deleteTree(out);
                 System.out.printf("rep %d done%n", rep + 1);
             }
             System.out.println("receiver JVM peak RSS " + peakRssMiB(receiver) + " MiB (-Xmx256m)");
@@ -273,8 +277,8 @@ public final class BulkBenchmark {
             }
             d.digest();
             long c1 = processCpuNanos();
-            try (OutputStream out = org.liaison.protocol.stream.PayloadCipher.encrypt(org.liaison.protocol.xenc.ContentEncryption.newContentKey(),
-                    0, org.liaison.protocol.stream.PayloadCipher.DEFAULT_SEGMENT_SIZE, OutputStream.nullOutputStream())) {
+            try (OutputStream out = PayloadCipher.encrypt(ContentEncryption.newContentKey(),
+                    0, PayloadCipher.DEFAULT_SEGMENT_SIZE, OutputStream.nullOutputStream())) {
                 for (long k = 0; k < n; k += buf.length) {
                     out.write(buf);
                 }

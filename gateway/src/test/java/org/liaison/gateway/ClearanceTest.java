@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.liaison.certs.Clearance;
 import org.liaison.certs.Pem;
+import org.liaison.certs.Role;
 import org.liaison.cli.Main;
 import org.liaison.gateway.audit.MemoryAuditLog;
 import org.liaison.gateway.node.GatewayNode;
@@ -62,7 +63,7 @@ class ClearanceTest {
     void onlyAClearedPersonOpensAPackageMarkedForMinorsAndTheRefusalIsAudited() throws Exception {
         TestNodes t = new TestNodes(dir.resolve("fed"));
         MemoryAuditLog alAudit = new MemoryAuditLog();
-        Path cleared = t.federation.profiles().get(AL).get(org.liaison.certs.Role.INVESTIGATOR);
+        Path cleared = t.federation.profiles().get(AL).get(Role.INVESTIGATOR);
         Path uncleared = colleague(t, "no-clearance", "");
         Path otherClearance = colleague(t, "victim-data-only", "victim-data");
         assertThat(Clearance.of(Pem.readCertificate(cleared.resolve("credential.pem")))).containsExactlyInAnyOrder(Clearance.values());
@@ -125,8 +126,8 @@ class ClearanceTest {
     void onlyAClearedPersonAnswersAPackageMarkedForMinors() throws Exception {
         TestNodes t = new TestNodes(dir.resolve("fed"));
         MemoryAuditLog alAudit = new MemoryAuditLog();
-        Path italy = t.federation.profiles().get(IT).get(org.liaison.certs.Role.INVESTIGATOR);
-        Path cleared = t.federation.profiles().get(AL).get(org.liaison.certs.Role.INVESTIGATOR);
+        Path italy = t.federation.profiles().get(IT).get(Role.INVESTIGATOR);
+        Path cleared = t.federation.profiles().get(AL).get(Role.INVESTIGATOR);
         Path uncleared = colleague(t, "no-clearance", "");
         Path file = Files.writeString(dir.resolve("interview.txt"), "interview of a minor");
         try (GatewayNode it = t.start(IT); GatewayNode al = GatewayNode.start(t.config(AL), alAudit, TestNodes.FAST)) {

@@ -18,6 +18,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.liaison.certs.AuthorityId;
 import org.liaison.cli.Main;
+import org.liaison.cli.local.LocalClient;
+import org.liaison.gateway.audit.MemoryAuditLog;
 import org.liaison.gateway.node.GatewayNode;
 
 /** Investigators at work through the `liaison` command against running nodes. */
@@ -215,7 +217,7 @@ class CliEndToEndTest {
             assertThat(foreign.err()).contains("refused your certificate").doesNotContain("Exception");
 
             // A package whose files do not match its signed manifest is refused at submit, and nothing is queued.
-            org.liaison.cli.local.LocalClient client = new org.liaison.cli.local.LocalClient(Path.of(profile(IT, "investigator")));
+            LocalClient client = new LocalClient(Path.of(profile(IT, "investigator")));
             var s = t.submission(IT, List.of(AL), null, null, TestNodes.text("original"));
             Path forged = Files.writeString(dir.resolve("forged.txt"), "0riginal");
             Throwable refused = org.assertj.core.api.Assertions.catchThrowable(
@@ -237,7 +239,7 @@ class CliEndToEndTest {
             italy.ca().writeCrl(java.time.Instant.now().minusSeconds(1), Duration.ofDays(7));
             TestNodes.await("refusal of the revoked investigator", Duration.ofSeconds(10),
                     () -> liaison("--profile", profile(IT, "investigator"), "inbox").exit() == Main.FAILED);
-            TestNodes.await("audit of the refusal", Duration.ofSeconds(5), () -> n1.audit() instanceof org.liaison.gateway.audit.MemoryAuditLog m
+            TestNodes.await("audit of the refusal", Duration.ofSeconds(5), () -> n1.audit() instanceof MemoryAuditLog m
                     && m.events().stream().anyMatch(e -> e.reason() != null && e.reason().contains("local API") && e.reason().contains("revoked")));
 
             Run noProfile = liaison("inbox");

@@ -21,6 +21,7 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.liaison.certs.Role;
 import org.liaison.certs.Suite;
 import org.liaison.gateway.audit.AuditLogVerifier;
 import org.liaison.gateway.audit.MemoryAuditLog;
@@ -59,7 +60,7 @@ class ClusterFailoverTest {
         TestCluster.Nodes cluster = TestCluster.configure(f, IT, 2, db);
         Path[] configs = cluster.configs().toArray(new Path[0]);
         // An investigator profile per Italian node.
-        Path investigator = f.profiles().get(IT).get(org.liaison.certs.Role.INVESTIGATOR);
+        Path investigator = f.profiles().get(IT).get(Role.INVESTIGATOR);
         Path[] profiles = {TestCluster.profileFor(investigator, "1", cluster.localPorts().get(0)),
             TestCluster.profileFor(investigator, "2", cluster.localPorts().get(1))};
 
@@ -121,7 +122,7 @@ class ClusterFailoverTest {
                         alAudit.events().stream().filter(e -> e.type().startsWith("receive") && !e.type().equals("receive")).count());
             }
             // The shared log, pulled through the surviving node by Italy's auditor, verifies; leadership moved.
-            Path auditor = TestCluster.profileFor(f.profiles().get(IT).get(org.liaison.certs.Role.AUDITOR), "2",
+            Path auditor = TestCluster.profileFor(f.profiles().get(IT).get(Role.AUDITOR), "2",
                     cluster.localPorts().get(1));
             BackupRestoreTest.Run pull = BackupRestoreTest.cli("--profile", auditor.toString(), "audit", "pull", "--out",
                     dir.resolve("it-audit").toString());

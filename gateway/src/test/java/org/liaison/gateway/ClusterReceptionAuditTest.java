@@ -16,6 +16,9 @@ import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.liaison.gateway.audit.AuditLog;
+import org.liaison.gateway.audit.AuditLogVerifier;
+import org.liaison.gateway.audit.FileAuditLog;
 import org.liaison.gateway.node.GatewayNode;
 import org.liaison.gateway.store.LocalPostgres;
 
@@ -64,11 +67,11 @@ class ClusterReceptionAuditTest {
             assertThat(receptions.get(0)).contains("\"type\":\"receive\"").contains("\"outcome\":\"ok\"");
             // The checkpoints signed inside the receptions' transactions are the log's: a pulled copy verifies,
             // and Albania checked the one its receipt brought against the key the directory lists.
-            org.liaison.gateway.audit.AuditLog.Snapshot copy = it.audit().tree().orElseThrow().snapshot();
+            AuditLog.Snapshot copy = it.audit().tree().orElseThrow().snapshot();
             Path pulled = java.nio.file.Files.createDirectories(dir.resolve("pulled"));
-            java.nio.file.Files.copy(copy.entries(), pulled.resolve(org.liaison.gateway.audit.FileAuditLog.ENTRIES));
-            java.nio.file.Files.copy(copy.checkpoints(), pulled.resolve(org.liaison.gateway.audit.FileAuditLog.CHECKPOINTS));
-            org.liaison.gateway.audit.AuditLogVerifier.Report report = org.liaison.gateway.audit.AuditLogVerifier.verify(pulled,
+            java.nio.file.Files.copy(copy.entries(), pulled.resolve(FileAuditLog.ENTRIES));
+            java.nio.file.Files.copy(copy.checkpoints(), pulled.resolve(FileAuditLog.CHECKPOINTS));
+            AuditLogVerifier.Report report = AuditLogVerifier.verify(pulled,
                     it.audit().verifierKey());
             assertThat(report.problems()).isEmpty();
             assertThat(report.valid()).isTrue();
@@ -102,7 +105,7 @@ class ClusterReceptionAuditTest {
             TestNodes.await("delivery", Duration.ofSeconds(30), () -> NodeExchangeTest.delivered(al, id));
             assertThat(it.store().inbox().receiptFor(AL, id)).isPresent();
         }
-        List<String> entries = org.liaison.gateway.audit.AuditLogVerifier.entries(t.auditDir(IT)).stream()
+        List<String> entries = AuditLogVerifier.entries(t.auditDir(IT)).stream()
                 .map(e -> new String(e, StandardCharsets.UTF_8)).filter(e -> e.contains(id.toString())).toList();
         assertThat(entries.stream().filter(e -> e.contains("\"type\":\"receive\"")).toList()).as(entries.toString()).hasSize(1);
         assertThat(entries).anyMatch(e -> e.contains("\"type\":\"receive-duplicate\"") && e.contains("failed store"));

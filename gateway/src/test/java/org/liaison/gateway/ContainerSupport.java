@@ -8,6 +8,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.extension.ConditionEvaluationResult;
 import org.junit.jupiter.api.extension.ExecutionCondition;
 import org.junit.jupiter.api.extension.ExtensionContext;
+import org.liaison.gateway.store.LocalPostgres;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.utility.DockerImageName;
 
@@ -48,7 +49,7 @@ public final class ContainerSupport implements ExecutionCondition {
     private static final java.util.concurrent.atomic.AtomicInteger DATABASES = new java.util.concurrent.atomic.AtomicInteger();
 
     /** A new, empty database in the container, so that each test starts from nothing as on loopback. */
-    public static org.liaison.gateway.store.LocalPostgres.Database newDatabase(
+    public static LocalPostgres.Database newDatabase(
             org.testcontainers.postgresql.PostgreSQLContainer postgres) throws java.sql.SQLException {
         String name = "liaison_" + DATABASES.incrementAndGet();
         try (var c = java.sql.DriverManager.getConnection(postgres.getJdbcUrl(), postgres.getUsername(), postgres.getPassword());
@@ -56,7 +57,7 @@ public final class ContainerSupport implements ExecutionCondition {
             s.execute("CREATE DATABASE " + name);
         }
         String url = postgres.getJdbcUrl();
-        return new org.liaison.gateway.store.LocalPostgres.Database(url.substring(0, url.lastIndexOf('/') + 1) + name,
+        return new LocalPostgres.Database(url.substring(0, url.lastIndexOf('/') + 1) + name,
                 postgres.getUsername(), postgres.getPassword());
     }
 

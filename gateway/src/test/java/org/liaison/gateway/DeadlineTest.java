@@ -13,6 +13,8 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.liaison.certs.Role;
+import org.liaison.gateway.audit.MemoryAuditLog;
 import org.liaison.gateway.node.GatewayNode;
 
 /**
@@ -56,15 +58,15 @@ class DeadlineTest {
     @Test
     void whatIsOwedComesFirstAndAnOverdueRequestIsFlaggedUntilItIsAnswered() throws Exception {
         TestNodes t = new TestNodes(dir.resolve("fed"));
-        Path it = t.federation.profiles().get(IT).get(org.liaison.certs.Role.INVESTIGATOR);
-        Path al = t.federation.profiles().get(AL).get(org.liaison.certs.Role.INVESTIGATOR);
+        Path it = t.federation.profiles().get(IT).get(Role.INVESTIGATOR);
+        Path al = t.federation.profiles().get(AL).get(Role.INVESTIGATOR);
         Path file = Files.writeString(dir.resolve("request.txt"), "please send the records");
-        org.liaison.gateway.audit.MemoryAuditLog itAudit = new org.liaison.gateway.audit.MemoryAuditLog();
+        MemoryAuditLog itAudit = new MemoryAuditLog();
         // Both nodes keep time by one test clock: the test moves it past a deadline instead of waiting for one.
         TestClock clock = new TestClock();
         GatewayNode.Tuning tuning = TestNodes.FAST.toBuilder().clock(clock).build();
         try (GatewayNode itNode = GatewayNode.start(t.config(IT), itAudit, tuning);
-                GatewayNode alNode = GatewayNode.start(t.config(AL), new org.liaison.gateway.audit.MemoryAuditLog(), tuning)) {
+                GatewayNode alNode = GatewayNode.start(t.config(AL), new MemoryAuditLog(), tuning)) {
             // Refused before anything is sent: a deadline in the past, or not a date.
             BackupRestoreTest.Run past = BackupRestoreTest.cli("--profile", it.toString(), "submit", "--to", "AL-PP", "--service",
                     "mla-request", "--case", "OP-DUE", "--legal-basis", "UNTOC art. 18", "--respond-by", "2020-01-01", file.toString());

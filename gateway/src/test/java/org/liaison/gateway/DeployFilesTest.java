@@ -32,6 +32,8 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.liaison.certs.AuthorityId;
+import org.liaison.certs.Role;
+import org.liaison.certs.Suite;
 import org.liaison.gateway.config.FederationSetup;
 import org.liaison.gateway.node.GatewayNode;
 
@@ -107,7 +109,7 @@ class DeployFilesTest {
     @Test
     void theComposeFederationMatchesWhatInitFederationMakesForContainers() throws Exception {
         List<AuthorityId> ids = List.of(TestNodes.IT, TestNodes.AL, TestNodes.US);
-        FederationSetup.Result f = FederationSetup.create(dir.resolve("federation"), ids, org.liaison.certs.Suite.MODERN,
+        FederationSetup.Result f = FederationSetup.create(dir.resolve("federation"), ids, Suite.MODERN,
                 java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS), java.time.Duration.ofDays(30), true);
         // SnakeYAML applies the merge keys ("<<: *node") as Compose does; Jackson's YAML reader does not.
         JsonNode compose = new ObjectMapper().valueToTree(new org.yaml.snakeyaml.Yaml().load(
@@ -129,7 +131,7 @@ class DeployFilesTest {
             assertThat(s.path("volumes").toString()).contains("./federation:/etc/liaison/federation:ro")
                     .contains(":" + FederationSetup.CONTAINER_DATA + "\"");
             // The published local port is the one the profiles init-federation wrote point at.
-            String profile = Files.readString(f.profiles().get(id).get(org.liaison.certs.Role.INVESTIGATOR).resolve("profile.yaml"));
+            String profile = Files.readString(f.profiles().get(id).get(Role.INVESTIGATOR).resolve("profile.yaml"));
             int published = FederationSetup.CONTAINER_LOCAL_PORT + 10 * i;
             assertThat(profile).contains("https://127.0.0.1:" + published);
             assertThat(s.path("ports").toString()).contains("127.0.0.1:" + published + ":" + FederationSetup.CONTAINER_LOCAL_PORT);

@@ -87,7 +87,7 @@ class DiskFullTest {
                 assertThat(again.store().sent().all()).hasSize(2);
             }
         } finally {
-            org.liaison.gateway.TestMounts.unmount(small);
+            TestMounts.unmount(small);
         }
     }
 }

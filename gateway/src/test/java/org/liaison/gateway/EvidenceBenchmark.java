@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.UUID;
 import org.liaison.certs.Role;
 import org.liaison.cli.Main;
+import org.liaison.gateway.delivery.Backoff;
 import org.liaison.gateway.node.GatewayNode;
 
 /**
@@ -36,7 +37,7 @@ public final class EvidenceBenchmark {
         Path root = t.federation.dir().resolve("operator/ca/ca.pem");
         // FAST's timings but reads that wait: a loaded machine (or a 1 GiB upload) must not cut the CLI off.
         GatewayNode.Tuning patient = GatewayNode.Tuning.builder().readTimeout(Duration.ofSeconds(60)).clientTimeout(Duration.ofSeconds(60))
-                .backoff(new org.liaison.gateway.delivery.Backoff(Duration.ofMillis(200), Duration.ofSeconds(1))).poll(Duration.ofMillis(100))
+                .backoff(new Backoff(Duration.ofMillis(200), Duration.ofSeconds(1))).poll(Duration.ofMillis(100))
                 .maxMessageBytes(2L << 30).maxEnvelopeBytes(4 << 20).reloadEvery(Duration.ofMillis(300)).build();
         try (GatewayNode itNode = GatewayNode.start(t.config(IT), patient); GatewayNode alNode = GatewayNode.start(t.config(AL), patient);
                 GatewayNode usNode = GatewayNode.start(t.config(US), patient)) {

@@ -27,7 +27,9 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.liaison.certs.Pem;
 import org.liaison.certs.Role;
+import org.liaison.gateway.delivery.Backoff;
 import org.liaison.gateway.evidence.AsicE;
 import org.liaison.gateway.evidence.OpensslTsa;
 import org.liaison.gateway.node.GatewayNode;
@@ -48,7 +50,7 @@ class EvidenceContainerTest {
 
     /** As {@link TestNodes#FAST}, with reads that wait longer: three nodes and the CLI share two loaded cores here. */
     private static final GatewayNode.Tuning PATIENT = GatewayNode.Tuning.builder().readTimeout(Duration.ofSeconds(30))
-            .clientTimeout(Duration.ofSeconds(30)).backoff(new org.liaison.gateway.delivery.Backoff(Duration.ofMillis(200), Duration.ofSeconds(1)))
+            .clientTimeout(Duration.ofSeconds(30)).backoff(new Backoff(Duration.ofMillis(200), Duration.ofSeconds(1)))
             .poll(Duration.ofMillis(100)).maxMessageBytes(1L << 30).maxEnvelopeBytes(4 << 20).reloadEvery(Duration.ofMillis(300)).build();
 
     private static BackupRestoreTest.Run ok(String... args) {
@@ -276,7 +278,7 @@ class EvidenceContainerTest {
                     dropped++;
                     continue;
                 }
-                out.append(org.liaison.certs.Pem.crl(crl));
+                out.append(Pem.crl(crl));
             }
             assertThat(dropped).as("the container held the CRL in force at the events").isPositive();
             return out.toString().getBytes(StandardCharsets.US_ASCII);

@@ -23,14 +23,19 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.crypto.SecretKey;
+import org.liaison.certs.AuthorityId;
 import org.liaison.certs.Credential;
 import org.liaison.certs.Role;
 import org.liaison.cli.local.LocalClient;
 import org.liaison.gateway.audit.AuditEvent;
 import org.liaison.gateway.audit.FileAuditLog;
+import org.liaison.gateway.config.FederationSetup;
+import org.liaison.gateway.config.NodeConfig;
+import org.liaison.gateway.local.LocalApi;
 import org.liaison.gateway.node.GatewayNode;
 import org.liaison.gateway.node.Retention;
 import org.liaison.gateway.store.BlobStore;
+import org.liaison.gateway.store.LocalPostgres;
 import org.liaison.gateway.store.MessageStore;
 import org.liaison.gateway.store.SqliteMessageStore;
 import org.liaison.protocol.directory.FederationDirectory;
@@ -146,9 +151,9 @@ public final class HistoryBenchmark {
         Path seedConfig = seeding.config(AL);
         // Keep everything (ten years of dates): the sweep then measures what it reads, not what it deletes.
         Files.writeString(seedConfig, Files.readString(seedConfig) + "\nretention:\n  default: P20Y\n");
-        org.liaison.gateway.store.LocalPostgres.Database db = null;
+        LocalPostgres.Database db = null;
         if (POSTGRES) {
-            db = org.liaison.gateway.store.LocalPostgres.newDatabase();
+            db = LocalPostgres.newDatabase();
             seedConfig = TestCluster.configure(seeding.federation, AL, 1, db).configs().get(0);
             synchronousCommit(db, false); // seeding only: each commit does not wait for the WAL's fsync
         }
@@ -171,7 +176,7 @@ public final class HistoryBenchmark {
             long c0 = System.nanoTime();
             copy(seedDir, dir);
             System.out.printf("N=%d: copied to disk in %.1f s%n", n, (System.nanoTime() - c0) / 1e9);
-            t = new TestNodes(new org.liaison.gateway.config.FederationSetup.Result(dir.resolve("fed"), seeding.federation.pki(),
+            t = new TestNodes(new FederationSetup.Result(dir.resolve("fed"), seeding.federation.pki(),
                     seeding.federation.jitId(), seeding.federation.nodes(), relocated(seeding.federation.profiles(), seedDir, dir),
                     seeding.federation.directorySequence()));
             config = dir.resolve(seedDir.relativize(seedConfig).toString());
@@ -191,7 +196,7 @@ public final class HistoryBenchmark {
             LocalClient client = new LocalClient(profile);
             while (true) {
                 try {
-                    client.page(org.liaison.gateway.local.LocalApi.INBOX + "?limit=1");
+                    client.page(LocalApi.INBOX + "?limit=1");
                     break;
                 } catch (Exception notYet) {
                     if (!node.isAlive()) {
@@ -201,8 +206,8 @@ public final class HistoryBenchmark {
                 }
             }
             out.put("node start-up (until the API answers)", new double[] {(System.nanoTime() - t0) / 1e6});
-            String inbox = org.liaison.gateway.local.LocalApi.INBOX;
-            String messages = org.liaison.gateway.local.LocalApi.MESSAGES;
+            String inbox = LocalApi.INBOX;
+            String messages = LocalApi.MESSAGES;
             for (int i = 0; i < 5; i++) { // warm the client and the node's paths
                 client.page(inbox + "?limit=50");
                 client.page(messages + "?limit=50");
@@ -227,15 +232,15 @@ public final class HistoryBenchmark {
             System.out.printf("N=%d: the 500th page of ten is page %d here%n", n, pages + 1);
             out.put("inbox, 500th page (of 10) by cursor", time(() -> client.page(inbox + "?limit=10" + (at == null ? "" : "&after=" + at))));
             out.put("status, first page (50)", time(() -> client.page(messages + "?limit=50")));
-            out.put("status, one message", time(() -> client.get(org.liaison.gateway.local.LocalApi.message(seeded.sent()))));
+            out.put("status, one message", time(() -> client.get(LocalApi.message(seeded.sent()))));
             out.put("fetch, a 1 KiB package", time(() -> {
                 try (var in = client.fetch(seeded.received().get(0).toString())) {
                     in.transferTo(OutputStream.nullOutputStream());
                 }
             }));
             AtomicInteger next = new AtomicInteger(1);
-            out.put("acknowledge", time(() -> client.post(org.liaison.gateway.local.LocalApi.INBOX + "/"
-                    + seeded.received().get(next.getAndIncrement()) + org.liaison.gateway.local.LocalApi.ACKNOWLEDGE)));
+            out.put("acknowledge", time(() -> client.post(LocalApi.INBOX + "/"
+                    + seeded.received().get(next.getAndIncrement()) + LocalApi.ACKNOWLEDGE)));
             out.put("node peak RSS (MiB)", new double[] {peakRssMiB(node.pid())});
             diagnose(node.pid(), n);
         } finally {
@@ -256,7 +261,7 @@ public final class HistoryBenchmark {
     }
 
     /** Turns the server's synchronous_commit off (seeding) or back on (measuring). */
-    private static void synchronousCommit(org.liaison.gateway.store.LocalPostgres.Database db, boolean on) throws Exception {
+    private static void synchronousCommit(LocalPostgres.Database db, boolean on) throws Exception {
         try (var c = java.sql.DriverManager.getConnection(db.url(), db.user(), db.password()); var s = c.createStatement()) {
             s.execute("ALTER SYSTEM SET synchronous_commit = " + (on ? "on" : "off"));
             s.execute("SELECT pg_reload_conf()");
@@ -264,9 +269,9 @@ public final class HistoryBenchmark {
     }
 
     /** The profile folders, moved with the federation. */
-    private static Map<org.liaison.certs.AuthorityId, Map<Role, Path>> relocated(Map<org.liaison.certs.AuthorityId, Map<Role, Path>> profiles,
+    private static Map<AuthorityId, Map<Role, Path>> relocated(Map<AuthorityId, Map<Role, Path>> profiles,
             Path from, Path to) {
-        Map<org.liaison.certs.AuthorityId, Map<Role, Path>> out = new LinkedHashMap<>();
+        Map<AuthorityId, Map<Role, Path>> out = new LinkedHashMap<>();
         profiles.forEach((id, m) -> {
             Map<Role, Path> x = new LinkedHashMap<>();
             m.forEach((role, p) -> x.put(role, to.resolve(from.relativize(p).toString())));
@@ -278,7 +283,7 @@ public final class HistoryBenchmark {
     /** Where a node's data folder is (node.yaml's dataDir). */
     static final class TestNodesData {
         static Path dataDir(Path config) throws Exception {
-            return org.liaison.gateway.config.NodeConfig.resolve(config, org.liaison.gateway.config.NodeConfig.load(config).dataDir());
+            return NodeConfig.resolve(config, NodeConfig.load(config).dataDir());
         }
     }
 

@@ -20,10 +20,12 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import javax.crypto.SecretKey;
 import org.liaison.certs.Credential;
+import org.liaison.certs.Fingerprint;
 import org.liaison.gateway.audit.AuditEvent;
 import org.liaison.gateway.audit.AuditLog;
 import org.liaison.gateway.store.BlobStore;
 import org.liaison.gateway.store.MessageStore;
+import org.liaison.gateway.store.SqliteMessageStore;
 import org.liaison.protocol.directory.FederationDirectory;
 import org.liaison.protocol.envelope.EnvelopeHeader;
 import org.liaison.protocol.envelope.Envelopes;
@@ -83,7 +85,7 @@ final class HistorySeeder {
             int threads) throws Exception {
         Credential itSigning = t.federation.pki().authority(IT).envelopeSigning();
         Credential alSigning = t.federation.pki().authority(AL).envelopeSigning();
-        String alInvestigator = "SHA256:" + org.liaison.certs.Fingerprint.of(t.investigator(AL).certificate()).hex();
+        String alInvestigator = "SHA256:" + Fingerprint.of(t.investigator(AL).certificate()).hex();
         Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
         int pool = Math.min(n, POOL);
         int first = n - pool; // the pool: messages first .. n-1, the newest
@@ -127,7 +129,7 @@ final class HistorySeeder {
                 List<Runnable> calls = pending.get();
                 long b0 = System.nanoTime();
                 Runnable all = () -> calls.forEach(Runnable::run);
-                if (store instanceof org.liaison.gateway.store.SqliteMessageStore sqlite) {
+                if (store instanceof SqliteMessageStore sqlite) {
                     sqlite.inOneTransaction(all);
                 } else {
                     all.run();

@@ -21,10 +21,14 @@ import org.liaison.certs.CertificateAuthority;
 import org.liaison.certs.CertificateProfile;
 import org.liaison.certs.Credential;
 import org.liaison.gateway.local.LocalApiHandler;
+import org.liaison.gateway.net.ResumeFrom;
+import org.liaison.gateway.peer.ReceiveHandler;
 import org.liaison.gateway.store.MessageStore;
 import org.liaison.protocol.ErrorCode;
 import org.liaison.protocol.dsig.XmlSignatures;
+import org.liaison.protocol.envelope.Envelopes;
 import org.liaison.protocol.model.HandlingFlag;
+import org.liaison.protocol.stream.PayloadCipher;
 import org.liaison.protocol.xml.SecureXml;
 import org.liaison.protocol.xml.XmlLimits;
 import org.w3c.dom.Document;
@@ -191,7 +195,7 @@ class HostileMemberTest extends AlbaniaNodeTest {
         // A row stored before reception checked packages (or changed at rest): its envelope does not read.
         UUID bad = UUID.randomUUID();
         byte[] junk = "<not-an-envelope/>".getBytes(StandardCharsets.UTF_8);
-        al.store().inbox().storeReceived(new MessageStore.Received(US, bad, Instant.now(), junk, org.liaison.protocol.envelope.Envelopes.sha256(junk),
+        al.store().inbox().storeReceived(new MessageStore.Received(US, bad, Instant.now(), junk, Envelopes.sha256(junk),
                 junk, dir.resolve("nowhere")));
 
         RawPeer.Response list = inboxListing(t.investigator(AL));
@@ -235,7 +239,7 @@ class HostileMemberTest extends AlbaniaNodeTest {
     void sendPartly(AuthorityId from, byte[] body, int n) throws Exception {
         try (SSLSocket s = RawPeer.connect(al.peerPort(), auth(from).gatewayTls(), "TLSv1.3")) {
             java.io.OutputStream out = s.getOutputStream();
-            out.write(("POST " + org.liaison.gateway.peer.ReceiveHandler.PATH + " HTTP/1.1\r\nHost: node\r\nContent-Length: "
+            out.write(("POST " + ReceiveHandler.PATH + " HTTP/1.1\r\nHost: node\r\nContent-Length: "
                     + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             out.write(body, 0, n);
             out.flush();
@@ -248,7 +252,7 @@ class HostileMemberTest extends AlbaniaNodeTest {
         long[] offset = {-1};
         TestNodes.await("the transfer state", Duration.ofSeconds(10), () -> {
             try (SSLSocket s = RawPeer.connect(al.peerPort(), auth(from).gatewayTls(), "TLSv1.3")) {
-                RawPeer.Response r = RawPeer.request(s, "GET", org.liaison.gateway.peer.ReceiveHandler.transferPath(id), "", new byte[0]);
+                RawPeer.Response r = RawPeer.request(s, "GET", ReceiveHandler.transferPath(id), "", new byte[0]);
                 if (r.status() == 200) {
                     offset[0] = new ObjectMapper().readTree(r.body()).get("offset").asLong();
                 }
@@ -272,15 +276,15 @@ class HostileMemberTest extends AlbaniaNodeTest {
 
     RawPeer.Response sendResumed(AuthorityId from, byte[] rest, long offset) throws Exception {
         try (SSLSocket s = RawPeer.connect(al.peerPort(), auth(from).gatewayTls(), "TLSv1.3")) {
-            return RawPeer.post(s, org.liaison.gateway.net.ResumeFrom.HEADER + ": " + offset + "\r\n", rest);
+            return RawPeer.post(s, ResumeFrom.HEADER + ": " + offset + "\r\n", rest);
         }
     }
 
     @Test
     void aResumedTransferIsCheckedWholeAndScopedToItsSender() throws Exception {
-        int seg = org.liaison.protocol.stream.PayloadCipher.MIN_SEGMENT_SIZE;
-        int sealed = seg + org.liaison.protocol.stream.PayloadCipher.TAG_SIZE;
-        int header = org.liaison.protocol.stream.PayloadCipher.HEADER_SIZE;
+        int seg = PayloadCipher.MIN_SEGMENT_SIZE;
+        int sealed = seg + PayloadCipher.TAG_SIZE;
+        int header = PayloadCipher.HEADER_SIZE;
         byte[] plain = new byte[6 * seg + 123];
         new java.util.Random(7).nextBytes(plain);
         UUID id = UUID.randomUUID();
@@ -318,7 +322,7 @@ class HostileMemberTest extends AlbaniaNodeTest {
         assertThat(eventually(events -> events.stream().anyMatch(e -> e.type().equals("receive-resume")))).isTrue();
         // Asked again, the receiver says it has the message; a resend of the envelope alone gets the same receipt.
         try (SSLSocket s = RawPeer.connect(al.peerPort(), auth(IT).gatewayTls(), "TLSv1.3")) {
-            RawPeer.Response state = RawPeer.request(s, "GET", org.liaison.gateway.peer.ReceiveHandler.transferPath(id), "", new byte[0]);
+            RawPeer.Response state = RawPeer.request(s, "GET", ReceiveHandler.transferPath(id), "", new byte[0]);
             assertThat(new ObjectMapper().readTree(state.body()).get("received").asBoolean()).isTrue();
         }
         RawPeer.Response again = sendResumed(IT, resumed(body, body.length - payloadStart), body.length - payloadStart);
@@ -334,7 +338,7 @@ class HostileMemberTest extends AlbaniaNodeTest {
         for (String offset : new String[] {"-5", "abc", "99999999999999999999"}) {
             RawPeer.Response r;
             try (SSLSocket s = RawPeer.connect(al.peerPort(), auth(IT).gatewayTls(), "TLSv1.3")) {
-                r = RawPeer.post(s, org.liaison.gateway.net.ResumeFrom.HEADER + ": " + offset + "\r\n", body);
+                r = RawPeer.post(s, ResumeFrom.HEADER + ": " + offset + "\r\n", body);
             }
             assertThat(r.status()).as(offset).isEqualTo(400);
             assertThat(r.body()).contains(ErrorCode.SCHEMA_INVALID.code());

@@ -19,9 +19,11 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.liaison.certs.Role;
+import org.liaison.cli.local.LocalClient;
 import org.liaison.gateway.audit.AuditEvent;
 import org.liaison.gateway.audit.MemoryAuditLog;
 import org.liaison.gateway.config.FederationSetup;
+import org.liaison.gateway.local.LocalApi;
 import org.liaison.gateway.node.GatewayNode;
 import org.liaison.gateway.tls.HybridTls;
 import org.liaison.protocol.ErrorCode;
@@ -131,9 +133,9 @@ class HybridTlsNodeTest {
                 GatewayNode us = GatewayNode.start(t.config(US), usAudit, TestNodes.FAST)) {
             UUID id = us.outbox().submit(t.submission(US, List.of(AL), null, null, TestNodes.text("to fetch")));
             TestNodes.await("delivery US -> AL", Duration.ofSeconds(20), () -> NodeExchangeTest.delivered(us, id));
-            org.liaison.cli.local.LocalClient alInvestigator = new org.liaison.cli.local.LocalClient(
+            LocalClient alInvestigator = new LocalClient(
                     t.federation.profiles().get(AL).get(Role.INVESTIGATOR));
-            assertThat(alInvestigator.get(org.liaison.gateway.local.LocalApi.INBOX)).hasSize(1); // one blocking TLS socket
+            assertThat(alInvestigator.get(LocalApi.INBOX)).hasSize(1); // one blocking TLS socket
             try (java.io.InputStream in = alInvestigator.fetch(id.toString())) { // the JDK's HttpClient on the same context
                 assertThat(in.readAllBytes().length).isGreaterThan(4);
             }
@@ -142,9 +144,9 @@ class HybridTlsNodeTest {
             assertThat(al.metrics().scrape()).contains(
                     "liaison_tls_handshakes_total{api=\"local-API\",group=\"X25519MLKEM768\",outcome=\"ok\"}");
 
-            org.liaison.cli.local.LocalClient usInvestigator = new org.liaison.cli.local.LocalClient(
+            LocalClient usInvestigator = new LocalClient(
                     t.federation.profiles().get(US).get(Role.INVESTIGATOR));
-            assertThat(usInvestigator.get(org.liaison.gateway.local.LocalApi.INBOX)).isEmpty(); // US sent, received nothing
+            assertThat(usInvestigator.get(LocalApi.INBOX)).isEmpty(); // US sent, received nothing
             TestNodes.await("the local handshake audited: " + usAudit.events(), Duration.ofSeconds(10),
                     () -> handshakes(usAudit, "local API").stream().anyMatch(e -> e.outcome().equals("ok")));
             assertThat(handshakes(usAudit, "local API")).noneMatch(e -> "X25519MLKEM768".equals(e.details().get("group")));

@@ -19,7 +19,9 @@ import org.junit.jupiter.api.io.TempDir;
 import org.liaison.certs.CertificateAuthority;
 import org.liaison.certs.CertificateProfile;
 import org.liaison.certs.Credential;
+import org.liaison.certs.Fingerprint;
 import org.liaison.gateway.audit.MemoryAuditLog;
+import org.liaison.gateway.local.LocalApi;
 import org.liaison.gateway.local.LocalApiHandler;
 import org.liaison.gateway.node.GatewayNode;
 import org.liaison.protocol.ErrorCode;
@@ -65,7 +67,7 @@ class IdempotencyKeyTest {
             assertThat(garbage.status()).isEqualTo(400);
             assertThat(garbage.body()).doesNotContain(aId);
             assertThat(audit.events()).noneMatch(e -> e.type().equals("submit-accepted") && !e.actor().equals(
-                    "SHA256:" + org.liaison.certs.Fingerprint.of(a.certificate()).hex()));
+                    "SHA256:" + Fingerprint.of(a.certificate()).hex()));
 
             // B's own package with the same key string is B's: a new message.
             RawPeer.Response bs = submit(it, b, "case-7", RawPeer.manifest(b, IT, List.of(AL), Set.of()), RawPeer.PAYLOAD);
@@ -83,10 +85,10 @@ class IdempotencyKeyTest {
 
             // Need to know: each investigator follows their own messages only.
             String bId = new ObjectMapper().readTree(bs.body()).path("messageId").asText();
-            assertThat(messages(it, a, org.liaison.gateway.local.LocalApi.MESSAGES).findValuesAsText("messageId")).containsExactly(aId);
-            assertThat(messages(it, b, org.liaison.gateway.local.LocalApi.MESSAGES).findValuesAsText("messageId")).containsExactly(bId);
+            assertThat(messages(it, a, LocalApi.MESSAGES).findValuesAsText("messageId")).containsExactly(aId);
+            assertThat(messages(it, b, LocalApi.MESSAGES).findValuesAsText("messageId")).containsExactly(bId);
             try (SSLSocket s = RawPeer.connect(it.localPort(), HostileMemberTest.jdkKey(b), "TLSv1.3")) {
-                RawPeer.Response notHers = RawPeer.request(s, "GET", org.liaison.gateway.local.LocalApi.MESSAGES + "/" + aId, "",
+                RawPeer.Response notHers = RawPeer.request(s, "GET", LocalApi.MESSAGES + "/" + aId, "",
                         new byte[0]);
                 assertThat(notHers.status()).isEqualTo(404);
             }

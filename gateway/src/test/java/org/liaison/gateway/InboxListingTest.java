@@ -16,6 +16,7 @@ import java.util.Set;
 import java.util.UUID;
 import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.Test;
+import org.liaison.gateway.config.NodeConfig;
 import org.liaison.gateway.local.LocalApiHandler;
 
 /**
@@ -45,7 +46,7 @@ class InboxListingTest extends AlbaniaNodeTest {
 
     /** Runs one statement on the node's database beside the node (as damage at rest, or an older version, would). */
     void sql(String statement, Object... values) throws Exception {
-        Path db = org.liaison.gateway.config.NodeConfig.resolve(t.config(AL), al.config().dataDir()).resolve("messages.db");
+        Path db = NodeConfig.resolve(t.config(AL), al.config().dataDir()).resolve("messages.db");
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); PreparedStatement p = c.prepareStatement(statement)) {
             for (int i = 0; i < values.length; i++) {
                 p.setObject(i + 1, values[i]);

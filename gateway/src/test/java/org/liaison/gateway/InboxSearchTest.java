@@ -16,6 +16,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.liaison.certs.Role;
 import org.liaison.gateway.node.GatewayNode;
 
 /**
@@ -59,8 +60,8 @@ class InboxSearchTest {
     @Test
     void theInboxIsSearchedByCaseSenderServiceAndTimeAndReadAPageAtATime() throws Exception {
         TestNodes t = new TestNodes(dir.resolve("fed"));
-        Path it = t.federation.profiles().get(IT).get(org.liaison.certs.Role.INVESTIGATOR);
-        Path al = t.federation.profiles().get(AL).get(org.liaison.certs.Role.INVESTIGATOR);
+        Path it = t.federation.profiles().get(IT).get(Role.INVESTIGATOR);
+        Path al = t.federation.profiles().get(AL).get(Role.INVESTIGATOR);
         Path file = Files.writeString(dir.resolve("request.txt"), "please send the records");
         try (GatewayNode itNode = t.start(IT); GatewayNode alNode = t.start(AL)) {
             String a = submit(it, file, "OP-A", "mla-request");

@@ -11,6 +11,7 @@ import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.liaison.certs.Role;
 import org.liaison.cli.local.LocalClient;
 import org.liaison.gateway.node.GatewayNode;
 import org.liaison.gateway.store.MessageStore;
@@ -32,7 +33,7 @@ class LargeFetchTest {
             UUID id = it.outbox().submit(ServeProcessTest.large(t, IT, AL, size));
             TestNodes.await("delivery", Duration.ofSeconds(60),
                     () -> it.store().deliveries().of(id).get(0).state() == MessageStore.State.DELIVERED);
-            LocalClient client = new LocalClient(t.federation.profiles().get(AL).get(org.liaison.certs.Role.INVESTIGATOR));
+            LocalClient client = new LocalClient(t.federation.profiles().get(AL).get(Role.INVESTIGATOR));
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
             long total = 0;
             long t0 = System.nanoTime();

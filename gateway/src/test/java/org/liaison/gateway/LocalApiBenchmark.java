@@ -27,11 +27,13 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.liaison.certs.AuthorityId;
 import org.liaison.certs.Role;
+import org.liaison.certs.SecureFiles;
 import org.liaison.certs.Suite;
 import org.liaison.cli.local.LocalClient;
 import org.liaison.gateway.config.FederationSetup;
 import org.liaison.gateway.local.LocalApi;
 import org.liaison.gateway.node.GatewayNode;
+import org.liaison.gateway.witness.WitnessWiring;
 import org.liaison.protocol.directory.DirectoryEdits;
 import org.liaison.protocol.directory.DirectorySigner;
 import org.liaison.protocol.model.Directory;
@@ -87,11 +89,11 @@ public final class LocalApiBenchmark {
                             Runtime.getRuntime().availableProcessors() * 1000 / floor, Runtime.getRuntime().availableProcessors());
                 }
                 System.out.println("== witnessing " + (witnessed ? "on (each node's checkpoints to the other two, every "
-                        + org.liaison.gateway.witness.WitnessWiring.EVERY.toSeconds() + " s)" : "off (the directory names no witnesses)"));
+                        + WitnessWiring.EVERY.toSeconds() + " s)" : "off (the directory names no witnesses)"));
                 byMode.put(witnessed ? "on" : "off", run.measure(n, levels, cli, floor));
             } finally {
                 if (!Boolean.getBoolean("liaison.bench.keep")) {
-                    org.liaison.certs.SecureFiles.deleteTree(dir);
+                    SecureFiles.deleteTree(dir);
                 } else {
                     System.out.println("kept: " + dir);
                 }
@@ -146,7 +148,7 @@ public final class LocalApiBenchmark {
                 a.setWitnesses(null);
             });
             DirectoryEdits.nextEdition(d, Instant.now().truncatedTo(ChronoUnit.SECONDS));
-            org.liaison.certs.SecureFiles.writeAtomically(file, DirectorySigner.sign(d, t.federation.pki().directorySigning()), false);
+            SecureFiles.writeAtomically(file, DirectorySigner.sign(d, t.federation.pki().directorySigning()), false);
         }
 
         /** The crypto floor, with the nodes started in this JVM for their keys and trust, then stopped. */

@@ -19,6 +19,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.liaison.certs.AuthorityId;
 import org.liaison.cli.local.LocalClient;
+import org.liaison.gateway.config.UserProfile;
 import org.liaison.protocol.envelope.Envelopes;
 import org.liaison.protocol.model.Classification;
 import org.liaison.protocol.model.Instrument;
@@ -49,7 +50,7 @@ public final class LocalSubmitters {
         for (int i = 0; i < clients; i++) {
             each.add(new LocalClient(profile));
         }
-        String from = org.liaison.gateway.config.UserProfile.load(profile).authority();
+        String from = UserProfile.load(profile).authority();
         ExecutorService pool = Executors.newFixedThreadPool(clients);
         try {
             List<String> warm = run(pool, each, AuthorityId.of(from), to, warmup, folder, "w");

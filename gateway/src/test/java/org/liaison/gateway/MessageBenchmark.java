@@ -39,6 +39,10 @@ import org.liaison.protocol.model.Service;
 import org.liaison.protocol.pkg.Manifests;
 import org.liaison.protocol.stream.PayloadCipher;
 import org.liaison.protocol.xenc.ContentEncryption;
+import org.liaison.certs.SecureFiles;
+import org.liaison.certs.Suite;
+import org.liaison.gateway.config.FederationSetup;
+import org.liaison.gateway.peer.ReceiveHandler;
 
 /**
  * Small messages end to end, and the floor the cryptography of that path sets on this machine,
@@ -55,8 +59,8 @@ public final class MessageBenchmark {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
         Path dir = Files.createTempDirectory("liaison-message-bench");
         // -Dliaison.bench.suite=pq-hybrid measures the post-quantum hybrid suite (the default: modern).
-        org.liaison.certs.Suite suite = org.liaison.certs.Suite.fromId(System.getProperty("liaison.bench.suite", "modern"));
-        TestNodes t = new TestNodes(org.liaison.gateway.config.FederationSetup.create(dir, List.of(IT, AL, TestNodes.US), suite,
+        Suite suite = Suite.fromId(System.getProperty("liaison.bench.suite", "modern"));
+        TestNodes t = new TestNodes(FederationSetup.create(dir, List.of(IT, AL, TestNodes.US), suite,
                 Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS), Duration.ofDays(30)));
         GatewayNode.Tuning tuning = TestNodes.FAST.toBuilder().readTimeout(Duration.ofSeconds(30)).build();
         System.out.printf("java %s, %d cores, TLS provider %s, suite %s%n", System.getProperty("java.version"),
@@ -93,7 +97,7 @@ public final class MessageBenchmark {
                 handshakes(t, al, 150);
             }
         } finally {
-            org.liaison.certs.SecureFiles.deleteTree(dir); // about 450 MB of stores and logs per run
+            SecureFiles.deleteTree(dir); // about 450 MB of stores and logs per run
         }
     }
 
@@ -274,7 +278,7 @@ public final class MessageBenchmark {
                 s.getOutputStream().write(1);
             } else {
                 // The node's answer to a request proves it accepted the client after the handshake.
-                RawPeer.request(s, "GET", org.liaison.gateway.peer.ReceiveHandler.CONSISTENCY_PATH + "?from=0&to=0", "", new byte[0]);
+                RawPeer.request(s, "GET", ReceiveHandler.CONSISTENCY_PATH + "?from=0&to=0", "", new byte[0]);
             }
             s.getSession().invalidate();
         }

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.liaison.certs.Fingerprint;
 import org.liaison.certs.Pem;
 import org.liaison.certs.Role;
+import org.liaison.cli.Main;
 import org.liaison.gateway.audit.MemoryAuditLog;
 import org.liaison.gateway.node.GatewayNode;
 import org.liaison.protocol.ErrorCode;
@@ -129,7 +130,7 @@ class NeedToKnowTest {
 
     /** The one line the CLI prints for a refusal: the gateway's reason and its code. */
     static String refusal(BackupRestoreTest.Run r, String code) {
-        assertThat(r.code()).as(r.out()).isEqualTo(org.liaison.cli.Main.FAILED);
+        assertThat(r.code()).as(r.out()).isEqualTo(Main.FAILED);
         List<String> said = r.err().lines().filter(l -> l.startsWith("liaison: ")).toList();
         assertThat(said).as(r.err()).singleElement().satisfies(l -> assertThat(l).contains(code).endsWith("[" + code + "]"));
         return said.get(0);

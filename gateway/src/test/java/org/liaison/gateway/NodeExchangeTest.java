@@ -14,6 +14,7 @@ import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.liaison.gateway.node.GatewayNode;
+import org.liaison.gateway.node.Outbox;
 import org.liaison.gateway.store.BlobStore;
 import org.liaison.gateway.store.MessageStore;
 import org.liaison.protocol.envelope.Envelopes;
@@ -146,11 +147,11 @@ class NodeExchangeTest {
         TestNodes t = new TestNodes(dir);
         try (GatewayNode it = t.start(IT)) {
             var s = t.submission(IT, List.of(AL), null, null, TestNodes.text("original"));
-            var swapped = new org.liaison.gateway.node.Outbox.Submission(s.manifestXml(),
+            var swapped = new Outbox.Submission(s.manifestXml(),
                     List.of(() -> new ByteArrayInputStream("0riginal".getBytes())), null, null, null, null);
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> it.outbox().submit(swapped))
                     .hasMessageContaining("does not match the size and SHA-256");
-            var shorter = new org.liaison.gateway.node.Outbox.Submission(s.manifestXml(),
+            var shorter = new Outbox.Submission(s.manifestXml(),
                     List.of(() -> new ByteArrayInputStream("orig".getBytes())), null, null, null, null);
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> it.outbox().submit(shorter))
                     .hasMessageContaining("the upload ended inside file 0");

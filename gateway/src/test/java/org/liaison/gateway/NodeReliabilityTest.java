@@ -14,8 +14,12 @@ import java.util.UUID;
 import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.liaison.gateway.audit.AuditEvent;
+import org.liaison.gateway.audit.AuditLog;
 import org.liaison.gateway.audit.MemoryAuditLog;
 import org.liaison.gateway.config.FederationSetup;
+import org.liaison.gateway.config.NodeConfig;
+import org.liaison.gateway.delivery.Backoff;
 import org.liaison.gateway.node.GatewayNode;
 import org.liaison.gateway.store.MessageStore;
 import org.liaison.protocol.directory.DirectoryDrafts;
@@ -55,8 +59,8 @@ class NodeReliabilityTest {
     void aPeerBackFromAnOutageGetsItsWaitingDeliveriesWithinSecondsNotAtTheNextBackoff() throws Exception {
         TestNodes t = new TestNodes(dir);
         GatewayNode.Tuning slowBackoff = TestNodes.FAST.toBuilder()
-                .backoff(new org.liaison.gateway.delivery.Backoff(Duration.ofMinutes(5), Duration.ofMinutes(10))).build();
-        try (GatewayNode it = GatewayNode.start(t.config(IT), new org.liaison.gateway.audit.MemoryAuditLog(), slowBackoff)) {
+                .backoff(new Backoff(Duration.ofMinutes(5), Duration.ofMinutes(10))).build();
+        try (GatewayNode it = GatewayNode.start(t.config(IT), new MemoryAuditLog(), slowBackoff)) {
             UUID id = it.outbox().submit(t.submission(IT, List.of(AL), null, null, TestNodes.text("while AL is down")));
             TestNodes.await("a failed attempt", Duration.ofSeconds(20),
                     () -> it.store().deliveries().of(id).get(0).state() == MessageStore.State.RETRYING);
@@ -73,9 +77,9 @@ class NodeReliabilityTest {
     @Test
     void closeReleasesEverythingEvenWhenAPartFails() throws Exception {
         TestNodes t = new TestNodes(dir);
-        org.liaison.gateway.audit.AuditLog failing = new org.liaison.gateway.audit.MemoryAuditLog() {
+        AuditLog failing = new MemoryAuditLog() {
             @Override
-            public long record(org.liaison.gateway.audit.AuditEvent e) {
+            public long record(AuditEvent e) {
                 if (e.type().equals("stop")) {
                     throw new IllegalStateException("the audit log broke while stopping");
                 }
@@ -165,8 +169,8 @@ class NodeReliabilityTest {
                 receipt = it.store().deliveries().of(id).get(0).receipt();
             }
             // As if the sender had crashed before it recorded the receipt: the delivery is left SENDING.
-            java.nio.file.Path db = org.liaison.gateway.config.NodeConfig.resolve(t.config(IT),
-                    org.liaison.gateway.config.NodeConfig.load(t.config(IT)).dataDir()).resolve("messages.db");
+            java.nio.file.Path db = NodeConfig.resolve(t.config(IT),
+                    NodeConfig.load(t.config(IT)).dataDir()).resolve("messages.db");
             try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db);
                     java.sql.Statement st = c.createStatement()) {
                 st.executeUpdate("UPDATE deliveries SET state = 'SENDING', receipt = NULL, delivered_at = NULL");
@@ -222,7 +226,7 @@ class NodeReliabilityTest {
     @Test
     void aStartThatFailsOnATakenPortReleasesEverythingItOpened() throws Exception {
         TestNodes t = new TestNodes(dir);
-        org.liaison.gateway.config.NodeConfig config = org.liaison.gateway.config.NodeConfig.load(t.config(IT));
+        NodeConfig config = NodeConfig.load(t.config(IT));
         // Something else holds Italy's admin port, the last one the node binds.
         try (java.net.ServerSocket squatter = new java.net.ServerSocket()) {
             squatter.setReuseAddress(true);

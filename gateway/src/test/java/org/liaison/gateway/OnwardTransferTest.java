@@ -16,6 +16,7 @@ import java.util.Set;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.liaison.certs.Role;
 import org.liaison.cli.Main;
 import org.liaison.gateway.audit.MemoryAuditLog;
 import org.liaison.gateway.node.GatewayNode;
@@ -47,7 +48,7 @@ class OnwardTransferTest {
     @Test
     void aFileReceivedUnderNoOnwardTransferGoesBackToItsSenderOnly() throws Exception {
         TestNodes t = new TestNodes(dir.resolve("fed"));
-        Path alUser = t.federation.profiles().get(AL).get(org.liaison.certs.Role.INVESTIGATOR);
+        Path alUser = t.federation.profiles().get(AL).get(Role.INVESTIGATOR);
         byte[] content = "names of the informants".getBytes(StandardCharsets.UTF_8);
         MemoryAuditLog alAudit = new MemoryAuditLog();
         UUID id;
@@ -90,7 +91,7 @@ class OnwardTransferTest {
             assertThat(again.code()).isEqualTo(Main.FAILED);
             assertThat(again.err()).contains("LIAISON:0034");
             // The case is deleted at Albania: the message goes, the restriction on its file stays ...
-            Path ops = t.federation.profiles().get(AL).get(org.liaison.certs.Role.OPERATOR);
+            Path ops = t.federation.profiles().get(AL).get(Role.OPERATOR);
             BackupRestoreTest.Run delete = BackupRestoreTest.cli("--profile", ops.toString(), "cases", "delete", "OP-RELAY", "--reason",
                     "retention decision 12/2026");
             assertThat(delete.code()).as(delete.err()).isZero();

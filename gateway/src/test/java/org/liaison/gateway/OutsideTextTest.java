@@ -32,11 +32,14 @@ import org.liaison.certs.Credential;
 import org.liaison.certs.Role;
 import org.liaison.certs.Suite;
 import org.liaison.certs.testing.TestPki;
+import org.liaison.cli.Main;
 import org.liaison.gateway.audit.AuditLogVerifier;
+import org.liaison.gateway.local.LocalApi;
 import org.liaison.gateway.node.GatewayNode;
 import org.liaison.gateway.node.Stages;
 import org.liaison.gateway.peer.ReceiveHandler;
 import org.liaison.protocol.UntrustedText;
+import org.liaison.protocol.envelope.Envelopes;
 import org.liaison.protocol.envelope.Notices;
 
 /**
@@ -63,7 +66,7 @@ class OutsideTextTest {
     static Run liaison(String... args) {
         java.io.StringWriter out = new java.io.StringWriter();
         java.io.StringWriter err = new java.io.StringWriter();
-        int code = org.liaison.cli.Main.run(args, new java.io.PrintWriter(out), new java.io.PrintWriter(err));
+        int code = Main.run(args, new java.io.PrintWriter(out), new java.io.PrintWriter(err));
         return new Run(code, out.toString(), err.toString());
     }
 
@@ -112,7 +115,7 @@ class OutsideTextTest {
             try (GatewayNode al = t.startLogged(AL)) {
                 Throwable refused = catchThrowable(() -> {
                     try (SSLSocket s = RawPeer.connect(al.localPort(), client, "TLSv1.3")) {
-                        RawPeer.request(s, "GET", org.liaison.gateway.local.LocalApi.INBOX, "", new byte[0]);
+                        RawPeer.request(s, "GET", LocalApi.INBOX, "", new byte[0]);
                     }
                 });
                 assertThat(refused).isNotNull();
@@ -162,7 +165,7 @@ class OutsideTextTest {
             String id = submit.out().strip();
             TestNodes.await("the delivery", Duration.ofSeconds(20), () -> alNode.store().inbox().all().size() == 1);
             var env = alNode.store().inbox().received(UUID.fromString(id)).orElseThrow();
-            UUID conversation = org.liaison.protocol.envelope.Envelopes.readStored(env.envelope(), env.envelopeSha256()).header()
+            UUID conversation = Envelopes.readStored(env.envelope(), env.envelopeSha256()).header()
                     .conversationId();
             // Albania's node acknowledges with a note of its own making: XML carries C1, bidi and separators (not ESC).
             String note = "we will \u009b2J\u202eanswer\u2028AUDIT OK\u2029done";

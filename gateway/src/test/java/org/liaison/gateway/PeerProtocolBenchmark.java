@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.liaison.certs.FederationPki;
 import org.liaison.gateway.node.GatewayNode;
 
 /**
@@ -60,7 +61,7 @@ public final class PeerProtocolBenchmark {
     }
 
     /** Sends {@code n} fresh messages with {@code concurrency} in flight; returns msg/s. */
-    static double round(GatewayNode al, TestNodes t, org.liaison.certs.FederationPki.Authority italy, HttpClient client, String name,
+    static double round(GatewayNode al, TestNodes t, FederationPki.Authority italy, HttpClient client, String name,
             int n, int concurrency) throws Exception {
         List<byte[]> bodies = new ArrayList<>();
         for (int i = 0; i < n; i++) {

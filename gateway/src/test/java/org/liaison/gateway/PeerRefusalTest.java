@@ -16,10 +16,13 @@ import org.junit.jupiter.api.Test;
 import org.liaison.certs.CertificateAuthority;
 import org.liaison.certs.CertificateProfile;
 import org.liaison.certs.Credential;
+import org.liaison.certs.KeyAlgorithm;
 import org.liaison.certs.Suite;
 import org.liaison.certs.testing.TestPki;
 import org.liaison.gateway.audit.AuditEvent;
 import org.liaison.gateway.node.GatewayNode;
+import org.liaison.gateway.peer.ReceiveHandler;
+import org.liaison.gateway.peer.StagedTransfers;
 
 /** Everything Albania's peer API must refuse — each with an audit entry and nothing stored. */
 class PeerRefusalTest extends AlbaniaNodeTest {
@@ -78,7 +81,7 @@ class PeerRefusalTest extends AlbaniaNodeTest {
     @Test
     void aRequestHeadSentAByteAtATimeIsCutOffAndAudited() throws Exception {
         // Each byte resets the 3 s read timeout; the head deadline (3 s in these tests) does not move.
-        byte[] head = ("POST " + org.liaison.gateway.peer.ReceiveHandler.PATH + " HTTP/1.1\r\nHost: peer\r\nX-Slow: "
+        byte[] head = ("POST " + ReceiveHandler.PATH + " HTTP/1.1\r\nHost: peer\r\nX-Slow: "
                 + "a".repeat(200) + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
         try (SSLSocket s = RawPeer.connect(al.peerPort(), auth(IT).gatewayTls(), "TLSv1.3")) {
             double closedAfter = trickle(s, head, 500); // 110 s if never cut off
@@ -90,7 +93,7 @@ class PeerRefusalTest extends AlbaniaNodeTest {
     @Test
     void aBodySentTooSlowlyIsCutOff() throws Exception {
         try (SSLSocket s = RawPeer.connect(al.peerPort(), auth(IT).gatewayTls(), "TLSv1.3")) {
-            s.getOutputStream().write(("POST " + org.liaison.gateway.peer.ReceiveHandler.PATH + " HTTP/1.1\r\nHost: peer\r\n"
+            s.getOutputStream().write(("POST " + ReceiveHandler.PATH + " HTTP/1.1\r\nHost: peer\r\n"
                     + "Content-Length: 100000\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             double closedAfter = trickle(s, new byte[200], 500); // 2 bytes a second, far below the minimum rate
             assertThat(closedAfter).as("seconds until the server closed").isBetween(0.0, 30.0);
@@ -101,7 +104,7 @@ class PeerRefusalTest extends AlbaniaNodeTest {
     @Test
     void repeatedRefusalsFromOneAddressAreAuditedOnceAndCountedInFull() throws Exception {
         CertificateAuthority self = CertificateAuthority.createRoot("CN=IT-DNA gateway, O=IT-DNA, C=IT",
-                org.liaison.certs.KeyAlgorithm.EC_P256, java.time.Instant.now().minusSeconds(60),
+                KeyAlgorithm.EC_P256, java.time.Instant.now().minusSeconds(60),
                 java.time.Instant.now().plusSeconds(3600), 0);
         for (int i = 0; i < 20; i++) {
             assertRefusedAtTls(self.credential(), "TLSv1.3");
@@ -116,7 +119,7 @@ class PeerRefusalTest extends AlbaniaNodeTest {
     @Test
     void selfSignedCertificateIsRefused() throws Exception {
         CertificateAuthority self = CertificateAuthority.createRoot("CN=IT-DNA gateway, O=IT-DNA, C=IT",
-                org.liaison.certs.KeyAlgorithm.EC_P256, java.time.Instant.now().minusSeconds(60),
+                KeyAlgorithm.EC_P256, java.time.Instant.now().minusSeconds(60),
                 java.time.Instant.now().plusSeconds(3600), 0);
         assertRefusedAtTls(self.credential(), "TLSv1.3");
         // The JDK's TLS hands the chain to the node's trust manager, which names the certificate; BoringSSL refuses this
@@ -140,7 +143,7 @@ class PeerRefusalTest extends AlbaniaNodeTest {
     @Test
     void gatewayCertificateOfTheRightCaThatTheDirectoryDoesNotListIsRefused() throws Exception {
         // Valid, issued by Italy's national CA for gateway TLS — but not the certificate the directory names.
-        var kp = org.liaison.certs.KeyAlgorithm.EC_P256.generate();
+        var kp = KeyAlgorithm.EC_P256.generate();
         var chain = auth(IT).ca().issue(CertificateAuthority.Request.of("CN=IT-DNA gateway, O=IT-DNA, C=IT", kp.getPublic(),
                 CertificateProfile.GATEWAY_TLS, java.time.Instant.now().minusSeconds(60), java.time.Instant.now().plusSeconds(3600)));
         assertRefusedAtTls(Credential.create(kp.getPrivate(), chain), "TLSv1.3");
@@ -252,36 +255,36 @@ class PeerRefusalTest extends AlbaniaNodeTest {
     @Test
     void aPeerThatCutsManyDeliveriesStagesWithinItsBudgetAndWhatIsDroppedIsAuditedAndCounted() throws Exception {
         java.nio.file.Path staged = t.federation.dir().resolve(AL.value()).resolve("data/blobs/transfers").resolve(IT.value());
-        int cuts = org.liaison.gateway.peer.StagedTransfers.MAX_PER_PEER + 3;
+        int cuts = StagedTransfers.MAX_PER_PEER + 3;
         for (int i = 0; i < cuts; i++) {
             byte[] body = RawPeer.message(al.trust().directory(), t.investigator(IT), IT, List.of(AL), auth(IT).envelopeSigning());
             int envelope = java.nio.ByteBuffer.wrap(body).getInt();
             try (SSLSocket s = RawPeer.connect(al.peerPort(), auth(IT).gatewayTls(), "TLSv1.3")) {
-                s.getOutputStream().write(("POST " + org.liaison.gateway.peer.ReceiveHandler.PATH + " HTTP/1.1\r\nHost: peer\r\n"
+                s.getOutputStream().write(("POST " + ReceiveHandler.PATH + " HTTP/1.1\r\nHost: peer\r\n"
                         + "Content-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
                 s.getOutputStream().write(body, 0, 4 + envelope); // the signed envelope, then the connection breaks
                 s.getOutputStream().flush();
                 int before = i;
                 TestNodes.await("the transfer staged", Duration.ofSeconds(10), () -> {
                     try (var d = java.nio.file.Files.list(staged)) {
-                        return d.count() == Math.min(before + 1, org.liaison.gateway.peer.StagedTransfers.MAX_PER_PEER);
+                        return d.count() == Math.min(before + 1, StagedTransfers.MAX_PER_PEER);
                     } catch (IOException e) {
                         return false;
                     }
                 });
                 TestNodes.await("the dropped transfer audited", Duration.ofSeconds(10), () -> audit.events().stream()
                         .filter(e -> e.type().equals("transfer-dropped")).count() == Math.max(0,
-                                before + 1 - org.liaison.gateway.peer.StagedTransfers.MAX_PER_PEER));
+                                before + 1 - StagedTransfers.MAX_PER_PEER));
             }
         }
         try (var d = java.nio.file.Files.list(staged)) {
-            assertThat(d.count()).isEqualTo(org.liaison.gateway.peer.StagedTransfers.MAX_PER_PEER);
+            assertThat(d.count()).isEqualTo(StagedTransfers.MAX_PER_PEER);
         }
         assertThat(audit.events()).filteredOn(e -> e.type().equals("transfer-dropped")).hasSize(3)
                 .allMatch(e -> IT.value().equals(e.counterpart()) && e.reason().contains("more than "
-                        + org.liaison.gateway.peer.StagedTransfers.MAX_PER_PEER + " transfers staged from " + IT));
+                        + StagedTransfers.MAX_PER_PEER + " transfers staged from " + IT));
         assertThat(al.metrics().scrape()).contains("liaison_transfers_dropped_total{reason=\"budget\"} 3.0")
-                .containsPattern("liaison_transfers_staged(\\{[^}]*\\})? " + org.liaison.gateway.peer.StagedTransfers.MAX_PER_PEER + "\\.0");
+                .containsPattern("liaison_transfers_staged(\\{[^}]*\\})? " + StagedTransfers.MAX_PER_PEER + "\\.0");
         assertThat(al.store().inbox().all()).isEmpty();
     }
 }

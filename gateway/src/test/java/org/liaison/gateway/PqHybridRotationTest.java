@@ -21,8 +21,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.liaison.certs.Credential;
 import org.liaison.certs.Fingerprint;
 import org.liaison.certs.HybridPrivateKey;
+import org.liaison.certs.Keystores;
+import org.liaison.certs.Passwords;
 import org.liaison.certs.Pem;
 import org.liaison.certs.Suite;
 import org.liaison.cli.Main;
@@ -208,9 +211,9 @@ class PqHybridRotationTest {
         Path enc2 = issueHybrid("encryption-2");
         publish("--add", "encryption=" + al.resolve("encryption-2.pem"), "--add", "kem=" + al.resolve("encryption-2-kem.pem"),
                 "--use", "encryption=" + al.resolve("encryption-2.pem"));
-        char[] pw = org.liaison.certs.Passwords.fromFile(al.resolve("encryption.password"));
-        org.liaison.certs.Credential hybrid = org.liaison.certs.Keystores.load(enc2, pw);
-        org.liaison.certs.Keystores.save(org.liaison.certs.Credential.create(hybrid.privateKey(), hybrid.chain()),
+        char[] pw = Passwords.fromFile(al.resolve("encryption.password"));
+        Credential hybrid = Keystores.load(enc2, pw);
+        Keystores.save(Credential.create(hybrid.privateKey(), hybrid.chain()),
                 al.resolve("encryption-x25519-only.p12"), pw);
         Files.move(al.resolve("encryption-x25519-only.p12"), al.resolve("encryption.p12"), StandardCopyOption.REPLACE_EXISTING);
         assertThatThrownBy(() -> GatewayNode.start(t.config(AL), new MemoryAuditLog(), TestNodes.FAST))

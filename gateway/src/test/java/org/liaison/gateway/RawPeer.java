@@ -21,11 +21,17 @@ import javax.net.ssl.X509TrustManager;
 import org.liaison.certs.AuthorityId;
 import org.liaison.certs.Credential;
 import org.liaison.gateway.peer.ReceiveHandler;
+import org.liaison.gateway.tls.SingleKeyManager;
 import org.liaison.protocol.directory.FederationDirectory;
 import org.liaison.protocol.envelope.EnvelopeHeader;
 import org.liaison.protocol.envelope.Envelopes;
 import org.liaison.protocol.envelope.PayloadInfo;
+import org.liaison.protocol.model.Classification;
+import org.liaison.protocol.model.HandlingFlag;
+import org.liaison.protocol.model.Instrument;
 import org.liaison.protocol.model.Service;
+import org.liaison.protocol.pkg.FileEntry;
+import org.liaison.protocol.pkg.ManifestSpec;
 import org.liaison.protocol.pkg.Manifests;
 import org.liaison.protocol.stream.PayloadCipher;
 import org.liaison.protocol.xenc.ContentEncryption;
@@ -56,7 +62,7 @@ final class RawPeer {
     static SSLContext context(Credential client) throws Exception {
         // Presents the given certificate whatever CAs the server asks for, so that the server's own checks are what is tested.
         javax.net.ssl.KeyManager[] kms = client == null ? new javax.net.ssl.KeyManager[0]
-                : new javax.net.ssl.KeyManager[] {new org.liaison.gateway.tls.SingleKeyManager(client)};
+                : new javax.net.ssl.KeyManager[] {new SingleKeyManager(client)};
         SSLContext ctx = SSLContext.getInstance("TLS");
         ctx.init(kms, new TrustManager[] {trustAnyServer()}, null);
         return ctx;
@@ -123,18 +129,18 @@ final class RawPeer {
 
     /** A manifest signed by {@code investigator} for one file, {@link #PAYLOAD}, named payload.txt. */
     static byte[] manifest(Credential investigator, AuthorityId from, List<AuthorityId> to,
-            java.util.Set<org.liaison.protocol.model.HandlingFlag> flags) throws Exception {
+            java.util.Set<HandlingFlag> flags) throws Exception {
         return manifest(investigator, from, to, flags, PAYLOAD);
     }
 
     /** A manifest signed by {@code investigator} for one file of content {@code plaintext}, named payload.txt. */
     static byte[] manifest(Credential investigator, AuthorityId from, List<AuthorityId> to,
-            java.util.Set<org.liaison.protocol.model.HandlingFlag> flags, byte[] plaintext) throws Exception {
+            java.util.Set<HandlingFlag> flags, byte[] plaintext) throws Exception {
         Instant now = Instant.now();
-        return Manifests.sign(new org.liaison.protocol.pkg.ManifestSpec("OP-RAW-1", Service.MLA_REQUEST, from, to, null,
-                org.liaison.protocol.model.Instrument.UNTOC, "18", "", org.liaison.protocol.model.Classification.RESTRICTED,
-                flags, null), List.of(new org.liaison.protocol.pkg.FileEntry("payload.txt", "text/plain", plaintext.length,
-                Envelopes.sha256(plaintext), List.of(new org.liaison.protocol.pkg.FileEntry.Custody("test", now, "test", "")))),
+        return Manifests.sign(new ManifestSpec("OP-RAW-1", Service.MLA_REQUEST, from, to, null,
+                Instrument.UNTOC, "18", "", Classification.RESTRICTED,
+                flags, null), List.of(new FileEntry("payload.txt", "text/plain", plaintext.length,
+                Envelopes.sha256(plaintext), List.of(new FileEntry.Custody("test", now, "test", "")))),
                 investigator, UUID.randomUUID(), now);
     }
 

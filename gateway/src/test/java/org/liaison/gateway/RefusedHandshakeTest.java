@@ -12,9 +12,11 @@ import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.liaison.certs.CaStore;
 import org.liaison.certs.Credential;
 import org.liaison.certs.Role;
 import org.liaison.gateway.audit.AuditEvent;
+import org.liaison.gateway.local.LocalApiHandler;
 import org.liaison.gateway.node.GatewayNode;
 
 /**
@@ -68,7 +70,7 @@ class RefusedHandshakeTest extends AlbaniaNodeTest {
     void aHandshakeWithoutACertificateIsAuditedOnTheLocalPort(String provider) throws Exception {
         restartWith(provider);
         try (SSLSocket s = RawPeer.connect(RawPeer.context(null), al.localPort(), "TLSv1.3")) {
-            RawPeer.request(s, "GET", org.liaison.gateway.local.LocalApiHandler.PREFIX + "inbox", "", new byte[0]);
+            RawPeer.request(s, "GET", LocalApiHandler.PREFIX + "inbox", "", new byte[0]);
         } catch (Exception refused) {
             // refused in the handshake or at the first read
         }
@@ -93,10 +95,10 @@ class RefusedHandshakeTest extends AlbaniaNodeTest {
         SSLContext ctx = RawPeer.context(italy);
         assertThat(tryOnce(ctx, al.peerPort())).isTrue(); // a session to resume
         long reloads = audit.events().stream().filter(e -> e.type().equals("crl-reload")).count();
-        org.liaison.certs.CaStore ca = auth(IT).ca();
+        CaStore ca = auth(IT).ca();
         ca.revoke(italy.certificate().getSerialNumber(), java.security.cert.CRLReason.KEY_COMPROMISE,
                 java.time.Instant.now().minusSeconds(1));
-        java.nio.file.Path crl = ca.directory().resolve(org.liaison.certs.CaStore.CRL);
+        java.nio.file.Path crl = ca.directory().resolve(CaStore.CRL);
         java.nio.file.attribute.FileTime before = java.nio.file.Files.getLastModifiedTime(crl);
         ca.writeCrl(java.time.Instant.now().minusSeconds(1), Duration.ofDays(7));
         java.nio.file.Files.setLastModifiedTime(crl, java.nio.file.attribute.FileTime.from(before.toInstant().plusSeconds(2)));

@@ -23,11 +23,21 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.liaison.certs.AuthorityId;
+import org.liaison.certs.CertificateAuthority;
+import org.liaison.certs.CertificateProfile;
+import org.liaison.certs.Credential;
+import org.liaison.certs.Fingerprint;
+import org.liaison.certs.Role;
 import org.liaison.cli.local.LocalClient;
+import org.liaison.gateway.audit.AuditEvent;
+import org.liaison.gateway.audit.MemoryAuditLog;
 import org.liaison.gateway.node.GatewayNode;
 import org.liaison.gateway.node.Outbox;
 import org.liaison.gateway.store.MessageStore;
 import org.liaison.gateway.store.SqliteMessageStore;
+import org.liaison.protocol.ErrorCode;
+import org.liaison.protocol.ProtocolException;
 import org.liaison.protocol.stream.PayloadCipher;
 
 /**
@@ -47,8 +57,8 @@ class ResumeTest {
     /** The test nodes' tuning, taking messages of any size this test sends (the default test limit is 1 GiB). */
     static final GatewayNode.Tuning TUNING = TestNodes.FAST.toBuilder().maxMessageBytes(Math.max(1L << 30, 2 * SIZE)).build();
 
-    static GatewayNode start(TestNodes t, org.liaison.certs.AuthorityId id) throws Exception {
-        return GatewayNode.start(t.config(id), new org.liaison.gateway.audit.MemoryAuditLog(), TUNING);
+    static GatewayNode start(TestNodes t, AuthorityId id) throws Exception {
+        return GatewayNode.start(t.config(id), new MemoryAuditLog(), TUNING);
     }
 
     /** The ciphertext size of the test payload (what goes on the wire). */
@@ -57,7 +67,7 @@ class ResumeTest {
     }
 
     /** The staged payload of the one transfer in progress at {@code node}'s data folder, once it is at least half there. */
-    static Path halfStaged(TestNodes t, org.liaison.certs.AuthorityId node) throws Exception {
+    static Path halfStaged(TestNodes t, AuthorityId node) throws Exception {
         Path transfers = t.federation.dir().resolve(node.value()).resolve("data/blobs/transfers");
         Path[] found = new Path[1];
         TestNodes.await("half of the payload staged", Duration.ofSeconds(120), () -> {
@@ -74,8 +84,8 @@ class ResumeTest {
     }
 
     /** The SHA-256 of the files of a package fetched through the local API of {@code node} (one file here). */
-    static byte[] fetchedSha(TestNodes t, org.liaison.certs.AuthorityId node, UUID id) throws Exception {
-        LocalClient client = new LocalClient(t.federation.profiles().get(node).get(org.liaison.certs.Role.INVESTIGATOR));
+    static byte[] fetchedSha(TestNodes t, AuthorityId node, UUID id) throws Exception {
+        LocalClient client = new LocalClient(t.federation.profiles().get(node).get(Role.INVESTIGATOR));
         MessageDigest sha = MessageDigest.getInstance("SHA-256");
         try (DataInputStream in = new DataInputStream(client.fetch(id.toString()))) {
             in.skipNBytes(in.readInt()); // the manifest
@@ -231,7 +241,7 @@ class ResumeTest {
             UUID id = it.outbox().submit(ServeProcessTest.large(t, IT, AL, SIZE));
             TestNodes.await("delivery", Duration.ofSeconds(300),
                     () -> it.store().deliveries().of(id).get(0).state() == MessageStore.State.DELIVERED);
-            String user = t.federation.profiles().get(AL).get(org.liaison.certs.Role.INVESTIGATOR).toString();
+            String user = t.federation.profiles().get(AL).get(Role.INVESTIGATOR).toString();
             Path got = dir.resolve("got");
             Path partial = dir.resolve(".got.partial/files/disk-image.bin");
             Process fetch = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m", "-cp",
@@ -262,7 +272,7 @@ class ResumeTest {
             assertThat(sha.digest()).isEqualTo(sentSha());
             assertThat(dir.resolve(".got.partial")).doesNotExist();
             // The gateway served the rest only: its audit entry says where the download resumed.
-            List<org.liaison.gateway.audit.AuditEvent> fetches = ((org.liaison.gateway.audit.MemoryAuditLog) al.audit()).events().stream()
+            List<AuditEvent> fetches = ((MemoryAuditLog) al.audit()).events().stream()
                     .filter(e -> e.type().equals("fetch")).toList();
             assertThat(fetches).hasSize(2);
             String reason = fetches.get(1).reason();
@@ -280,7 +290,7 @@ class ResumeTest {
             Files.copy(in, file);
         }
         try (GatewayNode it = start(t, IT); GatewayNode al = start(t, AL)) {
-            Path user = t.federation.profiles().get(IT).get(org.liaison.certs.Role.INVESTIGATOR);
+            Path user = t.federation.profiles().get(IT).get(Role.INVESTIGATOR);
             String[] submit = {"--profile", user.toString(), "submit", "--to", "AL-PP", "--service", "mla-request", "--case",
                 "OP-UPLOAD-1", "--legal-basis", "UNTOC art. 18", file.toString()};
             List<String> cmd = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -336,7 +346,7 @@ class ResumeTest {
     void aParkedUploadResumesOnlyAtItsOwnOffsetForItsOwnKeyAndPackage() throws Exception {
         TestNodes t = new TestNodes(dir);
         TestClock clock = new TestClock();
-        try (GatewayNode it = GatewayNode.start(t.config(IT), new org.liaison.gateway.audit.MemoryAuditLog(),
+        try (GatewayNode it = GatewayNode.start(t.config(IT), new MemoryAuditLog(),
                 TUNING.toBuilder().clock(clock).build())) {
             java.security.cert.X509Certificate me = t.investigator(IT).certificate();
             var first = t.submission(IT, List.of(AL), null, "key-1", TestNodes.text("first half|second half"));
@@ -349,15 +359,15 @@ class ResumeTest {
 
             // Another offset, another package under the key, or a key without a parked upload: refused, nothing changes.
             assertThat(org.assertj.core.api.Assertions.catchThrowableOfType(() -> it.outbox().begin(first.manifestXml(), me, "key-1",
-                    null, null, null, 5), org.liaison.protocol.ProtocolException.class).code())
-                    .isEqualTo(org.liaison.protocol.ErrorCode.RESUME_MISMATCH);
+                    null, null, null, 5), ProtocolException.class).code())
+                    .isEqualTo(ErrorCode.RESUME_MISMATCH);
             assertThat(it.outbox().parkedBytes(me, "key-1")).isEqualTo(11);
             assertThat(org.assertj.core.api.Assertions.catchThrowableOfType(() -> it.outbox().begin(first.manifestXml(), me, "key-2",
-                    null, null, null, 11), org.liaison.protocol.ProtocolException.class).code())
-                    .isEqualTo(org.liaison.protocol.ErrorCode.RESUME_MISMATCH);
+                    null, null, null, 11), ProtocolException.class).code())
+                    .isEqualTo(ErrorCode.RESUME_MISMATCH);
             assertThat(org.assertj.core.api.Assertions.catchThrowableOfType(() -> it.outbox().begin(other.manifestXml(), me, "key-1",
-                    null, null, null, 11), org.liaison.protocol.ProtocolException.class).code())
-                    .isEqualTo(org.liaison.protocol.ErrorCode.RESUME_MISMATCH);
+                    null, null, null, 11), ProtocolException.class).code())
+                    .isEqualTo(ErrorCode.RESUME_MISMATCH);
             assertThat(it.outbox().parkedBytes(me, "key-1")).isZero(); // another package under the key: the parked one went
 
             // Parked again, then resumed at its offset: one message with the whole file.
@@ -393,17 +403,17 @@ class ResumeTest {
     }
 
     /** Another investigator of the same authority, with a certificate of its national CA. */
-    static org.liaison.certs.Credential anotherInvestigator(TestNodes t, String name) throws Exception {
-        java.security.KeyPair kp = t.federation.pki().suite().keyFor(org.liaison.certs.CertificateProfile.INVESTIGATOR).generate();
+    static Credential anotherInvestigator(TestNodes t, String name) throws Exception {
+        java.security.KeyPair kp = t.federation.pki().suite().keyFor(CertificateProfile.INVESTIGATOR).generate();
         java.time.Instant now = java.time.Instant.now();
-        return org.liaison.certs.Credential.create(kp.getPrivate(), t.federation.pki().authority(IT).ca().issue(
-                new org.liaison.certs.CertificateAuthority.Request("CN=IT-DNA investigator " + name + ", OU=IT-DNA", kp.getPublic(),
-                        org.liaison.certs.CertificateProfile.INVESTIGATOR, now.minusSeconds(60), now.plus(Duration.ofDays(1)), List.of(),
+        return Credential.create(kp.getPrivate(), t.federation.pki().authority(IT).ca().issue(
+                new CertificateAuthority.Request("CN=IT-DNA investigator " + name + ", OU=IT-DNA", kp.getPublic(),
+                        CertificateProfile.INVESTIGATOR, now.minusSeconds(60), now.plus(Duration.ofDays(1)), List.of(),
                         List.of(), -1)));
     }
 
     /** A session of {@code person} under {@code key} that took 4 file bytes, then broke. */
-    static void breakAnUpload(GatewayNode node, org.liaison.certs.Credential person, String key) throws Exception {
+    static void breakAnUpload(GatewayNode node, Credential person, String key) throws Exception {
         byte[] manifest = RawPeer.manifest(person, IT, List.of(AL), java.util.Set.of(), "abandoned".getBytes());
         var session = node.outbox().begin(manifest, person.certificate(), key, null, null, null);
         session.write(java.nio.ByteBuffer.wrap("aban".getBytes()));
@@ -413,14 +423,14 @@ class ResumeTest {
     @Test
     void oneInvestigatorsBrokenUploadsNeverPushOutAnothersAndWhatIsNotKeptIsRefusedAndAudited() throws Exception {
         TestNodes t = new TestNodes(dir);
-        org.liaison.gateway.audit.MemoryAuditLog audit = new org.liaison.gateway.audit.MemoryAuditLog();
+        MemoryAuditLog audit = new MemoryAuditLog();
         try (GatewayNode it = GatewayNode.start(t.config(IT), audit, TUNING)) {
-            org.liaison.certs.Credential victim = t.investigator(IT);
+            Credential victim = t.investigator(IT);
             breakAnUpload(it, victim, "mine");
             assertThat(it.outbox().parkedBytes(victim.certificate(), "mine")).isEqualTo(4);
 
             // Another investigator breaks more uploads than the whole node keeps: beyond their share, none is kept.
-            org.liaison.certs.Credential flooder = anotherInvestigator(t, "F");
+            Credential flooder = anotherInvestigator(t, "F");
             for (int i = 0; i <= Outbox.MAX_PARKED; i++) {
                 breakAnUpload(it, flooder, "flood-" + i);
             }
@@ -428,23 +438,23 @@ class ResumeTest {
             assertThat(java.util.stream.IntStream.rangeClosed(0, Outbox.MAX_PARKED)
                     .filter(i -> it.outbox().parkedBytes(flooder.certificate(), "flood-" + i) > 0).count())
                     .isEqualTo(Outbox.MAX_PARKED_PER_PERSON);
-            String flooderId = "SHA256:" + org.liaison.certs.Fingerprint.of(flooder.certificate()).hex();
+            String flooderId = "SHA256:" + Fingerprint.of(flooder.certificate()).hex();
             assertThat(audit.events()).filteredOn(e -> e.type().equals("upload-not-kept") && e.actor().equals(flooderId)
-                    && e.reason().contains(org.liaison.protocol.ErrorCode.PARKED_UPLOADS_FULL.code()))
+                    && e.reason().contains(ErrorCode.PARKED_UPLOADS_FULL.code()))
                     .hasSize(Outbox.MAX_PARKED + 1 - Outbox.MAX_PARKED_PER_PERSON);
 
             // A resume of one that was not kept says why; the kept ones resume.
             byte[] manifest = RawPeer.manifest(flooder, IT, List.of(AL), java.util.Set.of(), "abandoned".getBytes());
-            org.liaison.protocol.ProtocolException refused = org.assertj.core.api.Assertions.catchThrowableOfType(() -> it.outbox()
+            ProtocolException refused = org.assertj.core.api.Assertions.catchThrowableOfType(() -> it.outbox()
                     .begin(manifest, flooder.certificate(), "flood-" + Outbox.MAX_PARKED, null, null, null, 4),
-                    org.liaison.protocol.ProtocolException.class);
-            assertThat(refused.code()).isEqualTo(org.liaison.protocol.ErrorCode.PARKED_UPLOADS_FULL);
+                    ProtocolException.class);
+            assertThat(refused.code()).isEqualTo(ErrorCode.PARKED_UPLOADS_FULL);
             assertThat(refused.getMessage()).contains("at most " + Outbox.MAX_PARKED_PER_PERSON + " per person")
                     .contains("send it from the start");
 
             // Many people, each within their share, fill the node: then nobody's parked upload is pushed out either.
             for (int p = 0; p * Outbox.MAX_PARKED_PER_PERSON < Outbox.MAX_PARKED; p++) {
-                org.liaison.certs.Credential each = anotherInvestigator(t, "P" + p);
+                Credential each = anotherInvestigator(t, "P" + p);
                 for (int i = 0; i < Outbox.MAX_PARKED_PER_PERSON; i++) {
                     breakAnUpload(it, each, "each-" + i);
                 }
@@ -476,7 +486,7 @@ class ResumeTest {
         // (not 1 s: after the last byte the receiver syncs, logs and signs its receipt, which a loaded machine can stretch).
         GatewayNode.Tuning impatient = TUNING.toBuilder().clientTimeout(Duration.ofSeconds(2)).build();
         try (Relay relay = new Relay(ports[0], ports[1], 1_500_000); GatewayNode al = start(t, AL);
-                GatewayNode it = GatewayNode.start(t.config(IT), new org.liaison.gateway.audit.MemoryAuditLog(), impatient)) {
+                GatewayNode it = GatewayNode.start(t.config(IT), new MemoryAuditLog(), impatient)) {
             UUID id = it.outbox().submit(ServeProcessTest.large(t, IT, AL, 6L << 20));
             TestNodes.await("delivery", Duration.ofSeconds(60),
                     () -> it.store().deliveries().of(id).get(0).state() == MessageStore.State.DELIVERED);
@@ -492,7 +502,7 @@ class ResumeTest {
         return true;
     }
 
-    static long stagedFolders(TestNodes t, org.liaison.certs.AuthorityId node) throws IOException {
+    static long stagedFolders(TestNodes t, AuthorityId node) throws IOException {
         Path transfers = t.federation.dir().resolve(node.value()).resolve("data/blobs/transfers");
         try (var s = Files.walk(transfers)) {
             return s.filter(Files::isRegularFile).count();

@@ -16,6 +16,7 @@ import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.liaison.certs.Role;
+import org.liaison.gateway.audit.MemoryAuditLog;
 import org.liaison.gateway.node.GatewayNode;
 import org.liaison.gateway.node.Retention;
 import org.liaison.gateway.store.MessageStore;
@@ -121,7 +122,7 @@ class RetentionTest {
         Path it = t.federation.profiles().get(IT).get(Role.INVESTIGATOR);
         Path al = t.federation.profiles().get(AL).get(Role.INVESTIGATOR);
         Path file = Files.writeString(dir.resolve("request.txt"), "records");
-        org.liaison.gateway.audit.MemoryAuditLog alAudit = new org.liaison.gateway.audit.MemoryAuditLog();
+        MemoryAuditLog alAudit = new MemoryAuditLog();
         try (GatewayNode itNode = t.start(IT); GatewayNode alNode = GatewayNode.start(t.config(AL), alAudit, TestNodes.FAST)) {
             String gone = submit(it, file, "OP-CLOSED/2026");
             String kept = submit(it, file, "OP-OPEN");
@@ -163,7 +164,7 @@ class RetentionTest {
         Path it = t.federation.profiles().get(IT).get(Role.INVESTIGATOR);
         Path file = Files.writeString(dir.resolve("request.txt"), "records");
         Files.writeString(t.config(AL), "retention:\n  law-enforcement-exchange: PT6S\n", java.nio.file.StandardOpenOption.APPEND);
-        org.liaison.gateway.audit.MemoryAuditLog alAudit = new org.liaison.gateway.audit.MemoryAuditLog();
+        MemoryAuditLog alAudit = new MemoryAuditLog();
         try (GatewayNode itNode = t.start(IT); GatewayNode alNode = GatewayNode.start(t.config(AL), alAudit, TestNodes.FAST)) {
             UUID held = UUID.fromString(submit(it, file, "OP-HELD"));
             BackupRestoreTest.Run lee = BackupRestoreTest.cli("--profile", it.toString(), "submit", "--to", "AL-PP", "--service",

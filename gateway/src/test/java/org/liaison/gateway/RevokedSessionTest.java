@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.liaison.certs.CaStore;
 import org.liaison.certs.Credential;
 import org.liaison.gateway.local.LocalApiHandler;
+import org.liaison.gateway.peer.ReceiveHandler;
 import org.liaison.protocol.ErrorCode;
 
 /**
@@ -73,7 +74,7 @@ class RevokedSessionTest extends AlbaniaNodeTest {
                 t.federation.pki().authority(IT).envelopeSigning());
         try (SSLSocket open = RawPeer.connect(ctx, al.peerPort(), "TLSv1.3")) {
             assertThat(RawPeer.post(open, "", body).status()).isEqualTo(200);
-            assertThat(onNewConnection(ctx, al.peerPort(), "POST", org.liaison.gateway.peer.ReceiveHandler.PATH, body).status())
+            assertThat(onNewConnection(ctx, al.peerPort(), "POST", ReceiveHandler.PATH, body).status())
                     .isEqualTo(200);
 
             revoke(t.federation.pki().authority(IT).ca(), italy);
@@ -90,7 +91,7 @@ class RevokedSessionTest extends AlbaniaNodeTest {
             assertThat(same.status()).isEqualTo(403);
             assertThat(same.body()).contains(ErrorCode.UNAUTHORIZED.code());
         }
-        RawPeer.Response resumed = onNewConnection(ctx, al.peerPort(), "POST", org.liaison.gateway.peer.ReceiveHandler.PATH,
+        RawPeer.Response resumed = onNewConnection(ctx, al.peerPort(), "POST", ReceiveHandler.PATH,
                 RawPeer.message(al.trust().directory(), t.investigator(IT), IT, List.of(AL), t.federation.pki().authority(IT)
                         .envelopeSigning()));
         assertThat(resumed == null || resumed.status() == 403).as("refused, not %s", resumed).isTrue();

@@ -23,6 +23,10 @@ import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.liaison.certs.Credential;
+import org.liaison.certs.Role;
+import org.liaison.gateway.audit.AuditEvent;
+import org.liaison.gateway.audit.AuditLogVerifier;
+import org.liaison.gateway.audit.FileAuditLog;
 import org.liaison.gateway.audit.MemoryAuditLog;
 import org.liaison.gateway.config.UserProfile;
 import org.liaison.gateway.node.GatewayNode;
@@ -67,7 +71,7 @@ class SafeRetryTest {
     @Test
     void aLostAnswerSaysTheOutcomeIsUnknownAndReRunningTheSameCommandMakesOneMessage() throws Exception {
         TestNodes t = new TestNodes(dir.resolve("fed"));
-        Path it = t.federation.profiles().get(IT).get(org.liaison.certs.Role.INVESTIGATOR);
+        Path it = t.federation.profiles().get(IT).get(Role.INVESTIGATOR);
         String realGateway = UserProfile.load(it).gateway();
         Path file = Files.writeString(dir.resolve("statement.txt"), "account 4711");
         String[] submit = {"--profile", it.toString(), "submit", "--to", "AL-PP", "--service", "mla-request", "--case", "OP-1",
@@ -137,8 +141,8 @@ class SafeRetryTest {
             assertThat(al.store().inbox().all()).isEmpty(); // creates the log
         }
         // The node logged the reception, then died before its store committed it.
-        try (org.liaison.gateway.audit.FileAuditLog log = t.auditLog(AL, java.time.Duration.ofHours(1))) {
-            log.record(org.liaison.gateway.audit.AuditEvent.of("receive", "IT-DNA", id.toString(), "IT-DNA", "ok", null));
+        try (FileAuditLog log = t.auditLog(AL, java.time.Duration.ofHours(1))) {
+            log.record(AuditEvent.of("receive", "IT-DNA", id.toString(), "IT-DNA", "ok", null));
         }
         try (GatewayNode al = t.startLogged(AL)) {
             byte[] body = RawPeer.message(al.trust().directory(), t.federation.pki().authority(IT).envelopeSigning(), IT, List.of(AL),
@@ -150,7 +154,7 @@ class SafeRetryTest {
         }
         long receives = 0;
         long duplicates = 0;
-        for (byte[] e : org.liaison.gateway.audit.AuditLogVerifier.entries(auditDir)) {
+        for (byte[] e : AuditLogVerifier.entries(auditDir)) {
             String text = new String(e, java.nio.charset.StandardCharsets.UTF_8);
             if (text.contains(id.toString())) {
                 receives += text.contains("\"type\":\"receive\"") ? 1 : 0;

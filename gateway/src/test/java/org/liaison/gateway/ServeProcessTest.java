@@ -24,6 +24,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.liaison.certs.AuthorityId;
+import org.liaison.certs.Role;
+import org.liaison.gateway.audit.AuditLogVerifier;
 import org.liaison.gateway.node.GatewayNode;
 import org.liaison.gateway.node.Outbox;
 import org.liaison.gateway.store.MessageStore;
@@ -82,7 +84,7 @@ class ServeProcessTest {
         }
         // The SIEM feed holds every entry of the audit log, byte for byte, one per line.
         List<String> lines = Files.readAllLines(feed);
-        List<String> entries = org.liaison.gateway.audit.AuditLogVerifier.entries(t.federation.dir().resolve("AL-PP/data/audit")).stream()
+        List<String> entries = AuditLogVerifier.entries(t.federation.dir().resolve("AL-PP/data/audit")).stream()
                 .map(b -> new String(b, java.nio.charset.StandardCharsets.UTF_8)).toList();
         assertThat(lines).isEqualTo(entries);
         assertThat(lines).anyMatch(l -> l.contains("\"type\":\"receive\"")).anyMatch(l -> l.contains("\"type\":\"stop\""));
@@ -112,8 +114,8 @@ class ServeProcessTest {
                     }
                 }
             }
-            String itUser = t.federation.profiles().get(IT).get(org.liaison.certs.Role.INVESTIGATOR).toString();
-            String alUser = t.federation.profiles().get(AL).get(org.liaison.certs.Role.INVESTIGATOR).toString();
+            String itUser = t.federation.profiles().get(IT).get(Role.INVESTIGATOR).toString();
+            String alUser = t.federation.profiles().get(AL).get(Role.INVESTIGATOR).toString();
             Path file = Files.writeString(dir.resolve("statement.txt"), "statement for the process test");
             CliEndToEndTest.Run submit = CliEndToEndTest.liaison("--profile", itUser, "submit", "--to", "AL-PP", "--service",
                     "mla-request", "--case", "OP-PROC-1", "--legal-basis", "UNTOC art. 18", file.toString());
@@ -127,7 +129,7 @@ class ServeProcessTest {
             // Each side's auditor pulls its node's log (verified against the listed key) and finds the package in it.
             for (Map.Entry<AuthorityId, List<String>> e : Map.of(IT, List.of("submit", "seal", "receipt"),
                     AL, List.of("receive", "fetch")).entrySet()) {
-                String auditor = t.federation.profiles().get(e.getKey()).get(org.liaison.certs.Role.AUDITOR).toString();
+                String auditor = t.federation.profiles().get(e.getKey()).get(Role.AUDITOR).toString();
                 Path copy = dir.resolve("audit-" + e.getKey().value());
                 CliEndToEndTest.Run pulled = CliEndToEndTest.liaison("--profile", auditor, "audit", "pull", "--out", copy.toString());
                 assertThat(pulled.exit()).as(pulled.err()).isZero();

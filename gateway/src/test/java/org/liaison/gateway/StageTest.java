@@ -16,13 +16,17 @@ import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.liaison.certs.Role;
+import org.liaison.cli.UserException;
+import org.liaison.cli.local.LocalClient;
 import org.liaison.gateway.audit.AuditEvent;
 import org.liaison.gateway.audit.MemoryAuditLog;
+import org.liaison.gateway.local.LocalApi;
 import org.liaison.gateway.node.GatewayNode;
 import org.liaison.gateway.node.Stages;
 import org.liaison.gateway.peer.ReceiveHandler;
 import org.liaison.protocol.ErrorCode;
 import org.liaison.protocol.ProtocolException;
+import org.liaison.protocol.envelope.Envelopes;
 import org.liaison.protocol.envelope.Notices;
 
 /**
@@ -189,7 +193,7 @@ class StageTest {
             String id = submit(it, file, "AL-PP");
             TestNodes.await("the delivery", Duration.ofSeconds(20), () -> alNode.store().inbox().all().size() == 1);
             var env = alNode.store().inbox().received(UUID.fromString(id)).orElseThrow();
-            UUID conversation = org.liaison.protocol.envelope.Envelopes.readStored(env.envelope(), env.envelopeSha256()).header()
+            UUID conversation = Envelopes.readStored(env.envelope(), env.envelopeSha256()).header()
                     .conversationId();
             URI italy = URI.create(itNode.trust().directory().require(IT).endpoints().get(0));
             // The United States claim to have declined a message sent to Albania only.
@@ -226,7 +230,7 @@ class StageTest {
     private static String refusal(Call call) {
         try {
             call.run();
-        } catch (org.liaison.cli.UserException e) {
+        } catch (UserException e) {
             return e.getMessage();
         } catch (Exception e) {
             throw new AssertionError(e);
@@ -248,28 +252,28 @@ class StageTest {
         try (GatewayNode itNode = t.start(IT); GatewayNode alNode = t.start(AL)) {
             String id = submit(it, file, "AL-PP");
             TestNodes.await("the delivery", Duration.ofSeconds(20), () -> alNode.store().inbox().all().size() == 1);
-            org.liaison.cli.local.LocalClient alClient = new org.liaison.cli.local.LocalClient(al);
-            String inbox = org.liaison.gateway.local.LocalApi.INBOX + "/" + id;
+            LocalClient alClient = new LocalClient(al);
+            String inbox = LocalApi.INBOX + "/" + id;
             // A reason code the schema does not have, a reason on an acknowledgement, a decline without one.
-            assertThat(refusal(() -> alClient.post(inbox + org.liaison.gateway.local.LocalApi.DECLINE,
-                    org.liaison.gateway.local.LocalApi.REASON_CODE, "because-we-can"))).contains("no reason code").contains("dual-criminality");
-            assertThat(refusal(() -> alClient.post(inbox + org.liaison.gateway.local.LocalApi.ACKNOWLEDGE,
-                    org.liaison.gateway.local.LocalApi.REASON_CODE, "dual-criminality"))).contains("no reason code");
-            assertThat(refusal(() -> alClient.post(inbox + org.liaison.gateway.local.LocalApi.DECLINE))).contains("needs a reason code");
+            assertThat(refusal(() -> alClient.post(inbox + LocalApi.DECLINE,
+                    LocalApi.REASON_CODE, "because-we-can"))).contains("no reason code").contains("dual-criminality");
+            assertThat(refusal(() -> alClient.post(inbox + LocalApi.ACKNOWLEDGE,
+                    LocalApi.REASON_CODE, "dual-criminality"))).contains("no reason code");
+            assertThat(refusal(() -> alClient.post(inbox + LocalApi.DECLINE))).contains("needs a reason code");
             // A note with control characters, one too long, one not URL-encoded.
-            assertThat(refusal(() -> alClient.post(inbox + org.liaison.gateway.local.LocalApi.ACKNOWLEDGE,
-                    org.liaison.gateway.local.LocalApi.NOTE, "a%07bell"))).contains("control characters");
-            assertThat(refusal(() -> alClient.post(inbox + org.liaison.gateway.local.LocalApi.ACKNOWLEDGE,
-                    org.liaison.gateway.local.LocalApi.NOTE, "x".repeat(4097)))).contains("4096");
-            assertThat(refusal(() -> alClient.post(inbox + org.liaison.gateway.local.LocalApi.ACKNOWLEDGE,
-                    org.liaison.gateway.local.LocalApi.NOTE, "%zz"))).contains("not URL-encoded");
+            assertThat(refusal(() -> alClient.post(inbox + LocalApi.ACKNOWLEDGE,
+                    LocalApi.NOTE, "a%07bell"))).contains("control characters");
+            assertThat(refusal(() -> alClient.post(inbox + LocalApi.ACKNOWLEDGE,
+                    LocalApi.NOTE, "x".repeat(4097)))).contains("4096");
+            assertThat(refusal(() -> alClient.post(inbox + LocalApi.ACKNOWLEDGE,
+                    LocalApi.NOTE, "%zz"))).contains("not URL-encoded");
             // A case reference with a path in it, a reason spanning lines: refused before anything is deleted.
-            org.liaison.cli.local.LocalClient opsClient = new org.liaison.cli.local.LocalClient(ops);
-            assertThat(refusal(() -> opsClient.post(org.liaison.gateway.local.LocalApi.CASE_DELETE,
-                    org.liaison.gateway.local.LocalApi.CASE, "..%2F..%2Fetc", org.liaison.gateway.local.LocalApi.REASON, "x")))
+            LocalClient opsClient = new LocalClient(ops);
+            assertThat(refusal(() -> opsClient.post(LocalApi.CASE_DELETE,
+                    LocalApi.CASE, "..%2F..%2Fetc", LocalApi.REASON, "x")))
                     .contains("case reference");
-            assertThat(refusal(() -> opsClient.post(org.liaison.gateway.local.LocalApi.CASE_DELETE,
-                    org.liaison.gateway.local.LocalApi.CASE, "OP-STAGES", org.liaison.gateway.local.LocalApi.REASON, "one%0Atwo")))
+            assertThat(refusal(() -> opsClient.post(LocalApi.CASE_DELETE,
+                    LocalApi.CASE, "OP-STAGES", LocalApi.REASON, "one%0Atwo")))
                     .contains("one line");
             assertThat(alNode.store().inbox().all()).hasSize(1);
             assertThat(alNode.store().notices().stages(UUID.fromString(id), true)).isEmpty();
@@ -280,7 +284,7 @@ class StageTest {
                     .post(IT, italy, ReceiveHandler.NOTICE_PATH, Stages.NOTICE_TYPE, new byte[Notices.MAX_BYTES + 1]));
             assertThat(big.code()).isEqualTo(ErrorCode.PAYLOAD_TOO_LARGE);
             var env = alNode.store().inbox().received(UUID.fromString(id)).orElseThrow();
-            UUID conversation = org.liaison.protocol.envelope.Envelopes.readStored(env.envelope(), env.envelopeSha256()).header()
+            UUID conversation = Envelopes.readStored(env.envelope(), env.envelopeSha256()).header()
                     .conversationId();
             byte[] backdated = Notices.create(new Notices.Content(UUID.randomUUID(), UUID.fromString(id), conversation, IT, AL, "opened",
                     Instant.now().minus(Duration.ofDays(2)), null, null), alNode.signing());

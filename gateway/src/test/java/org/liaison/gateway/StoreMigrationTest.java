@@ -12,11 +12,14 @@ import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.liaison.certs.Role;
+import org.liaison.cli.Doctor;
 import org.liaison.cli.Main;
 import org.liaison.gateway.audit.AuditLogVerifier;
 import org.liaison.gateway.node.GatewayNode;
 import org.liaison.gateway.store.LocalPostgres;
 import org.liaison.gateway.store.MessageStore;
+import org.liaison.gateway.store.PostgresMessageStore;
 
 /**
  * {@code liaison store migrate}: Italy's node moves from SQLite and its file audit log to
@@ -77,19 +80,19 @@ class StoreMigrationTest {
         assertThat(backup.err()).contains("pg_dump");
         assertThat(dir.resolve("backup")).doesNotExist();
         // The preflight reaches the database (and says so when the password is wrong).
-        List<org.liaison.cli.Doctor.Check> checks = org.liaison.cli.Doctor.examine(itConfig,
-                org.liaison.cli.Doctor.Limits.DEFAULT, java.time.Clock.systemUTC());
+        List<Doctor.Check> checks = Doctor.examine(itConfig,
+                Doctor.Limits.DEFAULT, java.time.Clock.systemUTC());
         assertThat(checks).filteredOn(c -> c.name().equals("store")).singleElement().satisfies(c -> {
-            assertThat(c.status()).isEqualTo(org.liaison.cli.Doctor.Status.OK);
-            assertThat(c.detail()).contains("PostgreSQL").contains("schema version " + org.liaison.gateway.store.PostgresMessageStore.schemaVersion());
+            assertThat(c.status()).isEqualTo(Doctor.Status.OK);
+            assertThat(c.detail()).contains("PostgreSQL").contains("schema version " + PostgresMessageStore.schemaVersion());
         });
         Files.writeString(pw, "wrong\n");
-        assertThat(org.liaison.cli.Doctor.examine(itConfig, org.liaison.cli.Doctor.Limits.DEFAULT,
+        assertThat(Doctor.examine(itConfig, Doctor.Limits.DEFAULT,
                 java.time.Clock.systemUTC())).filteredOn(c -> c.name().equals("store")).singleElement()
-                .satisfies(c -> assertThat(c.status()).isEqualTo(org.liaison.cli.Doctor.Status.FAIL));
+                .satisfies(c -> assertThat(c.status()).isEqualTo(Doctor.Status.FAIL));
         Files.writeString(pw, db.password() + "\n");
         try (GatewayNode it = t.startLogged(IT); GatewayNode al = t.startLogged(AL)) {
-            assertThat(it.store()).isInstanceOf(org.liaison.gateway.store.PostgresMessageStore.class);
+            assertThat(it.store()).isInstanceOf(PostgresMessageStore.class);
             assertThat(it.store().inbox().all()).extracting(MessageStore.Received::messageId).containsExactlyInAnyOrderElementsOf(received);
             assertThat(it.store().sent().all()).hasSize(5);
             assertThat(it.store().sent().outgoing(sent.get(1))).isEmpty(); // deleted before the move: still deleted
@@ -106,7 +109,7 @@ class StoreMigrationTest {
             assertThat(al.metrics().scrape()).doesNotContain("liaison_audit_peer_alarms_total");
             // Italy's auditor pulls the moved log: it verifies and has grown past what was moved.
             BackupRestoreTest.Run pull = BackupRestoreTest.cli("--profile", t.federation.profiles().get(IT)
-                    .get(org.liaison.certs.Role.AUDITOR).toString(), "audit", "pull", "--out", dir.resolve("pulled").toString());
+                    .get(Role.AUDITOR).toString(), "audit", "pull", "--out", dir.resolve("pulled").toString());
             assertThat(pull.code()).as(pull.err()).isZero();
             assertThat(AuditLogVerifier.entries(dir.resolve("pulled")).size()).isGreaterThan((int) entriesBefore);
         }

@@ -15,7 +15,10 @@ import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.liaison.certs.AuthorityId;
+import org.liaison.certs.Role;
 import org.liaison.gateway.audit.MemoryAuditLog;
+import org.liaison.gateway.config.NodeConfig;
 import org.liaison.gateway.node.GatewayNode;
 import org.liaison.gateway.store.BlobStore;
 import org.liaison.gateway.store.MessageStore;
@@ -29,13 +32,13 @@ class StoredDataTest {
     @TempDir
     Path dir;
 
-    static String profile(TestNodes t, org.liaison.certs.AuthorityId id) {
+    static String profile(TestNodes t, AuthorityId id) {
         return t.federation.dir().resolve(id.value()).resolve("users").resolve("investigator").toString();
     }
 
     /** The profile folder of Albania's operator (init-federation makes one). */
     static Path operatorProfile(TestNodes t) {
-        return t.federation.profiles().get(AL).get(org.liaison.certs.Role.OPERATOR);
+        return t.federation.profiles().get(AL).get(Role.OPERATOR);
     }
 
     static void flip(Path file, long at) throws Exception {
@@ -64,7 +67,7 @@ class StoredDataTest {
             MessageStore.Received p = al.store().inbox().received(payloadHit).orElseThrow();
             flip(BlobStore.payload(p.blobs(), 0), 100_000); // in the first 256 KiB segment
             flip(BlobStore.payload(al.store().inbox().received(laterSegmentHit).orElseThrow().blobs(), 0), 290_000); // in the second
-            Path db = org.liaison.gateway.config.NodeConfig.resolve(t.config(AL), al.config().dataDir()).resolve("messages.db");
+            Path db = NodeConfig.resolve(t.config(AL), al.config().dataDir()).resolve("messages.db");
             try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db);
                     PreparedStatement u = c.prepareStatement("UPDATE inbox SET envelope = ? WHERE message_id = ?")) {
                 byte[] env = al.store().inbox().received(envelopeHit).orElseThrow().envelope().clone();

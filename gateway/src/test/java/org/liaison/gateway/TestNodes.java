@@ -15,8 +15,10 @@ import org.liaison.certs.AuthorityId;
 import org.liaison.certs.Credential;
 import org.liaison.certs.Role;
 import org.liaison.certs.Suite;
+import org.liaison.gateway.audit.FileAuditLog;
 import org.liaison.gateway.audit.MemoryAuditLog;
 import org.liaison.gateway.config.FederationSetup;
+import org.liaison.gateway.config.NodeConfig;
 import org.liaison.gateway.delivery.Backoff;
 import org.liaison.gateway.node.GatewayNode;
 import org.liaison.gateway.node.Outbox;
@@ -64,14 +66,14 @@ public final class TestNodes {
     }
 
     /** The node's file-backed audit log, opened as {@code liaison serve} opens it (its key from node.yaml's auditKey). */
-    public org.liaison.gateway.audit.FileAuditLog auditLog(AuthorityId id, Duration checkpointEvery) throws Exception {
-        return org.liaison.gateway.audit.FileAuditLog.open(auditDir(id), FederationSetup.auditLogName(id), checkpointEvery,
+    public FileAuditLog auditLog(AuthorityId id, Duration checkpointEvery) throws Exception {
+        return FileAuditLog.open(auditDir(id), FederationSetup.auditLogName(id), checkpointEvery,
                 config(id).resolveSibling(FederationSetup.AUDIT_KEY));
     }
 
     /** The node's audit folder. */
     public Path auditDir(AuthorityId id) throws Exception {
-        return org.liaison.gateway.config.NodeConfig.resolve(config(id), org.liaison.gateway.config.NodeConfig.load(config(id)).dataDir())
+        return NodeConfig.resolve(config(id), NodeConfig.load(config(id)).dataDir())
                 .resolve("audit");
     }
 

@@ -17,15 +17,20 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.liaison.certs.AuthorityId;
+import org.liaison.certs.Role;
+import org.liaison.cli.local.LocalClient;
+import org.liaison.gateway.local.LocalApi;
 import org.liaison.gateway.node.GatewayNode;
 import org.liaison.gateway.store.MessageStore;
+import org.liaison.gateway.tls.TlsContexts;
 
 /** The JDK and the OpenSSL (BoringSSL) TLS providers, alone and mixed, accept and refuse the same things. */
 class TlsProviderTest {
     @TempDir
     Path dir;
 
-    static void useProvider(TestNodes t, org.liaison.certs.AuthorityId id, String provider) throws IOException {
+    static void useProvider(TestNodes t, AuthorityId id, String provider) throws IOException {
         Path config = t.config(id);
         String yaml = Files.readString(config).replaceAll("(?m)^tlsProvider: .*\n", "");
         Files.writeString(config, yaml + (yaml.endsWith("\n") ? "" : "\n") + "tlsProvider: " + provider + "\n");
@@ -56,9 +61,9 @@ class TlsProviderTest {
             assertThat(al.store().inbox().all()).hasSize(1);
 
             // The local API with the same provider: investigators (Ed25519 personal certificates) list and fetch.
-            org.liaison.cli.local.LocalClient investigator = new org.liaison.cli.local.LocalClient(
-                    t.federation.profiles().get(AL).get(org.liaison.certs.Role.INVESTIGATOR));
-            assertThat(investigator.get(org.liaison.gateway.local.LocalApi.INBOX)).hasSize(1);
+            LocalClient investigator = new LocalClient(
+                    t.federation.profiles().get(AL).get(Role.INVESTIGATOR));
+            assertThat(investigator.get(LocalApi.INBOX)).hasSize(1);
             try (java.io.InputStream in = investigator.fetch(id.toString())) {
                 assertThat(in.readAllBytes().length).isGreaterThan(4);
             }
@@ -68,9 +73,9 @@ class TlsProviderTest {
     /** Left out of node.yaml, the peer API's TLS is OpenSSL where netty-tcnative loads, else the JDK's; a wrong name is refused. */
     @org.junit.jupiter.api.Test
     void theDefaultIsOpenSslWhereItLoads() {
-        assertThat(org.liaison.gateway.tls.TlsContexts.provider(null)).isEqualTo(OpenSsl.isAvailable()
+        assertThat(TlsContexts.provider(null)).isEqualTo(OpenSsl.isAvailable()
                 ? io.netty.handler.ssl.SslProvider.OPENSSL : io.netty.handler.ssl.SslProvider.JDK);
-        assertThat(org.liaison.gateway.tls.TlsContexts.provider("jdk")).isEqualTo(io.netty.handler.ssl.SslProvider.JDK);
-        assertThat(catchThrowable(() -> org.liaison.gateway.tls.TlsContexts.provider("gnutls"))).hasMessageContaining("expected: jdk or openssl");
+        assertThat(TlsContexts.provider("jdk")).isEqualTo(io.netty.handler.ssl.SslProvider.JDK);
+        assertThat(catchThrowable(() -> TlsContexts.provider("gnutls"))).hasMessageContaining("expected: jdk or openssl");
     }
 }

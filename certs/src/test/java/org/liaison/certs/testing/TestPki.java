@@ -26,6 +26,7 @@ import org.liaison.certs.CertificateProfile;
 import org.liaison.certs.CertificateValidator;
 import org.liaison.certs.Credential;
 import org.liaison.certs.KeyAlgorithm;
+import org.liaison.certs.LiaisonOids;
 import org.liaison.certs.Suite;
 
 /**
@@ -135,7 +136,7 @@ public final class TestPki {
         b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature | KeyUsage.nonRepudiation));
         if (!ca) {
             b.addExtension(Extension.extendedKeyUsage, false, new org.bouncycastle.asn1.x509.ExtendedKeyUsage(
-                    org.bouncycastle.asn1.x509.KeyPurposeId.getInstance(org.liaison.certs.LiaisonOids.EKU_ENVELOPE_SIGNING)));
+                    org.bouncycastle.asn1.x509.KeyPurposeId.getInstance(LiaisonOids.EKU_ENVELOPE_SIGNING)));
         }
         if (unknownCriticalExtension) {
             b.addExtension(new org.bouncycastle.asn1.ASN1ObjectIdentifier("1.3.6.1.4.1.99999.1"), true,

@@ -9,11 +9,20 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.liaison.certs.SecureFiles;
+import org.liaison.cli.FederationOptions;
 import org.liaison.cli.Json;
+import org.liaison.cli.LiaisonCommand;
 import org.liaison.cli.Main;
 import org.liaison.cli.UserException;
 import org.liaison.gateway.audit.AuditLogVerifier;
 import org.liaison.gateway.audit.FileAuditLog;
+import org.liaison.gateway.witness.Submitter;
+import org.liaison.protocol.UntrustedText;
+import org.liaison.protocol.tlog.Checkpoint;
+import org.liaison.protocol.tlog.Merkle;
+import org.liaison.protocol.tlog.SignedNote;
+import org.liaison.protocol.tlog.TlogProof;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -34,7 +43,7 @@ import picocli.CommandLine.Spec;
             "  liaison audit export it-audit --case OP-CORRIDOR-2026 --out bundle.json     proofs for a court"})
 public final class AuditCommand {
     @picocli.CommandLine.ParentCommand
-    org.liaison.cli.LiaisonCommand root;
+    LiaisonCommand root;
 
     /** What every audit command takes: the audit folder, the log's verifier key, and --json. */
     static final class Folder {
@@ -66,7 +75,7 @@ public final class AuditCommand {
             return;
         }
         int width = m.keySet().stream().mapToInt(String::length).max().orElse(0) + 2;
-        m.forEach((k, v) -> o.printf("%-" + width + "s%s%n", k, org.liaison.protocol.UntrustedText.printableLines(
+        m.forEach((k, v) -> o.printf("%-" + width + "s%s%n", k, UntrustedText.printableLines(
                 v instanceof String ? ((String) v).strip() : String.valueOf(v))));
     }
 
@@ -105,23 +114,23 @@ public final class AuditCommand {
             String vkey = folder.key();
             if (tlogProof != null) {
                 Path c = cosigned != null ? cosigned : folder.dir.toAbsolutePath().resolveSibling("audit-cosigned")
-                        .resolve(org.liaison.gateway.witness.Submitter.QUORUM);
+                        .resolve(Submitter.QUORUM);
                 if (!Files.exists(c)) {
                     throw new UserException("--tlog-proof: no cosigned checkpoint at " + c + "; give --cosigned FILE");
                 }
                 String note = Files.readString(c, java.nio.charset.StandardCharsets.UTF_8);
                 try {
-                    org.liaison.protocol.tlog.SignedNote.open(note, vkey);
+                    SignedNote.open(note, vkey);
                 } catch (java.security.GeneralSecurityException e) {
                     throw new UserException(c + " is not a checkpoint signed by this log's key: " + e.getMessage());
                 }
-                org.liaison.protocol.tlog.TlogProof p = CheckProofCommand.prove(AuditLogVerifier.entries(folder.dir), index, note);
-                org.liaison.certs.SecureFiles.writeNew(tlogProof, p.bytes(), false);
+                TlogProof p = CheckProofCommand.prove(AuditLogVerifier.entries(folder.dir), index, note);
+                SecureFiles.writeNew(tlogProof, p.bytes(), false);
                 spec.commandLine().getOut().println("tlog-proof of entry " + index + " against the cosigned checkpoint of size "
-                        + org.liaison.protocol.tlog.Checkpoint.ofNote(note).size() + " -> " + tlogProof);
+                        + Checkpoint.ofNote(note).size() + " -> " + tlogProof);
             }
             java.util.List<byte[]> entries = AuditLogVerifier.entries(folder.dir);
-            java.util.List<org.liaison.protocol.tlog.Checkpoint> cps = AuditLogVerifier.checkpoints(folder.dir, vkey);
+            java.util.List<Checkpoint> cps = AuditLogVerifier.checkpoints(folder.dir, vkey);
             if (cps.isEmpty()) {
                 throw new UserException("the log has no signed checkpoint yet");
             }
@@ -129,13 +138,13 @@ public final class AuditCommand {
             if (k >= cps.size()) {
                 throw new UserException("--checkpoint: " + k + " (the log has checkpoints 0 to " + (cps.size() - 1) + ")");
             }
-            org.liaison.protocol.tlog.Checkpoint c = cps.get(k);
+            Checkpoint c = cps.get(k);
             if (index < 0 || index >= c.size()) {
                 throw new UserException("--index: " + index + " (the checkpoint covers entries 0 to " + (c.size() - 1) + ")");
             }
-            java.util.List<byte[]> leaves = entries.stream().map(org.liaison.protocol.tlog.Merkle::leafHash).toList();
-            java.util.List<byte[]> proof = org.liaison.protocol.tlog.Merkle.inclusionProof(leaves, index, c.size());
-            boolean ok = org.liaison.protocol.tlog.Merkle.verifyInclusion(leaves.get((int) index), index, c.size(), proof, c.rootHash());
+            java.util.List<byte[]> leaves = entries.stream().map(Merkle::leafHash).toList();
+            java.util.List<byte[]> proof = Merkle.inclusionProof(leaves, index, c.size());
+            boolean ok = Merkle.verifyInclusion(leaves.get((int) index), index, c.size(), proof, c.rootHash());
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("index", index);
             m.put("entry", new String(entries.get((int) index), java.nio.charset.StandardCharsets.UTF_8));
@@ -178,20 +187,20 @@ public final class AuditCommand {
         List<Path> cosigned = new java.util.ArrayList<>();
 
         @picocli.CommandLine.Mixin
-        org.liaison.cli.FederationOptions federation = new org.liaison.cli.FederationOptions();
+        FederationOptions federation = new FederationOptions();
 
         @Override
         public Integer call() throws Exception {
-            java.util.List<org.liaison.protocol.tlog.Checkpoint> cps = AuditLogVerifier.checkpoints(folder.dir, folder.key());
+            java.util.List<Checkpoint> cps = AuditLogVerifier.checkpoints(folder.dir, folder.key());
             int t = to < 0 ? cps.size() - 1 : to;
             if (from < 0 || from >= cps.size() || t >= cps.size() || from > t) {
                 throw new UserException("--from/--to: " + from + ", " + t + " (the log has checkpoints 0 to " + (cps.size() - 1) + ")");
             }
-            org.liaison.protocol.tlog.Checkpoint a = cps.get(from);
-            org.liaison.protocol.tlog.Checkpoint b = cps.get(t);
-            java.util.List<byte[]> leaves = AuditLogVerifier.entries(folder.dir).stream().map(org.liaison.protocol.tlog.Merkle::leafHash).toList();
-            java.util.List<byte[]> proof = org.liaison.protocol.tlog.Merkle.consistencyProof(leaves, a.size(), b.size());
-            boolean ok = org.liaison.protocol.tlog.Merkle.verifyConsistency(a.size(), b.size(), a.rootHash(), b.rootHash(), proof);
+            Checkpoint a = cps.get(from);
+            Checkpoint b = cps.get(t);
+            java.util.List<byte[]> leaves = AuditLogVerifier.entries(folder.dir).stream().map(Merkle::leafHash).toList();
+            java.util.List<byte[]> proof = Merkle.consistencyProof(leaves, a.size(), b.size());
+            boolean ok = Merkle.verifyConsistency(a.size(), b.size(), a.rootHash(), b.rootHash(), proof);
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("fromSize", a.size());
             m.put("fromRoot", java.util.HexFormat.of().formatHex(a.rootHash()));
@@ -248,7 +257,7 @@ public final class AuditCommand {
         List<Path> cosigned = new java.util.ArrayList<>();
 
         @picocli.CommandLine.Mixin
-        org.liaison.cli.FederationOptions federation = new org.liaison.cli.FederationOptions();
+        FederationOptions federation = new FederationOptions();
 
         @Override
         public Integer call() throws Exception {

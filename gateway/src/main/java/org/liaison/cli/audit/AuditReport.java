@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import org.liaison.gateway.audit.AuditLogVerifier;
+import org.liaison.protocol.UntrustedText;
 
 /**
  * The audit report a state can hand to its auditors ({@code liaison audit report}): one
@@ -206,7 +207,7 @@ public final class AuditReport {
      * controls, bidirectional overrides, line separators, from the log's fields — shown as visible escapes.
      */
     static String esc(String text) {
-        String s = org.liaison.protocol.UntrustedText.printable(text);
+        String s = UntrustedText.printable(text);
         StringBuilder b = new StringBuilder(s.length());
         for (char c : s.toCharArray()) {
             switch (c) {

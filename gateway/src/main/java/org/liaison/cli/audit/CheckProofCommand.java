@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.liaison.certs.AuthorityId;
+import org.liaison.cli.FederationOptions;
 import org.liaison.cli.Main;
 import org.liaison.cli.UserException;
 import org.liaison.protocol.directory.FederationDirectory;
@@ -40,7 +41,7 @@ public final class CheckProofCommand implements Callable<Integer> {
     Path file;
 
     @picocli.CommandLine.Mixin
-    org.liaison.cli.FederationOptions federation = new org.liaison.cli.FederationOptions();
+    FederationOptions federation = new FederationOptions();
 
     @Option(names = "--json", description = "Print as JSON.")
     boolean json;

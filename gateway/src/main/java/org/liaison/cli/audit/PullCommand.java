@@ -12,12 +12,16 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.liaison.certs.AuthorityId;
 import org.liaison.certs.SecureFiles;
+import org.liaison.cli.FederationOptions;
 import org.liaison.cli.Main;
 import org.liaison.cli.UserException;
 import org.liaison.cli.local.LocalClient;
 import org.liaison.gateway.audit.AuditLogVerifier;
 import org.liaison.gateway.audit.FileAuditLog;
+import org.liaison.gateway.config.UserProfile;
+import org.liaison.protocol.directory.FederationDirectory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -57,7 +61,7 @@ final class PullCommand implements Callable<Integer> {
         Files.createDirectories(parent);
         Path tmp = Files.createTempDirectory(parent, "." + out.getFileName() + ".");
         String key;
-        org.liaison.protocol.directory.FederationDirectory directory;
+        FederationDirectory directory;
         try {
             try (InputStream raw = new LocalClient(audit.root.profile()).withProgressOnTerminal(true).auditLog();
                     DataInputStream in = new DataInputStream(raw)) {
@@ -125,13 +129,13 @@ final class PullCommand implements Callable<Integer> {
      * The key the node sent must be one the signed directory lists for its authority (when the
      * directory lists any): a node cannot hand its auditors a log signed under a key of its choosing.
      */
-    private org.liaison.protocol.directory.FederationDirectory checkListed(String key) throws Exception {
+    private FederationDirectory checkListed(String key) throws Exception {
         Path profileDir = audit.root.profile();
-        org.liaison.gateway.config.UserProfile profile = org.liaison.gateway.config.UserProfile.load(profileDir);
-        org.liaison.cli.FederationOptions federation = new org.liaison.cli.FederationOptions();
+        UserProfile profile = UserProfile.load(profileDir);
+        FederationOptions federation = new FederationOptions();
         federation.federationDir(profileDir.resolve(profile.federation()).normalize());
-        org.liaison.protocol.directory.FederationDirectory d = federation.verifiedDirectory(java.time.Instant.now());
-        org.liaison.certs.AuthorityId id = org.liaison.certs.AuthorityId.of(profile.authority());
+        FederationDirectory d = federation.verifiedDirectory(java.time.Instant.now());
+        AuthorityId id = AuthorityId.of(profile.authority());
         if (!d.require(id).acceptsAuditLogKey(key)) {
             throw new UserException("the gateway signs its audit log with a key (" + key + ") that directory #" + d.sequence()
                     + " does not list for " + id + ": this copy is not trusted and was not kept; tell the federation operator");

@@ -12,6 +12,7 @@ import org.liaison.cli.UserException;
 import org.liaison.gateway.witness.Submitter;
 import org.liaison.protocol.directory.FederationDirectory;
 import org.liaison.protocol.tlog.Checkpoint;
+import org.liaison.protocol.tlog.Merkle;
 import org.liaison.protocol.tlog.MerkleTree;
 import org.liaison.protocol.tlog.SignedNote;
 import org.liaison.protocol.tlog.WitnessPolicy;
@@ -49,7 +50,7 @@ final class Witnessed {
         List<String> lines = new ArrayList<>();
         List<String> problems = new ArrayList<>();
         MerkleTree tree = new MerkleTree();
-        entries.forEach(e -> tree.append(org.liaison.protocol.tlog.Merkle.leafHash(e)));
+        entries.forEach(e -> tree.append(Merkle.leafHash(e)));
         boolean met = false;
         boolean witnessed = d.witnessing().of(authorityOf(vkey.split("\\+", 2)[0])).isPresent();
         String best = null;
@@ -104,7 +105,7 @@ final class Witnessed {
             return new Quorum("no quorum demanded for " + log, "no quorum demanded for " + log, true);
         }
         MerkleTree tree = new MerkleTree();
-        entries.forEach(e -> tree.append(org.liaison.protocol.tlog.Merkle.leafHash(e)));
+        entries.forEach(e -> tree.append(Merkle.leafHash(e)));
         List<Checkpoint> witnessed = new ArrayList<>();
         for (Path f : files) {
             if (!Files.exists(f)) {

@@ -15,6 +15,7 @@ import java.util.concurrent.Callable;
 import org.liaison.certs.CaStore;
 import org.liaison.certs.CertificateAuthority;
 import org.liaison.certs.CertificateProfile;
+import org.liaison.certs.Clearance;
 import org.liaison.certs.Credential;
 import org.liaison.certs.FederationPki;
 import org.liaison.certs.Fingerprint;
@@ -127,9 +128,9 @@ public final class IssueCommand implements Callable<Integer> {
         }
         KeyPair kp = alg.generate();
         Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
-        java.util.Set<org.liaison.certs.Clearance> granted = java.util.EnumSet.noneOf(org.liaison.certs.Clearance.class);
+        java.util.Set<Clearance> granted = java.util.EnumSet.noneOf(Clearance.class);
         for (String c : clearances) {
-            granted.add(org.liaison.certs.Clearance.fromId(c.trim()));
+            granted.add(Clearance.fromId(c.trim()));
         }
         if (!granted.isEmpty() && p.role().isEmpty()) {
             throw new UserException("--clearance is for personal certificates (investigator, auditor, operator), not " + p.id());

@@ -11,11 +11,14 @@ import java.util.concurrent.Callable;
 import org.liaison.certs.AuthorityId;
 import org.liaison.certs.Fingerprint;
 import org.liaison.certs.Pem;
+import org.liaison.certs.Suite;
 import org.liaison.cli.NewFile;
 import org.liaison.cli.UserException;
+import org.liaison.gateway.tls.HybridTls;
 import org.liaison.protocol.directory.DirectoryEdits;
 import org.liaison.protocol.directory.DirectoryEdits.Purpose;
 import org.liaison.protocol.model.Directory;
+import org.liaison.protocol.tlog.Cosignature;
 import org.liaison.protocol.xml.Formats;
 import org.liaison.protocol.xml.SecureXml;
 import picocli.CommandLine.Command;
@@ -93,7 +96,7 @@ public final class DirectoryEditCommand implements Callable<Integer> {
             if (pv[0].equals(AUDIT)) {
                 DirectoryEdits.addAuditLogKey(d, id, auditKey(pv[1]));
             } else if (pv[0].equals(TLS_GROUP)) {
-                DirectoryEdits.addTlsGroup(d, id, pv[1], org.liaison.gateway.tls.HybridTls.GROUPS);
+                DirectoryEdits.addTlsGroup(d, id, pv[1], HybridTls.GROUPS);
             } else if (pv[0].equals(WITNESS)) {
                 DirectoryEdits.addWitnessKey(d, id, witnessKey(pv[1]));
             } else {
@@ -117,10 +120,10 @@ public final class DirectoryEditCommand implements Callable<Integer> {
             }
         }
         if (!suites.isEmpty()) {
-            List<org.liaison.certs.Suite> list = new ArrayList<>();
+            List<Suite> list = new ArrayList<>();
             for (String s : suites) {
                 try {
-                    list.add(org.liaison.certs.Suite.fromId(s.trim()));
+                    list.add(Suite.fromId(s.trim()));
                 } catch (IllegalArgumentException e) {
                     throw new UserException("--suite: " + e.getMessage());
                 }
@@ -161,7 +164,7 @@ public final class DirectoryEditCommand implements Callable<Integer> {
             }
         }
         try {
-            org.liaison.protocol.tlog.Cosignature.WitnessKey.parse(key);
+            Cosignature.WitnessKey.parse(key);
         } catch (IllegalArgumentException e) {
             throw new UserException("not a witness key (NAME+keyid+key, as 'liaison doctor' prints it): " + e.getMessage());
         }

@@ -8,6 +8,7 @@ import org.liaison.certs.Keystores;
 import org.liaison.cli.NewFile;
 import org.liaison.cli.UserException;
 import org.liaison.cli.certs.PasswordOptions;
+import org.liaison.protocol.directory.DirectoryEdits;
 import org.liaison.protocol.directory.DirectorySigner;
 import org.liaison.protocol.model.Directory;
 import picocli.CommandLine.ArgGroup;
@@ -48,7 +49,7 @@ public final class DirectorySignCommand implements Callable<Integer> {
             throw new UserException("no password given: add --password-file FILE or --password-env VAR");
         }
         Credential signer = Keystores.load(key, password.read(false));
-        Directory d = org.liaison.protocol.directory.DirectoryEdits.read(Files.readAllBytes(draft));
+        Directory d = DirectoryEdits.read(Files.readAllBytes(draft));
         byte[] signed = DirectorySigner.sign(d, signer);
         out.write(signed);
         spec.commandLine().getOut().println("Signed directory #" + d.getSequence() + " (" + d.getAuthority().size()

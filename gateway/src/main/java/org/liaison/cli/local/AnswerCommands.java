@@ -10,6 +10,7 @@ import org.liaison.cli.Json;
 import org.liaison.cli.LiaisonCommand;
 import org.liaison.cli.UserException;
 import org.liaison.gateway.local.LocalApi;
+import org.liaison.protocol.envelope.Notices;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -114,9 +115,9 @@ public final class AnswerCommands {
         @Override
         String reasonCode() throws UserException {
             String code = reason.toLowerCase(java.util.Locale.ROOT);
-            if (!org.liaison.protocol.envelope.Notices.reasons().contains(code)) {
+            if (!Notices.reasons().contains(code)) {
                 throw new UserException("--reason: no reason code '" + reason + "'; one of: "
-                        + String.join(", ", org.liaison.protocol.envelope.Notices.reasons()));
+                        + String.join(", ", Notices.reasons()));
             }
             return code;
         }

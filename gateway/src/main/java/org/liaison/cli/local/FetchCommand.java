@@ -14,11 +14,15 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.liaison.certs.SecureFiles;
 import org.liaison.cli.FederationOptions;
 import org.liaison.cli.Json;
 import org.liaison.cli.LiaisonCommand;
 import org.liaison.cli.UserException;
 import org.liaison.gateway.config.UserProfile;
+import org.liaison.gateway.store.SequentialFile;
+import org.liaison.gateway.store.SequentialReader;
+import org.liaison.protocol.ProtocolException;
 import org.liaison.protocol.model.File;
 import org.liaison.protocol.model.Manifest;
 import org.liaison.protocol.pkg.EvidenceFolder;
@@ -81,7 +85,7 @@ public final class FetchCommand implements Callable<Integer> {
             FederationOptions trust = new FederationOptions();
             trust.federationDir(profileDir.resolve(profile.federation()).normalize());
             EvidenceFolder.Report report = EvidenceFolder.verify(tmp, trust.trust(Instant.now()), Instant.now(),
-                    org.liaison.gateway.store.SequentialReader::open); // what it just wrote past the page cache, read the same way
+                    SequentialReader::open); // what it just wrote past the page cache, read the same way
             PrintWriter o = spec.commandLine().getOut();
             if (!report.valid()) {
                 for (EvidenceFolder.Check c : report.checks()) {
@@ -110,7 +114,7 @@ public final class FetchCommand implements Callable<Integer> {
             return 0;
         } finally {
             if (discard) {
-                org.liaison.certs.SecureFiles.deleteTree(tmp);
+                SecureFiles.deleteTree(tmp);
             }
         }
     }
@@ -129,7 +133,7 @@ public final class FetchCommand implements Callable<Integer> {
             return tmp;
         }
         if (Files.exists(tmp)) {
-            org.liaison.certs.SecureFiles.deleteTree(tmp);
+            SecureFiles.deleteTree(tmp);
         }
         Files.createDirectory(tmp, privateFolder());
         Files.writeString(marker, id);
@@ -149,7 +153,7 @@ public final class FetchCommand implements Callable<Integer> {
      * nothing kept is trusted, since the whole folder is verified afterwards.
      */
     private void download(Path profileDir, Path tmp) throws IOException, java.security.GeneralSecurityException,
-            org.liaison.protocol.ProtocolException {
+            ProtocolException {
         Path manifestFile = tmp.resolve(EvidenceFolder.MANIFEST);
         Path files = tmp.resolve(EvidenceFolder.FILES);
         Manifest m = null;
@@ -167,7 +171,7 @@ public final class FetchCommand implements Callable<Integer> {
                         break;
                     }
                 }
-            } catch (IOException | org.liaison.protocol.ProtocolException | RuntimeException unusable) {
+            } catch (IOException | ProtocolException | RuntimeException unusable) {
                 m = null;
                 have = 0;
             }
@@ -186,14 +190,14 @@ public final class FetchCommand implements Callable<Integer> {
         }
         try (DataInputStream in = new DataInputStream(d.body())) {
             if (m == null) {
-                org.liaison.certs.SecureFiles.deleteTree(files);
+                SecureFiles.deleteTree(files);
                 int n = in.readInt();
                 if (n <= 0 || n > XmlLimits.DEFAULT.maxBytes()) {
                     throw new UserException("the gateway sent a malformed package");
                 }
                 byte[] manifest = in.readNBytes(n);
                 m = Formats.fromElement(SecureXml.parse(manifest, XmlLimits.DEFAULT).getDocumentElement(), Manifest.class);
-                org.liaison.certs.SecureFiles.writeAtomically(manifestFile, manifest, false);
+                SecureFiles.writeAtomically(manifestFile, manifest, false);
             }
             writeFiles(m, files, in);
         }
@@ -216,7 +220,7 @@ public final class FetchCommand implements Callable<Integer> {
                 continue;
             }
             // Written in large blocks, a large file past the page cache; what arrived is kept when the stream breaks.
-            try (org.liaison.gateway.store.SequentialFile out = org.liaison.gateway.store.SequentialFile.continueAt(target, kept,
+            try (SequentialFile out = SequentialFile.continueAt(target, kept,
                     f.getSize())) {
                 long copied = copy(in, out.stream(false), f.getSize() - kept);
                 if (copied != f.getSize() - kept) {

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.liaison.cli.LiaisonCommand;
+import org.liaison.gateway.local.LocalApi;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -41,7 +42,7 @@ public final class InboxCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        LocalClient.Page answer = new LocalClient(root.profile()).page(org.liaison.gateway.local.LocalApi.INBOX + page.query("from", from));
+        LocalClient.Page answer = new LocalClient(root.profile()).page(LocalApi.INBOX + page.query("from", from));
         JsonNode list = answer.rows();
         PrintWriter o = spec.commandLine().getOut();
         if (page.printJson(o, list)) {

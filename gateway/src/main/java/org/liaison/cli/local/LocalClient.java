@@ -28,6 +28,11 @@ import org.liaison.certs.Passwords;
 import org.liaison.certs.Pem;
 import org.liaison.cli.UserException;
 import org.liaison.gateway.config.UserProfile;
+import org.liaison.gateway.local.LocalApi;
+import org.liaison.gateway.net.ResumeFrom;
+import org.liaison.gateway.store.SequentialReader;
+import org.liaison.gateway.tls.HybridTls;
+import org.liaison.protocol.ProtocolException;
 
 /**
  * The CLI's side of the local API: mutual TLS with the person's keystore, trusting only the
@@ -79,8 +84,8 @@ public final class LocalClient {
         tmf.init(anchors);
         // Bouncy Castle's JSSE, offering the hybrid group X25519MLKEM768 first (then the classical ones): a gateway
         // whose authority announces hybrid TLS takes it; one that does not takes X25519.
-        SSLContext ctx = org.liaison.gateway.tls.HybridTls.hybridClientContext(
-                new javax.net.ssl.KeyManager[] {org.liaison.gateway.tls.HybridTls.bcKeyManager(credential, false)}, tmf.getTrustManagers());
+        SSLContext ctx = HybridTls.hybridClientContext(
+                new javax.net.ssl.KeyManager[] {HybridTls.bcKeyManager(credential, false)}, tmf.getTrustManagers());
         SSLParameters params = new SSLParameters();
         params.setProtocols(new String[] {"TLSv1.3"});
         this.tls = ctx;
@@ -106,8 +111,8 @@ public final class LocalClient {
 
     /** The file bytes the gateway kept of a broken upload with this key (0: none; send it whole). */
     public long uploadOffset(String idempotencyKey) throws IOException {
-        return json(send(HttpRequest.newBuilder(base.resolve(org.liaison.gateway.local.LocalApi.SUBMIT)).GET()
-                .header(org.liaison.gateway.local.LocalApi.IDEMPOTENCY_KEY, idempotencyKey).build(),
+        return json(send(HttpRequest.newBuilder(base.resolve(LocalApi.SUBMIT)).GET()
+                .header(LocalApi.IDEMPOTENCY_KEY, idempotencyKey).build(),
                 HttpResponse.BodyHandlers.ofByteArray())).path("offset").asLong(0);
     }
 
@@ -141,7 +146,7 @@ public final class LocalClient {
                 long skipHere = skip;
                 skip = 0;
                 parts.add(() -> {
-                    InputStream in = org.liaison.gateway.store.SequentialReader.open(f);
+                    InputStream in = SequentialReader.open(f);
                     in.skipNBytes(skipHere);
                     return in;
                 });
@@ -166,16 +171,16 @@ public final class LocalClient {
             };
             return progress(new SequenceInputStream(opened), "upload", total);
         }), length);
-        HttpRequest.Builder req = HttpRequest.newBuilder(base.resolve(org.liaison.gateway.local.LocalApi.SUBMIT)).POST(body)
-                .header("Content-Type", org.liaison.gateway.local.LocalApi.SUBMISSION_TYPE);
+        HttpRequest.Builder req = HttpRequest.newBuilder(base.resolve(LocalApi.SUBMIT)).POST(body)
+                .header("Content-Type", LocalApi.SUBMISSION_TYPE);
         if (idempotencyKey != null) {
-            req.header(org.liaison.gateway.local.LocalApi.IDEMPOTENCY_KEY, idempotencyKey);
+            req.header(LocalApi.IDEMPOTENCY_KEY, idempotencyKey);
         }
         if (inReplyTo != null) {
-            req.header(org.liaison.gateway.local.LocalApi.IN_REPLY_TO, inReplyTo);
+            req.header(LocalApi.IN_REPLY_TO, inReplyTo);
         }
         if (from > 0) {
-            req.header(org.liaison.gateway.net.ResumeFrom.HEADER, Long.toString(from));
+            req.header(ResumeFrom.HEADER, Long.toString(from));
         }
         return json(send(req.build(), HttpResponse.BodyHandlers.ofByteArray(), "the gateway may have accepted this package;"
                 + " re-run the same command to find out, or to resume the upload where it broke"
@@ -198,9 +203,9 @@ public final class LocalClient {
 
     /** A request without a body that changes something (operators: quarantine), with extra headers as name, value pairs. */
     /** An operator's reason as a request header's value: 1 to 500 characters on one line, URL-encoded. */
-    public static String reason(String reason) throws org.liaison.cli.UserException {
+    public static String reason(String reason) throws UserException {
         if (reason.isBlank() || reason.length() > 500 || reason.chars().anyMatch(c -> c < 0x20)) {
-            throw new org.liaison.cli.UserException("--reason: give 1 to 500 characters on one line");
+            throw new UserException("--reason: give 1 to 500 characters on one line");
         }
         return java.net.URLEncoder.encode(reason, java.nio.charset.StandardCharsets.UTF_8);
     }
@@ -243,7 +248,7 @@ public final class LocalClient {
             p.setEndpointIdentificationAlgorithm("HTTPS");
             p.setServerNames(List.of(new javax.net.ssl.SNIHostName(host.matches("[0-9.:]+") ? "localhost" : host)));
             socket.setSSLParameters(p);
-            org.liaison.gateway.tls.HybridTls.offerBc(socket); // the groups again: standard parameters may have reset them
+            HybridTls.offerBc(socket); // the groups again: standard parameters may have reset them
             try {
                 socket.getOutputStream().write(req.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
                 socket.getOutputStream().flush();
@@ -340,7 +345,7 @@ public final class LocalClient {
         int status = Integer.parseInt(statusLine[1]);
         boolean chunked = false;
         String next = null;
-        String nextHeader = org.liaison.gateway.local.LocalApi.NEXT_PAGE.toLowerCase(java.util.Locale.ROOT) + ":";
+        String nextHeader = LocalApi.NEXT_PAGE.toLowerCase(java.util.Locale.ROOT) + ":";
         for (String h : head) {
             if (h.toLowerCase(java.util.Locale.ROOT).startsWith(nextHeader)) {
                 next = h.substring(nextHeader.length()).strip();
@@ -387,17 +392,17 @@ public final class LocalClient {
      * broke; a gateway that sends the whole instead answers with {@code from} = 0.
      */
     public Download fetch(String id, long from) throws IOException {
-        return download(org.liaison.gateway.local.LocalApi.INBOX + "/" + id, from);
+        return download(LocalApi.INBOX + "/" + id, from);
     }
 
     /** The sealed evidence container of a message (see the local API). */
     public InputStream evidence(String id) throws IOException {
-        return download(org.liaison.gateway.local.LocalApi.EVIDENCE + "/" + id);
+        return download(LocalApi.EVIDENCE + "/" + id);
     }
 
     /** A copy of the node's audit log (auditors; see the local API). */
     public InputStream auditLog() throws IOException {
-        return download(org.liaison.gateway.local.LocalApi.AUDIT);
+        return download(LocalApi.AUDIT);
     }
 
     private InputStream download(String path) throws IOException {
@@ -499,7 +504,7 @@ public final class LocalClient {
 
     private static UserException error(byte[] body) {
         try {
-            org.liaison.protocol.ProtocolException e = org.liaison.gateway.local.LocalApi.error(JSON.readTree(body));
+            ProtocolException e = LocalApi.error(JSON.readTree(body));
             if (e != null) {
                 return new UserException("the gateway refused: " + e.getMessage() + " [" + e.code().code() + "]"
                         + (e.code().isRetryable() ? "; try again later" : ""));

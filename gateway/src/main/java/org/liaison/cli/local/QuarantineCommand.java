@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.util.concurrent.Callable;
 import org.liaison.cli.Json;
 import org.liaison.cli.LiaisonCommand;
+import org.liaison.gateway.local.LocalApi;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -38,8 +39,8 @@ public final class QuarantineCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        JsonNode answer = new LocalClient(root.profile()).post(org.liaison.gateway.local.LocalApi.INBOX + "/" + id + org.liaison.gateway.local.LocalApi.QUARANTINE,
-                org.liaison.gateway.local.LocalApi.REASON, LocalClient.reason(reason));
+        JsonNode answer = new LocalClient(root.profile()).post(LocalApi.INBOX + "/" + id + LocalApi.QUARANTINE,
+                LocalApi.REASON, LocalClient.reason(reason));
         if (json) {
             spec.commandLine().getOut().println(Json.write(answer));
         } else {

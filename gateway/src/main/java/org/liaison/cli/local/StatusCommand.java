@@ -7,6 +7,7 @@ import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import org.liaison.cli.Json;
 import org.liaison.cli.LiaisonCommand;
+import org.liaison.gateway.local.LocalApi;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -53,7 +54,7 @@ public final class StatusCommand implements Callable<Integer> {
         JsonNode answer;
         String next = null;
         if (id != null) {
-            answer = client.get(org.liaison.gateway.local.LocalApi.MESSAGES + "/" + id);
+            answer = client.get(LocalApi.MESSAGES + "/" + id);
             if (page.overdue && !answer.path("overdue").asBoolean(false)) {
                 answer = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode();
             } else if (page.json) {
@@ -61,7 +62,7 @@ public final class StatusCommand implements Callable<Integer> {
                 return 0;
             }
         } else {
-            LocalClient.Page p = client.page(org.liaison.gateway.local.LocalApi.MESSAGES + page.query("to", to));
+            LocalClient.Page p = client.page(LocalApi.MESSAGES + page.query("to", to));
             answer = p.rows();
             next = p.next();
             if (page.printJson(o, answer)) {

@@ -31,6 +31,14 @@ import org.liaison.protocol.pkg.FileEntry;
 import org.liaison.protocol.pkg.ManifestSpec;
 import org.liaison.protocol.envelope.Envelopes;
 import org.liaison.protocol.pkg.Manifests;
+import org.liaison.gateway.store.SequentialReader;
+import org.liaison.protocol.ErrorCode;
+import org.liaison.protocol.ProtocolException;
+import org.liaison.protocol.model.Manifest;
+import org.liaison.protocol.model.Urgency;
+import org.liaison.protocol.xml.Formats;
+import org.liaison.protocol.xml.SecureXml;
+import org.liaison.protocol.xml.XmlLimits;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -189,14 +197,14 @@ public final class SubmitCommand implements Callable<Integer> {
             }
             long size = Files.size(f);
             total += size;
-            entries.add(new FileEntry(name, type, size, EvidenceFolder.sha256(f, org.liaison.gateway.store.SequentialReader::open),
+            entries.add(new FileEntry(name, type, size, EvidenceFolder.sha256(f, SequentialReader::open),
                     List.of(new FileEntry.Custody(who, Files.getLastModifiedTime(f).toInstant().truncatedTo(ChronoUnit.SECONDS), method, ""))));
         }
         Instant deadline = respondBy == null ? null : deadline(respondBy, now);
-        org.liaison.protocol.model.Urgency urgent;
+        Urgency urgent;
         try {
-            urgent = urgency != null ? org.liaison.protocol.model.Urgency.fromValue(urgency)
-                    : svc == Service.CONSULAR_NOTIFICATION ? org.liaison.protocol.model.Urgency.URGENT : null; // Protocol art. 16
+            urgent = urgency != null ? Urgency.fromValue(urgency)
+                    : svc == Service.CONSULAR_NOTIFICATION ? Urgency.URGENT : null; // Protocol art. 16
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--urgency: " + urgency + " (expected: urgent or normal)");
         }
@@ -273,7 +281,7 @@ public final class SubmitCommand implements Callable<Integer> {
         at = at.truncatedTo(ChronoUnit.SECONDS);
         try {
             Manifests.checkRespondBy(now, at); // the rule the recipient's node applies
-        } catch (org.liaison.protocol.ProtocolException e) {
+        } catch (ProtocolException e) {
             throw new IllegalArgumentException("--respond-by: " + value + " is too far ahead (" + e.getMessage() + ")");
         }
         return at;
@@ -294,15 +302,15 @@ public final class SubmitCommand implements Callable<Integer> {
             if (!java.nio.file.Files.isRegularFile(manifestFile)) {
                 continue;
             }
-            org.liaison.protocol.model.Manifest m;
+            Manifest m;
             try {
-                m = org.liaison.protocol.xml.Formats.fromElement(org.liaison.protocol.xml.SecureXml.parse(
-                        java.nio.file.Files.readAllBytes(manifestFile), org.liaison.protocol.xml.XmlLimits.DEFAULT).getDocumentElement(),
-                        org.liaison.protocol.model.Manifest.class);
-            } catch (org.liaison.protocol.ProtocolException | RuntimeException notAPackage) {
+                m = Formats.fromElement(SecureXml.parse(
+                        java.nio.file.Files.readAllBytes(manifestFile), XmlLimits.DEFAULT).getDocumentElement(),
+                        Manifest.class);
+            } catch (ProtocolException | RuntimeException notAPackage) {
                 continue; // not a package's manifest: the gateway's check still applies
             }
-            if (m.getHandling() == null || !m.getHandling().getFlag().contains(org.liaison.protocol.model.HandlingFlag.NO_ONWARD_TRANSFER)) {
+            if (m.getHandling() == null || !m.getHandling().getFlag().contains(HandlingFlag.NO_ONWARD_TRANSFER)) {
                 continue;
             }
             List<String> others = jit != null ? List.of("the members of " + jit)
@@ -328,7 +336,7 @@ public final class SubmitCommand implements Callable<Integer> {
         try {
             return client.submit(manifest, files, key, inReplyTo, from);
         } catch (UserException e) {
-            if (!String.valueOf(e.getMessage()).contains(org.liaison.protocol.ErrorCode.RESUME_MISMATCH.code())) {
+            if (!String.valueOf(e.getMessage()).contains(ErrorCode.RESUME_MISMATCH.code())) {
                 throw e;
             }
             if (!json) {

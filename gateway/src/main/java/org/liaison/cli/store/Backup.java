@@ -26,7 +26,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.liaison.certs.AuthorityId;
 import org.liaison.certs.SecureFiles;
+import org.liaison.gateway.audit.AuditEntries;
+import org.liaison.gateway.audit.AuditLogReader;
 import org.liaison.gateway.audit.FileAuditLog;
 import org.liaison.gateway.store.BlobStore;
 import org.liaison.gateway.store.SqliteMessageStore;
@@ -139,11 +142,11 @@ public final class Backup {
         if (!Files.isRegularFile(entries)) {
             throw new IOException(laterLog + " is not an audit log folder (no " + FileAuditLog.ENTRIES + " in it)");
         }
-        List<org.liaison.gateway.audit.AuditEntries.Entry> deletions = new java.util.ArrayList<>();
+        List<AuditEntries.Entry> deletions = new java.util.ArrayList<>();
         try (FileChannel ch = FileChannel.open(entries, StandardOpenOption.READ)) {
-            List<byte[]> raw = org.liaison.gateway.audit.AuditLogReader.records(ch, true);
+            List<byte[]> raw = AuditLogReader.records(ch, true);
             for (int i = 0; i < raw.size(); i++) {
-                org.liaison.gateway.audit.AuditEntries.Entry e = org.liaison.gateway.audit.AuditEntries.parse(i, raw.get(i));
+                AuditEntries.Entry e = AuditEntries.parse(i, raw.get(i));
                 if (e.type().equals("delete") && e.messageId() != null && e.detail("direction") != null) {
                     deletions.add(e);
                 }
@@ -152,10 +155,10 @@ public final class Backup {
         List<Reapplied> done = new java.util.ArrayList<>();
         try (SqliteMessageStore store = SqliteMessageStore.open(data.resolve("messages.db"))) {
             Instant now = Instant.now();
-            for (org.liaison.gateway.audit.AuditEntries.Entry e : deletions) {
+            for (AuditEntries.Entry e : deletions) {
                 boolean received = e.detail("direction").equals("received");
                 java.util.UUID id = java.util.UUID.fromString(e.messageId());
-                boolean deleted = received ? store.inbox().delete(org.liaison.certs.AuthorityId.of(e.counterpart()), id, now)
+                boolean deleted = received ? store.inbox().delete(AuthorityId.of(e.counterpart()), id, now)
                         : store.sent().delete(id, now);
                 if (deleted) {
                     done.add(new Reapplied(e.messageId(), received, e.counterpart(), e.index(), e.time(), e.reason(),
@@ -313,7 +316,7 @@ public final class Backup {
         }
         long whole;
         try (FileChannel in = FileChannel.open(from, StandardOpenOption.READ)) {
-            whole = org.liaison.gateway.audit.AuditLogReader.records(in, true).stream().mapToLong(r -> 4L + r.length).sum();
+            whole = AuditLogReader.records(in, true).stream().mapToLong(r -> 4L + r.length).sum();
         }
         copyPrefix(from, to, whole);
     }

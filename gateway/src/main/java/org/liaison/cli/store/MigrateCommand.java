@@ -6,6 +6,7 @@ import java.util.concurrent.Callable;
 import org.liaison.certs.AuthorityId;
 import org.liaison.certs.Passwords;
 import org.liaison.cli.UserException;
+import org.liaison.gateway.audit.FileAuditLog;
 import org.liaison.gateway.config.FederationSetup;
 import org.liaison.gateway.config.NodeConfig;
 import picocli.CommandLine.Command;
@@ -49,7 +50,7 @@ public final class MigrateCommand implements Callable<Integer> {
             throw new UserException("--to: " + url + " (expected: jdbc:postgresql://HOST:PORT/DATABASE)");
         }
         Path data = NodeConfig.resolve(config, c.dataDir());
-        String auditKey = c.auditKey() != null ? c.auditKey() : c.dataDir() + "/audit/" + org.liaison.gateway.audit.FileAuditLog.KEY;
+        String auditKey = c.auditKey() != null ? c.auditKey() : c.dataDir() + "/audit/" + FileAuditLog.KEY;
         AuthorityId me = AuthorityId.of(c.authority());
         StoreMigration.Summary s;
         try {

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.liaison.certs.AuthorityId;
+import org.liaison.certs.SecureFiles;
 import org.liaison.cli.UserException;
 import org.liaison.gateway.audit.AuditEvent;
 import org.liaison.gateway.audit.FileAuditLog;
@@ -88,7 +89,7 @@ public final class RestoreCommand implements Callable<Integer> {
                 audit(c, target.resolve("audit"), reapplied);
             } catch (Exception e) {
                 // Not left half done: a copy that still holds messages deleted since would bring them back.
-                org.liaison.certs.SecureFiles.deleteTree(target);
+                SecureFiles.deleteTree(target);
                 throw new UserException("the deletions recorded in " + later + " could not be carried out again (" + e.getMessage()
                         + "); the restored copy was removed: nothing restored");
             }

@@ -15,6 +15,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import org.liaison.gateway.audit.AuditLogReader;
 import org.liaison.gateway.audit.FileAuditLog;
 import org.liaison.gateway.audit.PostgresAuditLog;
 import org.liaison.gateway.store.PostgresMessageStore;
@@ -166,7 +167,7 @@ public final class StoreMigration {
             return new ArrayList<>();
         }
         try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.READ)) {
-            return org.liaison.gateway.audit.AuditLogReader.records(ch, true);
+            return AuditLogReader.records(ch, true);
         }
     }
 }

@@ -24,6 +24,8 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import org.liaison.gateway.net.EventLoops;
+import org.liaison.gateway.net.Listeners;
 
 /**
  * The admin port: {@code GET /health} (the process is up), {@code GET /ready} (the node accepts
@@ -32,7 +34,7 @@ import java.util.function.BooleanSupplier;
  * aggregator (requests are tiny) → handler.
  */
 public final class AdminServer implements AutoCloseable {
-    private final EventLoopGroup group = org.liaison.gateway.net.EventLoops.group("admin", 1);
+    private final EventLoopGroup group = EventLoops.group("admin", 1);
     /** The answers (readiness checks the disk, metrics read the store) are made here, not on the event loop. */
     private final io.netty.util.concurrent.EventExecutorGroup answers = new io.netty.util.concurrent.DefaultEventExecutorGroup(1,
             new io.netty.util.concurrent.DefaultThreadFactory("liaison-admin-answers", true));
@@ -83,7 +85,7 @@ public final class AdminServer implements AutoCloseable {
                                 });
                     }
                 });
-        channel = org.liaison.gateway.net.Listeners.bind(b, host, port, "admin", this::close);
+        channel = Listeners.bind(b, host, port, "admin", this::close);
     }
 
     public int port() {

@@ -3,6 +3,7 @@ package org.liaison.gateway.audit;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
+import org.liaison.protocol.envelope.EnvelopeHeader;
 
 /**
  * One security-relevant event. Never evidence content, never secrets: only ids, digests,
@@ -32,7 +33,7 @@ public record AuditEvent(Instant time, String type, String actor, String message
     }
 
     /** This event with the message's service, conversation and the message it answers. */
-    public AuditEvent about(org.liaison.protocol.envelope.EnvelopeHeader h) {
+    public AuditEvent about(EnvelopeHeader h) {
         return with("service", h.service().value()).with("conversation", h.conversationId().toString())
                 .with("inReplyTo", h.inReplyTo() == null ? null : h.inReplyTo().toString());
     }

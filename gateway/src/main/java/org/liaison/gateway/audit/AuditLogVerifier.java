@@ -14,6 +14,10 @@ import java.util.List;
 import org.liaison.protocol.tlog.Checkpoint;
 import org.liaison.protocol.tlog.Merkle;
 import org.liaison.protocol.tlog.SignedNote;
+import org.liaison.protocol.tlog.TileFiles;
+import org.liaison.protocol.tlog.TilePath;
+import org.liaison.protocol.tlog.TileStore;
+import org.liaison.protocol.tlog.TiledTree;
 
 /**
  * Offline verification of a copied audit log folder, for auditors: every entry re-hashed, every
@@ -110,7 +114,7 @@ public final class AuditLogVerifier {
         }
         Tiles tiles = new Tiles(dir, state, problems);
         java.util.Map<Long, byte[]> roots = new java.util.HashMap<>();
-        org.liaison.protocol.tlog.TiledTree leaves = new org.liaison.protocol.tlog.TiledTree(org.liaison.protocol.tlog.TileStore.NONE, 1);
+        TiledTree leaves = new TiledTree(TileStore.NONE, 1);
         boolean[] stopped = {false};
         long end;
         long fileSize;
@@ -210,14 +214,14 @@ public final class AuditLogVerifier {
      */
     private static final class Tiles {
         private static final int MAX_REPORTED = 20;
-        private final org.liaison.protocol.tlog.TileFiles files;
+        private final TileFiles files;
         private final TileState state;
         private final List<String> problems;
         private final FileChannel index;
         private int reported;
 
         Tiles(Path dir, TileState state, List<String> problems) throws IOException {
-            this.files = new org.liaison.protocol.tlog.TileFiles(dir);
+            this.files = new TileFiles(dir);
             this.state = state;
             this.problems = problems;
             this.index = state != null && java.nio.file.Files.exists(dir.resolve(FileAuditLog.INDEX))
@@ -233,7 +237,7 @@ public final class AuditLogVerifier {
         }
 
         /** Entry {@code leaves.size()} starts (or, not {@code entry}, the entries end) at {@code pos}: as the index and the state say? */
-        void at(org.liaison.protocol.tlog.TiledTree leaves, long pos, boolean entry) throws IOException {
+        void at(TiledTree leaves, long pos, boolean entry) throws IOException {
             if (state == null) {
                 return;
             }
@@ -261,11 +265,11 @@ public final class AuditLogVerifier {
         }
 
         /** Each tile the entries complete: the same as the file (which must exist up to the state's size). */
-        void compare(org.liaison.protocol.tlog.TiledTree leaves) throws IOException {
+        void compare(TiledTree leaves) throws IOException {
             if (leaves.pendingCount() == 0) {
                 return;
             }
-            java.util.Map<org.liaison.protocol.tlog.TilePath.Tile, byte[]> done = leaves.pending();
+            java.util.Map<TilePath.Tile, byte[]> done = leaves.pending();
             leaves.taken(done.keySet());
             if (state == null) {
                 return;
@@ -283,7 +287,7 @@ public final class AuditLogVerifier {
             }
         }
 
-        void finish(org.liaison.protocol.tlog.TiledTree leaves, java.util.Map<Long, byte[]> roots, String verifierKey, List<byte[]> notes)
+        void finish(TiledTree leaves, java.util.Map<Long, byte[]> roots, String verifierKey, List<byte[]> notes)
                 throws IOException {
             if (index != null) {
                 index.close();

@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.liaison.certs.SecureFiles;
+import org.liaison.gateway.net.EventLoops;
 import org.liaison.protocol.tlog.Checkpoint;
 import org.liaison.protocol.tlog.Merkle;
 import org.liaison.protocol.tlog.SignedNote;
@@ -662,7 +663,7 @@ public final class FileAuditLog implements AuditLog, AuditLog.Tree {
 
     /** Writes the entry (not yet synced); returns its index and the file offset after it. */
     private long[] write(AuditEvent e) {
-        org.liaison.gateway.net.EventLoops.assertOffLoop("an audit append");
+        EventLoops.assertOffLoop("an audit append");
         synchronized (this) {
             long index = tree.size();
             byte[] bytes = entryBytes(index, e);

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
+import org.liaison.gateway.net.EventLoops;
 
 /**
  * The interim audit log: events kept in memory in order, and mirrored to the {@code liaison.audit}
@@ -15,7 +16,7 @@ public class MemoryAuditLog implements AuditLog {
 
     @Override
     public synchronized long record(AuditEvent e) {
-        org.liaison.gateway.net.EventLoops.assertOffLoop("an audit append");
+        EventLoops.assertOffLoop("an audit append");
         events.add(e);
         AUDIT.info("{} actor={} message={} counterpart={} outcome={} reason={}", e.type(), e.actor(), e.messageId(),
                 e.counterpart(), e.outcome(), e.reason());

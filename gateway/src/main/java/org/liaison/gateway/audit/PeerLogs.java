@@ -21,6 +21,7 @@ import org.liaison.protocol.ProtocolException;
 import org.liaison.protocol.tlog.Checkpoint;
 import org.liaison.protocol.tlog.Merkle;
 import org.liaison.protocol.tlog.SignedNote;
+import org.liaison.protocol.tlog.WitnessPolicy;
 
 /**
  * The checkpoints of peers' audit logs that this node holds, and the check that each newer one
@@ -178,7 +179,7 @@ public final class PeerLogs implements AutoCloseable {
 
     // ----- the witnesses' quorum (C2SP tlog-witness): a peer's checkpoint is not accepted silently without it -----
 
-    private java.util.function.Function<AuthorityId, org.liaison.protocol.tlog.WitnessPolicy> policies = peer -> null;
+    private java.util.function.Function<AuthorityId, WitnessPolicy> policies = peer -> null;
     /**
      * How long a peer's checkpoint may lack its witnesses' quorum before it is an alarm: the peer submits its checkpoints
      * every 3 s (forty rounds), and its own node raises its alarm after as long ({@code Submitter.ALARM_AFTER}).
@@ -199,7 +200,7 @@ public final class PeerLogs implements AutoCloseable {
      * checkpoint; one still not covered by a checkpoint with the quorum is an alarm ({@code peer-log-unwitnessed} audit
      * entry, error line, metric), once, until the peer's log is witnessed again.
      */
-    public synchronized void requireQuorum(java.util.function.Function<AuthorityId, org.liaison.protocol.tlog.WitnessPolicy> policies,
+    public synchronized void requireQuorum(java.util.function.Function<AuthorityId, WitnessPolicy> policies,
             java.time.Duration grace) {
         this.policies = policies;
         this.grace = grace;
@@ -223,7 +224,7 @@ public final class PeerLogs implements AutoCloseable {
     }
 
     private void witnessing(AuthorityId peer, String note) {
-        org.liaison.protocol.tlog.WitnessPolicy policy = policies.apply(peer);
+        WitnessPolicy policy = policies.apply(peer);
         if (policy == null || policy.quorum() == 0) {
             unwitnessed.remove(peer);
             return;
@@ -280,7 +281,7 @@ public final class PeerLogs implements AutoCloseable {
                 return;
             }
             if (!now.alarmed()) {
-                org.liaison.protocol.tlog.WitnessPolicy policy = policies.apply(peer);
+                WitnessPolicy policy = policies.apply(peer);
                 String reason = peer + " presented a checkpoint of its audit log (size " + now.size() + ") that lacks the quorum of "
                         + (policy == null ? "?" : policy.quorum() + " of " + policy.witnesses().size()) + " witnesses the directory demands, "
                         + (System.nanoTime() - now.sinceNanos()) / 1_000_000_000L + " s after it was received: its log is not witnessed"

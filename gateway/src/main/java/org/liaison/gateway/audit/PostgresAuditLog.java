@@ -22,9 +22,13 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
+import org.liaison.gateway.net.EventLoops;
+import org.liaison.gateway.store.PostgresMessageStore;
+import org.liaison.protocol.ProtocolException;
 import org.liaison.protocol.tlog.Checkpoint;
 import org.liaison.protocol.tlog.Merkle;
 import org.liaison.protocol.tlog.SignedNote;
+import org.liaison.protocol.tlog.TilePath;
 import org.liaison.protocol.tlog.TiledTree;
 
 /**
@@ -276,7 +280,7 @@ public final class PostgresAuditLog implements AuditLog, AuditLog.Tree {
      * database. Never inside an append's transaction (one rolled back would take stored tiles with it).
      */
     private void writeTiles(Connection c, PostgresTiles.State st) throws SQLException {
-        java.util.Map<org.liaison.protocol.tlog.TilePath.Tile, byte[]> pending;
+        java.util.Map<TilePath.Tile, byte[]> pending;
         synchronized (this) {
             pending = tree.pending();
             if (st != null && st.size() <= stateSize) {
@@ -328,7 +332,7 @@ public final class PostgresAuditLog implements AuditLog, AuditLog.Tree {
         SignedNote.Signer signer = FileAuditLog.signer(keyFile, origin);
         HikariDataSource ds;
         try {
-            ds = org.liaison.gateway.store.PostgresMessageStore.pool(url, user, password, 4, "liaison-audit", nodeId);
+            ds = PostgresMessageStore.pool(url, user, password, 4, "liaison-audit", nodeId);
         } catch (RuntimeException e) {
             throw new IOException("cannot connect to the audit log's database " + url + ": " + e.getMessage(), e);
         }
@@ -390,7 +394,7 @@ public final class PostgresAuditLog implements AuditLog, AuditLog.Tree {
 
     /** Reads the entries appended since the tree was last brought up to date (by any node), in index order. */
     private void catchUp() throws SQLException {
-        org.liaison.gateway.net.EventLoops.assertOffLoop("a read of the shared audit log");
+        EventLoops.assertOffLoop("a read of the shared audit log");
         try (Connection c = pool.getConnection()) {
             catchUp(c);
         }
@@ -461,7 +465,7 @@ public final class PostgresAuditLog implements AuditLog, AuditLog.Tree {
 
     @Override
     public long record(AuditEvent e) {
-        org.liaison.gateway.net.EventLoops.assertOffLoop("an audit append");
+        EventLoops.assertOffLoop("an audit append");
         try (Connection c = pool.getConnection()) {
             c.setAutoCommit(false);
             try {
@@ -510,7 +514,7 @@ public final class PostgresAuditLog implements AuditLog, AuditLog.Tree {
          * @param c the transaction's connection (on the authority's database)
          * @param checkpoint a signed checkpoint of the log up to and including the entry, stored in the same transaction
          */
-        T run(Connection c, long index, String checkpoint) throws SQLException, org.liaison.protocol.ProtocolException;
+        T run(Connection c, long index, String checkpoint) throws SQLException, ProtocolException;
     }
 
     /**
@@ -521,8 +525,8 @@ public final class PostgresAuditLog implements AuditLog, AuditLog.Tree {
      * for the transaction: the head row is held until it ends.
      */
     public <T> T recordWith(AuditEvent e, InTransaction<T> work, java.util.function.Predicate<T> keep)
-            throws org.liaison.protocol.ProtocolException {
-        org.liaison.gateway.net.EventLoops.assertOffLoop("an audit append");
+            throws ProtocolException {
+        EventLoops.assertOffLoop("an audit append");
         try (Connection c = pool.getConnection()) {
             c.setAutoCommit(false);
             try {
@@ -564,7 +568,7 @@ public final class PostgresAuditLog implements AuditLog, AuditLog.Tree {
                     }
                 }
                 return out;
-            } catch (SQLException | RuntimeException | org.liaison.protocol.ProtocolException x) {
+            } catch (SQLException | RuntimeException | ProtocolException x) {
                 c.rollback();
                 throw x;
             } finally {

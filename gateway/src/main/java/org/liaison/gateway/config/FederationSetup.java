@@ -20,7 +20,9 @@ import org.liaison.certs.FederationPki;
 import org.liaison.certs.Role;
 import org.liaison.certs.SecureFiles;
 import org.liaison.certs.Suite;
+import org.liaison.gateway.audit.FileAuditLog;
 import org.liaison.gateway.audit.LogOrigin;
+import org.liaison.gateway.witness.WitnessKeys;
 import org.liaison.protocol.ProtocolException;
 import org.liaison.protocol.directory.DirectoryDrafts;
 import org.liaison.protocol.directory.DirectorySigner;
@@ -86,14 +88,14 @@ public final class FederationSetup {
         // Each node's audit log key, made now so that the directory lists its verifier key from the first edition.
         Map<AuthorityId, String> auditKeys = new LinkedHashMap<>();
         for (AuthorityId id : ids) {
-            auditKeys.put(id, org.liaison.gateway.audit.FileAuditLog.createKey(dir.resolve(id.value()).resolve(AUDIT_KEY),
+            auditKeys.put(id, FileAuditLog.createKey(dir.resolve(id.value()).resolve(AUDIT_KEY),
                     auditLogName(id)));
         }
         // Each node's witness key: every authority's log is witnessed by all the others, a majority of them cosigning.
         Map<AuthorityId, String> witnessKeys = new LinkedHashMap<>();
         for (AuthorityId id : ids) {
-            witnessKeys.put(id, org.liaison.gateway.witness.WitnessKeys.create(dir.resolve(id.value())
-                    .resolve(org.liaison.gateway.witness.WitnessKeys.FILE), id));
+            witnessKeys.put(id, WitnessKeys.create(dir.resolve(id.value())
+                    .resolve(WitnessKeys.FILE), id));
         }
         byte[] directory = DirectorySigner.sign(DirectoryDrafts.draft(pki, "Liaison federation", endpoints, auditKeys, witnessKeys, 1, now,
                 now.plus(Duration.ofDays(30)), jits), pki.directorySigning());

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.liaison.certs.AuthorityId;
 import org.liaison.certs.SecureFiles;
+import org.liaison.protocol.envelope.Envelopes;
 
 /**
  * A node's configuration: one YAML file, validated when loaded, with errors that name the field
@@ -201,7 +202,7 @@ public record NodeConfig(String authority, String dataDir, DirectorySource direc
         }
         String text = new String(bytes, StandardCharsets.UTF_8);
         try {
-            return new Loaded(YAML.readValue(text, NodeConfig.class).validate(), org.liaison.protocol.envelope.Envelopes.sha256(bytes));
+            return new Loaded(YAML.readValue(text, NodeConfig.class).validate(), Envelopes.sha256(bytes));
         } catch (UnrecognizedPropertyException e) {
             throw new IllegalArgumentException(file + ": unknown field '" + e.getPropertyName() + "'");
         } catch (JsonMappingException e) {

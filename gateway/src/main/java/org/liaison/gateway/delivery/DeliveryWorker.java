@@ -16,13 +16,16 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.liaison.certs.AuthorityId;
 import org.liaison.gateway.audit.AuditEvent;
+import org.liaison.gateway.net.NodeRuntime;
 import org.liaison.gateway.store.BlobStore;
 import org.liaison.gateway.store.MessageStore;
 import org.liaison.gateway.store.MessageStore.State;
 import org.liaison.protocol.ProtocolException;
 import org.liaison.protocol.directory.Trust;
 import org.liaison.protocol.envelope.Envelopes;
+import org.liaison.protocol.envelope.PayloadInfo;
 import org.liaison.protocol.envelope.Receipts;
+import org.liaison.protocol.evidence.Evidences;
 
 /**
  * Delivers queued messages: each recipient's delivery on its own, at most {@value #PER_RECIPIENT} in
@@ -48,7 +51,7 @@ public final class DeliveryWorker implements AutoCloseable {
     private final ExecutorService senders;
     private final Map<AuthorityId, Integer> inFlight = new ConcurrentHashMap<>();
 
-    public DeliveryWorker(DeliveryContext node, PeerClient client, Backoff backoff, org.liaison.gateway.net.NodeRuntime runtime) {
+    public DeliveryWorker(DeliveryContext node, PeerClient client, Backoff backoff, NodeRuntime runtime) {
         this.scheduler = runtime.scheduler("liaison-delivery-poll");
         this.senders = runtime.tasks("liaison-delivery");
         this.prober = runtime.scheduler("liaison-delivery-probe");
@@ -258,7 +261,7 @@ public final class DeliveryWorker implements AutoCloseable {
             node.store().deliveries().transition(d.messageId(), d.recipient(), State.SENDING, new MessageStore.Deliver(attempts, receipt, r.received()));
             node.audit().record(AuditEvent.of(node.clock(), "receipt", d.recipient().value(), d.messageId().toString(), d.recipient().value(), "ok",
                     null).about(env.header()).with("peerCheckpoint", r.checkpoint())
-                    .with("evidenceSha256", r.evidence() == null ? null : org.liaison.protocol.evidence.Evidences.sha256(receipt)));
+                    .with("evidenceSha256", r.evidence() == null ? null : Evidences.sha256(receipt)));
             if (r.evidence() != null) { // the recipient's delivered evidence (schema 1.4): kept with this node's evidence of the message
                 node.evidence().keepPeer(r.evidence(), receipt);
             }
@@ -301,7 +304,7 @@ public final class DeliveryWorker implements AutoCloseable {
 
     /** Where this attempt starts in the payload bytes: after what the receiver already holds of a large message. */
     private long resumeFrom(MessageStore.Delivery d, URI endpoint, Envelopes.Stored env) throws ProtocolException {
-        long total = env.payloads().stream().mapToLong(org.liaison.protocol.envelope.PayloadInfo::ciphertextSize).sum();
+        long total = env.payloads().stream().mapToLong(PayloadInfo::ciphertextSize).sum();
         if (total < RESUMABLE) {
             return 0;
         }

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import org.liaison.gateway.store.DirectIo;
 
 /**
  * The body of a message on the peer API, {@code length ‖ envelope ‖ payload bytes [from, end)}, read
@@ -184,7 +185,7 @@ final class MessageBody implements ChunkedInput<ByteBuf> {
         }
         if (in == null) {
             // A large payload is read past the page cache (written there once, read once: see DirectIo).
-            org.liaison.gateway.store.DirectIo.Reading r = org.liaison.gateway.store.DirectIo.openForReading(payloads.get(file), sizes[file]);
+            DirectIo.Reading r = DirectIo.openForReading(payloads.get(file), sizes[file]);
             in = r.channel();
             align = r.align();
         }
@@ -240,7 +241,7 @@ final class MessageBody implements ChunkedInput<ByteBuf> {
                     if (target.position() > 0) {
                         throw e;
                     }
-                    in = org.liaison.gateway.store.DirectIo.reopenBuffered(payloads.get(file), in, e, StandardOpenOption.READ);
+                    in = DirectIo.reopenBuffered(payloads.get(file), in, e, StandardOpenOption.READ);
                     align = 0;
                     return null; // read buffered from here on
                 }

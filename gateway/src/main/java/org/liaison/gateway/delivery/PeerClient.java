@@ -34,12 +34,18 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.liaison.certs.AuthorityId;
 import org.liaison.certs.Purpose;
+import org.liaison.gateway.net.EventLoops;
+import org.liaison.gateway.net.IdleTimeout;
+import org.liaison.gateway.net.NodeRuntime;
 import org.liaison.gateway.net.ResumeFrom;
+import org.liaison.gateway.tls.ClientAuthorization;
 import org.liaison.gateway.tls.PeerIdentity;
+import org.liaison.gateway.tls.TlsHandshakes;
 import org.liaison.protocol.ErrorCode;
 import org.liaison.protocol.ErrorDocuments;
 import org.liaison.protocol.PeerApi;
 import org.liaison.protocol.ProtocolException;
+import org.liaison.protocol.envelope.Receipts;
 
 /**
  * Sends messages to peer gateways over mutually authenticated TLS and returns their answers: the
@@ -60,7 +66,7 @@ public final class PeerClient implements AutoCloseable {
     private static final io.netty.util.AttributeKey<CompletableFuture<FullHttpResponse>> ANSWER =
             io.netty.util.AttributeKey.valueOf("liaison.answer");
     private static final io.netty.util.AttributeKey<Long> IDLE_SINCE = io.netty.util.AttributeKey.valueOf("liaison.idle-since");
-    private final EventLoopGroup group = org.liaison.gateway.net.EventLoops.group("client", 2);
+    private final EventLoopGroup group = EventLoops.group("client", 2);
     /** Where the server's certificate is checked (the trust manager audits refusals): not the event loop. */
     private final java.util.concurrent.ExecutorService handshakes;
     /** Where payload files are read ahead of the wire (see MessageBody): not the event loop. */
@@ -75,7 +81,7 @@ public final class PeerClient implements AutoCloseable {
             new java.util.concurrent.ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicLong connections = new java.util.concurrent.atomic.AtomicLong();
 
-    private final org.liaison.gateway.tls.TlsHandshakes tlsHandshakes;
+    private final TlsHandshakes tlsHandshakes;
     private static final io.netty.util.AttributeKey<Boolean> GROUP_CHECKED = io.netty.util.AttributeKey.valueOf("liaison.tls-group");
 
     /**
@@ -85,7 +91,7 @@ public final class PeerClient implements AutoCloseable {
     private final java.time.Clock clock;
 
     public PeerClient(java.util.function.Supplier<SslContext> tls, PeerIdentity identity, Duration timeout,
-            org.liaison.gateway.tls.TlsHandshakes tlsHandshakes, org.liaison.gateway.net.NodeRuntime runtime) {
+            TlsHandshakes tlsHandshakes, NodeRuntime runtime) {
         this.handshakes = runtime.tls("client-tls");
         this.readers = runtime.blocking("client-read");
         this.clock = runtime.clock();
@@ -116,7 +122,7 @@ public final class PeerClient implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicLong payloadBytesSent = new java.util.concurrent.atomic.AtomicLong();
 
     /** The schema version this node announces to its peers in every request (null: none, as a node before 1.4 did). */
-    private volatile String schema = org.liaison.protocol.envelope.Receipts.EVIDENCE_SCHEMA;
+    private volatile String schema = Receipts.EVIDENCE_SCHEMA;
 
     /**
      * Announces {@code version} in the {@value org.liaison.protocol.envelope.Receipts#SCHEMA_HEADER} header of every request
@@ -130,7 +136,7 @@ public final class PeerClient implements AutoCloseable {
     private void announce(HttpRequest req) {
         String v = schema;
         if (v != null) {
-            req.headers().set(org.liaison.protocol.envelope.Receipts.SCHEMA_HEADER, v);
+            req.headers().set(Receipts.SCHEMA_HEADER, v);
         }
     }
 
@@ -249,7 +255,7 @@ public final class PeerClient implements AutoCloseable {
                     tlsHandshakes.offer(ssl.engine()); // the hybrid group first when this node announces it
                     ch.pipeline()
                             .addLast("tls", ssl)
-                            .addLast("timeout", new org.liaison.gateway.net.IdleTimeout(timeout)) // a long upload runs while it moves
+                            .addLast("timeout", new IdleTimeout(timeout)) // a long upload runs while it moves
                             .addLast("http", new HttpClientCodec())
                             .addLast("aggregate", new HttpObjectAggregator(MAX_RESPONSE))
                             .addLast("chunks", new ChunkedWriteHandler())
@@ -383,7 +389,7 @@ public final class PeerClient implements AutoCloseable {
                     return;
                 }
                 if (ch.attr(GROUP_CHECKED).setIfAbsent(Boolean.TRUE) == null) { // once per connection
-                    org.liaison.gateway.tls.TlsHandshakes.Outcome o = tlsHandshakes.peer(org.liaison.gateway.tls.TlsHandshakes.DELIVERY,
+                    TlsHandshakes.Outcome o = tlsHandshakes.peer(TlsHandshakes.DELIVERY,
                             recipient, ssl.engine(), endpoint.toString());
                     if (o.refused()) {
                         ch.close(); // nothing was sent on it
@@ -392,7 +398,7 @@ public final class PeerClient implements AutoCloseable {
                     }
                 }
                 ch.attr(ANSWER).set(answer);
-                ch.pipeline().replace("timeout", "timeout", new org.liaison.gateway.net.IdleTimeout(timeout));
+                ch.pipeline().replace("timeout", "timeout", new IdleTimeout(timeout));
                 if (!ch.isActive()) {
                     answer.completeExceptionally(new IOException("the connection closed before the request"));
                     return;
@@ -447,15 +453,15 @@ public final class PeerClient implements AutoCloseable {
     }
 
     /** The server's identity on this connection, checked again whenever the trust changed (a revoked peer is not reused). */
-    private org.liaison.gateway.tls.ClientAuthorization<AuthorityId> serverAuthorization(Channel ch, SslHandler ssl, AuthorityId recipient, URI endpoint)
+    private ClientAuthorization<AuthorityId> serverAuthorization(Channel ch, SslHandler ssl, AuthorityId recipient, URI endpoint)
             throws javax.net.ssl.SSLPeerUnverifiedException {
-        org.liaison.gateway.tls.ClientAuthorization<AuthorityId> auth = ch.attr(SERVER).get();
+        ClientAuthorization<AuthorityId> auth = ch.attr(SERVER).get();
         if (auth == null) {
-            List<X509Certificate> chain = org.liaison.gateway.tls.ClientAuthorization.peerChain(ssl.engine().getSession());
+            List<X509Certificate> chain = ClientAuthorization.peerChain(ssl.engine().getSession());
             if (chain.isEmpty()) {
                 throw new javax.net.ssl.SSLPeerUnverifiedException("the server presented no certificate");
             }
-            auth = new org.liaison.gateway.tls.ClientAuthorization<>(identity::trust, chain, (trust, c, now) -> {
+            auth = new ClientAuthorization<>(identity::trust, chain, (trust, c, now) -> {
                 AuthorityId who = PeerIdentity.identify(trust, c.get(0), Purpose.TLS_SERVER);
                 if (!who.equals(recipient)) {
                     throw new CertificateException("the server at " + endpoint + " is " + who + ", not " + recipient);
@@ -467,7 +473,7 @@ public final class PeerClient implements AutoCloseable {
         return auth;
     }
 
-    private static final io.netty.util.AttributeKey<org.liaison.gateway.tls.ClientAuthorization<AuthorityId>> SERVER =
+    private static final io.netty.util.AttributeKey<ClientAuthorization<AuthorityId>> SERVER =
             io.netty.util.AttributeKey.valueOf("liaison.server");
 
     private void writeRequest(Channel ch, String host, int port, byte[] envelope, List<Path> payloads, long[] sizes, long from) {
@@ -492,7 +498,7 @@ public final class PeerClient implements AutoCloseable {
             } else if (ch.isActive()) {
                 // All written, but the kernels' buffers may still hold megabytes for a slow link, and the receiver then
                 // syncs and receipts: nothing moves here meanwhile, for longer than the timeout on a slow link.
-                ch.pipeline().replace("timeout", "timeout", new org.liaison.gateway.net.IdleTimeout(timeout.plus(DRAIN)));
+                ch.pipeline().replace("timeout", "timeout", new IdleTimeout(timeout.plus(DRAIN)));
             }
         });
     }

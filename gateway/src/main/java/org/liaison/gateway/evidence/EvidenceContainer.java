@@ -40,6 +40,8 @@ import org.liaison.protocol.pkg.Manifests;
 import org.liaison.protocol.tlog.Checkpoint;
 import org.liaison.protocol.tlog.Merkle;
 import org.liaison.protocol.tlog.SignedNote;
+import org.liaison.protocol.tlog.WitnessPolicy;
+import org.liaison.protocol.xml.Formats;
 import org.liaison.protocol.xml.SecureXml;
 import org.liaison.protocol.xml.XmlLimits;
 
@@ -338,7 +340,7 @@ public final class EvidenceContainer {
         } catch (IOException e) {
             problems.add(PROOFS + ": " + e.getMessage());
         }
-        org.liaison.protocol.tlog.WitnessPolicy policy = null;
+        WitnessPolicy policy = null;
         if (trust != null && logIssuer != null) {
             try {
                 policy = dir.witnessing().policy(AuthorityId.of(logIssuer));
@@ -421,7 +423,7 @@ public final class EvidenceContainer {
     }
 
     private static void checkProof(String name, byte[] xml, Evidences.Content c, JsonNode item, String verifierKey, String logIssuer,
-            List<X509Certificate> tsaChain, org.liaison.protocol.tlog.WitnessPolicy policy, List<String> proven, List<String> bad) {
+            List<X509Certificate> tsaChain, WitnessPolicy policy, List<String> proven, List<String> bad) {
         if (item == null || !item.has("entry") || !item.has("checkpoint")) {
             if (c.issuer().value().equals(logIssuer)) {
                 bad.add("no inclusion proof in " + PROOFS);
@@ -471,7 +473,7 @@ public final class EvidenceContainer {
 
     /** The entry under a checkpoint cosigned by the witness quorum the directory demands for the issuer's log. */
     private static void checkWitnessed(JsonNode cosigned, byte[] entry, long index, String verifierKey, String logIssuer,
-            org.liaison.protocol.tlog.WitnessPolicy policy, List<String> proven, List<String> bad) throws GeneralSecurityException {
+            WitnessPolicy policy, List<String> proven, List<String> bad) throws GeneralSecurityException {
         if (policy == null) {
             return; // no trusted directory: reported already
         }
@@ -487,7 +489,7 @@ public final class EvidenceContainer {
         }
         String note = cosigned.path("checkpoint").asText();
         Checkpoint cp = Checkpoint.parse(SignedNote.open(note, verifierKey));
-        org.liaison.protocol.tlog.WitnessPolicy.Result r = policy.check(note);
+        WitnessPolicy.Result r = policy.check(note);
         if (!r.satisfied()) {
             bad.add("witness quorum missing: the cosigned checkpoint of size " + cp.size() + " has " + r + " (the directory demands "
                     + demanded + ")");
@@ -536,7 +538,7 @@ public final class EvidenceContainer {
     }
 
     private static String text(org.w3c.dom.Document doc, String name) {
-        return doc.getElementsByTagNameNS(org.liaison.protocol.xml.Formats.NS, name).item(0).getTextContent();
+        return doc.getElementsByTagNameNS(Formats.NS, name).item(0).getTextContent();
     }
 
     private static void checkEnvelope(Map<String, byte[]> files, UUID messageId, List<String> problems) {

@@ -17,7 +17,10 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.liaison.certs.AuthorityId;
 import org.liaison.certs.SecureFiles;
+import org.liaison.gateway.admin.NodeMetrics;
 import org.liaison.gateway.audit.AuditEvent;
+import org.liaison.gateway.store.MessageStore;
+import org.liaison.protocol.ErrorCode;
 import org.liaison.protocol.ProtocolException;
 import org.liaison.protocol.envelope.EnvelopeHeader;
 import org.liaison.protocol.envelope.Envelopes;
@@ -88,13 +91,13 @@ public final class EvidenceIssuer {
     /** The sealed ASiC-E container of message {@code id} (see {@link EvidenceContainer}); the caller has authorised it. */
     public byte[] export(UUID id) throws ProtocolException, IOException {
         if (node == null || pins == null) {
-            throw new ProtocolException(org.liaison.protocol.ErrorCode.NOT_FOUND, "this node keeps no evidence");
+            throw new ProtocolException(ErrorCode.NOT_FOUND, "this node keeps no evidence");
         }
         return EvidenceContainer.export(node, this, pins, id);
     }
 
     /** Starts stamping (when a TSA is configured) and publishes the alarm metrics. */
-    public void start(org.liaison.gateway.admin.NodeMetrics metrics) {
+    public void start(NodeMetrics metrics) {
         metrics.bindEvidence(this::failures, trustedTime == null ? () -> 0 : trustedTime::secondsWithout,
                 trustedTime == null ? () -> 0 : trustedTime::failures);
         if (trustedTime != null) {
@@ -347,13 +350,13 @@ public final class EvidenceIssuer {
     }
 
     /** The message expired in the outbox before {@code recipient}'s node took it. */
-    public void expired(org.liaison.gateway.store.MessageStore.Outgoing m, AuthorityId recipient) {
+    public void expired(MessageStore.Outgoing m, AuthorityId recipient) {
         if (node == null) {
             return;
         }
         try {
             notRelayed(Envelopes.readStored(m.envelope(), m.recordedEnvelopeSha256()).header(), recipient, true,
-                    org.liaison.protocol.ErrorCode.MESSAGE_EXPIRED.code(), "expired at " + m.expiresAt() + " before delivery");
+                    ErrorCode.MESSAGE_EXPIRED.code(), "expired at " + m.expiresAt() + " before delivery");
         } catch (ProtocolException e) {
             failures.incrementAndGet();
             LOG.error("cannot issue the not-delivered evidence of message {}: {}", m.messageId(), e.toString());

@@ -30,6 +30,7 @@ import org.bouncycastle.tsp.TimeStampRequestGenerator;
 import org.bouncycastle.tsp.TimeStampResponse;
 import org.bouncycastle.tsp.TimeStampToken;
 import org.bouncycastle.util.Store;
+import org.liaison.certs.Providers;
 
 /**
  * RFC 3161 time-stamps, with the Bouncy Castle TSP API: asking a time-stamping authority (TSA) for a
@@ -123,7 +124,7 @@ public final class TimeStamps {
         }
         X509Certificate tsa = chain.get(0);
         try {
-            t.validate(new JcaSimpleSignerInfoVerifierBuilder().setProvider(org.liaison.certs.Providers.bouncyCastle()).build(tsa));
+            t.validate(new JcaSimpleSignerInfoVerifierBuilder().setProvider(Providers.bouncyCastle()).build(tsa));
         } catch (TSPException | OperatorCreationException e) {
             throw new GeneralSecurityException("the token does not verify with the TSA certificate "
                     + tsa.getSubjectX500Principal().getName() + ": " + e.getMessage());

@@ -26,7 +26,9 @@ import org.apache.xml.security.utils.resolver.ResourceResolverException;
 import org.apache.xml.security.utils.resolver.ResourceResolverSpi;
 import org.liaison.certs.Credential;
 import org.liaison.certs.KeyAlgorithm;
+import org.liaison.certs.Providers;
 import org.liaison.protocol.ProtocolException;
+import org.liaison.protocol.dsig.Santuario;
 import org.liaison.protocol.dsig.SignatureAlgorithm;
 import org.liaison.protocol.xml.Formats;
 import org.liaison.protocol.xml.SecureXml;
@@ -102,7 +104,7 @@ public final class XadesSeal {
         if (files.size() > MAX_FILES) {
             throw new IOException("a container seals at most " + MAX_FILES + " files, this one has " + files.size());
         }
-        org.liaison.protocol.dsig.Santuario.init();
+        Santuario.init();
         try {
             Document doc = SecureXml.newDocument();
             Element root = doc.createElementNS(ASIC_NS, "asic:XAdESSignatures");
@@ -110,7 +112,7 @@ public final class XadesSeal {
             doc.appendChild(root);
             SignatureAlgorithm alg = SignatureAlgorithm.forKey(KeyAlgorithm.of(signer.certificate().getPublicKey()));
             XMLSignature sig = new XMLSignature(doc, "", alg.uri(), 0, SignatureAlgorithm.EXCLUSIVE_C14N,
-                    org.liaison.certs.Providers.bouncyCastle(), null);
+                    Providers.bouncyCastle(), null);
             sig.setId(SIGNATURE_ID);
             root.appendChild(sig.getElement());
             sig.addResourceResolver(new Entries(files));
@@ -194,7 +196,7 @@ public final class XadesSeal {
      */
     public static Verified verify(byte[] xml, Map<String, byte[]> files, SignerCheck check, List<X509Certificate> tsaChain)
             throws ProtocolException, GeneralSecurityException {
-        org.liaison.protocol.dsig.Santuario.init();
+        Santuario.init();
         Document doc = SecureXml.parse(xml, XmlLimits.DEFAULT);
         Element root = doc.getDocumentElement();
         if (!ASIC_NS.equals(root.getNamespaceURI()) || !"XAdESSignatures".equals(root.getLocalName())) {
@@ -327,7 +329,7 @@ public final class XadesSeal {
             throw new GeneralSecurityException("SigningCertificateV2 does not name the certificate that signed");
         }
         try {
-            XMLSignature sig = new XMLSignature(signature, "", true, org.liaison.certs.Providers.bouncyCastle());
+            XMLSignature sig = new XMLSignature(signature, "", true, Providers.bouncyCastle());
             sig.addResourceResolver(new Entries(files));
             sig.setFollowNestedManifests(!manifestIds.isEmpty());
             if (!sig.checkSignatureValue(signer.getPublicKey())) {

@@ -13,6 +13,7 @@ import org.liaison.certs.AuthorityId;
 import org.liaison.gateway.store.MessageStore;
 import org.liaison.protocol.ErrorCode;
 import org.liaison.protocol.ProtocolException;
+import org.liaison.protocol.model.Service;
 
 /**
  * What an investigator asks of a listing, checked: {@code GET inbox?case=&from=&service=&since=&until=&overdue=&unanswered=&limit=&after=}
@@ -66,7 +67,7 @@ record ListingQuery(boolean sent, String caseRef, AuthorityId party, String serv
         String service = one(parameters, "service");
         if (service != null) {
             try {
-                service = org.liaison.protocol.model.Service.fromValue(service).value();
+                service = Service.fromValue(service).value();
             } catch (IllegalArgumentException e) {
                 throw refused(what, "service", "not a service of the protocol (such as mla-request)");
             }

@@ -107,13 +107,13 @@ public final class LocalApi {
      * The start of a {@code Range: bytes=N-} header (the only form served: the rest of a download), 0
      * without one.
      */
-    public static long rangeStart(String range) throws org.liaison.protocol.ProtocolException {
+    public static long rangeStart(String range) throws ProtocolException {
         if (range == null) {
             return 0;
         }
         java.util.regex.Matcher m = RANGE.matcher(range.trim());
         if (!m.matches()) {
-            throw new org.liaison.protocol.ProtocolException(org.liaison.protocol.ErrorCode.SCHEMA_INVALID, "Range: only bytes=N- is served"
+            throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "Range: only bytes=N- is served"
                     + " (the rest of a download from byte N)");
         }
         return Long.parseLong(m.group(1));

@@ -22,8 +22,10 @@ import java.util.function.Supplier;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.liaison.certs.AuthorityId;
+import org.liaison.certs.Fingerprint;
 import org.liaison.gateway.tls.AuthFailures;
 import org.liaison.gateway.tls.ClientAuthorization;
+import org.liaison.gateway.tls.TlsHandshakes;
 import org.liaison.protocol.ErrorCode;
 import org.liaison.protocol.directory.Trust;
 
@@ -42,12 +44,12 @@ final class LocalAuthenticationHandler extends ChannelInboundHandlerAdapter {
     private ClientAuthorization<LocalUser> auth;
     private boolean refused;
 
-    private final org.liaison.gateway.tls.TlsHandshakes handshakes;
+    private final TlsHandshakes handshakes;
 
     private final java.time.Clock clock;
 
     LocalAuthenticationHandler(AuthorityId me, Supplier<Trust> trust, AuthFailures failures,
-            org.liaison.gateway.tls.TlsHandshakes handshakes, java.time.Clock clock) {
+            TlsHandshakes handshakes, java.time.Clock clock) {
         this.clock = clock;
         this.me = me;
         this.trust = trust;
@@ -86,7 +88,7 @@ final class LocalAuthenticationHandler extends ChannelInboundHandlerAdapter {
     }
 
     private String actor() {
-        return "SHA256:" + org.liaison.certs.Fingerprint.of(auth.certificate()).hex();
+        return "SHA256:" + Fingerprint.of(auth.certificate()).hex();
     }
 
     @Override

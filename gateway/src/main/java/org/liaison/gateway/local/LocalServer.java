@@ -17,7 +17,19 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.liaison.certs.Credential;
+import org.liaison.gateway.audit.AuditEvent;
+import org.liaison.gateway.net.EventLoops;
+import org.liaison.gateway.net.IdleTimeout;
+import org.liaison.gateway.net.Listeners;
+import org.liaison.gateway.net.NodeRuntime;
+import org.liaison.gateway.net.OneRequestAtATime;
+import org.liaison.gateway.net.SlowClientGuard;
+import org.liaison.gateway.net.Workers;
+import org.liaison.gateway.peer.PeerServer;
+import org.liaison.gateway.tls.AuthFailures;
+import org.liaison.gateway.tls.HybridTls;
 import org.liaison.gateway.tls.TlsContexts;
+import org.liaison.gateway.tls.TlsHandshakes;
 
 /**
  * The local API listener, for this authority's investigators and operators. Pipeline per
@@ -30,7 +42,7 @@ import org.liaison.gateway.tls.TlsContexts;
  */
 public final class LocalServer implements AutoCloseable {
     public static final AttributeKey<LocalUser> USER = AttributeKey.valueOf("liaison.user");
-    private final EventLoopGroup group = org.liaison.gateway.net.EventLoops.group("local", 0);
+    private final EventLoopGroup group = EventLoops.group("local", 0);
     private final Channel channel;
     /** Where a finished upload is sealed and stored, off the event loops (see LocalApiHandler). */
     private final java.util.concurrent.ExecutorService finishers;
@@ -50,7 +62,7 @@ public final class LocalServer implements AutoCloseable {
      * netty-tcnative offers no way to add it, so it would refuse every modern-suite personal certificate
      * (certificate_required). The peer API may use either provider.
      */
-    public static SslContext context(Credential tls, LocalNode node, org.liaison.gateway.tls.AuthFailures failures)
+    public static SslContext context(Credential tls, LocalNode node, AuthFailures failures)
             throws javax.net.ssl.SSLException {
         return SslContextBuilder.forServer(tls.privateKey(), tls.chain().toArray(new X509Certificate[0]))
                 .sslProvider(SslProvider.JDK).protocols(TlsContexts.PROTOCOLS).clientAuth(ClientAuth.REQUIRE)
@@ -62,10 +74,10 @@ public final class LocalServer implements AutoCloseable {
      * As {@link #context}, with Bouncy Castle's JSSE, whose connections prefer the hybrid group X25519MLKEM768
      * (see {@link org.liaison.gateway.tls.HybridTls}): for a node whose directory entry announces it.
      */
-    public static SslContext hybridContext(Credential tls, LocalNode node, org.liaison.gateway.tls.AuthFailures failures)
+    public static SslContext hybridContext(Credential tls, LocalNode node, AuthFailures failures)
             throws javax.net.ssl.SSLException {
-        return SslContextBuilder.forServer(org.liaison.gateway.tls.HybridTls.bcKeyManager(tls, true))
-                .sslProvider(SslProvider.JDK).sslContextProvider(org.liaison.gateway.tls.HybridTls.bcjsse())
+        return SslContextBuilder.forServer(HybridTls.bcKeyManager(tls, true))
+                .sslProvider(SslProvider.JDK).sslContextProvider(HybridTls.bcjsse())
                 .protocols(TlsContexts.PROTOCOLS).clientAuth(ClientAuth.REQUIRE)
                 .trustManager(new UserTrustManager(node.me(), node::trust, failures, node.clock()))
                 .sessionTimeout(TlsContexts.SESSION_TIMEOUT).build();
@@ -73,8 +85,8 @@ public final class LocalServer implements AutoCloseable {
 
     /** {@code tls} (see {@link #context}) is asked for each new connection: a rotated key serves the next handshake. */
     public LocalServer(String host, int port, java.util.function.Supplier<SslContext> tls, LocalNode node, Submissions outbox,
-            Duration readTimeout, org.liaison.gateway.tls.AuthFailures failures, org.liaison.gateway.tls.TlsHandshakes tlsHandshakes,
-            org.liaison.gateway.net.NodeRuntime runtime) throws java.io.IOException, InterruptedException {
+            Duration readTimeout, AuthFailures failures, TlsHandshakes tlsHandshakes,
+            NodeRuntime runtime) throws java.io.IOException, InterruptedException {
         this.finishers = runtime.blocking("submit");
         this.writers = runtime.writers("upload");
         this.handshakes = runtime.tls("local-tls");
@@ -84,23 +96,23 @@ public final class LocalServer implements AutoCloseable {
                     protected void initChannel(SocketChannel ch) {
                         io.netty.handler.ssl.SslHandler ssl = tls.get().newHandler(ch.alloc(), ch.remoteAddress().getHostString(),
                                 ch.remoteAddress().getPort(), handshakes); // certificate checks off the event loop
-                        if (org.liaison.gateway.tls.HybridTls.offerBc(ssl.engine())) { // hybrid first: Bouncy Castle's engines only
+                        if (HybridTls.offerBc(ssl.engine())) { // hybrid first: Bouncy Castle's engines only
                             ch.pipeline().addLast(bcTls(), "tls", ssl);
                         } else {
                             ch.pipeline().addLast("tls", ssl);
                         }
                         ch.pipeline()
-                                .addLast("timeout", new org.liaison.gateway.net.IdleTimeout(readTimeout)) // a long download runs while it moves
+                                .addLast("timeout", new IdleTimeout(readTimeout)) // a long download runs while it moves
                                 .addLast("http", new HttpServerCodec(4096, 8192, 64 * 1024))
-                                .addLast("serial", new org.liaison.gateway.net.OneRequestAtATime(c -> pipelined(node, c)))
-                                .addLast("deadlines", new org.liaison.gateway.net.SlowClientGuard(
-                                        org.liaison.gateway.net.SlowClientGuard.Mode.HTTP, readTimeout,
-                                        org.liaison.gateway.peer.PeerServer.MIN_BYTES_PER_SECOND))
+                                .addLast("serial", new OneRequestAtATime(c -> pipelined(node, c)))
+                                .addLast("deadlines", new SlowClientGuard(
+                                        SlowClientGuard.Mode.HTTP, readTimeout,
+                                        PeerServer.MIN_BYTES_PER_SECOND))
                                 .addLast("user", new LocalAuthenticationHandler(node.me(), node::trust, failures, tlsHandshakes, node.clock()))
                                 .addLast("api", new LocalApiHandler(node, outbox, finishers, writers));
                     }
                 });
-        channel = org.liaison.gateway.net.Listeners.bind(b, host, port, "local API", this::close);
+        channel = Listeners.bind(b, host, port, "local API", this::close);
     }
 
     private io.netty.util.concurrent.EventExecutorGroup bcTls() {
@@ -118,9 +130,9 @@ public final class LocalServer implements AutoCloseable {
     /** A client pipelined HTTP/1.1 requests: they were dropped, and the connection closes after the answer before them. */
     private void pipelined(LocalNode node, io.netty.channel.ChannelHandlerContext ctx) {
         LocalUser user = ctx.channel().attr(USER).get();
-        org.liaison.gateway.audit.AuditEvent e = org.liaison.gateway.audit.AuditEvent.of(node.clock(), "reject", user == null ? "unknown" : user.actor(),
-                null, null, "refused", "local API: " + org.liaison.gateway.net.OneRequestAtATime.REFUSAL);
-        org.liaison.gateway.net.Workers.quietly(finishers, () -> node.audit().append(e), "audit pipelined requests");
+        AuditEvent e = AuditEvent.of(node.clock(), "reject", user == null ? "unknown" : user.actor(),
+                null, null, "refused", "local API: " + OneRequestAtATime.REFUSAL);
+        Workers.quietly(finishers, () -> node.audit().append(e), "audit pipelined requests");
     }
 
     public int port() {
@@ -136,8 +148,8 @@ public final class LocalServer implements AutoCloseable {
     @Override
     public void close() {
         stopAccepting();
-        org.liaison.gateway.net.Workers.drain(finishers, 10); // uploads being stored finish before the store closes
-        org.liaison.gateway.net.Workers.drain(writers, 10);
+        Workers.drain(finishers, 10); // uploads being stored finish before the store closes
+        Workers.drain(writers, 10);
         handshakes.shutdownNow();
         if (bcTls != null) {
             bcTls.shutdownGracefully(0, 5, TimeUnit.SECONDS);

@@ -13,12 +13,15 @@ import java.util.List;
 import java.util.UUID;
 import org.liaison.gateway.audit.AuditEvent;
 import org.liaison.gateway.net.Answer;
+import org.liaison.gateway.net.EventLoops;
 import org.liaison.gateway.net.Request;
 import org.liaison.gateway.store.BlobStore;
 import org.liaison.gateway.store.MessageStore;
+import org.liaison.gateway.store.SequentialReader;
 import org.liaison.protocol.ErrorCode;
 import org.liaison.protocol.ProtocolException;
 import org.liaison.protocol.envelope.Envelopes;
+import org.liaison.protocol.envelope.PayloadKeys;
 import org.liaison.protocol.model.File;
 import org.liaison.protocol.model.Manifest;
 
@@ -126,7 +129,7 @@ final class Packages {
      * The plaintext of a stored payload from byte {@code within} on: the protocol's seekable decrypting channel
      * (no content key leaves the protocol module), positioned there, which decrypts from the segment that holds it.
      */
-    private static InputStream decryptFrom(org.liaison.protocol.envelope.PayloadKeys keys, int index, Path blob, long within)
+    private static InputStream decryptFrom(PayloadKeys keys, int index, Path blob, long within)
             throws IOException {
         ForwardChannel stored = new ForwardChannel(blob);
         try {
@@ -153,7 +156,7 @@ final class Packages {
         ForwardChannel(Path file) throws IOException {
             this.file = file;
             this.size = Files.size(file);
-            this.in = org.liaison.gateway.store.SequentialReader.open(file);
+            this.in = SequentialReader.open(file);
         }
 
         @Override
@@ -190,7 +193,7 @@ final class Packages {
             }
             if (to < position) {
                 in.close();
-                in = org.liaison.gateway.store.SequentialReader.open(file);
+                in = SequentialReader.open(file);
                 position = 0;
             }
             long skip = Math.min(to, size) - position;
@@ -267,7 +270,7 @@ final class Packages {
 
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
-            org.liaison.gateway.net.EventLoops.assertOffLoop("reading and decrypting a stored payload");
+            EventLoops.assertOffLoop("reading and decrypting a stored payload");
             if (left == 0) {
                 if (in().read() >= 0) {
                     throw new IOException(what + " holds more bytes than the manifest says");

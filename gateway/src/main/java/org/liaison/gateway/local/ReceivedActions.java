@@ -11,6 +11,7 @@ import org.liaison.gateway.net.Request;
 import org.liaison.gateway.store.MessageStore;
 import org.liaison.protocol.ErrorCode;
 import org.liaison.protocol.ProtocolException;
+import org.liaison.protocol.envelope.Notices;
 
 /** What people do with a received message besides reading it: acknowledge or decline it (investigator), set it aside (operator). */
 final class ReceivedActions {
@@ -47,9 +48,9 @@ final class ReceivedActions {
         if (decline) {
             if (reasonCode == null) {
                 throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "a decline needs a reason code: one of "
-                        + String.join(", ", org.liaison.protocol.envelope.Notices.reasons()));
+                        + String.join(", ", Notices.reasons()));
             }
-            reason = org.liaison.protocol.envelope.Notices.reason(reasonCode);
+            reason = Notices.reason(reasonCode);
         } else if (reasonCode != null) {
             throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "an acknowledgement has no reason code");
         }

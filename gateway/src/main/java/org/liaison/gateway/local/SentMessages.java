@@ -13,6 +13,9 @@ import org.liaison.gateway.store.MessageStore;
 import org.liaison.protocol.ErrorCode;
 import org.liaison.protocol.ProtocolException;
 import org.liaison.protocol.envelope.Envelopes;
+import org.liaison.protocol.envelope.Receipts;
+import org.liaison.protocol.evidence.Evidences;
+import org.liaison.protocol.model.Notice;
 import org.liaison.protocol.xml.Formats;
 import org.liaison.protocol.xml.SecureXml;
 import org.liaison.protocol.xml.XmlLimits;
@@ -123,12 +126,12 @@ final class SentMessages {
             return null;
         }
         try {
-            if (org.liaison.protocol.envelope.Receipts.isEvidence(s.xml())) { // a notice as evidence (schema 1.4): the reason's text
-                var reasons = org.liaison.protocol.evidence.Evidences.claimed(s.xml()).reasons();
+            if (Receipts.isEvidence(s.xml())) { // a notice as evidence (schema 1.4): the reason's text
+                var reasons = Evidences.claimed(s.xml()).reasons();
                 return reasons.isEmpty() ? null : reasons.get(0).text();
             }
             return Formats.fromElement(SecureXml.parse(s.xml(), XmlLimits.DEFAULT).getDocumentElement(),
-                    org.liaison.protocol.model.Notice.class).getNote();
+                    Notice.class).getNote();
         } catch (ProtocolException e) {
             return null;
         }

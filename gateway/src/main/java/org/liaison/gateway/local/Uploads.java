@@ -12,6 +12,7 @@ import org.liaison.gateway.net.Answer;
 import org.liaison.gateway.net.BufferBudget;
 import org.liaison.gateway.net.PayloadSink;
 import org.liaison.gateway.net.Request;
+import org.liaison.gateway.net.ResumeFrom;
 import org.liaison.gateway.net.StreamedBody;
 import org.liaison.gateway.net.Workers;
 import org.liaison.gateway.peer.LengthPrefixed;
@@ -70,7 +71,7 @@ final class Uploads {
         final long resumeFrom;
 
         Submit(Request<LocalUser> req, BufferBudget.Lease lease) throws ProtocolException {
-            this.resumeFrom = org.liaison.gateway.net.ResumeFrom.parse(req.header(org.liaison.gateway.net.ResumeFrom.HEADER));
+            this.resumeFrom = ResumeFrom.parse(req.header(ResumeFrom.HEADER));
             this.lease = lease;
             this.head = new LengthPrefixed(XmlLimits.DEFAULT.maxBytes(), "manifest", lease);
             this.idempotencyKey = req.header(LocalApi.IDEMPOTENCY_KEY);

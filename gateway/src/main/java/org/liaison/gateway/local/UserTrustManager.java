@@ -11,7 +11,11 @@ import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedTrustManager;
 import org.liaison.certs.AuthorityId;
 import org.liaison.certs.CertificateRejectedException;
+import org.liaison.certs.Fingerprint;
 import org.liaison.certs.Purpose;
+import org.liaison.certs.Role;
+import org.liaison.gateway.net.EventLoops;
+import org.liaison.gateway.tls.AcceptedCertificates;
 import org.liaison.gateway.tls.AuthFailures;
 import org.liaison.protocol.ProtocolException;
 import org.liaison.protocol.directory.Trust;
@@ -24,8 +28,8 @@ import org.liaison.protocol.directory.Trust;
 final class UserTrustManager extends X509ExtendedTrustManager {
     static final String API = "local API";
     /** Personal certificates accepted under a trust, remembered for a few seconds (see {@link AcceptedCertificates}). */
-    private static final org.liaison.gateway.tls.AcceptedCertificates<LocalUser> ACCEPTED =
-            new org.liaison.gateway.tls.AcceptedCertificates<>();
+    private static final AcceptedCertificates<LocalUser> ACCEPTED =
+            new AcceptedCertificates<>();
     private final AuthorityId me;
     private final Supplier<Trust> trust;
     private final AuthFailures failures;
@@ -44,7 +48,7 @@ final class UserTrustManager extends X509ExtendedTrustManager {
         return ACCEPTED.get(trust, chain.get(0), me.value(), now, () -> {
             try {
                 trust.validatorFor(me).validate(chain.get(0), chain.subList(1, chain.size()), Purpose.TLS_CLIENT, now);
-                return new LocalUser(chain.get(0), org.liaison.certs.Role.of(chain.get(0)));
+                return new LocalUser(chain.get(0), Role.of(chain.get(0)));
             } catch (CertificateRejectedException | ProtocolException e) {
                 throw new CertificateException("not a user of " + me + ": " + e.getMessage());
             }
@@ -52,7 +56,7 @@ final class UserTrustManager extends X509ExtendedTrustManager {
     }
 
     private void check(X509Certificate[] chain, SSLEngine engine) throws CertificateException {
-        org.liaison.gateway.net.EventLoops.assertOffLoop("a certificate check");
+        EventLoops.assertOffLoop("a certificate check");
         if (chain == null || chain.length == 0) {
             failures.refused(engine, API, "unknown", "no certificate presented");
             throw new CertificateException("no certificate presented");
@@ -60,7 +64,7 @@ final class UserTrustManager extends X509ExtendedTrustManager {
         try {
             validate(me, trust.get(), Arrays.asList(chain), clock.instant());
         } catch (CertificateException e) {
-            failures.refused(engine, API, "SHA256:" + org.liaison.certs.Fingerprint.of(chain[0]).hex(), e.getMessage());
+            failures.refused(engine, API, "SHA256:" + Fingerprint.of(chain[0]).hex(), e.getMessage());
             throw e;
         }
     }

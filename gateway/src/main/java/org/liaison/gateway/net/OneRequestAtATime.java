@@ -9,6 +9,7 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import java.util.function.Consumer;
+import org.liaison.protocol.ErrorCode;
 
 /**
  * HTTP/1.1 pipelining is not served: a request that arrives before the answer to the one before it
@@ -19,7 +20,7 @@ import java.util.function.Consumer;
  */
 public final class OneRequestAtATime extends ChannelDuplexHandler {
     /** How a dropped pipelined request is audited and counted (it gets no answer of its own). */
-    public static final String REFUSAL = org.liaison.protocol.ErrorCode.PIPELINING_REFUSED.code() + " a request sent before the"
+    public static final String REFUSAL = ErrorCode.PIPELINING_REFUSED.code() + " a request sent before the"
             + " answer to the one before it (HTTP pipelining) is not served: the connection closed after that answer";
     private final Consumer<ChannelHandlerContext> onPipelined;
     /** A request came in whose answer has not been written to its end yet. */

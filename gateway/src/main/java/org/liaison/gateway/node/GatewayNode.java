@@ -15,22 +15,51 @@ import org.apache.logging.log4j.Logger;
 import org.liaison.certs.AuthorityId;
 import org.liaison.certs.Credential;
 import org.liaison.certs.Passwords;
+import org.liaison.certs.Pem;
+import org.liaison.gateway.admin.AdminServer;
+import org.liaison.gateway.admin.NodeMetrics;
 import org.liaison.gateway.audit.AuditEvent;
 import org.liaison.gateway.audit.AuditLog;
+import org.liaison.gateway.audit.FileAuditLog;
+import org.liaison.gateway.audit.PeerLogs;
+import org.liaison.gateway.audit.PostgresAuditLog;
+import org.liaison.gateway.config.FederationSetup;
 import org.liaison.gateway.config.NodeConfig;
 import org.liaison.gateway.delivery.Backoff;
 import org.liaison.gateway.delivery.DeliveryWorker;
 import org.liaison.gateway.delivery.PeerClient;
+import org.liaison.gateway.evidence.EvidenceContainer;
+import org.liaison.gateway.evidence.EvidenceIssuer;
+import org.liaison.gateway.evidence.TimeStamps;
+import org.liaison.gateway.evidence.TrustedTime;
+import org.liaison.gateway.local.CaseAccess;
+import org.liaison.gateway.local.LocalServer;
+import org.liaison.gateway.net.BufferBudget;
+import org.liaison.gateway.net.NodeRuntime;
+import org.liaison.gateway.peer.AuditProofs;
+import org.liaison.gateway.peer.PeerSchemas;
 import org.liaison.gateway.peer.PeerServer;
+import org.liaison.gateway.peer.ReceiveHandler;
+import org.liaison.gateway.peer.StagedTransfers;
 import org.liaison.gateway.store.BlobStore;
 import org.liaison.gateway.store.MessageStore;
+import org.liaison.gateway.store.PostgresMessageStore;
 import org.liaison.gateway.store.SqliteMessageStore;
+import org.liaison.gateway.tls.AuthFailures;
 import org.liaison.gateway.tls.DirectoryTrustManager;
+import org.liaison.gateway.tls.HybridTls;
 import org.liaison.gateway.tls.PeerIdentity;
 import org.liaison.gateway.tls.TlsContexts;
+import org.liaison.gateway.tls.TlsHandshakes;
+import org.liaison.gateway.witness.Submitter;
+import org.liaison.gateway.witness.Witness;
+import org.liaison.gateway.witness.WitnessKeys;
+import org.liaison.gateway.witness.WitnessWiring;
+import org.liaison.protocol.ErrorCode;
 import org.liaison.protocol.ProtocolException;
 import org.liaison.protocol.directory.FederationDirectory;
 import org.liaison.protocol.directory.Trust;
+import org.liaison.protocol.model.Manifest;
 
 /**
  * A running node: the peer API, the delivery worker, the store, and the trust (directory and
@@ -45,10 +74,10 @@ public final class GatewayNode implements NodeState, AutoCloseable {
      * shorten them): {@code Tuning.builder().readTimeout(Duration.ofSeconds(3)).build()}.
      */
     public record Tuning(Duration readTimeout, Duration clientTimeout, Backoff backoff, Duration poll, long maxMessageBytes,
-            int maxEnvelopeBytes, Duration reloadEvery, java.time.Clock clock, org.liaison.gateway.net.NodeRuntime.Factory executors) {
+            int maxEnvelopeBytes, Duration reloadEvery, java.time.Clock clock, NodeRuntime.Factory executors) {
         public static final Tuning DEFAULT = new Tuning(Duration.ofSeconds(30), Duration.ofSeconds(60), Backoff.DEFAULT,
                 Duration.ofMillis(500), 64L << 30, 4 << 20, Duration.ofSeconds(5), java.time.Clock.systemUTC(),
-                org.liaison.gateway.net.NodeRuntime.SYSTEM);
+                NodeRuntime.SYSTEM);
 
         public Tuning {
             positive(readTimeout, "readTimeout");
@@ -89,7 +118,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
             private int maxEnvelopeBytes;
             private Duration reloadEvery;
             private java.time.Clock clock;
-            private org.liaison.gateway.net.NodeRuntime.Factory executors;
+            private NodeRuntime.Factory executors;
 
             private Builder(Tuning t) {
                 clock = t.clock;
@@ -152,7 +181,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
             }
 
             /** Where the node's executors come from (tests count or queue them; production keeps {@code NodeRuntime.SYSTEM}). */
-            public Builder executors(org.liaison.gateway.net.NodeRuntime.Factory f) {
+            public Builder executors(NodeRuntime.Factory f) {
                 executors = f;
                 return this;
             }
@@ -170,15 +199,15 @@ public final class GatewayNode implements NodeState, AutoCloseable {
     /** The directory and CRLs, the node's keys and the TLS contexts made from them, reloaded when their files change. */
     private final TrustHolder trust;
     private DirectoryTrustManager trustManager;
-    private org.liaison.gateway.tls.AuthFailures authFailures;
+    private AuthFailures authFailures;
     /** Hybrid TLS: groups offered, negotiated groups audited and counted, no downgrade (see HybridTls). */
-    private org.liaison.gateway.tls.TlsHandshakes tlsHandshakes;
+    private TlsHandshakes tlsHandshakes;
     /** Two envelopes of the largest size per connection, sixteen for the node (64 MiB with the defaults). */
-    private final org.liaison.gateway.net.BufferBudget buffers;
+    private final BufferBudget buffers;
     private final MessageStore store;
     private final BlobStore blobs;
-    private final org.liaison.gateway.evidence.EvidenceIssuer evidence;
-    private final org.liaison.gateway.peer.StagedTransfers transfers;
+    private final EvidenceIssuer evidence;
+    private final StagedTransfers transfers;
     private final AuditLog audit;
     private final Tuning tuning;
     /** Bound by {@link #start()}; null before. */
@@ -187,14 +216,14 @@ public final class GatewayNode implements NodeState, AutoCloseable {
     private final Stages stages;
     private final Retention retention;
     private final DeliveryWorker worker;
-    private final org.liaison.gateway.audit.PeerLogs peerLogs;
-    private final org.liaison.gateway.witness.Witness witness;
-    private final org.liaison.gateway.witness.Submitter submitter;
-    private final org.liaison.gateway.peer.PeerSchemas peerSchemas;
+    private final PeerLogs peerLogs;
+    private final Witness witness;
+    private final Submitter submitter;
+    private final PeerSchemas peerSchemas;
     private final Outbox outbox;
-    private final org.liaison.gateway.admin.NodeMetrics metrics = new org.liaison.gateway.admin.NodeMetrics();
-    private volatile org.liaison.gateway.admin.AdminServer admin;
-    private volatile org.liaison.gateway.local.LocalServer local;
+    private final NodeMetrics metrics = new NodeMetrics();
+    private volatile AdminServer admin;
+    private volatile LocalServer local;
     private volatile boolean running;
     /** Set by the first {@link #start()} and by {@link #close()}: a node starts at most once. */
     private final java.util.concurrent.atomic.AtomicBoolean startedOrClosed = new java.util.concurrent.atomic.AtomicBoolean();
@@ -205,7 +234,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
     /** What the audit log's tail says a crash left half-done (read once at open). */
     private final CrashRecovery recovery;
     /** The clock and the executors, built once here and handed to the parts (see NodeRuntime). */
-    private final org.liaison.gateway.net.NodeRuntime runtime;
+    private final NodeRuntime runtime;
     private final ScheduledExecutorService reloader;
 
     private GatewayNode(Path configFile, NodeConfig.Loaded loaded, AuditLog audit, Tuning tuning) throws Exception {
@@ -214,9 +243,9 @@ public final class GatewayNode implements NodeState, AutoCloseable {
         this.me = AuthorityId.of(config.authority());
         this.audit = audit;
         this.tuning = tuning;
-        this.runtime = new org.liaison.gateway.net.NodeRuntime(tuning.clock(), tuning.executors());
+        this.runtime = new NodeRuntime(tuning.clock(), tuning.executors());
         this.reloader = runtime.scheduler("liaison-reload");
-        this.buffers = new org.liaison.gateway.net.BufferBudget(2L * tuning.maxEnvelopeBytes(), 16L * tuning.maxEnvelopeBytes());
+        this.buffers = new BufferBudget(2L * tuning.maxEnvelopeBytes(), 16L * tuning.maxEnvelopeBytes());
         Instant now = clock().instant();
         this.trust = new TrustHolder(config, configFile, me, audit, clock(), now);
         FederationDirectory directory = trust.trust().directory();
@@ -226,7 +255,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
         List<AutoCloseable> opened = new java.util.ArrayList<>();
         NodeConfig.Store storeConfig = config.store();
         if (storeConfig != null && storeConfig.isPostgresql()) {
-            org.liaison.gateway.store.PostgresMessageStore pg = org.liaison.gateway.store.PostgresMessageStore.open(storeConfig.url(),
+            PostgresMessageStore pg = PostgresMessageStore.open(storeConfig.url(),
                     storeConfig.user(), Passwords.fromFile(path(storeConfig.passwordFile())), storeConfig.poolSize(), data,
                     config.effectiveNodeId());
             this.store = pg;
@@ -236,28 +265,28 @@ public final class GatewayNode implements NodeState, AutoCloseable {
         opened.add(store);
         try {
             this.blobs = new BlobStore(data.resolve("blobs"));
-            this.peerSchemas = new org.liaison.gateway.peer.PeerSchemas(data.resolve("peer-schemas"));
-            this.evidence = new org.liaison.gateway.evidence.EvidenceIssuer(this, data.resolve(org.liaison.gateway.evidence.EvidenceIssuer.FOLDER),
+            this.peerSchemas = new PeerSchemas(data.resolve("peer-schemas"));
+            this.evidence = new EvidenceIssuer(this, data.resolve(EvidenceIssuer.FOLDER),
                     trustedTime(config.timestamping(), configFile, audit::checkpoint, clock(), data),
-                    new org.liaison.gateway.evidence.EvidenceContainer.Pins(path(config.directory().operatorCa()),
+                    new EvidenceContainer.Pins(path(config.directory().operatorCa()),
                             path(config.directory().operatorCrl())));
             // A folder shared by the authority's nodes (PostgreSQL store): another node may be writing in it now.
-            blobs.cleanStaging(store instanceof org.liaison.gateway.store.PostgresMessageStore ? Duration.ofHours(1) : Duration.ZERO);
+            blobs.cleanStaging(store instanceof PostgresMessageStore ? Duration.ofHours(1) : Duration.ZERO);
             // A staged transfer dropped unfinished is counted and audited: the sender's resume point is gone.
-            this.transfers = new org.liaison.gateway.peer.StagedTransfers(data.resolve("blobs").resolve("transfers"),
+            this.transfers = new StagedTransfers(data.resolve("blobs").resolve("transfers"),
                     (sender, id, bytes, why) -> {
                         metrics.transferDropped(why);
                         audit.record(AuditEvent.of(clock(), "transfer-dropped", me.value(), id.toString(), sender.value(), "dropped",
-                                (why.equals("budget") ? "more than " + org.liaison.gateway.peer.StagedTransfers.MAX_PER_PEER
+                                (why.equals("budget") ? "more than " + StagedTransfers.MAX_PER_PEER
                                         + " transfers staged from " + sender : "abandoned for "
-                                        + org.liaison.gateway.peer.StagedTransfers.KEEP.toDays() + " days") + "; " + bytes
+                                        + StagedTransfers.KEEP.toDays() + " days") + "; " + bytes
                                         + " bytes staged").with("bytes", Long.toString(bytes)));
                     });
             transfers.removeAbandoned(now);
             metrics.bindStagedTransfers(transfers::stagedCountAndBytes);
             int recovered = store.deliveries().recoverInterrupted(now);
             this.recovery = CrashRecovery.read(audit.recentAtOpen(), (from, id) -> store.inbox().receiptFor(from, id).isPresent());
-            if (store instanceof org.liaison.gateway.store.PostgresMessageStore pg) {
+            if (store instanceof PostgresMessageStore pg) {
                 metrics.bindStore(store.deliveries()::countByState, () -> pg.sizeBytes());
             } else {
                 metrics.bindStore(store.deliveries()::countByState, data.resolve("messages.db"));
@@ -270,32 +299,32 @@ public final class GatewayNode implements NodeState, AutoCloseable {
                     () -> Validity.crls(trust.trust().crls()), () -> Validity.directory(trust.trust().directory()), data, clock());
 
             this.identity = new PeerIdentity(trust::trust);
-            this.authFailures = new org.liaison.gateway.tls.AuthFailures(audit, metrics::tlsFailure);
+            this.authFailures = new AuthFailures(audit, metrics::tlsFailure);
             this.trustManager = new DirectoryTrustManager(identity, authFailures);
             SslProvider tlsProvider = TlsContexts.provider(config.tlsProvider());
-            this.tlsHandshakes = new org.liaison.gateway.tls.TlsHandshakes(me, trust::trust, audit, metrics::tlsHandshake);
+            this.tlsHandshakes = new TlsHandshakes(me, trust::trust, audit, metrics::tlsHandshake);
             opened.add(tlsHandshakes);
-            org.liaison.gateway.tls.HybridTls.requireProvider(directory, me, tlsProvider);
+            HybridTls.requireProvider(directory, me, tlsProvider);
             trust.useTls(tlsProvider, k -> contexts(k, tlsProvider), this::retireConnections);
             this.client = new PeerClient(() -> trust.contexts().peerClient(), identity, tuning.clientTimeout(), tlsHandshakes, runtime);
             metrics.bindPayloadSent(client::payloadBytesSent);
             opened.add(client);
-            this.peerLogs = new org.liaison.gateway.audit.PeerLogs(data.resolve("audit-peers"), audit, this::proveFor,
+            this.peerLogs = new PeerLogs(data.resolve("audit-peers"), audit, this::proveFor,
                     (peer, reason) -> metrics.peerLogAlarm(peer.value()),
                 (peer, outcome) -> metrics.peerLogCheck(peer.value(), outcome.name().toLowerCase(java.util.Locale.ROOT)),
                 Duration.ofSeconds(5),
                 peer -> trust.trust().directory().authority(peer).map(FederationDirectory.Entry::auditLogKeys).orElse(List.of()));
             opened.add(peerLogs);
             peerLogs.requireQuorum(peer -> trust.trust().directory().witnessing().of(peer).isPresent()
-                    ? trust.trust().directory().witnessing().policy(peer) : null, org.liaison.gateway.audit.PeerLogs.QUORUM_GRACE);
+                    ? trust.trust().directory().witnessing().policy(peer) : null, PeerLogs.QUORUM_GRACE);
             // This node as a witness of the logs the directory names, and the submitter of its own checkpoints to its witnesses.
-            this.witness = new org.liaison.gateway.witness.Witness(data.resolve("witness"), me, org.liaison.gateway.witness.WitnessKeys
+            this.witness = new Witness(data.resolve("witness"), me, WitnessKeys
                     .forNode(configFile.toAbsolutePath().getParent(), data, me), () -> trust.trust().directory(), audit,
-                    org.liaison.gateway.witness.WitnessWiring.witnessEvents(metrics), clock());
-            org.liaison.gateway.witness.WitnessWiring.checkListed(directory, me, witness.key());
-            this.submitter = new org.liaison.gateway.witness.Submitter(data.resolve("audit-cosigned"), me, audit, () -> trust.trust().directory(),
+                    WitnessWiring.witnessEvents(metrics), clock());
+            WitnessWiring.checkListed(directory, me, witness.key());
+            this.submitter = new Submitter(data.resolve("audit-cosigned"), me, audit, () -> trust.trust().directory(),
                     this::askWitness,
-                    org.liaison.gateway.witness.WitnessWiring.submitterEvents(metrics), clock());
+                    WitnessWiring.submitterEvents(metrics), clock());
             opened.add(submitter);
             this.retention = new Retention(this, Retention.periods(config.retention()));
             this.outbox = new Outbox(this);
@@ -336,15 +365,15 @@ public final class GatewayNode implements NodeState, AutoCloseable {
         try {
             this.server = new PeerServer(config.peer().host(), config.peer().port(), () -> trust.contexts().peerServer(), identity,
                     authFailures, tlsHandshakes, this, tuning.readTimeout(), tuning.maxMessageBytes(), runtime);
-            this.local = new org.liaison.gateway.local.LocalServer(config.local().host(), config.local().port(),
+            this.local = new LocalServer(config.local().host(), config.local().port(),
                     () -> tlsHandshakes.hybridHere() ? trust.contexts().localHybrid().get() : trust.contexts().local(), this, outbox,
                     tuning.readTimeout(), authFailures, tlsHandshakes, runtime);
-            this.admin = new org.liaison.gateway.admin.AdminServer(config.admin().host(), config.admin().port(), metrics,
+            this.admin = new AdminServer(config.admin().host(), config.admin().port(), metrics,
                     this::ready);
             worker.start(tuning.poll());
             stages.start(tuning.poll());
             evidence.start(metrics);
-            submitter.start(org.liaison.gateway.witness.WitnessWiring.EVERY);
+            submitter.start(WitnessWiring.EVERY);
             running = true;
             removeOrphans();
             reloader.scheduleWithFixedDelay(this::reload, tuning.reloadEvery().toMillis(), tuning.reloadEvery().toMillis(),
@@ -379,19 +408,19 @@ public final class GatewayNode implements NodeState, AutoCloseable {
     public static GatewayNode open(Path configFile, Tuning tuning) throws Exception {
         NodeConfig.Loaded loaded = NodeConfig.read(configFile); // read once
         Path auditDir = NodeConfig.resolve(configFile, loaded.config().dataDir()).resolve("audit");
-        String origin = org.liaison.gateway.config.FederationSetup.auditLogName(AuthorityId.of(loaded.config().authority()));
+        String origin = FederationSetup.auditLogName(AuthorityId.of(loaded.config().authority()));
         NodeConfig.Store store = loaded.config().store();
         AuditLog audit;
         if (store != null && store.isPostgresql()) {
             // Several nodes of one authority: one audit log, shared in the authority's database.
-            audit = org.liaison.gateway.audit.PostgresAuditLog.open(store.url(), store.user(),
+            audit = PostgresAuditLog.open(store.url(), store.user(),
                     Passwords.fromFile(NodeConfig.resolve(configFile, store.passwordFile())),
                     NodeConfig.resolve(configFile, loaded.config().auditKey()), origin, loaded.config().effectiveNodeId(),
                     Duration.ofSeconds(2), auditDir.resolveSibling("audit-snapshots").resolve(loaded.config().effectiveNodeId()));
         } else {
             audit = loaded.config().auditKey() == null
-                    ? org.liaison.gateway.audit.FileAuditLog.open(auditDir, origin, Duration.ofSeconds(2))
-                    : org.liaison.gateway.audit.FileAuditLog.open(auditDir, origin, Duration.ofSeconds(2),
+                    ? FileAuditLog.open(auditDir, origin, Duration.ofSeconds(2))
+                    : FileAuditLog.open(auditDir, origin, Duration.ofSeconds(2),
                             NodeConfig.resolve(configFile, loaded.config().auditKey()));
         }
         try {
@@ -428,8 +457,8 @@ public final class GatewayNode implements NodeState, AutoCloseable {
 
     private TrustHolder.Contexts contexts(NodeKeys k, SslProvider tlsProvider) throws javax.net.ssl.SSLException {
         return new TrustHolder.Contexts(TlsContexts.server(k.tls(), trustManager, tlsProvider), TlsContexts.client(k.tls(), trustManager, tlsProvider),
-                org.liaison.gateway.local.LocalServer.context(k.tls(), this, authFailures),
-                org.liaison.gateway.tls.HybridTls.lazily(() -> org.liaison.gateway.local.LocalServer.hybridContext(k.tls(), this, authFailures)));
+                LocalServer.context(k.tls(), this, authFailures),
+                HybridTls.lazily(() -> LocalServer.hybridContext(k.tls(), this, authFailures)));
     }
 
     /** The directory, when it lists this authority's audit log keys, must list the one this node's log signs with. */
@@ -487,7 +516,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
     }
 
     /** The client this node delivers with (its pooled connections to peers). */
-    public org.liaison.gateway.delivery.PeerClient peerClient() {
+    public PeerClient peerClient() {
         return client;
     }
 
@@ -504,7 +533,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
     }
 
     @Override
-    public org.liaison.gateway.admin.NodeMetrics metrics() {
+    public NodeMetrics metrics() {
         return metrics;
     }
 
@@ -528,7 +557,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
 
     @Override
     public void receivedPackage(AuthorityId from, java.util.UUID messageId, java.util.UUID inReplyTo,
-            org.liaison.protocol.model.Manifest manifest) {
+            Manifest manifest) {
         onward.received(from, messageId, manifest);
         stages.replyReceived(from, inReplyTo, messageId);
     }
@@ -553,8 +582,8 @@ public final class GatewayNode implements NodeState, AutoCloseable {
     }
 
     @Override
-    public org.liaison.gateway.local.CaseAccess.Mode caseAccess() {
-        return org.liaison.gateway.local.CaseAccess.Mode.of(config.caseAccess());
+    public CaseAccess.Mode caseAccess() {
+        return CaseAccess.Mode.of(config.caseAccess());
     }
 
     @Override
@@ -573,7 +602,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
     }
 
     @Override
-    public void checkOnwardTransfer(org.liaison.protocol.model.Manifest outgoing, List<AuthorityId> recipients) throws ProtocolException {
+    public void checkOnwardTransfer(Manifest outgoing, List<AuthorityId> recipients) throws ProtocolException {
         onward.check(outgoing, recipients);
     }
 
@@ -598,7 +627,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
     }
 
     @Override
-    public org.liaison.gateway.evidence.EvidenceIssuer evidence() {
+    public EvidenceIssuer evidence() {
         return evidence;
     }
 
@@ -613,7 +642,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
     }
 
     @Override
-    public org.liaison.gateway.peer.StagedTransfers transfers() {
+    public StagedTransfers transfers() {
         return transfers;
     }
 
@@ -623,28 +652,28 @@ public final class GatewayNode implements NodeState, AutoCloseable {
     }
 
     @Override
-    public org.liaison.gateway.audit.PeerLogs peerLogs() {
+    public PeerLogs peerLogs() {
         return peerLogs;
     }
 
     @Override
-    public java.util.Optional<org.liaison.gateway.witness.Witness> witness() {
+    public java.util.Optional<Witness> witness() {
         return java.util.Optional.of(witness);
     }
 
     /** Posts an add-checkpoint body to {@code witness}'s peer API; its answer whatever the status. */
-    public org.liaison.gateway.delivery.PeerClient.Answer askWitness(AuthorityId witness, byte[] body)
-            throws org.liaison.protocol.ProtocolException {
-        return org.liaison.gateway.witness.WitnessWiring.post(client, trust.trust().directory(), witness, body);
+    public PeerClient.Answer askWitness(AuthorityId witness, byte[] body)
+            throws ProtocolException {
+        return WitnessWiring.post(client, trust.trust().directory(), witness, body);
     }
 
     /** The latest checkpoint of {@code log} that {@code witness} cosigned (its monitoring answer). */
-    public String witnessedCheckpoint(AuthorityId witness, AuthorityId log) throws org.liaison.protocol.ProtocolException {
-        return org.liaison.gateway.witness.WitnessWiring.latest(client, trust.trust().directory(), witness, log);
+    public String witnessedCheckpoint(AuthorityId witness, AuthorityId log) throws ProtocolException {
+        return WitnessWiring.latest(client, trust.trust().directory(), witness, log);
     }
 
     @Override
-    public org.liaison.gateway.peer.PeerSchemas peerSchemas() {
+    public PeerSchemas peerSchemas() {
         return peerSchemas;
     }
 
@@ -655,7 +684,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
     }
 
     /** Gets this node's checkpoints cosigned by its witnesses (see {@link org.liaison.gateway.witness.Submitter}). */
-    public org.liaison.gateway.witness.Submitter submitter() {
+    public Submitter submitter() {
         return submitter;
     }
 
@@ -663,22 +692,22 @@ public final class GatewayNode implements NodeState, AutoCloseable {
      * Asks {@code peer} over the peer API for its log key and a consistency proof: at each endpoint the
      * directory lists for it in turn (the nodes of a cluster share one log), as deliveries do, until one answers.
      */
-    private org.liaison.gateway.audit.PeerLogs.Proof proveFor(AuthorityId peer, long from, long to)
-            throws org.liaison.protocol.ProtocolException {
+    private PeerLogs.Proof proveFor(AuthorityId peer, long from, long to)
+            throws ProtocolException {
         List<String> endpoints = trust.trust().directory().require(peer).endpoints();
-        org.liaison.protocol.ProtocolException last = null;
+        ProtocolException last = null;
         for (String e : endpoints) {
             try {
                 byte[] body = client.get(peer, java.net.URI.create(e),
-                        org.liaison.gateway.peer.ReceiveHandler.CONSISTENCY_PATH + "?from=" + from + "&to=" + to);
-                return org.liaison.gateway.peer.AuditProofs.readProof(body);
-            } catch (org.liaison.protocol.ProtocolException failed) {
+                        ReceiveHandler.CONSISTENCY_PATH + "?from=" + from + "&to=" + to);
+                return AuditProofs.readProof(body);
+            } catch (ProtocolException failed) {
                 LOG.debug("no consistency proof from {} at {}: {}", peer, e, failed.getMessage());
                 last = failed;
             }
         }
         if (last == null) {
-            throw new org.liaison.protocol.ProtocolException(org.liaison.protocol.ErrorCode.UNAVAILABLE, peer + " lists no endpoint");
+            throw new ProtocolException(ErrorCode.UNAVAILABLE, peer + " lists no endpoint");
         }
         throw last;
     }
@@ -732,7 +761,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
     }
 
     @Override
-    public org.liaison.gateway.net.BufferBudget buffers() {
+    public BufferBudget buffers() {
         return buffers;
     }
 
@@ -796,15 +825,15 @@ public final class GatewayNode implements NodeState, AutoCloseable {
     }
 
     /** The trusted time a node's configuration asks for, or {@code null} when it names no TSA. */
-    private static org.liaison.gateway.evidence.TrustedTime trustedTime(org.liaison.gateway.config.NodeConfig.Timestamping t, Path configFile, java.util.function.Supplier<String> checkpoint,
+    private static TrustedTime trustedTime(NodeConfig.Timestamping t, Path configFile, java.util.function.Supplier<String> checkpoint,
             java.time.Clock clock, Path data) throws IOException {
         if (t == null) {
             return null;
         }
-        List<java.security.cert.X509Certificate> chain = org.liaison.certs.Pem.readCertificates(
-                org.liaison.gateway.config.NodeConfig.resolve(configFile, t.certificates()));
-        return new org.liaison.gateway.evidence.TrustedTime(new org.liaison.gateway.evidence.TimeStamps.Authority(java.net.URI.create(t.url()), chain, Duration.ofSeconds(30)), checkpoint, clock,
-                data.resolve(org.liaison.gateway.evidence.TrustedTime.FOLDER), t.maxWithout() == null ? null : Duration.ofSeconds(t.maxWithout()),
+        List<java.security.cert.X509Certificate> chain = Pem.readCertificates(
+                NodeConfig.resolve(configFile, t.certificates()));
+        return new TrustedTime(new TimeStamps.Authority(java.net.URI.create(t.url()), chain, Duration.ofSeconds(30)), checkpoint, clock,
+                data.resolve(TrustedTime.FOLDER), t.maxWithout() == null ? null : Duration.ofSeconds(t.maxWithout()),
                 t.every() == null ? null : Duration.ofSeconds(t.every()));
     }
 

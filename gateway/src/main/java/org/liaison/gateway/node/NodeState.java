@@ -1,15 +1,21 @@
 package org.liaison.gateway.node;
 
+import org.liaison.certs.AuthorityId;
+import org.liaison.gateway.audit.PeerLogs;
+import org.liaison.gateway.delivery.DeliveryContext;
+import org.liaison.gateway.local.LocalNode;
 import org.liaison.gateway.peer.PeerContext;
+import org.liaison.protocol.ProtocolException;
+import org.liaison.protocol.model.Manifest;
 
 /**
  * The node's shared state as the node's own services see it; the packages the node assembles see
  * it through their own narrow ports ({@code PeerContext}, {@code DeliveryContext}, {@code LocalNode}).
  */
-public interface NodeState extends PeerContext, org.liaison.gateway.delivery.DeliveryContext, org.liaison.gateway.local.LocalNode {
+public interface NodeState extends PeerContext, DeliveryContext, LocalNode {
     /** The checkpoints this node holds of its peers' audit logs. */
     @Override
-    org.liaison.gateway.audit.PeerLogs peerLogs();
+    PeerLogs peerLogs();
 
     /** The stages of requests: notices to send and received (opened, acknowledged, declined, answered). */
     @Override
@@ -23,6 +29,6 @@ public interface NodeState extends PeerContext, org.liaison.gateway.delivery.Del
     void sealedReply(java.util.UUID inReplyTo);
 
     /** Refuses a package that would send on a file this authority received under no-onward-transfer (see OnwardTransfers). */
-    void checkOnwardTransfer(org.liaison.protocol.model.Manifest outgoing, java.util.List<org.liaison.certs.AuthorityId> recipients)
-            throws org.liaison.protocol.ProtocolException;
+    void checkOnwardTransfer(Manifest outgoing, java.util.List<AuthorityId> recipients)
+            throws ProtocolException;
 }

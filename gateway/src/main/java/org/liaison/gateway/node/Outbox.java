@@ -22,17 +22,21 @@ import java.security.cert.X509Certificate;
 import org.liaison.certs.AuthorityId;
 import org.liaison.certs.Fingerprint;
 import org.liaison.gateway.audit.AuditEvent;
+import org.liaison.gateway.local.Submissions;
 import org.liaison.gateway.store.BlobStore;
 import org.liaison.gateway.store.MessageStore;
+import org.liaison.gateway.store.SequentialFile;
 import org.liaison.protocol.ErrorCode;
 import org.liaison.protocol.ProtocolException;
 import org.liaison.protocol.envelope.EnvelopeHeader;
 import org.liaison.protocol.envelope.Envelopes;
 import org.liaison.protocol.envelope.PayloadInfo;
 import org.liaison.protocol.model.File;
+import org.liaison.protocol.model.HandlingFlag;
 import org.liaison.protocol.pkg.Manifests;
 import org.liaison.protocol.stream.PayloadCipher;
 import org.liaison.protocol.xenc.ContentEncryption;
+import org.liaison.protocol.xml.Formats;
 
 /**
  * Turns an investigator's signed package into a queued message: checks the investigator's
@@ -40,7 +44,7 @@ import org.liaison.protocol.xenc.ContentEncryption;
  * disk), checks each file against the manifest's size and SHA-256, seals the envelope, and stores
  * it with one queued delivery per recipient — all or nothing.
  */
-public final class Outbox implements org.liaison.gateway.local.Submissions {
+public final class Outbox implements Submissions {
     private static final Logger LOG = LogManager.getLogger(Outbox.class);
 
     public static final Duration DEFAULT_TTL = Duration.ofDays(7);
@@ -409,7 +413,7 @@ public final class Outbox implements org.liaison.gateway.local.Submissions {
     private final java.util.concurrent.ConcurrentHashMap<String, Object> finishing = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** One submission in progress. Not thread-safe: one writer. */
-    public final class Session implements org.liaison.gateway.local.Submissions.Upload {
+    public final class Session implements Submissions.Upload {
         private final UUID existing;
         private final Manifests.Verified manifest;
         private final byte[] manifestXml;
@@ -428,7 +432,7 @@ public final class Outbox implements org.liaison.gateway.local.Submissions {
         private int file = -1;
         private long fileFilled;
         private OutputStream encrypting;
-        private org.liaison.gateway.store.SequentialFile target;
+        private SequentialFile target;
         private MessageDigest plainDigest;
         private MessageDigest cipherDigest;
         /** Where file bytes pass on their way to the digest and the cipher (one array per upload, not one per chunk). */
@@ -505,7 +509,7 @@ public final class Outbox implements org.liaison.gateway.local.Submissions {
                 }
                 plainDigest = sha256();
                 cipherDigest = sha256();
-                target = org.liaison.gateway.store.SequentialFile.create(BlobStore.payload(staging, file), files.get(file).getSize());
+                target = SequentialFile.create(BlobStore.payload(staging, file), files.get(file).getSize());
                 encrypting = PayloadCipher.encrypt(cek, file, PayloadCipher.DEFAULT_SEGMENT_SIZE,
                         new DigestOutputStream(target.stream(true), cipherDigest));
                 fileFilled = 0;
@@ -624,20 +628,20 @@ public final class Outbox implements org.liaison.gateway.local.Submissions {
                 // Both events are durable (one fsync) before the message exists: a message in the store
                 // always has them; a crash before the store leaves a logged seal and no message, which
                 // the investigator sees as a failed submit.
-                node.audit().append(AuditEvent.of(node.clock(), "submit", "SHA256:" + org.liaison.certs.Fingerprint.of(manifest.investigator()).hex(),
+                node.audit().append(AuditEvent.of(node.clock(), "submit", "SHA256:" + Fingerprint.of(manifest.investigator()).hex(),
                         id.toString(), recipients.toString(), "ok", null).about(h).with("case", manifest.manifest().getCase()));
                 var flags = manifest.manifest().getHandling().getFlag();
                 node.audit().record(AuditEvent.of(node.clock(), "seal", node.me().value(), id.toString(), recipients.toString(), "ok", null).about(h)
                         .with("envelopeSha256", Envelopes.sha256(envelope)).with("handling", flags.isEmpty() ? null
-                                : String.join(",", flags.stream().map(org.liaison.protocol.model.HandlingFlag::value).toList()))
+                                : String.join(",", flags.stream().map(HandlingFlag::value).toList()))
                         .with("respondBy", manifest.manifest().getRespondBy() == null ? null
-                                : org.liaison.protocol.xml.Formats.instant(manifest.manifest().getRespondBy()).toString()));
+                                : Formats.instant(manifest.manifest().getRespondBy()).toString()));
                 sealed = id;
                 Optional<MessageStore.Idempotent> taken = node.store().sent().storeOutgoing(new MessageStore.Outgoing(id, now, h.expires(),
                         envelope, idempotencyKey, blobs, packageSha256, Envelopes.sha256(envelope),
-                        "SHA256:" + org.liaison.certs.Fingerprint.of(manifest.investigator()).hex(),
+                        "SHA256:" + Fingerprint.of(manifest.investigator()).hex(),
                         manifest.manifest().getRespondBy() == null ? null
-                                : org.liaison.protocol.xml.Formats.instant(manifest.manifest().getRespondBy()),
+                                : Formats.instant(manifest.manifest().getRespondBy()),
                         manifest.manifest().getCase(), MessageStore.Sealed.of(h)), recipients, now);
                 if (taken.isPresent()) {
                     // Another node of the authority (same store) stored a message under this key between the check and

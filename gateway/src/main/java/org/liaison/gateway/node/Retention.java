@@ -12,6 +12,7 @@ import java.util.UUID;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.liaison.gateway.audit.AuditEvent;
+import org.liaison.gateway.local.CaseDeletion;
 import org.liaison.gateway.store.BlobStore;
 import org.liaison.gateway.store.MessageStore;
 import org.liaison.protocol.ProtocolException;
@@ -28,7 +29,7 @@ import org.liaison.protocol.model.Service;
  * keeps the digests (the envelope's, and a received message's receipt), and records a {@code delete}
  * entry in the audit log (which never held content). {@code liaison audit query --type delete} lists them.
  */
-public final class Retention implements org.liaison.gateway.local.CaseDeletion {
+public final class Retention implements CaseDeletion {
     private static final Logger LOG = LogManager.getLogger(Retention.class);
 
     /** How long each service's messages are kept when the configuration says nothing (see the README). */

@@ -13,13 +13,18 @@ import org.liaison.certs.AuthorityId;
 import org.liaison.gateway.audit.AuditEvent;
 import org.liaison.gateway.delivery.Backoff;
 import org.liaison.gateway.delivery.PeerClient;
+import org.liaison.gateway.local.ReceivedStages;
+import org.liaison.gateway.net.NodeRuntime;
 import org.liaison.gateway.peer.PeerContext;
+import org.liaison.gateway.peer.ReceiveHandler;
 import org.liaison.gateway.store.MessageStore;
 import org.liaison.protocol.ErrorCode;
 import org.liaison.protocol.ProtocolException;
 import org.liaison.protocol.envelope.EnvelopeHeader;
 import org.liaison.protocol.envelope.Envelopes;
 import org.liaison.protocol.envelope.Notices;
+import org.liaison.protocol.envelope.Receipts;
+import org.liaison.protocol.evidence.Evidences;
 
 /**
  * The life of a request beyond its delivery. On the recipient's side: the first fetch of a received
@@ -30,7 +35,7 @@ import org.liaison.protocol.envelope.Notices;
  * verified and kept with it, and a reply received from one of them marks it <em>answered</em>; each stage
  * is audited. {@code liaison status} shows them per recipient.
  */
-public final class Stages implements org.liaison.gateway.local.ReceivedStages, AutoCloseable {
+public final class Stages implements ReceivedStages, AutoCloseable {
     private static final Logger LOG = LogManager.getLogger(Stages.class);
     public static final String OPENED = "opened";
     public static final String ANSWERED = "answered";
@@ -40,7 +45,7 @@ public final class Stages implements org.liaison.gateway.local.ReceivedStages, A
     private final Backoff backoff;
     private final ScheduledExecutorService sender;
 
-    public Stages(PeerContext node, PeerClient client, Backoff backoff, org.liaison.gateway.net.NodeRuntime runtime) {
+    public Stages(PeerContext node, PeerClient client, Backoff backoff, NodeRuntime runtime) {
         this.sender = runtime.scheduler("notices");
         this.node = node;
         this.client = client;
@@ -105,7 +110,7 @@ public final class Stages implements org.liaison.gateway.local.ReceivedStages, A
                 stage, now, reason, note);
         // One format from schema 1.4: to a sender that announced it, the notice is this node's evidence of the stage itself.
         boolean asEvidence = node.peerSchemas().readsEvidence(r.sender());
-        byte[] xml = asEvidence ? org.liaison.protocol.evidence.Evidences.create(Notices.evidence(content), node.signing())
+        byte[] xml = asEvidence ? Evidences.create(Notices.evidence(content), node.signing())
                 : Notices.create(content, node.signing());
         if (!node.store().notices().recordStage(new MessageStore.Stage(r.messageId(), r.sender(), stage, now, reason, xml), true, now)) {
             return false;
@@ -162,7 +167,7 @@ public final class Stages implements org.liaison.gateway.local.ReceivedStages, A
         try {
             List<String> endpoints = node.trust().directory().require(n.party()).endpoints();
             URI endpoint = URI.create(endpoints.get((attempt - 1) % endpoints.size()));
-            byte[] answer = client.post(n.party(), endpoint, org.liaison.gateway.peer.ReceiveHandler.NOTICE_PATH, NOTICE_TYPE, n.xml());
+            byte[] answer = client.post(n.party(), endpoint, ReceiveHandler.NOTICE_PATH, NOTICE_TYPE, n.xml());
             node.store().notices().transition(n, MessageStore.State.SENDING, new MessageStore.Deliver(attempt,
                     answer == null ? new byte[0] : answer, node.clock().instant()));
             node.audit().record(AuditEvent.of(node.clock(), "notice-delivered", node.me().value(), n.messageId().toString(), n.party().value(), n.stage(),
@@ -218,12 +223,12 @@ public final class Stages implements org.liaison.gateway.local.ReceivedStages, A
         }
         if (node.store().notices().recordStage(new MessageStore.Stage(c.messageId(), peer, c.stage(), c.at(), c.reason(), v.xml()), false,
                 node.clock().instant())) {
-            boolean evidence = org.liaison.protocol.envelope.Receipts.isEvidence(v.xml());
+            boolean evidence = Receipts.isEvidence(v.xml());
             node.audit().record(AuditEvent.of(node.clock(), "stage", peer.value(), c.messageId().toString(), peer.value(), c.stage(), c.reason()).about(h)
                     .with("noticeSha256", Envelopes.sha256(v.xml())).with("notice", "received")
                     .with("evidenceSha256", evidence ? Envelopes.sha256(v.xml()) : null));
             if (evidence) { // the recipient's evidence of the stage (schema 1.4): kept with this node's evidence of the message
-                node.evidence().keepPeer(org.liaison.protocol.evidence.Evidences.claimed(v.xml()), v.xml());
+                node.evidence().keepPeer(Evidences.claimed(v.xml()), v.xml());
             }
             LOG.info("message {}: {} by {}{}", c.messageId(), c.stage(), peer, c.reason() == null ? "" : " (" + c.reason() + ")");
         }

@@ -22,6 +22,7 @@ import org.liaison.certs.Pem;
 import org.liaison.gateway.audit.AuditEvent;
 import org.liaison.gateway.audit.AuditLog;
 import org.liaison.gateway.config.NodeConfig;
+import org.liaison.gateway.tls.HybridTls;
 import org.liaison.protocol.ProtocolException;
 import org.liaison.protocol.directory.DirectoryVerifier;
 import org.liaison.protocol.directory.FederationDirectory;
@@ -134,7 +135,7 @@ final class TrustHolder {
                 LOG.info("loaded directory #{}", next.sequence());
                 keyFilesRefused = null; // keystores refused under the last directory are tried again under this one
                 try {
-                    org.liaison.gateway.tls.HybridTls.requireProvider(next, me, tlsProvider);
+                    HybridTls.requireProvider(next, me, tlsProvider);
                 } catch (IllegalStateException jdk) {
                     LOG.error("peers that announce hybrid TLS will refuse this node: {}", jdk.getMessage());
                 }

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.liaison.certs.AuthorityId;
 import org.liaison.certs.Credential;
+import org.liaison.gateway.admin.NodeMetrics;
 import org.liaison.protocol.directory.FederationDirectory;
 
 /**
@@ -18,7 +19,7 @@ public final class Validity {
     private Validity() {}
 
     /** Something valid from {@code from} until {@code until}; {@code name} says what (tls, crl, directory, ...). */
-    public record Dated(String name, String subject, Instant from, Instant until) implements org.liaison.gateway.admin.NodeMetrics.Dated {
+    public record Dated(String name, String subject, Instant from, Instant until) implements NodeMetrics.Dated {
         public boolean expiredAt(Instant now) {
             return !now.isBefore(until);
         }

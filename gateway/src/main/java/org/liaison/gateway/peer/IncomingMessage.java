@@ -20,6 +20,17 @@ import org.liaison.protocol.envelope.Envelopes;
 import org.liaison.protocol.envelope.PayloadInfo;
 import org.liaison.protocol.envelope.ReceivedPackage;
 import org.liaison.protocol.envelope.Receipts;
+import org.liaison.gateway.audit.PostgresAuditLog;
+import org.liaison.gateway.net.BufferBudget;
+import org.liaison.gateway.net.PayloadSink;
+import org.liaison.gateway.net.Workers;
+import org.liaison.gateway.store.PostgresMessageStore;
+import org.liaison.gateway.store.SequentialFile;
+import org.liaison.protocol.envelope.EnvelopeHeader;
+import org.liaison.protocol.evidence.Evidences;
+import org.liaison.protocol.model.HandlingFlag;
+import org.liaison.protocol.model.Manifest;
+import org.liaison.protocol.xml.Formats;
 
 /**
  * One message arriving on the peer API, fed as the bytes arrive. The body is
@@ -53,12 +64,12 @@ public final class IncomingMessage {
     /** The package's protection marks ("minor-involved,victim-data"), for the audit entry (content-free); null: none. */
     private String handling;
     /** The checked package's manifest (for what the node keeps about received packages). */
-    private org.liaison.protocol.model.Manifest receivedManifest;
+    private Manifest receivedManifest;
     private byte[] storedReceipt;
     private Path staging;
     private int payload;
     private long payloadFilled;
-    private org.liaison.gateway.store.SequentialFile out;
+    private SequentialFile out;
     private MessageDigest digest;
     private boolean failed;
     private final long resumeFrom;
@@ -73,9 +84,9 @@ public final class IncomingMessage {
     /** A refusal that leaves the staged bytes for the next attempt. */
     private boolean keepStaged;
 
-    private final org.liaison.gateway.net.BufferBudget.Lease lease;
+    private final BufferBudget.Lease lease;
     /** Where payload bytes are hashed and written, and a refused transfer's files removed, off the event loop. */
-    private org.liaison.gateway.net.PayloadSink sink;
+    private PayloadSink sink;
     /** The first failure of a queued write; the message is refused with it. */
     private volatile ProtocolException sinkFailure;
     private java.util.function.Consumer<ProtocolException> onSinkFailure = e -> { };
@@ -84,7 +95,7 @@ public final class IncomingMessage {
      * @param lease what the envelope's bytes are reserved from as they arrive; released when the message is done
      * @param resumeFrom where in the payload bytes this body starts (0: a whole message)
      */
-    public IncomingMessage(PeerContext node, AuthorityId tlsPeer, org.liaison.gateway.net.BufferBudget.Lease lease, long resumeFrom) {
+    public IncomingMessage(PeerContext node, AuthorityId tlsPeer, BufferBudget.Lease lease, long resumeFrom) {
         this.node = node;
         this.tlsPeer = tlsPeer;
         this.lease = lease;
@@ -97,8 +108,8 @@ public final class IncomingMessage {
      * {@code flow} pauses and resumes reading, {@code failed} hears of a failed write (the message is then
      * refused).
      */
-    public void writeOn(java.util.concurrent.Executor writers, org.liaison.gateway.net.PayloadSink.Flow flow, java.util.function.Consumer<ProtocolException> failed) {
-        this.sink = new org.liaison.gateway.net.PayloadSink(writers, flow);
+    public void writeOn(java.util.concurrent.Executor writers, PayloadSink.Flow flow, java.util.function.Consumer<ProtocolException> failed) {
+        this.sink = new PayloadSink(writers, flow);
         this.onSinkFailure = failed;
     }
 
@@ -117,7 +128,7 @@ public final class IncomingMessage {
         if (!evidenceReceipt) {
             return Receipts.create(verified, node.me(), now, checkpoint, node.signing());
         }
-        return org.liaison.protocol.evidence.Evidences.create(Receipts.deliveredEvidence(verified, node.me(), now, checkpoint,
+        return Evidences.create(Receipts.deliveredEvidence(verified, node.me(), now, checkpoint,
                 node.cosignedCheckpoint()), node.signing());
     }
 
@@ -145,7 +156,7 @@ public final class IncomingMessage {
             throw e;
         } catch (RuntimeException e) {
             fail();
-            throw org.liaison.gateway.net.Workers.refusal("store the message", e); // no path or detail goes to the peer
+            throw Workers.refusal("store the message", e); // no path or detail goes to the peer
         }
     }
 
@@ -168,7 +179,7 @@ public final class IncomingMessage {
             throw e;
         } catch (IOException | RuntimeException e) {
             fail();
-            throw org.liaison.gateway.net.Workers.refusal("check the message", e);
+            throw Workers.refusal("check the message", e);
         }
     }
 
@@ -265,14 +276,14 @@ public final class IncomingMessage {
                 transfers.release(peer, messageId);
             }
         } catch (IOException | RuntimeException e) {
-            throw org.liaison.gateway.net.Workers.refusal("read the state of a transfer", e);
+            throw Workers.refusal("read the state of a transfer", e);
         }
     }
 
     private void nextPayload() throws IOException, ProtocolException {
         while (payload < verified.payloads().size()) {
             PayloadInfo p = verified.payloads().get(payload);
-            out = org.liaison.gateway.store.SequentialFile.create(BlobStore.payload(staging, payload), p.ciphertextSize());
+            out = SequentialFile.create(BlobStore.payload(staging, payload), p.ciphertextSize());
             try {
                 digest = MessageDigest.getInstance("SHA-256");
             } catch (NoSuchAlgorithmException e) {
@@ -299,7 +310,7 @@ public final class IncomingMessage {
         } catch (ProtocolException e) {
             sinkFailure = e;
         } catch (IOException | RuntimeException e) {
-            sinkFailure = org.liaison.gateway.net.Workers.refusal("store the message", e); // no path or detail goes to the peer
+            sinkFailure = Workers.refusal("store the message", e); // no path or detail goes to the peer
         }
         onSinkFailure.accept(sinkFailure);
     }
@@ -350,7 +361,7 @@ public final class IncomingMessage {
      */
     /** The date the package asks an answer by (ISO-8601), or null. */
     /** What a listing shows of the package, kept with it; null if the manifest cannot say (the listing then reads it). */
-    private static MessageStore.Listing listing(org.liaison.protocol.model.Manifest m, org.liaison.protocol.envelope.EnvelopeHeader h) {
+    private static MessageStore.Listing listing(Manifest m, EnvelopeHeader h) {
         try {
             return m == null ? null : MessageStore.Listing.of(m, h);
         } catch (ProtocolException | RuntimeException unreadable) {
@@ -358,9 +369,9 @@ public final class IncomingMessage {
         }
     }
 
-    static String respondBy(org.liaison.protocol.model.Manifest m) {
+    static String respondBy(Manifest m) {
         try {
-            return m == null || m.getRespondBy() == null ? null : org.liaison.protocol.xml.Formats.instant(m.getRespondBy()).toString();
+            return m == null || m.getRespondBy() == null ? null : Formats.instant(m.getRespondBy()).toString();
         } catch (ProtocolException unreadable) {
             return null;
         }
@@ -369,7 +380,7 @@ public final class IncomingMessage {
     /** The package's handling marks, comma-separated, or null when it carries none. */
     static String handlingOf(ReceivedPackage.Checked checked) {
         var flags = checked.manifest().manifest().getHandling().getFlag();
-        return flags.isEmpty() ? null : String.join(",", flags.stream().map(org.liaison.protocol.model.HandlingFlag::value).toList());
+        return flags.isEmpty() ? null : String.join(",", flags.stream().map(HandlingFlag::value).toList());
     }
 
     public byte[] finish() throws ProtocolException {
@@ -428,8 +439,8 @@ public final class IncomingMessage {
                     .with("envelopeSha256", verified.sha256()).with("handling", handling).with("respondBy", respondBy(receivedManifest));
             byte[] receipt;
             MessageStore.Stored outcome;
-            if (node.audit() instanceof org.liaison.gateway.audit.PostgresAuditLog shared
-                    && node.store() instanceof org.liaison.gateway.store.PostgresMessageStore pg) {
+            if (node.audit() instanceof PostgresAuditLog shared
+                    && node.store() instanceof PostgresMessageStore pg) {
                 // A cluster: the log and the store are in the authority's one database. The entry, a checkpoint
                 // covering it, and the message with its receipt (carrying that checkpoint) commit in one
                 // transaction, or none does: the log never shows a reception the store does not hold.
@@ -480,7 +491,7 @@ public final class IncomingMessage {
             throw e;
         } catch (IOException | RuntimeException e) {
             fail();
-            throw org.liaison.gateway.net.Workers.refusal("store the message", e); // no path or detail goes to the peer
+            throw Workers.refusal("store the message", e); // no path or detail goes to the peer
         }
     }
 
@@ -521,7 +532,7 @@ public final class IncomingMessage {
      */
     private void end(boolean keep) {
         lease.release();
-        org.liaison.gateway.store.SequentialFile open;
+        SequentialFile open;
         boolean held;
         synchronized (this) {
             if (failed) {

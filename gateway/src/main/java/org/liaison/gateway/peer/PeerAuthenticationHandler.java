@@ -11,10 +11,12 @@ import java.util.List;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.liaison.certs.AuthorityId;
+import org.liaison.certs.Fingerprint;
 import org.liaison.certs.Purpose;
 import org.liaison.gateway.tls.AuthFailures;
 import org.liaison.gateway.tls.ClientAuthorization;
 import org.liaison.gateway.tls.PeerIdentity;
+import org.liaison.gateway.tls.TlsHandshakes;
 
 /**
  * After the TLS handshake, names the peer: the authority whose gateway certificate it presented,
@@ -30,7 +32,7 @@ public final class PeerAuthenticationHandler extends ChannelInboundHandlerAdapte
     private static final Logger LOG = LogManager.getLogger(PeerAuthenticationHandler.class);
     private final PeerIdentity identity;
     private final AuthFailures failures;
-    private final org.liaison.gateway.tls.TlsHandshakes handshakes;
+    private final TlsHandshakes handshakes;
 
     /** The peer of a connection, or of the HTTP/2 connection a stream belongs to. */
     public static AuthorityId peerOf(io.netty.channel.Channel ch) {
@@ -41,7 +43,7 @@ public final class PeerAuthenticationHandler extends ChannelInboundHandlerAdapte
     private final java.time.Clock clock;
 
     /** {@code clock}: the node's time, against which the session's certificates are checked. */
-    public PeerAuthenticationHandler(PeerIdentity identity, AuthFailures failures, org.liaison.gateway.tls.TlsHandshakes handshakes,
+    public PeerAuthenticationHandler(PeerIdentity identity, AuthFailures failures, TlsHandshakes handshakes,
             java.time.Clock clock) {
         this.clock = clock;
         this.identity = identity;
@@ -71,7 +73,7 @@ public final class PeerAuthenticationHandler extends ChannelInboundHandlerAdapte
                 AuthorityId peer = auth.current(clock.instant());
                 // No downgrade: two gateways that announce hybrid TLS talk only over it (checked before PEER is set,
                 // so that nothing the client sent is read).
-                org.liaison.gateway.tls.TlsHandshakes.Outcome o = handshakes.peer(API, peer, ssl.engine(), host(ctx));
+                TlsHandshakes.Outcome o = handshakes.peer(API, peer, ssl.engine(), host(ctx));
                 if (o.refused()) {
                     failures.refused(ctx.channel(), API, peer.value(), o.refusal());
                     ctx.close();
@@ -81,7 +83,7 @@ public final class PeerAuthenticationHandler extends ChannelInboundHandlerAdapte
                 auth.attach(ctx.channel());
             } catch (CertificateException x) {
                 // A resumed session skips the trust manager: its certificate is refused here.
-                failures.refused(ctx.channel(), API, "SHA256:" + org.liaison.certs.Fingerprint.of(chain.get(0)).hex(),
+                failures.refused(ctx.channel(), API, "SHA256:" + Fingerprint.of(chain.get(0)).hex(),
                         "session refused: " + x.getMessage());
                 ctx.close();
                 return;

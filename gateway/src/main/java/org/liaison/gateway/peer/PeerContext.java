@@ -2,11 +2,17 @@ package org.liaison.gateway.peer;
 
 import org.liaison.certs.AuthorityId;
 import org.liaison.certs.Credential;
+import org.liaison.gateway.admin.NodeMetrics;
 import org.liaison.gateway.audit.AuditLog;
+import org.liaison.gateway.evidence.EvidenceIssuer;
 import org.liaison.gateway.evidence.EvidenceNode;
+import org.liaison.gateway.net.BufferBudget;
 import org.liaison.gateway.store.BlobStore;
 import org.liaison.gateway.store.MessageStore;
+import org.liaison.gateway.witness.Witness;
+import org.liaison.protocol.ProtocolException;
 import org.liaison.protocol.directory.Trust;
+import org.liaison.protocol.model.Manifest;
 
 /** What the peer API needs of the node; the trust can change when a newer directory or CRL is loaded. */
 public interface PeerContext extends EvidenceNode {
@@ -37,13 +43,13 @@ public interface PeerContext extends EvidenceNode {
     int maxEnvelopeBytes();
 
     /** A package was received and stored (its manifest checked): for what this node keeps about received packages. */
-    void receivedPackage(org.liaison.certs.AuthorityId from, java.util.UUID messageId, java.util.UUID inReplyTo,
-            org.liaison.protocol.model.Manifest manifest);
+    void receivedPackage(AuthorityId from, java.util.UUID messageId, java.util.UUID inReplyTo,
+            Manifest manifest);
 
     /** The memory budget for envelopes and manifests being received (see {@link org.liaison.gateway.net.BufferBudget}). */
-    org.liaison.gateway.net.BufferBudget buffers();
+    BufferBudget buffers();
 
-    org.liaison.gateway.admin.NodeMetrics metrics();
+    NodeMetrics metrics();
 
     /**
      * Whether the audit log already has a {@code receive} entry for this message although the store
@@ -58,13 +64,13 @@ public interface PeerContext extends EvidenceNode {
      * A stage notice {@code peer} sent about a message this node sent it (see {@code Stages}): verified,
      * kept and audited, or refused with the reason.
      */
-    void noticeReceived(AuthorityId peer, byte[] xml) throws org.liaison.protocol.ProtocolException;
+    void noticeReceived(AuthorityId peer, byte[] xml) throws ProtocolException;
 
     /** Issues the evidence of this node's acts (see EvidenceIssuer). */
-    org.liaison.gateway.evidence.EvidenceIssuer evidence();
+    EvidenceIssuer evidence();
 
     /** This node as a witness of other authorities' audit logs (see {@code Witness}); empty when it witnesses none. */
-    java.util.Optional<org.liaison.gateway.witness.Witness> witness();
+    java.util.Optional<Witness> witness();
 
     /** The schema version each peer announced (see {@link PeerSchemas}): whether it reads evidence in place of receipts and notices. */
     PeerSchemas peerSchemas();

@@ -8,6 +8,12 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.ChannelHandlerContext;
+import org.liaison.certs.AuthorityId;
+import org.liaison.gateway.audit.AuditEvent;
+import org.liaison.gateway.net.EventLoops;
+import org.liaison.gateway.net.IdleTimeout;
+import org.liaison.gateway.net.Listeners;
+import org.liaison.gateway.net.NodeRuntime;
 import org.liaison.gateway.net.OneRequestAtATime;
 import org.liaison.gateway.net.SlowClientGuard;
 import io.netty.handler.codec.http.HttpServerCodec;
@@ -23,7 +29,11 @@ import io.netty.handler.ssl.SslHandler;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import org.liaison.gateway.net.Workers;
+import org.liaison.gateway.tls.AuthFailures;
 import org.liaison.gateway.tls.PeerIdentity;
+import org.liaison.gateway.tls.TlsHandshakes;
+import org.liaison.protocol.ErrorCode;
 
 /**
  * The peer API listener. Each connection gets one pipeline, one handler per concern, in this order:
@@ -51,8 +61,8 @@ public final class PeerServer implements AutoCloseable {
     /** The slowest a request body may arrive, measured over each read-timeout window. */
     public static final long MIN_BYTES_PER_SECOND = 1024;
 
-    private final EventLoopGroup boss = org.liaison.gateway.net.EventLoops.group("peer-accept", 1);
-    private final EventLoopGroup workers = org.liaison.gateway.net.EventLoops.group("peer", 0);
+    private final EventLoopGroup boss = EventLoops.group("peer-accept", 1);
+    private final EventLoopGroup workers = EventLoops.group("peer", 0);
     private final Channel channel;
     /** Where complete messages are stored and receipted, off the event loops (see ReceiveHandler). */
     private final java.util.concurrent.ExecutorService finishers;
@@ -62,9 +72,9 @@ public final class PeerServer implements AutoCloseable {
     private final java.util.concurrent.ExecutorService handshakes;
 
     /** {@code tls} is asked for each new connection: a rotated key serves the next handshake. */
-    public PeerServer(String host, int port, java.util.function.Supplier<SslContext> tls, PeerIdentity identity, org.liaison.gateway.tls.AuthFailures failures,
-            org.liaison.gateway.tls.TlsHandshakes tlsHandshakes, PeerContext node, Duration readTimeout, long maxMessageBytes,
-            org.liaison.gateway.net.NodeRuntime runtime) throws InterruptedException, java.io.IOException {
+    public PeerServer(String host, int port, java.util.function.Supplier<SslContext> tls, PeerIdentity identity, AuthFailures failures,
+            TlsHandshakes tlsHandshakes, PeerContext node, Duration readTimeout, long maxMessageBytes,
+            NodeRuntime runtime) throws InterruptedException, java.io.IOException {
         this.finishers = runtime.blocking("receive");
         this.writers = runtime.writers("payload");
         this.handshakes = runtime.tls("peer-tls");
@@ -83,7 +93,7 @@ public final class PeerServer implements AutoCloseable {
                         tlsHandshakes.offer(ssl.engine()); // the hybrid group first when this node announces it
                         ch.pipeline()
                                 .addLast("tls", ssl)
-                                .addLast("timeout", new org.liaison.gateway.net.IdleTimeout(readTimeout))
+                                .addLast("timeout", new IdleTimeout(readTimeout))
                                 .addLast("auth", new PeerAuthenticationHandler(identity, failures, tlsHandshakes, runtime.clock()))
                                 .addLast("alpn", new ApplicationProtocolNegotiationHandler(ApplicationProtocolNames.HTTP_1_1) {
                                     @Override
@@ -118,16 +128,16 @@ public final class PeerServer implements AutoCloseable {
                                 });
                     }
                 });
-        this.channel = org.liaison.gateway.net.Listeners.bind(b, host, port, "peer API", this::close);
+        this.channel = Listeners.bind(b, host, port, "peer API", this::close);
     }
 
     /** A peer pipelined HTTP/1.1 requests: they were dropped, and the connection closes after the answer before them. */
     private void pipelined(PeerContext node, ChannelHandlerContext ctx) {
-        org.liaison.certs.AuthorityId peer = PeerAuthenticationHandler.peerOf(ctx.channel());
-        org.liaison.gateway.audit.AuditEvent e = org.liaison.gateway.audit.AuditEvent.of(node.clock(), "reject", peer == null ? "unknown" : peer.value(),
+        AuthorityId peer = PeerAuthenticationHandler.peerOf(ctx.channel());
+        AuditEvent e = AuditEvent.of(node.clock(), "reject", peer == null ? "unknown" : peer.value(),
                 null, peer == null ? null : peer.value(), "refused", OneRequestAtATime.REFUSAL);
-        node.metrics().refused(org.liaison.protocol.ErrorCode.PIPELINING_REFUSED.code());
-        org.liaison.gateway.net.Workers.quietly(finishers, () -> node.audit().append(e), "audit pipelined requests");
+        node.metrics().refused(ErrorCode.PIPELINING_REFUSED.code());
+        Workers.quietly(finishers, () -> node.audit().append(e), "audit pipelined requests");
     }
 
     public int port() {
@@ -145,8 +155,8 @@ public final class PeerServer implements AutoCloseable {
     public void close() {
         stopAccepting();
         boss.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
-        org.liaison.gateway.net.Workers.drain(finishers, 10); // messages being stored finish before the store closes
-        org.liaison.gateway.net.Workers.drain(writers, 10);
+        Workers.drain(finishers, 10); // messages being stored finish before the store closes
+        Workers.drain(writers, 10);
         handshakes.shutdownNow();
         workers.shutdownGracefully(0, 10, TimeUnit.SECONDS).syncUninterruptibly();
     }

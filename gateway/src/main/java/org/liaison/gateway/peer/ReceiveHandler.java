@@ -12,6 +12,7 @@ import org.apache.logging.log4j.Logger;
 import org.liaison.certs.AuthorityId;
 import org.liaison.certs.Role;
 import org.liaison.gateway.audit.AuditEvent;
+import org.liaison.gateway.audit.AuditLog;
 import org.liaison.gateway.net.Answer;
 import org.liaison.gateway.net.BufferBudget;
 import org.liaison.gateway.net.FrontDoor;
@@ -19,10 +20,15 @@ import org.liaison.gateway.net.Request;
 import org.liaison.gateway.net.ResumeFrom;
 import org.liaison.gateway.net.Routes;
 import org.liaison.gateway.net.Workers;
+import org.liaison.gateway.tls.ClientAuthorization;
+import org.liaison.gateway.witness.Witness;
 import org.liaison.protocol.ErrorCode;
 import org.liaison.protocol.ErrorDocuments;
 import org.liaison.protocol.PeerApi;
 import org.liaison.protocol.ProtocolException;
+import org.liaison.protocol.envelope.Notices;
+import org.liaison.protocol.envelope.Receipts;
+import org.liaison.protocol.tlog.AddCheckpoint;
 
 /**
  * The peer API: {@code POST /liaison/v1/messages} with a message body (see {@link IncomingMessage}),
@@ -78,27 +84,27 @@ public final class ReceiveHandler extends FrontDoor<AuthorityId> {
     static Routes<AuthorityId> routes(PeerContext node, long maxMessageBytes) {
         Routes<AuthorityId> routes = new Routes<AuthorityId>()
                 .streamed(PATH, maxMessageBytes, "message", (r, lease) -> {
-                    String schema = r.header(org.liaison.protocol.envelope.Receipts.SCHEMA_HEADER);
+                    String schema = r.header(Receipts.SCHEMA_HEADER);
                     node.peerSchemas().announced(r.principal(), schema);
                     return new Reception(node, r.principal(), new IncomingMessage(node, r.principal(), lease,
-                            ResumeFrom.parse(r.header(ResumeFrom.HEADER))).answerWithEvidence(org.liaison.protocol.envelope.Receipts.readsEvidence(schema)));
+                            ResumeFrom.parse(r.header(ResumeFrom.HEADER))).answerWithEvidence(Receipts.readsEvidence(schema)));
                 })
-                .buffered(NOTICE_PATH, org.liaison.protocol.envelope.Notices.MAX_BYTES, "notice", (r, xml) -> {
-                    node.peerSchemas().announced(r.principal(), r.header(org.liaison.protocol.envelope.Receipts.SCHEMA_HEADER));
+                .buffered(NOTICE_PATH, Notices.MAX_BYTES, "notice", (r, xml) -> {
+                    node.peerSchemas().announced(r.principal(), r.header(Receipts.SCHEMA_HEADER));
                     node.noticeReceived(r.principal(), xml);
                     return Answer.bytes(JSON_TYPE, "{}".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
                 })
                 .get(PATH + "/{id}/transfer", r -> transferState(node, r))
                 .get(CONSISTENCY_PATH, r -> consistency(node, r)).query();
         node.witness().ifPresent(witness -> { // C2SP tlog-witness: the spec's statuses and text bodies, not <Error> documents
-            routes.buffered(org.liaison.gateway.witness.Witness.ADD_CHECKPOINT, org.liaison.protocol.tlog.AddCheckpoint.MAX_BYTES,
+            routes.buffered(Witness.ADD_CHECKPOINT, AddCheckpoint.MAX_BYTES,
                             "add-checkpoint request", (r, body) -> witnessAnswer(witness.addCheckpoint(r.principal(), body)))
-                    .get(org.liaison.gateway.witness.Witness.PREFIX + "/{origin}/checkpoint", r -> witnessAnswer(witness.latest(r.param("origin"))));
+                    .get(Witness.PREFIX + "/{origin}/checkpoint", r -> witnessAnswer(witness.latest(r.param("origin"))));
         });
         return routes;
     }
 
-    private static Answer witnessAnswer(org.liaison.gateway.witness.Witness.Answer a) {
+    private static Answer witnessAnswer(Witness.Answer a) {
         return new Answer.Bytes(a.status(), a.contentType(), a.body());
     }
 
@@ -124,7 +130,7 @@ public final class ReceiveHandler extends FrontDoor<AuthorityId> {
             throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "from and to must be tree sizes");
         }
         String key = node.audit().verifierKey();
-        java.util.Optional<org.liaison.gateway.audit.AuditLog.Tree> tree = node.audit().tree();
+        java.util.Optional<AuditLog.Tree> tree = node.audit().tree();
         if (key == null || tree.isEmpty()) {
             throw new ProtocolException(ErrorCode.NOT_FOUND, "this node keeps no signed audit log");
         }
@@ -151,7 +157,7 @@ public final class ReceiveHandler extends FrontDoor<AuthorityId> {
         /** Every request is authorised against the current directory and CRLs, whatever the age of its TLS session. */
         @Override
         public AuthorityId authenticate(Channel channel) throws ProtocolException {
-            org.liaison.gateway.tls.ClientAuthorization<AuthorityId> auth = org.liaison.gateway.tls.ClientAuthorization.of(channel);
+            ClientAuthorization<AuthorityId> auth = ClientAuthorization.of(channel);
             if (auth == null) {
                 throw new ProtocolException(ErrorCode.UNAUTHORIZED, "the connection is not authenticated");
             }

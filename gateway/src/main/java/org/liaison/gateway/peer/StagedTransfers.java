@@ -20,9 +20,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.apache.logging.log4j.LogManager;
 import org.liaison.certs.AuthorityId;
 import org.liaison.gateway.store.BlobStore;
+import org.liaison.gateway.store.SequentialFile;
 import org.liaison.protocol.ErrorCode;
 import org.liaison.protocol.ProtocolException;
 import org.liaison.protocol.envelope.PayloadInfo;
+import org.liaison.protocol.envelope.PayloadKeys;
 import org.liaison.protocol.stream.PayloadCipher;
 
 /**
@@ -210,7 +212,7 @@ public final class StagedTransfers {
      * content key (see {@link PayloadCipher#authenticPrefix}). A complete payload whose digest is not
      * the envelope's is resent whole. Blocking disk reads: call it off the event loop, holding the claim.
      */
-    public Point resumePoint(AuthorityId sender, UUID messageId, List<PayloadInfo> payloads, org.liaison.protocol.envelope.PayloadKeys keys) throws IOException {
+    public Point resumePoint(AuthorityId sender, UUID messageId, List<PayloadInfo> payloads, PayloadKeys keys) throws IOException {
         Point known = verified.remove(key(sender, messageId));
         Path d = dir(sender, messageId);
         if (known != null && stillAt(d, known, payloads.size())) {
@@ -253,7 +255,7 @@ public final class StagedTransfers {
      * Cuts a message's folder back to a resume point: the payload it continues is truncated to the
      * verified bytes and any later one removed. Returns the payload file, open for writing at its end.
      */
-    public org.liaison.gateway.store.SequentialFile cutBackTo(AuthorityId sender, UUID messageId, Point p, int payloads,
+    public SequentialFile cutBackTo(AuthorityId sender, UUID messageId, Point p, int payloads,
             long payloadSize) throws IOException {
         Path d = dir(sender, messageId);
         for (int i = p.payload() + 1; i < payloads; i++) {
@@ -262,7 +264,7 @@ public final class StagedTransfers {
         if (p.payload() >= payloads) {
             return null;
         }
-        return org.liaison.gateway.store.SequentialFile.continueAt(BlobStore.payload(d, p.payload()), p.within(), payloadSize);
+        return SequentialFile.continueAt(BlobStore.payload(d, p.payload()), p.within(), payloadSize);
     }
 
     /** Removes transfers abandoned longer than {@link #KEEP} (at start). */

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.function.Function;
+import org.liaison.certs.AuthorityId;
 
 /**
  * The SQL of listings as pages (issue 26): what investigators list (received and sent messages, filtered),
@@ -139,7 +140,7 @@ final class Listings {
     }
 
     /** After a received row's listing was filled from its envelope: its own flags, and the request it answers. */
-    static void listedLater(Connection c, org.liaison.certs.AuthorityId sender, UUID messageId, MessageStore.Listing l)
+    static void listedLater(Connection c, AuthorityId sender, UUID messageId, MessageStore.Listing l)
             throws SQLException {
         try (PreparedStatement p = c.prepareStatement("UPDATE inbox SET urgent = CASE WHEN quarantine IS NULL AND deleted_ms IS NULL"
                 + " AND urgency = 'urgent' THEN 1 WHEN deleted_ms IS NULL THEN 0 ELSE -1 END, owed_ms = CASE WHEN quarantine IS NULL AND"

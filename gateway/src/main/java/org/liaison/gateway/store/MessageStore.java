@@ -5,6 +5,13 @@ import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 import org.liaison.certs.AuthorityId;
+import org.liaison.protocol.ProtocolException;
+import org.liaison.protocol.envelope.EnvelopeHeader;
+import org.liaison.protocol.envelope.Envelopes;
+import org.liaison.protocol.model.File;
+import org.liaison.protocol.model.HandlingFlag;
+import org.liaison.protocol.model.Manifest;
+import org.liaison.protocol.xml.Formats;
 
 /**
  * The node's message state, one store per aggregate: what it received ({@link #inbox}), what it sends
@@ -106,12 +113,12 @@ public interface MessageStore extends AutoCloseable {
         }
 
         /** The listing of a package with this manifest and header. */
-        public static Listing of(org.liaison.protocol.model.Manifest m, org.liaison.protocol.envelope.EnvelopeHeader header)
-                throws org.liaison.protocol.ProtocolException {
+        public static Listing of(Manifest m, EnvelopeHeader header)
+                throws ProtocolException {
             return new Listing(m.getService().value(), m.getHandling().getClassification().value(),
-                    m.getHandling().getFlag().stream().map(org.liaison.protocol.model.HandlingFlag::value).toList(), m.getFile().size(),
-                    m.getFile().stream().mapToLong(org.liaison.protocol.model.File::getSize).sum(),
-                    m.getRespondBy() == null ? null : org.liaison.protocol.xml.Formats.instant(m.getRespondBy()),
+                    m.getHandling().getFlag().stream().map(HandlingFlag::value).toList(), m.getFile().size(),
+                    m.getFile().stream().mapToLong(File::getSize).sum(),
+                    m.getRespondBy() == null ? null : Formats.instant(m.getRespondBy()),
                     m.getUrgency() == null ? null : m.getUrgency().value(), header.conversationId(), header.inReplyTo());
         }
     }
@@ -128,7 +135,7 @@ public interface MessageStore extends AutoCloseable {
             java.util.Objects.requireNonNull(conversationId, "conversationId");
         }
 
-        public static Sealed of(org.liaison.protocol.envelope.EnvelopeHeader h) {
+        public static Sealed of(EnvelopeHeader h) {
             return new Sealed(h.service().value(), h.jit() != null ? h.jit() : h.to().toString(), h.conversationId(), h.inReplyTo());
         }
     }
@@ -184,7 +191,7 @@ public interface MessageStore extends AutoCloseable {
 
         /** The envelope's recorded SHA-256 (rows stored before it was recorded: the envelope's own, so unchecked). */
         public String recordedEnvelopeSha256() {
-            return envelopeSha256 != null ? envelopeSha256 : org.liaison.protocol.envelope.Envelopes.sha256(envelope);
+            return envelopeSha256 != null ? envelopeSha256 : Envelopes.sha256(envelope);
         }
     }
 

@@ -5,6 +5,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
+import org.liaison.gateway.net.EventLoops;
 
 /**
  * A store's database as its aggregates use it: a connection for each unit of work (SQLite: its one
@@ -32,7 +33,7 @@ final class SqlDb {
     }
 
     <T> T with(String what, SqlDialect.Work<T> w) {
-        org.liaison.gateway.net.EventLoops.assertOffLoop("a store call");
+        EventLoops.assertOffLoop("a store call");
         try {
             return connections.use(w);
         } catch (SQLException e) {

@@ -8,6 +8,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import org.liaison.gateway.net.EventLoops;
 
 /**
  * {@link MessageStore} on an embedded SQLite database in WAL mode with {@code synchronous=FULL}:
@@ -147,7 +148,7 @@ public final class SqliteMessageStore extends SqlMessageStore {
 
     @Override
     public void close() {
-        org.liaison.gateway.net.EventLoops.assertOffLoop("a store call");
+        EventLoops.assertOffLoop("a store call");
         db.with("close the message store", c -> {
             c.close();
             return null;

@@ -13,6 +13,7 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.liaison.gateway.audit.AuditEvent;
 import org.liaison.gateway.audit.AuditLog;
+import org.liaison.gateway.net.Workers;
 
 /**
  * Refused authentications — bad or missing certificates, failed handshakes, sessions whose
@@ -152,7 +153,7 @@ public final class AuthFailures implements AutoCloseable {
             String why = from.equals(MANY) ? reason + " (at " + h + "; while " + MAX_WINDOWS + " clients are refused at once,"
                     + " the refusals of further ones are audited together, from " + MANY + ")" : reason;
             AuditEvent e = AuditEvent.of("auth-failure", actor, null, null, "refused", api + ": " + why).with("from", from);
-            org.liaison.gateway.net.Workers.quietly(writer, () -> audit.append(e), "audit a refused authentication");
+            Workers.quietly(writer, () -> audit.append(e), "audit a refused authentication");
             LOG.warn("{}: refused a client at {}: {}", api, h, reason);
         } else {
             LOG.debug("{}: refused a client at {} again: {}", api, h, reason);
@@ -190,7 +191,7 @@ public final class AuthFailures implements AutoCloseable {
             AuditEvent e = AuditEvent.of("auth-failure", "unknown", null, null, "refused", w.api + ": " + w.more
                     + " more refusals since " + w.start + " (last: " + w.lastReason + ")").with("from", w.host)
                     .with("count", Integer.toString(w.more));
-            org.liaison.gateway.net.Workers.quietly(writer, () -> audit.append(e), "audit refused authentications");
+            Workers.quietly(writer, () -> audit.append(e), "audit refused authentications");
             LOG.warn("{}: refused {} more clients at {} since {} (last: {})", w.api, w.more, w.host, w.start, w.lastReason);
         }
     }

@@ -18,6 +18,7 @@ import org.bouncycastle.jsse.BCSSLEngine;
 import org.bouncycastle.jsse.BCSSLParameters;
 import org.bouncycastle.jsse.BCSSLSocket;
 import org.bouncycastle.jsse.provider.BouncyCastleJsseProvider;
+import org.liaison.certs.Providers;
 
 /**
  * The Bouncy Castle side of {@link HybridTls}: its JSSE provider (an object, never installed in the JVM),
@@ -35,7 +36,7 @@ final class BcGroups {
      * its loggers weakly.
      */
     private static final java.util.logging.Logger BC_LOG = quiet(java.util.logging.Logger.getLogger("org.bouncycastle.jsse"));
-    private static final Provider JSSE = new BouncyCastleJsseProvider(org.liaison.certs.Providers.bouncyCastle());
+    private static final Provider JSSE = new BouncyCastleJsseProvider(Providers.bouncyCastle());
 
     private static java.util.logging.Logger quiet(java.util.logging.Logger l) {
         l.setLevel(java.util.logging.Level.SEVERE);

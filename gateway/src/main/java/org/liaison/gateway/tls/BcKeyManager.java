@@ -9,6 +9,7 @@ import javax.net.ssl.SSLEngine;
 import org.bouncycastle.jsse.BCX509ExtendedKeyManager;
 import org.bouncycastle.jsse.BCX509Key;
 import org.liaison.certs.Credential;
+import org.liaison.certs.Providers;
 
 /**
  * {@link SingleKeyManager} for Bouncy Castle's JSSE, which asks for keys by its own key-type names
@@ -33,7 +34,7 @@ final class BcKeyManager extends BCX509ExtendedKeyManager {
         String alg = k.getAlgorithm().toUpperCase(Locale.ROOT);
         if ((alg.equals("EDDSA") || alg.equals("ED25519")) && !(k instanceof org.bouncycastle.jcajce.interfaces.EdDSAPrivateKey)) {
             try {
-                return java.security.KeyFactory.getInstance("Ed25519", org.liaison.certs.Providers.bouncyCastle())
+                return java.security.KeyFactory.getInstance("Ed25519", Providers.bouncyCastle())
                         .generatePrivate(new java.security.spec.PKCS8EncodedKeySpec(k.getEncoded()));
             } catch (java.security.GeneralSecurityException e) {
                 throw new IllegalArgumentException("cannot use this Ed25519 key for TLS: " + e.getMessage(), e);

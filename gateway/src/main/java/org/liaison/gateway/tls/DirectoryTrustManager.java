@@ -7,7 +7,9 @@ import java.util.ArrayList;
 import java.util.List;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedTrustManager;
+import org.liaison.certs.Fingerprint;
 import org.liaison.certs.Purpose;
+import org.liaison.gateway.net.EventLoops;
 import org.liaison.protocol.directory.FederationDirectory;
 
 /**
@@ -27,7 +29,7 @@ public final class DirectoryTrustManager extends X509ExtendedTrustManager {
 
     private void check(X509Certificate[] chain, Purpose purpose, SSLEngine engine) throws CertificateException {
         // A refusal is audited (a disk append) and the directory may be reloading: never on an event loop.
-        org.liaison.gateway.net.EventLoops.assertOffLoop("a certificate check");
+        EventLoops.assertOffLoop("a certificate check");
         String api = purpose == Purpose.TLS_CLIENT ? "peer API" : "delivery";
         if (chain == null || chain.length == 0) {
             failures.refused(engine, api, "unknown", "no certificate presented");
@@ -36,7 +38,7 @@ public final class DirectoryTrustManager extends X509ExtendedTrustManager {
         try {
             identity.identify(chain[0], purpose);
         } catch (CertificateException e) {
-            failures.refused(engine, api, "SHA256:" + org.liaison.certs.Fingerprint.of(chain[0]).hex(), e.getMessage());
+            failures.refused(engine, api, "SHA256:" + Fingerprint.of(chain[0]).hex(), e.getMessage());
             throw e;
         }
     }

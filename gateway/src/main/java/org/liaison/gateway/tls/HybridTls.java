@@ -4,6 +4,8 @@ import java.security.Provider;
 import java.util.List;
 import javax.net.ssl.SSLEngine;
 import org.liaison.certs.AuthorityId;
+import org.liaison.certs.Credential;
+import org.liaison.protocol.directory.DirectoryDrafts;
 import org.liaison.protocol.directory.FederationDirectory;
 
 /**
@@ -20,7 +22,7 @@ import org.liaison.protocol.directory.FederationDirectory;
  */
 public final class HybridTls {
     /** The hybrid group, by its IANA name (the same in BoringSSL and Bouncy Castle). */
-    public static final String X25519MLKEM768 = org.liaison.protocol.directory.DirectoryDrafts.HYBRID_TLS_GROUP;
+    public static final String X25519MLKEM768 = DirectoryDrafts.HYBRID_TLS_GROUP;
     /** The groups a directory entry may announce. */
     public static final List<String> GROUPS = List.of(X25519MLKEM768);
     /** BoringSSL's names: the hybrid group first, then the classical ones (BoringSSL's default, in its order). */
@@ -92,7 +94,7 @@ public final class HybridTls {
     }
 
     /** A key manager presenting {@code credential} under Bouncy Castle's JSSE (as a server too when {@code server}). */
-    public static javax.net.ssl.KeyManager bcKeyManager(org.liaison.certs.Credential credential, boolean server) {
+    public static javax.net.ssl.KeyManager bcKeyManager(Credential credential, boolean server) {
         return new BcKeyManager(credential, server);
     }
 

@@ -7,6 +7,7 @@ import org.apache.logging.log4j.Logger;
 import org.liaison.certs.AuthorityId;
 import org.liaison.gateway.audit.AuditEvent;
 import org.liaison.gateway.audit.AuditLog;
+import org.liaison.gateway.net.Workers;
 import org.liaison.protocol.ErrorCode;
 import org.liaison.protocol.directory.Trust;
 
@@ -95,7 +96,7 @@ public final class TlsHandshakes implements AutoCloseable {
         AuditEvent e = AuditEvent.of("tls-handshake", actor, null, counterpart, outcome,
                 api + ": " + (refusal == null ? "key exchange " + group : refusal)).with("group", group)
                 .with("from", from == null ? "unknown" : from);
-        org.liaison.gateway.net.Workers.quietly(writer, () -> audit.append(e), "audit a TLS handshake");
+        Workers.quietly(writer, () -> audit.append(e), "audit a TLS handshake");
         if (refusal != null) {
             LOG.warn("{}: refused {} at {}: {}", api, actor, from, refusal);
         }

@@ -20,7 +20,9 @@ import org.apache.logging.log4j.Logger;
 import org.liaison.certs.AuthorityId;
 import org.liaison.certs.SecureFiles;
 import org.liaison.gateway.audit.AuditLog;
+import org.liaison.gateway.delivery.PeerClient;
 import org.liaison.protocol.ProtocolException;
+import org.liaison.protocol.UntrustedText;
 import org.liaison.protocol.directory.FederationDirectory;
 import org.liaison.protocol.directory.Witnessing;
 import org.liaison.protocol.tlog.AddCheckpoint;
@@ -50,7 +52,7 @@ public final class Submitter implements AutoCloseable {
 
     /** Posts an add-checkpoint body to a witness's peer API. */
     public interface Transport {
-        org.liaison.gateway.delivery.PeerClient.Answer post(AuthorityId witness, byte[] body) throws ProtocolException;
+        PeerClient.Answer post(AuthorityId witness, byte[] body) throws ProtocolException;
     }
 
     /** What the submitter reports: each submission's outcome, and after each round whether the quorum is met. */
@@ -198,7 +200,7 @@ public final class Submitter implements AutoCloseable {
                 events.submitted(w, "no-proof");
                 return Optional.empty();
             }
-            org.liaison.gateway.delivery.PeerClient.Answer a;
+            PeerClient.Answer a;
             try {
                 a = transport.post(w, new AddCheckpoint(old, proof, note).encode());
             } catch (ProtocolException e) {
@@ -237,7 +239,7 @@ public final class Submitter implements AutoCloseable {
                 continue; // once more, from the size the witness holds
             }
             LOG.warn("witness {} refused checkpoint {} of this node's audit log: {} {}", w, cp.size(), a.status(),
-                    org.liaison.protocol.UntrustedText.printable(body.strip()));
+                    UntrustedText.printable(body.strip()));
             events.submitted(w, "refused-" + a.status());
             return Optional.empty();
         }

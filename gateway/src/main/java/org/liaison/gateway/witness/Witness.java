@@ -20,6 +20,7 @@ import org.liaison.certs.SecureFiles;
 import org.liaison.gateway.audit.AuditEvent;
 import org.liaison.gateway.audit.AuditLog;
 import org.liaison.gateway.audit.LogOrigin;
+import org.liaison.protocol.UntrustedText;
 import org.liaison.protocol.directory.FederationDirectory;
 import org.liaison.protocol.tlog.AddCheckpoint;
 import org.liaison.protocol.tlog.Checkpoint;
@@ -310,6 +311,6 @@ public final class Witness {
     }
 
     private static String printable(String s) {
-        return org.liaison.protocol.UntrustedText.printable(s.length() > 100 ? s.substring(0, 100) + "…" : s);
+        return UntrustedText.printable(s.length() > 100 ? s.substring(0, 100) + "…" : s);
     }
 }

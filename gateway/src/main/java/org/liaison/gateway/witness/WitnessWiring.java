@@ -7,10 +7,12 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.liaison.certs.AuthorityId;
 import org.liaison.gateway.admin.NodeMetrics;
+import org.liaison.gateway.audit.LogOrigin;
 import org.liaison.gateway.delivery.PeerClient;
 import org.liaison.protocol.ErrorCode;
 import org.liaison.protocol.ProtocolException;
 import org.liaison.protocol.directory.FederationDirectory;
+import org.liaison.protocol.tlog.Checkpoint;
 import org.liaison.protocol.tlog.Cosignature;
 
 /** How the node wires its witness and its submitter: metrics, the peer client, the directory. */
@@ -75,7 +77,7 @@ public final class WitnessWiring {
         for (String e : d.require(witness).endpoints()) {
             try {
                 return new String(client.get(witness, URI.create(e), Witness.checkpointPath(
-                        org.liaison.gateway.audit.LogOrigin.of(log))), java.nio.charset.StandardCharsets.UTF_8);
+                        LogOrigin.of(log))), java.nio.charset.StandardCharsets.UTF_8);
             } catch (ProtocolException failed) {
                 last = failed;
             }
@@ -94,7 +96,7 @@ public final class WitnessWiring {
                 return "no cosigned checkpoint yet";
             }
             String note = java.nio.file.Files.readString(f);
-            return "checkpoint of size " + org.liaison.protocol.tlog.Checkpoint.ofNote(note).size() + ": "
+            return "checkpoint of size " + Checkpoint.ofNote(note).size() + ": "
                     + d.witnessing().policy(log).check(note);
         } catch (java.io.IOException | RuntimeException e) {
             return "cannot read the cosigned checkpoint: " + e.getMessage();

@@ -16,6 +16,7 @@ import java.time.Duration;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.liaison.gateway.TestMounts;
 import org.liaison.protocol.envelope.Envelopes;
 
 /**
@@ -271,7 +272,7 @@ class AuditLogFailureTest {
     @Test
     void aFullFilesystemLosesNoEntryAndTheLogResumesWhenSpaceReturns() throws Exception {
         Path mnt = Files.createDirectory(dir.resolve("small"));
-        Assumptions.assumeTrue(org.liaison.gateway.TestMounts.mount(mnt, "256k"),
+        Assumptions.assumeTrue(TestMounts.mount(mnt, "256k"),
                 "cannot mount a small tmpfs here (needs root and mount rights) — the injected-failure tests above cover the same path");
         try {
             Path logDir = mnt.resolve("audit");
@@ -314,7 +315,7 @@ class AuditLogFailureTest {
                 assertThat(again.size()).isEqualTo(acknowledged);
             }
         } finally {
-            org.liaison.gateway.TestMounts.unmount(mnt);
+            TestMounts.unmount(mnt);
         }
     }
 }

@@ -13,8 +13,10 @@ import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.liaison.certs.SecureFiles;
 import org.liaison.cli.Main;
 import org.liaison.protocol.tlog.Checkpoint;
+import org.liaison.protocol.tlog.Merkle;
 import org.liaison.protocol.tlog.SignedNote;
 
 class FileAuditLogTest {
@@ -62,7 +64,7 @@ class FileAuditLogTest {
             for (int i : new int[] {0, 255, 256, 299}) {
                 byte[] e = log.entry(i);
                 assertThat(e).isEqualTo(entry(dir, i));
-                assertThat(org.liaison.protocol.tlog.Merkle.verifyInclusion(org.liaison.protocol.tlog.Merkle.leafHash(e), i, 300,
+                assertThat(Merkle.verifyInclusion(Merkle.leafHash(e), i, 300,
                         log.inclusionProof(i, 300), log.root(300))).isTrue();
             }
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> log.entry(300)).isInstanceOf(IllegalArgumentException.class);
@@ -140,7 +142,7 @@ class FileAuditLogTest {
 
     /** Removes what a log derives from its entries (tiles, index, state): what someone rewriting the entries would do. */
     static void removeTiles(Path dir) throws java.io.IOException {
-        org.liaison.certs.SecureFiles.deleteTree(dir.resolve("tile"));
+        SecureFiles.deleteTree(dir.resolve("tile"));
         Files.deleteIfExists(dir.resolve(FileAuditLog.INDEX));
         Files.deleteIfExists(dir.resolve(TileState.FILE));
     }
@@ -250,8 +252,8 @@ class FileAuditLogTest {
         assertThat(proof.path("treeSize").asLong()).isEqualTo(20);
         List<byte[]> path = new java.util.ArrayList<>();
         proof.path("inclusionProof").forEach(h -> path.add(java.util.HexFormat.of().parseHex(h.asText())));
-        byte[] leaf = org.liaison.protocol.tlog.Merkle.leafHash(proof.path("entry").asText().getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        assertThat(org.liaison.protocol.tlog.Merkle.verifyInclusion(leaf, 7, 20, path,
+        byte[] leaf = Merkle.leafHash(proof.path("entry").asText().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(Merkle.verifyInclusion(leaf, 7, 20, path,
                 java.util.HexFormat.of().parseHex(proof.path("rootHash").asText()))).isTrue();
         // The proof carries the signed checkpoint: a third party authenticates the root with the log's key alone.
         Checkpoint signed = Checkpoint.parse(SignedNote.open(proof.path("signedCheckpoint").asText(), vkey));
@@ -266,7 +268,7 @@ class FileAuditLogTest {
         Checkpoint toSigned = Checkpoint.parse(SignedNote.open(cons.path("toSignedCheckpoint").asText(), vkey));
         List<byte[]> cpath = new java.util.ArrayList<>();
         cons.path("consistencyProof").forEach(h -> cpath.add(java.util.HexFormat.of().parseHex(h.asText())));
-        assertThat(org.liaison.protocol.tlog.Merkle.verifyConsistency(fromSigned.size(), toSigned.size(), fromSigned.rootHash(),
+        assertThat(Merkle.verifyConsistency(fromSigned.size(), toSigned.size(), fromSigned.rootHash(),
                 toSigned.rootHash(), cpath)).isTrue();
 
         StringWriter c = new StringWriter();

@@ -11,8 +11,11 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.liaison.certs.AuthorityId;
+import org.liaison.gateway.TestNodes;
 import org.liaison.protocol.ErrorCode;
 import org.liaison.protocol.ProtocolException;
+import org.liaison.protocol.tlog.Cosignature;
+import org.liaison.protocol.tlog.WitnessPolicy;
 
 /** A node holding a peer's checkpoints: consistent growth is accepted; forks, rewrites, other keys and origins are alarms. */
 class PeerLogsTest {
@@ -209,16 +212,16 @@ class PeerLogsTest {
 
     // ----- the witnesses' quorum -----
 
-    static final org.liaison.protocol.tlog.Cosignature.Cosigner US_WITNESS = org.liaison.protocol.tlog.Cosignature.Cosigner.of(
+    static final Cosignature.Cosigner US_WITNESS = Cosignature.Cosigner.of(
             "liaison-witness/US-OIA", new byte[32]);
-    static final org.liaison.protocol.tlog.Cosignature.Cosigner STRANGER = org.liaison.protocol.tlog.Cosignature.Cosigner.of(
+    static final Cosignature.Cosigner STRANGER = Cosignature.Cosigner.of(
             "liaison-witness/US-OIA", java.util.Arrays.copyOf(new byte[] {7}, 32));
-    static final org.liaison.protocol.tlog.WitnessPolicy ONE_OF_ONE = new org.liaison.protocol.tlog.WitnessPolicy(
-            List.of(new org.liaison.protocol.tlog.WitnessPolicy.Witness("US-OIA", List.of(US_WITNESS.key()))), 1);
+    static final WitnessPolicy ONE_OF_ONE = new WitnessPolicy(
+            List.of(new WitnessPolicy.Witness("US-OIA", List.of(US_WITNESS.key()))), 1);
 
-    static String cosigned(String note, org.liaison.protocol.tlog.Cosignature.Cosigner by) throws Exception {
-        return org.liaison.protocol.tlog.Cosignature.withSignatures(note, List.of(org.liaison.protocol.tlog.Cosignature.sign(
-                org.liaison.protocol.tlog.Cosignature.body(note), by, System.currentTimeMillis() / 1000)));
+    static String cosigned(String note, Cosignature.Cosigner by) throws Exception {
+        return Cosignature.withSignatures(note, List.of(Cosignature.sign(
+                Cosignature.body(note), by, System.currentTimeMillis() / 1000)));
     }
 
     /** The peer's answer also carries its latest cosigned checkpoint (what the quorum check asks it for). */
@@ -251,7 +254,7 @@ class PeerLogsTest {
             assertThat(held.check(AL, c5)).isEqualTo(PeerLogs.Outcome.CONSISTENT);
             assertThat(held.witnessed(AL)).isFalse(); // not accepted silently: waiting for its quorum
             peerCosigned.set(cosigned(c5, US_WITNESS)); // the peer's witness cosigns it
-            org.liaison.gateway.TestNodes.await("witnessed", Duration.ofSeconds(10), () -> held.witnessed(AL));
+            TestNodes.await("witnessed", Duration.ofSeconds(10), () -> held.witnessed(AL));
             assertThat(alarms).isEmpty();
             assertThat(own.events()).isEmpty();
         }
@@ -270,7 +273,7 @@ class PeerLogsTest {
             String c3 = log.checkpointNow();
             peerCosigned.set(cosigned(c3, STRANGER)); // cosigned, but not by the witness the directory lists
             assertThat(held.check(AL, c3)).isEqualTo(PeerLogs.Outcome.FIRST);
-            org.liaison.gateway.TestNodes.await("the alarm", Duration.ofSeconds(10), () -> !alarms.isEmpty());
+            TestNodes.await("the alarm", Duration.ofSeconds(10), () -> !alarms.isEmpty());
             assertThat(alarms).singleElement().asString().contains("lacks the quorum of 1 of 1 witnesses");
             assertThat(own.events()).singleElement().satisfies(e -> {
                 assertThat(e.type()).isEqualTo("peer-log-unwitnessed");

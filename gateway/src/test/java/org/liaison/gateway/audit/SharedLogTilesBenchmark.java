@@ -16,6 +16,8 @@ import org.liaison.protocol.tlog.Merkle;
 import org.liaison.protocol.tlog.SignedNote;
 import org.liaison.protocol.tlog.TileFiles;
 import org.liaison.protocol.tlog.TilePath;
+import org.liaison.protocol.tlog.TileStore;
+import org.liaison.protocol.tlog.TiledTree;
 
 /**
  * Where the shared audit log keeps its tiles, measured (run by scripts/bench-audit-tiles; not a test):
@@ -94,7 +96,7 @@ public final class SharedLogTilesBenchmark {
         String origin = "liaison/IT-DNA";
         FileAuditLog.createKey(key, origin);
         SignedNote.Signer signer = FileAuditLog.signer(key, origin);
-        org.liaison.protocol.tlog.TiledTree tree = new org.liaison.protocol.tlog.TiledTree(org.liaison.protocol.tlog.TileStore.NONE, 1);
+        TiledTree tree = new TiledTree(TileStore.NONE, 1);
         try (Connection c = DriverManager.getConnection(db.url(), db.user(), db.password())) {
             PostgresAuditLog.createSchema(c);
             c.setAutoCommit(false);

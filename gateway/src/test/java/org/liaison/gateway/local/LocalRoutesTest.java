@@ -15,7 +15,10 @@ import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
+import org.liaison.certs.CertificateProfile;
 import org.liaison.certs.Role;
+import org.liaison.certs.Suite;
+import org.liaison.certs.testing.TestPki;
 import org.liaison.gateway.audit.MemoryAuditLog;
 import org.liaison.gateway.net.Routes;
 import org.liaison.protocol.ErrorCode;
@@ -70,8 +73,8 @@ class LocalRoutesTest {
 
     EmbeddedChannel channel(Role... roles) throws Exception {
         EmbeddedChannel ch = new EmbeddedChannel();
-        java.security.cert.X509Certificate cert = org.liaison.certs.testing.TestPki.create(org.liaison.certs.Suite.MODERN)
-                .issue(org.liaison.certs.CertificateProfile.GATEWAY_TLS, "IT-DNA person").certificate();
+        java.security.cert.X509Certificate cert = TestPki.create(Suite.MODERN)
+                .issue(CertificateProfile.GATEWAY_TLS, "IT-DNA person").certificate();
         ch.attr(LocalServer.USER).set(new LocalUser(cert, Set.of(roles), Set.of()));
         ch.pipeline().addLast("api", new LocalApiHandler(node, null, Runnable::run, Runnable::run));
         return ch;

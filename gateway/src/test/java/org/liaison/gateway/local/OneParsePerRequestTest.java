@@ -25,6 +25,7 @@ import org.liaison.gateway.net.Request;
 import org.liaison.gateway.net.Routes;
 import org.liaison.gateway.node.GatewayNode;
 import org.liaison.gateway.node.NodeState;
+import org.liaison.gateway.store.InboxStore;
 import org.liaison.gateway.store.MessageStore;
 
 /**
@@ -78,9 +79,9 @@ class OneParsePerRequestTest {
     /** The node, with a store whose received rows carry bytes that are no envelope. */
     private static NodeState withGarbledEnvelopes(GatewayNode node) {
         MessageStore real = node.store();
-        org.liaison.gateway.store.InboxStore realInbox = real.inbox();
-        org.liaison.gateway.store.InboxStore inbox = (org.liaison.gateway.store.InboxStore) Proxy.newProxyInstance(
-                MessageStore.class.getClassLoader(), new Class<?>[] {org.liaison.gateway.store.InboxStore.class}, (p, method, args) -> {
+        InboxStore realInbox = real.inbox();
+        InboxStore inbox = (InboxStore) Proxy.newProxyInstance(
+                MessageStore.class.getClassLoader(), new Class<?>[] {InboxStore.class}, (p, method, args) -> {
                     Object out = invoke(method, realInbox, args);
                     if (method.getName().equals("received") && out instanceof Optional<?> o && o.isPresent()) {
                         MessageStore.Received r = (MessageStore.Received) o.get();

@@ -17,16 +17,24 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.liaison.certs.AuthorityId;
+import org.liaison.certs.CertificateProfile;
 import org.liaison.certs.Credential;
+import org.liaison.certs.Suite;
+import org.liaison.certs.testing.TestPki;
+import org.liaison.gateway.admin.NodeMetrics;
 import org.liaison.gateway.audit.AuditLog;
 import org.liaison.gateway.audit.MemoryAuditLog;
+import org.liaison.gateway.evidence.EvidenceIssuer;
 import org.liaison.gateway.net.BufferBudget;
 import org.liaison.gateway.net.SlowClientGuard;
 import org.liaison.gateway.store.BlobStore;
 import org.liaison.gateway.store.MessageStore;
 import org.liaison.gateway.tls.ClientAuthorization;
+import org.liaison.gateway.witness.Witness;
 import org.liaison.protocol.ErrorCode;
 import org.liaison.protocol.directory.Trust;
+import org.liaison.protocol.envelope.Notices;
+import org.liaison.protocol.model.Manifest;
 
 /**
  * The peer API's handler alone, on an {@link EmbeddedChannel} with a fake node: framing, early
@@ -38,7 +46,7 @@ class ReceiveHandlerTest {
     static final int MAX_ENVELOPE = 64 * 1024;
 
     final MemoryAuditLog audit = new MemoryAuditLog();
-    final org.liaison.gateway.admin.NodeMetrics metrics = new org.liaison.gateway.admin.NodeMetrics();
+    final NodeMetrics metrics = new NodeMetrics();
 
     /** A node with nothing behind it: reaching a service fails the test. */
     final PeerContext node = new PeerContext() {
@@ -58,7 +66,7 @@ class ReceiveHandlerTest {
             throw new AssertionError("blobs were written");
         }
 
-        public org.liaison.gateway.peer.StagedTransfers transfers() {
+        public StagedTransfers transfers() {
             throw new AssertionError("a transfer was staged");
         }
 
@@ -82,7 +90,7 @@ class ReceiveHandlerTest {
             return budget;
         }
 
-        public org.liaison.gateway.admin.NodeMetrics metrics() {
+        public NodeMetrics metrics() {
             return metrics;
         }
 
@@ -95,7 +103,7 @@ class ReceiveHandlerTest {
         }
 
         public void receivedPackage(AuthorityId from, java.util.UUID messageId, java.util.UUID inReplyTo,
-                org.liaison.protocol.model.Manifest manifest) {
+                Manifest manifest) {
             throw new AssertionError("a package was received");
         }
 
@@ -111,11 +119,11 @@ class ReceiveHandlerTest {
             throw new AssertionError("a notice was taken");
         }
 
-        public org.liaison.gateway.evidence.EvidenceIssuer evidence() {
-            return org.liaison.gateway.evidence.EvidenceIssuer.NONE;
+        public EvidenceIssuer evidence() {
+            return EvidenceIssuer.NONE;
         }
 
-        public java.util.Optional<org.liaison.gateway.witness.Witness> witness() {
+        public java.util.Optional<Witness> witness() {
             return java.util.Optional.empty();
         }
 
@@ -137,8 +145,8 @@ class ReceiveHandlerTest {
 
     static {
         try {
-            CERT = org.liaison.certs.testing.TestPki.create(org.liaison.certs.Suite.MODERN)
-                    .issue(org.liaison.certs.CertificateProfile.GATEWAY_TLS, "IT-DNA gateway").certificate();
+            CERT = TestPki.create(Suite.MODERN)
+                    .issue(CertificateProfile.GATEWAY_TLS, "IT-DNA gateway").certificate();
         } catch (Exception e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -237,10 +245,10 @@ class ReceiveHandlerTest {
     @Test
     void aNoticeAnnouncedOverItsLimitIsRefusedBeforeItsBody() {
         EmbeddedChannel ch = channel();
-        ch.writeInbound(post(ReceiveHandler.NOTICE_PATH, org.liaison.protocol.envelope.Notices.MAX_BYTES + 1));
+        ch.writeInbound(post(ReceiveHandler.NOTICE_PATH, Notices.MAX_BYTES + 1));
         FullHttpResponse r = answer(ch);
         assertThat(r.status().code()).isEqualTo(413);
-        assertThat(body(r)).contains("a notice exceeds " + org.liaison.protocol.envelope.Notices.MAX_BYTES + " bytes");
+        assertThat(body(r)).contains("a notice exceeds " + Notices.MAX_BYTES + " bytes");
         assertThat(budget.inUse()).isZero();
     }
 
@@ -276,7 +284,7 @@ class ReceiveHandlerTest {
      */
     @Test
     void noticesBeingReceivedCountAgainstTheBudgetAndLeaveItWhenDropped() {
-        int part = org.liaison.protocol.envelope.Notices.MAX_BYTES - 2048;
+        int part = Notices.MAX_BYTES - 2048;
         List<EmbeddedChannel> open = new java.util.ArrayList<>();
         EmbeddedChannel refused = null;
         for (int i = 0; i < 20 && refused == null; i++) {

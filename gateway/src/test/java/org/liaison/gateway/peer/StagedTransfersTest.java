@@ -11,6 +11,9 @@ import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.liaison.certs.AuthorityId;
+import org.liaison.certs.SecureFiles;
+import org.liaison.protocol.ErrorCode;
+import org.liaison.protocol.ProtocolException;
 
 class StagedTransfersTest {
     @TempDir
@@ -60,7 +63,7 @@ class StagedTransfersTest {
         AuthorityId it = AuthorityId.of("IT-DNA");
         Path d = t.start(it, UUID.randomUUID(), "<Envelope/>".getBytes());
         assertThat(StagedTransfers.lastWritten(d)).isPresent();
-        org.liaison.certs.SecureFiles.deleteTree(d); // completed: its files moved into the store
+        SecureFiles.deleteTree(d); // completed: its files moved into the store
         assertThat(StagedTransfers.lastWritten(d)).isEmpty();
         assertThat(t.start(it, UUID.randomUUID(), "<Envelope/>".getBytes())).exists();
     }
@@ -113,9 +116,9 @@ class StagedTransfersTest {
             assertThat(t.claim(it, id)).isTrue();
         }
         UUID more = UUID.randomUUID();
-        org.liaison.protocol.ProtocolException refused = org.assertj.core.api.Assertions.catchThrowableOfType(
-                () -> t.start(it, more, "<Envelope/>".getBytes()), org.liaison.protocol.ProtocolException.class);
-        assertThat(refused.code()).isEqualTo(org.liaison.protocol.ErrorCode.UNAVAILABLE);
+        ProtocolException refused = org.assertj.core.api.Assertions.catchThrowableOfType(
+                () -> t.start(it, more, "<Envelope/>".getBytes()), ProtocolException.class);
+        assertThat(refused.code()).isEqualTo(ErrorCode.UNAVAILABLE);
         assertThat(t.stagedEnvelope(it, more)).isNull();
         assertThat(drops).hasSize(40 - StagedTransfers.MAX_PER_PEER);
     }

@@ -25,6 +25,7 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.liaison.certs.Credential;
 
 /**
  * The groups {@link HybridTls} sets, negotiated between engines in memory: BoringSSL with BoringSSL, and
@@ -47,7 +48,7 @@ class HybridTlsTest {
 
     static SslContext server(SslProvider provider) throws Exception {
         SslContextBuilder b = (provider == SslProvider.JDK ? SslContextBuilder.forServer(HybridTls.bcKeyManager(
-                org.liaison.certs.Credential.create(key.getPrivate(), java.util.List.of(cert)), true))
+                Credential.create(key.getPrivate(), java.util.List.of(cert)), true))
                 : SslContextBuilder.forServer(key.getPrivate(), cert)).sslProvider(provider).protocols(TlsContexts.PROTOCOLS)
                 .clientAuth(ClientAuth.REQUIRE).trustManager(InsecureTrustManagerFactory.INSTANCE);
         if (provider == SslProvider.JDK) {
@@ -58,7 +59,7 @@ class HybridTlsTest {
 
     static SslContext client(SslProvider provider) throws Exception {
         SslContextBuilder b = SslContextBuilder.forClient().sslProvider(provider).protocols(TlsContexts.PROTOCOLS)
-                .keyManager(new SingleKeyManager(org.liaison.certs.Credential.create(key.getPrivate(), java.util.List.of(cert))))
+                .keyManager(new SingleKeyManager(Credential.create(key.getPrivate(), java.util.List.of(cert))))
                 .trustManager(InsecureTrustManagerFactory.INSTANCE);
         if (provider == SslProvider.JDK) {
             b.sslContextProvider(HybridTls.bcjsse());

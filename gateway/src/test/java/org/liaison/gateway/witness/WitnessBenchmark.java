@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.liaison.certs.AuthorityId;
+import org.liaison.certs.SecureFiles;
 import org.liaison.certs.Suite;
 import org.liaison.gateway.TestNodes;
 import org.liaison.gateway.config.FederationSetup;
@@ -61,7 +62,7 @@ public final class WitnessBenchmark {
                         .reduce("", (a, b) -> a + b + "\n").strip());
             }
         } finally {
-            org.liaison.certs.SecureFiles.deleteTree(dir);
+            SecureFiles.deleteTree(dir);
         }
     }
 

@@ -15,6 +15,9 @@ import java.util.Optional;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.liaison.certs.AuthorityId;
+import org.liaison.cli.Doctor;
+import org.liaison.cli.Main;
 import org.liaison.gateway.TestNodes;
 import org.liaison.gateway.audit.AuditLogVerifier;
 import org.liaison.gateway.config.FederationSetup;
@@ -23,6 +26,7 @@ import org.liaison.gateway.node.GatewayNode;
 import org.liaison.protocol.tlog.AddCheckpoint;
 import org.liaison.protocol.tlog.Checkpoint;
 import org.liaison.protocol.tlog.Cosignature;
+import org.liaison.protocol.tlog.TlogProof;
 import org.liaison.protocol.tlog.WitnessPolicy;
 
 /** Witnessing between real nodes on loopback: checkpoints cosigned to a quorum, and a split view caught. */
@@ -30,7 +34,7 @@ class WitnessNodesTest {
     @TempDir
     Path dir;
 
-    static boolean forkAudited(TestNodes t, org.liaison.certs.AuthorityId witness) {
+    static boolean forkAudited(TestNodes t, AuthorityId witness) {
         try {
             return AuditLogVerifier.entries(t.auditDir(witness)).stream().map(e -> new String(e, StandardCharsets.UTF_8))
                     .anyMatch(e -> e.contains("\"type\":\"witness-fork\"") && e.contains("IT-DNA"));
@@ -64,9 +68,9 @@ class WitnessNodesTest {
             assertThat(id).isNotNull();
         }
 
-        assertThat(org.liaison.cli.Doctor.examine(t.config(IT), org.liaison.cli.Doctor.Limits.DEFAULT,
+        assertThat(Doctor.examine(t.config(IT), Doctor.Limits.DEFAULT,
                 java.time.Clock.systemUTC())).filteredOn(c -> c.name().equals("witness key")).singleElement().satisfies(c -> {
-                    assertThat(c.status()).isEqualTo(org.liaison.cli.Doctor.Status.OK);
+                    assertThat(c.status()).isEqualTo(Doctor.Status.OK);
                     assertThat(c.detail()).startsWith("liaison-witness/IT-DNA+").contains("witnesses 2 log(s)");
                 });
 
@@ -99,12 +103,12 @@ class WitnessNodesTest {
         Path weak = dir.resolve("weak.tlog-proof");
         Files.writeString(weak, text.replace(us + "\n", ""));
         String[] refused = cli("audit", "check-proof", weak.toString(), "--federation", fed.toString());
-        assertThat(refused[0]).isEqualTo(Integer.toString(org.liaison.cli.Main.FAILED));
+        assertThat(refused[0]).isEqualTo(Integer.toString(Main.FAILED));
         assertThat(refused[1]).contains("QUORUM NOT MET");
         Path weakNote = dir.resolve("weak.note");
-        Files.writeString(weakNote, org.liaison.protocol.tlog.TlogProof.parse(text.replace(us + "\n", "")).checkpointNote());
+        Files.writeString(weakNote, TlogProof.parse(text.replace(us + "\n", "")).checkpointNote());
         String[] unwitnessed = cli("audit", "verify", audit.toString(), "--federation", fed.toString(), "--cosigned", weakNote.toString());
-        assertThat(unwitnessed[0]).isEqualTo(Integer.toString(org.liaison.cli.Main.FAILED));
+        assertThat(unwitnessed[0]).isEqualTo(Integer.toString(Main.FAILED));
         assertThat(unwitnessed[1]).contains("QUORUM NOT MET").contains("NOT WITNESSED");
 
         // a witness's answer showing another history at a size this copy holds: the auditor learns of the split view
@@ -115,14 +119,14 @@ class WitnessNodesTest {
         Path forked = dir.resolve("al-latest.note");
         Files.writeString(forked, otherNote);
         String[] split = cli("audit", "verify", audit.toString(), "--federation", fed.toString(), "--cosigned", forked.toString());
-        assertThat(split[0]).isEqualTo(Integer.toString(org.liaison.cli.Main.FAILED));
+        assertThat(split[0]).isEqualTo(Integer.toString(Main.FAILED));
         assertThat(split[1]).contains("a split view").contains("cosigned by [AL-PP]");
     }
 
     static String[] cli(String... args) {
         java.io.StringWriter out = new java.io.StringWriter();
         java.io.StringWriter err = new java.io.StringWriter();
-        int code = org.liaison.cli.Main.run(args, new java.io.PrintWriter(out), new java.io.PrintWriter(err));
+        int code = Main.run(args, new java.io.PrintWriter(out), new java.io.PrintWriter(err));
         return new String[] {Integer.toString(code), out.toString(), err.toString()};
     }
 
@@ -168,7 +172,7 @@ class WitnessNodesTest {
 
             // an auditor holding history A compares it with what the witnesses cosigned: US's is a conflict
             ForkableLog auditorsCopy = forAl;
-            Map<org.liaison.certs.AuthorityId, String> witnessed = Map.of(AL, it.witnessedCheckpoint(AL, IT), US, it.witnessedCheckpoint(US, IT));
+            Map<AuthorityId, String> witnessed = Map.of(AL, it.witnessedCheckpoint(AL, IT), US, it.witnessedCheckpoint(US, IT));
             List<WitnessComparison.Finding> findings = WitnessComparison.compare(IT, it.trust().directory(), auditorsCopy.tree.size(),
                     n -> auditorsCopy.tree.root(n), witnessed);
             assertThat(findings).anySatisfy(f -> {

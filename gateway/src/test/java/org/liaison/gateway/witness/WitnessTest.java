@@ -16,8 +16,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.liaison.certs.AuthorityId;
+import org.liaison.certs.Pem;
 import org.liaison.gateway.TestNodes;
 import org.liaison.gateway.audit.AuditEvent;
+import org.liaison.gateway.audit.FileAuditLog;
 import org.liaison.gateway.audit.MemoryAuditLog;
 import org.liaison.gateway.config.FederationSetup;
 import org.liaison.protocol.directory.DirectoryVerifier;
@@ -47,8 +49,8 @@ class WitnessTest {
             if (nodes == null) {
                 nodes = new TestNodes(shared.resolve("federation"));
                 Path fed = nodes.federation.dir();
-                directory = new DirectoryVerifier(org.liaison.certs.Pem.readCertificate(fed.resolve("operator/ca/ca.pem")),
-                        List.of(org.liaison.certs.Pem.readCrl(fed.resolve("operator/ca/crl.pem"))))
+                directory = new DirectoryVerifier(Pem.readCertificate(fed.resolve("operator/ca/ca.pem")),
+                        List.of(Pem.readCrl(fed.resolve("operator/ca/crl.pem"))))
                         .verify(Files.readAllBytes(fed.resolve("directory.xml")), Instant.now());
             }
         }
@@ -151,7 +153,7 @@ class WitnessTest {
 
         // Italy's origin signed with another key: 403, audited
         Path otherKey = dir.resolve("other.key");
-        org.liaison.gateway.audit.FileAuditLog.createKey(otherKey, log.origin);
+        FileAuditLog.createKey(otherKey, log.origin);
         ForkableLog impostor = new ForkableLog(IT, otherKey, "a").grow(11);
         assertThat(al.addCheckpoint(US, impostor.request(8)).status()).isEqualTo(403);
         assertThat(events("witness-refused")).hasSize(3).last().satisfies(e -> {
@@ -205,8 +207,8 @@ class WitnessTest {
         r = WitnessNodesTest.cli("directory", "sign", d1.toString(), "--key", fed.resolve("operator/directory-signing.p12").toString(),
                 "--password-file", fed.resolve("operator/directory-signing.password").toString(), "--out", signed.toString());
         assertThat(r[0]).as(r[1] + r[2]).isEqualTo("0");
-        FederationDirectory d2 = new DirectoryVerifier(org.liaison.certs.Pem.readCertificate(fed.resolve("operator/ca/ca.pem")),
-                List.of(org.liaison.certs.Pem.readCrl(fed.resolve("operator/ca/crl.pem")))).verify(Files.readAllBytes(signed), Instant.now());
+        FederationDirectory d2 = new DirectoryVerifier(Pem.readCertificate(fed.resolve("operator/ca/ca.pem")),
+                List.of(Pem.readCrl(fed.resolve("operator/ca/crl.pem")))).verify(Files.readAllBytes(signed), Instant.now());
         assertThat(d2.witnessing().keysOf(US)).hasSize(2).contains(Cosignature.WitnessKey.parse(vkey));
         assertThat(d2.witnessing().of(US).orElseThrow().witnesses()).containsExactly(AL);
         assertThat(d2.witnessing().of(US).orElseThrow().quorum()).isEqualTo(1);

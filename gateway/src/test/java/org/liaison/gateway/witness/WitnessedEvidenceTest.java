@@ -13,6 +13,8 @@ import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.liaison.certs.AuthorityId;
+import org.liaison.certs.Role;
 import org.liaison.gateway.TestNodes;
 import org.liaison.gateway.audit.AuditLogVerifier;
 import org.liaison.gateway.node.GatewayNode;
@@ -30,7 +32,7 @@ class WitnessedEvidenceTest {
     @TempDir
     Path dir;
 
-    private static boolean audited(TestNodes t, org.liaison.certs.AuthorityId node, String type) {
+    private static boolean audited(TestNodes t, AuthorityId node, String type) {
         try {
             return AuditLogVerifier.entries(t.auditDir(node)).stream().map(e -> new String(e, StandardCharsets.UTF_8))
                     .anyMatch(e -> e.contains("\"type\":\"" + type + "\""));
@@ -79,7 +81,7 @@ class WitnessedEvidenceTest {
 
                 // An auditor's pull copies the node's cosigned checkpoint and checks the quorum; consistency checks it on both ends.
                 Path copy = dir.resolve("al-copy");
-                Path auditor = t.federation.profiles().get(AL).get(org.liaison.certs.Role.AUDITOR);
+                Path auditor = t.federation.profiles().get(AL).get(Role.AUDITOR);
                 String[] pulled = WitnessNodesTest.cli("--profile", auditor.toString(), "audit", "pull", "--out", copy.toString());
                 assertThat(pulled[0]).as(pulled[1] + pulled[2]).isEqualTo("0");
                 assertThat(copy.resolve("cosigned.note")).exists();

@@ -14,6 +14,7 @@ import org.liaison.protocol.model.Jit;
 import org.liaison.protocol.model.LegalBasis;
 import org.liaison.protocol.model.Service;
 import org.liaison.protocol.model.Suite;
+import org.liaison.protocol.model.Witnesses;
 import org.liaison.protocol.xml.Formats;
 
 /** Drafts of directories for a federation whose PKI was made by {@link FederationPki} (tests, the demo, first steps). */
@@ -78,7 +79,7 @@ public final class DirectoryDrafts {
             List<String> others = pki.authorities().keySet().stream().filter(o -> !o.equals(a.id()) && witnessKeys.containsKey(o))
                     .map(AuthorityId::value).toList();
             if (!others.isEmpty()) {
-                org.liaison.protocol.model.Witnesses w = new org.liaison.protocol.model.Witnesses();
+                Witnesses w = new Witnesses();
                 w.getWitness().addAll(others);
                 w.setQuorum(Witnessing.majority(others.size()));
                 x.setWitnesses(w);

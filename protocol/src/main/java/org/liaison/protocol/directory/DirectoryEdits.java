@@ -11,10 +11,13 @@ import java.util.List;
 import java.util.Locale;
 import org.liaison.certs.AuthorityId;
 import org.liaison.certs.Fingerprint;
+import org.liaison.certs.KemCertificates;
 import org.liaison.protocol.ErrorCode;
 import org.liaison.protocol.ProtocolException;
 import org.liaison.protocol.model.Authority;
 import org.liaison.protocol.model.Directory;
+import org.liaison.protocol.model.Witnesses;
+import org.liaison.protocol.tlog.Cosignature;
 import org.liaison.protocol.xml.Formats;
 import org.liaison.protocol.xml.SecureXml;
 import org.liaison.protocol.xml.XmlLimits;
@@ -143,7 +146,7 @@ public final class DirectoryEdits {
     /** Lists {@code vkey} as a key {@code id}'s node cosigns with as a witness (at most two: the current one and its successor). */
     public static void addWitnessKey(Directory d, AuthorityId id, String vkey) throws ProtocolException {
         try {
-            org.liaison.protocol.tlog.Cosignature.WitnessKey.parse(vkey);
+            Cosignature.WitnessKey.parse(vkey);
         } catch (IllegalArgumentException e) {
             throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "not a witness key: " + e.getMessage());
         }
@@ -181,7 +184,7 @@ public final class DirectoryEdits {
         for (AuthorityId w : witnesses) {
             entry(d, w); // a known authority
         }
-        org.liaison.protocol.model.Witnesses x = new org.liaison.protocol.model.Witnesses();
+        Witnesses x = new Witnesses();
         witnesses.forEach(w -> x.getWitness().add(w.value()));
         x.setQuorum(quorum);
         a.setWitnesses(x);
@@ -213,7 +216,7 @@ public final class DirectoryEdits {
             List<byte[]> kems = entry(d, id).getKemCertificate();
             for (int k = kems.size() - 1; k >= 0; k--) {
                 try {
-                    if (org.liaison.certs.KemCertificates.names(parse(kems.get(k)), enc)) {
+                    if (KemCertificates.names(parse(kems.get(k)), enc)) {
                         kems.remove(k);
                     }
                 } catch (GeneralSecurityException e) {

@@ -7,6 +7,7 @@ import java.util.List;
 import org.liaison.certs.AuthorityId;
 import org.liaison.certs.CertificateRejectedException;
 import org.liaison.certs.CertificateValidator;
+import org.liaison.certs.Fingerprint;
 import org.liaison.certs.Purpose;
 import org.liaison.protocol.ErrorCode;
 import org.liaison.protocol.ProtocolException;
@@ -54,7 +55,7 @@ public final class Trust {
      * @throws ProtocolException SIGNER_NOT_TRUSTED naming the reason
      */
     public X509Certificate validate(AuthorityId id, X509Certificate cert, Purpose purpose, Instant at) throws ProtocolException {
-        String key = id.value() + "/" + purpose.name() + "/" + org.liaison.certs.Fingerprint.of(cert).hex();
+        String key = id.value() + "/" + purpose.name() + "/" + Fingerprint.of(cert).hex();
         Instant[] period = validated.get(key);
         if (period != null && !at.isBefore(period[0]) && at.isBefore(period[1])) {
             return cert;

@@ -13,6 +13,7 @@ import org.apache.xml.security.signature.XMLSignature;
 import org.apache.xml.security.transforms.Transforms;
 import org.liaison.certs.Credential;
 import org.liaison.certs.KeyAlgorithm;
+import org.liaison.certs.Providers;
 import org.liaison.protocol.ErrorCode;
 import org.liaison.protocol.ProtocolException;
 import org.liaison.protocol.xml.Formats;
@@ -60,7 +61,7 @@ public final class XmlSignatures {
      * the JDK's SunEC for Ed25519 and ECDSA and as fast for RSA (see {@code Providers}), and the only
      * one that knows RSA-PSS by Santuario's name for it.
      */
-    static final java.security.Provider PROVIDER = org.liaison.certs.Providers.bouncyCastle();
+    static final java.security.Provider PROVIDER = Providers.bouncyCastle();
 
     static void sign(Document doc, Credential signer, SignatureAlgorithm algorithm, java.security.Provider provider)
             throws ProtocolException {

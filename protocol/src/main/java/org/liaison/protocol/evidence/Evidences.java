@@ -11,9 +11,11 @@ import org.liaison.certs.AuthorityId;
 import org.liaison.certs.Credential;
 import org.liaison.protocol.ErrorCode;
 import org.liaison.protocol.ProtocolException;
+import org.liaison.protocol.directory.Trust;
 import org.liaison.protocol.dsig.SignatureAlgorithm;
 import org.liaison.protocol.dsig.SignerResolver;
 import org.liaison.protocol.dsig.XmlSignatures;
+import org.liaison.protocol.envelope.Envelopes;
 import org.liaison.protocol.model.Evidence;
 import org.liaison.protocol.model.EvidencePart;
 import org.liaison.protocol.model.EvidenceReason;
@@ -207,7 +209,7 @@ public final class Evidences {
      * Verifies an evidence against the directory: signed by its issuer's gateway key, valid at {@code at}
      * (the event's time, or now), with an algorithm the issuer's suites allow.
      */
-    public static Verified verify(byte[] xml, org.liaison.protocol.directory.Trust trust, Instant at) throws ProtocolException {
+    public static Verified verify(byte[] xml, Trust trust, Instant at) throws ProtocolException {
         AuthorityId issuer = claimed(xml).issuer();
         return verify(xml, SignatureAlgorithm.allowedBy(trust.directory().require(issuer).suites()), trust.gatewaySigner(issuer, at));
     }
@@ -273,6 +275,6 @@ public final class Evidences {
 
     /** The SHA-256 of an evidence's exact bytes, in lower-case hex (what the audit log entry holds). */
     public static String sha256(byte[] xml) {
-        return org.liaison.protocol.envelope.Envelopes.sha256(xml);
+        return Envelopes.sha256(xml);
     }
 }

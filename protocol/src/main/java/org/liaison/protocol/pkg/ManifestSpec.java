@@ -8,6 +8,7 @@ import org.liaison.protocol.model.Classification;
 import org.liaison.protocol.model.HandlingFlag;
 import org.liaison.protocol.model.Instrument;
 import org.liaison.protocol.model.Service;
+import org.liaison.protocol.model.Urgency;
 
 /**
  * What an investigator says about a package: case, service, sender, recipients (authorities or
@@ -15,7 +16,7 @@ import org.liaison.protocol.model.Service;
  */
 public record ManifestSpec(String caseReference, Service service, AuthorityId from, List<AuthorityId> to, String jit,
         Instrument instrument, String article, String legalBasisText, Classification classification, Set<HandlingFlag> flags,
-        String note, java.time.Instant respondBy, org.liaison.protocol.model.Urgency urgency) {
+        String note, java.time.Instant respondBy, Urgency urgency) {
     /** A package that asks for no answer by a date and carries no urgency. */
     public ManifestSpec(String caseReference, Service service, AuthorityId from, List<AuthorityId> to, String jit,
             Instrument instrument, String article, String legalBasisText, Classification classification, Set<HandlingFlag> flags,

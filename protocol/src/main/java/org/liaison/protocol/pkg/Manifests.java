@@ -93,7 +93,7 @@ public final class Manifests {
         m.setHandling(h);
         m.setNote(spec.note());
         if (spec.respondBy() != null) {
-            m.setRespondBy(org.liaison.protocol.xml.Formats.time(spec.respondBy()));
+            m.setRespondBy(Formats.time(spec.respondBy()));
         }
         m.setUrgency(spec.urgency());
         Set<String> names = new HashSet<>();

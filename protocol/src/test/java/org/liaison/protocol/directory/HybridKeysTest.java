@@ -12,15 +12,21 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.liaison.certs.AuthorityId;
+import org.liaison.certs.CertificateAuthority;
+import org.liaison.certs.CertificateProfile;
 import org.liaison.certs.Credential;
 import org.liaison.certs.FederationPki;
+import org.liaison.certs.Fingerprint;
 import org.liaison.certs.KeyAlgorithm;
 import org.liaison.certs.Suite;
 import org.liaison.protocol.ErrorCode;
 import org.liaison.protocol.ProtocolException;
+import org.liaison.protocol.dsig.XmlSignatures;
 import org.liaison.protocol.model.Authority;
 import org.liaison.protocol.model.Directory;
 import org.liaison.protocol.testing.TestFederation;
+import org.liaison.protocol.xml.Formats;
+import org.liaison.protocol.xml.SecureXml;
 
 /** A directory entry's hybrid encryption key: two bound certificates, or the directory is refused. */
 class HybridKeysTest {
@@ -97,9 +103,9 @@ class HybridKeysTest {
         TestFederation f = new TestFederation(dir, Suite.PQ_HYBRID);
         Directory d = f.draft(2, f.now.plus(Duration.ofDays(7)));
         entry(d, IT).getKemCertificate().clear();
-        org.w3c.dom.Document doc = org.liaison.protocol.xml.Formats.toDocument(d);
-        org.liaison.protocol.dsig.XmlSignatures.sign(doc, f.pki.directorySigning());
-        byte[] xml = org.liaison.protocol.xml.SecureXml.serialize(doc);
+        org.w3c.dom.Document doc = Formats.toDocument(d);
+        XmlSignatures.sign(doc, f.pki.directorySigning());
+        byte[] xml = SecureXml.serialize(doc);
         ProtocolException e = refusal(() -> f.verifier.accept(f.directory, xml, f.now));
         assertThat(e.code()).isEqualTo(ErrorCode.SCHEMA_INVALID);
         assertThat(e.getMessage()).contains("IT-DNA's hybrid encryption key is refused");
@@ -112,17 +118,17 @@ class HybridKeysTest {
         Directory d = f.draft(2, f.now.plus(Duration.ofDays(7)));
         X509Certificate old = a.encryption().certificate();
         // A second (modern) encryption certificate, then the hybrid one withdrawn.
-        X509Certificate modern = a.ca().issue(org.liaison.certs.CertificateAuthority.Request.of("CN=AL-PP encryption 2",
-                KeyAlgorithm.X25519.generate().getPublic(), org.liaison.certs.CertificateProfile.ENCRYPTION, f.now,
+        X509Certificate modern = a.ca().issue(CertificateAuthority.Request.of("CN=AL-PP encryption 2",
+                KeyAlgorithm.X25519.generate().getPublic(), CertificateProfile.ENCRYPTION, f.now,
                 f.now.plus(Duration.ofDays(30)))).get(0);
         DirectoryEdits.add(d, AL, DirectoryEdits.Purpose.ENCRYPTION, modern);
-        DirectoryEdits.use(d, AL, DirectoryEdits.Purpose.ENCRYPTION, org.liaison.certs.Fingerprint.of(modern));
+        DirectoryEdits.use(d, AL, DirectoryEdits.Purpose.ENCRYPTION, Fingerprint.of(modern));
         DirectoryEdits.suites(d, AL, java.util.List.of(Suite.MODERN));
-        DirectoryEdits.remove(d, AL, DirectoryEdits.Purpose.ENCRYPTION, org.liaison.certs.Fingerprint.of(old));
+        DirectoryEdits.remove(d, AL, DirectoryEdits.Purpose.ENCRYPTION, Fingerprint.of(old));
         assertThat(entry(d, AL).getKemCertificate()).isEmpty();
         FederationDirectory next = f.verifier.accept(f.directory, DirectorySigner.sign(d, f.pki.directorySigning()), f.now);
         assertThat(HybridKeys.sealingKey(next.require(AL))).isEmpty();
-        assertThat(refusal(() -> DirectoryEdits.use(d, AL, DirectoryEdits.Purpose.KEM, org.liaison.certs.Fingerprint.of(old)))
+        assertThat(refusal(() -> DirectoryEdits.use(d, AL, DirectoryEdits.Purpose.KEM, Fingerprint.of(old)))
                 .getMessage()).contains("use encryption=");
     }
 

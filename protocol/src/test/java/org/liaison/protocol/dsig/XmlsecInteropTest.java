@@ -11,9 +11,14 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.liaison.certs.CertificateAuthority;
+import org.liaison.certs.CertificateProfile;
 import org.liaison.certs.Credential;
 import org.liaison.certs.KeyAlgorithm;
 import org.liaison.certs.Pem;
+import org.liaison.certs.Suite;
+import org.liaison.certs.testing.TestPki;
+import org.liaison.protocol.testing.Xmlsec;
 import org.liaison.protocol.xml.SecureXml;
 import org.w3c.dom.Document;
 
@@ -31,7 +36,7 @@ class XmlsecInteropTest {
 
     @BeforeAll
     static void findXmlsec() {
-        xmlsecPresent = org.liaison.protocol.testing.Xmlsec.present();
+        xmlsecPresent = Xmlsec.present();
     }
 
     private int xmlsecVerify(Path xml, Path cert) throws Exception {
@@ -48,10 +53,10 @@ class XmlsecInteropTest {
     @Test
     void xmlsec1VerifiesOurSignatureAndRefusesATamperedCopy() throws Exception {
         assumeTrue(xmlsecPresent, "xmlsec1 is not installed: XML Signature interop not checked (CI installs it)");
-        var pki = org.liaison.certs.testing.TestPki.create(org.liaison.certs.Suite.MODERN);
+        var pki = TestPki.create(Suite.MODERN);
         var kp = KeyAlgorithm.EC_P256.generate();
-        var chain = pki.intermediate.issue(org.liaison.certs.CertificateAuthority.Request.of("CN=interop signer", kp.getPublic(),
-                org.liaison.certs.CertificateProfile.GATEWAY_TLS, pki.now.minusSeconds(60), pki.now.plusSeconds(3600)));
+        var chain = pki.intermediate.issue(CertificateAuthority.Request.of("CN=interop signer", kp.getPublic(),
+                CertificateProfile.GATEWAY_TLS, pki.now.minusSeconds(60), pki.now.plusSeconds(3600)));
         Credential signer = Credential.create(kp.getPrivate(), chain);
 
         Document d = XmlSignaturesTest.doc();

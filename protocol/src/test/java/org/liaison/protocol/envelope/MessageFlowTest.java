@@ -27,10 +27,14 @@ import org.liaison.certs.Suite;
 import org.liaison.protocol.ErrorCode;
 import org.liaison.protocol.ErrorDocuments;
 import org.liaison.protocol.ProtocolException;
+import org.liaison.protocol.dsig.XmlSignatures;
+import org.liaison.protocol.evidence.EvidenceEvent;
+import org.liaison.protocol.evidence.Evidences;
 import org.liaison.protocol.model.Classification;
 import org.liaison.protocol.model.HandlingFlag;
 import org.liaison.protocol.model.Instrument;
 import org.liaison.protocol.model.Service;
+import org.liaison.protocol.model.Urgency;
 import org.liaison.protocol.pkg.FileEntry;
 import org.liaison.protocol.pkg.ManifestSpec;
 import org.liaison.protocol.pkg.Manifests;
@@ -38,6 +42,9 @@ import org.liaison.protocol.stream.PayloadCipher;
 import org.liaison.protocol.testing.TestFederation;
 import static org.liaison.protocol.testing.Refusals.refusal;
 import org.liaison.protocol.xenc.ContentEncryption;
+import org.liaison.protocol.xml.Formats;
+import org.liaison.protocol.xml.SecureXml;
+import org.liaison.protocol.xml.XmlLimits;
 
 /** A package from an Italian investigator to Albania (and a JIT file to all), through every format, both suites. */
 class MessageFlowTest {
@@ -109,11 +116,11 @@ class MessageFlowTest {
         ManifestSpec base = spec(IT, List.of(AL), null);
         java.util.function.Function<java.time.Instant, ManifestSpec> by = t -> new ManifestSpec(base.caseReference(), base.service(),
                 base.from(), base.to(), base.jit(), base.instrument(), base.article(), base.legalBasisText(), base.classification(),
-                base.flags(), base.note(), t, org.liaison.protocol.model.Urgency.URGENT);
+                base.flags(), base.note(), t, Urgency.URGENT);
         byte[] ok = Manifests.sign(by.apply(f.now.plus(Duration.ofDays(14))), List.of(file(EVIDENCE, f.now)), it, UUID.randomUUID(), f.now);
         Manifests.Verified v = Manifests.verify(ok, f.trust(), f.now);
-        assertThat(org.liaison.protocol.xml.Formats.instant(v.manifest().getRespondBy())).isEqualTo(f.now.plus(Duration.ofDays(14)));
-        assertThat(v.manifest().getUrgency()).isEqualTo(org.liaison.protocol.model.Urgency.URGENT);
+        assertThat(Formats.instant(v.manifest().getRespondBy())).isEqualTo(f.now.plus(Duration.ofDays(14)));
+        assertThat(v.manifest().getUrgency()).isEqualTo(Urgency.URGENT);
         byte[] past = Manifests.sign(by.apply(f.now.minus(Duration.ofHours(1))), List.of(file(EVIDENCE, f.now)), it, UUID.randomUUID(),
                 f.now);
         assertThat(refusal(() -> Manifests.verify(past, f.trust(), f.now)).getMessage()).contains("before it was made");
@@ -231,11 +238,11 @@ class MessageFlowTest {
         Sent other = send(f, IT, List.of(AL), null, f.authority(IT).users().get(Role.INVESTIGATOR));
         Envelopes.Verified v = Envelopes.verify(s.envelope(), f.trust(), f.now, IT, AL);
         java.util.UUID id = v.header().messageId();
-        byte[] evidence = org.liaison.protocol.evidence.Evidences.create(Receipts.deliveredEvidence(v, AL, f.now, "checkpoint text",
+        byte[] evidence = Evidences.create(Receipts.deliveredEvidence(v, AL, f.now, "checkpoint text",
                 "cosigned text"), f.authority(AL).envelopeSigning());
         Receipts.Verified r = Receipts.verify(evidence, f.trust(), f.now, AL, id, s.envelope(), s.payloads());
         assertThat(r.evidence()).isNotNull();
-        assertThat(r.evidence().event()).isEqualTo(org.liaison.protocol.evidence.EvidenceEvent.DELIVERED);
+        assertThat(r.evidence().event()).isEqualTo(EvidenceEvent.DELIVERED);
         assertThat(r.checkpoint()).isEqualTo("checkpoint text");
         assertThat(r.cosignedCheckpoint()).isEqualTo("cosigned text");
         assertThat(r.payloadSha256()).isEqualTo(s.payloads().stream().map(PayloadInfo::ciphertextSha256).toList());
@@ -251,12 +258,12 @@ class MessageFlowTest {
                 .isEqualTo(ErrorCode.RECEIPT_MISMATCH);
         assertThat(refusal(() -> Receipts.verify(evidence, f.trust(), f.now, US, id, s.envelope(), s.payloads())).code())
                 .isEqualTo(ErrorCode.RECEIPT_MISMATCH);
-        byte[] opened = org.liaison.protocol.evidence.Evidences.create(org.liaison.protocol.evidence.Evidences.Content.of(
-                org.liaison.protocol.evidence.EvidenceEvent.OPENED, f.now, AL, IT, List.of(AL), id)
+        byte[] opened = Evidences.create(Evidences.Content.of(
+                EvidenceEvent.OPENED, f.now, AL, IT, List.of(AL), id)
                 .withDigests(v.sha256(), null, List.of()), f.authority(AL).envelopeSigning());
         assertThat(refusal(() -> Receipts.verify(opened, f.trust(), f.now, AL, id, s.envelope(), s.payloads())).getMessage())
                 .contains("in place of a delivered one");
-        byte[] selfMade = org.liaison.protocol.evidence.Evidences.create(Receipts.deliveredEvidence(v, AL, f.now, null, null),
+        byte[] selfMade = Evidences.create(Receipts.deliveredEvidence(v, AL, f.now, null, null),
                 f.authority(IT).envelopeSigning());
         assertThat(refusal(() -> Receipts.verify(selfMade, f.trust(), f.now, AL, id, s.envelope(), s.payloads())).code())
                 .isEqualTo(ErrorCode.SIGNER_NOT_TRUSTED);
@@ -303,18 +310,18 @@ class MessageFlowTest {
         assertThat(v.model().getFormat()).isEqualTo(Envelopes.FORMAT);
         Envelopes.Opened o = Envelopes.open(v, AL, f.authority(AL).encryption().decryptionKey());
         // The content key itself does not open the manifest: only the key derived from it for that purpose does.
-        assertThat(refusal(() -> org.liaison.protocol.xenc.ContentEncryption.decrypt(v.model().getEncryptedManifest().getAny(),
+        assertThat(refusal(() -> ContentEncryption.decrypt(v.model().getEncryptedManifest().getAny(),
                 o.contentKey())).code()).isEqualTo(ErrorCode.DECRYPTION_FAILED);
-        assertThat(org.liaison.protocol.xenc.ContentEncryption.manifestKey(o.contentKey()).getEncoded())
+        assertThat(ContentEncryption.manifestKey(o.contentKey()).getEncoded())
                 .isNotEqualTo(o.contentKey().getEncoded());
 
         // The same envelope without its format (format 1), signed again by Italy's gateway: refused before opening.
-        org.w3c.dom.Document doc = org.liaison.protocol.xml.SecureXml.parse(s.envelope(), org.liaison.protocol.xml.XmlLimits.DEFAULT);
+        org.w3c.dom.Document doc = SecureXml.parse(s.envelope(), XmlLimits.DEFAULT);
         org.w3c.dom.Element root = doc.getDocumentElement();
         root.removeChild(root.getElementsByTagNameNS("http://www.w3.org/2000/09/xmldsig#", "Signature").item(0));
         root.removeAttribute("format");
-        org.liaison.protocol.dsig.XmlSignatures.sign(doc, f.authority(IT).envelopeSigning());
-        byte[] old = org.liaison.protocol.xml.SecureXml.serialize(doc);
+        XmlSignatures.sign(doc, f.authority(IT).envelopeSigning());
+        byte[] old = SecureXml.serialize(doc);
         ProtocolException e = refusal(() -> Envelopes.verify(old, f.trust(), f.now, IT, AL));
         assertThat(e.code()).isEqualTo(ErrorCode.SCHEMA_INVALID);
         assertThat(e.getMessage()).contains("format 1");

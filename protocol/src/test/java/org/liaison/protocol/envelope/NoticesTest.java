@@ -15,6 +15,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.liaison.certs.Suite;
 import org.liaison.protocol.ErrorCode;
+import org.liaison.protocol.evidence.EvidenceEvent;
+import org.liaison.protocol.evidence.Evidences;
 import org.liaison.protocol.testing.TestFederation;
 
 /** Stage notices: signed by the recipient's gateway, checked against the peer that sends them, reasons only with a refusal. */
@@ -88,7 +90,7 @@ class NoticesTest {
     @Test
     void aNoticeAsEvidenceVerifiesLikeTheNoticeOfBefore() throws Exception {
         Notices.Content c = declined("dual-criminality", "the conduct is not an offence here");
-        byte[] xml = org.liaison.protocol.evidence.Evidences.create(Notices.evidence(c), f.authority(AL).envelopeSigning());
+        byte[] xml = Evidences.create(Notices.evidence(c), f.authority(AL).envelopeSigning());
         assertThat(new String(xml, StandardCharsets.UTF_8)).contains("urn:liaison:evidence:1#declined");
         Notices.Verified v = Notices.verify(xml, f.trust(), f.now, AL);
         assertThat(v.content()).isEqualTo(c);
@@ -96,19 +98,19 @@ class NoticesTest {
         assertThat(Notices.verify(Notices.create(c, f.authority(AL).envelopeSigning()), f.trust(), f.now, AL).content()).isEqualTo(c);
 
         assertThat(refusal(() -> Notices.verify(xml, f.trust(), f.now, US)).code()).isEqualTo(ErrorCode.SENDER_MISMATCH);
-        byte[] forged = org.liaison.protocol.evidence.Evidences.create(Notices.evidence(c), f.authority(US).envelopeSigning());
+        byte[] forged = Evidences.create(Notices.evidence(c), f.authority(US).envelopeSigning());
         assertThat(refusal(() -> Notices.verify(forged, f.trust(), f.now, AL)).code()).isIn(ErrorCode.SIGNATURE_INVALID,
                 ErrorCode.SIGNER_NOT_TRUSTED);
         byte[] changed = new String(xml, StandardCharsets.UTF_8).replace("dual-criminality", "outside-jurisdiction")
                 .getBytes(StandardCharsets.UTF_8);
         assertThat(refusal(() -> Notices.verify(changed, f.trust(), f.now, AL)).code()).isEqualTo(ErrorCode.SIGNATURE_INVALID);
         // an evidence of another event is no notice; a declined evidence's reason must be a refusal reason
-        byte[] delivered = org.liaison.protocol.evidence.Evidences.create(org.liaison.protocol.evidence.Evidences.Content.of(
-                org.liaison.protocol.evidence.EvidenceEvent.DELIVERED, f.now, AL, IT, java.util.List.of(AL), c.messageId())
+        byte[] delivered = Evidences.create(Evidences.Content.of(
+                EvidenceEvent.DELIVERED, f.now, AL, IT, java.util.List.of(AL), c.messageId())
                 .withMessage(c.conversationId(), null, null, null), f.authority(AL).envelopeSigning());
         assertThat(refusal(() -> Notices.verify(delivered, f.trust(), f.now, AL)).getMessage()).contains("is not a notice");
-        byte[] badReason = org.liaison.protocol.evidence.Evidences.create(org.liaison.protocol.evidence.Evidences.Content.of(
-                org.liaison.protocol.evidence.EvidenceEvent.DECLINED, f.now, AL, IT, java.util.List.of(AL), c.messageId())
+        byte[] badReason = Evidences.create(Evidences.Content.of(
+                EvidenceEvent.DECLINED, f.now, AL, IT, java.util.List.of(AL), c.messageId())
                 .withMessage(c.conversationId(), null, null, null).withReason("LIAISON:0001", null), f.authority(AL).envelopeSigning());
         assertThat(refusal(() -> Notices.verify(badReason, f.trust(), f.now, AL)).getMessage()).contains("no reason code");
     }

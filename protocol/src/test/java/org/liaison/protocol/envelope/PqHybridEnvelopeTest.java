@@ -20,6 +20,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.liaison.certs.AuthorityId;
+import org.liaison.certs.CertificateAuthority;
+import org.liaison.certs.CertificateProfile;
 import org.liaison.certs.Credential;
 import org.liaison.certs.FederationPki;
 import org.liaison.certs.KeyAlgorithm;
@@ -74,9 +76,9 @@ class PqHybridEnvelopeTest {
 
     private Credential newX25519(FederationPki.Authority a) throws Exception {
         java.security.KeyPair kp = KeyAlgorithm.X25519.generate();
-        return Credential.create(kp.getPrivate(), a.ca().issue(org.liaison.certs.CertificateAuthority.Request.of(
+        return Credential.create(kp.getPrivate(), a.ca().issue(CertificateAuthority.Request.of(
                 a.encryption().certificate().getSubjectX500Principal().getName(), kp.getPublic(),
-                org.liaison.certs.CertificateProfile.ENCRYPTION, f.now.minus(Duration.ofMinutes(5)), f.now.plus(Duration.ofDays(30)))));
+                CertificateProfile.ENCRYPTION, f.now.minus(Duration.ofMinutes(5)), f.now.plus(Duration.ofDays(30)))));
     }
 
     private byte[] seal(FederationDirectory d, List<AuthorityId> to) throws Exception {

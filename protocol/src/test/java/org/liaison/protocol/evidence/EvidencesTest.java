@@ -22,6 +22,7 @@ import org.liaison.certs.Credential;
 import org.liaison.certs.KeyAlgorithm;
 import org.liaison.certs.Pem;
 import org.liaison.certs.Suite;
+import org.liaison.certs.testing.TestPki;
 import org.liaison.protocol.ErrorCode;
 import org.liaison.protocol.dsig.SignatureAlgorithm;
 import org.liaison.protocol.testing.TestFederation;
@@ -112,7 +113,7 @@ class EvidencesTest {
     @Test
     void xmlsec1VerifiesAnEvidenceAndRefusesAChangedOne() throws Exception {
         assumeTrue(Xmlsec.present(), "xmlsec1 is not installed: evidence signature interop not checked (CI installs it)");
-        var pki = org.liaison.certs.testing.TestPki.create(Suite.MODERN);
+        var pki = TestPki.create(Suite.MODERN);
         var kp = KeyAlgorithm.EC_P256.generate();
         var chain = pki.intermediate.issue(CertificateAuthority.Request.of("CN=evidence issuer", kp.getPublic(),
                 CertificateProfile.GATEWAY_TLS, pki.now.minusSeconds(60), pki.now.plusSeconds(3600)));

@@ -30,6 +30,7 @@ import org.bouncycastle.crypto.params.MLKEMPrivateKeyParameters;
 import org.bouncycastle.crypto.params.MLKEMPublicKeyParameters;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.liaison.certs.Providers;
 import org.liaison.protocol.ErrorCode;
 
 class HybridKemTest {
@@ -117,7 +118,7 @@ class HybridKemTest {
     /** Keys as the JCA (and so certificates) carry them: X25519 and ML-KEM-768 from the Bouncy Castle provider. */
     @Test
     void keysComeFromJcaKeysOfBothKinds() throws Exception {
-        java.security.Provider bc = org.liaison.certs.Providers.bouncyCastle();
+        java.security.Provider bc = Providers.bouncyCastle();
         java.security.KeyPair x = java.security.KeyPairGenerator.getInstance("X25519", bc).generateKeyPair();
         java.security.KeyPair m = java.security.KeyPairGenerator.getInstance("ML-KEM-768", bc).generateKeyPair();
         HybridKem.PublicKey pub = HybridKem.PublicKey.of(x.getPublic(), m.getPublic());

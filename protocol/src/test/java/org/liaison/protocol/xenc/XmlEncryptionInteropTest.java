@@ -14,6 +14,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.liaison.certs.CertificateProfile;
 import org.liaison.certs.Credential;
 import org.liaison.certs.Suite;
+import org.liaison.certs.testing.TestPki;
+import org.liaison.protocol.testing.Xmlsec;
 import org.liaison.protocol.xml.Formats;
 import org.liaison.protocol.xml.SecureXml;
 import org.w3c.dom.Document;
@@ -32,7 +34,7 @@ class XmlEncryptionInteropTest {
 
     @BeforeAll
     static void findXmlsec() {
-        xmlsecPresent = org.liaison.protocol.testing.Xmlsec.present();
+        xmlsecPresent = Xmlsec.present();
     }
 
     static final String MANIFEST = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>\n"
@@ -63,7 +65,7 @@ class XmlEncryptionInteropTest {
 
     @Test
     void anX25519EncryptedKeyHasNoEmptyRecipientKeyInfoAndStillUnwraps() throws Exception {
-        var pki = org.liaison.certs.testing.TestPki.create(Suite.MODERN);
+        var pki = TestPki.create(Suite.MODERN);
         Credential recipient = pki.issue(CertificateProfile.ENCRYPTION, "AL-PP encryption");
         SecretKey key = ContentEncryption.newContentKey();
         Document doc = SecureXml.newDocument();
