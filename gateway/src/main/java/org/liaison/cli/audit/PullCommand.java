@@ -41,6 +41,8 @@ final class PullCommand implements Callable<Integer> {
     static final String LATEST = "latest.checkpoint";
     /** The node's latest checkpoint with its witnesses' cosignatures, as pulled (from schema 1.4). */
     static final String COSIGNED = "cosigned.note";
+    /** What a witness of the node's log holds (its latest cosigned checkpoint), as pulled: {@code witness-ID.note}. */
+    static final String WITNESS_PREFIX = "witness-";
     private static final int MAX_NOTE = 32 * 1024;
 
     @Spec
@@ -62,6 +64,7 @@ final class PullCommand implements Callable<Integer> {
         Path tmp = Files.createTempDirectory(parent, "." + out.getFileName() + ".");
         String key;
         FederationDirectory directory;
+        java.util.List<String> asked;
         try {
             try (InputStream raw = new LocalClient(audit.root.profile()).withProgressOnTerminal(true).auditLog();
                     DataInputStream in = new DataInputStream(raw)) {
@@ -78,6 +81,7 @@ final class PullCommand implements Callable<Integer> {
                     SecureFiles.writeNew(tmp.resolve(COSIGNED), cosigned, false);
                 }
             }
+            asked = askWitnesses(tmp);
             SecureFiles.writeNew(tmp.resolve(FileAuditLog.VERIFIER_KEY), (key + "\n").getBytes(StandardCharsets.UTF_8), false);
             java.util.List<String> notes = AuditLogVerifier.notes(tmp);
             if (!notes.isEmpty()) {
@@ -88,6 +92,11 @@ final class PullCommand implements Callable<Integer> {
         } catch (Exception e) {
             for (String f : new String[] {FileAuditLog.CHECKPOINTS, FileAuditLog.ENTRIES, FileAuditLog.VERIFIER_KEY, LATEST, COSIGNED}) {
                 Files.deleteIfExists(tmp.resolve(f));
+            }
+            try (var left = Files.newDirectoryStream(tmp, WITNESS_PREFIX + "*.note")) {
+                for (Path f : left) {
+                    Files.deleteIfExists(f);
+                }
             }
             Files.deleteIfExists(tmp);
             throw e;
@@ -100,7 +109,9 @@ final class PullCommand implements Callable<Integer> {
             o.println("keep " + out.resolve(LATEST) + ": the next copy must extend it (liaison audit verify NEXT --held " + out.resolve(LATEST)
                     + ")");
         }
-        // The witnesses: the node's cosigned checkpoint against the directory's quorum for its log, and against this copy.
+        asked.forEach(l -> o.println("witnesses: " + printable(l)));
+        // The witnesses: the node's cosigned checkpoint and each witness's latest against the directory's quorum for its
+        // log, and against this copy (a witness that cosigned another history at a size this copy covers: a split view).
         Witnessed.Report w = Witnessed.check(directory, key, AuditLogVerifier.entries(out), Witnessed.files(out, List.of()));
         w.lines().forEach(l -> o.println("witnesses: " + l));
         w.problems().forEach(p -> o.println("FAIL  " + printable(p)));
@@ -177,5 +188,38 @@ final class PullCommand implements Callable<Integer> {
                 left -= r;
             }
         }
+    }
+
+    /**
+     * Keeps what each witness of the node's log holds (its latest cosigned checkpoint, asked through the node) as
+     * {@code witness-ID.note}; returns a line for each witness that could not be asked. A node before this version
+     * has no such route: said so, nothing kept.
+     */
+    private java.util.List<String> askWitnesses(Path dir) throws java.io.IOException {
+        java.util.List<String> lines = new java.util.ArrayList<>();
+        com.fasterxml.jackson.databind.JsonNode rows;
+        try {
+            rows = new LocalClient(audit.root.profile()).get(org.liaison.gateway.local.LocalApi.AUDIT_WITNESSES);
+        } catch (UserException | java.io.IOException | java.security.GeneralSecurityException e) {
+            lines.add("the node did not ask its witnesses: " + e.getMessage());
+            return lines;
+        }
+        for (com.fasterxml.jackson.databind.JsonNode r : rows) {
+            org.liaison.certs.AuthorityId w;
+            try {
+                w = org.liaison.certs.AuthorityId.of(r.path("witness").asText());
+            } catch (IllegalArgumentException e) {
+                throw new UserException("the gateway named a witness that is no authority id: " + e.getMessage());
+            }
+            String note = r.path("checkpoint").asText(null);
+            if (note == null) {
+                lines.add("witness " + w + " could not be asked: " + r.path("error").asText("no answer"));
+            } else if (note.length() > MAX_NOTE) {
+                throw new UserException("the gateway sent an oversized checkpoint for witness " + w);
+            } else {
+                SecureFiles.writeNew(dir.resolve(WITNESS_PREFIX + w.value() + ".note"), note.getBytes(StandardCharsets.UTF_8), false);
+            }
+        }
+        return lines;
     }
 }

@@ -34,8 +34,15 @@ final class Witnessed {
             return given;
         }
         Path own = auditDir.toAbsolutePath().resolveSibling("audit-cosigned");
-        return java.util.stream.Stream.of(own.resolve(Submitter.LATEST), own.resolve(Submitter.QUORUM),
-                auditDir.resolve(PullCommand.COSIGNED)).filter(Files::exists).toList(); // the last: what 'audit pull' kept
+        List<Path> files = new ArrayList<>(java.util.stream.Stream.of(own.resolve(Submitter.LATEST), own.resolve(Submitter.QUORUM),
+                auditDir.resolve(PullCommand.COSIGNED)).filter(Files::exists).toList()); // the last: what 'audit pull' kept
+        try (var witnesses = Files.newDirectoryStream(auditDir, PullCommand.WITNESS_PREFIX + "*.note")) {
+            witnesses.forEach(files::add); // each witness's latest, as 'audit pull' asked them
+        } catch (java.io.IOException | java.nio.file.DirectoryIteratorException e) {
+            throw new UserException("cannot read the witnesses' checkpoints in " + auditDir + ": " + e.getMessage());
+        }
+        files.sort(null);
+        return files;
     }
 
     /** The authority whose log has {@code origin} ("liaison/ID"). */
@@ -69,8 +76,11 @@ final class Witnessed {
             }
             AuthorityId log = authorityOf(c.origin());
             WitnessPolicy.Result r = d.witnessing().policy(log).check(note);
+            String name = f.getFileName().toString();
+            String who = name.startsWith(PullCommand.WITNESS_PREFIX) && name.endsWith(".note")
+                    ? "witness " + name.substring(PullCommand.WITNESS_PREFIX.length(), name.length() - ".note".length()) + "'s latest: " : "";
             if (c.size() > tree.size()) {
-                lines.add("cosigned checkpoint of size " + c.size() + " is newer than this copy (" + tree.size() + " entries): " + r);
+                lines.add(who + "cosigned checkpoint of size " + c.size() + " is newer than this copy (" + tree.size() + " entries): " + r);
                 continue;
             }
             if (!MessageDigest.isEqual(tree.root(c.size()), c.rootHash())) {
@@ -79,7 +89,7 @@ final class Witnessed {
                                 : "; cosigned by " + r.cosignedBy()));
                 continue;
             }
-            lines.add("cosigned checkpoint of size " + c.size() + ": " + r);
+            lines.add(who + "cosigned checkpoint of size " + c.size() + ": " + r);
             if (r.satisfied() && c.size() > bestSize) {
                 met = true;
                 bestSize = c.size();

@@ -52,6 +52,28 @@ final class AuditCopy {
                 failure -> LogManager.getLogger(LocalApiHandler.class).error("a download stopped: {}", failure.getMessage()));
     }
 
+    /**
+     * {@code GET AUDIT_WITNESSES}: what each witness of this node's log holds — the latest checkpoint it cosigned,
+     * asked by the node over the peer API (the cosignatures are the witnesses' own: the node can withhold one, not
+     * forge it) — for an auditor to compare with a copy of the log ({@code liaison audit pull} keeps them).
+     */
+    Answer witnesses(Request<LocalUser> request) {
+        List<Object> rows = new ArrayList<>();
+        for (LocalNode.Witnessed w : node.askWitnesses()) {
+            java.util.Map<String, Object> row = new java.util.LinkedHashMap<>();
+            row.put("witness", w.witness().value());
+            if (w.checkpoint() != null) {
+                row.put("checkpoint", w.checkpoint());
+            } else {
+                row.put("error", w.error());
+            }
+            rows.add(row);
+        }
+        node.audit().record(AuditEvent.of(node.clock(), "audit-witnesses", request.principal().actor(), null, null, "ok", null)
+                .with("witnesses", Integer.toString(rows.size())));
+        return Answer.json(rows);
+    }
+
     /** The first {@code length} bytes of a file that may still grow. */
     private static InputStream prefix(Path file, long length) throws IOException {
         return new java.io.FilterInputStream(Files.newInputStream(file)) {

@@ -40,6 +40,8 @@ public final class LocalApi {
      */
     public static final String NEXT_PAGE = "Liaison-Next-Page";
     public static final String AUDIT = PREFIX + "audit";
+    /** {@code GET} (auditor): [{"witness": ID, "checkpoint": NOTE} or {"witness": ID, "error": WHY}] for this node's log. */
+    public static final String AUDIT_WITNESSES = PREFIX + "audit-witnesses";
     /** {@code GET EVIDENCE/ID}: the message's sealed ASiC-E evidence container (its sender's investigators, its recipients' who may open it, auditors). */
     public static final String EVIDENCE = PREFIX + "evidence";
     /** {@code POST} (operator): delete every message of the case named in {@link #CASE}, with a {@link #REASON}. */

@@ -33,6 +33,7 @@ import org.liaison.protocol.ProtocolException;
  *   GET  CASES                           operator, investigator   {@link Cases}
  *   POST CASES/assign, /unassign, /delete   operator   {@link Cases}
  *   GET  AUDIT                           auditor        {@link AuditCopy}
+ *   GET  AUDIT_WITNESSES                 auditor        {@link AuditCopy#witnesses}
  *   GET  EVIDENCE/ID                     investigator, auditor   {@link EvidenceExport}: the message's ASiC-E container
  * </pre>
  */
@@ -90,6 +91,7 @@ public final class LocalApiHandler extends FrontDoor<LocalUser> {
                 .post(LocalApi.CASE_UNASSIGN, cases::unassign, Role.OPERATOR)
                 .post(LocalApi.CASE_DELETE, cases::delete, Role.OPERATOR)
                 .get(LocalApi.AUDIT, audit::copy, Role.AUDITOR)
+                .get(LocalApi.AUDIT_WITNESSES, audit::witnesses, Role.AUDITOR)
                 .get(LocalApi.EVIDENCE + "/{id}", evidence::export, Role.INVESTIGATOR, Role.AUDITOR);
     }
 

@@ -32,6 +32,12 @@ public interface LocalNode {
     /** This node's latest audit checkpoint with its witnesses' cosignatures (see PeerContext); null: none yet. */
     String cosignedCheckpoint();
 
+    /** What one witness of this node's log holds: the latest checkpoint it cosigned, or why it could not be asked. */
+    record Witnessed(AuthorityId witness, String checkpoint, String error) {}
+
+    /** Asks each witness the directory names for this node's log for the latest checkpoint it cosigned (over the peer API). */
+    List<Witnessed> askWitnesses();
+
     NodeMetrics metrics();
 
     /** The memory budget for bodies being received. */

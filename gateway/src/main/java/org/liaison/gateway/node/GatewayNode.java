@@ -33,6 +33,7 @@ import org.liaison.gateway.evidence.EvidenceIssuer;
 import org.liaison.gateway.evidence.TimeStamps;
 import org.liaison.gateway.evidence.TrustedTime;
 import org.liaison.gateway.local.CaseAccess;
+import org.liaison.gateway.local.LocalNode;
 import org.liaison.gateway.local.LocalServer;
 import org.liaison.gateway.net.BufferBudget;
 import org.liaison.gateway.net.NodeRuntime;
@@ -665,6 +666,19 @@ public final class GatewayNode implements NodeState, AutoCloseable {
     public PeerClient.Answer askWitness(AuthorityId witness, byte[] body)
             throws ProtocolException {
         return WitnessWiring.post(client, trust.trust().directory(), witness, body);
+    }
+
+    @Override
+    public List<LocalNode.Witnessed> askWitnesses() {
+        List<LocalNode.Witnessed> out = new java.util.ArrayList<>();
+        for (AuthorityId w : trust.trust().directory().witnessing().of(me).map(l -> l.witnesses()).orElse(List.of())) {
+            try {
+                out.add(new LocalNode.Witnessed(w, witnessedCheckpoint(w, me), null));
+            } catch (ProtocolException e) {
+                out.add(new LocalNode.Witnessed(w, null, e.getMessage() + " [" + e.code().code() + "]"));
+            }
+        }
+        return out;
     }
 
     /** The latest checkpoint of {@code log} that {@code witness} cosigned (its monitoring answer). */

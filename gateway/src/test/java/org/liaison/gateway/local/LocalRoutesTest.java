@@ -59,6 +59,7 @@ class LocalRoutesTest {
         assertThat(roles(routes, "POST", LocalApi.CASE_UNASSIGN)).containsExactly(Role.OPERATOR);
         assertThat(roles(routes, "POST", LocalApi.CASE_DELETE)).containsExactly(Role.OPERATOR);
         assertThat(roles(routes, "GET", LocalApi.AUDIT)).containsExactly(Role.AUDITOR);
+        assertThat(roles(routes, "GET", LocalApi.AUDIT_WITNESSES)).containsExactly(Role.AUDITOR);
         assertThat(roles(routes, "GET", LocalApi.MESSAGES + "?to=AL-PP&limit=5")).containsExactly(Role.INVESTIGATOR, Role.OPERATOR);
         assertThat(roles(routes, "GET", LocalApi.EVIDENCE + "/" + ID)).containsExactly(Role.INVESTIGATOR, Role.AUDITOR);
         assertThat(routes.match("GET", LocalApi.message(ID) + "?all=1").route()).as("only the listings take a query").isNull();

@@ -86,6 +86,13 @@ class WitnessedEvidenceTest {
                 assertThat(pulled[0]).as(pulled[1] + pulled[2]).isEqualTo("0");
                 assertThat(copy.resolve("cosigned.note")).exists();
                 assertThat(pulled[1]).contains("witnesses: cosigned checkpoint of size").contains(": met").contains("VALID");
+                // Monitoring: each witness of Albania's log was asked (through the node) for the latest it cosigned; the
+                // pull keeps those and checks them against the copy (another history at a size the copy covers: a split view).
+                assertThat(copy.resolve("witness-IT-DNA.note")).exists();
+                assertThat(copy.resolve("witness-US-OIA.note")).exists();
+                assertThat(pulled[1]).contains("witnesses: witness IT-DNA's latest: cosigned checkpoint of size")
+                        .contains("witnesses: witness US-OIA's latest: cosigned checkpoint of size").doesNotContain("split view");
+                assertThat(audited(t, AL, "audit-witnesses")).isTrue();
                 String key = Files.readString(copy.resolve("log.vkey")).strip();
                 long quorumSize = Checkpoint.ofNote(Files.readString(copy.resolve("cosigned.note"))).size();
                 List<Checkpoint> cps = AuditLogVerifier.checkpoints(copy, key);
