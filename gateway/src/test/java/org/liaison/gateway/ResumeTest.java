@@ -22,6 +22,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.liaison.certs.AuthorityId;
 import org.liaison.certs.CertificateAuthority;
@@ -53,6 +54,9 @@ class ResumeTest {
 
     @TempDir
     Path dir;
+
+    @RegisterExtension
+    final LogsOnFailure logs = new LogsOnFailure(() -> dir);
 
     /** The test nodes' tuning, taking messages of any size this test sends (the default test limit is 1 GiB). */
     static final GatewayNode.Tuning TUNING = TestNodes.FAST.toBuilder().maxMessageBytes(Math.max(1L << 30, 2 * SIZE)).build();
