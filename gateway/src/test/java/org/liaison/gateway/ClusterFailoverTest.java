@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.liaison.certs.Role;
 import org.liaison.certs.Suite;
@@ -41,6 +42,9 @@ import org.liaison.gateway.store.PostgresMessageStore;
 class ClusterFailoverTest {
     @TempDir
     Path dir;
+
+    @RegisterExtension
+    final LogsOnFailure logs = new LogsOnFailure(() -> dir);
 
     private static Process serve(Path config, Path log) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",

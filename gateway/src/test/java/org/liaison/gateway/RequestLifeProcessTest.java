@@ -10,6 +10,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.liaison.certs.Role;
 
@@ -22,6 +23,9 @@ import org.liaison.certs.Role;
 class RequestLifeProcessTest {
     @TempDir
     Path dir;
+
+    @RegisterExtension
+    final LogsOnFailure logs = new LogsOnFailure(() -> dir);
 
     @Test
     void noticesWaitForASenderThatIsDownAndRetentionLeavesAVerifiableLog() throws Exception {

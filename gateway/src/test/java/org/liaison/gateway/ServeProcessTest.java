@@ -22,6 +22,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.liaison.certs.AuthorityId;
 import org.liaison.certs.Role;
@@ -41,6 +42,9 @@ import org.liaison.protocol.pkg.Manifests;
 class ServeProcessTest {
     @TempDir
     Path dir;
+
+    @RegisterExtension
+    final LogsOnFailure logs = new LogsOnFailure(() -> dir);
 
     static Process serve(Path config, Path log, String... more) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
