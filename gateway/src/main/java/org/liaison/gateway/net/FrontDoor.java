@@ -28,6 +28,7 @@ import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import org.apache.logging.log4j.LogManager;
 import org.liaison.certs.Role;
 import org.liaison.protocol.ErrorCode;
 import org.liaison.protocol.ProtocolException;
@@ -119,6 +120,8 @@ public class FrontDoor<P> extends SimpleChannelInboundHandler<HttpObject> {
     private final Executor writers;
     private final HeldBody held = new HeldBody();
     private final ChunkedWriteHandler chunks = new ChunkedWriteHandler();
+    /** The download being written, if any (for the log when it is cut off). */
+    private OffLoopChunks downloading;
 
     private Routes.Route<P> route;
     private Request<P> request;
@@ -405,8 +408,11 @@ public class FrontDoor<P> extends SimpleChannelInboundHandler<HttpObject> {
         }
         policy.decorate(head.headers());
         ctx.write(head);
-        OffLoopChunks input = new OffLoopChunks(s.body(), s.length() - s.from(), workers, OffLoopChunks.CHUNK, chunks::resumeTransfer);
+        OffLoopChunks input = new OffLoopChunks(s.body(), s.length() - s.from(), workers, OffLoopChunks.CHUNK, chunks::resumeTransfer)
+                .watchedOn(ctx.executor());
+        downloading = input;
         ctx.writeAndFlush(new HttpChunkedInput(input)).addListener(f -> {
+            downloading = null;
             if (f.isSuccess()) {
                 return;
             }
@@ -488,6 +494,11 @@ public class FrontDoor<P> extends SimpleChannelInboundHandler<HttpObject> {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        OffLoopChunks d = downloading;
+        if (d != null) { // who stopped: the client (channel not writable) or the node (a chunk not read, or not taken)
+            LogManager.getLogger(FrontDoor.class).info("a download was cut off {} ({}; the channel {} writable)",
+                    d.state(), cause, ctx.channel().isWritable() ? "was" : "was not");
+        }
         policy.failed(ctx.channel(), cause);
         cutOff();
         ctx.close();
