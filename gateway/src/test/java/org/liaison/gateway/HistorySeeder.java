@@ -24,8 +24,8 @@ import org.liaison.certs.Fingerprint;
 import org.liaison.gateway.audit.AuditEvent;
 import org.liaison.gateway.audit.AuditLog;
 import org.liaison.gateway.store.BlobStore;
+import org.liaison.gateway.store.BulkLoad;
 import org.liaison.gateway.store.MessageStore;
-import org.liaison.gateway.store.SqliteMessageStore;
 import org.liaison.protocol.directory.FederationDirectory;
 import org.liaison.protocol.envelope.EnvelopeHeader;
 import org.liaison.protocol.envelope.Envelopes;
@@ -125,12 +125,12 @@ final class HistorySeeder {
             UUID[] sent = new UUID[1];
             long cpu0 = processCpuNanos();
             ThreadLocal<List<Runnable>> pending = ThreadLocal.withInitial(ArrayList::new);
-            Row flush = ignored -> { // a block's rows in one transaction where the store can (SQLite: one commit per block)
+            Row flush = ignored -> { // a block's rows in one transaction where the store can (one commit per block)
                 List<Runnable> calls = pending.get();
                 long b0 = System.nanoTime();
                 Runnable all = () -> calls.forEach(Runnable::run);
-                if (store instanceof SqliteMessageStore sqlite) {
-                    sqlite.inOneTransaction(all);
+                if (store instanceof BulkLoad bulk) {
+                    bulk.inOneTransaction(all);
                 } else {
                     all.run();
                 }
