@@ -59,8 +59,10 @@ import org.liaison.protocol.xenc.ContentEncryption;
  *
  * <p>Not real either: the receipts stored with messages (bytes standing for them) and reception itself (no TLS
  * transfer: the row, payload and audit entry are written as reception writes them). Rows go through the store's
- * own calls ({@code storeReceived}, {@code storeOutgoing}, {@code transition}); audit entries are appended and
- * made durable by group commit (every {@value #SYNC_EVERY}th entry of a writer waits for the fsync).
+ * own calls ({@code storeReceived}, {@code storeOutgoing}, {@code transition}), a block of rows in one transaction
+ * ({@link BulkLoad}); audit entries are appended and made durable by group commit (a file log: every
+ * {@value #SYNC_EVERY}th entry of a writer waits for the fsync; the shared log on PostgreSQL: each append waits for the
+ * commit it shares with the appends queued meanwhile).
  */
 final class HistorySeeder {
     /** Packages sealed one by one: a multiple of 440 (40 cases × 11 for urgency), so that each pattern is in it. */
