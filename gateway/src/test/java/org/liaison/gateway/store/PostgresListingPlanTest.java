@@ -175,7 +175,7 @@ class PostgresListingPlanTest {
     @Test
     void anInvestigatorsSentPagesReadIndexes() throws Exception {
         for (MessageStore.ListingFilter f : List.of(filter(null, null, null, null, false), filter("OP-7", null, null, null, false),
-                filter(null, null, null, null, true))) {
+                filter(null, "IT-DNA", null, null, false), filter(null, null, null, null, true))) {
             readsIndexesOnly("sent " + f, c -> Listings.sent(c, SqlDialect.POSTGRES, SqlSent.LISTED, f, NOW, null, 50, r -> r.getString(1)));
         }
         readsIndexesOnly("sent, a page by cursor", c -> Listings.sent(c, SqlDialect.POSTGRES, SqlSent.LISTED, filter(null, null, null, null,
