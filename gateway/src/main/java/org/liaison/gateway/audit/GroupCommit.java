@@ -9,7 +9,7 @@ import java.util.List;
  * Group commit for appends to a database: callers that append while a transaction is being written wait for it,
  * and the first of them then writes everything that queued meanwhile (up to {@code max} items) in one transaction.
  * One transaction at a time, in the order items were queued; no thread of its own (the writer is one of the
- * callers, as in PostgreSQL's and SQLite's own group commit). A caller returns once the transaction holding its
+ * callers). A caller returns once the transaction holding its
  * item committed (its index) or failed (the failure, for every item of that transaction: none of them was
  * written). Alone, a caller writes its item by itself at once: nothing waits for company.
  */
