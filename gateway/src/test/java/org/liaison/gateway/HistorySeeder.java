@@ -24,8 +24,8 @@ import org.liaison.certs.Fingerprint;
 import org.liaison.gateway.audit.AuditEvent;
 import org.liaison.gateway.audit.AuditLog;
 import org.liaison.gateway.store.BlobStore;
+import org.liaison.gateway.store.BulkLoad;
 import org.liaison.gateway.store.MessageStore;
-import org.liaison.gateway.store.SqliteMessageStore;
 import org.liaison.protocol.directory.FederationDirectory;
 import org.liaison.protocol.envelope.EnvelopeHeader;
 import org.liaison.protocol.envelope.Envelopes;
@@ -59,8 +59,10 @@ import org.liaison.protocol.xenc.ContentEncryption;
  *
  * <p>Not real either: the receipts stored with messages (bytes standing for them) and reception itself (no TLS
  * transfer: the row, payload and audit entry are written as reception writes them). Rows go through the store's
- * own calls ({@code storeReceived}, {@code storeOutgoing}, {@code transition}); audit entries are appended and
- * made durable by group commit (every {@value #SYNC_EVERY}th entry of a writer waits for the fsync).
+ * own calls ({@code storeReceived}, {@code storeOutgoing}, {@code transition}), a block of rows in one transaction
+ * ({@link BulkLoad}); audit entries are appended and made durable by group commit (a file log: every
+ * {@value #SYNC_EVERY}th entry of a writer waits for the fsync; the shared log on PostgreSQL: each append waits for the
+ * commit it shares with the appends queued meanwhile).
  */
 final class HistorySeeder {
     /** Packages sealed one by one: a multiple of 440 (40 cases × 11 for urgency), so that each pattern is in it. */
@@ -125,12 +127,12 @@ final class HistorySeeder {
             UUID[] sent = new UUID[1];
             long cpu0 = processCpuNanos();
             ThreadLocal<List<Runnable>> pending = ThreadLocal.withInitial(ArrayList::new);
-            Row flush = ignored -> { // a block's rows in one transaction where the store can (SQLite: one commit per block)
+            Row flush = ignored -> { // a block's rows in one transaction where the store can (one commit per block)
                 List<Runnable> calls = pending.get();
                 long b0 = System.nanoTime();
                 Runnable all = () -> calls.forEach(Runnable::run);
-                if (store instanceof SqliteMessageStore sqlite) {
-                    sqlite.inOneTransaction(all);
+                if (store instanceof BulkLoad bulk) {
+                    bulk.inOneTransaction(all);
                 } else {
                     all.run();
                 }

@@ -36,7 +36,9 @@ import org.liaison.protocol.tlog.TiledTree;
  * Trillian uses on MySQL/Spanner). Entries are appended in one total order with no gaps: each
  * takes the next index from a one-row counter in the same transaction that inserts it (the row
  * lock serializes appenders across nodes, and a rolled-back append gives its index back), so an
- * entry is durable, numbered and visible in index order once {@link #record} returns. Every node
+ * entry is durable, numbered and visible in index order once {@link #record} returns. Appends made on
+ * one node while its previous transaction commits are written together, in one transaction ({@link GroupCommit}).
+ * Every node
  * mirrors the Merkle tree by reading the entries in order, as a {@link TiledTree}: the right edge in
  * memory, the full C2SP hash tiles in the database ({@link PostgresTiles}: {@code audit_tiles}, and the
  * tree state {@code audit_tree} — a size, its right edge and the checkpoint signed at it — moved
@@ -81,6 +83,8 @@ public final class PostgresAuditLog implements AuditLog, AuditLog.Tree {
     /** The size of the tree state this node last saw stored (guarded by this). */
     private long stateSize = -1;
     private final List<byte[]> recent;
+    /** {@link #record}: appends written together while another transaction commits (up to 256 in one). */
+    private final GroupCommit<AuditEvent> appends = new GroupCommit<>(256, this::appendAll);
     private final ScheduledExecutorService integrator = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "liaison-audit-integrator");
         t.setDaemon(true);
@@ -466,33 +470,65 @@ public final class PostgresAuditLog implements AuditLog, AuditLog.Tree {
     @Override
     public long record(AuditEvent e) {
         EventLoops.assertOffLoop("an audit append");
-        try (Connection c = pool.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                long seq = nextIndex(c);
-                byte[] bytes = insertEntry(c, seq, e);
-                c.commit();
-                healthy = true;
-                AUDIT.info("{}", new String(bytes, StandardCharsets.UTF_8));
-                return seq;
-            } catch (SQLException | RuntimeException x) {
-                c.rollback();
-                throw x;
-            } finally {
-                c.setAutoCommit(true);
-            }
+        try {
+            long seq = appends.append(e);
+            healthy = true;
+            return seq;
         } catch (SQLException x) {
             healthy = false;
             throw new FileAuditLog.AuditWriteException("cannot append to the shared audit log: " + x.getMessage(), x);
         }
     }
 
+    /**
+     * Appends that queued while another transaction was written, in one transaction (group commit): one head update
+     * and one commit for all of them instead of one each. Their indexes follow each other, in the order they queued.
+     */
+    private long appendAll(List<AuditEvent> events) throws SQLException {
+        try (Connection c = pool.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                long first = nextIndex(c, events.size());
+                List<byte[]> written = new ArrayList<>(events.size());
+                try (PreparedStatement p = c.prepareStatement("INSERT INTO audit_entries (seq, entry, node) VALUES (?, ?, ?)")) {
+                    for (int i = 0; i < events.size(); i++) {
+                        byte[] bytes = FileAuditLog.entryBytes(first + i, events.get(i));
+                        written.add(bytes);
+                        p.setLong(1, first + i);
+                        p.setBytes(2, bytes);
+                        p.setString(3, nodeId);
+                        p.addBatch();
+                    }
+                    p.executeBatch();
+                }
+                c.commit();
+                for (byte[] bytes : written) {
+                    AUDIT.info("{}", new String(bytes, StandardCharsets.UTF_8));
+                }
+                return first;
+            } catch (SQLException | RuntimeException x) {
+                c.rollback();
+                throw x;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        }
+    }
+
     /** Takes the next index in the gapless order; the head row stays held until the transaction ends. */
     private static long nextIndex(Connection c) throws SQLException {
-        try (Statement s = c.createStatement(); ResultSet r = s.executeQuery(
-                "UPDATE audit_head SET next = next + 1 WHERE id = 1 RETURNING next - 1")) {
-            r.next();
-            return r.getLong(1);
+        return nextIndex(c, 1);
+    }
+
+    /** Takes the next {@code count} indexes in the gapless order (returns the first); the head row stays held until the transaction ends. */
+    private static long nextIndex(Connection c, int count) throws SQLException {
+        try (PreparedStatement p = c.prepareStatement("UPDATE audit_head SET next = next + ? WHERE id = 1 RETURNING next - ?")) {
+            p.setLong(1, count);
+            p.setLong(2, count);
+            try (ResultSet r = p.executeQuery()) {
+                r.next();
+                return r.getLong(1);
+            }
         }
     }
 
@@ -688,7 +724,7 @@ public final class PostgresAuditLog implements AuditLog, AuditLog.Tree {
 
     @Override
     public long append(AuditEvent e) {
-        return record(e); // each record is a committed transaction: nothing to group
+        return record(e); // each record is committed (with the appends that queued with it): nothing more to group
     }
 
     @Override

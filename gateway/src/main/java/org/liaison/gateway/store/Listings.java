@@ -169,15 +169,14 @@ final class Listings {
     // ----- pages -----
 
     /** Who lists: everyone's rows ({@code all}: an operator), or an investigator's (see local/CaseAccess). */
-    static String visible(MessageStore.Viewer v, String table, List<Object> params) {
+    static String visible(SqlDialect d, MessageStore.Viewer v, String table, List<Object> params) {
         if (v.all()) {
             return "";
         }
         StringBuilder b = new StringBuilder(" AND (");
         if (table.equals("inbox")) {
             // Quarantined rows and rows whose listing could not be read are listed to everyone as such (no case, no content).
-            b.append("quarantine IS NOT NULL OR files IS NULL OR EXISTS (SELECT 1 FROM outbox o WHERE o.message_id = inbox.in_reply_to"
-                    + " AND o.submitter = ?)");
+            b.append("quarantine IS NOT NULL OR files IS NULL OR ").append(d.sentBy("inbox.in_reply_to"));
             params.add(v.actor());
             if (v.openIntake()) {
                 b.append(" OR case_ref IS NULL OR NOT EXISTS (SELECT 1 FROM assignments a WHERE a.case_ref = inbox.case_ref)");
@@ -251,7 +250,7 @@ final class Listings {
      * Up to {@code limit} received rows (without envelopes: {@code columns} names NULL for it) after {@code after}
      * in the inbox's order, for this filter and viewer, read by {@code read}.
      */
-    static <T> List<MessageStore.Listed<T>> inbox(Connection c, String columns, MessageStore.ListingFilter f, Instant now,
+    static <T> List<MessageStore.Listed<T>> inbox(Connection c, SqlDialect d, String columns, MessageStore.ListingFilter f, Instant now,
             MessageStore.Cursor after, int limit, SharedRows.RowReader<T> read) throws SQLException {
         List<MessageStore.Listed<T>> out = new ArrayList<>();
         int last = f.overdue() ? OVERDUE_SEGMENTS : SEGMENTS.length;
@@ -275,7 +274,7 @@ final class Listings {
                 params.add(after.messageId());
                 params.add(after.sender());
             }
-            sql.append(filters(f, true, now, params)).append(visible(f.viewer(), "inbox", params));
+            sql.append(filters(f, true, now, params)).append(visible(d, f.viewer(), "inbox", params));
             sql.append(seg.byDate() ? " ORDER BY owed_ms, received_ms, message_id, sender"
                     : " ORDER BY received_ms DESC, message_id DESC, sender DESC").append(" LIMIT ?");
             params.add(limit - out.size());
@@ -299,7 +298,7 @@ final class Listings {
     }
 
     /** Up to {@code limit} sent rows after {@code after}, newest first, for this filter and viewer. */
-    static <T> List<MessageStore.Listed<T>> sent(Connection c, String columns, MessageStore.ListingFilter f, Instant now,
+    static <T> List<MessageStore.Listed<T>> sent(Connection c, SqlDialect d, String columns, MessageStore.ListingFilter f, Instant now,
             MessageStore.Cursor after, int limit, SharedRows.RowReader<T> read) throws SQLException {
         List<Object> params = new ArrayList<>();
         StringBuilder sql = new StringBuilder("SELECT ").append(columns).append(", created_ms, answered_ms FROM outbox")
@@ -309,7 +308,7 @@ final class Listings {
             params.add(after.at());
             params.add(after.messageId());
         }
-        sql.append(filters(f, false, now, params)).append(visible(f.viewer(), "outbox", params))
+        sql.append(filters(f, false, now, params)).append(visible(d, f.viewer(), "outbox", params))
                 .append(" ORDER BY created_ms DESC, message_id DESC LIMIT ?");
         params.add(limit);
         List<MessageStore.Listed<T>> out = new ArrayList<>();

@@ -20,7 +20,7 @@ import java.sql.Statement;
  * pool; schema versions are applied in order at open, under an advisory lock (two nodes starting
  * together do not both migrate).
  */
-public final class PostgresMessageStore extends SqlMessageStore {
+public final class PostgresMessageStore extends SqlMessageStore implements BulkLoad {
     /** The advisory lock that serializes schema migrations (an arbitrary constant: "LIAISONM"). */
     private static final long MIGRATION_LOCK = 0x4C494149534F4E4DL;
     private static final String[] MIGRATIONS = {
@@ -52,17 +52,62 @@ public final class PostgresMessageStore extends SqlMessageStore {
     };
 
     private final HikariDataSource pool;
+    /** The connection of the calling thread's batch ({@link #inOneTransaction}), if one is open. */
+    private final ThreadLocal<Connection> batch;
 
     private PostgresMessageStore(HikariDataSource pool, Path base, String nodeId) {
+        this(pool, base, nodeId, new ThreadLocal<>());
+    }
+
+    private PostgresMessageStore(HikariDataSource pool, Path base, String nodeId, ThreadLocal<Connection> batch) {
         super(new SqlDb(SqlDialect.POSTGRES, new SqlDb.Connections() {
             @Override
             public <T> T use(SqlDialect.Work<T> w) throws SQLException {
+                Connection b = batch.get();
+                if (b != null) {
+                    return w.run(b); // in the thread's batch: its transaction (the store's own ones join it: autocommit is off)
+                }
                 try (Connection c = pool.getConnection()) {
                     return w.run(c);
                 }
             }
         }, base, nodeId), true);
         this.pool = pool;
+        this.batch = batch;
+    }
+
+    /**
+     * Runs store calls in one transaction on one pooled connection, committed together or not at all (a bulk load, such
+     * as {@code scripts/bench-history}'s seeding: one commit per batch instead of per row). The calls must be made on
+     * the calling thread; other threads' calls, and their batches, go on on other connections meanwhile.
+     */
+    @Override
+    public void inOneTransaction(Runnable calls) {
+        if (batch.get() != null) {
+            calls.run(); // already in one
+            return;
+        }
+        try (Connection c = pool.getConnection()) {
+            c.setAutoCommit(false);
+            batch.set(c);
+            boolean done = false;
+            try {
+                calls.run();
+                c.commit();
+                done = true;
+            } finally {
+                batch.remove();
+                try {
+                    if (!done) {
+                        c.rollback();
+                    }
+                } finally {
+                    c.setAutoCommit(true);
+                }
+            }
+        } catch (SQLException e) {
+            throw new StoreException("cannot commit a batch: " + e.getMessage(), e);
+        }
     }
 
     /**

@@ -158,7 +158,7 @@ final class SqlInbox implements InboxStore {
 
     @Override
     public List<Listed<Received>> page(ListingFilter filter, Instant now, Cursor after, int limit) {
-        return db.with("list the inbox", c -> Listings.inbox(c, LISTED, filter, now, after, limit, this::read));
+        return db.with("list the inbox", c -> Listings.inbox(c, db.dialect, LISTED, filter, now, after, limit, this::read));
     }
 
     @Override

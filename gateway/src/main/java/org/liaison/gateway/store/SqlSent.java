@@ -153,7 +153,7 @@ final class SqlSent implements SentStore {
 
     @Override
     public List<Listed<Outgoing>> page(ListingFilter filter, Instant now, Cursor after, int limit) {
-        return db.with("list sent messages", c -> Listings.sent(c, LISTED, filter, now, after, limit, this::read));
+        return db.with("list sent messages", c -> Listings.sent(c, db.dialect, LISTED, filter, now, after, limit, this::read));
     }
 
     @Override

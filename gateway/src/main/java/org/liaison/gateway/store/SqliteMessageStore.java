@@ -16,7 +16,7 @@ import org.liaison.gateway.net.EventLoops;
  * allows one writer at a time anyway). Schema versions are applied in order at open
  * ({@code PRAGMA user_version}).
  */
-public final class SqliteMessageStore extends SqlMessageStore {
+public final class SqliteMessageStore extends SqlMessageStore implements BulkLoad {
     private static final String[] MIGRATIONS = {
         // 1: inbox, outbox, deliveries
         "CREATE TABLE inbox (sender TEXT NOT NULL, message_id TEXT NOT NULL, received_at TEXT NOT NULL, envelope BLOB NOT NULL,"
@@ -73,6 +73,7 @@ public final class SqliteMessageStore extends SqlMessageStore {
      * Runs store calls in one transaction, committed together or not at all (a bulk load, such as
      * {@code scripts/bench-history}'s seeding: one commit, and one fsync, per batch instead of per row).
      */
+    @Override
     public void inOneTransaction(Runnable calls) {
         try {
             synchronized (lock) {
