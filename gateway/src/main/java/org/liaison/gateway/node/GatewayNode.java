@@ -266,7 +266,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
         opened.add(store);
         try {
             this.blobs = new BlobStore(data.resolve("blobs"));
-            this.peerSchemas = new PeerSchemas(data.resolve("peer-schemas"));
+            this.peerSchemas = new PeerSchemas(data.resolve("peer-schemas"), runtime.scheduler("liaison-peer-schemas"));
             this.evidence = new EvidenceIssuer(this, data.resolve(EvidenceIssuer.FOLDER),
                     trustedTime(config.timestamping(), configFile, audit::checkpoint, clock(), data),
                     new EvidenceContainer.Pins(path(config.directory().operatorCa()),
@@ -800,7 +800,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
         RuntimeException first = null;
         Runnable[] steps = {() -> ifBound(server, PeerServer::stopAccepting), () -> ifBound(local, l -> l.stopAccepting()),
             reloader::shutdownNow, worker::close, stages::close, evidence::close, peerLogs::close, submitter::close,
-            () -> ifBound(server, PeerServer::close), client::close, () -> ifBound(admin, a -> a.close()), () -> ifBound(local, l -> l.close()),
+            () -> ifBound(server, PeerServer::close), peerSchemas::close, client::close, () -> ifBound(admin, a -> a.close()), () -> ifBound(local, l -> l.close()),
             outbox::close, authFailures::close, tlsHandshakes::close,
             () -> {
                 if (recordStop) {
