@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
@@ -301,6 +302,25 @@ class PeerLogsTest {
             events(log, 3, "a");
             assertThat(held.check(AL, log.checkpointNow())).isEqualTo(PeerLogs.Outcome.FIRST);
             assertThat(held.witnessed(AL)).isTrue();
+        }
+    }
+
+    /** An alarm's audit entry is at the node's time (a manual clock here), not the system's. */
+    @Test
+    void anAlarmIsAuditedAtTheNodesTime() throws Exception {
+        Instant then = Instant.parse("2031-05-06T07:08:09Z");
+        try (FileAuditLog log = FileAuditLog.open(dir.resolve("al"), "liaison/AL-PP", Duration.ofHours(1));
+                FileAuditLog impostor = FileAuditLog.open(dir.resolve("other"), "liaison/AL-PP", Duration.ofHours(1))) {
+            PeerLogs held = new PeerLogs(dir.resolve("held"), own, (p, from, to) -> {
+                throw new AssertionError("not asked: the directory lists the key");
+            }, (p, reason) -> alarms.add(reason), (p, outcome) -> outcomes.add(outcome), Duration.ZERO, p -> List.of(log.verifierKey()),
+                    java.time.Clock.fixed(then, java.time.ZoneOffset.UTC));
+            events(impostor, 2, "x");
+            assertThat(held.check(AL, impostor.checkpointNow())).isEqualTo(PeerLogs.Outcome.ALARM);
+            assertThat(own.events()).singleElement().satisfies(e -> {
+                assertThat(e.type()).isEqualTo("peer-log-alarm");
+                assertThat(e.time()).isEqualTo(then);
+            });
         }
     }
 }
