@@ -6,12 +6,12 @@ import io.netty.channel.EventLoopGroup;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.liaison.certs.AuthorityId;
 import org.liaison.gateway.net.EventLoops;
+import org.liaison.gateway.net.OnLoop;
 
 /** A peer's announced schema is remembered in memory at once and written to disk off the event loop, in order. */
 class PeerSchemasTest {
@@ -25,15 +25,6 @@ class PeerSchemasTest {
         return new PeerSchemas(folder, java.util.concurrent.Executors.newSingleThreadExecutor());
     }
 
-    static Throwable onLoop(EventLoopGroup group, Runnable work) throws Exception {
-        try {
-            group.next().submit(work).get(10, TimeUnit.SECONDS);
-            return null;
-        } catch (ExecutionException e) {
-            return e.getCause();
-        }
-    }
-
     @Test
     void anAnnouncementOnAnEventLoopWritesNothingThereAndIsKeptInOrder() throws Exception {
         assertThat(Boolean.getBoolean("liaison.assertOffLoop")).as("the suite runs with the check on").isTrue();
@@ -41,7 +32,7 @@ class PeerSchemasTest {
         Path folder = dir.resolve("peer-schemas");
         try {
             PeerSchemas schemas = open(folder);
-            assertThat(onLoop(group, () -> {
+            assertThat(OnLoop.run(group, () -> {
                 schemas.announced(AL, "1.4");
                 schemas.announced(AL, null);
                 schemas.announced(AL, "1.5");
