@@ -5,7 +5,6 @@ import static org.liaison.gateway.TestNodes.AL;
 import static org.liaison.gateway.TestNodes.IT;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -14,7 +13,6 @@ import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.liaison.certs.Role;
 import org.liaison.gateway.audit.AuditEvent;
 import org.liaison.gateway.audit.MemoryAuditLog;
 import org.liaison.gateway.evidence.EvidenceIssuer;
@@ -84,45 +82,38 @@ class EvidenceIssuanceTest {
      */
     @Test
     void eachNodeIssuesSignsStoresAndLogsTheEvidenceOfItsActs() throws Exception {
-        TestNodes t = new TestNodes(dir.resolve("fed"));
-        Path it = t.federation.profiles().get(IT).get(Role.INVESTIGATOR);
-        Path al = t.federation.profiles().get(AL).get(Role.INVESTIGATOR);
-        Path file = Files.writeString(dir.resolve("request.txt"), "please send the records of account 4711");
-        MemoryAuditLog itAudit = new MemoryAuditLog();
-        MemoryAuditLog alAudit = new MemoryAuditLog();
-        try (GatewayNode itNode = GatewayNode.start(t.config(IT), itAudit, TestNodes.FAST);
-                GatewayNode alNode = GatewayNode.start(t.config(AL), alAudit, TestNodes.FAST)) {
-            Life life = requestLife(it, al, file, itNode, 6);
+        try (TwoNodes n = TwoNodes.start(dir)) {
+            Life life = requestLife(n.it, n.al, n.file, n.itNode, 6);
             String id = life.id();
 
-            assertThat(events(itNode, id)).containsExactlyInAnyOrder(EvidenceEvent.SUBMISSION_ACCEPTED, EvidenceEvent.DELIVERED,
+            assertThat(events(n.itNode, id)).containsExactlyInAnyOrder(EvidenceEvent.SUBMISSION_ACCEPTED, EvidenceEvent.DELIVERED,
                     EvidenceEvent.RELAYED, EvidenceEvent.OPENED, EvidenceEvent.DECLINED, EvidenceEvent.ANSWERED);
-            assertThat(events(alNode, id)).containsExactly(EvidenceEvent.DELIVERED, EvidenceEvent.OPENED, EvidenceEvent.DECLINED,
+            assertThat(events(n.alNode, id)).containsExactly(EvidenceEvent.DELIVERED, EvidenceEvent.OPENED, EvidenceEvent.DECLINED,
                     EvidenceEvent.ANSWERED);
-            assertThat(events(alNode, life.reply())).startsWith(EvidenceEvent.SUBMISSION_ACCEPTED);
+            assertThat(events(n.alNode, life.reply())).startsWith(EvidenceEvent.SUBMISSION_ACCEPTED);
 
-            checkLogged(itNode, itAudit, id);
-            checkLogged(alNode, alAudit, id);
+            checkLogged(n.itNode, n.itAudit, id);
+            checkLogged(n.alNode, n.alAudit, id);
 
             // One format: what travelled (the receipt and the notices the sender holds) is the recipient's evidence itself.
-            byte[] receipt = itNode.store().deliveries().of(UUID.fromString(id)).get(0).receipt();
-            Evidences.Verified delivered = Evidences.verify(receipt, itNode.trust(), itNode.clock().instant());
+            byte[] receipt = n.itNode.store().deliveries().of(UUID.fromString(id)).get(0).receipt();
+            Evidences.Verified delivered = Evidences.verify(receipt, n.itNode.trust(), n.itNode.clock().instant());
             assertThat(delivered.content().event()).isEqualTo(EvidenceEvent.DELIVERED);
             assertThat(delivered.content().issuer()).isEqualTo(AL);
             // (an in-memory log signs no checkpoint: WitnessedEvidenceTest checks the checkpoints a delivered evidence carries)
             assertThat(delivered.content().parts()).singleElement().extracting(Evidences.Part::ciphertextSha256).isNotNull();
-            assertThat(alNode.store().inbox().received(UUID.fromString(id)).orElseThrow().receipt()).isEqualTo(receipt);
-            assertThat(itNode.evidence().of(UUID.fromString(id))).extracting(EvidenceIssuer.Stored::xml).anyMatch(x -> Arrays.equals(x, receipt));
-            for (var s : itNode.store().notices().stages(UUID.fromString(id), false)) {
+            assertThat(n.alNode.store().inbox().received(UUID.fromString(id)).orElseThrow().receipt()).isEqualTo(receipt);
+            assertThat(n.itNode.evidence().of(UUID.fromString(id))).extracting(EvidenceIssuer.Stored::xml).anyMatch(x -> Arrays.equals(x, receipt));
+            for (var s : n.itNode.store().notices().stages(UUID.fromString(id), false)) {
                 if (s.xml() != null) {
-                    assertThat(Evidences.verify(s.xml(), itNode.trust(), itNode.clock().instant()).content().issuer()).isEqualTo(AL);
+                    assertThat(Evidences.verify(s.xml(), n.itNode.trust(), n.itNode.clock().instant()).content().issuer()).isEqualTo(AL);
                 }
             }
-            Evidences.Content declined = Evidences.claimed(alNode.evidence().of(UUID.fromString(id)).get(2).xml());
+            Evidences.Content declined = Evidences.claimed(n.alNode.evidence().of(UUID.fromString(id)).get(2).xml());
             assertThat(declined.reasons()).containsExactly(new Evidences.Reason("dual-criminality", "not an offence here"));
             assertThat(declined.issuer()).isEqualTo(AL);
             assertThat(declined.related()).isEmpty();
-            Evidences.Content answered = itNode.evidence().of(UUID.fromString(id)).stream().map(s -> {
+            Evidences.Content answered = n.itNode.evidence().of(UUID.fromString(id)).stream().map(s -> {
                 try {
                     return Evidences.claimed(s.xml());
                 } catch (Exception e) {
@@ -141,41 +132,34 @@ class EvidenceIssuanceTest {
      */
     @Test
     void aSenderBeforeSchema14GetsReceiptsAndNoticesAndOneAfterGetsEvidence() throws Exception {
-        TestNodes t = new TestNodes(dir.resolve("fed"));
-        Path it = t.federation.profiles().get(IT).get(Role.INVESTIGATOR);
-        Path al = t.federation.profiles().get(AL).get(Role.INVESTIGATOR);
-        Path file = Files.writeString(dir.resolve("request.txt"), "please send the records of account 4711");
-        MemoryAuditLog itAudit = new MemoryAuditLog();
-        MemoryAuditLog alAudit = new MemoryAuditLog();
-        try (GatewayNode itNode = GatewayNode.start(t.config(IT), itAudit, TestNodes.FAST);
-                GatewayNode alNode = GatewayNode.start(t.config(AL), alAudit, TestNodes.FAST)) {
-            itNode.peerClient().announceSchema(null);
-            Life life = requestLife(it, al, file, itNode, 3);
+        try (TwoNodes n = TwoNodes.start(dir)) {
+            n.itNode.peerClient().announceSchema(null);
+            Life life = requestLife(n.it, n.al, n.file, n.itNode, 3);
             String id = life.id();
 
-            assertThat(events(itNode, id)).containsExactly(EvidenceEvent.SUBMISSION_ACCEPTED, EvidenceEvent.RELAYED, EvidenceEvent.ANSWERED);
-            assertThat(events(alNode, id)).containsExactly(EvidenceEvent.DELIVERED, EvidenceEvent.OPENED, EvidenceEvent.DECLINED,
+            assertThat(events(n.itNode, id)).containsExactly(EvidenceEvent.SUBMISSION_ACCEPTED, EvidenceEvent.RELAYED, EvidenceEvent.ANSWERED);
+            assertThat(events(n.alNode, id)).containsExactly(EvidenceEvent.DELIVERED, EvidenceEvent.OPENED, EvidenceEvent.DECLINED,
                     EvidenceEvent.ANSWERED);
-            checkLogged(itNode, itAudit, id);
-            checkLogged(alNode, alAudit, id);
-            byte[] receipt = itNode.store().deliveries().of(UUID.fromString(id)).get(0).receipt();
+            checkLogged(n.itNode, n.itAudit, id);
+            checkLogged(n.alNode, n.alAudit, id);
+            byte[] receipt = n.itNode.store().deliveries().of(UUID.fromString(id)).get(0).receipt();
             assertThat(new String(receipt, StandardCharsets.UTF_8)).contains("Receipt").doesNotContain("<Evidence");
-            for (var s : itNode.store().notices().stages(UUID.fromString(id), false)) {
+            for (var s : n.itNode.store().notices().stages(UUID.fromString(id), false)) {
                 if (s.xml() != null) {
                     assertThat(new String(s.xml(), StandardCharsets.UTF_8)).contains("Notice").doesNotContain("Evidence");
                 }
             }
-            Evidences.Content declined = Evidences.claimed(alNode.evidence().of(UUID.fromString(id)).get(2).xml());
+            Evidences.Content declined = Evidences.claimed(n.alNode.evidence().of(UUID.fromString(id)).get(2).xml());
             assertThat(declined.related()).singleElement().extracting(Evidences.Related::kind).isEqualTo("notice");
-            assertThat(alNode.peerSchemas().readsEvidence(IT)).isFalse();
-            assertThat(itNode.peerSchemas().readsEvidence(AL)).isTrue();
+            assertThat(n.alNode.peerSchemas().readsEvidence(IT)).isFalse();
+            assertThat(n.itNode.peerSchemas().readsEvidence(AL)).isTrue();
 
             // The other way, Albania announces 1.4: Italy answers the reply with its delivered evidence, which Albania keeps.
-            TestNodes.await("the reply delivered", Duration.ofSeconds(20), () -> alNode.store().deliveries().of(UUID.fromString(life.reply()))
+            TestNodes.await("the reply delivered", Duration.ofSeconds(20), () -> n.alNode.store().deliveries().of(UUID.fromString(life.reply()))
                     .stream().anyMatch(d -> d.receipt() != null));
-            byte[] back = alNode.store().deliveries().of(UUID.fromString(life.reply())).get(0).receipt();
-            assertThat(Evidences.verify(back, alNode.trust(), alNode.clock().instant()).content().event()).isEqualTo(EvidenceEvent.DELIVERED);
-            assertThat(events(alNode, life.reply())).contains(EvidenceEvent.DELIVERED, EvidenceEvent.RELAYED);
+            byte[] back = n.alNode.store().deliveries().of(UUID.fromString(life.reply())).get(0).receipt();
+            assertThat(Evidences.verify(back, n.alNode.trust(), n.alNode.clock().instant()).content().event()).isEqualTo(EvidenceEvent.DELIVERED);
+            assertThat(events(n.alNode, life.reply())).contains(EvidenceEvent.DELIVERED, EvidenceEvent.RELAYED);
         }
     }
 

@@ -73,63 +73,56 @@ class StageTest {
 
     @Test
     void openedDeclinedAcknowledgedAndAnsweredReachTheSenderAndBothLogs() throws Exception {
-        TestNodes t = new TestNodes(dir.resolve("fed"));
-        Path it = t.federation.profiles().get(IT).get(Role.INVESTIGATOR);
-        Path al = t.federation.profiles().get(AL).get(Role.INVESTIGATOR);
-        Path file = Files.writeString(dir.resolve("request.txt"), "please send the records of account 4711");
-        MemoryAuditLog itAudit = new MemoryAuditLog();
-        MemoryAuditLog alAudit = new MemoryAuditLog();
-        try (GatewayNode itNode = GatewayNode.start(t.config(IT), itAudit, TestNodes.FAST);
-                GatewayNode alNode = GatewayNode.start(t.config(AL), alAudit, TestNodes.FAST)) {
-            String declined = submit(it, file, "AL-PP");
-            String accepted = submit(it, file, "AL-PP");
-            TestNodes.await("two deliveries", Duration.ofSeconds(20), () -> alNode.store().inbox().all().size() == 2);
-            assertThat(delivery(it, declined, "AL-PP").path("stages")).isEmpty();
+        try (TwoNodes n = TwoNodes.start(dir)) {
+            String declined = submit(n.it, n.file, "AL-PP");
+            String accepted = submit(n.it, n.file, "AL-PP");
+            TestNodes.await("two deliveries", Duration.ofSeconds(20), () -> n.alNode.store().inbox().all().size() == 2);
+            assertThat(delivery(n.it, declined, "AL-PP").path("stages")).isEmpty();
 
             // Albania's investigator opens the first: Italy learns it was opened, not by whom.
-            BackupRestoreTest.Run fetch = BackupRestoreTest.cli("--profile", al.toString(), "fetch", declined, "--out",
+            BackupRestoreTest.Run fetch = BackupRestoreTest.cli("--profile", n.al.toString(), "fetch", declined, "--out",
                     dir.resolve("got").toString());
             assertThat(fetch.code()).as(fetch.err()).isZero();
-            TestNodes.await("the opened notice at Italy", Duration.ofSeconds(20), () -> hasStage(it, declined, "AL-PP", Stages.OPENED));
-            BackupRestoreTest.cli("--profile", al.toString(), "fetch", declined, "--out", dir.resolve("again").toString());
+            TestNodes.await("the opened notice at Italy", Duration.ofSeconds(20), () -> hasStage(n.it, declined, "AL-PP", Stages.OPENED));
+            BackupRestoreTest.cli("--profile", n.al.toString(), "fetch", declined, "--out", dir.resolve("again").toString());
 
             // A decline needs a known reason code; then it travels with its note.
-            BackupRestoreTest.Run noReason = BackupRestoreTest.cli("--profile", al.toString(), "decline", declined, "--reason", "because");
+            BackupRestoreTest.Run noReason = BackupRestoreTest.cli("--profile", n.al.toString(), "decline", declined, "--reason", "because");
             assertThat(noReason.code()).isNotZero();
             assertThat(noReason.err()).contains("dual-criminality");
-            BackupRestoreTest.Run decline = BackupRestoreTest.cli("--profile", al.toString(), "decline", declined, "--reason",
+            BackupRestoreTest.Run decline = BackupRestoreTest.cli("--profile", n.al.toString(), "decline", declined, "--reason",
                     "dual-criminality", "--note", "the conduct is not an offence under Albanian law");
             assertThat(decline.code()).as(decline.err()).isZero();
             assertThat(decline.out()).contains("declined (dual-criminality)");
-            assertThat(BackupRestoreTest.cli("--profile", al.toString(), "decline", declined, "--reason", "dual-criminality").out())
+            assertThat(BackupRestoreTest.cli("--profile", n.al.toString(), "decline", declined, "--reason", "dual-criminality").out())
                     .contains("already");
-            TestNodes.await("the decline at Italy", Duration.ofSeconds(20), () -> hasStage(it, declined, "AL-PP", Stages.DECLINED));
-            String text = BackupRestoreTest.cli("--profile", it.toString(), "status", declined).out();
+            TestNodes.await("the decline at Italy", Duration.ofSeconds(20), () -> hasStage(n.it, declined, "AL-PP", Stages.DECLINED));
+            String text = BackupRestoreTest.cli("--profile", n.it.toString(), "status", declined).out();
             assertThat(text).contains("opened").contains("declined").contains("reason: dual-criminality")
                     .contains("not an offence under Albanian law");
 
             // The second is acknowledged, then answered by a reply.
-            assertThat(BackupRestoreTest.cli("--profile", al.toString(), "acknowledge", accepted).code()).isZero();
-            BackupRestoreTest.Run reply = BackupRestoreTest.cli("--profile", al.toString(), "submit", "--in-reply-to", accepted, "--to",
-                    "IT-DNA", "--service", "mla-response", "--case", "OP-STAGES", "--legal-basis", "UNTOC art. 18", file.toString());
+            assertThat(BackupRestoreTest.cli("--profile", n.al.toString(), "acknowledge", accepted).code()).isZero();
+            BackupRestoreTest.Run reply = BackupRestoreTest.cli("--profile", n.al.toString(), "submit", "--in-reply-to", accepted, "--to",
+                    "IT-DNA", "--service", "mla-response", "--case", "OP-STAGES", "--legal-basis", "UNTOC art. 18", n.file.toString());
             assertThat(reply.code()).as(reply.err()).isZero();
             TestNodes.await("acknowledged and answered at Italy", Duration.ofSeconds(20),
-                    () -> hasStage(it, accepted, "AL-PP", Stages.ACKNOWLEDGED) && hasStage(it, accepted, "AL-PP", Stages.ANSWERED));
-            assertThat(hasStage(it, accepted, "AL-PP", Stages.OPENED)).isFalse(); // nobody fetched it
-            assertThat(BackupRestoreTest.cli("--profile", al.toString(), "inbox").out()).contains("DECLINED").contains("ACKNOWLEDGED");
+                    () -> hasStage(n.it, accepted, "AL-PP", Stages.ACKNOWLEDGED) && hasStage(n.it, accepted, "AL-PP", Stages.ANSWERED));
+            assertThat(hasStage(n.it, accepted, "AL-PP", Stages.OPENED)).isFalse(); // nobody fetched it
+            assertThat(BackupRestoreTest.cli("--profile", n.al.toString(), "inbox").out()).contains("DECLINED").contains("ACKNOWLEDGED");
 
             // Each stage is in both logs, once; the opened notice does not name the person who opened it.
-            TestNodes.await("the notices delivered", Duration.ofSeconds(20), () -> alAudit.events().stream()
+            TestNodes.await("the notices delivered", Duration.ofSeconds(20), () -> n.alAudit.events().stream()
                     .filter(e -> e.type().equals("notice-delivered")).count() == 3);
-            assertThat(stages(itAudit, declined)).containsExactly("opened", "declined");
-            assertThat(stages(alAudit, declined)).containsExactly("opened", "declined");
-            assertThat(stages(itAudit, accepted)).containsExactlyInAnyOrder("acknowledged", "answered");
-            assertThat(stages(alAudit, accepted)).containsExactlyInAnyOrder("acknowledged", "answered");
-            assertThat(itAudit.events()).filteredOn(e -> e.type().equals("stage") && "declined".equals(e.outcome()))
+            assertThat(stages(n.itAudit, declined)).containsExactly("opened", "declined");
+            assertThat(stages(n.alAudit, declined)).containsExactly("opened", "declined");
+            assertThat(stages(n.itAudit, accepted)).containsExactlyInAnyOrder("acknowledged", "answered");
+            assertThat(stages(n.alAudit, accepted)).containsExactlyInAnyOrder("acknowledged", "answered");
+            assertThat(n.itAudit.events()).filteredOn(e -> e.type().equals("stage") && "declined".equals(e.outcome()))
                     .allMatch(e -> "dual-criminality".equals(e.reason()));
-            byte[] notice = alNode.store().notices().stages(UUID.fromString(declined), true).stream()
+            byte[] notice = n.alNode.store().notices().stages(UUID.fromString(declined), true).stream()
                     .filter(s -> s.stage().equals(Stages.OPENED)).findFirst().orElseThrow().xml();
-            String investigator = alAudit.events().stream().filter(e -> e.type().equals("fetch")).findFirst().orElseThrow().actor();
+            String investigator = n.alAudit.events().stream().filter(e -> e.type().equals("fetch")).findFirst().orElseThrow().actor();
             assertThat(new String(notice, java.nio.charset.StandardCharsets.UTF_8)).doesNotContain(investigator.substring(7, 23));
         }
     }

@@ -181,10 +181,8 @@ public final class AuditCommand {
         @Option(names = "--to", defaultValue = "-1", paramLabel = "K", description = "The later checkpoint's number (default: the latest).")
         int to;
 
-        @Option(names = "--cosigned", paramLabel = "FILE", description = {"A cosigned checkpoint of this log (repeatable; default: the",
-            "node's audit-cosigned/*.note beside DIR, or the cosigned.note of 'audit pull'). With the directory, each",
-            "checkpoint must be witnessed: covered by a cosigned one with the quorum that this copy extends it to."})
-        List<Path> cosigned = new java.util.ArrayList<>();
+        @picocli.CommandLine.Mixin
+        CosignedOption cosigned = new CosignedOption();
 
         @picocli.CommandLine.Mixin
         FederationOptions federation = new FederationOptions();
@@ -207,15 +205,13 @@ public final class AuditCommand {
             m.put("toSize", b.size());
             m.put("toRoot", java.util.HexFormat.of().formatHex(b.rootHash()));
             m.put("consistencyProof", hex(proof));
+            cosigned.requireDirectory(federation);
             if (federation.canVerify()) { // the witnesses' quorum on both checkpoints
                 Witnessed.Quorum q = Witnessed.quorum(federation.verifiedDirectory(java.time.Instant.now()), folder.key(),
-                        AuditLogVerifier.entries(folder.dir), Witnessed.files(folder.dir, cosigned), a, b);
+                        AuditLogVerifier.entries(folder.dir), cosigned.files(folder.dir), a, b);
                 m.put("fromWitnessed", q.from());
                 m.put("toWitnessed", q.to());
                 ok &= q.met();
-            } else if (!cosigned.isEmpty()) {
-                throw new UserException("--cosigned needs the directory whose witness policy it is checked against: give --federation DIR,"
-                        + " or --directory FILE with --operator-ca and --operator-crl");
             } else {
                 m.put("witnesses", "not checked (give --federation DIR or --directory FILE to check the quorum on both checkpoints)");
             }
@@ -251,10 +247,8 @@ public final class AuditCommand {
                     "it; this is what catches a history rewritten and re-signed with the log's own key, or rolled back."})
         List<Path> held = new java.util.ArrayList<>();
 
-        @Option(names = "--cosigned", paramLabel = "FILE", description = {"A cosigned checkpoint of this log (repeatable): the node's",
-            "dataDir/audit-cosigned/*.note (read by default beside DIR), or a witness's latest. With the directory",
-            "(--federation or --directory), its cosignatures must meet the quorum the directory sets for the log."})
-        List<Path> cosigned = new java.util.ArrayList<>();
+        @picocli.CommandLine.Mixin
+        CosignedOption cosigned = new CosignedOption();
 
         @picocli.CommandLine.Mixin
         FederationOptions federation = new FederationOptions();
@@ -264,12 +258,10 @@ public final class AuditCommand {
             PrintWriter o = spec.commandLine().getOut();
             String vkey = folder.key();
             Witnessed.Report w = null;
+            cosigned.requireDirectory(federation);
             if (federation.canVerify()) {
                 w = Witnessed.check(federation.verifiedDirectory(java.time.Instant.now()), vkey, AuditLogVerifier.entries(folder.dir),
-                        Witnessed.files(folder.dir, cosigned));
-            } else if (!cosigned.isEmpty()) {
-                throw new UserException("--cosigned needs the directory whose witness policy it is checked against: give --federation DIR,"
-                        + " or --directory FILE with --operator-ca and --operator-crl");
+                        cosigned.files(folder.dir));
             }
             List<String> notes = new java.util.ArrayList<>();
             for (Path h : held) {
@@ -285,9 +277,9 @@ public final class AuditCommand {
             List<String> all = new java.util.ArrayList<>(r0.problems());
             if (w != null) {
                 all.addAll(w.problems());
-                if ((w.witnessed() || !Witnessed.files(folder.dir, cosigned).isEmpty()) && !w.quorumMet()) {
+                if ((w.witnessed() || !cosigned.files(folder.dir).isEmpty()) && !w.quorumMet()) {
                     all.add("QUORUM NOT MET: no checkpoint of this copy carries the cosignatures the directory's witness policy demands"
-                            + (Witnessed.files(folder.dir, cosigned).isEmpty() ? " (no cosigned checkpoint given: --cosigned FILE)" : ""));
+                            + (cosigned.files(folder.dir).isEmpty() ? " (no cosigned checkpoint given: --cosigned FILE)" : ""));
                 }
             }
             AuditLogVerifier.Report r = new AuditLogVerifier.Report(r0.entries(), r0.checkpoints(), r0.verifiedSize(), all);

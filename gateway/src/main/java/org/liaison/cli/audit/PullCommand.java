@@ -43,7 +43,7 @@ final class PullCommand implements Callable<Integer> {
     static final String COSIGNED = "cosigned.note";
     /** What a witness of the node's log holds (its latest cosigned checkpoint), as pulled: {@code witness-ID.note}. */
     static final String WITNESS_PREFIX = "witness-";
-    private static final int MAX_NOTE = 32 * 1024;
+    private static final int MAX_NOTE = WitnessNotes.MAX_NOTE;
 
     @Spec
     CommandSpec spec;
@@ -204,22 +204,7 @@ final class PullCommand implements Callable<Integer> {
             lines.add("the node did not ask its witnesses: " + e.getMessage());
             return lines;
         }
-        for (com.fasterxml.jackson.databind.JsonNode r : rows) {
-            org.liaison.certs.AuthorityId w;
-            try {
-                w = org.liaison.certs.AuthorityId.of(r.path("witness").asText());
-            } catch (IllegalArgumentException e) {
-                throw new UserException("the gateway named a witness that is no authority id: " + e.getMessage());
-            }
-            String note = r.path("checkpoint").asText(null);
-            if (note == null) {
-                lines.add("witness " + w + " could not be asked: " + r.path("error").asText("no answer"));
-            } else if (note.length() > MAX_NOTE) {
-                throw new UserException("the gateway sent an oversized checkpoint for witness " + w);
-            } else {
-                SecureFiles.writeNew(dir.resolve(WITNESS_PREFIX + w.value() + ".note"), note.getBytes(StandardCharsets.UTF_8), false);
-            }
-        }
+        lines.addAll(WitnessNotes.keep(rows, dir));
         return lines;
     }
 }

@@ -31,6 +31,8 @@ import org.liaison.certs.SecureFiles;
 import org.liaison.gateway.audit.AuditEntries;
 import org.liaison.gateway.audit.AuditLogReader;
 import org.liaison.gateway.audit.FileAuditLog;
+import org.liaison.gateway.evidence.EvidenceIssuer;
+import org.liaison.gateway.evidence.TrustedTime;
 import org.liaison.gateway.store.BlobStore;
 import org.liaison.gateway.store.SqliteMessageStore;
 
@@ -43,7 +45,8 @@ import org.liaison.gateway.store.SqliteMessageStore;
  * of the snapshot had its payloads in place before it committed); the audit log — checkpoints
  * first, whole records only, then the entries (every checkpoint was written after the entries it
  * covers were synced; a record cut at the end is dropped when the log opens); the peers' pinned
- * audit checkpoints. Not copied: staging folders and partial transfers (resumable, rebuilt by the
+ * audit checkpoints; after the log, the evidence the node keeps with its CRL history and time-stamp tokens, and the
+ * schemas its peers announced. Not copied: staging folders and partial transfers (resumable, rebuilt by the
  * sender). A {@code backup.json} lists every file with its size and SHA-256.
  *
  * <p>The copy holds the audit log's signing key and the ciphertext of the evidence (the keys that
@@ -90,7 +93,53 @@ public final class Backup {
         }
         copyWholeRecords(audit.resolve(FileAuditLog.CHECKPOINTS), auditOut.resolve(FileAuditLog.CHECKPOINTS));
         copyPrefix(audit.resolve(FileAuditLog.ENTRIES), auditOut.resolve(FileAuditLog.ENTRIES), Long.MAX_VALUE);
+        // 4. After the log: the evidence (with the CRL history and the time-stamp tokens) and the peers' schemas.
+        copyEvidence(data, out, auditOut.resolve(FileAuditLog.ENTRIES));
         return finish(out, data);
+    }
+
+    /**
+     * Copies the evidence a node keeps ({@code evidence/}: its own and its peers', the CRLs in force at each event), its
+     * time-stamp tokens ({@code timestamps/}) and the schemas its peers announced ({@code peer-schemas/}). An evidence
+     * file is written before its audit entry, so every evidence the copied log names is copied; one issued since has its
+     * index line left out (an index beyond the copied log would name another entry once the restored log goes on): as
+     * after a crash between the file and its entry, the file is kept, noted as not logged.
+     */
+    private static void copyEvidence(Path data, Path out, Path copiedEntries) throws IOException {
+        for (String folder : List.of(EvidenceIssuer.FOLDER, TrustedTime.FOLDER, "peer-schemas")) {
+            copyTree(data.resolve(folder), out.resolve(folder));
+        }
+        Path evidence = out.resolve(EvidenceIssuer.FOLDER);
+        if (!Files.isDirectory(evidence)) {
+            return;
+        }
+        long logged = 0;
+        if (Files.exists(copiedEntries)) {
+            long[] n = {0};
+            try (FileChannel ch = FileChannel.open(copiedEntries, StandardOpenOption.READ)) {
+                AuditLogReader.forEach(ch, 0, (offset, record) -> ++n[0] > 0);
+            }
+            logged = n[0];
+        }
+        try (var indexes = Files.find(evidence, 2, (f, a) -> a.isRegularFile() && f.getFileName().toString().equals(EvidenceIssuer.INDEX))) {
+            for (Path index : indexes.toList()) {
+                String text = Files.readString(index, java.nio.charset.StandardCharsets.US_ASCII);
+                List<String> lines = List.of(text.split("\n", -1)); // the last: what follows the last newline (a line cut short)
+                long max = logged;
+                List<String> kept = lines.subList(0, lines.size() - 1).stream().filter(l -> {
+                    String[] p = l.split(" ");
+                    try {
+                        return p.length == 2 && Long.parseLong(p[1]) < max;
+                    } catch (NumberFormatException e) {
+                        return false;
+                    }
+                }).toList();
+                if (kept.size() != lines.size() - 1 || !lines.get(lines.size() - 1).isEmpty()) {
+                    SecureFiles.writeAtomically(index, kept.stream().map(l -> l + "\n").collect(java.util.stream.Collectors.joining())
+                            .getBytes(java.nio.charset.StandardCharsets.US_ASCII), true);
+                }
+            }
+        }
     }
 
     /** Restores {@code backup} into the data folder {@code data}, which must not exist or be empty; checks what it restored. */

@@ -74,6 +74,7 @@ public final class PeerLogs implements AutoCloseable {
     private final Map<AuthorityId, Long> lastCheck = new java.util.HashMap<>();
     private final java.util.Set<AuthorityId> scheduled = new java.util.HashSet<>();
     private final long minIntervalNanos;
+    private final java.time.Clock clock;
     private final java.util.concurrent.ScheduledExecutorService checker = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "liaison-peer-logs");
         t.setDaemon(true);
@@ -98,6 +99,14 @@ public final class PeerLogs implements AutoCloseable {
     public PeerLogs(Path dir, AuditLog audit, Prover prover, BiConsumer<AuthorityId, String> alarm,
             BiConsumer<AuthorityId, Outcome> checked, java.time.Duration minInterval,
             java.util.function.Function<AuthorityId, List<String>> listedKeys) throws IOException {
+        this(dir, audit, prover, alarm, checked, minInterval, listedKeys, java.time.Clock.systemUTC());
+    }
+
+    /** As above; {@code clock}: the node's, for the times of the audit entries. */
+    public PeerLogs(Path dir, AuditLog audit, Prover prover, BiConsumer<AuthorityId, String> alarm,
+            BiConsumer<AuthorityId, Outcome> checked, java.time.Duration minInterval,
+            java.util.function.Function<AuthorityId, List<String>> listedKeys, java.time.Clock clock) throws IOException {
+        this.clock = clock;
         this.listedKeys = listedKeys;
         this.dir = dir;
         this.audit = audit;
@@ -286,7 +295,7 @@ public final class PeerLogs implements AutoCloseable {
                         + (policy == null ? "?" : policy.quorum() + " of " + policy.witnesses().size()) + " witnesses the directory demands, "
                         + (System.nanoTime() - now.sinceNanos()) / 1_000_000_000L + " s after it was received: its log is not witnessed"
                         + " (a split view cannot be ruled out)";
-                audit.record(AuditEvent.of("peer-log-unwitnessed", peer.value(), null, peer.value(), "alarm", reason));
+                audit.record(AuditEvent.of(clock, "peer-log-unwitnessed", peer.value(), null, peer.value(), "alarm", reason));
                 LOG.error("AUDIT ALARM: {}", reason);
                 alarm.accept(peer, reason);
                 checked.accept(peer, Outcome.UNWITNESSED);
@@ -305,7 +314,7 @@ public final class PeerLogs implements AutoCloseable {
                 // same, and an alarm must mean evidence of tampering. A warning, an audit entry and a metric.
                 String reason = peer + " sent checkpoints with its receipts but no proof for them " + n
                         + " times in a row: its log is not being checked";
-                audit.append(AuditEvent.of("peer-log-unproven", peer.value(), null, peer.value(), "unproven", reason));
+                audit.append(AuditEvent.of(clock, "peer-log-unproven", peer.value(), null, peer.value(), "unproven", reason));
                 LOG.warn("AUDIT WARNING: {}", reason);
                 o = Outcome.UNPROVEN;
             }
@@ -397,7 +406,7 @@ public final class PeerLogs implements AutoCloseable {
 
     private Outcome raise(AuthorityId peer, String what) {
         String reason = peer + " presented " + what;
-        audit.record(AuditEvent.of("peer-log-alarm", peer.value(), null, peer.value(), "alarm", reason));
+        audit.record(AuditEvent.of(clock, "peer-log-alarm", peer.value(), null, peer.value(), "alarm", reason));
         LOG.error("AUDIT ALARM: {}", reason);
         alarm.accept(peer, reason);
         return Outcome.ALARM;

@@ -97,8 +97,12 @@ public final class PostgresAuditLog implements AuditLog, AuditLog.Tree {
     private volatile String latestCheckpoint;
     private long checkpointedSize;
 
+    /** The node's clock: the time of the entries this log makes itself. */
+    private final java.time.Clock clock;
+
     private PostgresAuditLog(HikariDataSource pool, String url, String user, char[] password, String origin, String nodeId,
-            SignedNote.Signer signer, Path snapshots, Runnable betweenReads) throws SQLException, IOException {
+            SignedNote.Signer signer, Path snapshots, Runnable betweenReads, java.time.Clock clock) throws SQLException, IOException {
+        this.clock = clock;
         this.pool = pool;
         this.url = url;
         this.user = user;
@@ -323,12 +327,23 @@ public final class PostgresAuditLog implements AuditLog, AuditLog.Tree {
      */
     public static PostgresAuditLog open(String url, String user, char[] password, Path keyFile, String origin, String nodeId,
             Duration every, Path snapshots) throws IOException {
-        return open(url, user, password, keyFile, origin, nodeId, every, snapshots, () -> { });
+        return open(url, user, password, keyFile, origin, nodeId, every, snapshots, java.time.Clock.systemUTC());
+    }
+
+    /** As above; {@code clock}: the node's, for the times of the entries this log makes itself (a leader's takeover). */
+    public static PostgresAuditLog open(String url, String user, char[] password, Path keyFile, String origin, String nodeId,
+            Duration every, Path snapshots, java.time.Clock clock) throws IOException {
+        return open(url, user, password, keyFile, origin, nodeId, every, snapshots, () -> { }, clock);
     }
 
     /** As above; {@code betweenReads} runs between the two reads of the log at open (tests: another node writes then). */
     static PostgresAuditLog open(String url, String user, char[] password, Path keyFile, String origin, String nodeId,
             Duration every, Path snapshots, Runnable betweenReads) throws IOException {
+        return open(url, user, password, keyFile, origin, nodeId, every, snapshots, betweenReads, java.time.Clock.systemUTC());
+    }
+
+    static PostgresAuditLog open(String url, String user, char[] password, Path keyFile, String origin, String nodeId,
+            Duration every, Path snapshots, Runnable betweenReads, java.time.Clock clock) throws IOException {
         if (!Files.exists(keyFile)) {
             throw new FileAuditLog.AuditLogDamagedException("the audit log key " + keyFile + " does not exist. Nothing was changed."
                     + " Every node of the authority needs the same key file (auditKey in node.yaml)");
@@ -345,7 +360,7 @@ public final class PostgresAuditLog implements AuditLog, AuditLog.Tree {
             try (Connection conn = ds.getConnection()) {
                 createSchema(conn);
             }
-            log = new PostgresAuditLog(ds, url, user, password, origin, nodeId, signer, snapshots, betweenReads);
+            log = new PostgresAuditLog(ds, url, user, password, origin, nodeId, signer, snapshots, betweenReads, clock);
             log.verifyAtOpen();
         } catch (SQLException | IOException | RuntimeException e) {
             ds.close();
@@ -657,7 +672,7 @@ public final class PostgresAuditLog implements AuditLog, AuditLog.Tree {
         try (Statement s = c.createStatement(); ResultSet r = s.executeQuery("SELECT pg_try_advisory_lock(" + LEADER_LOCK + ")")) {
             if (r.next() && r.getBoolean(1)) {
                 // The takeover is on the record before this node acts (or says it acts) as the leader.
-                record(AuditEvent.of("audit-leader", nodeId, null, null, "ok", "integrates the shared audit log"));
+                record(AuditEvent.of(clock, "audit-leader", nodeId, null, null, "ok", "integrates the shared audit log"));
                 leader = true;
                 LOG.info("this node ({}) now integrates the authority's audit log", nodeId);
             }

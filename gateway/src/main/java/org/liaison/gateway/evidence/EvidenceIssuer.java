@@ -176,14 +176,7 @@ public final class EvidenceIssuer {
             return;
         }
         try {
-            Path dir = folder(c.messageId());
-            String name = name(c);
-            SecureFiles.writeAtomically(dir.resolve(name), xml, false);
-            long index = node.audit().record(AuditEvent.of(node.clock(), "evidence", c.issuer().value(), c.messageId().toString(), c.issuer().value(),
-                    c.event().id(), c.reasons().isEmpty() ? null : c.reasons().get(0).code()).with("evidenceId", c.evidenceId().toString())
-                    .with("evidenceSha256", Evidences.sha256(xml)).with("evidenceIssuer", c.issuer().value()));
-            Files.write(dir.resolve(INDEX), (name + " " + index + "\n").getBytes(StandardCharsets.US_ASCII), StandardOpenOption.CREATE,
-                    StandardOpenOption.APPEND, StandardOpenOption.WRITE);
+            store(c, xml, c.issuer(), c.issuer(), true);
         } catch (IOException | RuntimeException e) {
             failures.incrementAndGet();
             LOG.error("cannot keep the {} evidence of {} about message {}: {}", c.event().id(), c.issuer(), c.messageId(), e.toString());
@@ -196,15 +189,23 @@ public final class EvidenceIssuer {
 
     private Issued record(Evidences.Content c, byte[] xml) throws IOException {
         crls.keep(node.trust().crls()); // the CRLs in force at this event's time, for its container
+        return store(c, xml, node.me(), c.issuer().equals(c.sender()) ? c.recipients().get(0) : c.sender(), false);
+    }
+
+    /**
+     * Writes an evidence into its message's folder, then its {@code evidence} audit entry (actor {@code actor}; a peer's
+     * also names its {@code evidenceIssuer}), then the entry's index beside it.
+     */
+    private Issued store(Evidences.Content c, byte[] xml, AuthorityId actor, AuthorityId counterpart, boolean peers) throws IOException {
         String sha = Evidences.sha256(xml);
         Path dir = folder(c.messageId());
         String name = name(c);
         Path file = dir.resolve(name);
         SecureFiles.writeAtomically(file, xml, false);
-        AuthorityId counterpart = c.issuer().equals(c.sender()) ? c.recipients().get(0) : c.sender();
-        long index = node.audit().record(AuditEvent.of(node.clock(), "evidence", node.me().value(), c.messageId().toString(), counterpart.value(),
+        AuditEvent e = AuditEvent.of(node.clock(), "evidence", actor.value(), c.messageId().toString(), counterpart.value(),
                 c.event().id(), c.reasons().isEmpty() ? null : c.reasons().get(0).code()).with("evidenceId", c.evidenceId().toString())
-                .with("evidenceSha256", sha));
+                .with("evidenceSha256", sha);
+        long index = node.audit().record(peers ? e.with("evidenceIssuer", c.issuer().value()) : e);
         Files.write(dir.resolve(INDEX), (name + " " + index + "\n").getBytes(StandardCharsets.US_ASCII), StandardOpenOption.CREATE,
                 StandardOpenOption.APPEND, StandardOpenOption.WRITE);
         return new Issued(c.evidenceId(), c.event(), sha, file, index);

@@ -147,7 +147,7 @@ final class Packages {
      * {@link org.liaison.gateway.store.SequentialReader} (a large one past the page cache): a position forward skips
      * (no reads), one backward opens the file again.
      */
-    static final class ForwardChannel implements java.nio.channels.SeekableByteChannel {
+    static final class ForwardChannel extends org.liaison.protocol.stream.ReadOnlyChannel {
         private final Path file;
         private final long size;
         private InputStream in;
@@ -212,16 +212,6 @@ final class Packages {
         @Override
         public long size() {
             return size;
-        }
-
-        @Override
-        public int write(ByteBuffer src) {
-            throw new java.nio.channels.NonWritableChannelException();
-        }
-
-        @Override
-        public java.nio.channels.SeekableByteChannel truncate(long to) {
-            throw new java.nio.channels.NonWritableChannelException();
         }
 
         @Override

@@ -266,7 +266,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
         opened.add(store);
         try {
             this.blobs = new BlobStore(data.resolve("blobs"));
-            this.peerSchemas = new PeerSchemas(data.resolve("peer-schemas"));
+            this.peerSchemas = new PeerSchemas(data.resolve("peer-schemas"), runtime.scheduler("liaison-peer-schemas"));
             this.evidence = new EvidenceIssuer(this, data.resolve(EvidenceIssuer.FOLDER),
                     trustedTime(config.timestamping(), configFile, audit::checkpoint, clock(), data),
                     new EvidenceContainer.Pins(path(config.directory().operatorCa()),
@@ -300,10 +300,10 @@ public final class GatewayNode implements NodeState, AutoCloseable {
                     () -> Validity.crls(trust.trust().crls()), () -> Validity.directory(trust.trust().directory()), data, clock());
 
             this.identity = new PeerIdentity(trust::trust);
-            this.authFailures = new AuthFailures(audit, metrics::tlsFailure);
+            this.authFailures = new AuthFailures(audit, metrics::tlsFailure, Duration.ofMinutes(1), clock());
             this.trustManager = new DirectoryTrustManager(identity, authFailures);
             SslProvider tlsProvider = TlsContexts.provider(config.tlsProvider());
-            this.tlsHandshakes = new TlsHandshakes(me, trust::trust, audit, metrics::tlsHandshake);
+            this.tlsHandshakes = new TlsHandshakes(me, trust::trust, audit, metrics::tlsHandshake, clock());
             opened.add(tlsHandshakes);
             HybridTls.requireProvider(directory, me, tlsProvider);
             trust.useTls(tlsProvider, k -> contexts(k, tlsProvider), this::retireConnections);
@@ -314,7 +314,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
                     (peer, reason) -> metrics.peerLogAlarm(peer.value()),
                 (peer, outcome) -> metrics.peerLogCheck(peer.value(), outcome.name().toLowerCase(java.util.Locale.ROOT)),
                 Duration.ofSeconds(5),
-                peer -> trust.trust().directory().authority(peer).map(FederationDirectory.Entry::auditLogKeys).orElse(List.of()));
+                peer -> trust.trust().directory().authority(peer).map(FederationDirectory.Entry::auditLogKeys).orElse(List.of()), clock());
             opened.add(peerLogs);
             peerLogs.requireQuorum(peer -> trust.trust().directory().witnessing().of(peer).isPresent()
                     ? trust.trust().directory().witnessing().policy(peer) : null, PeerLogs.QUORUM_GRACE);
@@ -417,7 +417,8 @@ public final class GatewayNode implements NodeState, AutoCloseable {
             audit = PostgresAuditLog.open(store.url(), store.user(),
                     Passwords.fromFile(NodeConfig.resolve(configFile, store.passwordFile())),
                     NodeConfig.resolve(configFile, loaded.config().auditKey()), origin, loaded.config().effectiveNodeId(),
-                    Duration.ofSeconds(2), auditDir.resolveSibling("audit-snapshots").resolve(loaded.config().effectiveNodeId()));
+                    Duration.ofSeconds(2), auditDir.resolveSibling("audit-snapshots").resolve(loaded.config().effectiveNodeId()),
+                    tuning.clock());
         } else {
             audit = loaded.config().auditKey() == null
                     ? FileAuditLog.open(auditDir, origin, Duration.ofSeconds(2))
@@ -800,7 +801,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
         RuntimeException first = null;
         Runnable[] steps = {() -> ifBound(server, PeerServer::stopAccepting), () -> ifBound(local, l -> l.stopAccepting()),
             reloader::shutdownNow, worker::close, stages::close, evidence::close, peerLogs::close, submitter::close,
-            () -> ifBound(server, PeerServer::close), client::close, () -> ifBound(admin, a -> a.close()), () -> ifBound(local, l -> l.close()),
+            () -> ifBound(server, PeerServer::close), peerSchemas::close, client::close, () -> ifBound(admin, a -> a.close()), () -> ifBound(local, l -> l.close()),
             outbox::close, authFailures::close, tlsHandshakes::close,
             () -> {
                 if (recordStop) {

@@ -152,7 +152,7 @@ public final class AuthFailures implements AutoCloseable {
         if (first) {
             String why = from.equals(MANY) ? reason + " (at " + h + "; while " + MAX_WINDOWS + " clients are refused at once,"
                     + " the refusals of further ones are audited together, from " + MANY + ")" : reason;
-            AuditEvent e = AuditEvent.of("auth-failure", actor, null, null, "refused", api + ": " + why).with("from", from);
+            AuditEvent e = AuditEvent.of(clock, "auth-failure", actor, null, null, "refused", api + ": " + why).with("from", from);
             Workers.quietly(writer, () -> audit.append(e), "audit a refused authentication");
             LOG.warn("{}: refused a client at {}: {}", api, h, reason);
         } else {
@@ -188,7 +188,7 @@ public final class AuthFailures implements AutoCloseable {
 
     private void summarize(Window w) {
         if (w.more > 0) {
-            AuditEvent e = AuditEvent.of("auth-failure", "unknown", null, null, "refused", w.api + ": " + w.more
+            AuditEvent e = AuditEvent.of(clock, "auth-failure", "unknown", null, null, "refused", w.api + ": " + w.more
                     + " more refusals since " + w.start + " (last: " + w.lastReason + ")").with("from", w.host)
                     .with("count", Integer.toString(w.more));
             Workers.quietly(writer, () -> audit.append(e), "audit refused authentications");

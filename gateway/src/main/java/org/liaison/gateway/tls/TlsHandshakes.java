@@ -44,6 +44,7 @@ public final class TlsHandshakes implements AutoCloseable {
     private final Supplier<Trust> trust;
     private final AuditLog audit;
     private final Counter count;
+    private final java.time.Clock clock;
     private final java.util.concurrent.ExecutorService writer = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "liaison-tls-handshakes");
         t.setDaemon(true);
@@ -51,6 +52,12 @@ public final class TlsHandshakes implements AutoCloseable {
     });
 
     public TlsHandshakes(AuthorityId me, Supplier<Trust> trust, AuditLog audit, Counter count) {
+        this(me, trust, audit, count, java.time.Clock.systemUTC());
+    }
+
+    /** As above; {@code clock}: the node's, for the times of the audit entries. */
+    public TlsHandshakes(AuthorityId me, Supplier<Trust> trust, AuditLog audit, Counter count, java.time.Clock clock) {
+        this.clock = clock;
         this.me = me;
         this.trust = trust;
         this.audit = audit;
@@ -93,7 +100,7 @@ public final class TlsHandshakes implements AutoCloseable {
     private void record(String api, String actor, String counterpart, String group, String from, String refusal) {
         String outcome = refusal == null ? "ok" : "refused";
         count.count(api, group, outcome);
-        AuditEvent e = AuditEvent.of("tls-handshake", actor, null, counterpart, outcome,
+        AuditEvent e = AuditEvent.of(clock, "tls-handshake", actor, null, counterpart, outcome,
                 api + ": " + (refusal == null ? "key exchange " + group : refusal)).with("group", group)
                 .with("from", from == null ? "unknown" : from);
         Workers.quietly(writer, () -> audit.append(e), "audit a TLS handshake");

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
@@ -31,10 +32,32 @@ class PeerLogsTest {
     final AtomicReference<FileAuditLog> peer = new AtomicReference<>();
 
     PeerLogs peerLogs() throws Exception {
-        return new PeerLogs(dir.resolve("held"), own, (p, from, to) -> {
+        return held((p, from, to) -> {
             assertThat(p).isEqualTo(AL);
             return new PeerLogs.Proof(peer.get().verifierKey(), peer.get().consistencyProof(from, to));
-        }, (p, reason) -> alarms.add(reason), (p, outcome) -> outcomes.add(outcome), Duration.ZERO);
+        }, Duration.ZERO);
+    }
+
+    /** Checkpoints held in {@code dir/held}, proven by {@code prover}; the alarms and outcomes are recorded here. */
+    PeerLogs held(PeerLogs.Prover prover, Duration minInterval) throws Exception {
+        return held(prover, minInterval, p -> List.of(), java.time.Clock.systemUTC());
+    }
+
+    /** As above, with the log keys the directory lists for a peer, and the node's clock. */
+    PeerLogs held(PeerLogs.Prover prover, Duration minInterval, java.util.function.Function<AuthorityId, List<String>> listed,
+            java.time.Clock clock) throws Exception {
+        return new PeerLogs(dir.resolve("held"), own, prover, (p, reason) -> alarms.add(reason), (p, outcome) -> {
+            synchronized (outcomes) {
+                outcomes.add(outcome);
+            }
+        }, minInterval, listed, clock);
+    }
+
+    /** The peer's log with three events ({@code a0} to {@code a2}): its checkpoint. */
+    String threeEvents(FileAuditLog log) throws Exception {
+        peer.set(log);
+        events(log, 3, "a");
+        return log.checkpointNow();
     }
 
     static void events(FileAuditLog log, int n, String tag) {
@@ -83,12 +106,12 @@ class PeerLogsTest {
                 FileAuditLog impostor = FileAuditLog.open(dir.resolve("other"), "liaison/AL-PP", Duration.ofHours(1))) {
             peer.set(log);
             AtomicReference<List<String>> listed = new AtomicReference<>(List.of(log.verifierKey()));
-            PeerLogs held = new PeerLogs(dir.resolve("held"), own, (p, from, to) -> {
+            PeerLogs held = held((p, from, to) -> {
                 if (from == to) {
                     throw new AssertionError("the peer was asked for its key though the directory lists it");
                 }
                 return new PeerLogs.Proof(log.verifierKey(), log.consistencyProof(from, to));
-            }, (p, reason) -> alarms.add(reason), (p, outcome) -> outcomes.add(outcome), Duration.ZERO, p -> listed.get());
+            }, Duration.ZERO, p -> listed.get(), java.time.Clock.systemUTC());
             events(log, 3, "a");
             assertThat(held.check(AL, log.checkpointNow())).isEqualTo(PeerLogs.Outcome.FIRST);
             events(log, 2, "b");
@@ -167,9 +190,9 @@ class PeerLogsTest {
             peer.set(log);
             PeerLogs held = peerLogs();
             assertThat(held.check(AL, c2)).isEqualTo(PeerLogs.Outcome.FIRST);
-            PeerLogs down = new PeerLogs(dir.resolve("held"), own, (p, f, t) -> {
+            PeerLogs down = held((p, f, t) -> {
                 throw new ProtocolException(ErrorCode.UNAVAILABLE, "connection refused");
-            }, (p, reason) -> alarms.add(reason), (p, outcome) -> outcomes.add(outcome), Duration.ZERO);
+            }, Duration.ZERO);
             assertThat(down.check(AL, c4)).isEqualTo(PeerLogs.Outcome.UNREACHABLE);
             assertThat(down.stored(AL)).contains(c2);
             assertThat(held.check(AL, c4)).isEqualTo(PeerLogs.Outcome.CONSISTENT);
@@ -193,10 +216,10 @@ class PeerLogsTest {
     void observedCheckpointsAreCheckedInTheBackgroundAtMostOncePerIntervalNewestFirst() throws Exception {
         List<long[]> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
         try (FileAuditLog log = FileAuditLog.open(dir.resolve("al"), "liaison/AL-PP", Duration.ofHours(1));
-                PeerLogs held = new PeerLogs(dir.resolve("held"), own, (p, from, to) -> {
+                PeerLogs held = held((p, from, to) -> {
                     asked.add(new long[] {from, to});
                     return new PeerLogs.Proof(log.verifierKey(), log.consistencyProof(from, to));
-                }, (p, reason) -> alarms.add(reason), (p, outcome) -> outcomes.add(outcome), Duration.ofHours(1))) {
+                }, Duration.ofHours(1))) {
             for (int i = 0; i < 20; i++) {
                 events(log, 1, "e");
                 held.observe(AL, log.checkpointNow());
@@ -228,13 +251,8 @@ class PeerLogsTest {
     final AtomicReference<String> peerCosigned = new AtomicReference<>();
 
     PeerLogs quorumPeerLogs(Duration grace) throws Exception {
-        PeerLogs p = new PeerLogs(dir.resolve("held"), own, (x, from, to) -> new PeerLogs.Proof(peer.get().verifierKey(),
-                peer.get().consistencyProof(from, to), peerCosigned.get()), (x, reason) -> alarms.add(reason),
-                (x, outcome) -> {
-                    synchronized (outcomes) {
-                        outcomes.add(outcome);
-                    }
-                }, Duration.ZERO);
+        PeerLogs p = held((x, from, to) -> new PeerLogs.Proof(peer.get().verifierKey(),
+                peer.get().consistencyProof(from, to), peerCosigned.get()), Duration.ZERO);
         p.requireQuorum(x -> ONE_OF_ONE, grace);
         return p;
     }
@@ -244,9 +262,7 @@ class PeerLogsTest {
     void aCheckpointWithoutItsQuorumIsWitnessedWhenThePeerShowsItCosigned() throws Exception {
         try (FileAuditLog log = FileAuditLog.open(dir.resolve("al"), "liaison/AL-PP", Duration.ofHours(1));
                 PeerLogs held = quorumPeerLogs(Duration.ofMillis(300))) {
-            peer.set(log);
-            events(log, 3, "a");
-            String c3 = log.checkpointNow();
+            String c3 = threeEvents(log);
             assertThat(held.check(AL, cosigned(c3, US_WITNESS))).isEqualTo(PeerLogs.Outcome.FIRST);
             assertThat(held.witnessed(AL)).isTrue();
             events(log, 2, "b");
@@ -268,9 +284,7 @@ class PeerLogsTest {
     void aCheckpointStillWithoutItsQuorumAfterTheGraceIsAnAlarm() throws Exception {
         try (FileAuditLog log = FileAuditLog.open(dir.resolve("al"), "liaison/AL-PP", Duration.ofHours(1));
                 PeerLogs held = quorumPeerLogs(Duration.ofMillis(200))) {
-            peer.set(log);
-            events(log, 3, "a");
-            String c3 = log.checkpointNow();
+            String c3 = threeEvents(log);
             peerCosigned.set(cosigned(c3, STRANGER)); // cosigned, but not by the witness the directory lists
             assertThat(held.check(AL, c3)).isEqualTo(PeerLogs.Outcome.FIRST);
             TestNodes.await("the alarm", Duration.ofSeconds(10), () -> !alarms.isEmpty());
@@ -297,10 +311,26 @@ class PeerLogsTest {
         try (FileAuditLog log = FileAuditLog.open(dir.resolve("al"), "liaison/AL-PP", Duration.ofHours(1));
                 PeerLogs held = quorumPeerLogs(Duration.ofMillis(100))) {
             held.requireQuorum(x -> null, Duration.ofMillis(100));
-            peer.set(log);
-            events(log, 3, "a");
-            assertThat(held.check(AL, log.checkpointNow())).isEqualTo(PeerLogs.Outcome.FIRST);
+            assertThat(held.check(AL, threeEvents(log))).isEqualTo(PeerLogs.Outcome.FIRST);
             assertThat(held.witnessed(AL)).isTrue();
+        }
+    }
+
+    /** An alarm's audit entry is at the node's time (a manual clock here), not the system's. */
+    @Test
+    void anAlarmIsAuditedAtTheNodesTime() throws Exception {
+        Instant then = Instant.parse("2031-05-06T07:08:09Z");
+        try (FileAuditLog log = FileAuditLog.open(dir.resolve("al"), "liaison/AL-PP", Duration.ofHours(1));
+                FileAuditLog impostor = FileAuditLog.open(dir.resolve("other"), "liaison/AL-PP", Duration.ofHours(1))) {
+            PeerLogs held = held((p, from, to) -> {
+                throw new AssertionError("not asked: the directory lists the key");
+            }, Duration.ZERO, p -> List.of(log.verifierKey()), java.time.Clock.fixed(then, java.time.ZoneOffset.UTC));
+            events(impostor, 2, "x");
+            assertThat(held.check(AL, impostor.checkpointNow())).isEqualTo(PeerLogs.Outcome.ALARM);
+            assertThat(own.events()).singleElement().satisfies(e -> {
+                assertThat(e.type()).isEqualTo("peer-log-alarm");
+                assertThat(e.time()).isEqualTo(then);
+            });
         }
     }
 }

@@ -52,6 +52,27 @@ class PostgresAuditLogTest {
         }
     }
 
+    /** The entry a node makes when it takes the lead is at the node's time (a manual clock here), not the system's. */
+    @Test
+    void theLeadersEntryIsAtTheNodesTime() throws Exception {
+        LocalPostgres.Database db = database();
+        Path key = dir.resolve("audit-log.key");
+        FileAuditLog.createKey(key, "liaison/IT-DNA");
+        java.time.Instant then = java.time.Instant.parse("2031-05-06T07:08:09Z");
+        try (PostgresAuditLog a = PostgresAuditLog.open(db.url(), db.user(), db.password().toCharArray(), key, "liaison/IT-DNA", "node-a",
+                Duration.ofMillis(100), dir.resolve("snapshots").resolve("node-a"), java.time.Clock.fixed(then, java.time.ZoneOffset.UTC))) {
+            await("the lead", a::isLeader);
+            a.record(AuditEvent.of("fetch", "AL-PP", "m", null, "ok", null));
+            AuditLog.Snapshot s = a.snapshot();
+            Path copy = Files.createDirectories(dir.resolve("copy"));
+            Files.copy(s.entries(), copy.resolve(FileAuditLog.ENTRIES));
+            Files.copy(s.checkpoints(), copy.resolve(FileAuditLog.CHECKPOINTS));
+            List<String> leader = AuditLogVerifier.entries(copy).stream().map(e -> new String(e, java.nio.charset.StandardCharsets.UTF_8))
+                    .filter(e -> e.contains("\"type\":\"audit-leader\"")).toList();
+            assertThat(leader).singleElement().asString().contains("\"" + then + "\"");
+        }
+    }
+
     @Test
     void twoNodesAppendInOneOrderWithoutGapsAndOneIntegratesAtATime() throws Exception {
         LocalPostgres.Database db = database();

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.netty.channel.EventLoopGroup;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -19,24 +18,15 @@ class EventLoopsTest {
     @TempDir
     Path dir;
 
-    static Throwable onLoop(EventLoopGroup group, Runnable work) throws Exception {
-        try {
-            group.next().submit(work).get(10, TimeUnit.SECONDS);
-            return null;
-        } catch (ExecutionException e) {
-            return e.getCause();
-        }
-    }
-
     @Test
     void storeAndAuditCallsAreRefusedOnEventLoopsAndAllowedElsewhere() throws Exception {
         assertThat(Boolean.getBoolean("liaison.assertOffLoop")).as("the suite runs with the check on").isTrue();
         EventLoopGroup group = EventLoops.group("test", 1);
         try (MessageStore store = SqliteMessageStore.open(dir.resolve("messages.db"));
                 FileAuditLog log = FileAuditLog.open(dir.resolve("audit"), "liaison/IT-DNA", Duration.ofHours(1))) {
-            assertThat(onLoop(group, () -> store.inbox().all())).isInstanceOf(IllegalStateException.class)
+            assertThat(OnLoop.run(group, () -> store.inbox().all())).isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("a store call on event loop liaison-test");
-            assertThat(onLoop(group, () -> log.record(AuditEvent.of("x", "a", null, null, "ok", null))))
+            assertThat(OnLoop.run(group, () -> log.record(AuditEvent.of("x", "a", null, null, "ok", null))))
                     .isInstanceOf(IllegalStateException.class).hasMessageContaining("an audit append on event loop");
             assertThat(log.size()).isZero();
             assertThat(store.inbox().all()).isEmpty(); // off the loop: fine

@@ -53,4 +53,16 @@ class AuthFailuresTest {
         assertThat(accountedFor(entries)).isEqualTo(50);
         assertThat(counted.get()).isEqualTo(50);
     }
+
+    /** The entries carry the node's clock (a manual one here), not the system's. */
+    @Test
+    void theEntriesAreAtTheNodesTime() {
+        MemoryAuditLog audit = new MemoryAuditLog();
+        Instant then = Instant.parse("2031-05-06T07:08:09Z");
+        try (AuthFailures failures = new AuthFailures(audit, () -> { }, Duration.ofMinutes(1), Clock.fixed(then, ZoneOffset.UTC))) {
+            failures.refused("192.0.2.7", "local API", "unknown", "handshake failed: no certificate");
+            failures.refused("192.0.2.7", "local API", "unknown", "handshake failed: no certificate");
+        }
+        assertThat(audit.events()).hasSize(2).allSatisfy(e -> assertThat(e.time()).isEqualTo(then)); // the refusal and the summary
+    }
 }

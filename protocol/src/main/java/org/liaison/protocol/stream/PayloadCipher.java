@@ -391,7 +391,7 @@ public final class PayloadCipher {
     }
 
     /** See {@link #newSeekableDecryptingChannel}. */
-    private static final class Seekable implements java.nio.channels.SeekableByteChannel {
+    private static final class Seekable extends ReadOnlyChannel {
         private final SecretKeySpec key;
         private final byte[] prefix;
         private final int segmentSize;
@@ -496,16 +496,6 @@ public final class PayloadCipher {
         public long size() throws IOException {
             check();
             return size;
-        }
-
-        @Override
-        public int write(ByteBuffer src) {
-            throw new java.nio.channels.NonWritableChannelException();
-        }
-
-        @Override
-        public java.nio.channels.SeekableByteChannel truncate(long to) {
-            throw new java.nio.channels.NonWritableChannelException();
         }
 
         @Override
