@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.regex.Pattern;
 import org.liaison.certs.AuthorityId;
 import org.liaison.certs.Credential;
 import org.liaison.protocol.ErrorCode;
@@ -36,13 +37,14 @@ public final class Receipts {
     public static final String EVIDENCE_SCHEMA = "1.4";
     /** The request header in which a node announces the schema version it reads (absent: before 1.4). */
     public static final String SCHEMA_HEADER = "Liaison-Schema";
+    private static final Pattern VERSION = Pattern.compile("[0-9]{1,6}(\\.[0-9]{1,6})?");
 
     /** Whether a peer that announced {@code schema} (null: nothing) reads evidence in place of receipts and notices. */
     public static boolean readsEvidence(String schema) {
-        if (schema == null) {
-            return false;
+        if (schema == null || !VERSION.matcher(schema).matches()) {
+            return false; // what is no version ("MAJOR" or "MAJOR.MINOR", digits only) announces nothing
         }
-        String[] p = schema.trim().split("\\.");
+        String[] p = schema.split("\\.");
         try {
             int major = Integer.parseInt(p[0]);
             int minor = p.length > 1 ? Integer.parseInt(p[1]) : 0;

@@ -272,6 +272,10 @@ class MessageFlowTest {
         assertThat(Receipts.readsEvidence(null)).isFalse();
         assertThat(Receipts.readsEvidence("2")).isTrue();
         assertThat(Receipts.readsEvidence("x")).isFalse();
+        // What is no version is not read as one (a peer's node ignores it for its record too: PeerSchemas).
+        for (String garbage : new String[] {" 2", "2 ", "+2", "1.4.1", "1.", ".4", "1e4", "\u0662", "99999999999999999", ""}) {
+            assertThat(Receipts.readsEvidence(garbage)).as("'%s'", garbage).isFalse();
+        }
     }
 
     @ParameterizedTest
