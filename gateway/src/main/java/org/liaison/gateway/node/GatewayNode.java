@@ -247,6 +247,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
         this.me = AuthorityId.of(config.authority());
         this.audit = audit;
         this.tuning = tuning;
+        var tail = CrashRecovery.parseAsync(audit.recentAtOpen()); // parsed while the trust, keys and store open
         this.runtime = new NodeRuntime(tuning.clock(), tuning.executors());
         this.reloader = runtime.scheduler("liaison-reload");
         this.buffers = new BufferBudget(2L * tuning.maxEnvelopeBytes(), 16L * tuning.maxEnvelopeBytes());
@@ -289,7 +290,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
             transfers.removeAbandoned(now);
             metrics.bindStagedTransfers(transfers::stagedCountAndBytes);
             int recovered = store.deliveries().recoverInterrupted(now);
-            this.recovery = CrashRecovery.read(audit.recentAtOpen(), (from, id) -> store.inbox().receiptFor(from, id).isPresent());
+            this.recovery = CrashRecovery.read(CrashRecovery.await(tail), (from, id) -> store.inbox().receiptFor(from, id).isPresent());
             if (store instanceof PostgresMessageStore pg) {
                 metrics.bindStore(store.deliveries()::countByState, () -> pg.sizeBytes());
             } else {

@@ -6,7 +6,7 @@ import org.liaison.gateway.config.NodeConfig;
 /**
  * Loads, on a second thread while {@code liaison serve} opens its node on the first, the libraries every start
  * initialises once and that depend on nothing the node has read: Bouncy Castle's provider, the XML schema and
- * JAXB context ({@code Formats}), Santuario, the SQLite driver's native library and netty-tcnative (each only
+ * JAXB context ({@code Formats}), Santuario, Netty's JDK TLS context, the SQLite driver's native library and netty-tcnative (each only
  * when node.yaml asks for that store or TLS provider). These are class initialisations the start runs anyway,
  * in the same process and in the same way; started early they overlap the logging set-up, the configuration, the
  * audit log and the keys instead of running after them on one core. Nothing here checks or decides anything: a
@@ -41,6 +41,13 @@ public final class StartupWarmup {
                 }
             });
         }
+        step(() -> {
+            try { // the local API's TLS is the JDK's whatever the peer API's: Netty's JDK context and the JDK's SSLContext
+                Class.forName("io.netty.handler.ssl.JdkSslServerContext", true, StartupWarmup.class.getClassLoader());
+            } catch (ClassNotFoundException e) {
+                // the start reports it
+            }
+        });
         if (!"jdk".equals(config.tlsProvider())) {
             step(io.netty.handler.ssl.OpenSsl::isAvailable);
         }
