@@ -28,6 +28,7 @@ public final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        org.liaison.gateway.node.StartupWarmup.begin(config); // libraries loaded on the second core meanwhile
         GatewayNode node = GatewayNode.start(config);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -256,6 +256,8 @@ public final class HistoryBenchmark {
                 al.store().inbox().overdue(Instant.now());
                 al.store().sent().overdue(Instant.now());
             }));
+            // What a Prometheus scrape of the admin port costs (the overdue gauges read the last count: OverdueCounts).
+            out.put("metrics scrape", time(() -> al.metrics().scrape()));
         }
         return out;
     }

@@ -137,12 +137,12 @@ public final class NodeMetrics {
                 .description("Staged received transfers dropped unfinished").register(registry).increment();
     }
 
-    /** Requests received here past their RespondBy with no reply sealed here yet, read when scraped. */
-    public void bindOverdue(java.util.function.LongSupplier received, java.util.function.LongSupplier sent) {
-        Gauge.builder("liaison.requests.overdue", () -> (double) received.getAsLong()).tag("side", "received")
+    /** Requests received here past their RespondBy with no reply sealed here yet (and sent ones), read when scraped. */
+    public void bindOverdue(java.util.function.DoubleSupplier received, java.util.function.DoubleSupplier sent) {
+        Gauge.builder("liaison.requests.overdue", received::getAsDouble).tag("side", "received")
                 .description("Requests past their respond-by date: received here with no reply sealed yet, or sent from here with"
                         + " no reply received").register(registry);
-        Gauge.builder("liaison.requests.overdue", () -> (double) sent.getAsLong()).tag("side", "sent")
+        Gauge.builder("liaison.requests.overdue", sent::getAsDouble).tag("side", "sent")
                 .description("Requests past their respond-by date: received here with no reply sealed yet, or sent from here with"
                         + " no reply received").register(registry);
     }

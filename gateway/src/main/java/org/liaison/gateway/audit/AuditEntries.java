@@ -37,7 +37,10 @@ public final class AuditEntries {
     }
 
     public static Entry parse(long index, byte[] raw) throws IOException {
-        JsonNode o = JSON.readTree(raw);
+        return parse(index, JSON.readTree(raw), raw);
+    }
+
+    private static Entry parse(long index, JsonNode o, byte[] raw) throws IOException {
         if (o == null || !o.isObject() || o.path("index").asLong(-1) != index) {
             throw new IOException("entry " + index + " is not a log entry with that index");
         }
@@ -57,7 +60,7 @@ public final class AuditEntries {
         if (o == null || !o.isObject() || !o.path("index").canConvertToLong()) {
             throw new IOException("not a log entry");
         }
-        return parse(o.path("index").asLong(), raw);
+        return parse(o.path("index").asLong(), o, raw); // parsed once
     }
 
     private static String text(JsonNode o, String field) {

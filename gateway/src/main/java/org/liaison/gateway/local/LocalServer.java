@@ -13,7 +13,6 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.util.AttributeKey;
 import java.net.InetSocketAddress;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.liaison.certs.Credential;
@@ -64,7 +63,7 @@ public final class LocalServer implements AutoCloseable {
      */
     public static SslContext context(Credential tls, LocalNode node, AuthFailures failures)
             throws javax.net.ssl.SSLException {
-        return SslContextBuilder.forServer(tls.privateKey(), tls.chain().toArray(new X509Certificate[0]))
+        return SslContextBuilder.forServer(org.liaison.gateway.tls.InMemoryKeys.factory(tls, SslProvider.JDK))
                 .sslProvider(SslProvider.JDK).protocols(TlsContexts.PROTOCOLS).clientAuth(ClientAuth.REQUIRE)
                 .trustManager(new UserTrustManager(node.me(), node::trust, failures, node.clock()))
                 .sessionTimeout(TlsContexts.SESSION_TIMEOUT).build();

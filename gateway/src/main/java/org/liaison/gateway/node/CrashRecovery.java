@@ -23,14 +23,37 @@ final class CrashRecovery {
 
     private CrashRecovery() {}
 
+    /** What the tail's entries say, before the store is asked: the receptions logged, the deadlines reported as passed. */
+    record Tail(List<AuthorityId> senders, List<UUID> received, List<UUID> deadlinesPassed) {}
+
     /**
-     * Reads the tail once. {@code held}: whether the store holds the reception of message {@code id} from
-     * {@code sender} (asked for each {@code receive} entry of the tail, after the whole tail was read).
+     * Parses the tail on another thread (the common pool), so that it overlaps what the node opens meanwhile (trust, keys,
+     * store): {@link #read(Tail, BiPredicate)} takes the result.
      */
-    static CrashRecovery read(List<byte[]> tail, BiPredicate<AuthorityId, UUID> held) {
-        CrashRecovery r = new CrashRecovery();
+    static java.util.concurrent.CompletableFuture<Tail> parseAsync(List<byte[]> tail) {
+        return java.util.concurrent.CompletableFuture.supplyAsync(() -> parse(tail));
+    }
+
+    /** The result of {@link #parseAsync}, waited for; what failed there is thrown here as it was. */
+    static Tail await(java.util.concurrent.CompletableFuture<Tail> parsed) {
+        try {
+            return parsed.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            if (e.getCause() instanceof Error err) {
+                throw err;
+            }
+            throw e;
+        }
+    }
+
+    /** Reads the tail's entries once (entries that do not parse are passed over). */
+    static Tail parse(List<byte[]> tail) {
         List<AuthorityId> senders = new ArrayList<>();
         List<UUID> received = new ArrayList<>();
+        List<UUID> deadlinesPassed = new ArrayList<>();
         for (byte[] raw : tail) {
             AuditEntries.Entry e;
             UUID id;
@@ -44,15 +67,30 @@ final class CrashRecovery {
                     senders.add(AuthorityId.of(e.counterpart()));
                     received.add(id);
                 } else if ("deadline-passed".equals(e.type())) {
-                    r.deadlinesPassed.add(id);
+                    deadlinesPassed.add(id);
                 }
             } catch (IOException | RuntimeException skip) {
                 // not an entry of interest (or not one at all: a log cut by the crash)
             }
         }
-        for (int i = 0; i < received.size(); i++) {
-            if (!held.test(senders.get(i), received.get(i))) {
-                r.receivedBeforeCrash.add(senders.get(i) + "/" + received.get(i));
+        return new Tail(senders, received, deadlinesPassed);
+    }
+
+    /**
+     * Reads the tail once. {@code held}: whether the store holds the reception of message {@code id} from
+     * {@code sender} (asked for each {@code receive} entry of the tail, after the whole tail was read).
+     */
+    static CrashRecovery read(List<byte[]> tail, BiPredicate<AuthorityId, UUID> held) {
+        return read(parse(tail), held);
+    }
+
+    /** As {@link #read(List, BiPredicate)}, from the parsed tail. */
+    static CrashRecovery read(Tail t, BiPredicate<AuthorityId, UUID> held) {
+        CrashRecovery r = new CrashRecovery();
+        r.deadlinesPassed.addAll(t.deadlinesPassed());
+        for (int i = 0; i < t.received().size(); i++) {
+            if (!held.test(t.senders().get(i), t.received().get(i))) {
+                r.receivedBeforeCrash.add(t.senders().get(i) + "/" + t.received().get(i));
             }
         }
         return r;

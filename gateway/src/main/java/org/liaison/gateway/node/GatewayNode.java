@@ -237,6 +237,9 @@ public final class GatewayNode implements NodeState, AutoCloseable {
     /** The clock and the executors, built once here and handed to the parts (see NodeRuntime). */
     private final NodeRuntime runtime;
     private final ScheduledExecutorService reloader;
+    /** The overdue-request gauges' counts, made off the scrape. */
+    private final OverdueCounts overdue;
+    private final ScheduledExecutorService overdueCounter;
 
     private GatewayNode(Path configFile, NodeConfig.Loaded loaded, AuditLog audit, Tuning tuning) throws Exception {
         this.configFile = configFile;
@@ -244,6 +247,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
         this.me = AuthorityId.of(config.authority());
         this.audit = audit;
         this.tuning = tuning;
+        var tail = CrashRecovery.parseAsync(audit.recentAtOpen()); // parsed while the trust, keys and store open
         this.runtime = new NodeRuntime(tuning.clock(), tuning.executors());
         this.reloader = runtime.scheduler("liaison-reload");
         this.buffers = new BufferBudget(2L * tuning.maxEnvelopeBytes(), 16L * tuning.maxEnvelopeBytes());
@@ -286,13 +290,16 @@ public final class GatewayNode implements NodeState, AutoCloseable {
             transfers.removeAbandoned(now);
             metrics.bindStagedTransfers(transfers::stagedCountAndBytes);
             int recovered = store.deliveries().recoverInterrupted(now);
-            this.recovery = CrashRecovery.read(audit.recentAtOpen(), (from, id) -> store.inbox().receiptFor(from, id).isPresent());
+            this.recovery = CrashRecovery.read(CrashRecovery.await(tail), (from, id) -> store.inbox().receiptFor(from, id).isPresent());
             if (store instanceof PostgresMessageStore pg) {
                 metrics.bindStore(store.deliveries()::countByState, () -> pg.sizeBytes());
             } else {
                 metrics.bindStore(store.deliveries()::countByState, data.resolve("messages.db"));
             }
-            metrics.bindOverdue(() -> deadlines.overdue(clock().instant()), () -> deadlines.overdueSent(clock().instant()));
+            this.overdueCounter = runtime.scheduler("liaison-overdue");
+            this.overdue = new OverdueCounts(deadlines::overdue, deadlines::overdueSent, clock(), overdueCounter,
+                    OverdueCounts.EVERY, System::nanoTime); // a scrape reads the last count (see OverdueCounts)
+            metrics.bindOverdue(overdue::received, overdue::sent);
             // Deadlines the audit log records as passed already (a restart does not record them again).
             deadlines.alreadyReported(recovery.deadlinesPassed());
             deadlines.fillListings(); // rows stored before the listing columns were kept: once, a page per transaction
@@ -377,6 +384,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
             submitter.start(WitnessWiring.EVERY);
             running = true;
             removeOrphans();
+            overdue.refreshIfDue(); // the first count, on its own thread: a value for the first scrape
             reloader.scheduleWithFixedDelay(this::reload, tuning.reloadEvery().toMillis(), tuning.reloadEvery().toMillis(),
                     TimeUnit.MILLISECONDS);
             // The configuration's digest: a change between two runs shows in the log.
@@ -561,12 +569,14 @@ public final class GatewayNode implements NodeState, AutoCloseable {
     public void receivedPackage(AuthorityId from, java.util.UUID messageId, java.util.UUID inReplyTo,
             Manifest manifest) {
         onward.received(from, messageId, manifest);
+        overdue.changed();
         stages.replyReceived(from, inReplyTo, messageId);
     }
 
     @Override
     public void sealedReply(java.util.UUID inReplyTo) {
         store.inbox().received(inReplyTo).ifPresent(r -> stages.replied(inReplyTo, r.sender()));
+        overdue.changed();
     }
 
     @Override
@@ -800,7 +810,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
         running = false;
         RuntimeException first = null;
         Runnable[] steps = {() -> ifBound(server, PeerServer::stopAccepting), () -> ifBound(local, l -> l.stopAccepting()),
-            reloader::shutdownNow, worker::close, stages::close, evidence::close, peerLogs::close, submitter::close,
+            reloader::shutdownNow, overdueCounter::shutdownNow, worker::close, stages::close, evidence::close, peerLogs::close, submitter::close,
             () -> ifBound(server, PeerServer::close), peerSchemas::close, client::close, () -> ifBound(admin, a -> a.close()), () -> ifBound(local, l -> l.close()),
             outbox::close, authFailures::close, tlsHandshakes::close,
             () -> {

@@ -87,9 +87,13 @@ public record NodeKeys(Credential tls, Credential signing, Credential encryption
      */
     public static NodeKeys load(NodeConfig config, Function<String, Path> path, NodeKeys current) throws IOException, GeneralSecurityException {
         List<String> times = times(config, path);
+        // Each keystore costs a key derivation (PBKDF2): the signing and encryption ones are read on another thread while
+        // this one reads the TLS one. A failure is reported as before, the first in this order: tls, signing, encryption.
+        var signingRead = loadAsync(config.signing(), path, "signing");
+        var encryptionRead = loadAsync(config.encryption(), path, "encryption");
         Credential tls = load(config.tls(), path, "tls");
-        Credential signing = load(config.signing(), path, "signing");
-        Credential encryption = load(config.encryption(), path, "encryption");
+        Credential signing = await(signingRead);
+        Credential encryption = await(encryptionRead);
         List<Credential> previous = new ArrayList<>();
         if (config.previousEncryption() != null) {
             for (int i = 0; i < config.previousEncryption().size(); i++) {
@@ -107,6 +111,38 @@ public record NodeKeys(Credential tls, Credential signing, Credential encryption
             }
         }
         return new NodeKeys(tls, signing, encryption, List.copyOf(previous), times);
+    }
+
+    private static java.util.concurrent.CompletableFuture<Credential> loadAsync(NodeConfig.Keystore k, Function<String, Path> path,
+            String field) {
+        return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return load(k, path, field);
+            } catch (IOException | GeneralSecurityException e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        });
+    }
+
+    private static Credential await(java.util.concurrent.CompletableFuture<Credential> read) throws IOException, GeneralSecurityException {
+        try {
+            return read.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof GeneralSecurityException g) {
+                throw g;
+            }
+            if (c instanceof IOException io) {
+                throw io;
+            }
+            if (c instanceof RuntimeException r) {
+                throw r;
+            }
+            if (c instanceof Error err) {
+                throw err;
+            }
+            throw e;
+        }
     }
 
     private static Credential load(NodeConfig.Keystore k, Function<String, Path> path, String field)

@@ -6,7 +6,6 @@ import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
-import java.security.cert.X509Certificate;
 import javax.net.ssl.SSLException;
 import org.liaison.certs.Credential;
 
@@ -23,7 +22,7 @@ public final class TlsContexts {
     private TlsContexts() {}
 
     public static SslContext server(Credential tls, DirectoryTrustManager trust, SslProvider provider) throws SSLException {
-        return SslContextBuilder.forServer(tls.privateKey(), tls.chain().toArray(new X509Certificate[0]))
+        return SslContextBuilder.forServer(InMemoryKeys.factory(tls, provider))
                 .sslProvider(provider)
                 // HTTP/2 and HTTP/1.1, chosen by ALPN; a client that offers neither gets HTTP/1.1.
                 .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
@@ -41,7 +40,7 @@ public final class TlsContexts {
         return SslContextBuilder.forClient()
                 .sslProvider(provider)
                 .protocols(PROTOCOLS)
-                .keyManager(tls.privateKey(), tls.chain().toArray(new X509Certificate[0]))
+                .keyManager(InMemoryKeys.factory(tls, provider))
                 .trustManager(trust)
                 .sessionTimeout(SESSION_TIMEOUT)
                 .build();
