@@ -408,8 +408,7 @@ public class FrontDoor<P> extends SimpleChannelInboundHandler<HttpObject> {
         }
         policy.decorate(head.headers());
         ctx.write(head);
-        OffLoopChunks input = new OffLoopChunks(s.body(), s.length() - s.from(), workers, OffLoopChunks.CHUNK, chunks::resumeTransfer)
-                .watchedOn(ctx.executor());
+        OffLoopChunks input = new OffLoopChunks(s.body(), s.length() - s.from(), workers, OffLoopChunks.CHUNK, chunks::resumeTransfer);
         downloading = input;
         ctx.writeAndFlush(new HttpChunkedInput(input)).addListener(f -> {
             downloading = null;

@@ -9,9 +9,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -20,16 +17,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * only while the channel is writable (backpressure: a slow reader holds at most one chunk here plus what
  * the channel holds); a chunk not read yet answers {@code null}, and {@code ready} is called when it is,
  * so that the handler resumes the transfer. One chunk is read ahead while the one before is written.
- * While the transfer runs, a watchdog on the channel's event loop calls {@code ready} again every
- * {@link #WATCH_MILLIS} ms when a chunk (or the end) waits to be taken: a wake-up lost between the worker
- * and the handler then costs a pause, not the download (a download stalled two chunks before its end
- * until the idle timeout closed it). It cannot hide a client that stops reading: the handler takes
- * nothing while the channel is not writable, and the idle timeout closes such a client as before.
+ * One read at a time, and only while no chunk waits: a read that started while one waited would replace it.
  */
 public final class OffLoopChunks implements ChunkedInput<ByteBuf> {
     public static final int CHUNK = 128 * 1024;
-    /** How often the watchdog looks for a chunk that waits to be taken. */
-    public static final long WATCH_MILLIS = 1000;
 
     private final InputStream in;
     private final long length;
@@ -42,7 +33,6 @@ public final class OffLoopChunks implements ChunkedInput<ByteBuf> {
     private volatile boolean closed;
     private volatile IOException failure;
     private long progress;
-    private volatile ScheduledFuture<?> watchdog;
 
     /**
      * @param length the bytes {@code in} holds (for {@link #length()})
@@ -54,28 +44,6 @@ public final class OffLoopChunks implements ChunkedInput<ByteBuf> {
         this.pool = pool;
         this.chunkSize = chunkSize;
         this.ready = ready;
-    }
-
-    /**
-     * Starts the watchdog on {@code loop} (the channel's event loop); it stops when the input is closed
-     * (at its end, or when the transfer is discarded).
-     */
-    public OffLoopChunks watchedOn(ScheduledExecutorService loop) {
-        watchdog = loop.scheduleWithFixedDelay(() -> {
-            if (closed) {
-                stopWatching();
-            } else if (next != null || end || failure != null) {
-                ready.run(); // a chunk waits: the handler takes it if the channel is writable, else nothing happens
-            }
-        }, WATCH_MILLIS, WATCH_MILLIS, TimeUnit.MILLISECONDS);
-        return this;
-    }
-
-    private void stopWatching() {
-        ScheduledFuture<?> w = watchdog;
-        if (w != null) {
-            w.cancel(false);
-        }
     }
 
     /** What the transfer waits for, in words (for the log when a download is cut off). */
@@ -97,7 +65,6 @@ public final class OffLoopChunks implements ChunkedInput<ByteBuf> {
     @Override
     public void close() throws IOException {
         closed = true;
-        stopWatching();
         in.close();
     }
 
@@ -125,6 +92,10 @@ public final class OffLoopChunks implements ChunkedInput<ByteBuf> {
 
     private void readAhead() {
         if (end || closed || failure != null || next != null || !reading.compareAndSet(false, true)) {
+            return;
+        }
+        if (next != null || end) { // a read finished between the look above and taking the turn: its chunk waits
+            reading.set(false);
             return;
         }
         try {
