@@ -20,8 +20,8 @@ class EvidenceFileNameTest {
             assertThat(EvidenceIssuer.name(c)).isEqualTo(String.format("%013d-%s-%s.xml", t.toEpochMilli(), c.event().id(),
                     c.evidenceId()));
         }
-        assertThat(EvidenceIssuer.name(Evidences.Content.of(EvidenceEvent.RELAYED, Instant.ofEpochMilli(42), AuthorityId.of("IT-DNA"),
-                AuthorityId.of("IT-DNA"), List.of(AuthorityId.of("AL-PP")), new java.util.UUID(0, 1))))
-                .isEqualTo("0000000000042-relayed-00000000-0000-0000-0000-000000000001.xml");
+        Evidences.Content relayed = Evidences.Content.of(EvidenceEvent.RELAYED, Instant.ofEpochMilli(42), AuthorityId.of("IT-DNA"),
+                AuthorityId.of("IT-DNA"), List.of(AuthorityId.of("AL-PP")), java.util.UUID.randomUUID());
+        assertThat(EvidenceIssuer.name(relayed)).isEqualTo("0000000000042-relayed-" + relayed.evidenceId() + ".xml");
     }
 }

@@ -55,20 +55,22 @@ class SkippedContentTest {
         }
         assertThat(e.getEncryptedManifest().getAny()).isSameAs(lastElementChild(children(root, "EncryptedManifest").get(0)));
 
-        // What JAXB alone reads from the same bytes: the same header, and equal (copied) elements.
+        // What JAXB alone reads from the same bytes: the same header, and equal elements (copies that declare the namespaces
+        // in scope, so that they stand alone).
         Envelope copied = (Envelope) JAXBContext.newInstance(ObjectFactory.class).createUnmarshaller()
                 .unmarshal(SecureXml.parse(s.envelope(), XmlLimits.DEFAULT).getDocumentElement());
         assertThat(copied.getAny()).isNotSameAs(e.getAny());
-        assertThat(copied.getAny().isEqualNode(e.getAny())).isTrue();
+        assertThat(same(copied.getAny(), e.getAny())).isTrue();
         for (int i = 0; i < 2; i++) {
-            assertThat(copied.getRecipient().get(i).getAny().isEqualNode(e.getRecipient().get(i).getAny())).isTrue();
+            assertThat(same(copied.getRecipient().get(i).getAny(), e.getRecipient().get(i).getAny())).isTrue();
         }
-        assertThat(copied.getEncryptedManifest().getAny().isEqualNode(e.getEncryptedManifest().getAny())).isTrue();
+        assertThat(same(copied.getEncryptedManifest().getAny(), e.getEncryptedManifest().getAny())).isTrue();
         assertThat(copied.getHeader().getMessageId()).isEqualTo(e.getHeader().getMessageId());
 
         // The envelope still verifies and opens for each recipient after that reading (Envelopes.verify reads it so).
         Envelopes.Verified v = Envelopes.verify(s.envelope(), f.trust(), f.now, IT, US);
-        assertThat(Envelopes.open(v, US, f.authority(US).encryption().decryptionKey()).manifestXml()).isEqualTo(s.manifest());
+        byte[] opened = Envelopes.open(v, US, f.authority(US).encryption().decryptionKey()).manifestXml();
+        assertThat(org.liaison.protocol.pkg.Manifests.verify(opened, f.trust(), f.now).from()).isEqualTo(IT);
     }
 
     @Test
@@ -80,6 +82,55 @@ class SkippedContentTest {
         Manifest m = Formats.fromElement(doc.getDocumentElement(), Manifest.class);
         assertThat(m.getAny()).isSameAs(lastElementChild(doc.getDocumentElement()));
         assertThat(SecureXml.serialize(doc)).isEqualTo(before);
+    }
+
+    /**
+     * The same elements, attributes and text, in the same order, whatever namespace declarations each carries and whatever
+     * whitespace lies between elements (JAXB's copy leaves that out).
+     */
+    private static boolean same(org.w3c.dom.Node a, org.w3c.dom.Node b) {
+        if (a.getNodeType() != b.getNodeType() || !java.util.Objects.equals(a.getNamespaceURI(), b.getNamespaceURI())
+                || !java.util.Objects.equals(a.getLocalName(), b.getLocalName())) {
+            return false;
+        }
+        if (a.getNodeType() == org.w3c.dom.Node.TEXT_NODE) {
+            return a.getNodeValue().equals(b.getNodeValue());
+        }
+        if (a instanceof Element x && b instanceof Element y && !attributes(x).equals(attributes(y))) {
+            return false;
+        }
+        List<org.w3c.dom.Node> c = content(a);
+        List<org.w3c.dom.Node> d = content(b);
+        if (c.size() != d.size()) {
+            return false;
+        }
+        for (int i = 0; i < c.size(); i++) {
+            if (!same(c.get(i), d.get(i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static List<org.w3c.dom.Node> content(org.w3c.dom.Node n) {
+        List<org.w3c.dom.Node> out = new java.util.ArrayList<>();
+        for (org.w3c.dom.Node c = n.getFirstChild(); c != null; c = c.getNextSibling()) {
+            if (c.getNodeType() != org.w3c.dom.Node.TEXT_NODE || !c.getNodeValue().isBlank() || n.getChildNodes().getLength() == 1) {
+                out.add(c);
+            }
+        }
+        return out;
+    }
+
+    private static java.util.Map<String, String> attributes(Element e) {
+        java.util.Map<String, String> out = new java.util.TreeMap<>();
+        for (int i = 0; i < e.getAttributes().getLength(); i++) {
+            org.w3c.dom.Attr a = (org.w3c.dom.Attr) e.getAttributes().item(i);
+            if (!"http://www.w3.org/2000/xmlns/".equals(a.getNamespaceURI())) {
+                out.put(a.getNamespaceURI() + "|" + a.getLocalName(), a.getValue());
+            }
+        }
+        return out;
     }
 
     private static Element lastElementChild(Element e) {
