@@ -2,7 +2,6 @@ package org.liaison.protocol.xml;
 
 import java.util.ArrayList;
 import java.util.List;
-import org.liaison.protocol.model.Directory;
 import org.liaison.protocol.model.Envelope;
 import org.liaison.protocol.model.Evidence;
 import org.liaison.protocol.model.Manifest;
@@ -17,8 +16,9 @@ import org.w3c.dom.Node;
  * tree while JAXB reads the rest, put back exactly where it was, and then set in the model as the very elements of the
  * tree. JAXB would copy each into a document of its own, through a new transformer and a new DOM parser per element: a
  * tenth of a receiving node's CPU on small messages ({@code scripts/bench-messages} under a flight recording). Only
- * the places named above are taken; anything else is read by JAXB as before. The tree is the caller's own, parsed for
- * this reading and not shared with another thread.
+ * the places named above are taken, and not in a directory (see {@link #detach}); anything else is read by JAXB as
+ * before. The tree is the caller's own, parsed for this reading and not shared with another thread; the model then holds
+ * it (the documents read so are small, and their models short-lived).
  */
 final class SkippedContent {
     /** One element taken out: where it was ({@code parent}, before {@code next}), and whose {@code any} it is. */
@@ -38,7 +38,9 @@ final class SkippedContent {
 
     /** Takes the skipped content out of {@code root}'s tree (see the class comment); {@link #restore} puts it back. */
     static SkippedContent detach(Element root) {
-        if (!Formats.NS.equals(root.getNamespaceURI())) {
+        // A directory is read seldom and its model kept for long: its signature stays a copy of its own, so that the model
+        // does not hold the whole parsed tree in memory.
+        if (!Formats.NS.equals(root.getNamespaceURI()) || "Directory".equals(root.getLocalName())) {
             return NONE;
         }
         List<Taken> out = new ArrayList<>();
@@ -120,8 +122,6 @@ final class SkippedContent {
                 } else if (model instanceof Manifest x) {
                     x.setAny(e);
                 } else if (model instanceof Notice x) {
-                    x.setAny(e);
-                } else if (model instanceof Directory x) {
                     x.setAny(e);
                 } else {
                     return false;
