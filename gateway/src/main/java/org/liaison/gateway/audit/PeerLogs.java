@@ -220,11 +220,37 @@ public final class PeerLogs implements AutoCloseable {
      * the quorum, on the background thread; returns at once.
      */
     public void observeCosigned(AuthorityId peer, String note) {
+        if (checkedAlready(peer, note)) {
+            return;
+        }
         try {
-            checker.execute(() -> check(peer, note));
+            checker.execute(() -> {
+                if (checkedAlready(peer, note)) {
+                    return;
+                }
+                Outcome o = check(peer, note);
+                if (o == Outcome.FIRST || o == Outcome.CONSISTENT || o == Outcome.OLDER) {
+                    cosignedChecked.put(peer, new Checked(note, listedKeys.apply(peer)));
+                }
+            });
         } catch (java.util.concurrent.RejectedExecutionException closing) {
             // closing
         }
+    }
+
+    /**
+     * Per peer: the last cosigned checkpoint that checked, and the log keys the directory listed then. A peer's receipts
+     * carry its latest cosigned checkpoint, the same one for seconds (its witnesses cosign every few): that very note,
+     * under the same listed keys, is not checked again — its signature verified, its cosignatures counted, and the log
+     * held since only grew by proven extensions of it (each asks the peer for a proof over a new TLS connection).
+     */
+    private final Map<AuthorityId, Checked> cosignedChecked = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private record Checked(String note, List<String> keys) {}
+
+    private boolean checkedAlready(AuthorityId peer, String note) {
+        Checked c = cosignedChecked.get(peer);
+        return c != null && c.note().equals(note) && c.keys().equals(listedKeys.apply(peer));
     }
 
     /** Whether {@code peer}'s held checkpoint has its quorum (or none is demanded): for tests and the status. */

@@ -50,6 +50,8 @@ public final class DeliveryWorker implements AutoCloseable {
      */
     private final ExecutorService senders;
     private final Map<AuthorityId, Integer> inFlight = new ConcurrentHashMap<>();
+    /** The envelopes sealed here lately, so that an attempt need not parse its own stored envelope again. */
+    private final SealedEnvelopes sealed = new SealedEnvelopes();
 
     public DeliveryWorker(DeliveryContext node, PeerClient client, Backoff backoff, NodeRuntime runtime) {
         this.scheduler = runtime.scheduler("liaison-delivery-poll");
@@ -58,6 +60,12 @@ public final class DeliveryWorker implements AutoCloseable {
         this.node = node;
         this.client = client;
         this.backoff = backoff;
+    }
+
+    /** A message was sealed and stored here (see {@link SealedEnvelopes#sealed}). */
+    public void sealed(java.util.UUID id, byte[] envelope, String sha256, org.liaison.protocol.envelope.EnvelopeHeader h,
+            List<PayloadInfo> payloads, int recipients) {
+        sealed.sealed(id, envelope, sha256, h, payloads, recipients);
     }
 
     /** Looks for due deliveries now rather than at the next poll (a message was stored, a recipient became free). */
@@ -235,37 +243,52 @@ public final class DeliveryWorker implements AutoCloseable {
             node.audit().record(AuditEvent.of(node.clock(), "expire", node.me().value(), d.messageId().toString(), d.recipient().value(), "failed",
                     "expired before delivery"));
             node.evidence().expired(m, d.recipient());
+            sealed.deliveryEnded(d.messageId());
             return false;
         }
-        Envelopes.Stored env = null;
+        org.liaison.protocol.envelope.EnvelopeHeader header = null;
         try {
             Trust trust = node.trust();
             // Our own envelope from our own store: its signature was made here, no need to check it per attempt,
-            // but its bytes must still be the ones recorded when it was sealed.
-            env = Envelopes.readStored(m.envelope(), m.recordedEnvelopeSha256());
+            // but its bytes must still be the ones recorded when it was sealed. Sealed here lately and byte for byte the
+            // same: what was sealed into it is at hand; else it is read (and its SHA-256 checked) from the store.
+            Optional<SealedEnvelopes.Sealed> known = sealed.of(m);
+            List<PayloadInfo> sentPayloads;
+            String sentSha256;
+            if (known.isPresent()) {
+                header = known.get().header();
+                sentPayloads = known.get().payloads();
+                sentSha256 = known.get().sha256();
+            } else {
+                Envelopes.Stored stored = Envelopes.readStored(m.envelope(), m.recordedEnvelopeSha256());
+                header = stored.header();
+                sentPayloads = stored.payloads();
+                sentSha256 = stored.sha256();
+            }
             // An authority may list several endpoints (its nodes, when no load balancer fronts them): a retry goes
             // to the next one, so a node that is down does not hold up what another of the authority's nodes can take.
             List<String> endpoints = trust.directory().require(d.recipient()).endpoints();
             URI endpoint = URI.create(endpoints.get((attempts - 1) % endpoints.size()));
             List<Path> payloads = new ArrayList<>();
-            for (int i = 0; i < env.payloads().size(); i++) {
+            for (int i = 0; i < sentPayloads.size(); i++) {
                 payloads.add(BlobStore.payload(m.blobs(), i));
             }
-            long from = resumeFrom(d, endpoint, env);
+            long from = resumeFrom(d, endpoint, sentPayloads);
             byte[] receipt = client.send(d.recipient(), endpoint, m.envelope(), payloads, from);
-            Receipts.Verified r = Receipts.verify(receipt, trust, node.clock().instant(), d.recipient(), d.messageId(), m.envelope(),
-                    env.payloads());
+            Receipts.Verified r = Receipts.verify(receipt, trust, node.clock().instant(), d.recipient(), d.messageId(), sentSha256,
+                    sentPayloads);
             // Metrics first: whoever sees DELIVERED in the store also sees it counted.
             node.metrics().deliveryAttempt("delivered");
             node.metrics().delivered(java.time.Duration.between(m.createdAt(), node.clock().instant()));
             node.store().deliveries().transition(d.messageId(), d.recipient(), State.SENDING, new MessageStore.Deliver(attempts, receipt, r.received()));
             node.audit().record(AuditEvent.of(node.clock(), "receipt", d.recipient().value(), d.messageId().toString(), d.recipient().value(), "ok",
-                    null).about(env.header()).with("peerCheckpoint", r.checkpoint())
+                    null).about(header).with("peerCheckpoint", r.checkpoint())
                     .with("evidenceSha256", r.evidence() == null ? null : Evidences.sha256(receipt)));
             if (r.evidence() != null) { // the recipient's delivered evidence (schema 1.4): kept with this node's evidence of the message
                 node.evidence().keepPeer(r.evidence(), receipt);
             }
-            node.evidence().relayed(env.header(), d.recipient(), receipt, r.envelopeSha256());
+            node.evidence().relayed(header, d.recipient(), receipt, r.envelopeSha256());
+            sealed.deliveryEnded(d.messageId());
             if (r.checkpoint() != null) {
                 node.peerLogs().observe(d.recipient(), r.checkpoint());
             }
@@ -286,9 +309,12 @@ public final class DeliveryWorker implements AutoCloseable {
                     : state == State.EXPIRED ? new MessageStore.Expire(attempts, reason) : new MessageStore.Retry(attempts, next, reason));
             AuditEvent failed = AuditEvent.of(node.clock(), "send-attempt", node.me().value(), d.messageId().toString(), d.recipient().value(),
                     state.id(), reason);
-            node.audit().record(env == null ? failed : failed.about(env.header()));
-            if (env != null && state != State.RETRYING) {
-                node.evidence().notRelayed(env.header(), d.recipient(), state == State.EXPIRED, e.code().code(), e.getMessage());
+            node.audit().record(header == null ? failed : failed.about(header));
+            if (state != State.RETRYING) {
+                sealed.deliveryEnded(d.messageId());
+            }
+            if (header != null && state != State.RETRYING) {
+                node.evidence().notRelayed(header, d.recipient(), state == State.EXPIRED, e.code().code(), e.getMessage());
             }
             LOG.warn("delivery of {} to {} {}: {}", d.messageId(), d.recipient(), state.id(), reason);
         } catch (RuntimeException e) {
@@ -303,8 +329,8 @@ public final class DeliveryWorker implements AutoCloseable {
     static final long RESUMABLE = 8L << 20;
 
     /** Where this attempt starts in the payload bytes: after what the receiver already holds of a large message. */
-    private long resumeFrom(MessageStore.Delivery d, URI endpoint, Envelopes.Stored env) throws ProtocolException {
-        long total = env.payloads().stream().mapToLong(PayloadInfo::ciphertextSize).sum();
+    private long resumeFrom(MessageStore.Delivery d, URI endpoint, List<PayloadInfo> sentPayloads) throws ProtocolException {
+        long total = sentPayloads.stream().mapToLong(PayloadInfo::ciphertextSize).sum();
         if (total < RESUMABLE) {
             return 0;
         }

@@ -149,12 +149,22 @@ public final class EvidenceIssuer {
      * does, quietly.
      */
     public Optional<Issued> keepSigned(byte[] xml) {
+        return keepSigned(null, xml);
+    }
+
+    /**
+     * As {@link #keepSigned(byte[])}, with the content the evidence was made from here ({@code made}: what
+     * {@code Evidences.create} signed into {@code xml}), so that the bytes just signed are not read again; null: read them.
+     */
+    public Optional<Issued> keepSigned(Evidences.Content made, byte[] xml) {
         if (node == null) {
             return Optional.empty();
         }
-        Evidences.Content c = null;
+        Evidences.Content c = made;
         try {
-            c = Evidences.claimed(xml);
+            if (c == null) {
+                c = Evidences.claimed(xml);
+            }
             return Optional.of(record(c, xml));
         } catch (ProtocolException | IOException | RuntimeException e) {
             failures.incrementAndGet();
@@ -183,8 +193,18 @@ public final class EvidenceIssuer {
         }
     }
 
-    private static String name(Evidences.Content c) {
-        return String.format("%013d-%s-%s.xml", c.eventTime().toEpochMilli(), c.event().id(), c.evidenceId());
+    static String name(Evidences.Content c) {
+        // As String.format("%013d-%s-%s.xml", …) names it, without a format parsed per evidence.
+        long millis = c.eventTime().toEpochMilli();
+        String digits = Long.toString(millis);
+        StringBuilder b = new StringBuilder(80);
+        if (millis >= 0) {
+            b.append("0".repeat(Math.max(0, 13 - digits.length())));
+            b.append(digits);
+        } else {
+            return String.format("%013d-%s-%s.xml", millis, c.event().id(), c.evidenceId());
+        }
+        return b.append('-').append(c.event().id()).append('-').append(c.evidenceId()).append(".xml").toString();
     }
 
     private Issued record(Evidences.Content c, byte[] xml) throws IOException {

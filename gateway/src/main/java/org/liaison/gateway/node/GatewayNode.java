@@ -337,6 +337,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
             this.retention = new Retention(this, Retention.periods(config.retention()));
             this.outbox = new Outbox(this);
             this.worker = new DeliveryWorker(this, client, tuning.backoff(), runtime);
+            outbox.onSealed(worker::sealed);
             outbox.onStored(worker::wake);
             opened.add(worker);
             this.stages = new Stages(this, client, tuning.backoff(), runtime);

@@ -66,6 +66,18 @@ public final class Outbox implements Submissions {
         onStored = r;
     }
 
+    /** Hears of each message sealed and stored here, with what was sealed into its envelope (see {@link #onSealed}). */
+    public interface SealedListener {
+        void sealed(UUID id, byte[] envelope, String envelopeSha256, EnvelopeHeader h, List<PayloadInfo> payloads, int recipients);
+    }
+
+    private volatile SealedListener onSealed = (id, envelope, sha256, h, payloads, recipients) -> { };
+
+    /** Called after each new message is stored, before {@link #onStored}: the delivery worker keeps what it sends. */
+    public void onSealed(SealedListener l) {
+        onSealed = l;
+    }
+
     public Outbox(NodeState node) {
         this.node = node;
     }
@@ -622,6 +634,7 @@ public final class Outbox implements Submissions {
                         manifest.manifest().getJit(), manifest.manifest().getService(), inReplyTo == null ? "submit" : "reply");
                 List<AuthorityId> recipients = Envelopes.recipients(h, node.trust().directory());
                 byte[] envelope = Envelopes.seal(h, node.trust().directory(), manifestXml, payloads, cek, node.signing());
+                String envelopeSha256 = Envelopes.sha256(envelope);
                 Path blobs = node.blobs().commit(staging, node.blobs().outbox(id));
                 committed = blobs;
                 staging = null;
@@ -632,13 +645,13 @@ public final class Outbox implements Submissions {
                         id.toString(), recipients.toString(), "ok", null).about(h).with("case", manifest.manifest().getCase()));
                 var flags = manifest.manifest().getHandling().getFlag();
                 node.audit().record(AuditEvent.of(node.clock(), "seal", node.me().value(), id.toString(), recipients.toString(), "ok", null).about(h)
-                        .with("envelopeSha256", Envelopes.sha256(envelope)).with("handling", flags.isEmpty() ? null
+                        .with("envelopeSha256", envelopeSha256).with("handling", flags.isEmpty() ? null
                                 : String.join(",", flags.stream().map(HandlingFlag::value).toList()))
                         .with("respondBy", manifest.manifest().getRespondBy() == null ? null
                                 : Formats.instant(manifest.manifest().getRespondBy()).toString()));
                 sealed = id;
                 Optional<MessageStore.Idempotent> taken = node.store().sent().storeOutgoing(new MessageStore.Outgoing(id, now, h.expires(),
-                        envelope, idempotencyKey, blobs, packageSha256, Envelopes.sha256(envelope),
+                        envelope, idempotencyKey, blobs, packageSha256, envelopeSha256,
                         "SHA256:" + Fingerprint.of(manifest.investigator()).hex(),
                         manifest.manifest().getRespondBy() == null ? null
                                 : Formats.instant(manifest.manifest().getRespondBy()),
@@ -663,6 +676,7 @@ public final class Outbox implements Submissions {
                 if (inReplyTo != null) {
                     node.sealedReply(inReplyTo);
                 }
+                onSealed.sealed(id, envelope, envelopeSha256, h, payloads, recipients.size());
                 onStored.run();
                 return id;
             } catch (ProtocolException | IOException | RuntimeException e) {

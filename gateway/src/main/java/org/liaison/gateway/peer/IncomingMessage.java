@@ -128,9 +128,16 @@ public final class IncomingMessage {
         if (!evidenceReceipt) {
             return Receipts.create(verified, node.me(), now, checkpoint, node.signing());
         }
-        return Evidences.create(Receipts.deliveredEvidence(verified, node.me(), now, checkpoint,
-                node.cosignedCheckpoint()), node.signing());
+        Evidences.Content c = Receipts.deliveredEvidence(verified, node.me(), now, checkpoint, node.cosignedCheckpoint());
+        byte[] xml = Evidences.create(c, node.signing());
+        made = new Made(c, xml);
+        return xml;
     }
+
+    /** The delivered evidence last made here, with the content it was made from (kept without reading it again). */
+    private record Made(Evidences.Content content, byte[] xml) {}
+
+    private Made made;
 
     /** Consumes the next bytes of the body. */
     public void accept(ByteBuffer data) throws ProtocolException {
@@ -473,7 +480,8 @@ public final class IncomingMessage {
             switch (outcome) {
                 case STORED:
                     if (evidenceReceipt) { // the answer is the delivered evidence itself: kept and logged as issued
-                        node.evidence().keepSigned(receipt);
+                        Made m = made;
+                        node.evidence().keepSigned(m != null && m.xml() == receipt ? m.content() : null, receipt);
                     } else {
                         node.evidence().delivered(verified.header(), verified.sha256(), verified.payloads(), receipt, now);
                     }

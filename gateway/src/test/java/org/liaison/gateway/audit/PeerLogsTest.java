@@ -333,4 +333,43 @@ class PeerLogsTest {
             });
         }
     }
+
+    /**
+     * A peer's receipts carry its latest cosigned checkpoint, the same one for seconds: that note is checked once (its
+     * signature, and a proof against what is held, asked of the peer each time), not once per receipt — but again when
+     * the directory lists other log keys for the peer.
+     */
+    @Test
+    void theSameCosignedCheckpointIsCheckedOnceUnderTheSameListedKeys() throws Exception {
+        try (FileAuditLog log = FileAuditLog.open(dir.resolve("al"), "liaison/AL-PP", Duration.ofHours(1));
+                FileAuditLog other = FileAuditLog.open(dir.resolve("other"), "liaison/AL-PP", Duration.ofHours(1))) {
+            AtomicReference<List<String>> listed = new AtomicReference<>(List.of(log.verifierKey()));
+            java.util.concurrent.atomic.AtomicInteger proofs = new java.util.concurrent.atomic.AtomicInteger();
+            PeerLogs held = new PeerLogs(dir.resolve("held"), own, (p, from, to) -> {
+                proofs.incrementAndGet();
+                return new PeerLogs.Proof(log.verifierKey(), log.consistencyProof(from, to));
+            }, (p, reason) -> alarms.add(reason), (p, outcome) -> outcomes.add(outcome), Duration.ZERO, p -> listed.get());
+            events(log, 3, "a");
+            String c3 = log.checkpointNow();
+            events(log, 4, "b");
+            String c7 = log.checkpointNow();
+            held.observeCosigned(AL, c3);
+            held.drain();
+            assertThat(held.check(AL, c7)).isEqualTo(PeerLogs.Outcome.CONSISTENT);
+            for (int i = 0; i < 5; i++) {
+                held.observeCosigned(AL, c3);
+                held.drain();
+            }
+            assertThat(outcomes).containsExactly(PeerLogs.Outcome.FIRST, PeerLogs.Outcome.CONSISTENT);
+            assertThat(proofs.get()).isEqualTo(1);
+
+            // The directory now lists another key for the peer's log: the same note is checked again, and refused.
+            listed.set(List.of(other.verifierKey()));
+            held.observeCosigned(AL, c3);
+            held.drain();
+            assertThat(outcomes).last().isEqualTo(PeerLogs.Outcome.ALARM);
+            assertThat(alarms).singleElement().asString().contains("not signed by a log key the directory lists");
+            held.close();
+        }
+    }
 }

@@ -74,10 +74,37 @@ public final class XmlSignatures {
             transforms.addTransform(SignatureAlgorithm.EXCLUSIVE_C14N);
             sig.addDocument("", transforms, SignatureAlgorithm.SHA256);
             sig.addKeyInfo(signer.certificate());
-            sig.sign(signer.privateKey());
+            sig.sign(providerKey(signer.privateKey(), provider));
         } catch (XMLSecurityException e) {
             throw new ProtocolException(ErrorCode.INTERNAL, "cannot sign: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Each Ed25519 signing key in Bouncy Castle's own form, made once per key. A key read from a PKCS#12 file is the
+     * JDK's: Bouncy Castle takes it by its encoding at every signature and derives its public key again each time (a
+     * scalar multiplication: as much work as the signature itself). A process signs with a handful of keys.
+     */
+    private static final java.util.Map<java.security.PrivateKey, java.security.PrivateKey> BC_KEYS =
+            java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
+    static java.security.PrivateKey providerKey(java.security.PrivateKey key, java.security.Provider provider) {
+        if (provider != PROVIDER || key.getClass().getName().startsWith("org.bouncycastle.")
+                || !(key instanceof java.security.interfaces.EdECPrivateKey)
+                || !"Ed25519".equals(((java.security.interfaces.EdECPrivateKey) key).getParams().getName())) {
+            return key;
+        }
+        java.security.PrivateKey bc = BC_KEYS.get(key);
+        if (bc == null) {
+            try {
+                bc = java.security.KeyFactory.getInstance("Ed25519", provider)
+                        .generatePrivate(new java.security.spec.PKCS8EncodedKeySpec(key.getEncoded()));
+            } catch (GeneralSecurityException | RuntimeException e) {
+                return key; // signed as given
+            }
+            BC_KEYS.put(key, bc);
+        }
+        return bc;
     }
 
     /** A verified signature: the document's root, and the certificate whose key verified it. */

@@ -69,7 +69,10 @@ public final class Receipts {
 
     /** Whether {@code xml} is an {@code <Evidence>} document (else, for a reader of both, the format before schema 1.4). */
     public static boolean isEvidence(byte[] xml) throws ProtocolException {
-        Document doc = SecureXml.parse(xml, XmlLimits.DEFAULT);
+        return isEvidence(SecureXml.parse(xml, XmlLimits.DEFAULT));
+    }
+
+    private static boolean isEvidence(Document doc) {
         return "Evidence".equals(doc.getDocumentElement().getLocalName()) && Formats.NS.equals(doc.getDocumentElement().getNamespaceURI());
     }
 
@@ -119,10 +122,20 @@ public final class Receipts {
      */
     public static Verified verify(byte[] xml, Trust trust, Instant now, AuthorityId receiver, UUID messageId, byte[] sentXml,
             List<PayloadInfo> payloads) throws ProtocolException {
-        if (isEvidence(xml)) {
-            return verifyEvidence(xml, trust, now, receiver, messageId, sentXml, payloads);
-        }
+        return verify(xml, trust, now, receiver, messageId, Envelopes.sha256(sentXml), payloads);
+    }
+
+    /**
+     * {@link #verify(byte[], Trust, Instant, AuthorityId, UUID, byte[], List)} when the caller knows the SHA-256 of the
+     * envelope it sent ({@code sentSha256}, of the exact bytes sent). Either way the receipt's bytes are parsed once,
+     * whichever form they take.
+     */
+    public static Verified verify(byte[] xml, Trust trust, Instant now, AuthorityId receiver, UUID messageId, String sentSha256,
+            List<PayloadInfo> payloads) throws ProtocolException {
         Document doc = SecureXml.parse(xml, XmlLimits.DEFAULT);
+        if (isEvidence(doc)) {
+            return verifyEvidence(Evidences.read(doc, xml), trust, now, receiver, messageId, sentSha256, payloads);
+        }
         SecureXml.root(doc, Formats.NS, "Receipt");
         Receipt claimed = Formats.fromElement(doc.getDocumentElement(), Receipt.class);
         if (!receiver.value().equals(claimed.getReceiver())) {
@@ -136,8 +149,7 @@ public final class Receipts {
             throw new ProtocolException(ErrorCode.RECEIPT_MISMATCH, "the receipt acknowledges message " + r.getMessageId()
                     + ", not " + messageId);
         }
-        String sentSha = Envelopes.sha256(sentXml);
-        if (!sentSha.equals(r.getEnvelopeSha256())) {
+        if (!sentSha256.equals(r.getEnvelopeSha256())) {
             throw new ProtocolException(ErrorCode.RECEIPT_MISMATCH, "the receipt acknowledges other envelope bytes than were sent");
         }
         List<String> digests = new ArrayList<>();
@@ -153,15 +165,16 @@ public final class Receipts {
     }
 
     /** {@link #verify} of a {@code delivered} evidence (schema 1.4): the same checks as of a receipt, and the event's. */
-    private static Verified verifyEvidence(byte[] xml, Trust trust, Instant now, AuthorityId receiver, UUID messageId, byte[] sentXml,
-            List<PayloadInfo> payloads) throws ProtocolException {
-        Evidences.Content claimed = Evidences.claimed(xml);
+    private static Verified verifyEvidence(Evidences.Read read, Trust trust, Instant now, AuthorityId receiver, UUID messageId,
+            String sentSha256, List<PayloadInfo> payloads) throws ProtocolException {
+        Evidences.Content claimed = read.content();
         if (!receiver.equals(claimed.issuer())) {
             throw new ProtocolException(ErrorCode.RECEIPT_MISMATCH, "the delivered evidence is from " + claimed.issuer() + ", expected "
                     + receiver);
         }
-        Evidences.Content c = Evidences.verify(xml, SignatureAlgorithm.allowedBy(trust.directory().require(receiver).suites()),
-                trust.gatewaySigner(receiver, now)).content();
+        Evidences.Verified verified = Evidences.verify(read, SignatureAlgorithm.allowedBy(trust.directory().require(receiver).suites()),
+                trust.gatewaySigner(receiver, now));
+        Evidences.Content c = verified.content();
         if (c.event() != EvidenceEvent.DELIVERED) {
             throw new ProtocolException(ErrorCode.RECEIPT_MISMATCH, "a " + c.event().id() + " evidence in place of a delivered one");
         }
@@ -172,7 +185,7 @@ public final class Receipts {
             throw new ProtocolException(ErrorCode.RECEIPT_MISMATCH, "the evidence acknowledges message " + c.messageId() + ", not "
                     + messageId);
         }
-        if (!Envelopes.sha256(sentXml).equals(c.envelopeSha256())) {
+        if (!sentSha256.equals(c.envelopeSha256())) {
             throw new ProtocolException(ErrorCode.RECEIPT_MISMATCH, "the evidence acknowledges other envelope bytes than were sent");
         }
         List<String> digests = new ArrayList<>();
@@ -188,6 +201,6 @@ public final class Receipts {
             throw new ProtocolException(ErrorCode.RECEIPT_MISMATCH, "the evidence acknowledges other payloads than were sent");
         }
         return new Verified(messageId, c.sender(), receiver, c.eventTime(), c.envelopeSha256(), List.copyOf(digests), c.checkpoint(),
-                xml.clone(), c.cosignedCheckpoint(), c);
+                verified.xml(), c.cosignedCheckpoint(), c);
     }
 }

@@ -187,7 +187,47 @@ public final class Evidences {
      * then verify it with {@link #verify}), never to act on.
      */
     public static Content claimed(byte[] xml) throws ProtocolException {
-        return content(parse(xml));
+        return read(xml).content();
+    }
+
+    /**
+     * An evidence parsed, schema-checked and read, its signature not checked yet: what it claims (to find its issuer,
+     * never to act on), and the parsed document that {@link #verify(Read, Set, SignerResolver)} then checks — so that
+     * a reader that needs both parses the bytes once.
+     */
+    public static final class Read {
+        private final byte[] xml;
+        private final Document doc;
+        private final Evidence model;
+        private final Content content;
+
+        private Read(byte[] xml, Document doc, Evidence model, Content content) {
+            this.xml = xml;
+            this.doc = doc;
+            this.model = model;
+            this.content = content;
+        }
+
+        /** What the evidence claims (unverified). */
+        public Content content() {
+            return content;
+        }
+    }
+
+    /** Parses and reads an evidence (see {@link Read}). */
+    public static Read read(byte[] xml) throws ProtocolException {
+        return read(SecureXml.parse(limit(xml), XmlLimits.DEFAULT), xml);
+    }
+
+    /**
+     * Reads an evidence already parsed: {@code doc} must be {@code SecureXml.parse(xml, XmlLimits.DEFAULT)}, untouched
+     * (a reader that parsed the bytes to learn what they are).
+     */
+    public static Read read(Document doc, byte[] xml) throws ProtocolException {
+        limit(xml);
+        SecureXml.root(doc, Formats.NS, "Evidence");
+        Evidence e = Formats.fromElement(doc.getDocumentElement(), Evidence.class);
+        return new Read(xml, doc, e, content(e));
     }
 
     /**
@@ -195,14 +235,17 @@ public final class Evidences {
      * and the rules of {@link #check}.
      */
     public static Verified verify(byte[] xml, Set<SignatureAlgorithm> allowed, SignerResolver resolver) throws ProtocolException {
-        Document doc = SecureXml.parse(limit(xml), XmlLimits.DEFAULT);
-        SecureXml.root(doc, Formats.NS, "Evidence");
-        Evidence claimed = Formats.fromElement(doc.getDocumentElement(), Evidence.class);
+        return verify(read(xml), allowed, resolver);
+    }
+
+    /** {@link #verify(byte[], Set, SignerResolver)} of an evidence {@link #read} already (its bytes parsed once). */
+    public static Verified verify(Read read, Set<SignatureAlgorithm> allowed, SignerResolver resolver) throws ProtocolException {
+        Document doc = read.doc;
         XmlSignatures.Verified v = XmlSignatures.verify(doc, allowed, resolver);
-        Evidence e = Formats.verified(v.root(), doc.getDocumentElement(), claimed, Evidence.class);
-        Content c = content(e);
+        Evidence e = Formats.verified(v.root(), doc.getDocumentElement(), read.model, Evidence.class);
+        Content c = e == read.model ? read.content : content(e);
         check(c);
-        return new Verified(c, v.signer(), xml.clone());
+        return new Verified(c, v.signer(), read.xml.clone());
     }
 
     /**
@@ -210,8 +253,9 @@ public final class Evidences {
      * (the event's time, or now), with an algorithm the issuer's suites allow.
      */
     public static Verified verify(byte[] xml, Trust trust, Instant at) throws ProtocolException {
-        AuthorityId issuer = claimed(xml).issuer();
-        return verify(xml, SignatureAlgorithm.allowedBy(trust.directory().require(issuer).suites()), trust.gatewaySigner(issuer, at));
+        Read read = read(xml);
+        AuthorityId issuer = read.content().issuer();
+        return verify(read, SignatureAlgorithm.allowedBy(trust.directory().require(issuer).suites()), trust.gatewaySigner(issuer, at));
     }
 
     private static byte[] limit(byte[] xml) throws ProtocolException {
@@ -219,12 +263,6 @@ public final class Evidences {
             throw new ProtocolException(ErrorCode.PAYLOAD_TOO_LARGE, "an evidence of " + xml.length + " bytes exceeds " + MAX_BYTES);
         }
         return xml;
-    }
-
-    private static Evidence parse(byte[] xml) throws ProtocolException {
-        Document doc = SecureXml.parse(limit(xml), XmlLimits.DEFAULT);
-        SecureXml.root(doc, Formats.NS, "Evidence");
-        return Formats.fromElement(doc.getDocumentElement(), Evidence.class);
     }
 
     private static Content content(Evidence e) throws ProtocolException {

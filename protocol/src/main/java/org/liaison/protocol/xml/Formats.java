@@ -113,16 +113,29 @@ public final class Formats {
 
     public static <T> T fromElement(Element root, Class<T> type) throws ProtocolException {
         SecureXml.validate(root, SCHEMA);
+        // The signature and encrypted parts (xs:any, skipped by the schema) are not copied by JAXB: the model holds the
+        // tree's own elements (see SkippedContent). The tree is restored before anything else reads it.
+        SkippedContent skipped = SkippedContent.detach(root);
+        Object o;
+        try {
+            o = unmarshal(root);
+        } finally {
+            skipped.restore();
+        }
+        if (!skipped.attachTo(o)) {
+            o = unmarshal(root); // a model with no place for them: JAXB reads them as before
+        }
+        if (!type.isInstance(o)) {
+            throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "expected a " + type.getSimpleName() + " document, got "
+                    + root.getLocalName());
+        }
+        return type.cast(o);
+    }
+
+    private static Object unmarshal(Element root) throws ProtocolException {
         try {
             Object o = UNMARSHALLERS.get().unmarshal(root);
-            if (o instanceof JAXBElement<?>) {
-                o = ((JAXBElement<?>) o).getValue();
-            }
-            if (!type.isInstance(o)) {
-                throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "expected a " + type.getSimpleName() + " document, got "
-                        + root.getLocalName());
-            }
-            return type.cast(o);
+            return o instanceof JAXBElement<?> j ? j.getValue() : o;
         } catch (JAXBException e) {
             throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "document cannot be read: " + e.getMessage());
         }

@@ -107,6 +107,32 @@ class XmlSignaturesTest {
         assertThat(v.root().getLocalName()).isEqualTo("Order");
     }
 
+    /**
+     * A JDK Ed25519 key (as a PKCS#12 file gives it) is used in Bouncy Castle's form, made once per key (not its public key
+     * derived again at each signature): the same deterministic signature as the JDK key's, which verifies.
+     */
+    @Test
+    void aJdkEd25519KeySignsInBouncyCastlesFormMadeOnce() throws Exception {
+        java.security.KeyPair kp = java.security.KeyPairGenerator.getInstance("Ed25519", "SunEC").generateKeyPair();
+        java.security.PrivateKey bc = XmlSignatures.providerKey(kp.getPrivate(), XmlSignatures.PROVIDER);
+        assertThat(bc.getClass().getName()).startsWith("org.bouncycastle.");
+        assertThat(XmlSignatures.providerKey(kp.getPrivate(), XmlSignatures.PROVIDER)).isSameAs(bc);
+        assertThat(XmlSignatures.providerKey(bc, XmlSignatures.PROVIDER)).isSameAs(bc);
+        byte[] message = "an evidence".getBytes(StandardCharsets.UTF_8);
+        java.security.Signature jdk = java.security.Signature.getInstance("Ed25519", XmlSignatures.PROVIDER);
+        jdk.initSign(kp.getPrivate());
+        jdk.update(message);
+        java.security.Signature mine = java.security.Signature.getInstance("Ed25519", XmlSignatures.PROVIDER);
+        mine.initSign(bc);
+        mine.update(message);
+        byte[] signature = mine.sign();
+        assertThat(signature).isEqualTo(jdk.sign());
+        java.security.Signature check = java.security.Signature.getInstance("Ed25519", "SunEC");
+        check.initVerify(kp.getPublic());
+        check.update(message);
+        assertThat(check.verify(signature)).isTrue();
+    }
+
     @Test
     void changedContentIsRefused() throws Exception {
         Document d = signedThen(x -> first(x, "urn:test", "Amount").setTextContent("1000000"));
