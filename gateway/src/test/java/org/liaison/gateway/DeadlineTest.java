@@ -45,7 +45,8 @@ class DeadlineTest {
         return overdueMetric(node, "received");
     }
 
-    private static double overdueMetric(GatewayNode node, String side) {
+    /** The {@code liaison_requests_overdue} gauge of {@code side} ("received" or "sent") in a scrape of the node's metrics. */
+    static double overdueMetric(GatewayNode node, String side) {
         String series = "liaison_requests_overdue{side=\"" + side + "\"} ";
         for (String line : node.metrics().scrape().split("\n")) {
             if (line.startsWith(series)) {

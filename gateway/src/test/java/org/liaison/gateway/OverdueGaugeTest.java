@@ -127,13 +127,7 @@ class OverdueGaugeTest {
     }
 
     private static double gauge(GatewayNode node, String side) {
-        String series = "liaison_requests_overdue{side=\"" + side + "\"} ";
-        for (String line : node.metrics().scrape().split("\n")) {
-            if (line.startsWith(series)) {
-                return Double.parseDouble(line.substring(series.length()).trim());
-            }
-        }
-        throw new AssertionError("no " + series);
+        return DeadlineTest.overdueMetric(node, side);
     }
 
     @Test
