@@ -54,7 +54,8 @@ class NodeRuntimeTest {
             assertThat(executors.made.keySet()).containsExactlyInAnyOrder("SCHEDULER liaison-reload",
                     "BLOCKING receive", "WRITERS payload", "TLS peer-tls", "BLOCKING submit", "WRITERS upload", "TLS local-tls",
                     "TLS client-tls", "BLOCKING client-read", "SCHEDULER liaison-delivery-poll", "TASKS liaison-delivery",
-                    "SCHEDULER liaison-delivery-probe", "SCHEDULER notices", "SCHEDULER liaison-overdue");
+                    "SCHEDULER liaison-delivery-probe", "SCHEDULER notices", "SCHEDULER liaison-overdue",
+                    "SCHEDULER liaison-peer-schemas");
             assertThat(al.clock()).isSameAs(clock);
             AuditEvent started = audit.events().stream().filter(e -> e.type().equals("start")).findFirst().orElseThrow();
             assertThat(started.time()).as("the node's time, an hour ahead of the system's")
