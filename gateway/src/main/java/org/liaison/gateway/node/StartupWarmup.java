@@ -1,6 +1,7 @@
 package org.liaison.gateway.node;
 
 import java.nio.file.Path;
+import org.apache.logging.log4j.LogManager;
 import org.liaison.gateway.config.NodeConfig;
 
 /**
@@ -56,8 +57,12 @@ public final class StartupWarmup {
     private static void step(Runnable r) {
         try {
             r.run();
-        } catch (RuntimeException | LinkageError e) {
+        } catch (RuntimeException e) {
             // the start reaches the same code and reports what fails there
+        } catch (LinkageError e) {
+            // A class whose initialisation failed here fails later only as "Could not initialize class X": the cause
+            // would be lost to the operator, so it is logged now (a library's own error, no outside text).
+            LogManager.getLogger(StartupWarmup.class).warn("a library failed to initialise: {}", e.toString(), e);
         }
     }
 }
