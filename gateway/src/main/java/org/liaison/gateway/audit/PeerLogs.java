@@ -10,13 +10,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.liaison.certs.AuthorityId;
 import org.liaison.certs.SecureFiles;
+import org.liaison.gateway.net.GracefulStop;
 import org.liaison.protocol.ProtocolException;
 import org.liaison.protocol.tlog.Checkpoint;
 import org.liaison.protocol.tlog.Merkle;
@@ -75,11 +75,7 @@ public final class PeerLogs implements AutoCloseable {
     private final java.util.Set<AuthorityId> scheduled = new java.util.HashSet<>();
     private final long minIntervalNanos;
     private final java.time.Clock clock;
-    private final java.util.concurrent.ScheduledExecutorService checker = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "liaison-peer-logs");
-        t.setDaemon(true);
-        return t;
-    });
+    private final java.util.concurrent.ScheduledExecutorService checker = GracefulStop.scheduler("liaison-peer-logs");
 
     /**
      * @param alarm called with the peer and the reason after an alarm is audited
@@ -456,6 +452,6 @@ public final class PeerLogs implements AutoCloseable {
 
     @Override
     public void close() {
-        checker.shutdownNow();
+        GracefulStop.stop(checker, "peer logs"); // a check in flight records its outcome before the audit log closes
     }
 }

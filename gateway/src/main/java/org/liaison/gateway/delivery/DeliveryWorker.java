@@ -16,6 +16,7 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.liaison.certs.AuthorityId;
 import org.liaison.gateway.audit.AuditEvent;
+import org.liaison.gateway.net.GracefulStop;
 import org.liaison.gateway.net.NodeRuntime;
 import org.liaison.gateway.store.BlobStore;
 import org.liaison.gateway.store.MessageStore;
@@ -344,8 +345,8 @@ public final class DeliveryWorker implements AutoCloseable {
     /** Stops starting deliveries and waits for those in flight (they finish, or go back to retrying at the next start). */
     @Override
     public void close() {
-        scheduler.shutdownNow();
-        prober.shutdownNow();
+        GracefulStop.stop(scheduler, "delivery poll"); // a poll or sweep in flight ends before the store closes
+        GracefulStop.stop(prober, "delivery probe");
         senders.shutdown();
         try {
             if (!senders.awaitTermination(15, TimeUnit.SECONDS)) {

@@ -11,7 +11,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -20,6 +19,7 @@ import java.util.stream.Stream;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.liaison.certs.SecureFiles;
+import org.liaison.gateway.net.GracefulStop;
 import org.liaison.protocol.ErrorCode;
 import org.liaison.protocol.ProtocolException;
 import org.liaison.protocol.tlog.Checkpoint;
@@ -55,11 +55,7 @@ public final class TrustedTime implements AutoCloseable {
     private final Duration maxWithout;
     private final Duration every;
     private final AtomicLong failures = new AtomicLong();
-    private final ScheduledExecutorService stamper = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "liaison-timestamps");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ScheduledExecutorService stamper = GracefulStop.scheduler("liaison-timestamps");
     private String stamped;
     /** When the oldest checkpoint still without a token was first seen; null when every one is covered. */
     private volatile Instant unstampedSince;
@@ -213,6 +209,6 @@ public final class TrustedTime implements AutoCloseable {
 
     @Override
     public void close() {
-        stamper.shutdownNow();
+        GracefulStop.stop(stamper, "timestamps"); // a stamp in flight is kept before the node closes
     }
 }

@@ -31,7 +31,8 @@ public final class NodeRuntime implements AutoCloseable {
 
     /**
      * Daemon threads: blocking, writer and TLS pools fixed at one thread per core (at least two), named
-     * {@code liaison-NAME}; task pools cached; schedulers single-threaded.
+     * {@code liaison-NAME}; task pools cached; schedulers single-threaded, dropping queued tasks at shutdown
+     * (see {@link GracefulStop}).
      */
     public static final Factory SYSTEM = new Factory() {
         @Override
@@ -41,7 +42,7 @@ public final class NodeRuntime implements AutoCloseable {
 
         @Override
         public ScheduledExecutorService scheduler(String threadName) {
-            return Executors.newSingleThreadScheduledExecutor(r -> daemon(r, threadName));
+            return GracefulStop.scheduler(threadName);
         }
     };
 

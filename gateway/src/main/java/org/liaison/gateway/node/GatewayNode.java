@@ -36,6 +36,7 @@ import org.liaison.gateway.local.CaseAccess;
 import org.liaison.gateway.local.LocalNode;
 import org.liaison.gateway.local.LocalServer;
 import org.liaison.gateway.net.BufferBudget;
+import org.liaison.gateway.net.GracefulStop;
 import org.liaison.gateway.net.NodeRuntime;
 import org.liaison.gateway.peer.AuditProofs;
 import org.liaison.gateway.peer.PeerSchemas;
@@ -811,7 +812,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
         running = false;
         RuntimeException first = null;
         Runnable[] steps = {() -> ifBound(server, PeerServer::stopAccepting), () -> ifBound(local, l -> l.stopAccepting()),
-            reloader::shutdownNow, overdueCounter::shutdownNow, worker::close, stages::close, evidence::close, peerLogs::close, submitter::close,
+            () -> GracefulStop.stop(reloader, "trust reload"), () -> GracefulStop.stop(overdueCounter, "overdue counts"), worker::close, stages::close, evidence::close, peerLogs::close, submitter::close,
             () -> ifBound(server, PeerServer::close), peerSchemas::close, client::close, () -> ifBound(admin, a -> a.close()), () -> ifBound(local, l -> l.close()),
             outbox::close, authFailures::close, tlsHandshakes::close,
             () -> {

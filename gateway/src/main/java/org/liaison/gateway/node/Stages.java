@@ -14,6 +14,7 @@ import org.liaison.gateway.audit.AuditEvent;
 import org.liaison.gateway.delivery.Backoff;
 import org.liaison.gateway.delivery.PeerClient;
 import org.liaison.gateway.local.ReceivedStages;
+import org.liaison.gateway.net.GracefulStop;
 import org.liaison.gateway.net.NodeRuntime;
 import org.liaison.gateway.peer.PeerContext;
 import org.liaison.gateway.peer.ReceiveHandler;
@@ -64,9 +65,13 @@ public final class Stages implements ReceivedStages, AutoCloseable {
         sender.scheduleWithFixedDelay(this::sendDue, poll.toMillis(), poll.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    /** A notice was queued: send it now rather than at the next poll. */
+    /** A notice was queued: send it now rather than at the next poll (closing: at the next start). */
     public void wake() {
-        sender.execute(this::sendDue);
+        try {
+            sender.execute(this::sendDue);
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            // kept QUEUED in the store: sent after the next start
+        }
     }
 
     // ----- the recipient's side -----
@@ -145,6 +150,9 @@ public final class Stages implements ReceivedStages, AutoCloseable {
             Instant now = node.clock().instant();
             node.store().notices().recoverExpiredLeases(now, java.util.Set.of()); // this thread sends them all: none in flight now
             for (MessageStore.Notice n : node.store().notices().due(now, 64)) {
+                if (sender.isShutdown()) {
+                    return; // closing: the others stay due, for the next start
+                }
                 send(n);
             }
         } catch (RuntimeException e) {
@@ -247,8 +255,9 @@ public final class Stages implements ReceivedStages, AutoCloseable {
         }
     }
 
+    /** Takes no further notice and waits (bounded) for the one in flight to record its outcome, before the client and store close. */
     @Override
     public void close() {
-        sender.shutdownNow();
+        GracefulStop.stop(sender, "notices");
     }
 }

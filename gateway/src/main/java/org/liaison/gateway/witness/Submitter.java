@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -21,6 +20,7 @@ import org.liaison.certs.AuthorityId;
 import org.liaison.certs.SecureFiles;
 import org.liaison.gateway.audit.AuditLog;
 import org.liaison.gateway.delivery.PeerClient;
+import org.liaison.gateway.net.GracefulStop;
 import org.liaison.protocol.ProtocolException;
 import org.liaison.protocol.UntrustedText;
 import org.liaison.protocol.directory.FederationDirectory;
@@ -74,11 +74,7 @@ public final class Submitter implements AutoCloseable {
     private volatile String quorumNote;
     private Instant unmetSince;
     private boolean alarmed;
-    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "liaison-witness-submitter");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ScheduledExecutorService timer = GracefulStop.scheduler("liaison-witness-submitter");
 
     public Submitter(Path dir, AuthorityId me, AuditLog audit, Supplier<FederationDirectory> directory, Transport transport, Events events,
             java.time.Clock clock) throws IOException {
@@ -249,6 +245,6 @@ public final class Submitter implements AutoCloseable {
 
     @Override
     public void close() {
-        timer.shutdownNow();
+        GracefulStop.stop(timer, "witness submitter"); // a submission in flight is kept before the node closes
     }
 }
