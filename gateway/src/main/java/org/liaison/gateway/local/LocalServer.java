@@ -95,6 +95,7 @@ public final class LocalServer implements AutoCloseable {
                     protected void initChannel(SocketChannel ch) {
                         io.netty.handler.ssl.SslHandler ssl = tls.get().newHandler(ch.alloc(), ch.remoteAddress().getHostString(),
                                 ch.remoteAddress().getPort(), handshakes); // certificate checks off the event loop
+                        ssl.setHandshakeTimeout(10, TimeUnit.SECONDS); // the head's deadline starts after it
                         if (HybridTls.offerBc(ssl.engine())) { // hybrid first: Bouncy Castle's engines only
                             ch.pipeline().addLast(bcTls(), "tls", ssl);
                         } else {

@@ -7,6 +7,8 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.timeout.ReadTimeoutException;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
@@ -19,8 +21,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <ul>
  *   <li>{@link Mode#HTTP} (after an HTTP codec, on a connection or an HTTP/2 stream): a request head
- *       must be complete within {@code deadline} of the connection opening or the previous answer
- *       being written; while a request body is being read, at least {@code minBytesPerSecond} must arrive,
+ *       must be complete within {@code deadline} of the connection opening (of its TLS handshake ending,
+ *       when one is under way before this handler) or the previous answer being written; while a request body is being read, at least {@code minBytesPerSecond} must arrive,
  *       checked over each {@code deadline} (not while the server itself paused reading).</li>
  *   <li>{@link Mode#FRAMES} (HTTP/2, between the frame codec and the streams): some frame must be
  *       complete within each {@code deadline}.</li>
@@ -51,15 +53,36 @@ public final class SlowClientGuard extends ChannelDuplexHandler {
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
-        if (ctx.channel().isActive()) {
+        if (ctx.channel().isActive() && !handshaking(ctx)) {
             armHead(ctx);
         }
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
-        armHead(ctx);
+        if (!handshaking(ctx)) {
+            armHead(ctx);
+        }
         super.channelActive(ctx);
+    }
+
+    /**
+     * Whether a TLS handshake before this handler is still under way: the head's time starts when it ends (a slow
+     * handshake must not eat it). The handshake has its own bound, the TLS handler's handshake timeout (the
+     * servers set 10 s), which closes a connection whose handshake never ends.
+     */
+    private static boolean handshaking(ChannelHandlerContext ctx) {
+        SslHandler ssl = ctx.pipeline().get(SslHandler.class);
+        return ssl != null && !ssl.handshakeFuture().isDone();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof SslHandshakeCompletionEvent done && done.isSuccess() && headTimer == null && !inBody
+                && ctx.channel().isActive()) {
+            armHead(ctx); // the client can send its request head from now on
+        }
+        super.userEventTriggered(ctx, evt);
     }
 
     private void armHead(ChannelHandlerContext ctx) {
