@@ -312,8 +312,16 @@ public final class Backup {
         }
     }
 
-    /** Copies a folder's files (absent: nothing), each synced; the copy's files are owner-only. */
+    /**
+     * Copies a folder's files (absent: nothing), each synced; the copy's files are owner-only. A symbolic link in it
+     * is refused, with an error naming it: the node writes none, and following one would copy what it points at (/etc,
+     * another node's evidence) as if it were this node's; copying the link itself would leave a backup without the
+     * data. A folder kept on another disk is mounted at its place, not linked.
+     */
     private static void copyTree(Path from, Path to) throws IOException {
+        if (Files.isSymbolicLink(from)) {
+            throw linked(from);
+        }
         if (!Files.isDirectory(from)) {
             return;
         }
@@ -326,6 +334,9 @@ public final class Backup {
 
             @Override
             public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                if (attrs.isSymbolicLink()) { // links are not followed by the walk: a linked folder comes here too
+                    throw linked(file);
+                }
                 try {
                     copyPrefix(file, to.resolve(from.relativize(file).toString()), Long.MAX_VALUE);
                 } catch (java.nio.file.NoSuchFileException gone) {
@@ -342,6 +353,17 @@ public final class Backup {
                 throw e;
             }
         });
+    }
+
+    private static IOException linked(Path link) {
+        String target;
+        try {
+            target = Files.readSymbolicLink(link).toString();
+        } catch (IOException | UnsupportedOperationException e) {
+            target = "?";
+        }
+        return new IOException(link + " is a symbolic link (to " + target + "): a backup copies only what the data folder holds;"
+                + " move the files into it (or mount their disk there) and try again");
     }
 
     /** Copies the first {@code length} bytes of {@code from} (all of it if shorter) into a new, synced, owner-only file. */
