@@ -13,7 +13,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Pattern;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.liaison.certs.AuthorityId;
@@ -31,13 +30,12 @@ import org.liaison.protocol.envelope.Receipts;
  * <p>An announcement comes on an event loop (the head of a peer's request): it takes effect in memory at once, and
  * the file is written on the {@code writes} executor — the latest value of each peer, so that writes queued in any
  * order leave the last announcement on disk; {@link #close()} writes what is still pending. A header that is no
- * version ({@code digits[.digits]}, at most 16 characters) is ignored: it changes nothing.
+ * version ({@link Receipts#isVersion}) is ignored: it changes nothing.
  */
 public final class PeerSchemas implements AutoCloseable {
     private static final Logger LOG = LogManager.getLogger(PeerSchemas.class);
     /** Remembers nothing: every peer reads the formats before 1.4 (node fakes in tests). */
     public static final PeerSchemas NONE = new PeerSchemas(null, null);
-    private static final Pattern VERSION = Pattern.compile("[0-9]+(\\.[0-9]+)?");
     private static final int MAX_LENGTH = 16;
     private static final String NOTHING = "";
 
@@ -61,7 +59,7 @@ public final class PeerSchemas implements AutoCloseable {
                     try {
                         String v = Files.isRegularFile(f) && Files.size(f) <= MAX_LENGTH
                                 ? Files.readString(f, StandardCharsets.US_ASCII).strip() : NOTHING;
-                        if (isVersion(v)) {
+                        if (Receipts.isVersion(v)) {
                             known.put(AuthorityId.of(f.getFileName().toString()), v);
                         }
                     } catch (IOException | IllegalArgumentException e) {
@@ -74,16 +72,12 @@ public final class PeerSchemas implements AutoCloseable {
         }
     }
 
-    private static boolean isVersion(String v) {
-        return v.length() <= MAX_LENGTH && VERSION.matcher(v).matches();
-    }
-
     /** {@code peer} made an authenticated request announcing {@code schema} (null: no header). */
     public void announced(AuthorityId peer, String schema) {
         if (dir == null) {
             return;
         }
-        if (schema != null && !isVersion(schema)) {
+        if (schema != null && !Receipts.isVersion(schema)) {
             LOG.debug("{} announced a schema that is no version; ignored", peer);
             return;
         }

@@ -75,4 +75,24 @@ class PeerSchemasTest {
         schemas.close();
         assertThat(folder.resolve(AL.value())).doesNotExist();
     }
+
+    /**
+     * One rule with the protocol's ({@code Receipts.isVersion}): a part of more than six digits is no version, so it
+     * neither replaces what the peer announced before nor makes it a peer that reads no evidence. Regression: the node
+     * kept "1234567.1" (its own rule: any digits, 16 characters) while the protocol read it as no version at all.
+     */
+    @Test
+    void whatTheProtocolReadsAsNoVersionIsIgnoredHereToo() throws Exception {
+        PeerSchemas schemas = open(dir.resolve("peer-schemas"));
+        schemas.announced(AL, "1.4");
+        for (String noVersion : new String[] {"1234567.1", "1.1234567", "12345678901234"}) {
+            schemas.announced(AL, noVersion);
+            assertThat(schemas.of(AL)).as(noVersion).contains("1.4");
+            assertThat(schemas.readsEvidence(AL)).as(noVersion).isTrue();
+        }
+        schemas.announced(AL, "01.4"); // digits only: a version (1.4)
+        assertThat(schemas.of(AL)).contains("01.4");
+        assertThat(schemas.readsEvidence(AL)).isTrue();
+        schemas.close();
+    }
 }

@@ -39,10 +39,19 @@ public final class Receipts {
     public static final String SCHEMA_HEADER = "Liaison-Schema";
     private static final Pattern VERSION = Pattern.compile("[0-9]{1,6}(\\.[0-9]{1,6})?");
 
+    /**
+     * Whether {@code schema} is a schema version: "MAJOR" or "MAJOR.MINOR", ASCII digits only, at most six each (no sign,
+     * no space; "01.4" is 1.4). The one rule for what a {@value #SCHEMA_HEADER} header announces: anything else
+     * announces nothing.
+     */
+    public static boolean isVersion(String schema) {
+        return schema != null && VERSION.matcher(schema).matches();
+    }
+
     /** Whether a peer that announced {@code schema} (null: nothing) reads evidence in place of receipts and notices. */
     public static boolean readsEvidence(String schema) {
-        if (schema == null || !VERSION.matcher(schema).matches()) {
-            return false; // what is no version ("MAJOR" or "MAJOR.MINOR", digits only) announces nothing
+        if (!isVersion(schema)) {
+            return false; // what is no version announces nothing
         }
         String[] p = schema.split("\\.");
         try {
