@@ -5,13 +5,25 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.BiConsumer;
+import java.util.function.Function;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.liaison.certs.AuthorityId;
@@ -65,17 +77,17 @@ public final class PeerLogs implements AutoCloseable {
         UNWITNESSED }
 
     private final Path dir;
-    private final java.util.function.Function<AuthorityId, List<String>> listedKeys;
+    private final Function<AuthorityId, List<String>> listedKeys;
     private final AuditLog audit;
     private final Prover prover;
     private final BiConsumer<AuthorityId, String> alarm;
     private final BiConsumer<AuthorityId, Outcome> checked;
     private final Map<AuthorityId, String> pending = new LinkedHashMap<>();
-    private final Map<AuthorityId, Long> lastCheck = new java.util.HashMap<>();
-    private final java.util.Set<AuthorityId> scheduled = new java.util.HashSet<>();
+    private final Map<AuthorityId, Long> lastCheck = new HashMap<>();
+    private final Set<AuthorityId> scheduled = new HashSet<>();
     private final long minIntervalNanos;
-    private final java.time.Clock clock;
-    private final java.util.concurrent.ScheduledExecutorService checker = GracefulStop.scheduler("liaison-peer-logs");
+    private final Clock clock;
+    private final ScheduledExecutorService checker = GracefulStop.scheduler("liaison-peer-logs");
 
     /**
      * @param alarm called with the peer and the reason after an alarm is audited
@@ -84,7 +96,7 @@ public final class PeerLogs implements AutoCloseable {
      *     connection); checkpoints arriving meanwhile are not lost: the newest is checked, which covers the others
      */
     public PeerLogs(Path dir, AuditLog audit, Prover prover, BiConsumer<AuthorityId, String> alarm,
-            BiConsumer<AuthorityId, Outcome> checked, java.time.Duration minInterval) throws IOException {
+            BiConsumer<AuthorityId, Outcome> checked, Duration minInterval) throws IOException {
         this(dir, audit, prover, alarm, checked, minInterval, peer -> List.of());
     }
 
@@ -93,15 +105,15 @@ public final class PeerLogs implements AutoCloseable {
      * when it lists any, a checkpoint must be signed by one of them (nothing is pinned from the peer).
      */
     public PeerLogs(Path dir, AuditLog audit, Prover prover, BiConsumer<AuthorityId, String> alarm,
-            BiConsumer<AuthorityId, Outcome> checked, java.time.Duration minInterval,
-            java.util.function.Function<AuthorityId, List<String>> listedKeys) throws IOException {
-        this(dir, audit, prover, alarm, checked, minInterval, listedKeys, java.time.Clock.systemUTC());
+            BiConsumer<AuthorityId, Outcome> checked, Duration minInterval,
+            Function<AuthorityId, List<String>> listedKeys) throws IOException {
+        this(dir, audit, prover, alarm, checked, minInterval, listedKeys, Clock.systemUTC());
     }
 
     /** As above; {@code clock}: the node's, for the times of the audit entries. */
     public PeerLogs(Path dir, AuditLog audit, Prover prover, BiConsumer<AuthorityId, String> alarm,
-            BiConsumer<AuthorityId, Outcome> checked, java.time.Duration minInterval,
-            java.util.function.Function<AuthorityId, List<String>> listedKeys, java.time.Clock clock) throws IOException {
+            BiConsumer<AuthorityId, Outcome> checked, Duration minInterval,
+            Function<AuthorityId, List<String>> listedKeys, Clock clock) throws IOException {
         this.clock = clock;
         this.listedKeys = listedKeys;
         this.dir = dir;
@@ -129,7 +141,7 @@ public final class PeerLogs implements AutoCloseable {
         }
         try {
             checker.schedule(() -> checkPending(peer), wait, TimeUnit.NANOSECONDS);
-        } catch (java.util.concurrent.RejectedExecutionException closing) {
+        } catch (RejectedExecutionException closing) {
             // closing: the next receipt after a restart brings a newer checkpoint
         }
     }
@@ -165,7 +177,7 @@ public final class PeerLogs implements AutoCloseable {
      * is up; one that keeps not answering for its log is refusing to be checked.
      */
     static final int MAX_UNPROVEN = 3;
-    private final Map<AuthorityId, Integer> unproven = new java.util.HashMap<>();
+    private final Map<AuthorityId, Integer> unproven = new HashMap<>();
 
     /** Checks {@code note} against what is held for {@code peer} now (on the caller's thread). */
     public synchronized Outcome check(AuthorityId peer, String note) {
@@ -184,17 +196,17 @@ public final class PeerLogs implements AutoCloseable {
 
     // ----- the witnesses' quorum (C2SP tlog-witness): a peer's checkpoint is not accepted silently without it -----
 
-    private java.util.function.Function<AuthorityId, WitnessPolicy> policies = peer -> null;
+    private Function<AuthorityId, WitnessPolicy> policies = peer -> null;
     /**
      * How long a peer's checkpoint may lack its witnesses' quorum before it is an alarm: the peer submits its checkpoints
      * every 3 s (forty rounds), and its own node raises its alarm after as long ({@code Submitter.ALARM_AFTER}).
      */
-    public static final java.time.Duration QUORUM_GRACE = java.time.Duration.ofMinutes(2);
-    private java.time.Duration grace = QUORUM_GRACE;
+    public static final Duration QUORUM_GRACE = Duration.ofMinutes(2);
+    private Duration grace = QUORUM_GRACE;
     /** Per peer: the largest size held with its quorum. */
-    private final Map<AuthorityId, Long> witnessedSize = new java.util.HashMap<>();
+    private final Map<AuthorityId, Long> witnessedSize = new HashMap<>();
     /** Per peer: the first checkpoint size held without its quorum, since when, and whether that was alarmed. */
-    private final Map<AuthorityId, Unwitnessed> unwitnessed = new java.util.HashMap<>();
+    private final Map<AuthorityId, Unwitnessed> unwitnessed = new HashMap<>();
 
     private record Unwitnessed(long size, long sinceNanos, boolean alarmed) {}
 
@@ -205,8 +217,8 @@ public final class PeerLogs implements AutoCloseable {
      * checkpoint; one still not covered by a checkpoint with the quorum is an alarm ({@code peer-log-unwitnessed} audit
      * entry, error line, metric), once, until the peer's log is witnessed again.
      */
-    public synchronized void requireQuorum(java.util.function.Function<AuthorityId, WitnessPolicy> policies,
-            java.time.Duration grace) {
+    public synchronized void requireQuorum(Function<AuthorityId, WitnessPolicy> policies,
+            Duration grace) {
         this.policies = policies;
         this.grace = grace;
     }
@@ -229,7 +241,7 @@ public final class PeerLogs implements AutoCloseable {
                     cosignedChecked.put(peer, new Checked(note, listedKeys.apply(peer)));
                 }
             });
-        } catch (java.util.concurrent.RejectedExecutionException closing) {
+        } catch (RejectedExecutionException closing) {
             // closing
         }
     }
@@ -240,7 +252,7 @@ public final class PeerLogs implements AutoCloseable {
      * under the same listed keys, is not checked again — its signature verified, its cosignatures counted, and the log
      * held since only grew by proven extensions of it (each asks the peer for a proof over a new TLS connection).
      */
-    private final Map<AuthorityId, Checked> cosignedChecked = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<AuthorityId, Checked> cosignedChecked = new ConcurrentHashMap<>();
 
     private record Checked(String note, List<String> keys) {}
 
@@ -282,7 +294,7 @@ public final class PeerLogs implements AutoCloseable {
     private void scheduleQuorumCheck(AuthorityId peer, long nanos) {
         try {
             checker.schedule(() -> quorumCheck(peer), nanos, TimeUnit.NANOSECONDS);
-        } catch (java.util.concurrent.RejectedExecutionException closing) {
+        } catch (RejectedExecutionException closing) {
             // closing: the next receipt after a restart brings a newer checkpoint
         }
     }
@@ -436,7 +448,7 @@ public final class PeerLogs implements AutoCloseable {
 
     /** Checks every queued checkpoint now, whatever the interval, and waits for it (tests). */
     public void drain() throws InterruptedException {
-        java.util.concurrent.Future<?> f = checker.submit(() -> {
+        Future<?> f = checker.submit(() -> {
             List<AuthorityId> peers;
             synchronized (pending) {
                 peers = List.copyOf(pending.keySet());
@@ -445,7 +457,7 @@ public final class PeerLogs implements AutoCloseable {
         });
         try {
             f.get(30, TimeUnit.SECONDS);
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        } catch (ExecutionException | TimeoutException e) {
             throw new IllegalStateException(e);
         }
     }

@@ -4,7 +4,9 @@ import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.logging.log4j.LogManager;
@@ -69,7 +71,7 @@ public final class Stages implements ReceivedStages, AutoCloseable {
     public void wake() {
         try {
             sender.execute(this::sendDue);
-        } catch (java.util.concurrent.RejectedExecutionException closing) {
+        } catch (RejectedExecutionException closing) {
             // kept QUEUED in the store: sent after the next start
         }
     }
@@ -148,7 +150,7 @@ public final class Stages implements ReceivedStages, AutoCloseable {
     private void sendDue() {
         try {
             Instant now = node.clock().instant();
-            node.store().notices().recoverExpiredLeases(now, java.util.Set.of()); // this thread sends them all: none in flight now
+            node.store().notices().recoverExpiredLeases(now, Set.of()); // this thread sends them all: none in flight now
             for (MessageStore.Notice n : node.store().notices().due(now, 64)) {
                 if (sender.isShutdown()) {
                     return; // closing: the others stay due, for the next start
