@@ -6,12 +6,15 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -21,11 +24,15 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.liaison.certs.AuthorityId;
 import org.liaison.certs.SecureFiles;
 import org.liaison.gateway.audit.AuditEntries;
@@ -123,7 +130,7 @@ public final class Backup {
         }
         try (var indexes = Files.find(evidence, 2, (f, a) -> a.isRegularFile() && f.getFileName().toString().equals(EvidenceIssuer.INDEX))) {
             for (Path index : indexes.toList()) {
-                String text = Files.readString(index, java.nio.charset.StandardCharsets.US_ASCII);
+                String text = Files.readString(index, StandardCharsets.US_ASCII);
                 List<String> lines = List.of(text.split("\n", -1)); // the last: what follows the last newline (a line cut short)
                 long max = logged;
                 List<String> kept = lines.subList(0, lines.size() - 1).stream().filter(l -> {
@@ -135,8 +142,8 @@ public final class Backup {
                     }
                 }).toList();
                 if (kept.size() != lines.size() - 1 || !lines.get(lines.size() - 1).isEmpty()) {
-                    SecureFiles.writeAtomically(index, kept.stream().map(l -> l + "\n").collect(java.util.stream.Collectors.joining())
-                            .getBytes(java.nio.charset.StandardCharsets.US_ASCII), true);
+                    SecureFiles.writeAtomically(index, kept.stream().map(l -> l + "\n").collect(Collectors.joining())
+                            .getBytes(StandardCharsets.US_ASCII), true);
                 }
             }
         }
@@ -191,7 +198,7 @@ public final class Backup {
         if (!Files.isRegularFile(entries)) {
             throw new IOException(laterLog + " is not an audit log folder (no " + FileAuditLog.ENTRIES + " in it)");
         }
-        List<AuditEntries.Entry> deletions = new java.util.ArrayList<>();
+        List<AuditEntries.Entry> deletions = new ArrayList<>();
         try (FileChannel ch = FileChannel.open(entries, StandardOpenOption.READ)) {
             List<byte[]> raw = AuditLogReader.records(ch, true);
             for (int i = 0; i < raw.size(); i++) {
@@ -201,12 +208,12 @@ public final class Backup {
                 }
             }
         }
-        List<Reapplied> done = new java.util.ArrayList<>();
+        List<Reapplied> done = new ArrayList<>();
         try (SqliteMessageStore store = SqliteMessageStore.open(data.resolve("messages.db"))) {
             Instant now = Instant.now();
             for (AuditEntries.Entry e : deletions) {
                 boolean received = e.detail("direction").equals("received");
-                java.util.UUID id = java.util.UUID.fromString(e.messageId());
+                UUID id = UUID.fromString(e.messageId());
                 boolean deleted = received ? store.inbox().delete(AuthorityId.of(e.counterpart()), id, now)
                         : store.sent().delete(id, now);
                 if (deleted) {
@@ -214,7 +221,7 @@ public final class Backup {
                             e.detail("envelopeSha256")));
                 }
             }
-            for (Path blobs : java.util.stream.Stream.concat(store.inbox().deletedBlobs().stream(),
+            for (Path blobs : Stream.concat(store.inbox().deletedBlobs().stream(),
                     store.sent().deletedBlobs().stream()).toList()) {
                 BlobStore.deleteFolder(blobs);
             }
@@ -307,7 +314,7 @@ public final class Backup {
     /** Makes {@code p} (a folder or a file) accessible to its owner only, where the file system has POSIX permissions. */
     private static void restrictToOwner(Path p) throws IOException {
         if (Files.getFileStore(p).supportsFileAttributeView("posix")) {
-            Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString(
+            Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(
                     Files.isDirectory(p) ? "rwx------" : "rw-------"));
         }
     }
@@ -339,7 +346,7 @@ public final class Backup {
                 }
                 try {
                     copyPrefix(file, to.resolve(from.relativize(file).toString()), Long.MAX_VALUE);
-                } catch (java.nio.file.NoSuchFileException gone) {
+                } catch (NoSuchFileException gone) {
                     // a temporary file renamed into place meanwhile (an atomic write): what it became is copied
                 }
                 return FileVisitResult.CONTINUE;
@@ -347,7 +354,7 @@ public final class Backup {
 
             @Override
             public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
-                if (e instanceof java.nio.file.NoSuchFileException) {
+                if (e instanceof NoSuchFileException) {
                     return FileVisitResult.CONTINUE;
                 }
                 throw e;

@@ -3,23 +3,31 @@ package org.liaison.gateway.audit;
 import com.zaxxer.hikari.HikariDataSource;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.liaison.gateway.net.EventLoops;
@@ -98,10 +106,10 @@ public final class PostgresAuditLog implements AuditLog, AuditLog.Tree {
     private long checkpointedSize;
 
     /** The node's clock: the time of the entries this log makes itself. */
-    private final java.time.Clock clock;
+    private final Clock clock;
 
     private PostgresAuditLog(HikariDataSource pool, String url, String user, char[] password, String origin, String nodeId,
-            SignedNote.Signer signer, Path snapshots, Runnable betweenReads, java.time.Clock clock) throws SQLException, IOException {
+            SignedNote.Signer signer, Path snapshots, Runnable betweenReads, Clock clock) throws SQLException, IOException {
         this.clock = clock;
         this.pool = pool;
         this.url = url;
@@ -169,10 +177,10 @@ public final class PostgresAuditLog implements AuditLog, AuditLog.Tree {
         }
         try {
             tree = TiledTree.fromEdge(st.size(), st.edge(), tiles, FileAuditLog.CACHE_TILES);
-            if (!java.security.MessageDigest.isEqual(tree.root(st.size()), sc.rootHash())) {
+            if (!MessageDigest.isEqual(tree.root(st.size()), sc.rootHash())) {
                 throw damaged("its tiles do not reproduce the checkpoint of size " + st.size() + " in its tree state: the log was altered");
             }
-        } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+        } catch (IllegalArgumentException | UncheckedIOException e) {
             throw damaged("its tree state or tiles cannot be used (" + e.getMessage() + ")");
         }
         stateSize = st.size();
@@ -226,7 +234,7 @@ public final class PostgresAuditLog implements AuditLog, AuditLog.Tree {
                     while (more && cps.getLong(1) <= tree.size()) {
                         Checkpoint cp = verified(cps.getString(2), "checkpoint of size " + cps.getLong(1));
                         synchronized (this) {
-                            if (cp.size() != cps.getLong(1) || !java.security.MessageDigest.isEqual(tree.root(cp.size()), cp.rootHash())) {
+                            if (cp.size() != cps.getLong(1) || !MessageDigest.isEqual(tree.root(cp.size()), cp.rootHash())) {
                                 throw damaged("its first " + cp.size() + " entries do not reproduce its signed checkpoint of that size:"
                                         + " the log was altered");
                             }
@@ -266,7 +274,7 @@ public final class PostgresAuditLog implements AuditLog, AuditLog.Tree {
             if (tree.size() > 0) {
                 String record = "converted into tiles by " + nodeId + ": " + tree.size() + " entries re-hashed; " + checked
                         + " signed checkpoint(s) held, every one reproduced by the tiles" + (last == null ? "" : " (sizes " + firstSize
-                        + " to " + last.size() + ", latest root " + java.util.HexFormat.of().formatHex(last.rootHash()) + ")");
+                        + " to " + last.size() + ", latest root " + HexFormat.of().formatHex(last.rootHash()) + ")");
                 try (PreparedStatement p = w.prepareStatement("INSERT INTO audit_tiles_migrated (node, record) VALUES (?, ?)")) {
                     p.setString(1, nodeId);
                     p.setString(2, record);
@@ -288,7 +296,7 @@ public final class PostgresAuditLog implements AuditLog, AuditLog.Tree {
      * database. Never inside an append's transaction (one rolled back would take stored tiles with it).
      */
     private void writeTiles(Connection c, PostgresTiles.State st) throws SQLException {
-        java.util.Map<TilePath.Tile, byte[]> pending;
+        Map<TilePath.Tile, byte[]> pending;
         synchronized (this) {
             pending = tree.pending();
             if (st != null && st.size() <= stateSize) {
@@ -327,23 +335,23 @@ public final class PostgresAuditLog implements AuditLog, AuditLog.Tree {
      */
     public static PostgresAuditLog open(String url, String user, char[] password, Path keyFile, String origin, String nodeId,
             Duration every, Path snapshots) throws IOException {
-        return open(url, user, password, keyFile, origin, nodeId, every, snapshots, java.time.Clock.systemUTC());
+        return open(url, user, password, keyFile, origin, nodeId, every, snapshots, Clock.systemUTC());
     }
 
     /** As above; {@code clock}: the node's, for the times of the entries this log makes itself (a leader's takeover). */
     public static PostgresAuditLog open(String url, String user, char[] password, Path keyFile, String origin, String nodeId,
-            Duration every, Path snapshots, java.time.Clock clock) throws IOException {
+            Duration every, Path snapshots, Clock clock) throws IOException {
         return open(url, user, password, keyFile, origin, nodeId, every, snapshots, () -> { }, clock);
     }
 
     /** As above; {@code betweenReads} runs between the two reads of the log at open (tests: another node writes then). */
     static PostgresAuditLog open(String url, String user, char[] password, Path keyFile, String origin, String nodeId,
             Duration every, Path snapshots, Runnable betweenReads) throws IOException {
-        return open(url, user, password, keyFile, origin, nodeId, every, snapshots, betweenReads, java.time.Clock.systemUTC());
+        return open(url, user, password, keyFile, origin, nodeId, every, snapshots, betweenReads, Clock.systemUTC());
     }
 
     static PostgresAuditLog open(String url, String user, char[] password, Path keyFile, String origin, String nodeId,
-            Duration every, Path snapshots, Runnable betweenReads, java.time.Clock clock) throws IOException {
+            Duration every, Path snapshots, Runnable betweenReads, Clock clock) throws IOException {
         if (!Files.exists(keyFile)) {
             throw new FileAuditLog.AuditLogDamagedException("the audit log key " + keyFile + " does not exist. Nothing was changed."
                     + " Every node of the authority needs the same key file (auditKey in node.yaml)");
@@ -404,7 +412,7 @@ public final class PostgresAuditLog implements AuditLog, AuditLog.Tree {
                     + e.getMessage() + "). Nothing was changed");
         }
         synchronized (this) {
-            if (tree.size() < c.size() || !java.util.Arrays.equals(tree.root(c.size()), c.rootHash())) {
+            if (tree.size() < c.size() || !Arrays.equals(tree.root(c.size()), c.rootHash())) {
                 throw new FileAuditLog.AuditLogDamagedException("the shared audit log's entries do not reproduce its last checkpoint"
                         + " (size " + c.size() + "). Nothing was changed");
             }
@@ -458,11 +466,11 @@ public final class PostgresAuditLog implements AuditLog, AuditLog.Tree {
                             throw damaged("its entries do not reproduce its last checkpoint: entry " + (from + out.size()) + " is missing");
                         }
                         try {
-                            if (!java.security.MessageDigest.isEqual(Merkle.leafHash(e), tree.leafHash(seq))) {
+                            if (!MessageDigest.isEqual(Merkle.leafHash(e), tree.leafHash(seq))) {
                                 throw damaged("its entries do not reproduce its last checkpoint: entry " + seq + " is not the one its tiles"
                                         + " hold, the log was altered");
                             }
-                        } catch (java.io.UncheckedIOException x) {
+                        } catch (UncheckedIOException x) {
                             throw damaged("a tile cannot be used (" + x.getMessage() + ")");
                         }
                         out.add(e);
@@ -575,7 +583,7 @@ public final class PostgresAuditLog implements AuditLog, AuditLog.Tree {
      * agree with what the node stores (a reception and its receipt). Other appends, on every node, wait
      * for the transaction: the head row is held until it ends.
      */
-    public <T> T recordWith(AuditEvent e, InTransaction<T> work, java.util.function.Predicate<T> keep)
+    public <T> T recordWith(AuditEvent e, InTransaction<T> work, Predicate<T> keep)
             throws ProtocolException {
         EventLoops.assertOffLoop("an audit append");
         try (Connection c = pool.getConnection()) {
@@ -743,8 +751,8 @@ public final class PostgresAuditLog implements AuditLog, AuditLog.Tree {
     }
 
     @Override
-    public java.util.Optional<AuditLog.Tree> tree() {
-        return java.util.Optional.of(this);
+    public Optional<AuditLog.Tree> tree() {
+        return Optional.of(this);
     }
 
     @Override

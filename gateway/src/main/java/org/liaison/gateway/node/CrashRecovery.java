@@ -5,6 +5,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiPredicate;
 import org.liaison.certs.AuthorityId;
@@ -30,15 +32,15 @@ final class CrashRecovery {
      * Parses the tail on another thread (the common pool), so that it overlaps what the node opens meanwhile (trust, keys,
      * store): {@link #read(Tail, BiPredicate)} takes the result.
      */
-    static java.util.concurrent.CompletableFuture<Tail> parseAsync(List<byte[]> tail) {
-        return java.util.concurrent.CompletableFuture.supplyAsync(() -> parse(tail));
+    static CompletableFuture<Tail> parseAsync(List<byte[]> tail) {
+        return CompletableFuture.supplyAsync(() -> parse(tail));
     }
 
     /** The result of {@link #parseAsync}, waited for; what failed there is thrown here as it was. */
-    static Tail await(java.util.concurrent.CompletableFuture<Tail> parsed) {
+    static Tail await(CompletableFuture<Tail> parsed) {
         try {
             return parsed.join();
-        } catch (java.util.concurrent.CompletionException e) {
+        } catch (CompletionException e) {
             if (e.getCause() instanceof RuntimeException r) {
                 throw r;
             }

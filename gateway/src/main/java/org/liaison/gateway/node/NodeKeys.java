@@ -6,8 +6,12 @@ import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.Function;
 import org.liaison.certs.AuthorityId;
 import org.liaison.certs.Credential;
@@ -113,21 +117,21 @@ public record NodeKeys(Credential tls, Credential signing, Credential encryption
         return new NodeKeys(tls, signing, encryption, List.copyOf(previous), times);
     }
 
-    private static java.util.concurrent.CompletableFuture<Credential> loadAsync(NodeConfig.Keystore k, Function<String, Path> path,
+    private static CompletableFuture<Credential> loadAsync(NodeConfig.Keystore k, Function<String, Path> path,
             String field) {
-        return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+        return CompletableFuture.supplyAsync(() -> {
             try {
                 return load(k, path, field);
             } catch (IOException | GeneralSecurityException e) {
-                throw new java.util.concurrent.CompletionException(e);
+                throw new CompletionException(e);
             }
         });
     }
 
-    private static Credential await(java.util.concurrent.CompletableFuture<Credential> read) throws IOException, GeneralSecurityException {
+    private static Credential await(CompletableFuture<Credential> read) throws IOException, GeneralSecurityException {
         try {
             return read.join();
-        } catch (java.util.concurrent.CompletionException e) {
+        } catch (CompletionException e) {
             Throwable c = e.getCause();
             if (c instanceof GeneralSecurityException g) {
                 throw g;
@@ -176,8 +180,8 @@ public record NodeKeys(Credential tls, Credential signing, Credential encryption
         }
         // Senders seal with the hybrid KEM exactly when the directory binds an ML-KEM-768 certificate to the one in use:
         // the keystore must hold the same halves, or what is sealed to this node would not open.
-        java.util.Optional<java.security.cert.X509Certificate> listedKem = e.kemCertificateFor(encryption.certificate());
-        java.util.Optional<java.security.cert.X509Certificate> heldKem = encryption.kemCertificate();
+        Optional<X509Certificate> listedKem = e.kemCertificateFor(encryption.certificate());
+        Optional<X509Certificate> heldKem = encryption.kemCertificate();
         if (heldKem.isPresent() && (listedKem.isEmpty() || !Fingerprint.of(listedKem.get()).equals(Fingerprint.of(heldKem.get())))) {
             throw new IllegalStateException("the encryption keystore holds an ML-KEM-768 certificate (SHA-256 "
                     + Fingerprint.of(heldKem.get()).hex() + ") that directory #" + directory.sequence() + " does not list for " + me

@@ -2,7 +2,10 @@ package org.liaison.gateway.node;
 
 import java.nio.file.Path;
 import org.apache.logging.log4j.LogManager;
+import org.liaison.certs.Providers;
 import org.liaison.gateway.config.NodeConfig;
+import org.liaison.protocol.dsig.Santuario;
+import org.liaison.protocol.xml.Formats;
 
 /**
  * Loads, on a second thread while {@code liaison serve} opens its node on the first, the libraries every start
@@ -24,9 +27,9 @@ public final class StartupWarmup {
     }
 
     private static void run(Path configFile) {
-        step(org.liaison.certs.Providers::bouncyCastle);
-        step(org.liaison.protocol.xml.Formats::schema);
-        step(org.liaison.protocol.dsig.Santuario::init);
+        step(Providers::bouncyCastle);
+        step(Formats::schema);
+        step(Santuario::init);
         NodeConfig config;
         try {
             config = NodeConfig.load(configFile);

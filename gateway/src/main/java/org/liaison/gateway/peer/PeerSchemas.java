@@ -2,6 +2,7 @@ package org.liaison.gateway.peer;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryIteratorException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -66,7 +67,7 @@ public final class PeerSchemas implements AutoCloseable {
                         LOG.warn("ignored {}: {}", f, e.toString()); // a temporary file, say
                     }
                 }
-            } catch (IOException | java.nio.file.DirectoryIteratorException e) {
+            } catch (IOException | DirectoryIteratorException e) {
                 LOG.warn("cannot read the schemas peers announced in {}: {}", dir, e.toString());
             }
         }

@@ -2,8 +2,10 @@ package org.liaison.gateway.tls;
 
 import io.netty.handler.ssl.OpenSslX509KeyManagerFactory;
 import io.netty.handler.ssl.SslProvider;
+import java.io.IOException;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
+import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import javax.crypto.spec.PBEParameterSpec;
 import javax.net.ssl.KeyManagerFactory;
@@ -32,14 +34,14 @@ public final class InMemoryKeys {
             KeyStore ks = KeyStore.getInstance("PKCS12");
             ks.load(null, null);
             byte[] salt = new byte[16];
-            new java.security.SecureRandom().nextBytes(salt);
+            new SecureRandom().nextBytes(salt);
             ks.setEntry(ALIAS, new KeyStore.PrivateKeyEntry(credential.privateKey(), credential.chain().toArray(new X509Certificate[0])),
                     new KeyStore.PasswordProtection(PASSWORD, "PBEWithHmacSHA256AndAES_256", new PBEParameterSpec(salt, 1)));
             KeyManagerFactory kmf = provider == SslProvider.JDK ? KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm())
                     : new OpenSslX509KeyManagerFactory();
             kmf.init(ks, PASSWORD);
             return kmf;
-        } catch (GeneralSecurityException | java.io.IOException e) {
+        } catch (GeneralSecurityException | IOException e) {
             throw new SSLException("cannot offer the TLS key: " + e.getMessage(), e);
         }
     }

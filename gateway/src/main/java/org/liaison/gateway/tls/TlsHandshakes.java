@@ -1,5 +1,9 @@
 package org.liaison.gateway.tls;
 
+import java.time.Clock;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLEngine;
 import org.apache.logging.log4j.LogManager;
@@ -44,19 +48,19 @@ public final class TlsHandshakes implements AutoCloseable {
     private final Supplier<Trust> trust;
     private final AuditLog audit;
     private final Counter count;
-    private final java.time.Clock clock;
-    private final java.util.concurrent.ExecutorService writer = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+    private final Clock clock;
+    private final ExecutorService writer = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "liaison-tls-handshakes");
         t.setDaemon(true);
         return t;
     });
 
     public TlsHandshakes(AuthorityId me, Supplier<Trust> trust, AuditLog audit, Counter count) {
-        this(me, trust, audit, count, java.time.Clock.systemUTC());
+        this(me, trust, audit, count, Clock.systemUTC());
     }
 
     /** As above; {@code clock}: the node's, for the times of the audit entries. */
-    public TlsHandshakes(AuthorityId me, Supplier<Trust> trust, AuditLog audit, Counter count, java.time.Clock clock) {
+    public TlsHandshakes(AuthorityId me, Supplier<Trust> trust, AuditLog audit, Counter count, Clock clock) {
         this.clock = clock;
         this.me = me;
         this.trust = trust;
@@ -114,7 +118,7 @@ public final class TlsHandshakes implements AutoCloseable {
     public void close() {
         writer.shutdown();
         try {
-            writer.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
+            writer.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
