@@ -462,7 +462,7 @@ public final class PeerClient implements AutoCloseable {
                 throw new javax.net.ssl.SSLPeerUnverifiedException("the server presented no certificate");
             }
             auth = new ClientAuthorization<>(identity::trust, chain, (trust, c, now) -> {
-                AuthorityId who = PeerIdentity.identify(trust, c.get(0), Purpose.TLS_SERVER);
+                AuthorityId who = PeerIdentity.identify(trust, c.get(0), Purpose.TLS_SERVER, now);
                 if (!who.equals(recipient)) {
                     throw new CertificateException("the server at " + endpoint + " is " + who + ", not " + recipient);
                 }

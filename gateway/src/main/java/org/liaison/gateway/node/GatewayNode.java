@@ -307,7 +307,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
             metrics.bindValidity(() -> Validity.certificates(trust.keys(), trust.trust().directory(), me, trust.operatorCa()),
                     () -> Validity.crls(trust.trust().crls()), () -> Validity.directory(trust.trust().directory()), data, clock());
 
-            this.identity = new PeerIdentity(trust::trust);
+            this.identity = new PeerIdentity(trust::trust, clock());
             this.authFailures = new AuthFailures(audit, metrics::tlsFailure, Duration.ofMinutes(1), clock());
             this.trustManager = new DirectoryTrustManager(identity, authFailures);
             SslProvider tlsProvider = TlsContexts.provider(config.tlsProvider());

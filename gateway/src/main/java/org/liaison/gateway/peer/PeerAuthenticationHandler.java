@@ -68,7 +68,7 @@ public final class PeerAuthenticationHandler extends ChannelInboundHandlerAdapte
                 return;
             }
             ClientAuthorization<AuthorityId> auth = new ClientAuthorization<>(identity::trust, chain,
-                    (trust, c, now) -> PeerIdentity.identify(trust, c.get(0), Purpose.TLS_CLIENT));
+                    (trust, c, now) -> PeerIdentity.identify(trust, c.get(0), Purpose.TLS_CLIENT, now));
             try {
                 AuthorityId peer = auth.current(clock.instant());
                 // No downgrade: two gateways that announce hybrid TLS talk only over it (checked before PEER is set,

@@ -2,6 +2,7 @@ package org.liaison.gateway.tls;
 
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.function.Supplier;
 import org.liaison.certs.AuthorityId;
@@ -18,9 +19,12 @@ import org.liaison.protocol.directory.Trust;
  */
 public final class PeerIdentity {
     private final Supplier<Trust> trust;
+    private final Clock clock;
 
-    public PeerIdentity(Supplier<Trust> trust) {
+    /** {@code clock}: the node's, the time at which certificates are checked. */
+    public PeerIdentity(Supplier<Trust> trust, Clock clock) {
         this.trust = trust;
+        this.clock = clock;
     }
 
     /** Gateway certificates accepted under a trust, remembered for a few seconds (see {@link AcceptedCertificates}). */
@@ -34,12 +38,11 @@ public final class PeerIdentity {
      * @throws CertificateException naming the reason, when the certificate identifies no authority
      */
     public AuthorityId identify(X509Certificate cert, Purpose purpose) throws CertificateException {
-        return identify(trust.get(), cert, purpose);
+        return identify(trust.get(), cert, purpose, clock.instant());
     }
 
-    /** As {@link #identify(X509Certificate, Purpose)}, under a given trust. */
-    public static AuthorityId identify(Trust t, X509Certificate cert, Purpose purpose) throws CertificateException {
-        Instant now = Instant.now();
+    /** As {@link #identify(X509Certificate, Purpose)}, under a given trust, at {@code now} (the node's time). */
+    public static AuthorityId identify(Trust t, X509Certificate cert, Purpose purpose, Instant now) throws CertificateException {
         return ACCEPTED.get(t, cert, purpose.toString(), now, () -> {
             for (FederationDirectory.Entry e : t.directory().authorities().values()) {
                 if (e.isGatewayCertificate(cert)) {
