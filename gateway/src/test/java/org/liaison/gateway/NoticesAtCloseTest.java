@@ -72,7 +72,7 @@ class NoticesAtCloseTest {
                 List<MessageStore.Notice> after = notices.stream().map(s -> store.notices().notice(s).orElseThrow()).toList();
                 assertThat(after).as("no notice left leased").noneMatch(n -> n.state() == MessageStore.State.SENDING);
                 assertThat(after).as("the close took no notice after the one in flight").filteredOn(n -> n.attempts() > 0).hasSize(1);
-                assertThat(after).allSatisfy(n -> assertThat(String.valueOf(n.lastError())).doesNotContain("closed")
+                assertThat(after).allSatisfy(n -> assertThat(String.valueOf(n.lastError())).doesNotContain("database connection closed")
                         .doesNotContain("RejectedExecution").doesNotContain("interrupted"));
             }
         } finally {
