@@ -812,7 +812,8 @@ public final class GatewayNode implements NodeState, AutoCloseable {
         running = false;
         RuntimeException first = null;
         Runnable[] steps = {() -> ifBound(server, PeerServer::stopAccepting), () -> ifBound(local, l -> l.stopAccepting()),
-            () -> GracefulStop.stop(reloader, "trust reload"), () -> GracefulStop.stop(overdueCounter, "overdue counts"), worker::close, stages::close, evidence::close, peerLogs::close, submitter::close,
+            () -> GracefulStop.stop(reloader, "trust reload"), () -> GracefulStop.stop(overdueCounter, "overdue counts"),
+            worker::close, stages::close, evidence::close, peerLogs::close, submitter::close,
             () -> ifBound(server, PeerServer::close), peerSchemas::close, client::close, () -> ifBound(admin, a -> a.close()), () -> ifBound(local, l -> l.close()),
             outbox::close, authFailures::close, tlsHandshakes::close,
             () -> {
