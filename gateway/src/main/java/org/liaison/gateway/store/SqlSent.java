@@ -52,7 +52,8 @@ final class SqlSent implements SentStore {
             return db.transaction("store an outgoing message", c -> {
                 try (PreparedStatement p = c.prepareStatement("INSERT INTO outbox (message_id, created_at, expires_at, envelope,"
                         + " idempotency_key, blobs, package_sha256, envelope_sha256, submitter, respond_by, " + SharedRows.SENT_COLUMNS
-                        + ", kept" + Listings.SENT_TIMES + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?" + Listings.SENT_TIMES_VALUES + ")");
+                        + ", kept" + Listings.SENT_TIMES + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
+                        + Listings.SENT_TIMES_VALUES + ")");
                         PreparedStatement d = c.prepareStatement("INSERT INTO deliveries (message_id, recipient, state, attempts,"
                                 + " next_attempt_at) VALUES (?, ?, 'QUEUED', 0, ?)");
                         PreparedStatement s = c.prepareStatement("DELETE FROM seals WHERE message_id = ?")) {
