@@ -32,6 +32,8 @@ final class DeliveryCounts {
     static final String READ = "SELECT state, SUM(n), COUNT(*) FROM delivery_counts GROUP BY state";
     /** Rows a read may find before it folds them (PostgreSQL). */
     static final int COMPACT_ABOVE = 64;
+    /** Rows folded above which the fold is followed by a VACUUM of the table (PostgreSQL). */
+    static final int VACUUM_ABOVE = 10_000;
     /** The advisory lock of a fold (an arbitrary constant: "LIAISONC"). */
     private static final long COMPACT_LOCK = 0x4C494149534F4E43L;
 
@@ -83,6 +85,13 @@ final class DeliveryCounts {
         }
         if (d == SqlDialect.POSTGRES && rows > COMPACT_ABOVE) {
             compact(c);
+            if (rows > VACUUM_ABOVE && c.getAutoCommit()) {
+                // Many rows folded (no scrape for a long while): their dead versions would be read by every read until
+                // autovacuum comes by (1.5 million rows: 5.5 s to fold, then 120–170 ms a read, measured), so reclaimed now.
+                try (Statement s = c.createStatement()) {
+                    s.execute("VACUUM delivery_counts");
+                }
+            }
         }
         return out;
     }

@@ -237,6 +237,28 @@ class DeliveryCountsTest {
         }
     }
 
+    /**
+     * PostgreSQL, after a long while without a scrape: the rows the writers appended are folded by the next read into one
+     * per state (and the table vacuumed: a read does not go on reading their dead versions), the figures unchanged.
+     */
+    @Test
+    void aReadFoldsTheRowsAppendedSinceTheLastOneWithoutChangingTheFigures() throws Exception {
+        LocalPostgres.Database db = LocalPostgres.newDatabase();
+        try (MessageStore s = PostgresMessageStore.open(db.url(), db.user(), db.password().toCharArray(), 2, dir, "node-a");
+                Connection c = DriverManager.getConnection(db.url(), db.user(), db.password()); Statement st = c.createStatement()) {
+            outgoing(s, Instant.now(), AL, US);
+            // As many rows as 20,000 changes of state leave (a queued delivery sent, then delivered or sent again).
+            st.execute("INSERT INTO delivery_counts (state, n) SELECT CASE WHEN g % 2 = 0 THEN 'SENDING' ELSE 'DELIVERED' END,"
+                    + " CASE WHEN g % 4 < 2 THEN 1 ELSE -1 END FROM generate_series(1, " + 2 * DeliveryCounts.VACUUM_ABOVE + ") g");
+            assertThat(s.deliveries().countByState()).isEqualTo(Map.of(State.QUEUED, 2L));
+            try (ResultSet r = st.executeQuery("SELECT COUNT(*) FROM delivery_counts")) {
+                assertThat(r.next()).isTrue();
+                assertThat(r.getLong(1)).isEqualTo(1);
+            }
+            assertThat(s.deliveries().countByState()).isEqualTo(Map.of(State.QUEUED, 2L));
+        }
+    }
+
     @Test
     void aMigrationIsSplitIntoStatementsButNotInsideAFunctionOrATriggerBody() {
         assertThat(SqlDialect.statements(DeliveryCounts.migration(SqlDialect.SQLITE))).hasSize(5)
