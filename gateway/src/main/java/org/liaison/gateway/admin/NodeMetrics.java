@@ -26,6 +26,10 @@ public final class NodeMetrics {
     private final Timer deliveryLatency;
     private final Counter payloadBytesReceived;
     private final Counter transfersResumed;
+    /** Run at each scrape before the gauges are read (reads a gauge family shares). */
+    private final List<Runnable> beforeScrape = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** The deliveries by state as the last scrape read them; null: not read, or the read failed. */
+    private volatile Map<MessageStore.State, Long> byState;
 
     public NodeMetrics() {
         received = Counter.builder("liaison.messages.received").description("Messages received and receipted").register(registry);
@@ -78,11 +82,23 @@ public final class NodeMetrics {
         bindStore(deliveriesByState, () -> size(database) + size(Path.of(database + "-wal")));
     }
 
-    /** As above, with the store's size in bytes from {@code bytes} (a PostgreSQL database's, say). */
+    /**
+     * As above, with the store's size in bytes from {@code bytes} (a PostgreSQL database's, say). The deliveries by state
+     * are read once per scrape, before the gauges are (not once per state); NaN when they cannot be read.
+     */
     public void bindStore(Supplier<Map<MessageStore.State, Long>> deliveriesByState, java.util.function.DoubleSupplier bytes) {
+        beforeScrape.add(() -> {
+            try {
+                byState = deliveriesByState.get();
+            } catch (RuntimeException e) {
+                byState = null;
+            }
+        });
         for (MessageStore.State s : MessageStore.State.values()) {
-            Gauge.builder("liaison.deliveries", () -> deliveriesByState.get().getOrDefault(s, 0L))
-                    .tag("state", s.id()).description("Deliveries by state").register(registry);
+            Gauge.builder("liaison.deliveries", () -> {
+                Map<MessageStore.State, Long> m = byState;
+                return m == null ? Double.NaN : m.getOrDefault(s, 0L);
+            }).tag("state", s.id()).description("Deliveries by state").register(registry);
         }
         Gauge.builder("liaison.store.bytes", bytes::getAsDouble)
                 .description("Size of the message database").baseUnit("bytes").register(registry);
@@ -277,6 +293,7 @@ public final class NodeMetrics {
     }
 
     public String scrape() {
+        beforeScrape.forEach(Runnable::run);
         return registry.scrape();
     }
 }

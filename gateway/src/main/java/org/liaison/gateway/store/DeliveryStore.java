@@ -47,7 +47,10 @@ public interface DeliveryStore {
     /** Recipients with deliveries waiting in backoff whose next attempt is after {@code after}. */
     List<AuthorityId> recipientsWaiting(Instant after);
 
-    /** How many deliveries are in each state (for metrics). */
+    /**
+     * How many deliveries are in each state (for metrics; states with none left out): counts the store keeps as it writes
+     * the deliveries ({@code DeliveryCounts}), not a count of the deliveries.
+     */
     Map<State, Long> countByState();
 
     /** Deliveries left SENDING by a crash go back to RETRYING, due now. Called at start. */

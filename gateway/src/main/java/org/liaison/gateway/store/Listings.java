@@ -66,6 +66,13 @@ final class Listings {
                 + "CREATE INDEX outbox_deleted ON outbox (deleted_ms) WHERE deleted_ms IS NOT NULL;";
     }
 
+    /**
+     * The sent requests still owed (not answered, not deleted), by respond-by date: the count of the overdue ones reads
+     * them from this index alone (outbox_owed keeps the deleted ones too, each read from its row to be left out).
+     */
+    static final String OWED_SENT = "CREATE INDEX outbox_owed_kept ON outbox (respond_ms, answered_ms, deleted_ms)" // (SQLite: covering)
+            + " WHERE answered_ms IS NULL AND deleted_ms IS NULL AND respond_ms IS NOT NULL;";
+
     /** The columns of a received row besides its store's own, bound by {@link #bindReceived}. */
     static final String RECEIVED_COLUMNS = ", received_ms, urgent, owed_ms";
     static final String RECEIVED_VALUES = ", ?, ?, ?";
@@ -105,20 +112,26 @@ final class Listings {
         }
     }
 
-    /** After a message to send is stored: its times, and (a reply) the request it answers is settled. */
-    static void stored(Connection c, MessageStore.Outgoing o) throws SQLException {
-        try (PreparedStatement p = c.prepareStatement("UPDATE outbox SET created_ms = ?, respond_ms = ?, answered_ms ="
-                + " (SELECT MIN(i.received_ms) FROM inbox i WHERE i.in_reply_to = ?) WHERE message_id = ?")) {
-            p.setLong(1, o.createdAt().toEpochMilli());
-            if (o.respondBy() == null) {
-                p.setNull(2, java.sql.Types.BIGINT);
-            } else {
-                p.setLong(2, o.respondBy().toEpochMilli());
-            }
-            p.setString(3, o.messageId().toString());
-            p.setString(4, o.messageId().toString());
-            p.executeUpdate();
+    /**
+     * The time columns of a sent row, written by its insert ({@link #bindSent}): created, respond-by, and when an answer
+     * to it was received (one received before the request was stored: a copy from elsewhere, a migration).
+     */
+    static final String SENT_TIMES = ", created_ms, respond_ms, answered_ms";
+    static final String SENT_TIMES_VALUES = ", ?, ?, (SELECT MIN(i.received_ms) FROM inbox i WHERE i.in_reply_to = ?)";
+
+    /** Binds {@link #SENT_TIMES_VALUES} from parameter {@code at} on. */
+    static void bindSent(PreparedStatement p, int at, MessageStore.Outgoing o) throws SQLException {
+        p.setLong(at, o.createdAt().toEpochMilli());
+        if (o.respondBy() == null) {
+            p.setNull(at + 1, java.sql.Types.BIGINT);
+        } else {
+            p.setLong(at + 1, o.respondBy().toEpochMilli());
         }
+        p.setString(at + 2, o.messageId().toString());
+    }
+
+    /** After a message to send is stored (its times in its insert: {@link #bindSent}): (a reply) the request it answers is settled. */
+    static void stored(Connection c, MessageStore.Outgoing o) throws SQLException {
         if (o.sealed() != null && o.sealed().inReplyTo() != null) {
             settleReceived(c, o.sealed().inReplyTo(), o.createdAt());
         }

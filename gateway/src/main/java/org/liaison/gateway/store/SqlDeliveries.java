@@ -3,10 +3,8 @@ package org.liaison.gateway.store;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -138,17 +136,10 @@ final class SqlDeliveries implements DeliveryStore {
         });
     }
 
+    /** One statement on the counts the database keeps ({@link DeliveryCounts}), never a count of the deliveries. */
     @Override
     public Map<State, Long> countByState() {
-        return db.with("count deliveries", c -> {
-            Map<State, Long> out = new EnumMap<>(State.class);
-            try (Statement s = c.createStatement(); ResultSet r = s.executeQuery("SELECT state, COUNT(*) FROM deliveries GROUP BY state")) {
-                while (r.next()) {
-                    out.put(State.valueOf(r.getString(1)), r.getLong(2));
-                }
-            }
-            return out;
-        });
+        return db.with("count deliveries", c -> DeliveryCounts.read(c, db.dialect));
     }
 
     @Override

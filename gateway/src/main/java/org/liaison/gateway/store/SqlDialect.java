@@ -131,13 +131,40 @@ final class SqlDialect {
         }
     }
 
-    /** Applies {@code migrations[from..]} on {@code c}, each statement split at ';' (no migration holds one in a literal). */
+    /**
+     * Applies a migration on {@code c}, each statement split at ';' (no migration holds one in a literal), except inside
+     * a {@code $$}-quoted body (a PostgreSQL function) or a trigger's {@code BEGIN … END} (SQLite).
+     */
     static void apply(Statement s, String migration) throws SQLException {
-        for (String sql : migration.split(";")) {
-            if (!sql.isBlank()) {
-                s.execute(sql);
+        for (String sql : statements(migration)) {
+            s.execute(sql);
+        }
+    }
+
+    /** The statements of a migration (see {@link #apply}). */
+    static java.util.List<String> statements(String migration) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        StringBuilder open = new StringBuilder();
+        for (String part : migration.split(";", -1)) {
+            if (open.length() > 0) {
+                open.append(';');
+            }
+            open.append(part);
+            String sql = open.toString().strip();
+            String upper = sql.toUpperCase(java.util.Locale.ROOT);
+            boolean inBody = sql.split("\\$\\$", -1).length % 2 == 0
+                    || upper.startsWith("CREATE TRIGGER") && upper.contains(" BEGIN ") && !upper.endsWith("END");
+            if (!inBody) {
+                if (!sql.isEmpty()) {
+                    out.add(sql);
+                }
+                open.setLength(0);
             }
         }
+        if (!open.toString().isBlank()) {
+            throw new IllegalArgumentException("a migration ends inside a body: " + open);
+        }
+        return out;
     }
 
     @Override

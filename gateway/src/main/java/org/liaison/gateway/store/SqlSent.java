@@ -52,7 +52,8 @@ final class SqlSent implements SentStore {
             return db.transaction("store an outgoing message", c -> {
                 try (PreparedStatement p = c.prepareStatement("INSERT INTO outbox (message_id, created_at, expires_at, envelope,"
                         + " idempotency_key, blobs, package_sha256, envelope_sha256, submitter, respond_by, " + SharedRows.SENT_COLUMNS
-                        + ", kept) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                        + ", kept" + Listings.SENT_TIMES + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
+                        + Listings.SENT_TIMES_VALUES + ")");
                         PreparedStatement d = c.prepareStatement("INSERT INTO deliveries (message_id, recipient, state, attempts,"
                                 + " next_attempt_at) VALUES (?, ?, 'QUEUED', 0, ?)");
                         PreparedStatement s = c.prepareStatement("DELETE FROM seals WHERE message_id = ?")) {
@@ -69,6 +70,7 @@ final class SqlSent implements SentStore {
                     p.setString(11, o.caseRef());
                     SharedRows.bindSealed(p, 12, o.sealed());
                     p.setString(16, o.kept().name());
+                    Listings.bindSent(p, 17, o);
                     p.executeUpdate();
                     for (AuthorityId r : recipients) {
                         d.setString(1, o.messageId().toString());

@@ -528,6 +528,66 @@ abstract class MessageStoreContract {
         }
     }
 
+    /** {@code liaison.deliveries{state}} as a scrape shows them, by state id. */
+    static java.util.Map<String, Double> deliveryGauges(org.liaison.gateway.admin.NodeMetrics m) {
+        java.util.Map<String, Double> out = new java.util.TreeMap<>();
+        for (String line : m.scrape().split("\n")) {
+            java.util.regex.Matcher g = java.util.regex.Pattern.compile("liaison_deliveries\\{state=\"(\\w+)\"\\} (\\S+)").matcher(line);
+            if (g.matches()) {
+                out.put(g.group(1), Double.parseDouble(g.group(2)));
+            }
+        }
+        return out;
+    }
+
+    /** Every state's gauge: the given ones, the others 0. */
+    static java.util.Map<String, Double> gauges(Object... stateAndCount) {
+        java.util.Map<String, Double> out = new java.util.TreeMap<>();
+        for (State st : State.values()) {
+            out.put(st.id(), 0.0);
+        }
+        for (int i = 0; i < stateAndCount.length; i += 2) {
+            out.put(((State) stateAndCount[i]).id(), ((Integer) stateAndCount[i + 1]).doubleValue());
+        }
+        return out;
+    }
+
+    @Test
+    void theDeliveriesByStateGaugesFollowEveryInsertTransitionRetryAndDeletion() throws Exception {
+        try (MessageStore s = open()) {
+            org.liaison.gateway.admin.NodeMetrics m = new org.liaison.gateway.admin.NodeMetrics();
+            m.bindStore(s.deliveries()::countByState, () -> 0);
+            assertThat(deliveryGauges(m)).isEqualTo(gauges());
+            Instant now = Instant.now();
+            UUID a = queued(s, null, AL, US);
+            UUID b = queued(s, null, AL);
+            UUID c = queued(s, null, US);
+            assertThat(deliveryGauges(m)).as("inserted").isEqualTo(gauges(State.QUEUED, 4));
+            assertThat(s.deliveries().transition(a, AL, State.QUEUED, new MessageStore.Send(now.plusSeconds(60)))).isTrue();
+            assertThat(deliveryGauges(m)).as("sending").isEqualTo(gauges(State.QUEUED, 3, State.SENDING, 1));
+            assertThat(s.deliveries().transition(a, AL, State.SENDING, new MessageStore.Retry(1, now.plusSeconds(30), "down"))).isTrue();
+            assertThat(deliveryGauges(m)).as("a retry").isEqualTo(gauges(State.QUEUED, 3, State.RETRYING, 1));
+            assertThat(s.deliveries().retryNow(AL, now)).isEqualTo(1);
+            assertThat(deliveryGauges(m)).as("retried now: no state changed").isEqualTo(gauges(State.QUEUED, 3, State.RETRYING, 1));
+            assertThat(s.deliveries().transition(a, AL, State.RETRYING, new MessageStore.Send(now.plusSeconds(60)))).isTrue();
+            assertThat(s.deliveries().transition(a, AL, State.SENDING, new MessageStore.Deliver(2, new byte[] {7}, now))).isTrue();
+            assertThat(deliveryGauges(m)).as("delivered").isEqualTo(gauges(State.QUEUED, 3, State.DELIVERED, 1));
+            assertThat(s.deliveries().transition(a, AL, State.SENDING, new MessageStore.Deliver(2, new byte[] {7}, now)))
+                    .as("a transition that lost its compare and set").isFalse();
+            assertThat(s.deliveries().transition(a, US, State.QUEUED, new MessageStore.Expire(0, "expired"))).isTrue();
+            assertThat(s.deliveries().transition(c, US, State.QUEUED, new MessageStore.Fail(0, "refused"))).isTrue();
+            assertThat(deliveryGauges(m)).as("expired, failed").isEqualTo(gauges(State.QUEUED, 1, State.DELIVERED, 1, State.EXPIRED, 1,
+                    State.FAILED, 1));
+            assertThat(s.deliveries().transition(b, AL, State.QUEUED, new MessageStore.Send(now.minusSeconds(1)))).isTrue();
+            assertThat(s.deliveries().recoverExpiredLeases(now, Set.of())).isEqualTo(1);
+            assertThat(deliveryGauges(m)).as("a lease recovered").isEqualTo(gauges(State.RETRYING, 1, State.DELIVERED, 1, State.EXPIRED, 1,
+                    State.FAILED, 1));
+            assertThat(s.sent().delete(b, now)).isTrue(); // the retention sweep's deletion: what still waits fails
+            assertThat(deliveryGauges(m)).as("deleted").isEqualTo(gauges(State.DELIVERED, 1, State.EXPIRED, 1, State.FAILED, 2));
+            assertThat(s.deliveries().countByState()).isEqualTo(java.util.Map.of(State.DELIVERED, 1L, State.EXPIRED, 1L, State.FAILED, 2L));
+        }
+    }
+
     /** The blob folders of deleted messages, received and sent. */
     static List<Path> deletedBlobs(MessageStore s) {
         return java.util.stream.Stream.concat(s.inbox().deletedBlobs().stream(), s.sent().deletedBlobs().stream()).toList();

@@ -195,4 +195,26 @@ class PostgresListingPlanTest {
             readsIndexesOnly("oldest", c -> Listings.oldest(c, received, "svc-1"));
         }
     }
+
+    /**
+     * The overdue counts (the overdue gauges' background count) read the requests owed from a partial index alone: the
+     * sent ones from outbox_owed_kept (not answered, not deleted), never a row of the outbox (outbox_owed, which keeps
+     * the deleted requests too, read each row to leave them out), the received ones from inbox_owed.
+     */
+    @Test
+    void theOverdueCountsReadTheRequestsOwedFromAnIndexAlone() throws Exception {
+        try (Connection c = connect(); Statement s = c.createStatement()) {
+            s.execute("VACUUM ANALYZE outbox"); // as autovacuum keeps a table: its visibility map set
+            s.execute("VACUUM ANALYZE inbox");
+        }
+        for (boolean received : new boolean[] {true, false}) {
+            readsIndexesOnly("overdue", c -> Listings.overdue(c, NOW, received));
+            for (Ran r : capture(c -> Listings.overdue(c, NOW, received))) {
+                for (String plan : plans(r)) {
+                    assertThat(plan).as(r.sql()).contains(received ? "Index Only Scan using inbox_owed on inbox"
+                            : "Index Only Scan using outbox_owed_kept on outbox");
+                }
+            }
+        }
+    }
 }

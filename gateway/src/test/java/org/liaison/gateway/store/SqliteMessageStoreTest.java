@@ -147,7 +147,7 @@ class SqliteMessageStoreTest extends MessageStoreContract {
         }
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement();
                 var r = st.executeQuery("PRAGMA user_version")) {
-            assertThat(r.getInt(1)).isEqualTo(11);
+            assertThat(r.getInt(1)).isEqualTo(12);
         }
     }
 
@@ -201,6 +201,9 @@ class SqliteMessageStoreTest extends MessageStoreContract {
     /** Back to version 9's schema (before times, answers and what is owed were kept in columns), the rows kept. */
     /** Back to version 10's schema (before the stores were split by aggregate), the rows kept. */
     static void backToTen(Path db) throws Exception {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {
+            DeliveryCountsTest.undoSqlite(st, 11);
+        }
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {
             for (String index : List.of("notices_state_due", "inbox_legacy", "outbox_legacy", "seals_by_start")) {
                 st.execute("DROP INDEX " + index);
