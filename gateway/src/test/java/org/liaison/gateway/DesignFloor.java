@@ -118,7 +118,9 @@ final class DesignFloor {
 
     /**
      * CPU ms per full handshake, both ends (a bare JDK server, as the local API's TLS is the JDK's; every session
-     * invalidated): the client's and the server's threads only (no compiler or collector thread).
+     * invalidated): the client's and the server's threads only (no compiler or collector thread). Both ends present
+     * gateway TLS certificates (ECDSA P-256): an investigator's Ed25519 certificate, as the local API sees, would need the
+     * CLI's own key manager here.
      */
     private static double handshakeCpu(Credential client, Credential server, int k) throws Exception {
         SSLContext serverCtx = MessageBenchmark.bareServer(server);
