@@ -248,7 +248,8 @@ public final class SecureXml {
 
     /**
      * Each thread's identity transformer, made and configured once (making one per document was a fifth of a
-     * serialization: its output properties are parsed and an encoding looked up each time). A transformer keeps no
+     * serialization's samples in bench-messages' short runs, little once compiled: its output properties are parsed and
+     * an encoding looked up each time). A transformer keeps no
      * state between documents beyond its output properties, which never change here; one that failed is dropped.
      */
     private static final ThreadLocal<Transformer> SERIALIZERS = new ThreadLocal<>();
