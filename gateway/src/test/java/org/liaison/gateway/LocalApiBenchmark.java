@@ -46,7 +46,10 @@ import org.liaison.protocol.model.Directory;
  * an investigator runs it). A message counts from the start of its submission to the sender's receipt (the
  * delivery's time in the sender's store). Each process's CPU per message (user + system, from /proc/PID/stat,
  * before and after) is printed beside the floor the path's cryptography sets (measured first, in this JVM:
- * {@link MessageBenchmark#cryptoFloorMillis}). With {@code -Dliaison.bench.witnessing=both}, the same run with
+ * {@link MessageBenchmark#cryptoFloorMillis}). Beside it, per level of warm clients, the "design floor" ({@link DesignFloor}):
+ * the signatures, verifications, X25519 operations and handshakes the protocol as now designed performs per message
+ * (counted from the nodes' audit logs over the measured window), each at its cost measured here; the issue's floor stays
+ * the target. With {@code -Dliaison.bench.witnessing=both}, the same run with
  * witnessing and without (a federation whose directory names no witnesses), side by side, and the ratio.
  *
  * <p>Usage: {@code LocalApiBenchmark [N per level, default 200]}; properties: {@code liaison.bench.suite} (modern,
@@ -154,8 +157,33 @@ public final class LocalApiBenchmark {
         /** The crypto floor, with the nodes started in this JVM for their keys and trust, then stopped. */
         double floor() throws Exception {
             try (GatewayNode it = t.start(IT); GatewayNode al = t.start(AL)) {
-                return MessageBenchmark.cryptoFloorMillis(t, it, al);
+                double floor = MessageBenchmark.cryptoFloorMillis(t, it, al);
+                costs = DesignFloor.measure(t.federation.pki().authority(IT).gatewayTls(), t.federation.pki().authority(AL).gatewayTls());
+                return floor;
             }
+        }
+
+        /** What each cryptographic primitive costs here (for the design floor), measured with the floor. */
+        private static DesignFloor.Costs costs;
+
+        private Map<AuthorityId, DesignFloor.Mark> auditMarks() throws Exception {
+            Map<AuthorityId, DesignFloor.Mark> m = new HashMap<>();
+            for (AuthorityId id : List.of(IT, AL, US)) {
+                m.put(id, DesignFloor.Mark.of(t.auditDir(id)));
+            }
+            return m;
+        }
+
+        /** The design floor's line: the operations the nodes' logs show since {@code marks}, per message. */
+        private void printDesignFloor(Map<AuthorityId, DesignFloor.Mark> marks, int messages, double floor) throws Exception {
+            if (costs == null) {
+                return;
+            }
+            DesignFloor.Tally all = new DesignFloor.Tally(0, 0, 0, 0, 0, 0);
+            for (AuthorityId id : List.of(IT, AL, US)) {
+                all = all.plus(DesignFloor.tally(t.auditDir(id), marks.get(id)));
+            }
+            System.out.println("   " + DesignFloor.describe(all.perMessage(messages), costs, floor));
         }
 
         private Process serve(AuthorityId id) throws Exception {
@@ -310,6 +338,7 @@ public final class LocalApiBenchmark {
                 }
                 Thread.sleep(3500); // a witnessing round and the audit checkpoint after the warm-up, before the measured window
                 Map<AuthorityId, Long> cpu0 = nodeCpu(nodes);
+                Map<AuthorityId, DesignFloor.Mark> marks = auditMarks();
                 go.write("go\n");
                 go.flush();
                 Map<String, long[]> sent = new LinkedHashMap<>();
@@ -332,6 +361,7 @@ public final class LocalApiBenchmark {
                 Map<AuthorityId, Long> cpu1 = nodeCpu(nodes);
                 Result r = result(sent, delivered);
                 double[] x = print(String.format("warm clients %2d", clients), r, cpu0, cpu1, clientCpu, "clients (1 process)", floor);
+                printDesignFloor(marks, r.messages(), floor);
                 printThreads(r.messages());
                 report(failures);
                 return x;

@@ -246,14 +246,27 @@ public final class SecureXml {
         }
     });
 
+    /**
+     * Each thread's identity transformer, made and configured once (making one per document was a fifth of a
+     * serialization's samples in bench-messages' short runs, little once compiled: its output properties are parsed and
+     * an encoding looked up each time). A transformer keeps no
+     * state between documents beyond its output properties, which never change here; one that failed is dropped.
+     */
+    private static final ThreadLocal<Transformer> SERIALIZERS = new ThreadLocal<>();
+
     /** Serializes exactly (no pretty-printing: that would break signatures), UTF-8, with an XML declaration. */
     public static byte[] serialize(Node node) {
+        Transformer t = SERIALIZERS.get();
+        SERIALIZERS.remove(); // in use: a serialization reached again from inside this one (none does) would make its own
         try {
-            Transformer t = TRANSFORMERS.get().newTransformer();
-            t.setOutputProperty(OutputKeys.ENCODING, "UTF-8");
-            t.setOutputProperty(OutputKeys.INDENT, "no");
+            if (t == null) {
+                t = TRANSFORMERS.get().newTransformer();
+                t.setOutputProperty(OutputKeys.ENCODING, "UTF-8");
+                t.setOutputProperty(OutputKeys.INDENT, "no");
+            }
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             t.transform(new DOMSource(node), new StreamResult(out));
+            SERIALIZERS.set(t); // kept only after a serialization that succeeded
             return out.toByteArray();
         } catch (TransformerException e) {
             throw new IllegalStateException("cannot serialize XML", e);

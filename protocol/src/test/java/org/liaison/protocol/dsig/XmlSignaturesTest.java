@@ -133,6 +133,37 @@ class XmlSignaturesTest {
         assertThat(check.verify(signature)).isTrue();
     }
 
+    /**
+     * The certificate in KeyInfo is read once for the same bytes (bench-messages: reading it was most of a check's cost
+     * besides the signature), and the resolver still decides for every signature: a tampered document signed by the same
+     * certificate is still refused, and a resolver that refuses that certificate still refuses it.
+     */
+    @Test
+    void theSameCertificateIsReadOnceAndStillResolvedForEverySignature() throws Exception {
+        fixtures();
+        Document a = doc();
+        XmlSignatures.sign(a, signer);
+        Document b = doc();
+        first(b, "urn:test", "Amount").setTextContent("200");
+        XmlSignatures.sign(b, signer);
+        java.util.List<X509Certificate> resolved = new java.util.ArrayList<>();
+        SignerResolver recording = claimed -> {
+            resolved.add(claimed);
+            return expecting(modern, signer.certificate()).resolve(claimed);
+        };
+        XmlSignatures.Verified va = XmlSignatures.verify(reparse(a), SignatureAlgorithm.allSuites(), recording);
+        XmlSignatures.Verified vb = XmlSignatures.verify(reparse(b), SignatureAlgorithm.allSuites(), recording);
+        assertThat(vb.signer()).isSameAs(va.signer()).isEqualTo(signer.certificate());
+        assertThat(resolved).hasSize(2);
+        Document tampered = signedThen(x -> first(x, "urn:test", "Amount").setTextContent("1000000"));
+        assertThat(refusal(tampered, SignatureAlgorithm.allSuites(), recording).code()).isEqualTo(ErrorCode.SIGNATURE_INVALID);
+        assertThat(resolved).hasSize(3);
+        SignerResolver refusing = claimed -> {
+            throw new ProtocolException(ErrorCode.SIGNER_NOT_TRUSTED, "revoked meanwhile");
+        };
+        assertThat(refusal(reparse(a), SignatureAlgorithm.allSuites(), refusing).code()).isEqualTo(ErrorCode.SIGNER_NOT_TRUSTED);
+    }
+
     @Test
     void changedContentIsRefused() throws Exception {
         Document d = signedThen(x -> first(x, "urn:test", "Amount").setTextContent("1000000"));

@@ -84,6 +84,32 @@ class ContentEncryptionTest {
         assertThat(ContentEncryption.unwrapKey(key, recipient.privateKey()).getEncoded()).isEqualTo(cek.getEncoded());
     }
 
+    /**
+     * The ephemeral X25519 key pair of a wrap comes from Bouncy Castle (faster than SunEC's): a fresh one per wrap, whose
+     * wrap the recipient's own key (as a PKCS#12 file gives it: the JDK's) unwraps.
+     */
+    @org.junit.jupiter.api.Test
+    void eachWrapHasItsOwnEphemeralKeyFromBouncyCastleAndUnwrapsWithTheJdksKey() throws Exception {
+        TestPki pki = TestPki.create(Suite.MODERN);
+        Credential recipient = pki.issue(CertificateProfile.ENCRYPTION, "AL-PP encryption");
+        java.security.KeyPair made = org.apache.xml.security.utils.KeyUtils.generateEphemeralDHKeyPair(recipient.certificate().getPublicKey(),
+                ContentEncryption.EPHEMERAL_KEYS);
+        assertThat(made.getPrivate().getClass().getName()).startsWith("org.bouncycastle.");
+        java.util.Set<String> originators = new java.util.HashSet<>();
+        for (int i = 0; i < 3; i++) {
+            Document doc = SecureXml.newDocument();
+            Element root = doc.createElementNS("urn:test", "t:Box");
+            doc.appendChild(root);
+            SecretKey cek = ContentEncryption.newContentKey();
+            root.appendChild(ContentEncryption.wrapKey(doc, cek, recipient.certificate(), "AL-PP"));
+            Document wire = SecureXml.parse(SecureXml.serialize(doc), XmlLimits.DEFAULT);
+            Element key = (Element) wire.getElementsByTagNameNS(Formats.XENC_NS, "EncryptedKey").item(0);
+            originators.add(((Element) key.getElementsByTagNameNS(Formats.XENC_NS, "OriginatorKeyInfo").item(0)).getTextContent().strip());
+            assertThat(ContentEncryption.unwrapKey(key, recipient.privateKey()).getEncoded()).isEqualTo(cek.getEncoded());
+        }
+        assertThat(originators).hasSize(3);
+    }
+
     @ParameterizedTest
     @EnumSource(Suite.class)
     void roundTripForEachSuite(Suite suite) throws Exception {

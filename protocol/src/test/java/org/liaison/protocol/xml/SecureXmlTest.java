@@ -24,6 +24,42 @@ class SecureXmlTest {
     }
 
     /** The validator a thread keeps is as strict after a refusal as before it, and a valid document passes between. */
+    /** A fresh JDK identity transformer's bytes, as serialize made them before it kept one per thread. */
+    private static byte[] freshly(org.w3c.dom.Node node) throws Exception {
+        javax.xml.transform.Transformer t = javax.xml.transform.TransformerFactory.newInstance().newTransformer();
+        t.setOutputProperty(javax.xml.transform.OutputKeys.ENCODING, "UTF-8");
+        t.setOutputProperty(javax.xml.transform.OutputKeys.INDENT, "no");
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        t.transform(new javax.xml.transform.dom.DOMSource(node), new javax.xml.transform.stream.StreamResult(out));
+        return out.toByteArray();
+    }
+
+    /**
+     * One transformer per thread serves document after document (an element too) with exactly the bytes a fresh one
+     * makes: nothing of one document (its namespaces, its declaration, a non-ASCII text) carries into the next.
+     */
+    @Test
+    void serializationsInARowAreEachAsAFreshTransformerMakesThem() throws Exception {
+        String[] docs = {
+            "<a:Root xmlns:a=\"urn:a\"><a:X y=\"1\">caf\u00e9 &amp; &lt;tea&gt;</a:X></a:Root>",
+            "<Plain><Empty/><Text>  spaces kept  </Text></Plain>",
+            "<b:Other xmlns:b=\"urn:b\" xmlns:c=\"urn:c\"><c:Y>\u4e2d\u6587</c:Y></b:Other>",
+        };
+        for (int round = 0; round < 2; round++) {
+            for (String x : docs) {
+                Document d = SecureXml.parse(x.getBytes(StandardCharsets.UTF_8), XmlLimits.DEFAULT);
+                assertThat(SecureXml.serialize(d)).isEqualTo(freshly(d));
+                assertThat(SecureXml.serialize(d.getDocumentElement().getFirstChild())).isEqualTo(freshly(d.getDocumentElement().getFirstChild()));
+            }
+        }
+        Document d = SecureXml.parse(docs[0].getBytes(StandardCharsets.UTF_8), XmlLimits.DEFAULT);
+        byte[][] other = new byte[1][];
+        Thread t = new Thread(() -> other[0] = SecureXml.serialize(d));
+        t.start();
+        t.join();
+        assertThat(other[0]).isEqualTo(SecureXml.serialize(d));
+    }
+
     @Test
     void aThreadsValidatorStaysStrictAcrossRefusals() throws Exception {
         String valid = "<Error xmlns=\"urn:liaison:xml:1\" code=\"LIAISON:0001\" category=\"format\" retryable=\"false\">"
