@@ -49,6 +49,8 @@ public final class PostgresMessageStore extends SqlMessageStore implements BulkL
         Listings.migration(SqlDialect.POSTGRES::epochMs),
         // 7: stores split by aggregate: notices with a delivery's states and leases, listings kept marked, seals in progress
         SharedRows.aggregates(SqlDialect.POSTGRES),
+        // 8: the sent requests owed an answer, counted from an index alone (the overdue gauges)
+        Listings.OWED_SENT,
     };
 
     private final HikariDataSource pool;

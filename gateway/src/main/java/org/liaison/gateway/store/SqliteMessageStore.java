@@ -53,6 +53,8 @@ public final class SqliteMessageStore extends SqlMessageStore implements BulkLoa
         Listings.migration(SqlDialect.SQLITE::epochMs),
         // 11: stores split by aggregate: notices with a delivery's states and leases, listings kept marked, seals in progress
         SharedRows.aggregates(SqlDialect.SQLITE),
+        // 12: the sent requests owed an answer, counted from an index alone (the overdue gauges)
+        Listings.OWED_SENT,
     };
 
     private final BatchingConnection batches;
