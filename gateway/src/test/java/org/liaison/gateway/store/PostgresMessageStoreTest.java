@@ -201,7 +201,7 @@ class PostgresMessageStoreTest extends MessageStoreContract {
         try (java.sql.Connection c = java.sql.DriverManager.getConnection(db.url(), db.user(), db.password());
                 java.sql.Statement st = c.createStatement(); java.sql.ResultSet r = st.executeQuery("SELECT version FROM liaison_schema")) {
             assertThat(r.next()).isTrue();
-            assertThat(r.getInt(1)).isEqualTo(7);
+            assertThat(r.getInt(1)).isEqualTo(8);
         }
     }
 }
