@@ -189,23 +189,44 @@ public final class HistoryBenchmark {
         }
         Path profile = t.federation.profiles().get(AL).get(Role.INVESTIGATOR);
         Path log = dir.resolve("serve.log");
-        long t0 = System.nanoTime();
-        Process node = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", classpath,
-                "-XX:NativeMemoryTracking=summary", "org.liaison.cli.Main", "serve", "--config", config.toString()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        try {
-            LocalClient client = new LocalClient(profile);
-            while (true) {
-                try {
-                    client.page(LocalApi.INBOX + "?limit=1");
-                    break;
-                } catch (Exception notYet) {
-                    if (!node.isAlive()) {
-                        throw new IllegalStateException("the node stopped: " + Files.readString(log));
-                    }
-                    Thread.sleep(20);
+        LocalClient client = new LocalClient(profile);
+        // Start-up as users start the node: through ./liaison (with its class-data archive of the node's classes, made
+        // when the first node started after a build stops) when the build's jar is there (scripts/bench-history
+        // packages it); one start first, unmeasured, which makes the archive if there is none. Then, alternated,
+        // STARTS starts through ./liaison and STARTS without the archive (the same JVM, as the first start after a
+        // build runs); the medians. The last start through ./liaison stays up for the rest.
+        Path root = System.getProperty("liaison.bench.root") == null ? null : Path.of(System.getProperty("liaison.bench.root"));
+        boolean launcher = root != null && Files.isRegularFile(root.resolve("gateway/target/liaison.jar"));
+        List<String> viaLauncher = launcher ? List.of(root.resolve("liaison").toString(), "serve", "--config", config.toString())
+                : List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", classpath,
+                        "-XX:NativeMemoryTracking=summary", "org.liaison.cli.Main", "serve", "--config", config.toString());
+        Process node;
+        if (launcher) {
+            List<String> noArchive = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-XX:NativeMemoryTracking=summary", "-jar", root.resolve("gateway/target/liaison.jar").toString(), "serve", "--config",
+                    config.toString());
+            stop(startNode(viaLauncher, log, client));
+            List<Double> with = new ArrayList<>();
+            List<Double> without = new ArrayList<>();
+            node = null;
+            for (int i = 0; i < STARTS; i++) {
+                Process p = startNode(noArchive, log, client);
+                without.add(startedMs(p));
+                stop(p);
+                node = startNode(viaLauncher, log, client);
+                with.add(startedMs(node));
+                if (i < STARTS - 1) {
+                    stop(node);
                 }
             }
-            out.put("node start-up (until the API answers)", new double[] {(System.nanoTime() - t0) / 1e6});
+            out.put("node start-up (until the API answers)", new double[] {median(with)});
+            out.put("node start-up, no class archive", new double[] {median(without)});
+            System.out.printf("N=%d: start-up through ./liaison %s ms, without the class archive %s ms%n", n, with, without);
+        } else {
+            node = startNode(viaLauncher, log, client);
+            out.put("node start-up (until the API answers)", new double[] {startedMs(node)});
+        }
+        try {
             String inbox = LocalApi.INBOX;
             String messages = LocalApi.MESSAGES;
             for (int i = 0; i < 5; i++) { // warm the client and the node's paths
@@ -256,8 +277,7 @@ public final class HistoryBenchmark {
             out.put("node peak RSS (MiB)", new double[] {peakRssMiB(node.pid())});
             diagnose(node.pid(), n);
         } finally {
-            node.destroy(); // SIGTERM: the node stops as an operator stops it
-            node.waitFor();
+            stop(node);
         }
         // The sweeps, on the same store and audit log, the node stopped (they run inside the node otherwise).
         try (GatewayNode al = GatewayNode.start(config, TestNodes.FAST)) {
@@ -299,6 +319,60 @@ public final class HistoryBenchmark {
         static Path dataDir(Path config) throws Exception {
             return NodeConfig.resolve(config, NodeConfig.load(config).dataDir());
         }
+    }
+
+    /** Starts of the node measured per N, each way (see measure). */
+    private static final int STARTS = Integer.getInteger("liaison.bench.starts", 3);
+
+    /** When each node process was launched (System.nanoTime) and how long it took until its API answered. */
+    private static final Map<Process, Double> STARTED = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * Launches {@code command} (the node, its output to {@code log}; ./liaison execs java, so the process is the node's JVM,
+     * with native memory tracking for {@link #diagnose}) and waits until its local API answers a first page to {@code client}.
+     */
+    private static Process startNode(List<String> command, Path log, LocalClient client) throws Exception {
+        ProcessBuilder b = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        b.environment().put("LIAISON_JAVA_OPTS", "-XX:NativeMemoryTracking=summary");
+        long t0 = System.nanoTime();
+        Process node = b.start();
+        try {
+            while (true) {
+                try {
+                    client.page(LocalApi.INBOX + "?limit=1");
+                    break;
+                } catch (Exception notYet) {
+                    if (!node.isAlive()) {
+                        throw new IllegalStateException("the node stopped: " + Files.readString(log));
+                    }
+                    Thread.sleep(20);
+                }
+            }
+        } catch (Exception | Error e) {
+            stop(node);
+            throw e;
+        }
+        STARTED.put(node, (System.nanoTime() - t0) / 1e6);
+        return node;
+    }
+
+    private static double startedMs(Process node) {
+        return STARTED.get(node);
+    }
+
+    /** SIGTERM: the node stops as an operator stops it. */
+    private static void stop(Process node) throws InterruptedException {
+        if (node != null) {
+            node.destroy();
+            node.waitFor();
+            STARTED.remove(node);
+        }
+    }
+
+    private static double median(List<Double> values) {
+        List<Double> sorted = new ArrayList<>(values);
+        Collections.sort(sorted);
+        return sorted.get(sorted.size() / 2);
     }
 
     private interface Work {

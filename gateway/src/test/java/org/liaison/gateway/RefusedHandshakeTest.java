@@ -77,6 +77,19 @@ class RefusedHandshakeTest extends AlbaniaNodeTest {
         assertAuditedAndCounted("local API", 1.0);
     }
 
+    /** The local API speaks TLS 1.3 only, whichever provider the peer port uses (its context is made without Netty's builder). */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"jdk", "openssl"})
+    void aTls12ClientIsRefusedOnTheLocalPort(String provider) throws Exception {
+        restartWith(provider);
+        Credential investigator = t.investigator(AL);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> RawPeer.connect(al.localPort(), investigator, "TLSv1.2").close())
+                .isInstanceOf(java.io.IOException.class);
+        try (SSLSocket s = RawPeer.connect(al.localPort(), investigator, "TLSv1.3")) {
+            assertThat(s.getSession().getProtocol()).isEqualTo("TLSv1.3");
+        }
+    }
+
     @ParameterizedTest(name = "{0}, {1}")
     @CsvSource({"jdk,IT-DNA investigator", "openssl,IT-DNA investigator", "jdk,IT-DNA auditor", "openssl,IT-DNA auditor"})
     void aPersonsCertificateOnThePeerPortIsAudited(String provider, String who) throws Exception {

@@ -61,12 +61,24 @@ public final class LocalServer implements AutoCloseable {
      * netty-tcnative offers no way to add it, so it would refuse every modern-suite personal certificate
      * (certificate_required). The peer API may use either provider.
      */
+    @SuppressWarnings("deprecation") // JdkSslContext's constructor: Netty points to its builder, which is what this avoids
     public static SslContext context(Credential tls, LocalNode node, AuthFailures failures)
             throws javax.net.ssl.SSLException {
-        return SslContextBuilder.forServer(org.liaison.gateway.tls.InMemoryKeys.factory(tls, SslProvider.JDK))
-                .sslProvider(SslProvider.JDK).protocols(TlsContexts.PROTOCOLS).clientAuth(ClientAuth.REQUIRE)
-                .trustManager(new UserTrustManager(node.me(), node::trust, failures, node.clock()))
-                .sessionTimeout(TlsContexts.SESSION_TIMEOUT).build();
+        // What SslContextBuilder.forServer(keys).sslProvider(JDK) makes (the JDK's SSLContext with these key and trust
+        // managers and session timeout; TLS 1.3 only, a client certificate required, Netty's default cipher suites, no
+        // ALPN), made directly: the builder's JdkSslServerContext runs, at its class initialisation, a self-test that
+        // builds a PKCS#12 store of an RSA key (two PBKDF2 runs, 0.5-0.7 s of CPU at a node's start) to decide whether
+        // to wrap trust managers in one that only rewords a client's hostname errors: nothing on a server.
+        try {
+            javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+            ctx.init(org.liaison.gateway.tls.InMemoryKeys.factory(tls, SslProvider.JDK).getKeyManagers(),
+                    new javax.net.ssl.TrustManager[] {new UserTrustManager(node.me(), node::trust, failures, node.clock())}, null);
+            ctx.getServerSessionContext().setSessionTimeout(TlsContexts.SESSION_TIMEOUT);
+            return new io.netty.handler.ssl.JdkSslContext(ctx, false, null, io.netty.handler.ssl.IdentityCipherSuiteFilter.INSTANCE,
+                    io.netty.handler.ssl.ApplicationProtocolConfig.DISABLED, ClientAuth.REQUIRE, TlsContexts.PROTOCOLS, false);
+        } catch (java.security.GeneralSecurityException e) {
+            throw new javax.net.ssl.SSLException("cannot make the local API's TLS: " + e.getMessage(), e);
+        }
     }
 
     /**

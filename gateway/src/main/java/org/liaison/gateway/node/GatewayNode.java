@@ -291,7 +291,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
             transfers.removeAbandoned(now);
             metrics.bindStagedTransfers(transfers::stagedCountAndBytes);
             int recovered = store.deliveries().recoverInterrupted(now);
-            this.recovery = CrashRecovery.read(CrashRecovery.await(tail), (from, id) -> store.inbox().receiptFor(from, id).isPresent());
+            this.recovery = CrashRecovery.read(CrashRecovery.await(tail), store.inbox()::holds);
             if (store instanceof PostgresMessageStore pg) {
                 metrics.bindStore(store.deliveries()::countByState, () -> pg.sizeBytes());
             } else {

@@ -47,7 +47,7 @@ public final class StartupWarmup {
         }
         step(() -> {
             try { // the local API's TLS is the JDK's whatever the peer API's: Netty's JDK context and the JDK's SSLContext
-                Class.forName("io.netty.handler.ssl.JdkSslServerContext", true, StartupWarmup.class.getClassLoader());
+                Class.forName("io.netty.handler.ssl.JdkSslContext", true, StartupWarmup.class.getClassLoader());
             } catch (ClassNotFoundException e) {
                 // the start reports it
             }

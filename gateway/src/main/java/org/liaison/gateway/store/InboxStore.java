@@ -25,6 +25,13 @@ public interface InboxStore {
     Optional<byte[]> receiptFor(AuthorityId sender, UUID messageId);
 
     /**
+     * Whether this sender's message was received (held, quarantined or deleted): as {@code receiptFor(...).isPresent()},
+     * from the key's index alone, without reading the row (crash recovery asks it for each reception in the audit
+     * log's tail, at start: thousands, each of whose receipts would be read past its envelope).
+     */
+    boolean holds(AuthorityId sender, UUID messageId);
+
+    /**
      * Stores a received message. Message ids are unique among the messages this node holds (not
      * quarantined), whoever sent them, so that every lookup by id is unambiguous. A reply settles the
      * request it answers in the same transaction.

@@ -54,6 +54,22 @@ final class SqlInbox implements InboxStore {
         });
     }
 
+    /** Answered from the primary key's index (sender, message_id): the row is not read. */
+    static final String HOLDS = "SELECT 1 FROM inbox WHERE sender = ? AND message_id = ?";
+
+    @Override
+    public boolean holds(AuthorityId sender, UUID messageId) {
+        return db.with("read the inbox", c -> {
+            try (PreparedStatement p = c.prepareStatement(HOLDS)) {
+                p.setString(1, sender.value());
+                p.setString(2, messageId.toString());
+                try (ResultSet r = p.executeQuery()) {
+                    return r.next();
+                }
+            }
+        });
+    }
+
     @Override
     public Stored storeReceived(Received m) {
         return db.transaction("store a received message", c -> storeReceived(c, m));

@@ -70,6 +70,9 @@ abstract class MessageStoreContract {
             assertThat(s.inbox().storeReceived(received(IT, id, dir.resolve("blobs/x"), new byte[] {2}))).isEqualTo(MessageStore.Stored.STORED);
             assertThat(s.inbox().storeReceived(received(IT, id, dir.resolve("blobs/x2"), new byte[] {9}))).isEqualTo(MessageStore.Stored.DUPLICATE);
             assertThat(s.inbox().receiptFor(IT, id)).hasValueSatisfying(r -> assertThat(r).containsExactly(2));
+            assertThat(s.inbox().holds(IT, id)).isTrue();
+            assertThat(s.inbox().holds(US, id)).isFalse();
+            assertThat(s.inbox().holds(IT, UUID.randomUUID())).isFalse();
             assertThat(s.inbox().storeReceived(received(US, id, dir.resolve("blobs/y"), new byte[] {3}))).isEqualTo(MessageStore.Stored.ID_CONFLICT);
             assertThat(s.inbox().all()).hasSize(1);
             assertThat(s.inbox().received(id).orElseThrow().blobs()).isEqualTo(dir.resolve("blobs/x"));
