@@ -81,16 +81,27 @@ public final class HistoryBenchmark {
         }
         String classpath = System.getProperty("java.class.path");
         List<Map<String, double[]>> results = new ArrayList<>();
+        Path last = null;
         for (int n : sizes) {
+            if (last != null) {
+                deleteTree(last); // before the next size is seeded (disk); the last one after the table is printed
+            }
             Path dir = Files.createTempDirectory("liaison-history-" + n + "-");
             Map<String, double[]> r = run(dir, n, classpath);
             results.add(r);
             if (Boolean.getBoolean("liaison.bench.keep")) {
                 System.out.println("kept: " + dir);
             } else {
-                deleteTree(dir);
+                last = dir;
             }
         }
+        printTable(sizes, results);
+        if (last != null) {
+            deleteTree(last);
+        }
+    }
+
+    private static void printTable(List<Integer> sizes, List<Map<String, double[]>> results) {
         System.out.println();
         StringBuilder head = new StringBuilder(String.format("%-34s", "figure (ms; p50 / p99)"));
         for (int n : sizes) {
