@@ -49,8 +49,9 @@ public final class PostgresMessageStore extends SqlMessageStore implements BulkL
         Listings.migration(SqlDialect.POSTGRES::epochMs),
         // 7: stores split by aggregate: notices with a delivery's states and leases, listings kept marked, seals in progress
         SharedRows.aggregates(SqlDialect.POSTGRES),
-        // 8: deliveries by state kept by the database (a scrape reads them, not the deliveries); the sent requests owed
-        DeliveryCounts.migration(SqlDialect.POSTGRES) + Listings.OWED_SENT,
+        // 8: deliveries by state kept by the database (a scrape reads them, not the deliveries); the sent requests owed;
+        // the retention sweep's indexes of live rows only
+        DeliveryCounts.migration(SqlDialect.POSTGRES) + Listings.OWED_SENT + Listings.LIVE_RETENTION,
     };
 
     private final HikariDataSource pool;

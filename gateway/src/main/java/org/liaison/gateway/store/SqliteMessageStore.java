@@ -53,8 +53,9 @@ public final class SqliteMessageStore extends SqlMessageStore implements BulkLoa
         Listings.migration(SqlDialect.SQLITE::epochMs),
         // 11: stores split by aggregate: notices with a delivery's states and leases, listings kept marked, seals in progress
         SharedRows.aggregates(SqlDialect.SQLITE),
-        // 12: deliveries by state kept by the database (a scrape reads them, not the deliveries); the sent requests owed
-        DeliveryCounts.migration(SqlDialect.SQLITE) + Listings.OWED_SENT,
+        // 12: deliveries by state kept by the database (a scrape reads them, not the deliveries); the sent requests owed;
+        // the retention sweep's indexes of live rows only
+        DeliveryCounts.migration(SqlDialect.SQLITE) + Listings.OWED_SENT + Listings.LIVE_RETENTION,
     };
 
     private final BatchingConnection batches;

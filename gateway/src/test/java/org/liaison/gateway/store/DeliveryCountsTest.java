@@ -146,6 +146,8 @@ class DeliveryCountsTest {
     static void undoSqlite(Statement st, int version) throws Exception {
         for (String sql : List.of("DROP TRIGGER delivery_counts_insert", "DROP TRIGGER delivery_counts_update",
                 "DROP TRIGGER delivery_counts_delete", "DROP TABLE delivery_counts", "DROP INDEX outbox_owed_kept",
+                "DROP INDEX inbox_retention", "CREATE INDEX inbox_retention ON inbox (service, received_ms)",
+                "DROP INDEX outbox_retention", "CREATE INDEX outbox_retention ON outbox (service, created_ms)",
                 "PRAGMA user_version=" + version)) {
             st.execute(sql);
         }
@@ -156,7 +158,9 @@ class DeliveryCountsTest {
         for (String sql : List.of("DROP TRIGGER delivery_counts_insert ON deliveries", "DROP TRIGGER delivery_counts_update ON deliveries",
                 "DROP TRIGGER delivery_counts_delete ON deliveries", "DROP FUNCTION liaison_delivery_counts_insert()",
                 "DROP FUNCTION liaison_delivery_counts_update()", "DROP FUNCTION liaison_delivery_counts_delete()",
-                "DROP TABLE delivery_counts", "DROP INDEX outbox_owed_kept")) {
+                "DROP TABLE delivery_counts", "DROP INDEX outbox_owed_kept",
+                "DROP INDEX inbox_retention", "CREATE INDEX inbox_retention ON inbox (service, received_ms)",
+                "DROP INDEX outbox_retention", "CREATE INDEX outbox_retention ON outbox (service, created_ms)")) {
             st.execute(sql);
         }
     }

@@ -30,7 +30,10 @@ import org.junit.jupiter.api.io.TempDir;
  * and hashed at each page (200–300 ms a page at 10⁵ messages, in {@code scripts/bench-history --postgres}).
  */
 class PostgresListingPlanTest {
-    private static final int ROWS = 20_000;
+    /** Rows a side: 20,000 (-Dliaison.test.planRows=1000000 to read the plans at a million; -Dliaison.test.printPlans=true prints them). */
+    private static final int ROWS = Integer.getInteger("liaison.test.planRows", 20_000);
+    private static final boolean PRINT = Boolean.getBoolean("liaison.test.printPlans");
+    private static final String EXPLAIN = PRINT ? "EXPLAIN (ANALYZE, BUFFERS) " : "EXPLAIN ";
     private static final String ME = "SHA256:me";
     private static final Instant NOW = Instant.ofEpochMilli(ROWS * 1000L + 1);
     /** A message id for cursors (ids are UUIDs from md5 here, spread over the whole range). */
@@ -59,6 +62,8 @@ class PostgresListingPlanTest {
                     + " CASE WHEN g % 5 = 1 THEN g * 1000 + 2000000 END, CASE WHEN g % 11 = 0 THEN 'urgent' END, g * 1000,"
                     + " CASE WHEN g % 11 = 0 THEN 1 ELSE 0 END, CASE WHEN g % 5 = 1 THEN g * 1000 + 2000000 END"
                     + " FROM generate_series(1, " + ROWS + ") g");
+            // The sent side's oldest tenth deleted by retention, as after years (their rows kept for good, with their digests).
+            s.execute("UPDATE outbox SET deleted_ms = created_ms + 1 WHERE created_ms <= " + ROWS / 10 * 1000L);
             s.execute("ANALYZE");
         }
     }
@@ -109,7 +114,7 @@ class PostgresListingPlanTest {
     private static List<String> plans(Ran r) throws Exception {
         List<String> out = new ArrayList<>();
         try (Connection c = connect()) {
-            try (PreparedStatement p = c.prepareStatement("EXPLAIN " + r.sql())) {
+            try (PreparedStatement p = c.prepareStatement(EXPLAIN + r.sql())) {
                 for (Map.Entry<Integer, Object> v : r.values().entrySet()) {
                     p.setObject(v.getKey(), v.getValue());
                 }
@@ -128,7 +133,7 @@ class PostgresListingPlanTest {
             try (Statement s = c.createStatement()) {
                 s.execute("SET plan_cache_mode = force_generic_plan");
                 s.execute("PREPARE q AS " + numbered);
-                out.add(text(s.executeQuery("EXPLAIN EXECUTE q(" + String.join(", ", literals) + ")")));
+                out.add(text(s.executeQuery(EXPLAIN + "EXECUTE q(" + String.join(", ", literals) + ")")));
             }
         }
         return out;
@@ -146,6 +151,9 @@ class PostgresListingPlanTest {
     private static void readsIndexesOnly(String what, SqlDialect.Work<?> work) throws Exception {
         for (Ran r : capture(work)) {
             for (String plan : plans(r)) {
+                if (PRINT) {
+                    System.out.println("== " + what + ": " + r.sql() + " " + r.values() + "\n" + plan);
+                }
                 assertThat(plan).as(what + ": " + r.sql()).doesNotContain("Seq Scan on inbox").doesNotContain("Seq Scan on outbox")
                         .doesNotContain("Seq Scan on deliveries");
             }
@@ -186,6 +194,7 @@ class PostgresListingPlanTest {
     void deadlinesAndTheRetentionSweepReadIndexes() throws Exception {
         readsIndexesOnly("passed deadlines", c -> Listings.passed(c, NOW, 256));
         Instant cutoff = Instant.ofEpochMilli(ROWS / 2 * 1000L);
+        Instant swept = Instant.ofEpochMilli(ROWS / 10 * 1000L); // nothing live left before it: only deleted rows
         for (boolean received : new boolean[] {true, false}) {
             String columns = received ? SqlInbox.COLUMNS : SqlSent.COLUMNS;
             readsIndexesOnly("retention", c -> Listings.stored(c, received, columns, "svc-1", cutoff, null, 100, r -> r.getString(1)));
@@ -193,6 +202,25 @@ class PostgresListingPlanTest {
                     new MessageStore.Cursor(0, 0, ROWS / 4 * 1000L, MIDDLE, received ? "IT-DNA" : ""), 100,
                     r -> r.getString(1)));
             readsIndexesOnly("oldest", c -> Listings.oldest(c, received, "svc-1"));
+            // From the index of live rows, in its order: not a walk of every row (deleted ones too) by time, filtered.
+            String index = received ? "inbox_retention" : "outbox_retention";
+            try (Connection c = connect(); Statement st = c.createStatement();
+                    ResultSet r = st.executeQuery("SELECT indexdef FROM pg_indexes WHERE indexname = '" + index + "'")) {
+                assertThat(r.next()).isTrue();
+                assertThat(r.getString(1)).as(index).endsWith("WHERE (deleted_ms IS NULL)");
+            }
+            uses(index, c -> Listings.stored(c, received, columns, "svc-1", cutoff, null, 100, r -> r.getString(1)));
+            uses(index, c -> Listings.stored(c, received, columns, "svc-1", swept, null, 100, r -> r.getString(1)));
+            uses(index, c -> Listings.oldest(c, received, "svc-1"));
+        }
+    }
+
+    /** Every statement {@code work} runs is planned (custom and generic) on {@code index}. */
+    private static void uses(String index, SqlDialect.Work<?> work) throws Exception {
+        for (Ran r : capture(work)) {
+            for (String plan : plans(r)) {
+                assertThat(plan).as(r.sql()).contains("using " + index + " on");
+            }
         }
     }
 
