@@ -232,35 +232,13 @@ public final class XmlSignatures {
         }
         try {
             byte[] der = Base64.getMimeDecoder().decode(data.get(0).getTextContent());
-            java.nio.ByteBuffer key = java.nio.ByteBuffer.wrap(der);
-            X509Certificate known = READ.get(key);
-            if (known != null) {
-                return known;
-            }
-            X509Certificate c = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(der));
-            READ.put(key, c);
-            return c;
+            // The JDK's factory keeps the certificates it read, by their bytes: the same bytes give the same certificate,
+            // read once (who may sign is still decided by the resolver, for each signature).
+            return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(der));
         } catch (IllegalArgumentException | GeneralSecurityException e) {
             throw structure("the certificate in KeyInfo cannot be read");
         }
     }
-
-    /**
-     * The certificates read from KeyInfo lately, by their exact DER bytes: a node meets the same few (its peers' gateway
-     * keys, its investigators) in every document. The JDK's factory keeps parsed certificates too, but each reading still
-     * looks the factory up and copies the bytes through its stream reader (about 2 % of a reception's check thread in
-     * bench-messages' profile). Only the reading is saved: the same bytes make the same certificate; who may sign is still
-     * decided by the resolver, for each signature. At most {@value #READ_KEPT} are kept (the least recently used goes).
-     */
-    private static final int READ_KEPT = 256;
-
-    private static final java.util.Map<java.nio.ByteBuffer, X509Certificate> READ = java.util.Collections.synchronizedMap(
-            new java.util.LinkedHashMap<>(64, 0.75f, true) {
-                @Override
-                protected boolean removeEldestEntry(java.util.Map.Entry<java.nio.ByteBuffer, X509Certificate> eldest) {
-                    return size() > READ_KEPT;
-                }
-            });
 
     private static ProtocolException structure(String message) {
         return new ProtocolException(ErrorCode.SIGNATURE_STRUCTURE_REJECTED, message);
