@@ -42,6 +42,7 @@ import org.liaison.gateway.evidence.EvidenceIssuer;
 import org.liaison.gateway.evidence.TrustedTime;
 import org.liaison.gateway.store.BlobStore;
 import org.liaison.gateway.store.SqliteMessageStore;
+import org.liaison.protocol.UntrustedText;
 
 /**
  * A copy of a node's data folder taken while the node runs, and its restore into an empty folder.
@@ -369,7 +370,9 @@ public final class Backup {
         } catch (IOException | UnsupportedOperationException e) {
             target = "?";
         }
-        return new IOException(link + " is a symbolic link (to " + target + "): a backup copies only what the data folder holds;"
+        // The link's name and target are whatever was put on the disk: neutralised before they reach a terminal.
+        return new IOException(UntrustedText.printable(link.toString()) + " is a symbolic link (to " + UntrustedText.printable(target)
+                + "): a backup copies only what the data folder holds;"
                 + " move the files into it (or mount their disk there) and try again");
     }
 

@@ -70,4 +70,13 @@ class BackupLinksTest {
                 .hasMessageContaining(link.toString()).hasMessageContaining("symbolic link");
         assertThat(out.resolve("audit-peers").resolve("secret.xml")).doesNotExist();
     }
+
+    /** A link's name and target are whatever was put on the disk: a terminal escape in them does not reach the error. */
+    @Test
+    void aLinksNameAndTargetAreNeutralisedInTheError() throws Exception {
+        Path data = dataFolder();
+        Files.createSymbolicLink(data.resolve("evidence").resolve("x\u001b[2Jy.xml"), Path.of("/tmp/\u001b]0;owned\u0007"));
+        assertThatThrownBy(() -> Backup.take(data, dir.resolve("backup"))).isInstanceOf(IOException.class)
+                .hasMessageContaining("symbolic link").satisfies(e -> assertThat(e.getMessage()).doesNotContain("\u001b", "\u0007"));
+    }
 }
