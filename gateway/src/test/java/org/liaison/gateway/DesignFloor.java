@@ -16,7 +16,6 @@ import java.security.Signature;
 import javax.crypto.KeyAgreement;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLServerSocket;
-import javax.net.ssl.SSLSocket;
 import org.liaison.certs.Credential;
 import org.liaison.certs.Providers;
 import org.liaison.gateway.audit.FileAuditLog;
@@ -127,21 +126,7 @@ final class DesignFloor {
         try (SSLServerSocket bare = (SSLServerSocket) serverCtx.getServerSocketFactory().createServerSocket(0, 50,
                 InetAddress.getLoopbackAddress())) {
             bare.setNeedClientAuth(true);
-            Thread acceptor = new Thread(() -> {
-                while (!bare.isClosed()) {
-                    try (SSLSocket s = (SSLSocket) bare.accept()) {
-                        s.setTcpNoDelay(true);
-                        s.startHandshake();
-                        s.getOutputStream().write(1);
-                        s.getOutputStream().flush();
-                        s.getInputStream().read();
-                    } catch (Exception e) {
-                        // next
-                    }
-                }
-            });
-            acceptor.setDaemon(true);
-            acceptor.start();
+            Thread acceptor = MessageBenchmark.acceptor(bare);
             SSLContext ctx = RawPeer.context(client);
             for (int i = 0; i < 2 * k; i++) {
                 MessageBenchmark.handshake(ctx, bare.getLocalPort(), true);

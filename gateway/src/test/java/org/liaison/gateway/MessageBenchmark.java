@@ -229,6 +229,26 @@ public final class MessageBenchmark {
         return bareCtx;
     }
 
+    /** A daemon thread that accepts on {@code bare} until it closes: a handshake, one byte each way, per connection. */
+    static Thread acceptor(SSLServerSocket bare) {
+        Thread acceptor = new Thread(() -> {
+            while (!bare.isClosed()) {
+                try (SSLSocket s = (SSLSocket) bare.accept()) {
+                    s.setTcpNoDelay(true);
+                    s.startHandshake();
+                    s.getOutputStream().write(1);
+                    s.getOutputStream().flush();
+                    s.getInputStream().read();
+                } catch (Exception e) {
+                    // next
+                }
+            }
+        });
+        acceptor.setDaemon(true);
+        acceptor.start();
+        return acceptor;
+    }
+
     /** Full mutual-TLS handshakes per second: the node's peer port against a bare JDK server with the same credential. */
     static void handshakes(TestNodes t, GatewayNode al, int k) throws Exception {
         Credential client = t.federation.pki().authority(IT).gatewayTls();
@@ -237,21 +257,7 @@ public final class MessageBenchmark {
         try (SSLServerSocket bare = (SSLServerSocket) bareCtx.getServerSocketFactory().createServerSocket(0, 50,
                 InetAddress.getLoopbackAddress())) {
             bare.setNeedClientAuth(true);
-            Thread acceptor = new Thread(() -> {
-                while (!bare.isClosed()) {
-                    try (SSLSocket s = (SSLSocket) bare.accept()) {
-                        s.setTcpNoDelay(true);
-                        s.startHandshake();
-                        s.getOutputStream().write(1);
-                        s.getOutputStream().flush();
-                        s.getInputStream().read();
-                    } catch (Exception e) {
-                        // next
-                    }
-                }
-            });
-            acceptor.setDaemon(true);
-            acceptor.start();
+            Thread acceptor = acceptor(bare);
             double node = rate(client, al.peerPort(), k, false);
             double jdk = rate(client, bare.getLocalPort(), k, true);
             System.out.printf("mTLS handshakes: peer port %.0f/s, bare JDK SSLServerSocket %.0f/s, ratio %.2f%n", node, jdk, node / jdk);
