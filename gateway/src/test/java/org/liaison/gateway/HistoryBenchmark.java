@@ -69,7 +69,11 @@ import org.liaison.protocol.xenc.ContentEncryption;
  * seeding only. {@code -Dliaison.bench.seedOnly=true}: seeding only, for its rate.
  */
 public final class HistoryBenchmark {
-    private static final int ROUNDS = 30;
+    /**
+     * Requests per figure: 200 by default, so that the p99 is the second slowest of them rather than the slowest (with
+     * 30 it was the maximum, one garbage collection pause or background count in the way decided it).
+     */
+    private static final int ROUNDS = Integer.getInteger("liaison.bench.rounds", 200);
 
     public static void main(String[] args) throws Exception {
         List<Integer> sizes = new ArrayList<>();
@@ -286,6 +290,7 @@ public final class HistoryBenchmark {
             }
             out.put("metrics scrape (GET /metrics)", time(() -> http.send(scrape, java.net.http.HttpResponse.BodyHandlers.discarding())));
             out.put("node peak RSS (MiB)", new double[] {peakRssMiB(node.pid())});
+            gcPauses(dir.resolve("gc-" + node.pid() + ".log"), n); // before diagnose's heap inspection (a full GC)
             diagnose(node.pid(), n);
         } finally {
             stop(node);
@@ -344,7 +349,9 @@ public final class HistoryBenchmark {
      */
     private static Process startNode(List<String> command, Path log, LocalClient client) throws Exception {
         ProcessBuilder b = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-        b.environment().put("LIAISON_JAVA_OPTS", "-XX:NativeMemoryTracking=summary");
+        // The node's garbage collection pauses to a log of its own (gcPauses reads the measured node's).
+        b.environment().put("LIAISON_JAVA_OPTS", "-XX:NativeMemoryTracking=summary -Xlog:gc:file="
+                + log.resolveSibling("gc-%p.log") + ":uptime");
         long t0 = System.nanoTime();
         Process node = b.start();
         try {
@@ -418,6 +425,27 @@ public final class HistoryBenchmark {
         }
         Files.writeString(file, all);
         System.out.printf("N=%d: the node's memory at the end: %s%n", n, file);
+    }
+
+    /** The garbage collection pauses of the node's life (its -Xlog:gc file): how many, in all, the longest. */
+    private static void gcPauses(Path gcLog, int n) throws Exception {
+        if (!Files.isRegularFile(gcLog)) {
+            System.out.printf("N=%d: no GC log at %s%n", n, gcLog);
+            return;
+        }
+        java.util.regex.Pattern pause = java.util.regex.Pattern.compile("Pause .* ([0-9.]+)ms$");
+        List<Double> ms = new ArrayList<>();
+        String last = "";
+        for (String line : Files.readAllLines(gcLog)) {
+            java.util.regex.Matcher m = pause.matcher(line);
+            if (m.find()) {
+                ms.add(Double.parseDouble(m.group(1)));
+                last = line;
+            }
+        }
+        System.out.printf("N=%d: the node's GC pauses: %d, %.0f ms in all, longest %.1f ms; the last: %s%n", n, ms.size(),
+                ms.stream().mapToDouble(Double::doubleValue).sum(), ms.stream().mapToDouble(Double::doubleValue).max().orElse(0),
+                last.strip());
     }
 
     private static double peakRssMiB(long pid) throws Exception {
