@@ -209,7 +209,7 @@ public final class HistoryBenchmark {
         // when the first node started after a build stops) when the build's jar is there (scripts/bench-history
         // packages it); one start first, unmeasured, which makes the archive if there is none. Then, alternated,
         // STARTS starts through ./liaison and STARTS without the archive (the same JVM, as the first start after a
-        // build runs); the medians. The last start through ./liaison stays up for the rest.
+        // build runs, with the launcher's default heap); the medians. The last start through ./liaison stays up for the rest.
         Path root = System.getProperty("liaison.bench.root") == null ? null : Path.of(System.getProperty("liaison.bench.root"));
         boolean launcher = root != null && Files.isRegularFile(root.resolve("gateway/target/liaison.jar"));
         List<String> viaLauncher = launcher ? List.of(root.resolve("liaison").toString(), "serve", "--config", config.toString())
@@ -218,7 +218,7 @@ public final class HistoryBenchmark {
         Process node;
         if (launcher) {
             List<String> noArchive = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-XX:NativeMemoryTracking=summary", "-jar", root.resolve("gateway/target/liaison.jar").toString(), "serve", "--config",
+                    "-Xmx512m", "-XX:+ExitOnOutOfMemoryError", "-XX:NativeMemoryTracking=summary", "-jar", root.resolve("gateway/target/liaison.jar").toString(), "serve", "--config",
                     config.toString());
             stop(startNode(viaLauncher, log, client));
             List<Double> with = new ArrayList<>();

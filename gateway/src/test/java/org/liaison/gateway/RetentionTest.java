@@ -88,6 +88,8 @@ class RetentionTest {
             // The row goes first, then the files (a sweep carries a logged deletion out whole after a crash between the two).
             TestNodes.await("the retention to end", Duration.ofSeconds(30),
                     () -> alNode.store().inbox().all().isEmpty() && !Files.exists(blobs));
+            // Recorded as removed: the next start does not look for it again (nor for any other deletion done whole).
+            assertThat(alNode.store().inbox().deletedBlobs()).isEmpty();
             // The digests stay: a late duplicate of the message gets the receipt given then, and is not stored again.
             assertThat(alNode.store().inbox().receiptFor(IT, UUID.fromString(id))).hasValueSatisfying(x -> assertThat(x).isEqualTo(receipt));
             BackupRestoreTest.Run fetch = BackupRestoreTest.cli("--profile", t.federation.profiles().get(AL).get(Role.INVESTIGATOR).toString(),
@@ -184,6 +186,7 @@ class RetentionTest {
             assertThat(delete.out()).contains(held.toString());
             assertThat(alNode.store().inbox().received(held)).isEmpty();
             assertThat(heldBlobs).doesNotExist();
+            assertThat(alNode.store().inbox().deletedBlobs()).isEmpty();
             assertThat(alAudit.events()).filteredOn(e -> e.type().equals("delete") && e.messageId().equals(held.toString()))
                     .singleElement().satisfies(e -> assertThat(e.reason()).contains("court order 2026/115").contains("quarantined: incident 7"));
 

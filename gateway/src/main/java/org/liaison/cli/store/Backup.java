@@ -32,7 +32,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.liaison.certs.AuthorityId;
 import org.liaison.certs.SecureFiles;
 import org.liaison.gateway.audit.AuditEntries;
@@ -40,7 +39,7 @@ import org.liaison.gateway.audit.AuditLogReader;
 import org.liaison.gateway.audit.FileAuditLog;
 import org.liaison.gateway.evidence.EvidenceIssuer;
 import org.liaison.gateway.evidence.TrustedTime;
-import org.liaison.gateway.store.BlobStore;
+import org.liaison.gateway.node.Retention;
 import org.liaison.gateway.store.SqliteMessageStore;
 import org.liaison.protocol.UntrustedText;
 
@@ -222,10 +221,7 @@ public final class Backup {
                             e.detail("envelopeSha256")));
                 }
             }
-            for (Path blobs : Stream.concat(store.inbox().deletedBlobs().stream(),
-                    store.sent().deletedBlobs().stream()).toList()) {
-                BlobStore.deleteFolder(blobs);
-            }
+            Retention.removeLeftFolders(store, now);
         } catch (IllegalArgumentException e) {
             throw new IOException("a delete entry of " + laterLog + " cannot be read: " + e.getMessage(), e);
         }

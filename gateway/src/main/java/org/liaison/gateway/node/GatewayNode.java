@@ -499,6 +499,11 @@ public final class GatewayNode implements NodeState, AutoCloseable {
             LOG.warn("cannot apply retention: {}", e.toString());
         }
         removeOrphans();
+        try { // a read folds PostgreSQL's appended delivery counts when due: a node nobody scrapes keeps them few too
+            store.deliveries().countByState();
+        } catch (RuntimeException e) {
+            LOG.warn("cannot read the delivery counts: {}", e.toString());
+        }
     }
 
     /** When to look for orphan payload folders next: at start, then once per {@link Outbox#ORPHAN_GRACE}. */

@@ -123,13 +123,8 @@ public final class Retention implements CaseDeletion {
         }
         Duration shortest = periods.values().stream().map(Period::approximately).min(Duration::compareTo).orElseThrow();
         Instant next = now.plus(shortest.compareTo(Duration.ofHours(1)) < 0 ? shortest : Duration.ofHours(1));
-        if (nextSweep.equals(Instant.EPOCH)) { // the first sweep of this process: what a crash left (an index of deleted rows)
-            for (Path blobs : java.util.stream.Stream.concat(node.store().inbox().deletedBlobs().stream(),
-                    node.store().sent().deletedBlobs().stream()).toList()) {
-                if (java.nio.file.Files.exists(blobs)) {
-                    BlobStore.deleteFolder(blobs);
-                }
-            }
+        if (nextSweep.equals(Instant.EPOCH)) { // the first sweep of this process: what a crash left (an index of those rows only)
+            removeLeftFolders(node.store(), now);
         }
         // From the store's columns and indexes (issue 26): per service, only the rows old enough to have expired are
         // read (with their envelopes, to audit and delete them); when the next one expires is the oldest row's time.
@@ -142,6 +137,15 @@ public final class Retention implements CaseDeletion {
         // Rows whose service was never recorded (their envelope did not read when the columns were filled).
         sweepReceived(null, briefest, now);
         nextSweep = next;
+    }
+
+    /**
+     * Removes the blob folders of deleted messages that a crash (between a row's deletion and its folder's removal) or
+     * a failed removal left, and records each one gone: the store lists only those, not every deletion ever made.
+     */
+    public static void removeLeftFolders(MessageStore store, Instant now) {
+        store.inbox().blobsRemoved(store.inbox().deletedBlobs().stream().filter(BlobStore::removeFolder).toList(), now);
+        store.sent().blobsRemoved(store.sent().deletedBlobs().stream().filter(BlobStore::removeFolder).toList(), now);
     }
 
     private static Instant earlier(Instant next, Instant expires, Instant now) {
@@ -345,7 +349,13 @@ public final class Retention implements CaseDeletion {
         if (!destroy.getAsBoolean()) {
             return false;
         }
-        BlobStore.deleteFolder(blobs);
+        if (BlobStore.removeFolder(blobs)) { // otherwise the next start tries again
+            if (received) {
+                node.store().inbox().blobsRemoved(List.of(blobs), node.clock().instant());
+            } else {
+                node.store().sent().blobsRemoved(List.of(blobs), node.clock().instant());
+            }
+        }
         LOG.info("deleted {} message {} ({})", received ? "received" : "sent", id, why);
         return true;
     }

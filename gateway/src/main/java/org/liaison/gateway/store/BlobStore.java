@@ -83,6 +83,12 @@ public final class BlobStore {
         }
     }
 
+    /** Removes a folder of files as {@link #deleteFolder} does; whether it is gone (false: it remains, to try again later). */
+    public static boolean removeFolder(Path folder) {
+        deleteFolder(folder);
+        return !Files.exists(folder);
+    }
+
     /** Removes staging folders left by a crash. */
     public void cleanStaging() throws IOException {
         cleanStaging(java.time.Duration.ZERO);

@@ -24,7 +24,8 @@ import org.liaison.gateway.store.MessageStore.State;
  *       waits on anyone; a count is the sum of a state's rows. A reader that finds more than {@link #COMPACT_ABOVE}
  *       rows folds them into one row per state ({@link #compact}: deleted and summed in one statement, so a concurrent
  *       writer's row, not yet visible, is kept; one node at a time, under an advisory lock). A scrape therefore reads
- *       the rows written since the last scrape, a cost of the traffic, not of the history.</li>
+ *       the rows written since the last scrape, a cost of the traffic, not of the history. Each node also reads them at
+ *       its reload tick, so that a node nobody scrapes does not grow the table without bound.</li>
  * </ul>
  */
 final class DeliveryCounts {

@@ -144,6 +144,13 @@ public interface InboxStore {
     /** The files kept by {@link #keepProtected}. */
     List<ProtectedFile> protectedFiles();
 
-    /** The blob folders of deleted received messages, for a sweep that makes sure they are gone. */
+    /**
+     * The blob folders of deleted received messages not yet recorded as removed ({@link #blobsRemoved}), for a sweep
+     * that makes sure they are gone: a deletion's row is changed before its folder is removed, so that a crash
+     * between the two leaves the folder listed here.
+     */
     List<Path> deletedBlobs();
+
+    /** Records that these blob folders of deleted received messages are gone: {@link #deletedBlobs} lists them no more. */
+    void blobsRemoved(List<Path> folders, java.time.Instant at);
 }

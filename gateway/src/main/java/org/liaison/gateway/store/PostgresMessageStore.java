@@ -52,6 +52,8 @@ public final class PostgresMessageStore extends SqlMessageStore implements BulkL
         // 8: deliveries by state kept by the database (a scrape reads them, not the deliveries); the sent requests owed;
         // the retention sweep's indexes of live rows only
         DeliveryCounts.migration(SqlDialect.POSTGRES) + Listings.OWED_SENT + Listings.LIVE_RETENTION,
+        // 9: deleted rows record when their blob folder was removed (a start checks the others, not every deletion)
+        SharedRows.BLOBS_REMOVED,
     };
 
     private final HikariDataSource pool;

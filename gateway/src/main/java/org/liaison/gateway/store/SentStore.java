@@ -88,8 +88,11 @@ public interface SentStore {
     /** Marks sent rows whose envelope could not be read to fill their listing ({@link MessageStore.Kept#UNREADABLE}). */
     void unreadable(List<Outgoing> rows);
 
-    /** The blob folders of deleted sent messages, for a sweep that makes sure they are gone. */
+    /** The blob folders of deleted sent messages not yet recorded as removed, as {@link InboxStore#deletedBlobs}. */
     List<Path> deletedBlobs();
+
+    /** Records that these blob folders of deleted sent messages are gone: {@link #deletedBlobs} lists them no more. */
+    void blobsRemoved(List<Path> folders, java.time.Instant at);
 
     /**
      * A seal starts: the message's payload folder is about to be moved into the outbox. Kept until the

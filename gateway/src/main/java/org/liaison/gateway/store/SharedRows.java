@@ -389,16 +389,48 @@ final class SharedRows {
         T read(ResultSet r) throws SQLException;
     }
 
-    /** The blob folders of a table's deleted messages (the sweeper makes sure they are gone). */
+    /**
+     * Store migration 13 on SQLite, 9 on PostgreSQL: a deleted message's row records when its blob folder was found
+     * gone ({@code blobs_removed_ms}), and a partial index holds the deleted rows whose folder may remain, so that a
+     * node's start checks those, not every deletion ever made. Rows deleted before it have no time: each is checked once.
+     * The index of every deleted row (store migration 10 on SQLite, 6 on PostgreSQL), which only that check read, goes:
+     * SQLite chose it over the partial one, reading every deletion again.
+     */
+    static final String BLOBS_REMOVED = "DROP INDEX inbox_deleted;"
+            + "DROP INDEX outbox_deleted;"
+            + "ALTER TABLE inbox ADD COLUMN blobs_removed_ms BIGINT;"
+            + "ALTER TABLE outbox ADD COLUMN blobs_removed_ms BIGINT;"
+            + "CREATE INDEX inbox_blobs_to_remove ON inbox (blobs) WHERE deleted_ms IS NOT NULL AND blobs_removed_ms IS NULL;"
+            + "CREATE INDEX outbox_blobs_to_remove ON outbox (blobs) WHERE deleted_ms IS NOT NULL AND blobs_removed_ms IS NULL;";
+
+    /**
+     * The blob folders of a table's deleted messages not yet recorded as removed ({@link #blobsRemoved}): those of
+     * deletions a crash or a failed removal interrupted, and of rows deleted before store migration 13.
+     */
     static List<Path> deletedBlobs(Connection c, String table, Function<String, Path> blobs) throws SQLException {
         List<Path> out = new ArrayList<>();
-        try (PreparedStatement p = c.prepareStatement("SELECT blobs FROM " + table + " WHERE deleted_ms IS NOT NULL");
+        try (PreparedStatement p = c.prepareStatement("SELECT blobs FROM " + table
+                + " WHERE deleted_ms IS NOT NULL AND blobs_removed_ms IS NULL");
                 ResultSet r = p.executeQuery()) {
             while (r.next()) {
                 out.add(blobs.apply(r.getString(1)));
             }
         }
         return out;
+    }
+
+    /** Records that the blob folders of a table's deleted messages ({@code stored}: as the rows keep them) are gone. */
+    static Void blobsRemoved(Connection c, String table, List<String> stored, long atMs) throws SQLException {
+        try (PreparedStatement p = c.prepareStatement("UPDATE " + table + " SET blobs_removed_ms = ?"
+                + " WHERE blobs = ? AND deleted_ms IS NOT NULL AND blobs_removed_ms IS NULL")) {
+            for (String s : stored) {
+                p.setLong(1, atMs);
+                p.setString(2, s);
+                p.addBatch();
+            }
+            p.executeBatch();
+        }
+        return null;
     }
 
     /**

@@ -232,4 +232,12 @@ final class SqlInbox implements InboxStore {
     public List<Path> deletedBlobs() {
         return db.with("list deleted messages", c -> SharedRows.deletedBlobs(c, "inbox", db::blobs));
     }
+
+    @Override
+    public void blobsRemoved(List<Path> folders, Instant at) {
+        if (!folders.isEmpty()) {
+            db.transaction("record removed blob folders", c -> SharedRows.blobsRemoved(c, "inbox",
+                    folders.stream().map(db::stored).toList(), at.toEpochMilli()));
+        }
+    }
 }

@@ -216,6 +216,14 @@ final class SqlSent implements SentStore {
     }
 
     @Override
+    public void blobsRemoved(List<Path> folders, Instant at) {
+        if (!folders.isEmpty()) {
+            db.transaction("record removed blob folders", c -> SharedRows.blobsRemoved(c, "outbox",
+                    folders.stream().map(db::stored).toList(), at.toEpochMilli()));
+        }
+    }
+
+    @Override
     public void sealing(UUID messageId, Instant at) {
         db.with("record a seal", c -> {
             try (PreparedStatement p = c.prepareStatement("INSERT INTO seals (message_id, started_ms) VALUES (?, ?) ON CONFLICT DO NOTHING")) {

@@ -56,6 +56,8 @@ public final class SqliteMessageStore extends SqlMessageStore implements BulkLoa
         // 12: deliveries by state kept by the database (a scrape reads them, not the deliveries); the sent requests owed;
         // the retention sweep's indexes of live rows only
         DeliveryCounts.migration(SqlDialect.SQLITE) + Listings.OWED_SENT + Listings.LIVE_RETENTION,
+        // 13: deleted rows record when their blob folder was removed (a start checks the others, not every deletion)
+        SharedRows.BLOBS_REMOVED,
     };
 
     private final BatchingConnection batches;

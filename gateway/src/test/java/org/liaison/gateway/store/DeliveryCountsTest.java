@@ -140,10 +140,11 @@ class DeliveryCountsTest {
     }
 
     /**
-     * Undoes the migration that keeps the counts (SQLite's 12th) and sets the store's version to {@code version}
+     * Undoes the migration that keeps the counts (SQLite's 12th; the 13th with it) and sets the store's version to {@code version}
      * (for the tests of earlier migrations too).
      */
     static void undoSqlite(Statement st, int version) throws Exception {
+        LeftBlobFoldersTest.undoBlobsRemoved(st); // migration 13 first
         for (String sql : List.of("DROP TRIGGER delivery_counts_insert", "DROP TRIGGER delivery_counts_update",
                 "DROP TRIGGER delivery_counts_delete", "DROP TABLE delivery_counts", "DROP INDEX outbox_owed_kept",
                 "DROP INDEX inbox_retention", "CREATE INDEX inbox_retention ON inbox (service, received_ms)",
@@ -153,8 +154,9 @@ class DeliveryCountsTest {
         }
     }
 
-    /** Undoes the migration that keeps the counts (PostgreSQL's 8th); the version is the caller's to set. */
+    /** Undoes the migration that keeps the counts (PostgreSQL's 8th; the 9th with it); the version is the caller's to set. */
     static void undoPostgres(Statement st) throws Exception {
+        LeftBlobFoldersTest.undoBlobsRemoved(st); // migration 9 first
         for (String sql : List.of("DROP TRIGGER delivery_counts_insert ON deliveries", "DROP TRIGGER delivery_counts_update ON deliveries",
                 "DROP TRIGGER delivery_counts_delete ON deliveries", "DROP FUNCTION liaison_delivery_counts_insert()",
                 "DROP FUNCTION liaison_delivery_counts_update()", "DROP FUNCTION liaison_delivery_counts_delete()",
@@ -211,7 +213,7 @@ class DeliveryCountsTest {
             try (ResultSet r = st.executeQuery("PRAGMA user_version")) {
                 version = r.getInt(1);
             }
-            undoSqlite(st, version - 1);
+            undoSqlite(st, version - 2);
             Map<State, Long> before = counted(c);
             assertThat(before.keySet()).containsExactlyInAnyOrder(State.values());
             try (MessageStore s = SqliteMessageStore.open(file)) {
@@ -230,7 +232,7 @@ class DeliveryCountsTest {
         }
         try (Connection c = DriverManager.getConnection(db.url(), db.user(), db.password()); Statement st = c.createStatement()) {
             undoPostgres(st);
-            st.execute("UPDATE liaison_schema SET version = version - 1");
+            st.execute("UPDATE liaison_schema SET version = version - 2");
             Map<State, Long> before = counted(c);
             assertThat(before.keySet()).containsExactlyInAnyOrder(State.values());
             try (MessageStore s = PostgresMessageStore.open(db.url(), db.user(), db.password().toCharArray(), 2, dir, "node-a")) {
