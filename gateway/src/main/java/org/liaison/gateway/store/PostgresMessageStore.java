@@ -137,8 +137,18 @@ public final class PostgresMessageStore extends SqlMessageStore implements BulkL
     }
 
     /**
+     * Run on each of the node's connections: no JIT compilation of its statements. PostgreSQL compiles a statement when
+     * its plan's estimated cost passes jit_above_cost (100,000 by default), and the estimates grow with the tables: at a
+     * million held messages an inbox page (an index scan stopped by its LIMIT after 51 rows, 0.3 ms) is estimated above
+     * it and spent 40–90 ms compiling (up to 1.1 s under load) at every page, 6× the page at a thousand messages
+     * ({@code scripts/bench-history --postgres}). Nothing the node runs is long enough to gain from it. Servers without
+     * JIT (before PostgreSQL 11) have no such setting: nothing is set there.
+     */
+    static final String NO_JIT = "SELECT set_config('jit', 'off', false) FROM pg_settings WHERE name = 'jit'";
+
+    /**
      * A HikariCP pool on a PostgreSQL database ({@code name} shows in the pool's log lines, the node's id in
-     * {@code pg_stat_activity}); failing within 10 seconds when the database cannot be reached.
+     * {@code pg_stat_activity}); failing within 10 seconds when the database cannot be reached; without JIT ({@link #NO_JIT}).
      */
     public static HikariDataSource pool(String url, String user, char[] password, int size, String name, String nodeId) {
         HikariConfig c = new HikariConfig();
@@ -152,6 +162,7 @@ public final class PostgresMessageStore extends SqlMessageStore implements BulkL
         c.setInitializationFailTimeout(10_000);
         c.addDataSourceProperty("ApplicationName", "liaison " + nodeId);
         c.addDataSourceProperty("tcpKeepAlive", "true");
+        c.setConnectionInitSql(NO_JIT);
         return new HikariDataSource(c);
     }
 
