@@ -62,7 +62,7 @@ import org.liaison.protocol.xenc.ContentEncryption;
  * end), and this process, a warm client with the CLI's LocalClient, measures: the inbox's first page with and without
  * filters, the 500th page by cursor, the status of one message, the fetch of a small package, acknowledge;
  * the node's peak RSS (VmHWM) at the end. The node stopped, the deadline and retention sweeps are timed on
- * the same store, in this process. Every figure: p50 and p99 (milliseconds); the ratios of the last N to the first.
+ * the same store, in this process. Every figure: p50 and p99 (milliseconds); the ratios of the largest N to the smallest.
  *
  * <p>{@code -Dliaison.bench.postgres=true} ({@code scripts/bench-history --postgres}): the store and audit log on a
  * throwaway PostgreSQL cluster ({@link org.liaison.gateway.store.LocalPostgres}), synchronous_commit off while
@@ -112,7 +112,7 @@ public final class HistoryBenchmark {
             head.append(String.format("%22s", "N=" + n));
         }
         if (sizes.size() > 1) {
-            head.append(String.format("%18s", "ratio last/first"));
+            head.append(String.format("%18s", "ratio largest/smallest N"));
         }
         System.out.println(head);
         for (String k : results.get(0).keySet()) {
@@ -122,8 +122,10 @@ public final class HistoryBenchmark {
                 line.append(v.length == 1 ? String.format("%22.1f", v[0]) : String.format("%13.1f / %6.1f", v[0], v[1]));
             }
             if (sizes.size() > 1) {
-                double[] a = results.get(0).get(k);
-                double[] b = results.get(results.size() - 1).get(k);
+                // The largest N over the smallest, in whatever order they ran (the largest first puts its long seeding
+                // ahead of both measurements).
+                double[] a = results.get(sizes.indexOf(java.util.Collections.min(sizes))).get(k);
+                double[] b = results.get(sizes.indexOf(java.util.Collections.max(sizes))).get(k);
                 line.append(a.length == 1 ? String.format("%18.2f", b[0] / a[0])
                         : String.format("%10.2f / %5.2f", b[0] / a[0], b[1] / a[1]));
             }
