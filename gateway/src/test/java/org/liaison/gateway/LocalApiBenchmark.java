@@ -56,7 +56,7 @@ import org.liaison.protocol.model.Directory;
  * pq-hybrid), {@code liaison.bench.provider} (openssl, jdk: the peer port), {@code liaison.bench.levels} (4,16),
  * {@code liaison.bench.cli} (CLI submissions per level, 0: none), {@code liaison.bench.warmup} (messages before
  * the first level, default 400), {@code liaison.bench.witnessing} (on, off, both), {@code liaison.bench.nodeOpts}
- * (JVM options of the nodes, e.g. a flight recording).
+ * (JVM options of the nodes, e.g. a flight recording), {@code liaison.bench.clientOpts} (those of the warm clients' process).
  */
 public final class LocalApiBenchmark {
     public static void main(String[] args) throws Exception {
@@ -316,7 +316,13 @@ public final class LocalApiBenchmark {
         /** One level of warm clients: a {@link LocalSubmitters} process; {total CPU ms per message, msg/s}. */
         private double[] warm(Map<AuthorityId, Process> nodes, LocalClient watcher, int clients, int warmup, int n, double floor)
                 throws Exception {
-            List<String> cmd = new ArrayList<>(List.of(javaBin, "-cp", classpath, LocalSubmitters.class.getName(), profile(IT).toString(),
+            List<String> cmd = new ArrayList<>(List.of(javaBin));
+            for (String o : System.getProperty("liaison.bench.clientOpts", "").split(" ")) { // e.g. a flight recording
+                if (!o.isBlank()) {
+                    cmd.add(o.replace("{id}", "clients-" + clients));
+                }
+            }
+            cmd.addAll(List.of("-cp", classpath, LocalSubmitters.class.getName(), profile(IT).toString(),
                     AL.value(), Integer.toString(clients), Integer.toString(warmup), Integer.toString(n),
                     dir.resolve("files-" + clients).toString()));
             Process p = new ProcessBuilder(cmd).directory(new File("/")).redirectError(dir.resolve("clients-" + clients + ".log").toFile())
@@ -324,6 +330,9 @@ public final class LocalApiBenchmark {
             try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
                     Writer go = new OutputStreamWriter(p.getOutputStream(), StandardCharsets.US_ASCII)) {
                 String ready = in.readLine();
+                while (ready != null && ready.contains("[jfr")) { // a flight recording's start-up line (clientOpts)
+                    ready = in.readLine();
+                }
                 if (ready == null || !ready.startsWith("ready ")) {
                     throw new IllegalStateException("the clients did not start: " + ready + " "
                             + Files.readString(dir.resolve("clients-" + clients + ".log")));
@@ -339,6 +348,7 @@ public final class LocalApiBenchmark {
                 Thread.sleep(3500); // a witnessing round and the audit checkpoint after the warm-up, before the measured window
                 Map<AuthorityId, Long> cpu0 = nodeCpu(nodes);
                 Map<AuthorityId, DesignFloor.Mark> marks = auditMarks();
+                Instant window0 = Instant.now(); // printed: to cut a flight recording to the measured window
                 go.write("go\n");
                 go.flush();
                 Map<String, long[]> sent = new LinkedHashMap<>();
@@ -359,6 +369,7 @@ public final class LocalApiBenchmark {
                 List<String> ids = new ArrayList<>(sent.keySet());
                 Map<String, Instant> delivered = awaitDelivered(watcher, ids);
                 Map<AuthorityId, Long> cpu1 = nodeCpu(nodes);
+                System.out.println("   measured window: " + window0 + " to " + Instant.now());
                 Result r = result(sent, delivered);
                 double[] x = print(String.format("warm clients %2d", clients), r, cpu0, cpu1, clientCpu, "clients (1 process)", floor);
                 printDesignFloor(marks, r.messages(), floor);
