@@ -179,7 +179,7 @@ public final class LocalApiBenchmark {
             if (costs == null) {
                 return;
             }
-            DesignFloor.Tally all = new DesignFloor.Tally(0, 0, 0, 0, 0, 0);
+            DesignFloor.Tally all = new DesignFloor.Tally(0, 0, 0, 0, 0, 0, 0);
             for (AuthorityId id : List.of(IT, AL, US)) {
                 all = all.plus(DesignFloor.tally(t.auditDir(id), marks.get(id)));
             }
@@ -268,7 +268,7 @@ public final class LocalApiBenchmark {
                 m.put(e.getKey(), cpuMillis(e.getValue().pid())[0]);
             }
             if (Boolean.getBoolean("liaison.bench.threads")) {
-                for (AuthorityId id : List.of(IT, AL)) {
+                for (AuthorityId id : List.of(IT, AL, US)) {
                     Path tasks = Path.of("/proc/" + nodes.get(id).pid() + "/task");
                     Map<String, Long> now = new java.util.TreeMap<>();
                     try (var all = Files.list(tasks)) {
@@ -296,19 +296,19 @@ public final class LocalApiBenchmark {
             return m;
         }
 
-        /** With -Dliaison.bench.threads=true: each node's CPU by thread (name, digits folded) over the last window. */
+        /** With -Dliaison.bench.threads=true: each node's CPU by thread (name, digits folded) over the last window, from 0.05 ms per message. */
         private final Map<AuthorityId, Map<String, Long>> threadsBefore = new HashMap<>();
         private final Map<AuthorityId, Map<String, Long>> threads = new HashMap<>();
 
         private void printThreads(int messages) {
-            for (AuthorityId id : List.of(IT, AL)) {
+            for (AuthorityId id : List.of(IT, AL, US)) {
                 Map<String, Long> delta = threads.get(id);
                 if (delta == null) {
                     continue;
                 }
                 StringBuilder line = new StringBuilder("   " + id + " by thread (ms per message):");
                 delta.entrySet().stream().filter(e -> e.getValue() > 0).sorted(Map.Entry.<String, Long>comparingByValue().reversed())
-                        .limit(10).forEach(e -> line.append(String.format(" %s %.2f;", e.getKey(), e.getValue() / (double) messages)));
+                        .filter(e -> e.getValue() >= Math.max(1, messages / 20)).forEach(e -> line.append(String.format(" %s %.2f;", e.getKey(), e.getValue() / (double) messages)));
                 System.out.println(line);
             }
         }
