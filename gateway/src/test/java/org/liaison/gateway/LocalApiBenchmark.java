@@ -267,7 +267,7 @@ public final class LocalApiBenchmark {
             for (Map.Entry<AuthorityId, Process> e : nodes.entrySet()) {
                 m.put(e.getKey(), cpuMillis(e.getValue().pid())[0]);
             }
-            if (Boolean.getBoolean("liaison.bench.threads")) {
+            { // each thread's CPU (for the JIT's share, always; printed by thread with -Dliaison.bench.threads=true)
                 for (AuthorityId id : List.of(IT, AL, US)) {
                     Path tasks = Path.of("/proc/" + nodes.get(id).pid() + "/task");
                     Map<String, Long> now = new java.util.TreeMap<>();
@@ -300,7 +300,30 @@ public final class LocalApiBenchmark {
         private final Map<AuthorityId, Map<String, Long>> threadsBefore = new HashMap<>();
         private final Map<AuthorityId, Map<String, Long>> threads = new HashMap<>();
 
+        /**
+         * The JIT compiler threads' share of the nodes' CPU over the last window, and the total without it: a node that has
+         * run for a while has compiled its path, and on 2 loaded cores C2 is still at it after a thousand messages.
+         */
+        private void printJit(int messages, double total, double floor) {
+            double[] jit = new double[3];
+            List<AuthorityId> ids = List.of(IT, AL, US);
+            for (int i = 0; i < 3; i++) {
+                Map<String, Long> delta = threads.get(ids.get(i));
+                if (delta != null) {
+                    jit[i] = delta.entrySet().stream().filter(e -> e.getKey().contains("CompilerThre")).mapToLong(Map.Entry::getValue).sum()
+                            / (double) messages;
+                }
+            }
+            double rest = total - jit[0] - jit[1] - jit[2];
+            System.out.printf("   of which the JIT compiling (C1/C2 threads): sender %.2f, recipient %.2f, witness %.2f ms per message;"
+                    + " without it: total %.2f -> floor/total %.3f (a longer -Dliaison.bench.warmup leaves less to compile)%n",
+                    jit[0], jit[1], jit[2], rest, floor / rest);
+        }
+
         private void printThreads(int messages) {
+            if (!Boolean.getBoolean("liaison.bench.threads")) {
+                return;
+            }
             for (AuthorityId id : List.of(IT, AL, US)) {
                 Map<String, Long> delta = threads.get(id);
                 if (delta == null) {
@@ -372,6 +395,7 @@ public final class LocalApiBenchmark {
                 System.out.println("   measured window: " + window0 + " to " + Instant.now());
                 Result r = result(sent, delivered);
                 double[] x = print(String.format("warm clients %2d", clients), r, cpu0, cpu1, clientCpu, "clients (1 process)", floor);
+                printJit(r.messages(), x[0], floor);
                 printDesignFloor(marks, r.messages(), floor);
                 printThreads(r.messages());
                 report(failures);
@@ -428,8 +452,9 @@ public final class LocalApiBenchmark {
             long clientCpu = cpuMillis(ProcessHandle.current().pid())[1] - children0;
             Map<String, Instant> delivered = awaitDelivered(watcher, new ArrayList<>(sent.keySet()));
             Map<AuthorityId, Long> cpu1 = nodeCpu(nodes);
-            print(String.format("CLI per message, %2d at a time", parallel), result(sent, delivered), cpu0, cpu1, clientCpu,
+            double[] x = print(String.format("CLI per message, %2d at a time", parallel), result(sent, delivered), cpu0, cpu1, clientCpu,
                     "CLI processes", floor);
+            printJit(sent.size(), x[0], floor);
             printThreads(sent.size());
             report(failures);
         }
