@@ -56,7 +56,7 @@ import org.liaison.protocol.model.Directory;
  * pq-hybrid), {@code liaison.bench.provider} (openssl, jdk: the peer port), {@code liaison.bench.levels} (4,16),
  * {@code liaison.bench.cli} (CLI submissions per level, 0: none), {@code liaison.bench.warmup} (messages before
  * the first level, default 400), {@code liaison.bench.witnessing} (on, off, both), {@code liaison.bench.nodeOpts}
- * (JVM options of the nodes, e.g. a flight recording).
+ * (JVM options of the nodes, e.g. a flight recording), {@code liaison.bench.clientOpts} (those of the warm clients' process).
  */
 public final class LocalApiBenchmark {
     public static void main(String[] args) throws Exception {
@@ -179,7 +179,7 @@ public final class LocalApiBenchmark {
             if (costs == null) {
                 return;
             }
-            DesignFloor.Tally all = new DesignFloor.Tally(0, 0, 0, 0, 0, 0);
+            DesignFloor.Tally all = new DesignFloor.Tally(0, 0, 0, 0, 0, 0, 0);
             for (AuthorityId id : List.of(IT, AL, US)) {
                 all = all.plus(DesignFloor.tally(t.auditDir(id), marks.get(id)));
             }
@@ -267,8 +267,8 @@ public final class LocalApiBenchmark {
             for (Map.Entry<AuthorityId, Process> e : nodes.entrySet()) {
                 m.put(e.getKey(), cpuMillis(e.getValue().pid())[0]);
             }
-            if (Boolean.getBoolean("liaison.bench.threads")) {
-                for (AuthorityId id : List.of(IT, AL)) {
+            { // each thread's CPU (for the JIT's share, always; printed by thread with -Dliaison.bench.threads=true)
+                for (AuthorityId id : List.of(IT, AL, US)) {
                     Path tasks = Path.of("/proc/" + nodes.get(id).pid() + "/task");
                     Map<String, Long> now = new java.util.TreeMap<>();
                     try (var all = Files.list(tasks)) {
@@ -296,19 +296,42 @@ public final class LocalApiBenchmark {
             return m;
         }
 
-        /** With -Dliaison.bench.threads=true: each node's CPU by thread (name, digits folded) over the last window. */
+        /** With -Dliaison.bench.threads=true: each node's CPU by thread (name, digits folded) over the last window, from 0.05 ms per message. */
         private final Map<AuthorityId, Map<String, Long>> threadsBefore = new HashMap<>();
         private final Map<AuthorityId, Map<String, Long>> threads = new HashMap<>();
 
+        /**
+         * The JIT compiler threads' share of the nodes' CPU over the last window, and the total without it: a node that has
+         * run for a while has compiled its path, and on 2 loaded cores C2 is still at it after a thousand messages.
+         */
+        private void printJit(int messages, double total, double floor) {
+            double[] jit = new double[3];
+            List<AuthorityId> ids = List.of(IT, AL, US);
+            for (int i = 0; i < 3; i++) {
+                Map<String, Long> delta = threads.get(ids.get(i));
+                if (delta != null) {
+                    jit[i] = delta.entrySet().stream().filter(e -> e.getKey().contains("CompilerThre")).mapToLong(Map.Entry::getValue).sum()
+                            / (double) messages;
+                }
+            }
+            double rest = total - jit[0] - jit[1] - jit[2];
+            System.out.printf("   of which the JIT compiling (C1/C2 threads): sender %.2f, recipient %.2f, witness %.2f ms per message;"
+                    + " without it: total %.2f -> floor/total %.3f (a longer -Dliaison.bench.warmup leaves less to compile)%n",
+                    jit[0], jit[1], jit[2], rest, floor / rest);
+        }
+
         private void printThreads(int messages) {
-            for (AuthorityId id : List.of(IT, AL)) {
+            if (!Boolean.getBoolean("liaison.bench.threads")) {
+                return;
+            }
+            for (AuthorityId id : List.of(IT, AL, US)) {
                 Map<String, Long> delta = threads.get(id);
                 if (delta == null) {
                     continue;
                 }
                 StringBuilder line = new StringBuilder("   " + id + " by thread (ms per message):");
                 delta.entrySet().stream().filter(e -> e.getValue() > 0).sorted(Map.Entry.<String, Long>comparingByValue().reversed())
-                        .limit(10).forEach(e -> line.append(String.format(" %s %.2f;", e.getKey(), e.getValue() / (double) messages)));
+                        .filter(e -> e.getValue() >= Math.max(1, messages / 20)).forEach(e -> line.append(String.format(" %s %.2f;", e.getKey(), e.getValue() / (double) messages)));
                 System.out.println(line);
             }
         }
@@ -316,7 +339,13 @@ public final class LocalApiBenchmark {
         /** One level of warm clients: a {@link LocalSubmitters} process; {total CPU ms per message, msg/s}. */
         private double[] warm(Map<AuthorityId, Process> nodes, LocalClient watcher, int clients, int warmup, int n, double floor)
                 throws Exception {
-            List<String> cmd = new ArrayList<>(List.of(javaBin, "-cp", classpath, LocalSubmitters.class.getName(), profile(IT).toString(),
+            List<String> cmd = new ArrayList<>(List.of(javaBin));
+            for (String o : System.getProperty("liaison.bench.clientOpts", "").split(" ")) { // e.g. a flight recording
+                if (!o.isBlank()) {
+                    cmd.add(o.replace("{id}", "clients-" + clients));
+                }
+            }
+            cmd.addAll(List.of("-cp", classpath, LocalSubmitters.class.getName(), profile(IT).toString(),
                     AL.value(), Integer.toString(clients), Integer.toString(warmup), Integer.toString(n),
                     dir.resolve("files-" + clients).toString()));
             Process p = new ProcessBuilder(cmd).directory(new File("/")).redirectError(dir.resolve("clients-" + clients + ".log").toFile())
@@ -324,6 +353,9 @@ public final class LocalApiBenchmark {
             try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
                     Writer go = new OutputStreamWriter(p.getOutputStream(), StandardCharsets.US_ASCII)) {
                 String ready = in.readLine();
+                while (ready != null && ready.contains("[jfr")) { // a flight recording's start-up line (clientOpts)
+                    ready = in.readLine();
+                }
                 if (ready == null || !ready.startsWith("ready ")) {
                     throw new IllegalStateException("the clients did not start: " + ready + " "
                             + Files.readString(dir.resolve("clients-" + clients + ".log")));
@@ -339,6 +371,7 @@ public final class LocalApiBenchmark {
                 Thread.sleep(3500); // a witnessing round and the audit checkpoint after the warm-up, before the measured window
                 Map<AuthorityId, Long> cpu0 = nodeCpu(nodes);
                 Map<AuthorityId, DesignFloor.Mark> marks = auditMarks();
+                Instant window0 = Instant.now(); // printed: to cut a flight recording to the measured window
                 go.write("go\n");
                 go.flush();
                 Map<String, long[]> sent = new LinkedHashMap<>();
@@ -359,8 +392,10 @@ public final class LocalApiBenchmark {
                 List<String> ids = new ArrayList<>(sent.keySet());
                 Map<String, Instant> delivered = awaitDelivered(watcher, ids);
                 Map<AuthorityId, Long> cpu1 = nodeCpu(nodes);
+                System.out.println("   measured window: " + window0 + " to " + Instant.now());
                 Result r = result(sent, delivered);
                 double[] x = print(String.format("warm clients %2d", clients), r, cpu0, cpu1, clientCpu, "clients (1 process)", floor);
+                printJit(r.messages(), x[0], floor);
                 printDesignFloor(marks, r.messages(), floor);
                 printThreads(r.messages());
                 report(failures);
@@ -417,8 +452,9 @@ public final class LocalApiBenchmark {
             long clientCpu = cpuMillis(ProcessHandle.current().pid())[1] - children0;
             Map<String, Instant> delivered = awaitDelivered(watcher, new ArrayList<>(sent.keySet()));
             Map<AuthorityId, Long> cpu1 = nodeCpu(nodes);
-            print(String.format("CLI per message, %2d at a time", parallel), result(sent, delivered), cpu0, cpu1, clientCpu,
+            double[] x = print(String.format("CLI per message, %2d at a time", parallel), result(sent, delivered), cpu0, cpu1, clientCpu,
                     "CLI processes", floor);
+            printJit(sent.size(), x[0], floor);
             printThreads(sent.size());
             report(failures);
         }

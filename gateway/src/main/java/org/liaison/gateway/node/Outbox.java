@@ -447,8 +447,11 @@ public final class Outbox implements Submissions {
         private SequentialFile target;
         private MessageDigest plainDigest;
         private MessageDigest cipherDigest;
-        /** Where file bytes pass on their way to the digest and the cipher (one array per upload, not one per chunk). */
-        private final byte[] scratch = new byte[64 * 1024];
+        /**
+         * Where file bytes pass on their way to the digest and the cipher when they come in a direct buffer (one array per
+         * upload, not one per chunk; made when first needed: the local API's pooled heap buffers are read in place).
+         */
+        private byte[] scratch;
 
         private Session(UUID existing) {
             this.existing = existing;
@@ -562,6 +565,9 @@ public final class Outbox implements Submissions {
                     off = data.arrayOffset() + data.position();
                     data.position(data.position() + n);
                 } else {
+                    if (scratch == null) {
+                        scratch = new byte[64 * 1024];
+                    }
                     n = (int) Math.min(left, Math.min(data.remaining(), scratch.length));
                     data.get(scratch, 0, n);
                     bytes = scratch;

@@ -240,19 +240,28 @@ public final class PayloadCipher {
         private final byte[] prefix;
         private final OutputStream out;
         private final Cipher cipher;
-        private final byte[] plain;
-        private final byte[] sealed;
+        private final int segmentSize;
+        /**
+         * The segment being filled. It starts small and grows (doubling) up to the segment size as bytes come, so that a
+         * small file does not cost two segment-sized arrays (2 x 256 KiB, zeroed, per payload); the segments written are
+         * the same.
+         */
+        private byte[] plain;
+        private byte[] sealed;
         private int filled;
         private long segment;
         private boolean closed;
+
+        /** The first buffer's size (a small message's file fits in it). */
+        private static final int FIRST_BUFFER = 16 * 1024;
 
         Encrypting(SecretKeySpec key, byte[] prefix, int segmentSize, OutputStream out) throws IOException {
             this.key = key;
             this.prefix = prefix;
             this.out = out;
             this.cipher = gcm();
-            this.plain = new byte[segmentSize];
-            this.sealed = new byte[segmentSize + TAG_SIZE];
+            this.segmentSize = segmentSize;
+            this.plain = new byte[Math.min(segmentSize, FIRST_BUFFER)];
         }
 
         @Override
@@ -267,8 +276,13 @@ public final class PayloadCipher {
             }
             while (len > 0) {
                 // A full segment is sealed only once more data arrives: the last one must carry the flag.
-                if (filled == plain.length) {
+                if (filled == segmentSize) {
                     seal(false);
+                }
+                if (filled == plain.length) {
+                    byte[] grown = Arrays.copyOf(plain, (int) Math.min(segmentSize, 2L * plain.length));
+                    Arrays.fill(plain, (byte) 0); // as close() does: no plaintext left behind in the old one
+                    plain = grown;
                 }
                 int n = Math.min(len, plain.length - filled);
                 System.arraycopy(b, off, plain, filled, n);
@@ -281,6 +295,9 @@ public final class PayloadCipher {
         private void seal(boolean last) throws IOException {
             try {
                 cipher.init(Cipher.ENCRYPT_MODE, key, new javax.crypto.spec.GCMParameterSpec(128, nonce(prefix, segment, last)));
+                if (sealed == null || sealed.length < filled + TAG_SIZE) {
+                    sealed = new byte[plain.length + TAG_SIZE];
+                }
                 int n = cipher.doFinal(plain, 0, filled, sealed, 0);
                 out.write(sealed, 0, n);
             } catch (GeneralSecurityException e) {

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Random;
 import javax.crypto.Cipher;
 import javax.crypto.KeyGenerator;
@@ -62,6 +63,32 @@ class PayloadCipherTest {
         byte[] ct = encrypt(k, 3, plain);
         assertThat((long) ct.length).isEqualTo(PayloadCipher.ciphertextSize(size, S));
         assertThat(decrypt(k, 3, ct)).isEqualTo(plain);
+    }
+
+    /**
+     * The encrypting stream's buffer starts small and grows to the segment size as bytes come: the same segments at the
+     * default segment size whether a file is written in one call (crossing every growth at once) or byte by byte.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {1024, 16 * 1024 - 1, 16 * 1024, 16 * 1024 + 1, 100_000, 256 * 1024 - 1, 256 * 1024, 256 * 1024 + 1, 600_000})
+    void aGrowingBufferWritesTheSameSegmentsAtTheDefaultSize(int size) throws Exception {
+        SecretKey k = key();
+        byte[] plain = data(size);
+        int seg = PayloadCipher.DEFAULT_SEGMENT_SIZE;
+        ByteArrayOutputStream whole = new ByteArrayOutputStream();
+        try (OutputStream enc = PayloadCipher.encrypt(k, 1, seg, whole)) {
+            enc.write(plain, 0, plain.length);
+        }
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (OutputStream enc = PayloadCipher.encrypt(k, 1, seg, bytes)) {
+            for (byte b : plain) {
+                enc.write(b);
+            }
+        }
+        for (byte[] ct : List.of(whole.toByteArray(), bytes.toByteArray())) {
+            assertThat((long) ct.length).isEqualTo(PayloadCipher.ciphertextSize(size, seg));
+            assertThat(decrypt(k, 1, ct)).isEqualTo(plain);
+        }
     }
 
     @Test
