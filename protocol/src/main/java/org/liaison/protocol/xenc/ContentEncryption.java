@@ -116,9 +116,8 @@ public final class ContentEncryption {
                 // The ephemeral key pair from Bouncy Castle: a fixed-base multiplication there is several times faster than
                 // SunEC's ladder (a third of a seal's key wrap, measured by bench-messages); the agreement stays as Santuario
                 // makes it.
-                java.security.KeyPair originator = ephemeral != null ? ephemeral
-                        : org.apache.xml.security.utils.KeyUtils.generateEphemeralDHKeyPair(pub, EPHEMERAL_KEYS);
-                params.setOriginatorKeyPair(new java.security.KeyPair(originator.getPublic(), agreementKey(originator.getPrivate())));
+                params.setOriginatorKeyPair(ephemeral != null ? ephemeral
+                        : org.apache.xml.security.utils.KeyUtils.generateEphemeralDHKeyPair(pub, EPHEMERAL_KEYS));
                 ek = cipher.encryptKey(doc, contentKey, params, null);
             } else if (alg == KeyAlgorithm.RSA_3072) {
                 cipher = XMLCipher.getInstance(XMLCipher.RSA_OAEP_11, null, "http://www.w3.org/2001/04/xmlenc#sha256");
@@ -144,59 +143,13 @@ public final class ContentEncryption {
         }
     }
 
-    /**
-     * An X25519 private key as Santuario's key agreement should get it: Santuario asks for {@code KeyAgreement.getInstance(alg)}
-     * naming no provider, and the JDK then gives the agreement to the first provider that takes the key — SunEC, for any
-     * {@code java.security.interfaces.XECPrivateKey} (Bouncy Castle's keys are ones too). SunEC's agreement costs about twice
-     * Bouncy Castle's (0.24 vs 0.10–0.12 ms of CPU, JDK 17; 8 % of the recipient's Java samples at steady state, bench-messages).
-     * The same key in a form SunEC does not take is served by Bouncy Castle (installed as the last provider by
-     * {@link Santuario#init}), which reads it from its PKCS#8 encoding: the same agreement (and Bouncy Castle refuses an all-zero
-     * shared secret, as SunEC does). Other keys (RSA) are returned unchanged.
-     */
-    static PrivateKey agreementKey(PrivateKey key) {
-        if (key == null || !(key instanceof java.security.interfaces.XECPrivateKey || "X25519".equals(key.getAlgorithm()))) {
-            return key;
-        }
-        return new AgreementKey(key);
-    }
-
-    /** See {@link #agreementKey}: a private key that only exposes its algorithm and PKCS#8 encoding. */
-    private static final class AgreementKey implements PrivateKey {
-        private static final long serialVersionUID = 1L;
-        private final transient PrivateKey key;
-
-        AgreementKey(PrivateKey key) {
-            this.key = key;
-        }
-
-        @Override
-        public String getAlgorithm() {
-            return key.getAlgorithm();
-        }
-
-        @Override
-        public String getFormat() {
-            return key.getFormat();
-        }
-
-        @Override
-        public byte[] getEncoded() {
-            return key.getEncoded();
-        }
-
-        @Override
-        public String toString() {
-            return "X25519 private key (for Bouncy Castle's agreement)";
-        }
-    }
-
     /** Unwraps the content key from an xenc:EncryptedKey with this authority's encryption key. */
     public static SecretKey unwrapKey(Element encryptedKey, PrivateKey key) throws ProtocolException {
         Santuario.init();
         checkAlgorithms(encryptedKey, "EncryptedKey", KEY_ALGORITHMS);
         try {
             XMLCipher cipher = XMLCipher.getInstance();
-            cipher.init(XMLCipher.UNWRAP_MODE, agreementKey(key));
+            cipher.init(XMLCipher.UNWRAP_MODE, key);
             cipher.setSecureValidation(true);
             EncryptedKey ek = cipher.loadEncryptedKey(encryptedKey.getOwnerDocument(), encryptedKey);
             Key k = cipher.decryptKey(ek, AES_256_GCM);

@@ -110,42 +110,6 @@ class ContentEncryptionTest {
         assertThat(originators).hasSize(3);
     }
 
-    /**
-     * The X25519 agreement under Santuario (which names no provider) goes to Bouncy Castle, not SunEC (about twice its cost):
-     * the recipient's key as a PKCS#12 file gives it (the JDK's) and a Bouncy Castle ephemeral key, each as
-     * {@code agreementKey} hands it on, are taken by Bouncy Castle and agree on the same secret as SunEC; an RSA key is left alone.
-     */
-    @org.junit.jupiter.api.Test
-    void theX25519AgreementGoesToBouncyCastleWithTheSameSecret() throws Exception {
-        org.liaison.protocol.dsig.Santuario.init();
-        TestPki pki = TestPki.create(Suite.MODERN);
-        Credential recipient = pki.issue(CertificateProfile.ENCRYPTION, "AL-PP encryption");
-        java.security.KeyPair ephemeral = org.apache.xml.security.utils.KeyUtils.generateEphemeralDHKeyPair(
-                recipient.certificate().getPublicKey(), ContentEncryption.EPHEMERAL_KEYS);
-        byte[][] secrets = new byte[4][];
-        int i = 0;
-        for (java.security.PrivateKey own : java.util.List.of(recipient.privateKey(), ephemeral.getPrivate())) {
-            java.security.PublicKey other = own == recipient.privateKey() ? ephemeral.getPublic() : recipient.certificate().getPublicKey();
-            javax.crypto.KeyAgreement plain = javax.crypto.KeyAgreement.getInstance(other.getAlgorithm());
-            plain.init(own);
-            plain.doPhase(other, true);
-            assertThat(plain.getProvider().getName()).isEqualTo("SunEC"); // what Santuario got before
-            secrets[i++] = plain.generateSecret();
-            javax.crypto.KeyAgreement steered = javax.crypto.KeyAgreement.getInstance(other.getAlgorithm());
-            steered.init(ContentEncryption.agreementKey(own));
-            steered.doPhase(other, true);
-            assertThat(steered.getProvider().getName()).isEqualTo("BC");
-            secrets[i++] = steered.generateSecret();
-        }
-        assertThat(secrets[1]).isEqualTo(secrets[0]);
-        assertThat(secrets[2]).isEqualTo(secrets[0]);
-        assertThat(secrets[3]).isEqualTo(secrets[0]);
-        assertThat(ContentEncryption.agreementKey(recipient.privateKey()).toString()).doesNotContain(
-                java.util.HexFormat.of().formatHex(recipient.privateKey().getEncoded()));
-        java.security.PrivateKey rsa = TestPki.create(Suite.RSA).issue(CertificateProfile.ENCRYPTION, "RSA").privateKey();
-        assertThat(ContentEncryption.agreementKey(rsa)).isSameAs(rsa);
-    }
-
     @ParameterizedTest
     @EnumSource(Suite.class)
     void roundTripForEachSuite(Suite suite) throws Exception {
