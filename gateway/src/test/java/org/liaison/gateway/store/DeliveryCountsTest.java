@@ -261,6 +261,13 @@ class DeliveryCountsTest {
                 assertThat(r.next()).isTrue();
                 assertThat(r.getLong(1)).isEqualTo(1);
             }
+            // The table's pages given back too: the folded row is written after the deleted ones, so a plain VACUUM kept
+            // every page before it and each read went on scanning them, empty (at 10⁶ held messages on PostgreSQL a
+            // scrape took 91 ms against 8 ms at 10³: bench-history after a bulk load).
+            try (ResultSet r = st.executeQuery("SELECT pg_relation_size('delivery_counts') / current_setting('block_size')::int")) {
+                assertThat(r.next()).isTrue();
+                assertThat(r.getLong(1)).as("pages of delivery_counts after the fold").isLessThanOrEqualTo(2);
+            }
             assertThat(s.deliveries().countByState()).isEqualTo(Map.of(State.QUEUED, 2L));
         }
     }
