@@ -305,6 +305,29 @@ class PeerLogsTest {
         }
     }
 
+    /**
+     * A check scheduled for a checkpoint witnessed since does not alarm a later one before that one's own grace is over
+     * (it did: a peer whose checkpoints came and were cosigned in turn was alarmed seconds after one arrived).
+     */
+    @Test
+    void aLaterCheckpointIsGivenItsOwnGrace() throws Exception {
+        try (FileAuditLog log = FileAuditLog.open(dir.resolve("al"), "liaison/AL-PP", Duration.ofHours(1));
+                PeerLogs held = quorumPeerLogs(Duration.ofSeconds(2))) {
+            String c3 = threeEvents(log);
+            assertThat(held.check(AL, c3)).isEqualTo(PeerLogs.Outcome.FIRST); // waits for its quorum: a check in 2 s
+            assertThat(held.check(AL, cosigned(c3, US_WITNESS))).isEqualTo(PeerLogs.Outcome.CONSISTENT);
+            assertThat(held.witnessed(AL)).isTrue();
+            events(log, 2, "b");
+            assertThat(held.check(AL, log.checkpointNow())).isEqualTo(PeerLogs.Outcome.CONSISTENT); // its own check in 2 s
+            assertThat(held.witnessed(AL)).isFalse();
+            TestNodes.await("the alarm", Duration.ofSeconds(20), () -> !alarms.isEmpty());
+            // The alarm says how long the checkpoint waited: at least its grace (the stale check said 0 or 1 s).
+            java.util.regex.Matcher waited = java.util.regex.Pattern.compile("(\\d+) s after it was received").matcher(alarms.get(0));
+            assertThat(waited.find()).isTrue();
+            assertThat(Integer.parseInt(waited.group(1))).as(alarms.get(0)).isGreaterThanOrEqualTo(2);
+        }
+    }
+
     /** With no quorum demanded (quorum 0, or a log the directory does not witness), nothing waits and nothing is alarmed. */
     @Test
     void noQuorumDemandedNoWait() throws Exception {
