@@ -56,6 +56,19 @@ class SqliteMessageStoreTest extends MessageStoreContract {
     @Test
     void overdueCountsReadAnIndexOnly() throws Exception {
         Path db = dir.resolve("messages.db");
+        freshThenMigrated(db, (c, st) -> {
+            for (String q : List.of(Listings.OVERDUE_SENT, Listings.OVERDUE_RECEIVED, SqlInbox.HOLDS)) {
+                assertThat(plan(st, q)).as(q).contains("USING COVERING INDEX");
+            }
+        });
+    }
+
+    private interface StoreCheck {
+        void check(Connection c, Statement st) throws Exception;
+    }
+
+    /** Runs {@code check} on the store at {@code db} made fresh, then on it taken back to version 11 and migrated again. */
+    private static void freshThenMigrated(Path db, StoreCheck check) throws Exception {
         SqliteMessageStore.open(db).close();
         for (boolean migrated : new boolean[] {false, true}) {
             if (migrated) {
@@ -63,17 +76,20 @@ class SqliteMessageStoreTest extends MessageStoreContract {
                 SqliteMessageStore.open(db).close();
             }
             try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {
-                for (String q : List.of(Listings.OVERDUE_SENT, Listings.OVERDUE_RECEIVED, SqlInbox.HOLDS)) {
-                    StringBuilder plan = new StringBuilder();
-                    try (java.sql.ResultSet r = st.executeQuery("EXPLAIN QUERY PLAN " + q.replace("?", "0"))) {
-                        while (r.next()) {
-                            plan.append(r.getString(4)).append("; ");
-                        }
-                    }
-                    assertThat(plan.toString()).as(q).contains("USING COVERING INDEX");
-                }
+                check.check(c, st);
             }
         }
+    }
+
+    /** SQLite's plan of {@code q} (its parameters as 0), its steps joined. */
+    private static String plan(Statement st, String q) throws Exception {
+        StringBuilder plan = new StringBuilder();
+        try (java.sql.ResultSet r = st.executeQuery("EXPLAIN QUERY PLAN " + q.replace("?", "0"))) {
+            while (r.next()) {
+                plan.append(r.getString(4)).append("; ");
+            }
+        }
+        return plan.toString();
     }
 
     /**
@@ -84,45 +100,32 @@ class SqliteMessageStoreTest extends MessageStoreContract {
     @Test
     void theRetentionSweepReadsAnIndexOfLiveRowsOnly() throws Exception {
         Path db = dir.resolve("retention/messages.db");
-        SqliteMessageStore.open(db).close();
-        for (boolean migrated : new boolean[] {false, true}) {
-            if (migrated) {
-                backToEleven(db);
-                SqliteMessageStore.open(db).close();
-            }
-            try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {
-                for (String index : List.of("inbox_retention", "outbox_retention")) {
-                    try (java.sql.ResultSet r = st.executeQuery("SELECT sql FROM sqlite_master WHERE name = '" + index + "'")) {
-                        assertThat(r.getString(1)).as(index).endsWith("WHERE deleted_ms IS NULL");
-                    }
+        freshThenMigrated(db, (c, st) -> {
+            for (String index : List.of("inbox_retention", "outbox_retention")) {
+                try (java.sql.ResultSet r = st.executeQuery("SELECT sql FROM sqlite_master WHERE name = '" + index + "'")) {
+                    assertThat(r.getString(1)).as(index).endsWith("WHERE deleted_ms IS NULL");
                 }
-                for (boolean received : new boolean[] {true, false}) {
-                    String columns = received ? SqlInbox.COLUMNS : SqlSent.COLUMNS;
-                    for (String service : java.util.Arrays.asList("svc-1", null)) {
-                        List<String> ran = new java.util.ArrayList<>();
-                        Connection spy = (Connection) java.lang.reflect.Proxy.newProxyInstance(Connection.class.getClassLoader(),
-                                new Class<?>[] {Connection.class}, (proxy, m, args) -> {
-                                    if (m.getName().equals("prepareStatement")) {
-                                        ran.add((String) args[0]);
-                                    }
-                                    return m.invoke(c, args);
-                                });
-                        Listings.stored(spy, received, columns, service, Instant.now(), null, 10, r -> r.getString(1));
-                        Listings.oldest(spy, received, service);
-                        for (String q : ran) {
-                            StringBuilder plan = new StringBuilder();
-                            try (java.sql.ResultSet r = st.executeQuery("EXPLAIN QUERY PLAN " + q.replace("?", "0"))) {
-                                while (r.next()) {
-                                    plan.append(r.getString(4)).append("; ");
+            }
+            for (boolean received : new boolean[] {true, false}) {
+                String columns = received ? SqlInbox.COLUMNS : SqlSent.COLUMNS;
+                for (String service : java.util.Arrays.asList("svc-1", null)) {
+                    List<String> ran = new java.util.ArrayList<>();
+                    Connection spy = (Connection) java.lang.reflect.Proxy.newProxyInstance(Connection.class.getClassLoader(),
+                            new Class<?>[] {Connection.class}, (proxy, m, args) -> {
+                                if (m.getName().equals("prepareStatement")) {
+                                    ran.add((String) args[0]);
                                 }
-                            }
-                            assertThat(plan.toString()).as(q).contains(received ? "inbox_retention" : "outbox_retention")
-                                    .doesNotContain("TEMP B-TREE");
-                        }
+                                return m.invoke(c, args);
+                            });
+                    Listings.stored(spy, received, columns, service, Instant.now(), null, 10, r -> r.getString(1));
+                    Listings.oldest(spy, received, service);
+                    for (String q : ran) {
+                        assertThat(plan(st, q)).as(q).contains(received ? "inbox_retention" : "outbox_retention")
+                                .doesNotContain("TEMP B-TREE");
                     }
                 }
             }
-        }
+        });
     }
 
     @Test
