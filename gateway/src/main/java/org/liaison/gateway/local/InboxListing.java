@@ -26,8 +26,11 @@ final class InboxListing {
         LocalUser user = request.principal();
         ListingQuery query = ListingQuery.inbox(request.query());
         CaseAccess.View view = access.view(user);
-        ListingPages.Page page = ListingPages.inbox(node.store(), query, view.viewer(), node.clock().instant(),
-                l -> listed(l.row(), user, view));
+        ListingPages.Page page = ListingPages.inbox(node.store(), query, view.viewer(), node.clock().instant(), batch -> {
+            Map<UUID, List<MessageStore.Stage>> stages = node.store().notices().stages(batch.stream().map(l -> l.row().messageId())
+                    .toList(), true);
+            return l -> listed(l, stages.getOrDefault(l.row().messageId(), List.of()), user, view);
+        });
         return page(page);
     }
 
@@ -46,7 +49,9 @@ final class InboxListing {
      * node checked packages at reception) is listed with its problem instead of failing the
      * whole listing; a quarantined row is listed as such. Null: a message of a case this person is not on.
      */
-    private Map<String, Object> listed(MessageStore.Received r, LocalUser user, CaseAccess.View view) {
+    private Map<String, Object> listed(MessageStore.Listed<MessageStore.Received> l, List<MessageStore.Stage> stages, LocalUser user,
+            CaseAccess.View view) {
+        MessageStore.Received r = l.row();
         try {
             if (r.quarantine() != null) {
                 Map<String, Object> x = new LinkedHashMap<>();
@@ -56,7 +61,7 @@ final class InboxListing {
                 x.put("quarantined", r.quarantine());
                 return x;
             }
-            Map<String, Object> summary = summary(r);
+            Map<String, Object> summary = summary(r, l.answered(), stages);
             if (!view.sees((String) summary.get("case"), inReplyTo(summary))) {
                 return null; // need to know: not listed at all
             }
@@ -99,7 +104,8 @@ final class InboxListing {
      * A row as listed, from the listing fields kept in the store's columns: no envelope is read. A row stored
      * before they were kept has its envelope read once, here, and its listing filled for every later listing.
      */
-    private Map<String, Object> summary(MessageStore.Received r) throws ProtocolException {
+    private Map<String, Object> summary(MessageStore.Received r, boolean answered, List<MessageStore.Stage> stages)
+            throws ProtocolException {
         MessageStore.Listing l = r.listing();
         String caseRef = r.caseRef();
         if (l == null) {
@@ -122,7 +128,6 @@ final class InboxListing {
         x.put("received", r.receivedAt().toString());
         if (l.respondBy() != null) {
             java.time.Instant by = l.respondBy();
-            boolean answered = node.isAnswered(r.messageId());
             x.put("respondBy", by.toString());
             x.put("answered", answered);
             x.put("overdue", !answered && by.isBefore(node.clock().instant()));
@@ -132,7 +137,7 @@ final class InboxListing {
         }
         x.put("conversationId", l.conversationId().toString());
         x.put("inReplyTo", l.inReplyTo() == null ? null : l.inReplyTo().toString());
-        x.put("stages", node.store().notices().stages(r.messageId(), true).stream().map(MessageStore.Stage::stage).toList());
+        x.put("stages", stages.stream().map(MessageStore.Stage::stage).toList());
         return x;
     }
 }

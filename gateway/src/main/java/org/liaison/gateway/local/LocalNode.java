@@ -52,9 +52,6 @@ public interface LocalNode {
     /** How received messages of cases nobody is assigned to are shown (see {@link CaseAccess}). */
     CaseAccess.Mode caseAccess();
 
-    /** Whether a reply to the received request {@code messageId} was sealed here. */
-    boolean isAnswered(UUID messageId);
-
     /** Whether a reply to the request {@code messageId} sent from here was received. */
     boolean replyReceivedFor(UUID messageId);
 

@@ -35,14 +35,21 @@ final class SentMessages {
     Answer list(Request<LocalUser> request) throws ProtocolException {
         ListingQuery query = ListingQuery.sent(request.query());
         CaseAccess.View view = access.view(request.principal());
-        return InboxListing.page(ListingPages.sent(node.store(), query, view.viewer(), node.clock().instant(), this::sentRow));
+        return InboxListing.page(ListingPages.sent(node.store(), query, view.viewer(), node.clock().instant(), batch -> {
+            List<UUID> ids = batch.stream().map(l -> l.row().messageId()).toList();
+            Map<UUID, List<MessageStore.Stage>> stages = node.store().notices().stages(ids, false);
+            Map<UUID, List<MessageStore.Delivery>> deliveries = node.store().deliveries().of(ids);
+            return l -> sentRow(l, stages.getOrDefault(l.row().messageId(), List.of()),
+                    deliveries.getOrDefault(l.row().messageId(), List.of()));
+        }));
     }
 
     /** A listed sent message; one that cannot be read is listed with its problem (it does not break the listing). */
-    private Map<String, Object> sentRow(MessageStore.Listed<MessageStore.Outgoing> l) {
+    private Map<String, Object> sentRow(MessageStore.Listed<MessageStore.Outgoing> l, List<MessageStore.Stage> stages,
+            List<MessageStore.Delivery> deliveries) {
         MessageStore.Outgoing o = l.row();
         try {
-            return status(o);
+            return status(o, l.answered(), stages, deliveries);
         } catch (ProtocolException | RuntimeException e) {
             if (node.metrics().storedDataFailure(o.messageId())) {
                 LOG.error("STORED DATA: sent message {} cannot be read: {}", o.messageId(), e.getMessage());
@@ -60,14 +67,17 @@ final class SentMessages {
         CaseAccess.View view = access.view(request.principal());
         MessageStore.Outgoing o = node.store().sent().outgoing(id).filter(view::follows)
                 .orElseThrow(() -> new ProtocolException(ErrorCode.NOT_FOUND, "no sent message " + id + " of yours"));
-        return Answer.json(status(o));
+        return Answer.json(status(o, node.replyReceivedFor(id), node.store().notices().stages(id, false),
+                node.store().deliveries().of(id)));
     }
 
     /**
      * A sent message's status, from the fields kept in the store at sealing: no envelope is read. A row
-     * stored before they were kept has its envelope read once, here, and its fields filled.
+     * stored before they were kept has its envelope read once, here, and its fields filled. {@code answered}: a reply
+     * was received; {@code stages} and {@code deliveries}: the message's, as the store holds them.
      */
-    private Map<String, Object> status(MessageStore.Outgoing o) throws ProtocolException {
+    private Map<String, Object> status(MessageStore.Outgoing o, boolean answered, List<MessageStore.Stage> stages,
+            List<MessageStore.Delivery> deliveries) throws ProtocolException {
         MessageStore.Sealed sealed = o.sealed();
         if (sealed == null && o.envelope() == null) { // a listed row (read without its envelope) stored before the fields were kept
             o = node.store().sent().outgoing(o.messageId()).orElseThrow(() -> new ProtocolException(ErrorCode.NOT_FOUND, "gone"));
@@ -86,14 +96,12 @@ final class SentMessages {
         m.put("created", o.createdAt().toString());
         m.put("expires", o.expiresAt().toString());
         if (o.respondBy() != null) {
-            boolean answered = node.replyReceivedFor(o.messageId());
             m.put("respondBy", o.respondBy().toString());
             m.put("answered", answered);
             m.put("overdue", !answered && o.respondBy().isBefore(node.clock().instant()));
         }
         List<Object> ds = new ArrayList<>();
-        List<MessageStore.Stage> stages = node.store().notices().stages(o.messageId(), false);
-        for (MessageStore.Delivery d : node.store().deliveries().of(o.messageId())) {
+        for (MessageStore.Delivery d : deliveries) {
             Map<String, Object> x = new LinkedHashMap<>();
             x.put("recipient", d.recipient().value());
             x.put("state", d.state().id());

@@ -615,7 +615,7 @@ public final class GatewayNode implements NodeState, AutoCloseable {
         stages.received(peer, xml);
     }
 
-    @Override
+    /** Whether a reply to the received request {@code messageId} was sealed here. */
     public boolean isAnswered(java.util.UUID messageId) {
         return deadlines.isAnswered(messageId);
     }

@@ -27,6 +27,9 @@ public interface DeliveryStore {
     /** The deliveries of one message, by recipient. */
     List<Delivery> of(UUID messageId);
 
+    /** The deliveries of each of {@code messageIds} (a listing's page: one read), by recipient; a message without any is absent. */
+    java.util.Map<UUID, List<Delivery>> of(java.util.Collection<UUID> messageIds);
+
     /**
      * Moves a delivery from {@code from} to the transition's state, if it is still in {@code from}
      * (compare and set: {@code false} and nothing changed if it moved meanwhile).

@@ -212,7 +212,7 @@ final class Listings {
             params.add(v.actor());
         }
         if (!v.cases().isEmpty()) {
-            b.append(" OR case_ref IN (").append(String.join(", ", v.cases().stream().map(x -> "?").toList())).append(")");
+            b.append(" OR case_ref IN (").append(SqlDialect.placeholders(v.cases().size())).append(")");
             params.addAll(v.cases().stream().sorted().toList());
         }
         return b.append(")").toString();

@@ -27,6 +27,12 @@ public interface NoticeStore {
     /** The stages recorded for a message, oldest first ({@code outgoing}: the notices sent or to send about it). */
     List<Stage> stages(UUID messageId, boolean outgoing);
 
+    /**
+     * The stages of each of {@code messageIds} (a listing's page: one read, not one per row), oldest first; a message
+     * without any is absent from the map.
+     */
+    java.util.Map<UUID, List<Stage>> stages(java.util.Collection<UUID> messageIds, boolean outgoing);
+
     /** Notices to send whose next attempt is due (queued or retrying, at or before {@code now}), the longest waiting first. */
     List<Notice> due(Instant now, int limit);
 

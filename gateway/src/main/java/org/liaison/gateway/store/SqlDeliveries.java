@@ -88,6 +88,18 @@ final class SqlDeliveries implements DeliveryStore {
     }
 
     @Override
+    public java.util.Map<UUID, List<Delivery>> of(java.util.Collection<UUID> messageIds) {
+        java.util.Map<UUID, List<Delivery>> out = new java.util.HashMap<>();
+        if (!messageIds.isEmpty()) {
+            for (Delivery d : deliveries("SELECT " + COLUMNS + " FROM deliveries WHERE message_id IN (" + SqlDialect.placeholders(
+                    messageIds.size()) + ") ORDER BY message_id, recipient", messageIds.stream().map(UUID::toString).toArray())) {
+                out.computeIfAbsent(d.messageId(), k -> new ArrayList<>()).add(d);
+            }
+        }
+        return out;
+    }
+
+    @Override
     public boolean transition(UUID messageId, AuthorityId recipient, State from, Transition t) {
         return db.with("update a delivery", c -> Leases.transition(c, table, List.of(messageId.toString(), recipient.value()), from, t,
                 db.nodeId));

@@ -114,6 +114,11 @@ final class SqlDialect {
     }
 
     /** {@code w} in one transaction on {@code c}, rolled back if it throws; the connection is left in autocommit. */
+    /** {@code n} parameters for an {@code IN (...)} list: "?, ?, ?". */
+    static String placeholders(int n) {
+        return String.join(", ", java.util.Collections.nCopies(n, "?"));
+    }
+
     static <T> T transaction(Connection c, Work<T> w) throws SQLException {
         if (!c.getAutoCommit()) {
             return w.run(c); // already in the caller's transaction: part of it

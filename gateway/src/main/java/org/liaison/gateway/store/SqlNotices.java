@@ -93,6 +93,31 @@ final class SqlNotices implements NoticeStore {
     }
 
     @Override
+    public java.util.Map<UUID, List<Stage>> stages(java.util.Collection<UUID> messageIds, boolean outgoing) {
+        java.util.Map<UUID, List<Stage>> out = new java.util.HashMap<>();
+        if (messageIds.isEmpty()) {
+            return out;
+        }
+        return db.with("read stages", c -> {
+            try (PreparedStatement p = c.prepareStatement("SELECT " + STAGE_COLUMNS + " FROM notices WHERE message_id IN ("
+                    + SqlDialect.placeholders(messageIds.size()) + ") AND outgoing = ? ORDER BY message_id, at_ms")) {
+                int i = 1;
+                for (UUID id : messageIds) {
+                    p.setString(i++, id.toString());
+                }
+                p.setInt(i, outgoing ? 1 : 0);
+                try (ResultSet r = p.executeQuery()) {
+                    while (r.next()) {
+                        Stage s = stage(r);
+                        out.computeIfAbsent(s.messageId(), k -> new ArrayList<>()).add(s);
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
+    @Override
     public List<Notice> due(Instant now, int limit) {
         return db.with("read notices", c -> {
             List<Notice> out = new ArrayList<>();

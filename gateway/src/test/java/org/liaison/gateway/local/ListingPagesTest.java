@@ -52,7 +52,7 @@ class ListingPagesTest {
     void aPageIsFilledPastHiddenRowsAndSaysWhetherMoreFollow() {
         Rows store = new Rows(10_000);
         // Every third row is hidden from this person (as clearance hides a case): the page is still full.
-        ListingPages.Page p = ListingPages.page(query(10, null), store, l -> l.row() % 3 == 0 ? null : row(l.row()));
+        ListingPages.Page p = ListingPages.page(query(10, null), store, b -> l -> l.row() % 3 == 0 ? null : row(l.row()));
         assertThat(p.rows()).extracting(r -> r.get("n")).containsExactly(1, 2, 4, 5, 7, 8, 10, 11, 13, 14);
         assertThat(p.next()).isEqualTo(ListingQuery.cursor(new MessageStore.Cursor(5, 0, 14, new UUID(0, 14).toString(), "IT-DNA")));
         assertThat(p.rows().get(9).get("cursor")).isEqualTo(p.next());
@@ -61,11 +61,22 @@ class ListingPagesTest {
         // The next page from its cursor; the last page has no next.
         Rows again = new Rows(10_000);
         ListingPages.Page second = ListingPages.page(query(3, new MessageStore.Cursor(5, 0, 14, "x", "IT-DNA")), again,
-                l -> row(l.row()));
+                b -> l -> row(l.row()));
         assertThat(second.rows()).extracting(r -> r.get("n")).containsExactly(15, 16, 17);
-        ListingPages.Page last = ListingPages.page(query(5, null), new Rows(5), l -> row(l.row()));
+        ListingPages.Page last = ListingPages.page(query(5, null), new Rows(5), b -> l -> row(l.row()));
         assertThat(last.rows()).hasSize(5);
         assertThat(last.next()).isNull();
-        assertThat(ListingPages.page(query(5, null), new Rows(6), l -> row(l.row())).next()).isNotNull();
+        assertThat(ListingPages.page(query(5, null), new Rows(6), b -> l -> row(l.row())).next()).isNotNull();
+    }
+
+    @Test
+    void whatRowsShowBesideTheirColumnsIsReadOncePerBatchNotPerRow() {
+        List<Integer> batches = new ArrayList<>();
+        ListingPages.Page p = ListingPages.page(query(50, null), new Rows(10_000), b -> {
+            batches.add(b.size());
+            return l -> row(l.row());
+        });
+        assertThat(p.rows()).hasSize(50);
+        assertThat(batches).containsExactly(51); // one batch of the page and the row that tells whether more follow
     }
 }

@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -80,6 +81,38 @@ abstract class MessageStoreContract {
             assertThat(s.inbox().quarantine(id, "again")).isFalse();
             assertThat(s.inbox().received(id).orElseThrow().quarantine()).isEqualTo("unreadable");
             assertThat(s.inbox().received(UUID.randomUUID())).isEmpty();
+        }
+    }
+
+    /** A listing's page reads the stages and deliveries of all its rows at once: the same as one message at a time. */
+    @Test
+    void stagesAndDeliveriesOfManyMessagesAreReadAtOnceAsEachAlone() throws Exception {
+        try (MessageStore s = open()) {
+            Instant at = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+            UUID two = queued(s, null, AL, US);
+            UUID one = queued(s, null, US);
+            UUID none = UUID.randomUUID(); // not sent from here
+            s.notices().recordStage(new MessageStore.Stage(two, US, "declined", at.plusSeconds(5), "why", null), false, at);
+            s.notices().recordStage(new MessageStore.Stage(two, AL, "opened", at, null, new byte[] {4}), false, at);
+            s.notices().recordStage(new MessageStore.Stage(one, US, "opened", at, null, null), false, at);
+            s.notices().recordStage(new MessageStore.Stage(one, IT, "acknowledged", at, null, null), true, at); // to send: not asked for
+            List<UUID> ids = List.of(two, one, none);
+
+            Map<UUID, List<MessageStore.Stage>> stages = s.notices().stages(ids, false);
+            assertThat(stages).containsOnlyKeys(two, one);
+            for (UUID id : List.of(two, one)) {
+                assertThat(stages.get(id)).usingRecursiveFieldByFieldElementComparator().containsExactlyElementsOf(s.notices().stages(id, false));
+            }
+            assertThat(stages.get(two)).extracting(MessageStore.Stage::stage).containsExactly("opened", "declined"); // oldest first
+            assertThat(s.notices().stages(ids, true)).containsOnlyKeys(one);
+            assertThat(s.notices().stages(List.of(), false)).isEmpty();
+
+            Map<UUID, List<MessageStore.Delivery>> deliveries = s.deliveries().of(ids);
+            assertThat(deliveries).containsOnlyKeys(two, one);
+            assertThat(deliveries.get(two)).extracting(MessageStore.Delivery::recipient).containsExactly(AL, US);
+            assertThat(deliveries.get(two)).usingRecursiveFieldByFieldElementComparator().containsExactlyElementsOf(s.deliveries().of(two));
+            assertThat(deliveries.get(one)).extracting(MessageStore.Delivery::recipient).containsExactly(US);
+            assertThat(s.deliveries().of(List.of())).isEmpty();
         }
     }
 
