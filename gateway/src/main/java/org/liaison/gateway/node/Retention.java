@@ -169,6 +169,11 @@ public final class Retention implements CaseDeletion {
     /** Deletes the received messages of a service past {@code p}; returns when the oldest one left expires (null: none). */
     private Instant sweepReceived(String service, Period p, Instant now) {
         Period longest = periods.values().stream().max(java.util.Comparator.comparing(Period::approximately)).orElseThrow();
+        // The oldest row first: when even it is not old enough (most sweeps), nothing is read (one query, not two).
+        Instant oldest = node.store().inbox().oldest(service);
+        if (oldest == null || oldest.isAfter(cutoff(p, now))) {
+            return service == null || oldest == null ? null : p.after(oldest);
+        }
         MessageStore.Cursor after = null;
         while (true) {
             List<MessageStore.Listed<MessageStore.Received>> page = node.store().inbox().upTo(service, cutoff(p, now), after, SWEEP_PAGE);
@@ -192,12 +197,16 @@ public final class Retention implements CaseDeletion {
                 break;
             }
         }
-        Instant oldest = service == null ? null : node.store().inbox().oldest(service);
+        oldest = service == null ? null : node.store().inbox().oldest(service);
         return oldest == null ? null : p.after(oldest);
     }
 
     /** Deletes the sent messages of a service past {@code p} whose deliveries are over; returns when the oldest one left expires. */
     private Instant sweepSent(String service, Period p, Instant now) {
+        Instant oldest = node.store().sent().oldest(service); // as for received messages: most sweeps stop here
+        if (oldest == null || oldest.isAfter(cutoff(p, now))) {
+            return oldest == null ? null : p.after(oldest);
+        }
         MessageStore.Cursor after = null;
         while (true) {
             List<MessageStore.Listed<MessageStore.Outgoing>> page = node.store().sent().upTo(service, cutoff(p, now), after, SWEEP_PAGE);
@@ -218,7 +227,7 @@ public final class Retention implements CaseDeletion {
                 break;
             }
         }
-        Instant oldest = node.store().sent().oldest(service);
+        oldest = node.store().sent().oldest(service);
         return oldest == null ? null : p.after(oldest);
     }
 
