@@ -54,6 +54,8 @@ class StoreMigrationTest {
             it.store().notices().recordStage(new MessageStore.Stage(sent.get(0), AL, "opened", java.time.Instant.now(), null, new byte[] {1}), false,
                     java.time.Instant.now());
             assertThat(it.store().sent().delete(sent.get(1), java.time.Instant.now())).isTrue();
+            org.liaison.gateway.node.Retention.removeLeftFolders(it.store(), java.time.Instant.now()); // its folder gone, and recorded
+            assertThat(it.store().sent().deletedBlobs()).isEmpty();
             pending = it.outbox().submit(t.submission(IT, List.of(AL), null, null, TestNodes.text("while Albania is down")));
             TestNodes.await("a failed attempt", Duration.ofSeconds(10),
                     () -> it.store().deliveries().of(pending).get(0).state() == MessageStore.State.RETRYING);
@@ -70,6 +72,12 @@ class StoreMigrationTest {
                 "--user", db.user(), "--password-file", pw.toString());
         assertThat(again.code()).isEqualTo(Main.FAILED);
         assertThat(again.err()).contains("already holds");
+        // What was recorded as removed moved too: the first sweep after the move has no folder to look for.
+        try (PostgresMessageStore moved = PostgresMessageStore.open(db.url(), db.user(), db.password().toCharArray(), 1,
+                itConfig.getParent(), "check")) {
+            assertThat(moved.sent().deletedBlobs()).isEmpty();
+            assertThat(moved.inbox().deletedBlobs()).isEmpty();
+        }
 
         String section = m.out().substring(m.out().indexOf("store:"));
         Files.writeString(itConfig, Files.readString(itConfig) + section);

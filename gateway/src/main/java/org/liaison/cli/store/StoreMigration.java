@@ -61,12 +61,14 @@ public final class StoreMigration {
             to.setAutoCommit(false);
             try {
                 long inbox = copy(from, to, "SELECT sender, message_id, received_at, envelope, envelope_sha256, receipt, blobs, quarantine,"
-                        + " deleted_ms, case_ref, 'LEGACY' FROM inbox", "INSERT INTO inbox (sender, message_id, received_at, envelope,"
-                        + " envelope_sha256, receipt, blobs, quarantine, deleted_ms, case_ref, kept) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", 3);
+                        + " deleted_ms, blobs_removed_ms, case_ref, 'LEGACY' FROM inbox", "INSERT INTO inbox (sender, message_id, received_at,"
+                        + " envelope, envelope_sha256, receipt, blobs, quarantine, deleted_ms, blobs_removed_ms, case_ref, kept)"
+                        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", 3);
                 long outbox = copy(from, to, "SELECT message_id, created_at, expires_at, envelope, idempotency_key, blobs, package_sha256,"
-                        + " envelope_sha256, submitter, respond_by, deleted_ms, case_ref, 'LEGACY' FROM outbox", "INSERT INTO outbox (message_id,"
-                        + " created_at, expires_at, envelope, idempotency_key, blobs, package_sha256, envelope_sha256, submitter, respond_by,"
-                        + " deleted_ms, case_ref, kept) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", 2, 3, 10);
+                        + " envelope_sha256, submitter, respond_by, deleted_ms, blobs_removed_ms, case_ref, 'LEGACY' FROM outbox",
+                        "INSERT INTO outbox (message_id, created_at, expires_at, envelope, idempotency_key, blobs, package_sha256, envelope_sha256,"
+                        + " submitter, respond_by, deleted_ms, blobs_removed_ms, case_ref, kept) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        2, 3, 10);
                 copy(from, to, "SELECT message_id, party, stage, outgoing, at_ms, reason, xml, delivered_ms, attempts, next_ms,"
                         + " CASE state WHEN 'SENDING' THEN 'RETRYING' ELSE state END, last_error, receipt FROM notices",
                         "INSERT INTO notices (message_id, party, stage, outgoing, at_ms, reason, xml, delivered_ms, attempts, next_ms, state,"
