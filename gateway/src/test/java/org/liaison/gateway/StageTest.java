@@ -18,6 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.liaison.certs.Role;
 import org.liaison.cli.UserException;
 import org.liaison.cli.local.LocalClient;
+import org.liaison.gateway.store.MessageStore;
 import org.liaison.gateway.audit.AuditEvent;
 import org.liaison.gateway.audit.MemoryAuditLog;
 import org.liaison.gateway.local.LocalApi;
@@ -100,6 +101,9 @@ class StageTest {
             String text = BackupRestoreTest.cli("--profile", n.it.toString(), "status", declined).out();
             assertThat(text).contains("opened").contains("declined").contains("reason: dual-criminality")
                     .contains("not an offence under Albanian law");
+            // Each note is kept beside its verified notice: a listing shows it without parsing the notice ("": none).
+            assertThat(n.itNode.store().notices().stages(UUID.fromString(declined), false)).extracting(MessageStore.Stage::note)
+                    .containsExactly("", "the conduct is not an offence under Albanian law");
 
             // The second is acknowledged, then answered by a reply.
             assertThat(BackupRestoreTest.cli("--profile", n.al.toString(), "acknowledge", accepted).code()).isZero();

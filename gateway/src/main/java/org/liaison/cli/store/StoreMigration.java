@@ -70,9 +70,9 @@ public final class StoreMigration {
                         + " submitter, respond_by, deleted_ms, blobs_removed_ms, case_ref, kept) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         2, 3, 10);
                 copy(from, to, "SELECT message_id, party, stage, outgoing, at_ms, reason, xml, delivered_ms, attempts, next_ms,"
-                        + " CASE state WHEN 'SENDING' THEN 'RETRYING' ELSE state END, last_error, receipt FROM notices",
+                        + " CASE state WHEN 'SENDING' THEN 'RETRYING' ELSE state END, last_error, receipt, note FROM notices",
                         "INSERT INTO notices (message_id, party, stage, outgoing, at_ms, reason, xml, delivered_ms, attempts, next_ms, state,"
-                        + " last_error, receipt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                        + " last_error, receipt, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
                 copy(from, to, "SELECT case_ref, person, assigned_by, assigned_ms FROM assignments",
                         "INSERT INTO assignments (case_ref, person, assigned_by, assigned_ms) VALUES (?, ?, ?, ?)");
                 copy(from, to, "SELECT sha256, message_id, sender FROM protected_files",

@@ -128,8 +128,11 @@ final class SentMessages {
         return m;
     }
 
-    /** The note of a notice (verified when it arrived), or null. */
+    /** The note of a notice (verified when it arrived), or null: as kept beside it, else (recorded before) read from it. */
     private static String noteOf(MessageStore.Stage s) {
+        if (s.note() != null) {
+            return s.note().isEmpty() ? null : s.note();
+        }
         if (s.xml() == null) {
             return null;
         }

@@ -231,7 +231,8 @@ public final class Stages implements ReceivedStages, AutoCloseable {
         if (c.at().isBefore(o.createdAt().minus(Notices.CLOCK_SKEW))) {
             throw new ProtocolException(ErrorCode.SCHEMA_INVALID, "the notice is dated " + c.at() + ", before the message was sent");
         }
-        if (node.store().notices().recordStage(new MessageStore.Stage(c.messageId(), peer, c.stage(), c.at(), c.reason(), v.xml()), false,
+        if (node.store().notices().recordStage(new MessageStore.Stage(c.messageId(), peer, c.stage(), c.at(), c.reason(), v.xml(),
+                c.note() == null ? "" : c.note()), false,
                 node.clock().instant())) {
             boolean evidence = Receipts.isEvidence(v.xml());
             node.audit().record(AuditEvent.of(node.clock(), "stage", peer.value(), c.messageId().toString(), peer.value(), c.stage(), c.reason()).about(h)

@@ -300,9 +300,15 @@ public interface MessageStore extends AutoCloseable {
      * reply itself is the evidence); or queued here to tell {@code party} (the sender of a message
      * received here), {@code delivered} once it took it.
      */
-    record Stage(UUID messageId, AuthorityId party, String stage, Instant at, String reason, byte[] xml, Instant delivered) {
+    record Stage(UUID messageId, AuthorityId party, String stage, Instant at, String reason, byte[] xml, Instant delivered,
+            String note) {
+        /** {@code note}: the notice's free text as it was verified or made ("": none); null: not kept (recorded before store migration 14/10, a notice this node sends, or none). */
+        public Stage(UUID messageId, AuthorityId party, String stage, Instant at, String reason, byte[] xml, String note) {
+            this(messageId, party, stage, at, reason, xml, null, note);
+        }
+
         public Stage(UUID messageId, AuthorityId party, String stage, Instant at, String reason, byte[] xml) {
-            this(messageId, party, stage, at, reason, xml, null);
+            this(messageId, party, stage, at, reason, xml, null, null);
         }
     }
 

@@ -54,6 +54,8 @@ public final class PostgresMessageStore extends SqlMessageStore implements BulkL
         DeliveryCounts.migration(SqlDialect.POSTGRES) + Listings.OWED_SENT + Listings.LIVE_RETENTION,
         // 9: deleted rows record when their blob folder was removed (a start checks the others, not every deletion)
         SharedRows.BLOBS_REMOVED,
+        // 10: each stage's note beside its notice (a listing shows it without parsing the notice)
+        SharedRows.NOTICE_NOTES,
     };
 
     private final HikariDataSource pool;

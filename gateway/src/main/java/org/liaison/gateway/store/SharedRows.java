@@ -404,6 +404,13 @@ final class SharedRows {
             + "CREATE INDEX outbox_blobs_to_remove ON outbox (blobs) WHERE deleted_ms IS NOT NULL AND blobs_removed_ms IS NULL;";
 
     /**
+     * A stage's note (the notice's free text, "" for none) kept beside the signed notice when it is recorded, so that a
+     * listing shows it without parsing the notice (a page of sent messages parsed one notice per stage of each row). Rows
+     * recorded before have none (null): their notice is read when shown.
+     */
+    static final String NOTICE_NOTES = "ALTER TABLE notices ADD COLUMN note TEXT;";
+
+    /**
      * The blob folders of a table's deleted messages not yet recorded as removed ({@link #blobsRemoved}): those of
      * deletions a crash or a failed removal interrupted, and of rows deleted before store migration 13.
      */

@@ -21,7 +21,7 @@ import org.liaison.gateway.store.MessageStore.Transition;
  * as a delivery ({@link Leases}), its holder recorded on both.
  */
 final class SqlNotices implements NoticeStore {
-    private static final String STAGE_COLUMNS = "message_id, party, stage, at_ms, reason, xml, delivered_ms";
+    private static final String STAGE_COLUMNS = "message_id, party, stage, at_ms, reason, xml, delivered_ms, note";
     private static final String NOTICE_COLUMNS = STAGE_COLUMNS + ", state, attempts, next_ms, last_error";
     static final Leases.Table TABLE = new Leases.Table("notices", List.of("message_id", "party", "stage"), " AND outgoing = 1",
             "next_ms", "delivered_ms", "lease_ms", true, i -> i == null ? null : i.toEpochMilli());
@@ -39,11 +39,11 @@ final class SqlNotices implements NoticeStore {
 
     private static Stage stage(ResultSet r) throws SQLException {
         return new Stage(UUID.fromString(r.getString(1)), AuthorityId.of(r.getString(2)), r.getString(3), Instant.ofEpochMilli(r.getLong(4)),
-                r.getString(5), r.getBytes(6), ms(r, 7));
+                r.getString(5), r.getBytes(6), ms(r, 7), r.getString(8));
     }
 
     private static Notice notice(ResultSet r) throws SQLException {
-        return new Notice(stage(r), State.valueOf(r.getString(8)), r.getInt(9), ms(r, 10), r.getString(11));
+        return new Notice(stage(r), State.valueOf(r.getString(9)), r.getInt(10), ms(r, 11), r.getString(12));
     }
 
     private static List<String> key(Stage s) {
@@ -54,7 +54,7 @@ final class SqlNotices implements NoticeStore {
     public boolean recordStage(Stage s, boolean outgoing, Instant now) {
         return db.with("record a stage", c -> {
             try (PreparedStatement p = c.prepareStatement("INSERT INTO notices (message_id, party, stage, outgoing, at_ms, reason, xml,"
-                    + " next_ms, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
+                    + " next_ms, state, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
                 p.setString(1, s.messageId().toString());
                 p.setString(2, s.party().value());
                 p.setString(3, s.stage());
@@ -69,6 +69,7 @@ final class SqlNotices implements NoticeStore {
                     p.setNull(8, java.sql.Types.BIGINT);
                     p.setNull(9, java.sql.Types.VARCHAR); // a stage told by a recipient: nothing to send
                 }
+                p.setString(10, s.note());
                 return p.executeUpdate() == 1;
             }
         });

@@ -58,6 +58,8 @@ public final class SqliteMessageStore extends SqlMessageStore implements BulkLoa
         DeliveryCounts.migration(SqlDialect.SQLITE) + Listings.OWED_SENT + Listings.LIVE_RETENTION,
         // 13: deleted rows record when their blob folder was removed (a start checks the others, not every deletion)
         SharedRows.BLOBS_REMOVED,
+        // 14: each stage's note beside its notice (a listing shows it without parsing the notice)
+        SharedRows.NOTICE_NOTES,
     };
 
     private final BatchingConnection batches;

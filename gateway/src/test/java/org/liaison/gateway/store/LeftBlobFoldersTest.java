@@ -63,9 +63,9 @@ class LeftBlobFoldersTest {
         assertThat(left(s)).isEmpty();
     }
 
-    /** Undoes store migration 13 on SQLite, 9 on PostgreSQL (the version is the caller's to set). */
+    /** Undoes store migrations 13 and 14 on SQLite, 9 and 10 on PostgreSQL (the version is the caller's to set). */
     static void undoBlobsRemoved(Statement st) throws Exception {
-        for (String sql : List.of("DROP INDEX inbox_blobs_to_remove", "DROP INDEX outbox_blobs_to_remove",
+        for (String sql : List.of("ALTER TABLE notices DROP COLUMN note", "DROP INDEX inbox_blobs_to_remove", "DROP INDEX outbox_blobs_to_remove",
                 "ALTER TABLE inbox DROP COLUMN blobs_removed_ms", "ALTER TABLE outbox DROP COLUMN blobs_removed_ms",
                 "CREATE INDEX inbox_deleted ON inbox (deleted_ms) WHERE deleted_ms IS NOT NULL",
                 "CREATE INDEX outbox_deleted ON outbox (deleted_ms) WHERE deleted_ms IS NOT NULL")) {

@@ -130,6 +130,10 @@ abstract class MessageStoreContract {
             assertThat(s.notices().recordStage(new MessageStore.Stage(id, US, "opened", at.plusSeconds(2), null, null),
                     false, Instant.now())).isTrue();
             assertThat(s.notices().stages(id, false)).extracting(MessageStore.Stage::stage).containsExactly("opened", "declined", "opened");
+            assertThat(s.notices().recordStage(new MessageStore.Stage(id, IT, "declined", at.plusSeconds(3), "other", new byte[] {9}, "which: this one"),
+                    false, Instant.now())).isTrue();
+            assertThat(s.notices().stages(id, false)).extracting(MessageStore.Stage::note).containsExactly(null, null, null,
+                    "which: this one"); // kept as recorded (null: not kept)
             assertThat(s.notices().stages(id, false).get(0).xml()).containsExactly(7);
             assertThat(s.notices().stages(id, false).get(1).reason()).isEqualTo("dual-criminality");
             assertThat(s.notices().stages(id, true)).isEmpty();

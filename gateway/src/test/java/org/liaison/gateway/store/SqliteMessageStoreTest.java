@@ -228,7 +228,7 @@ class SqliteMessageStoreTest extends MessageStoreContract {
         }
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement();
                 var r = st.executeQuery("PRAGMA user_version")) {
-            assertThat(r.getInt(1)).isEqualTo(13);
+            assertThat(r.getInt(1)).isEqualTo(14);
         }
     }
 
