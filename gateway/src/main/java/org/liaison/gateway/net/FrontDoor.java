@@ -130,6 +130,8 @@ public class FrontDoor<P> extends SimpleChannelInboundHandler<HttpObject> {
     private BufferBudget.Lease bufferedLease;
     private long received;
     private boolean answered;
+    /** After a refused upload: the close that comes when the client has sent nothing more for the linger (see {@link #refuse}). */
+    private java.util.concurrent.ScheduledFuture<?> lingerClose;
     private boolean checking;
     private boolean finishing;
 
@@ -152,7 +154,12 @@ public class FrontDoor<P> extends SimpleChannelInboundHandler<HttpObject> {
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, HttpObject msg) {
         if (answered) {
-            return; // after a refusal the rest is dropped while the connection closes
+            // After a refusal the rest is dropped while the connection closes; a refused upload's client still sending
+            // keeps it open for another linger (see refuse).
+            if (lingerClose != null && lingerClose.cancel(false)) {
+                lingerClose = ctx.executor().schedule(() -> ctx.close(), policy.lingerMillis(), TimeUnit.MILLISECONDS);
+            }
+            return;
         }
         try {
             if (msg.decoderResult().isFailure()) {
@@ -423,6 +430,9 @@ public class FrontDoor<P> extends SimpleChannelInboundHandler<HttpObject> {
         });
     }
 
+    /** A refused upload's connection closes at the latest this many lingers after its answer, however long the client sends. */
+    static final int LINGER_ROUNDS = 24;
+
     /** The one refusal writer: recorded by the policy, answered with its error document, the connection closed. */
     private void refuse(ChannelHandlerContext ctx, ProtocolException e) {
         boolean uploading = body != null || buffered != null; // the client may still be sending
@@ -451,9 +461,15 @@ public class FrontDoor<P> extends SimpleChannelInboundHandler<HttpObject> {
         r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         long linger = policy.lingerMillis();
         if (uploading && linger > 0) {
+            // The rest of the body is read and dropped until the client has sent nothing for the linger (at most
+            // LINGER_ROUNDS lingers in all): closed while it is still sending, the connection would be reset and the
+            // client's system would drop the answer unread (a large refused upload told "closed before it answered").
             held.clear();
-            ctx.channel().config().setAutoRead(true); // the rest is read and dropped (answered: channelRead0 ignores it)
-            ctx.writeAndFlush(r).addListener(f -> ctx.executor().schedule(() -> ctx.close(), linger, TimeUnit.MILLISECONDS));
+            ctx.channel().config().setAutoRead(true);
+            ctx.writeAndFlush(r).addListener(f -> {
+                lingerClose = ctx.executor().schedule(() -> ctx.close(), linger, TimeUnit.MILLISECONDS);
+                ctx.executor().schedule(() -> ctx.close(), linger * LINGER_ROUNDS, TimeUnit.MILLISECONDS);
+            });
         } else {
             ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
         }

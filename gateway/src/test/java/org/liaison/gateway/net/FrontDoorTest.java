@@ -306,6 +306,42 @@ class FrontDoorTest {
         assertThat(ch.isOpen()).isFalse();
     }
 
+    /**
+     * A refused upload whose client is still sending keeps its connection open while the body comes (it was closed one
+     * linger after the answer: a client still sending a large file then had the connection reset, its answer dropped
+     * unread, and was told the gateway closed before it answered); closed once the client pauses for a linger, and
+     * at the latest after {@link FrontDoor#LINGER_ROUNDS} lingers.
+     */
+    @Test
+    void aRefusedUploadStillSendingIsReadUntilItPausesThenClosed() {
+        EmbeddedChannel ch = channel();
+        DefaultHttpRequest up = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, "/upload");
+        up.headers().set(HttpHeaderNames.CONTENT_LENGTH, 100); // within the route's limit; it comes slowly
+        ch.writeInbound(up, new DefaultHttpContent(Unpooled.wrappedBuffer("BAD!xy".getBytes(StandardCharsets.US_ASCII))));
+        assertThat(answer(ch).status().code()).isEqualTo(403);
+        for (int i = 0; i < 5; i++) { // 4.5 s of a body still coming, every 0.9 s (the linger: 1 s)
+            ch.advanceTimeBy(900, TimeUnit.MILLISECONDS);
+            ch.runScheduledPendingTasks();
+            assertThat(ch.isOpen()).as("open while the client sends, after %d ms", (i + 1) * 900).isTrue();
+            ch.writeInbound(new DefaultHttpContent(Unpooled.wrappedBuffer(new byte[2])));
+        }
+        ch.advanceTimeBy(1, TimeUnit.SECONDS); // it stopped sending
+        ch.runScheduledPendingTasks();
+        assertThat(ch.isOpen()).isFalse();
+
+        EmbeddedChannel endless = channel();
+        endless.writeInbound(up, new DefaultHttpContent(Unpooled.wrappedBuffer("BAD!xy".getBytes(StandardCharsets.US_ASCII))));
+        answer(endless);
+        for (int i = 0; i < 40 && endless.isOpen(); i++) {
+            endless.advanceTimeBy(900, TimeUnit.MILLISECONDS);
+            endless.runScheduledPendingTasks();
+            if (endless.isOpen()) {
+                endless.writeInbound(new DefaultHttpContent(Unpooled.wrappedBuffer(new byte[2])));
+            }
+        }
+        assertThat(endless.isOpen()).as("closed after %d lingers however long it sends", FrontDoor.LINGER_ROUNDS).isFalse();
+    }
+
     @Test
     void aConnectionCutDuringAStreamedBodySuspendsIt() {
         EmbeddedChannel ch = channel();
