@@ -77,20 +77,7 @@ final class SqlNotices implements NoticeStore {
 
     @Override
     public List<Stage> stages(UUID messageId, boolean outgoing) {
-        return db.with("read stages", c -> {
-            List<Stage> out = new ArrayList<>();
-            try (PreparedStatement p = c.prepareStatement("SELECT " + STAGE_COLUMNS + " FROM notices WHERE message_id = ? AND outgoing = ?"
-                    + " ORDER BY at_ms")) {
-                p.setString(1, messageId.toString());
-                p.setInt(2, outgoing ? 1 : 0);
-                try (ResultSet r = p.executeQuery()) {
-                    while (r.next()) {
-                        out.add(stage(r));
-                    }
-                }
-            }
-            return out;
-        });
+        return stages(List.of(messageId), outgoing).getOrDefault(messageId, List.of());
     }
 
     @Override
