@@ -154,8 +154,11 @@ class KeyRotationTest {
                 Files.move(al.resolve(name + "-2.p12"), al.resolve(name + ".p12"), StandardCopyOption.REPLACE_EXISTING,
                         StandardCopyOption.ATOMIC_MOVE);
             }
+            // All three: each move may start a reload, and one may read the files between two moves (then the next one
+            // takes the rest): waiting on two of them let the third be checked before its reload.
             TestNodes.await("Albania's node on its new keys", Duration.ofSeconds(10),
                     () -> !alNode.keys().tls().fingerprint().hex().equals(oldTls)
+                            && !alNode.keys().signing().fingerprint().hex().equals(oldSigning)
                             && !alNode.keys().encryption().fingerprint().hex().equals(oldEncryption));
             assertThat(alNode.keys().tls().fingerprint().hex()).isEqualTo(sha(tls2));
             assertThat(alNode.keys().signing().fingerprint().hex()).isEqualTo(sha(signing2));
